@@ -1,0 +1,38 @@
+package io.lumadb.shards;
+
+import io.lumadb.shards.catalog.CatalogEntity;
+import io.lumadb.shards.shard.ShardEntity;
+import io.lumadb.shards.store.ShardStores;
+import org.apache.pekko.actor.typed.ActorSystem;
+
+/**
+ * The data layer of a node: registers the catalog and shard entities with cluster sharding and
+ * gives the {@link Catalog} and {@link Documents} facades the API layer uses.
+ */
+public final class Shards {
+
+  private final Catalog catalog;
+  private final Documents documents;
+
+  private Shards(Catalog catalog, Documents documents) {
+    this.catalog = catalog;
+    this.documents = documents;
+  }
+
+  /** Starts the data layer on {@code system}, keeping shard state in {@code stores}. */
+  public static Shards start(ActorSystem<?> system, ShardStores stores) {
+    ShardsSettings settings = ShardsSettings.from(system.settings().config());
+    CatalogEntity.init(system);
+    ShardEntity.init(system, stores, settings);
+    Catalog catalog = new Catalog(system, settings);
+    return new Shards(catalog, new Documents(system, catalog));
+  }
+
+  public Catalog catalog() {
+    return catalog;
+  }
+
+  public Documents documents() {
+    return documents;
+  }
+}

@@ -1,0 +1,104 @@
+package io.lumadb.shards.shard;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.lumadb.shards.model.DocumentChange;
+import io.lumadb.shards.model.DocumentJson;
+import io.lumadb.shards.model.DocumentWrite;
+import io.lumadb.shards.model.StoredDocument;
+import io.lumadb.shards.model.WriteOutcome;
+import io.lumadb.shards.model.WriteOutcome.Status;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Decides the outcome of a batch of writes against a shard's current documents, in order: a
+ * write sees the effect of every earlier write of the same batch. Produces the changes to
+ * persist as one event; touches nothing itself.
+ */
+final class WriteEvaluator {
+
+  private static final StoredDocument ABSENT = null;
+
+  private final Function<String, StoredDocument> current;
+  private final long maxDocumentBytes;
+  private final Map<String, StoredDocument> overlay = new HashMap<>();
+  private final List<DocumentChange> changes = new ArrayList<>();
+  private long lastVersion;
+
+  WriteEvaluator(Function<String, StoredDocument> current, long lastVersion, long maxDocumentBytes) {
+    this.current = current;
+    this.lastVersion = lastVersion;
+    this.maxDocumentBytes = maxDocumentBytes;
+  }
+
+  List<DocumentChange> changes() {
+    return changes;
+  }
+
+  private StoredDocument lookup(String id) {
+    return overlay.containsKey(id) ? overlay.get(id) : current.apply(id);
+  }
+
+  WriteOutcome evaluate(DocumentWrite write) {
+    String id = write.id();
+    StoredDocument doc = lookup(id);
+    long currentVersion = doc == null ? 0 : doc.version();
+    long expected = write.expectedVersion();
+    if (expected == DocumentWrite.ABSENT && doc != null) {
+      return WriteOutcome.failed(id, Status.ALREADY_EXISTS, currentVersion);
+    }
+    if ((expected > 0 && expected != currentVersion) || (expected == DocumentWrite.EXISTS && doc == null)) {
+      return WriteOutcome.failed(id, Status.VERSION_MISMATCH, currentVersion);
+    }
+    return switch (write.kind()) {
+      case PUT -> put(id, doc, write.body());
+      case PATCH -> doc == null ? WriteOutcome.failed(id, Status.NOT_FOUND, 0) : patch(id, doc, write.body());
+      case DELETE -> doc == null ? WriteOutcome.failed(id, Status.NOT_FOUND, 0) : delete(id);
+    };
+  }
+
+  private WriteOutcome put(String id, StoredDocument doc, byte[] content) {
+    long version = ++lastVersion;
+    byte[] json = DocumentJson.compose(id, version, content);
+    record(new DocumentChange(id, doc == null ? DocumentChange.Op.CREATED : DocumentChange.Op.UPDATED, version, json));
+    return new WriteOutcome(id, doc == null ? Status.CREATED : Status.UPDATED, version, null);
+  }
+
+  private WriteOutcome patch(String id, StoredDocument doc, byte[] patchBytes) {
+    JsonNode patch;
+    try {
+      patch = DocumentJson.mapper().readTree(patchBytes);
+    } catch (IOException e) {
+      return WriteOutcome.failed(id, Status.INVALID, doc.version());
+    }
+    if (patch == null || !patch.isObject()) {
+      return WriteOutcome.failed(id, Status.INVALID, doc.version());
+    }
+    JsonNode merged = DocumentJson.mergePatch(DocumentJson.content(doc.json()), patch);
+    byte[] content = DocumentJson.bytes(merged);
+    if (content.length > maxDocumentBytes) {
+      return WriteOutcome.failed(id, Status.TOO_LARGE, doc.version());
+    }
+    long version = ++lastVersion;
+    byte[] json = DocumentJson.compose(id, version, content);
+    record(new DocumentChange(id, DocumentChange.Op.UPDATED, version, json));
+    return new WriteOutcome(id, Status.UPDATED, version, json);
+  }
+
+  private WriteOutcome delete(String id) {
+    long version = ++lastVersion;
+    record(new DocumentChange(id, DocumentChange.Op.DELETED, version, null));
+    return new WriteOutcome(id, Status.DELETED, version, null);
+  }
+
+  private void record(DocumentChange change) {
+    changes.add(change);
+    overlay.put(
+        change.id(),
+        change.op() == DocumentChange.Op.DELETED ? ABSENT : new StoredDocument(change.id(), change.version(), change.document()));
+  }
+}
