@@ -1,0 +1,66 @@
+package io.lumadb.node;
+
+import com.typesafe.config.Config;
+import io.lumadb.http.RequestObserver;
+import kamon.Kamon;
+import kamon.metric.Metric;
+import kamon.metric.MeasurementUnit;
+import kamon.prometheus.PrometheusReporter;
+import kamon.tag.TagSet;
+
+/**
+ * The node's metrics, kept with Kamon's core API (no agent) and exported as Prometheus text
+ * at {@code GET /metrics}. Kamon is global to the JVM, so it starts once per process.
+ */
+final class NodeMetrics implements RequestObserver {
+
+  private static PrometheusReporter reporter;
+
+  private final Metric.Histogram requestLatency =
+      Kamon.histogram("lumadb.http.request.latency", "HTTP request latency by route, method and status", MeasurementUnit.time().nanoseconds());
+  private final Metric.Counter requests = Kamon.counter("lumadb.http.requests", "HTTP requests answered by route, method and status");
+  private final Metric.Histogram journalLatency =
+      Kamon.histogram("lumadb.journal.write.latency", "Latency of one journal group commit, fsync included", MeasurementUnit.time().nanoseconds());
+  private final Metric.Histogram journalBatchEvents =
+      Kamon.histogram("lumadb.journal.write.batch.events", "Events per journal group commit");
+  private final Metric.Histogram journalBatchWrites =
+      Kamon.histogram("lumadb.journal.write.batch.atomic.writes", "Atomic writes (persist calls) per journal group commit");
+  private final Metric.Gauge shardsHosted = Kamon.gauge("lumadb.shards.hosted", "Data shards (shard entities) running on this node");
+  private final Metric.Gauge shardingShards = Kamon.gauge("lumadb.sharding.shards", "Cluster sharding shards allocated to this node");
+
+  private NodeMetrics() {}
+
+  /** Starts Kamon (once per JVM) with {@code config}; later calls reuse it. */
+  static synchronized NodeMetrics start(Config config) {
+    if (reporter == null) {
+      Kamon.initWithoutAttaching(config);
+      reporter = PrometheusReporter.create();
+      Kamon.addReporter("lumadb-prometheus", reporter);
+    }
+    return new NodeMetrics();
+  }
+
+  /** Prometheus text of the last metrics tick ({@code kamon.metric.tick-interval}). */
+  String scrape() {
+    return reporter.scrapeData();
+  }
+
+  @Override
+  public void record(String route, String method, int status, long nanos) {
+    // One tag set built at once: chained withTag calls would register partial series.
+    TagSet tags = TagSet.builder().add("route", route).add("method", method).add("status", Integer.toString(status)).build();
+    requests.withTags(tags).increment();
+    requestLatency.withTags(tags).record(nanos);
+  }
+
+  void recordJournalWrite(long nanos, int atomicWrites, int events) {
+    journalLatency.withoutTags().record(nanos);
+    journalBatchEvents.withoutTags().record(events);
+    journalBatchWrites.withoutTags().record(atomicWrites);
+  }
+
+  void shards(int dataShards, int shardingShards) {
+    shardsHosted.withoutTags().update(dataShards);
+    this.shardingShards.withoutTags().update(shardingShards);
+  }
+}
