@@ -64,6 +64,7 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
   private final RequestObserver observer;
   private final Supplier<String> metrics;
   private final byte[] openApi;
+  private final BulkItems bulkItems;
 
   public ApiHandler(
       ClassicActorSystemProvider system,
@@ -79,6 +80,7 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
     this.observer = observer;
     this.metrics = metrics;
     this.openApi = resource("openapi.json");
+    this.bulkItems = new BulkItems(settings.maxBulkItems(), settings.maxDocumentBytes());
   }
 
   private static byte[] resource(String name) {
@@ -431,7 +433,7 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
 
   /** The user content of a document body: a JSON object whose {@code _id}, if any, matches the path. */
   private byte[] content(byte[] body, String id) {
-    return DocumentContent.of(JsonBodies.parseObject(body, "body"), id, "", settings.maxDocumentBytes());
+    return DocumentContent.ofBody(body, id, settings.maxDocumentBytes());
   }
 
   private HttpResponse writeResponse(WriteOutcome outcome) {
@@ -483,49 +485,48 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
     return readBody(request, settings.maxRequestBytes(), Set.of("application/json", "application/x-ndjson"))
         .thenCompose(bytes -> {
           boolean ndjson = mediaType(request).equals("application/x-ndjson");
-          List<JsonNode> items = ndjson ? JsonBodies.parseNdjson(bytes) : bulkArray(bytes);
-          List<DocumentWrite> writes = BulkItems.parse(items, settings.maxBulkItems(), settings.maxDocumentBytes());
+          List<DocumentWrite> writes = ndjson ? bulkItems.parseNdjson(bytes) : bulkItems.parseArray(bytes);
           return documents.writeAll(db, coll, writes);
         })
-        .thenApply(outcomes -> {
-          ObjectNode body = DocumentJson.mapper().createObjectNode();
-          ArrayNode results = body.putArray("items");
-          boolean errors = false;
-          for (WriteOutcome o : outcomes) {
-            ApiException problem = outcomeProblem(o, "/ifMatch");
-            ObjectNode item = outcomeJson(o);
-            if (problem == null) {
-              item.put("status", o.status() == WriteOutcome.Status.CREATED ? 201 : 200);
-            } else {
-              errors = true;
-              item.remove("result");
-              item.remove(DocumentJson.VERSION);
-              item.put("status", problem.status);
-              ObjectNode error = item.putObject("error");
-              error.put("type", Problems.TYPE_PREFIX + problem.type);
-              error.put("title", problem.title);
-              error.put("detail", problem.getMessage());
-              if (o.version() > 0) {
-                error.put("currentVersion", o.version());
-              }
-            }
-            results.add(item);
-          }
-          body.put("errors", errors);
-          return json(StatusCodes.OK, body);
-        });
+        .thenApply(outcomes -> json(StatusCodes.OK, bulkResults(outcomes)));
   }
 
-  private static List<JsonNode> bulkArray(byte[] bytes) {
-    JsonNode root = JsonBodies.parse(bytes, "body");
-    if (!root.isArray()) {
-      throw ApiException.badRequest("not-an-array", "Not a JSON array",
-          "a bulk request is a JSON array of items (or NDJSON with Content-Type application/x-ndjson), got "
-              + JsonBodies.describe(root), "body");
+  /** {@code {"items":[...],"errors":bool}}, streamed: one result per item, in request order. */
+  private static byte[] bulkResults(List<WriteOutcome> outcomes) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(64 + 64 * outcomes.size());
+    try (var g = DocumentJson.mapper().getFactory().createGenerator(out)) {
+      boolean errors = false;
+      g.writeStartObject();
+      g.writeArrayFieldStart("items");
+      for (WriteOutcome o : outcomes) {
+        ApiException problem = outcomeProblem(o, "/ifMatch");
+        g.writeStartObject();
+        g.writeStringField(DocumentJson.ID, o.id());
+        if (problem == null) {
+          g.writeNumberField(DocumentJson.VERSION, o.version());
+          g.writeStringField("result", o.status().name().toLowerCase(java.util.Locale.ROOT));
+          g.writeNumberField("status", o.status() == WriteOutcome.Status.CREATED ? 201 : 200);
+        } else {
+          errors = true;
+          g.writeNumberField("status", problem.status);
+          g.writeObjectFieldStart("error");
+          g.writeStringField("type", Problems.TYPE_PREFIX + problem.type);
+          g.writeStringField("title", problem.title);
+          g.writeStringField("detail", problem.getMessage());
+          if (o.version() > 0) {
+            g.writeNumberField("currentVersion", o.version());
+          }
+          g.writeEndObject();
+        }
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+      g.writeBooleanField("errors", errors);
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
-    List<JsonNode> items = new ArrayList<>(root.size());
-    root.forEach(items::add);
-    return items;
+    return out.toByteArray();
   }
 
   // ---- listing

@@ -1,20 +1,19 @@
 package io.lumadb.http;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.lumadb.shards.model.DocumentJson;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import io.lumadb.shards.model.DocumentWrite;
 import io.lumadb.shards.model.InvalidNameException;
 import io.lumadb.shards.model.Names;
+import java.io.IOException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Parses the items of a bulk request. Each item is an object:
+ * Parses the items of a bulk request, streaming. Each item is an object:
  *
  * <pre>{"op": "put" | "create" | "patch" | "delete", "id": "...", "doc": {...}, "ifMatch": 7}</pre>
  *
@@ -25,51 +24,103 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class BulkItems {
 
-  private static final Set<String> FIELDS = Set.of("op", "id", "doc", "ifMatch");
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final long NODE_BITS = RANDOM.nextLong() & 0xFFFFFFL;
   private static final AtomicLong COUNTER = new AtomicLong(RANDOM.nextInt());
 
-  private BulkItems() {}
+  private final int maxItems;
+  private final long maxDocumentBytes;
 
-  static List<DocumentWrite> parse(List<JsonNode> items, int maxItems, long maxDocumentBytes) {
-    if (items.isEmpty()) {
-      throw ApiException.badRequest("invalid-bulk", "Invalid bulk request", "a bulk request needs at least one item", "body");
+  BulkItems(int maxItems, long maxDocumentBytes) {
+    this.maxItems = maxItems;
+    this.maxDocumentBytes = maxDocumentBytes;
+  }
+
+  /** The writes of a JSON array body. */
+  List<DocumentWrite> parseArray(byte[] body) {
+    return JsonBodies.streaming(body, "body", p -> {
+      JsonToken first = p.nextToken();
+      if (first != JsonToken.START_ARRAY) {
+        throw ApiException.badRequest("not-an-array", "Not a JSON array",
+            "a bulk request is a JSON array of items (or NDJSON with Content-Type application/x-ndjson), got "
+                + (first == null ? "nothing" : JsonBodies.describe(first == JsonToken.START_OBJECT ? JsonToken.START_OBJECT : first)),
+            "body");
+      }
+      List<DocumentWrite> writes = new ArrayList<>();
+      for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+        checkCount(writes.size() + 1);
+        writes.add(item(p, t, body, "/" + writes.size()));
+      }
+      JsonBodies.requireEnd(p, "body");
+      return checkNotEmpty(writes);
+    });
+  }
+
+  /** The writes of an NDJSON body: one item per non-blank line. */
+  List<DocumentWrite> parseNdjson(byte[] body) {
+    List<byte[]> lines = JsonBodies.ndjsonLines(body);
+    checkCount(lines.size());
+    List<DocumentWrite> writes = new ArrayList<>(lines.size());
+    for (byte[] line : lines) {
+      String at = "/" + writes.size();
+      writes.add(JsonBodies.streaming(line, at, p -> {
+        DocumentWrite w = item(p, p.nextToken(), line, at);
+        JsonBodies.requireEnd(p, at);
+        return w;
+      }));
     }
-    if (items.size() > maxItems) {
+    return checkNotEmpty(writes);
+  }
+
+  private void checkCount(int items) {
+    if (items > maxItems) {
       throw new ApiException(413, "too-many-items", "Too many items",
-          "a bulk request may carry at most " + maxItems + " items, got " + items.size(), "body");
+          "a bulk request may carry at most " + maxItems + " items", "body");
     }
-    List<DocumentWrite> writes = new ArrayList<>(items.size());
-    for (int i = 0; i < items.size(); i++) {
-      writes.add(item(items.get(i), "/" + i, maxDocumentBytes));
+  }
+
+  private static List<DocumentWrite> checkNotEmpty(List<DocumentWrite> writes) {
+    if (writes.isEmpty()) {
+      throw ApiException.badRequest("invalid-bulk", "Invalid bulk request", "a bulk request needs at least one item", "body");
     }
     return writes;
   }
 
-  private static DocumentWrite item(JsonNode node, String at, long maxDocumentBytes) {
-    ObjectNode item = JsonBodies.requireObject(node, at);
-    for (var field : item.properties()) {
-      if (!FIELDS.contains(field.getKey())) {
-        throw invalid(at + "/" + field.getKey(), "unknown field '" + field.getKey() + "'; an item has op, id, doc and ifMatch");
+  private DocumentWrite item(JsonParser p, JsonToken start, byte[] raw, String at) throws IOException {
+    if (start != JsonToken.START_OBJECT) {
+      throw JsonBodies.notAnObject(start, at);
+    }
+    String op = "put";
+    String id = null;
+    long expected = DocumentWrite.ANY;
+    DocumentContent.Scanned doc = null;
+    for (JsonToken t = p.nextToken(); t != JsonToken.END_OBJECT; t = p.nextToken()) {
+      String field = p.currentName();
+      JsonToken value = p.nextToken();
+      switch (field) {
+        case "op" -> op = text(p, value, at + "/op");
+        case "id" -> id = text(p, value, at + "/id");
+        case "ifMatch" -> expected = ifMatch(p, value, at + "/ifMatch");
+        case "doc" -> {
+          if (value != JsonToken.START_OBJECT) {
+            throw JsonBodies.notAnObject(value, at + "/doc");
+          }
+          doc = DocumentContent.scan(p, raw, at + "/doc");
+        }
+        default -> throw invalid(at + "/" + field, "unknown field '" + field + "'; an item has op, id, doc and ifMatch");
       }
     }
-    String op = text(item, "op", at, "put");
-    long expected = ifMatch(item, at);
-    ObjectNode doc = item.has("doc") ? JsonBodies.requireObject(item.get("doc"), at + "/doc") : null;
-    String id = item.has("id") ? text(item, "id", at, null) : null;
     switch (op) {
       case "put", "create" -> {
         if (doc == null) {
           throw invalid(at + "/doc", "a " + op + " needs a doc object");
         }
         String idAt = at + "/id";
-        if (id == null && doc.has(DocumentJson.ID)) {
-          JsonNode docId = doc.get(DocumentJson.ID);
-          if (!docId.isTextual()) {
+        if (id == null && doc.bodyId() != null) {
+          if (doc.idOf() == null) {
             throw invalid(at + "/doc/_id", "_id must be a string");
           }
-          id = docId.textValue();
+          id = doc.idOf();
           idAt = at + "/doc/_id";
         }
         if (id == null) {
@@ -81,60 +132,57 @@ final class BulkItems {
           }
           expected = DocumentWrite.ABSENT;
         }
-        return DocumentWrite.put(checkId(id, idAt), DocumentContent.of(doc, id, at + "/doc", maxDocumentBytes), expected);
+        checkId(id, idAt);
+        return DocumentWrite.put(id, doc.content(id, maxDocumentBytes), expected);
       }
       case "patch" -> {
         if (doc == null) {
           throw invalid(at + "/doc", "a patch needs a doc object (a JSON Merge Patch)");
         }
-        requireId(id, at, op);
-        return DocumentWrite.patch(checkId(id, at + "/id"), DocumentContent.of(doc, id, at + "/doc", maxDocumentBytes), expected);
+        checkId(requireId(id, at, op), at + "/id");
+        return DocumentWrite.patch(id, doc.content(id, maxDocumentBytes), expected);
       }
       case "delete" -> {
         if (doc != null) {
           throw invalid(at + "/doc", "a delete takes no doc");
         }
-        requireId(id, at, op);
-        return DocumentWrite.delete(checkId(id, at + "/id"), expected);
+        checkId(requireId(id, at, op), at + "/id");
+        return DocumentWrite.delete(id, expected);
       }
       default -> throw invalid(at + "/op", "op must be put, create, patch or delete, got '" + op + "'");
     }
   }
 
-  private static void requireId(String id, String at, String op) {
+  private static String requireId(String id, String at, String op) {
     if (id == null) {
       throw invalid(at + "/id", "a " + op + " needs an id");
     }
+    return id;
   }
 
-  private static String checkId(String id, String pointer) {
+  private static void checkId(String id, String pointer) {
     try {
-      return Names.checkDocumentId(id);
+      Names.checkDocumentId(id);
     } catch (InvalidNameException e) {
       throw ApiException.badRequest("invalid-name", "Invalid name", e.getMessage(), pointer);
     }
   }
 
-  private static String text(ObjectNode item, String field, String at, String fallback) {
-    JsonNode v = item.get(field);
-    if (v == null) {
-      return fallback;
+  private static String text(JsonParser p, JsonToken value, String pointer) throws IOException {
+    if (value != JsonToken.VALUE_STRING) {
+      p.skipChildren();
+      throw invalid(pointer, pointer.substring(pointer.lastIndexOf('/') + 1) + " must be a string");
     }
-    if (!v.isTextual()) {
-      throw invalid(at + "/" + field, field + " must be a string");
-    }
-    return v.textValue();
+    return p.getText();
   }
 
-  private static long ifMatch(ObjectNode item, String at) {
-    JsonNode v = item.get("ifMatch");
-    if (v == null) {
-      return DocumentWrite.ANY;
+  private static long ifMatch(JsonParser p, JsonToken value, String pointer) throws IOException {
+    if (value != JsonToken.VALUE_NUMBER_INT
+        || p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+        || p.getLongValue() < 1) {
+      throw invalid(pointer, "ifMatch must be a version (an integer >= 1)");
     }
-    if (!v.isIntegralNumber() || !v.canConvertToLong() || v.longValue() < 1) {
-      throw invalid(at + "/ifMatch", "ifMatch must be a version (an integer >= 1)");
-    }
-    return v.longValue();
+    return p.getLongValue();
   }
 
   private static ApiException invalid(String pointer, String detail) {

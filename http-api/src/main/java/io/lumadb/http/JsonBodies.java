@@ -21,6 +21,57 @@ final class JsonBodies {
 
   private JsonBodies() {}
 
+  /** Work on a streaming parser that may throw the parser's own exceptions. */
+  @FunctionalInterface
+  interface ParserWork<T> {
+    T apply(JsonParser parser) throws java.io.IOException;
+  }
+
+  /**
+   * Runs {@code work} on a strict parser over {@code bytes} (duplicate keys are errors),
+   * turning malformed JSON into 400 {@code invalid-json} naming {@code field}.
+   */
+  static <T> T streaming(byte[] bytes, String field, ParserWork<T> work) {
+    try (JsonParser parser = STRICT.getFactory().createParser(bytes)) {
+      parser.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+      return work.apply(parser);
+    } catch (JacksonException e) {
+      throw ApiException.badRequest("invalid-json", "Malformed JSON", e.getOriginalMessage() + location(e), field);
+    } catch (java.io.IOException e) {
+      throw ApiException.badRequest("invalid-json", "Malformed JSON", e.getMessage(), field);
+    }
+  }
+
+  /** Fails with 400 {@code invalid-json} if anything but whitespace follows the value. */
+  static void requireEnd(JsonParser parser, String field) throws java.io.IOException {
+    if (parser.nextToken() != null) {
+      throw ApiException.badRequest("invalid-json", "Malformed JSON",
+          "unexpected data after the JSON value" + location(parser), field);
+    }
+  }
+
+  private static String location(JsonParser parser) {
+    var loc = parser.currentTokenLocation();
+    return " (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")";
+  }
+
+  /** 400 {@code not-an-object} for a value starting with {@code token}. */
+  static ApiException notAnObject(com.fasterxml.jackson.core.JsonToken token, String field) {
+    return ApiException.badRequest("not-an-object", "Not a JSON object",
+        "expected a JSON object but got " + describe(token), field);
+  }
+
+  static String describe(com.fasterxml.jackson.core.JsonToken token) {
+    return switch (token) {
+      case START_ARRAY -> "array";
+      case VALUE_STRING -> "string";
+      case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "number";
+      case VALUE_TRUE, VALUE_FALSE -> "boolean";
+      case VALUE_NULL -> "null";
+      default -> token.name().toLowerCase(java.util.Locale.ROOT);
+    };
+  }
+
   /** Parses {@code bytes} as one JSON value; 400 {@code invalid-json} naming {@code field} otherwise. */
   static JsonNode parse(byte[] bytes, String field) {
     if (bytes.length == 0) {
@@ -58,23 +109,22 @@ final class JsonBodies {
     return node == null ? "nothing" : node.getNodeType().name().toLowerCase(java.util.Locale.ROOT);
   }
 
-  /** Parses newline-delimited JSON: one value per non-blank line. */
-  static List<JsonNode> parseNdjson(byte[] bytes) {
-    List<JsonNode> items = new ArrayList<>();
+  /** Splits newline-delimited JSON into its non-blank lines. */
+  static List<byte[]> ndjsonLines(byte[] bytes) {
+    List<byte[]> lines = new ArrayList<>();
     int start = 0;
     for (int i = 0; i <= bytes.length; i++) {
       if (i == bytes.length || bytes[i] == '\n') {
-        int end = i;
-        if (end > start && bytes[end - 1] == '\r') {
-          end--;
+        boolean blank = true;
+        for (int k = start; k < i && blank; k++) {
+          blank = bytes[k] == ' ' || bytes[k] == '\t' || bytes[k] == '\r';
         }
-        byte[] slice = java.util.Arrays.copyOfRange(bytes, start, end);
-        if (!new String(slice, java.nio.charset.StandardCharsets.UTF_8).isBlank()) {
-          items.add(parse(slice, "/" + items.size()));
+        if (!blank) {
+          lines.add(java.util.Arrays.copyOfRange(bytes, start, i));
         }
         start = i + 1;
       }
     }
-    return items;
+    return lines;
   }
 }

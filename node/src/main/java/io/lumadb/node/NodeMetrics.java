@@ -28,6 +28,12 @@ final class NodeMetrics implements RequestObserver {
   private final Metric.Gauge shardsHosted = Kamon.gauge("lumadb.shards.hosted", "Data shards (shard entities) running on this node");
   private final Metric.Gauge shardingShards = Kamon.gauge("lumadb.sharding.shards", "Cluster sharding shards allocated to this node");
 
+  /** The instruments of one route, method and status, looked up once and then reused. */
+  private record RequestInstruments(kamon.metric.Counter count, kamon.metric.Histogram latency) {}
+
+  private final java.util.concurrent.ConcurrentHashMap<String, RequestInstruments> byRequest =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   private NodeMetrics() {}
 
   /** Starts Kamon (once per JVM) with {@code config}; later calls reuse it. */
@@ -47,10 +53,14 @@ final class NodeMetrics implements RequestObserver {
 
   @Override
   public void record(String route, String method, int status, long nanos) {
-    // One tag set built at once: chained withTag calls would register partial series.
-    TagSet tags = TagSet.builder().add("route", route).add("method", method).add("status", Integer.toString(status)).build();
-    requests.withTags(tags).increment();
-    requestLatency.withTags(tags).record(nanos);
+    RequestInstruments instruments =
+        byRequest.computeIfAbsent(route + ' ' + method + ' ' + status, key -> {
+          // One tag set built at once: chained withTag calls would register partial series.
+          TagSet tags = TagSet.builder().add("route", route).add("method", method).add("status", Integer.toString(status)).build();
+          return new RequestInstruments(requests.withTags(tags), requestLatency.withTags(tags));
+        });
+    instruments.count().increment();
+    instruments.latency().record(nanos);
   }
 
   void recordJournalWrite(long nanos, int atomicWrites, int events) {

@@ -4,7 +4,9 @@ import io.lumadb.shards.catalog.CollectionInfo;
 import io.lumadb.shards.model.DocumentWrite;
 import io.lumadb.shards.model.StoredDocument;
 import io.lumadb.shards.model.WriteOutcome;
+import io.lumadb.shards.shard.LocalShards;
 import io.lumadb.shards.shard.ShardEntity;
+import io.lumadb.shards.store.ShardStore;
 import io.lumadb.shards.store.ShardMeta;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -39,11 +41,13 @@ public final class Documents {
   private final ActorSystem<?> system;
   private final Catalog catalog;
   private final ShardsSettings settings;
+  private final LocalShards local;
 
-  Documents(ActorSystem<?> system, Catalog catalog) {
+  Documents(ActorSystem<?> system, Catalog catalog, LocalShards local) {
     this.system = system;
     this.catalog = catalog;
     this.settings = catalog.settings();
+    this.local = local;
   }
 
   /** The shard of {@code id} among {@code shards}: stable across versions and nodes. */
@@ -106,8 +110,23 @@ public final class Documents {
     return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> List.of(outcomes));
   }
 
-  /** The document, if it exists. */
+  /**
+   * The document, if it exists. When its shard runs on this node and RocksDB can answer from
+   * memory, the answer comes straight from the shard's store on the calling thread (a store
+   * holds every acknowledged write of its shard); otherwise the shard answers.
+   */
   public CompletionStage<Optional<StoredDocument>> get(String database, String collection, String id) {
+    var cached = catalog.cached().collection(database, collection);
+    if (cached.isPresent()) {
+      CollectionInfo info = cached.get();
+      ShardStore store = local.store(info.shardEntityId(shardOf(id, info.shards())));
+      if (store != null) {
+        ShardStore.Lookup lookup = store.lookupInMemory(id);
+        if (lookup.known()) {
+          return CompletableFuture.completedFuture(Optional.ofNullable(lookup.document()));
+        }
+      }
+    }
     return withCollection(
         database,
         collection,

@@ -1,6 +1,7 @@
 package io.lumadb.shards;
 
 import io.lumadb.shards.catalog.CatalogEntity;
+import io.lumadb.shards.shard.LocalShards;
 import io.lumadb.shards.shard.ShardEntity;
 import io.lumadb.shards.store.ShardStores;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -23,9 +24,10 @@ public final class Shards {
   public static Shards start(ActorSystem<?> system, ShardStores stores) {
     ShardsSettings settings = ShardsSettings.from(system.settings().config());
     CatalogEntity.init(system);
-    ShardEntity.init(system, stores, settings);
+    LocalShards local = new LocalShards();
+    ShardEntity.init(system, stores, local, settings);
     Catalog catalog = new Catalog(system, settings);
-    return new Shards(catalog, new Documents(system, catalog));
+    return new Shards(catalog, new Documents(system, catalog, local));
   }
 
   public Catalog catalog() {

@@ -70,6 +70,13 @@ public final class TestRocks implements AutoCloseable {
     return List.copyOf(handles.keySet());
   }
 
+  /** Flushes every memtable to SST files, so reads must go to the files (or their cache). */
+  public synchronized void flush() throws RocksDBException {
+    try (org.rocksdb.FlushOptions options = new org.rocksdb.FlushOptions().setWaitForFlush(true)) {
+      db.flush(options, List.copyOf(handles.values()));
+    }
+  }
+
   public ShardStores stores() {
     return new RocksShardStores(db, this::columnFamily, this::drop, this::names);
   }

@@ -121,10 +121,10 @@ public final class ShardEntity {
   // ---- creation
 
   /** Registers the shard entity type with cluster sharding on this node. */
-  public static void init(ActorSystem<?> system, ShardStores stores, ShardsSettings settings) {
+  public static void init(ActorSystem<?> system, ShardStores stores, LocalShards local, ShardsSettings settings) {
     ClusterSharding.get(system)
         .init(
-            Entity.of(TYPE_KEY, ctx -> create(ctx.getEntityId(), ctx.getShard(), stores, settings))
+            Entity.of(TYPE_KEY, ctx -> create(ctx.getEntityId(), ctx.getShard(), stores, local, settings))
                 .withStopMessage(Passivate.INSTANCE)
                 .withEntityProps(DispatcherSelector.fromConfig("lumadb.shards.dispatcher")));
   }
@@ -138,14 +138,18 @@ public final class ShardEntity {
    *     not stop on its own, or the requests already in its mailbox are lost
    */
   public static Behavior<Command> create(
-      String entityId, ActorRef<ClusterSharding.ShardCommand> shard, ShardStores stores, ShardsSettings settings) {
+      String entityId,
+      ActorRef<ClusterSharding.ShardCommand> shard,
+      ShardStores stores,
+      LocalShards local,
+      ShardsSettings settings) {
     return Behaviors.withStash(
         settings.stashCapacity(),
         stash ->
             Behaviors.setup(
                 ctx ->
                     Behaviors.withTimers(
-                        timers -> new ShardEntity(ctx, stash, timers, shard, entityId, stores, settings).checking())));
+                        timers -> new ShardEntity(ctx, stash, timers, shard, entityId, stores, local, settings).checking())));
   }
 
   private final ActorContext<Command> context;
@@ -154,6 +158,7 @@ public final class ShardEntity {
   private final ActorRef<ClusterSharding.ShardCommand> shard;
   private final String entityId;
   private final ShardStores stores;
+  private final LocalShards local;
   private final ShardsSettings settings;
   private final ArrayDeque<Write> pending = new ArrayDeque<>();
   private final List<ActorRef<Reply>> dropRequests = new ArrayList<>();
@@ -170,8 +175,10 @@ public final class ShardEntity {
       ActorRef<ClusterSharding.ShardCommand> shard,
       String entityId,
       ShardStores stores,
+      LocalShards local,
       ShardsSettings settings) {
     this.context = context;
+    this.local = local;
     this.stash = stash;
     this.timers = timers;
     this.shard = shard;
@@ -250,11 +257,16 @@ public final class ShardEntity {
 
   private Behavior<Command> recovering() {
     return Behaviors.receive(Command.class)
-        .onMessage(WriterReady.class, ready -> stash.unstashAll(running()))
+        .onMessage(WriterReady.class, this::onWriterReady)
         .onMessageEquals(WriterStopped.INSTANCE, this::onWriterStopped)
         .onMessage(Command.class, this::stashOrReject)
         .onSignal(PostStop.class, this::onPostStop)
         .build();
+  }
+
+  private Behavior<Command> onWriterReady(WriterReady ready) {
+    local.register(entityId, store);
+    return stash.unstashAll(running());
   }
 
   // ---- running
@@ -322,12 +334,14 @@ public final class ShardEntity {
 
   private Behavior<Command> onPassivate() {
     stopping = true;
+    local.unregister(entityId, store);
     return flushIfIdle();
   }
 
   private Behavior<Command> onDrop(Drop cmd) {
     dropRequests.add(cmd.replyTo());
     stopping = true;
+    local.unregister(entityId, store);
     return flushIfIdle();
   }
 
@@ -376,6 +390,7 @@ public final class ShardEntity {
 
   /** Children (the writer) have stopped by now, so nobody else uses the store. */
   private Behavior<Command> onPostStop(PostStop signal) {
+    local.unregister(entityId, store);
     store.close();
     if (!dropRequests.isEmpty()) {
       stores.drop(entityId);

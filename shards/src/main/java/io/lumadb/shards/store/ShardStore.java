@@ -17,6 +17,19 @@ public interface ShardStore extends AutoCloseable {
   /** The document with this id, or null. */
   StoredDocument get(String id);
 
+  /**
+   * Answers from memory only (memtable, block cache, bloom filters) without blocking on disk,
+   * so any thread may call it: {@link Lookup#NOT_IN_MEMORY} when the answer needs disk I/O or
+   * the store is closed.
+   */
+  Lookup lookupInMemory(String id);
+
+  /** The answer of {@link #lookupInMemory}: the document (null if absent), or not known from memory. */
+  record Lookup(boolean known, StoredDocument document) {
+    public static final Lookup NOT_IN_MEMORY = new Lookup(false, null);
+    public static final Lookup ABSENT = new Lookup(true, null);
+  }
+
   /** Up to {@code limit} documents with ids after {@code afterExclusive} (null: from the start), in id order. */
   List<StoredDocument> list(String afterExclusive, int limit);
 

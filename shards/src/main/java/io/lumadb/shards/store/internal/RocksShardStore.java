@@ -10,8 +10,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ReadOptions;
+import org.rocksdb.ReadTier;
+import org.rocksdb.Status;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
@@ -28,6 +32,9 @@ import org.rocksdb.WriteOptions;
  *
  * <p>Writes are not fsynced here: the journal's fsync in the same WAL, or a replay of the
  * journal after a crash, makes them durable.
+ *
+ * <p>Reads from other threads than the shard's ({@link #lookupInMemory}) are fenced against
+ * {@link #close} by a read-write lock, so none runs on a column family being dropped.
  */
 final class RocksShardStore implements ShardStore {
 
@@ -38,6 +45,9 @@ final class RocksShardStore implements ShardStore {
   private final RocksDB db;
   private final ColumnFamilyHandle cf;
   private final WriteOptions writeOptions;
+  private final ReadOptions memoryOnly;
+  private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
+  private boolean closed;
   private volatile ShardMeta meta;
 
   RocksShardStore(String name, RocksDB db, ColumnFamilyHandle cf) {
@@ -45,6 +55,7 @@ final class RocksShardStore implements ShardStore {
     this.db = db;
     this.cf = cf;
     this.writeOptions = new WriteOptions();
+    this.memoryOnly = new ReadOptions().setReadTier(ReadTier.BLOCK_CACHE_TIER);
     this.meta = readMeta();
   }
 
@@ -95,6 +106,27 @@ final class RocksShardStore implements ShardStore {
       return value == null ? null : decode(id, value);
     } catch (RocksDBException e) {
       throw new ShardStoreException("store " + name + ": cannot read document '" + id + "'", e);
+    }
+  }
+
+  @Override
+  public Lookup lookupInMemory(String id) {
+    if (!lifecycle.readLock().tryLock()) {
+      return Lookup.NOT_IN_MEMORY;
+    }
+    try {
+      if (closed) {
+        return Lookup.NOT_IN_MEMORY;
+      }
+      byte[] value = db.get(cf, memoryOnly, docKey(id));
+      return value == null ? Lookup.ABSENT : new Lookup(true, decode(id, value));
+    } catch (RocksDBException e) {
+      if (e.getStatus() != null && e.getStatus().getCode() == Status.Code.Incomplete) {
+        return Lookup.NOT_IN_MEMORY;
+      }
+      throw new ShardStoreException("store " + name + ": cannot read document '" + id + "'", e);
+    } finally {
+      lifecycle.readLock().unlock();
     }
   }
 
@@ -162,6 +194,13 @@ final class RocksShardStore implements ShardStore {
 
   @Override
   public void close() {
-    writeOptions.close();
+    lifecycle.writeLock().lock();
+    try {
+      closed = true;
+      writeOptions.close();
+      memoryOnly.close();
+    } finally {
+      lifecycle.writeLock().unlock();
+    }
   }
 }

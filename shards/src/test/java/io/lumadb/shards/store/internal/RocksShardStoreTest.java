@@ -48,6 +48,32 @@ class RocksShardStoreTest {
   }
 
   @Test
+  void memoryLookupsAnswerOnlyWhatMemoryKnowsAndNeverAfterClose() throws Exception {
+    try (TestRocks rocks = new TestRocks(dir)) {
+      ShardStore store = rocks.stores().open("s");
+      // "0" fills the data block of the meta key (which opening the store reads and caches), so
+      // that "a" lands in a block of its own.
+      String big = "{\"pad\":\"" + "x".repeat(10_000) + "\"}";
+      store.apply(1, List.of(new DocumentChange("0", Op.CREATED, 2, b(big)), new DocumentChange("a", Op.CREATED, 1, b(big))));
+      ShardStore.Lookup fromMemtable = store.lookupInMemory("a");
+      assertEquals(true, fromMemtable.known());
+      assertEquals(1, fromMemtable.document().version());
+      assertEquals(ShardStore.Lookup.ABSENT, store.lookupInMemory("missing"));
+      store.close();
+      rocks.flush();
+    }
+    try (TestRocks rocks = new TestRocks(dir)) {
+      ShardStore store = rocks.stores().open("s");
+      // Only in an SST file now, with a cold block cache: memory cannot tell.
+      assertEquals(ShardStore.Lookup.NOT_IN_MEMORY, store.lookupInMemory("a"));
+      assertEquals(1, store.get("a").version());
+      assertEquals(1, store.lookupInMemory("a").document().version(), "cached by the read");
+      store.close();
+      assertEquals(ShardStore.Lookup.NOT_IN_MEMORY, store.lookupInMemory("a"), "a closed store is not read");
+    }
+  }
+
+  @Test
   void refusesToApplyAnEventTwice() throws Exception {
     try (TestRocks rocks = new TestRocks(dir)) {
       ShardStore store = rocks.stores().open("s");
