@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lumadb.shards.Catalog;
 import io.lumadb.shards.Documents;
 import io.lumadb.shards.NotFoundException;
+import io.lumadb.shards.Stages;
 import io.lumadb.shards.catalog.CatalogEntity;
 import io.lumadb.shards.catalog.CollectionInfo;
 import io.lumadb.shards.catalog.DatabaseInfo;
@@ -50,6 +51,7 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
   private static final ContentType PROMETHEUS =
       ContentTypes.parse("text/plain; version=0.0.4; charset=UTF-8");
   private static final byte[] HEALTH = "{\"status\":\"up\"}".getBytes(StandardCharsets.UTF_8);
+  private static final Map<WriteOutcome.Status, String> RESULT_NAMES = resultNames();
   private static final String GET = "GET";
   private static final String HEAD = "HEAD";
   private static final String PUT = "PUT";
@@ -81,6 +83,14 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
     this.metrics = metrics;
     this.openApi = resource("openapi.json");
     this.bulkItems = new BulkItems(settings.maxBulkItems(), settings.maxDocumentBytes());
+  }
+
+  private static Map<WriteOutcome.Status, String> resultNames() {
+    Map<WriteOutcome.Status, String> names = new java.util.EnumMap<>(WriteOutcome.Status.class);
+    for (WriteOutcome.Status status : WriteOutcome.Status.values()) {
+      names.put(status, status.name().toLowerCase(java.util.Locale.ROOT));
+    }
+    return names;
   }
 
   private static byte[] resource(String name) {
@@ -455,7 +465,7 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
     ObjectNode body = DocumentJson.mapper().createObjectNode();
     body.put(DocumentJson.ID, outcome.id());
     body.put(DocumentJson.VERSION, outcome.version());
-    body.put("result", outcome.status().name().toLowerCase(java.util.Locale.ROOT));
+    body.put("result", RESULT_NAMES.get(outcome.status()));
     return body;
   }
 
@@ -499,14 +509,14 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
       g.writeStartObject();
       g.writeArrayFieldStart("items");
       for (WriteOutcome o : outcomes) {
-        ApiException problem = outcomeProblem(o, "/ifMatch");
         g.writeStartObject();
         g.writeStringField(DocumentJson.ID, o.id());
-        if (problem == null) {
+        if (o.status().succeeded()) {
           g.writeNumberField(DocumentJson.VERSION, o.version());
-          g.writeStringField("result", o.status().name().toLowerCase(java.util.Locale.ROOT));
+          g.writeStringField("result", RESULT_NAMES.get(o.status()));
           g.writeNumberField("status", o.status() == WriteOutcome.Status.CREATED ? 201 : 200);
         } else {
+          ApiException problem = outcomeProblem(o, "/ifMatch");
           errors = true;
           g.writeNumberField("status", problem.status);
           g.writeObjectFieldStart("error");
@@ -592,9 +602,7 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
       request.discardEntityBytes(system);
       return CompletableFuture.failedFuture(tooLarge(limit));
     }
-    return request.entity()
-        .withSizeLimit(limit)
-        .toStrict(settings.bodyTimeout().toMillis(), system)
+    return Stages.sameThread(request.entity().withSizeLimit(limit).toStrict(settings.bodyTimeout().toMillis(), system))
         .thenApply(strict -> strict.getData().toArray());
   }
 

@@ -50,8 +50,7 @@ public final class Catalog {
 
   private <T> CompletionStage<T> ask(
       java.util.function.Function<org.apache.pekko.actor.typed.ActorRef<T>, CatalogEntity.Command> message) {
-    return CatalogEntity.ref(system)
-        .ask(message::apply, settings.askTimeout())
+    return Stages.sameThread(CatalogEntity.ref(system).ask(message::apply, settings.askTimeout()))
         .exceptionallyCompose(
             e -> CompletableFuture.failedFuture(new ShardUnavailableException("the catalog is unavailable", e)));
   }
@@ -98,10 +97,8 @@ public final class Catalog {
     List<CompletableFuture<ShardEntity.Reply>> drops = new ArrayList<>();
     for (CollectionInfo c : result.dropped()) {
       for (int n = 0; n < c.shards(); n++) {
-        drops.add(
-            ShardEntity.ref(system, c.shardEntityId(n))
-                .<ShardEntity.Reply>ask(ShardEntity.Drop::new, settings.askTimeout())
-                .toCompletableFuture());
+        drops.add(Stages.sameThread(
+            ShardEntity.ref(system, c.shardEntityId(n)).<ShardEntity.Reply>ask(ShardEntity.Drop::new, settings.askTimeout())));
       }
     }
     // The catalog change is what makes the drop take effect; a shard that misses the message

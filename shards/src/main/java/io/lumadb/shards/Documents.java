@@ -247,8 +247,7 @@ public final class Documents {
   private CompletionStage<ShardEntity.Reply> ask(
       CollectionInfo info, int shard, Function<ActorRef<ShardEntity.Reply>, ShardEntity.Command> message) {
     String entityId = info.shardEntityId(shard);
-    return ShardEntity.ref(system, entityId)
-        .<ShardEntity.Reply>ask(message::apply, settings.askTimeout())
+    return Stages.sameThread(ShardEntity.ref(system, entityId).<ShardEntity.Reply>ask(message::apply, settings.askTimeout()))
         .handle(
             (reply, failure) -> {
               if (failure != null) {

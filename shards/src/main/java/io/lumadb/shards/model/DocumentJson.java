@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -40,24 +39,50 @@ public final class DocumentJson {
     if (content.length < 2 || content[0] != '{') {
       throw new IllegalArgumentException("content must be a serialized JSON object");
     }
-    byte[] head;
-    try {
-      head =
-          ("{\"_id\":" + MAPPER.writeValueAsString(id) + ",\"_version\":" + version)
-              .getBytes(StandardCharsets.UTF_8);
-    } catch (JsonProcessingException e) {
-      throw new UncheckedIOException(e);
-    }
+    byte[] head = ("{\"_id\":" + quote(id) + ",\"_version\":" + version).getBytes(StandardCharsets.UTF_8);
     boolean empty = isEmptyObject(content);
-    ByteArrayOutputStream out = new ByteArrayOutputStream(head.length + content.length + 1);
-    out.writeBytes(head);
+    byte[] doc = new byte[head.length + (empty ? 1 : content.length)];
+    System.arraycopy(head, 0, doc, 0, head.length);
     if (empty) {
-      out.write('}');
+      doc[head.length] = '}';
     } else {
-      out.write(',');
-      out.write(content, 1, content.length - 1);
+      doc[head.length] = ',';
+      System.arraycopy(content, 1, doc, head.length + 1, content.length - 1);
     }
-    return out.toByteArray();
+    return doc;
+  }
+
+  /** {@code s} as a JSON string literal. */
+  static String quote(String s) {
+    StringBuilder out = null;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x20 || c == '"' || c == '\\' || Character.isSurrogate(c) || c == 0x2028 || c == 0x2029) {
+        out = new StringBuilder(s.length() + 8).append('"');
+        break;
+      }
+    }
+    if (out == null) {
+      return '"' + s + '"';
+    }
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '"' -> out.append("\\\"");
+        case '\\' -> out.append("\\\\");
+        case '\n' -> out.append("\\n");
+        case '\r' -> out.append("\\r");
+        case '\t' -> out.append("\\t");
+        default -> {
+          if (c < 0x20 || c == 0x2028 || c == 0x2029) {
+            out.append(String.format("\\u%04x", (int) c));
+          } else {
+            out.append(c);
+          }
+        }
+      }
+    }
+    return out.append('"').toString();
   }
 
   private static boolean isEmptyObject(byte[] content) {

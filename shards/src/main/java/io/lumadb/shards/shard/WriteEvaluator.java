@@ -21,18 +21,21 @@ import java.util.function.Function;
  */
 final class WriteEvaluator {
 
-  private static final StoredDocument ABSENT = null;
+  /** Marks, in the overlay, a document deleted earlier in the batch. */
+  private static final StoredDocument DELETED = new StoredDocument("", 1, new byte[0]);
 
   private final Function<String, StoredDocument> current;
   private final long maxDocumentBytes;
-  private final Map<String, StoredDocument> overlay = new HashMap<>();
-  private final List<DocumentChange> changes = new ArrayList<>();
+  private final Map<String, StoredDocument> overlay;
+  private final List<DocumentChange> changes;
   private long lastVersion;
 
-  WriteEvaluator(Function<String, StoredDocument> current, long lastVersion, long maxDocumentBytes) {
+  WriteEvaluator(Function<String, StoredDocument> current, long lastVersion, long maxDocumentBytes, int expectedWrites) {
     this.current = current;
     this.lastVersion = lastVersion;
     this.maxDocumentBytes = maxDocumentBytes;
+    this.overlay = HashMap.newHashMap(expectedWrites);
+    this.changes = new ArrayList<>(expectedWrites);
   }
 
   List<DocumentChange> changes() {
@@ -40,7 +43,11 @@ final class WriteEvaluator {
   }
 
   private StoredDocument lookup(String id) {
-    return overlay.containsKey(id) ? overlay.get(id) : current.apply(id);
+    StoredDocument earlier = overlay.get(id);
+    if (earlier != null) {
+      return earlier == DELETED ? null : earlier;
+    }
+    return current.apply(id);
   }
 
   WriteOutcome evaluate(DocumentWrite write) {
@@ -99,6 +106,6 @@ final class WriteEvaluator {
     changes.add(change);
     overlay.put(
         change.id(),
-        change.op() == DocumentChange.Op.DELETED ? ABSENT : new StoredDocument(change.id(), change.version(), change.document()));
+        change.op() == DocumentChange.Op.DELETED ? DELETED : new StoredDocument(change.id(), change.version(), change.document()));
   }
 }

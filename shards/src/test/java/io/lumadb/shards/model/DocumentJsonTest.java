@@ -23,6 +23,27 @@ class DocumentJsonTest {
   }
 
   @Test
+  void composeQuotesAnyIdSoThatJsonParsersReadItBack() throws Exception {
+    java.util.Random random = new java.util.Random(7);
+    String alphabet = "aZ9 _-\"\\/\n\r\t\u0001\u001f\u007f\u2028\u2029éü€";
+    for (int n = 0; n < 2000; n++) {
+      StringBuilder id = new StringBuilder();
+      int length = 1 + random.nextInt(12);
+      for (int i = 0; i < length; i++) {
+        if (random.nextInt(10) == 0) {
+          id.appendCodePoint(0x1F600 + random.nextInt(50));
+        } else {
+          id.append(alphabet.charAt(random.nextInt(alphabet.length())));
+        }
+      }
+      JsonNode parsed = DocumentJson.mapper().readTree(DocumentJson.compose(id.toString(), n + 1, "{\"k\":1}".getBytes(StandardCharsets.UTF_8)));
+      assertEquals(id.toString(), parsed.get("_id").textValue());
+      assertEquals(n + 1, parsed.get("_version").longValue());
+      assertEquals(1, parsed.get("k").intValue());
+    }
+  }
+
+  @Test
   void composeOfEmptyObjectIsValidJson() throws Exception {
     byte[] doc = DocumentJson.compose("k", 1, "{ }".getBytes(StandardCharsets.UTF_8));
     assertEquals(json("{\"_id\":\"k\",\"_version\":1}"), DocumentJson.mapper().readTree(doc));

@@ -96,7 +96,13 @@ final class RocksShardStore implements ShardStore {
   }
 
   private static byte[] encode(long version, byte[] json) {
-    return ByteBuffer.allocate(8 + json.length).putLong(version).put(json).array();
+    byte[] value = new byte[8 + json.length];
+    for (int i = 7; i >= 0; i--) {
+      value[i] = (byte) version;
+      version >>>= 8;
+    }
+    System.arraycopy(json, 0, value, 8, json.length);
+    return value;
   }
 
   @Override
