@@ -39,7 +39,7 @@ import java.util.function.IntFunction;
  */
 public final class ApiBenchmark {
 
-  private static final String USAGE = """
+    private static final String USAGE = """
       usage: ApiBenchmark --url http://127.0.0.1:8080 [options]
         --quick                1s warm-up + 3s measured per scenario (default 5s + 10s)
         --warmup D             warm-up per scenario (500ms, 5s, ...)
@@ -59,733 +59,909 @@ public final class ApiBenchmark {
         --meta KEY=VALUE       extra facts for the report (repeatable), e.g. pinning=...
         --fail-on-missed-target  exit 3 when a target is missed (errors always exit 1)""";
 
-  // Targets from the performance requirements.
-  private static final double TARGET_GET_OVER_HEALTH = 0.5;
-  private static final double TARGET_OPEN_GET_P99_MS = 1.0;
-  private static final double TARGET_BULK_SMALL_DOCS_PER_S = 100_000;
+    // Targets from the performance requirements.
+    private static final double TARGET_GET_OVER_HEALTH = 0.5;
+    private static final double TARGET_OPEN_GET_P99_MS = 1.0;
+    private static final double TARGET_BULK_SMALL_DOCS_PER_S = 100_000;
 
-  private static final int DOC_BYTES = 1024;
-  private static final int SMALL_DOC_BYTES = 200;
+    private static final int DOC_BYTES = 1024;
+    private static final int SMALL_DOC_BYTES = 200;
 
-  private final Settings settings;
-  private final String host;
-  private final InetSocketAddress address;
-  private final List<Row> rows = new ArrayList<>();
-  private final List<String> problems = new ArrayList<>();
-  private final Map<String, Object> info = new LinkedHashMap<>();
+    private final Settings settings;
+    private final String host;
+    private final InetSocketAddress address;
+    private final List<Row> rows = new ArrayList<>();
+    private final List<String> problems = new ArrayList<>();
+    private final Map<String, Object> info = new LinkedHashMap<>();
 
-  /** The options of a run. */
-  record Settings(URI url, Duration warmup, Duration duration, int connections, int openConnections,
-      int putConnections,
-      int bulkConnections, int bulkBatch, int preload, Integer shards, String db, Duration timeout, Path json,
-      Path markdown, String command, Map<String, String> meta, boolean failOnMissedTarget, boolean quick) {}
+    /** The options of a run. */
+    record Settings(
+            URI url,
+            Duration warmup,
+            Duration duration,
+            int connections,
+            int openConnections,
+            int putConnections,
+            int bulkConnections,
+            int bulkBatch,
+            int preload,
+            Integer shards,
+            String db,
+            Duration timeout,
+            Path json,
+            Path markdown,
+            String command,
+            Map<String, String> meta,
+            boolean failOnMissedTarget,
+            boolean quick) {}
 
-  /** One line of the report: a scenario's result, or why it could not run. */
-  record Row(String id, String name, HttpLoad.Result result, int docsPerRequest, double clientCpuCores,
-      String failure) {
+    /** One line of the report: a scenario's result, or why it could not run. */
+    record Row(
+            String id, String name, HttpLoad.Result result, int docsPerRequest, double clientCpuCores, String failure) {
 
-    double docsPerSecond() {
-      return result == null ? Double.NaN : result.throughput() * docsPerRequest;
-    }
-
-    long errors() {
-      return result == null ? 0 : result.errors() + result.warmupErrors();
-    }
-
-    boolean bad() {
-      return failure != null || result.failed();
-    }
-  }
-
-  private ApiBenchmark(Settings settings) {
-    this.settings = settings;
-    this.host = HttpLoad.hostHeader(settings.url());
-    this.address = HttpLoad.address(settings.url());
-  }
-
-  /** Command-line entry point; see {@code --help}. Exit status: 0 clean, 1 errors, 3 missed targets (opt-in). */
-  public static void main(String[] args) throws Exception {
-    Settings s;
-    try {
-      s = parse(args);
-    } catch (IllegalArgumentException e) {
-      System.err.println("error: " + e.getMessage() + "\n" + USAGE);
-      System.exit(64);
-      return;
-    }
-    if (s == null) {
-      System.out.println(USAGE);
-      return;
-    }
-    System.exit(new ApiBenchmark(s).run());
-  }
-
-  static Settings parse(String[] args) {
-    Map<String, String> meta = new LinkedHashMap<>();
-    Map<String, String> a = new LinkedHashMap<>();
-    boolean quick = false;
-    boolean failOnMissed = false;
-    for (int i = 0; i < args.length; i++) {
-      String k = args[i];
-      switch (k) {
-        case "-h", "--help" -> {
-          return null;
+        double docsPerSecond() {
+            return result == null ? Double.NaN : result.throughput() * docsPerRequest;
         }
-        case "--quick" -> quick = true;
-        case "--fail-on-missed-target" -> failOnMissed = true;
-        default -> {
-          if (!k.startsWith("--") || i + 1 >= args.length) {
-            throw new IllegalArgumentException("unexpected argument '" + k + "'");
-          }
-          String v = args[++i];
-          if (k.equals("--meta")) {
-            int eq = v.indexOf('=');
-            if (eq <= 0) {
-              throw new IllegalArgumentException("--meta needs KEY=VALUE, got '" + v + "'");
-            }
-            meta.put(v.substring(0, eq), v.substring(eq + 1));
-          } else {
-            a.put(k.substring(2), v);
-          }
+
+        long errors() {
+            return result == null ? 0 : result.errors() + result.warmupErrors();
         }
-      }
-    }
-    if (!a.containsKey("url")) {
-      throw new IllegalArgumentException("--url is required");
-    }
-    List<String> known = List.of("url", "warmup", "duration", "connections", "open-connections", "put-connections",
-        "bulk-connections",
-        "bulk-batch", "preload", "shards", "db", "timeout", "json", "markdown", "command");
-    for (String k : a.keySet()) {
-      if (!known.contains(k)) {
-        throw new IllegalArgumentException("unknown option --" + k);
-      }
-    }
-    String url = a.get("url").replaceAll("/+$", "");
-    int batch = positive(a, "bulk-batch", 1000);
-    if (batch > 10_000) {
-      throw new IllegalArgumentException("--bulk-batch is at most 10000 (the server's limit)");
-    }
-    return new Settings(URI.create(url),
-        HttpLoad.parseDuration(a.getOrDefault("warmup", quick ? "1s" : "5s")),
-        HttpLoad.parseDuration(a.getOrDefault("duration", quick ? "3s" : "10s")),
-        positive(a, "connections", 8), positive(a, "open-connections", 4 * positive(a, "connections", 8)),
-        positive(a, "put-connections", 16), positive(a, "bulk-connections", 4), batch,
-        positive(a, "preload", 10_000), a.containsKey("shards") ? positive(a, "shards", 1) : null,
-        a.getOrDefault("db", "bench"), HttpLoad.parseDuration(a.getOrDefault("timeout", "30s")),
-        a.containsKey("json") ? Path.of(a.get("json")) : null,
-        a.containsKey("markdown") ? Path.of(a.get("markdown")) : null,
-        a.getOrDefault("command", defaultCommand(args)), meta, failOnMissed, quick);
-  }
 
-  private static int positive(Map<String, String> a, String key, int dflt) {
-    String v = a.get(key);
-    if (v == null) {
-      return dflt;
-    }
-    try {
-      int n = Integer.parseInt(v.replace("_", "").replace(",", ""));
-      if (n < 1) {
-        throw new NumberFormatException();
-      }
-      return n;
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("--" + key + " needs a positive integer, got '" + v + "'");
-    }
-  }
-
-  private static String defaultCommand(String[] args) {
-    return ProcessHandle.current().info().commandLine()
-        .orElse("java io.lumadb.bench.ApiBenchmark " + String.join(" ", args));
-  }
-
-  // ---- the run
-
-  private int run() throws Exception {
-    Instant started = Instant.now();
-    info.put("loadAverageAtStart", loadAverage());
-    log("LumaDB API benchmark against %s: %s warm-up + %s measured per scenario", settings.url(),
-        human(settings.warmup()), human(settings.duration()));
-    boolean setupOk = true;
-    try {
-      setUp();
-    } catch (IOException | RuntimeException e) {
-      setupOk = false;
-      problems.add("setup failed: " + e.getMessage());
-      log("setup failed: %s", e.getMessage());
-    }
-    if (setupOk) {
-      scenarios();
-    }
-    Instant finished = Instant.now();
-    info.put("wallSeconds", Duration.between(started, finished).toMillis() / 1000.0);
-    info.put("loadAverageAtEnd", loadAverage());
-    String markdown = markdown(started);
-    System.out.print(markdown);
-    System.out.flush();
-    if (settings.markdown() != null) {
-      write(settings.markdown(), markdown);
-    }
-    if (settings.json() != null) {
-      write(settings.json(), Json.write(json(started)));
-    }
-    boolean errors = !problems.isEmpty() || rows.stream().anyMatch(Row::bad);
-    if (errors) {
-      System.err.println();
-      System.err.println("**** BENCHMARK FAILED: requests failed or a scenario could not run; the numbers above are NOT valid. ****");
-      return 1;
-    }
-    if (settings.failOnMissedTarget() && targets().stream().anyMatch(t -> !t.met())) {
-      return 3;
-    }
-    return 0;
-  }
-
-  private void scenarios() throws InterruptedException {
-    String docs = "/api/v1/" + settings.db() + "/docs";
-
-    scenario("a", "GET /health", 1, options("health", settings.connections(), 0),
-        i -> {
-          HttpLoad.Request r = HttpLoad.Request.of(RequestBytes.request("GET", host, "/health"));
-          return () -> r;
-        }, HttpLoad.ANY_2XX);
-
-    boolean preloaded = preload(docs);
-
-    Row get = null;
-    if (preloaded) {
-      get = scenario("b", "point GET (1 KB docs, " + settings.preload() + " preloaded)", 1,
-          options("get", settings.connections(), 0), pointGets(docs), HttpLoad.ANY_2XX);
-    } else {
-      rows.add(new Row("b", "point GET", null, 1, Double.NaN, "skipped: the preload failed"));
+        boolean bad() {
+            return failure != null || result.failed();
+        }
     }
 
-    // (e) runs right after (b), not last: its rate comes from (b), and on the same data, before
-    // the write scenarios leave compaction work behind, its latency describes reads alone. It uses
-    // more connections than (b): without pipelining, a request due while its connection is busy
-    // must queue in the client, and with (b)'s count each connection would be busy half the time,
-    // so the client's queueing, not the server, would dominate the p99.
-    if (get != null && !get.bad() && get.result().throughput() > 0) {
-      double rate = get.result().throughput() / 2;
-      scenario("e", String.format(Locale.ROOT, "point GET, open loop at 1/2 of (b) = %.0f req/s", rate), 1,
-          options("get-open", settings.openConnections(), rate), pointGets(docs), HttpLoad.ANY_2XX);
-    } else {
-      rows.add(new Row("e", "point GET, open loop at 1/2 max rate", null, 1, Double.NaN,
-          "skipped: (b) has no valid maximum rate"));
+    private ApiBenchmark(Settings settings) {
+        this.settings = settings;
+        this.host = HttpLoad.hostHeader(settings.url());
+        this.address = HttpLoad.address(settings.url());
     }
 
-    scenario("c", "single PUT (1 KB docs, 1/2 new ids, 1/2 overwrites)", 1,
-        options("put", settings.putConnections(), 0), singlePuts(docs), HttpLoad.ANY_2XX);
-
-    long nonce = System.currentTimeMillis() % 1_000_000_000L;
-    scenario("d1", "_bulk insert, " + SMALL_DOC_BYTES + " B docs, " + settings.bulkBatch() + "/request",
-        settings.bulkBatch(), options("bulk-small", settings.bulkConnections(), 0),
-        bulkInserts("/api/v1/" + settings.db() + "/bulk_small/_bulk", SMALL_DOC_BYTES, "s" + nonce), BULK_OK);
-    scenario("d2", "_bulk insert, 1 KB docs, " + settings.bulkBatch() + "/request", settings.bulkBatch(),
-        options("bulk-1k", settings.bulkConnections(), 0),
-        bulkInserts("/api/v1/" + settings.db() + "/bulk_1k/_bulk", DOC_BYTES, "k" + nonce), BULK_OK);
-  }
-
-  private HttpLoad.Options options(String name, int connections, double rate) {
-    return new HttpLoad.Options(name, address, connections, settings.warmup(), settings.duration(), rate,
-        settings.timeout());
-  }
-
-  private Row scenario(String id, String name, int docsPerRequest, HttpLoad.Options options,
-      IntFunction<HttpLoad.RequestSource> sources, HttpLoad.ResponseCheck check) throws InterruptedException {
-    log("(%s) %s: %s, %d connections ...", id, name,
-        options.openLoop() ? String.format(Locale.ROOT, "open loop %.0f req/s", options.rate()) : "closed loop",
-        options.connections());
-    Row row;
-    long cpu0 = processCpuNanos();
-    long wall0 = System.nanoTime();
-    try {
-      HttpLoad.Result r = HttpLoad.run(options, sources, check);
-      double cpu = (processCpuNanos() - cpu0) / (double) (System.nanoTime() - wall0);
-      row = new Row(id, name, r, docsPerRequest, cpu, null);
-      log("    %s", r.summary().replace("\n", "\n    "));
-      if (docsPerRequest > 1) {
-        log("    = %.0f docs/s", row.docsPerSecond());
-      }
-    } catch (RuntimeException e) {
-      row = new Row(id, name, null, docsPerRequest, Double.NaN, "could not run: " + e.getMessage());
-      log("    FAILED: %s", e.getMessage());
-    }
-    rows.add(row);
-    return row;
-  }
-
-  /** Bulk answers 200 even when items failed; the body's {@code "errors":false} is the real verdict. */
-  private static final byte[] NO_ERRORS = "\"errors\":false}".getBytes(StandardCharsets.US_ASCII);
-
-  private static final HttpLoad.ResponseCheck BULK_OK = (status, body, length) -> {
-    if (status < 200 || status >= 300) {
-      return "HTTP " + status;
-    }
-    int from = length - NO_ERRORS.length;
-    // The server may end the body with whitespace; look near the end only.
-    for (int at = Math.max(0, from - 8); at <= from; at++) {
-      if (java.util.Arrays.equals(body, at, at + NO_ERRORS.length, NO_ERRORS, 0, NO_ERRORS.length)) {
-        return null;
-      }
-    }
-    return "HTTP " + status + " but the bulk response does not end with \"errors\":false (items failed)";
-  };
-
-  // ---- setup
-
-  private void setUp() throws IOException, InterruptedException {
-    try (HttpConnection c = new HttpConnection(address, (int) settings.timeout().toMillis())) {
-      // The node may still be starting: wait up to a minute for /health.
-      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      while (true) {
+    /** Command-line entry point; see {@code --help}. Exit status: 0 clean, 1 errors, 3 missed targets (opt-in). */
+    public static void main(String[] args) throws Exception {
+        Settings s;
         try {
-          if (c.exchange(RequestBytes.request("GET", host, "/health")) == 200) {
-            break;
-          }
-        } catch (IOException e) {
-          if (System.nanoTime() > deadline) {
-            throw new IOException("no answer from " + settings.url() + "/health within 60 s: " + e.getMessage(), e);
-          }
+            s = parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage() + "\n" + USAGE);
+            System.exit(64);
+            return;
         }
-        if (System.nanoTime() > deadline) {
-          throw new IOException("GET /health did not answer 200 within 60 s (last: " + c.status() + ")");
+        if (s == null) {
+            System.out.println(USAGE);
+            return;
         }
-        Thread.sleep(200);
-      }
-      call(c, "PUT", "/api/v1/" + settings.db(), null);
-      String options = settings.shards() == null ? null : "{\"shards\":" + settings.shards() + "}";
-      for (String coll : List.of("docs", "bulk_small", "bulk_1k")) {
-        call(c, "PUT", "/api/v1/" + settings.db() + "/" + coll, options);
-      }
+        System.exit(new ApiBenchmark(s).run());
     }
-  }
 
-  /** One setup request; throws unless it answers 2xx. */
-  private String call(HttpConnection c, String method, String path, String json) throws IOException {
-    byte[] req = json == null ? RequestBytes.request(method, host, path)
-        : RequestBytes.request(method, host, path, "application/json", json.getBytes(StandardCharsets.UTF_8));
-    int status = c.exchange(req);
-    if (status < 200 || status >= 300) {
-      throw new IOException(method + " " + path + (json == null ? "" : " " + json) + " answered " + status + ": "
-          + c.bodyString());
-    }
-    return c.bodyString();
-  }
-
-  /** Loads ids doc-0 .. doc-(N-1) with _bulk; false (and a recorded problem) if that fails. */
-  private boolean preload(String docs) {
-    int n = settings.preload();
-    int batch = Math.min(1000, n);
-    log("preloading %d docs of %d bytes into %s ...", n, DOC_BYTES, docs);
-    long t0 = System.nanoTime();
-    DocumentGenerator gen = new DocumentGenerator(DOC_BYTES, 42);
-    RequestBytes body = new RequestBytes(batch * (DOC_BYTES + 32) + 16);
-    RequestBytes request = new RequestBytes(batch * (DOC_BYTES + 32) + 512);
-    try (HttpConnection c = new HttpConnection(address, (int) settings.timeout().toMillis())) {
-      for (int from = 0; from < n; from += batch) {
-        int to = Math.min(n, from + batch);
-        body.clear().appendByte('[');
-        for (int id = from; id < to; id++) {
-          if (id > from) {
-            body.appendByte(',');
-          }
-          body.append("{\"op\":\"put\",\"doc\":");
-          gen.write(body, "doc-", id, true, id);
-          body.appendByte('}');
+    static Settings parse(String[] args) {
+        Map<String, String> meta = new LinkedHashMap<>();
+        Map<String, String> a = new LinkedHashMap<>();
+        boolean quick = false;
+        boolean failOnMissed = false;
+        for (int i = 0; i < args.length; i++) {
+            String k = args[i];
+            switch (k) {
+                case "-h", "--help" -> {
+                    return null;
+                }
+                case "--quick" -> quick = true;
+                case "--fail-on-missed-target" -> failOnMissed = true;
+                default -> {
+                    if (!k.startsWith("--") || i + 1 >= args.length) {
+                        throw new IllegalArgumentException("unexpected argument '" + k + "'");
+                    }
+                    String v = args[++i];
+                    if (k.equals("--meta")) {
+                        int eq = v.indexOf('=');
+                        if (eq <= 0) {
+                            throw new IllegalArgumentException("--meta needs KEY=VALUE, got '" + v + "'");
+                        }
+                        meta.put(v.substring(0, eq), v.substring(eq + 1));
+                    } else {
+                        a.put(k.substring(2), v);
+                    }
+                }
+            }
         }
-        body.appendByte(']');
-        request.clear().appendHead("POST", host, docs + "/_bulk", "application/json", body.length()).append(body);
-        int status = c.exchange(request.array(), 0, request.length());
-        String problem = BULK_OK.problem(status, c.body(), c.bodyLength());
-        if (problem != null) {
-          throw new IOException("preload POST " + docs + "/_bulk (items doc-" + from + "..doc-" + (to - 1) + "): "
-              + problem + ": " + HttpConnection.printable(c.body(), 0, c.bodyLength(), 400));
+        if (!a.containsKey("url")) {
+            throw new IllegalArgumentException("--url is required");
         }
-      }
-      double seconds = (System.nanoTime() - t0) / 1e9;
-      info.put("preloadDocs", n);
-      info.put("preloadSeconds", seconds);
-      log("    preloaded in %.2f s (%.0f docs/s, one connection, not a measurement)", seconds, n / seconds);
-      // The point GETs must hit documents: check one before measuring thousands.
-      int status = c.exchange(RequestBytes.request("GET", host, docs + "/doc-" + (n - 1)));
-      if (status != 200) {
-        throw new IOException("GET " + docs + "/doc-" + (n - 1) + " after the preload answered " + status + ": "
-            + c.bodyString());
-      }
-      info.put("preloadedDocumentBytesAsServed", c.bodyLength());
-      return true;
-    } catch (IOException | RuntimeException e) {
-      problems.add(e.getMessage());
-      log("    preload FAILED: %s", e.getMessage());
-      return false;
+        List<String> known = List.of(
+                "url",
+                "warmup",
+                "duration",
+                "connections",
+                "open-connections",
+                "put-connections",
+                "bulk-connections",
+                "bulk-batch",
+                "preload",
+                "shards",
+                "db",
+                "timeout",
+                "json",
+                "markdown",
+                "command");
+        for (String k : a.keySet()) {
+            if (!known.contains(k)) {
+                throw new IllegalArgumentException("unknown option --" + k);
+            }
+        }
+        String url = a.get("url").replaceAll("/+$", "");
+        int batch = positive(a, "bulk-batch", 1000);
+        if (batch > 10_000) {
+            throw new IllegalArgumentException("--bulk-batch is at most 10000 (the server's limit)");
+        }
+        return new Settings(
+                URI.create(url),
+                HttpLoad.parseDuration(a.getOrDefault("warmup", quick ? "1s" : "5s")),
+                HttpLoad.parseDuration(a.getOrDefault("duration", quick ? "3s" : "10s")),
+                positive(a, "connections", 8),
+                positive(a, "open-connections", 4 * positive(a, "connections", 8)),
+                positive(a, "put-connections", 16),
+                positive(a, "bulk-connections", 4),
+                batch,
+                positive(a, "preload", 10_000),
+                a.containsKey("shards") ? positive(a, "shards", 1) : null,
+                a.getOrDefault("db", "bench"),
+                HttpLoad.parseDuration(a.getOrDefault("timeout", "30s")),
+                a.containsKey("json") ? Path.of(a.get("json")) : null,
+                a.containsKey("markdown") ? Path.of(a.get("markdown")) : null,
+                a.getOrDefault("command", defaultCommand(args)),
+                meta,
+                failOnMissed,
+                quick);
     }
-  }
 
-  // ---- request sources (one per client thread; see HttpLoad.RequestSource)
+    private static int positive(Map<String, String> a, String key, int dflt) {
+        String v = a.get(key);
+        if (v == null) {
+            return dflt;
+        }
+        try {
+            int n = Integer.parseInt(v.replace("_", "").replace(",", ""));
+            if (n < 1) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + key + " needs a positive integer, got '" + v + "'");
+        }
+    }
 
-  private IntFunction<HttpLoad.RequestSource> pointGets(String docs) {
-    byte[] head = ("GET " + docs + "/doc-").getBytes(StandardCharsets.US_ASCII);
-    byte[] tail = (" HTTP/1.1\r\nHost: " + host + "\r\nUser-Agent: lumadb-bench\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
-    int n = settings.preload();
-    return thread -> {
-      SplittableRandom random = new SplittableRandom(ThreadLocalRandom.current().nextLong());
-      RequestBytes r = new RequestBytes(256);
-      return () -> {
-        r.clear().append(head, 0, head.length).append(random.nextInt(n)).append(tail, 0, tail.length);
-        return new HttpLoad.Request(r.array(), 0, r.length());
-      };
-    };
-  }
+    private static String defaultCommand(String[] args) {
+        return ProcessHandle.current()
+                .info()
+                .commandLine()
+                .orElse("java io.lumadb.bench.ApiBenchmark " + String.join(" ", args));
+    }
 
-  private IntFunction<HttpLoad.RequestSource> singlePuts(String docs) {
-    int n = settings.preload();
-    return thread -> {
-      SplittableRandom random = new SplittableRandom(ThreadLocalRandom.current().nextLong());
-      DocumentGenerator gen = new DocumentGenerator(DOC_BYTES, random.nextLong());
-      RequestBytes body = new RequestBytes(DOC_BYTES + 64);
-      RequestBytes r = new RequestBytes(DOC_BYTES + 512);
-      long[] seq = {0};
-      return () -> {
-        long s = seq[0]++;
-        r.clear().append("PUT ").append(docs).appendByte('/');
-        if ((s & 1) == 0) {
-          r.append("doc-").append(random.nextInt(n)); // overwrite a preloaded document
+    // ---- the run
+
+    private int run() throws Exception {
+        Instant started = Instant.now();
+        info.put("loadAverageAtStart", loadAverage());
+        log(
+                "LumaDB API benchmark against %s: %s warm-up + %s measured per scenario",
+                settings.url(), human(settings.warmup()), human(settings.duration()));
+        boolean setupOk = true;
+        try {
+            setUp();
+        } catch (IOException | RuntimeException e) {
+            setupOk = false;
+            problems.add("setup failed: " + e.getMessage());
+            log("setup failed: %s", e.getMessage());
+        }
+        if (setupOk) {
+            scenarios();
+        }
+        Instant finished = Instant.now();
+        info.put("wallSeconds", Duration.between(started, finished).toMillis() / 1000.0);
+        info.put("loadAverageAtEnd", loadAverage());
+        String markdown = markdown(started);
+        System.out.print(markdown);
+        System.out.flush();
+        if (settings.markdown() != null) {
+            write(settings.markdown(), markdown);
+        }
+        if (settings.json() != null) {
+            write(settings.json(), Json.write(json(started)));
+        }
+        boolean errors = !problems.isEmpty() || rows.stream().anyMatch(Row::bad);
+        if (errors) {
+            System.err.println();
+            System.err.println(
+                    "**** BENCHMARK FAILED: requests failed or a scenario could not run; the numbers above are NOT valid. ****");
+            return 1;
+        }
+        if (settings.failOnMissedTarget() && targets().stream().anyMatch(t -> !t.met())) {
+            return 3;
+        }
+        return 0;
+    }
+
+    private void scenarios() throws InterruptedException {
+        String docs = "/api/v1/" + settings.db() + "/docs";
+
+        scenario(
+                "a",
+                "GET /health",
+                1,
+                options("health", settings.connections(), 0),
+                i -> {
+                    HttpLoad.Request r = HttpLoad.Request.of(RequestBytes.request("GET", host, "/health"));
+                    return () -> r;
+                },
+                HttpLoad.ANY_2XX);
+
+        boolean preloaded = preload(docs);
+
+        Row get = null;
+        if (preloaded) {
+            get = scenario(
+                    "b",
+                    "point GET (1 KB docs, " + settings.preload() + " preloaded)",
+                    1,
+                    options("get", settings.connections(), 0),
+                    pointGets(docs),
+                    HttpLoad.ANY_2XX);
         } else {
-          // A new random id: random keys are the hard case for a sorted store, unlike sequences.
-          r.append("new-").append(Long.toHexString(random.nextLong() >>> 1));
+            rows.add(new Row("b", "point GET", null, 1, Double.NaN, "skipped: the preload failed"));
         }
-        gen.write(body.clear(), null, 0, false, s);
-        r.append(" HTTP/1.1\r\nHost: ").append(host).append("\r\nUser-Agent: lumadb-bench\r\n")
-            .append("Content-Type: application/json\r\nContent-Length: ").append(body.length()).append("\r\n\r\n")
-            .append(body);
-        return new HttpLoad.Request(r.array(), 0, r.length());
-      };
+
+        // (e) runs right after (b), not last: its rate comes from (b), and on the same data, before
+        // the write scenarios leave compaction work behind, its latency describes reads alone. It uses
+        // more connections than (b): without pipelining, a request due while its connection is busy
+        // must queue in the client, and with (b)'s count each connection would be busy half the time,
+        // so the client's queueing, not the server, would dominate the p99.
+        if (get != null && !get.bad() && get.result().throughput() > 0) {
+            double rate = get.result().throughput() / 2;
+            scenario(
+                    "e",
+                    String.format(Locale.ROOT, "point GET, open loop at 1/2 of (b) = %.0f req/s", rate),
+                    1,
+                    options("get-open", settings.openConnections(), rate),
+                    pointGets(docs),
+                    HttpLoad.ANY_2XX);
+        } else {
+            rows.add(new Row(
+                    "e",
+                    "point GET, open loop at 1/2 max rate",
+                    null,
+                    1,
+                    Double.NaN,
+                    "skipped: (b) has no valid maximum rate"));
+        }
+
+        scenario(
+                "c",
+                "single PUT (1 KB docs, 1/2 new ids, 1/2 overwrites)",
+                1,
+                options("put", settings.putConnections(), 0),
+                singlePuts(docs),
+                HttpLoad.ANY_2XX);
+
+        long nonce = System.currentTimeMillis() % 1_000_000_000L;
+        scenario(
+                "d1",
+                "_bulk insert, " + SMALL_DOC_BYTES + " B docs, " + settings.bulkBatch() + "/request",
+                settings.bulkBatch(),
+                options("bulk-small", settings.bulkConnections(), 0),
+                bulkInserts("/api/v1/" + settings.db() + "/bulk_small/_bulk", SMALL_DOC_BYTES, "s" + nonce),
+                BULK_OK);
+        scenario(
+                "d2",
+                "_bulk insert, 1 KB docs, " + settings.bulkBatch() + "/request",
+                settings.bulkBatch(),
+                options("bulk-1k", settings.bulkConnections(), 0),
+                bulkInserts("/api/v1/" + settings.db() + "/bulk_1k/_bulk", DOC_BYTES, "k" + nonce),
+                BULK_OK);
+    }
+
+    private HttpLoad.Options options(String name, int connections, double rate) {
+        return new HttpLoad.Options(
+                name, address, connections, settings.warmup(), settings.duration(), rate, settings.timeout());
+    }
+
+    private Row scenario(
+            String id,
+            String name,
+            int docsPerRequest,
+            HttpLoad.Options options,
+            IntFunction<HttpLoad.RequestSource> sources,
+            HttpLoad.ResponseCheck check)
+            throws InterruptedException {
+        log(
+                "(%s) %s: %s, %d connections ...",
+                id,
+                name,
+                options.openLoop() ? String.format(Locale.ROOT, "open loop %.0f req/s", options.rate()) : "closed loop",
+                options.connections());
+        Row row;
+        long cpu0 = processCpuNanos();
+        long wall0 = System.nanoTime();
+        try {
+            HttpLoad.Result r = HttpLoad.run(options, sources, check);
+            double cpu = (processCpuNanos() - cpu0) / (double) (System.nanoTime() - wall0);
+            row = new Row(id, name, r, docsPerRequest, cpu, null);
+            log("    %s", r.summary().replace("\n", "\n    "));
+            if (docsPerRequest > 1) {
+                log("    = %.0f docs/s", row.docsPerSecond());
+            }
+        } catch (RuntimeException e) {
+            row = new Row(id, name, null, docsPerRequest, Double.NaN, "could not run: " + e.getMessage());
+            log("    FAILED: %s", e.getMessage());
+        }
+        rows.add(row);
+        return row;
+    }
+
+    /** Bulk answers 200 even when items failed; the body's {@code "errors":false} is the real verdict. */
+    private static final byte[] NO_ERRORS = "\"errors\":false}".getBytes(StandardCharsets.US_ASCII);
+
+    private static final HttpLoad.ResponseCheck BULK_OK = (status, body, length) -> {
+        if (status < 200 || status >= 300) {
+            return "HTTP " + status;
+        }
+        int from = length - NO_ERRORS.length;
+        // The server may end the body with whitespace; look near the end only.
+        for (int at = Math.max(0, from - 8); at <= from; at++) {
+            if (java.util.Arrays.equals(body, at, at + NO_ERRORS.length, NO_ERRORS, 0, NO_ERRORS.length)) {
+                return null;
+            }
+        }
+        return "HTTP " + status + " but the bulk response does not end with \"errors\":false (items failed)";
     };
-  }
 
-  private IntFunction<HttpLoad.RequestSource> bulkInserts(String path, int docBytes, String idPrefix) {
-    int batch = settings.bulkBatch();
-    return thread -> {
-      DocumentGenerator gen = new DocumentGenerator(docBytes, ThreadLocalRandom.current().nextLong());
-      RequestBytes body = new RequestBytes(batch * (docBytes + 64) + 16);
-      RequestBytes r = new RequestBytes(batch * (docBytes + 64) + 512);
-      String prefix = idPrefix + "-" + thread + "-";
-      long[] next = {0};
-      return () -> {
-        body.clear().appendByte('[');
-        for (int i = 0; i < batch; i++) {
-          if (i > 0) {
-            body.appendByte(',');
-          }
-          long id = next[0]++;
-          body.append("{\"op\":\"put\",\"doc\":");
-          gen.write(body, prefix, id, true, id);
-          body.appendByte('}');
+    // ---- setup
+
+    private void setUp() throws IOException, InterruptedException {
+        try (HttpConnection c =
+                new HttpConnection(address, (int) settings.timeout().toMillis())) {
+            // The node may still be starting: wait up to a minute for /health.
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (true) {
+                try {
+                    if (c.exchange(RequestBytes.request("GET", host, "/health")) == 200) {
+                        break;
+                    }
+                } catch (IOException e) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IOException(
+                                "no answer from " + settings.url() + "/health within 60 s: " + e.getMessage(), e);
+                    }
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IOException("GET /health did not answer 200 within 60 s (last: " + c.status() + ")");
+                }
+                Thread.sleep(200);
+            }
+            call(c, "PUT", "/api/v1/" + settings.db(), null);
+            String options = settings.shards() == null ? null : "{\"shards\":" + settings.shards() + "}";
+            for (String coll : List.of("docs", "bulk_small", "bulk_1k")) {
+                call(c, "PUT", "/api/v1/" + settings.db() + "/" + coll, options);
+            }
         }
-        body.appendByte(']');
-        r.clear().appendHead("POST", host, path, "application/json", body.length()).append(body);
-        return new HttpLoad.Request(r.array(), 0, r.length());
-      };
-    };
-  }
-
-  // ---- targets
-
-  record Target(String name, String measured, String threshold, boolean met, double value) {}
-
-  private Row row(String id) {
-    return rows.stream().filter(r -> r.id().equals(id)).findFirst().orElse(null);
-  }
-
-  private static boolean valid(Row r) {
-    return r != null && r.result() != null && !r.bad();
-  }
-
-  private List<Target> targets() {
-    List<Target> t = new ArrayList<>();
-    Row health = row("a");
-    Row get = row("b");
-    Row open = row("e");
-    Row bulk = row("d1");
-    double ratio = valid(health) && valid(get) ? get.result().throughput() / health.result().throughput() : Double.NaN;
-    t.add(new Target("point GET throughput ≥ 0.5 × GET /health", Double.isNaN(ratio) ? "n/a (errors)"
-        : String.format(Locale.ROOT, "%.2f ×", ratio), "≥ 0.50 ×", ratio >= TARGET_GET_OVER_HEALTH, ratio));
-    double p99 = valid(open) ? open.result().latencyMillis(99) : Double.NaN;
-    t.add(new Target("point GET p99 at 1/2 max rate (open loop)", Double.isNaN(p99) ? "n/a (errors)"
-        : String.format(Locale.ROOT, "%.3f ms", p99), "< 1 ms", p99 < TARGET_OPEN_GET_P99_MS, p99));
-    double docs = valid(bulk) ? bulk.docsPerSecond() : Double.NaN;
-    t.add(new Target("_bulk insert of 200 B docs", Double.isNaN(docs) ? "n/a (errors)"
-        : String.format(Locale.ROOT, "%,.0f docs/s", docs), "≥ 100,000 docs/s", docs >= TARGET_BULK_SMALL_DOCS_PER_S,
-        docs));
-    return t;
-  }
-
-  // ---- reports
-
-  private String markdown(Instant started) {
-    StringBuilder m = new StringBuilder();
-    boolean bad = !problems.isEmpty() || rows.stream().anyMatch(Row::bad);
-    m.append("# LumaDB HTTP API benchmark\n\n");
-    if (bad) {
-      m.append("> **ERRORS: requests failed or a scenario could not run. These numbers are NOT a valid measurement.**\n\n");
-    }
-    m.append(String.format(Locale.ROOT, "%s, %s warm-up + %s measured per scenario%s. Latencies in ms.%n%n",
-        started.truncatedTo(ChronoUnit.SECONDS), human(settings.warmup()), human(settings.duration()),
-        settings.quick() ? " (--quick)" : ""));
-    m.append("| # | scenario | load | req/s | docs/s | p50 | p90 | p99 | p99.9 | max | errors | client CPU |\n");
-    m.append("|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
-    for (Row r : rows) {
-      if (r.result() == null) {
-        m.append(String.format("| %s | %s | — | — | — | — | — | — | — | — | **%s** | — |%n", r.id(), r.name(), r.failure()));
-        continue;
-      }
-      HttpLoad.Result x = r.result();
-      HttpLoad.Options o = x.options();
-      String load = (o.openLoop() ? String.format(Locale.ROOT, "open %,.0f/s", o.rate()) : "closed") + ", "
-          + o.connections() + " conn";
-      m.append(String.format(Locale.ROOT, "| %s | %s | %s | %,.0f | %s | %s | %s | %s | %s | %s | %s | %.2f |%n",
-          r.id(), r.name(), load, x.throughput(),
-          r.docsPerRequest() > 1 ? String.format(Locale.ROOT, "%,.0f", r.docsPerSecond()) : "—",
-          ms(x.latencyMillis(50)), ms(x.latencyMillis(90)), ms(x.latencyMillis(99)), ms(x.latencyMillis(99.9)),
-          ms(x.latencyMillis(100)), r.errors() == 0 ? "0" : "**" + r.errors() + "**", r.clientCpuCores()));
-    }
-    m.append("\nOpen-loop latency (e) is measured from each request's intended send time (no coordinated omission)");
-    Row open = row("e");
-    if (open != null && open.result() != null) {
-      HttpLoad.Result x = open.result();
-      m.append(String.format(Locale.ROOT, "; requests due on an idle connection left late by p50 %s / p99 %s / max %s ms"
-          + " (the client's own error), and %.1f%% were due while their connection still waited for a response",
-          ms(x.sendLagMillis(50)), ms(x.sendLagMillis(99)), ms(x.sendLagMillis(100)),
-          100.0 * x.queued() / Math.max(1, x.requests())));
-    }
-    m.append(". \"client CPU\" is the load generator's CPU use in cores: near its CPU count, the client, not the server, is the limit.\n\n");
-
-    Row health = row("a");
-    Row get = row("b");
-    if (valid(health) && valid(get)) {
-      m.append(String.format(Locale.ROOT, "Ratio point GET / health: **%.2f**%n%n",
-          get.result().throughput() / health.result().throughput()));
-    }
-    m.append("| target | measured | required | result |\n|---|--:|--:|---|\n");
-    for (Target t : targets()) {
-      m.append(String.format("| %s | %s | %s | %s |%n", t.name(), t.measured(), t.threshold(),
-          t.met() ? "met" : "**MISSED**"));
     }
 
-    if (bad) {
-      m.append("\n## Errors\n\n");
-      for (String p : problems) {
-        m.append("- ").append(p).append('\n');
-      }
-      for (Row r : rows) {
-        if (r.failure() != null) {
-          m.append("- (").append(r.id()).append(") ").append(r.failure()).append('\n');
-        } else if (r.result().requests() == 0 && r.errors() == 0) {
-          m.append("- (").append(r.id()).append(") no successful response completed in the measured window\n");
-        } else if (r.errors() > 0) {
-          HttpLoad.Result x = r.result();
-          m.append(String.format("- (%s) %d failed in the measured window, %d in warm-up: %s%n", r.id(), x.errors(),
-              x.warmupErrors(), x.errorKinds()));
-          for (String s : x.errorSamples()) {
-            m.append("  - `").append(s.replace("`", "'")).append("`\n");
-          }
+    /** One setup request; throws unless it answers 2xx. */
+    private String call(HttpConnection c, String method, String path, String json) throws IOException {
+        byte[] req = json == null
+                ? RequestBytes.request(method, host, path)
+                : RequestBytes.request(method, host, path, "application/json", json.getBytes(StandardCharsets.UTF_8));
+        int status = c.exchange(req);
+        if (status < 200 || status >= 300) {
+            throw new IOException(method + " " + path + (json == null ? "" : " " + json) + " answered " + status + ": "
+                    + c.bodyString());
         }
-      }
-    }
-    for (Row r : rows) {
-      if (r.result() != null && r.result().connects() > r.result().options().connections()) {
-        m.append(String.format("%nNote: (%s) opened %d sockets for %d connections: the server closed connections.%n",
-            r.id(), r.result().connects(), r.result().options().connections()));
-      }
+        return c.bodyString();
     }
 
-    m.append("\n## Machine and command\n\n");
-    for (Map.Entry<String, Object> e : machine().entrySet()) {
-      m.append("- ").append(e.getKey()).append(": ").append(e.getValue()).append('\n');
+    /** Loads ids doc-0 .. doc-(N-1) with _bulk; false (and a recorded problem) if that fails. */
+    private boolean preload(String docs) {
+        int n = settings.preload();
+        int batch = Math.min(1000, n);
+        log("preloading %d docs of %d bytes into %s ...", n, DOC_BYTES, docs);
+        long t0 = System.nanoTime();
+        DocumentGenerator gen = new DocumentGenerator(DOC_BYTES, 42);
+        RequestBytes body = new RequestBytes(batch * (DOC_BYTES + 32) + 16);
+        RequestBytes request = new RequestBytes(batch * (DOC_BYTES + 32) + 512);
+        try (HttpConnection c =
+                new HttpConnection(address, (int) settings.timeout().toMillis())) {
+            for (int from = 0; from < n; from += batch) {
+                int to = Math.min(n, from + batch);
+                body.clear().appendByte('[');
+                for (int id = from; id < to; id++) {
+                    if (id > from) {
+                        body.appendByte(',');
+                    }
+                    body.append("{\"op\":\"put\",\"doc\":");
+                    gen.write(body, "doc-", id, true, id);
+                    body.appendByte('}');
+                }
+                body.appendByte(']');
+                request.clear()
+                        .appendHead("POST", host, docs + "/_bulk", "application/json", body.length())
+                        .append(body);
+                int status = c.exchange(request.array(), 0, request.length());
+                String problem = BULK_OK.problem(status, c.body(), c.bodyLength());
+                if (problem != null) {
+                    throw new IOException("preload POST " + docs + "/_bulk (items doc-" + from + "..doc-" + (to - 1)
+                            + "): " + problem + ": " + HttpConnection.printable(c.body(), 0, c.bodyLength(), 400));
+                }
+            }
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            info.put("preloadDocs", n);
+            info.put("preloadSeconds", seconds);
+            log("    preloaded in %.2f s (%.0f docs/s, one connection, not a measurement)", seconds, n / seconds);
+            // The point GETs must hit documents: check one before measuring thousands.
+            int status = c.exchange(RequestBytes.request("GET", host, docs + "/doc-" + (n - 1)));
+            if (status != 200) {
+                throw new IOException("GET " + docs + "/doc-" + (n - 1) + " after the preload answered " + status + ": "
+                        + c.bodyString());
+            }
+            info.put("preloadedDocumentBytesAsServed", c.bodyLength());
+            return true;
+        } catch (IOException | RuntimeException e) {
+            problems.add(e.getMessage());
+            log("    preload FAILED: %s", e.getMessage());
+            return false;
+        }
     }
-    for (Map.Entry<String, String> e : settings.meta().entrySet()) {
-      m.append("- ").append(e.getKey()).append(": ").append(e.getValue()).append('\n');
+
+    // ---- request sources (one per client thread; see HttpLoad.RequestSource)
+
+    private IntFunction<HttpLoad.RequestSource> pointGets(String docs) {
+        byte[] head = ("GET " + docs + "/doc-").getBytes(StandardCharsets.US_ASCII);
+        byte[] tail = (" HTTP/1.1\r\nHost: " + host + "\r\nUser-Agent: lumadb-bench\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+        int n = settings.preload();
+        return thread -> {
+            SplittableRandom random =
+                    new SplittableRandom(ThreadLocalRandom.current().nextLong());
+            RequestBytes r = new RequestBytes(256);
+            return () -> {
+                r.clear().append(head, 0, head.length).append(random.nextInt(n)).append(tail, 0, tail.length);
+                return new HttpLoad.Request(r.array(), 0, r.length());
+            };
+        };
     }
-    m.append("- load average (1/5/15 min) at start: ").append(info.get("loadAverageAtStart"))
-        .append(", at end: ").append(info.get("loadAverageAtEnd")).append('\n');
-    m.append(String.format(Locale.ROOT,
-        "- settings: connections %d (health, GET), %d (open-loop GET), %d (PUT), %d (bulk), bulk batch %d, preload %d, shards %s%n",
-        settings.connections(), settings.openConnections(), settings.putConnections(), settings.bulkConnections(), settings.bulkBatch(),
-        settings.preload(), settings.shards() == null ? "server default" : settings.shards()));
-    m.append("- command: `").append(settings.command()).append("`\n");
-    return m.toString();
-  }
 
-  private Map<String, Object> json(Instant started) {
-    Map<String, Object> root = new LinkedHashMap<>();
-    root.put("benchmark", "lumadb-http-api");
-    root.put("date", started.toString());
-    root.put("valid", problems.isEmpty() && rows.stream().noneMatch(Row::bad));
-    root.put("url", settings.url().toString());
-    root.put("command", settings.command());
-    Map<String, Object> s = new LinkedHashMap<>();
-    s.put("quick", settings.quick());
-    s.put("warmupSeconds", settings.warmup().toNanos() / 1e9);
-    s.put("durationSeconds", settings.duration().toNanos() / 1e9);
-    s.put("connections", settings.connections());
-    s.put("openConnections", settings.openConnections());
-    s.put("putConnections", settings.putConnections());
-    s.put("bulkConnections", settings.bulkConnections());
-    s.put("bulkBatch", settings.bulkBatch());
-    s.put("preload", settings.preload());
-    s.put("shards", settings.shards());
-    s.put("documentBytes", DOC_BYTES);
-    s.put("smallDocumentBytes", SMALL_DOC_BYTES);
-    root.put("settings", s);
-    root.put("machine", machine());
-    root.put("meta", settings.meta());
-    root.put("info", info);
-    List<Object> scenarios = new ArrayList<>();
-    for (Row r : rows) {
-      Map<String, Object> j = new LinkedHashMap<>();
-      j.put("id", r.id());
-      j.put("name", r.name());
-      if (r.result() == null) {
-        j.put("failure", r.failure());
-        scenarios.add(j);
-        continue;
-      }
-      HttpLoad.Result x = r.result();
-      j.put("mode", x.options().openLoop() ? "open" : "closed");
-      j.put("connections", x.options().connections());
-      j.put("targetRate", x.options().openLoop() ? x.options().rate() : null);
-      j.put("requests", x.requests());
-      j.put("measuredSeconds", x.measuredNanos() / 1e9);
-      j.put("throughputPerSecond", x.throughput());
-      j.put("docsPerRequest", r.docsPerRequest());
-      j.put("docsPerSecond", r.docsPerSecond());
-      j.put("latencyMs", percentiles(x::latencyMillis));
-      if (x.options().openLoop()) {
-        j.put("sendLagMs", percentiles(x::sendLagMillis));
-        j.put("queuedForConnection", x.queued());
-      }
-      j.put("errors", x.errors());
-      j.put("warmupErrors", x.warmupErrors());
-      j.put("errorKinds", x.errorKinds());
-      j.put("errorSamples", x.errorSamples());
-      j.put("socketsOpened", x.connects());
-      j.put("clientCpuCores", r.clientCpuCores());
-      scenarios.add(j);
+    private IntFunction<HttpLoad.RequestSource> singlePuts(String docs) {
+        int n = settings.preload();
+        return thread -> {
+            SplittableRandom random =
+                    new SplittableRandom(ThreadLocalRandom.current().nextLong());
+            DocumentGenerator gen = new DocumentGenerator(DOC_BYTES, random.nextLong());
+            RequestBytes body = new RequestBytes(DOC_BYTES + 64);
+            RequestBytes r = new RequestBytes(DOC_BYTES + 512);
+            long[] seq = {0};
+            return () -> {
+                long s = seq[0]++;
+                r.clear().append("PUT ").append(docs).appendByte('/');
+                if ((s & 1) == 0) {
+                    r.append("doc-").append(random.nextInt(n)); // overwrite a preloaded document
+                } else {
+                    // A new random id: random keys are the hard case for a sorted store, unlike sequences.
+                    r.append("new-").append(Long.toHexString(random.nextLong() >>> 1));
+                }
+                gen.write(body.clear(), null, 0, false, s);
+                r.append(" HTTP/1.1\r\nHost: ")
+                        .append(host)
+                        .append("\r\nUser-Agent: lumadb-bench\r\n")
+                        .append("Content-Type: application/json\r\nContent-Length: ")
+                        .append(body.length())
+                        .append("\r\n\r\n")
+                        .append(body);
+                return new HttpLoad.Request(r.array(), 0, r.length());
+            };
+        };
     }
-    root.put("scenarios", scenarios);
-    Row health = row("a");
-    Row get = row("b");
-    root.put("ratios", Map.of("pointGetOverHealth",
-        valid(health) && valid(get) ? get.result().throughput() / health.result().throughput() : Double.NaN));
-    List<Object> targets = new ArrayList<>();
-    for (Target t : targets()) {
-      Map<String, Object> j = new LinkedHashMap<>();
-      j.put("target", t.name());
-      j.put("value", t.value());
-      j.put("measured", t.measured());
-      j.put("required", t.threshold());
-      j.put("met", t.met());
-      targets.add(j);
+
+    private IntFunction<HttpLoad.RequestSource> bulkInserts(String path, int docBytes, String idPrefix) {
+        int batch = settings.bulkBatch();
+        return thread -> {
+            DocumentGenerator gen =
+                    new DocumentGenerator(docBytes, ThreadLocalRandom.current().nextLong());
+            RequestBytes body = new RequestBytes(batch * (docBytes + 64) + 16);
+            RequestBytes r = new RequestBytes(batch * (docBytes + 64) + 512);
+            String prefix = idPrefix + "-" + thread + "-";
+            long[] next = {0};
+            return () -> {
+                body.clear().appendByte('[');
+                for (int i = 0; i < batch; i++) {
+                    if (i > 0) {
+                        body.appendByte(',');
+                    }
+                    long id = next[0]++;
+                    body.append("{\"op\":\"put\",\"doc\":");
+                    gen.write(body, prefix, id, true, id);
+                    body.appendByte('}');
+                }
+                body.appendByte(']');
+                r.clear()
+                        .appendHead("POST", host, path, "application/json", body.length())
+                        .append(body);
+                return new HttpLoad.Request(r.array(), 0, r.length());
+            };
+        };
     }
-    root.put("targets", targets);
-    root.put("problems", problems);
-    return root;
-  }
 
-  private static Map<String, Object> percentiles(java.util.function.DoubleUnaryOperator p) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("p50", p.applyAsDouble(50));
-    m.put("p90", p.applyAsDouble(90));
-    m.put("p99", p.applyAsDouble(99));
-    m.put("p99.9", p.applyAsDouble(99.9));
-    m.put("max", p.applyAsDouble(100));
-    return m;
-  }
+    // ---- targets
 
-  /** The machine the client runs on (the server shares it when run by bin/bench). */
-  static Map<String, Object> machine() {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("cpus", onlineCpus());
-    m.put("cpuModel", cpuModel());
-    m.put("cpusAvailableToClient", Runtime.getRuntime().availableProcessors());
-    if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
-      m.put("memory", String.format(Locale.ROOT, "%.1f GiB", os.getTotalMemorySize() / (double) (1L << 30)));
+    record Target(String name, String measured, String threshold, boolean met, double value) {}
+
+    private Row row(String id) {
+        return rows.stream().filter(r -> r.id().equals(id)).findFirst().orElse(null);
     }
-    m.put("jdk", System.getProperty("java.vm.vendor") + " " + System.getProperty("java.vm.name") + " "
-        + System.getProperty("java.runtime.version"));
-    m.put("os", osName() + " (" + System.getProperty("os.name") + " " + System.getProperty("os.version") + ", "
-        + System.getProperty("os.arch") + ")");
-    m.put("clientJvmArgs", String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()));
-    return m;
-  }
 
-  /** 1/5/15-minute load averages: other work on the machine disturbs a benchmark. */
-  private static String loadAverage() {
-    try {
-      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
-      return f[0] + " " + f[1] + " " + f[2];
-    } catch (IOException | RuntimeException e) {
-      return String.format(Locale.ROOT, "%.2f", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+    private static boolean valid(Row r) {
+        return r != null && r.result() != null && !r.bad();
     }
-  }
 
-  private static Object onlineCpus() {
-    try {
-      // The machine's count, not availableProcessors(): the client may be pinned to one CPU.
-      return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("processor")).count();
-    } catch (IOException | RuntimeException e) {
-      return Runtime.getRuntime().availableProcessors();
+    private List<Target> targets() {
+        List<Target> t = new ArrayList<>();
+        Row health = row("a");
+        Row get = row("b");
+        Row open = row("e");
+        Row bulk = row("d1");
+        double ratio = valid(health) && valid(get)
+                ? get.result().throughput() / health.result().throughput()
+                : Double.NaN;
+        t.add(new Target(
+                "point GET throughput ≥ 0.5 × GET /health",
+                Double.isNaN(ratio) ? "n/a (errors)" : String.format(Locale.ROOT, "%.2f ×", ratio),
+                "≥ 0.50 ×",
+                ratio >= TARGET_GET_OVER_HEALTH,
+                ratio));
+        double p99 = valid(open) ? open.result().latencyMillis(99) : Double.NaN;
+        t.add(new Target(
+                "point GET p99 at 1/2 max rate (open loop)",
+                Double.isNaN(p99) ? "n/a (errors)" : String.format(Locale.ROOT, "%.3f ms", p99),
+                "< 1 ms",
+                p99 < TARGET_OPEN_GET_P99_MS,
+                p99));
+        double docs = valid(bulk) ? bulk.docsPerSecond() : Double.NaN;
+        t.add(new Target(
+                "_bulk insert of 200 B docs",
+                Double.isNaN(docs) ? "n/a (errors)" : String.format(Locale.ROOT, "%,.0f docs/s", docs),
+                "≥ 100,000 docs/s",
+                docs >= TARGET_BULK_SMALL_DOCS_PER_S,
+                docs));
+        return t;
     }
-  }
 
-  private static String cpuModel() {
-    try {
-      return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
-          .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse("unknown");
-    } catch (IOException | RuntimeException e) {
-      return "unknown";
+    // ---- reports
+
+    private String markdown(Instant started) {
+        StringBuilder m = new StringBuilder();
+        boolean bad = !problems.isEmpty() || rows.stream().anyMatch(Row::bad);
+        m.append("# LumaDB HTTP API benchmark\n\n");
+        if (bad) {
+            m.append(
+                    "> **ERRORS: requests failed or a scenario could not run. These numbers are NOT a valid measurement.**\n\n");
+        }
+        m.append(String.format(
+                Locale.ROOT,
+                "%s, %s warm-up + %s measured per scenario%s. Latencies in ms.%n%n",
+                started.truncatedTo(ChronoUnit.SECONDS),
+                human(settings.warmup()),
+                human(settings.duration()),
+                settings.quick() ? " (--quick)" : ""));
+        m.append("| # | scenario | load | req/s | docs/s | p50 | p90 | p99 | p99.9 | max | errors | client CPU |\n");
+        m.append("|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+        for (Row r : rows) {
+            if (r.result() == null) {
+                m.append(String.format(
+                        "| %s | %s | — | — | — | — | — | — | — | — | **%s** | — |%n", r.id(), r.name(), r.failure()));
+                continue;
+            }
+            HttpLoad.Result x = r.result();
+            HttpLoad.Options o = x.options();
+            String load = (o.openLoop() ? String.format(Locale.ROOT, "open %,.0f/s", o.rate()) : "closed") + ", "
+                    + o.connections() + " conn";
+            m.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %s | %s | %,.0f | %s | %s | %s | %s | %s | %s | %s | %.2f |%n",
+                    r.id(),
+                    r.name(),
+                    load,
+                    x.throughput(),
+                    r.docsPerRequest() > 1 ? String.format(Locale.ROOT, "%,.0f", r.docsPerSecond()) : "—",
+                    ms(x.latencyMillis(50)),
+                    ms(x.latencyMillis(90)),
+                    ms(x.latencyMillis(99)),
+                    ms(x.latencyMillis(99.9)),
+                    ms(x.latencyMillis(100)),
+                    r.errors() == 0 ? "0" : "**" + r.errors() + "**",
+                    r.clientCpuCores()));
+        }
+        m.append(
+                "\nOpen-loop latency (e) is measured from each request's intended send time (no coordinated omission)");
+        Row open = row("e");
+        if (open != null && open.result() != null) {
+            HttpLoad.Result x = open.result();
+            m.append(String.format(
+                    Locale.ROOT,
+                    "; requests due on an idle connection left late by p50 %s / p99 %s / max %s ms"
+                            + " (the client's own error), and %.1f%% were due while their connection still waited for a response",
+                    ms(x.sendLagMillis(50)),
+                    ms(x.sendLagMillis(99)),
+                    ms(x.sendLagMillis(100)),
+                    100.0 * x.queued() / Math.max(1, x.requests())));
+        }
+        m.append(
+                ". \"client CPU\" is the load generator's CPU use in cores: near its CPU count, the client, not the server, is the limit.\n\n");
+
+        Row health = row("a");
+        Row get = row("b");
+        if (valid(health) && valid(get)) {
+            m.append(String.format(
+                    Locale.ROOT,
+                    "Ratio point GET / health: **%.2f**%n%n",
+                    get.result().throughput() / health.result().throughput()));
+        }
+        m.append("| target | measured | required | result |\n|---|--:|--:|---|\n");
+        for (Target t : targets()) {
+            m.append(String.format(
+                    "| %s | %s | %s | %s |%n", t.name(), t.measured(), t.threshold(), t.met() ? "met" : "**MISSED**"));
+        }
+
+        if (bad) {
+            m.append("\n## Errors\n\n");
+            for (String p : problems) {
+                m.append("- ").append(p).append('\n');
+            }
+            for (Row r : rows) {
+                if (r.failure() != null) {
+                    m.append("- (")
+                            .append(r.id())
+                            .append(") ")
+                            .append(r.failure())
+                            .append('\n');
+                } else if (r.result().requests() == 0 && r.errors() == 0) {
+                    m.append("- (")
+                            .append(r.id())
+                            .append(") no successful response completed in the measured window\n");
+                } else if (r.errors() > 0) {
+                    HttpLoad.Result x = r.result();
+                    m.append(String.format(
+                            "- (%s) %d failed in the measured window, %d in warm-up: %s%n",
+                            r.id(), x.errors(), x.warmupErrors(), x.errorKinds()));
+                    for (String s : x.errorSamples()) {
+                        m.append("  - `").append(s.replace("`", "'")).append("`\n");
+                    }
+                }
+            }
+        }
+        for (Row r : rows) {
+            if (r.result() != null
+                    && r.result().connects() > r.result().options().connections()) {
+                m.append(String.format(
+                        "%nNote: (%s) opened %d sockets for %d connections: the server closed connections.%n",
+                        r.id(), r.result().connects(), r.result().options().connections()));
+            }
+        }
+
+        m.append("\n## Machine and command\n\n");
+        for (Map.Entry<String, Object> e : machine().entrySet()) {
+            m.append("- ").append(e.getKey()).append(": ").append(e.getValue()).append('\n');
+        }
+        for (Map.Entry<String, String> e : settings.meta().entrySet()) {
+            m.append("- ").append(e.getKey()).append(": ").append(e.getValue()).append('\n');
+        }
+        m.append("- load average (1/5/15 min) at start: ")
+                .append(info.get("loadAverageAtStart"))
+                .append(", at end: ")
+                .append(info.get("loadAverageAtEnd"))
+                .append('\n');
+        m.append(String.format(
+                Locale.ROOT,
+                "- settings: connections %d (health, GET), %d (open-loop GET), %d (PUT), %d (bulk), bulk batch %d, preload %d, shards %s%n",
+                settings.connections(),
+                settings.openConnections(),
+                settings.putConnections(),
+                settings.bulkConnections(),
+                settings.bulkBatch(),
+                settings.preload(),
+                settings.shards() == null ? "server default" : settings.shards()));
+        m.append("- command: `").append(settings.command()).append("`\n");
+        return m.toString();
     }
-  }
 
-  private static String osName() {
-    try {
-      return Files.readAllLines(Path.of("/etc/os-release")).stream().filter(l -> l.startsWith("PRETTY_NAME="))
-          .map(l -> l.substring(12).replace("\"", "")).findFirst().orElse(System.getProperty("os.name"));
-    } catch (IOException | RuntimeException e) {
-      return System.getProperty("os.name");
+    private Map<String, Object> json(Instant started) {
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("benchmark", "lumadb-http-api");
+        root.put("date", started.toString());
+        root.put("valid", problems.isEmpty() && rows.stream().noneMatch(Row::bad));
+        root.put("url", settings.url().toString());
+        root.put("command", settings.command());
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("quick", settings.quick());
+        s.put("warmupSeconds", settings.warmup().toNanos() / 1e9);
+        s.put("durationSeconds", settings.duration().toNanos() / 1e9);
+        s.put("connections", settings.connections());
+        s.put("openConnections", settings.openConnections());
+        s.put("putConnections", settings.putConnections());
+        s.put("bulkConnections", settings.bulkConnections());
+        s.put("bulkBatch", settings.bulkBatch());
+        s.put("preload", settings.preload());
+        s.put("shards", settings.shards());
+        s.put("documentBytes", DOC_BYTES);
+        s.put("smallDocumentBytes", SMALL_DOC_BYTES);
+        root.put("settings", s);
+        root.put("machine", machine());
+        root.put("meta", settings.meta());
+        root.put("info", info);
+        List<Object> scenarios = new ArrayList<>();
+        for (Row r : rows) {
+            Map<String, Object> j = new LinkedHashMap<>();
+            j.put("id", r.id());
+            j.put("name", r.name());
+            if (r.result() == null) {
+                j.put("failure", r.failure());
+                scenarios.add(j);
+                continue;
+            }
+            HttpLoad.Result x = r.result();
+            j.put("mode", x.options().openLoop() ? "open" : "closed");
+            j.put("connections", x.options().connections());
+            j.put("targetRate", x.options().openLoop() ? x.options().rate() : null);
+            j.put("requests", x.requests());
+            j.put("measuredSeconds", x.measuredNanos() / 1e9);
+            j.put("throughputPerSecond", x.throughput());
+            j.put("docsPerRequest", r.docsPerRequest());
+            j.put("docsPerSecond", r.docsPerSecond());
+            j.put("latencyMs", percentiles(x::latencyMillis));
+            if (x.options().openLoop()) {
+                j.put("sendLagMs", percentiles(x::sendLagMillis));
+                j.put("queuedForConnection", x.queued());
+            }
+            j.put("errors", x.errors());
+            j.put("warmupErrors", x.warmupErrors());
+            j.put("errorKinds", x.errorKinds());
+            j.put("errorSamples", x.errorSamples());
+            j.put("socketsOpened", x.connects());
+            j.put("clientCpuCores", r.clientCpuCores());
+            scenarios.add(j);
+        }
+        root.put("scenarios", scenarios);
+        Row health = row("a");
+        Row get = row("b");
+        root.put(
+                "ratios",
+                Map.of(
+                        "pointGetOverHealth",
+                        valid(health) && valid(get)
+                                ? get.result().throughput() / health.result().throughput()
+                                : Double.NaN));
+        List<Object> targets = new ArrayList<>();
+        for (Target t : targets()) {
+            Map<String, Object> j = new LinkedHashMap<>();
+            j.put("target", t.name());
+            j.put("value", t.value());
+            j.put("measured", t.measured());
+            j.put("required", t.threshold());
+            j.put("met", t.met());
+            targets.add(j);
+        }
+        root.put("targets", targets);
+        root.put("problems", problems);
+        return root;
     }
-  }
 
-  private static long processCpuNanos() {
-    if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
-      return os.getProcessCpuTime();
+    private static Map<String, Object> percentiles(java.util.function.DoubleUnaryOperator p) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("p50", p.applyAsDouble(50));
+        m.put("p90", p.applyAsDouble(90));
+        m.put("p99", p.applyAsDouble(99));
+        m.put("p99.9", p.applyAsDouble(99.9));
+        m.put("max", p.applyAsDouble(100));
+        return m;
     }
-    return 0;
-  }
 
-  // ---- helpers
-
-  private static String ms(double v) {
-    if (Double.isNaN(v)) {
-      return "—";
+    /** The machine the client runs on (the server shares it when run by bin/bench). */
+    static Map<String, Object> machine() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("cpus", onlineCpus());
+        m.put("cpuModel", cpuModel());
+        m.put("cpusAvailableToClient", Runtime.getRuntime().availableProcessors());
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            m.put("memory", String.format(Locale.ROOT, "%.1f GiB", os.getTotalMemorySize() / (double) (1L << 30)));
+        }
+        m.put(
+                "jdk",
+                System.getProperty("java.vm.vendor") + " " + System.getProperty("java.vm.name") + " "
+                        + System.getProperty("java.runtime.version"));
+        m.put(
+                "os",
+                osName() + " (" + System.getProperty("os.name") + " " + System.getProperty("os.version") + ", "
+                        + System.getProperty("os.arch") + ")");
+        m.put(
+                "clientJvmArgs",
+                String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()));
+        return m;
     }
-    return String.format(Locale.ROOT, v < 10 ? "%.3f" : v < 100 ? "%.2f" : "%.1f", v);
-  }
 
-  private static String human(Duration d) {
-    long ms = d.toMillis();
-    return ms % 1000 == 0 ? ms / 1000 + " s" : ms + " ms";
-  }
-
-  private static void write(Path file, String content) throws IOException {
-    if (file.getParent() != null) {
-      Files.createDirectories(file.getParent());
+    /** 1/5/15-minute load averages: other work on the machine disturbs a benchmark. */
+    private static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException | RuntimeException e) {
+            return String.format(
+                    Locale.ROOT,
+                    "%.2f",
+                    ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        }
     }
-    Files.writeString(file, content, StandardCharsets.UTF_8);
-  }
 
-  private static void log(String format, Object... args) {
-    System.err.println(String.format(Locale.ROOT, format, args));
-  }
+    private static Object onlineCpus() {
+        try {
+            // The machine's count, not availableProcessors(): the client may be pinned to one CPU.
+            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+                    .filter(l -> l.startsWith("processor"))
+                    .count();
+        } catch (IOException | RuntimeException e) {
+            return Runtime.getRuntime().availableProcessors();
+        }
+    }
+
+    private static String cpuModel() {
+        try {
+            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+                    .filter(l -> l.startsWith("model name"))
+                    .map(l -> l.substring(l.indexOf(':') + 1).trim())
+                    .findFirst()
+                    .orElse("unknown");
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
+    }
+
+    private static String osName() {
+        try {
+            return Files.readAllLines(Path.of("/etc/os-release")).stream()
+                    .filter(l -> l.startsWith("PRETTY_NAME="))
+                    .map(l -> l.substring(12).replace("\"", ""))
+                    .findFirst()
+                    .orElse(System.getProperty("os.name"));
+        } catch (IOException | RuntimeException e) {
+            return System.getProperty("os.name");
+        }
+    }
+
+    private static long processCpuNanos() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
+        return 0;
+    }
+
+    // ---- helpers
+
+    private static String ms(double v) {
+        if (Double.isNaN(v)) {
+            return "—";
+        }
+        return String.format(Locale.ROOT, v < 10 ? "%.3f" : v < 100 ? "%.2f" : "%.1f", v);
+    }
+
+    private static String human(Duration d) {
+        long ms = d.toMillis();
+        return ms % 1000 == 0 ? ms / 1000 + " s" : ms + " ms";
+    }
+
+    private static void write(Path file, String content) throws IOException {
+        if (file.getParent() != null) {
+            Files.createDirectories(file.getParent());
+        }
+        Files.writeString(file, content, StandardCharsets.UTF_8);
+    }
+
+    private static void log(String format, Object... args) {
+        System.err.println(String.format(Locale.ROOT, format, args));
+    }
 }

@@ -14,53 +14,57 @@ import java.util.SplittableRandom;
  */
 final class DocumentGenerator {
 
-  private static final byte[] POOL = pool(1 << 16, 0x5EED_1DB5L);
-  private static final int MAX_PAYLOAD = POOL.length / 2;
+    private static final byte[] POOL = pool(1 << 16, 0x5EED_1DB5L);
+    private static final int MAX_PAYLOAD = POOL.length / 2;
 
-  private final int targetBytes;
-  private final SplittableRandom random;
+    private final int targetBytes;
+    private final SplittableRandom random;
 
-  /** A generator of {@code targetBytes}-byte documents, deterministic for a given {@code seed}. */
-  DocumentGenerator(int targetBytes, long seed) {
-    if (targetBytes > MAX_PAYLOAD) {
-      throw new IllegalArgumentException("documents up to " + MAX_PAYLOAD + " bytes, got " + targetBytes);
+    /** A generator of {@code targetBytes}-byte documents, deterministic for a given {@code seed}. */
+    DocumentGenerator(int targetBytes, long seed) {
+        if (targetBytes > MAX_PAYLOAD) {
+            throw new IllegalArgumentException("documents up to " + MAX_PAYLOAD + " bytes, got " + targetBytes);
+        }
+        this.targetBytes = targetBytes;
+        this.random = new SplittableRandom(seed);
     }
-    this.targetBytes = targetBytes;
-    this.random = new SplittableRandom(seed);
-  }
 
-  int targetBytes() {
-    return targetBytes;
-  }
-
-  /**
-   * Appends one document to {@code out}. With {@code withId}, the document carries {@code
-   * "_id": idPrefix + idNumber} (bulk items); without, the id is only in the URL (single PUT).
-   */
-  void write(RequestBytes out, String idPrefix, long idNumber, boolean withId, long seq) {
-    int start = out.length();
-    out.appendByte('{');
-    if (withId) {
-      out.append("\"_id\":\"").append(idPrefix).append(idNumber).append("\",");
+    int targetBytes() {
+        return targetBytes;
     }
-    out.append("\"seq\":").append(seq)
-        .append(",\"name\":\"user-").append(seq % 100_000)
-        .append("\",\"active\":").append(seq % 3 == 0 ? "true" : "false")
-        .append(",\"score\":").append(seq % 1000)
-        .append(",\"tags\":[\"bench\",\"lumadb\"],\"payload\":\"");
-    int pad = Math.max(0, targetBytes - (out.length() - start) - 2);
-    out.append(POOL, random.nextInt(POOL.length - pad), pad);
-    out.append("\"}");
-  }
 
-  private static byte[] pool(int n, long seed) {
-    byte[] alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".getBytes(
-        java.nio.charset.StandardCharsets.US_ASCII);
-    SplittableRandom r = new SplittableRandom(seed);
-    byte[] b = new byte[n];
-    for (int i = 0; i < n; i++) {
-      b[i] = alphabet[r.nextInt(alphabet.length)];
+    /**
+     * Appends one document to {@code out}. With {@code withId}, the document carries {@code
+     * "_id": idPrefix + idNumber} (bulk items); without, the id is only in the URL (single PUT).
+     */
+    void write(RequestBytes out, String idPrefix, long idNumber, boolean withId, long seq) {
+        int start = out.length();
+        out.appendByte('{');
+        if (withId) {
+            out.append("\"_id\":\"").append(idPrefix).append(idNumber).append("\",");
+        }
+        out.append("\"seq\":")
+                .append(seq)
+                .append(",\"name\":\"user-")
+                .append(seq % 100_000)
+                .append("\",\"active\":")
+                .append(seq % 3 == 0 ? "true" : "false")
+                .append(",\"score\":")
+                .append(seq % 1000)
+                .append(",\"tags\":[\"bench\",\"lumadb\"],\"payload\":\"");
+        int pad = Math.max(0, targetBytes - (out.length() - start) - 2);
+        out.append(POOL, random.nextInt(POOL.length - pad), pad);
+        out.append("\"}");
     }
-    return b;
-  }
+
+    private static byte[] pool(int n, long seed) {
+        byte[] alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        SplittableRandom r = new SplittableRandom(seed);
+        byte[] b = new byte[n];
+        for (int i = 0; i < n; i++) {
+            b[i] = alphabet[r.nextInt(alphabet.length)];
+        }
+        return b;
+    }
 }

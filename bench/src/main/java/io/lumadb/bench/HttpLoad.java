@@ -46,465 +46,525 @@ import java.util.function.IntFunction;
  */
 public final class HttpLoad {
 
-  private HttpLoad() {}
+    private HttpLoad() {}
 
-  /** One encoded request: {@code length} bytes of {@code bytes} from {@code offset}. */
-  public record Request(byte[] bytes, int offset, int length) {
-    /** A request that is the whole of {@code bytes}. */
-    public static Request of(byte[] bytes) {
-      return new Request(bytes, 0, bytes.length);
-    }
-  }
-
-  /**
-   * Produces the requests of one client thread. Each thread gets its own source (see {@link
-   * #run}), so a source may keep per-thread state (random generator, reusable buffers) without
-   * locking; a returned request may be overwritten by the following {@link #next()} call.
-   */
-  @FunctionalInterface
-  public interface RequestSource {
-    Request next();
-  }
-
-  /** Judges a response: returns null when it is a success, or a short description of the failure. */
-  @FunctionalInterface
-  public interface ResponseCheck {
-    String problem(int status, byte[] body, int bodyLength);
-  }
-
-  /** Any 2xx status is a success. */
-  public static final ResponseCheck ANY_2XX = (status, body, length) ->
-      status >= 200 && status < 300 ? null : "HTTP " + status;
-
-  /**
-   * What to run.
-   *
-   * @param name label for reports
-   * @param target server address
-   * @param connections client threads, one connection each
-   * @param warmup time run before measuring (errors still count)
-   * @param duration measured window
-   * @param rate total requests per second for an open loop; 0 (or less) for a closed loop
-   * @param timeout connect and read timeout of every request
-   */
-  public record Options(String name, InetSocketAddress target, int connections, Duration warmup,
-      Duration duration, double rate, Duration timeout) {
-    public Options {
-      if (connections < 1) {
-        throw new IllegalArgumentException("connections must be at least 1, got " + connections);
-      }
-      if (duration.isNegative() || duration.isZero() || warmup.isNegative()) {
-        throw new IllegalArgumentException("duration must be positive and warm-up not negative");
-      }
-    }
-
-    public boolean openLoop() {
-      return rate > 0;
-    }
-  }
-
-  /**
-   * The outcome of a run.
-   *
-   * @param latencies every recorded latency of a successful response in the measured window, in
-   *     nanoseconds, sorted ascending
-   * @param sendLags open loop only (else empty): for each measured request whose connection was
-   *     idle at its intended time, how late the client sent it, sorted; this is the client's own
-   *     scheduling error, and large values mean the client, not the server, fell behind
-   * @param queued open loop only: measured requests whose connection was still busy with the
-   *     previous response at their intended time; their wait counts in their latency
-   * @param measuredNanos length of the measured window (open loop: until the last measured
-   *     response, at least the configured duration)
-   * @param errors failures whose request was in the measured window
-   * @param warmupErrors failures during the warm-up
-   * @param errorKinds failure description to count, over both phases
-   * @param errorSamples the first few failures, each with the exact request and what came back
-   * @param connects sockets opened; more than {@code connections} means connections were lost
-   */
-  public record Result(Options options, long[] latencies, long[] sendLags, long queued, long measuredNanos,
-      long errors, long warmupErrors, Map<String, Long> errorKinds, List<String> errorSamples, long connects) {
-
-    /** Successful responses in the measured window. */
-    public long requests() {
-      return latencies.length;
-    }
-
-    /** Successful responses per second in the measured window. */
-    public double throughput() {
-      return latencies.length / (measuredNanos / 1e9);
-    }
-
-    /** Latency percentile {@code p} in milliseconds; NaN without samples. */
-    public double latencyMillis(double p) {
-      return latencies.length == 0 ? Double.NaN : Percentiles.of(latencies, latencies.length, p) / 1e6;
-    }
-
-    /** Send-lag percentile {@code p} in milliseconds (open loop); NaN without samples. */
-    public double sendLagMillis(double p) {
-      return sendLags.length == 0 ? Double.NaN : Percentiles.of(sendLags, sendLags.length, p) / 1e6;
+    /** One encoded request: {@code length} bytes of {@code bytes} from {@code offset}. */
+    public record Request(byte[] bytes, int offset, int length) {
+        /** A request that is the whole of {@code bytes}. */
+        public static Request of(byte[] bytes) {
+            return new Request(bytes, 0, bytes.length);
+        }
     }
 
     /**
-     * True when anything failed, in the warm-up or the measured window, or when no response at
-     * all completed in the window (nothing was measured, which must not pass as a result).
+     * Produces the requests of one client thread. Each thread gets its own source (see {@link
+     * #run}), so a source may keep per-thread state (random generator, reusable buffers) without
+     * locking; a returned request may be overwritten by the following {@link #next()} call.
      */
-    public boolean failed() {
-      return errors + warmupErrors > 0 || latencies.length == 0;
+    @FunctionalInterface
+    public interface RequestSource {
+        Request next();
     }
 
-    /** A one-paragraph human summary. */
-    public String summary() {
-      StringBuilder s = new StringBuilder();
-      s.append(String.format(Locale.ROOT,
-          "%s: %s, %d connections: %d ok in %.2f s = %.1f req/s; latency ms p50 %.3f p90 %.3f p99 %.3f p99.9 %.3f max %.3f",
-          options.name(),
-          options.openLoop() ? String.format(Locale.ROOT, "open loop at %.1f req/s", options.rate()) : "closed loop",
-          options.connections(), requests(), measuredNanos / 1e9, throughput(), latencyMillis(50), latencyMillis(90),
-          latencyMillis(99), latencyMillis(99.9), latencyMillis(100)));
-      if (options.openLoop()) {
-        s.append(String.format(Locale.ROOT, "; client send lag ms p50 %.3f p99 %.3f max %.3f; %d requests (%.1f%%) "
-            + "waited for their busy connection", sendLagMillis(50), sendLagMillis(99), sendLagMillis(100), queued,
-            100.0 * queued / Math.max(1, requests())));
-      }
-      if (latencies.length == 0) {
-        s.append(String.format("%n  NO successful response completed in the measured window: nothing was measured"));
-      }
-      if (errors + warmupErrors > 0) {
-        s.append(String.format(Locale.ROOT, "%n  ERRORS: %d measured, %d in warm-up: %s", errors, warmupErrors, errorKinds));
-        for (String sample : errorSamples) {
-          s.append(System.lineSeparator()).append("  e.g. ").append(sample);
-        }
-      }
-      if (connects > options.connections()) {
-        s.append(String.format(Locale.ROOT, "%n  note: %d sockets opened for %d connections (connections were lost)",
-            connects, options.connections()));
-      }
-      return s.toString();
-    }
-  }
-
-  private static final int MAX_ERROR_SAMPLES = 5;
-  // Parking is accurate to ~50-100 us (timer slack); the last stretch before an intended send
-  // time is spent yielding instead, so open-loop requests leave on time without a thread
-  // monopolising the client's CPU (yield lets the other client threads run).
-  private static final long SPIN_NANOS = 100_000;
-
-  /**
-   * Runs {@code options}; {@code sources} gives thread {@code i} (0-based) its request source,
-   * {@code check} judges every response. Blocks until the run is over.
-   */
-  public static Result run(Options options, IntFunction<RequestSource> sources, ResponseCheck check)
-      throws InterruptedException {
-    int n = options.connections();
-    Shared shared = new Shared();
-    List<Worker> workers = new ArrayList<>(n);
-    CountDownLatch ready = new CountDownLatch(n);
-    CountDownLatch go = new CountDownLatch(1);
-    List<Thread> threads = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      Worker w = new Worker(i, options, sources.apply(i), check, shared, ready, go);
-      workers.add(w);
-      Thread t = new Thread(w, "load-" + options.name() + "-" + i);
-      t.setDaemon(true);
-      threads.add(t);
-      t.start();
-    }
-    // Every thread connects before the clock starts, so connection setup is not measured and all
-    // threads begin together.
-    ready.await();
-    long warmupNanos = options.warmup().toNanos();
-    long durationNanos = options.duration().toNanos();
-    shared.t0 = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1);
-    shared.measureStart = shared.t0 + warmupNanos;
-    shared.measureEnd = shared.measureStart + durationNanos;
-    go.countDown();
-    long joinMillis = TimeUnit.NANOSECONDS.toMillis(warmupNanos + 2 * durationNanos) + 3 * options.timeout().toMillis()
-        + 30_000;
-    long deadline = System.currentTimeMillis() + joinMillis;
-    for (Thread t : threads) {
-      t.join(Math.max(1, deadline - System.currentTimeMillis()));
-      if (t.isAlive()) {
-        throw new IllegalStateException("client thread " + t.getName() + " did not finish within " + joinMillis
-            + " ms; the server seems to hang");
-      }
-    }
-    List<LatencyLog> latencyLogs = new ArrayList<>();
-    List<LatencyLog> lagLogs = new ArrayList<>();
-    long errors = 0;
-    long warmupErrors = 0;
-    long connects = 0;
-    long queued = 0;
-    long lastEnd = shared.measureEnd;
-    Map<String, Long> kinds = new TreeMap<>();
-    for (Worker w : workers) {
-      latencyLogs.add(w.latencies);
-      lagLogs.add(w.lags);
-      errors += w.errors;
-      warmupErrors += w.warmupErrors;
-      connects += w.connection.connects();
-      queued += w.queued;
-      lastEnd = Math.max(lastEnd, w.lastMeasuredEnd);
-      w.kinds.forEach((k, v) -> kinds.merge(k, v, Long::sum));
-    }
-    long measured = options.openLoop() ? lastEnd - shared.measureStart : durationNanos;
-    return new Result(options, LatencyLog.mergeSorted(latencyLogs),
-        options.openLoop() ? LatencyLog.mergeSorted(lagLogs) : new long[0], queued, measured, errors, warmupErrors,
-        Collections.unmodifiableMap(kinds), List.copyOf(shared.samples), connects);
-  }
-
-  /** State the threads share: the clock (written before {@code go}) and the error samples. */
-  private static final class Shared {
-    volatile long t0;
-    volatile long measureStart;
-    volatile long measureEnd;
-    final List<String> samples = new ArrayList<>();
-
-    void sample(String s) {
-      synchronized (samples) {
-        if (samples.size() < MAX_ERROR_SAMPLES) {
-          samples.add(s);
-        }
-      }
-    }
-  }
-
-  private static final class Worker implements Runnable {
-    final int index;
-    final Options options;
-    final RequestSource source;
-    final ResponseCheck check;
-    final Shared shared;
-    final CountDownLatch ready;
-    final CountDownLatch go;
-    final HttpConnection connection;
-    final LatencyLog latencies;
-    final LatencyLog lags;
-    final Map<String, Long> kinds = new LinkedHashMap<>();
-    long errors;
-    long warmupErrors;
-    long queued;
-    long lastMeasuredEnd;
-    boolean ioFailure; // whether the last failure was an I/O error (no response to show)
-
-    Worker(int index, Options options, RequestSource source, ResponseCheck check, Shared shared,
-        CountDownLatch ready, CountDownLatch go) {
-      this.index = index;
-      this.options = options;
-      this.source = source;
-      this.check = check;
-      this.shared = shared;
-      this.ready = ready;
-      this.go = go;
-      this.connection = new HttpConnection(options.target(), (int) Math.min(Integer.MAX_VALUE, options.timeout().toMillis()));
-      // Sized for the expected sample count so the hot loop rarely grows the array.
-      double perThread = options.openLoop() ? options.rate() / options.connections() * options.duration().toSeconds()
-          : 50_000.0 * options.duration().toSeconds() / options.connections();
-      this.latencies = new LatencyLog((int) Math.min(1 << 24, perThread * 1.2 + 1024));
-      this.lags = new LatencyLog(options.openLoop() ? (int) Math.min(1 << 24, perThread * 1.2 + 1024) : 16);
+    /** Judges a response: returns null when it is a success, or a short description of the failure. */
+    @FunctionalInterface
+    public interface ResponseCheck {
+        String problem(int status, byte[] body, int bodyLength);
     }
 
-    @Override
-    public void run() {
-      try {
-        try {
-          connection.connect();
-        } catch (IOException e) {
-          // Counted when the first request fails; the run must still start for everyone.
-        }
-        ready.countDown();
-        go.await();
-        if (options.openLoop()) {
-          openLoop();
-        } else {
-          closedLoop();
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } finally {
-        connection.close();
-      }
-    }
+    /** Any 2xx status is a success. */
+    public static final ResponseCheck ANY_2XX =
+            (status, body, length) -> status >= 200 && status < 300 ? null : "HTTP " + status;
 
-    private void closedLoop() {
-      long start = shared.measureStart;
-      long end = shared.measureEnd;
-      waitUntil(shared.t0);
-      while (true) {
-        Request r = source.next();
-        long sent = System.nanoTime();
-        String problem = exchange(r);
-        long done = System.nanoTime();
-        // A response belongs to the window it completed in, so the window's throughput is
-        // exactly the responses the server delivered within it.
-        boolean measured = done >= start && done < end;
-        if (problem == null) {
-          if (measured) {
-            latencies.add(done - sent);
-          }
-        } else {
-          // A failure straddling the end of the window still belongs to the measurement.
-          error(problem, r, done >= start, done);
-        }
-        if (done >= end) {
-          return;
-        }
-      }
-    }
-
-    private void openLoop() {
-      long start = shared.measureStart;
-      long end = shared.measureEnd;
-      // Requests stop being sent this long after the window: a server that cannot keep up
-      // builds an ever longer queue, and draining it must not take forever.
-      long giveUp = end + Math.max(options.duration().toNanos(), TimeUnit.SECONDS.toNanos(10));
-      double interval = 1e9 * options.connections() / options.rate();
-      // Thread i starts i/N of an interval later, so together the threads send at even spacing.
-      double first = shared.t0 + interval * index / options.connections();
-      long previousDone = Long.MIN_VALUE;
-      for (long k = 0; ; k++) {
-        long intended = (long) (first + k * interval);
-        if (intended >= end) {
-          return;
-        }
-        boolean measured = intended >= start;
-        long now = System.nanoTime();
-        if (now > giveUp) {
-          long unsent = (long) Math.ceil((end - intended) / interval);
-          if (measured) {
-            errors += unsent;
-          } else {
-            warmupErrors += unsent;
-          }
-          kinds.merge("not sent: the client fell too far behind schedule", unsent, Long::sum);
-          shared.sample("open loop gave up with " + unsent + " requests unsent on connection " + index
-              + ": responses were slower than the requested rate for too long");
-          return;
-        }
-        waitUntil(intended);
-        Request r = source.next();
-        long sent = System.nanoTime();
-        String problem = exchange(r);
-        long done = System.nanoTime();
-        // Without pipelining, a request due while its connection still waits for the previous
-        // response has to queue; that wait is the server's doing (it is in the latency), so only
-        // requests due on an idle connection tell how punctual the client itself was.
-        boolean waitedForConnection = previousDone > intended;
-        previousDone = done;
-        if (problem == null) {
-          if (measured) {
-            latencies.add(done - intended);
-            if (waitedForConnection) {
-              queued++;
-            } else {
-              lags.add(sent - intended);
+    /**
+     * What to run.
+     *
+     * @param name label for reports
+     * @param target server address
+     * @param connections client threads, one connection each
+     * @param warmup time run before measuring (errors still count)
+     * @param duration measured window
+     * @param rate total requests per second for an open loop; 0 (or less) for a closed loop
+     * @param timeout connect and read timeout of every request
+     */
+    public record Options(
+            String name,
+            InetSocketAddress target,
+            int connections,
+            Duration warmup,
+            Duration duration,
+            double rate,
+            Duration timeout) {
+        public Options {
+            if (connections < 1) {
+                throw new IllegalArgumentException("connections must be at least 1, got " + connections);
             }
-            lastMeasuredEnd = done;
-          }
-        } else {
-          if (measured) {
-            lastMeasuredEnd = done;
-          }
-          error(problem, r, measured, done);
+            if (duration.isNegative() || duration.isZero() || warmup.isNegative()) {
+                throw new IllegalArgumentException("duration must be positive and warm-up not negative");
+            }
         }
-      }
+
+        public boolean openLoop() {
+            return rate > 0;
+        }
     }
 
-    /** Sends {@code r}; null on success, else the failure. */
-    private String exchange(Request r) {
-      try {
-        int status = connection.exchange(r.bytes(), r.offset(), r.length());
-        ioFailure = false;
-        return check.problem(status, connection.body(), connection.bodyLength());
-      } catch (IOException | RuntimeException e) {
-        ioFailure = true;
-        return e.getClass().getSimpleName() + ": " + e.getMessage();
-      }
+    /**
+     * The outcome of a run.
+     *
+     * @param latencies every recorded latency of a successful response in the measured window, in
+     *     nanoseconds, sorted ascending
+     * @param sendLags open loop only (else empty): for each measured request whose connection was
+     *     idle at its intended time, how late the client sent it, sorted; this is the client's own
+     *     scheduling error, and large values mean the client, not the server, fell behind
+     * @param queued open loop only: measured requests whose connection was still busy with the
+     *     previous response at their intended time; their wait counts in their latency
+     * @param measuredNanos length of the measured window (open loop: until the last measured
+     *     response, at least the configured duration)
+     * @param errors failures whose request was in the measured window
+     * @param warmupErrors failures during the warm-up
+     * @param errorKinds failure description to count, over both phases
+     * @param errorSamples the first few failures, each with the exact request and what came back
+     * @param connects sockets opened; more than {@code connections} means connections were lost
+     */
+    public record Result(
+            Options options,
+            long[] latencies,
+            long[] sendLags,
+            long queued,
+            long measuredNanos,
+            long errors,
+            long warmupErrors,
+            Map<String, Long> errorKinds,
+            List<String> errorSamples,
+            long connects) {
+
+        /** Successful responses in the measured window. */
+        public long requests() {
+            return latencies.length;
+        }
+
+        /** Successful responses per second in the measured window. */
+        public double throughput() {
+            return latencies.length / (measuredNanos / 1e9);
+        }
+
+        /** Latency percentile {@code p} in milliseconds; NaN without samples. */
+        public double latencyMillis(double p) {
+            return latencies.length == 0 ? Double.NaN : Percentiles.of(latencies, latencies.length, p) / 1e6;
+        }
+
+        /** Send-lag percentile {@code p} in milliseconds (open loop); NaN without samples. */
+        public double sendLagMillis(double p) {
+            return sendLags.length == 0 ? Double.NaN : Percentiles.of(sendLags, sendLags.length, p) / 1e6;
+        }
+
+        /**
+         * True when anything failed, in the warm-up or the measured window, or when no response at
+         * all completed in the window (nothing was measured, which must not pass as a result).
+         */
+        public boolean failed() {
+            return errors + warmupErrors > 0 || latencies.length == 0;
+        }
+
+        /** A one-paragraph human summary. */
+        public String summary() {
+            StringBuilder s = new StringBuilder();
+            s.append(String.format(
+                    Locale.ROOT,
+                    "%s: %s, %d connections: %d ok in %.2f s = %.1f req/s; latency ms p50 %.3f p90 %.3f p99 %.3f p99.9 %.3f max %.3f",
+                    options.name(),
+                    options.openLoop()
+                            ? String.format(Locale.ROOT, "open loop at %.1f req/s", options.rate())
+                            : "closed loop",
+                    options.connections(),
+                    requests(),
+                    measuredNanos / 1e9,
+                    throughput(),
+                    latencyMillis(50),
+                    latencyMillis(90),
+                    latencyMillis(99),
+                    latencyMillis(99.9),
+                    latencyMillis(100)));
+            if (options.openLoop()) {
+                s.append(String.format(
+                        Locale.ROOT,
+                        "; client send lag ms p50 %.3f p99 %.3f max %.3f; %d requests (%.1f%%) "
+                                + "waited for their busy connection",
+                        sendLagMillis(50),
+                        sendLagMillis(99),
+                        sendLagMillis(100),
+                        queued,
+                        100.0 * queued / Math.max(1, requests())));
+            }
+            if (latencies.length == 0) {
+                s.append(String.format(
+                        "%n  NO successful response completed in the measured window: nothing was measured"));
+            }
+            if (errors + warmupErrors > 0) {
+                s.append(String.format(
+                        Locale.ROOT, "%n  ERRORS: %d measured, %d in warm-up: %s", errors, warmupErrors, errorKinds));
+                for (String sample : errorSamples) {
+                    s.append(System.lineSeparator()).append("  e.g. ").append(sample);
+                }
+            }
+            if (connects > options.connections()) {
+                s.append(String.format(
+                        Locale.ROOT,
+                        "%n  note: %d sockets opened for %d connections (connections were lost)",
+                        connects,
+                        options.connections()));
+            }
+            return s.toString();
+        }
     }
 
-    private void error(String problem, Request r, boolean measured, long when) {
-      if (measured) {
-        errors++;
-      } else {
-        warmupErrors++;
-      }
-      boolean io = ioFailure;
-      String kind = io ? problem : problem.length() > 120 ? problem.substring(0, 120) : problem;
-      kinds.merge(kind, 1L, Long::sum);
-      shared.sample(String.format(Locale.ROOT, "[%s, %.3f s after start, connection %d] %s -> %s",
-          measured ? "measured" : "warm-up", (when - shared.t0) / 1e9, index, describe(r),
-          io ? problem : problem + " " + responseBody()));
-      if (io) {
-        // The connection is closed; pause briefly so a dead server does not turn this thread
-        // into a busy loop of failing connects.
-        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
-      }
+    private static final int MAX_ERROR_SAMPLES = 5;
+    // Parking is accurate to ~50-100 us (timer slack); the last stretch before an intended send
+    // time is spent yielding instead, so open-loop requests leave on time without a thread
+    // monopolising the client's CPU (yield lets the other client threads run).
+    private static final long SPIN_NANOS = 100_000;
+
+    /**
+     * Runs {@code options}; {@code sources} gives thread {@code i} (0-based) its request source,
+     * {@code check} judges every response. Blocks until the run is over.
+     */
+    public static Result run(Options options, IntFunction<RequestSource> sources, ResponseCheck check)
+            throws InterruptedException {
+        int n = options.connections();
+        Shared shared = new Shared();
+        List<Worker> workers = new ArrayList<>(n);
+        CountDownLatch ready = new CountDownLatch(n);
+        CountDownLatch go = new CountDownLatch(1);
+        List<Thread> threads = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            Worker w = new Worker(i, options, sources.apply(i), check, shared, ready, go);
+            workers.add(w);
+            Thread t = new Thread(w, "load-" + options.name() + "-" + i);
+            t.setDaemon(true);
+            threads.add(t);
+            t.start();
+        }
+        // Every thread connects before the clock starts, so connection setup is not measured and all
+        // threads begin together.
+        ready.await();
+        long warmupNanos = options.warmup().toNanos();
+        long durationNanos = options.duration().toNanos();
+        shared.t0 = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1);
+        shared.measureStart = shared.t0 + warmupNanos;
+        shared.measureEnd = shared.measureStart + durationNanos;
+        go.countDown();
+        long joinMillis = TimeUnit.NANOSECONDS.toMillis(warmupNanos + 2 * durationNanos)
+                + 3 * options.timeout().toMillis()
+                + 30_000;
+        long deadline = System.currentTimeMillis() + joinMillis;
+        for (Thread t : threads) {
+            t.join(Math.max(1, deadline - System.currentTimeMillis()));
+            if (t.isAlive()) {
+                throw new IllegalStateException("client thread " + t.getName() + " did not finish within " + joinMillis
+                        + " ms; the server seems to hang");
+            }
+        }
+        List<LatencyLog> latencyLogs = new ArrayList<>();
+        List<LatencyLog> lagLogs = new ArrayList<>();
+        long errors = 0;
+        long warmupErrors = 0;
+        long connects = 0;
+        long queued = 0;
+        long lastEnd = shared.measureEnd;
+        Map<String, Long> kinds = new TreeMap<>();
+        for (Worker w : workers) {
+            latencyLogs.add(w.latencies);
+            lagLogs.add(w.lags);
+            errors += w.errors;
+            warmupErrors += w.warmupErrors;
+            connects += w.connection.connects();
+            queued += w.queued;
+            lastEnd = Math.max(lastEnd, w.lastMeasuredEnd);
+            w.kinds.forEach((k, v) -> kinds.merge(k, v, Long::sum));
+        }
+        long measured = options.openLoop() ? lastEnd - shared.measureStart : durationNanos;
+        return new Result(
+                options,
+                LatencyLog.mergeSorted(latencyLogs),
+                options.openLoop() ? LatencyLog.mergeSorted(lagLogs) : new long[0],
+                queued,
+                measured,
+                errors,
+                warmupErrors,
+                Collections.unmodifiableMap(kinds),
+                List.copyOf(shared.samples),
+                connects);
     }
 
-    private String responseBody() {
-      int n = Math.min(connection.bodyLength(), 400);
-      String b = new String(connection.body(), 0, n, StandardCharsets.UTF_8);
-      return n < connection.bodyLength() ? b + "... (" + connection.bodyLength() + " bytes)" : b;
+    /** State the threads share: the clock (written before {@code go}) and the error samples. */
+    private static final class Shared {
+        volatile long t0;
+        volatile long measureStart;
+        volatile long measureEnd;
+        final List<String> samples = new ArrayList<>();
+
+        void sample(String s) {
+            synchronized (samples) {
+                if (samples.size() < MAX_ERROR_SAMPLES) {
+                    samples.add(s);
+                }
+            }
+        }
     }
-  }
 
-  /** The request line, headers and the start of the body of {@code r}, for error reports. */
-  static String describe(Request r) {
-    return HttpConnection.printable(r.bytes(), r.offset(), r.length(), 400);
-  }
+    private static final class Worker implements Runnable {
+        final int index;
+        final Options options;
+        final RequestSource source;
+        final ResponseCheck check;
+        final Shared shared;
+        final CountDownLatch ready;
+        final CountDownLatch go;
+        final HttpConnection connection;
+        final LatencyLog latencies;
+        final LatencyLog lags;
+        final Map<String, Long> kinds = new LinkedHashMap<>();
+        long errors;
+        long warmupErrors;
+        long queued;
+        long lastMeasuredEnd;
+        boolean ioFailure; // whether the last failure was an I/O error (no response to show)
 
-  /** Returns once {@link System#nanoTime()} reaches {@code deadline}. */
-  static void waitUntil(long deadline) {
-    while (true) {
-      long remaining = deadline - System.nanoTime();
-      if (remaining <= 0) {
-        return;
-      }
-      if (remaining > SPIN_NANOS) {
-        LockSupport.parkNanos(remaining - SPIN_NANOS);
-      } else {
-        Thread.yield();
-      }
+        Worker(
+                int index,
+                Options options,
+                RequestSource source,
+                ResponseCheck check,
+                Shared shared,
+                CountDownLatch ready,
+                CountDownLatch go) {
+            this.index = index;
+            this.options = options;
+            this.source = source;
+            this.check = check;
+            this.shared = shared;
+            this.ready = ready;
+            this.go = go;
+            this.connection = new HttpConnection(options.target(), (int)
+                    Math.min(Integer.MAX_VALUE, options.timeout().toMillis()));
+            // Sized for the expected sample count so the hot loop rarely grows the array.
+            double perThread = options.openLoop()
+                    ? options.rate()
+                            / options.connections()
+                            * options.duration().toSeconds()
+                    : 50_000.0 * options.duration().toSeconds() / options.connections();
+            this.latencies = new LatencyLog((int) Math.min(1 << 24, perThread * 1.2 + 1024));
+            this.lags = new LatencyLog(options.openLoop() ? (int) Math.min(1 << 24, perThread * 1.2 + 1024) : 16);
+        }
+
+        @Override
+        public void run() {
+            try {
+                try {
+                    connection.connect();
+                } catch (IOException e) {
+                    // Counted when the first request fails; the run must still start for everyone.
+                }
+                ready.countDown();
+                go.await();
+                if (options.openLoop()) {
+                    openLoop();
+                } else {
+                    closedLoop();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                connection.close();
+            }
+        }
+
+        private void closedLoop() {
+            long start = shared.measureStart;
+            long end = shared.measureEnd;
+            waitUntil(shared.t0);
+            while (true) {
+                Request r = source.next();
+                long sent = System.nanoTime();
+                String problem = exchange(r);
+                long done = System.nanoTime();
+                // A response belongs to the window it completed in, so the window's throughput is
+                // exactly the responses the server delivered within it.
+                boolean measured = done >= start && done < end;
+                if (problem == null) {
+                    if (measured) {
+                        latencies.add(done - sent);
+                    }
+                } else {
+                    // A failure straddling the end of the window still belongs to the measurement.
+                    error(problem, r, done >= start, done);
+                }
+                if (done >= end) {
+                    return;
+                }
+            }
+        }
+
+        private void openLoop() {
+            long start = shared.measureStart;
+            long end = shared.measureEnd;
+            // Requests stop being sent this long after the window: a server that cannot keep up
+            // builds an ever longer queue, and draining it must not take forever.
+            long giveUp = end + Math.max(options.duration().toNanos(), TimeUnit.SECONDS.toNanos(10));
+            double interval = 1e9 * options.connections() / options.rate();
+            // Thread i starts i/N of an interval later, so together the threads send at even spacing.
+            double first = shared.t0 + interval * index / options.connections();
+            long previousDone = Long.MIN_VALUE;
+            for (long k = 0; ; k++) {
+                long intended = (long) (first + k * interval);
+                if (intended >= end) {
+                    return;
+                }
+                boolean measured = intended >= start;
+                long now = System.nanoTime();
+                if (now > giveUp) {
+                    long unsent = (long) Math.ceil((end - intended) / interval);
+                    if (measured) {
+                        errors += unsent;
+                    } else {
+                        warmupErrors += unsent;
+                    }
+                    kinds.merge("not sent: the client fell too far behind schedule", unsent, Long::sum);
+                    shared.sample("open loop gave up with " + unsent + " requests unsent on connection " + index
+                            + ": responses were slower than the requested rate for too long");
+                    return;
+                }
+                waitUntil(intended);
+                Request r = source.next();
+                long sent = System.nanoTime();
+                String problem = exchange(r);
+                long done = System.nanoTime();
+                // Without pipelining, a request due while its connection still waits for the previous
+                // response has to queue; that wait is the server's doing (it is in the latency), so only
+                // requests due on an idle connection tell how punctual the client itself was.
+                boolean waitedForConnection = previousDone > intended;
+                previousDone = done;
+                if (problem == null) {
+                    if (measured) {
+                        latencies.add(done - intended);
+                        if (waitedForConnection) {
+                            queued++;
+                        } else {
+                            lags.add(sent - intended);
+                        }
+                        lastMeasuredEnd = done;
+                    }
+                } else {
+                    if (measured) {
+                        lastMeasuredEnd = done;
+                    }
+                    error(problem, r, measured, done);
+                }
+            }
+        }
+
+        /** Sends {@code r}; null on success, else the failure. */
+        private String exchange(Request r) {
+            try {
+                int status = connection.exchange(r.bytes(), r.offset(), r.length());
+                ioFailure = false;
+                return check.problem(status, connection.body(), connection.bodyLength());
+            } catch (IOException | RuntimeException e) {
+                ioFailure = true;
+                return e.getClass().getSimpleName() + ": " + e.getMessage();
+            }
+        }
+
+        private void error(String problem, Request r, boolean measured, long when) {
+            if (measured) {
+                errors++;
+            } else {
+                warmupErrors++;
+            }
+            boolean io = ioFailure;
+            String kind = io ? problem : problem.length() > 120 ? problem.substring(0, 120) : problem;
+            kinds.merge(kind, 1L, Long::sum);
+            shared.sample(String.format(
+                    Locale.ROOT,
+                    "[%s, %.3f s after start, connection %d] %s -> %s",
+                    measured ? "measured" : "warm-up",
+                    (when - shared.t0) / 1e9,
+                    index,
+                    describe(r),
+                    io ? problem : problem + " " + responseBody()));
+            if (io) {
+                // The connection is closed; pause briefly so a dead server does not turn this thread
+                // into a busy loop of failing connects.
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+            }
+        }
+
+        private String responseBody() {
+            int n = Math.min(connection.bodyLength(), 400);
+            String b = new String(connection.body(), 0, n, StandardCharsets.UTF_8);
+            return n < connection.bodyLength() ? b + "... (" + connection.bodyLength() + " bytes)" : b;
+        }
     }
-  }
 
-  // ---- command line
-
-  /**
-   * Parses a duration: {@code 500ms}, {@code 10s}, {@code 2m}, or a bare number of seconds
-   * ({@code 1.5}).
-   */
-  public static Duration parseDuration(String s) {
-    String t = s.trim().toLowerCase(Locale.ROOT);
-    try {
-      if (t.endsWith("ms")) {
-        return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
-      }
-      if (t.endsWith("s")) {
-        return Duration.ofNanos((long) (Double.parseDouble(t.substring(0, t.length() - 1)) * 1e9));
-      }
-      if (t.endsWith("m")) {
-        return Duration.ofNanos((long) (Double.parseDouble(t.substring(0, t.length() - 1)) * 60e9));
-      }
-      return Duration.ofNanos((long) (Double.parseDouble(t) * 1e9));
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("not a duration: '" + s + "' (use e.g. 500ms, 10s, 2m)");
+    /** The request line, headers and the start of the body of {@code r}, for error reports. */
+    static String describe(Request r) {
+        return HttpConnection.printable(r.bytes(), r.offset(), r.length(), 400);
     }
-  }
 
-  /** The address of an {@code http://host:port} URL. */
-  public static InetSocketAddress address(URI url) {
-    if (!"http".equalsIgnoreCase(url.getScheme()) || url.getHost() == null) {
-      throw new IllegalArgumentException("need an http://host:port URL, got " + url);
+    /** Returns once {@link System#nanoTime()} reaches {@code deadline}. */
+    static void waitUntil(long deadline) {
+        while (true) {
+            long remaining = deadline - System.nanoTime();
+            if (remaining <= 0) {
+                return;
+            }
+            if (remaining > SPIN_NANOS) {
+                LockSupport.parkNanos(remaining - SPIN_NANOS);
+            } else {
+                Thread.yield();
+            }
+        }
     }
-    return new InetSocketAddress(url.getHost(), url.getPort() < 0 ? 80 : url.getPort());
-  }
 
-  /** The Host header value for {@code url}. */
-  public static String hostHeader(URI url) {
-    return url.getPort() < 0 ? url.getHost() : url.getHost() + ":" + url.getPort();
-  }
+    // ---- command line
 
-  private static final String USAGE = """
+    /**
+     * Parses a duration: {@code 500ms}, {@code 10s}, {@code 2m}, or a bare number of seconds
+     * ({@code 1.5}).
+     */
+    public static Duration parseDuration(String s) {
+        String t = s.trim().toLowerCase(Locale.ROOT);
+        try {
+            if (t.endsWith("ms")) {
+                return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+            }
+            if (t.endsWith("s")) {
+                return Duration.ofNanos((long) (Double.parseDouble(t.substring(0, t.length() - 1)) * 1e9));
+            }
+            if (t.endsWith("m")) {
+                return Duration.ofNanos((long) (Double.parseDouble(t.substring(0, t.length() - 1)) * 60e9));
+            }
+            return Duration.ofNanos((long) (Double.parseDouble(t) * 1e9));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("not a duration: '" + s + "' (use e.g. 500ms, 10s, 2m)");
+        }
+    }
+
+    /** The address of an {@code http://host:port} URL. */
+    public static InetSocketAddress address(URI url) {
+        if (!"http".equalsIgnoreCase(url.getScheme()) || url.getHost() == null) {
+            throw new IllegalArgumentException("need an http://host:port URL, got " + url);
+        }
+        return new InetSocketAddress(url.getHost(), url.getPort() < 0 ? 80 : url.getPort());
+    }
+
+    /** The Host header value for {@code url}. */
+    public static String hostHeader(URI url) {
+        return url.getPort() < 0 ? url.getHost() : url.getHost() + ":" + url.getPort();
+    }
+
+    private static final String USAGE = """
       usage: HttpLoad --url http://host:port/path [options]
         --method M            request method (default GET)
         --body TEXT           request body (or --body-file FILE)
@@ -516,45 +576,53 @@ public final class HttpLoad {
         --timeout D           connect/read timeout per request (default 30s)
       Durations: 500ms, 10s, 2m. Exits 1 when any request failed (non-2xx, I/O error, timeout).""";
 
-  /** Command-line entry point; see {@code --help}. */
-  public static void main(String[] args) throws Exception {
-    Map<String, String> a = new LinkedHashMap<>();
-    for (int i = 0; i < args.length; i++) {
-      String k = args[i];
-      if (k.equals("-h") || k.equals("--help")) {
-        System.out.println(USAGE);
-        return;
-      }
-      if (!k.startsWith("--") || i + 1 >= args.length) {
-        System.err.println("unexpected argument '" + k + "'\n" + USAGE);
-        System.exit(64);
-      }
-      a.put(k.substring(2), args[++i]);
+    /** Command-line entry point; see {@code --help}. */
+    public static void main(String[] args) throws Exception {
+        Map<String, String> a = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String k = args[i];
+            if (k.equals("-h") || k.equals("--help")) {
+                System.out.println(USAGE);
+                return;
+            }
+            if (!k.startsWith("--") || i + 1 >= args.length) {
+                System.err.println("unexpected argument '" + k + "'\n" + USAGE);
+                System.exit(64);
+            }
+            a.put(k.substring(2), args[++i]);
+        }
+        if (!a.containsKey("url")) {
+            System.err.println(USAGE);
+            System.exit(64);
+        }
+        URI url = URI.create(a.get("url"));
+        String path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
+        if (url.getRawQuery() != null) {
+            path += "?" + url.getRawQuery();
+        }
+        String method = a.getOrDefault("method", "GET").toUpperCase(Locale.ROOT);
+        byte[] body = a.containsKey("body-file")
+                ? Files.readAllBytes(Path.of(a.get("body-file")))
+                : a.containsKey("body") ? a.get("body").getBytes(StandardCharsets.UTF_8) : null;
+        byte[] request = body == null
+                ? RequestBytes.request(method, hostHeader(url), path)
+                : RequestBytes.request(
+                        method, hostHeader(url), path, a.getOrDefault("content-type", "application/json"), body);
+        Request r = Request.of(request);
+        Options o = new Options(
+                method + " " + path,
+                address(url),
+                Integer.parseInt(a.getOrDefault("connections", "4")),
+                parseDuration(a.getOrDefault("warmup", "5s")),
+                parseDuration(a.getOrDefault("duration", "10s")),
+                Double.parseDouble(a.getOrDefault("rate", "0")),
+                parseDuration(a.getOrDefault("timeout", "30s")));
+        Result result = run(o, i -> () -> r, ANY_2XX);
+        System.out.println(result.summary());
+        if (result.failed()) {
+            System.err.println("FAILED: " + (result.errors() + result.warmupErrors()) + " requests failed"
+                    + (result.requests() == 0 ? " and none succeeded in the measured window" : "") + "; see above");
+            System.exit(1);
+        }
     }
-    if (!a.containsKey("url")) {
-      System.err.println(USAGE);
-      System.exit(64);
-    }
-    URI url = URI.create(a.get("url"));
-    String path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
-    if (url.getRawQuery() != null) {
-      path += "?" + url.getRawQuery();
-    }
-    String method = a.getOrDefault("method", "GET").toUpperCase(Locale.ROOT);
-    byte[] body = a.containsKey("body-file") ? Files.readAllBytes(Path.of(a.get("body-file")))
-        : a.containsKey("body") ? a.get("body").getBytes(StandardCharsets.UTF_8) : null;
-    byte[] request = body == null ? RequestBytes.request(method, hostHeader(url), path)
-        : RequestBytes.request(method, hostHeader(url), path, a.getOrDefault("content-type", "application/json"), body);
-    Request r = Request.of(request);
-    Options o = new Options(method + " " + path, address(url), Integer.parseInt(a.getOrDefault("connections", "4")),
-        parseDuration(a.getOrDefault("warmup", "5s")), parseDuration(a.getOrDefault("duration", "10s")),
-        Double.parseDouble(a.getOrDefault("rate", "0")), parseDuration(a.getOrDefault("timeout", "30s")));
-    Result result = run(o, i -> () -> r, ANY_2XX);
-    System.out.println(result.summary());
-    if (result.failed()) {
-      System.err.println("FAILED: " + (result.errors() + result.warmupErrors()) + " requests failed"
-          + (result.requests() == 0 ? " and none succeeded in the measured window" : "") + "; see above");
-      System.exit(1);
-    }
-  }
 }

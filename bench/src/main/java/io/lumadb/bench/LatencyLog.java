@@ -9,37 +9,37 @@ import java.util.Arrays;
  */
 final class LatencyLog {
 
-  private long[] values;
-  private int size;
+    private long[] values;
+    private int size;
 
-  LatencyLog(int capacity) {
-    values = new long[Math.max(16, capacity)];
-  }
-
-  void add(long nanos) {
-    if (size == values.length) {
-      values = Arrays.copyOf(values, values.length * 2);
+    LatencyLog(int capacity) {
+        values = new long[Math.max(16, capacity)];
     }
-    values[size++] = nanos;
-  }
 
-  int size() {
-    return size;
-  }
+    void add(long nanos) {
+        if (size == values.length) {
+            values = Arrays.copyOf(values, values.length * 2);
+        }
+        values[size++] = nanos;
+    }
 
-  /** All values of {@code logs}, concatenated and sorted ascending. */
-  static long[] mergeSorted(Iterable<LatencyLog> logs) {
-    int total = 0;
-    for (LatencyLog l : logs) {
-      total += l.size;
+    int size() {
+        return size;
     }
-    long[] all = new long[total];
-    int at = 0;
-    for (LatencyLog l : logs) {
-      System.arraycopy(l.values, 0, all, at, l.size);
-      at += l.size;
+
+    /** All values of {@code logs}, concatenated and sorted ascending. */
+    static long[] mergeSorted(Iterable<LatencyLog> logs) {
+        int total = 0;
+        for (LatencyLog l : logs) {
+            total += l.size;
+        }
+        long[] all = new long[total];
+        int at = 0;
+        for (LatencyLog l : logs) {
+            System.arraycopy(l.values, 0, all, at, l.size);
+            at += l.size;
+        }
+        Percentiles.sort(all, all.length);
+        return all;
     }
-    Percentiles.sort(all, all.length);
-    return all;
-  }
 }

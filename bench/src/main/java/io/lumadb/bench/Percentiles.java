@@ -14,34 +14,34 @@ import java.util.Arrays;
  */
 public final class Percentiles {
 
-  private Percentiles() {}
+    private Percentiles() {}
 
-  /** Sorts {@code samples[0, n)} in place; the percentile methods need sorted input. */
-  public static void sort(long[] samples, int n) {
-    Arrays.sort(samples, 0, n);
-  }
-
-  /**
-   * Percentile {@code p} (0..100) of the first {@code n} values of {@code sorted}, which must be
-   * sorted ascending; -1 when {@code n} is 0.
-   */
-  public static long of(long[] sorted, int n, double p) {
-    if (p < 0 || p > 100 || Double.isNaN(p)) {
-      throw new IllegalArgumentException("percentile must be within 0..100, got " + p);
+    /** Sorts {@code samples[0, n)} in place; the percentile methods need sorted input. */
+    public static void sort(long[] samples, int n) {
+        Arrays.sort(samples, 0, n);
     }
-    if (n <= 0) {
-      return -1;
-    }
-    return sorted[rank(n, p) - 1];
-  }
 
-  /** The 1-based nearest rank of percentile {@code p} among {@code n} samples, in 1..n. */
-  static int rank(int n, double p) {
-    double exact = p / 100.0 * n;
-    long nearest = Math.round(exact);
-    // Within a relative 1e-9 of an integer the product is that integer; the difference is
-    // rounding in p / 100, not a real fraction of a sample.
-    long rank = Math.abs(exact - nearest) <= 1e-9 * Math.max(1.0, exact) ? nearest : (long) Math.ceil(exact);
-    return (int) Math.max(1, Math.min(n, rank));
-  }
+    /**
+     * Percentile {@code p} (0..100) of the first {@code n} values of {@code sorted}, which must be
+     * sorted ascending; -1 when {@code n} is 0.
+     */
+    public static long of(long[] sorted, int n, double p) {
+        if (p < 0 || p > 100 || Double.isNaN(p)) {
+            throw new IllegalArgumentException("percentile must be within 0..100, got " + p);
+        }
+        if (n <= 0) {
+            return -1;
+        }
+        return sorted[rank(n, p) - 1];
+    }
+
+    /** The 1-based nearest rank of percentile {@code p} among {@code n} samples, in 1..n. */
+    static int rank(int n, double p) {
+        double exact = p / 100.0 * n;
+        long nearest = Math.round(exact);
+        // Within a relative 1e-9 of an integer the product is that integer; the difference is
+        // rounding in p / 100, not a real fraction of a sample.
+        long rank = Math.abs(exact - nearest) <= 1e-9 * Math.max(1.0, exact) ? nearest : (long) Math.ceil(exact);
+        return (int) Math.max(1, Math.min(n, rank));
+    }
 }

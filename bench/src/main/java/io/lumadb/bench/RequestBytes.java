@@ -14,115 +14,124 @@ import java.util.Arrays;
  */
 public final class RequestBytes {
 
-  private byte[] bytes;
-  private int length;
+    private byte[] bytes;
+    private int length;
 
-  /** An empty buffer with room for {@code capacity} bytes (it grows as needed). */
-  public RequestBytes(int capacity) {
-    bytes = new byte[Math.max(16, capacity)];
-  }
-
-  /** A complete request without a body, such as a GET. */
-  public static byte[] request(String method, String host, String path) {
-    String head = method + " " + path + " HTTP/1.1\r\nHost: " + host + "\r\nUser-Agent: lumadb-bench\r\n"
-        + (method.equals("GET") || method.equals("HEAD") || method.equals("DELETE") ? "" : "Content-Length: 0\r\n")
-        + "\r\n";
-    return head.getBytes(StandardCharsets.US_ASCII);
-  }
-
-  /** A complete request with {@code body} of type {@code contentType}. */
-  public static byte[] request(String method, String host, String path, String contentType, byte[] body) {
-    RequestBytes r = new RequestBytes(body.length + 256);
-    r.appendHead(method, host, path, contentType, body.length);
-    r.append(body, 0, body.length);
-    return r.toByteArray();
-  }
-
-  /** Appends a request line and headers for a body of {@code contentLength} bytes to follow. */
-  public RequestBytes appendHead(String method, String host, String path, String contentType, int contentLength) {
-    return append(method).append(" ").append(path).append(" HTTP/1.1\r\nHost: ").append(host)
-        .append("\r\nUser-Agent: lumadb-bench\r\nContent-Type: ").append(contentType)
-        .append("\r\nContent-Length: ").append(contentLength).append("\r\n\r\n");
-  }
-
-  /** Appends {@code s}, which must be ASCII (request lines, headers, generated JSON). */
-  public RequestBytes append(String s) {
-    int n = s.length();
-    ensure(n);
-    // Char by char instead of getBytes(): exact for ASCII and no intermediate array per call.
-    for (int i = 0; i < n; i++) {
-      bytes[length + i] = (byte) s.charAt(i);
+    /** An empty buffer with room for {@code capacity} bytes (it grows as needed). */
+    public RequestBytes(int capacity) {
+        bytes = new byte[Math.max(16, capacity)];
     }
-    length += n;
-    return this;
-  }
 
-  /** Appends the decimal digits of {@code v}. */
-  public RequestBytes append(long v) {
-    if (v < 0) {
-      if (v == Long.MIN_VALUE) {
-        return append(Long.toString(v));
-      }
-      appendByte('-');
-      v = -v;
+    /** A complete request without a body, such as a GET. */
+    public static byte[] request(String method, String host, String path) {
+        String head = method + " " + path + " HTTP/1.1\r\nHost: " + host + "\r\nUser-Agent: lumadb-bench\r\n"
+                + (method.equals("GET") || method.equals("HEAD") || method.equals("DELETE")
+                        ? ""
+                        : "Content-Length: 0\r\n")
+                + "\r\n";
+        return head.getBytes(StandardCharsets.US_ASCII);
     }
-    ensure(20);
-    int digits = 1;
-    for (long t = v; t >= 10; t /= 10) {
-      digits++;
+
+    /** A complete request with {@code body} of type {@code contentType}. */
+    public static byte[] request(String method, String host, String path, String contentType, byte[] body) {
+        RequestBytes r = new RequestBytes(body.length + 256);
+        r.appendHead(method, host, path, contentType, body.length);
+        r.append(body, 0, body.length);
+        return r.toByteArray();
     }
-    for (int i = length + digits - 1; i >= length; i--) {
-      bytes[i] = (byte) ('0' + v % 10);
-      v /= 10;
+
+    /** Appends a request line and headers for a body of {@code contentLength} bytes to follow. */
+    public RequestBytes appendHead(String method, String host, String path, String contentType, int contentLength) {
+        return append(method)
+                .append(" ")
+                .append(path)
+                .append(" HTTP/1.1\r\nHost: ")
+                .append(host)
+                .append("\r\nUser-Agent: lumadb-bench\r\nContent-Type: ")
+                .append(contentType)
+                .append("\r\nContent-Length: ")
+                .append(contentLength)
+                .append("\r\n\r\n");
     }
-    length += digits;
-    return this;
-  }
 
-  /** Appends one byte. */
-  public RequestBytes appendByte(int b) {
-    ensure(1);
-    bytes[length++] = (byte) b;
-    return this;
-  }
-
-  /** Appends {@code n} bytes of {@code src} from {@code from}. */
-  public RequestBytes append(byte[] src, int from, int n) {
-    ensure(n);
-    System.arraycopy(src, from, bytes, length, n);
-    length += n;
-    return this;
-  }
-
-  /** Appends the whole content of {@code other}. */
-  public RequestBytes append(RequestBytes other) {
-    return append(other.bytes, 0, other.length);
-  }
-
-  /** Forgets the content, keeping the capacity. */
-  public RequestBytes clear() {
-    length = 0;
-    return this;
-  }
-
-  /** Number of bytes written. */
-  public int length() {
-    return length;
-  }
-
-  /** The backing array; bytes {@code [0, length())} are the content. Valid until the next append. */
-  public byte[] array() {
-    return bytes;
-  }
-
-  /** A copy of the content. */
-  public byte[] toByteArray() {
-    return Arrays.copyOf(bytes, length);
-  }
-
-  private void ensure(int extra) {
-    if (length + extra > bytes.length) {
-      bytes = Arrays.copyOf(bytes, Math.max(length + extra, bytes.length * 2));
+    /** Appends {@code s}, which must be ASCII (request lines, headers, generated JSON). */
+    public RequestBytes append(String s) {
+        int n = s.length();
+        ensure(n);
+        // Char by char instead of getBytes(): exact for ASCII and no intermediate array per call.
+        for (int i = 0; i < n; i++) {
+            bytes[length + i] = (byte) s.charAt(i);
+        }
+        length += n;
+        return this;
     }
-  }
+
+    /** Appends the decimal digits of {@code v}. */
+    public RequestBytes append(long v) {
+        if (v < 0) {
+            if (v == Long.MIN_VALUE) {
+                return append(Long.toString(v));
+            }
+            appendByte('-');
+            v = -v;
+        }
+        ensure(20);
+        int digits = 1;
+        for (long t = v; t >= 10; t /= 10) {
+            digits++;
+        }
+        for (int i = length + digits - 1; i >= length; i--) {
+            bytes[i] = (byte) ('0' + v % 10);
+            v /= 10;
+        }
+        length += digits;
+        return this;
+    }
+
+    /** Appends one byte. */
+    public RequestBytes appendByte(int b) {
+        ensure(1);
+        bytes[length++] = (byte) b;
+        return this;
+    }
+
+    /** Appends {@code n} bytes of {@code src} from {@code from}. */
+    public RequestBytes append(byte[] src, int from, int n) {
+        ensure(n);
+        System.arraycopy(src, from, bytes, length, n);
+        length += n;
+        return this;
+    }
+
+    /** Appends the whole content of {@code other}. */
+    public RequestBytes append(RequestBytes other) {
+        return append(other.bytes, 0, other.length);
+    }
+
+    /** Forgets the content, keeping the capacity. */
+    public RequestBytes clear() {
+        length = 0;
+        return this;
+    }
+
+    /** Number of bytes written. */
+    public int length() {
+        return length;
+    }
+
+    /** The backing array; bytes {@code [0, length())} are the content. Valid until the next append. */
+    public byte[] array() {
+        return bytes;
+    }
+
+    /** A copy of the content. */
+    public byte[] toByteArray() {
+        return Arrays.copyOf(bytes, length);
+    }
+
+    private void ensure(int extra) {
+        if (length + extra > bytes.length) {
+            bytes = Arrays.copyOf(bytes, Math.max(length + extra, bytes.length * 2));
+        }
+    }
 }

@@ -32,7 +32,6 @@ import org.apache.pekko.actor.ClassicActorSystemProvider;
 import org.apache.pekko.http.javadsl.model.ContentType;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
-import org.apache.pekko.http.javadsl.model.HttpMethod;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCode;
@@ -48,590 +47,686 @@ import org.apache.pekko.japi.function.Function;
  */
 public final class ApiHandler implements Function<HttpRequest, CompletionStage<HttpResponse>> {
 
-  private static final ContentType PROMETHEUS =
-      ContentTypes.parse("text/plain; version=0.0.4; charset=UTF-8");
-  private static final byte[] HEALTH = "{\"status\":\"up\"}".getBytes(StandardCharsets.UTF_8);
-  private static final Map<WriteOutcome.Status, String> RESULT_NAMES = resultNames();
-  private static final String GET = "GET";
-  private static final String HEAD = "HEAD";
-  private static final String PUT = "PUT";
-  private static final String POST = "POST";
-  private static final String PATCH = "PATCH";
-  private static final String DELETE = "DELETE";
+    private static final ContentType PROMETHEUS = ContentTypes.parse("text/plain; version=0.0.4; charset=UTF-8");
+    private static final byte[] HEALTH = "{\"status\":\"up\"}".getBytes(StandardCharsets.UTF_8);
+    private static final Map<WriteOutcome.Status, String> RESULT_NAMES = resultNames();
+    private static final String GET = "GET";
+    private static final String HEAD = "HEAD";
+    private static final String PUT = "PUT";
+    private static final String POST = "POST";
+    private static final String PATCH = "PATCH";
+    private static final String DELETE = "DELETE";
 
-  private final ClassicActorSystemProvider system;
-  private final Catalog catalog;
-  private final Documents documents;
-  private final HttpSettings settings;
-  private final RequestObserver observer;
-  private final Supplier<String> metrics;
-  private final byte[] openApi;
-  private final BulkItems bulkItems;
+    private final ClassicActorSystemProvider system;
+    private final Catalog catalog;
+    private final Documents documents;
+    private final HttpSettings settings;
+    private final RequestObserver observer;
+    private final Supplier<String> metrics;
+    private final byte[] openApi;
+    private final BulkItems bulkItems;
 
-  public ApiHandler(
-      ClassicActorSystemProvider system,
-      Catalog catalog,
-      Documents documents,
-      HttpSettings settings,
-      RequestObserver observer,
-      Supplier<String> metrics) {
-    this.system = system;
-    this.catalog = catalog;
-    this.documents = documents;
-    this.settings = settings;
-    this.observer = observer;
-    this.metrics = metrics;
-    this.openApi = resource("openapi.json");
-    this.bulkItems = new BulkItems(settings.maxBulkItems(), settings.maxDocumentBytes());
-  }
-
-  private static Map<WriteOutcome.Status, String> resultNames() {
-    Map<WriteOutcome.Status, String> names = new java.util.EnumMap<>(WriteOutcome.Status.class);
-    for (WriteOutcome.Status status : WriteOutcome.Status.values()) {
-      names.put(status, status.name().toLowerCase(java.util.Locale.ROOT));
-    }
-    return names;
-  }
-
-  private static byte[] resource(String name) {
-    try (InputStream in = ApiHandler.class.getResourceAsStream(name)) {
-      if (in == null) {
-        throw new IllegalStateException("missing resource " + name);
-      }
-      return in.readAllBytes();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  // ---- dispatch
-
-  /** A matched route: its template (for metrics and 405s) and what runs it. */
-  private record Route(String template, List<String> methods, Handler handler) {
-    Route(String template, Set<String> methods, Handler handler) {
-      this(template, allowed(methods), handler);
+    public ApiHandler(
+            ClassicActorSystemProvider system,
+            Catalog catalog,
+            Documents documents,
+            HttpSettings settings,
+            RequestObserver observer,
+            Supplier<String> metrics) {
+        this.system = system;
+        this.catalog = catalog;
+        this.documents = documents;
+        this.settings = settings;
+        this.observer = observer;
+        this.metrics = metrics;
+        this.openApi = resource("openapi.json");
+        this.bulkItems = new BulkItems(settings.maxBulkItems(), settings.maxDocumentBytes());
     }
 
-    /** The methods in a stable order; HEAD wherever GET is. */
-    private static List<String> allowed(Set<String> methods) {
-      java.util.TreeSet<String> all = new java.util.TreeSet<>(methods);
-      if (all.contains(GET)) {
-        all.add(HEAD);
-      }
-      return List.copyOf(all);
+    private static Map<WriteOutcome.Status, String> resultNames() {
+        Map<WriteOutcome.Status, String> names = new java.util.EnumMap<>(WriteOutcome.Status.class);
+        for (WriteOutcome.Status status : WriteOutcome.Status.values()) {
+            names.put(status, status.name().toLowerCase(java.util.Locale.ROOT));
+        }
+        return names;
     }
-  }
 
-  @FunctionalInterface
-  private interface Handler {
-    CompletionStage<HttpResponse> handle(HttpRequest request, List<String> path);
-  }
-
-  @Override
-  public CompletionStage<HttpResponse> apply(HttpRequest request) {
-    long start = System.nanoTime();
-    List<String> path = segments(request);
-    Route route = route(path);
-    String method = request.method().value();
-    CompletionStage<HttpResponse> response;
-    try {
-      if (route == null) {
-        response = fail(new ApiException(404, "route-not-found", "Route not found",
-            "no route " + request.getUri().path() + "; the API lives under /api/v1", null));
-      } else if (!route.methods().contains(method)) {
-        String allowed = String.join(", ", route.methods());
-        response = done(Problems.response(new ApiException(405, "method-not-allowed", "Method not allowed",
-                method + " is not allowed on " + route.template() + "; allowed: " + allowed,
-                null, Map.of("allowed", route.methods())), request.getUri().path())
-            .addHeader(RawHeader.create("Allow", allowed)));
-      } else {
-        response = route.handler().handle(request, path);
-      }
-    } catch (RuntimeException e) {
-      response = CompletableFuture.failedFuture(e);
+    private static byte[] resource(String name) {
+        try (InputStream in = ApiHandler.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + name);
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
-    String template = route == null ? "unmatched" : route.template();
-    return response
-        .exceptionally(failure -> Problems.response(Problems.classify(failure), request.getUri().path()))
-        .thenApply(r -> {
-          // Whatever a handler did not read must still be drained, or the connection stalls.
-          request.discardEntityBytes(system);
-          observer.record(template, method, r.status().intValue(), System.nanoTime() - start);
-          return r;
+
+    // ---- dispatch
+
+    /** A matched route: its template (for metrics and 405s) and what runs it. */
+    private record Route(String template, List<String> methods, Handler handler) {
+        Route(String template, Set<String> methods, Handler handler) {
+            this(template, allowed(methods), handler);
+        }
+
+        /** The methods in a stable order; HEAD wherever GET is. */
+        private static List<String> allowed(Set<String> methods) {
+            java.util.TreeSet<String> all = new java.util.TreeSet<>(methods);
+            if (all.contains(GET)) {
+                all.add(HEAD);
+            }
+            return List.copyOf(all);
+        }
+    }
+
+    @FunctionalInterface
+    private interface Handler {
+        CompletionStage<HttpResponse> handle(HttpRequest request, List<String> path);
+    }
+
+    @Override
+    public CompletionStage<HttpResponse> apply(HttpRequest request) {
+        long start = System.nanoTime();
+        List<String> path = segments(request);
+        Route route = route(path);
+        String method = request.method().value();
+        CompletionStage<HttpResponse> response;
+        try {
+            if (route == null) {
+                response = fail(new ApiException(
+                        404,
+                        "route-not-found",
+                        "Route not found",
+                        "no route " + request.getUri().path() + "; the API lives under /api/v1",
+                        null));
+            } else if (!route.methods().contains(method)) {
+                String allowed = String.join(", ", route.methods());
+                response = done(Problems.response(
+                                new ApiException(
+                                        405,
+                                        "method-not-allowed",
+                                        "Method not allowed",
+                                        method + " is not allowed on " + route.template() + "; allowed: " + allowed,
+                                        null,
+                                        Map.of("allowed", route.methods())),
+                                request.getUri().path())
+                        .addHeader(RawHeader.create("Allow", allowed)));
+            } else {
+                response = route.handler().handle(request, path);
+            }
+        } catch (RuntimeException e) {
+            response = CompletableFuture.failedFuture(e);
+        }
+        String template = route == null ? "unmatched" : route.template();
+        return response.exceptionally(failure -> Problems.response(
+                        Problems.classify(failure), request.getUri().path()))
+                .thenApply(r -> {
+                    // Whatever a handler did not read must still be drained, or the connection stalls.
+                    request.discardEntityBytes(system);
+                    observer.record(template, method, r.status().intValue(), System.nanoTime() - start);
+                    return r;
+                });
+    }
+
+    private static CompletionStage<HttpResponse> fail(ApiException e) {
+        return CompletableFuture.failedFuture(e);
+    }
+
+    private static List<String> segments(HttpRequest request) {
+        List<String> path = new ArrayList<>();
+        for (String s : request.getUri().pathSegments()) {
+            path.add(s);
+        }
+        if (!path.isEmpty() && path.getLast().isEmpty()) {
+            path.removeLast();
+        }
+        return path;
+    }
+
+    private Route route(List<String> p) {
+        int n = p.size();
+        if (n == 1) {
+            return switch (p.get(0)) {
+                case "health" -> new Route("/health", Set.of(GET), (r, x) -> done(json(StatusCodes.OK, HEALTH)));
+                case "ready" -> new Route("/ready", Set.of(GET), (r, x) -> ready());
+                case "metrics" -> new Route("/metrics", Set.of(GET), (r, x) -> prometheus());
+                default -> null;
+            };
+        }
+        if (n < 2 || !p.get(0).equals("api") || !p.get(1).equals("v1")) {
+            return null;
+        }
+        if (n == 2) {
+            return new Route("/api/v1", Set.of(GET), (r, x) -> listDatabases());
+        }
+        if (n == 3 && p.get(2).equals("openapi.json")) {
+            return new Route("/api/v1/openapi.json", Set.of(GET), (r, x) -> done(json(StatusCodes.OK, openApi)));
+        }
+        if (p.get(2).startsWith("_")) {
+            return null; // reserved for later endpoints (_ws, _topics, ...)
+        }
+        if (n == 3) {
+            return new Route("/api/v1/{db}", Set.of(GET, PUT, DELETE), this::database);
+        }
+        if (p.get(3).startsWith("_")) {
+            return null;
+        }
+        if (n == 4) {
+            return new Route("/api/v1/{db}/{collection}", Set.of(GET, PUT, DELETE), this::collection);
+        }
+        if (n == 5) {
+            return switch (p.get(4)) {
+                case "_bulk" -> new Route("/api/v1/{db}/{collection}/_bulk", Set.of(POST), this::bulk);
+                case "_docs" -> new Route("/api/v1/{db}/{collection}/_docs", Set.of(GET), this::listDocuments);
+                default ->
+                    p.get(4).startsWith("_")
+                            ? null
+                            : new Route(
+                                    "/api/v1/{db}/{collection}/{id}", Set.of(GET, PUT, PATCH, DELETE), this::document);
+            };
+        }
+        return null;
+    }
+
+    // ---- health, readiness, metrics
+
+    private CompletionStage<HttpResponse> ready() {
+        return catalog.refresh()
+                .toCompletableFuture()
+                .orTimeout(2, java.util.concurrent.TimeUnit.SECONDS)
+                .handle((snapshot, failure) -> failure == null
+                        ? json(StatusCodes.OK, "{\"status\":\"ready\"}".getBytes(StandardCharsets.UTF_8))
+                        : Problems.response(
+                                new ApiException(
+                                        503, "not-ready", "Not ready", "the catalog is not reachable yet", null),
+                                "/ready"));
+    }
+
+    private CompletionStage<HttpResponse> prometheus() {
+        return done(HttpResponse.create().withEntity(PROMETHEUS, metrics.get().getBytes(StandardCharsets.UTF_8)));
+    }
+
+    // ---- databases
+
+    private CompletionStage<HttpResponse> listDatabases() {
+        return catalog.refresh().thenApply(snapshot -> {
+            ObjectNode body = DocumentJson.mapper().createObjectNode();
+            ArrayNode dbs = body.putArray("databases");
+            snapshot.databases().values().forEach(db -> dbs.add(databaseJson(db, false)));
+            return json(StatusCodes.OK, body);
         });
-  }
+    }
 
-  private static CompletionStage<HttpResponse> fail(ApiException e) {
-    return CompletableFuture.failedFuture(e);
-  }
-
-  private static List<String> segments(HttpRequest request) {
-    List<String> path = new ArrayList<>();
-    for (String s : request.getUri().pathSegments()) {
-      path.add(s);
-    }
-    if (!path.isEmpty() && path.getLast().isEmpty()) {
-      path.removeLast();
-    }
-    return path;
-  }
-
-  private Route route(List<String> p) {
-    int n = p.size();
-    if (n == 1) {
-      return switch (p.get(0)) {
-        case "health" -> new Route("/health", Set.of(GET), (r, x) -> done(json(StatusCodes.OK, HEALTH)));
-        case "ready" -> new Route("/ready", Set.of(GET), (r, x) -> ready());
-        case "metrics" -> new Route("/metrics", Set.of(GET), (r, x) -> prometheus());
-        default -> null;
-      };
-    }
-    if (n < 2 || !p.get(0).equals("api") || !p.get(1).equals("v1")) {
-      return null;
-    }
-    if (n == 2) {
-      return new Route("/api/v1", Set.of(GET), (r, x) -> listDatabases());
-    }
-    if (n == 3 && p.get(2).equals("openapi.json")) {
-      return new Route("/api/v1/openapi.json", Set.of(GET), (r, x) -> done(json(StatusCodes.OK, openApi)));
-    }
-    if (p.get(2).startsWith("_")) {
-      return null; // reserved for later endpoints (_ws, _topics, ...)
-    }
-    if (n == 3) {
-      return new Route("/api/v1/{db}", Set.of(GET, PUT, DELETE), this::database);
-    }
-    if (p.get(3).startsWith("_")) {
-      return null;
-    }
-    if (n == 4) {
-      return new Route("/api/v1/{db}/{collection}", Set.of(GET, PUT, DELETE), this::collection);
-    }
-    if (n == 5) {
-      return switch (p.get(4)) {
-        case "_bulk" -> new Route("/api/v1/{db}/{collection}/_bulk", Set.of(POST), this::bulk);
-        case "_docs" -> new Route("/api/v1/{db}/{collection}/_docs", Set.of(GET), this::listDocuments);
-        default -> p.get(4).startsWith("_") ? null
-            : new Route("/api/v1/{db}/{collection}/{id}", Set.of(GET, PUT, PATCH, DELETE), this::document);
-      };
-    }
-    return null;
-  }
-
-  // ---- health, readiness, metrics
-
-  private CompletionStage<HttpResponse> ready() {
-    return catalog.refresh()
-        .toCompletableFuture()
-        .orTimeout(2, java.util.concurrent.TimeUnit.SECONDS)
-        .handle((snapshot, failure) -> failure == null
-            ? json(StatusCodes.OK, "{\"status\":\"ready\"}".getBytes(StandardCharsets.UTF_8))
-            : Problems.response(new ApiException(503, "not-ready", "Not ready",
-                "the catalog is not reachable yet", null), "/ready"));
-  }
-
-  private CompletionStage<HttpResponse> prometheus() {
-    return done(HttpResponse.create().withEntity(PROMETHEUS, metrics.get().getBytes(StandardCharsets.UTF_8)));
-  }
-
-  // ---- databases
-
-  private CompletionStage<HttpResponse> listDatabases() {
-    return catalog.refresh().thenApply(snapshot -> {
-      ObjectNode body = DocumentJson.mapper().createObjectNode();
-      ArrayNode dbs = body.putArray("databases");
-      snapshot.databases().values().forEach(db -> dbs.add(databaseJson(db, false)));
-      return json(StatusCodes.OK, body);
-    });
-  }
-
-  private static ObjectNode databaseJson(DatabaseInfo db, boolean withCollections) {
-    ObjectNode node = DocumentJson.mapper().createObjectNode();
-    node.put("name", db.name());
-    node.put("createdAt", java.time.Instant.ofEpochMilli(db.createdAtMillis()).toString());
-    node.put("collectionCount", db.collections().size());
-    if (withCollections) {
-      ArrayNode cs = node.putArray("collections");
-      db.collections().values().forEach(c -> cs.add(collectionJson(c)));
-    }
-    return node;
-  }
-
-  private static ObjectNode collectionJson(CollectionInfo c) {
-    ObjectNode node = DocumentJson.mapper().createObjectNode();
-    node.put("database", c.database());
-    node.put("name", c.name());
-    node.put("shards", c.shards());
-    node.put("createdAt", java.time.Instant.ofEpochMilli(c.createdAtMillis()).toString());
-    return node;
-  }
-
-  private CompletionStage<HttpResponse> database(HttpRequest request, List<String> p) {
-    String db = Names.checkDatabase(p.get(2));
-    return switch (request.method().value()) {
-      case PUT -> catalog.createDatabase(db).thenApply(r -> {
-        ObjectNode body = databaseJson(r.snapshot().database(db).orElseThrow(), false);
-        return json(r.outcome() == CatalogEntity.Outcome.CREATED ? StatusCodes.CREATED : StatusCodes.OK, body);
-      });
-      case DELETE -> catalog.dropDatabase(db).thenApply(r -> {
-        if (r.outcome() == CatalogEntity.Outcome.DATABASE_NOT_FOUND) {
-          throw new NotFoundException("database", db);
+    private static ObjectNode databaseJson(DatabaseInfo db, boolean withCollections) {
+        ObjectNode node = DocumentJson.mapper().createObjectNode();
+        node.put("name", db.name());
+        node.put(
+                "createdAt",
+                java.time.Instant.ofEpochMilli(db.createdAtMillis()).toString());
+        node.put("collectionCount", db.collections().size());
+        if (withCollections) {
+            ArrayNode cs = node.putArray("collections");
+            db.collections().values().forEach(c -> cs.add(collectionJson(c)));
         }
-        ObjectNode body = DocumentJson.mapper().createObjectNode().put("dropped", db);
-        body.put("collectionsDropped", r.dropped().size());
-        return json(StatusCodes.OK, body);
-      });
-      default -> catalog.refresh().thenApply(snapshot -> json(StatusCodes.OK,
-          databaseJson(snapshot.database(db).orElseThrow(() -> new NotFoundException("database", db)), true)));
-    };
-  }
+        return node;
+    }
 
-  // ---- collections
+    private static ObjectNode collectionJson(CollectionInfo c) {
+        ObjectNode node = DocumentJson.mapper().createObjectNode();
+        node.put("database", c.database());
+        node.put("name", c.name());
+        node.put("shards", c.shards());
+        node.put(
+                "createdAt", java.time.Instant.ofEpochMilli(c.createdAtMillis()).toString());
+        return node;
+    }
 
-  private CompletionStage<HttpResponse> collection(HttpRequest request, List<String> p) {
-    String db = Names.checkDatabase(p.get(2));
-    String name = Names.checkCollection(p.get(3));
-    return switch (request.method().value()) {
-      case PUT -> readOptionalJson(request, settings.maxRequestBytes())
-          .thenCompose(body -> createCollection(db, name, body));
-      case DELETE -> catalog.dropCollection(db, name).thenApply(r -> {
-        switch (r.outcome()) {
-          case DATABASE_NOT_FOUND -> throw new NotFoundException("database", db);
-          case COLLECTION_NOT_FOUND -> throw new NotFoundException("collection", db + "/" + name);
-          default -> { }
+    private CompletionStage<HttpResponse> database(HttpRequest request, List<String> p) {
+        String db = Names.checkDatabase(p.get(2));
+        return switch (request.method().value()) {
+            case PUT ->
+                catalog.createDatabase(db).thenApply(r -> {
+                    ObjectNode body = databaseJson(r.snapshot().database(db).orElseThrow(), false);
+                    return json(
+                            r.outcome() == CatalogEntity.Outcome.CREATED ? StatusCodes.CREATED : StatusCodes.OK, body);
+                });
+            case DELETE ->
+                catalog.dropDatabase(db).thenApply(r -> {
+                    if (r.outcome() == CatalogEntity.Outcome.DATABASE_NOT_FOUND) {
+                        throw new NotFoundException("database", db);
+                    }
+                    ObjectNode body = DocumentJson.mapper().createObjectNode().put("dropped", db);
+                    body.put("collectionsDropped", r.dropped().size());
+                    return json(StatusCodes.OK, body);
+                });
+            default ->
+                catalog.refresh()
+                        .thenApply(snapshot -> json(
+                                StatusCodes.OK,
+                                databaseJson(
+                                        snapshot.database(db).orElseThrow(() -> new NotFoundException("database", db)),
+                                        true)));
+        };
+    }
+
+    // ---- collections
+
+    private CompletionStage<HttpResponse> collection(HttpRequest request, List<String> p) {
+        String db = Names.checkDatabase(p.get(2));
+        String name = Names.checkCollection(p.get(3));
+        return switch (request.method().value()) {
+            case PUT ->
+                readOptionalJson(request, settings.maxRequestBytes())
+                        .thenCompose(body -> createCollection(db, name, body));
+            case DELETE ->
+                catalog.dropCollection(db, name).thenApply(r -> {
+                    switch (r.outcome()) {
+                        case DATABASE_NOT_FOUND -> throw new NotFoundException("database", db);
+                        case COLLECTION_NOT_FOUND -> throw new NotFoundException("collection", db + "/" + name);
+                        default -> {}
+                    }
+                    return json(
+                            StatusCodes.OK,
+                            DocumentJson.mapper().createObjectNode().put("dropped", db + "/" + name));
+                });
+            default ->
+                documents.stats(db, name).thenApply(stats -> {
+                    ObjectNode body = collectionJson(stats.collection());
+                    body.put("documentCount", stats.documentCount());
+                    return json(StatusCodes.OK, body);
+                });
+        };
+    }
+
+    private CompletionStage<HttpResponse> createCollection(String db, String name, Optional<JsonNode> body) {
+        int shards = 0;
+        if (body.isPresent()) {
+            ObjectNode options = JsonBodies.requireObject(body.get(), "body");
+            for (var field : options.properties()) {
+                if (!field.getKey().equals("shards")) {
+                    throw ApiException.badRequest(
+                            "unknown-option",
+                            "Unknown collection option",
+                            "unknown option '" + field.getKey() + "'; supported: shards",
+                            "/" + field.getKey());
+                }
+            }
+            JsonNode s = options.get("shards");
+            if (s != null) {
+                int max = catalog.settings().maxShardCount();
+                if (!s.canConvertToInt() || !s.isIntegralNumber() || s.intValue() < 1 || s.intValue() > max) {
+                    throw ApiException.badRequest(
+                            "invalid-option",
+                            "Invalid collection option",
+                            "shards must be an integer between 1 and " + max,
+                            "/shards");
+                }
+                shards = s.intValue();
+            }
         }
-        return json(StatusCodes.OK, DocumentJson.mapper().createObjectNode().put("dropped", db + "/" + name));
-      });
-      default -> documents.stats(db, name).thenApply(stats -> {
-        ObjectNode body = collectionJson(stats.collection());
-        body.put("documentCount", stats.documentCount());
-        return json(StatusCodes.OK, body);
-      });
-    };
-  }
+        int requested = shards;
+        return catalog.createCollection(db, name, shards).thenApply(r -> {
+            switch (r.outcome()) {
+                case DATABASE_NOT_FOUND -> throw new NotFoundException("database", db);
+                case EXISTS -> {
+                    if (requested != 0 && r.collection().shards() != requested) {
+                        throw new ApiException(
+                                409,
+                                "conflict",
+                                "Conflict",
+                                "collection " + db + "/" + name + " exists with "
+                                        + r.collection().shards() + " shards; the shard count is fixed at creation",
+                                "/shards");
+                    }
+                    return json(StatusCodes.OK, collectionJson(r.collection()));
+                }
+                default -> {
+                    return json(StatusCodes.CREATED, collectionJson(r.collection()));
+                }
+            }
+        });
+    }
 
-  private CompletionStage<HttpResponse> createCollection(String db, String name, Optional<JsonNode> body) {
-    int shards = 0;
-    if (body.isPresent()) {
-      ObjectNode options = JsonBodies.requireObject(body.get(), "body");
-      for (var field : options.properties()) {
-        if (!field.getKey().equals("shards")) {
-          throw ApiException.badRequest("unknown-option", "Unknown collection option",
-              "unknown option '" + field.getKey() + "'; supported: shards", "/" + field.getKey());
+    // ---- documents
+
+    private CompletionStage<HttpResponse> document(HttpRequest request, List<String> p) {
+        String db = Names.checkDatabase(p.get(2));
+        String coll = Names.checkCollection(p.get(3));
+        String id = Names.checkDocumentId(p.get(4));
+        return switch (request.method().value()) {
+            case PUT -> {
+                long expected = precondition(request);
+                yield readBody(request, 2 * settings.maxDocumentBytes(), Set.of("application/json"))
+                        .thenCompose(
+                                bytes -> documents.write(db, coll, DocumentWrite.put(id, content(bytes, id), expected)))
+                        .thenApply(this::writeResponse);
+            }
+            case PATCH -> {
+                long expected = precondition(request);
+                yield readBody(
+                                request,
+                                2 * settings.maxDocumentBytes(),
+                                Set.of("application/merge-patch+json", "application/json"))
+                        .thenCompose(bytes ->
+                                documents.write(db, coll, DocumentWrite.patch(id, content(bytes, id), expected)))
+                        .thenApply(this::writeResponse);
+            }
+            case DELETE -> {
+                long expected = precondition(request);
+                yield documents
+                        .write(db, coll, DocumentWrite.delete(id, expected))
+                        .thenApply(this::writeResponse);
+            }
+            default -> documents.get(db, coll, id).thenApply(found -> getResponse(request, db, coll, id, found));
+        };
+    }
+
+    private HttpResponse getResponse(
+            HttpRequest request, String db, String coll, String id, Optional<StoredDocument> found) {
+        StoredDocument doc = found.orElseThrow(
+                () -> ApiException.notFound("document", "document '" + id + "' does not exist in " + db + "/" + coll));
+        Optional<HttpHeader> ifNoneMatch = request.getHeader("If-None-Match");
+        if (ifNoneMatch.isPresent() && matchesEtag(ifNoneMatch.get().value(), doc.version())) {
+            return HttpResponse.create().withStatus(StatusCodes.NOT_MODIFIED).addHeader(etag(doc.version()));
         }
-      }
-      JsonNode s = options.get("shards");
-      if (s != null) {
-        int max = catalog.settings().maxShardCount();
-        if (!s.canConvertToInt() || !s.isIntegralNumber() || s.intValue() < 1 || s.intValue() > max) {
-          throw ApiException.badRequest("invalid-option", "Invalid collection option",
-              "shards must be an integer between 1 and " + max, "/shards");
+        return HttpResponse.create()
+                .withEntity(ContentTypes.APPLICATION_JSON, doc.json())
+                .addHeader(etag(doc.version()));
+    }
+
+    private static boolean matchesEtag(String header, long version) {
+        for (String tag : header.split(",")) {
+            String t = tag.trim();
+            if (t.equals("*") || t.equals("\"" + version + "\"") || t.equals("W/\"" + version + "\"")) {
+                return true;
+            }
         }
-        shards = s.intValue();
-      }
+        return false;
     }
-    int requested = shards;
-    return catalog.createCollection(db, name, shards).thenApply(r -> {
-      switch (r.outcome()) {
-        case DATABASE_NOT_FOUND -> throw new NotFoundException("database", db);
-        case EXISTS -> {
-          if (requested != 0 && r.collection().shards() != requested) {
-            throw new ApiException(409, "conflict", "Conflict",
-                "collection " + db + "/" + name + " exists with " + r.collection().shards()
-                    + " shards; the shard count is fixed at creation", "/shards");
-          }
-          return json(StatusCodes.OK, collectionJson(r.collection()));
+
+    private static HttpHeader etag(long version) {
+        return RawHeader.create("ETag", "\"" + version + "\"");
+    }
+
+    /**
+     * The precondition of a write from its headers: {@code If-Match: "<version>"} or {@code
+     * If-Match: *} (the document must exist), or {@code If-None-Match: *} (create-only).
+     */
+    private static long precondition(HttpRequest request) {
+        Optional<HttpHeader> ifMatch = request.getHeader("If-Match");
+        Optional<HttpHeader> ifNoneMatch = request.getHeader("If-None-Match");
+        if (ifMatch.isPresent() && ifNoneMatch.isPresent()) {
+            throw ApiException.badRequest(
+                    "invalid-header",
+                    "Invalid precondition",
+                    "If-Match and If-None-Match cannot be combined",
+                    "If-Match");
         }
-        default -> {
-          return json(StatusCodes.CREATED, collectionJson(r.collection()));
+        if (ifNoneMatch.isPresent()) {
+            if (!ifNoneMatch.get().value().trim().equals("*")) {
+                throw ApiException.badRequest(
+                        "invalid-header",
+                        "Invalid precondition",
+                        "on writes If-None-Match supports only '*' (create-only)",
+                        "If-None-Match");
+            }
+            return DocumentWrite.ABSENT;
         }
-      }
-    });
-  }
-
-  // ---- documents
-
-  private CompletionStage<HttpResponse> document(HttpRequest request, List<String> p) {
-    String db = Names.checkDatabase(p.get(2));
-    String coll = Names.checkCollection(p.get(3));
-    String id = Names.checkDocumentId(p.get(4));
-    return switch (request.method().value()) {
-      case PUT -> {
-        long expected = precondition(request);
-        yield readBody(request, 2 * settings.maxDocumentBytes(), Set.of("application/json"))
-            .thenCompose(bytes -> documents.write(db, coll, DocumentWrite.put(id, content(bytes, id), expected)))
-            .thenApply(this::writeResponse);
-      }
-      case PATCH -> {
-        long expected = precondition(request);
-        yield readBody(request, 2 * settings.maxDocumentBytes(), Set.of("application/merge-patch+json", "application/json"))
-            .thenCompose(bytes -> documents.write(db, coll, DocumentWrite.patch(id, content(bytes, id), expected)))
-            .thenApply(this::writeResponse);
-      }
-      case DELETE -> {
-        long expected = precondition(request);
-        yield documents.write(db, coll, DocumentWrite.delete(id, expected)).thenApply(this::writeResponse);
-      }
-      default -> documents.get(db, coll, id).thenApply(found -> getResponse(request, db, coll, id, found));
-    };
-  }
-
-  private HttpResponse getResponse(HttpRequest request, String db, String coll, String id, Optional<StoredDocument> found) {
-    StoredDocument doc = found.orElseThrow(() ->
-        ApiException.notFound("document", "document '" + id + "' does not exist in " + db + "/" + coll));
-    Optional<HttpHeader> ifNoneMatch = request.getHeader("If-None-Match");
-    if (ifNoneMatch.isPresent() && matchesEtag(ifNoneMatch.get().value(), doc.version())) {
-      return HttpResponse.create().withStatus(StatusCodes.NOT_MODIFIED).addHeader(etag(doc.version()));
-    }
-    return HttpResponse.create()
-        .withEntity(ContentTypes.APPLICATION_JSON, doc.json())
-        .addHeader(etag(doc.version()));
-  }
-
-  private static boolean matchesEtag(String header, long version) {
-    for (String tag : header.split(",")) {
-      String t = tag.trim();
-      if (t.equals("*") || t.equals("\"" + version + "\"") || t.equals("W/\"" + version + "\"")) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static HttpHeader etag(long version) {
-    return RawHeader.create("ETag", "\"" + version + "\"");
-  }
-
-  /**
-   * The precondition of a write from its headers: {@code If-Match: "<version>"} or {@code
-   * If-Match: *} (the document must exist), or {@code If-None-Match: *} (create-only).
-   */
-  private static long precondition(HttpRequest request) {
-    Optional<HttpHeader> ifMatch = request.getHeader("If-Match");
-    Optional<HttpHeader> ifNoneMatch = request.getHeader("If-None-Match");
-    if (ifMatch.isPresent() && ifNoneMatch.isPresent()) {
-      throw ApiException.badRequest("invalid-header", "Invalid precondition",
-          "If-Match and If-None-Match cannot be combined", "If-Match");
-    }
-    if (ifNoneMatch.isPresent()) {
-      if (!ifNoneMatch.get().value().trim().equals("*")) {
-        throw ApiException.badRequest("invalid-header", "Invalid precondition",
-            "on writes If-None-Match supports only '*' (create-only)", "If-None-Match");
-      }
-      return DocumentWrite.ABSENT;
-    }
-    if (ifMatch.isEmpty()) {
-      return DocumentWrite.ANY;
-    }
-    String value = ifMatch.get().value().trim();
-    if (value.equals("*")) {
-      return DocumentWrite.EXISTS;
-    }
-    String v = value.startsWith("\"") && value.endsWith("\"") && value.length() >= 2
-        ? value.substring(1, value.length() - 1) : value;
-    try {
-      long version = Long.parseLong(v);
-      if (version >= 1) {
-        return version;
-      }
-    } catch (NumberFormatException ignored) {
-      // reported below
-    }
-    throw ApiException.badRequest("invalid-header", "Invalid precondition",
-        "If-Match must be one version as returned in ETag, such as \"12\", or *; got " + value, "If-Match");
-  }
-
-  /** The user content of a document body: a JSON object whose {@code _id}, if any, matches the path. */
-  private byte[] content(byte[] body, String id) {
-    return DocumentContent.ofBody(body, id, settings.maxDocumentBytes());
-  }
-
-  private HttpResponse writeResponse(WriteOutcome outcome) {
-    ApiException failure = outcomeProblem(outcome, "If-Match");
-    if (failure != null) {
-      throw failure;
-    }
-    ObjectNode body = outcomeJson(outcome);
-    if (outcome.document() != null) {
-      return HttpResponse.create().withStatus(StatusCodes.OK)
-          .withEntity(ContentTypes.APPLICATION_JSON, outcome.document())
-          .addHeader(etag(outcome.version()));
-    }
-    StatusCode status = outcome.status() == WriteOutcome.Status.CREATED ? StatusCodes.CREATED : StatusCodes.OK;
-    return json(status, body).addHeader(etag(outcome.version()));
-  }
-
-  private static ObjectNode outcomeJson(WriteOutcome outcome) {
-    ObjectNode body = DocumentJson.mapper().createObjectNode();
-    body.put(DocumentJson.ID, outcome.id());
-    body.put(DocumentJson.VERSION, outcome.version());
-    body.put("result", RESULT_NAMES.get(outcome.status()));
-    return body;
-  }
-
-  /** The problem a failed outcome stands for, or null when it succeeded. */
-  private static ApiException outcomeProblem(WriteOutcome o, String preconditionField) {
-    Map<String, Object> current = Map.of("currentVersion", o.version());
-    return switch (o.status()) {
-      case CREATED, UPDATED, DELETED -> null;
-      case NOT_FOUND -> ApiException.notFound("document", "document '" + o.id() + "' does not exist");
-      case VERSION_MISMATCH -> new ApiException(412, "precondition-failed", "Precondition failed",
-          o.version() == 0 ? "document '" + o.id() + "' does not exist"
-              : "document '" + o.id() + "' is at version " + o.version(), preconditionField, current);
-      case ALREADY_EXISTS -> new ApiException(412, "precondition-failed", "Precondition failed",
-          "document '" + o.id() + "' already exists (version " + o.version() + ")",
-          preconditionField.equals("If-Match") ? "If-None-Match" : preconditionField, current);
-      case TOO_LARGE -> new ApiException(413, "document-too-large", "Document too large",
-          "the patched document would exceed the document size limit (lumadb.limits.max-document-bytes)", "body");
-      case INVALID -> ApiException.badRequest("not-an-object", "Not a JSON object", "a merge patch must be a JSON object", "body");
-    };
-  }
-
-  // ---- bulk
-
-  private CompletionStage<HttpResponse> bulk(HttpRequest request, List<String> p) {
-    String db = Names.checkDatabase(p.get(2));
-    String coll = Names.checkCollection(p.get(3));
-    return readBody(request, settings.maxRequestBytes(), Set.of("application/json", "application/x-ndjson"))
-        .thenCompose(bytes -> {
-          boolean ndjson = mediaType(request).equals("application/x-ndjson");
-          List<DocumentWrite> writes = ndjson ? bulkItems.parseNdjson(bytes) : bulkItems.parseArray(bytes);
-          return documents.writeAll(db, coll, writes);
-        })
-        .thenApply(outcomes -> json(StatusCodes.OK, bulkResults(outcomes)));
-  }
-
-  /** {@code {"items":[...],"errors":bool}}, streamed: one result per item, in request order. */
-  private static byte[] bulkResults(List<WriteOutcome> outcomes) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(64 + 64 * outcomes.size());
-    try (var g = DocumentJson.mapper().getFactory().createGenerator(out)) {
-      boolean errors = false;
-      g.writeStartObject();
-      g.writeArrayFieldStart("items");
-      for (WriteOutcome o : outcomes) {
-        g.writeStartObject();
-        g.writeStringField(DocumentJson.ID, o.id());
-        if (o.status().succeeded()) {
-          g.writeNumberField(DocumentJson.VERSION, o.version());
-          g.writeStringField("result", RESULT_NAMES.get(o.status()));
-          g.writeNumberField("status", o.status() == WriteOutcome.Status.CREATED ? 201 : 200);
-        } else {
-          ApiException problem = outcomeProblem(o, "/ifMatch");
-          errors = true;
-          g.writeNumberField("status", problem.status);
-          g.writeObjectFieldStart("error");
-          g.writeStringField("type", Problems.TYPE_PREFIX + problem.type);
-          g.writeStringField("title", problem.title);
-          g.writeStringField("detail", problem.getMessage());
-          if (o.version() > 0) {
-            g.writeNumberField("currentVersion", o.version());
-          }
-          g.writeEndObject();
+        if (ifMatch.isEmpty()) {
+            return DocumentWrite.ANY;
         }
-        g.writeEndObject();
-      }
-      g.writeEndArray();
-      g.writeBooleanField("errors", errors);
-      g.writeEndObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out.toByteArray();
-  }
-
-  // ---- listing
-
-  private CompletionStage<HttpResponse> listDocuments(HttpRequest request, List<String> p) {
-    String db = Names.checkDatabase(p.get(2));
-    String coll = Names.checkCollection(p.get(3));
-    var query = request.getUri().query();
-    Optional<String> after = query.get("after");
-    if (after.isPresent() && after.get().isEmpty()) {
-      after = Optional.empty();
-    }
-    int max = catalog.settings().maxListLimit();
-    int limit = settings.defaultListLimit();
-    Optional<String> limitParam = query.get("limit");
-    if (limitParam.isPresent()) {
-      try {
-        limit = Integer.parseInt(limitParam.get());
-      } catch (NumberFormatException e) {
-        limit = -1;
-      }
-      if (limit < 1 || limit > max) {
-        throw ApiException.badRequest("invalid-parameter", "Invalid parameter",
-            "limit must be an integer between 1 and " + max + ", got '" + limitParam.get() + "'", "limit");
-      }
-    }
-    return documents.list(db, coll, after.orElse(null), Math.min(limit, max)).thenApply(page -> {
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      out.writeBytes("{\"docs\":[".getBytes(StandardCharsets.UTF_8));
-      for (int i = 0; i < page.documents().size(); i++) {
-        if (i > 0) {
-          out.write(',');
+        String value = ifMatch.get().value().trim();
+        if (value.equals("*")) {
+            return DocumentWrite.EXISTS;
         }
-        out.writeBytes(page.documents().get(i).json());
-      }
-      out.writeBytes("],\"next\":".getBytes(StandardCharsets.UTF_8));
-      out.writeBytes(DocumentJson.bytes(page.next() == null
-          ? com.fasterxml.jackson.databind.node.NullNode.getInstance()
-          : com.fasterxml.jackson.databind.node.TextNode.valueOf(page.next())));
-      out.write('}');
-      return json(StatusCodes.OK, out.toByteArray());
-    });
-  }
-
-  // ---- bodies
-
-  private static String mediaType(HttpRequest request) {
-    var mt = request.entity().getContentType().mediaType();
-    return (mt.mainType() + "/" + mt.subType()).toLowerCase(java.util.Locale.ROOT);
-  }
-
-  /** Reads the whole body, refusing other media types (415) and bodies over {@code limit} (413). */
-  private CompletionStage<byte[]> readBody(HttpRequest request, long limit, Set<String> mediaTypes) {
-    String mt = mediaType(request);
-    if (!mediaTypes.contains(mt)) {
-      request.discardEntityBytes(system);
-      return CompletableFuture.failedFuture(new ApiException(415, "unsupported-media-type", "Unsupported media type",
-          "Content-Type must be " + String.join(" or ", new java.util.TreeSet<>(mediaTypes)) + ", got " + mt,
-          "Content-Type"));
+        String v = value.startsWith("\"") && value.endsWith("\"") && value.length() >= 2
+                ? value.substring(1, value.length() - 1)
+                : value;
+        try {
+            long version = Long.parseLong(v);
+            if (version >= 1) {
+                return version;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw ApiException.badRequest(
+                "invalid-header",
+                "Invalid precondition",
+                "If-Match must be one version as returned in ETag, such as \"12\", or *; got " + value,
+                "If-Match");
     }
-    var length = request.entity().getContentLengthOption();
-    if (length.isPresent() && length.getAsLong() > limit) {
-      request.discardEntityBytes(system);
-      return CompletableFuture.failedFuture(tooLarge(limit));
+
+    /** The user content of a document body: a JSON object whose {@code _id}, if any, matches the path. */
+    private byte[] content(byte[] body, String id) {
+        return DocumentContent.ofBody(body, id, settings.maxDocumentBytes());
     }
-    return Stages.sameThread(request.entity().withSizeLimit(limit).toStrict(settings.bodyTimeout().toMillis(), system))
-        .thenApply(strict -> strict.getData().toArray());
-  }
 
-  private static ApiException tooLarge(long limit) {
-    return new ApiException(413, "payload-too-large", "Payload too large",
-        "the request body exceeds the limit of " + limit + " bytes", "body");
-  }
-
-  /** An optional JSON body: empty when the request has none. */
-  private CompletionStage<Optional<JsonNode>> readOptionalJson(HttpRequest request, long limit) {
-    var length = request.entity().getContentLengthOption();
-    if (length.isPresent() && length.getAsLong() == 0) {
-      return CompletableFuture.completedFuture(Optional.empty());
+    private HttpResponse writeResponse(WriteOutcome outcome) {
+        ApiException failure = outcomeProblem(outcome, "If-Match");
+        if (failure != null) {
+            throw failure;
+        }
+        ObjectNode body = outcomeJson(outcome);
+        if (outcome.document() != null) {
+            return HttpResponse.create()
+                    .withStatus(StatusCodes.OK)
+                    .withEntity(ContentTypes.APPLICATION_JSON, outcome.document())
+                    .addHeader(etag(outcome.version()));
+        }
+        StatusCode status = outcome.status() == WriteOutcome.Status.CREATED ? StatusCodes.CREATED : StatusCodes.OK;
+        return json(status, body).addHeader(etag(outcome.version()));
     }
-    return readBody(request, limit, Set.of("application/json"))
-        .thenApply(bytes -> bytes.length == 0 ? Optional.empty() : Optional.of(JsonBodies.parse(bytes, "body")));
-  }
 
-  // ---- responses
+    private static ObjectNode outcomeJson(WriteOutcome outcome) {
+        ObjectNode body = DocumentJson.mapper().createObjectNode();
+        body.put(DocumentJson.ID, outcome.id());
+        body.put(DocumentJson.VERSION, outcome.version());
+        body.put("result", RESULT_NAMES.get(outcome.status()));
+        return body;
+    }
 
-  private static HttpResponse json(StatusCode status, byte[] body) {
-    return HttpResponse.create().withStatus(status).withEntity(ContentTypes.APPLICATION_JSON, body);
-  }
+    /** The problem a failed outcome stands for, or null when it succeeded. */
+    private static ApiException outcomeProblem(WriteOutcome o, String preconditionField) {
+        Map<String, Object> current = Map.of("currentVersion", o.version());
+        return switch (o.status()) {
+            case CREATED, UPDATED, DELETED -> null;
+            case NOT_FOUND -> ApiException.notFound("document", "document '" + o.id() + "' does not exist");
+            case VERSION_MISMATCH ->
+                new ApiException(
+                        412,
+                        "precondition-failed",
+                        "Precondition failed",
+                        o.version() == 0
+                                ? "document '" + o.id() + "' does not exist"
+                                : "document '" + o.id() + "' is at version " + o.version(),
+                        preconditionField,
+                        current);
+            case ALREADY_EXISTS ->
+                new ApiException(
+                        412,
+                        "precondition-failed",
+                        "Precondition failed",
+                        "document '" + o.id() + "' already exists (version " + o.version() + ")",
+                        preconditionField.equals("If-Match") ? "If-None-Match" : preconditionField,
+                        current);
+            case TOO_LARGE ->
+                new ApiException(
+                        413,
+                        "document-too-large",
+                        "Document too large",
+                        "the patched document would exceed the document size limit (lumadb.limits.max-document-bytes)",
+                        "body");
+            case INVALID ->
+                ApiException.badRequest(
+                        "not-an-object", "Not a JSON object", "a merge patch must be a JSON object", "body");
+        };
+    }
 
-  private static CompletionStage<HttpResponse> done(HttpResponse response) {
-    return CompletableFuture.completedFuture(response);
-  }
+    // ---- bulk
 
-  private static HttpResponse json(StatusCode status, JsonNode body) {
-    return HttpResponse.create().withStatus(status).withEntity(ContentTypes.APPLICATION_JSON, DocumentJson.bytes(body));
-  }
+    private CompletionStage<HttpResponse> bulk(HttpRequest request, List<String> p) {
+        String db = Names.checkDatabase(p.get(2));
+        String coll = Names.checkCollection(p.get(3));
+        return readBody(request, settings.maxRequestBytes(), Set.of("application/json", "application/x-ndjson"))
+                .thenCompose(bytes -> {
+                    boolean ndjson = mediaType(request).equals("application/x-ndjson");
+                    List<DocumentWrite> writes = ndjson ? bulkItems.parseNdjson(bytes) : bulkItems.parseArray(bytes);
+                    return documents.writeAll(db, coll, writes);
+                })
+                .thenApply(outcomes -> json(StatusCodes.OK, bulkResults(outcomes)));
+    }
+
+    /** {@code {"items":[...],"errors":bool}}, streamed: one result per item, in request order. */
+    private static byte[] bulkResults(List<WriteOutcome> outcomes) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(64 + 64 * outcomes.size());
+        try (var g = DocumentJson.mapper().getFactory().createGenerator(out)) {
+            boolean errors = false;
+            g.writeStartObject();
+            g.writeArrayFieldStart("items");
+            for (WriteOutcome o : outcomes) {
+                g.writeStartObject();
+                g.writeStringField(DocumentJson.ID, o.id());
+                if (o.status().succeeded()) {
+                    g.writeNumberField(DocumentJson.VERSION, o.version());
+                    g.writeStringField("result", RESULT_NAMES.get(o.status()));
+                    g.writeNumberField("status", o.status() == WriteOutcome.Status.CREATED ? 201 : 200);
+                } else {
+                    ApiException problem = outcomeProblem(o, "/ifMatch");
+                    errors = true;
+                    g.writeNumberField("status", problem.status);
+                    g.writeObjectFieldStart("error");
+                    g.writeStringField("type", Problems.TYPE_PREFIX + problem.type);
+                    g.writeStringField("title", problem.title);
+                    g.writeStringField("detail", problem.getMessage());
+                    if (o.version() > 0) {
+                        g.writeNumberField("currentVersion", o.version());
+                    }
+                    g.writeEndObject();
+                }
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeBooleanField("errors", errors);
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    // ---- listing
+
+    private CompletionStage<HttpResponse> listDocuments(HttpRequest request, List<String> p) {
+        String db = Names.checkDatabase(p.get(2));
+        String coll = Names.checkCollection(p.get(3));
+        var query = request.getUri().query();
+        Optional<String> after = query.get("after");
+        if (after.isPresent() && after.get().isEmpty()) {
+            after = Optional.empty();
+        }
+        int max = catalog.settings().maxListLimit();
+        int limit = settings.defaultListLimit();
+        Optional<String> limitParam = query.get("limit");
+        if (limitParam.isPresent()) {
+            try {
+                limit = Integer.parseInt(limitParam.get());
+            } catch (NumberFormatException e) {
+                limit = -1;
+            }
+            if (limit < 1 || limit > max) {
+                throw ApiException.badRequest(
+                        "invalid-parameter",
+                        "Invalid parameter",
+                        "limit must be an integer between 1 and " + max + ", got '" + limitParam.get() + "'",
+                        "limit");
+            }
+        }
+        return documents
+                .list(db, coll, after.orElse(null), Math.min(limit, max))
+                .thenApply(page -> {
+                    ByteArrayOutputStream out = new ByteArrayOutputStream();
+                    out.writeBytes("{\"docs\":[".getBytes(StandardCharsets.UTF_8));
+                    for (int i = 0; i < page.documents().size(); i++) {
+                        if (i > 0) {
+                            out.write(',');
+                        }
+                        out.writeBytes(page.documents().get(i).json());
+                    }
+                    out.writeBytes("],\"next\":".getBytes(StandardCharsets.UTF_8));
+                    out.writeBytes(DocumentJson.bytes(
+                            page.next() == null
+                                    ? com.fasterxml.jackson.databind.node.NullNode.getInstance()
+                                    : com.fasterxml.jackson.databind.node.TextNode.valueOf(page.next())));
+                    out.write('}');
+                    return json(StatusCodes.OK, out.toByteArray());
+                });
+    }
+
+    // ---- bodies
+
+    private static String mediaType(HttpRequest request) {
+        var mt = request.entity().getContentType().mediaType();
+        return (mt.mainType() + "/" + mt.subType()).toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** Reads the whole body, refusing other media types (415) and bodies over {@code limit} (413). */
+    private CompletionStage<byte[]> readBody(HttpRequest request, long limit, Set<String> mediaTypes) {
+        String mt = mediaType(request);
+        if (!mediaTypes.contains(mt)) {
+            request.discardEntityBytes(system);
+            return CompletableFuture.failedFuture(new ApiException(
+                    415,
+                    "unsupported-media-type",
+                    "Unsupported media type",
+                    "Content-Type must be " + String.join(" or ", new java.util.TreeSet<>(mediaTypes)) + ", got " + mt,
+                    "Content-Type"));
+        }
+        var length = request.entity().getContentLengthOption();
+        if (length.isPresent() && length.getAsLong() > limit) {
+            request.discardEntityBytes(system);
+            return CompletableFuture.failedFuture(tooLarge(limit));
+        }
+        return Stages.sameThread(request.entity()
+                        .withSizeLimit(limit)
+                        .toStrict(settings.bodyTimeout().toMillis(), system))
+                .thenApply(strict -> strict.getData().toArray());
+    }
+
+    private static ApiException tooLarge(long limit) {
+        return new ApiException(
+                413,
+                "payload-too-large",
+                "Payload too large",
+                "the request body exceeds the limit of " + limit + " bytes",
+                "body");
+    }
+
+    /** An optional JSON body: empty when the request has none. */
+    private CompletionStage<Optional<JsonNode>> readOptionalJson(HttpRequest request, long limit) {
+        var length = request.entity().getContentLengthOption();
+        if (length.isPresent() && length.getAsLong() == 0) {
+            return CompletableFuture.completedFuture(Optional.empty());
+        }
+        return readBody(request, limit, Set.of("application/json"))
+                .thenApply(
+                        bytes -> bytes.length == 0 ? Optional.empty() : Optional.of(JsonBodies.parse(bytes, "body")));
+    }
+
+    // ---- responses
+
+    private static HttpResponse json(StatusCode status, byte[] body) {
+        return HttpResponse.create().withStatus(status).withEntity(ContentTypes.APPLICATION_JSON, body);
+    }
+
+    private static CompletionStage<HttpResponse> done(HttpResponse response) {
+        return CompletableFuture.completedFuture(response);
+    }
+
+    private static HttpResponse json(StatusCode status, JsonNode body) {
+        return HttpResponse.create()
+                .withStatus(status)
+                .withEntity(ContentTypes.APPLICATION_JSON, DocumentJson.bytes(body));
+    }
 }

@@ -13,23 +13,23 @@ import java.time.Duration;
  * @param bodyTimeout how long the server waits for a request body to arrive
  */
 public record HttpSettings(
-    String host,
-    int port,
-    long maxDocumentBytes,
-    long maxRequestBytes,
-    int maxBulkItems,
-    int defaultListLimit,
-    Duration bodyTimeout) {
+        String host,
+        int port,
+        long maxDocumentBytes,
+        long maxRequestBytes,
+        int maxBulkItems,
+        int defaultListLimit,
+        Duration bodyTimeout) {
 
-  public static HttpSettings from(Config root) {
-    Config http = root.getConfig("lumadb.http");
-    return new HttpSettings(
-        http.getString("host"),
-        http.getInt("port"),
-        root.getBytes("lumadb.limits.max-document-bytes"),
-        root.getBytes("lumadb.limits.max-request-bytes"),
-        root.getInt("lumadb.limits.max-bulk-items"),
-        http.getInt("default-list-limit"),
-        http.getDuration("body-timeout"));
-  }
+    public static HttpSettings from(Config root) {
+        Config http = root.getConfig("lumadb.http");
+        return new HttpSettings(
+                http.getString("host"),
+                http.getInt("port"),
+                root.getBytes("lumadb.limits.max-document-bytes"),
+                root.getBytes("lumadb.limits.max-request-bytes"),
+                root.getInt("lumadb.limits.max-bulk-items"),
+                http.getInt("default-list-limit"),
+                http.getDuration("body-timeout"));
+    }
 }

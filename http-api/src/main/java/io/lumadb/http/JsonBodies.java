@@ -13,118 +13,121 @@ import java.util.List;
 /** Strict parsing of request bodies: one JSON value, no duplicate keys, no trailing data. */
 final class JsonBodies {
 
-  private static final ObjectMapper STRICT =
-      DocumentJson.mapper()
-          .copy()
-          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-          .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    private static final ObjectMapper STRICT = DocumentJson.mapper()
+            .copy()
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
-  private JsonBodies() {}
+    private JsonBodies() {}
 
-  /** Work on a streaming parser that may throw the parser's own exceptions. */
-  @FunctionalInterface
-  interface ParserWork<T> {
-    T apply(JsonParser parser) throws java.io.IOException;
-  }
-
-  /**
-   * Runs {@code work} on a strict parser over {@code bytes} (duplicate keys are errors),
-   * turning malformed JSON into 400 {@code invalid-json} naming {@code field}.
-   */
-  static <T> T streaming(byte[] bytes, String field, ParserWork<T> work) {
-    try (JsonParser parser = STRICT.getFactory().createParser(bytes)) {
-      parser.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
-      return work.apply(parser);
-    } catch (JacksonException e) {
-      throw ApiException.badRequest("invalid-json", "Malformed JSON", e.getOriginalMessage() + location(e), field);
-    } catch (java.io.IOException e) {
-      throw ApiException.badRequest("invalid-json", "Malformed JSON", e.getMessage(), field);
+    /** Work on a streaming parser that may throw the parser's own exceptions. */
+    @FunctionalInterface
+    interface ParserWork<T> {
+        T apply(JsonParser parser) throws java.io.IOException;
     }
-  }
 
-  /** Fails with 400 {@code invalid-json} if anything but whitespace follows the value. */
-  static void requireEnd(JsonParser parser, String field) throws java.io.IOException {
-    if (parser.nextToken() != null) {
-      throw ApiException.badRequest("invalid-json", "Malformed JSON",
-          "unexpected data after the JSON value" + location(parser), field);
-    }
-  }
-
-  private static String location(JsonParser parser) {
-    var loc = parser.currentTokenLocation();
-    return " (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")";
-  }
-
-  /** 400 {@code not-an-object} for a value starting with {@code token}. */
-  static ApiException notAnObject(com.fasterxml.jackson.core.JsonToken token, String field) {
-    return ApiException.badRequest("not-an-object", "Not a JSON object",
-        "expected a JSON object but got " + describe(token), field);
-  }
-
-  static String describe(com.fasterxml.jackson.core.JsonToken token) {
-    return switch (token) {
-      case START_ARRAY -> "array";
-      case VALUE_STRING -> "string";
-      case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "number";
-      case VALUE_TRUE, VALUE_FALSE -> "boolean";
-      case VALUE_NULL -> "null";
-      default -> token.name().toLowerCase(java.util.Locale.ROOT);
-    };
-  }
-
-  /** Parses {@code bytes} as one JSON value; 400 {@code invalid-json} naming {@code field} otherwise. */
-  static JsonNode parse(byte[] bytes, String field) {
-    if (bytes.length == 0) {
-      throw ApiException.badRequest("invalid-json", "Malformed JSON", "the body is empty; a JSON object is required", field);
-    }
-    try {
-      return STRICT.readTree(bytes);
-    } catch (JacksonException e) {
-      throw ApiException.badRequest("invalid-json", "Malformed JSON", e.getOriginalMessage() + location(e), field);
-    } catch (java.io.IOException e) {
-      throw ApiException.badRequest("invalid-json", "Malformed JSON", e.getMessage(), field);
-    }
-  }
-
-  private static String location(JacksonException e) {
-    return e.getLocation() == null
-        ? ""
-        : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
-  }
-
-  /** Parses a JSON object; 400 {@code not-an-object} if it is another JSON value. */
-  static ObjectNode parseObject(byte[] bytes, String field) {
-    return requireObject(parse(bytes, field), field);
-  }
-
-  static ObjectNode requireObject(JsonNode node, String field) {
-    if (node == null || !node.isObject()) {
-      throw ApiException.badRequest(
-          "not-an-object", "Not a JSON object", "expected a JSON object but got " + describe(node), field);
-    }
-    return (ObjectNode) node;
-  }
-
-  static String describe(JsonNode node) {
-    return node == null ? "nothing" : node.getNodeType().name().toLowerCase(java.util.Locale.ROOT);
-  }
-
-  /** Splits newline-delimited JSON into its non-blank lines. */
-  static List<byte[]> ndjsonLines(byte[] bytes) {
-    List<byte[]> lines = new ArrayList<>();
-    int start = 0;
-    for (int i = 0; i <= bytes.length; i++) {
-      if (i == bytes.length || bytes[i] == '\n') {
-        boolean blank = true;
-        for (int k = start; k < i && blank; k++) {
-          blank = bytes[k] == ' ' || bytes[k] == '\t' || bytes[k] == '\r';
+    /**
+     * Runs {@code work} on a strict parser over {@code bytes} (duplicate keys are errors),
+     * turning malformed JSON into 400 {@code invalid-json} naming {@code field}.
+     */
+    static <T> T streaming(byte[] bytes, String field, ParserWork<T> work) {
+        try (JsonParser parser = STRICT.getFactory().createParser(bytes)) {
+            parser.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+            return work.apply(parser);
+        } catch (JacksonException e) {
+            throw ApiException.badRequest(
+                    "invalid-json", "Malformed JSON", e.getOriginalMessage() + location(e), field);
+        } catch (java.io.IOException e) {
+            throw ApiException.badRequest("invalid-json", "Malformed JSON", e.getMessage(), field);
         }
-        if (!blank) {
-          lines.add(java.util.Arrays.copyOfRange(bytes, start, i));
-        }
-        start = i + 1;
-      }
     }
-    return lines;
-  }
+
+    /** Fails with 400 {@code invalid-json} if anything but whitespace follows the value. */
+    static void requireEnd(JsonParser parser, String field) throws java.io.IOException {
+        if (parser.nextToken() != null) {
+            throw ApiException.badRequest(
+                    "invalid-json", "Malformed JSON", "unexpected data after the JSON value" + location(parser), field);
+        }
+    }
+
+    private static String location(JsonParser parser) {
+        var loc = parser.currentTokenLocation();
+        return " (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")";
+    }
+
+    /** 400 {@code not-an-object} for a value starting with {@code token}. */
+    static ApiException notAnObject(com.fasterxml.jackson.core.JsonToken token, String field) {
+        return ApiException.badRequest(
+                "not-an-object", "Not a JSON object", "expected a JSON object but got " + describe(token), field);
+    }
+
+    static String describe(com.fasterxml.jackson.core.JsonToken token) {
+        return switch (token) {
+            case START_ARRAY -> "array";
+            case VALUE_STRING -> "string";
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "number";
+            case VALUE_TRUE, VALUE_FALSE -> "boolean";
+            case VALUE_NULL -> "null";
+            default -> token.name().toLowerCase(java.util.Locale.ROOT);
+        };
+    }
+
+    /** Parses {@code bytes} as one JSON value; 400 {@code invalid-json} naming {@code field} otherwise. */
+    static JsonNode parse(byte[] bytes, String field) {
+        if (bytes.length == 0) {
+            throw ApiException.badRequest(
+                    "invalid-json", "Malformed JSON", "the body is empty; a JSON object is required", field);
+        }
+        try {
+            return STRICT.readTree(bytes);
+        } catch (JacksonException e) {
+            throw ApiException.badRequest(
+                    "invalid-json", "Malformed JSON", e.getOriginalMessage() + location(e), field);
+        } catch (java.io.IOException e) {
+            throw ApiException.badRequest("invalid-json", "Malformed JSON", e.getMessage(), field);
+        }
+    }
+
+    private static String location(JacksonException e) {
+        return e.getLocation() == null
+                ? ""
+                : " (line " + e.getLocation().getLineNr() + ", column "
+                        + e.getLocation().getColumnNr() + ")";
+    }
+
+    /** Parses a JSON object; 400 {@code not-an-object} if it is another JSON value. */
+    static ObjectNode parseObject(byte[] bytes, String field) {
+        return requireObject(parse(bytes, field), field);
+    }
+
+    static ObjectNode requireObject(JsonNode node, String field) {
+        if (node == null || !node.isObject()) {
+            throw ApiException.badRequest(
+                    "not-an-object", "Not a JSON object", "expected a JSON object but got " + describe(node), field);
+        }
+        return (ObjectNode) node;
+    }
+
+    static String describe(JsonNode node) {
+        return node == null ? "nothing" : node.getNodeType().name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** Splits newline-delimited JSON into its non-blank lines. */
+    static List<byte[]> ndjsonLines(byte[] bytes) {
+        List<byte[]> lines = new ArrayList<>();
+        int start = 0;
+        for (int i = 0; i <= bytes.length; i++) {
+            if (i == bytes.length || bytes[i] == '\n') {
+                boolean blank = true;
+                for (int k = start; k < i && blank; k++) {
+                    blank = bytes[k] == ' ' || bytes[k] == '\t' || bytes[k] == '\r';
+                }
+                if (!blank) {
+                    lines.add(java.util.Arrays.copyOfRange(bytes, start, i));
+                }
+                start = i + 1;
+            }
+        }
+        return lines;
+    }
 }

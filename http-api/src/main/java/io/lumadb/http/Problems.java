@@ -23,58 +23,66 @@ import org.slf4j.LoggerFactory;
  */
 final class Problems {
 
-  static final String TYPE_PREFIX = "urn:lumadb:problem:";
+    static final String TYPE_PREFIX = "urn:lumadb:problem:";
 
-  static final ContentType PROBLEM_JSON =
-      ContentTypes.create(MediaTypes.applicationWithFixedCharset("problem+json", HttpCharsets.UTF_8));
+    static final ContentType PROBLEM_JSON =
+            ContentTypes.create(MediaTypes.applicationWithFixedCharset("problem+json", HttpCharsets.UTF_8));
 
-  private static final Logger log = LoggerFactory.getLogger(Problems.class);
+    private static final Logger log = LoggerFactory.getLogger(Problems.class);
 
-  private Problems() {}
+    private Problems() {}
 
-  static HttpResponse response(ApiException e, String instance) {
-    ObjectNode body = DocumentJson.mapper().createObjectNode();
-    body.put("type", TYPE_PREFIX + e.type);
-    body.put("title", e.title);
-    body.put("status", e.status);
-    if (e.getMessage() != null) {
-      body.put("detail", e.getMessage());
+    static HttpResponse response(ApiException e, String instance) {
+        ObjectNode body = DocumentJson.mapper().createObjectNode();
+        body.put("type", TYPE_PREFIX + e.type);
+        body.put("title", e.title);
+        body.put("status", e.status);
+        if (e.getMessage() != null) {
+            body.put("detail", e.getMessage());
+        }
+        if (e.field != null) {
+            body.put("field", e.field);
+        }
+        body.put("instance", instance);
+        for (Map.Entry<String, Object> x : e.extra.entrySet()) {
+            body.putPOJO(x.getKey(), x.getValue());
+        }
+        return HttpResponse.create()
+                .withStatus(StatusCodes.get(e.status))
+                .withEntity(PROBLEM_JSON, DocumentJson.bytes(body));
     }
-    if (e.field != null) {
-      body.put("field", e.field);
-    }
-    body.put("instance", instance);
-    for (Map.Entry<String, Object> x : e.extra.entrySet()) {
-      body.putPOJO(x.getKey(), x.getValue());
-    }
-    return HttpResponse.create()
-        .withStatus(StatusCodes.get(e.status))
-        .withEntity(PROBLEM_JSON, DocumentJson.bytes(body));
-  }
 
-  /** Maps any failure of a request to its problem. */
-  static ApiException classify(Throwable failure) {
-    Throwable e = failure;
-    while ((e instanceof CompletionException || e instanceof java.util.concurrent.ExecutionException) && e.getCause() != null) {
-      e = e.getCause();
+    /** Maps any failure of a request to its problem. */
+    static ApiException classify(Throwable failure) {
+        Throwable e = failure;
+        while ((e instanceof CompletionException || e instanceof java.util.concurrent.ExecutionException)
+                && e.getCause() != null) {
+            e = e.getCause();
+        }
+        return switch (e) {
+            case ApiException api -> api;
+            case InvalidNameException bad ->
+                ApiException.badRequest("invalid-name", "Invalid name", bad.getMessage(), bad.field());
+            case NotFoundException nf -> ApiException.notFound(nf.kind(), nf.getMessage());
+            case ShardUnavailableException su ->
+                new ApiException(503, "shard-unavailable", "Shard unavailable", su.getMessage(), null);
+            case EntityStreamSizeException big ->
+                new ApiException(
+                        413,
+                        "payload-too-large",
+                        "Payload too large",
+                        "the request body exceeds the limit of " + big.limit() + " bytes",
+                        "body");
+            case IllegalArgumentException bad ->
+                ApiException.badRequest("invalid-request", "Invalid request", bad.getMessage(), null);
+            case java.util.concurrent.TimeoutException t ->
+                new ApiException(
+                        408, "request-timeout", "Request timeout", "the request body did not arrive in time", "body");
+            default -> {
+                log.error("Request failed unexpectedly", e);
+                yield new ApiException(
+                        500, "internal", "Internal error", "an unexpected error occurred; see the server log", null);
+            }
+        };
     }
-    return switch (e) {
-      case ApiException api -> api;
-      case InvalidNameException bad ->
-          ApiException.badRequest("invalid-name", "Invalid name", bad.getMessage(), bad.field());
-      case NotFoundException nf -> ApiException.notFound(nf.kind(), nf.getMessage());
-      case ShardUnavailableException su ->
-          new ApiException(503, "shard-unavailable", "Shard unavailable", su.getMessage(), null);
-      case EntityStreamSizeException big ->
-          new ApiException(413, "payload-too-large", "Payload too large",
-              "the request body exceeds the limit of " + big.limit() + " bytes", "body");
-      case IllegalArgumentException bad -> ApiException.badRequest("invalid-request", "Invalid request", bad.getMessage(), null);
-      case java.util.concurrent.TimeoutException t ->
-          new ApiException(408, "request-timeout", "Request timeout", "the request body did not arrive in time", "body");
-      default -> {
-        log.error("Request failed unexpectedly", e);
-        yield new ApiException(500, "internal", "Internal error", "an unexpected error occurred; see the server log", null);
-      }
-    };
-  }
 }

@@ -3,10 +3,10 @@ package io.lumadb.http;
 /** Receives one call per answered request, for metrics; must be cheap and thread-safe. */
 @FunctionalInterface
 public interface RequestObserver {
-  /**
-   * @param route the route template, such as {@code /api/v1/{db}/{collection}/{id}}
-   */
-  void record(String route, String method, int status, long nanos);
+    /**
+     * @param route the route template, such as {@code /api/v1/{db}/{collection}/{id}}
+     */
+    void record(String route, String method, int status, long nanos);
 
-  RequestObserver NONE = (route, method, status, nanos) -> {};
+    RequestObserver NONE = (route, method, status, nanos) -> {};
 }

@@ -35,266 +35,279 @@ import org.junit.jupiter.api.Test;
  */
 class OpenApiTest {
 
-  private static final Set<String> HTTP_METHODS =
-      Set.of("get", "put", "post", "delete", "options", "head", "patch", "trace");
+    private static final Set<String> HTTP_METHODS =
+            Set.of("get", "put", "post", "delete", "options", "head", "patch", "trace");
 
-  private static final Pattern METHOD_CONSTANT =
-      Pattern.compile("static\\s+final\\s+String\\s+(\\w+)\\s*=\\s*\"([A-Z]+)\"\\s*;");
-  private static final Pattern ROUTE =
-      Pattern.compile("new\\s+Route\\(\\s*\"([^\"]+)\"\\s*,\\s*Set\\.of\\(([^)]*)\\)");
+    private static final Pattern METHOD_CONSTANT =
+            Pattern.compile("static\\s+final\\s+String\\s+(\\w+)\\s*=\\s*\"([A-Z]+)\"\\s*;");
+    private static final Pattern ROUTE =
+            Pattern.compile("new\\s+Route\\(\\s*\"([^\"]+)\"\\s*,\\s*Set\\.of\\(([^)]*)\\)");
 
-  private static final Pattern API_EXCEPTION =
-      Pattern.compile("new\\s+ApiException\\(\\s*(\\d{3})\\s*,\\s*\"([^\"]+)\"\\s*,\\s*\"([^\"]*)\"");
-  private static final Pattern BAD_REQUEST =
-      Pattern.compile("\\bbadRequest\\(\\s*\"([^\"]+)\"\\s*,\\s*\"([^\"]*)\"");
-  private static final Pattern NOT_FOUND = Pattern.compile("\\bnotFound\\(\\s*\"([^\"]+)\"");
-  private static final Pattern NOT_FOUND_EXCEPTION = Pattern.compile("new\\s+NotFoundException\\(\\s*\"([^\"]+)\"");
+    private static final Pattern API_EXCEPTION =
+            Pattern.compile("new\\s+ApiException\\(\\s*(\\d{3})\\s*,\\s*\"([^\"]+)\"\\s*,\\s*\"([^\"]*)\"");
+    private static final Pattern BAD_REQUEST = Pattern.compile("\\bbadRequest\\(\\s*\"([^\"]+)\"\\s*,\\s*\"([^\"]*)\"");
+    private static final Pattern NOT_FOUND = Pattern.compile("\\bnotFound\\(\\s*\"([^\"]+)\"");
+    private static final Pattern NOT_FOUND_EXCEPTION = Pattern.compile("new\\s+NotFoundException\\(\\s*\"([^\"]+)\"");
 
-  private static JsonNode doc;
+    private static JsonNode doc;
 
-  @BeforeAll
-  static void load() throws IOException {
-    try (InputStream in = OpenApiTest.class.getResourceAsStream("openapi.json")) {
-      assertNotNull(in, "openapi.json is not on the classpath next to ApiHandler");
-      doc = DocumentJson.mapper().readTree(in);
-    }
-  }
-
-  // ---- the document itself
-
-  @Test
-  void isOpenApi31() {
-    assertTrue(doc.path("openapi").asText().startsWith("3.1."), "openapi must be 3.1.x: " + doc.path("openapi"));
-    assertFalse(doc.path("info").path("title").asText().isBlank(), "info.title");
-    assertFalse(doc.path("info").path("version").asText().isBlank(), "info.version");
-    assertTrue(doc.path("paths").isObject(), "paths");
-  }
-
-  @Test
-  void everyRefResolves() {
-    List<String> refs = new ArrayList<>();
-    collectRefs(doc, refs);
-    assertFalse(refs.isEmpty(), "no $ref found at all");
-    for (String ref : refs) {
-      assertTrue(ref.startsWith("#/"), "only local $refs are expected: " + ref);
-      assertFalse(doc.at(ref.substring(1)).isMissingNode(), "$ref does not resolve: " + ref);
-    }
-  }
-
-  private static void collectRefs(JsonNode node, List<String> refs) {
-    if (node.isObject()) {
-      for (var field : node.properties()) {
-        if (field.getKey().equals("$ref") && field.getValue().isTextual()) {
-          refs.add(field.getValue().textValue());
-        } else {
-          collectRefs(field.getValue(), refs);
+    @BeforeAll
+    static void load() throws IOException {
+        try (InputStream in = OpenApiTest.class.getResourceAsStream("openapi.json")) {
+            assertNotNull(in, "openapi.json is not on the classpath next to ApiHandler");
+            doc = DocumentJson.mapper().readTree(in);
         }
-      }
-    } else if (node.isArray()) {
-      node.forEach(n -> collectRefs(n, refs));
     }
-  }
 
-  @Test
-  void operationIdsAreUniqueAndEveryOperationAnswers() {
-    Set<String> ids = new HashSet<>();
-    for (var path : doc.path("paths").properties()) {
-      for (var op : path.getValue().properties()) {
-        if (!HTTP_METHODS.contains(op.getKey())) {
-          continue;
+    // ---- the document itself
+
+    @Test
+    void isOpenApi31() {
+        assertTrue(doc.path("openapi").asText().startsWith("3.1."), "openapi must be 3.1.x: " + doc.path("openapi"));
+        assertFalse(doc.path("info").path("title").asText().isBlank(), "info.title");
+        assertFalse(doc.path("info").path("version").asText().isBlank(), "info.version");
+        assertTrue(doc.path("paths").isObject(), "paths");
+    }
+
+    @Test
+    void everyRefResolves() {
+        List<String> refs = new ArrayList<>();
+        collectRefs(doc, refs);
+        assertFalse(refs.isEmpty(), "no $ref found at all");
+        for (String ref : refs) {
+            assertTrue(ref.startsWith("#/"), "only local $refs are expected: " + ref);
+            assertFalse(doc.at(ref.substring(1)).isMissingNode(), "$ref does not resolve: " + ref);
         }
-        String where = op.getKey().toUpperCase(Locale.ROOT) + " " + path.getKey();
-        String id = op.getValue().path("operationId").asText();
-        assertFalse(id.isEmpty(), "operationId missing on " + where);
-        assertTrue(ids.add(id), "duplicate operationId " + id);
-        JsonNode responses = op.getValue().path("responses");
-        assertTrue(responses.isObject() && !responses.isEmpty(), "no responses on " + where);
-      }
     }
-  }
 
-  @Test
-  void pathParametersMatchTheTemplates() {
-    Pattern placeholder = Pattern.compile("\\{([^}]+)}");
-    for (var path : doc.path("paths").properties()) {
-      Set<String> expected = new TreeSet<>();
-      Matcher m = placeholder.matcher(path.getKey());
-      while (m.find()) {
-        expected.add(m.group(1));
-      }
-      List<JsonNode> shared = parameters(path.getValue().path("parameters"));
-      for (var op : path.getValue().properties()) {
-        if (!HTTP_METHODS.contains(op.getKey())) {
-          continue;
+    private static void collectRefs(JsonNode node, List<String> refs) {
+        if (node.isObject()) {
+            for (var field : node.properties()) {
+                if (field.getKey().equals("$ref") && field.getValue().isTextual()) {
+                    refs.add(field.getValue().textValue());
+                } else {
+                    collectRefs(field.getValue(), refs);
+                }
+            }
+        } else if (node.isArray()) {
+            node.forEach(n -> collectRefs(n, refs));
         }
-        List<JsonNode> all = new ArrayList<>(shared);
-        all.addAll(parameters(op.getValue().path("parameters")));
-        Set<String> declared = new TreeSet<>();
-        for (JsonNode p : all) {
-          if (p.path("in").asText().equals("path")) {
-            assertTrue(p.path("required").asBoolean(), "path parameter " + p.path("name") + " must be required");
-            declared.add(p.path("name").asText());
-          }
+    }
+
+    @Test
+    void operationIdsAreUniqueAndEveryOperationAnswers() {
+        Set<String> ids = new HashSet<>();
+        for (var path : doc.path("paths").properties()) {
+            for (var op : path.getValue().properties()) {
+                if (!HTTP_METHODS.contains(op.getKey())) {
+                    continue;
+                }
+                String where = op.getKey().toUpperCase(Locale.ROOT) + " " + path.getKey();
+                String id = op.getValue().path("operationId").asText();
+                assertFalse(id.isEmpty(), "operationId missing on " + where);
+                assertTrue(ids.add(id), "duplicate operationId " + id);
+                JsonNode responses = op.getValue().path("responses");
+                assertTrue(responses.isObject() && !responses.isEmpty(), "no responses on " + where);
+            }
         }
-        assertEquals(expected, declared, "path parameters of " + op.getKey().toUpperCase(Locale.ROOT) + " " + path.getKey());
-      }
     }
-  }
 
-  private static List<JsonNode> parameters(JsonNode list) {
-    List<JsonNode> out = new ArrayList<>();
-    for (JsonNode p : list) {
-      out.add(p.has("$ref") ? doc.at(p.get("$ref").asText().substring(1)) : p);
-    }
-    return out;
-  }
-
-  // ---- routes, from ApiHandler's source
-
-  @Test
-  void documentsExactlyTheRoutesAndMethodsOfApiHandler() throws IOException {
-    String source = Files.readString(source("ApiHandler.java"), StandardCharsets.UTF_8);
-    Map<String, String> constants = new HashMap<>();
-    Matcher c = METHOD_CONSTANT.matcher(source);
-    while (c.find()) {
-      constants.put(c.group(1), c.group(2));
-    }
-    Map<String, Set<String>> routes = new TreeMap<>();
-    Matcher r = ROUTE.matcher(source);
-    while (r.find()) {
-      Set<String> methods = routes.computeIfAbsent(r.group(1), k -> new TreeSet<>());
-      for (String token : r.group(2).split(",")) {
-        String t = token.strip();
-        if (t.isEmpty()) {
-          continue;
+    @Test
+    void pathParametersMatchTheTemplates() {
+        Pattern placeholder = Pattern.compile("\\{([^}]+)}");
+        for (var path : doc.path("paths").properties()) {
+            Set<String> expected = new TreeSet<>();
+            Matcher m = placeholder.matcher(path.getKey());
+            while (m.find()) {
+                expected.add(m.group(1));
+            }
+            List<JsonNode> shared = parameters(path.getValue().path("parameters"));
+            for (var op : path.getValue().properties()) {
+                if (!HTTP_METHODS.contains(op.getKey())) {
+                    continue;
+                }
+                List<JsonNode> all = new ArrayList<>(shared);
+                all.addAll(parameters(op.getValue().path("parameters")));
+                Set<String> declared = new TreeSet<>();
+                for (JsonNode p : all) {
+                    if (p.path("in").asText().equals("path")) {
+                        assertTrue(
+                                p.path("required").asBoolean(),
+                                "path parameter " + p.path("name") + " must be required");
+                        declared.add(p.path("name").asText());
+                    }
+                }
+                assertEquals(
+                        expected,
+                        declared,
+                        "path parameters of " + op.getKey().toUpperCase(Locale.ROOT) + " " + path.getKey());
+            }
         }
-        String method = t.startsWith("\"") && t.endsWith("\"") && t.length() > 1
-            ? t.substring(1, t.length() - 1)
-            : constants.get(t);
-        assertNotNull(method, "cannot resolve method '" + t + "' of route " + r.group(1) + " in ApiHandler.java");
-        methods.add(method.toLowerCase(Locale.ROOT));
-      }
     }
-    assertFalse(routes.isEmpty(), "found no 'new Route(\"...\", Set.of(...)' in ApiHandler.java; update this test's parser");
 
-    Set<String> documented = new TreeSet<>();
-    doc.path("paths").properties().forEach(e -> documented.add(e.getKey()));
-    assertEquals(routes.keySet(), documented, "paths of openapi.json vs routes of ApiHandler");
-
-    for (var route : routes.entrySet()) {
-      JsonNode item = doc.path("paths").path(route.getKey());
-      Set<String> ops = new TreeSet<>();
-      item.properties().forEach(e -> {
-        if (HTTP_METHODS.contains(e.getKey())) {
-          ops.add(e.getKey());
+    private static List<JsonNode> parameters(JsonNode list) {
+        List<JsonNode> out = new ArrayList<>();
+        for (JsonNode p : list) {
+            out.add(p.has("$ref") ? doc.at(p.get("$ref").asText().substring(1)) : p);
         }
-      });
-      Set<String> allowed = route.getValue();
-      if (allowed.contains("get") && !allowed.contains("head")) {
-        // The handler answers HEAD wherever it answers GET; documenting it is optional.
-        ops.remove("head");
-      }
-      assertEquals(allowed, ops, "methods of " + route.getKey());
+        return out;
     }
-  }
 
-  // ---- problem types, from the module's sources
+    // ---- routes, from ApiHandler's source
 
-  private record Use(int status, String title) {}
-
-  @Test
-  void documentsEveryProblemType() throws IOException {
-    Map<String, Set<Use>> used = new TreeMap<>();
-    try (Stream<Path> files = Files.walk(source("ApiHandler.java").getParent())) {
-      for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
-        scanProblems(Files.readString(file, StandardCharsets.UTF_8), used);
-      }
-    }
-    // Problems maps the shards' NotFoundException to "<kind>-not-found"; its kinds live in that module.
-    Path shards = moduleDir().resolve("../shards/src/main/java").normalize();
-    if (Files.isDirectory(shards)) {
-      try (Stream<Path> files = Files.walk(shards)) {
-        for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
-          scanNotFound(Files.readString(file, StandardCharsets.UTF_8), used);
+    @Test
+    void documentsExactlyTheRoutesAndMethodsOfApiHandler() throws IOException {
+        String source = Files.readString(source("ApiHandler.java"), StandardCharsets.UTF_8);
+        Map<String, String> constants = new HashMap<>();
+        Matcher c = METHOD_CONSTANT.matcher(source);
+        while (c.find()) {
+            constants.put(c.group(1), c.group(2));
         }
-      }
-    }
-    for (String known : List.of("precondition-failed", "invalid-name", "document-not-found", "method-not-allowed")) {
-      assertTrue(used.containsKey(known), "the source scan missed '" + known + "'; update this test's patterns");
+        Map<String, Set<String>> routes = new TreeMap<>();
+        Matcher r = ROUTE.matcher(source);
+        while (r.find()) {
+            Set<String> methods = routes.computeIfAbsent(r.group(1), k -> new TreeSet<>());
+            for (String token : r.group(2).split(",")) {
+                String t = token.strip();
+                if (t.isEmpty()) {
+                    continue;
+                }
+                String method = t.startsWith("\"") && t.endsWith("\"") && t.length() > 1
+                        ? t.substring(1, t.length() - 1)
+                        : constants.get(t);
+                assertNotNull(
+                        method, "cannot resolve method '" + t + "' of route " + r.group(1) + " in ApiHandler.java");
+                methods.add(method.toLowerCase(Locale.ROOT));
+            }
+        }
+        assertFalse(
+                routes.isEmpty(),
+                "found no 'new Route(\"...\", Set.of(...)' in ApiHandler.java; update this test's parser");
+
+        Set<String> documented = new TreeSet<>();
+        doc.path("paths").properties().forEach(e -> documented.add(e.getKey()));
+        assertEquals(routes.keySet(), documented, "paths of openapi.json vs routes of ApiHandler");
+
+        for (var route : routes.entrySet()) {
+            JsonNode item = doc.path("paths").path(route.getKey());
+            Set<String> ops = new TreeSet<>();
+            item.properties().forEach(e -> {
+                if (HTTP_METHODS.contains(e.getKey())) {
+                    ops.add(e.getKey());
+                }
+            });
+            Set<String> allowed = route.getValue();
+            if (allowed.contains("get") && !allowed.contains("head")) {
+                // The handler answers HEAD wherever it answers GET; documenting it is optional.
+                ops.remove("head");
+            }
+            assertEquals(allowed, ops, "methods of " + route.getKey());
+        }
     }
 
-    JsonNode types = doc.path("components").path("schemas").path("Problem").path("x-problem-types");
-    assertTrue(types.isObject(), "components.schemas.Problem.x-problem-types must list the problem types");
-    String text = doc.toString();
-    for (var e : used.entrySet()) {
-      String slug = e.getKey();
-      JsonNode entry = types.path(slug);
-      assertTrue(entry.isObject(), "problem type '" + slug + "' is used in the code but not in x-problem-types");
-      assertTrue(text.contains(slug), slug);
-      Set<Integer> statuses = new TreeSet<>();
-      Set<String> titles = new TreeSet<>();
-      e.getValue().forEach(u -> {
-        statuses.add(u.status());
-        titles.add(u.title());
-      });
-      assertEquals(statuses, Set.of(entry.path("status").asInt()), "status of problem type '" + slug + "'");
-      assertTrue(titles.contains(entry.path("title").asText()),
-          "title of problem type '" + slug + "' is " + entry.path("title") + "; the code uses " + titles);
-      assertFalse(entry.path("description").asText().isBlank(), "description of problem type '" + slug + "'");
-    }
-    for (var entry : types.properties()) {
-      assertTrue(used.containsKey(entry.getKey()), "x-problem-types documents '" + entry.getKey() + "', which no code uses");
-    }
-  }
+    // ---- problem types, from the module's sources
 
-  private static void scanProblems(String source, Map<String, Set<Use>> used) {
-    Matcher m = API_EXCEPTION.matcher(source);
-    while (m.find()) {
-      use(used, m.group(2), Integer.parseInt(m.group(1)), m.group(3));
-    }
-    m = BAD_REQUEST.matcher(source);
-    while (m.find()) {
-      use(used, m.group(1), 400, m.group(2));
-    }
-    m = NOT_FOUND.matcher(source);
-    while (m.find()) {
-      notFound(used, m.group(1));
-    }
-    scanNotFound(source, used);
-  }
+    private record Use(int status, String title) {}
 
-  private static void scanNotFound(String source, Map<String, Set<Use>> used) {
-    Matcher m = NOT_FOUND_EXCEPTION.matcher(source);
-    while (m.find()) {
-      notFound(used, m.group(1));
+    @Test
+    void documentsEveryProblemType() throws IOException {
+        Map<String, Set<Use>> used = new TreeMap<>();
+        try (Stream<Path> files = Files.walk(source("ApiHandler.java").getParent())) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
+                scanProblems(Files.readString(file, StandardCharsets.UTF_8), used);
+            }
+        }
+        // Problems maps the shards' NotFoundException to "<kind>-not-found"; its kinds live in that module.
+        Path shards = moduleDir().resolve("../shards/src/main/java").normalize();
+        if (Files.isDirectory(shards)) {
+            try (Stream<Path> files = Files.walk(shards)) {
+                for (Path file :
+                        files.filter(f -> f.toString().endsWith(".java")).toList()) {
+                    scanNotFound(Files.readString(file, StandardCharsets.UTF_8), used);
+                }
+            }
+        }
+        for (String known :
+                List.of("precondition-failed", "invalid-name", "document-not-found", "method-not-allowed")) {
+            assertTrue(used.containsKey(known), "the source scan missed '" + known + "'; update this test's patterns");
+        }
+
+        JsonNode types = doc.path("components").path("schemas").path("Problem").path("x-problem-types");
+        assertTrue(types.isObject(), "components.schemas.Problem.x-problem-types must list the problem types");
+        String text = doc.toString();
+        for (var e : used.entrySet()) {
+            String slug = e.getKey();
+            JsonNode entry = types.path(slug);
+            assertTrue(entry.isObject(), "problem type '" + slug + "' is used in the code but not in x-problem-types");
+            assertTrue(text.contains(slug), slug);
+            Set<Integer> statuses = new TreeSet<>();
+            Set<String> titles = new TreeSet<>();
+            e.getValue().forEach(u -> {
+                statuses.add(u.status());
+                titles.add(u.title());
+            });
+            assertEquals(statuses, Set.of(entry.path("status").asInt()), "status of problem type '" + slug + "'");
+            assertTrue(
+                    titles.contains(entry.path("title").asText()),
+                    "title of problem type '" + slug + "' is " + entry.path("title") + "; the code uses " + titles);
+            assertFalse(entry.path("description").asText().isBlank(), "description of problem type '" + slug + "'");
+        }
+        for (var entry : types.properties()) {
+            assertTrue(
+                    used.containsKey(entry.getKey()),
+                    "x-problem-types documents '" + entry.getKey() + "', which no code uses");
+        }
     }
-  }
 
-  /** As {@link ApiException#notFound}: {@code "<what>-not-found"}, titled "<What> not found". */
-  private static void notFound(Map<String, Set<Use>> used, String what) {
-    use(used, what + "-not-found", 404, Character.toUpperCase(what.charAt(0)) + what.substring(1) + " not found");
-  }
-
-  private static void use(Map<String, Set<Use>> used, String slug, int status, String title) {
-    if (!slug.matches("[a-z0-9]+(-[a-z0-9]+)*")) {
-      fail("problem type '" + slug + "' is not a lowercase slug");
+    private static void scanProblems(String source, Map<String, Set<Use>> used) {
+        Matcher m = API_EXCEPTION.matcher(source);
+        while (m.find()) {
+            use(used, m.group(2), Integer.parseInt(m.group(1)), m.group(3));
+        }
+        m = BAD_REQUEST.matcher(source);
+        while (m.find()) {
+            use(used, m.group(1), 400, m.group(2));
+        }
+        m = NOT_FOUND.matcher(source);
+        while (m.find()) {
+            notFound(used, m.group(1));
+        }
+        scanNotFound(source, used);
     }
-    used.computeIfAbsent(slug, k -> new HashSet<>()).add(new Use(status, title));
-  }
 
-  // ---- sources
-
-  /** The http-api module directory: Surefire runs in it; an IDE may run from the repository root. */
-  private static Path moduleDir() {
-    for (Path dir : List.of(Path.of(""), Path.of("http-api"))) {
-      if (Files.isRegularFile(dir.resolve("src/main/java/io/lumadb/http/ApiHandler.java"))) {
-        return dir.toAbsolutePath();
-      }
+    private static void scanNotFound(String source, Map<String, Set<Use>> used) {
+        Matcher m = NOT_FOUND_EXCEPTION.matcher(source);
+        while (m.find()) {
+            notFound(used, m.group(1));
+        }
     }
-    throw new IllegalStateException("cannot find the http-api sources from " + Path.of("").toAbsolutePath());
-  }
 
-  private static Path source(String name) {
-    return moduleDir().resolve("src/main/java/io/lumadb/http").resolve(name);
-  }
+    /** As {@link ApiException#notFound}: {@code "<what>-not-found"}, titled "<What> not found". */
+    private static void notFound(Map<String, Set<Use>> used, String what) {
+        use(used, what + "-not-found", 404, Character.toUpperCase(what.charAt(0)) + what.substring(1) + " not found");
+    }
+
+    private static void use(Map<String, Set<Use>> used, String slug, int status, String title) {
+        if (!slug.matches("[a-z0-9]+(-[a-z0-9]+)*")) {
+            fail("problem type '" + slug + "' is not a lowercase slug");
+        }
+        used.computeIfAbsent(slug, k -> new HashSet<>()).add(new Use(status, title));
+    }
+
+    // ---- sources
+
+    /** The http-api module directory: Surefire runs in it; an IDE may run from the repository root. */
+    private static Path moduleDir() {
+        for (Path dir : List.of(Path.of(""), Path.of("http-api"))) {
+            if (Files.isRegularFile(dir.resolve("src/main/java/io/lumadb/http/ApiHandler.java"))) {
+                return dir.toAbsolutePath();
+            }
+        }
+        throw new IllegalStateException(
+                "cannot find the http-api sources from " + Path.of("").toAbsolutePath());
+    }
+
+    private static Path source(String name) {
+        return moduleDir().resolve("src/main/java/io/lumadb/http").resolve(name);
+    }
 }

@@ -17,8 +17,8 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
 import org.apache.pekko.cluster.sharding.ShardRegion;
+import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
@@ -34,122 +34,125 @@ import org.slf4j.LoggerFactory;
  */
 public final class LumaDbServer {
 
-  private static final Logger log = LoggerFactory.getLogger(LumaDbServer.class);
+    private static final Logger log = LoggerFactory.getLogger(LumaDbServer.class);
 
-  private final ActorSystem<Void> system;
-  private final ServerBinding binding;
+    private final ActorSystem<Void> system;
+    private final ServerBinding binding;
 
-  private LumaDbServer(ActorSystem<Void> system, ServerBinding binding) {
-    this.system = system;
-    this.binding = binding;
-  }
-
-  public static void main(String[] args) {
-    LumaDbServer server;
-    try {
-      server = start(ConfigFactory.empty());
-    } catch (RuntimeException e) {
-      log.error("LumaDB failed to start: {}", e.getMessage(), e);
-      System.err.println("LumaDB failed to start: " + e.getMessage());
-      System.exit(1);
-      return;
+    private LumaDbServer(ActorSystem<Void> system, ServerBinding binding) {
+        this.system = system;
+        this.binding = binding;
     }
-    server.system.getWhenTerminated().toCompletableFuture().join();
-    // Kamon's threads would keep the JVM alive after the node has stopped.
-    System.exit(0);
-  }
 
-  /** The configuration of a node: {@code overrides}, then application.conf and the defaults. */
-  public static Config config(Config overrides) {
-    return ConfigFactory.load(overrides.withFallback(ConfigFactory.defaultApplication()));
-  }
-
-  /** Starts a node; blocks until the API listens. Fails if the port or data directory cannot be had. */
-  public static LumaDbServer start(Config overrides) {
-    Config config = config(overrides);
-    NodeMetrics metrics = NodeMetrics.start(config);
-    ActorSystem<Void> system = ActorSystem.create(guardian(), config.getString("lumadb.cluster.system-name"), config);
-    try {
-      RocksDbNode rocks = RocksDbNode.get(Adapter.toClassic(system));
-      Shards shards =
-          Shards.start(
-              system,
-              new RocksShardStores(rocks.db(), rocks::columnFamily, rocks::dropColumnFamily, rocks::columnFamilyNames));
-      JournalChanges.get(Adapter.toClassic(system)).setMetrics(metrics::recordJournalWrite);
-      watchShards(system, metrics);
-
-      HttpSettings http = HttpSettings.from(config);
-      ApiHandler handler =
-          new ApiHandler(system, shards.catalog(), shards.documents(), http, metrics, metrics::scrape);
-      ServerBinding binding =
-          Http.get(system)
-              .newServerAt(http.host(), http.port())
-              .bind(handler)
-              .toCompletableFuture()
-              .get(30, TimeUnit.SECONDS);
-      binding.addToCoordinatedShutdown(Duration.ofSeconds(10), system);
-      log.info(
-          "LumaDB listening on http://{}:{} with data in {}",
-          http.host(),
-          binding.localAddress().getPort(),
-          rocks.dir());
-      return new LumaDbServer(system, binding);
-    } catch (Exception e) {
-      system.terminate();
-      system.getWhenTerminated().toCompletableFuture().join();
-      Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
-      throw new IllegalStateException(cause.getMessage(), cause);
+    public static void main(String[] args) {
+        LumaDbServer server;
+        try {
+            server = start(ConfigFactory.empty());
+        } catch (RuntimeException e) {
+            log.error("LumaDB failed to start: {}", e.getMessage(), e);
+            System.err.println("LumaDB failed to start: " + e.getMessage());
+            System.exit(1);
+            return;
+        }
+        server.system.getWhenTerminated().toCompletableFuture().join();
+        // Kamon's threads would keep the JVM alive after the node has stopped.
+        System.exit(0);
     }
-  }
 
-  /** The guardian: joins the cluster (itself, when no seed nodes are configured). */
-  private static Behavior<Void> guardian() {
-    return Behaviors.setup(
-        ctx -> {
-          Cluster cluster = Cluster.get(ctx.getSystem());
-          if (ctx.getSystem().settings().config().getStringList("pekko.cluster.seed-nodes").isEmpty()) {
-            cluster.manager().tell(Join.create(cluster.selfMember().address()));
-          }
-          return Behaviors.empty();
+    /** The configuration of a node: {@code overrides}, then application.conf and the defaults. */
+    public static Config config(Config overrides) {
+        return ConfigFactory.load(overrides.withFallback(ConfigFactory.defaultApplication()));
+    }
+
+    /** Starts a node; blocks until the API listens. Fails if the port or data directory cannot be had. */
+    public static LumaDbServer start(Config overrides) {
+        Config config = config(overrides);
+        NodeMetrics metrics = NodeMetrics.start(config);
+        ActorSystem<Void> system =
+                ActorSystem.create(guardian(), config.getString("lumadb.cluster.system-name"), config);
+        try {
+            RocksDbNode rocks = RocksDbNode.get(Adapter.toClassic(system));
+            Shards shards = Shards.start(
+                    system,
+                    new RocksShardStores(
+                            rocks.db(), rocks::columnFamily, rocks::dropColumnFamily, rocks::columnFamilyNames));
+            JournalChanges.get(Adapter.toClassic(system)).setMetrics(metrics::recordJournalWrite);
+            watchShards(system, metrics);
+
+            HttpSettings http = HttpSettings.from(config);
+            ApiHandler handler =
+                    new ApiHandler(system, shards.catalog(), shards.documents(), http, metrics, metrics::scrape);
+            ServerBinding binding = Http.get(system)
+                    .newServerAt(http.host(), http.port())
+                    .bind(handler)
+                    .toCompletableFuture()
+                    .get(30, TimeUnit.SECONDS);
+            binding.addToCoordinatedShutdown(Duration.ofSeconds(10), system);
+            log.info(
+                    "LumaDB listening on http://{}:{} with data in {}",
+                    http.host(),
+                    binding.localAddress().getPort(),
+                    rocks.dir());
+            return new LumaDbServer(system, binding);
+        } catch (Exception e) {
+            system.terminate();
+            system.getWhenTerminated().toCompletableFuture().join();
+            Throwable cause =
+                    e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
+            throw new IllegalStateException(cause.getMessage(), cause);
+        }
+    }
+
+    /** The guardian: joins the cluster (itself, when no seed nodes are configured). */
+    private static Behavior<Void> guardian() {
+        return Behaviors.setup(ctx -> {
+            Cluster cluster = Cluster.get(ctx.getSystem());
+            if (ctx.getSystem()
+                    .settings()
+                    .config()
+                    .getStringList("pekko.cluster.seed-nodes")
+                    .isEmpty()) {
+                cluster.manager().tell(Join.create(cluster.selfMember().address()));
+            }
+            return Behaviors.empty();
         });
-  }
+    }
 
-  /** Samples the shards hosted by this node into the metrics every few seconds. */
-  private static void watchShards(ActorSystem<Void> system, NodeMetrics metrics) {
-    Duration every = system.settings().config().getDuration("lumadb.metrics.shard-sample-interval");
-    system
-        .scheduler()
-        .scheduleAtFixedRate(
-            every,
-            every,
-            () -> {
-              CompletionStage<ShardRegion.CurrentShardRegionState> state =
-                  AskPattern.ask(
-                      ClusterSharding.get(system).shardState(),
-                      replyTo -> new GetShardRegionState(ShardEntity.TYPE_KEY, replyTo),
-                      Duration.ofSeconds(5),
-                      system.scheduler());
-              state.thenAccept(
-                  s ->
-                      metrics.shards(
-                          s.getShards().stream().mapToInt(shard -> shard.getEntityIds().size()).sum(),
-                          s.getShards().size()));
-            },
-            system.executionContext());
-  }
+    /** Samples the shards hosted by this node into the metrics every few seconds. */
+    private static void watchShards(ActorSystem<Void> system, NodeMetrics metrics) {
+        Duration every = system.settings().config().getDuration("lumadb.metrics.shard-sample-interval");
+        system.scheduler()
+                .scheduleAtFixedRate(
+                        every,
+                        every,
+                        () -> {
+                            CompletionStage<ShardRegion.CurrentShardRegionState> state = AskPattern.ask(
+                                    ClusterSharding.get(system).shardState(),
+                                    replyTo -> new GetShardRegionState(ShardEntity.TYPE_KEY, replyTo),
+                                    Duration.ofSeconds(5),
+                                    system.scheduler());
+                            state.thenAccept(s -> metrics.shards(
+                                    s.getShards().stream()
+                                            .mapToInt(shard ->
+                                                    shard.getEntityIds().size())
+                                            .sum(),
+                                    s.getShards().size()));
+                        },
+                        system.executionContext());
+    }
 
-  /** The port the API listens on. */
-  public int port() {
-    return binding.localAddress().getPort();
-  }
+    /** The port the API listens on. */
+    public int port() {
+        return binding.localAddress().getPort();
+    }
 
-  public ActorSystem<Void> system() {
-    return system;
-  }
+    public ActorSystem<Void> system() {
+        return system;
+    }
 
-  /** Stops the node as SIGTERM does and waits until RocksDB is closed. */
-  public void stop() {
-    system.terminate();
-    system.getWhenTerminated().toCompletableFuture().join();
-  }
+    /** Stops the node as SIGTERM does and waits until RocksDB is closed. */
+    public void stop() {
+        system.terminate();
+        system.getWhenTerminated().toCompletableFuture().join();
+    }
 }

@@ -3,8 +3,8 @@ package io.lumadb.node;
 import com.typesafe.config.Config;
 import io.lumadb.http.RequestObserver;
 import kamon.Kamon;
-import kamon.metric.Metric;
 import kamon.metric.MeasurementUnit;
+import kamon.metric.Metric;
 import kamon.prometheus.PrometheusReporter;
 import kamon.tag.TagSet;
 
@@ -14,63 +14,73 @@ import kamon.tag.TagSet;
  */
 final class NodeMetrics implements RequestObserver {
 
-  private static PrometheusReporter reporter;
+    private static PrometheusReporter reporter;
 
-  private final Metric.Histogram requestLatency =
-      Kamon.histogram("lumadb.http.request.latency", "HTTP request latency by route, method and status", MeasurementUnit.time().nanoseconds());
-  private final Metric.Counter requests = Kamon.counter("lumadb.http.requests", "HTTP requests answered by route, method and status");
-  private final Metric.Histogram journalLatency =
-      Kamon.histogram("lumadb.journal.write.latency", "Latency of one journal group commit, fsync included", MeasurementUnit.time().nanoseconds());
-  private final Metric.Histogram journalBatchEvents =
-      Kamon.histogram("lumadb.journal.write.batch.events", "Events per journal group commit");
-  private final Metric.Histogram journalBatchWrites =
-      Kamon.histogram("lumadb.journal.write.batch.atomic.writes", "Atomic writes (persist calls) per journal group commit");
-  private final Metric.Gauge shardsHosted = Kamon.gauge("lumadb.shards.hosted", "Data shards (shard entities) running on this node");
-  private final Metric.Gauge shardingShards = Kamon.gauge("lumadb.sharding.shards", "Cluster sharding shards allocated to this node");
+    private final Metric.Histogram requestLatency = Kamon.histogram(
+            "lumadb.http.request.latency",
+            "HTTP request latency by route, method and status",
+            MeasurementUnit.time().nanoseconds());
+    private final Metric.Counter requests =
+            Kamon.counter("lumadb.http.requests", "HTTP requests answered by route, method and status");
+    private final Metric.Histogram journalLatency = Kamon.histogram(
+            "lumadb.journal.write.latency",
+            "Latency of one journal group commit, fsync included",
+            MeasurementUnit.time().nanoseconds());
+    private final Metric.Histogram journalBatchEvents =
+            Kamon.histogram("lumadb.journal.write.batch.events", "Events per journal group commit");
+    private final Metric.Histogram journalBatchWrites = Kamon.histogram(
+            "lumadb.journal.write.batch.atomic.writes", "Atomic writes (persist calls) per journal group commit");
+    private final Metric.Gauge shardsHosted =
+            Kamon.gauge("lumadb.shards.hosted", "Data shards (shard entities) running on this node");
+    private final Metric.Gauge shardingShards =
+            Kamon.gauge("lumadb.sharding.shards", "Cluster sharding shards allocated to this node");
 
-  /** The instruments of one route, method and status, looked up once and then reused. */
-  private record RequestInstruments(kamon.metric.Counter count, kamon.metric.Histogram latency) {}
+    /** The instruments of one route, method and status, looked up once and then reused. */
+    private record RequestInstruments(kamon.metric.Counter count, kamon.metric.Histogram latency) {}
 
-  private final java.util.concurrent.ConcurrentHashMap<String, RequestInstruments> byRequest =
-      new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.ConcurrentHashMap<String, RequestInstruments> byRequest =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
-  private NodeMetrics() {}
+    private NodeMetrics() {}
 
-  /** Starts Kamon (once per JVM) with {@code config}; later calls reuse it. */
-  static synchronized NodeMetrics start(Config config) {
-    if (reporter == null) {
-      Kamon.initWithoutAttaching(config);
-      reporter = PrometheusReporter.create();
-      Kamon.addReporter("lumadb-prometheus", reporter);
+    /** Starts Kamon (once per JVM) with {@code config}; later calls reuse it. */
+    static synchronized NodeMetrics start(Config config) {
+        if (reporter == null) {
+            Kamon.initWithoutAttaching(config);
+            reporter = PrometheusReporter.create();
+            Kamon.addReporter("lumadb-prometheus", reporter);
+        }
+        return new NodeMetrics();
     }
-    return new NodeMetrics();
-  }
 
-  /** Prometheus text of the last metrics tick ({@code kamon.metric.tick-interval}). */
-  String scrape() {
-    return reporter.scrapeData();
-  }
+    /** Prometheus text of the last metrics tick ({@code kamon.metric.tick-interval}). */
+    String scrape() {
+        return reporter.scrapeData();
+    }
 
-  @Override
-  public void record(String route, String method, int status, long nanos) {
-    RequestInstruments instruments =
-        byRequest.computeIfAbsent(route + ' ' + method + ' ' + status, key -> {
-          // One tag set built at once: chained withTag calls would register partial series.
-          TagSet tags = TagSet.builder().add("route", route).add("method", method).add("status", Integer.toString(status)).build();
-          return new RequestInstruments(requests.withTags(tags), requestLatency.withTags(tags));
+    @Override
+    public void record(String route, String method, int status, long nanos) {
+        RequestInstruments instruments = byRequest.computeIfAbsent(route + ' ' + method + ' ' + status, key -> {
+            // One tag set built at once: chained withTag calls would register partial series.
+            TagSet tags = TagSet.builder()
+                    .add("route", route)
+                    .add("method", method)
+                    .add("status", Integer.toString(status))
+                    .build();
+            return new RequestInstruments(requests.withTags(tags), requestLatency.withTags(tags));
         });
-    instruments.count().increment();
-    instruments.latency().record(nanos);
-  }
+        instruments.count().increment();
+        instruments.latency().record(nanos);
+    }
 
-  void recordJournalWrite(long nanos, int atomicWrites, int events) {
-    journalLatency.withoutTags().record(nanos);
-    journalBatchEvents.withoutTags().record(events);
-    journalBatchWrites.withoutTags().record(atomicWrites);
-  }
+    void recordJournalWrite(long nanos, int atomicWrites, int events) {
+        journalLatency.withoutTags().record(nanos);
+        journalBatchEvents.withoutTags().record(events);
+        journalBatchWrites.withoutTags().record(atomicWrites);
+    }
 
-  void shards(int dataShards, int shardingShards) {
-    shardsHosted.withoutTags().update(dataShards);
-    this.shardingShards.withoutTags().update(shardingShards);
-  }
+    void shards(int dataShards, int shardingShards) {
+        shardsHosted.withoutTags().update(dataShards);
+        this.shardingShards.withoutTags().update(shardingShards);
+    }
 }

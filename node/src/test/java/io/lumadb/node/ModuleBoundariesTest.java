@@ -21,83 +21,121 @@ import org.junit.jupiter.api.Test;
  */
 class ModuleBoundariesTest {
 
-  /** For each module, the packages its main code must not reference. */
-  private static final Map<String, List<String>> FORBIDDEN = Map.of(
-      "persistence-plugins", List.of("io.lumadb.shards", "io.lumadb.streams", "io.lumadb.cdc", "io.lumadb.vector",
-          "io.lumadb.tiering", "io.lumadb.http", "io.lumadb.node", "org.apache.lucene", "kamon"),
-      "shards", List.of("io.lumadb.persistence", "io.lumadb.streams", "io.lumadb.cdc", "io.lumadb.vector",
-          "io.lumadb.tiering", "io.lumadb.http", "io.lumadb.node", "org.apache.lucene", "kamon"),
-      "http-api", List.of("io.lumadb.persistence", "io.lumadb.node", "org.rocksdb", "org.apache.lucene", "kamon"),
-      "node", List.of("org.apache.lucene", "org.rocksdb"));
+    /** For each module, the packages its main code must not reference. */
+    private static final Map<String, List<String>> FORBIDDEN = Map.of(
+            "persistence-plugins",
+                    List.of(
+                            "io.lumadb.shards",
+                            "io.lumadb.streams",
+                            "io.lumadb.cdc",
+                            "io.lumadb.vector",
+                            "io.lumadb.tiering",
+                            "io.lumadb.http",
+                            "io.lumadb.node",
+                            "org.apache.lucene",
+                            "kamon"),
+            "shards",
+                    List.of(
+                            "io.lumadb.persistence",
+                            "io.lumadb.streams",
+                            "io.lumadb.cdc",
+                            "io.lumadb.vector",
+                            "io.lumadb.tiering",
+                            "io.lumadb.http",
+                            "io.lumadb.node",
+                            "org.apache.lucene",
+                            "kamon"),
+            "http-api", List.of("io.lumadb.persistence", "io.lumadb.node", "org.rocksdb", "org.apache.lucene", "kamon"),
+            "node", List.of("org.apache.lucene", "org.rocksdb"));
 
-  /** In shards/, RocksDB is for the state store internals only. */
-  private static final String SHARDS_ROCKSDB_PACKAGE = "io/lumadb/shards/store/internal/";
+    /** In shards/, RocksDB is for the state store internals only. */
+    private static final String SHARDS_ROCKSDB_PACKAGE = "io/lumadb/shards/store/internal/";
 
-  private static final Pattern REFERENCE =
-      Pattern.compile("\\b(io\\.lumadb\\.[a-z]+|org\\.rocksdb|org\\.apache\\.lucene|kamon)\\.[A-Za-z]");
+    private static final Pattern REFERENCE =
+            Pattern.compile("\\b(io\\.lumadb\\.[a-z]+|org\\.rocksdb|org\\.apache\\.lucene|kamon)\\.[A-Za-z]");
 
-  private static Path root() {
-    String configured = System.getProperty("lumadb.root");
-    Path start = configured != null ? Path.of(configured) : Path.of("").toAbsolutePath();
-    for (Path p = start.toAbsolutePath(); p != null; p = p.getParent()) {
-      if (Files.exists(p.resolve("persistence-plugins")) && Files.exists(p.resolve("pom.xml"))) {
-        return p;
-      }
-    }
-    throw new IllegalStateException("cannot find the repository root from " + start);
-  }
-
-  /** Code without comments and string literals, so prose cannot trip the check. */
-  static String code(String source) {
-    return source
-        .replaceAll("(?s)/\\*.*?\\*/", " ")
-        .replaceAll("//[^\\n]*", " ")
-        .replaceAll("\"(?:\\\\.|[^\"\\\\])*\"", "\"\"");
-  }
-
-  static List<String> violations(String module, String relativePath, String source) {
-    List<String> found = new ArrayList<>();
-    Matcher m = REFERENCE.matcher(code(source));
-    while (m.find()) {
-      String ref = m.group(1);
-      for (String forbidden : FORBIDDEN.getOrDefault(module, List.of())) {
-        if (ref.equals(forbidden) || ref.startsWith(forbidden + ".")) {
-          found.add(module + "/" + relativePath + " references " + ref);
+    private static Path root() {
+        String configured = System.getProperty("lumadb.root");
+        Path start = configured != null ? Path.of(configured) : Path.of("").toAbsolutePath();
+        for (Path p = start.toAbsolutePath(); p != null; p = p.getParent()) {
+            if (Files.exists(p.resolve("persistence-plugins")) && Files.exists(p.resolve("pom.xml"))) {
+                return p;
+            }
         }
-      }
-      if (module.equals("shards") && ref.equals("org.rocksdb") && !relativePath.startsWith(SHARDS_ROCKSDB_PACKAGE)) {
-        found.add(module + "/" + relativePath + " uses RocksDB outside the state store internals");
-      }
+        throw new IllegalStateException("cannot find the repository root from " + start);
     }
-    return found;
-  }
 
-  @Test
-  void everyModuleKeepsToItsAllowedDependencies() throws IOException {
-    Path root = root();
-    List<String> violations = new ArrayList<>();
-    int files = 0;
-    for (String module : FORBIDDEN.keySet()) {
-      Path src = root.resolve(module).resolve("src/main/java");
-      assertTrue(Files.isDirectory(src), "missing " + src);
-      try (Stream<Path> paths = Files.walk(src)) {
-        for (Path file : paths.filter(p -> p.toString().endsWith(".java")).toList()) {
-          files++;
-          violations.addAll(violations(module, src.relativize(file).toString().replace('\\', '/'), Files.readString(file)));
+    /** Code without comments and string literals, so prose cannot trip the check. */
+    static String code(String source) {
+        return source.replaceAll("(?s)/\\*.*?\\*/", " ")
+                .replaceAll("//[^\\n]*", " ")
+                .replaceAll("\"(?:\\\\.|[^\"\\\\])*\"", "\"\"");
+    }
+
+    static List<String> violations(String module, String relativePath, String source) {
+        List<String> found = new ArrayList<>();
+        Matcher m = REFERENCE.matcher(code(source));
+        while (m.find()) {
+            String ref = m.group(1);
+            for (String forbidden : FORBIDDEN.getOrDefault(module, List.of())) {
+                if (ref.equals(forbidden) || ref.startsWith(forbidden + ".")) {
+                    found.add(module + "/" + relativePath + " references " + ref);
+                }
+            }
+            if (module.equals("shards")
+                    && ref.equals("org.rocksdb")
+                    && !relativePath.startsWith(SHARDS_ROCKSDB_PACKAGE)) {
+                found.add(module + "/" + relativePath + " uses RocksDB outside the state store internals");
+            }
         }
-      }
+        return found;
     }
-    assertTrue(files > 20, "scanned only " + files + " files");
-    assertEquals(List.of(), violations);
-  }
 
-  @Test
-  void theCheckCatchesForbiddenReferences() {
-    assertEquals(1, violations("shards", "io/lumadb/shards/X.java", "import io.lumadb.http.ApiHandler;").size());
-    assertEquals(1, violations("shards", "io/lumadb/shards/shard/X.java", "import org.rocksdb.RocksDB;").size());
-    assertEquals(0, violations("shards", "io/lumadb/shards/store/internal/X.java", "import org.rocksdb.RocksDB;").size());
-    assertEquals(1, violations("http-api", "io/lumadb/http/X.java", "var x = new io.lumadb.node.LumaDbServer();").size());
-    assertEquals(1, violations("persistence-plugins", "X.java", "kamon.Kamon.init();").size());
-    assertEquals(List.of(), violations("shards", "X.java", "// see io.lumadb.http.ApiHandler\nString s = \"org.rocksdb.X\";"));
-  }
+    @Test
+    void everyModuleKeepsToItsAllowedDependencies() throws IOException {
+        Path root = root();
+        List<String> violations = new ArrayList<>();
+        int files = 0;
+        for (String module : FORBIDDEN.keySet()) {
+            Path src = root.resolve(module).resolve("src/main/java");
+            assertTrue(Files.isDirectory(src), "missing " + src);
+            try (Stream<Path> paths = Files.walk(src)) {
+                for (Path file :
+                        paths.filter(p -> p.toString().endsWith(".java")).toList()) {
+                    files++;
+                    violations.addAll(violations(
+                            module, src.relativize(file).toString().replace('\\', '/'), Files.readString(file)));
+                }
+            }
+        }
+        assertTrue(files > 20, "scanned only " + files + " files");
+        assertEquals(List.of(), violations);
+    }
+
+    @Test
+    void theCheckCatchesForbiddenReferences() {
+        assertEquals(
+                1,
+                violations("shards", "io/lumadb/shards/X.java", "import io.lumadb.http.ApiHandler;")
+                        .size());
+        assertEquals(
+                1,
+                violations("shards", "io/lumadb/shards/shard/X.java", "import org.rocksdb.RocksDB;")
+                        .size());
+        assertEquals(
+                0,
+                violations("shards", "io/lumadb/shards/store/internal/X.java", "import org.rocksdb.RocksDB;")
+                        .size());
+        assertEquals(
+                1,
+                violations("http-api", "io/lumadb/http/X.java", "var x = new io.lumadb.node.LumaDbServer();")
+                        .size());
+        assertEquals(
+                1,
+                violations("persistence-plugins", "X.java", "kamon.Kamon.init();")
+                        .size());
+        assertEquals(
+                List.of(),
+                violations("shards", "X.java", "// see io.lumadb.http.ApiHandler\nString s = \"org.rocksdb.X\";"));
+    }
 }

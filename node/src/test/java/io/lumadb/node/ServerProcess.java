@@ -18,92 +18,97 @@ import java.util.concurrent.TimeUnit;
  */
 final class ServerProcess implements AutoCloseable {
 
-  private final Path dataDir;
-  private final Path log;
-  private final int port;
-  private Process process;
-  private int starts;
+    private final Path dataDir;
+    private final Path log;
+    private final int port;
+    private Process process;
+    private int starts;
 
-  ServerProcess(Path dataDir) throws IOException {
-    this.dataDir = dataDir;
-    this.log = dataDir.resolve("server.log");
-    this.port = freePort();
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
+    ServerProcess(Path dataDir) throws IOException {
+        this.dataDir = dataDir;
+        this.log = dataDir.resolve("server.log");
+        this.port = freePort();
     }
-  }
 
-  int port() {
-    return port;
-  }
-
-  Path log() {
-    return log;
-  }
-
-  /** Starts the server and waits until {@code /health} answers. */
-  void start() throws Exception {
-    String jar = System.getProperty("lumadb.jar");
-    if (jar == null || !Files.exists(Path.of(jar))) {
-      throw new IllegalStateException("the distribution jar is missing (lumadb.jar=" + jar + "); run 'mvn verify'");
-    }
-    String java = ProcessHandle.current().info().command().orElse("java");
-    ProcessBuilder pb = new ProcessBuilder(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xmx512m", "-jar", jar));
-    pb.environment().put("LUMADB_HTTP_PORT", Integer.toString(port));
-    pb.environment().put("LUMADB_DATA_DIR", dataDir.toString());
-    pb.redirectErrorStream(true);
-    pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-    process = pb.start();
-    starts++;
-    HttpClient client = HttpClient.newHttpClient();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (System.nanoTime() < deadline) {
-      if (!process.isAlive()) {
-        throw new IllegalStateException("server exited with " + process.exitValue() + "; log:\n" + Files.readString(log));
-      }
-      try {
-        HttpResponse<String> r = client.send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health")).timeout(Duration.ofSeconds(2)).build(),
-            HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() == 200) {
-          return;
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
         }
-      } catch (IOException notYet) {
-        // not listening yet
-      }
-      Thread.sleep(100);
     }
-    throw new IllegalStateException("server did not start within 60 s; log:\n" + Files.readString(log));
-  }
 
-  int starts() {
-    return starts;
-  }
-
-  /** SIGKILL: no shutdown hook, no flush. */
-  void kill9() throws InterruptedException {
-    process.destroyForcibly();
-    process.waitFor(30, TimeUnit.SECONDS);
-  }
-
-  /** SIGTERM, then waits for the exit; returns the exit code. */
-  int terminate() throws InterruptedException {
-    process.destroy();
-    if (!process.waitFor(60, TimeUnit.SECONDS)) {
-      process.destroyForcibly();
-      throw new AssertionError("server did not stop within 60 s of SIGTERM");
+    int port() {
+        return port;
     }
-    return process.exitValue();
-  }
 
-  @Override
-  public void close() throws InterruptedException {
-    if (process != null && process.isAlive()) {
-      process.destroyForcibly();
-      process.waitFor(30, TimeUnit.SECONDS);
+    Path log() {
+        return log;
     }
-  }
+
+    /** Starts the server and waits until {@code /health} answers. */
+    void start() throws Exception {
+        String jar = System.getProperty("lumadb.jar");
+        if (jar == null || !Files.exists(Path.of(jar))) {
+            throw new IllegalStateException(
+                    "the distribution jar is missing (lumadb.jar=" + jar + "); run 'mvn verify'");
+        }
+        String java = ProcessHandle.current().info().command().orElse("java");
+        ProcessBuilder pb =
+                new ProcessBuilder(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xmx512m", "-jar", jar));
+        pb.environment().put("LUMADB_HTTP_PORT", Integer.toString(port));
+        pb.environment().put("LUMADB_DATA_DIR", dataDir.toString());
+        pb.redirectErrorStream(true);
+        pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        process = pb.start();
+        starts++;
+        HttpClient client = HttpClient.newHttpClient();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException(
+                        "server exited with " + process.exitValue() + "; log:\n" + Files.readString(log));
+            }
+            try {
+                HttpResponse<String> r = client.send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health"))
+                                .timeout(Duration.ofSeconds(2))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // not listening yet
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("server did not start within 60 s; log:\n" + Files.readString(log));
+    }
+
+    int starts() {
+        return starts;
+    }
+
+    /** SIGKILL: no shutdown hook, no flush. */
+    void kill9() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /** SIGTERM, then waits for the exit; returns the exit code. */
+    int terminate() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("server did not stop within 60 s of SIGTERM");
+        }
+        return process.exitValue();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly();
+            process.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
 }

@@ -20,37 +20,42 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(60)
 class ShardUnavailableIT {
 
-  private static Path dir;
-  private static LumaDbServer server;
-  private static TestHttp http;
+    private static Path dir;
+    private static LumaDbServer server;
+    private static TestHttp http;
 
-  @BeforeAll
-  static void start() throws Exception {
-    dir = Files.createTempDirectory("lumadb-unavailable-it");
-    server = LumaDbServer.start(ConfigFactory.parseMap(Map.of(
-        "lumadb.data-dir", dir.toString(),
-        "lumadb.http.port", 0,
-        "lumadb.shards.ask-timeout", "1s",
-        "pekko.cluster.min-nr-of-members", 2)));
-    http = new TestHttp(server.port());
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (server != null) {
-      server.stop();
+    @BeforeAll
+    static void start() throws Exception {
+        dir = Files.createTempDirectory("lumadb-unavailable-it");
+        server = LumaDbServer.start(ConfigFactory.parseMap(Map.of(
+                "lumadb.data-dir",
+                dir.toString(),
+                "lumadb.http.port",
+                0,
+                "lumadb.shards.ask-timeout",
+                "1s",
+                "pekko.cluster.min-nr-of-members",
+                2)));
+        http = new TestHttp(server.port());
     }
-    TestFiles.deleteRecursively(dir);
-  }
 
-  @Test
-  void unreachableShardsAnswer503AndReadinessFails() {
-    TestHttp.Response write = http.put("/api/v1/db/c/x", "{}");
-    assertEquals(503, write.status(), write.toString());
-    assertTrue(write.contentType().startsWith("application/problem+json"));
-    assertEquals("urn:lumadb:problem:shard-unavailable", write.json().get("type").asText());
-    assertEquals(503, http.get("/api/v1/db/c/x").status());
-    assertEquals(503, http.get("/ready").status());
-    assertEquals(200, http.get("/health").status());
-  }
+    @AfterAll
+    static void stop() throws Exception {
+        if (server != null) {
+            server.stop();
+        }
+        TestFiles.deleteRecursively(dir);
+    }
+
+    @Test
+    void unreachableShardsAnswer503AndReadinessFails() {
+        TestHttp.Response write = http.put("/api/v1/db/c/x", "{}");
+        assertEquals(503, write.status(), write.toString());
+        assertTrue(write.contentType().startsWith("application/problem+json"));
+        assertEquals(
+                "urn:lumadb:problem:shard-unavailable", write.json().get("type").asText());
+        assertEquals(503, http.get("/api/v1/db/c/x").status());
+        assertEquals(503, http.get("/ready").status());
+        assertEquals(200, http.get("/health").status());
+    }
 }

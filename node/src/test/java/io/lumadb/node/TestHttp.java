@@ -11,76 +11,82 @@ import java.time.Duration;
 
 /** A real HTTP client (the JDK's) against a LumaDB server, with small helpers for JSON. */
 final class TestHttp {
-  static final ObjectMapper JSON = new ObjectMapper();
+    static final ObjectMapper JSON = new ObjectMapper();
 
-  private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-  private final String base;
+    private final HttpClient client =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final String base;
 
-  TestHttp(int port) {
-    this.base = "http://127.0.0.1:" + port;
-  }
-
-  /** A response with its body parsed as JSON when it is JSON. */
-  record Response(int status, String body, HttpResponse<String> raw) {
-    JsonNode json() {
-      try {
-        return JSON.readTree(body);
-      } catch (IOException e) {
-        throw new AssertionError("not JSON: " + body, e);
-      }
+    TestHttp(int port) {
+        this.base = "http://127.0.0.1:" + port;
     }
 
-    String header(String name) {
-      return raw.headers().firstValue(name).orElse(null);
+    /** A response with its body parsed as JSON when it is JSON. */
+    record Response(int status, String body, HttpResponse<String> raw) {
+        JsonNode json() {
+            try {
+                return JSON.readTree(body);
+            } catch (IOException e) {
+                throw new AssertionError("not JSON: " + body, e);
+            }
+        }
+
+        String header(String name) {
+            return raw.headers().firstValue(name).orElse(null);
+        }
+
+        String contentType() {
+            return header("Content-Type");
+        }
+
+        @Override
+        public String toString() {
+            return status + " " + body;
+        }
     }
 
-    String contentType() {
-      return header("Content-Type");
+    HttpRequest.Builder request(String path) {
+        return HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
     }
 
-    @Override
-    public String toString() {
-      return status + " " + body;
+    Response send(HttpRequest request) {
+        try {
+            HttpResponse<String> r = client.send(request, HttpResponse.BodyHandlers.ofString());
+            return new Response(r.statusCode(), r.body(), r);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
-  }
 
-  HttpRequest.Builder request(String path) {
-    return HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
-  }
-
-  Response send(HttpRequest request) {
-    try {
-      HttpResponse<String> r = client.send(request, HttpResponse.BodyHandlers.ofString());
-      return new Response(r.statusCode(), r.body(), r);
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
+    Response get(String path) {
+        return send(request(path).GET().build());
     }
-  }
 
-  Response get(String path) {
-    return send(request(path).GET().build());
-  }
-
-  Response delete(String path) {
-    return send(request(path).DELETE().build());
-  }
-
-  Response put(String path, String body) {
-    return send(request(path).header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString(body)).build());
-  }
-
-  Response method(String method, String path, String contentType, String body, String... headers) {
-    HttpRequest.Builder b = request(path).method(method,
-        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-    if (contentType != null) {
-      b.header("Content-Type", contentType);
+    Response delete(String path) {
+        return send(request(path).DELETE().build());
     }
-    for (int i = 0; i < headers.length; i += 2) {
-      b.header(headers[i], headers[i + 1]);
+
+    Response put(String path, String body) {
+        return send(request(path)
+                .header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(body))
+                .build());
     }
-    return send(b.build());
-  }
+
+    Response method(String method, String path, String contentType, String body, String... headers) {
+        HttpRequest.Builder b = request(path)
+                .method(
+                        method,
+                        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (contentType != null) {
+            b.header("Content-Type", contentType);
+        }
+        for (int i = 0; i < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        return send(b.build());
+    }
 }

@@ -6,8 +6,8 @@ import io.lumadb.shards.model.StoredDocument;
 import io.lumadb.shards.model.WriteOutcome;
 import io.lumadb.shards.shard.LocalShards;
 import io.lumadb.shards.shard.ShardEntity;
-import io.lumadb.shards.store.ShardStore;
 import io.lumadb.shards.store.ShardMeta;
+import io.lumadb.shards.store.ShardStore;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -29,235 +29,222 @@ import org.apache.pekko.actor.typed.ActorSystem;
  */
 public final class Documents {
 
-  /** A page of a listing; {@code next} is the cursor of the following page, or null at the end. */
-  public record Page(List<StoredDocument> documents, String next) {}
+    /** A page of a listing; {@code next} is the cursor of the following page, or null at the end. */
+    public record Page(List<StoredDocument> documents, String next) {}
 
-  /** Statistics of a collection, summed over its shards. */
-  public record CollectionStats(CollectionInfo collection, long documentCount, List<ShardMeta> shards) {}
+    /** Statistics of a collection, summed over its shards. */
+    public record CollectionStats(CollectionInfo collection, long documentCount, List<ShardMeta> shards) {}
 
-  private static final Comparator<String> UTF8_ORDER =
-      (a, b) -> Arrays.compareUnsigned(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
+    private static final Comparator<String> UTF8_ORDER =
+            (a, b) -> Arrays.compareUnsigned(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
 
-  private final ActorSystem<?> system;
-  private final Catalog catalog;
-  private final ShardsSettings settings;
-  private final LocalShards local;
+    private final ActorSystem<?> system;
+    private final Catalog catalog;
+    private final ShardsSettings settings;
+    private final LocalShards local;
 
-  Documents(ActorSystem<?> system, Catalog catalog, LocalShards local) {
-    this.system = system;
-    this.catalog = catalog;
-    this.settings = catalog.settings();
-    this.local = local;
-  }
-
-  /** The shard of {@code id} among {@code shards}: stable across versions and nodes. */
-  public static int shardOf(String id, int shards) {
-    long hash = 0xcbf29ce484222325L;
-    for (byte b : id.getBytes(StandardCharsets.UTF_8)) {
-      hash ^= b & 0xff;
-      hash *= 0x100000001b3L;
+    Documents(ActorSystem<?> system, Catalog catalog, LocalShards local) {
+        this.system = system;
+        this.catalog = catalog;
+        this.settings = catalog.settings();
+        this.local = local;
     }
-    return (int) Math.floorMod(hash ^ (hash >>> 32), (long) shards);
-  }
 
-  /** One write. */
-  public CompletionStage<WriteOutcome> write(String database, String collection, DocumentWrite write) {
-    return writeAll(database, collection, List.of(write)).thenApply(List::getFirst);
-  }
-
-  /**
-   * Many writes, in parallel per shard. The writes that go to one shard are committed in one
-   * journal event (all or none); across shards there is no atomicity. Outcomes come back in
-   * the order of {@code writes}. Only a PUT creates a missing collection (with auto-create on):
-   * patches and deletes have nothing to act on there.
-   */
-  public CompletionStage<List<WriteOutcome>> writeAll(String database, String collection, List<DocumentWrite> writes) {
-    boolean create = writes.stream().anyMatch(w -> w.kind() == DocumentWrite.Kind.PUT);
-    return withCollection(database, collection, create, info -> writeTo(info, writes));
-  }
-
-  private CompletionStage<List<WriteOutcome>> writeTo(CollectionInfo info, List<DocumentWrite> writes) {
-    List<List<Integer>> positions = new ArrayList<>();
-    List<List<DocumentWrite>> perShard = new ArrayList<>();
-    for (int n = 0; n < info.shards(); n++) {
-      positions.add(new ArrayList<>());
-      perShard.add(new ArrayList<>());
-    }
-    for (int i = 0; i < writes.size(); i++) {
-      int shard = shardOf(writes.get(i).id(), info.shards());
-      positions.get(shard).add(i);
-      perShard.get(shard).add(writes.get(i));
-    }
-    WriteOutcome[] outcomes = new WriteOutcome[writes.size()];
-    List<CompletableFuture<Void>> parts = new ArrayList<>();
-    for (int n = 0; n < info.shards(); n++) {
-      if (perShard.get(n).isEmpty()) {
-        continue;
-      }
-      List<DocumentWrite> shardWrites = perShard.get(n);
-      List<Integer> at = positions.get(n);
-      parts.add(
-          ask(info, n, r -> new ShardEntity.Write(shardWrites, r))
-              .thenAccept(
-                  reply -> {
-                    List<WriteOutcome> results = ((ShardEntity.Written) reply).outcomes();
-                    for (int k = 0; k < results.size(); k++) {
-                      outcomes[at.get(k)] = results.get(k);
-                    }
-                  })
-              .toCompletableFuture());
-    }
-    return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> List.of(outcomes));
-  }
-
-  /**
-   * The document, if it exists. When its shard runs on this node and RocksDB can answer from
-   * memory, the answer comes straight from the shard's store on the calling thread (a store
-   * holds every acknowledged write of its shard); otherwise the shard answers.
-   */
-  public CompletionStage<Optional<StoredDocument>> get(String database, String collection, String id) {
-    var cached = catalog.cached().collection(database, collection);
-    if (cached.isPresent()) {
-      CollectionInfo info = cached.get();
-      ShardStore store = local.store(info.shardEntityId(shardOf(id, info.shards())));
-      if (store != null) {
-        ShardStore.Lookup lookup = store.lookupInMemory(id);
-        if (lookup.known()) {
-          return CompletableFuture.completedFuture(Optional.ofNullable(lookup.document()));
+    /** The shard of {@code id} among {@code shards}: stable across versions and nodes. */
+    public static int shardOf(String id, int shards) {
+        long hash = 0xcbf29ce484222325L;
+        for (byte b : id.getBytes(StandardCharsets.UTF_8)) {
+            hash ^= b & 0xff;
+            hash *= 0x100000001b3L;
         }
-      }
+        return (int) Math.floorMod(hash ^ (hash >>> 32), (long) shards);
     }
-    return withCollection(
-        database,
-        collection,
-        false,
-        info ->
-            ask(info, shardOf(id, info.shards()), r -> new ShardEntity.Get(id, r))
+
+    /** One write. */
+    public CompletionStage<WriteOutcome> write(String database, String collection, DocumentWrite write) {
+        return writeAll(database, collection, List.of(write)).thenApply(List::getFirst);
+    }
+
+    /**
+     * Many writes, in parallel per shard. The writes that go to one shard are committed in one
+     * journal event (all or none); across shards there is no atomicity. Outcomes come back in
+     * the order of {@code writes}. Only a PUT creates a missing collection (with auto-create on):
+     * patches and deletes have nothing to act on there.
+     */
+    public CompletionStage<List<WriteOutcome>> writeAll(
+            String database, String collection, List<DocumentWrite> writes) {
+        boolean create = writes.stream().anyMatch(w -> w.kind() == DocumentWrite.Kind.PUT);
+        return withCollection(database, collection, create, info -> writeTo(info, writes));
+    }
+
+    private CompletionStage<List<WriteOutcome>> writeTo(CollectionInfo info, List<DocumentWrite> writes) {
+        List<List<Integer>> positions = new ArrayList<>();
+        List<List<DocumentWrite>> perShard = new ArrayList<>();
+        for (int n = 0; n < info.shards(); n++) {
+            positions.add(new ArrayList<>());
+            perShard.add(new ArrayList<>());
+        }
+        for (int i = 0; i < writes.size(); i++) {
+            int shard = shardOf(writes.get(i).id(), info.shards());
+            positions.get(shard).add(i);
+            perShard.get(shard).add(writes.get(i));
+        }
+        WriteOutcome[] outcomes = new WriteOutcome[writes.size()];
+        List<CompletableFuture<Void>> parts = new ArrayList<>();
+        for (int n = 0; n < info.shards(); n++) {
+            if (perShard.get(n).isEmpty()) {
+                continue;
+            }
+            List<DocumentWrite> shardWrites = perShard.get(n);
+            List<Integer> at = positions.get(n);
+            parts.add(ask(info, n, r -> new ShardEntity.Write(shardWrites, r))
+                    .thenAccept(reply -> {
+                        List<WriteOutcome> results = ((ShardEntity.Written) reply).outcomes();
+                        for (int k = 0; k < results.size(); k++) {
+                            outcomes[at.get(k)] = results.get(k);
+                        }
+                    })
+                    .toCompletableFuture());
+        }
+        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> List.of(outcomes));
+    }
+
+    /**
+     * The document, if it exists. When its shard runs on this node and RocksDB can answer from
+     * memory, the answer comes straight from the shard's store on the calling thread (a store
+     * holds every acknowledged write of its shard); otherwise the shard answers.
+     */
+    public CompletionStage<Optional<StoredDocument>> get(String database, String collection, String id) {
+        var cached = catalog.cached().collection(database, collection);
+        if (cached.isPresent()) {
+            CollectionInfo info = cached.get();
+            ShardStore store = local.store(info.shardEntityId(shardOf(id, info.shards())));
+            if (store != null) {
+                ShardStore.Lookup lookup = store.lookupInMemory(id);
+                if (lookup.known()) {
+                    return CompletableFuture.completedFuture(Optional.ofNullable(lookup.document()));
+                }
+            }
+        }
+        return withCollection(database, collection, false, info -> ask(
+                        info, shardOf(id, info.shards()), r -> new ShardEntity.Get(id, r))
                 .thenApply(reply -> Optional.ofNullable(((ShardEntity.Found) reply).document())));
-  }
-
-  /** Up to {@code limit} documents with ids after {@code after} (null: from the start), in UTF-8 byte order of ids. */
-  public CompletionStage<Page> list(String database, String collection, String after, int limit) {
-    if (limit < 1 || limit > settings.maxListLimit()) {
-      throw new IllegalArgumentException("limit must be between 1 and " + settings.maxListLimit() + ", was " + limit);
     }
-    return withCollection(database, collection, false, info -> listFrom(info, after, limit));
-  }
 
-  private CompletionStage<Page> listFrom(CollectionInfo info, String after, int limit) {
-    List<CompletableFuture<List<StoredDocument>>> parts = new ArrayList<>();
-    for (int n = 0; n < info.shards(); n++) {
-      // One more than asked, so that a longer merged list proves there is a next page.
-      parts.add(
-          ask(info, n, r -> new ShardEntity.ListDocuments(after, limit + 1, r))
-              .thenApply(reply -> ((ShardEntity.Listed) reply).documents())
-              .toCompletableFuture());
+    /** Up to {@code limit} documents with ids after {@code after} (null: from the start), in UTF-8 byte order of ids. */
+    public CompletionStage<Page> list(String database, String collection, String after, int limit) {
+        if (limit < 1 || limit > settings.maxListLimit()) {
+            throw new IllegalArgumentException(
+                    "limit must be between 1 and " + settings.maxListLimit() + ", was " + limit);
+        }
+        return withCollection(database, collection, false, info -> listFrom(info, after, limit));
     }
-    return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
-        .thenApply(v -> merge(parts.stream().map(CompletableFuture::join).toList(), limit));
-  }
 
-  private static Page merge(List<List<StoredDocument>> sorted, int limit) {
-    record Cursor(List<StoredDocument> docs, int index) {
-      StoredDocument head() {
-        return docs.get(index);
-      }
+    private CompletionStage<Page> listFrom(CollectionInfo info, String after, int limit) {
+        List<CompletableFuture<List<StoredDocument>>> parts = new ArrayList<>();
+        for (int n = 0; n < info.shards(); n++) {
+            // One more than asked, so that a longer merged list proves there is a next page.
+            parts.add(ask(info, n, r -> new ShardEntity.ListDocuments(after, limit + 1, r))
+                    .thenApply(reply -> ((ShardEntity.Listed) reply).documents())
+                    .toCompletableFuture());
+        }
+        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
+                .thenApply(
+                        v -> merge(parts.stream().map(CompletableFuture::join).toList(), limit));
     }
-    PriorityQueue<Cursor> heads = new PriorityQueue<>(Comparator.comparing((Cursor c) -> c.head().id(), UTF8_ORDER));
-    int total = 0;
-    for (List<StoredDocument> docs : sorted) {
-      total += docs.size();
-      if (!docs.isEmpty()) {
-        heads.add(new Cursor(docs, 0));
-      }
+
+    private static Page merge(List<List<StoredDocument>> sorted, int limit) {
+        record Cursor(List<StoredDocument> docs, int index) {
+            StoredDocument head() {
+                return docs.get(index);
+            }
+        }
+        PriorityQueue<Cursor> heads =
+                new PriorityQueue<>(Comparator.comparing((Cursor c) -> c.head().id(), UTF8_ORDER));
+        int total = 0;
+        for (List<StoredDocument> docs : sorted) {
+            total += docs.size();
+            if (!docs.isEmpty()) {
+                heads.add(new Cursor(docs, 0));
+            }
+        }
+        List<StoredDocument> page = new ArrayList<>(Math.min(limit, total));
+        while (page.size() < limit && !heads.isEmpty()) {
+            Cursor c = heads.poll();
+            page.add(c.head());
+            if (c.index() + 1 < c.docs().size()) {
+                heads.add(new Cursor(c.docs(), c.index() + 1));
+            }
+        }
+        String next = total > limit ? page.getLast().id() : null;
+        return new Page(page, next);
     }
-    List<StoredDocument> page = new ArrayList<>(Math.min(limit, total));
-    while (page.size() < limit && !heads.isEmpty()) {
-      Cursor c = heads.poll();
-      page.add(c.head());
-      if (c.index() + 1 < c.docs().size()) {
-        heads.add(new Cursor(c.docs(), c.index() + 1));
-      }
+
+    /** Document count and per-shard state of a collection. */
+    public CompletionStage<CollectionStats> stats(String database, String collection) {
+        return withCollection(database, collection, false, this::statsOf);
     }
-    String next = total > limit ? page.getLast().id() : null;
-    return new Page(page, next);
-  }
 
-  /** Document count and per-shard state of a collection. */
-  public CompletionStage<CollectionStats> stats(String database, String collection) {
-    return withCollection(database, collection, false, this::statsOf);
-  }
-
-  private CompletionStage<CollectionStats> statsOf(CollectionInfo info) {
-    List<CompletableFuture<ShardMeta>> parts = new ArrayList<>();
-    for (int n = 0; n < info.shards(); n++) {
-      parts.add(
-          ask(info, n, ShardEntity.GetMeta::new)
-              .thenApply(reply -> ((ShardEntity.Meta) reply).meta())
-              .toCompletableFuture());
+    private CompletionStage<CollectionStats> statsOf(CollectionInfo info) {
+        List<CompletableFuture<ShardMeta>> parts = new ArrayList<>();
+        for (int n = 0; n < info.shards(); n++) {
+            parts.add(ask(info, n, ShardEntity.GetMeta::new)
+                    .thenApply(reply -> ((ShardEntity.Meta) reply).meta())
+                    .toCompletableFuture());
+        }
+        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            List<ShardMeta> metas = parts.stream().map(CompletableFuture::join).toList();
+            long count = metas.stream().mapToLong(ShardMeta::documentCount).sum();
+            return new CollectionStats(info, count, metas);
+        });
     }
-    return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
-        .thenApply(
-            v -> {
-              List<ShardMeta> metas = parts.stream().map(CompletableFuture::join).toList();
-              long count = metas.stream().mapToLong(ShardMeta::documentCount).sum();
-              return new CollectionStats(info, count, metas);
-            });
-  }
 
-  // ---- routing
+    // ---- routing
 
-  /** Signals that a shard found its collection incarnation gone: the cache was stale. */
-  private static final class CollectionGone extends RuntimeException {
-    CollectionGone() {
-      super(null, null, false, false);
+    /** Signals that a shard found its collection incarnation gone: the cache was stale. */
+    private static final class CollectionGone extends RuntimeException {
+        CollectionGone() {
+            super(null, null, false, false);
+        }
     }
-  }
 
-  private <T> CompletionStage<T> withCollection(
-      String database, String collection, boolean create, Function<CollectionInfo, CompletionStage<T>> body) {
-    return catalog
-        .resolve(database, collection, create)
-        .thenCompose(body)
-        .exceptionallyCompose(
-            e -> {
-              if (unwrap(e) instanceof CollectionGone) {
+    private <T> CompletionStage<T> withCollection(
+            String database, String collection, boolean create, Function<CollectionInfo, CompletionStage<T>> body) {
+        return catalog.resolve(database, collection, create).thenCompose(body).exceptionallyCompose(e -> {
+            if (unwrap(e) instanceof CollectionGone) {
                 // Our cached catalog was stale (the collection was dropped or re-created): once more, fresh.
-                return catalog
-                    .resolveFresh(database, collection, create)
-                    .thenCompose(body)
-                    .exceptionallyCompose(
-                        e2 ->
-                            CompletableFuture.failedFuture(
+                return catalog.resolveFresh(database, collection, create)
+                        .thenCompose(body)
+                        .exceptionallyCompose(e2 -> CompletableFuture.failedFuture(
                                 unwrap(e2) instanceof CollectionGone
-                                    ? new NotFoundException("collection", database + "/" + collection)
-                                    : unwrap(e2)));
-              }
-              return CompletableFuture.failedFuture(unwrap(e));
-            });
-  }
-
-  private static Throwable unwrap(Throwable e) {
-    while (e instanceof CompletionException && e.getCause() != null) {
-      e = e.getCause();
+                                        ? new NotFoundException("collection", database + "/" + collection)
+                                        : unwrap(e2)));
+            }
+            return CompletableFuture.failedFuture(unwrap(e));
+        });
     }
-    return e;
-  }
 
-  private CompletionStage<ShardEntity.Reply> ask(
-      CollectionInfo info, int shard, Function<ActorRef<ShardEntity.Reply>, ShardEntity.Command> message) {
-    String entityId = info.shardEntityId(shard);
-    return Stages.sameThread(ShardEntity.ref(system, entityId).<ShardEntity.Reply>ask(message::apply, settings.askTimeout()))
-        .handle(
-            (reply, failure) -> {
-              if (failure != null) {
-                throw new ShardUnavailableException("shard " + entityId + " did not answer in time", failure);
-              }
-              return switch (reply) {
-                case ShardEntity.CollectionGone gone -> throw new CollectionGone();
-                case ShardEntity.Unavailable u -> throw new ShardUnavailableException(u.reason(), null);
-                default -> reply;
-              };
-            });
-  }
+    private static Throwable unwrap(Throwable e) {
+        while (e instanceof CompletionException && e.getCause() != null) {
+            e = e.getCause();
+        }
+        return e;
+    }
+
+    private CompletionStage<ShardEntity.Reply> ask(
+            CollectionInfo info, int shard, Function<ActorRef<ShardEntity.Reply>, ShardEntity.Command> message) {
+        String entityId = info.shardEntityId(shard);
+        return Stages.sameThread(
+                        ShardEntity.ref(system, entityId).<ShardEntity.Reply>ask(message::apply, settings.askTimeout()))
+                .handle((reply, failure) -> {
+                    if (failure != null) {
+                        throw new ShardUnavailableException("shard " + entityId + " did not answer in time", failure);
+                    }
+                    return switch (reply) {
+                        case ShardEntity.CollectionGone gone -> throw new CollectionGone();
+                        case ShardEntity.Unavailable u -> throw new ShardUnavailableException(u.reason(), null);
+                        default -> reply;
+                    };
+                });
+    }
 }

@@ -5,7 +5,7 @@ package io.lumadb.shards;
  * effect is unknown: retry it (conditional writes make retries safe).
  */
 public final class ShardUnavailableException extends RuntimeException {
-  public ShardUnavailableException(String message, Throwable cause) {
-    super(message, cause);
-  }
+    public ShardUnavailableException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

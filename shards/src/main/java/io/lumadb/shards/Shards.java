@@ -12,29 +12,29 @@ import org.apache.pekko.actor.typed.ActorSystem;
  */
 public final class Shards {
 
-  private final Catalog catalog;
-  private final Documents documents;
+    private final Catalog catalog;
+    private final Documents documents;
 
-  private Shards(Catalog catalog, Documents documents) {
-    this.catalog = catalog;
-    this.documents = documents;
-  }
+    private Shards(Catalog catalog, Documents documents) {
+        this.catalog = catalog;
+        this.documents = documents;
+    }
 
-  /** Starts the data layer on {@code system}, keeping shard state in {@code stores}. */
-  public static Shards start(ActorSystem<?> system, ShardStores stores) {
-    ShardsSettings settings = ShardsSettings.from(system.settings().config());
-    CatalogEntity.init(system);
-    LocalShards local = new LocalShards();
-    ShardEntity.init(system, stores, local, settings);
-    Catalog catalog = new Catalog(system, settings);
-    return new Shards(catalog, new Documents(system, catalog, local));
-  }
+    /** Starts the data layer on {@code system}, keeping shard state in {@code stores}. */
+    public static Shards start(ActorSystem<?> system, ShardStores stores) {
+        ShardsSettings settings = ShardsSettings.from(system.settings().config());
+        CatalogEntity.init(system);
+        LocalShards local = new LocalShards();
+        ShardEntity.init(system, stores, local, settings);
+        Catalog catalog = new Catalog(system, settings);
+        return new Shards(catalog, new Documents(system, catalog, local));
+    }
 
-  public Catalog catalog() {
-    return catalog;
-  }
+    public Catalog catalog() {
+        return catalog;
+    }
 
-  public Documents documents() {
-    return documents;
-  }
+    public Documents documents() {
+        return documents;
+    }
 }

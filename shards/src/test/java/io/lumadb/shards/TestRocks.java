@@ -17,74 +17,74 @@ import org.rocksdb.RocksDBException;
 
 /** A real RocksDB in a test directory, managing column families the way a node does. */
 public final class TestRocks implements AutoCloseable {
-  static {
-    RocksDB.loadLibrary();
-  }
-
-  private final DBOptions options = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true);
-  private final RocksDB db;
-  private final Map<String, ColumnFamilyHandle> handles = new HashMap<>();
-
-  public TestRocks(Path dir) throws RocksDBException {
-    List<byte[]> names;
-    try (Options o = new Options()) {
-      names = RocksDB.listColumnFamilies(o, dir.toString());
+    static {
+        RocksDB.loadLibrary();
     }
-    List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
-    descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY));
-    for (byte[] n : names) {
-      if (!new String(n, StandardCharsets.UTF_8).equals("default")) {
-        descriptors.add(new ColumnFamilyDescriptor(n));
-      }
+
+    private final DBOptions options = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true);
+    private final RocksDB db;
+    private final Map<String, ColumnFamilyHandle> handles = new HashMap<>();
+
+    public TestRocks(Path dir) throws RocksDBException {
+        List<byte[]> names;
+        try (Options o = new Options()) {
+            names = RocksDB.listColumnFamilies(o, dir.toString());
+        }
+        List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
+        descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY));
+        for (byte[] n : names) {
+            if (!new String(n, StandardCharsets.UTF_8).equals("default")) {
+                descriptors.add(new ColumnFamilyDescriptor(n));
+            }
+        }
+        List<ColumnFamilyHandle> opened = new ArrayList<>();
+        db = RocksDB.open(options, dir.toString(), descriptors, opened);
+        for (int i = 0; i < descriptors.size(); i++) {
+            handles.put(new String(descriptors.get(i).getName(), StandardCharsets.UTF_8), opened.get(i));
+        }
     }
-    List<ColumnFamilyHandle> opened = new ArrayList<>();
-    db = RocksDB.open(options, dir.toString(), descriptors, opened);
-    for (int i = 0; i < descriptors.size(); i++) {
-      handles.put(new String(descriptors.get(i).getName(), StandardCharsets.UTF_8), opened.get(i));
+
+    public synchronized ColumnFamilyHandle columnFamily(String name) {
+        return handles.computeIfAbsent(name, n -> {
+            try {
+                return db.createColumnFamily(new ColumnFamilyDescriptor(n.getBytes(StandardCharsets.UTF_8)));
+            } catch (RocksDBException e) {
+                throw new IllegalStateException(e);
+            }
+        });
     }
-  }
 
-  public synchronized ColumnFamilyHandle columnFamily(String name) {
-    return handles.computeIfAbsent(name, n -> {
-      try {
-        return db.createColumnFamily(new ColumnFamilyDescriptor(n.getBytes(StandardCharsets.UTF_8)));
-      } catch (RocksDBException e) {
-        throw new IllegalStateException(e);
-      }
-    });
-  }
-
-  public synchronized void drop(String name) {
-    ColumnFamilyHandle h = handles.remove(name);
-    if (h != null) {
-      try {
-        db.dropColumnFamily(h);
-      } catch (RocksDBException e) {
-        throw new IllegalStateException(e);
-      }
-      h.close();
+    public synchronized void drop(String name) {
+        ColumnFamilyHandle h = handles.remove(name);
+        if (h != null) {
+            try {
+                db.dropColumnFamily(h);
+            } catch (RocksDBException e) {
+                throw new IllegalStateException(e);
+            }
+            h.close();
+        }
     }
-  }
 
-  public synchronized List<String> names() {
-    return List.copyOf(handles.keySet());
-  }
-
-  /** Flushes every memtable to SST files, so reads must go to the files (or their cache). */
-  public synchronized void flush() throws RocksDBException {
-    try (org.rocksdb.FlushOptions options = new org.rocksdb.FlushOptions().setWaitForFlush(true)) {
-      db.flush(options, List.copyOf(handles.values()));
+    public synchronized List<String> names() {
+        return List.copyOf(handles.keySet());
     }
-  }
 
-  public ShardStores stores() {
-    return new RocksShardStores(db, this::columnFamily, this::drop, this::names);
-  }
+    /** Flushes every memtable to SST files, so reads must go to the files (or their cache). */
+    public synchronized void flush() throws RocksDBException {
+        try (org.rocksdb.FlushOptions options = new org.rocksdb.FlushOptions().setWaitForFlush(true)) {
+            db.flush(options, List.copyOf(handles.values()));
+        }
+    }
 
-  @Override
-  public synchronized void close() {
-    handles.values().forEach(ColumnFamilyHandle::close);
-    db.close();
-    options.close();
-  }
+    public ShardStores stores() {
+        return new RocksShardStores(db, this::columnFamily, this::drop, this::names);
+    }
+
+    @Override
+    public synchronized void close() {
+        handles.values().forEach(ColumnFamilyHandle::close);
+        db.close();
+        options.close();
+    }
 }

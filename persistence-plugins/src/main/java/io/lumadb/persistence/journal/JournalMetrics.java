@@ -11,15 +11,15 @@ package io.lumadb.persistence.journal;
 @FunctionalInterface
 public interface JournalMetrics {
 
-  /** Records nothing. */
-  JournalMetrics NONE = (nanos, atomicWrites, events) -> {};
+    /** Records nothing. */
+    JournalMetrics NONE = (nanos, atomicWrites, events) -> {};
 
-  /**
-   * Records one committed group.
-   *
-   * @param nanos time from the writer taking the group off its queue to the fsync returning
-   * @param atomicWrites number of AtomicWrites in the group (all persistence ids together)
-   * @param events number of events in the group
-   */
-  void recordWrite(long nanos, int atomicWrites, int events);
+    /**
+     * Records one committed group.
+     *
+     * @param nanos time from the writer taking the group off its queue to the fsync returning
+     * @param atomicWrites number of AtomicWrites in the group (all persistence ids together)
+     * @param events number of events in the group
+     */
+    void recordWrite(long nanos, int atomicWrites, int events);
 }

@@ -59,360 +59,348 @@ import scala.jdk.javaapi.CollectionConverters;
  */
 final class JournalStore implements Extension {
 
-  private static final Logger log = LoggerFactory.getLogger(JournalStore.class);
-  private static final String STORE = "journal";
+    private static final Logger log = LoggerFactory.getLogger(JournalStore.class);
+    private static final String STORE = "journal";
 
-  static final class Id extends AbstractExtensionId<JournalStore> {
-    static final Id INSTANCE = new Id();
+    static final class Id extends AbstractExtensionId<JournalStore> {
+        static final Id INSTANCE = new Id();
 
-    private Id() {}
+        private Id() {}
 
-    @Override
-    public JournalStore createExtension(ExtendedActorSystem system) {
-      Config config = system.settings().config().getConfig("lumadb.persistence.journal");
-      return new JournalStore(
-          RocksDbNode.get(system),
-          SerializationExtension.get(system),
-          JournalChanges.get(system),
-          config.getInt("max-group-size"),
-          config.getDuration("stop-timeout"));
+        @Override
+        public JournalStore createExtension(ExtendedActorSystem system) {
+            Config config = system.settings().config().getConfig("lumadb.persistence.journal");
+            return new JournalStore(
+                    RocksDbNode.get(system),
+                    SerializationExtension.get(system),
+                    JournalChanges.get(system),
+                    config.getInt("max-group-size"),
+                    config.getDuration("stop-timeout"));
+        }
     }
-  }
 
-  static JournalStore get(ActorSystem system) {
-    return Id.INSTANCE.get(system);
-  }
-
-  /** One event, serialized, with its ordering still to be filled in by the writer. */
-  record PreparedEvent(long sequenceNr, byte[] value, List<String> tags) {
-    PreparedEvent {
-      tags = List.copyOf(tags);
+    static JournalStore get(ActorSystem system) {
+        return Id.INSTANCE.get(system);
     }
-  }
 
-  /** One AtomicWrite, serialized: all of its events are committed together or not at all. */
-  record PreparedWrite(String persistenceId, List<PreparedEvent> events) {
-    PreparedWrite {
-      events = List.copyOf(events);
+    /** One event, serialized, with its ordering still to be filled in by the writer. */
+    record PreparedEvent(long sequenceNr, byte[] value, List<String> tags) {
+        PreparedEvent {
+            tags = List.copyOf(tags);
+        }
     }
-  }
 
-  private sealed interface Request permits Write, Delete, Stop {}
-
-  private record Write(List<PreparedWrite> writes, CompletableFuture<Void> done)
-      implements Request {}
-
-  private record Delete(String persistenceId, long toSequenceNr, CompletableFuture<Void> done)
-      implements Request {}
-
-  private enum Stop implements Request {
-    INSTANCE
-  }
-
-  private final RocksDB db;
-  private final ColumnFamilyHandle journal;
-  private final ColumnFamilyHandle meta;
-  private final ColumnFamilyHandle tags;
-  private final Serialization serialization;
-  private final JournalChanges changes;
-  private final int maxGroupSize;
-  private final Duration stopTimeout;
-
-  private final LinkedBlockingQueue<Request> queue = new LinkedBlockingQueue<>();
-  private final Object lifecycle = new Object();
-  private boolean stopped; // guarded by lifecycle
-  private Thread writer; // guarded by lifecycle
-
-  // Confined to the writer thread once it runs (Thread.start publishes the restored value).
-  private long ordering;
-
-  private JournalStore(
-      RocksDbNode node,
-      Serialization serialization,
-      JournalChanges changes,
-      int maxGroupSize,
-      Duration stopTimeout) {
-    if (maxGroupSize < 1) {
-      throw new IllegalArgumentException("max-group-size must be at least 1, was " + maxGroupSize);
+    /** One AtomicWrite, serialized: all of its events are committed together or not at all. */
+    record PreparedWrite(String persistenceId, List<PreparedEvent> events) {
+        PreparedWrite {
+            events = List.copyOf(events);
+        }
     }
-    this.db = node.db();
-    this.journal = node.columnFamily(JournalFormat.JOURNAL_CF);
-    this.meta = node.columnFamily(JournalFormat.META_CF);
-    this.tags = node.columnFamily(JournalFormat.TAGS_CF);
-    this.serialization = serialization;
-    this.changes = changes;
-    this.maxGroupSize = maxGroupSize;
-    this.stopTimeout = stopTimeout;
-    try {
-      this.ordering = readLong(db.get(meta, JournalFormat.ORDERING_KEY));
-    } catch (RocksDBException e) {
-      throw new RocksStoreException(
-          STORE + ": cannot read the ordering counter (journal-meta key 'ordering')", e);
-    }
-    changes.restoredOrdering(ordering);
-    node.beforeClose(this::stop);
-  }
 
-  /**
-   * Serializes an AtomicWrite on the caller's thread, unwrapping {@link Tagged} payloads.
-   *
-   * @throws Exception when the write must be rejected: invalid persistence id or tag, or a payload
-   *     that cannot be serialized
-   */
-  PreparedWrite prepare(AtomicWrite write) throws Exception {
-    String pid = write.persistenceId();
-    if (!Keys.isValidId(pid)) {
-      throw new IllegalArgumentException(
-          "persistence id must be non-empty and must not contain NUL (0x00): '" + pid + "'");
+    private sealed interface Request permits Write, Delete, Stop {}
+
+    private record Write(List<PreparedWrite> writes, CompletableFuture<Void> done) implements Request {}
+
+    private record Delete(String persistenceId, long toSequenceNr, CompletableFuture<Void> done) implements Request {}
+
+    private enum Stop implements Request {
+        INSTANCE
     }
-    List<PreparedEvent> events = new ArrayList<>(write.size());
-    long now = System.currentTimeMillis();
-    for (PersistentRepr event : CollectionConverters.asJava(write.payload())) {
-      PersistentRepr repr = event;
-      List<String> eventTags = List.of();
-      if (repr.payload() instanceof Tagged tagged) {
-        eventTags = List.copyOf(CollectionConverters.asJava(tagged.tags()));
-        for (String tag : eventTags) {
-          if (!Keys.isValidId(tag)) {
+
+    private final RocksDB db;
+    private final ColumnFamilyHandle journal;
+    private final ColumnFamilyHandle meta;
+    private final ColumnFamilyHandle tags;
+    private final Serialization serialization;
+    private final JournalChanges changes;
+    private final int maxGroupSize;
+    private final Duration stopTimeout;
+
+    private final LinkedBlockingQueue<Request> queue = new LinkedBlockingQueue<>();
+    private final Object lifecycle = new Object();
+    private boolean stopped; // guarded by lifecycle
+    private Thread writer; // guarded by lifecycle
+
+    // Confined to the writer thread once it runs (Thread.start publishes the restored value).
+    private long ordering;
+
+    private JournalStore(
+            RocksDbNode node,
+            Serialization serialization,
+            JournalChanges changes,
+            int maxGroupSize,
+            Duration stopTimeout) {
+        if (maxGroupSize < 1) {
+            throw new IllegalArgumentException("max-group-size must be at least 1, was " + maxGroupSize);
+        }
+        this.db = node.db();
+        this.journal = node.columnFamily(JournalFormat.JOURNAL_CF);
+        this.meta = node.columnFamily(JournalFormat.META_CF);
+        this.tags = node.columnFamily(JournalFormat.TAGS_CF);
+        this.serialization = serialization;
+        this.changes = changes;
+        this.maxGroupSize = maxGroupSize;
+        this.stopTimeout = stopTimeout;
+        try {
+            this.ordering = readLong(db.get(meta, JournalFormat.ORDERING_KEY));
+        } catch (RocksDBException e) {
+            throw new RocksStoreException(
+                    STORE + ": cannot read the ordering counter (journal-meta key 'ordering')", e);
+        }
+        changes.restoredOrdering(ordering);
+        node.beforeClose(this::stop);
+    }
+
+    /**
+     * Serializes an AtomicWrite on the caller's thread, unwrapping {@link Tagged} payloads.
+     *
+     * @throws Exception when the write must be rejected: invalid persistence id or tag, or a payload
+     *     that cannot be serialized
+     */
+    PreparedWrite prepare(AtomicWrite write) throws Exception {
+        String pid = write.persistenceId();
+        if (!Keys.isValidId(pid)) {
             throw new IllegalArgumentException(
-                "tag must be non-empty and must not contain NUL (0x00): '"
-                    + tag
-                    + "' (persistence id '"
-                    + pid
-                    + "')");
-          }
+                    "persistence id must be non-empty and must not contain NUL (0x00): '" + pid + "'");
         }
-        repr = repr.withPayload(tagged.payload());
-      }
-      if (repr.timestamp() == 0L) {
-        repr = repr.withTimestamp(now);
-      }
-      byte[] value = JournalFormat.eventValue(SerializedForm.of(serialization, repr));
-      events.add(new PreparedEvent(repr.sequenceNr(), value, eventTags));
-    }
-    return new PreparedWrite(pid, events);
-  }
-
-  /** Commits {@code writes} durably, all of them in the same group. */
-  CompletableFuture<Void> write(List<PreparedWrite> writes) {
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    enqueue(new Write(List.copyOf(writes), done), done);
-    return done;
-  }
-
-  /**
-   * Deletes the events of {@code persistenceId} up to {@code toSequenceNr}, after every write
-   * queued before.
-   */
-  CompletableFuture<Void> deleteTo(String persistenceId, long toSequenceNr) {
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    enqueue(new Delete(persistenceId, toSequenceNr, done), done);
-    return done;
-  }
-
-  /** Requests waiting for the writer, for tests. */
-  int queued() {
-    return queue.size();
-  }
-
-  private void enqueue(Request request, CompletableFuture<Void> done) {
-    synchronized (lifecycle) {
-      if (stopped) {
-        done.completeExceptionally(
-            new RocksStoreException(STORE + ": the journal is stopped", null));
-        return;
-      }
-      if (writer == null) {
-        writer =
-            Thread.ofPlatform().name("lumadb-journal-writer").daemon(true).unstarted(this::run);
-        writer.start();
-      }
-      queue.add(request);
-    }
-  }
-
-  /** Commits what is queued, then stops the writer. Runs before the RocksDB closes. */
-  private void stop() {
-    Thread thread;
-    synchronized (lifecycle) {
-      if (stopped) {
-        return;
-      }
-      stopped = true;
-      thread = writer;
-      if (thread == null) {
-        return;
-      }
-      queue.add(Stop.INSTANCE);
-    }
-    try {
-      thread.join(stopTimeout);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    if (thread.isAlive()) {
-      log.warn("Journal writer did not stop within {}; interrupting it", stopTimeout);
-      thread.interrupt();
-    }
-  }
-
-  private void run() {
-    List<Request> group = new ArrayList<>();
-    try {
-      while (true) {
-        group.add(queue.take());
-        queue.drainTo(group, maxGroupSize - 1);
-        int stop = group.indexOf(Stop.INSTANCE);
-        if (stop >= 0) {
-          // Nothing can be queued behind Stop: enqueue() refuses once stopped is set.
-          commit(group.subList(0, stop));
-          return;
-        }
-        commit(group);
-        group.clear();
-      }
-    } catch (InterruptedException e) {
-      shutDownAfterFailure(
-          group, new RocksStoreException(STORE + ": the journal writer was interrupted", e));
-    } catch (RuntimeException | Error e) {
-      log.error("Journal writer died", e);
-      shutDownAfterFailure(group, new RocksStoreException(STORE + ": the journal writer died", e));
-      throw e;
-    }
-  }
-
-  /** Without a writer nothing can commit: refuse new requests and fail the waiting ones. */
-  private void shutDownAfterFailure(List<Request> group, RocksStoreException failure) {
-    List<Request> rest = new ArrayList<>(group);
-    synchronized (lifecycle) {
-      stopped = true;
-      queue.drainTo(rest);
-    }
-    failAll(rest, failure);
-  }
-
-  private void commit(List<Request> group) {
-    if (group.isEmpty()) {
-      return;
-    }
-    long start = System.nanoTime();
-    long orderingBefore = ordering;
-    Map<String, Long> highest = new HashMap<>();
-    Map<String, Long> deletedTo = new HashMap<>();
-    Set<String> pidsWritten = new HashSet<>();
-    Set<String> tagsWritten = new HashSet<>();
-    List<CompletableFuture<Void>> committed = new ArrayList<>(group.size());
-    int atomicWrites = 0;
-    int events = 0;
-    try (WriteBatch batch = new WriteBatch();
-        WriteOptions options = new WriteOptions().setSync(true)) {
-      for (Request request : group) {
-        switch (request) {
-          case Write w -> {
-            for (PreparedWrite write : w.writes()) {
-              byte[] pid = utf8(write.persistenceId());
-              for (PreparedEvent event : write.events()) {
-                long eventOrdering = ++ordering;
-                JournalFormat.setOrdering(event.value(), eventOrdering);
-                byte[] key = eventKey(pid, event.sequenceNr());
-                batch.put(journal, key, event.value());
-                for (String tag : event.tags()) {
-                  batch.put(tags, JournalFormat.tagKey(utf8(tag), eventOrdering), key);
-                  tagsWritten.add(tag);
+        List<PreparedEvent> events = new ArrayList<>(write.size());
+        long now = System.currentTimeMillis();
+        for (PersistentRepr event : CollectionConverters.asJava(write.payload())) {
+            PersistentRepr repr = event;
+            List<String> eventTags = List.of();
+            if (repr.payload() instanceof Tagged tagged) {
+                eventTags = List.copyOf(CollectionConverters.asJava(tagged.tags()));
+                for (String tag : eventTags) {
+                    if (!Keys.isValidId(tag)) {
+                        throw new IllegalArgumentException("tag must be non-empty and must not contain NUL (0x00): '"
+                                + tag
+                                + "' (persistence id '"
+                                + pid
+                                + "')");
+                    }
                 }
-                highest.merge(write.persistenceId(), event.sequenceNr(), Math::max);
-                events++;
-              }
-              pidsWritten.add(write.persistenceId());
-              atomicWrites++;
+                repr = repr.withPayload(tagged.payload());
             }
-            committed.add(w.done());
-          }
-          case Delete d -> {
-            if (addDelete(batch, d, highest, deletedTo)) {
-              committed.add(d.done());
+            if (repr.timestamp() == 0L) {
+                repr = repr.withTimestamp(now);
             }
-          }
-          case Stop s -> throw new IllegalStateException("Stop is handled by the writer loop");
+            byte[] value = JournalFormat.eventValue(SerializedForm.of(serialization, repr));
+            events.add(new PreparedEvent(repr.sequenceNr(), value, eventTags));
         }
-      }
-      for (Map.Entry<String, Long> entry : highest.entrySet()) {
-        batch.put(meta, highestKey(utf8(entry.getKey())), longBytes(entry.getValue()));
-      }
-      for (Map.Entry<String, Long> entry : deletedTo.entrySet()) {
-        batch.put(meta, deletedToKey(utf8(entry.getKey())), longBytes(entry.getValue()));
-      }
-      if (ordering != orderingBefore) {
-        batch.put(meta, JournalFormat.ORDERING_KEY, longBytes(ordering));
-      }
-      db.write(options, batch);
-    } catch (RocksDBException | RuntimeException e) {
-      // Nothing of the batch is in the database: hand the orderings out again.
-      ordering = orderingBefore;
-      RocksStoreException failure =
-          new RocksStoreException(
-              STORE
-                  + ": cannot commit a group of "
-                  + group.size()
-                  + " requests (persistence ids "
-                  + pidsWritten
-                  + ")",
-              e);
-      failAll(group, failure);
-      return;
+        return new PreparedWrite(pid, events);
     }
-    long nanos = System.nanoTime() - start;
-    committed.forEach(done -> done.complete(null));
-    if (events > 0) {
-      changes.committed(pidsWritten, tagsWritten, ordering, nanos, atomicWrites, events);
-    }
-  }
 
-  /**
-   * Adds the deletion of {@code d} to the batch, or fails {@code d} if its meta data cannot be
-   * read. Deletes events up to min(toSequenceNr, highest) with one range tombstone; the highest
-   * sequence number stays.
-   */
-  private boolean addDelete(
-      WriteBatch batch, Delete d, Map<String, Long> highest, Map<String, Long> deletedTo) {
-    String pid = d.persistenceId();
-    if (!Keys.isValidId(pid)) {
-      // Nothing can have been written under such an id.
-      return true;
+    /** Commits {@code writes} durably, all of them in the same group. */
+    CompletableFuture<Void> write(List<PreparedWrite> writes) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        enqueue(new Write(List.copyOf(writes), done), done);
+        return done;
     }
-    byte[] pidBytes = utf8(pid);
-    try {
-      long high =
-          highest.containsKey(pid)
-              ? highest.get(pid)
-              : readLong(db.get(meta, highestKey(pidBytes)));
-      long deleted =
-          deletedTo.containsKey(pid)
-              ? deletedTo.get(pid)
-              : readLong(db.get(meta, deletedToKey(pidBytes)));
-      long target = Math.min(d.toSequenceNr(), high);
-      if (target > deleted) {
-        batch.deleteRange(journal, eventKey(pidBytes, deleted + 1), upperBound(pidBytes, target));
-        deletedTo.put(pid, target);
-      }
-      return true;
-    } catch (RocksDBException e) {
-      d.done()
-          .completeExceptionally(
-              new RocksStoreException(
-                  STORE + ": cannot read the highest / deleted-to sequence number of '" + pid + "'",
-                  e));
-      return false;
-    }
-  }
 
-  private static void failAll(List<Request> requests, RocksStoreException failure) {
-    for (Request request : requests) {
-      switch (request) {
-        case Write w -> w.done().completeExceptionally(failure);
-        case Delete d -> d.done().completeExceptionally(failure);
-        case Stop s -> {}
-      }
+    /**
+     * Deletes the events of {@code persistenceId} up to {@code toSequenceNr}, after every write
+     * queued before.
+     */
+    CompletableFuture<Void> deleteTo(String persistenceId, long toSequenceNr) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        enqueue(new Delete(persistenceId, toSequenceNr, done), done);
+        return done;
     }
-  }
+
+    /** Requests waiting for the writer, for tests. */
+    int queued() {
+        return queue.size();
+    }
+
+    private void enqueue(Request request, CompletableFuture<Void> done) {
+        synchronized (lifecycle) {
+            if (stopped) {
+                done.completeExceptionally(new RocksStoreException(STORE + ": the journal is stopped", null));
+                return;
+            }
+            if (writer == null) {
+                writer = Thread.ofPlatform()
+                        .name("lumadb-journal-writer")
+                        .daemon(true)
+                        .unstarted(this::run);
+                writer.start();
+            }
+            queue.add(request);
+        }
+    }
+
+    /** Commits what is queued, then stops the writer. Runs before the RocksDB closes. */
+    private void stop() {
+        Thread thread;
+        synchronized (lifecycle) {
+            if (stopped) {
+                return;
+            }
+            stopped = true;
+            thread = writer;
+            if (thread == null) {
+                return;
+            }
+            queue.add(Stop.INSTANCE);
+        }
+        try {
+            thread.join(stopTimeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (thread.isAlive()) {
+            log.warn("Journal writer did not stop within {}; interrupting it", stopTimeout);
+            thread.interrupt();
+        }
+    }
+
+    private void run() {
+        List<Request> group = new ArrayList<>();
+        try {
+            while (true) {
+                group.add(queue.take());
+                queue.drainTo(group, maxGroupSize - 1);
+                int stop = group.indexOf(Stop.INSTANCE);
+                if (stop >= 0) {
+                    // Nothing can be queued behind Stop: enqueue() refuses once stopped is set.
+                    commit(group.subList(0, stop));
+                    return;
+                }
+                commit(group);
+                group.clear();
+            }
+        } catch (InterruptedException e) {
+            shutDownAfterFailure(group, new RocksStoreException(STORE + ": the journal writer was interrupted", e));
+        } catch (RuntimeException | Error e) {
+            log.error("Journal writer died", e);
+            shutDownAfterFailure(group, new RocksStoreException(STORE + ": the journal writer died", e));
+            throw e;
+        }
+    }
+
+    /** Without a writer nothing can commit: refuse new requests and fail the waiting ones. */
+    private void shutDownAfterFailure(List<Request> group, RocksStoreException failure) {
+        List<Request> rest = new ArrayList<>(group);
+        synchronized (lifecycle) {
+            stopped = true;
+            queue.drainTo(rest);
+        }
+        failAll(rest, failure);
+    }
+
+    private void commit(List<Request> group) {
+        if (group.isEmpty()) {
+            return;
+        }
+        long start = System.nanoTime();
+        long orderingBefore = ordering;
+        Map<String, Long> highest = new HashMap<>();
+        Map<String, Long> deletedTo = new HashMap<>();
+        Set<String> pidsWritten = new HashSet<>();
+        Set<String> tagsWritten = new HashSet<>();
+        List<CompletableFuture<Void>> committed = new ArrayList<>(group.size());
+        int atomicWrites = 0;
+        int events = 0;
+        try (WriteBatch batch = new WriteBatch();
+                WriteOptions options = new WriteOptions().setSync(true)) {
+            for (Request request : group) {
+                switch (request) {
+                    case Write w -> {
+                        for (PreparedWrite write : w.writes()) {
+                            byte[] pid = utf8(write.persistenceId());
+                            for (PreparedEvent event : write.events()) {
+                                long eventOrdering = ++ordering;
+                                JournalFormat.setOrdering(event.value(), eventOrdering);
+                                byte[] key = eventKey(pid, event.sequenceNr());
+                                batch.put(journal, key, event.value());
+                                for (String tag : event.tags()) {
+                                    batch.put(tags, JournalFormat.tagKey(utf8(tag), eventOrdering), key);
+                                    tagsWritten.add(tag);
+                                }
+                                highest.merge(write.persistenceId(), event.sequenceNr(), Math::max);
+                                events++;
+                            }
+                            pidsWritten.add(write.persistenceId());
+                            atomicWrites++;
+                        }
+                        committed.add(w.done());
+                    }
+                    case Delete d -> {
+                        if (addDelete(batch, d, highest, deletedTo)) {
+                            committed.add(d.done());
+                        }
+                    }
+                    case Stop s -> throw new IllegalStateException("Stop is handled by the writer loop");
+                }
+            }
+            for (Map.Entry<String, Long> entry : highest.entrySet()) {
+                batch.put(meta, highestKey(utf8(entry.getKey())), longBytes(entry.getValue()));
+            }
+            for (Map.Entry<String, Long> entry : deletedTo.entrySet()) {
+                batch.put(meta, deletedToKey(utf8(entry.getKey())), longBytes(entry.getValue()));
+            }
+            if (ordering != orderingBefore) {
+                batch.put(meta, JournalFormat.ORDERING_KEY, longBytes(ordering));
+            }
+            db.write(options, batch);
+        } catch (RocksDBException | RuntimeException e) {
+            // Nothing of the batch is in the database: hand the orderings out again.
+            ordering = orderingBefore;
+            RocksStoreException failure = new RocksStoreException(
+                    STORE
+                            + ": cannot commit a group of "
+                            + group.size()
+                            + " requests (persistence ids "
+                            + pidsWritten
+                            + ")",
+                    e);
+            failAll(group, failure);
+            return;
+        }
+        long nanos = System.nanoTime() - start;
+        committed.forEach(done -> done.complete(null));
+        if (events > 0) {
+            changes.committed(pidsWritten, tagsWritten, ordering, nanos, atomicWrites, events);
+        }
+    }
+
+    /**
+     * Adds the deletion of {@code d} to the batch, or fails {@code d} if its meta data cannot be
+     * read. Deletes events up to min(toSequenceNr, highest) with one range tombstone; the highest
+     * sequence number stays.
+     */
+    private boolean addDelete(WriteBatch batch, Delete d, Map<String, Long> highest, Map<String, Long> deletedTo) {
+        String pid = d.persistenceId();
+        if (!Keys.isValidId(pid)) {
+            // Nothing can have been written under such an id.
+            return true;
+        }
+        byte[] pidBytes = utf8(pid);
+        try {
+            long high = highest.containsKey(pid) ? highest.get(pid) : readLong(db.get(meta, highestKey(pidBytes)));
+            long deleted =
+                    deletedTo.containsKey(pid) ? deletedTo.get(pid) : readLong(db.get(meta, deletedToKey(pidBytes)));
+            long target = Math.min(d.toSequenceNr(), high);
+            if (target > deleted) {
+                batch.deleteRange(journal, eventKey(pidBytes, deleted + 1), upperBound(pidBytes, target));
+                deletedTo.put(pid, target);
+            }
+            return true;
+        } catch (RocksDBException e) {
+            d.done()
+                    .completeExceptionally(new RocksStoreException(
+                            STORE + ": cannot read the highest / deleted-to sequence number of '" + pid + "'", e));
+            return false;
+        }
+    }
+
+    private static void failAll(List<Request> requests, RocksStoreException failure) {
+        for (Request request : requests) {
+            switch (request) {
+                case Write w -> w.done().completeExceptionally(failure);
+                case Delete d -> d.done().completeExceptionally(failure);
+                case Stop s -> {}
+            }
+        }
+    }
 }

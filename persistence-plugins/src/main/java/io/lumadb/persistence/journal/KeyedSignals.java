@@ -16,41 +16,36 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class KeyedSignals {
 
-  // The sets are only touched inside compute/computeIfPresent/remove of their key, which the
-  // map runs atomically per key; a set removed by signal() is never touched again by others.
-  private final ConcurrentHashMap<String, Set<CompletableFuture<Void>>> waiting =
-      new ConcurrentHashMap<>();
+    // The sets are only touched inside compute/computeIfPresent/remove of their key, which the
+    // map runs atomically per key; a set removed by signal() is never touched again by others.
+    private final ConcurrentHashMap<String, Set<CompletableFuture<Void>>> waiting = new ConcurrentHashMap<>();
 
-  CompletableFuture<Void> register(String key) {
-    CompletableFuture<Void> signal = new CompletableFuture<>();
-    waiting.compute(
-        key,
-        (k, set) -> {
-          Set<CompletableFuture<Void>> waiters = set == null ? new HashSet<>() : set;
-          waiters.add(signal);
-          return waiters;
+    CompletableFuture<Void> register(String key) {
+        CompletableFuture<Void> signal = new CompletableFuture<>();
+        waiting.compute(key, (k, set) -> {
+            Set<CompletableFuture<Void>> waiters = set == null ? new HashSet<>() : set;
+            waiters.add(signal);
+            return waiters;
         });
-    signal.whenComplete((ignored, error) -> unregister(key, signal));
-    return signal;
-  }
-
-  void signal(String key) {
-    Set<CompletableFuture<Void>> waiters = waiting.remove(key);
-    if (waiters != null) {
-      waiters.forEach(waiter -> waiter.complete(null));
+        signal.whenComplete((ignored, error) -> unregister(key, signal));
+        return signal;
     }
-  }
 
-  int size() {
-    return waiting.values().stream().mapToInt(Set::size).sum();
-  }
+    void signal(String key) {
+        Set<CompletableFuture<Void>> waiters = waiting.remove(key);
+        if (waiters != null) {
+            waiters.forEach(waiter -> waiter.complete(null));
+        }
+    }
 
-  private void unregister(String key, CompletableFuture<Void> signal) {
-    waiting.computeIfPresent(
-        key,
-        (k, set) -> {
-          set.remove(signal);
-          return set.isEmpty() ? null : set;
+    int size() {
+        return waiting.values().stream().mapToInt(Set::size).sum();
+    }
+
+    private void unregister(String key, CompletableFuture<Void> signal) {
+        waiting.computeIfPresent(key, (k, set) -> {
+            set.remove(signal);
+            return set.isEmpty() ? null : set;
         });
-  }
+    }
 }

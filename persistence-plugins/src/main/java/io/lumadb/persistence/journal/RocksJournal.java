@@ -45,61 +45,57 @@ import scala.concurrent.Future;
  */
 public final class RocksJournal extends AsyncWriteJournal {
 
-  private final JournalStore store;
-  private final JournalReader reader;
-  private final Executor blocking;
+    private final JournalStore store;
+    private final JournalReader reader;
+    private final Executor blocking;
 
-  /** Created by Pekko Persistence from the plugin configuration. */
-  public RocksJournal() {
-    this.store = JournalStore.get(context().system());
-    this.reader = new JournalReader(context().system());
-    // The plugin dispatcher: the actor runs on it (plugin-dispatcher), and so do its reads.
-    this.blocking = context().dispatcher();
-  }
-
-  @Override
-  public Future<Iterable<Optional<Exception>>> doAsyncWriteMessages(
-      Iterable<AtomicWrite> messages) {
-    List<Optional<Exception>> results = new ArrayList<>();
-    List<JournalStore.PreparedWrite> accepted = new ArrayList<>();
-    for (AtomicWrite write : messages) {
-      try {
-        accepted.add(store.prepare(write));
-        results.add(Optional.empty());
-      } catch (Exception e) {
-        results.add(Optional.of(e));
-      }
+    /** Created by Pekko Persistence from the plugin configuration. */
+    public RocksJournal() {
+        this.store = JournalStore.get(context().system());
+        this.reader = new JournalReader(context().system());
+        // The plugin dispatcher: the actor runs on it (plugin-dispatcher), and so do its reads.
+        this.blocking = context().dispatcher();
     }
-    Iterable<Optional<Exception>> outcome = List.copyOf(results);
-    if (accepted.isEmpty()) {
-      return Futures.successful(outcome);
+
+    @Override
+    public Future<Iterable<Optional<Exception>>> doAsyncWriteMessages(Iterable<AtomicWrite> messages) {
+        List<Optional<Exception>> results = new ArrayList<>();
+        List<JournalStore.PreparedWrite> accepted = new ArrayList<>();
+        for (AtomicWrite write : messages) {
+            try {
+                accepted.add(store.prepare(write));
+                results.add(Optional.empty());
+            } catch (Exception e) {
+                results.add(Optional.of(e));
+            }
+        }
+        Iterable<Optional<Exception>> outcome = List.copyOf(results);
+        if (accepted.isEmpty()) {
+            return Futures.successful(outcome);
+        }
+        return Async.toScala(store.write(accepted).thenApply(ignored -> outcome));
     }
-    return Async.toScala(store.write(accepted).thenApply(ignored -> outcome));
-  }
 
-  @Override
-  public Future<Void> doAsyncDeleteMessagesTo(String persistenceId, long toSequenceNr) {
-    return Async.toScala(store.deleteTo(persistenceId, toSequenceNr));
-  }
+    @Override
+    public Future<Void> doAsyncDeleteMessagesTo(String persistenceId, long toSequenceNr) {
+        return Async.toScala(store.deleteTo(persistenceId, toSequenceNr));
+    }
 
-  @Override
-  public Future<Void> doAsyncReplayMessages(
-      String persistenceId,
-      long fromSequenceNr,
-      long toSequenceNr,
-      long max,
-      Consumer<PersistentRepr> replayCallback) {
-    return Async.toScala(
-        Async.supply(
-            blocking,
-            () -> {
-              reader.replay(persistenceId, fromSequenceNr, toSequenceNr, max, replayCallback);
-              return null;
-            }));
-  }
+    @Override
+    public Future<Void> doAsyncReplayMessages(
+            String persistenceId,
+            long fromSequenceNr,
+            long toSequenceNr,
+            long max,
+            Consumer<PersistentRepr> replayCallback) {
+        return Async.toScala(Async.supply(blocking, () -> {
+            reader.replay(persistenceId, fromSequenceNr, toSequenceNr, max, replayCallback);
+            return null;
+        }));
+    }
 
-  @Override
-  public Future<Long> doAsyncReadHighestSequenceNr(String persistenceId, long fromSequenceNr) {
-    return Async.toScala(Async.supply(blocking, () -> reader.highestSequenceNr(persistenceId)));
-  }
+    @Override
+    public Future<Long> doAsyncReadHighestSequenceNr(String persistenceId, long fromSequenceNr) {
+        return Async.toScala(Async.supply(blocking, () -> reader.highestSequenceNr(persistenceId)));
+    }
 }

@@ -12,27 +12,27 @@ import org.apache.pekko.persistence.query.ReadJournalProvider;
  */
 public final class RocksReadJournalProvider implements ReadJournalProvider {
 
-  private final io.lumadb.persistence.query.javadsl.RocksReadJournal javadsl;
-  private final io.lumadb.persistence.query.scaladsl.RocksReadJournal scaladsl;
+    private final io.lumadb.persistence.query.javadsl.RocksReadJournal javadsl;
+    private final io.lumadb.persistence.query.scaladsl.RocksReadJournal scaladsl;
 
-  /** Called by Pekko Persistence Query with the plugin configuration. */
-  public RocksReadJournalProvider(ExtendedActorSystem system, Config config) {
-    this.javadsl = new io.lumadb.persistence.query.javadsl.RocksReadJournal(system, config);
-    this.scaladsl = new io.lumadb.persistence.query.scaladsl.RocksReadJournal(javadsl);
-  }
+    /** Called by Pekko Persistence Query with the plugin configuration. */
+    public RocksReadJournalProvider(ExtendedActorSystem system, Config config) {
+        this.javadsl = new io.lumadb.persistence.query.javadsl.RocksReadJournal(system, config);
+        this.scaladsl = new io.lumadb.persistence.query.scaladsl.RocksReadJournal(javadsl);
+    }
 
-  /** Called by Pekko Persistence Query with the plugin configuration and its path. */
-  public RocksReadJournalProvider(ExtendedActorSystem system, Config config, String configPath) {
-    this(system, config);
-  }
+    /** Called by Pekko Persistence Query with the plugin configuration and its path. */
+    public RocksReadJournalProvider(ExtendedActorSystem system, Config config, String configPath) {
+        this(system, config);
+    }
 
-  @Override
-  public io.lumadb.persistence.query.scaladsl.RocksReadJournal scaladslReadJournal() {
-    return scaladsl;
-  }
+    @Override
+    public io.lumadb.persistence.query.scaladsl.RocksReadJournal scaladslReadJournal() {
+        return scaladsl;
+    }
 
-  @Override
-  public io.lumadb.persistence.query.javadsl.RocksReadJournal javadslReadJournal() {
-    return javadsl;
-  }
+    @Override
+    public io.lumadb.persistence.query.javadsl.RocksReadJournal javadslReadJournal() {
+        return javadsl;
+    }
 }

@@ -37,223 +37,219 @@ import org.slf4j.LoggerFactory;
  */
 public final class RocksDbNode implements Extension {
 
-  private static final Logger log = LoggerFactory.getLogger(RocksDbNode.class);
+    private static final Logger log = LoggerFactory.getLogger(RocksDbNode.class);
 
-  /** The Pekko extension id: {@code RocksDbNode.get(system)}. */
-  public static final class Id extends AbstractExtensionId<RocksDbNode> implements ExtensionIdProvider {
-    public static final Id INSTANCE = new Id();
+    /** The Pekko extension id: {@code RocksDbNode.get(system)}. */
+    public static final class Id extends AbstractExtensionId<RocksDbNode> implements ExtensionIdProvider {
+        public static final Id INSTANCE = new Id();
 
-    private Id() {}
+        private Id() {}
 
-    @Override
-    public RocksDbNode createExtension(ExtendedActorSystem system) {
-      RocksDbNode node = open(system.settings().config().getConfig("lumadb.persistence.rocksdb"));
-      system.registerOnTermination(node::close);
-      return node;
-    }
-
-    @Override
-    public Id lookup() {
-      return INSTANCE;
-    }
-  }
-
-  public static RocksDbNode get(ActorSystem system) {
-    return Id.INSTANCE.get(system);
-  }
-
-  static {
-    RocksDB.loadLibrary();
-  }
-
-  private final Path dir;
-  private final LRUCache blockCache;
-  private final BloomFilter bloomFilter;
-  private final DBOptions dbOptions;
-  private final ColumnFamilyOptions cfOptions;
-  private final RocksDB db;
-  private final Map<String, ColumnFamilyHandle> handles = new HashMap<>();
-  private final List<Runnable> beforeClose = new ArrayList<>();
-  private boolean closed;
-
-  private RocksDbNode(
-      Path dir,
-      LRUCache blockCache,
-      BloomFilter bloomFilter,
-      DBOptions dbOptions,
-      ColumnFamilyOptions cfOptions,
-      RocksDB db,
-      Map<String, ColumnFamilyHandle> handles) {
-    this.dir = dir;
-    this.blockCache = blockCache;
-    this.bloomFilter = bloomFilter;
-    this.dbOptions = dbOptions;
-    this.cfOptions = cfOptions;
-    this.db = db;
-    this.handles.putAll(handles);
-  }
-
-  /** Opens (creating if missing) the database described by {@code config}. */
-  public static RocksDbNode open(Config config) {
-    Path dir = Path.of(config.getString("dir")).toAbsolutePath();
-    LRUCache cache = null;
-    BloomFilter bloom = null;
-    DBOptions dbOptions = null;
-    ColumnFamilyOptions cfOptions = null;
-    List<ColumnFamilyHandle> opened = new ArrayList<>();
-    try {
-      Files.createDirectories(dir);
-      cache = new LRUCache(config.getBytes("block-cache-size"));
-      bloom = new BloomFilter(10);
-      BlockBasedTableConfig table =
-          new BlockBasedTableConfig()
-              .setBlockCache(cache)
-              .setFilterPolicy(bloom)
-              .setCacheIndexAndFilterBlocks(true)
-              .setPinL0FilterAndIndexBlocksInCache(true)
-              .setBlockSize(16 * 1024);
-      cfOptions =
-          new ColumnFamilyOptions()
-              .setTableFormatConfig(table)
-              .setCompressionType(CompressionType.LZ4_COMPRESSION)
-              .setWriteBufferSize(config.getBytes("write-buffer-size"))
-              .optimizeLevelStyleCompaction();
-      dbOptions =
-          new DBOptions()
-              .setCreateIfMissing(true)
-              .setCreateMissingColumnFamilies(true)
-              .setMaxBackgroundJobs(config.getInt("max-background-jobs"))
-              .setMaxTotalWalSize(config.getBytes("max-total-wal-size"))
-              .setKeepLogFileNum(3);
-
-      List<byte[]> existing;
-      try (org.rocksdb.Options listOptions = new org.rocksdb.Options()) {
-        existing = RocksDB.listColumnFamilies(listOptions, dir.toString());
-      }
-      List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
-      descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions));
-      for (byte[] name : existing) {
-        if (!java.util.Arrays.equals(name, RocksDB.DEFAULT_COLUMN_FAMILY)) {
-          descriptors.add(new ColumnFamilyDescriptor(name, cfOptions));
+        @Override
+        public RocksDbNode createExtension(ExtendedActorSystem system) {
+            RocksDbNode node = open(system.settings().config().getConfig("lumadb.persistence.rocksdb"));
+            system.registerOnTermination(node::close);
+            return node;
         }
-      }
-      RocksDB db = RocksDB.open(dbOptions, dir.toString(), descriptors, opened);
-      Map<String, ColumnFamilyHandle> byName = new HashMap<>();
-      for (int i = 0; i < descriptors.size(); i++) {
-        byName.put(new String(descriptors.get(i).getName(), StandardCharsets.UTF_8), opened.get(i));
-      }
-      log.info("Opened RocksDB at {} with {} column families", dir, byName.size());
-      return new RocksDbNode(dir, cache, bloom, dbOptions, cfOptions, db, byName);
-    } catch (RocksDBException | java.io.IOException e) {
-      opened.forEach(ColumnFamilyHandle::close);
-      if (cfOptions != null) cfOptions.close();
-      if (dbOptions != null) dbOptions.close();
-      if (bloom != null) bloom.close();
-      if (cache != null) cache.close();
-      throw new RocksStoreException("cannot open RocksDB at " + dir, e);
+
+        @Override
+        public Id lookup() {
+            return INSTANCE;
+        }
     }
-  }
 
-  /** The database. Users must not close it; it lives as long as the actor system. */
-  public RocksDB db() {
-    return db;
-  }
-
-  /** The directory the database lives in. */
-  public Path dir() {
-    return dir;
-  }
-
-  /** The handle of column family {@code name}, created if it does not exist yet. */
-  public synchronized ColumnFamilyHandle columnFamily(String name) {
-    ensureOpen();
-    ColumnFamilyHandle handle = handles.get(name);
-    if (handle == null) {
-      try {
-        handle =
-            db.createColumnFamily(
-                new ColumnFamilyDescriptor(name.getBytes(StandardCharsets.UTF_8), cfOptions));
-      } catch (RocksDBException e) {
-        throw new RocksStoreException("cannot create column family '" + name + "'", e);
-      }
-      handles.put(name, handle);
+    public static RocksDbNode get(ActorSystem system) {
+        return Id.INSTANCE.get(system);
     }
-    return handle;
-  }
 
-  /** Whether column family {@code name} exists. */
-  public synchronized boolean hasColumnFamily(String name) {
-    return handles.containsKey(name);
-  }
+    static {
+        RocksDB.loadLibrary();
+    }
 
-  /** Names of every column family, the default one included. */
-  public synchronized List<String> columnFamilyNames() {
-    return List.copyOf(handles.keySet());
-  }
+    private final Path dir;
+    private final LRUCache blockCache;
+    private final BloomFilter bloomFilter;
+    private final DBOptions dbOptions;
+    private final ColumnFamilyOptions cfOptions;
+    private final RocksDB db;
+    private final Map<String, ColumnFamilyHandle> handles = new HashMap<>();
+    private final List<Runnable> beforeClose = new ArrayList<>();
+    private boolean closed;
 
-  /**
-   * Drops column family {@code name} and all its data. The caller guarantees nobody uses its
-   * handle any more. Dropping a column family that does not exist does nothing.
-   */
-  public synchronized void dropColumnFamily(String name) {
-    ensureOpen();
-    ColumnFamilyHandle handle = handles.remove(name);
-    if (handle == null) {
-      return;
+    private RocksDbNode(
+            Path dir,
+            LRUCache blockCache,
+            BloomFilter bloomFilter,
+            DBOptions dbOptions,
+            ColumnFamilyOptions cfOptions,
+            RocksDB db,
+            Map<String, ColumnFamilyHandle> handles) {
+        this.dir = dir;
+        this.blockCache = blockCache;
+        this.bloomFilter = bloomFilter;
+        this.dbOptions = dbOptions;
+        this.cfOptions = cfOptions;
+        this.db = db;
+        this.handles.putAll(handles);
     }
-    try {
-      db.dropColumnFamily(handle);
-    } catch (RocksDBException e) {
-      handles.put(name, handle);
-      throw new RocksStoreException("cannot drop column family '" + name + "'", e);
-    }
-    handle.close();
-  }
 
-  /** Registers work that must run before the database closes (stopping writer threads). */
-  public synchronized void beforeClose(Runnable task) {
-    beforeClose.add(task);
-  }
+    /** Opens (creating if missing) the database described by {@code config}. */
+    public static RocksDbNode open(Config config) {
+        Path dir = Path.of(config.getString("dir")).toAbsolutePath();
+        LRUCache cache = null;
+        BloomFilter bloom = null;
+        DBOptions dbOptions = null;
+        ColumnFamilyOptions cfOptions = null;
+        List<ColumnFamilyHandle> opened = new ArrayList<>();
+        try {
+            Files.createDirectories(dir);
+            cache = new LRUCache(config.getBytes("block-cache-size"));
+            bloom = new BloomFilter(10);
+            BlockBasedTableConfig table = new BlockBasedTableConfig()
+                    .setBlockCache(cache)
+                    .setFilterPolicy(bloom)
+                    .setCacheIndexAndFilterBlocks(true)
+                    .setPinL0FilterAndIndexBlocksInCache(true)
+                    .setBlockSize(16 * 1024);
+            cfOptions = new ColumnFamilyOptions()
+                    .setTableFormatConfig(table)
+                    .setCompressionType(CompressionType.LZ4_COMPRESSION)
+                    .setWriteBufferSize(config.getBytes("write-buffer-size"))
+                    .optimizeLevelStyleCompaction();
+            dbOptions = new DBOptions()
+                    .setCreateIfMissing(true)
+                    .setCreateMissingColumnFamilies(true)
+                    .setMaxBackgroundJobs(config.getInt("max-background-jobs"))
+                    .setMaxTotalWalSize(config.getBytes("max-total-wal-size"))
+                    .setKeepLogFileNum(3);
 
-  public synchronized boolean isClosed() {
-    return closed;
-  }
+            List<byte[]> existing;
+            try (org.rocksdb.Options listOptions = new org.rocksdb.Options()) {
+                existing = RocksDB.listColumnFamilies(listOptions, dir.toString());
+            }
+            List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
+            descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions));
+            for (byte[] name : existing) {
+                if (!java.util.Arrays.equals(name, RocksDB.DEFAULT_COLUMN_FAMILY)) {
+                    descriptors.add(new ColumnFamilyDescriptor(name, cfOptions));
+                }
+            }
+            RocksDB db = RocksDB.open(dbOptions, dir.toString(), descriptors, opened);
+            Map<String, ColumnFamilyHandle> byName = new HashMap<>();
+            for (int i = 0; i < descriptors.size(); i++) {
+                byName.put(new String(descriptors.get(i).getName(), StandardCharsets.UTF_8), opened.get(i));
+            }
+            log.info("Opened RocksDB at {} with {} column families", dir, byName.size());
+            return new RocksDbNode(dir, cache, bloom, dbOptions, cfOptions, db, byName);
+        } catch (RocksDBException | java.io.IOException e) {
+            opened.forEach(ColumnFamilyHandle::close);
+            if (cfOptions != null) cfOptions.close();
+            if (dbOptions != null) dbOptions.close();
+            if (bloom != null) bloom.close();
+            if (cache != null) cache.close();
+            throw new RocksStoreException("cannot open RocksDB at " + dir, e);
+        }
+    }
 
-  private void ensureOpen() {
-    if (closed) {
-      throw new RocksStoreException("RocksDB at " + dir + " is closed", null);
+    /** The database. Users must not close it; it lives as long as the actor system. */
+    public RocksDB db() {
+        return db;
     }
-  }
 
-  /** Flushes the WAL to disk and closes every native object, in reverse order of creation. */
-  public synchronized void close() {
-    if (closed) {
-      return;
+    /** The directory the database lives in. */
+    public Path dir() {
+        return dir;
     }
-    for (Runnable task : beforeClose) {
-      try {
-        task.run();
-      } catch (RuntimeException e) {
-        log.warn("Error before closing RocksDB", e);
-      }
+
+    /** The handle of column family {@code name}, created if it does not exist yet. */
+    public synchronized ColumnFamilyHandle columnFamily(String name) {
+        ensureOpen();
+        ColumnFamilyHandle handle = handles.get(name);
+        if (handle == null) {
+            try {
+                handle = db.createColumnFamily(
+                        new ColumnFamilyDescriptor(name.getBytes(StandardCharsets.UTF_8), cfOptions));
+            } catch (RocksDBException e) {
+                throw new RocksStoreException("cannot create column family '" + name + "'", e);
+            }
+            handles.put(name, handle);
+        }
+        return handle;
     }
-    closed = true;
-    try {
-      db.flushWal(true);
-    } catch (RocksDBException e) {
-      log.warn("Could not flush the WAL of {} before closing", dir, e);
+
+    /** Whether column family {@code name} exists. */
+    public synchronized boolean hasColumnFamily(String name) {
+        return handles.containsKey(name);
     }
-    handles.values().forEach(ColumnFamilyHandle::close);
-    handles.clear();
-    try {
-      db.closeE();
-    } catch (RocksDBException e) {
-      log.warn("Error closing RocksDB at {}", dir, e);
+
+    /** Names of every column family, the default one included. */
+    public synchronized List<String> columnFamilyNames() {
+        return List.copyOf(handles.keySet());
     }
-    cfOptions.close();
-    dbOptions.close();
-    bloomFilter.close();
-    blockCache.close();
-    log.info("Closed RocksDB at {}", dir);
-  }
+
+    /**
+     * Drops column family {@code name} and all its data. The caller guarantees nobody uses its
+     * handle any more. Dropping a column family that does not exist does nothing.
+     */
+    public synchronized void dropColumnFamily(String name) {
+        ensureOpen();
+        ColumnFamilyHandle handle = handles.remove(name);
+        if (handle == null) {
+            return;
+        }
+        try {
+            db.dropColumnFamily(handle);
+        } catch (RocksDBException e) {
+            handles.put(name, handle);
+            throw new RocksStoreException("cannot drop column family '" + name + "'", e);
+        }
+        handle.close();
+    }
+
+    /** Registers work that must run before the database closes (stopping writer threads). */
+    public synchronized void beforeClose(Runnable task) {
+        beforeClose.add(task);
+    }
+
+    public synchronized boolean isClosed() {
+        return closed;
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new RocksStoreException("RocksDB at " + dir + " is closed", null);
+        }
+    }
+
+    /** Flushes the WAL to disk and closes every native object, in reverse order of creation. */
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        for (Runnable task : beforeClose) {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                log.warn("Error before closing RocksDB", e);
+            }
+        }
+        closed = true;
+        try {
+            db.flushWal(true);
+        } catch (RocksDBException e) {
+            log.warn("Could not flush the WAL of {} before closing", dir, e);
+        }
+        handles.values().forEach(ColumnFamilyHandle::close);
+        handles.clear();
+        try {
+            db.closeE();
+        } catch (RocksDBException e) {
+            log.warn("Error closing RocksDB at {}", dir, e);
+        }
+        cfOptions.close();
+        dbOptions.close();
+        bloomFilter.close();
+        blockCache.close();
+        log.info("Closed RocksDB at {}", dir);
+    }
 }

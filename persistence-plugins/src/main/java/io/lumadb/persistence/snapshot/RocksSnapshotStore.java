@@ -49,203 +49,182 @@ import scala.concurrent.Future;
  */
 public final class RocksSnapshotStore extends SnapshotStore {
 
-  private static final Logger log = LoggerFactory.getLogger(RocksSnapshotStore.class);
-  private static final String STORE = "snapshot store";
+    private static final Logger log = LoggerFactory.getLogger(RocksSnapshotStore.class);
+    private static final String STORE = "snapshot store";
 
-  private final RocksDB db;
-  private final ColumnFamilyHandle snapshots;
-  private final Serialization serialization;
-  private final DbGate gate;
-  private final Executor blocking;
+    private final RocksDB db;
+    private final ColumnFamilyHandle snapshots;
+    private final Serialization serialization;
+    private final DbGate gate;
+    private final Executor blocking;
 
-  /** Created by Pekko Persistence from the plugin configuration. */
-  public RocksSnapshotStore() {
-    RocksDbNode node = RocksDbNode.get(context().system());
-    this.db = node.db();
-    this.snapshots = node.columnFamily(SnapshotFormat.SNAPSHOTS_CF);
-    this.serialization = SerializationExtension.get(context().system());
-    this.gate = DbGate.get(context().system());
-    // The plugin dispatcher (plugin-dispatcher in the plugin configuration).
-    this.blocking = context().dispatcher();
-  }
+    /** Created by Pekko Persistence from the plugin configuration. */
+    public RocksSnapshotStore() {
+        RocksDbNode node = RocksDbNode.get(context().system());
+        this.db = node.db();
+        this.snapshots = node.columnFamily(SnapshotFormat.SNAPSHOTS_CF);
+        this.serialization = SerializationExtension.get(context().system());
+        this.gate = DbGate.get(context().system());
+        // The plugin dispatcher (plugin-dispatcher in the plugin configuration).
+        this.blocking = context().dispatcher();
+    }
 
-  @Override
-  public Future<Optional<SelectedSnapshot>> doLoadAsync(
-      String persistenceId, SnapshotSelectionCriteria criteria) {
-    return Async.toScala(Async.supply(blocking, () -> load(persistenceId, criteria)));
-  }
+    @Override
+    public Future<Optional<SelectedSnapshot>> doLoadAsync(String persistenceId, SnapshotSelectionCriteria criteria) {
+        return Async.toScala(Async.supply(blocking, () -> load(persistenceId, criteria)));
+    }
 
-  @Override
-  public Future<Void> doSaveAsync(SnapshotMetadata metadata, Object snapshot) {
-    return Async.toScala(Async.supply(blocking, () -> save(metadata, snapshot)));
-  }
+    @Override
+    public Future<Void> doSaveAsync(SnapshotMetadata metadata, Object snapshot) {
+        return Async.toScala(Async.supply(blocking, () -> save(metadata, snapshot)));
+    }
 
-  @Override
-  public Future<Void> doDeleteAsync(SnapshotMetadata metadata) {
-    return Async.toScala(
-        Async.supply(
-            blocking,
-            () -> {
-              String pid = metadata.persistenceId();
-              if (Keys.isValidId(pid)) {
+    @Override
+    public Future<Void> doDeleteAsync(SnapshotMetadata metadata) {
+        return Async.toScala(Async.supply(blocking, () -> {
+            String pid = metadata.persistenceId();
+            if (Keys.isValidId(pid)) {
                 byte[] key = idKey(utf8(pid), metadata.sequenceNr());
-                gate.access(
-                    STORE,
-                    () -> {
-                      try (WriteOptions options = new WriteOptions().setSync(true)) {
+                gate.access(STORE, () -> {
+                    try (WriteOptions options = new WriteOptions().setSync(true)) {
                         db.delete(snapshots, options, key);
-                      } catch (RocksDBException e) {
-                        throw new RocksStoreException(
-                            STORE + ": cannot delete " + Keys.describe(key), e);
-                      }
-                      return null;
-                    });
-              }
-              return null;
-            }));
-  }
+                    } catch (RocksDBException e) {
+                        throw new RocksStoreException(STORE + ": cannot delete " + Keys.describe(key), e);
+                    }
+                    return null;
+                });
+            }
+            return null;
+        }));
+    }
 
-  @Override
-  public Future<Void> doDeleteAsync(String persistenceId, SnapshotSelectionCriteria criteria) {
-    return Async.toScala(
-        Async.supply(
-            blocking,
-            () -> {
-              if (Keys.isValidId(persistenceId)) {
+    @Override
+    public Future<Void> doDeleteAsync(String persistenceId, SnapshotSelectionCriteria criteria) {
+        return Async.toScala(Async.supply(blocking, () -> {
+            if (Keys.isValidId(persistenceId)) {
                 gate.access(STORE, () -> deleteMatching(persistenceId, criteria));
-              }
-              return null;
-            }));
-  }
-
-  private Void save(SnapshotMetadata metadata, Object snapshot) {
-    String pid = metadata.persistenceId();
-    if (!Keys.isValidId(pid)) {
-      throw new IllegalArgumentException(
-          "persistence id must be non-empty and must not contain NUL (0x00): '" + pid + "'");
-    }
-    byte[] value;
-    try {
-      SerializedForm data = SerializedForm.of(serialization, new Snapshot(snapshot));
-      Optional<SerializedForm> extra =
-          metadata.metadata().isDefined()
-              ? Optional.of(SerializedForm.of(serialization, metadata.metadata().get()))
-              : Optional.empty();
-      value = SnapshotFormat.encode(metadata.timestamp(), data, extra);
-    } catch (Exception e) {
-      throw new IllegalArgumentException(
-          STORE + ": cannot serialize the snapshot of '" + pid + "' at " + metadata.sequenceNr(),
-          e);
-    }
-    byte[] key = idKey(utf8(pid), metadata.sequenceNr());
-    return gate.access(
-        STORE,
-        () -> {
-          try (WriteOptions options = new WriteOptions().setSync(true)) {
-            db.put(snapshots, options, key, value);
-          } catch (RocksDBException e) {
-            throw new RocksStoreException(STORE + ": cannot write " + Keys.describe(key), e);
-          }
-          return null;
-        });
-  }
-
-  private Optional<SelectedSnapshot> load(
-      String persistenceId, SnapshotSelectionCriteria criteria) {
-    if (!Keys.isValidId(persistenceId) || criteria.maxSequenceNr() < criteria.minSequenceNr()) {
-      return Optional.empty();
-    }
-    byte[] pid = utf8(persistenceId);
-    return gate.access(
-        STORE,
-        () -> {
-          try (Slice lower = new Slice(idKey(pid, Math.max(criteria.minSequenceNr(), 0L)));
-              ReadOptions options = new ReadOptions().setIterateLowerBound(lower);
-              RocksIterator it = db.newIterator(snapshots, options)) {
-            // Youngest first: from the highest allowed sequence number downwards.
-            for (it.seekForPrev(idKey(pid, criteria.maxSequenceNr())); it.isValid(); it.prev()) {
-              Optional<SelectedSnapshot> selected =
-                  select(persistenceId, criteria, it.key(), it.value());
-              if (selected.isPresent()) {
-                return selected;
-              }
             }
-            try {
-              it.status();
-            } catch (RocksDBException e) {
-              throw new RocksStoreException(
-                  STORE + ": cannot iterate the snapshots of '" + persistenceId + "'", e);
-            }
-          }
-          return Optional.empty();
-        });
-  }
-
-  /** The snapshot at {@code key} if it matches and can be read; logs and skips it if unreadable. */
-  private Optional<SelectedSnapshot> select(
-      String persistenceId, SnapshotSelectionCriteria criteria, byte[] key, byte[] value) {
-    long sequenceNr = Keys.trailingLong(key);
-    try {
-      SnapshotFormat.Stored stored = SnapshotFormat.decode(value);
-      SnapshotMetadata candidate =
-          new SnapshotMetadata(persistenceId, sequenceNr, stored.timestamp());
-      if (!criteria.matches(candidate)) {
-        return Optional.empty();
-      }
-      Snapshot snapshot = (Snapshot) stored.snapshot().deserialize(serialization);
-      SnapshotMetadata metadata =
-          stored.metadata().isPresent()
-              ? new SnapshotMetadata(
-                  persistenceId,
-                  sequenceNr,
-                  stored.timestamp(),
-                  Option.apply(stored.metadata().get().deserialize(serialization)))
-              : candidate;
-      return Optional.of(SelectedSnapshot.create(metadata, snapshot.data()));
-    } catch (Exception e) {
-      log.warn(
-          "Cannot read the snapshot of '{}' at sequence number {}; trying an older one",
-          persistenceId,
-          sequenceNr,
-          e);
-      return Optional.empty();
+            return null;
+        }));
     }
-  }
 
-  private Void deleteMatching(String persistenceId, SnapshotSelectionCriteria criteria) {
-    if (criteria.maxSequenceNr() < criteria.minSequenceNr()) {
-      return null;
-    }
-    byte[] pid = utf8(persistenceId);
-    try (Slice upper = new Slice(Keys.upperBound(pid, criteria.maxSequenceNr()));
-        ReadOptions readOptions = new ReadOptions().setIterateUpperBound(upper);
-        RocksIterator it = db.newIterator(snapshots, readOptions);
-        WriteBatch batch = new WriteBatch();
-        WriteOptions writeOptions = new WriteOptions().setSync(true)) {
-      int count = 0;
-      for (it.seek(idKey(pid, Math.max(criteria.minSequenceNr(), 0L))); it.isValid(); it.next()) {
-        long timestamp;
+    private Void save(SnapshotMetadata metadata, Object snapshot) {
+        String pid = metadata.persistenceId();
+        if (!Keys.isValidId(pid)) {
+            throw new IllegalArgumentException(
+                    "persistence id must be non-empty and must not contain NUL (0x00): '" + pid + "'");
+        }
+        byte[] value;
         try {
-          timestamp = SnapshotFormat.timestamp(it.value());
-        } catch (RuntimeException e) {
-          // Unreadable, so it can never be loaded: matching by sequence number is enough.
-          timestamp = criteria.minTimestamp();
+            SerializedForm data = SerializedForm.of(serialization, new Snapshot(snapshot));
+            Optional<SerializedForm> extra = metadata.metadata().isDefined()
+                    ? Optional.of(
+                            SerializedForm.of(serialization, metadata.metadata().get()))
+                    : Optional.empty();
+            value = SnapshotFormat.encode(metadata.timestamp(), data, extra);
+        } catch (Exception e) {
+            throw new IllegalArgumentException(
+                    STORE + ": cannot serialize the snapshot of '" + pid + "' at " + metadata.sequenceNr(), e);
         }
-        if (criteria.matches(
-            new SnapshotMetadata(persistenceId, Keys.trailingLong(it.key()), timestamp))) {
-          batch.delete(snapshots, it.key());
-          count++;
-        }
-      }
-      it.status();
-      if (count > 0) {
-        db.write(writeOptions, batch);
-      }
-      return null;
-    } catch (RocksDBException e) {
-      throw new RocksStoreException(
-          STORE + ": cannot delete the snapshots of '" + persistenceId + "' matching " + criteria,
-          e);
+        byte[] key = idKey(utf8(pid), metadata.sequenceNr());
+        return gate.access(STORE, () -> {
+            try (WriteOptions options = new WriteOptions().setSync(true)) {
+                db.put(snapshots, options, key, value);
+            } catch (RocksDBException e) {
+                throw new RocksStoreException(STORE + ": cannot write " + Keys.describe(key), e);
+            }
+            return null;
+        });
     }
-  }
+
+    private Optional<SelectedSnapshot> load(String persistenceId, SnapshotSelectionCriteria criteria) {
+        if (!Keys.isValidId(persistenceId) || criteria.maxSequenceNr() < criteria.minSequenceNr()) {
+            return Optional.empty();
+        }
+        byte[] pid = utf8(persistenceId);
+        return gate.access(STORE, () -> {
+            try (Slice lower = new Slice(idKey(pid, Math.max(criteria.minSequenceNr(), 0L)));
+                    ReadOptions options = new ReadOptions().setIterateLowerBound(lower);
+                    RocksIterator it = db.newIterator(snapshots, options)) {
+                // Youngest first: from the highest allowed sequence number downwards.
+                for (it.seekForPrev(idKey(pid, criteria.maxSequenceNr())); it.isValid(); it.prev()) {
+                    Optional<SelectedSnapshot> selected = select(persistenceId, criteria, it.key(), it.value());
+                    if (selected.isPresent()) {
+                        return selected;
+                    }
+                }
+                try {
+                    it.status();
+                } catch (RocksDBException e) {
+                    throw new RocksStoreException(
+                            STORE + ": cannot iterate the snapshots of '" + persistenceId + "'", e);
+                }
+            }
+            return Optional.empty();
+        });
+    }
+
+    /** The snapshot at {@code key} if it matches and can be read; logs and skips it if unreadable. */
+    private Optional<SelectedSnapshot> select(
+            String persistenceId, SnapshotSelectionCriteria criteria, byte[] key, byte[] value) {
+        long sequenceNr = Keys.trailingLong(key);
+        try {
+            SnapshotFormat.Stored stored = SnapshotFormat.decode(value);
+            SnapshotMetadata candidate = new SnapshotMetadata(persistenceId, sequenceNr, stored.timestamp());
+            if (!criteria.matches(candidate)) {
+                return Optional.empty();
+            }
+            Snapshot snapshot = (Snapshot) stored.snapshot().deserialize(serialization);
+            SnapshotMetadata metadata = stored.metadata().isPresent()
+                    ? new SnapshotMetadata(
+                            persistenceId,
+                            sequenceNr,
+                            stored.timestamp(),
+                            Option.apply(stored.metadata().get().deserialize(serialization)))
+                    : candidate;
+            return Optional.of(SelectedSnapshot.create(metadata, snapshot.data()));
+        } catch (Exception e) {
+            log.warn(
+                    "Cannot read the snapshot of '{}' at sequence number {}; trying an older one",
+                    persistenceId,
+                    sequenceNr,
+                    e);
+            return Optional.empty();
+        }
+    }
+
+    private Void deleteMatching(String persistenceId, SnapshotSelectionCriteria criteria) {
+        if (criteria.maxSequenceNr() < criteria.minSequenceNr()) {
+            return null;
+        }
+        byte[] pid = utf8(persistenceId);
+        try (Slice upper = new Slice(Keys.upperBound(pid, criteria.maxSequenceNr()));
+                ReadOptions readOptions = new ReadOptions().setIterateUpperBound(upper);
+                RocksIterator it = db.newIterator(snapshots, readOptions);
+                WriteBatch batch = new WriteBatch();
+                WriteOptions writeOptions = new WriteOptions().setSync(true)) {
+            int count = 0;
+            for (it.seek(idKey(pid, Math.max(criteria.minSequenceNr(), 0L))); it.isValid(); it.next()) {
+                long timestamp;
+                try {
+                    timestamp = SnapshotFormat.timestamp(it.value());
+                } catch (RuntimeException e) {
+                    // Unreadable, so it can never be loaded: matching by sequence number is enough.
+                    timestamp = criteria.minTimestamp();
+                }
+                if (criteria.matches(new SnapshotMetadata(persistenceId, Keys.trailingLong(it.key()), timestamp))) {
+                    batch.delete(snapshots, it.key());
+                    count++;
+                }
+            }
+            it.status();
+            if (count > 0) {
+                db.write(writeOptions, batch);
+            }
+            return null;
+        } catch (RocksDBException e) {
+            throw new RocksStoreException(
+                    STORE + ": cannot delete the snapshots of '" + persistenceId + "' matching " + criteria, e);
+        }
+    }
 }

@@ -8,21 +8,19 @@ import java.nio.file.Path;
 /** Configuration of a test actor system whose RocksDB lives in its own directory. */
 public final class TestConfig {
 
-  private TestConfig() {}
+    private TestConfig() {}
 
-  /** Small RocksDB in {@code dir}, the test serializers, the LumaDB plugins as defaults. */
-  public static Config forDir(Path dir) {
-    return forDir(dir, ConfigFactory.empty());
-  }
+    /** Small RocksDB in {@code dir}, the test serializers, the LumaDB plugins as defaults. */
+    public static Config forDir(Path dir) {
+        return forDir(dir, ConfigFactory.empty());
+    }
 
-  /** {@link #forDir(Path)} with {@code overrides} on top. */
-  public static Config forDir(Path dir, Config overrides) {
-    String testPayloads = TestPayloads.class.getName();
-    return overrides
-        .withValue("lumadb.persistence.rocksdb.dir", ConfigValueFactory.fromAnyRef(dir.toString()))
-        .withFallback(
-            ConfigFactory.parseString(
-                """
+    /** {@link #forDir(Path)} with {@code overrides} on top. */
+    public static Config forDir(Path dir, Config overrides) {
+        String testPayloads = TestPayloads.class.getName();
+        return overrides
+                .withValue("lumadb.persistence.rocksdb.dir", ConfigValueFactory.fromAnyRef(dir.toString()))
+                .withFallback(ConfigFactory.parseString("""
                 pekko.loglevel = WARNING
                 pekko.loggers = ["org.apache.pekko.event.slf4j.Slf4jLogger"]
                 pekko.logging-filter = "org.apache.pekko.event.slf4j.Slf4jLoggingFilter"
@@ -39,8 +37,7 @@ public final class TestConfig {
                   "%1$s$ExplodesOnWrite" = lumadb-test
                   "%1$s$ExplodesOnRead" = lumadb-test
                 }
-                """
-                    .formatted(testPayloads)))
-        .withFallback(ConfigFactory.load());
-  }
+                """.formatted(testPayloads)))
+                .withFallback(ConfigFactory.load());
+    }
 }

@@ -8,16 +8,16 @@ import io.lumadb.shards.CborSerializable;
  * journal history) with its predecessor.
  */
 public record CollectionInfo(String database, String name, int shards, long incarnation, long createdAtMillis)
-    implements CborSerializable {
+        implements CborSerializable {
 
-  public CollectionInfo {
-    if (shards < 1) {
-      throw new IllegalArgumentException("shards must be >= 1, was " + shards);
+    public CollectionInfo {
+        if (shards < 1) {
+            throw new IllegalArgumentException("shards must be >= 1, was " + shards);
+        }
     }
-  }
 
-  /** The shard entity id of shard {@code n}: {@code <database>/<collection>/<incarnation>/<n>}. */
-  public String shardEntityId(int n) {
-    return database + "/" + name + "/" + incarnation + "/" + n;
-  }
+    /** The shard entity id of shard {@code n}: {@code <database>/<collection>/<incarnation>/<n>}. */
+    public String shardEntityId(int n) {
+        return database + "/" + name + "/" + incarnation + "/" + n;
+    }
 }

@@ -8,18 +8,18 @@ package io.lumadb.shards.model;
  * @param document the stored JSON after the change; null for {@link Op#DELETED}
  */
 public record DocumentChange(String id, Op op, long version, byte[] document)
-    implements io.lumadb.shards.CborSerializable {
+        implements io.lumadb.shards.CborSerializable {
 
-  /** What happened to the document. */
-  public enum Op {
-    CREATED,
-    UPDATED,
-    DELETED
-  }
-
-  public DocumentChange {
-    if ((op == Op.DELETED) != (document == null)) {
-      throw new IllegalArgumentException(op + " change of '" + id + "' with wrong document presence");
+    /** What happened to the document. */
+    public enum Op {
+        CREATED,
+        UPDATED,
+        DELETED
     }
-  }
+
+    public DocumentChange {
+        if ((op == Op.DELETED) != (document == null)) {
+            throw new IllegalArgumentException(op + " change of '" + id + "' with wrong document presence");
+        }
+    }
 }

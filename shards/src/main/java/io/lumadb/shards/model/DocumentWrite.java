@@ -12,48 +12,48 @@ package io.lumadb.shards.model;
  *     not exist (create-only), {@link #EXISTS} if it must exist, or the version it must have
  */
 public record DocumentWrite(String id, Kind kind, byte[] body, long expectedVersion)
-    implements io.lumadb.shards.CborSerializable {
+        implements io.lumadb.shards.CborSerializable {
 
-  /** No precondition. */
-  public static final long ANY = -1;
+    /** No precondition. */
+    public static final long ANY = -1;
 
-  /** The document must not exist: create-only ({@code If-None-Match: *}). */
-  public static final long ABSENT = 0;
+    /** The document must not exist: create-only ({@code If-None-Match: *}). */
+    public static final long ABSENT = 0;
 
-  /** The document must exist, whatever its version ({@code If-Match: *}). */
-  public static final long EXISTS = -2;
+    /** The document must exist, whatever its version ({@code If-Match: *}). */
+    public static final long EXISTS = -2;
 
-  /** What a write does. */
-  public enum Kind {
-    /** Create or replace the whole document. */
-    PUT,
-    /** Merge a JSON Merge Patch into an existing document. */
-    PATCH,
-    /** Delete the document. */
-    DELETE
-  }
-
-  public DocumentWrite {
-    if (id == null || kind == null) {
-      throw new IllegalArgumentException("id and kind are required");
+    /** What a write does. */
+    public enum Kind {
+        /** Create or replace the whole document. */
+        PUT,
+        /** Merge a JSON Merge Patch into an existing document. */
+        PATCH,
+        /** Delete the document. */
+        DELETE
     }
-    if ((kind == Kind.DELETE) != (body == null)) {
-      throw new IllegalArgumentException("a " + kind + " must " + (body == null ? "" : "not ") + "have a body");
+
+    public DocumentWrite {
+        if (id == null || kind == null) {
+            throw new IllegalArgumentException("id and kind are required");
+        }
+        if ((kind == Kind.DELETE) != (body == null)) {
+            throw new IllegalArgumentException("a " + kind + " must " + (body == null ? "" : "not ") + "have a body");
+        }
+        if (expectedVersion < EXISTS) {
+            throw new IllegalArgumentException("expectedVersion must be >= -2, was " + expectedVersion);
+        }
     }
-    if (expectedVersion < EXISTS) {
-      throw new IllegalArgumentException("expectedVersion must be >= -2, was " + expectedVersion);
+
+    public static DocumentWrite put(String id, byte[] content, long expectedVersion) {
+        return new DocumentWrite(id, Kind.PUT, content, expectedVersion);
     }
-  }
 
-  public static DocumentWrite put(String id, byte[] content, long expectedVersion) {
-    return new DocumentWrite(id, Kind.PUT, content, expectedVersion);
-  }
+    public static DocumentWrite patch(String id, byte[] patch, long expectedVersion) {
+        return new DocumentWrite(id, Kind.PATCH, patch, expectedVersion);
+    }
 
-  public static DocumentWrite patch(String id, byte[] patch, long expectedVersion) {
-    return new DocumentWrite(id, Kind.PATCH, patch, expectedVersion);
-  }
-
-  public static DocumentWrite delete(String id, long expectedVersion) {
-    return new DocumentWrite(id, Kind.DELETE, null, expectedVersion);
-  }
+    public static DocumentWrite delete(String id, long expectedVersion) {
+        return new DocumentWrite(id, Kind.DELETE, null, expectedVersion);
+    }
 }

@@ -9,30 +9,30 @@ package io.lumadb.shards.model;
  * @param document the new document after a successful PATCH, else null
  */
 public record WriteOutcome(String id, Status status, long version, byte[] document)
-    implements io.lumadb.shards.CborSerializable {
+        implements io.lumadb.shards.CborSerializable {
 
-  /** How a write ended. */
-  public enum Status {
-    CREATED,
-    UPDATED,
-    DELETED,
-    /** PATCH or DELETE of a document that does not exist. */
-    NOT_FOUND,
-    /** {@code If-Match} named a version the document does not have. */
-    VERSION_MISMATCH,
-    /** Create-only write of a document that exists. */
-    ALREADY_EXISTS,
-    /** The patched document would exceed the document size limit. */
-    TOO_LARGE,
-    /** The patch could not be applied (it is not a JSON object). */
-    INVALID;
+    /** How a write ended. */
+    public enum Status {
+        CREATED,
+        UPDATED,
+        DELETED,
+        /** PATCH or DELETE of a document that does not exist. */
+        NOT_FOUND,
+        /** {@code If-Match} named a version the document does not have. */
+        VERSION_MISMATCH,
+        /** Create-only write of a document that exists. */
+        ALREADY_EXISTS,
+        /** The patched document would exceed the document size limit. */
+        TOO_LARGE,
+        /** The patch could not be applied (it is not a JSON object). */
+        INVALID;
 
-    public boolean succeeded() {
-      return this == CREATED || this == UPDATED || this == DELETED;
+        public boolean succeeded() {
+            return this == CREATED || this == UPDATED || this == DELETED;
+        }
     }
-  }
 
-  public static WriteOutcome failed(String id, Status status, long currentVersion) {
-    return new WriteOutcome(id, status, currentVersion, null);
-  }
+    public static WriteOutcome failed(String id, Status status, long currentVersion) {
+        return new WriteOutcome(id, status, currentVersion, null);
+    }
 }

@@ -10,18 +10,18 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class LocalShards {
 
-  private final ConcurrentHashMap<String, ShardStore> running = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, ShardStore> running = new ConcurrentHashMap<>();
 
-  /** The store of a running local shard, or null. */
-  public ShardStore store(String entityId) {
-    return running.get(entityId);
-  }
+    /** The store of a running local shard, or null. */
+    public ShardStore store(String entityId) {
+        return running.get(entityId);
+    }
 
-  void register(String entityId, ShardStore store) {
-    running.put(entityId, store);
-  }
+    void register(String entityId, ShardStore store) {
+        running.put(entityId, store);
+    }
 
-  void unregister(String entityId, ShardStore store) {
-    running.remove(entityId, store);
-  }
+    void unregister(String entityId, ShardStore store) {
+        running.remove(entityId, store);
+    }
 }

@@ -39,374 +39,382 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
  */
 public final class ShardEntity {
 
-  public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "lumadb-shard");
+    public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "lumadb-shard");
 
-  // ---- commands
+    // ---- commands
 
-  /** What a shard is asked to do. */
-  public sealed interface Command extends CborSerializable {}
+    /** What a shard is asked to do. */
+    public sealed interface Command extends CborSerializable {}
 
-  /** Writes to documents of this shard; executed in order, in one journal event. */
-  public record Write(List<DocumentWrite> writes, ActorRef<Reply> replyTo) implements Command {
-    public Write {
-      writes = List.copyOf(writes);
+    /** Writes to documents of this shard; executed in order, in one journal event. */
+    public record Write(List<DocumentWrite> writes, ActorRef<Reply> replyTo) implements Command {
+        public Write {
+            writes = List.copyOf(writes);
+        }
     }
-  }
 
-  public record Get(String id, ActorRef<Reply> replyTo) implements Command {}
+    public record Get(String id, ActorRef<Reply> replyTo) implements Command {}
 
-  /** Lists documents after {@code after} (null: from the start) in id order. */
-  public record ListDocuments(String after, int limit, ActorRef<Reply> replyTo) implements Command {}
+    /** Lists documents after {@code after} (null: from the start) in id order. */
+    public record ListDocuments(String after, int limit, ActorRef<Reply> replyTo) implements Command {}
 
-  public record GetMeta(ActorRef<Reply> replyTo) implements Command {}
+    public record GetMeta(ActorRef<Reply> replyTo) implements Command {}
 
-  /** Stops the shard and deletes its state store; sent after the catalog dropped the collection. */
-  public record Drop(ActorRef<Reply> replyTo) implements Command {}
+    /** Stops the shard and deletes its state store; sent after the catalog dropped the collection. */
+    public record Drop(ActorRef<Reply> replyTo) implements Command {}
 
-  /** Sharding's passivation message: finish the batch in flight, then stop. */
-  public enum Passivate implements Command {
-    INSTANCE
-  }
-
-  private record CatalogChecked(CatalogSnapshot snapshot, Throwable failure) implements Command {}
-
-  record WriterReady(long seq) implements Command {}
-
-  enum BatchDone implements Command {
-    INSTANCE
-  }
-
-  private enum WriterStopped implements Command {
-    INSTANCE
-  }
-
-  private enum RestartWriter implements Command {
-    INSTANCE
-  }
-
-  // ---- replies
-
-  /** Every answer of a shard. */
-  public sealed interface Reply extends CborSerializable {}
-
-  /** The document, or null when there is none. */
-  public record Found(StoredDocument document) implements Reply {}
-
-  public record Listed(List<StoredDocument> documents) implements Reply {
-    public Listed {
-      documents = List.copyOf(documents);
+    /** Sharding's passivation message: finish the batch in flight, then stop. */
+    public enum Passivate implements Command {
+        INSTANCE
     }
-  }
 
-  public record Written(List<WriteOutcome> outcomes) implements Reply {
-    public Written {
-      outcomes = List.copyOf(outcomes);
+    private record CatalogChecked(CatalogSnapshot snapshot, Throwable failure) implements Command {}
+
+    record WriterReady(long seq) implements Command {}
+
+    enum BatchDone implements Command {
+        INSTANCE
     }
-  }
 
-  public record Meta(ShardMeta meta) implements Reply {}
-
-  public enum Dropped implements Reply {
-    INSTANCE
-  }
-
-  /** This shard's collection incarnation no longer exists: refresh the catalog and retry. */
-  public enum CollectionGone implements Reply {
-    INSTANCE
-  }
-
-  /** The shard cannot answer now; for a write, whether it took effect is unknown. */
-  public record Unavailable(String reason) implements Reply {}
-
-  // ---- creation
-
-  /** Registers the shard entity type with cluster sharding on this node. */
-  public static void init(ActorSystem<?> system, ShardStores stores, LocalShards local, ShardsSettings settings) {
-    ClusterSharding.get(system)
-        .init(
-            Entity.of(TYPE_KEY, ctx -> create(ctx.getEntityId(), ctx.getShard(), stores, local, settings))
-                .withStopMessage(Passivate.INSTANCE)
-                .withEntityProps(DispatcherSelector.fromConfig("lumadb.shards.dispatcher")));
-  }
-
-  public static EntityRef<Command> ref(ActorSystem<?> system, String entityId) {
-    return ClusterSharding.get(system).entityRefFor(TYPE_KEY, entityId);
-  }
-
-  /**
-   * @param shard the sharding shard hosting this entity, asked to passivate it: an entity must
-   *     not stop on its own, or the requests already in its mailbox are lost
-   */
-  public static Behavior<Command> create(
-      String entityId,
-      ActorRef<ClusterSharding.ShardCommand> shard,
-      ShardStores stores,
-      LocalShards local,
-      ShardsSettings settings) {
-    return Behaviors.withStash(
-        settings.stashCapacity(),
-        stash ->
-            Behaviors.setup(
-                ctx ->
-                    Behaviors.withTimers(
-                        timers -> new ShardEntity(ctx, stash, timers, shard, entityId, stores, local, settings).checking())));
-  }
-
-  private final ActorContext<Command> context;
-  private final StashBuffer<Command> stash;
-  private final TimerScheduler<Command> timers;
-  private final ActorRef<ClusterSharding.ShardCommand> shard;
-  private final String entityId;
-  private final ShardStores stores;
-  private final LocalShards local;
-  private final ShardsSettings settings;
-  private final ArrayDeque<Write> pending = new ArrayDeque<>();
-  private final List<ActorRef<Reply>> dropRequests = new ArrayList<>();
-  private List<Write> inFlight = List.of();
-  private ShardStore store;
-  private ActorRef<ShardWriter.Command> writer;
-  private boolean stopping;
-  private int writerFailures;
-
-  private ShardEntity(
-      ActorContext<Command> context,
-      StashBuffer<Command> stash,
-      TimerScheduler<Command> timers,
-      ActorRef<ClusterSharding.ShardCommand> shard,
-      String entityId,
-      ShardStores stores,
-      LocalShards local,
-      ShardsSettings settings) {
-    this.context = context;
-    this.local = local;
-    this.stash = stash;
-    this.timers = timers;
-    this.shard = shard;
-    this.entityId = entityId;
-    this.stores = stores;
-    this.settings = settings;
-  }
-
-  // ---- starting: is our collection incarnation live?
-
-  private Behavior<Command> checking() {
-    context.pipeToSelf(
-        CatalogEntity.ref(context.getSystem()).ask(CatalogEntity.GetSnapshot::new, settings.askTimeout()),
-        CatalogChecked::new);
-    return Behaviors.receive(Command.class)
-        .onMessage(CatalogChecked.class, this::onCatalogChecked)
-        .onMessage(Command.class, this::stashOrReject)
-        .build();
-  }
-
-  private Behavior<Command> onCatalogChecked(CatalogChecked checked) {
-    if (checked.failure() != null) {
-      context.getLog().warn("Shard {} cannot reach the catalog: {}", entityId, checked.failure().toString());
-      return passivateAnswering(new Unavailable("catalog unreachable: " + checked.failure().getMessage()));
+    private enum WriterStopped implements Command {
+        INSTANCE
     }
-    String[] parts = entityId.split("/");
-    boolean live =
-        parts.length == 4 && checked.snapshot().isLive(parts[0], parts[1], Long.parseLong(parts[2]));
-    if (!live) {
-      // Left over from a drop that did not finish (a crash): this node owns the shard, so clean up.
-      stores.drop(entityId);
-      return passivateAnswering(CollectionGone.INSTANCE);
+
+    private enum RestartWriter implements Command {
+        INSTANCE
     }
-    store = stores.open(entityId);
-    return startWriter();
-  }
 
-  private Behavior<Command> startWriter() {
-    writer =
-        context.spawn(
-            ShardWriter.create(entityId, store, settings.maxDocumentBytes(), settings.snapshotEvery(), context.getSelf()),
-            "writer-" + writerFailures,
-            DispatcherSelector.sameAsParent());
-    context.watchWith(writer, WriterStopped.INSTANCE);
-    return recovering();
-  }
+    // ---- replies
 
-  /** Answers everything with {@code reply} (a drop with Dropped) until sharding stops us. */
-  private Behavior<Command> passivateAnswering(Reply reply) {
-    shard.tell(new ClusterSharding.Passivate<>(context.getSelf()));
-    Behavior<Command> answering =
-        Behaviors.receive(Command.class)
-            .onMessageEquals(Passivate.INSTANCE, Behaviors::stopped)
-            .onMessage(Command.class, cmd -> answer(cmd, reply))
-            .build();
-    stash.forEach(cmd -> answer(cmd, reply));
-    stash.clear();
-    return answering;
-  }
+    /** Every answer of a shard. */
+    public sealed interface Reply extends CborSerializable {}
 
-  private Behavior<Command> answer(Command cmd, Reply reply) {
-    replyTo(cmd).ifPresent(r -> r.tell(cmd instanceof Drop && reply == CollectionGone.INSTANCE ? Dropped.INSTANCE : reply));
-    return Behaviors.same();
-  }
+    /** The document, or null when there is none. */
+    public record Found(StoredDocument document) implements Reply {}
 
-  private Behavior<Command> stashOrReject(Command cmd) {
-    if (stash.isFull()) {
-      replyTo(cmd).ifPresent(r -> r.tell(new Unavailable("shard " + entityId + " is starting and its buffer is full")));
-    } else {
-      stash.stash(cmd);
+    public record Listed(List<StoredDocument> documents) implements Reply {
+        public Listed {
+            documents = List.copyOf(documents);
+        }
     }
-    return Behaviors.same();
-  }
 
-  // ---- recovering: the writer replays what the store has not applied yet
-
-  private Behavior<Command> recovering() {
-    return Behaviors.receive(Command.class)
-        .onMessage(WriterReady.class, this::onWriterReady)
-        .onMessageEquals(WriterStopped.INSTANCE, this::onWriterStopped)
-        .onMessage(Command.class, this::stashOrReject)
-        .onSignal(PostStop.class, this::onPostStop)
-        .build();
-  }
-
-  private Behavior<Command> onWriterReady(WriterReady ready) {
-    local.register(entityId, store);
-    return stash.unstashAll(running());
-  }
-
-  // ---- running
-
-  private Behavior<Command> running() {
-    return Behaviors.receive(Command.class)
-        .onMessage(Get.class, this::onGet)
-        .onMessage(ListDocuments.class, this::onList)
-        .onMessage(GetMeta.class, cmd -> reply(cmd.replyTo(), new Meta(store.meta())))
-        .onMessage(Write.class, this::onWrite)
-        .onMessageEquals(BatchDone.INSTANCE, this::onBatchDone)
-        .onMessage(Drop.class, this::onDrop)
-        .onMessageEquals(Passivate.INSTANCE, this::onPassivate)
-        .onMessageEquals(WriterStopped.INSTANCE, this::onWriterStopped)
-        .onSignal(PostStop.class, this::onPostStop)
-        .build();
-  }
-
-  private Behavior<Command> reply(ActorRef<Reply> replyTo, Reply reply) {
-    replyTo.tell(reply);
-    return Behaviors.same();
-  }
-
-  private Behavior<Command> onGet(Get cmd) {
-    return reply(cmd.replyTo(), new Found(store.get(cmd.id())));
-  }
-
-  private Behavior<Command> onList(ListDocuments cmd) {
-    return reply(cmd.replyTo(), new Listed(store.list(cmd.after(), cmd.limit())));
-  }
-
-  private Behavior<Command> onWrite(Write cmd) {
-    if (stopping) {
-      return reply(cmd.replyTo(), new Unavailable("shard " + entityId + " is stopping"));
+    public record Written(List<WriteOutcome> outcomes) implements Reply {
+        public Written {
+            outcomes = List.copyOf(outcomes);
+        }
     }
-    pending.add(cmd);
-    return flushIfIdle();
-  }
 
-  private Behavior<Command> onBatchDone() {
-    inFlight = List.of();
-    writerFailures = 0;
-    return flushIfIdle();
-  }
+    public record Meta(ShardMeta meta) implements Reply {}
 
-  private Behavior<Command> flushIfIdle() {
-    if (!inFlight.isEmpty()) {
-      return Behaviors.same();
+    public enum Dropped implements Reply {
+        INSTANCE
     }
-    if (pending.isEmpty()) {
-      return stopping ? Behaviors.stopped() : Behaviors.same();
+
+    /** This shard's collection incarnation no longer exists: refresh the catalog and retry. */
+    public enum CollectionGone implements Reply {
+        INSTANCE
     }
-    List<Write> batch = new ArrayList<>();
-    int writes = 0;
-    while (!pending.isEmpty()
-        && (batch.isEmpty() || writes + pending.peek().writes().size() <= settings.maxBatchWrites())) {
-      Write next = pending.poll();
-      writes += next.writes().size();
-      batch.add(next);
+
+    /** The shard cannot answer now; for a write, whether it took effect is unknown. */
+    public record Unavailable(String reason) implements Reply {}
+
+    // ---- creation
+
+    /** Registers the shard entity type with cluster sharding on this node. */
+    public static void init(ActorSystem<?> system, ShardStores stores, LocalShards local, ShardsSettings settings) {
+        ClusterSharding.get(system)
+                .init(Entity.of(TYPE_KEY, ctx -> create(ctx.getEntityId(), ctx.getShard(), stores, local, settings))
+                        .withStopMessage(Passivate.INSTANCE)
+                        .withEntityProps(DispatcherSelector.fromConfig("lumadb.shards.dispatcher")));
     }
-    inFlight = batch;
-    writer.tell(new ShardWriter.PersistBatch(batch, context.getSelf()));
-    return Behaviors.same();
-  }
 
-  private Behavior<Command> onPassivate() {
-    stopping = true;
-    local.unregister(entityId, store);
-    return flushIfIdle();
-  }
-
-  private Behavior<Command> onDrop(Drop cmd) {
-    dropRequests.add(cmd.replyTo());
-    stopping = true;
-    local.unregister(entityId, store);
-    return flushIfIdle();
-  }
-
-  /**
-   * The writer stops when the journal fails (a write or recovery). Whether the batch in flight
-   * was written is unknown; a new writer, started after a backoff, recovers from the journal.
-   * Meanwhile reads go on from the store, which holds every acknowledged write.
-   */
-  private Behavior<Command> onDropWhileRestarting(Drop cmd) {
-    dropRequests.add(cmd.replyTo());
-    return Behaviors.stopped();
-  }
-
-  private Behavior<Command> onWriterStopped() {
-    writerFailures++;
-    Unavailable unavailable =
-        new Unavailable("shard " + entityId + " lost its journal writer; the outcome of the write is unknown");
-    inFlight.forEach(w -> w.replyTo().tell(unavailable));
-    pending.forEach(w -> w.replyTo().tell(unavailable));
-    inFlight = List.of();
-    pending.clear();
-    stash.forEach(cmd -> replyTo(cmd).ifPresent(r -> r.tell(unavailable)));
-    stash.clear();
-    if (stopping) {
-      return Behaviors.stopped();
+    public static EntityRef<Command> ref(ActorSystem<?> system, String entityId) {
+        return ClusterSharding.get(system).entityRefFor(TYPE_KEY, entityId);
     }
-    Duration backoff = Duration.ofMillis(Math.min(5_000, 100L << Math.min(writerFailures - 1, 6)));
-    context.getLog().warn("Shard {} restarts its writer in {} ms (failure {})", entityId, backoff.toMillis(), writerFailures);
-    timers.startSingleTimer(RestartWriter.INSTANCE, backoff);
-    return restarting();
-  }
 
-  private Behavior<Command> restarting() {
-    Unavailable unavailable = new Unavailable("shard " + entityId + " is recovering from a journal failure; retry");
-    return Behaviors.receive(Command.class)
-        .onMessage(Get.class, this::onGet)
-        .onMessage(ListDocuments.class, this::onList)
-        .onMessage(GetMeta.class, cmd -> reply(cmd.replyTo(), new Meta(store.meta())))
-        .onMessage(Write.class, cmd -> reply(cmd.replyTo(), unavailable))
-        .onMessageEquals(RestartWriter.INSTANCE, this::startWriter)
-        .onMessage(Drop.class, this::onDropWhileRestarting)
-        .onMessageEquals(Passivate.INSTANCE, Behaviors::stopped)
-        .onSignal(PostStop.class, this::onPostStop)
-        .build();
-  }
-
-  /** Children (the writer) have stopped by now, so nobody else uses the store. */
-  private Behavior<Command> onPostStop(PostStop signal) {
-    local.unregister(entityId, store);
-    store.close();
-    if (!dropRequests.isEmpty()) {
-      stores.drop(entityId);
-      dropRequests.forEach(r -> r.tell(Dropped.INSTANCE));
+    /**
+     * @param shard the sharding shard hosting this entity, asked to passivate it: an entity must
+     *     not stop on its own, or the requests already in its mailbox are lost
+     */
+    public static Behavior<Command> create(
+            String entityId,
+            ActorRef<ClusterSharding.ShardCommand> shard,
+            ShardStores stores,
+            LocalShards local,
+            ShardsSettings settings) {
+        return Behaviors.withStash(
+                settings.stashCapacity(),
+                stash -> Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
+                        new ShardEntity(ctx, stash, timers, shard, entityId, stores, local, settings).checking())));
     }
-    return Behaviors.same();
-  }
 
-  private static java.util.Optional<ActorRef<Reply>> replyTo(Command cmd) {
-    return switch (cmd) {
-      case Write w -> java.util.Optional.of(w.replyTo());
-      case Get g -> java.util.Optional.of(g.replyTo());
-      case ListDocuments l -> java.util.Optional.of(l.replyTo());
-      case GetMeta m -> java.util.Optional.of(m.replyTo());
-      case Drop d -> java.util.Optional.of(d.replyTo());
-      default -> java.util.Optional.empty();
-    };
-  }
+    private final ActorContext<Command> context;
+    private final StashBuffer<Command> stash;
+    private final TimerScheduler<Command> timers;
+    private final ActorRef<ClusterSharding.ShardCommand> shard;
+    private final String entityId;
+    private final ShardStores stores;
+    private final LocalShards local;
+    private final ShardsSettings settings;
+    private final ArrayDeque<Write> pending = new ArrayDeque<>();
+    private final List<ActorRef<Reply>> dropRequests = new ArrayList<>();
+    private List<Write> inFlight = List.of();
+    private ShardStore store;
+    private ActorRef<ShardWriter.Command> writer;
+    private boolean stopping;
+    private int writerFailures;
+
+    private ShardEntity(
+            ActorContext<Command> context,
+            StashBuffer<Command> stash,
+            TimerScheduler<Command> timers,
+            ActorRef<ClusterSharding.ShardCommand> shard,
+            String entityId,
+            ShardStores stores,
+            LocalShards local,
+            ShardsSettings settings) {
+        this.context = context;
+        this.local = local;
+        this.stash = stash;
+        this.timers = timers;
+        this.shard = shard;
+        this.entityId = entityId;
+        this.stores = stores;
+        this.settings = settings;
+    }
+
+    // ---- starting: is our collection incarnation live?
+
+    private Behavior<Command> checking() {
+        context.pipeToSelf(
+                CatalogEntity.ref(context.getSystem()).ask(CatalogEntity.GetSnapshot::new, settings.askTimeout()),
+                CatalogChecked::new);
+        return Behaviors.receive(Command.class)
+                .onMessage(CatalogChecked.class, this::onCatalogChecked)
+                .onMessage(Command.class, this::stashOrReject)
+                .build();
+    }
+
+    private Behavior<Command> onCatalogChecked(CatalogChecked checked) {
+        if (checked.failure() != null) {
+            context.getLog()
+                    .warn(
+                            "Shard {} cannot reach the catalog: {}",
+                            entityId,
+                            checked.failure().toString());
+            return passivateAnswering(
+                    new Unavailable("catalog unreachable: " + checked.failure().getMessage()));
+        }
+        String[] parts = entityId.split("/");
+        boolean live = parts.length == 4 && checked.snapshot().isLive(parts[0], parts[1], Long.parseLong(parts[2]));
+        if (!live) {
+            // Left over from a drop that did not finish (a crash): this node owns the shard, so clean up.
+            stores.drop(entityId);
+            return passivateAnswering(CollectionGone.INSTANCE);
+        }
+        store = stores.open(entityId);
+        return startWriter();
+    }
+
+    private Behavior<Command> startWriter() {
+        writer = context.spawn(
+                ShardWriter.create(
+                        entityId, store, settings.maxDocumentBytes(), settings.snapshotEvery(), context.getSelf()),
+                "writer-" + writerFailures,
+                DispatcherSelector.sameAsParent());
+        context.watchWith(writer, WriterStopped.INSTANCE);
+        return recovering();
+    }
+
+    /** Answers everything with {@code reply} (a drop with Dropped) until sharding stops us. */
+    private Behavior<Command> passivateAnswering(Reply reply) {
+        shard.tell(new ClusterSharding.Passivate<>(context.getSelf()));
+        Behavior<Command> answering = Behaviors.receive(Command.class)
+                .onMessageEquals(Passivate.INSTANCE, Behaviors::stopped)
+                .onMessage(Command.class, cmd -> answer(cmd, reply))
+                .build();
+        stash.forEach(cmd -> answer(cmd, reply));
+        stash.clear();
+        return answering;
+    }
+
+    private Behavior<Command> answer(Command cmd, Reply reply) {
+        replyTo(cmd)
+                .ifPresent(r ->
+                        r.tell(cmd instanceof Drop && reply == CollectionGone.INSTANCE ? Dropped.INSTANCE : reply));
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> stashOrReject(Command cmd) {
+        if (stash.isFull()) {
+            replyTo(cmd)
+                    .ifPresent(
+                            r -> r.tell(new Unavailable("shard " + entityId + " is starting and its buffer is full")));
+        } else {
+            stash.stash(cmd);
+        }
+        return Behaviors.same();
+    }
+
+    // ---- recovering: the writer replays what the store has not applied yet
+
+    private Behavior<Command> recovering() {
+        return Behaviors.receive(Command.class)
+                .onMessage(WriterReady.class, this::onWriterReady)
+                .onMessageEquals(WriterStopped.INSTANCE, this::onWriterStopped)
+                .onMessage(Command.class, this::stashOrReject)
+                .onSignal(PostStop.class, this::onPostStop)
+                .build();
+    }
+
+    private Behavior<Command> onWriterReady(WriterReady ready) {
+        local.register(entityId, store);
+        return stash.unstashAll(running());
+    }
+
+    // ---- running
+
+    private Behavior<Command> running() {
+        return Behaviors.receive(Command.class)
+                .onMessage(Get.class, this::onGet)
+                .onMessage(ListDocuments.class, this::onList)
+                .onMessage(GetMeta.class, cmd -> reply(cmd.replyTo(), new Meta(store.meta())))
+                .onMessage(Write.class, this::onWrite)
+                .onMessageEquals(BatchDone.INSTANCE, this::onBatchDone)
+                .onMessage(Drop.class, this::onDrop)
+                .onMessageEquals(Passivate.INSTANCE, this::onPassivate)
+                .onMessageEquals(WriterStopped.INSTANCE, this::onWriterStopped)
+                .onSignal(PostStop.class, this::onPostStop)
+                .build();
+    }
+
+    private Behavior<Command> reply(ActorRef<Reply> replyTo, Reply reply) {
+        replyTo.tell(reply);
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onGet(Get cmd) {
+        return reply(cmd.replyTo(), new Found(store.get(cmd.id())));
+    }
+
+    private Behavior<Command> onList(ListDocuments cmd) {
+        return reply(cmd.replyTo(), new Listed(store.list(cmd.after(), cmd.limit())));
+    }
+
+    private Behavior<Command> onWrite(Write cmd) {
+        if (stopping) {
+            return reply(cmd.replyTo(), new Unavailable("shard " + entityId + " is stopping"));
+        }
+        pending.add(cmd);
+        return flushIfIdle();
+    }
+
+    private Behavior<Command> onBatchDone() {
+        inFlight = List.of();
+        writerFailures = 0;
+        return flushIfIdle();
+    }
+
+    private Behavior<Command> flushIfIdle() {
+        if (!inFlight.isEmpty()) {
+            return Behaviors.same();
+        }
+        if (pending.isEmpty()) {
+            return stopping ? Behaviors.stopped() : Behaviors.same();
+        }
+        List<Write> batch = new ArrayList<>();
+        int writes = 0;
+        while (!pending.isEmpty()
+                && (batch.isEmpty() || writes + pending.peek().writes().size() <= settings.maxBatchWrites())) {
+            Write next = pending.poll();
+            writes += next.writes().size();
+            batch.add(next);
+        }
+        inFlight = batch;
+        writer.tell(new ShardWriter.PersistBatch(batch, context.getSelf()));
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onPassivate() {
+        stopping = true;
+        local.unregister(entityId, store);
+        return flushIfIdle();
+    }
+
+    private Behavior<Command> onDrop(Drop cmd) {
+        dropRequests.add(cmd.replyTo());
+        stopping = true;
+        local.unregister(entityId, store);
+        return flushIfIdle();
+    }
+
+    /**
+     * The writer stops when the journal fails (a write or recovery). Whether the batch in flight
+     * was written is unknown; a new writer, started after a backoff, recovers from the journal.
+     * Meanwhile reads go on from the store, which holds every acknowledged write.
+     */
+    private Behavior<Command> onDropWhileRestarting(Drop cmd) {
+        dropRequests.add(cmd.replyTo());
+        return Behaviors.stopped();
+    }
+
+    private Behavior<Command> onWriterStopped() {
+        writerFailures++;
+        Unavailable unavailable =
+                new Unavailable("shard " + entityId + " lost its journal writer; the outcome of the write is unknown");
+        inFlight.forEach(w -> w.replyTo().tell(unavailable));
+        pending.forEach(w -> w.replyTo().tell(unavailable));
+        inFlight = List.of();
+        pending.clear();
+        stash.forEach(cmd -> replyTo(cmd).ifPresent(r -> r.tell(unavailable)));
+        stash.clear();
+        if (stopping) {
+            return Behaviors.stopped();
+        }
+        Duration backoff = Duration.ofMillis(Math.min(5_000, 100L << Math.min(writerFailures - 1, 6)));
+        context.getLog()
+                .warn(
+                        "Shard {} restarts its writer in {} ms (failure {})",
+                        entityId,
+                        backoff.toMillis(),
+                        writerFailures);
+        timers.startSingleTimer(RestartWriter.INSTANCE, backoff);
+        return restarting();
+    }
+
+    private Behavior<Command> restarting() {
+        Unavailable unavailable = new Unavailable("shard " + entityId + " is recovering from a journal failure; retry");
+        return Behaviors.receive(Command.class)
+                .onMessage(Get.class, this::onGet)
+                .onMessage(ListDocuments.class, this::onList)
+                .onMessage(GetMeta.class, cmd -> reply(cmd.replyTo(), new Meta(store.meta())))
+                .onMessage(Write.class, cmd -> reply(cmd.replyTo(), unavailable))
+                .onMessageEquals(RestartWriter.INSTANCE, this::startWriter)
+                .onMessage(Drop.class, this::onDropWhileRestarting)
+                .onMessageEquals(Passivate.INSTANCE, Behaviors::stopped)
+                .onSignal(PostStop.class, this::onPostStop)
+                .build();
+    }
+
+    /** Children (the writer) have stopped by now, so nobody else uses the store. */
+    private Behavior<Command> onPostStop(PostStop signal) {
+        local.unregister(entityId, store);
+        store.close();
+        if (!dropRequests.isEmpty()) {
+            stores.drop(entityId);
+            dropRequests.forEach(r -> r.tell(Dropped.INSTANCE));
+        }
+        return Behaviors.same();
+    }
+
+    private static java.util.Optional<ActorRef<Reply>> replyTo(Command cmd) {
+        return switch (cmd) {
+            case Write w -> java.util.Optional.of(w.replyTo());
+            case Get g -> java.util.Optional.of(g.replyTo());
+            case ListDocuments l -> java.util.Optional.of(l.replyTo());
+            case GetMeta m -> java.util.Optional.of(m.replyTo());
+            case Drop d -> java.util.Optional.of(d.replyTo());
+            default -> java.util.Optional.empty();
+        };
+    }
 }

@@ -29,166 +29,178 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * applied yet, starting from the newest snapshot the store has already passed.
  */
 final class ShardWriter
-    extends EventSourcedBehaviorWithEnforcedReplies<ShardWriter.Command, ShardWriter.Event, ShardWriter.State> {
+        extends EventSourcedBehaviorWithEnforcedReplies<ShardWriter.Command, ShardWriter.Event, ShardWriter.State> {
 
-  // ---- commands
+    // ---- commands
 
-  sealed interface Command {}
+    sealed interface Command {}
 
-  /** Executes {@code writes} as one event; answers each write's requester, then {@code replyTo}. */
-  record PersistBatch(List<ShardEntity.Write> writes, ActorRef<ShardEntity.Command> replyTo) implements Command {
-    PersistBatch {
-      writes = List.copyOf(writes);
+    /** Executes {@code writes} as one event; answers each write's requester, then {@code replyTo}. */
+    record PersistBatch(List<ShardEntity.Write> writes, ActorRef<ShardEntity.Command> replyTo) implements Command {
+        PersistBatch {
+            writes = List.copyOf(writes);
+        }
     }
-  }
 
-  // ---- events
+    // ---- events
 
-  /** What a shard's journal holds. */
-  public sealed interface Event extends CborSerializable {}
+    /** What a shard's journal holds. */
+    public sealed interface Event extends CborSerializable {}
 
-  /** A batch of document changes, committed together. */
-  public record DocumentsWritten(List<DocumentChange> changes) implements Event {
-    public DocumentsWritten {
-      changes = List.copyOf(changes);
+    /** A batch of document changes, committed together. */
+    public record DocumentsWritten(List<DocumentChange> changes) implements Event {
+        public DocumentsWritten {
+            changes = List.copyOf(changes);
+        }
     }
-  }
 
-  // ---- state
+    // ---- state
 
-  /** The sequence number of the last event; mirrors the journal's, since shard events are never deleted. */
-  public record State(long seq) implements CborSerializable {}
+    /** The sequence number of the last event; mirrors the journal's, since shard events are never deleted. */
+    public record State(long seq) implements CborSerializable {}
 
-  // ---- creation
+    // ---- creation
 
-  static Behavior<Command> create(
-      String entityId, ShardStore store, long maxDocumentBytes, int snapshotEvery, ActorRef<ShardEntity.Command> parent) {
-    return Behaviors.setup(ctx -> new ShardWriter(ctx, entityId, store, maxDocumentBytes, snapshotEvery, parent));
-  }
-
-  private final ActorContext<Command> context;
-  private final ShardStore store;
-  private final long maxDocumentBytes;
-  private final int snapshotEvery;
-  private final ActorRef<ShardEntity.Command> parent;
-  private final long appliedAtStart;
-  private final long startNanos = System.nanoTime();
-  private boolean recovering = true;
-  private int replayed;
-
-  private ShardWriter(
-      ActorContext<Command> context,
-      String entityId,
-      ShardStore store,
-      long maxDocumentBytes,
-      int snapshotEvery,
-      ActorRef<ShardEntity.Command> parent) {
-    super(PersistenceId.of("shard", entityId));
-    this.context = context;
-    this.store = store;
-    this.maxDocumentBytes = maxDocumentBytes;
-    this.snapshotEvery = snapshotEvery;
-    this.parent = parent;
-    this.appliedAtStart = store.meta().appliedSeq();
-  }
-
-  @Override
-  public State emptyState() {
-    return new State(0);
-  }
-
-  /** Start from the newest snapshot the store has already applied, so replay covers the rest. */
-  @Override
-  public Recovery recovery() {
-    return Recovery.withSnapshotSelectionCriteria(
-        appliedAtStart == 0
-            ? SnapshotSelectionCriteria.none()
-            : SnapshotSelectionCriteria.latest().withMaxSequenceNr(appliedAtStart));
-  }
-
-  @Override
-  public RetentionCriteria retentionCriteria() {
-    // Keeps two snapshots; never deletes events: they are the change stream's history.
-    return RetentionCriteria.snapshotEvery(snapshotEvery, 2);
-  }
-
-  @Override
-  public SignalHandler<State> signalHandler() {
-    return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), this::onRecoveryCompleted).build();
-  }
-
-  private void onRecoveryCompleted(State state) {
-    recovering = false;
-    context
-        .getLog()
-        .info(
-            "Shard {} recovered at event {} in {} ms ({} events applied from the journal)",
-            store.name(),
-            state.seq(),
-            (System.nanoTime() - startNanos) / 1_000_000,
-            replayed);
-    parent.tell(new ShardEntity.WriterReady(state.seq()));
-  }
-
-  // ---- command handler
-
-  @Override
-  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
-    return newCommandHandlerWithReplyBuilder().forAnyState().onCommand(PersistBatch.class, this::onPersistBatch).build();
-  }
-
-  private ReplyEffect<Event, State> onPersistBatch(State state, PersistBatch cmd) {
-    int writes = cmd.writes().stream().mapToInt(w -> w.writes().size()).sum();
-    WriteEvaluator evaluator = new WriteEvaluator(store::get, store.meta().lastVersion(), maxDocumentBytes, writes);
-    List<List<WriteOutcome>> outcomes = new ArrayList<>(cmd.writes().size());
-    for (ShardEntity.Write write : cmd.writes()) {
-      List<WriteOutcome> results = new ArrayList<>(write.writes().size());
-      for (DocumentWrite w : write.writes()) {
-        results.add(evaluator.evaluate(w));
-      }
-      outcomes.add(results);
+    static Behavior<Command> create(
+            String entityId,
+            ShardStore store,
+            long maxDocumentBytes,
+            int snapshotEvery,
+            ActorRef<ShardEntity.Command> parent) {
+        return Behaviors.setup(ctx -> new ShardWriter(ctx, entityId, store, maxDocumentBytes, snapshotEvery, parent));
     }
-    List<DocumentChange> changes = List.copyOf(evaluator.changes());
-    if (changes.isEmpty()) {
-      replyAll(cmd, outcomes);
-      return Effect().reply(cmd.replyTo(), ShardEntity.BatchDone.INSTANCE);
+
+    private final ActorContext<Command> context;
+    private final ShardStore store;
+    private final long maxDocumentBytes;
+    private final int snapshotEvery;
+    private final ActorRef<ShardEntity.Command> parent;
+    private final long appliedAtStart;
+    private final long startNanos = System.nanoTime();
+    private boolean recovering = true;
+    private int replayed;
+
+    private ShardWriter(
+            ActorContext<Command> context,
+            String entityId,
+            ShardStore store,
+            long maxDocumentBytes,
+            int snapshotEvery,
+            ActorRef<ShardEntity.Command> parent) {
+        super(PersistenceId.of("shard", entityId));
+        this.context = context;
+        this.store = store;
+        this.maxDocumentBytes = maxDocumentBytes;
+        this.snapshotEvery = snapshotEvery;
+        this.parent = parent;
+        this.appliedAtStart = store.meta().appliedSeq();
     }
-    return Effect()
-        .persist(new DocumentsWritten(changes))
-        .thenRun(next -> applyAndReply(next, changes, cmd, outcomes))
-        .thenReply(cmd.replyTo(), next -> ShardEntity.BatchDone.INSTANCE);
-  }
 
-  private void applyAndReply(State next, List<DocumentChange> changes, PersistBatch cmd, List<List<WriteOutcome>> outcomes) {
-    store.apply(next.seq(), changes);
-    replyAll(cmd, outcomes);
-  }
-
-  private static void replyAll(PersistBatch cmd, List<List<WriteOutcome>> outcomes) {
-    for (int i = 0; i < outcomes.size(); i++) {
-      ShardEntity.Write write = cmd.writes().get(i);
-      write.replyTo().tell(new ShardEntity.Written(outcomes.get(i)));
+    @Override
+    public State emptyState() {
+        return new State(0);
     }
-  }
 
-  // ---- event handler
-
-  @Override
-  public EventHandler<State, Event> eventHandler() {
-    return newEventHandlerBuilder().forAnyState().onEvent(DocumentsWritten.class, this::onDocumentsWritten).build();
-  }
-
-  /**
-   * Pure while running (the store is written in the persist callback, after the journal
-   * confirmed); during recovery, applies events the store has not seen yet, which makes
-   * recovery idempotent.
-   */
-  private State onDocumentsWritten(State state, DocumentsWritten event) {
-    State next = new State(state.seq() + 1);
-    if (recovering && next.seq() > store.meta().appliedSeq()) {
-      store.apply(next.seq(), event.changes());
-      replayed++;
+    /** Start from the newest snapshot the store has already applied, so replay covers the rest. */
+    @Override
+    public Recovery recovery() {
+        return Recovery.withSnapshotSelectionCriteria(
+                appliedAtStart == 0
+                        ? SnapshotSelectionCriteria.none()
+                        : SnapshotSelectionCriteria.latest().withMaxSequenceNr(appliedAtStart));
     }
-    return next;
-  }
+
+    @Override
+    public RetentionCriteria retentionCriteria() {
+        // Keeps two snapshots; never deletes events: they are the change stream's history.
+        return RetentionCriteria.snapshotEvery(snapshotEvery, 2);
+    }
+
+    @Override
+    public SignalHandler<State> signalHandler() {
+        return newSignalHandlerBuilder()
+                .onSignal(RecoveryCompleted.instance(), this::onRecoveryCompleted)
+                .build();
+    }
+
+    private void onRecoveryCompleted(State state) {
+        recovering = false;
+        context.getLog()
+                .info(
+                        "Shard {} recovered at event {} in {} ms ({} events applied from the journal)",
+                        store.name(),
+                        state.seq(),
+                        (System.nanoTime() - startNanos) / 1_000_000,
+                        replayed);
+        parent.tell(new ShardEntity.WriterReady(state.seq()));
+    }
+
+    // ---- command handler
+
+    @Override
+    public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+        return newCommandHandlerWithReplyBuilder()
+                .forAnyState()
+                .onCommand(PersistBatch.class, this::onPersistBatch)
+                .build();
+    }
+
+    private ReplyEffect<Event, State> onPersistBatch(State state, PersistBatch cmd) {
+        int writes = cmd.writes().stream().mapToInt(w -> w.writes().size()).sum();
+        WriteEvaluator evaluator = new WriteEvaluator(store::get, store.meta().lastVersion(), maxDocumentBytes, writes);
+        List<List<WriteOutcome>> outcomes = new ArrayList<>(cmd.writes().size());
+        for (ShardEntity.Write write : cmd.writes()) {
+            List<WriteOutcome> results = new ArrayList<>(write.writes().size());
+            for (DocumentWrite w : write.writes()) {
+                results.add(evaluator.evaluate(w));
+            }
+            outcomes.add(results);
+        }
+        List<DocumentChange> changes = List.copyOf(evaluator.changes());
+        if (changes.isEmpty()) {
+            replyAll(cmd, outcomes);
+            return Effect().reply(cmd.replyTo(), ShardEntity.BatchDone.INSTANCE);
+        }
+        return Effect()
+                .persist(new DocumentsWritten(changes))
+                .thenRun(next -> applyAndReply(next, changes, cmd, outcomes))
+                .thenReply(cmd.replyTo(), next -> ShardEntity.BatchDone.INSTANCE);
+    }
+
+    private void applyAndReply(
+            State next, List<DocumentChange> changes, PersistBatch cmd, List<List<WriteOutcome>> outcomes) {
+        store.apply(next.seq(), changes);
+        replyAll(cmd, outcomes);
+    }
+
+    private static void replyAll(PersistBatch cmd, List<List<WriteOutcome>> outcomes) {
+        for (int i = 0; i < outcomes.size(); i++) {
+            ShardEntity.Write write = cmd.writes().get(i);
+            write.replyTo().tell(new ShardEntity.Written(outcomes.get(i)));
+        }
+    }
+
+    // ---- event handler
+
+    @Override
+    public EventHandler<State, Event> eventHandler() {
+        return newEventHandlerBuilder()
+                .forAnyState()
+                .onEvent(DocumentsWritten.class, this::onDocumentsWritten)
+                .build();
+    }
+
+    /**
+     * Pure while running (the store is written in the persist callback, after the journal
+     * confirmed); during recovery, applies events the store has not seen yet, which makes
+     * recovery idempotent.
+     */
+    private State onDocumentsWritten(State state, DocumentsWritten event) {
+        State next = new State(state.seq() + 1);
+        if (recovering && next.seq() > store.meta().appliedSeq()) {
+            store.apply(next.seq(), event.changes());
+            replayed++;
+        }
+        return next;
+    }
 }

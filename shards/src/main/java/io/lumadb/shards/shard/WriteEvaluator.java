@@ -21,91 +21,95 @@ import java.util.function.Function;
  */
 final class WriteEvaluator {
 
-  /** Marks, in the overlay, a document deleted earlier in the batch. */
-  private static final StoredDocument DELETED = new StoredDocument("", 1, new byte[0]);
+    /** Marks, in the overlay, a document deleted earlier in the batch. */
+    private static final StoredDocument DELETED = new StoredDocument("", 1, new byte[0]);
 
-  private final Function<String, StoredDocument> current;
-  private final long maxDocumentBytes;
-  private final Map<String, StoredDocument> overlay;
-  private final List<DocumentChange> changes;
-  private long lastVersion;
+    private final Function<String, StoredDocument> current;
+    private final long maxDocumentBytes;
+    private final Map<String, StoredDocument> overlay;
+    private final List<DocumentChange> changes;
+    private long lastVersion;
 
-  WriteEvaluator(Function<String, StoredDocument> current, long lastVersion, long maxDocumentBytes, int expectedWrites) {
-    this.current = current;
-    this.lastVersion = lastVersion;
-    this.maxDocumentBytes = maxDocumentBytes;
-    this.overlay = HashMap.newHashMap(expectedWrites);
-    this.changes = new ArrayList<>(expectedWrites);
-  }
-
-  List<DocumentChange> changes() {
-    return changes;
-  }
-
-  private StoredDocument lookup(String id) {
-    StoredDocument earlier = overlay.get(id);
-    if (earlier != null) {
-      return earlier == DELETED ? null : earlier;
+    WriteEvaluator(
+            Function<String, StoredDocument> current, long lastVersion, long maxDocumentBytes, int expectedWrites) {
+        this.current = current;
+        this.lastVersion = lastVersion;
+        this.maxDocumentBytes = maxDocumentBytes;
+        this.overlay = HashMap.newHashMap(expectedWrites);
+        this.changes = new ArrayList<>(expectedWrites);
     }
-    return current.apply(id);
-  }
 
-  WriteOutcome evaluate(DocumentWrite write) {
-    String id = write.id();
-    StoredDocument doc = lookup(id);
-    long currentVersion = doc == null ? 0 : doc.version();
-    long expected = write.expectedVersion();
-    if (expected == DocumentWrite.ABSENT && doc != null) {
-      return WriteOutcome.failed(id, Status.ALREADY_EXISTS, currentVersion);
+    List<DocumentChange> changes() {
+        return changes;
     }
-    if ((expected > 0 && expected != currentVersion) || (expected == DocumentWrite.EXISTS && doc == null)) {
-      return WriteOutcome.failed(id, Status.VERSION_MISMATCH, currentVersion);
-    }
-    return switch (write.kind()) {
-      case PUT -> put(id, doc, write.body());
-      case PATCH -> doc == null ? WriteOutcome.failed(id, Status.NOT_FOUND, 0) : patch(id, doc, write.body());
-      case DELETE -> doc == null ? WriteOutcome.failed(id, Status.NOT_FOUND, 0) : delete(id);
-    };
-  }
 
-  private WriteOutcome put(String id, StoredDocument doc, byte[] content) {
-    long version = ++lastVersion;
-    byte[] json = DocumentJson.compose(id, version, content);
-    record(new DocumentChange(id, doc == null ? DocumentChange.Op.CREATED : DocumentChange.Op.UPDATED, version, json));
-    return new WriteOutcome(id, doc == null ? Status.CREATED : Status.UPDATED, version, null);
-  }
-
-  private WriteOutcome patch(String id, StoredDocument doc, byte[] patchBytes) {
-    JsonNode patch;
-    try {
-      patch = DocumentJson.mapper().readTree(patchBytes);
-    } catch (IOException e) {
-      return WriteOutcome.failed(id, Status.INVALID, doc.version());
+    private StoredDocument lookup(String id) {
+        StoredDocument earlier = overlay.get(id);
+        if (earlier != null) {
+            return earlier == DELETED ? null : earlier;
+        }
+        return current.apply(id);
     }
-    if (patch == null || !patch.isObject()) {
-      return WriteOutcome.failed(id, Status.INVALID, doc.version());
-    }
-    JsonNode merged = DocumentJson.mergePatch(DocumentJson.content(doc.json()), patch);
-    byte[] content = DocumentJson.bytes(merged);
-    if (content.length > maxDocumentBytes) {
-      return WriteOutcome.failed(id, Status.TOO_LARGE, doc.version());
-    }
-    long version = ++lastVersion;
-    byte[] json = DocumentJson.compose(id, version, content);
-    record(new DocumentChange(id, DocumentChange.Op.UPDATED, version, json));
-    return new WriteOutcome(id, Status.UPDATED, version, json);
-  }
 
-  private WriteOutcome delete(String id) {
-    long version = ++lastVersion;
-    record(new DocumentChange(id, DocumentChange.Op.DELETED, version, null));
-    return new WriteOutcome(id, Status.DELETED, version, null);
-  }
+    WriteOutcome evaluate(DocumentWrite write) {
+        String id = write.id();
+        StoredDocument doc = lookup(id);
+        long currentVersion = doc == null ? 0 : doc.version();
+        long expected = write.expectedVersion();
+        if (expected == DocumentWrite.ABSENT && doc != null) {
+            return WriteOutcome.failed(id, Status.ALREADY_EXISTS, currentVersion);
+        }
+        if ((expected > 0 && expected != currentVersion) || (expected == DocumentWrite.EXISTS && doc == null)) {
+            return WriteOutcome.failed(id, Status.VERSION_MISMATCH, currentVersion);
+        }
+        return switch (write.kind()) {
+            case PUT -> put(id, doc, write.body());
+            case PATCH -> doc == null ? WriteOutcome.failed(id, Status.NOT_FOUND, 0) : patch(id, doc, write.body());
+            case DELETE -> doc == null ? WriteOutcome.failed(id, Status.NOT_FOUND, 0) : delete(id);
+        };
+    }
 
-  private void record(DocumentChange change) {
-    changes.add(change);
-    overlay.put(
-        change.id(),
-        change.op() == DocumentChange.Op.DELETED ? DELETED : new StoredDocument(change.id(), change.version(), change.document()));
-  }
+    private WriteOutcome put(String id, StoredDocument doc, byte[] content) {
+        long version = ++lastVersion;
+        byte[] json = DocumentJson.compose(id, version, content);
+        record(new DocumentChange(
+                id, doc == null ? DocumentChange.Op.CREATED : DocumentChange.Op.UPDATED, version, json));
+        return new WriteOutcome(id, doc == null ? Status.CREATED : Status.UPDATED, version, null);
+    }
+
+    private WriteOutcome patch(String id, StoredDocument doc, byte[] patchBytes) {
+        JsonNode patch;
+        try {
+            patch = DocumentJson.mapper().readTree(patchBytes);
+        } catch (IOException e) {
+            return WriteOutcome.failed(id, Status.INVALID, doc.version());
+        }
+        if (patch == null || !patch.isObject()) {
+            return WriteOutcome.failed(id, Status.INVALID, doc.version());
+        }
+        JsonNode merged = DocumentJson.mergePatch(DocumentJson.content(doc.json()), patch);
+        byte[] content = DocumentJson.bytes(merged);
+        if (content.length > maxDocumentBytes) {
+            return WriteOutcome.failed(id, Status.TOO_LARGE, doc.version());
+        }
+        long version = ++lastVersion;
+        byte[] json = DocumentJson.compose(id, version, content);
+        record(new DocumentChange(id, DocumentChange.Op.UPDATED, version, json));
+        return new WriteOutcome(id, Status.UPDATED, version, json);
+    }
+
+    private WriteOutcome delete(String id) {
+        long version = ++lastVersion;
+        record(new DocumentChange(id, DocumentChange.Op.DELETED, version, null));
+        return new WriteOutcome(id, Status.DELETED, version, null);
+    }
+
+    private void record(DocumentChange change) {
+        changes.add(change);
+        overlay.put(
+                change.id(),
+                change.op() == DocumentChange.Op.DELETED
+                        ? DELETED
+                        : new StoredDocument(change.id(), change.version(), change.document()));
+    }
 }

@@ -9,5 +9,5 @@ package io.lumadb.shards.store;
  * @param documentCount how many documents the shard holds
  */
 public record ShardMeta(long appliedSeq, long lastVersion, long documentCount) {
-  public static final ShardMeta EMPTY = new ShardMeta(0, 0, 0);
+    public static final ShardMeta EMPTY = new ShardMeta(0, 0, 0);
 }

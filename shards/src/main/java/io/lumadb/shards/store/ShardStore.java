@@ -11,37 +11,37 @@ import java.util.List;
  */
 public interface ShardStore extends AutoCloseable {
 
-  /** The store's name (the shard entity id). */
-  String name();
+    /** The store's name (the shard entity id). */
+    String name();
 
-  /** The document with this id, or null. */
-  StoredDocument get(String id);
+    /** The document with this id, or null. */
+    StoredDocument get(String id);
 
-  /**
-   * Answers from memory only (memtable, block cache, bloom filters) without blocking on disk,
-   * so any thread may call it: {@link Lookup#NOT_IN_MEMORY} when the answer needs disk I/O or
-   * the store is closed.
-   */
-  Lookup lookupInMemory(String id);
+    /**
+     * Answers from memory only (memtable, block cache, bloom filters) without blocking on disk,
+     * so any thread may call it: {@link Lookup#NOT_IN_MEMORY} when the answer needs disk I/O or
+     * the store is closed.
+     */
+    Lookup lookupInMemory(String id);
 
-  /** The answer of {@link #lookupInMemory}: the document (null if absent), or not known from memory. */
-  record Lookup(boolean known, StoredDocument document) {
-    public static final Lookup NOT_IN_MEMORY = new Lookup(false, null);
-    public static final Lookup ABSENT = new Lookup(true, null);
-  }
+    /** The answer of {@link #lookupInMemory}: the document (null if absent), or not known from memory. */
+    record Lookup(boolean known, StoredDocument document) {
+        public static final Lookup NOT_IN_MEMORY = new Lookup(false, null);
+        public static final Lookup ABSENT = new Lookup(true, null);
+    }
 
-  /** Up to {@code limit} documents with ids after {@code afterExclusive} (null: from the start), in id order. */
-  List<StoredDocument> list(String afterExclusive, int limit);
+    /** Up to {@code limit} documents with ids after {@code afterExclusive} (null: from the start), in id order. */
+    List<StoredDocument> list(String afterExclusive, int limit);
 
-  ShardMeta meta();
+    ShardMeta meta();
 
-  /**
-   * Applies the changes of journal event {@code seq} atomically together with the new meta.
-   * Applying an event at or below {@link ShardMeta#appliedSeq()} is a programming error.
-   */
-  void apply(long seq, List<DocumentChange> changes);
+    /**
+     * Applies the changes of journal event {@code seq} atomically together with the new meta.
+     * Applying an event at or below {@link ShardMeta#appliedSeq()} is a programming error.
+     */
+    void apply(long seq, List<DocumentChange> changes);
 
-  /** Releases the store's handles; the data stays. */
-  @Override
-  void close();
+    /** Releases the store's handles; the data stays. */
+    @Override
+    void close();
 }

@@ -19,105 +19,124 @@ import org.junit.jupiter.api.io.TempDir;
 
 class RocksShardStoreTest {
 
-  @TempDir Path dir;
+    @TempDir
+    Path dir;
 
-  private static byte[] b(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
-  }
+    private static byte[] b(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
 
-  @Test
-  void appliesChangesAndMetaTogetherAndKeepsThemAcrossReopen() throws Exception {
-    try (TestRocks rocks = new TestRocks(dir)) {
-      ShardStore store = rocks.stores().open("db/c/1/0");
-      store.apply(1, List.of(new DocumentChange("a", Op.CREATED, 1, b("{\"_id\":\"a\"}")),
-          new DocumentChange("b", Op.CREATED, 2, b("{\"_id\":\"b\"}"))));
-      store.apply(2, List.of(new DocumentChange("a", Op.UPDATED, 3, b("{\"_id\":\"a\",\"x\":1}")),
-          new DocumentChange("b", Op.DELETED, 4, null)));
-      assertEquals(new ShardMeta(2, 4, 1), store.meta());
-      store.close();
+    @Test
+    void appliesChangesAndMetaTogetherAndKeepsThemAcrossReopen() throws Exception {
+        try (TestRocks rocks = new TestRocks(dir)) {
+            ShardStore store = rocks.stores().open("db/c/1/0");
+            store.apply(
+                    1,
+                    List.of(
+                            new DocumentChange("a", Op.CREATED, 1, b("{\"_id\":\"a\"}")),
+                            new DocumentChange("b", Op.CREATED, 2, b("{\"_id\":\"b\"}"))));
+            store.apply(
+                    2,
+                    List.of(
+                            new DocumentChange("a", Op.UPDATED, 3, b("{\"_id\":\"a\",\"x\":1}")),
+                            new DocumentChange("b", Op.DELETED, 4, null)));
+            assertEquals(new ShardMeta(2, 4, 1), store.meta());
+            store.close();
+        }
+        try (TestRocks rocks = new TestRocks(dir)) {
+            ShardStore store = rocks.stores().open("db/c/1/0");
+            assertEquals(new ShardMeta(2, 4, 1), store.meta());
+            StoredDocument a = store.get("a");
+            assertEquals(3, a.version());
+            assertArrayEquals(b("{\"_id\":\"a\",\"x\":1}"), a.json());
+            assertNull(store.get("b"));
+            store.close();
+        }
     }
-    try (TestRocks rocks = new TestRocks(dir)) {
-      ShardStore store = rocks.stores().open("db/c/1/0");
-      assertEquals(new ShardMeta(2, 4, 1), store.meta());
-      StoredDocument a = store.get("a");
-      assertEquals(3, a.version());
-      assertArrayEquals(b("{\"_id\":\"a\",\"x\":1}"), a.json());
-      assertNull(store.get("b"));
-      store.close();
-    }
-  }
 
-  @Test
-  void memoryLookupsAnswerOnlyWhatMemoryKnowsAndNeverAfterClose() throws Exception {
-    try (TestRocks rocks = new TestRocks(dir)) {
-      ShardStore store = rocks.stores().open("s");
-      // "0" fills the data block of the meta key (which opening the store reads and caches), so
-      // that "a" lands in a block of its own.
-      String big = "{\"pad\":\"" + "x".repeat(10_000) + "\"}";
-      store.apply(1, List.of(new DocumentChange("0", Op.CREATED, 2, b(big)), new DocumentChange("a", Op.CREATED, 1, b(big))));
-      ShardStore.Lookup fromMemtable = store.lookupInMemory("a");
-      assertEquals(true, fromMemtable.known());
-      assertEquals(1, fromMemtable.document().version());
-      assertEquals(ShardStore.Lookup.ABSENT, store.lookupInMemory("missing"));
-      store.close();
-      rocks.flush();
+    @Test
+    void memoryLookupsAnswerOnlyWhatMemoryKnowsAndNeverAfterClose() throws Exception {
+        try (TestRocks rocks = new TestRocks(dir)) {
+            ShardStore store = rocks.stores().open("s");
+            // "0" fills the data block of the meta key (which opening the store reads and caches), so
+            // that "a" lands in a block of its own.
+            String big = "{\"pad\":\"" + "x".repeat(10_000) + "\"}";
+            store.apply(
+                    1,
+                    List.of(
+                            new DocumentChange("0", Op.CREATED, 2, b(big)),
+                            new DocumentChange("a", Op.CREATED, 1, b(big))));
+            ShardStore.Lookup fromMemtable = store.lookupInMemory("a");
+            assertEquals(true, fromMemtable.known());
+            assertEquals(1, fromMemtable.document().version());
+            assertEquals(ShardStore.Lookup.ABSENT, store.lookupInMemory("missing"));
+            store.close();
+            rocks.flush();
+        }
+        try (TestRocks rocks = new TestRocks(dir)) {
+            ShardStore store = rocks.stores().open("s");
+            // Only in an SST file now, with a cold block cache: memory cannot tell.
+            assertEquals(ShardStore.Lookup.NOT_IN_MEMORY, store.lookupInMemory("a"));
+            assertEquals(1, store.get("a").version());
+            assertEquals(1, store.lookupInMemory("a").document().version(), "cached by the read");
+            store.close();
+            assertEquals(ShardStore.Lookup.NOT_IN_MEMORY, store.lookupInMemory("a"), "a closed store is not read");
+        }
     }
-    try (TestRocks rocks = new TestRocks(dir)) {
-      ShardStore store = rocks.stores().open("s");
-      // Only in an SST file now, with a cold block cache: memory cannot tell.
-      assertEquals(ShardStore.Lookup.NOT_IN_MEMORY, store.lookupInMemory("a"));
-      assertEquals(1, store.get("a").version());
-      assertEquals(1, store.lookupInMemory("a").document().version(), "cached by the read");
-      store.close();
-      assertEquals(ShardStore.Lookup.NOT_IN_MEMORY, store.lookupInMemory("a"), "a closed store is not read");
-    }
-  }
 
-  @Test
-  void refusesToApplyAnEventTwice() throws Exception {
-    try (TestRocks rocks = new TestRocks(dir)) {
-      ShardStore store = rocks.stores().open("s");
-      store.apply(1, List.of(new DocumentChange("a", Op.CREATED, 1, b("{}"))));
-      assertThrows(IllegalStateException.class, () -> store.apply(1, List.of(new DocumentChange("a", Op.UPDATED, 2, b("{}")))));
-      assertEquals(1, store.get("a").version());
-      store.close();
+    @Test
+    void refusesToApplyAnEventTwice() throws Exception {
+        try (TestRocks rocks = new TestRocks(dir)) {
+            ShardStore store = rocks.stores().open("s");
+            store.apply(1, List.of(new DocumentChange("a", Op.CREATED, 1, b("{}"))));
+            assertThrows(
+                    IllegalStateException.class,
+                    () -> store.apply(1, List.of(new DocumentChange("a", Op.UPDATED, 2, b("{}")))));
+            assertEquals(1, store.get("a").version());
+            store.close();
+        }
     }
-  }
 
-  @Test
-  void listsInUtf8OrderFromACursor() throws Exception {
-    try (TestRocks rocks = new TestRocks(dir)) {
-      ShardStore store = rocks.stores().open("s");
-      List<String> ids = List.of("b", "a", "ä", "Z", "a0", "c");
-      long v = 0;
-      long seq = 0;
-      for (String id : ids) {
-        store.apply(++seq, List.of(new DocumentChange(id, Op.CREATED, ++v, b("{}"))));
-      }
-      assertEquals(List.of("Z", "a", "a0"), store.list(null, 3).stream().map(StoredDocument::id).toList());
-      assertEquals(List.of("b", "c", "ä"), store.list("a0", 10).stream().map(StoredDocument::id).toList());
-      assertEquals(List.of("b"), store.list("a1", 1).stream().map(StoredDocument::id).toList());
-      assertEquals(List.of(), store.list("ä", 10));
-      store.close();
+    @Test
+    void listsInUtf8OrderFromACursor() throws Exception {
+        try (TestRocks rocks = new TestRocks(dir)) {
+            ShardStore store = rocks.stores().open("s");
+            List<String> ids = List.of("b", "a", "ä", "Z", "a0", "c");
+            long v = 0;
+            long seq = 0;
+            for (String id : ids) {
+                store.apply(++seq, List.of(new DocumentChange(id, Op.CREATED, ++v, b("{}"))));
+            }
+            assertEquals(
+                    List.of("Z", "a", "a0"),
+                    store.list(null, 3).stream().map(StoredDocument::id).toList());
+            assertEquals(
+                    List.of("b", "c", "ä"),
+                    store.list("a0", 10).stream().map(StoredDocument::id).toList());
+            assertEquals(
+                    List.of("b"),
+                    store.list("a1", 1).stream().map(StoredDocument::id).toList());
+            assertEquals(List.of(), store.list("ä", 10));
+            store.close();
+        }
     }
-  }
 
-  @Test
-  void storesAreIsolatedAndDroppable() throws Exception {
-    try (TestRocks rocks = new TestRocks(dir)) {
-      var stores = rocks.stores();
-      ShardStore one = stores.open("db/c/1/0");
-      ShardStore two = stores.open("db/c/1/1");
-      one.apply(1, List.of(new DocumentChange("a", Op.CREATED, 1, b("{}"))));
-      assertNull(two.get("a"));
-      assertEquals(java.util.Set.of("db/c/1/0", "db/c/1/1"), stores.names());
-      one.close();
-      stores.drop("db/c/1/0");
-      assertEquals(java.util.Set.of("db/c/1/1"), stores.names());
-      ShardStore again = stores.open("db/c/1/0");
-      assertEquals(ShardMeta.EMPTY, again.meta());
-      again.close();
-      two.close();
+    @Test
+    void storesAreIsolatedAndDroppable() throws Exception {
+        try (TestRocks rocks = new TestRocks(dir)) {
+            var stores = rocks.stores();
+            ShardStore one = stores.open("db/c/1/0");
+            ShardStore two = stores.open("db/c/1/1");
+            one.apply(1, List.of(new DocumentChange("a", Op.CREATED, 1, b("{}"))));
+            assertNull(two.get("a"));
+            assertEquals(java.util.Set.of("db/c/1/0", "db/c/1/1"), stores.names());
+            one.close();
+            stores.drop("db/c/1/0");
+            assertEquals(java.util.Set.of("db/c/1/1"), stores.names());
+            ShardStore again = stores.open("db/c/1/0");
+            assertEquals(ShardMeta.EMPTY, again.meta());
+            again.close();
+            two.close();
+        }
     }
-  }
 }
