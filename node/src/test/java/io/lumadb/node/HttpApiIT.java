@@ -6,9 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.typesafe.config.ConfigFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -33,33 +30,26 @@ import org.junit.jupiter.api.Timeout;
 class HttpApiIT {
 
     private static final AtomicInteger DBS = new AtomicInteger();
-    private static Path dir;
-    private static LumaDbServer server;
+    private static InProcessServer server;
     private static TestHttp http;
 
     @BeforeAll
     static void start() throws Exception {
-        dir = Files.createTempDirectory("lumadb-api-it");
-        server = LumaDbServer.start(ConfigFactory.parseMap(Map.of(
-                "lumadb.data-dir",
-                dir.toString(),
-                "lumadb.http.port",
-                0,
+        server = new InProcessServer(Map.of(
                 "lumadb.limits.max-document-bytes",
                 "4 KiB",
                 "lumadb.limits.max-request-bytes",
                 "64 KiB",
                 "lumadb.limits.max-bulk-items",
-                50)));
-        http = new TestHttp(server.port());
+                50));
+        http = server.http();
     }
 
     @AfterAll
     static void stop() throws Exception {
         if (server != null) {
-            server.stop();
+            server.close();
         }
-        TestFiles.deleteRecursively(dir);
     }
 
     /** A fresh database for one test. */

@@ -3,9 +3,6 @@ package io.lumadb.node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -20,31 +17,20 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(60)
 class ShardUnavailableIT {
 
-    private static Path dir;
-    private static LumaDbServer server;
+    private static InProcessServer server;
     private static TestHttp http;
 
     @BeforeAll
     static void start() throws Exception {
-        dir = Files.createTempDirectory("lumadb-unavailable-it");
-        server = LumaDbServer.start(ConfigFactory.parseMap(Map.of(
-                "lumadb.data-dir",
-                dir.toString(),
-                "lumadb.http.port",
-                0,
-                "lumadb.shards.ask-timeout",
-                "1s",
-                "pekko.cluster.min-nr-of-members",
-                2)));
-        http = new TestHttp(server.port());
+        server = new InProcessServer(Map.of("lumadb.shards.ask-timeout", "1s", "pekko.cluster.min-nr-of-members", 2));
+        http = server.http();
     }
 
     @AfterAll
     static void stop() throws Exception {
         if (server != null) {
-            server.stop();
+            server.close();
         }
-        TestFiles.deleteRecursively(dir);
     }
 
     @Test
