@@ -147,7 +147,12 @@ public final class RocksDbNode implements Extension {
             if (dbOptions != null) dbOptions.close();
             if (bloom != null) bloom.close();
             if (cache != null) cache.close();
-            throw new RocksStoreException("cannot open RocksDB at " + dir, e);
+            throw new RocksStoreException(
+                    "cannot open RocksDB at " + dir + ": " + e.getMessage()
+                            + (String.valueOf(e.getMessage()).contains("lock")
+                                    ? " (is another LumaDB node using this data directory?)"
+                                    : ""),
+                    e);
         }
     }
 
