@@ -42,6 +42,15 @@ public final class RequestBytes {
 
     /** Appends a request line and headers for a body of {@code contentLength} bytes to follow. */
     public RequestBytes appendHead(String method, String host, String path, String contentType, int contentLength) {
+        return appendHead(method, host, path, contentType, contentLength, "");
+    }
+
+    /**
+     * Like {@link #appendHead(String, String, String, String, int)}, with extra header lines
+     * ({@code extraHeaders} is empty or lines each ending in CRLF).
+     */
+    public RequestBytes appendHead(
+            String method, String host, String path, String contentType, int contentLength, String extraHeaders) {
         return append(method)
                 .append(" ")
                 .append(path)
@@ -51,7 +60,9 @@ public final class RequestBytes {
                 .append(contentType)
                 .append("\r\nContent-Length: ")
                 .append(contentLength)
-                .append("\r\n\r\n");
+                .append("\r\n")
+                .append(extraHeaders)
+                .append("\r\n");
     }
 
     /** Appends {@code s}, which must be ASCII (request lines, headers, generated JSON). */

@@ -400,7 +400,7 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
                 yield readBody(request, 2 * settings.maxDocumentBytes(), Set.of("application/json"))
                         .thenCompose(
                                 bytes -> documents.write(db, coll, DocumentWrite.put(id, content(bytes, id), expected)))
-                        .thenApply(this::writeResponse);
+                        .thenApply(outcome -> writeResponse(outcome, false));
             }
             case PATCH -> {
                 long expected = precondition(request);
@@ -410,13 +410,13 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
                                 Set.of("application/merge-patch+json", "application/json"))
                         .thenCompose(bytes ->
                                 documents.write(db, coll, DocumentWrite.patch(id, content(bytes, id), expected)))
-                        .thenApply(this::writeResponse);
+                        .thenApply(outcome -> writeResponse(outcome, !minimal(request)));
             }
             case DELETE -> {
                 long expected = precondition(request);
                 yield documents
                         .write(db, coll, DocumentWrite.delete(id, expected))
-                        .thenApply(this::writeResponse);
+                        .thenApply(outcome -> writeResponse(outcome, false));
             }
             default -> documents.get(db, coll, id).thenApply(found -> getResponse(request, db, coll, id, found));
         };
@@ -503,13 +503,20 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
         return DocumentContent.ofBody(body, id, settings.maxDocumentBytes());
     }
 
-    private HttpResponse writeResponse(WriteOutcome outcome) {
+    /** RFC 7240 {@code Prefer: return=minimal}: answer a PATCH with the id and version only. */
+    private static boolean minimal(HttpRequest request) {
+        return request.getHeader("Prefer")
+                .map(h -> h.value().contains("return=minimal"))
+                .orElse(false);
+    }
+
+    private HttpResponse writeResponse(WriteOutcome outcome, boolean withDocument) {
         ApiException failure = outcomeProblem(outcome, "If-Match");
         if (failure != null) {
             throw failure;
         }
         ObjectNode body = outcomeJson(outcome);
-        if (outcome.document() != null) {
+        if (withDocument && outcome.document() != null) {
             return HttpResponse.create()
                     .withStatus(StatusCodes.OK)
                     .withEntity(ContentTypes.APPLICATION_JSON, outcome.document())

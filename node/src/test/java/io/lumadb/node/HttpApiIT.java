@@ -103,6 +103,14 @@ class HttpApiIT {
         assertFalse(patched.json().has("name"));
         assertEquals(1815, http.get(db + "/users/ada").json().get("born").asInt());
 
+        TestHttp.Response minimal = http.method(
+                "PATCH", db + "/users/ada", "application/merge-patch+json", "{\"n\":1}", "Prefer", "return=minimal");
+        assertEquals(200, minimal.status(), minimal.toString());
+        assertFalse(minimal.json().has("born"), "return=minimal answers without the document");
+        v2 = minimal.json().get("_version").asLong();
+        assertEquals("\"" + v2 + "\"", minimal.header("ETag"));
+        assertEquals(1, http.get(db + "/users/ada").json().get("n").asInt());
+
         TestHttp.Response deleted = http.method("DELETE", db + "/users/ada", null, null, "If-Match", "\"" + v2 + "\"");
         assertEquals(200, deleted.status(), deleted.toString());
         assertProblem(http.get(db + "/users/ada"), 404, "document-not-found", null);

@@ -23,6 +23,7 @@ import org.rocksdb.DBOptions;
 import org.rocksdb.LRUCache;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
+import org.rocksdb.WriteBufferManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,6 +69,7 @@ public final class RocksDbNode implements Extension {
 
     private final Path dir;
     private final LRUCache blockCache;
+    private final WriteBufferManager writeBuffers;
     private final BloomFilter bloomFilter;
     private final DBOptions dbOptions;
     private final ColumnFamilyOptions cfOptions;
@@ -79,6 +81,7 @@ public final class RocksDbNode implements Extension {
     private RocksDbNode(
             Path dir,
             LRUCache blockCache,
+            WriteBufferManager writeBuffers,
             BloomFilter bloomFilter,
             DBOptions dbOptions,
             ColumnFamilyOptions cfOptions,
@@ -86,6 +89,7 @@ public final class RocksDbNode implements Extension {
             Map<String, ColumnFamilyHandle> handles) {
         this.dir = dir;
         this.blockCache = blockCache;
+        this.writeBuffers = writeBuffers;
         this.bloomFilter = bloomFilter;
         this.dbOptions = dbOptions;
         this.cfOptions = cfOptions;
@@ -97,6 +101,7 @@ public final class RocksDbNode implements Extension {
     public static RocksDbNode open(Config config) {
         Path dir = Path.of(config.getString("dir")).toAbsolutePath();
         LRUCache cache = null;
+        WriteBufferManager writeBuffers = null;
         BloomFilter bloom = null;
         DBOptions dbOptions = null;
         ColumnFamilyOptions cfOptions = null;
@@ -111,12 +116,18 @@ public final class RocksDbNode implements Extension {
                     .setCacheIndexAndFilterBlocks(true)
                     .setPinL0FilterAndIndexBlocksInCache(true)
                     .setBlockSize(16 * 1024);
+            // Memtables are set explicitly (optimizeLevelStyleCompaction would override the size),
+            // and one write buffer manager bounds them across all column families: a node has
+            // one per shard, so a per-family limit alone would not bound its memory.
             cfOptions = new ColumnFamilyOptions()
                     .setTableFormatConfig(table)
                     .setCompressionType(CompressionType.LZ4_COMPRESSION)
                     .setWriteBufferSize(config.getBytes("write-buffer-size"))
-                    .optimizeLevelStyleCompaction();
+                    .setMaxWriteBufferNumber(3)
+                    .setLevelCompactionDynamicLevelBytes(true);
+            writeBuffers = new WriteBufferManager(config.getBytes("total-write-buffer-size"), cache);
             dbOptions = new DBOptions()
+                    .setWriteBufferManager(writeBuffers)
                     .setCreateIfMissing(true)
                     .setCreateMissingColumnFamilies(true)
                     .setMaxBackgroundJobs(config.getInt("max-background-jobs"))
@@ -140,11 +151,12 @@ public final class RocksDbNode implements Extension {
                 byName.put(new String(descriptors.get(i).getName(), StandardCharsets.UTF_8), opened.get(i));
             }
             log.info("Opened RocksDB at {} with {} column families", dir, byName.size());
-            return new RocksDbNode(dir, cache, bloom, dbOptions, cfOptions, db, byName);
+            return new RocksDbNode(dir, cache, writeBuffers, bloom, dbOptions, cfOptions, db, byName);
         } catch (RocksDBException | java.io.IOException e) {
             opened.forEach(ColumnFamilyHandle::close);
             if (cfOptions != null) cfOptions.close();
             if (dbOptions != null) dbOptions.close();
+            if (writeBuffers != null) writeBuffers.close();
             if (bloom != null) bloom.close();
             if (cache != null) cache.close();
             throw new RocksStoreException(
@@ -253,6 +265,7 @@ public final class RocksDbNode implements Extension {
         }
         cfOptions.close();
         dbOptions.close();
+        writeBuffers.close();
         bloomFilter.close();
         blockCache.close();
         log.info("Closed RocksDB at {}", dir);

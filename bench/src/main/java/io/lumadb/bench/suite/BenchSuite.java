@@ -1,0 +1,377 @@
+package io.lumadb.bench.suite;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lumadb.bench.engine.EngineBenchmarks;
+import io.lumadb.bench.engine.EngineResult;
+import io.lumadb.bench.ycsb.OpStats;
+import io.lumadb.bench.ycsb.YcsbResult;
+import io.lumadb.bench.ycsb.YcsbRunner;
+import io.lumadb.bench.ycsb.YcsbSpec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The benchmark suite: LumaDB side by side with PostgreSQL and Redis on the standard YCSB
+ * workloads (load, A-F), LumaDB's shard store against raw RocksDB (JMH), and LumaDB's HTTP
+ * ceiling, all in one run, reported as medians and as ratios against references measured in
+ * the same run.
+ *
+ * <p>Fairness: every system gets the same record count, field layout (10 x 100 bytes), client
+ * threads and operation count; every server (LumaDB, PostgreSQL, Redis) is pinned to the first
+ * CPU and every load generator to the second. Durability is stated: LumaDB answers a write
+ * after its journal's fsync, PostgreSQL commits with {@code synchronous_commit=on}, Redis runs
+ * with an append-only file fsynced every second (weaker: up to a second of acknowledged writes
+ * can be lost).
+ */
+public final class BenchSuite {
+
+    /** YCSB's standard order: D and E insert, so E runs on a freshly loaded data set. */
+    private static final List<String> FIRST_PASS = List.of("a", "b", "c", "f", "d");
+
+    static final List<String> SYSTEMS = List.of("lumadb", "postgresql", "redis");
+
+    private final Options options;
+    private final Path out;
+    private final List<String> serverPrefix = new ArrayList<>();
+    private final List<String> clientPrefix = new ArrayList<>();
+    private final List<String> notes = new ArrayList<>();
+
+    /** Settings of a suite run. */
+    record Options(
+            boolean quick,
+            int runs,
+            long records,
+            long operations,
+            int threads,
+            List<String> systems,
+            Path outDir,
+            Path nodeJar,
+            String command) {
+
+        static Options parse(String[] args) {
+            boolean quick = false;
+            Integer runs = null;
+            Long records = null;
+            Long operations = null;
+            Integer threads = null;
+            List<String> systems = SYSTEMS;
+            Path outDir = Path.of("bench/results");
+            Path nodeJar = Path.of("node/target/lumadb.jar");
+            String command = "bin/bench";
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--quick" -> quick = true;
+                    case "--runs" -> runs = Integer.parseInt(args[++i]);
+                    case "--records" -> records = Long.parseLong(args[++i]);
+                    case "--operations" -> operations = Long.parseLong(args[++i]);
+                    case "--threads" -> threads = Integer.parseInt(args[++i]);
+                    case "--systems" -> systems = List.of(args[++i].split(","));
+                    case "--out" -> outDir = Path.of(args[++i]);
+                    case "--node-jar" -> nodeJar = Path.of(args[++i]);
+                    case "--command" -> command = args[++i];
+                    default -> throw new IllegalArgumentException("unknown option " + args[i] + "\n" + USAGE);
+                }
+            }
+            for (String s : systems) {
+                if (!SYSTEMS.contains(s)) {
+                    throw new IllegalArgumentException("unknown system '" + s + "'; the systems are " + SYSTEMS);
+                }
+            }
+            return new Options(
+                    quick,
+                    runs != null ? runs : quick ? 1 : 3,
+                    records != null ? records : quick ? 1_000 : 50_000,
+                    operations != null ? operations : quick ? 2_000 : 50_000,
+                    threads != null ? threads : quick ? 4 : 8,
+                    systems,
+                    outDir,
+                    nodeJar,
+                    command);
+        }
+    }
+
+    static final String USAGE = """
+            usage: BenchSuite [--quick] [--runs N] [--records N] [--operations N] [--threads N]
+                              [--systems lumadb,postgresql,redis] [--out DIR] [--node-jar FILE]
+              --quick   1 run of 1,000 records and 2,000 operations per workload, short JMH and HTTP runs
+              default   3 runs (medians) of 50,000 records and 50,000 operations per workload, 8 client threads
+            Writes suite-<timestamp>.md, .json and .svg into --out (default bench/results).""";
+
+    private BenchSuite(Options options, Path out) {
+        this.options = options;
+        this.out = out;
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("--engine-only")) {
+            engineOnly(args);
+            return;
+        }
+        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
+            System.out.println(USAGE);
+            return;
+        }
+        Options options = Options.parse(args);
+        String stamp = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'"));
+        Path out = options.outDir().resolve("suite-" + stamp);
+        Files.createDirectories(out);
+        Path report = new BenchSuite(options, out).run();
+        System.out.println("Report: " + report);
+    }
+
+    /** Runs in a child JVM pinned to the server CPU: the JMH engine benchmarks, results as JSON. */
+    private static void engineOnly(String[] args) throws Exception {
+        boolean quick = List.of(args).contains("--quick");
+        Path json = Path.of(args[List.of(args).indexOf("--json") + 1]);
+        List<EngineResult> results = EngineBenchmarks.run(quick, json.resolveSibling("jmh.json"));
+        new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(json.toFile(), results);
+    }
+
+    private Path run() throws Exception {
+        long started = System.nanoTime();
+        List<Integer> cpus = Shell.allowedCpus();
+        if (cpus.size() >= 2) {
+            serverPrefix.addAll(List.of("taskset", "-c", Integer.toString(cpus.get(0))));
+            clientPrefix.addAll(List.of("taskset", "-c", Integer.toString(cpus.get(1))));
+        } else {
+            notes.add("CPU pinning off: " + (cpus.isEmpty() ? "taskset is not available" : "only one CPU") + ".");
+        }
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("mode", options.quick() ? "quick" : "full");
+        settings.put("runs", Integer.toString(options.runs()));
+        settings.put("records", Long.toString(options.records()));
+        settings.put("operations per workload", Long.toString(options.operations()));
+        settings.put("client threads", Integer.toString(options.threads()));
+        settings.put("record layout", "10 fields x 100 bytes (YCSB CoreWorkload)");
+        settings.put(
+                "pinning",
+                cpus.size() >= 2
+                        ? "servers (LumaDB, PostgreSQL, Redis, JMH) on CPU " + cpus.get(0) + ", load generators on CPU "
+                                + cpus.get(1)
+                        : "none");
+        settings.put("lumadb.jvm", String.join(" ", LumaDbNode.JVM_OPTIONS));
+        settings.put(
+                "durability",
+                "LumaDB: answered after the journal's fsync (group commit); PostgreSQL: synchronous_commit=on;"
+                        + " Redis: appendonly yes, appendfsync everysec (weaker: up to 1 s of acknowledged writes lost"
+                        + " on power failure)");
+        settings.put("command", options.command());
+
+        List<SuiteResults.YcsbRow> ycsb;
+        SuiteResults.HttpCeiling http;
+        try (Services services = new Services()) {
+            services.ensureUp();
+            services.configure();
+            if (cpus.size() >= 2) {
+                services.pin(cpus.get(0));
+            }
+            settings.putAll(services.facts());
+            try (LumaDbNode node = new LumaDbNode(options.nodeJar(), serverPrefix, out)) {
+                ycsb = ycsb(node.url());
+                http = httpCeiling(node.url());
+            }
+        }
+        List<SuiteResults.EngineRow> engine = engine();
+        settings.put("suite duration", String.format("%.1f min", (System.nanoTime() - started) / 60e9));
+        SuiteResults results = new SuiteResults(Machine.describe(), settings, ycsb, engine, http, notes);
+        return Report.write(results, out);
+    }
+
+    // ---- YCSB
+
+    private Map<String, String> properties(String system, String lumadbUrl) {
+        Map<String, String> p = new LinkedHashMap<>();
+        switch (system) {
+            case "lumadb" -> {
+                p.put("lumadb.url", lumadbUrl);
+                p.put("lumadb.database", "ycsb");
+            }
+            case "postgresql" -> {
+                p.put("postgres.url", Services.PG_URL);
+                p.put("postgres.user", Services.PG_USER);
+            }
+            default -> {
+                p.put("redis.host", "127.0.0.1");
+                p.put("redis.port", "6379");
+            }
+        }
+        return p;
+    }
+
+    private List<SuiteResults.YcsbRow> ycsb(String lumadbUrl) throws IOException, InterruptedException {
+        // (system, workload, operation) -> the run's stats, one per run
+        Map<String, List<Double>> throughput = new TreeMap<>();
+        Map<String, List<OpStats>> ops = new TreeMap<>();
+        Path work = out.resolve("ycsb");
+        Files.createDirectories(work);
+        for (int run = 1; run <= options.runs(); run++) {
+            for (String system : options.systems()) {
+                Map<String, String> props = properties(system, lumadbUrl);
+                System.out.printf("YCSB run %d/%d, %s%n", run, options.runs(), system);
+                YcsbRunner.reset(system, props);
+                collect(throughput, ops, "load", phase(system, "a", true, options.records(), props, work));
+                // Warm-up, not measured: the same read-heavy work every system sees first.
+                phase(system, "c", false, Math.max(options.operations() / 4, 500), props, work);
+                for (String w : FIRST_PASS) {
+                    collect(throughput, ops, w, phase(system, w, false, options.operations(), props, work));
+                }
+                YcsbRunner.reset(system, props);
+                phase(system, "e", true, options.records(), props, work);
+                collect(throughput, ops, "e", phase(system, "e", false, options.operations(), props, work));
+            }
+        }
+        List<SuiteResults.YcsbRow> rows = new ArrayList<>();
+        for (Map.Entry<String, List<OpStats>> e : ops.entrySet()) {
+            String[] key = e.getKey().split("\\|");
+            List<OpStats> stats = e.getValue();
+            rows.add(new SuiteResults.YcsbRow(
+                    key[1],
+                    key[0],
+                    key[2],
+                    Stats.median(throughput.get(key[0] + "|" + key[1])),
+                    (long) Stats.median(
+                            stats.stream().map(s -> (double) s.count()).toList()),
+                    Stats.median(stats.stream().map(OpStats::p50Micros).toList()),
+                    Stats.median(stats.stream().map(OpStats::p95Micros).toList()),
+                    Stats.median(stats.stream().map(OpStats::p99Micros).toList()),
+                    stats.size()));
+        }
+        return rows;
+    }
+
+    private YcsbResult phase(
+            String system, String workload, boolean load, long count, Map<String, String> props, Path work)
+            throws IOException, InterruptedException {
+        YcsbSpec spec = new YcsbSpec(
+                system,
+                workload,
+                load,
+                options.threads(),
+                options.records(),
+                load ? options.records() : count,
+                props,
+                clientPrefix);
+        return YcsbRunner.run(spec, work);
+    }
+
+    private static void collect(
+            Map<String, List<Double>> throughput, Map<String, List<OpStats>> ops, String workload, YcsbResult r) {
+        String system = r.spec().system();
+        throughput
+                .computeIfAbsent(system + "|" + workload, k -> new ArrayList<>())
+                .add(r.throughputOpsPerSec());
+        for (Map.Entry<String, OpStats> op : r.operations().entrySet()) {
+            if (op.getKey().equals("CLEANUP") || op.getKey().endsWith("-FAILED")) {
+                continue;
+            }
+            ops.computeIfAbsent(system + "|" + workload + "|" + op.getKey(), k -> new ArrayList<>())
+                    .add(op.getValue());
+        }
+    }
+
+    // ---- HTTP ceiling
+
+    private SuiteResults.HttpCeiling httpCeiling(String url) throws IOException, InterruptedException {
+        Path json = out.resolve("api.json");
+        List<String> command = new ArrayList<>(clientPrefix);
+        command.addAll(List.of(
+                ProcessHandle.current().info().command().orElse("java"),
+                "-Xms1g",
+                "-Xmx1g",
+                "-XX:+UseSerialGC",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "io.lumadb.bench.ApiBenchmark",
+                "--url",
+                url,
+                "--json",
+                json.toString(),
+                "--markdown",
+                out.resolve("api.md").toString(),
+                "--db",
+                "httpceiling"));
+        if (options.quick()) {
+            command.add("--quick");
+        }
+        System.out.println("HTTP ceiling and API scenarios");
+        Process p = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(out.resolve("api.log").toFile())
+                .start();
+        int exit = p.waitFor();
+        if (exit != 0 || !Files.exists(json)) {
+            throw new IOException("ApiBenchmark failed (exit " + exit + "); see " + out.resolve("api.log"));
+        }
+        JsonNode report = new ObjectMapper().readTree(json.toFile());
+        JsonNode health = scenario(report, "a");
+        JsonNode get = scenario(report, "b");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> asMap = new ObjectMapper().convertValue(report, Map.class);
+        return new SuiteResults.HttpCeiling(
+                health.get("throughputPerSecond").asDouble(),
+                health.get("latencyMs").get("p99").asDouble(),
+                get.get("throughputPerSecond").asDouble(),
+                get.get("latencyMs").get("p99").asDouble(),
+                asMap);
+    }
+
+    private static JsonNode scenario(JsonNode report, String id) throws IOException {
+        for (JsonNode s : report.get("scenarios")) {
+            if (s.get("id").asText().equals(id)) {
+                return s;
+            }
+        }
+        throw new IOException("ApiBenchmark's report has no scenario " + id);
+    }
+
+    // ---- engine
+
+    private List<SuiteResults.EngineRow> engine() throws IOException, InterruptedException {
+        Path json = out.resolve("engine.json");
+        List<String> command = new ArrayList<>(serverPrefix);
+        command.addAll(List.of(
+                ProcessHandle.current().info().command().orElse("java"),
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path"),
+                BenchSuite.class.getName(),
+                "--engine-only",
+                "--json",
+                json.toString()));
+        if (options.quick()) {
+            command.add("--quick");
+        }
+        System.out.println("Engine micro-benchmarks (JMH)");
+        Process p = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(out.resolve("engine.log").toFile())
+                .start();
+        int exit = p.waitFor();
+        if (exit != 0 || !Files.exists(json)) {
+            throw new IOException("the engine benchmarks failed (exit " + exit + "); see " + out.resolve("engine.log"));
+        }
+        Map<String, double[]> byOperation = new TreeMap<>();
+        for (JsonNode r : new ObjectMapper().readTree(json.toFile())) {
+            double[] pair = byOperation.computeIfAbsent(r.get("operation").asText(), k -> new double[2]);
+            pair[r.get("implementation").asText().equals("raw-rocksdb") ? 1 : 0] =
+                    r.get("opsPerSec").asDouble();
+        }
+        List<SuiteResults.EngineRow> rows = new ArrayList<>();
+        byOperation.forEach((op, pair) -> {
+            if (pair[0] > 0 && pair[1] > 0) {
+                rows.add(new SuiteResults.EngineRow(op, pair[0], pair[1]));
+            }
+        });
+        return rows;
+    }
+}

@@ -1,0 +1,102 @@
+package io.lumadb.bench.suite;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A LumaDB node for the suite: the distribution jar started as its own process (behind a
+ * command prefix such as {@code taskset -c 0}), on a free port with a fresh data directory.
+ * Closing stops it (SIGTERM, then SIGKILL) and deletes the directory.
+ */
+final class LumaDbNode implements AutoCloseable {
+
+    /** The node's JVM options, the same as bin/server's collector choice. */
+    static final List<String> JVM_OPTIONS = List.of("--enable-native-access=ALL-UNNAMED", "-Xmx2g", "-XX:+UseZGC");
+
+    private final Path dir;
+    private final int port;
+    private final Process process;
+
+    LumaDbNode(Path jar, List<String> prefix, Path logDir) throws IOException, InterruptedException {
+        if (!Files.exists(jar)) {
+            throw new IOException(
+                    "the LumaDB distribution " + jar + " is missing; build it with mvn package -pl node -am");
+        }
+        this.dir = Files.createTempDirectory("lumadb-bench");
+        try (ServerSocket s = new ServerSocket(0)) {
+            this.port = s.getLocalPort();
+        }
+        List<String> command = new ArrayList<>(prefix);
+        command.add(ProcessHandle.current().info().command().orElse("java"));
+        command.addAll(JVM_OPTIONS);
+        command.add("-jar");
+        command.add(jar.toString());
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        pb.environment().put("LUMADB_HTTP_PORT", Integer.toString(port));
+        pb.environment().put("LUMADB_DATA_DIR", dir.toString());
+        pb.redirectOutput(logDir.resolve("lumadb-node.log").toFile());
+        this.process = pb.start();
+        awaitHealthy();
+    }
+
+    String url() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    private void awaitHealthy() throws IOException, InterruptedException {
+        HttpClient client = HttpClient.newHttpClient();
+        for (int i = 0; i < 600; i++) {
+            if (!process.isAlive()) {
+                throw new IOException("the LumaDB node exited with " + process.exitValue() + " while starting");
+            }
+            try {
+                HttpResponse<Void> r = client.send(
+                        HttpRequest.newBuilder(URI.create(url() + "/health"))
+                                .timeout(Duration.ofSeconds(2))
+                                .build(),
+                        HttpResponse.BodyHandlers.discarding());
+                if (r.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // not listening yet
+            }
+            Thread.sleep(100);
+        }
+        close();
+        throw new IOException("the LumaDB node did not become healthy within 60 s");
+    }
+
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            System.err.println("warning: could not delete " + dir + ": " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,96 @@
+package io.lumadb.bench.suite;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The suite's quick mode end to end, so that the suite cannot rot: one command produces the
+ * report, the JSON and the chart, with all three systems and all six workloads and the load,
+ * the engine pairs and the HTTP ceiling, and no failed operation anywhere (the runners fail on
+ * any error).
+ */
+@Timeout(value = 6, unit = TimeUnit.MINUTES)
+class BenchSuiteQuickIT {
+
+    @Test
+    void quickModeProducesTheWholeReport() throws Exception {
+        Path out = Files.createTempDirectory("lumadb-suite-it");
+        try {
+            String java = ProcessHandle.current().info().command().orElse("java");
+            Process p = new ProcessBuilder(
+                            java,
+                            "--enable-native-access=ALL-UNNAMED",
+                            "-cp",
+                            System.getProperty("lumadb.bench.jar"),
+                            BenchSuite.class.getName(),
+                            "--quick",
+                            "--out",
+                            out.toString(),
+                            "--node-jar",
+                            System.getProperty("lumadb.jar"))
+                    .redirectErrorStream(true)
+                    .redirectOutput(out.resolve("suite.log").toFile())
+                    .start();
+            assertTrue(p.waitFor(5, TimeUnit.MINUTES), "the quick suite took more than 5 minutes");
+            assertEquals(0, p.exitValue(), () -> "suite failed:\n" + tail(out.resolve("suite.log")));
+
+            Path dir;
+            try (Stream<Path> dirs = Files.list(out)) {
+                dir = dirs.filter(d -> d.getFileName().toString().startsWith("suite-"))
+                        .findFirst()
+                        .orElseThrow();
+            }
+            JsonNode json =
+                    new ObjectMapper().readTree(dir.resolve("suite.json").toFile());
+            for (String system : List.of("lumadb", "postgresql", "redis")) {
+                for (String workload : List.of("load", "a", "b", "c", "d", "e", "f")) {
+                    boolean found = false;
+                    for (JsonNode row : json.get("ycsb")) {
+                        if (row.get("system").asText().equals(system)
+                                && row.get("workload").asText().equals(workload)) {
+                            found = true;
+                            assertTrue(row.get("throughput").asDouble() > 0, row.toString());
+                            assertTrue(row.get("p99Micros").asDouble() > 0, row.toString());
+                        }
+                    }
+                    assertTrue(found, "no YCSB result for " + system + " " + workload);
+                }
+            }
+            assertTrue(json.get("engine").size() >= 2, json.get("engine").toString());
+            assertTrue(json.get("http").get("ratio").asDouble() > 0);
+            assertTrue(json.get("targets").size() >= 7, json.get("targets").toString());
+            String md = Files.readString(dir.resolve("suite.md"));
+            assertTrue(md.contains("| C | ") && md.contains("LumaDB / PostgreSQL") && md.contains("## Targets"), md);
+            DocumentBuilderFactory.newInstance()
+                    .newDocumentBuilder()
+                    .parse(dir.resolve("suite.svg").toFile());
+        } finally {
+            try (Stream<Path> paths = Files.walk(out)) {
+                for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(path);
+                }
+            }
+        }
+    }
+
+    private static String tail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+        } catch (Exception e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+}
