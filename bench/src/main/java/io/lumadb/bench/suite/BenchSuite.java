@@ -90,8 +90,8 @@ public final class BenchSuite {
             return new Options(
                     quick,
                     runs != null ? runs : quick ? 1 : 3,
-                    records != null ? records : quick ? 1_000 : 50_000,
-                    operations != null ? operations : quick ? 2_000 : 50_000,
+                    records != null ? records : quick ? 1_000 : 20_000,
+                    operations != null ? operations : quick ? 2_000 : 20_000,
                     threads != null ? threads : quick ? 4 : 8,
                     systems,
                     outDir,
@@ -104,7 +104,7 @@ public final class BenchSuite {
             usage: BenchSuite [--quick] [--runs N] [--records N] [--operations N] [--threads N]
                               [--systems lumadb,postgresql,redis] [--out DIR] [--node-jar FILE]
               --quick   1 run of 1,000 records and 2,000 operations per workload, short JMH and HTTP runs
-              default   3 runs (medians) of 50,000 records and 50,000 operations per workload, 8 client threads
+              default   3 runs (medians) of 20,000 records and 20,000 operations per workload, 8 client threads
             Writes suite-<timestamp>.md, .json and .svg into --out (default bench/results).""";
 
     private BenchSuite(Options options, Path out) {
