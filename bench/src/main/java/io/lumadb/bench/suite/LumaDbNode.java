@@ -20,7 +20,7 @@ import java.util.stream.Stream;
  * command prefix such as {@code taskset -c 0}), on a free port with a fresh data directory.
  * Closing stops it (SIGTERM, then SIGKILL) and deletes the directory.
  */
-final class LumaDbNode implements AutoCloseable {
+public final class LumaDbNode implements AutoCloseable {
 
     /** The node's JVM options, the same as bin/server's collector choice. */
     static final List<String> JVM_OPTIONS = List.of("--enable-native-access=ALL-UNNAMED", "-Xmx2g", "-XX:+UseZGC");
@@ -28,8 +28,13 @@ final class LumaDbNode implements AutoCloseable {
     private final Path dir;
     private final int port;
     private final Process process;
+    private final Path log;
 
-    LumaDbNode(Path jar, List<String> prefix, Path logDir) throws IOException, InterruptedException {
+    /**
+     * Starts a node from {@code jar} behind {@code prefix} (may be empty), logging to {@code
+     * logDir}/lumadb-node.log, and waits until it is ready.
+     */
+    public LumaDbNode(Path jar, List<String> prefix, Path logDir) throws IOException, InterruptedException {
         if (!Files.exists(jar)) {
             throw new IOException(
                     "the LumaDB distribution " + jar + " is missing; build it with mvn package -pl node -am");
@@ -46,24 +51,28 @@ final class LumaDbNode implements AutoCloseable {
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.environment().put("LUMADB_HTTP_PORT", Integer.toString(port));
         pb.environment().put("LUMADB_DATA_DIR", dir.toString());
-        pb.redirectOutput(logDir.resolve("lumadb-node.log").toFile());
+        this.log = logDir.resolve("lumadb-node.log");
+        pb.redirectOutput(log.toFile());
         this.process = pb.start();
-        awaitHealthy();
+        // Should this JVM die before close(), the node must not outlive it.
+        Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
+        awaitReady();
     }
 
-    String url() {
+    public String url() {
         return "http://127.0.0.1:" + port;
     }
 
-    private void awaitHealthy() throws IOException, InterruptedException {
+    private void awaitReady() throws IOException, InterruptedException {
         HttpClient client = HttpClient.newHttpClient();
         for (int i = 0; i < 600; i++) {
             if (!process.isAlive()) {
-                throw new IOException("the LumaDB node exited with " + process.exitValue() + " while starting");
+                throw new IOException(
+                        "the LumaDB node exited with " + process.exitValue() + " while starting; see " + log);
             }
             try {
                 HttpResponse<Void> r = client.send(
-                        HttpRequest.newBuilder(URI.create(url() + "/health"))
+                        HttpRequest.newBuilder(URI.create(url() + "/ready"))
                                 .timeout(Duration.ofSeconds(2))
                                 .build(),
                         HttpResponse.BodyHandlers.discarding());
@@ -76,9 +85,10 @@ final class LumaDbNode implements AutoCloseable {
             Thread.sleep(100);
         }
         close();
-        throw new IOException("the LumaDB node did not become healthy within 60 s");
+        throw new IOException("the LumaDB node was not ready within 60 s; see " + log);
     }
 
+    /** Stops the node (SIGTERM, then SIGKILL after 30 s) and deletes its data directory. */
     @Override
     public void close() {
         process.destroy();

@@ -22,7 +22,7 @@ import redis.clients.jedis.Jedis;
  * pins their processes to the server CPU and sets Redis's durability for the run, and puts
  * everything back as it was afterwards.
  */
-final class Services implements AutoCloseable {
+public final class Services implements AutoCloseable {
 
     static final String PG_URL = "jdbc:postgresql://127.0.0.1:5432/test";
     static final String PG_USER = "postgres";
@@ -46,6 +46,12 @@ final class Services implements AutoCloseable {
 
     /** Makes sure PostgreSQL and Redis answer on 127.0.0.1, starting them when installed but stopped. */
     void ensureUp() throws IOException, InterruptedException {
+        ensurePostgres();
+        ensureRedis();
+    }
+
+    /** Makes sure PostgreSQL answers on 127.0.0.1:5432, starting it when installed but stopped. */
+    public static void ensurePostgres() throws IOException, InterruptedException {
         if (!listening(5432)) {
             if (!Shell.exists("pg_ctlcluster") || !Files.isDirectory(Path.of("/etc/postgresql"))) {
                 throw new IOException("PostgreSQL is not listening on 127.0.0.1:5432 and is not installed here");
@@ -62,6 +68,10 @@ final class Services implements AutoCloseable {
             }
             waitFor(5432, "PostgreSQL");
         }
+    }
+
+    /** Makes sure Redis answers on 127.0.0.1:6379, starting it when installed but stopped. */
+    public static void ensureRedis() throws IOException, InterruptedException {
         if (!listening(6379)) {
             if (!Shell.exists("redis-server")) {
                 throw new IOException("Redis is not listening on 127.0.0.1:6379 and is not installed here");

@@ -8,19 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.lumadb.bench.suite.LumaDbNode;
+import io.lumadb.bench.suite.Services;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.DriverManager;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -28,12 +21,9 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.Vector;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import redis.clients.jedis.Jedis;
 import site.ycsb.ByteArrayByteIterator;
 import site.ycsb.ByteIterator;
 import site.ycsb.DB;
@@ -65,42 +55,23 @@ class YcsbBindingsIT {
     @Test
     void postgresqlBindingPassesLoadAndWorkloadsAAndE() throws Exception {
         Map<String, String> props = Map.of();
-        ensureService(
-                "PostgreSQL on 127.0.0.1:5432",
-                () -> postgresAnswers(props),
-                List.of("bash", "-c", "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"));
+        Services.ensurePostgres();
         exercise("postgresql", props);
     }
 
     @Test
     void redisBindingPassesLoadAndWorkloadsAAndE() throws Exception {
         Map<String, String> props = Map.of("redis.database", "15");
-        ensureService(
-                "Redis on 127.0.0.1:6379",
-                YcsbBindingsIT::redisAnswers,
-                List.of(
-                        "redis-server",
-                        "--daemonize",
-                        "yes",
-                        "--bind",
-                        "127.0.0.1",
-                        "-::1",
-                        "--port",
-                        "6379",
-                        "--save",
-                        "",
-                        "--appendonly",
-                        "no",
-                        "--dir",
-                        "/var/lib/redis",
-                        "--logfile",
-                        "/var/log/redis/ci.log"));
+        Services.ensureRedis();
         exercise("redis", props);
     }
 
     @Test
     void lumadbBindingPassesLoadAndWorkloadsAAndE() throws Exception {
-        try (LumaDbNode node = LumaDbNode.start(work.resolve("node"))) {
+        Path nodeDir = Files.createDirectories(work.resolve("node"));
+        // A copy of the jar: others may rebuild node/target/lumadb.jar while this node runs from it.
+        Path jar = Files.copy(nodeJar(), nodeDir.resolve("lumadb.jar"));
+        try (LumaDbNode node = new LumaDbNode(jar, List.of(), nodeDir)) {
             Map<String, String> props =
                     Map.of("lumadb.url", node.url(), "lumadb.database", "ycsb_it", "lumadb.shards", "2");
             exercise("lumadb", props);
@@ -311,168 +282,22 @@ class YcsbBindingsIT {
         return new YcsbSpec(system, workload, load, THREADS, RECORDS, OPERATIONS, all, List.of());
     }
 
-    // ---- services
-
-    private static void ensureService(String name, BooleanSupplier answers, List<String> start) throws Exception {
-        if (answers.getAsBoolean()) {
-            return;
+    /** The distribution jar: from Failsafe's lumadb.jar property, else node/target beside the module. */
+    private static Path nodeJar() {
+        String configured = System.getProperty("lumadb.jar");
+        List<Path> candidates = new ArrayList<>();
+        if (configured != null && !configured.isBlank()) {
+            candidates.add(Path.of(configured));
         }
-        String output;
-        try {
-            Process p = new ProcessBuilder(start).redirectErrorStream(true).start();
-            output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            p.waitFor(30, TimeUnit.SECONDS);
-        } catch (IOException e) {
-            output = e.toString();
-        }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline) {
-            if (answers.getAsBoolean()) {
-                return;
-            }
-            Thread.sleep(250);
-        }
-        fail(name + " is not running, and starting it with " + start + " did not help; it printed: " + output);
-    }
-
-    private static boolean postgresAnswers(Map<String, String> props) {
-        Properties info = new Properties();
-        info.setProperty("user", props.getOrDefault(PostgresYcsbClient.USER_PROPERTY, "postgres"));
-        info.setProperty("password", props.getOrDefault(PostgresYcsbClient.PASSWORD_PROPERTY, ""));
-        try (var c = DriverManager.getConnection(
-                props.getOrDefault(PostgresYcsbClient.URL_PROPERTY, PostgresYcsbClient.DEFAULT_URL), info)) {
-            return c.isValid(5);
-        } catch (Exception e) {
-            return false;
-        }
-    }
-
-    private static boolean redisAnswers() {
-        try (Jedis j = new Jedis("127.0.0.1", 6379, 2000)) {
-            return "PONG".equals(j.ping());
-        } catch (Exception e) {
-            return false;
-        }
-    }
-
-    /** A LumaDB node from node/target/lumadb.jar: own copy of the jar, free port, fresh data directory. */
-    private static final class LumaDbNode implements AutoCloseable {
-        private final Process process;
-        private final Path log;
-        private final int port;
-        private final Thread killer;
-
-        private LumaDbNode(Process process, Path log, int port) {
-            this.process = process;
-            this.log = log;
-            this.port = port;
-            // Should this JVM die before close(), the node must not outlive it.
-            this.killer = new Thread(process::destroyForcibly);
-            Runtime.getRuntime().addShutdownHook(killer);
-        }
-
-        static LumaDbNode start(Path dir) throws Exception {
-            Path jar = nodeJar();
-            Files.createDirectories(dir);
-            // A copy: others may rebuild node/target/lumadb.jar while this node runs from it.
-            Path copy = Files.copy(jar, dir.resolve("lumadb.jar"));
-            int port;
-            try (ServerSocket s = new ServerSocket(0)) {
-                port = s.getLocalPort();
-            }
-            Path log = dir.resolve("server.log");
-            ProcessBuilder pb = new ProcessBuilder(
-                            Path.of(System.getProperty("java.home"), "bin", "java")
-                                    .toString(),
-                            "--enable-native-access=ALL-UNNAMED",
-                            "-Xmx1g",
-                            "-jar",
-                            copy.toString())
-                    .redirectErrorStream(true)
-                    .redirectOutput(log.toFile());
-            pb.environment().put("LUMADB_HTTP_PORT", Integer.toString(port));
-            pb.environment().put("LUMADB_DATA_DIR", dir.resolve("data").toString());
-            LumaDbNode node = new LumaDbNode(pb.start(), log, port);
-            try {
-                node.awaitReady();
-            } catch (Throwable t) {
-                node.close();
-                throw t;
-            }
-            return node;
-        }
-
-        String url() {
-            return "http://127.0.0.1:" + port;
-        }
-
-        private void awaitReady() throws Exception {
-            HttpClient http = HttpClient.newBuilder()
-                    .connectTimeout(Duration.ofSeconds(2))
-                    .build();
-            HttpRequest ready = HttpRequest.newBuilder(URI.create(url() + "/ready"))
-                    .timeout(Duration.ofSeconds(2))
-                    .build();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (System.nanoTime() < deadline) {
-                if (!process.isAlive()) {
-                    fail("the LumaDB node exited during startup; its log:\n" + Files.readString(log));
-                }
-                if (portOpen()) {
-                    try {
-                        if (http.send(ready, HttpResponse.BodyHandlers.discarding())
-                                        .statusCode()
-                                == 200) {
-                            return;
-                        }
-                    } catch (IOException notYet) {
-                        // still starting
-                    }
-                }
-                Thread.sleep(200);
-            }
-            fail("the LumaDB node was not ready within 60 s; its log:\n" + Files.readString(log));
-        }
-
-        private boolean portOpen() {
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress("127.0.0.1", port), 500);
-                return true;
-            } catch (IOException e) {
-                return false;
+        // Failsafe runs in the bench module; by hand one may run from the repository root.
+        candidates.add(Path.of("..", "node", "target", "lumadb.jar"));
+        candidates.add(Path.of("node", "target", "lumadb.jar"));
+        for (Path p : candidates) {
+            if (Files.isRegularFile(p)) {
+                return p.toAbsolutePath().normalize();
             }
         }
-
-        private static Path nodeJar() {
-            String configured = System.getProperty("lumadb.jar");
-            List<Path> candidates = new ArrayList<>();
-            if (configured != null && !configured.isBlank()) {
-                candidates.add(Path.of(configured));
-            }
-            // Failsafe runs in the bench module; by hand one may run from the repository root.
-            candidates.add(Path.of("..", "node", "target", "lumadb.jar"));
-            candidates.add(Path.of("node", "target", "lumadb.jar"));
-            for (Path p : candidates) {
-                if (Files.isRegularFile(p)) {
-                    return p.toAbsolutePath().normalize();
-                }
-            }
-            return fail("no LumaDB jar at " + candidates + " (from "
-                    + Path.of("").toAbsolutePath() + "); build it: mvn -B -q -o package -DskipTests -pl node -am");
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            process.destroy(); // SIGTERM: the node shuts down cleanly
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                process.waitFor(10, TimeUnit.SECONDS);
-            }
-            try {
-                Runtime.getRuntime().removeShutdownHook(killer);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook runs anyway; the node is already stopped
-            }
-        }
+        return fail("no LumaDB jar at " + candidates + " (from " + Path.of("").toAbsolutePath()
+                + "); build it: mvn -B -q -o package -DskipTests -pl node -am");
     }
 }
