@@ -1,6 +1,7 @@
 package io.lumadb.shards.store.internal;
 
 import io.lumadb.shards.model.DocumentChange;
+import io.lumadb.shards.model.Names;
 import io.lumadb.shards.model.StoredDocument;
 import io.lumadb.shards.store.ShardMeta;
 import io.lumadb.shards.store.ShardStore;
@@ -46,6 +47,13 @@ final class RocksShardStore implements ShardStore {
     private final ColumnFamilyHandle cf;
     private final WriteOptions writeOptions;
     private final ReadOptions memoryOnly;
+    private final ReadOptions plainRead;
+    // Used by apply() only, which is synchronized.
+    private final WriteBatch batch = new WriteBatch();
+    private final ByteBuffer metaKey = ByteBuffer.allocateDirect(1).put(0, (byte) 0);
+    private final ByteBuffer metaValue = ByteBuffer.allocateDirect(24);
+    private ByteBuffer keyBuffer = ByteBuffer.allocateDirect(1024);
+    private ByteBuffer valueBuffer = ByteBuffer.allocateDirect(64 * 1024);
     private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private boolean closed;
     private volatile ShardMeta meta;
@@ -56,6 +64,7 @@ final class RocksShardStore implements ShardStore {
         this.cf = cf;
         this.writeOptions = new WriteOptions();
         this.memoryOnly = new ReadOptions().setReadTier(ReadTier.BLOCK_CACHE_TIER);
+        this.plainRead = new ReadOptions();
         this.meta = readMeta();
     }
 
@@ -95,21 +104,10 @@ final class RocksShardStore implements ShardStore {
         return new StoredDocument(id, version, Arrays.copyOfRange(value, 8, value.length));
     }
 
-    private static byte[] encode(long version, byte[] json) {
-        byte[] value = new byte[8 + json.length];
-        for (int i = 7; i >= 0; i--) {
-            value[i] = (byte) version;
-            version >>>= 8;
-        }
-        System.arraycopy(json, 0, value, 8, json.length);
-        return value;
-    }
-
     @Override
     public StoredDocument get(String id) {
         try {
-            byte[] value = db.get(cf, docKey(id));
-            return value == null ? null : decode(id, value);
+            return read(plainRead, id);
         } catch (RocksDBException e) {
             throw new ShardStoreException("store " + name + ": cannot read document '" + id + "'", e);
         }
@@ -124,8 +122,8 @@ final class RocksShardStore implements ShardStore {
             if (closed) {
                 return Lookup.NOT_IN_MEMORY;
             }
-            byte[] value = db.get(cf, memoryOnly, docKey(id));
-            return value == null ? Lookup.ABSENT : new Lookup(true, decode(id, value));
+            StoredDocument document = read(memoryOnly, id);
+            return document == null ? Lookup.ABSENT : new Lookup(true, document);
         } catch (RocksDBException e) {
             if (e.getStatus() != null && e.getStatus().getCode() == Status.Code.Incomplete) {
                 return Lookup.NOT_IN_MEMORY;
@@ -134,6 +132,34 @@ final class RocksShardStore implements ShardStore {
         } finally {
             lifecycle.readLock().unlock();
         }
+    }
+
+    /** Per-thread direct buffers for point reads, so a read allocates only the document's JSON. */
+    private static final class ReadBuffers {
+        final ByteBuffer key = ByteBuffer.allocateDirect(1 + 4 * Names.MAX_ID_BYTES);
+        ByteBuffer value = ByteBuffer.allocateDirect(16 * 1024);
+    }
+
+    private static final ThreadLocal<ReadBuffers> READ_BUFFERS = ThreadLocal.withInitial(ReadBuffers::new);
+
+    private StoredDocument read(ReadOptions options, String id) throws RocksDBException {
+        ReadBuffers buffers = READ_BUFFERS.get();
+        ByteBuffer key = buffers.key.clear();
+        key.put(DOC_PREFIX).put(id.getBytes(StandardCharsets.UTF_8)).flip();
+        int size = db.get(cf, options, key, buffers.value.clear());
+        if (size == RocksDB.NOT_FOUND) {
+            return null;
+        }
+        if (size > buffers.value.capacity()) {
+            buffers.value = ByteBuffer.allocateDirect(Integer.highestOneBit(size) << 1);
+            size = db.get(cf, options, key.position(0), buffers.value.clear());
+            if (size == RocksDB.NOT_FOUND) {
+                return null;
+            }
+        }
+        byte[] json = new byte[size - 8];
+        buffers.value.get(8, json);
+        return new StoredDocument(id, buffers.value.getLong(0), json);
     }
 
     @Override
@@ -170,45 +196,67 @@ final class RocksShardStore implements ShardStore {
         }
         long lastVersion = current.lastVersion();
         long count = current.documentCount();
-        try (WriteBatch batch = new WriteBatch()) {
+        try {
             for (DocumentChange change : changes) {
-                byte[] key = docKey(change.id());
                 switch (change.op()) {
                     case CREATED -> {
-                        batch.put(cf, key, encode(change.version(), change.document()));
+                        putDocument(change);
                         count++;
                     }
-                    case UPDATED -> batch.put(cf, key, encode(change.version(), change.document()));
+                    case UPDATED -> putDocument(change);
                     case DELETED -> {
-                        batch.delete(cf, key);
+                        batch.delete(cf, docKey(change.id()));
                         count--;
                     }
                 }
                 lastVersion = Math.max(lastVersion, change.version());
             }
             ShardMeta next = new ShardMeta(seq, lastVersion, count);
-            batch.put(
-                    cf,
-                    META_KEY,
-                    ByteBuffer.allocate(24)
-                            .putLong(next.appliedSeq())
-                            .putLong(next.lastVersion())
-                            .putLong(next.documentCount())
-                            .array());
+            metaValue
+                    .clear()
+                    .putLong(next.appliedSeq())
+                    .putLong(next.lastVersion())
+                    .putLong(next.documentCount())
+                    .flip();
+            batch.put(cf, metaKey.clear(), metaValue);
             db.write(writeOptions, batch);
             meta = next;
         } catch (RocksDBException e) {
             throw new ShardStoreException("store " + name + ": cannot apply event " + seq, e);
+        } finally {
+            batch.clear();
         }
     }
 
+    /**
+     * Adds a document to the batch through reused direct buffers: the batch copies them, so a
+     * write allocates no key or value arrays.
+     */
+    private void putDocument(DocumentChange change) throws RocksDBException {
+        byte[] id = change.id().getBytes(StandardCharsets.UTF_8);
+        byte[] json = change.document();
+        keyBuffer = ensure(keyBuffer, 1 + id.length);
+        keyBuffer.clear();
+        keyBuffer.put(DOC_PREFIX).put(id).flip();
+        valueBuffer = ensure(valueBuffer, 8 + json.length);
+        valueBuffer.clear();
+        valueBuffer.putLong(change.version()).put(json).flip();
+        batch.put(cf, keyBuffer, valueBuffer);
+    }
+
+    private static ByteBuffer ensure(ByteBuffer buffer, int size) {
+        return buffer.capacity() >= size ? buffer : ByteBuffer.allocateDirect(Integer.highestOneBit(size) << 1);
+    }
+
     @Override
-    public void close() {
+    public synchronized void close() {
         lifecycle.writeLock().lock();
         try {
             closed = true;
+            batch.close();
             writeOptions.close();
             memoryOnly.close();
+            plainRead.close();
         } finally {
             lifecycle.writeLock().unlock();
         }

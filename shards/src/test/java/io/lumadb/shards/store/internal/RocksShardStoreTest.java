@@ -85,6 +85,27 @@ class RocksShardStoreTest {
     }
 
     @Test
+    void readsDocumentsLargerThanTheReadBuffers() throws Exception {
+        try (TestRocks rocks = new TestRocks(dir)) {
+            ShardStore store = rocks.stores().open("s");
+            byte[] big = b("{\"pad\":\"" + "y".repeat(200_000) + "\"}");
+            byte[] small = b("{\"n\":1}");
+            store.apply(
+                    1,
+                    List.of(
+                            new DocumentChange("big", Op.CREATED, 7, big),
+                            new DocumentChange("small", Op.CREATED, 8, small)));
+            for (int i = 0; i < 2; i++) {
+                assertArrayEquals(big, store.get("big").json());
+                assertEquals(7, store.get("big").version());
+                assertArrayEquals(small, store.get("small").json());
+                assertArrayEquals(big, store.lookupInMemory("big").document().json());
+            }
+            store.close();
+        }
+    }
+
+    @Test
     void refusesToApplyAnEventTwice() throws Exception {
         try (TestRocks rocks = new TestRocks(dir)) {
             ShardStore store = rocks.stores().open("s");
