@@ -95,11 +95,6 @@ final class JsonBodies {
                         + e.getLocation().getColumnNr() + ")";
     }
 
-    /** Parses a JSON object; 400 {@code not-an-object} if it is another JSON value. */
-    static ObjectNode parseObject(byte[] bytes, String field) {
-        return requireObject(parse(bytes, field), field);
-    }
-
     static ObjectNode requireObject(JsonNode node, String field) {
         if (node == null || !node.isObject()) {
             throw ApiException.badRequest(

@@ -194,11 +194,6 @@ public final class RocksDbNode implements Extension {
         return handle;
     }
 
-    /** Whether column family {@code name} exists. */
-    public synchronized boolean hasColumnFamily(String name) {
-        return handles.containsKey(name);
-    }
-
     /** Names of every column family, the default one included. */
     public synchronized List<String> columnFamilyNames() {
         return List.copyOf(handles.keySet());

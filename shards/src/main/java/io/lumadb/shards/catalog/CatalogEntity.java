@@ -34,16 +34,20 @@ public final class CatalogEntity
     /** What the catalog is asked to do. */
     public sealed interface Command extends CborSerializable {}
 
+    /** Creates a database; {@link Outcome#EXISTS} if it exists. */
     public record CreateDatabase(String name, ActorRef<Result> replyTo) implements Command {}
 
+    /** Drops a database and all its collections. */
     public record DropDatabase(String name, ActorRef<Result> replyTo) implements Command {}
 
     /** Creates a collection; if it exists the reply is {@link Outcome#EXISTS} with the existing one. */
     public record CreateCollection(String database, String name, int shards, ActorRef<Result> replyTo)
             implements Command {}
 
+    /** Drops a collection; its shards are dropped after the reply. */
     public record DropCollection(String database, String name, ActorRef<Result> replyTo) implements Command {}
 
+    /** Asks for the whole catalog as of now. */
     public record GetSnapshot(ActorRef<CatalogSnapshot> replyTo) implements Command {}
 
     // ---- replies
@@ -77,12 +81,16 @@ public final class CatalogEntity
     /** What happened to the catalog. */
     public sealed interface Event extends CborSerializable {}
 
+    /** A database was created. */
     public record DatabaseCreated(String name, long atMillis) implements Event {}
 
+    /** A database and its collections were dropped. */
     public record DatabaseDropped(String name) implements Event {}
 
+    /** A collection was created; its incarnation is the catalog version after this event. */
     public record CollectionCreated(String database, String name, int shards, long atMillis) implements Event {}
 
+    /** A collection was dropped. */
     public record CollectionDropped(String database, String name) implements Event {}
 
     // ---- creation

@@ -53,11 +53,13 @@ public final class ShardEntity {
         }
     }
 
+    /** Reads one document of this shard. */
     public record Get(String id, ActorRef<Reply> replyTo) implements Command {}
 
     /** Lists documents after {@code after} (null: from the start) in id order. */
     public record ListDocuments(String after, int limit, ActorRef<Reply> replyTo) implements Command {}
 
+    /** Asks for the shard's {@link ShardMeta}. */
     public record GetMeta(ActorRef<Reply> replyTo) implements Command {}
 
     /** Stops the shard and deletes its state store; sent after the catalog dropped the collection. */
@@ -92,20 +94,24 @@ public final class ShardEntity {
     /** The document, or null when there is none. */
     public record Found(StoredDocument document) implements Reply {}
 
+    /** A page of documents in id order. */
     public record Listed(List<StoredDocument> documents) implements Reply {
         public Listed {
             documents = List.copyOf(documents);
         }
     }
 
+    /** The outcome of each write of a {@link Write}, in its order; successes are durable. */
     public record Written(List<WriteOutcome> outcomes) implements Reply {
         public Written {
             outcomes = List.copyOf(outcomes);
         }
     }
 
+    /** The shard's applied sequence number, last version and document count. */
     public record Meta(ShardMeta meta) implements Reply {}
 
+    /** The shard stopped and its state store is deleted. */
     public enum Dropped implements Reply {
         INSTANCE
     }
