@@ -5,6 +5,7 @@ import io.lumadb.shards.catalog.CatalogEntity.Outcome;
 import io.lumadb.shards.catalog.CatalogEntity.Result;
 import io.lumadb.shards.catalog.CatalogSnapshot;
 import io.lumadb.shards.catalog.CollectionInfo;
+import io.lumadb.shards.model.IndexDefinition;
 import io.lumadb.shards.model.Names;
 import io.lumadb.shards.shard.ShardEntity;
 import java.util.ArrayList;
@@ -93,6 +94,22 @@ public final class Catalog {
         return this.<Result>ask(r -> new CatalogEntity.DropCollection(database, name, r))
                 .thenApply(this::remember)
                 .thenCompose(this::dropShards);
+    }
+
+    /** Defines a secondary index (the caller has validated {@code fields}). */
+    public CompletionStage<Result> createIndex(
+            String database, String collection, String name, List<IndexDefinition.Field> fields) {
+        Names.checkIndex(name);
+        return this.<Result>ask(r ->
+                        new CatalogEntity.CreateIndex(database, collection, name, fields, settings.maxIndexes(), r))
+                .thenApply(this::remember);
+    }
+
+    /** Removes a secondary index. */
+    public CompletionStage<Result> dropIndex(String database, String collection, String name) {
+        Names.checkIndex(name);
+        return this.<Result>ask(r -> new CatalogEntity.DropIndex(database, collection, name, r))
+                .thenApply(this::remember);
     }
 
     private CompletionStage<Result> dropShards(Result result) {

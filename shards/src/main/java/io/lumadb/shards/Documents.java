@@ -208,7 +208,7 @@ public final class Documents {
         }
     }
 
-    private <T> CompletionStage<T> withCollection(
+    <T> CompletionStage<T> withCollection(
             String database, String collection, boolean create, Function<CollectionInfo, CompletionStage<T>> body) {
         return catalog.resolve(database, collection, create).thenCompose(body).exceptionallyCompose(e -> {
             if (unwrap(e) instanceof CollectionGone) {
@@ -224,18 +224,25 @@ public final class Documents {
         });
     }
 
-    private static Throwable unwrap(Throwable e) {
+    static Throwable unwrap(Throwable e) {
         while (e instanceof CompletionException && e.getCause() != null) {
             e = e.getCause();
         }
         return e;
     }
 
-    private CompletionStage<ShardEntity.Reply> ask(
+    CompletionStage<ShardEntity.Reply> ask(
             CollectionInfo info, int shard, Function<ActorRef<ShardEntity.Reply>, ShardEntity.Command> message) {
+        return ask(info, shard, message, settings.askTimeout());
+    }
+
+    CompletionStage<ShardEntity.Reply> ask(
+            CollectionInfo info,
+            int shard,
+            Function<ActorRef<ShardEntity.Reply>, ShardEntity.Command> message,
+            java.time.Duration timeout) {
         String entityId = info.shardEntityId(shard);
-        return Stages.sameThread(
-                        ShardEntity.ref(system, entityId).<ShardEntity.Reply>ask(message::apply, settings.askTimeout()))
+        return Stages.sameThread(ShardEntity.ref(system, entityId).<ShardEntity.Reply>ask(message::apply, timeout))
                 .handle((reply, failure) -> {
                     if (failure != null) {
                         throw new ShardUnavailableException("shard " + entityId + " did not answer in time", failure);

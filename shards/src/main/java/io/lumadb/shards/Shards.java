@@ -8,16 +8,18 @@ import org.apache.pekko.actor.typed.ActorSystem;
 
 /**
  * The data layer of a node: registers the catalog and shard entities with cluster sharding and
- * gives the {@link Catalog} and {@link Documents} facades the API layer uses.
+ * gives the {@link Catalog}, {@link Documents} and {@link Queries} facades the API layer uses.
  */
 public final class Shards {
 
     private final Catalog catalog;
     private final Documents documents;
+    private final Queries queries;
 
     private Shards(Catalog catalog, Documents documents) {
         this.catalog = catalog;
         this.documents = documents;
+        this.queries = new Queries(catalog, documents);
     }
 
     /** Starts the data layer on {@code system}, keeping shard state in {@code stores}. */
@@ -36,5 +38,9 @@ public final class Shards {
 
     public Documents documents() {
         return documents;
+    }
+
+    public Queries queries() {
+        return queries;
     }
 }

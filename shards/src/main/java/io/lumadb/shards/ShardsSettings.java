@@ -1,10 +1,12 @@
 package io.lumadb.shards;
 
 import com.typesafe.config.Config;
+import io.lumadb.shards.query.QueryLimits;
 import java.time.Duration;
 
 /**
- * Settings of the data layer, read from {@code lumadb.shards} and {@code lumadb.limits}.
+ * Settings of the data layer, read from {@code lumadb.shards}, {@code lumadb.limits} and {@code
+ * lumadb.query}.
  *
  * @param defaultShardCount shards of a collection created without an explicit count
  * @param maxShardCount the largest shard count a collection may be created with
@@ -15,6 +17,11 @@ import java.time.Duration;
  * @param stashCapacity requests a starting shard buffers before it answers 503
  * @param maxDocumentBytes largest document content (compact JSON without system fields)
  * @param maxListLimit largest page of a listing
+ * @param queryLimits limits on a query's shape and result size
+ * @param queryTimeout longest a query may run before it is cancelled
+ * @param maxResultBytes most bytes of documents one page of a query carries
+ * @param maxIndexes most secondary indexes of one collection
+ * @param indexBuildChunk documents a background index build indexes per step
  */
 public record ShardsSettings(
         int defaultShardCount,
@@ -25,7 +32,12 @@ public record ShardsSettings(
         int snapshotEvery,
         int stashCapacity,
         long maxDocumentBytes,
-        int maxListLimit) {
+        int maxListLimit,
+        QueryLimits queryLimits,
+        Duration queryTimeout,
+        long maxResultBytes,
+        int maxIndexes,
+        int indexBuildChunk) {
 
     public ShardsSettings {
         require(defaultShardCount >= 1 && defaultShardCount <= maxShardCount, "default-shard-count", defaultShardCount);
@@ -34,6 +46,10 @@ public record ShardsSettings(
         require(stashCapacity >= 1, "stash-capacity", stashCapacity);
         require(maxDocumentBytes >= 64, "max-document-bytes", maxDocumentBytes);
         require(maxListLimit >= 1, "max-list-limit", maxListLimit);
+        require(!queryTimeout.isNegative() && !queryTimeout.isZero(), "query.timeout", queryTimeout);
+        require(maxResultBytes >= 1024, "query.max-result-bytes", maxResultBytes);
+        require(maxIndexes >= 0, "query.max-indexes-per-collection", maxIndexes);
+        require(indexBuildChunk >= 1, "query.index-build-chunk", indexBuildChunk);
     }
 
     private static void require(boolean ok, String key, Object value) {
@@ -54,6 +70,26 @@ public record ShardsSettings(
                 c.getInt("snapshot-every"),
                 c.getInt("stash-capacity"),
                 root.getBytes("lumadb.limits.max-document-bytes"),
-                c.getInt("max-list-limit"));
+                c.getInt("max-list-limit"),
+                queryLimits(root.getConfig("lumadb.query")),
+                root.getDuration("lumadb.query.timeout"),
+                root.getBytes("lumadb.query.max-result-bytes"),
+                root.getInt("lumadb.query.max-indexes-per-collection"),
+                root.getInt("lumadb.query.index-build-chunk"));
+    }
+
+    private static QueryLimits queryLimits(Config q) {
+        try {
+            return new QueryLimits(
+                    q.getInt("default-limit"),
+                    q.getInt("max-limit"),
+                    q.getInt("max-filter-depth"),
+                    q.getInt("max-filter-nodes"),
+                    q.getInt("max-regex-length"),
+                    q.getInt("max-groups"),
+                    q.getInt("max-percentile-values"));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("lumadb.query has a bad value: " + e.getMessage(), e);
+        }
     }
 }

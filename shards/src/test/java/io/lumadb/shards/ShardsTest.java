@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import io.lumadb.shards.catalog.CatalogEntity.Outcome;
 import io.lumadb.shards.catalog.CollectionInfo;
 import io.lumadb.shards.model.DocumentWrite;
@@ -27,10 +25,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Join;
-import org.apache.pekko.persistence.testkit.PersistenceTestKitPlugin;
-import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
 import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -52,23 +46,8 @@ class ShardsTest {
     private TestRocks rocks;
     private Shards shards;
 
-    private static Config config(boolean autoCreate) {
-        return ConfigFactory.parseMap(Map.of(
-                        "pekko.actor.provider", "cluster",
-                        "pekko.remote.artery.canonical.hostname", "127.0.0.1",
-                        "pekko.remote.artery.canonical.port", 0,
-                        "pekko.cluster.jmx.multi-mbeans-in-same-jvm", "on",
-                        "lumadb.shards.auto-create", autoCreate,
-                        "lumadb.shards.ask-timeout", "5s"))
-                .withFallback(PersistenceTestKitPlugin.getInstance().config())
-                .withFallback(PersistenceTestKitSnapshotPlugin.config())
-                .withFallback(ConfigFactory.load());
-    }
-
     private void start(boolean autoCreate) throws Exception {
-        kit = ActorTestKit.create(config(autoCreate));
-        Cluster cluster = Cluster.get(kit.system());
-        cluster.manager().tell(Join.create(cluster.selfMember().address()));
+        kit = TestCluster.start(Map.of("lumadb.shards.auto-create", autoCreate, "lumadb.shards.ask-timeout", "5s"));
         rocks = new TestRocks(dir);
         shards = Shards.start(kit.system(), rocks.stores());
         await(shards.catalog().createDatabase("db"));

@@ -1,6 +1,7 @@
 package io.lumadb.shards.catalog;
 
 import io.lumadb.shards.CborSerializable;
+import io.lumadb.shards.model.IndexDefinition;
 import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -18,7 +19,8 @@ import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 
 /**
- * The single writer of the catalog: databases, collections and their shard counts. One
+ * The single writer of the catalog: databases, collections, their shard counts and secondary
+ * indexes. One
  * sharded, event-sourced entity for the whole cluster; everybody else reads snapshots of it.
  */
 public final class CatalogEntity
@@ -47,6 +49,27 @@ public final class CatalogEntity
     /** Drops a collection; its shards are dropped after the reply. */
     public record DropCollection(String database, String name, ActorRef<Result> replyTo) implements Command {}
 
+    /**
+     * Defines a secondary index; {@link Outcome#EXISTS} if one with this name and the same fields
+     * exists, {@link Outcome#INDEX_CONFLICT} if one with this name indexes other fields.
+     */
+    public record CreateIndex(
+            String database,
+            String collection,
+            String name,
+            List<IndexDefinition.Field> fields,
+            int maxIndexes,
+            ActorRef<Result> replyTo)
+            implements Command {
+        public CreateIndex {
+            fields = List.copyOf(fields);
+        }
+    }
+
+    /** Removes a secondary index; shards delete its entries when they learn of it. */
+    public record DropIndex(String database, String collection, String name, ActorRef<Result> replyTo)
+            implements Command {}
+
     /** Asks for the whole catalog as of now. */
     public record GetSnapshot(ActorRef<CatalogSnapshot> replyTo) implements Command {}
 
@@ -58,7 +81,10 @@ public final class CatalogEntity
         EXISTS,
         DROPPED,
         DATABASE_NOT_FOUND,
-        COLLECTION_NOT_FOUND
+        COLLECTION_NOT_FOUND,
+        INDEX_NOT_FOUND,
+        INDEX_CONFLICT,
+        TOO_MANY_INDEXES
     }
 
     /**
@@ -92,6 +118,17 @@ public final class CatalogEntity
 
     /** A collection was dropped. */
     public record CollectionDropped(String database, String name) implements Event {}
+
+    /** A secondary index was defined; its id is the catalog version after this event. */
+    public record IndexCreated(String database, String collection, String name, List<IndexDefinition.Field> fields)
+            implements Event {
+        public IndexCreated {
+            fields = List.copyOf(fields);
+        }
+    }
+
+    /** A secondary index was removed. */
+    public record IndexDropped(String database, String collection, String name) implements Event {}
 
     // ---- creation
 
@@ -131,6 +168,8 @@ public final class CatalogEntity
                 .onCommand(DropDatabase.class, this::onDropDatabase)
                 .onCommand(CreateCollection.class, this::onCreateCollection)
                 .onCommand(DropCollection.class, this::onDropCollection)
+                .onCommand(CreateIndex.class, this::onCreateIndex)
+                .onCommand(DropIndex.class, this::onDropIndex)
                 .onCommand(GetSnapshot.class, (state, cmd) -> Effect().reply(cmd.replyTo(), state))
                 .build();
     }
@@ -190,6 +229,50 @@ public final class CatalogEntity
                         .reply(cmd.replyTo(), new Result(Outcome.COLLECTION_NOT_FOUND, null, List.of(), state)));
     }
 
+    private ReplyEffect<Event, CatalogSnapshot> onCreateIndex(CatalogSnapshot state, CreateIndex cmd) {
+        var collection = state.collection(cmd.database(), cmd.collection());
+        if (collection.isEmpty()) {
+            return notFound(state, cmd.database(), cmd.replyTo());
+        }
+        CollectionInfo info = collection.get();
+        var existing = info.index(cmd.name());
+        if (existing.isPresent()) {
+            Outcome outcome = existing.get().sameKeyAs(cmd.fields()) ? Outcome.EXISTS : Outcome.INDEX_CONFLICT;
+            return Effect().reply(cmd.replyTo(), new Result(outcome, info, List.of(), state));
+        }
+        if (info.indexes().size() >= cmd.maxIndexes()) {
+            return Effect().reply(cmd.replyTo(), new Result(Outcome.TOO_MANY_INDEXES, info, List.of(), state));
+        }
+        return Effect()
+                .persist(new IndexCreated(cmd.database(), cmd.collection(), cmd.name(), cmd.fields()))
+                .thenReply(cmd.replyTo(), next -> changed(Outcome.CREATED, next, cmd.database(), cmd.collection()));
+    }
+
+    private ReplyEffect<Event, CatalogSnapshot> onDropIndex(CatalogSnapshot state, DropIndex cmd) {
+        var collection = state.collection(cmd.database(), cmd.collection());
+        if (collection.isEmpty()) {
+            return notFound(state, cmd.database(), cmd.replyTo());
+        }
+        if (collection.get().index(cmd.name()).isEmpty()) {
+            return Effect()
+                    .reply(cmd.replyTo(), new Result(Outcome.INDEX_NOT_FOUND, collection.get(), List.of(), state));
+        }
+        return Effect()
+                .persist(new IndexDropped(cmd.database(), cmd.collection(), cmd.name()))
+                .thenReply(cmd.replyTo(), next -> changed(Outcome.DROPPED, next, cmd.database(), cmd.collection()));
+    }
+
+    private ReplyEffect<Event, CatalogSnapshot> notFound(
+            CatalogSnapshot state, String database, ActorRef<Result> replyTo) {
+        Outcome outcome =
+                state.database(database).isEmpty() ? Outcome.DATABASE_NOT_FOUND : Outcome.COLLECTION_NOT_FOUND;
+        return Effect().reply(replyTo, new Result(outcome, null, List.of(), state));
+    }
+
+    private static Result changed(Outcome outcome, CatalogSnapshot next, String database, String collection) {
+        return new Result(outcome, next.collection(database, collection).orElseThrow(), List.of(), next);
+    }
+
     // ---- event handler
 
     @Override
@@ -201,6 +284,8 @@ public final class CatalogEntity
                         (state, e) -> state.withDatabase(new DatabaseInfo(e.name(), e.atMillis(), Map.of())))
                 .onEvent(DatabaseDropped.class, (state, e) -> state.withoutDatabase(e.name()))
                 .onEvent(CollectionCreated.class, CatalogEntity::onCollectionCreated)
+                .onEvent(IndexCreated.class, CatalogEntity::onIndexCreated)
+                .onEvent(IndexDropped.class, CatalogEntity::onIndexDropped)
                 .onEvent(
                         CollectionDropped.class,
                         (state, e) -> state.withDatabase(
@@ -212,5 +297,19 @@ public final class CatalogEntity
         // The incarnation is the catalog version at creation: unique and never reused.
         var info = new CollectionInfo(e.database(), e.name(), e.shards(), state.version() + 1, e.atMillis());
         return state.withDatabase(state.databases().get(e.database()).with(info));
+    }
+
+    private static CatalogSnapshot onIndexCreated(CatalogSnapshot state, IndexCreated e) {
+        // Like incarnations, index ids are catalog versions: unique and never reused.
+        long version = state.version() + 1;
+        CollectionInfo info = state.collection(e.database(), e.collection()).orElseThrow();
+        var index = new IndexDefinition(e.name(), version, e.fields());
+        return state.withDatabase(state.databases().get(e.database()).with(info.withIndex(index, version)));
+    }
+
+    private static CatalogSnapshot onIndexDropped(CatalogSnapshot state, IndexDropped e) {
+        CollectionInfo info = state.collection(e.database(), e.collection()).orElseThrow();
+        return state.withDatabase(
+                state.databases().get(e.database()).with(info.withoutIndex(e.name(), state.version() + 1)));
     }
 }

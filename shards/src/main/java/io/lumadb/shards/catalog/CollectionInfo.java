@@ -1,23 +1,60 @@
 package io.lumadb.shards.catalog;
 
 import io.lumadb.shards.CborSerializable;
+import io.lumadb.shards.model.IndexDefinition;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * A collection as the catalog knows it. The incarnation is unique for the life of the catalog,
  * so a collection dropped and created again under the same name never shares shards (or
  * journal history) with its predecessor.
+ *
+ * @param indexes its secondary indexes, in creation order
+ * @param indexesVersion the catalog version at which {@code indexes} last changed; shards apply
+ *     an index set only when it is newer than the one they have
  */
-public record CollectionInfo(String database, String name, int shards, long incarnation, long createdAtMillis)
+public record CollectionInfo(
+        String database,
+        String name,
+        int shards,
+        long incarnation,
+        long createdAtMillis,
+        List<IndexDefinition> indexes,
+        long indexesVersion)
         implements CborSerializable {
 
     public CollectionInfo {
         if (shards < 1) {
             throw new IllegalArgumentException("shards must be >= 1, was " + shards);
         }
+        // Catalog snapshots written before indexes existed carry none.
+        indexes = indexes == null ? List.of() : List.copyOf(indexes);
+    }
+
+    public CollectionInfo(String database, String name, int shards, long incarnation, long createdAtMillis) {
+        this(database, name, shards, incarnation, createdAtMillis, List.of(), incarnation);
     }
 
     /** The shard entity id of shard {@code n}: {@code <database>/<collection>/<incarnation>/<n>}. */
     public String shardEntityId(int n) {
         return database + "/" + name + "/" + incarnation + "/" + n;
+    }
+
+    public Optional<IndexDefinition> index(String indexName) {
+        return indexes.stream().filter(i -> i.name().equals(indexName)).findFirst();
+    }
+
+    CollectionInfo withIndex(IndexDefinition index, long version) {
+        List<IndexDefinition> next = new ArrayList<>(indexes);
+        next.add(index);
+        return new CollectionInfo(database, name, shards, incarnation, createdAtMillis, next, version);
+    }
+
+    CollectionInfo withoutIndex(String indexName, long version) {
+        List<IndexDefinition> next = new ArrayList<>(indexes);
+        next.removeIf(i -> i.name().equals(indexName));
+        return new CollectionInfo(database, name, shards, incarnation, createdAtMillis, next, version);
     }
 }

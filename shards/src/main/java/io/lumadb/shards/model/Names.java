@@ -29,6 +29,11 @@ public final class Names {
         return checkName("collection", name);
     }
 
+    /** Checks a secondary index name; throws {@link InvalidNameException}. */
+    public static String checkIndex(String name) {
+        return checkName("index", name);
+    }
+
     private static String checkName(String field, String name) {
         if (name == null || name.isEmpty()) {
             throw new InvalidNameException(field, name, "must not be empty");

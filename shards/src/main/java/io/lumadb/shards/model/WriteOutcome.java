@@ -25,7 +25,9 @@ public record WriteOutcome(String id, Status status, long version, byte[] docume
         /** The patched document would exceed the document size limit. */
         TOO_LARGE,
         /** The patch could not be applied (it is not a JSON object). */
-        INVALID;
+        INVALID,
+        /** The document would put more entries into a secondary index than one document may. */
+        UNINDEXABLE;
 
         public boolean succeeded() {
             return this == CREATED || this == UPDATED || this == DELETED;

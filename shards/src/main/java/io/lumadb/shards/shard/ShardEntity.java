@@ -4,9 +4,21 @@ import io.lumadb.shards.CborSerializable;
 import io.lumadb.shards.ShardsSettings;
 import io.lumadb.shards.catalog.CatalogEntity;
 import io.lumadb.shards.catalog.CatalogSnapshot;
+import io.lumadb.shards.catalog.CollectionInfo;
+import io.lumadb.shards.model.DocumentJson;
 import io.lumadb.shards.model.DocumentWrite;
+import io.lumadb.shards.model.IndexDefinition;
 import io.lumadb.shards.model.StoredDocument;
 import io.lumadb.shards.model.WriteOutcome;
+import io.lumadb.shards.query.Deadline;
+import io.lumadb.shards.query.QueryException;
+import io.lumadb.shards.query.QuerySpec;
+import io.lumadb.shards.query.QueryTimeoutException;
+import io.lumadb.shards.query.plan.QueryCursor;
+import io.lumadb.shards.query.plan.ShardQueryExecutor;
+import io.lumadb.shards.query.plan.ShardQueryResult;
+import io.lumadb.shards.store.IndexState;
+import io.lumadb.shards.store.ReadView;
 import io.lumadb.shards.store.ShardMeta;
 import io.lumadb.shards.store.ShardStore;
 import io.lumadb.shards.store.ShardStores;
@@ -14,12 +26,15 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.BehaviorBuilder;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
@@ -33,6 +48,11 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
  * from the store at once, so they never wait behind writes. Writes are group-committed: while
  * the shard's {@link ShardWriter} persists one batch, new writes queue here and go to the
  * journal together as the next batch.
+ *
+ * <p>Queries run on the query dispatcher over a consistent snapshot of the store, so they delay
+ * neither writes nor point reads. Secondary indexes follow the catalog: every query and index
+ * request carries the collection's index set, which the shard adopts when it is newer than its
+ * own, and new indexes are built in the background in steps that interleave with writes.
  *
  * <p>Before it serves anything, the shard checks with the catalog that its collection
  * incarnation is live, so a dropped collection's shard is never brought back by a late request.
@@ -58,6 +78,37 @@ public final class ShardEntity {
 
     /** Lists documents after {@code after} (null: from the start) in id order. */
     public record ListDocuments(String after, int limit, ActorRef<Reply> replyTo) implements Command {}
+
+    /**
+     * Runs a query on this shard. {@code indexes} is the collection's index set at catalog
+     * version {@code indexesVersion}, adopted first if it is newer than the shard's.
+     *
+     * @param spec the request body (the query is parsed again here)
+     * @param afterValues the cursor's sort values, or null for the first page
+     * @param timeoutMillis how long the query may run here
+     */
+    public record Query(
+            int shard,
+            String spec,
+            byte[] afterValues,
+            String afterId,
+            long timeoutMillis,
+            long indexesVersion,
+            List<IndexDefinition> indexes,
+            ActorRef<Reply> replyTo)
+            implements Command {
+        public Query {
+            indexes = List.copyOf(indexes);
+        }
+    }
+
+    /** Adopts the index set if newer and answers the shard's index states. */
+    public record GetIndexes(long indexesVersion, List<IndexDefinition> indexes, ActorRef<Reply> replyTo)
+            implements Command {
+        public GetIndexes {
+            indexes = List.copyOf(indexes);
+        }
+    }
 
     /** Asks for the shard's {@link ShardMeta}. */
     public record GetMeta(ActorRef<Reply> replyTo) implements Command {}
@@ -86,6 +137,10 @@ public final class ShardEntity {
         INSTANCE
     }
 
+    private enum BuildIndexes implements Command {
+        INSTANCE
+    }
+
     // ---- replies
 
     /** Every answer of a shard. */
@@ -110,6 +165,19 @@ public final class ShardEntity {
 
     /** The shard's applied sequence number, last version and document count. */
     public record Meta(ShardMeta meta) implements Reply {}
+
+    /** A query's answer from this shard. */
+    public record QueryAnswered(ShardQueryResult result) implements Reply {}
+
+    /** Why a query failed here: {@code invalid} (with a pointer), {@code timeout} or {@code unavailable}. */
+    public record QueryFailed(String kind, String pointer, String message) implements Reply {}
+
+    /** The shard's secondary indexes and how many documents it holds. */
+    public record Indexes(List<IndexState> indexes, long documentCount) implements Reply {
+        public Indexes {
+            indexes = List.copyOf(indexes);
+        }
+    }
 
     /** The shard stopped and its state store is deleted. */
     public enum Dropped implements Reply {
@@ -166,6 +234,8 @@ public final class ShardEntity {
     private final List<ActorRef<Reply>> dropRequests = new ArrayList<>();
     private List<Write> inFlight = List.of();
     private ShardStore store;
+    private Executor queryExecutor;
+    private boolean building;
     private ActorRef<ShardWriter.Command> writer;
     private boolean stopping;
     private int writerFailures;
@@ -219,6 +289,11 @@ public final class ShardEntity {
             return passivateAnswering(CollectionGone.INSTANCE);
         }
         store = stores.open(entityId);
+        CollectionInfo info = checked.snapshot().collection(parts[0], parts[1]).orElseThrow();
+        store.syncIndexes(info.indexesVersion(), info.indexes());
+        queryExecutor = context.getSystem()
+                .dispatchers()
+                .lookup(DispatcherSelector.fromConfig("lumadb.shards.query-dispatcher"));
         return startWriter();
     }
 
@@ -275,16 +350,29 @@ public final class ShardEntity {
 
     private Behavior<Command> onWriterReady(WriterReady ready) {
         local.register(entityId, store);
+        scheduleBuild();
         return stash.unstashAll(running());
     }
 
     // ---- running
 
-    private Behavior<Command> running() {
+    /**
+     * What a shard serves from its store whether or not its writer is up: reads, queries,
+     * index states and index build steps (a build step excludes apply, so it is safe while the
+     * writer recovers).
+     */
+    private BehaviorBuilder<Command> servingReads() {
         return Behaviors.receive(Command.class)
                 .onMessage(Get.class, this::onGet)
                 .onMessage(ListDocuments.class, this::onList)
                 .onMessage(GetMeta.class, cmd -> reply(cmd.replyTo(), new Meta(store.meta())))
+                .onMessage(Query.class, this::onQuery)
+                .onMessage(GetIndexes.class, this::onGetIndexes)
+                .onMessageEquals(BuildIndexes.INSTANCE, this::onBuildIndexes);
+    }
+
+    private Behavior<Command> running() {
+        return servingReads()
                 .onMessage(Write.class, this::onWrite)
                 .onMessageEquals(BatchDone.INSTANCE, this::onBatchDone)
                 .onMessage(Drop.class, this::onDrop)
@@ -306,6 +394,73 @@ public final class ShardEntity {
     private Behavior<Command> onList(ListDocuments cmd) {
         return reply(cmd.replyTo(), new Listed(store.list(cmd.after(), cmd.limit())));
     }
+
+    // ---- queries and indexes
+
+    private void adopt(long indexesVersion, List<IndexDefinition> indexes) {
+        if (store.syncIndexes(indexesVersion, indexes)) {
+            scheduleBuild();
+        }
+    }
+
+    /** Starts the background build if some index is building; each step re-schedules the next. */
+    private void scheduleBuild() {
+        if (!building && store.indexes().stream().anyMatch(i -> i.phase() == IndexState.Phase.BUILDING)) {
+            building = true;
+            context.getSelf().tell(BuildIndexes.INSTANCE);
+        }
+    }
+
+    /**
+     * One build step, then the next one goes to the back of the mailbox: writes and reads that
+     * arrived meanwhile go first, so a build never holds them up longer than one step.
+     */
+    private Behavior<Command> onBuildIndexes() {
+        building = false;
+        if (!stopping && store.buildIndexes(settings.indexBuildChunk())) {
+            building = true;
+            context.getSelf().tell(BuildIndexes.INSTANCE);
+        }
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onGetIndexes(GetIndexes cmd) {
+        adopt(cmd.indexesVersion(), cmd.indexes());
+        return reply(cmd.replyTo(), new Indexes(store.indexes(), store.meta().documentCount()));
+    }
+
+    private Behavior<Command> onQuery(Query cmd) {
+        adopt(cmd.indexesVersion(), cmd.indexes());
+        ShardStore target = store;
+        CompletableFuture.supplyAsync(() -> runQuery(target, cmd), queryExecutor)
+                .whenComplete((reply, failure) -> cmd.replyTo()
+                        .tell(failure == null ? reply : new QueryFailed("unavailable", null, failure.toString())));
+        return Behaviors.same();
+    }
+
+    /** Runs on the query dispatcher. */
+    private Reply runQuery(ShardStore target, Query cmd) {
+        Deadline deadline = Deadline.at(System.nanoTime() + cmd.timeoutMillis() * 1_000_000L);
+        try (ReadView view = target.readView()) {
+            if (view == null) {
+                return new QueryFailed("unavailable", null, "shard " + entityId + " is closing; retry");
+            }
+            QuerySpec spec = QuerySpec.parse(DocumentJson.mapper().readTree(cmd.spec()), settings.queryLimits());
+            QueryCursor after = cmd.afterId() == null ? null : new QueryCursor(cmd.afterValues(), cmd.afterId());
+            return new QueryAnswered(ShardQueryExecutor.execute(
+                    cmd.shard(), view, spec, after, deadline, settings.maxResultBytes(), settings.queryLimits()));
+        } catch (QueryTimeoutException e) {
+            return new QueryFailed("timeout", null, e.getMessage());
+        } catch (QueryException e) {
+            return new QueryFailed("invalid", e.pointer(), e.getMessage());
+        } catch (ShardQueryExecutor.ShardClosingException e) {
+            return new QueryFailed("unavailable", null, "shard " + entityId + " is closing; retry");
+        } catch (java.io.IOException e) {
+            return new QueryFailed("invalid", "", "the query is not valid JSON");
+        }
+    }
+
+    // ---- writes
 
     private Behavior<Command> onWrite(Write cmd) {
         if (stopping) {
@@ -390,10 +545,7 @@ public final class ShardEntity {
 
     private Behavior<Command> restarting() {
         Unavailable unavailable = new Unavailable("shard " + entityId + " is recovering from a journal failure; retry");
-        return Behaviors.receive(Command.class)
-                .onMessage(Get.class, this::onGet)
-                .onMessage(ListDocuments.class, this::onList)
-                .onMessage(GetMeta.class, cmd -> reply(cmd.replyTo(), new Meta(store.meta())))
+        return servingReads()
                 .onMessage(Write.class, cmd -> reply(cmd.replyTo(), unavailable))
                 .onMessageEquals(RestartWriter.INSTANCE, this::startWriter)
                 .onMessage(Drop.class, this::onDropWhileRestarting)
@@ -419,6 +571,8 @@ public final class ShardEntity {
             case Get g -> java.util.Optional.of(g.replyTo());
             case ListDocuments l -> java.util.Optional.of(l.replyTo());
             case GetMeta m -> java.util.Optional.of(m.replyTo());
+            case Query q -> java.util.Optional.of(q.replyTo());
+            case GetIndexes g -> java.util.Optional.of(g.replyTo());
             case Drop d -> java.util.Optional.of(d.replyTo());
             default -> java.util.Optional.empty();
         };

@@ -147,7 +147,8 @@ final class ShardWriter
 
     private ReplyEffect<Event, State> onPersistBatch(State state, PersistBatch cmd) {
         int writes = cmd.writes().stream().mapToInt(w -> w.writes().size()).sum();
-        WriteEvaluator evaluator = new WriteEvaluator(store::get, store.meta().lastVersion(), maxDocumentBytes, writes);
+        WriteEvaluator evaluator = new WriteEvaluator(
+                store::get, store::indexProblem, store.meta().lastVersion(), maxDocumentBytes, writes);
         List<List<WriteOutcome>> outcomes = new ArrayList<>(cmd.writes().size());
         for (ShardEntity.Write write : cmd.writes()) {
             List<WriteOutcome> results = new ArrayList<>(write.writes().size());

@@ -25,14 +25,23 @@ final class WriteEvaluator {
     private static final StoredDocument DELETED = new StoredDocument("", 1, new byte[0]);
 
     private final Function<String, StoredDocument> current;
+    private final Function<byte[], String> indexProblem;
     private final long maxDocumentBytes;
     private final Map<String, StoredDocument> overlay;
     private final List<DocumentChange> changes;
     private long lastVersion;
 
+    /**
+     * @param indexProblem why a document's content cannot go into the shard's indexes, or null
+     */
     WriteEvaluator(
-            Function<String, StoredDocument> current, long lastVersion, long maxDocumentBytes, int expectedWrites) {
+            Function<String, StoredDocument> current,
+            Function<byte[], String> indexProblem,
+            long lastVersion,
+            long maxDocumentBytes,
+            int expectedWrites) {
         this.current = current;
+        this.indexProblem = indexProblem;
         this.lastVersion = lastVersion;
         this.maxDocumentBytes = maxDocumentBytes;
         this.overlay = HashMap.newHashMap(expectedWrites);
@@ -70,6 +79,9 @@ final class WriteEvaluator {
     }
 
     private WriteOutcome put(String id, StoredDocument doc, byte[] content) {
+        if (indexProblem.apply(content) != null) {
+            return WriteOutcome.failed(id, Status.UNINDEXABLE, doc == null ? 0 : doc.version());
+        }
         long version = ++lastVersion;
         byte[] json = DocumentJson.compose(id, version, content);
         record(new DocumentChange(
@@ -91,6 +103,9 @@ final class WriteEvaluator {
         byte[] content = DocumentJson.bytes(merged);
         if (content.length > maxDocumentBytes) {
             return WriteOutcome.failed(id, Status.TOO_LARGE, doc.version());
+        }
+        if (indexProblem.apply(content) != null) {
+            return WriteOutcome.failed(id, Status.UNINDEXABLE, doc.version());
         }
         long version = ++lastVersion;
         byte[] json = DocumentJson.compose(id, version, content);

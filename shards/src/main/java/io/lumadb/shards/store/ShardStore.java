@@ -1,6 +1,7 @@
 package io.lumadb.shards.store;
 
 import io.lumadb.shards.model.DocumentChange;
+import io.lumadb.shards.model.IndexDefinition;
 import io.lumadb.shards.model.StoredDocument;
 import java.util.List;
 
@@ -40,6 +41,40 @@ public interface ShardStore extends AutoCloseable {
      * Applying an event at or below {@link ShardMeta#appliedSeq()} is a programming error.
      */
     void apply(long seq, List<DocumentChange> changes);
+
+    /** The secondary indexes of this shard. */
+    List<IndexState> indexes();
+
+    /** The catalog version of the index set this store maintains (0: none applied yet). */
+    long indexesVersion();
+
+    /**
+     * Adopts the index set of catalog version {@code version} when it is newer than the current
+     * one: a new index starts {@link IndexState.Phase#BUILDING} (maintained by every {@link
+     * #apply} from now on), a removed one loses its entries. Atomic with respect to {@link
+     * #apply}.
+     *
+     * @return whether anything changed
+     */
+    boolean syncIndexes(long version, List<IndexDefinition> indexes);
+
+    /**
+     * Indexes up to {@code maxDocuments} more existing documents for each building index, in one
+     * atomic step that {@link #apply} never interleaves with; an index becomes ready when its
+     * build has passed the last document.
+     *
+     * @return whether some index is still building
+     */
+    boolean buildIndexes(int maxDocuments);
+
+    /**
+     * Why {@code json} cannot be stored under this shard's indexes (too many index entries), or
+     * null if it can: checked before a write is accepted, since {@link #apply} cannot refuse.
+     */
+    String indexProblem(byte[] json);
+
+    /** A consistent read-only view, or null when the store is closing. */
+    ReadView readView();
 
     /** Releases the store's handles; the data stays. */
     @Override

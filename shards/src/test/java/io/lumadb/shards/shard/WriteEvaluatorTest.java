@@ -21,7 +21,7 @@ class WriteEvaluatorTest {
     }
 
     private WriteEvaluator evaluator(long lastVersion) {
-        return new WriteEvaluator(stored::get, lastVersion, 1024, 4);
+        return new WriteEvaluator(stored::get, content -> null, lastVersion, 1024, 4);
     }
 
     @Test

@@ -1,24 +1,40 @@
 package io.lumadb.shards.store.internal;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.lumadb.shards.model.DocumentChange;
+import io.lumadb.shards.model.DocumentJson;
+import io.lumadb.shards.model.IndexDefinition;
 import io.lumadb.shards.model.Names;
 import io.lumadb.shards.model.StoredDocument;
+import io.lumadb.shards.store.IndexEntries;
+import io.lumadb.shards.store.IndexState;
+import io.lumadb.shards.store.ReadView;
 import io.lumadb.shards.store.ShardMeta;
 import io.lumadb.shards.store.ShardStore;
 import io.lumadb.shards.store.ShardStoreException;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.concurrent.locks.ReadWriteLock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.locks.StampedLock;
+import java.util.function.BiFunction;
+import java.util.function.Predicate;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.ReadTier;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
+import org.rocksdb.Snapshot;
 import org.rocksdb.Status;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
@@ -31,6 +47,16 @@ import org.rocksdb.WriteOptions;
  * 8-byte big-endian version followed by its JSON. Documents and meta change in one {@link
  * WriteBatch}, so the store is always at exactly one applied sequence number.
  *
+ * <p>Secondary indexes live in the same column family: key {@code 0x02 ++ indexId (8 bytes
+ * big-endian) ++ entry key ++ utf8(id)} with the id as value, one per {@link IndexEntries entry}
+ * of a document; key {@code 0x03 ++ indexId} holds the index's state as JSON (definition,
+ * phase, build cursor, count, multikey flag); key {@code 0x04} the catalog version of the index
+ * set. {@link #apply} updates the entries of every changed document in the same batch as the
+ * document, so an index is never behind its data. A background build ({@link #buildIndexes})
+ * fills a new index in chunks, each atomic with respect to {@link #apply}; since apply maintains
+ * a building index for every document, before and after the build's cursor, the finished index
+ * equals one built from scratch.
+ *
  * <p>Writes are not fsynced here: the journal's fsync in the same WAL, or a replay of the
  * journal after a crash, makes them durable.
  *
@@ -41,6 +67,9 @@ final class RocksShardStore implements ShardStore {
 
     private static final byte[] META_KEY = {0x00};
     private static final byte DOC_PREFIX = 0x01;
+    private static final byte INDEX_PREFIX = 0x02;
+    private static final byte INDEX_STATE_PREFIX = 0x03;
+    private static final byte[] INDEXES_VERSION_KEY = {0x04};
 
     private final String name;
     private final RocksDB db;
@@ -54,9 +83,38 @@ final class RocksShardStore implements ShardStore {
     private final ByteBuffer metaValue = ByteBuffer.allocateDirect(24);
     private ByteBuffer keyBuffer = ByteBuffer.allocateDirect(1024);
     private ByteBuffer valueBuffer = ByteBuffer.allocateDirect(64 * 1024);
-    private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    private final StampedLock lifecycle = new StampedLock();
     private boolean closed;
+    private volatile boolean closing;
     private volatile ShardMeta meta;
+    /** Index id → index, in creation order; replaced (never mutated) under the store's monitor. */
+    private volatile Map<Long, Index> indexes;
+
+    private volatile long indexesVersion;
+
+    /** A maintained index: its state and how to compute its entries. */
+    private record Index(IndexState state, IndexEntries entries, String cursor) {
+        Index with(IndexState.Phase phase, long indexed, boolean multikey, String failure, String cursor) {
+            return new Index(new IndexState(state.definition(), phase, indexed, multikey, failure), entries, cursor);
+        }
+
+        long id() {
+            return state.definition().id();
+        }
+
+        boolean maintained() {
+            return state.phase() != IndexState.Phase.FAILED;
+        }
+    }
+
+    /** The persisted form of an index's state. */
+    private record PersistedIndex(
+            IndexDefinition definition,
+            IndexState.Phase phase,
+            long indexed,
+            boolean multikey,
+            String failure,
+            String cursor) {}
 
     RocksShardStore(String name, RocksDB db, ColumnFamilyHandle cf) {
         this.name = name;
@@ -66,6 +124,36 @@ final class RocksShardStore implements ShardStore {
         this.memoryOnly = new ReadOptions().setReadTier(ReadTier.BLOCK_CACHE_TIER);
         this.plainRead = new ReadOptions();
         this.meta = readMeta();
+        this.indexesVersion = readIndexesVersion();
+        this.indexes = readIndexes();
+    }
+
+    private long readIndexesVersion() {
+        try {
+            byte[] value = db.get(cf, INDEXES_VERSION_KEY);
+            return value == null ? 0 : ByteBuffer.wrap(value).getLong();
+        } catch (RocksDBException e) {
+            throw new ShardStoreException("store " + name + ": cannot read the index set version", e);
+        }
+    }
+
+    private Map<Long, Index> readIndexes() {
+        Map<Long, Index> found = new LinkedHashMap<>();
+        try (RocksIterator it = db.newIterator(cf)) {
+            for (it.seek(new byte[] {INDEX_STATE_PREFIX}); it.isValid(); it.next()) {
+                byte[] key = it.key();
+                if (key[0] != INDEX_STATE_PREFIX) {
+                    break;
+                }
+                PersistedIndex p = DocumentJson.mapper().readValue(it.value(), PersistedIndex.class);
+                IndexState state = new IndexState(p.definition(), p.phase(), p.indexed(), p.multikey(), p.failure());
+                found.put(p.definition().id(), new Index(state, new IndexEntries(p.definition()), p.cursor()));
+            }
+            it.status();
+        } catch (RocksDBException | IOException e) {
+            throw new ShardStoreException("store " + name + ": cannot read its index states", e);
+        }
+        return java.util.Collections.unmodifiableMap(found);
     }
 
     @Override
@@ -115,7 +203,8 @@ final class RocksShardStore implements ShardStore {
 
     @Override
     public Lookup lookupInMemory(String id) {
-        if (!lifecycle.readLock().tryLock()) {
+        long stamp = lifecycle.tryReadLock();
+        if (stamp == 0) {
             return Lookup.NOT_IN_MEMORY;
         }
         try {
@@ -130,7 +219,7 @@ final class RocksShardStore implements ShardStore {
             }
             throw new ShardStoreException("store " + name + ": cannot read document '" + id + "'", e);
         } finally {
-            lifecycle.readLock().unlock();
+            lifecycle.unlockRead(stamp);
         }
     }
 
@@ -197,6 +286,8 @@ final class RocksShardStore implements ShardStore {
         long lastVersion = current.lastVersion();
         long count = current.documentCount();
         try {
+            Map<Long, Index> active = indexes;
+            Map<Long, Index> changedIndexes = active.isEmpty() ? null : indexChanges(changes, active);
             for (DocumentChange change : changes) {
                 switch (change.op()) {
                     case CREATED -> {
@@ -221,11 +312,277 @@ final class RocksShardStore implements ShardStore {
             batch.put(cf, metaKey.clear(), metaValue);
             db.write(writeOptions, batch);
             meta = next;
+            // Published after the batch is written, so readers never see a state ahead of the data.
+            if (changedIndexes != null) {
+                indexes = changedIndexes;
+            }
         } catch (RocksDBException e) {
             throw new ShardStoreException("store " + name + ": cannot apply event " + seq, e);
         } finally {
             batch.clear();
         }
+    }
+
+    /**
+     * Adds to the batch the index entries that {@code changes} remove and add. The previous
+     * version of a document comes from the store, or from an earlier change of the same batch.
+     *
+     * @return the indexes with their new states when a state changed (multikey, failed), else null
+     */
+    private Map<Long, Index> indexChanges(List<DocumentChange> changes, Map<Long, Index> active)
+            throws RocksDBException {
+        Map<String, JsonNode> overlay = new HashMap<>();
+        Map<Long, Index> updated = new LinkedHashMap<>(active);
+        boolean stateChanged = false;
+        for (DocumentChange change : changes) {
+            JsonNode before = overlay.containsKey(change.id()) ? overlay.get(change.id()) : parsedDocument(change.id());
+            JsonNode after = change.op() == DocumentChange.Op.DELETED ? null : parse(change.document());
+            overlay.put(change.id(), after);
+            for (Long id : active.keySet()) {
+                Index index = updated.get(id);
+                if (!index.maintained()) {
+                    continue;
+                }
+                try {
+                    IndexEntries.Entries old = index.entries().of(before);
+                    IndexEntries.Entries neu = index.entries().of(after);
+                    writeEntryDiff(id, change.id(), old.keys(), neu.keys());
+                    if (neu.multikey() && !index.state().multikey()) {
+                        updated.put(id, markMultikey(index));
+                        stateChanged = true;
+                    }
+                } catch (IndexEntries.TooManyEntriesException e) {
+                    // The write was checked against the indexes it knew; an index created since
+                    // cannot hold it, so that index fails rather than the journaled write.
+                    IndexState s = index.state();
+                    updated.put(
+                            id,
+                            index.with(
+                                    IndexState.Phase.FAILED,
+                                    s.indexed(),
+                                    s.multikey(),
+                                    "document '" + change.id() + "': " + e.getMessage(),
+                                    index.cursor()));
+                    stateChanged = true;
+                }
+            }
+        }
+        if (!stateChanged) {
+            return null;
+        }
+        for (Index index : updated.values()) {
+            putState(index);
+        }
+        return java.util.Collections.unmodifiableMap(updated);
+    }
+
+    private static Index markMultikey(Index index) {
+        IndexState s = index.state();
+        return index.with(s.phase(), s.indexed(), true, s.failure(), index.cursor());
+    }
+
+    private void writeEntryDiff(long indexId, String id, List<byte[]> old, List<byte[]> neu) throws RocksDBException {
+        byte[] idBytes = id.getBytes(StandardCharsets.UTF_8);
+        Set<byte[]> keep = new TreeSet<>(Arrays::compareUnsigned);
+        keep.addAll(neu);
+        Set<byte[]> had = new TreeSet<>(Arrays::compareUnsigned);
+        had.addAll(old);
+        for (byte[] key : old) {
+            if (!keep.contains(key)) {
+                batch.delete(cf, indexKey(indexId, key, idBytes));
+            }
+        }
+        for (byte[] key : neu) {
+            if (!had.contains(key)) {
+                batch.put(cf, indexKey(indexId, key, idBytes), idBytes);
+            }
+        }
+    }
+
+    private static byte[] indexPrefix(long indexId) {
+        return ByteBuffer.allocate(9).put(INDEX_PREFIX).putLong(indexId).array();
+    }
+
+    private static byte[] indexKey(long indexId, byte[] key, byte[] id) {
+        return ByteBuffer.allocate(9 + key.length + id.length)
+                .put(INDEX_PREFIX)
+                .putLong(indexId)
+                .put(key)
+                .put(id)
+                .array();
+    }
+
+    private static byte[] stateKey(long indexId) {
+        return ByteBuffer.allocate(9).put(INDEX_STATE_PREFIX).putLong(indexId).array();
+    }
+
+    private void putState(Index index) throws RocksDBException {
+        IndexState s = index.state();
+        try {
+            byte[] json = DocumentJson.mapper()
+                    .writeValueAsBytes(new PersistedIndex(
+                            s.definition(), s.phase(), s.indexed(), s.multikey(), s.failure(), index.cursor()));
+            batch.put(cf, stateKey(index.id()), json);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private JsonNode parsedDocument(String id) throws RocksDBException {
+        StoredDocument current = read(plainRead, id);
+        return current == null ? null : parse(current.json());
+    }
+
+    private JsonNode parse(byte[] json) {
+        try {
+            return DocumentJson.mapper().readTree(json);
+        } catch (IOException e) {
+            throw new ShardStoreException("store " + name + ": a stored document is not valid JSON", e);
+        }
+    }
+
+    @Override
+    public List<IndexState> indexes() {
+        return indexes.values().stream().map(Index::state).toList();
+    }
+
+    @Override
+    public long indexesVersion() {
+        return indexesVersion;
+    }
+
+    @Override
+    public synchronized boolean syncIndexes(long version, List<IndexDefinition> definitions) {
+        if (version <= indexesVersion) {
+            return false;
+        }
+        Map<Long, Index> next = new LinkedHashMap<>();
+        try {
+            Map<Long, Index> current = indexes;
+            for (IndexDefinition definition : definitions) {
+                Index existing = current.get(definition.id());
+                if (existing != null) {
+                    next.put(definition.id(), existing);
+                } else {
+                    Index created = new Index(
+                            new IndexState(definition, IndexState.Phase.BUILDING, 0, false, null),
+                            new IndexEntries(definition),
+                            null);
+                    next.put(definition.id(), created);
+                    putState(created);
+                }
+            }
+            for (Index old : current.values()) {
+                if (!next.containsKey(old.id())) {
+                    batch.deleteRange(cf, indexPrefix(old.id()), indexPrefix(old.id() + 1));
+                    batch.delete(cf, stateKey(old.id()));
+                }
+            }
+            batch.put(
+                    cf,
+                    INDEXES_VERSION_KEY,
+                    ByteBuffer.allocate(8).putLong(version).array());
+            db.write(writeOptions, batch);
+        } catch (RocksDBException e) {
+            throw new ShardStoreException("store " + name + ": cannot adopt index set " + version, e);
+        } finally {
+            batch.clear();
+        }
+        indexes = java.util.Collections.unmodifiableMap(next);
+        indexesVersion = version;
+        return true;
+    }
+
+    @Override
+    public synchronized boolean buildIndexes(int maxDocuments) {
+        Map<Long, Index> next = new LinkedHashMap<>(indexes);
+        boolean building = false;
+        try {
+            for (Index index : indexes.values()) {
+                if (index.state().phase() != IndexState.Phase.BUILDING) {
+                    continue;
+                }
+                Index advanced = buildStep(index, maxDocuments);
+                next.put(index.id(), advanced);
+                putState(advanced);
+                building |= advanced.state().phase() == IndexState.Phase.BUILDING;
+            }
+            if (batch.count() > 0) {
+                db.write(writeOptions, batch);
+            }
+        } catch (RocksDBException e) {
+            throw new ShardStoreException("store " + name + ": cannot build indexes", e);
+        } finally {
+            batch.clear();
+        }
+        indexes = java.util.Collections.unmodifiableMap(next);
+        return building;
+    }
+
+    /** Adds the entries of up to {@code maxDocuments} documents after the index's cursor to the batch. */
+    private Index buildStep(Index index, int maxDocuments) throws RocksDBException {
+        IndexState s = index.state();
+        long indexed = s.indexed();
+        boolean multikey = s.multikey();
+        String cursor = index.cursor();
+        byte[] start = cursor == null ? new byte[] {DOC_PREFIX} : docKey(cursor);
+        try (RocksIterator it = db.newIterator(cf)) {
+            it.seek(start);
+            int done = 0;
+            while (it.isValid()) {
+                byte[] key = it.key();
+                if (key.length == 0 || key[0] != DOC_PREFIX) {
+                    break;
+                }
+                if (cursor != null && Arrays.equals(key, start)) {
+                    it.next();
+                    continue;
+                }
+                if (done == maxDocuments) {
+                    return index.with(IndexState.Phase.BUILDING, indexed, multikey, null, cursor);
+                }
+                String id = new String(key, 1, key.length - 1, StandardCharsets.UTF_8);
+                byte[] value = it.value();
+                JsonNode document = parse(Arrays.copyOfRange(value, 8, value.length));
+                IndexEntries.Entries entries;
+                try {
+                    entries = index.entries().of(document);
+                } catch (IndexEntries.TooManyEntriesException e) {
+                    return index.with(
+                            IndexState.Phase.FAILED, indexed, multikey, "document '" + id + "': " + e.getMessage(), id);
+                }
+                byte[] idBytes = id.getBytes(StandardCharsets.UTF_8);
+                for (byte[] entry : entries.keys()) {
+                    batch.put(cf, indexKey(index.id(), entry, idBytes), idBytes);
+                }
+                multikey |= entries.multikey();
+                indexed++;
+                done++;
+                cursor = id;
+                it.next();
+            }
+            it.status();
+        }
+        return index.with(IndexState.Phase.READY, indexed, multikey, null, cursor);
+    }
+
+    @Override
+    public String indexProblem(byte[] json) {
+        Map<Long, Index> active = indexes;
+        if (active.isEmpty()) {
+            return null;
+        }
+        JsonNode document = parse(json);
+        for (Index index : active.values()) {
+            if (index.maintained()) {
+                try {
+                    index.entries().of(document);
+                } catch (IndexEntries.TooManyEntriesException e) {
+                    return e.getMessage();
+                }
+            }
+        }
+        return null;
     }
 
     /**
@@ -249,8 +606,187 @@ final class RocksShardStore implements ShardStore {
     }
 
     @Override
+    public ReadView readView() {
+        long stamp = closing ? 0 : lifecycle.tryReadLock();
+        if (stamp == 0) {
+            return null;
+        }
+        try {
+            if (closed) {
+                lifecycle.unlockRead(stamp);
+                return null;
+            }
+            // State first, then the snapshot: an index seen ready is complete in the snapshot.
+            List<IndexState> states = indexes();
+            ShardMeta at = meta;
+            return new View(states, at, stamp);
+        } catch (RuntimeException e) {
+            lifecycle.unlockRead(stamp);
+            throw e;
+        }
+    }
+
+    /** A snapshot view; holds the store's read lock until closed, so the store cannot close under it. */
+    private final class View implements ReadView {
+        private final List<IndexState> states;
+        private final ShardMeta viewMeta;
+        private final Snapshot snapshot;
+        private final ReadOptions options;
+        private final List<RocksIterator> iterators = new ArrayList<>();
+        private final long stamp;
+        private boolean released;
+
+        View(List<IndexState> states, ShardMeta viewMeta, long stamp) {
+            this.states = states;
+            this.stamp = stamp;
+            this.snapshot = db.getSnapshot();
+            this.options = new ReadOptions().setSnapshot(snapshot);
+            // Meta is read after the snapshot is taken, so it may be newer by a write; it only
+            // serves statistics (document count for progress and explain).
+            this.viewMeta = viewMeta;
+        }
+
+        @Override
+        public ShardMeta meta() {
+            return viewMeta;
+        }
+
+        @Override
+        public List<IndexState> indexes() {
+            return states;
+        }
+
+        @Override
+        public StoredDocument get(String id) {
+            try {
+                byte[] value = db.get(cf, options, docKey(id));
+                return value == null ? null : decode(id, value);
+            } catch (RocksDBException e) {
+                throw new ShardStoreException("store " + name + ": cannot read document '" + id + "'", e);
+            }
+        }
+
+        private RocksIterator iterator() {
+            RocksIterator it = db.newIterator(cf, options);
+            iterators.add(it);
+            return it;
+        }
+
+        @Override
+        public Iterator<StoredDocument> documents(String afterExclusive) {
+            RocksIterator it = iterator();
+            byte[] start = afterExclusive == null ? new byte[] {DOC_PREFIX} : docKey(afterExclusive);
+            it.seek(start);
+            if (afterExclusive != null && it.isValid() && Arrays.equals(it.key(), start)) {
+                it.next();
+            }
+            return new Range<>(
+                    it,
+                    key -> key.length > 0 && key[0] == DOC_PREFIX,
+                    false,
+                    (key, value) -> decode(new String(key, 1, key.length - 1, StandardCharsets.UTF_8), value));
+        }
+
+        @Override
+        public Iterator<IndexEntry> index(long indexId, byte[] start, byte[] end, boolean reverse) {
+            byte[] prefix = indexPrefix(indexId);
+            byte[] lower = start == null ? prefix : concat(prefix, start);
+            byte[] upper = end == null ? indexPrefix(indexId + 1) : concat(prefix, end);
+            RocksIterator it = iterator();
+            if (reverse) {
+                it.seekForPrev(upper);
+                if (it.isValid() && Arrays.compareUnsigned(it.key(), upper) >= 0) {
+                    it.prev();
+                }
+            } else {
+                it.seek(lower);
+            }
+            return new Range<>(
+                    it,
+                    key -> reverse ? Arrays.compareUnsigned(key, lower) >= 0 : Arrays.compareUnsigned(key, upper) < 0,
+                    reverse,
+                    (key, id) -> new IndexEntry(
+                            Arrays.copyOfRange(key, prefix.length, key.length - id.length),
+                            new String(id, StandardCharsets.UTF_8)));
+        }
+
+        /** The entries of a positioned iterator, decoded, while their keys stay in range. */
+        private final class Range<T> implements Iterator<T> {
+            private final RocksIterator it;
+            private final Predicate<byte[]> inRange;
+            private final boolean reverse;
+            private final BiFunction<byte[], byte[], T> decode;
+
+            Range(RocksIterator it, Predicate<byte[]> inRange, boolean reverse, BiFunction<byte[], byte[], T> decode) {
+                this.it = it;
+                this.inRange = inRange;
+                this.reverse = reverse;
+                this.decode = decode;
+            }
+
+            @Override
+            public boolean hasNext() {
+                if (!it.isValid()) {
+                    check(it);
+                    return false;
+                }
+                return inRange.test(it.key());
+            }
+
+            @Override
+            public T next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                T out = decode.apply(it.key(), it.value());
+                if (reverse) {
+                    it.prev();
+                } else {
+                    it.next();
+                }
+                return out;
+            }
+        }
+
+        private void check(RocksIterator it) {
+            try {
+                it.status();
+            } catch (RocksDBException e) {
+                throw new ShardStoreException("store " + name + ": cannot read", e);
+            }
+        }
+
+        @Override
+        public boolean closing() {
+            return closing;
+        }
+
+        @Override
+        public void close() {
+            if (released) {
+                return;
+            }
+            released = true;
+            try {
+                iterators.forEach(RocksIterator::close);
+                options.close();
+                db.releaseSnapshot(snapshot);
+            } finally {
+                lifecycle.unlockRead(stamp);
+            }
+        }
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    @Override
     public synchronized void close() {
-        lifecycle.writeLock().lock();
+        closing = true;
+        long stamp = lifecycle.writeLock();
         try {
             closed = true;
             batch.close();
@@ -258,7 +794,7 @@ final class RocksShardStore implements ShardStore {
             memoryOnly.close();
             plainRead.close();
         } finally {
-            lifecycle.writeLock().unlock();
+            lifecycle.unlockWrite(stamp);
         }
     }
 }
