@@ -1,11 +1,13 @@
 package io.lumadb.http;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lumadb.shards.Catalog;
 import io.lumadb.shards.Documents;
 import io.lumadb.shards.NotFoundException;
+import io.lumadb.shards.Queries;
 import io.lumadb.shards.Stages;
 import io.lumadb.shards.catalog.CatalogEntity;
 import io.lumadb.shards.catalog.CollectionInfo;
@@ -15,6 +17,7 @@ import io.lumadb.shards.model.DocumentWrite;
 import io.lumadb.shards.model.Names;
 import io.lumadb.shards.model.StoredDocument;
 import io.lumadb.shards.model.WriteOutcome;
+import io.lumadb.shards.store.IndexEntries;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -60,6 +63,7 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
     private final ClassicActorSystemProvider system;
     private final Catalog catalog;
     private final Documents documents;
+    private final Queries queries;
     private final HttpSettings settings;
     private final RequestObserver observer;
     private final Supplier<String> metrics;
@@ -70,12 +74,14 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
             ClassicActorSystemProvider system,
             Catalog catalog,
             Documents documents,
+            Queries queries,
             HttpSettings settings,
             RequestObserver observer,
             Supplier<String> metrics) {
         this.system = system;
         this.catalog = catalog;
         this.documents = documents;
+        this.queries = queries;
         this.settings = settings;
         this.observer = observer;
         this.metrics = metrics;
@@ -219,12 +225,17 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
             return switch (p.get(4)) {
                 case "_bulk" -> new Route("/api/v1/{db}/{collection}/_bulk", Set.of(POST), this::bulk);
                 case "_docs" -> new Route("/api/v1/{db}/{collection}/_docs", Set.of(GET), this::listDocuments);
+                case "_query" -> new Route("/api/v1/{db}/{collection}/_query", Set.of(POST), this::query);
+                case "_indexes" -> new Route("/api/v1/{db}/{collection}/_indexes", Set.of(GET), this::listIndexes);
                 default ->
                     p.get(4).startsWith("_")
                             ? null
                             : new Route(
                                     "/api/v1/{db}/{collection}/{id}", Set.of(GET, PUT, PATCH, DELETE), this::document);
             };
+        }
+        if (n == 6 && p.get(4).equals("_indexes")) {
+            return new Route("/api/v1/{db}/{collection}/_indexes/{name}", Set.of(GET, PUT, DELETE), this::index);
         }
         return null;
     }
@@ -568,7 +579,121 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
             case INVALID ->
                 ApiException.badRequest(
                         "not-an-object", "Not a JSON object", "a merge patch must be a JSON object", "body");
+            case UNINDEXABLE ->
+                ApiException.badRequest(
+                        "unindexable-document",
+                        "Document cannot be indexed",
+                        "document '" + o.id() + "' would put more than " + IndexEntries.MAX_ENTRIES_PER_DOCUMENT
+                                + " entries into a secondary index of its collection (arrays on indexed paths are"
+                                + " too long)",
+                        "body");
         };
+    }
+
+    // ---- queries and indexes
+
+    private CompletionStage<HttpResponse> query(HttpRequest request, List<String> p) {
+        String db = Names.checkDatabase(p.get(2));
+        String coll = Names.checkCollection(p.get(3));
+        return readBody(request, settings.maxRequestBytes(), Set.of("application/json"))
+                .thenCompose(bytes -> queries.query(db, coll, queries.parse(JsonBodies.parse(bytes, "body"))))
+                .thenApply(result -> json(StatusCodes.OK, queryResult(result)));
+    }
+
+    /** The documents are written as stored (or as projected by the shard), never re-parsed. */
+    private static byte[] queryResult(Queries.Result result) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (JsonGenerator g = DocumentJson.mapper().createGenerator(out)) {
+            g.writeStartObject();
+            if (result.documents() != null) {
+                g.writeArrayFieldStart("documents");
+                for (byte[] document : result.documents()) {
+                    g.writeRawValue(new String(document, StandardCharsets.UTF_8));
+                }
+                g.writeEndArray();
+                g.writeStringField("next", result.next());
+            }
+            if (result.count() != null) {
+                g.writeNumberField("count", result.count());
+            }
+            if (result.aggregate() != null) {
+                for (var field : result.aggregate().properties()) {
+                    g.writeObjectField(field.getKey(), field.getValue());
+                }
+            }
+            if (result.explain() != null) {
+                g.writeObjectField("explain", result.explain());
+            }
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    private CompletionStage<HttpResponse> listIndexes(HttpRequest request, List<String> p) {
+        String db = Names.checkDatabase(p.get(2));
+        String coll = Names.checkCollection(p.get(3));
+        return queries.indexes(db, coll).thenApply(all -> {
+            ObjectNode body = DocumentJson.mapper().createObjectNode();
+            ArrayNode list = body.putArray("indexes");
+            all.forEach(status -> list.add(indexJson(status)));
+            return json(StatusCodes.OK, body);
+        });
+    }
+
+    private CompletionStage<HttpResponse> index(HttpRequest request, List<String> p) {
+        String db = Names.checkDatabase(p.get(2));
+        String coll = Names.checkCollection(p.get(3));
+        String name = Names.checkIndex(p.get(5));
+        return switch (request.method().value()) {
+            case PUT ->
+                readBody(request, settings.maxDocumentBytes(), Set.of("application/json"))
+                        .thenCompose(bytes -> queries.createIndex(db, coll, name, indexFields(bytes)))
+                        .thenApply(status ->
+                                json(status.created() ? StatusCodes.CREATED : StatusCodes.OK, indexJson(status)));
+            case DELETE ->
+                queries.dropIndex(db, coll, name)
+                        .thenApply(v -> json(
+                                StatusCodes.OK,
+                                DocumentJson.mapper().createObjectNode().put("dropped", name)));
+            default -> queries.index(db, coll, name).thenApply(status -> json(StatusCodes.OK, indexJson(status)));
+        };
+    }
+
+    private static List<io.lumadb.shards.model.IndexDefinition.Field> indexFields(byte[] body) {
+        try {
+            return Queries.indexFields(JsonBodies.parse(body, "body"));
+        } catch (io.lumadb.shards.query.QueryException e) {
+            throw ApiException.badRequest("invalid-index", "Invalid index definition", e.getMessage(), e.pointer());
+        }
+    }
+
+    private static ObjectNode indexJson(Queries.IndexStatus status) {
+        ObjectNode body = DocumentJson.mapper().createObjectNode();
+        body.put("name", status.definition().name());
+        ArrayNode fields = body.putArray("fields");
+        status.definition()
+                .fields()
+                .forEach(f -> fields.addObject().put("path", f.path()).put("order", f.descending() ? "desc" : "asc"));
+        body.put("state", status.state());
+        ObjectNode progress = body.putObject("progress");
+        progress.put("indexed", status.indexed());
+        progress.put("total", status.total());
+        progress.put("fraction", status.total() == 0 ? 1.0 : Math.min(1.0, (double) status.indexed() / status.total()));
+        ArrayNode shards = body.putArray("shards");
+        for (Queries.ShardIndex s : status.shards()) {
+            ObjectNode shard = shards.addObject()
+                    .put("shard", s.shard())
+                    .put("state", s.state())
+                    .put("indexed", s.indexed())
+                    .put("total", s.total())
+                    .put("multikey", s.multikey());
+            if (s.failure() != null) {
+                shard.put("failure", s.failure());
+            }
+        }
+        return body;
     }
 
     // ---- bulk

@@ -1,10 +1,13 @@
 package io.lumadb.http;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lumadb.shards.IndexConflictException;
 import io.lumadb.shards.NotFoundException;
 import io.lumadb.shards.ShardUnavailableException;
 import io.lumadb.shards.model.DocumentJson;
 import io.lumadb.shards.model.InvalidNameException;
+import io.lumadb.shards.query.QueryException;
+import io.lumadb.shards.query.QueryTimeoutException;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
 import org.apache.pekko.http.javadsl.model.ContentType;
@@ -64,6 +67,17 @@ final class Problems {
             case InvalidNameException bad ->
                 ApiException.badRequest("invalid-name", "Invalid name", bad.getMessage(), bad.field());
             case NotFoundException nf -> ApiException.notFound(nf.kind(), nf.getMessage());
+            case QueryException bad ->
+                ApiException.badRequest("invalid-query", "Invalid query", bad.getMessage(), bad.pointer());
+            case QueryTimeoutException slow ->
+                new ApiException(
+                        408,
+                        "query-timeout",
+                        "Query timeout",
+                        slow.getMessage() + "; it was cancelled (lumadb.query.timeout, or the request's timeoutMs)",
+                        null);
+            case IndexConflictException conflict ->
+                new ApiException(409, "index-conflict", "Index conflict", conflict.getMessage(), null);
             case ShardUnavailableException su ->
                 new ApiException(503, "shard-unavailable", "Shard unavailable", su.getMessage(), null);
             case EntityStreamSizeException big ->

@@ -80,8 +80,8 @@ public final class LumaDbServer {
             watchShards(system, metrics);
 
             HttpSettings http = HttpSettings.from(config);
-            ApiHandler handler =
-                    new ApiHandler(system, shards.catalog(), shards.documents(), http, metrics, metrics::scrape);
+            ApiHandler handler = new ApiHandler(
+                    system, shards.catalog(), shards.documents(), shards.queries(), http, metrics, metrics::scrape);
             ServerBinding binding = Http.get(system)
                     .newServerAt(http.host(), http.port())
                     .bind(handler)

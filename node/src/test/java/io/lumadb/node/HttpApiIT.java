@@ -14,7 +14,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,7 +27,6 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(120)
 class HttpApiIT {
 
-    private static final AtomicInteger DBS = new AtomicInteger();
     private static InProcessServer server;
     private static TestHttp http;
 
@@ -53,9 +51,7 @@ class HttpApiIT {
 
     /** A fresh database for one test. */
     private static String db() {
-        String name = "db" + DBS.incrementAndGet();
-        assertEquals(201, http.method("PUT", "/api/v1/" + name, null, null).status());
-        return "/api/v1/" + name;
+        return http.freshDatabase("db");
     }
 
     private static void assertProblem(TestHttp.Response r, int status, String type, String field) {

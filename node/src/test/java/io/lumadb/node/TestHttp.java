@@ -8,6 +8,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** A real HTTP client (the JDK's) against a LumaDB server, with small helpers for JSON. */
 final class TestHttp {
@@ -16,6 +17,7 @@ final class TestHttp {
     private final HttpClient client =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final String base;
+    private final AtomicInteger databases = new AtomicInteger();
 
     TestHttp(int port) {
         this.base = "http://127.0.0.1:" + port;
@@ -59,6 +61,16 @@ final class TestHttp {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Creates a database no other test uses, named {@code prefix} and a number; returns its API path. */
+    String freshDatabase(String prefix) {
+        String path = "/api/v1/" + prefix + databases.incrementAndGet();
+        Response created = method("PUT", path, null, null);
+        if (created.status() != 201) {
+            throw new AssertionError("cannot create database " + path + ": " + created);
+        }
+        return path;
     }
 
     Response get(String path) {
