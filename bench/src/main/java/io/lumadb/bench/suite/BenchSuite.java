@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lumadb.bench.engine.EngineBenchmarks;
 import io.lumadb.bench.engine.EngineResult;
+import io.lumadb.bench.query.QueryBenchmark;
+import io.lumadb.bench.query.QueryReport;
 import io.lumadb.bench.ycsb.OpStats;
 import io.lumadb.bench.ycsb.YcsbResult;
 import io.lumadb.bench.ycsb.YcsbRunner;
@@ -22,9 +24,10 @@ import java.util.TreeMap;
 
 /**
  * The benchmark suite: LumaDB side by side with PostgreSQL and Redis on the standard YCSB
- * workloads (load, A-F), LumaDB's shard store against raw RocksDB (JMH), and LumaDB's HTTP
- * ceiling, all in one run, reported as medians and as ratios against references measured in
- * the same run.
+ * workloads (load, A-F), LumaDB's shard store against raw RocksDB (JMH), LumaDB's HTTP
+ * ceiling, and LumaDB's queries on secondary indexes against a full scan and PostgreSQL
+ * ({@link QueryBenchmark}), all in one run, reported as medians and as ratios against
+ * references measured in the same run.
  *
  * <p>Fairness: every system gets the same record count, field layout (10 x 100 bytes), client
  * threads and operation count; every server (LumaDB, PostgreSQL, Redis) is pinned to the first
@@ -40,11 +43,15 @@ public final class BenchSuite {
 
     static final List<String> SYSTEMS = List.of("lumadb", "postgresql", "redis");
 
+    /** The suite's sections, in the order they run. */
+    static final List<String> SECTIONS = List.of("ycsb", "http", "query", "engine");
+
     private final Options options;
     private final Path out;
     private final List<String> serverPrefix = new ArrayList<>();
     private final List<String> clientPrefix = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
+    private QueryReport query;
 
     /** Settings of a suite run. */
     record Options(
@@ -54,6 +61,8 @@ public final class BenchSuite {
             long operations,
             int threads,
             List<String> systems,
+            List<String> sections,
+            Integer queryRecords,
             Path outDir,
             Path nodeJar,
             String command) {
@@ -65,6 +74,8 @@ public final class BenchSuite {
             Long operations = null;
             Integer threads = null;
             List<String> systems = SYSTEMS;
+            List<String> sections = SECTIONS;
+            Integer queryRecords = null;
             Path outDir = Path.of("bench/results");
             Path nodeJar = Path.of("node/target/lumadb.jar");
             String command = "bin/bench";
@@ -76,6 +87,8 @@ public final class BenchSuite {
                     case "--operations" -> operations = Long.parseLong(args[++i]);
                     case "--threads" -> threads = Integer.parseInt(args[++i]);
                     case "--systems" -> systems = List.of(args[++i].split(","));
+                    case "--sections" -> sections = List.of(args[++i].split(","));
+                    case "--query-records" -> queryRecords = Integer.parseInt(args[++i]);
                     case "--out" -> outDir = Path.of(args[++i]);
                     case "--node-jar" -> nodeJar = Path.of(args[++i]);
                     case "--command" -> command = args[++i];
@@ -87,6 +100,11 @@ public final class BenchSuite {
                     throw new IllegalArgumentException("unknown system '" + s + "'; the systems are " + SYSTEMS);
                 }
             }
+            for (String s : sections) {
+                if (!SECTIONS.contains(s)) {
+                    throw new IllegalArgumentException("unknown section '" + s + "'; the sections are " + SECTIONS);
+                }
+            }
             return new Options(
                     quick,
                     runs != null ? runs : quick ? 1 : 3,
@@ -94,6 +112,8 @@ public final class BenchSuite {
                     operations != null ? operations : quick ? 2_000 : 20_000,
                     threads != null ? threads : quick ? 4 : 8,
                     systems,
+                    sections,
+                    queryRecords,
                     outDir,
                     nodeJar,
                     command);
@@ -102,10 +122,17 @@ public final class BenchSuite {
 
     static final String USAGE = """
             usage: BenchSuite [--quick] [--runs N] [--records N] [--operations N] [--threads N]
-                              [--systems lumadb,postgresql,redis] [--out DIR] [--node-jar FILE]
-              --quick   1 run of 1,000 records and 2,000 operations per workload, short JMH and HTTP runs
-              default   3 runs (medians) of 20,000 records and 20,000 operations per workload, 8 client threads
-            Writes suite-<timestamp>.md, .json and .svg into --out (default bench/results).""";
+                              [--systems lumadb,postgresql,redis] [--sections ycsb,http,query,engine]
+                              [--query-records N] [--out DIR] [--node-jar FILE]
+              --quick   1 run of 1,000 records and 2,000 operations per workload, short JMH and HTTP runs,
+                        queries on 20,000 items (30 s of load)
+              default   3 runs (medians) of 20,000 records and 20,000 operations per workload, 8 client threads,
+                        queries on 100,000 items (a 5 s warm-up pass, then 3 rounds of 2 s warm-up + 5 s
+                        per query and variant)
+              --sections  run only these parts of the suite (default: all)
+              --query-records  items of the query benchmark (default 100,000; quick 20,000)
+            Writes suite-<timestamp>.md, .json and .svg into --out (default bench/results).
+            Exit status 1 when the query benchmark failed a check or a query (the report is written anyway).""";
 
     private BenchSuite(Options options, Path out) {
         this.options = options;
@@ -125,8 +152,14 @@ public final class BenchSuite {
         String stamp = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'"));
         Path out = options.outDir().resolve("suite-" + stamp);
         Files.createDirectories(out);
-        Path report = new BenchSuite(options, out).run();
+        BenchSuite suite = new BenchSuite(options, out);
+        Path report = suite.run();
         System.out.println("Report: " + report);
+        if (suite.query != null && !suite.query.ok()) {
+            System.err.println("The query benchmark FAILED (see the report and " + out.resolve("query.log") + "):\n  "
+                    + String.join("\n  ", suite.query.failures()));
+            System.exit(1);
+        }
     }
 
     /** Runs in a child JVM pinned to the server CPU: the JMH engine benchmarks, results as JSON. */
@@ -165,26 +198,40 @@ public final class BenchSuite {
                 "LumaDB: answered after the journal's fsync (group commit); PostgreSQL: synchronous_commit=on;"
                         + " Redis: appendonly yes, appendfsync everysec (weaker: up to 1 s of acknowledged writes lost"
                         + " on power failure)");
+        settings.put("sections", String.join(", ", options.sections()));
         settings.put("command", options.command());
 
-        List<SuiteResults.YcsbRow> ycsb;
-        SuiteResults.HttpCeiling http;
-        try (Services services = new Services()) {
-            services.ensureUp();
-            services.configure();
-            if (cpus.size() >= 2) {
-                services.pin(cpus.get(0));
-            }
-            settings.putAll(services.facts());
-            try (LumaDbNode node = new LumaDbNode(options.nodeJar(), serverPrefix, out)) {
-                ycsb = ycsb(node.url());
-                http = httpCeiling(node.url());
+        List<SuiteResults.YcsbRow> ycsb = List.of();
+        SuiteResults.HttpCeiling http = null;
+        if (runs("ycsb") || runs("http") || runs("query")) {
+            try (Services services = new Services()) {
+                services.ensureUp();
+                services.configure();
+                if (cpus.size() >= 2) {
+                    services.pin(cpus.get(0));
+                }
+                settings.putAll(services.facts());
+                try (LumaDbNode node = new LumaDbNode(options.nodeJar(), serverPrefix, out)) {
+                    if (runs("ycsb")) {
+                        ycsb = ycsb(node.url());
+                    }
+                    if (runs("http")) {
+                        http = httpCeiling(node.url());
+                    }
+                    if (runs("query")) {
+                        query = queryBenchmark(node.url());
+                    }
+                }
             }
         }
-        List<SuiteResults.EngineRow> engine = engine();
+        List<SuiteResults.EngineRow> engine = runs("engine") ? engine() : List.of();
         settings.put("suite duration", String.format("%.1f min", (System.nanoTime() - started) / 60e9));
-        SuiteResults results = new SuiteResults(Machine.describe(), settings, ycsb, engine, http, notes);
+        SuiteResults results = new SuiteResults(Machine.describe(), settings, ycsb, engine, http, query, notes);
         return Report.write(results, out);
+    }
+
+    private boolean runs(String section) {
+        return options.sections().contains(section);
     }
 
     // ---- YCSB
@@ -303,12 +350,7 @@ public final class BenchSuite {
         if (options.quick()) {
             command.add("--quick");
         }
-        System.out.println("HTTP ceiling and API scenarios");
-        Process p = new ProcessBuilder(command)
-                .redirectErrorStream(true)
-                .redirectOutput(out.resolve("api.log").toFile())
-                .start();
-        int exit = p.waitFor();
+        int exit = runLogged("HTTP ceiling and API scenarios", command, out.resolve("api.log"));
         if (exit != 0 || !Files.exists(json)) {
             throw new IOException("ApiBenchmark failed (exit " + exit + "); see " + out.resolve("api.log"));
         }
@@ -334,6 +376,67 @@ public final class BenchSuite {
         throw new IOException("ApiBenchmark's report has no scenario " + id);
     }
 
+    // ---- queries
+
+    /**
+     * Runs {@link QueryBenchmark} as its own process pinned to the load generator's CPU, like the
+     * other load generators, and reads its report. A failed run is reported, not thrown: the rest
+     * of the suite's report is worth having, and {@link #main} exits non-zero afterwards.
+     */
+    private QueryReport queryBenchmark(String url) throws IOException, InterruptedException {
+        Path json = out.resolve("query.json");
+        Path log = out.resolve("query.log");
+        List<String> command = new ArrayList<>(clientPrefix);
+        command.addAll(List.of(
+                ProcessHandle.current().info().command().orElse("java"),
+                "-Xms1g",
+                "-Xmx1g",
+                "-XX:+UseSerialGC",
+                "-cp",
+                System.getProperty("java.class.path"),
+                QueryBenchmark.class.getName(),
+                "--url",
+                url,
+                "--json",
+                json.toString(),
+                "--pg-url",
+                Services.PG_URL,
+                "--pg-user",
+                Services.PG_USER,
+                "--threads",
+                Integer.toString(options.threads()),
+                "--rounds",
+                Integer.toString(options.runs())));
+        if (options.quick()) {
+            command.add("--quick");
+        }
+        if (options.queryRecords() != null) {
+            command.addAll(List.of("--records", options.queryRecords().toString()));
+        }
+        int exit = runLogged("Queries: secondary index, full scan, PostgreSQL", command, log);
+        if (!Files.exists(json)) {
+            return QueryReport.failed(
+                    "the query benchmark ended with exit status " + exit + " and no report; see " + log);
+        }
+        QueryReport report = new ObjectMapper().readValue(json.toFile(), QueryReport.class);
+        if (exit != 0 && report.ok()) {
+            return QueryReport.failed("the query benchmark ended with exit status " + exit + "; see " + log);
+        }
+        for (QueryReport.Measurement m : report.measurements()) {
+            System.out.printf(
+                    "  %-5s %-13s %,10.0f queries/s, p99 %.2f ms%s%n",
+                    m.query(),
+                    m.variant(),
+                    m.throughput(),
+                    m.p99Ms(),
+                    m.errors() > 0 ? ", " + m.errors() + " ERRORS" : "");
+        }
+        if (!report.ok()) {
+            System.out.println("  FAILED: " + String.join("; ", report.failures()));
+        }
+        return report;
+    }
+
     // ---- engine
 
     private List<SuiteResults.EngineRow> engine() throws IOException, InterruptedException {
@@ -351,12 +454,7 @@ public final class BenchSuite {
         if (options.quick()) {
             command.add("--quick");
         }
-        System.out.println("Engine micro-benchmarks (JMH)");
-        Process p = new ProcessBuilder(command)
-                .redirectErrorStream(true)
-                .redirectOutput(out.resolve("engine.log").toFile())
-                .start();
-        int exit = p.waitFor();
+        int exit = runLogged("Engine micro-benchmarks (JMH)", command, out.resolve("engine.log"));
         if (exit != 0 || !Files.exists(json)) {
             throw new IOException("the engine benchmarks failed (exit " + exit + "); see " + out.resolve("engine.log"));
         }
@@ -373,5 +471,16 @@ public final class BenchSuite {
             }
         });
         return rows;
+    }
+
+    /** Announces a section, runs its process with output into {@code log}, and returns its exit status. */
+    private static int runLogged(String title, List<String> command, Path log)
+            throws IOException, InterruptedException {
+        System.out.println(title);
+        Process p = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
+        return p.waitFor();
     }
 }

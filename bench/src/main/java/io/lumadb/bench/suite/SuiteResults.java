@@ -1,15 +1,21 @@
 package io.lumadb.bench.suite;
 
+import io.lumadb.bench.query.QueryReport;
 import java.util.List;
 import java.util.Map;
 
-/** Everything one suite run measured, as the report shows it (medians over the runs). */
+/**
+ * Everything one suite run measured, as the report shows it (medians over the runs). A section
+ * left out of the run ({@code --sections}) is an empty list, or null for {@code http} and {@code
+ * query}.
+ */
 record SuiteResults(
         Map<String, Object> machine,
         Map<String, String> settings,
         List<YcsbRow> ycsb,
         List<EngineRow> engine,
         HttpCeiling http,
+        QueryReport query,
         List<String> notes) {
 
     /** One operation type of one workload on one system: medians over the runs. */

@@ -18,10 +18,11 @@ import org.junit.jupiter.api.Timeout;
 /**
  * The suite's quick mode end to end, so that the suite cannot rot: one command produces the
  * report, the JSON and the chart, with all three systems and all six workloads and the load,
- * the engine pairs and the HTTP ceiling, and no failed operation anywhere (the runners fail on
- * any error).
+ * the engine pairs, the HTTP ceiling and the query benchmark (both queries, each by LumaDB's
+ * index, LumaDB's full scan and PostgreSQL, on the plans they claim), and no failed operation
+ * anywhere (the runners fail on any error). It checks presence and correctness, never speed.
  */
-@Timeout(value = 6, unit = TimeUnit.MINUTES)
+@Timeout(value = 7, unit = TimeUnit.MINUTES)
 class BenchSuiteQuickIT {
 
     @Test
@@ -43,7 +44,7 @@ class BenchSuiteQuickIT {
                     .redirectErrorStream(true)
                     .redirectOutput(out.resolve("suite.log").toFile())
                     .start();
-            assertTrue(p.waitFor(5, TimeUnit.MINUTES), "the quick suite took more than 5 minutes");
+            assertTrue(p.waitFor(6, TimeUnit.MINUTES), "the quick suite took more than 6 minutes");
             assertEquals(0, p.exitValue(), () -> "suite failed:\n" + tail(out.resolve("suite.log")));
 
             Path dir;
@@ -70,9 +71,11 @@ class BenchSuiteQuickIT {
             }
             assertTrue(json.get("engine").size() >= 2, json.get("engine").toString());
             assertTrue(json.get("http").get("ratio").asDouble() > 0);
-            assertTrue(json.get("targets").size() >= 7, json.get("targets").toString());
+            assertTrue(json.get("targets").size() >= 8, json.get("targets").toString());
+            assertQueries(json.get("query"));
             String md = Files.readString(dir.resolve("suite.md"));
             assertTrue(md.contains("| C | ") && md.contains("LumaDB / PostgreSQL") && md.contains("## Targets"), md);
+            assertTrue(md.contains("## Queries") && md.contains("indexed point query: LumaDB / PostgreSQL"), md);
             DocumentBuilderFactory.newInstance()
                     .newDocumentBuilder()
                     .parse(dir.resolve("suite.svg").toFile());
@@ -82,6 +85,53 @@ class BenchSuiteQuickIT {
                     Files.deleteIfExists(path);
                 }
             }
+        }
+    }
+
+    /** The query section: ok, six measurements that answered without error, each on the plan it claims. */
+    private static void assertQueries(JsonNode query) {
+        assertTrue(query != null && query.isObject(), "suite.json has no query section");
+        assertEquals("ok", query.get("status").asText(), query.toString());
+        assertEquals(0, query.get("failures").size(), query.get("failures").toString());
+        for (String q : List.of("point", "range")) {
+            for (String variant : List.of("lumadb-index", "lumadb-scan", "postgresql")) {
+                JsonNode m = null;
+                for (JsonNode row : query.get("measurements")) {
+                    if (row.get("query").asText().equals(q)
+                            && row.get("variant").asText().equals(variant)) {
+                        m = row;
+                    }
+                }
+                assertTrue(m != null, "no query measurement for " + q + " " + variant);
+                assertTrue(m.get("throughput").asDouble() > 0, m.toString());
+                assertTrue(m.get("answered").asLong() > 0, m.toString());
+                assertTrue(m.get("p50Ms").asDouble() > 0, m.toString());
+                assertTrue(m.get("p99Ms").asDouble() >= m.get("p50Ms").asDouble(), m.toString());
+                assertEquals(0, m.get("errors").asLong(), m.toString());
+            }
+            for (JsonNode plan : query.get("plans")) {
+                if (plan.get("query").asText().equals(q)) {
+                    assertTrue(plan.get("ok").asBoolean(), plan.toString());
+                }
+            }
+        }
+        int indexed = 0;
+        for (JsonNode plan : query.get("plans")) {
+            String variant = plan.get("variant").asText();
+            String text = plan.get("plan").asText();
+            if (variant.equals("lumadb-index")) {
+                indexed++;
+                assertTrue(text.startsWith("index by_") && !text.contains("scan"), plan.toString());
+            } else if (variant.equals("lumadb-scan")) {
+                assertTrue(text.startsWith("scan on ") && !text.contains("index by_"), plan.toString());
+            } else {
+                assertTrue(text.contains("query_bench_"), plan.toString());
+            }
+        }
+        assertEquals(2, indexed, "the indexed plan of both queries: " + query.get("plans"));
+        for (JsonNode ratio : query.get("ratios")) {
+            assertTrue(ratio.get("indexedOverPostgresql").asDouble() > 0, ratio.toString());
+            assertTrue(ratio.get("indexedOverScan").asDouble() > 0, ratio.toString());
         }
     }
 

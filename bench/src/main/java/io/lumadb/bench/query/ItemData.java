@@ -1,0 +1,200 @@
+package io.lumadb.bench.query;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * The query benchmark's data set: {@code n} catalogue items of about 300 bytes of JSON, the same
+ * for every system because they come from a fixed seed, and the answers every query must give,
+ * computed here from the data itself so that each measured answer can be checked.
+ *
+ * <p>An item is {@code {"sku":"sku-0012345","category":"cat-17","price":123.4567...,"stock":834,
+ * "name":"..."}} with id {@code item-0000042}. SKUs are unique and a shuffled permutation of the
+ * ids' numbers, so an SKU lookup cannot ride on the primary key's order; prices are uniform doubles
+ * in [0, 1000) at full precision (ties are practically impossible, so "sort by price" has one
+ * answer whatever a system does with ties); the name is random words that fill the rest.
+ */
+final class ItemData {
+
+    static final long SEED = 0x5EED_2026_1121L;
+    static final int CATEGORIES = 50;
+    static final double PRICE_MAX = 1000.0;
+    /** The range query's limit. */
+    static final int RANGE_LIMIT = 20;
+    /** Items a range window holds on average, before the limit: within the 20-100 asked for. */
+    static final int WINDOW_ITEMS = 50;
+    /** Bytes of JSON per item, {@code _id} included, that the name pads up to. */
+    static final int TARGET_BYTES = 300;
+
+    private final String[] ids;
+    private final String[] skus;
+    private final double[] prices;
+    private final String[] bodies;
+    private final Map<String, Integer> bySku;
+    /** Item numbers in (price, id) order, and their prices, for the range answers. */
+    private final int[] byPrice;
+
+    private final double[] sortedPrices;
+    private final double windowWidth;
+
+    ItemData(int n) {
+        if (n < 100) {
+            throw new IllegalArgumentException("records must be at least 100, got " + n);
+        }
+        SplittableRandom random = new SplittableRandom(SEED);
+        int[] skuNumbers = new int[n];
+        for (int i = 0; i < n; i++) {
+            skuNumbers[i] = i;
+        }
+        for (int i = n - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int t = skuNumbers[i];
+            skuNumbers[i] = skuNumbers[j];
+            skuNumbers[j] = t;
+        }
+        ids = new String[n];
+        skus = new String[n];
+        prices = new double[n];
+        bodies = new String[n];
+        bySku = new HashMap<>(n * 2);
+        StringBuilder s = new StringBuilder(TARGET_BYTES + 32);
+        for (int i = 0; i < n; i++) {
+            ids[i] = String.format("item-%07d", i);
+            skus[i] = String.format("sku-%07d", skuNumbers[i]);
+            prices[i] = random.nextDouble() * PRICE_MAX;
+            bySku.put(skus[i], i);
+            s.setLength(0);
+            s.append("{\"sku\":\"")
+                    .append(skus[i])
+                    .append("\",\"category\":\"cat-")
+                    .append(random.nextInt(CATEGORIES))
+                    .append("\",\"price\":")
+                    .append(prices[i])
+                    .append(",\"stock\":")
+                    .append(random.nextInt(10_000))
+                    .append(",\"name\":\"");
+            // "_id":"item-0000042", plus the closing quote and brace, is what the rest adds.
+            int nameBytes = TARGET_BYTES - s.length() - ("\"_id\":\"\",".length() + ids[i].length()) - 2;
+            appendWords(s, random, nameBytes);
+            s.append("\"}");
+            bodies[i] = s.toString();
+        }
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> {
+            int c = Double.compare(prices[a], prices[b]);
+            return c != 0 ? c : ids[a].compareTo(ids[b]);
+        });
+        byPrice = new int[n];
+        sortedPrices = new double[n];
+        for (int i = 0; i < n; i++) {
+            byPrice[i] = order[i];
+            sortedPrices[i] = prices[order[i]];
+        }
+        windowWidth = WINDOW_ITEMS * PRICE_MAX / n;
+    }
+
+    private static void appendWords(StringBuilder s, SplittableRandom random, int length) {
+        int start = s.length();
+        while (s.length() - start < length) {
+            if (s.length() > start) {
+                s.append(' ');
+            }
+            int letters = 3 + random.nextInt(7);
+            for (int k = 0; k < letters; k++) {
+                s.append((char) ('a' + random.nextInt(26)));
+            }
+        }
+        s.setLength(start + Math.max(1, length));
+    }
+
+    int size() {
+        return ids.length;
+    }
+
+    String id(int i) {
+        return ids[i];
+    }
+
+    /** Item {@code i} as a JSON object without {@code _id}: PostgreSQL's {@code doc} column. */
+    String body(int i) {
+        return bodies[i];
+    }
+
+    /** Item {@code i} as a LumaDB document, {@code _id} first. */
+    String document(int i) {
+        return "{\"_id\":\"" + ids[i] + "\"," + bodies[i].substring(1);
+    }
+
+    /** The width of a range window, chosen so that it holds {@link #WINDOW_ITEMS} items on average. */
+    double windowWidth() {
+        return windowWidth;
+    }
+
+    /** A random point query: the SKU of an existing item. */
+    QueryParams point(SplittableRandom random) {
+        return QueryParams.point(skus[random.nextInt(skus.length)]);
+    }
+
+    /**
+     * A random range window [lo, lo + width), its bounds rounded to thousandths so that requests
+     * read well and every system parses exactly the same doubles.
+     */
+    QueryParams range(SplittableRandom random) {
+        double lo = Math.floor(random.nextDouble() * (PRICE_MAX - windowWidth) * 1000) / 1000;
+        double hi = Math.round((lo + windowWidth) * 1000) / 1000.0;
+        return QueryParams.range(lo, hi);
+    }
+
+    QueryParams next(Query query, SplittableRandom random) {
+        return query == Query.POINT ? point(random) : range(random);
+    }
+
+    /** How many documents a correct answer to {@code p} holds. */
+    int expectedCount(QueryParams p) {
+        if (p.query() == Query.POINT) {
+            return bySku.containsKey(p.sku()) ? 1 : 0;
+        }
+        return Math.min(RANGE_LIMIT, lowerBound(p.hi()) - lowerBound(p.lo()));
+    }
+
+    /** The ids a correct answer to {@code p} holds, in order. */
+    List<String> expectedIds(QueryParams p) {
+        List<String> out = new ArrayList<>();
+        if (p.query() == Query.POINT) {
+            Integer i = bySku.get(p.sku());
+            if (i != null) {
+                out.add(ids[i]);
+            }
+            return out;
+        }
+        for (int k = lowerBound(p.lo()); k < sortedPrices.length && sortedPrices[k] < p.hi(); k++) {
+            if (out.size() == RANGE_LIMIT) {
+                break;
+            }
+            out.add(ids[byPrice[k]]);
+        }
+        return out;
+    }
+
+    /** Index of the first price at or above {@code x}. */
+    private int lowerBound(double x) {
+        int lo = 0;
+        int hi = sortedPrices.length;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (sortedPrices[mid] < x) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+}

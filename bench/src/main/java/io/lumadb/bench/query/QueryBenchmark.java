@@ -1,0 +1,644 @@
+package io.lumadb.bench.query;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The query benchmark: an indexed equality point query and a range query with sort and limit,
+ * each measured on LumaDB with a secondary index, on LumaDB as a full scan of the same query
+ * ({@code "hint":"scan"}) and on PostgreSQL with an equivalent expression B-tree index, on the same
+ * data ({@link ItemData}) with the same closed loop ({@link ClosedLoop}: same client threads, same
+ * query sequence, every answer checked).
+ *
+ * <p>Before measuring it checks, and fails loudly otherwise, that LumaDB's indexes are ready,
+ * that LumaDB's explain says "index" on every shard for the indexed variant and "scan" for the
+ * scan variant, that PostgreSQL's plan uses its index, and that all three return exactly the
+ * expected documents for a few sample parameters. It drops what it created afterwards. It runs
+ * as its own process (the suite starts it pinned to the load generator's CPU) and writes a
+ * {@link QueryReport} as JSON; exit status 0 when everything held, 1 otherwise.
+ */
+public final class QueryBenchmark {
+
+    static final String USAGE = """
+            usage: QueryBenchmark --json FILE [--url http://127.0.0.1:8080] [--quick]
+                                  [--systems lumadb,postgresql] [--records N] [--threads N] [--rounds N]
+                                  [--warmup-pass SECONDS] [--warmup SECONDS] [--duration SECONDS] [--shards N]
+                                  [--pg-url JDBC_URL] [--pg-user USER] [--index-timeout SECONDS] [--keep]
+              default  100,000 items, 8 threads; a warm-up pass of 5 s per query and variant, then
+                       3 rounds (medians) of 2 s warm-up + 5 s measured per query and variant
+              --quick  20,000 items; a warm-up pass of 1.5 s per query and variant, then 1 round of
+                       0.5 s warm-up + 3 s measured (30 s of load in all)
+              --shards N  shards of LumaDB's collection (default: the server's default)
+              --keep   leave the LumaDB database and the PostgreSQL table in place afterwards""";
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    private static final int SAMPLES = 5;
+    private static final long CHECK_SEED = 77;
+
+    /** Settings of a run. */
+    record Options(
+            Path json,
+            String url,
+            List<String> systems,
+            int records,
+            int threads,
+            int rounds,
+            Duration warmupPass,
+            Duration warmup,
+            Duration duration,
+            Integer shards,
+            String pgUrl,
+            String pgUser,
+            Duration indexTimeout,
+            boolean keep) {
+
+        static Options parse(String[] args) {
+            boolean quick = Arrays.asList(args).contains("--quick");
+            Path json = null;
+            String url = "http://127.0.0.1:8080";
+            List<String> systems = List.of("lumadb", "postgresql");
+            int records = quick ? 20_000 : 100_000;
+            int threads = 8;
+            int rounds = quick ? 1 : 3;
+            double warmupPass = quick ? 1.5 : 5;
+            double warmup = quick ? 0.5 : 2;
+            double duration = quick ? 3 : 5;
+            Integer shards = null;
+            String pgUrl = "jdbc:postgresql://127.0.0.1:5432/test";
+            String pgUser = "postgres";
+            int indexTimeout = 300;
+            boolean keep = false;
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--quick" -> {}
+                    case "--json" -> json = Path.of(args[++i]);
+                    case "--url" -> url = args[++i];
+                    case "--systems" -> systems = List.of(args[++i].split(","));
+                    case "--records" -> records = Integer.parseInt(args[++i]);
+                    case "--threads" -> threads = Integer.parseInt(args[++i]);
+                    case "--rounds" -> rounds = Integer.parseInt(args[++i]);
+                    case "--warmup-pass" -> warmupPass = Double.parseDouble(args[++i]);
+                    case "--warmup" -> warmup = Double.parseDouble(args[++i]);
+                    case "--duration" -> duration = Double.parseDouble(args[++i]);
+                    case "--shards" -> shards = Integer.parseInt(args[++i]);
+                    case "--pg-url" -> pgUrl = args[++i];
+                    case "--pg-user" -> pgUser = args[++i];
+                    case "--index-timeout" -> indexTimeout = Integer.parseInt(args[++i]);
+                    case "--keep" -> keep = true;
+                    default -> throw new IllegalArgumentException("unknown option " + args[i] + "\n" + USAGE);
+                }
+            }
+            if (json == null) {
+                throw new IllegalArgumentException("--json is required\n" + USAGE);
+            }
+            for (String s : systems) {
+                if (!s.equals("lumadb") && !s.equals("postgresql")) {
+                    throw new IllegalArgumentException("--systems takes lumadb and postgresql, got '" + s + "'");
+                }
+            }
+            if (threads < 1 || rounds < 1 || duration <= 0 || warmup < 0 || warmupPass < 0) {
+                throw new IllegalArgumentException("--threads and --rounds must be at least 1, --duration positive,"
+                        + " --warmup and --warmup-pass not negative");
+            }
+            return new Options(
+                    json,
+                    url,
+                    systems,
+                    records,
+                    threads,
+                    rounds,
+                    Duration.ofMillis((long) (warmupPass * 1000)),
+                    Duration.ofMillis((long) (warmup * 1000)),
+                    Duration.ofMillis((long) (duration * 1000)),
+                    shards,
+                    pgUrl,
+                    pgUser,
+                    Duration.ofSeconds(indexTimeout),
+                    keep);
+        }
+    }
+
+    private final Options options;
+    private final List<String> failures = new ArrayList<>();
+    private final List<String> checks = new ArrayList<>();
+    private final List<QueryReport.PlanCheck> plans = new ArrayList<>();
+    private final Map<String, String> settings = new LinkedHashMap<>();
+    private final Map<String, Double> indexBuild = new LinkedHashMap<>();
+    /** (query, variant) -> one outcome per round. */
+    private final Map<String, List<ClosedLoop.Outcome>> outcomes = new LinkedHashMap<>();
+
+    private QueryBenchmark(Options options) {
+        this.options = options;
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
+            System.out.println(USAGE);
+            return;
+        }
+        Options options = Options.parse(args);
+        QueryReport report = new QueryBenchmark(options).run();
+        MAPPER.enable(SerializationFeature.INDENT_OUTPUT)
+                .writeValue(options.json().toFile(), report);
+        for (QueryReport.Measurement m : report.measurements()) {
+            log(
+                    "%-5s %-13s %10.1f queries/s  p50 %8.2f ms  p99 %8.2f ms  %d errors",
+                    m.query(), m.variant(), m.throughput(), m.p50Ms(), m.p99Ms(), m.errors());
+        }
+        for (QueryReport.Ratio r : report.measurements().isEmpty() ? List.<QueryReport.Ratio>of() : report.ratios()) {
+            log(
+                    "%-5s LumaDB index / PostgreSQL %.2fx, LumaDB index / LumaDB scan %.2fx",
+                    r.query(), r.indexedOverPostgresql(), r.indexedOverScan());
+        }
+        if (!report.ok()) {
+            log("FAILED:%n  %s", String.join("\n  ", report.failures()));
+            System.exit(1);
+        }
+    }
+
+    private boolean lumadb() {
+        return options.systems().contains("lumadb");
+    }
+
+    private boolean postgres() {
+        return options.systems().contains("postgresql");
+    }
+
+    private List<Variant> variants() {
+        return Arrays.stream(Variant.values())
+                .filter(v -> v.lumadb() ? lumadb() : postgres())
+                .toList();
+    }
+
+    QueryReport run() {
+        settings.put("items", String.format(Locale.ROOT, "%,d", options.records()));
+        settings.put("client threads", options.threads() + " per system (one connection each, closed loop)");
+        settings.put("rounds", options.rounds() + (options.rounds() > 1 ? " (medians)" : ""));
+        settings.put(
+                "warm-up pass",
+                String.format(
+                        Locale.ROOT,
+                        "%.1f s per query and variant before the first round (the node's JIT compiles the query"
+                                + " paths; not measured, errors counted)",
+                        options.warmupPass().toMillis() / 1000.0));
+        settings.put(
+                "per measurement",
+                String.format(
+                        Locale.ROOT,
+                        "%.1f s warm-up + %.1f s measured (stretched up to 2x until %d answers)",
+                        options.warmup().toMillis() / 1000.0,
+                        options.duration().toMillis() / 1000.0,
+                        minSamples()));
+        long t0 = System.nanoTime();
+        ItemData data = new ItemData(options.records());
+        double avgBytes = 0;
+        for (int i = 0; i < data.size(); i++) {
+            avgBytes += data.document(i).length();
+        }
+        settings.put(
+                "document",
+                String.format(
+                        Locale.ROOT,
+                        "%.0f bytes of JSON on average: sku (unique), category (1 of %d), price (uniform double in"
+                                + " [0, %.0f)), stock, name",
+                        avgBytes / data.size(),
+                        ItemData.CATEGORIES,
+                        ItemData.PRICE_MAX));
+        settings.put(
+                "range window",
+                String.format(
+                        Locale.ROOT,
+                        "%.3f wide: %d matching items on average, limit %d",
+                        data.windowWidth(),
+                        ItemData.WINDOW_ITEMS,
+                        ItemData.RANGE_LIMIT));
+        log("%,d items generated in %.1f s", data.size(), (System.nanoTime() - t0) / 1e9);
+
+        LumaDbQueries luma = null;
+        PostgresQueries pg = null;
+        try {
+            if (lumadb()) {
+                luma = new LumaDbQueries(options.url(), TIMEOUT);
+            }
+            if (postgres()) {
+                pg = new PostgresQueries(options.pgUrl(), options.pgUser(), TIMEOUT);
+            }
+            setUp(data, luma, pg);
+            verify(data, luma, pg);
+            if (failures.isEmpty()) {
+                measure(data, luma, pg);
+            }
+        } catch (Exception e) {
+            failures.add(describe(e));
+            log("FAILED: %s", describe(e));
+        } finally {
+            tearDown(luma, pg);
+        }
+        return report();
+    }
+
+    // ---- setup
+
+    private void setUp(ItemData data, LumaDbQueries luma, PostgresQueries pg) throws Exception {
+        if (luma != null) {
+            long t0 = System.nanoTime();
+            luma.reset(options.shards());
+            luma.load(data);
+            double s = (System.nanoTime() - t0) / 1e9;
+            settings.put(
+                    "lumadb.collection",
+                    LumaDbQueries.DATABASE + "/" + LumaDbQueries.COLLECTION + ", " + luma.shards()
+                            + " shards, loaded with _bulk (1,000 per request) in " + seconds(s));
+            log("LumaDB: %,d items loaded in %.1f s", data.size(), s);
+        }
+        if (pg != null) {
+            long t0 = System.nanoTime();
+            pg.reset();
+            pg.load(data);
+            double s = (System.nanoTime() - t0) / 1e9;
+            settings.put(
+                    "postgresql.table",
+                    PostgresQueries.TABLE + " (id text primary key, doc jsonb), loaded in " + seconds(s));
+            log("PostgreSQL: %,d rows loaded in %.1f s", data.size(), s);
+        }
+        // Indexes after the load on both sides: LumaDB builds them in the background, PostgreSQL
+        // with CREATE INDEX; either way the build time is a by-product worth reporting.
+        if (luma != null) {
+            indexBuild.put(
+                    "lumadb." + LumaDbQueries.SKU_INDEX,
+                    secs(luma.createIndex(LumaDbQueries.SKU_INDEX, "[\"sku\"]", options.indexTimeout())));
+            indexBuild.put(
+                    "lumadb." + LumaDbQueries.PRICE_INDEX,
+                    secs(luma.createIndex(LumaDbQueries.PRICE_INDEX, "[\"price\"]", options.indexTimeout())));
+            settings.put(
+                    "lumadb.indexes",
+                    LumaDbQueries.SKU_INDEX + " {\"fields\":[\"sku\"]}, " + LumaDbQueries.PRICE_INDEX
+                            + " {\"fields\":[\"price\"]}");
+            log("LumaDB: indexes ready (%s)", indexBuild);
+        }
+        if (pg != null) {
+            indexBuild.put(
+                    "postgresql." + PostgresQueries.SKU_INDEX,
+                    secs(pg.createIndex(PostgresQueries.SKU_INDEX, "doc->>'sku'")));
+            indexBuild.put(
+                    "postgresql." + PostgresQueries.PRICE_INDEX,
+                    secs(pg.createIndex(PostgresQueries.PRICE_INDEX, PostgresQueries.PRICE)));
+            pg.analyze();
+            settings.put(
+                    "postgresql.indexes",
+                    "B-tree " + PostgresQueries.SKU_INDEX + " ((doc->>'sku')), B-tree " + PostgresQueries.PRICE_INDEX
+                            + " ((" + PostgresQueries.PRICE + ")), then ANALYZE");
+            settings.put("postgresql.point", PostgresQueries.POINT_SQL);
+            settings.put("postgresql.range", PostgresQueries.RANGE_SQL);
+            log("PostgreSQL: indexes built and analyzed");
+        }
+        if (luma != null) {
+            settings.put(
+                    "lumadb.point",
+                    "POST _query " + LumaDbQueries.body(data.point(new SplittableRandom(1)), false, false));
+            settings.put(
+                    "lumadb.range",
+                    "POST _query " + LumaDbQueries.body(data.range(new SplittableRandom(1)), false, false));
+            settings.put("lumadb.scan", "the same with \"hint\":\"scan\"");
+        }
+    }
+
+    private void tearDown(LumaDbQueries luma, PostgresQueries pg) {
+        if (luma != null) {
+            try {
+                if (!options.keep()) {
+                    luma.drop();
+                }
+            } catch (Exception e) {
+                log("warning: could not drop LumaDB database %s: %s", LumaDbQueries.DATABASE, describe(e));
+            }
+            luma.close();
+        }
+        if (pg != null) {
+            try {
+                if (!options.keep()) {
+                    pg.drop();
+                }
+            } catch (Exception e) {
+                log("warning: could not drop PostgreSQL table %s: %s", PostgresQueries.TABLE, describe(e));
+            }
+            pg.close();
+        }
+    }
+
+    // ---- checks before measuring
+
+    private void verify(ItemData data, LumaDbQueries luma, PostgresQueries pg) throws Exception {
+        for (Query query : Query.values()) {
+            QueryParams sample = data.next(query, new SplittableRandom(CHECK_SEED));
+            if (luma != null) {
+                for (boolean scan : new boolean[] {false, true}) {
+                    String expected = scan ? "scan" : "index";
+                    String index =
+                            scan ? null : query == Query.POINT ? LumaDbQueries.SKU_INDEX : LumaDbQueries.PRICE_INDEX;
+                    LumaDbQueries.Plan plan = luma.explain(sample, scan);
+                    boolean ok = plan.all(expected, index);
+                    String variant = scan ? Variant.LUMADB_SCAN.id() : Variant.LUMADB_INDEX.id();
+                    plans.add(new QueryReport.PlanCheck(
+                            query.id(),
+                            variant,
+                            plan.summary(),
+                            plan.keysExamined(),
+                            plan.documentsExamined(),
+                            plan.returned(),
+                            ok));
+                    if (!ok) {
+                        failures.add(
+                                query.id() + ", " + variant + ": LumaDB's explain does not say \"" + expected + "\""
+                                        + (index == null ? "" : " on " + index) + " for every shard: "
+                                        + LumaDbQueries.abbreviate(plan.json()));
+                    }
+                }
+            }
+            if (pg != null) {
+                String plan = pg.explain(sample);
+                String index = query == Query.POINT ? PostgresQueries.SKU_INDEX : PostgresQueries.PRICE_INDEX;
+                boolean ok = plan.contains(" " + index + " ");
+                plans.add(
+                        new QueryReport.PlanCheck(query.id(), Variant.POSTGRESQL.id(), pgNodes(plan), -1, -1, -1, ok));
+                if (!ok) {
+                    failures.add(query.id() + ": PostgreSQL's plan does not use " + index + ":\n" + plan);
+                }
+            }
+            SplittableRandom random = new SplittableRandom(CHECK_SEED + 1);
+            int agreed = 0;
+            for (int k = 0; k < SAMPLES; k++) {
+                QueryParams p = data.next(query, random);
+                if (sameAnswers(data, p, luma, pg)) {
+                    agreed++;
+                }
+            }
+            checks.add(String.format(
+                    Locale.ROOT,
+                    "%s: %d of %d sample queries answered with exactly the expected documents, in order, by %s",
+                    query.id(),
+                    agreed,
+                    SAMPLES,
+                    variants().stream().map(Variant::id).toList()));
+        }
+        plans.forEach(p -> log(
+                "plan %-5s %-13s %s%s%s",
+                p.query(),
+                p.variant(),
+                p.plan(),
+                p.returned() >= 0
+                        ? "; examined " + p.keysExamined() + " keys, " + p.documentsExamined() + " documents; returned "
+                                + p.returned()
+                        : "",
+                p.ok() ? "" : "  WRONG"));
+        checks.forEach(c -> log("check %s", c));
+    }
+
+    /** Whether every system answers {@code p} with the expected ids, in order, and the documents as loaded. */
+    private boolean sameAnswers(ItemData data, QueryParams p, LumaDbQueries luma, PostgresQueries pg) throws Exception {
+        List<String> expectedIds = data.expectedIds(p);
+        Map<String, List<String>> ids = new LinkedHashMap<>();
+        List<String> problems = new ArrayList<>();
+        if (luma != null) {
+            for (boolean scan : new boolean[] {false, true}) {
+                String variant = scan ? Variant.LUMADB_SCAN.id() : Variant.LUMADB_INDEX.id();
+                List<String> got = new ArrayList<>();
+                for (JsonNode doc : luma.documents(p, scan)) {
+                    String id = doc.path("_id").asText();
+                    got.add(id);
+                    ObjectNode content = ((ObjectNode) doc).deepCopy();
+                    content.properties().removeIf(e -> e.getKey().startsWith("_"));
+                    checkContent(data, id, content, variant, problems);
+                }
+                ids.put(variant, got);
+            }
+        }
+        if (pg != null) {
+            List<String> got = new ArrayList<>();
+            for (PostgresQueries.Row row : pg.rows(p)) {
+                got.add(row.id());
+                checkContent(data, row.id(), MAPPER.readTree(row.doc()), Variant.POSTGRESQL.id(), problems);
+            }
+            ids.put(Variant.POSTGRESQL.id(), got);
+        }
+        ids.forEach((variant, got) -> {
+            if (!got.equals(expectedIds)) {
+                problems.add(variant + " answered " + got + ", expected " + expectedIds);
+            }
+        });
+        if (!problems.isEmpty()) {
+            failures.add(p.query().id() + ", " + p + ": the answers differ: " + String.join("; ", problems));
+            return false;
+        }
+        return true;
+    }
+
+    /** Numbers compare by value (100.5 and 100.50 are the same price), everything else exactly. */
+    private static final Comparator<JsonNode> SAME_VALUE = (a, b) -> {
+        if (a.isNumber() && b.isNumber()) {
+            return Double.compare(a.asDouble(), b.asDouble());
+        }
+        return a.equals(b) ? 0 : 1;
+    };
+
+    private static void checkContent(ItemData data, String id, JsonNode content, String variant, List<String> problems)
+            throws Exception {
+        int i;
+        try {
+            i = Integer.parseInt(id.substring("item-".length()));
+        } catch (RuntimeException e) {
+            problems.add(variant + " answered an unknown id '" + id + "'");
+            return;
+        }
+        if (i < 0 || i >= data.size() || !data.id(i).equals(id)) {
+            problems.add(variant + " answered an unknown id '" + id + "'");
+            return;
+        }
+        JsonNode loaded = MAPPER.readTree(data.body(i));
+        if (!loaded.equals(SAME_VALUE, content)) {
+            problems.add(variant + " answered " + id + " as " + content + ", loaded as " + loaded);
+        }
+    }
+
+    /** PostgreSQL's plan as its nodes on one line: "Limit > Sort > Bitmap Heap Scan on query_bench > ...". */
+    static String pgNodes(String plan) {
+        List<String> nodes = new ArrayList<>();
+        for (String line : plan.split("\n")) {
+            String t = line.strip();
+            if (t.startsWith("->")) {
+                t = t.substring(2).strip();
+            }
+            if (t.isEmpty() || Character.isLowerCase(t.charAt(0)) || t.contains(": ") && !t.contains("(cost")) {
+                continue; // Filter:, Index Cond:, Sort Key: ...
+            }
+            int cost = t.indexOf("  (cost");
+            nodes.add(cost > 0 ? t.substring(0, cost) : t);
+        }
+        return String.join(" > ", nodes);
+    }
+
+    // ---- measurement
+
+    private int minSamples() {
+        return 4 * options.threads();
+    }
+
+    private void measure(ItemData data, LumaDbQueries luma, PostgresQueries pg) throws InterruptedException {
+        ClosedLoop.Settings loop =
+                new ClosedLoop.Settings(options.threads(), options.warmup(), options.duration(), minSamples());
+        List<Variant> variants = variants();
+        if (!options.warmupPass().isZero()) {
+            // A node fresh from loading has compiled none of the query paths yet; without this pass
+            // the first variant measured would pay for the JIT (3x slower in a quick run).
+            ClosedLoop.Settings pass =
+                    new ClosedLoop.Settings(options.threads(), Duration.ZERO, options.warmupPass(), 0);
+            for (Query query : Query.values()) {
+                for (Variant v : variants) {
+                    ClosedLoop.Outcome o = ClosedLoop.run(pass, data, query, 1, factory(v, luma, pg));
+                    log(
+                            "warm-up   %-5s %-13s %10.1f queries/s (%d errors)",
+                            query.id(), v.id(), o.throughput(), o.errors());
+                    if (o.errors() > 0) {
+                        failures.add(query.id() + ", " + v.id() + ": " + o.errors()
+                                + " failed or wrong answers in the warm-up pass, e.g. " + o.errorSamples());
+                    }
+                }
+            }
+        }
+        for (int round = 1; round <= options.rounds(); round++) {
+            for (Query query : Query.values()) {
+                // Rotated each round, so that no system always runs first (or right after a scan).
+                for (int k = 0; k < variants.size(); k++) {
+                    Variant v = variants.get((k + round - 1) % variants.size());
+                    long seed = 1000L * round + query.ordinal();
+                    ClosedLoop.Outcome o = ClosedLoop.run(loop, data, query, seed, factory(v, luma, pg));
+                    outcomes.computeIfAbsent(key(query, v), x -> new ArrayList<>())
+                            .add(o);
+                    log(
+                            "round %d/%d %-5s %-13s %10.1f queries/s  p50 %8.2f ms  p99 %8.2f ms  (%d answers in"
+                                    + " %.1f s, %d errors)%s",
+                            round,
+                            options.rounds(),
+                            query.id(),
+                            v.id(),
+                            o.throughput(),
+                            o.percentileMillis(50),
+                            o.percentileMillis(99),
+                            o.answered(),
+                            o.seconds(),
+                            o.errors(),
+                            o.errorSamples().isEmpty() ? "" : "\n    e.g. " + String.join("\n    ", o.errorSamples()));
+                }
+            }
+        }
+    }
+
+    private static ClosedLoop.ClientFactory factory(Variant v, LumaDbQueries luma, PostgresQueries pg) {
+        return switch (v) {
+            case LUMADB_INDEX -> () -> luma.client(false);
+            case LUMADB_SCAN -> () -> luma.client(true);
+            case POSTGRESQL -> pg::client;
+        };
+    }
+
+    private static String key(Query q, Variant v) {
+        return q.id() + "|" + v.id();
+    }
+
+    // ---- report
+
+    private QueryReport report() {
+        List<QueryReport.Measurement> measurements = new ArrayList<>();
+        for (Query q : Query.values()) {
+            for (Variant v : variants()) {
+                List<ClosedLoop.Outcome> os = outcomes.get(key(q, v));
+                if (os == null) {
+                    continue;
+                }
+                long errors = os.stream().mapToLong(ClosedLoop.Outcome::errors).sum();
+                List<String> samples = os.stream()
+                        .flatMap(o -> o.errorSamples().stream())
+                        .limit(5)
+                        .toList();
+                measurements.add(new QueryReport.Measurement(
+                        q.id(),
+                        v.id(),
+                        median(os, ClosedLoop.Outcome::throughput),
+                        median(os, o -> o.percentileMillis(50)),
+                        median(os, o -> o.percentileMillis(99)),
+                        os.stream().mapToLong(ClosedLoop.Outcome::answered).sum(),
+                        errors,
+                        samples,
+                        os.size()));
+                if (errors > 0) {
+                    failures.add(q.id() + ", " + v.id() + ": " + errors + " failed or wrong answers, e.g. " + samples);
+                }
+            }
+        }
+        List<QueryReport.Ratio> ratios = new ArrayList<>();
+        for (Query q : Query.values()) {
+            double indexed = throughput(measurements, q, Variant.LUMADB_INDEX);
+            ratios.add(new QueryReport.Ratio(
+                    q.id(),
+                    indexed / throughput(measurements, q, Variant.POSTGRESQL),
+                    indexed / throughput(measurements, q, Variant.LUMADB_SCAN)));
+        }
+        return new QueryReport(
+                failures.isEmpty() ? "ok" : "failed",
+                failures,
+                settings,
+                measurements,
+                ratios,
+                plans,
+                checks,
+                indexBuild);
+    }
+
+    private static double throughput(List<QueryReport.Measurement> ms, Query q, Variant v) {
+        return ms.stream()
+                .filter(m -> m.query().equals(q.id()) && m.variant().equals(v.id()))
+                .mapToDouble(QueryReport.Measurement::throughput)
+                .findFirst()
+                .orElse(Double.NaN);
+    }
+
+    private static double median(List<ClosedLoop.Outcome> os, ToDoubleFunction<ClosedLoop.Outcome> f) {
+        double[] v = os.stream().mapToDouble(f).sorted().toArray();
+        if (v.length == 0) {
+            return Double.NaN;
+        }
+        int mid = v.length / 2;
+        return v.length % 2 == 1 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+    }
+
+    private static double secs(Duration d) {
+        return Math.round(d.toMillis() / 10.0) / 100.0;
+    }
+
+    private static String seconds(double s) {
+        return String.format(Locale.ROOT, "%.1f s", s);
+    }
+
+    private static String describe(Exception e) {
+        return e.getMessage() == null ? e.toString() : e.getClass().getSimpleName() + ": " + e.getMessage();
+    }
+
+    private static void log(String format, Object... args) {
+        System.out.printf(Locale.ROOT, format + "%n", args);
+        System.out.flush();
+    }
+}

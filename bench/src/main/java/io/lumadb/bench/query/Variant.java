@@ -1,0 +1,31 @@
+package io.lumadb.bench.query;
+
+/** How a query is answered: the three measurements of each query. */
+public enum Variant {
+    /** LumaDB, planned on its secondary index. */
+    LUMADB_INDEX("lumadb-index", "LumaDB, secondary index"),
+    /** LumaDB, the same query with {@code "hint":"scan"}: every document of every shard examined. */
+    LUMADB_SCAN("lumadb-scan", "LumaDB, full scan"),
+    /** PostgreSQL, jsonb with an expression B-tree index equivalent to LumaDB's. */
+    POSTGRESQL("postgresql", "PostgreSQL, B-tree index");
+
+    private final String id;
+    private final String description;
+
+    Variant(String id, String description) {
+        this.id = id;
+        this.description = description;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public String description() {
+        return description;
+    }
+
+    boolean lumadb() {
+        return this != POSTGRESQL;
+    }
+}
