@@ -45,14 +45,38 @@ class ModuleBoundariesTest {
                             "io.lumadb.node",
                             "org.apache.lucene",
                             "kamon"),
+            "streams",
+                    List.of(
+                            "io.lumadb.persistence",
+                            "io.lumadb.shards",
+                            "io.lumadb.cdc",
+                            "io.lumadb.vector",
+                            "io.lumadb.tiering",
+                            "io.lumadb.http",
+                            "io.lumadb.node",
+                            "org.apache.pekko.persistence",
+                            "org.apache.pekko.cluster",
+                            "org.rocksdb",
+                            "org.apache.lucene",
+                            "kamon"),
+            "cdc",
+                    List.of(
+                            "io.lumadb.persistence",
+                            "io.lumadb.vector",
+                            "io.lumadb.tiering",
+                            "io.lumadb.http",
+                            "io.lumadb.node",
+                            "org.rocksdb",
+                            "org.apache.lucene",
+                            "kamon"),
             "http-api", List.of("io.lumadb.persistence", "io.lumadb.node", "org.rocksdb", "org.apache.lucene", "kamon"),
             "node", List.of("org.apache.lucene", "org.rocksdb"));
 
     /** In shards/, RocksDB is for the state store internals only. */
     private static final String SHARDS_ROCKSDB_PACKAGE = "io/lumadb/shards/store/internal/";
 
-    private static final Pattern REFERENCE =
-            Pattern.compile("\\b(io\\.lumadb\\.[a-z]+|org\\.rocksdb|org\\.apache\\.lucene|kamon)\\.[A-Za-z]");
+    private static final Pattern REFERENCE = Pattern.compile(
+            "\\b(io\\.lumadb\\.[a-z]+|org\\.rocksdb|org\\.apache\\.lucene|org\\.apache\\.pekko\\.[a-z]+|kamon)\\.[A-Za-z]");
 
     private static Path root() {
         String configured = System.getProperty("lumadb.root");
@@ -133,6 +157,14 @@ class ModuleBoundariesTest {
         assertEquals(
                 1,
                 violations("persistence-plugins", "X.java", "kamon.Kamon.init();")
+                        .size());
+        assertEquals(
+                1,
+                violations("streams", "X.java", "import org.apache.pekko.cluster.typed.Cluster;")
+                        .size());
+        assertEquals(
+                0,
+                violations("streams", "X.java", "import org.apache.pekko.stream.javadsl.Source;")
                         .size());
         assertEquals(
                 List.of(),

@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeSet;
@@ -41,7 +42,24 @@ public final class Queries {
      * The answer to a query: a page of documents (with the cursor of the next page, or null), a
      * count, or an aggregation / distinct result, and the plan when {@code explain} was asked.
      */
-    public record Result(List<byte[]> documents, String next, Long count, JsonNode aggregate, JsonNode explain) {}
+    /**
+     * @param positions for each shard asked, its applied sequence number at the snapshot it read
+     */
+    public record Result(
+            List<byte[]> documents,
+            String next,
+            Long count,
+            JsonNode aggregate,
+            JsonNode explain,
+            Map<Integer, Long> positions) {
+        public Result {
+            positions = positions == null ? Map.of() : Map.copyOf(positions);
+        }
+
+        Result at(Map<Integer, Long> shardPositions) {
+            return new Result(documents, next, count, aggregate, explain, shardPositions);
+        }
+    }
 
     /** A secondary index across the shards of its collection. */
     public record IndexStatus(
@@ -95,7 +113,8 @@ public final class Queries {
         String body = spec.source().toString();
         long remaining = Math.max(1, (deadline - started) / 1_000_000L);
         List<CompletableFuture<ShardQueryResult>> parts = new ArrayList<>();
-        for (int shard : shardsOf(info, spec)) {
+        List<Integer> asked = shardsOf(info, spec);
+        for (int shard : asked) {
             parts.add(documents
                     .ask(
                             info,
@@ -122,11 +141,16 @@ public final class Queries {
                     }
                     throw cause instanceof RuntimeException re ? re : new IllegalStateException(cause);
                 })
-                .thenApply(v -> merge(
-                        spec,
-                        parts.stream().map(CompletableFuture::join).toList(),
-                        fingerprint,
-                        (System.nanoTime() - started) / 1_000));
+                .thenApply(v -> {
+                    List<ShardQueryResult> results =
+                            parts.stream().map(CompletableFuture::join).toList();
+                    Map<Integer, Long> positions = new java.util.HashMap<>();
+                    for (int i = 0; i < asked.size(); i++) {
+                        positions.put(asked.get(i), results.get(i).position());
+                    }
+                    return merge(spec, results, fingerprint, (System.nanoTime() - started) / 1_000)
+                            .at(positions);
+                });
     }
 
     private static ShardQueryResult answer(ShardEntity.Reply reply) {
@@ -173,7 +197,8 @@ public final class Queries {
                     null,
                     results.stream().mapToLong(ShardQueryResult::count).sum(),
                     null,
-                    explain);
+                    explain,
+                    null);
         }
         if (spec.aggregate() != null || spec.distinct() != null) {
             List<byte[]> partials =
@@ -181,7 +206,7 @@ public final class Queries {
             JsonNode merged = spec.aggregate() != null
                     ? spec.aggregate().merge(partials, settings.queryLimits())
                     : spec.distinct().merge(partials, settings.queryLimits());
-            return new Result(null, null, null, merged, explain);
+            return new Result(null, null, null, merged, explain, null);
         }
         return mergePage(spec, results, fingerprint, explain);
     }
@@ -230,7 +255,7 @@ public final class Queries {
         String next = more && lastRow != null
                 ? QueryCursor.ofKey(lastRow.key(), lastRow.valuesLength()).encode(fingerprint)
                 : null;
-        return new Result(page, next, null, null, explain);
+        return new Result(page, next, null, null, explain, null);
     }
 
     private static JsonNode explain(List<ShardQueryResult> results, long micros) {
@@ -395,6 +420,16 @@ public final class Queries {
     private CompletionStage<IndexStatus> status(CollectionInfo info, String name, boolean created) {
         IndexDefinition def = info.index(name).orElseThrow();
         return shardIndexes(info).thenApply(perShard -> summarize(def, perShard, created));
+    }
+
+    /**
+     * Each shard's applied sequence number now: the change-stream position of "now". A shard may
+     * have journaled a batch it has not applied yet; a stream started here delivers that batch.
+     */
+    public CompletionStage<long[]> positions(CollectionInfo info) {
+        return shardIndexes(info).thenApply(perShard -> perShard.stream()
+                .mapToLong(ShardEntity.Indexes::appliedSeq)
+                .toArray());
     }
 
     /** Tells every shard the collection's index set and collects their index states. */

@@ -173,7 +173,8 @@ public final class ShardEntity {
     public record QueryFailed(String kind, String pointer, String message) implements Reply {}
 
     /** The shard's secondary indexes and how many documents it holds. */
-    public record Indexes(List<IndexState> indexes, long documentCount) implements Reply {
+    /** The shard's indexes, document count and applied sequence number (its change-stream position). */
+    public record Indexes(List<IndexState> indexes, long documentCount, long appliedSeq) implements Reply {
         public Indexes {
             indexes = List.copyOf(indexes);
         }
@@ -426,7 +427,12 @@ public final class ShardEntity {
 
     private Behavior<Command> onGetIndexes(GetIndexes cmd) {
         adopt(cmd.indexesVersion(), cmd.indexes());
-        return reply(cmd.replyTo(), new Indexes(store.indexes(), store.meta().documentCount()));
+        return reply(
+                cmd.replyTo(),
+                new Indexes(
+                        store.indexes(),
+                        store.meta().documentCount(),
+                        store.meta().appliedSeq()));
     }
 
     private Behavior<Command> onQuery(Query cmd) {

@@ -74,7 +74,7 @@ final class WriteEvaluator {
         return switch (write.kind()) {
             case PUT -> put(id, doc, write.body());
             case PATCH -> doc == null ? WriteOutcome.failed(id, Status.NOT_FOUND, 0) : patch(id, doc, write.body());
-            case DELETE -> doc == null ? WriteOutcome.failed(id, Status.NOT_FOUND, 0) : delete(id);
+            case DELETE -> doc == null ? WriteOutcome.failed(id, Status.NOT_FOUND, 0) : delete(id, doc);
         };
     }
 
@@ -85,7 +85,11 @@ final class WriteEvaluator {
         long version = ++lastVersion;
         byte[] json = DocumentJson.compose(id, version, content);
         record(new DocumentChange(
-                id, doc == null ? DocumentChange.Op.CREATED : DocumentChange.Op.UPDATED, version, json));
+                id,
+                doc == null ? DocumentChange.Op.CREATED : DocumentChange.Op.UPDATED,
+                version,
+                json,
+                doc == null ? null : doc.json()));
         return new WriteOutcome(id, doc == null ? Status.CREATED : Status.UPDATED, version, null);
     }
 
@@ -109,13 +113,13 @@ final class WriteEvaluator {
         }
         long version = ++lastVersion;
         byte[] json = DocumentJson.compose(id, version, content);
-        record(new DocumentChange(id, DocumentChange.Op.UPDATED, version, json));
+        record(new DocumentChange(id, DocumentChange.Op.UPDATED, version, json, doc.json()));
         return new WriteOutcome(id, Status.UPDATED, version, json);
     }
 
-    private WriteOutcome delete(String id) {
+    private WriteOutcome delete(String id, StoredDocument doc) {
         long version = ++lastVersion;
-        record(new DocumentChange(id, DocumentChange.Op.DELETED, version, null));
+        record(new DocumentChange(id, DocumentChange.Op.DELETED, version, null, doc.json()));
         return new WriteOutcome(id, Status.DELETED, version, null);
     }
 

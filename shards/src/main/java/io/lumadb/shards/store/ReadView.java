@@ -12,7 +12,7 @@ import java.util.List;
  */
 public interface ReadView extends AutoCloseable {
 
-    /** The shard's meta as of the view. */
+    /** The shard's meta as of the view: its applied sequence number is the view's exact position. */
     ShardMeta meta();
 
     /** The shard's indexes as of the view. */

@@ -146,7 +146,8 @@ public final class ShardQueryExecutor {
                 rows.size(),
                 (System.nanoTime() - start) / 1_000,
                 plan instanceof ShardPlan.Scan scan ? scan.reason() : null);
-        return new ShardQueryResult(rows, exhausted, matched, partial, explain);
+        return new ShardQueryResult(
+                rows, exhausted, matched, partial, explain, view.meta().appliedSeq());
     }
 
     private record Collected(List<Candidate> candidates, boolean exhausted) {}

@@ -11,8 +11,11 @@ import java.util.List;
  * @param exhausted whether no matching document comes after the last row
  * @param count matching documents (all of them, whatever the limit)
  * @param partial the shard's aggregation or distinct state, or null
+ * @param position the shard's applied sequence number at the snapshot the query read: the answer
+ *     reflects exactly the shard's events up to it, which is where a live query's stream starts
  */
-public record ShardQueryResult(List<Row> rows, boolean exhausted, long count, byte[] partial, ShardExplain explain)
+public record ShardQueryResult(
+        List<Row> rows, boolean exhausted, long count, byte[] partial, ShardExplain explain, long position)
         implements CborSerializable {
 
     public ShardQueryResult {

@@ -162,8 +162,13 @@ final class RocksShardStore implements ShardStore {
     }
 
     private ShardMeta readMeta() {
+        return readMeta(null);
+    }
+
+    /** The meta as stored, or as of {@code options}' snapshot. */
+    private ShardMeta readMeta(ReadOptions options) {
         try {
-            byte[] value = db.get(cf, META_KEY);
+            byte[] value = options == null ? db.get(cf, META_KEY) : db.get(cf, options, META_KEY);
             if (value == null) {
                 return ShardMeta.EMPTY;
             }
@@ -617,9 +622,7 @@ final class RocksShardStore implements ShardStore {
                 return null;
             }
             // State first, then the snapshot: an index seen ready is complete in the snapshot.
-            List<IndexState> states = indexes();
-            ShardMeta at = meta;
-            return new View(states, at, stamp);
+            return new View(indexes(), stamp);
         } catch (RuntimeException e) {
             lifecycle.unlockRead(stamp);
             throw e;
@@ -636,14 +639,14 @@ final class RocksShardStore implements ShardStore {
         private final long stamp;
         private boolean released;
 
-        View(List<IndexState> states, ShardMeta viewMeta, long stamp) {
+        View(List<IndexState> states, long stamp) {
             this.states = states;
             this.stamp = stamp;
             this.snapshot = db.getSnapshot();
             this.options = new ReadOptions().setSnapshot(snapshot);
-            // Meta is read after the snapshot is taken, so it may be newer by a write; it only
-            // serves statistics (document count for progress and explain).
-            this.viewMeta = viewMeta;
+            // Read through the snapshot: its applied sequence number is exactly the position of
+            // the view, where a live query's change stream starts.
+            this.viewMeta = readMeta(options);
         }
 
         @Override

@@ -1,0 +1,29 @@
+package io.lumadb.shards.shard;
+
+import io.lumadb.shards.model.DocumentChange;
+import java.util.List;
+import org.apache.pekko.persistence.typed.PersistenceId;
+
+/**
+ * How a shard's journal is read from outside the shard: the persistence id of a shard entity
+ * and the document changes inside one of its events. The change stream reads shard journals
+ * through Pekko Persistence Query with these two, so it needs nothing else of the shard.
+ */
+public final class ShardEvents {
+
+    private ShardEvents() {}
+
+    /** The journal persistence id of the shard entity {@code entityId}. */
+    public static String persistenceId(String entityId) {
+        return PersistenceId.of("shard", entityId).id();
+    }
+
+    /** The changes of one shard event, in the order they were applied. */
+    public static List<DocumentChange> changes(Object event) {
+        if (event instanceof ShardWriter.DocumentsWritten written) {
+            return written.changes();
+        }
+        throw new IllegalArgumentException("not a shard event: "
+                + (event == null ? "null" : event.getClass().getName()));
+    }
+}
