@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lumadb.cdc.ChangeStreams;
 import io.lumadb.shards.Catalog;
 import io.lumadb.shards.Documents;
 import io.lumadb.shards.NotFoundException;
@@ -69,12 +70,14 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
     private final Supplier<String> metrics;
     private final byte[] openApi;
     private final BulkItems bulkItems;
+    private final ChangeRoutes changeRoutes;
 
     public ApiHandler(
             ClassicActorSystemProvider system,
             Catalog catalog,
             Documents documents,
             Queries queries,
+            ChangeStreams changeStreams,
             HttpSettings settings,
             RequestObserver observer,
             Supplier<String> metrics) {
@@ -87,6 +90,7 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
         this.metrics = metrics;
         this.openApi = resource("openapi.json");
         this.bulkItems = new BulkItems(settings.maxBulkItems(), settings.maxDocumentBytes());
+        this.changeRoutes = new ChangeRoutes(system, changeStreams);
     }
 
     private static Map<WriteOutcome.Status, String> resultNames() {
@@ -227,6 +231,18 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
                 case "_docs" -> new Route("/api/v1/{db}/{collection}/_docs", Set.of(GET), this::listDocuments);
                 case "_query" -> new Route("/api/v1/{db}/{collection}/_query", Set.of(POST), this::query);
                 case "_indexes" -> new Route("/api/v1/{db}/{collection}/_indexes", Set.of(GET), this::listIndexes);
+                case "_changes" ->
+                    new Route(
+                            "/api/v1/{db}/{collection}/_changes",
+                            Set.of(GET),
+                            (r, x) -> changeRoutes.changes(
+                                    r, Names.checkDatabase(x.get(2)), Names.checkCollection(x.get(3))));
+                case "_live" ->
+                    new Route(
+                            "/api/v1/{db}/{collection}/_live",
+                            Set.of(GET),
+                            (r, x) -> changeRoutes.live(
+                                    r, Names.checkDatabase(x.get(2)), Names.checkCollection(x.get(3))));
                 default ->
                     p.get(4).startsWith("_")
                             ? null

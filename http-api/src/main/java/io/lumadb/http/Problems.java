@@ -69,6 +69,9 @@ final class Problems {
             case NotFoundException nf -> ApiException.notFound(nf.kind(), nf.getMessage());
             case QueryException bad ->
                 ApiException.badRequest("invalid-query", "Invalid query", bad.getMessage(), bad.pointer());
+            case io.lumadb.cdc.InvalidStreamRequestException bad ->
+                ApiException.badRequest(
+                        "invalid-stream-request", "Invalid stream request", bad.getMessage(), bad.pointer());
             case QueryTimeoutException slow ->
                 new ApiException(
                         408,

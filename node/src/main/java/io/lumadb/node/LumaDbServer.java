@@ -2,6 +2,7 @@ package io.lumadb.node;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.lumadb.cdc.ChangeStreams;
 import io.lumadb.http.ApiHandler;
 import io.lumadb.http.HttpSettings;
 import io.lumadb.persistence.journal.JournalChanges;
@@ -80,8 +81,16 @@ public final class LumaDbServer {
             watchShards(system, metrics);
 
             HttpSettings http = HttpSettings.from(config);
+            ChangeStreams changeStreams = ChangeStreams.create(system, shards.catalog(), shards.queries());
             ApiHandler handler = new ApiHandler(
-                    system, shards.catalog(), shards.documents(), shards.queries(), http, metrics, metrics::scrape);
+                    system,
+                    shards.catalog(),
+                    shards.documents(),
+                    shards.queries(),
+                    changeStreams,
+                    http,
+                    metrics,
+                    metrics::scrape);
             ServerBinding binding = Http.get(system)
                     .newServerAt(http.host(), http.port())
                     .bind(handler)

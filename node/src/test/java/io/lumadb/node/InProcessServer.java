@@ -10,19 +10,35 @@ import java.util.Map;
 final class InProcessServer implements AutoCloseable {
 
     private final Path dir;
+    private final boolean ownsDir;
     private final LumaDbServer server;
     private final TestHttp http;
 
     /** Starts a node with these settings on top of the defaults (data directory and port are set here). */
     InProcessServer(Map<String, Object> settings) throws Exception {
-        dir = Files.createTempDirectory("lumadb-it");
+        this(settings, Files.createTempDirectory("lumadb-it"), true);
+    }
+
+    /**
+     * Starts a node on an existing data directory, which {@link #close} leaves in place (a
+     * restart test deletes it itself).
+     */
+    static InProcessServer on(Path dir, Map<String, Object> settings) throws Exception {
+        return new InProcessServer(settings, dir, false);
+    }
+
+    private InProcessServer(Map<String, Object> settings, Path dir, boolean ownsDir) throws Exception {
+        this.dir = dir;
+        this.ownsDir = ownsDir;
         Map<String, Object> config = new HashMap<>(settings);
         config.put("lumadb.data-dir", dir.toString());
         config.put("lumadb.http.port", 0);
         try {
             server = LumaDbServer.start(ConfigFactory.parseMap(config));
         } catch (RuntimeException e) {
-            TestFiles.deleteRecursively(dir);
+            if (ownsDir) {
+                TestFiles.deleteRecursively(dir);
+            }
             throw e;
         }
         http = new TestHttp(server.port());
@@ -37,7 +53,9 @@ final class InProcessServer implements AutoCloseable {
         try {
             server.stop();
         } finally {
-            TestFiles.deleteRecursively(dir);
+            if (ownsDir) {
+                TestFiles.deleteRecursively(dir);
+            }
         }
     }
 }

@@ -1,0 +1,266 @@
+package io.lumadb.cdc;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lumadb.shards.Catalog;
+import io.lumadb.shards.Queries;
+import io.lumadb.shards.catalog.CollectionInfo;
+import io.lumadb.shards.model.DocumentJson;
+import io.lumadb.shards.query.Deadline;
+import io.lumadb.shards.query.Filter;
+import io.lumadb.shards.query.QueryException;
+import io.lumadb.shards.query.QuerySpec;
+import io.lumadb.streams.SubscriberBuffer;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.stream.javadsl.Source;
+
+/**
+ * The change streams and live queries of this node's collections. A subscription is a Pekko
+ * Streams {@link Source} of {@link StreamItem}s that starts at a resume position and delivers
+ * every later change of the collection exactly once per shard, in shard sequence order, until
+ * it is cancelled, overflows or meets lost history.
+ */
+public final class ChangeStreams {
+
+    private final ActorSystem<?> system;
+    private final Catalog catalog;
+    private final Queries queries;
+    private final CdcSettings settings;
+    private final ChangeFeeds feeds;
+    private final AtomicLong buffered = new AtomicLong();
+    private final AtomicInteger subscriptions = new AtomicInteger();
+
+    private ChangeStreams(ActorSystem<?> system, Catalog catalog, Queries queries, CdcSettings settings) {
+        this.system = system;
+        this.catalog = catalog;
+        this.queries = queries;
+        this.settings = settings;
+        this.feeds = new ChangeFeeds(system, settings.readJournal(), settings.ringSize());
+    }
+
+    public static ChangeStreams create(ActorSystem<?> system, Catalog catalog, Queries queries) {
+        return new ChangeStreams(
+                system,
+                catalog,
+                queries,
+                CdcSettings.fromConfig(system.settings().config()));
+    }
+
+    public CdcSettings settings() {
+        return settings;
+    }
+
+    /** Shard events waiting in subscriber buffers on this node (a metric). */
+    public long bufferedEvents() {
+        return buffered.get();
+    }
+
+    /** Open subscriptions on this node (a metric). */
+    public int subscriptions() {
+        return subscriptions.get();
+    }
+
+    /** Live journal feeds on this node (a metric). */
+    public int feeds() {
+        return feeds.running();
+    }
+
+    /** A change stream ready to run: where it starts and the items from there. */
+    public record Subscription(CollectionInfo collection, ResumeToken start, Source<StreamItem, NotUsed> items) {}
+
+    /**
+     * A collection's change stream from {@code from}: {@code beginning}, {@code now} or a resume
+     * token. {@code filter} (JQL, may be null) is evaluated on the document after the change, or
+     * before it for a delete. Once caught up, a quiet subscription sends a heartbeat every
+     * {@code heartbeat}.
+     *
+     * @throws InvalidStreamRequestException (in the stage) for a bad position or filter
+     */
+    public CompletionStage<Subscription> changes(
+            String database, String collection, String from, JsonNode filter, java.time.Duration heartbeat) {
+        return changes(database, collection, from, filter, heartbeat, false);
+    }
+
+    /**
+     * Like {@link #changes}, for one pull page: once caught up, the subscription sends a
+     * heartbeat at once if it has delivered a change, else after {@code wait}.
+     */
+    public CompletionStage<Subscription> pull(
+            String database, String collection, String from, JsonNode filter, java.time.Duration wait) {
+        return changes(database, collection, from, filter, wait, true);
+    }
+
+    private CompletionStage<Subscription> changes(
+            String database,
+            String collection,
+            String from,
+            JsonNode filter,
+            java.time.Duration heartbeat,
+            boolean pull) {
+        Filter parsed = filter(filter);
+        Function<ChangeEvent, String> classify = event -> {
+            JsonNode doc = event.after() != null ? event.after() : event.before();
+            return doc == null || parsed.matches(doc, Deadline.none()) ? "change" : null;
+        };
+        return catalog.resolve(database, collection, false).thenCompose(info -> start(info, from)
+                .thenApply(start -> new Subscription(info, start, items(info, start, classify, heartbeat, pull))));
+    }
+
+    /** A live query: its initial result (empty when resumed), its position, and its changes. */
+    public record LiveQuery(
+            CollectionInfo collection,
+            List<byte[]> initial,
+            boolean resumed,
+            ResumeToken start,
+            Source<StreamItem, NotUsed> items) {}
+
+    /**
+     * A live query over {@code filter} (JQL, may be null) with an optional {@code sort} for the
+     * initial result. Without {@code resumeToken} the result is read from one snapshot per shard
+     * and the changes start exactly at those snapshots; with it, changes resume there and no
+     * result is read. A document is {@code added} when it starts to match, {@code changed} when
+     * it matches before and after, {@code removed} when it stops matching or is deleted.
+     */
+    public CompletionStage<LiveQuery> liveQuery(
+            String database, String collection, JsonNode filter, JsonNode sort, String resumeToken) {
+        Filter parsed = filter(filter);
+        Function<ChangeEvent, String> classify = event -> {
+            boolean after = event.after() != null && parsed.matches(event.after(), Deadline.none());
+            boolean before = event.hasBefore()
+                    ? parsed.matches(event.before(), Deadline.none())
+                    : event.op() != io.lumadb.shards.model.DocumentChange.Op.CREATED; // unknown: assume it did
+            return after ? (before ? "changed" : "added") : before ? "removed" : null;
+        };
+        return catalog.resolve(database, collection, false).thenCompose(info -> {
+            if (resumeToken != null) {
+                ResumeToken start = token(info, resumeToken);
+                return CompletableFuture.completedFuture(new LiveQuery(
+                        info, List.of(), true, start, items(info, start, classify, settings.heartbeat(), false)));
+            }
+            ObjectNode body = DocumentJson.mapper().createObjectNode();
+            if (filter != null) {
+                body.set("filter", filter);
+            }
+            if (sort != null) {
+                body.set("sort", sort);
+            }
+            body.put("limit", settings.maxLiveQueryResult());
+            QuerySpec spec;
+            try {
+                spec = queries.parse(body);
+            } catch (QueryException e) {
+                throw new InvalidStreamRequestException(e.pointer(), e.getMessage());
+            }
+            return queries.query(database, collection, spec).thenCompose(result -> {
+                if (result.next() != null) {
+                    throw new InvalidStreamRequestException(
+                            "/filter",
+                            "the live query matches more than " + settings.maxLiveQueryResult()
+                                    + " documents (lumadb.cdc.max-live-query-result); narrow its filter");
+                }
+                return snapshotPositions(info, result.positions())
+                        .thenApply(start -> new LiveQuery(
+                                info,
+                                result.documents(),
+                                false,
+                                start,
+                                items(info, start, classify, settings.heartbeat(), false)));
+            });
+        });
+    }
+
+    /** The snapshot's per-shard positions; shards the query did not ask start at their current position. */
+    private CompletionStage<ResumeToken> snapshotPositions(CollectionInfo info, Map<Integer, Long> positions) {
+        if (positions.size() == info.shards()) {
+            long[] seqs = new long[info.shards()];
+            positions.forEach((shard, seq) -> seqs[shard] = seq);
+            return CompletableFuture.completedFuture(ResumeToken.at(info.incarnation(), seqs));
+        }
+        return queries.positions(info).thenApply(now -> {
+            long[] seqs = now.clone();
+            positions.forEach((shard, seq) -> seqs[shard] = seq);
+            return ResumeToken.at(info.incarnation(), seqs);
+        });
+    }
+
+    private Filter filter(JsonNode filter) {
+        if (filter == null || filter.isNull()) {
+            return Filter.parse(
+                    DocumentJson.mapper().createObjectNode(),
+                    "/filter",
+                    catalog.settings().queryLimits());
+        }
+        try {
+            return Filter.parse(filter, "/filter", catalog.settings().queryLimits());
+        } catch (QueryException e) {
+            throw new InvalidStreamRequestException(e.pointer(), e.getMessage());
+        }
+    }
+
+    private CompletionStage<ResumeToken> start(CollectionInfo info, String from) {
+        if (from == null || from.equals("now")) {
+            return queries.positions(info).thenApply(seqs -> ResumeToken.at(info.incarnation(), seqs));
+        }
+        if (from.equals("beginning")) {
+            return CompletableFuture.completedFuture(ResumeToken.beginning(info.incarnation(), info.shards()));
+        }
+        return CompletableFuture.completedFuture(token(info, from));
+    }
+
+    private static ResumeToken token(CollectionInfo info, String encoded) {
+        ResumeToken token;
+        try {
+            token = ResumeToken.decode(encoded);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidStreamRequestException("/from", e.getMessage());
+        }
+        if (token.incarnation() != info.incarnation() || token.shards() != info.shards()) {
+            throw new InvalidStreamRequestException(
+                    "/from", "the resume token belongs to another collection (or to an earlier one of the same name)");
+        }
+        return token;
+    }
+
+    private Source<StreamItem, NotUsed> items(
+            CollectionInfo info,
+            ResumeToken start,
+            Function<ChangeEvent, String> classify,
+            java.time.Duration heartbeat,
+            boolean pull) {
+        return Source.lazySource(() -> {
+                    subscriptions.incrementAndGet();
+                    ChangeSubscription subscription = new ChangeSubscription(
+                            info,
+                            start,
+                            feeds,
+                            classify,
+                            new SubscriberBuffer<>(settings.bufferSize(), buffered),
+                            settings.catchUpPage(),
+                            heartbeat,
+                            pull);
+                    return Source.unfoldAsync(subscription, s -> s.next()
+                                    .thenApply(items -> items == null
+                                            ? java.util.Optional
+                                                    .<org.apache.pekko.japi.Pair<ChangeSubscription, List<StreamItem>>>
+                                                            empty()
+                                            : java.util.Optional.of(org.apache.pekko.japi.Pair.create(s, items))))
+                            .mapConcat(items -> items)
+                            .watchTermination((mat, done) -> {
+                                done.whenComplete((d, failure) -> {
+                                    subscription.close();
+                                    subscriptions.decrementAndGet();
+                                });
+                                return mat;
+                            });
+                })
+                .mapMaterializedValue(m -> NotUsed.getInstance());
+    }
+}

@@ -1,0 +1,209 @@
+package io.lumadb.cdc;
+
+import io.lumadb.shards.catalog.CollectionInfo;
+import io.lumadb.shards.shard.ShardEvents;
+import io.lumadb.streams.SequencedHub;
+import io.lumadb.streams.SubscriberBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.apache.pekko.persistence.query.EventEnvelope;
+
+/**
+ * One subscriber's walk along a collection's shard journals. Each shard starts in catch-up,
+ * reading its journal in pages from the subscriber's position (backpressured: nothing is
+ * buffered); once a read comes back empty the shard attaches to the node's live feed, which
+ * pushes new events into the subscriber's bounded buffer. Buffered live events are delivered
+ * before the next catch-up page, and per shard every event is delivered once, in sequence
+ * order, without a gap: a gap can only mean that retention dropped events, and is reported.
+ *
+ * <p>Not thread-safe: {@link #next} is called by one stream, one call at a time.
+ */
+final class ChangeSubscription {
+
+    private static final int DRAIN = 64;
+
+    private final CollectionInfo info;
+    private final ChangeFeeds feeds;
+    private final Function<ChangeEvent, String> classify;
+    private final int page;
+    private final Duration heartbeat;
+    private final boolean pull;
+    private boolean delivered;
+    private final String[] persistenceIds;
+    private final long[] seqs;
+    private final int[] skips;
+    private final boolean[] live;
+    private final boolean[] behindOnce;
+
+    @SuppressWarnings("unchecked")
+    private final SequencedHub<ShardBatch>[] hubs;
+
+    private final SubscriberBuffer<ShardBatch> buffer;
+    private int nextCatchUp;
+    private boolean done;
+
+    @SuppressWarnings("unchecked")
+    ChangeSubscription(
+            CollectionInfo info,
+            ResumeToken from,
+            ChangeFeeds feeds,
+            Function<ChangeEvent, String> classify,
+            SubscriberBuffer<ShardBatch> buffer,
+            int page,
+            Duration heartbeat,
+            boolean pull) {
+        this.pull = pull;
+        this.info = info;
+        this.feeds = feeds;
+        this.classify = classify;
+        this.buffer = buffer;
+        this.page = page;
+        this.heartbeat = heartbeat;
+        int shards = info.shards();
+        this.persistenceIds = new String[shards];
+        for (int n = 0; n < shards; n++) {
+            persistenceIds[n] = ShardEvents.persistenceId(info.shardEntityId(n));
+        }
+        this.seqs = from.seqs();
+        this.skips = from.skips();
+        this.live = new boolean[shards];
+        this.behindOnce = new boolean[shards];
+        this.hubs = new SequencedHub[shards];
+    }
+
+    ResumeToken position() {
+        return new ResumeToken(info.incarnation(), seqs, skips);
+    }
+
+    /** The next items; an empty list is fine; null ends the subscription. */
+    CompletionStage<List<StreamItem>> next() {
+        if (done) {
+            return CompletableFuture.completedFuture(null);
+        }
+        List<ShardBatch> buffered = buffer.drain(DRAIN);
+        if (!buffered.isEmpty()) {
+            List<StreamItem> out = new ArrayList<>();
+            for (ShardBatch batch : buffered) {
+                if (!deliver(batch, out)) {
+                    break;
+                }
+            }
+            return CompletableFuture.completedFuture(out);
+        }
+        if (buffer.overflowed()) {
+            done = true;
+            return CompletableFuture.completedFuture(List.of(new StreamItem.Overflow(position())));
+        }
+        for (int i = 0; i < seqs.length; i++) {
+            int shard = (nextCatchUp + i) % seqs.length;
+            if (!live[shard]) {
+                nextCatchUp = (shard + 1) % seqs.length;
+                return catchUp(shard);
+            }
+        }
+        if (pull && delivered) {
+            return CompletableFuture.completedFuture(List.of(new StreamItem.Heartbeat(position())));
+        }
+        return buffer.whenReady()
+                .toCompletableFuture()
+                .copy()
+                .completeOnTimeout(null, heartbeat.toMillis(), TimeUnit.MILLISECONDS)
+                .thenApply(v -> buffer.depth() > 0 || buffer.overflowed()
+                        ? List.of()
+                        : List.of(new StreamItem.Heartbeat(position())));
+    }
+
+    private CompletionStage<List<StreamItem>> catchUp(int shard) {
+        long from = seqs[shard] == ResumeToken.EARLIEST ? 1 : seqs[shard] + 1;
+        return feeds.read(persistenceIds[shard], from, from + page - 1).thenApply(envelopes -> {
+            List<StreamItem> out = new ArrayList<>();
+            if (envelopes.isEmpty()) {
+                attach(shard, out);
+                return out;
+            }
+            behindOnce[shard] = false;
+            for (EventEnvelope envelope : envelopes) {
+                ShardBatch batch = ShardBatch.of(info.database(), info.name(), shard, envelope);
+                if (seqs[shard] == ResumeToken.EARLIEST) {
+                    seqs[shard] = batch.seq() - 1; // from the oldest kept event
+                }
+                if (!deliver(batch, out)) {
+                    break;
+                }
+            }
+            return out;
+        });
+    }
+
+    private void attach(int shard, List<StreamItem> out) {
+        if (seqs[shard] == ResumeToken.EARLIEST) {
+            seqs[shard] = 0; // the shard has no event yet
+        }
+        if (hubs[shard] == null) {
+            hubs[shard] = feeds.acquire(persistenceIds[shard], info.database(), info.name(), shard, seqs[shard]);
+        }
+        if (hubs[shard].attach(buffer, seqs[shard]) == SequencedHub.Attach.ATTACHED) {
+            live[shard] = true;
+        } else if (behindOnce[shard]) {
+            // The feed has published past us, yet the journal returned nothing after us twice.
+            lost(shard, "events after " + seqs[shard] + " are no longer in the journal", out);
+        } else {
+            behindOnce[shard] = true; // the journal has the events now: read them
+        }
+    }
+
+    /** Delivers one shard event from the current position; false if the subscription ended. */
+    private boolean deliver(ShardBatch batch, List<StreamItem> out) {
+        int shard = batch.shard();
+        long seq = seqs[shard];
+        if (batch.seq() <= seq) {
+            return true; // already delivered (a live event overlapping the catch-up)
+        }
+        if (batch.seq() != seq + 1) {
+            lost(shard, "the journal continues at event " + batch.seq() + " after event " + seq, out);
+            return false;
+        }
+        List<ChangeEvent> changes = batch.changes();
+        for (int i = skips[shard]; i < changes.size(); i++) {
+            ChangeEvent event = changes.get(i);
+            if (i == changes.size() - 1) {
+                seqs[shard] = batch.seq();
+                skips[shard] = 0;
+            } else {
+                skips[shard] = i + 1;
+            }
+            String kind = classify.apply(event);
+            if (kind != null) {
+                out.add(new StreamItem.Change(kind, event, position()));
+                delivered = true;
+            }
+        }
+        if (changes.isEmpty()) {
+            seqs[shard] = batch.seq();
+            skips[shard] = 0;
+        }
+        return true;
+    }
+
+    private void lost(int shard, String detail, List<StreamItem> out) {
+        done = true;
+        out.add(new StreamItem.HistoryLost(shard, detail, position()));
+    }
+
+    /** Stops the live feeds' pushes and frees the buffer. */
+    void close() {
+        done = true;
+        for (int n = 0; n < hubs.length; n++) {
+            if (hubs[n] != null) {
+                feeds.release(persistenceIds[n], hubs[n], buffer);
+                hubs[n] = null;
+            }
+        }
+        buffer.clear();
+    }
+}

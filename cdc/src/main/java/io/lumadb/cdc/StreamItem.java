@@ -1,0 +1,28 @@
+package io.lumadb.cdc;
+
+/**
+ * What a change-stream or live-query subscription delivers, in order. Every item carries the
+ * position right after it: resuming from that token continues exactly after the item.
+ */
+public sealed interface StreamItem {
+
+    ResumeToken position();
+
+    /**
+     * A change that passed the subscription's filter. {@code kind} is {@code change} on a
+     * change stream, and {@code added}, {@code changed} or {@code removed} on a live query.
+     */
+    record Change(String kind, ChangeEvent event, ResumeToken position) implements StreamItem {}
+
+    /** Nothing new for a while; the position may still have moved past filtered-out changes. */
+    record Heartbeat(ResumeToken position) implements StreamItem {}
+
+    /** The subscriber's buffer overflowed: the subscription ends; resume from the position. */
+    record Overflow(ResumeToken position) implements StreamItem {}
+
+    /**
+     * Events the position needs were dropped by journal retention: the subscription ends rather
+     * than skip them. {@code shard} is the shard whose history is gone.
+     */
+    record HistoryLost(int shard, String detail, ResumeToken position) implements StreamItem {}
+}

@@ -1,0 +1,363 @@
+package io.lumadb.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The change stream and live queries over real HTTP: SSE with Last-Event-ID resume, NDJSON pull
+ * pages, live queries under a running writer, and overflow. Every delivered change is checked
+ * against the shard's sequence: per shard, the (sequence number, index) pairs delivered must be
+ * exactly the written ones, each once.
+ */
+@Timeout(240)
+class ChangeStreamIT {
+
+    private static InProcessServer server;
+    private static TestHttp http;
+    private static int port;
+
+    @BeforeAll
+    static void start() throws Exception {
+        // A small subscriber buffer, so that a consumer that does not read overflows quickly.
+        server = new InProcessServer(Map.of("lumadb.cdc.buffer-size", 4, "lumadb.cdc.heartbeat", "1s"));
+        http = server.http();
+        port = Integer.parseInt(http.request("/").build().uri().getPort() + "");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private static String collection(String prefix, int shards) {
+        String path = http.freshDatabase(prefix) + "/c";
+        TestHttp.Response created = http.put(path, "{\"shards\":" + shards + "}");
+        assertEquals(201, created.status(), created.toString());
+        return path;
+    }
+
+    private static void put(String path, String id, String body) {
+        TestHttp.Response r = http.put(path + "/" + id, body);
+        assertTrue(r.status() == 200 || r.status() == 201, r.toString());
+    }
+
+    private static String url(String path) {
+        return "http://127.0.0.1:" + port + path;
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    /** Adds one delivered change to {@code seen}: key shard/seq/index; fails on a duplicate. */
+    private static JsonNode record(Map<String, String> seen, String data) throws Exception {
+        JsonNode e = TestHttp.JSON.readTree(data);
+        JsonNode source = e.get("source");
+        String key = source.get("shard").asInt() + "/" + source.get("seq").asLong() + "/"
+                + source.get("index").asInt();
+        String previous = seen.put(
+                key, source.get("id").asText() + "@" + source.get("version").asLong());
+        assertEquals(null, previous, "delivered twice: " + key);
+        return e;
+    }
+
+    /** Per shard, sequence numbers must run 1..n without a gap. */
+    private static void assertContiguous(Map<String, String> seen) {
+        Map<Integer, TreeMap<Long, Integer>> perShard = new HashMap<>();
+        for (String key : seen.keySet()) {
+            String[] p = key.split("/");
+            perShard.computeIfAbsent(Integer.parseInt(p[0]), k -> new TreeMap<>())
+                    .merge(Long.parseLong(p[1]), 1, Integer::sum);
+        }
+        perShard.forEach((shard, seqs) -> {
+            long expected = 1;
+            for (long seq : seqs.keySet()) {
+                assertEquals(expected++, seq, "gap in shard " + shard + ": " + seqs.keySet());
+            }
+        });
+    }
+
+    @Test
+    void sseResumesAfterADroppedConnectionWithExactlyTheMissedChanges() throws Exception {
+        String coll = collection("sse", 4);
+        for (int i = 0; i < 40; i++) {
+            put(coll, "d" + i, "{\"n\":" + i + "}");
+        }
+        Map<String, String> seen = new HashMap<>();
+        String lastId;
+        try (SseClient sse = new SseClient(url(coll + "/_changes?from=beginning"), null)) {
+            assertEquals(200, sse.status());
+            assertTrue(sse.contentType().startsWith("text/event-stream"), sse.contentType());
+            SseClient.Event subscribed = sse.next();
+            assertEquals("subscribed", subscribed.type());
+            for (int i = 0; i < 25; i++) {
+                SseClient.Event e = sse.nextNonHeartbeat();
+                assertEquals("change", e.type());
+                JsonNode change = record(seen, e.data());
+                assertEquals("c", change.get("op").asText());
+                assertEquals(e.id(), change.get("token").asText(), "the SSE id is the change's token");
+            }
+            lastId = sse.lastId();
+        } // the connection drops here
+        // While nobody listens: updates and deletes of some, new documents.
+        for (int i = 0; i < 10; i++) {
+            put(coll, "d" + i, "{\"n\":" + (100 + i) + "}");
+            assertEquals(200, http.delete(coll + "/d" + (39 - i)).status());
+            put(coll, "e" + i, "{\"n\":" + i + "}");
+        }
+        int total = 40 + 30;
+        try (SseClient sse = new SseClient(url(coll + "/_changes"), lastId)) {
+            assertEquals("subscribed", sse.next().type());
+            while (seen.size() < total) {
+                SseClient.Event e = sse.nextNonHeartbeat();
+                assertNotNull(e, "stream ended early");
+                assertEquals("change", e.type(), e.data());
+                record(seen, e.data());
+            }
+            // Nothing more: the next item is a heartbeat carrying the same position.
+            SseClient.Event quiet = sse.next();
+            assertEquals("heartbeat", quiet.type(), quiet.data());
+            assertEquals(
+                    sse.lastId(),
+                    TestHttp.JSON.readTree(quiet.data()).get("token").asText());
+        }
+        assertEquals(total, seen.size());
+        assertContiguous(seen);
+    }
+
+    @Test
+    void pullPagesWalkTheWholeStream() throws Exception {
+        String coll = collection("pull", 3);
+        for (int i = 0; i < 30; i++) {
+            put(coll, "d" + i, "{\"n\":" + i + "}");
+        }
+        Map<String, String> seen = new HashMap<>();
+        String token = "beginning";
+        int pages = 0;
+        while (true) {
+            TestHttp.Response page = http.get(coll + "/_changes?limit=7&from=" + enc(token));
+            assertEquals(200, page.status(), page.toString());
+            assertTrue(page.contentType().startsWith("application/x-ndjson"), page.contentType());
+            String next = page.header("LumaDB-Next-Token");
+            assertNotNull(next);
+            List<String> lines =
+                    page.body().isEmpty() ? List.of() : List.of(page.body().split("\n"));
+            assertTrue(lines.size() <= 7);
+            for (String line : lines) {
+                record(seen, line);
+            }
+            token = next;
+            if (lines.isEmpty()) {
+                break;
+            }
+            pages++;
+        }
+        assertEquals(30, seen.size());
+        assertTrue(pages >= 5, "pages: " + pages);
+        assertContiguous(seen);
+    }
+
+    @Test
+    void aFilterSelectsChangesButThePositionStillAdvances() throws Exception {
+        String coll = collection("filter", 2);
+        for (int i = 0; i < 20; i++) {
+            put(coll, "d" + i, "{\"n\":" + i + "}");
+        }
+        String filter = enc("{\"n\":{\"$gte\":15}}");
+        TestHttp.Response page = http.get(coll + "/_changes?from=beginning&limit=100&filter=" + filter);
+        assertEquals(200, page.status(), page.toString());
+        String[] lines = page.body().split("\n");
+        assertEquals(5, lines.length, page.body());
+        // From the returned position nothing is left, filtered or not.
+        TestHttp.Response rest = http.get(coll + "/_changes?from=" + enc(page.header("LumaDB-Next-Token")));
+        assertEquals("", rest.body());
+    }
+
+    @Test
+    void badPositionsAndFiltersAreRefusedWithAPointer() throws Exception {
+        String coll = collection("bad", 2);
+        String other = collection("other", 2);
+        TestHttp.Response garbage = http.get(coll + "/_changes?from=notatoken");
+        assertEquals(400, garbage.status(), garbage.toString());
+        assertTrue(garbage.json().get("type").asText().endsWith(":invalid-stream-request"), garbage.toString());
+        String foreign = http.get(other + "/_changes").header("LumaDB-Next-Token");
+        TestHttp.Response wrong = http.get(coll + "/_changes?from=" + enc(foreign));
+        assertEquals(400, wrong.status(), wrong.toString());
+        TestHttp.Response badFilter = http.get(coll + "/_changes?filter=" + enc("{\"n\":{\"$bogus\":1}}"));
+        assertEquals(400, badFilter.status(), badFilter.toString());
+        TestHttp.Response missing = http.get(coll + "x/_changes");
+        assertEquals(404, missing.status(), missing.toString());
+        TestHttp.Response liveWithoutSse = http.get(coll + "/_live");
+        assertEquals(406, liveWithoutSse.status(), liveWithoutSse.toString());
+    }
+
+    @Test
+    void anOverflowingSubscriberGetsItsTokenAndResumesWithoutLoss() throws Exception {
+        String coll = collection("slow", 2);
+        String big = "{\"pad\":\"" + "x".repeat(200_000) + "\"}";
+        Map<String, String> seen = new HashMap<>();
+        SseClient.Event overflow = null;
+        try (SseClient slow = new SseClient(url(coll + "/_changes"), null)) {
+            assertEquals("subscribed", slow.next().type());
+            // The client reads nothing while 60 large changes are written: the socket fills, the
+            // server's stream stops pulling, the subscriber's buffer (4 events) overflows.
+            for (int i = 0; i < 60; i++) {
+                put(coll, "d" + i, big);
+            }
+            SseClient.Event e;
+            while ((e = slow.nextNonHeartbeat()) != null) {
+                if (e.type().equals("overflow")) {
+                    overflow = e;
+                    break;
+                }
+                assertEquals("change", e.type());
+                record(seen, e.data());
+            }
+            assertNotNull(overflow, "no overflow after " + seen.size() + " changes");
+            assertEquals(null, slow.next(), "the stream ends after overflow");
+        }
+        String token = TestHttp.JSON.readTree(overflow.data()).get("token").asText();
+        try (SseClient again = new SseClient(url(coll + "/_changes?from=" + enc(token)), null)) {
+            assertEquals("subscribed", again.next().type());
+            while (seen.size() < 60) {
+                SseClient.Event e = again.nextNonHeartbeat();
+                assertEquals("change", e.type(), e.data());
+                record(seen, e.data());
+            }
+        }
+        assertContiguous(seen);
+        Set<String> ids = new HashSet<>();
+        seen.values().forEach(v -> ids.add(v.split("@")[0]));
+        assertEquals(60, ids.size());
+    }
+
+    @Test
+    void aLiveQueryUnderAWriterSeesEveryMatchingChangeExactlyOnceFromItsSnapshot() throws Exception {
+        String coll = collection("live", 4);
+        AtomicBoolean writing = new AtomicBoolean(true);
+        CompletableFuture<Integer> writer = CompletableFuture.supplyAsync(() -> {
+            java.util.Random random = new java.util.Random(7);
+            int writes = 0;
+            while (writing.get() || writes < 200) {
+                String id = "d" + random.nextInt(60);
+                if (random.nextInt(5) == 0) {
+                    http.delete(coll + "/" + id);
+                } else {
+                    put(coll, id, "{\"n\":" + random.nextInt(100) + "}");
+                }
+                writes++;
+            }
+            return writes;
+        });
+        Thread.sleep(500);
+        String filter = enc("{\"n\":{\"$gte\":50}}");
+        Map<String, Long> model = new HashMap<>(); // id -> version, as the client sees the result
+        try (SseClient live = new SseClient(url(coll + "/_live?filter=" + filter), null)) {
+            assertEquals(200, live.status());
+            assertEquals("subscribed", live.next().type());
+            SseClient.Event e;
+            while (!(e = live.next()).type().equals("ready")) {
+                assertEquals("result", e.type());
+                JsonNode doc = TestHttp.JSON.readTree(e.data());
+                assertTrue(doc.get("n").asInt() >= 50);
+                model.put(doc.get("_id").asText(), doc.get("_version").asLong());
+            }
+            assertEquals(
+                    model.size(), TestHttp.JSON.readTree(e.data()).get("count").asInt());
+            Thread.sleep(1000);
+            writing.set(false);
+            writer.get();
+            // Read until quiet: a heartbeat comes only when nothing is pending.
+            while (!(e = live.next()).type().equals("heartbeat")) {
+                JsonNode change = TestHttp.JSON.readTree(e.data());
+                String id = change.get("id").asText();
+                long version = change.get("version").asLong();
+                switch (e.type()) {
+                    case "added" -> {
+                        assertEquals(null, model.get(id), "added twice: " + id);
+                        model.put(id, version);
+                    }
+                    case "changed" -> {
+                        Long had = model.get(id);
+                        assertNotNull(had, "changed before added: " + id);
+                        assertTrue(version > had, "stale or repeated change of " + id);
+                        model.put(id, version);
+                    }
+                    case "removed" -> assertNotNull(model.remove(id), "removed but never added: " + id);
+                    default -> throw new AssertionError("unexpected " + e);
+                }
+            }
+        }
+        // The client's model equals the collection's result now.
+        TestHttp.Response now = http.method(
+                "POST", coll + "/_query", "application/json", "{\"filter\":{\"n\":{\"$gte\":50}},\"limit\":1000}");
+        Map<String, Long> expected = new HashMap<>();
+        now.json()
+                .get("documents")
+                .forEach(d ->
+                        expected.put(d.get("_id").asText(), d.get("_version").asLong()));
+        assertEquals(expected, model);
+        assertTrue(!expected.isEmpty());
+    }
+
+    @Test
+    void resumeAfterARestartDeliversExactlyTheMissedChanges() throws Exception {
+        Path dir = Files.createTempDirectory("lumadb-restart");
+        try {
+            String token;
+            Map<String, String> seen = new HashMap<>();
+            String coll;
+            try (InProcessServer first = InProcessServer.on(dir, Map.of())) {
+                TestHttp h = first.http();
+                coll = h.freshDatabase("restart") + "/c";
+                assertEquals(201, h.put(coll, "{\"shards\":2}").status());
+                for (int i = 0; i < 10; i++) {
+                    assertEquals(
+                            201, h.put(coll + "/d" + i, "{\"n\":" + i + "}").status());
+                }
+                TestHttp.Response page = h.get(coll + "/_changes?from=beginning&limit=6");
+                for (String line : page.body().split("\n")) {
+                    record(seen, line);
+                }
+                token = page.header("LumaDB-Next-Token");
+            }
+            try (InProcessServer second = InProcessServer.on(dir, Map.of())) {
+                TestHttp h = second.http();
+                for (int i = 10; i < 15; i++) {
+                    assertEquals(
+                            201, h.put(coll + "/d" + i, "{\"n\":" + i + "}").status());
+                }
+                TestHttp.Response page = h.get(coll + "/_changes?limit=100&from=" + enc(token));
+                assertEquals(200, page.status(), page.toString());
+                for (String line : page.body().split("\n")) {
+                    record(seen, line);
+                }
+            }
+            assertEquals(15, seen.size());
+            assertContiguous(seen);
+        } finally {
+            TestFiles.deleteRecursively(dir);
+        }
+    }
+}
