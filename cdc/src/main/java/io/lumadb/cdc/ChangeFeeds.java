@@ -119,10 +119,6 @@ final class ChangeFeeds {
         if (failure != null) {
             log.warn("change feed of {} failed; its subscribers are told to resume", persistenceId, failure);
         }
-        for (HubSubscriber<ShardBatch> s : feed.hub.detachAll()) {
-            if (s instanceof io.lumadb.streams.SubscriberBuffer<ShardBatch> buffer) {
-                buffer.clear();
-            }
-        }
+        feed.hub.cutOffAll();
     }
 }

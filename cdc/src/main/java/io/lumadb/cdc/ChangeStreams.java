@@ -5,12 +5,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lumadb.shards.Catalog;
 import io.lumadb.shards.Queries;
 import io.lumadb.shards.catalog.CollectionInfo;
+import io.lumadb.shards.model.DocumentChange;
 import io.lumadb.shards.model.DocumentJson;
 import io.lumadb.shards.query.Deadline;
 import io.lumadb.shards.query.Filter;
 import io.lumadb.shards.query.QueryException;
 import io.lumadb.shards.query.QuerySpec;
 import io.lumadb.streams.SubscriberBuffer;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -85,7 +87,7 @@ public final class ChangeStreams {
      * @throws InvalidStreamRequestException (in the stage) for a bad position or filter
      */
     public CompletionStage<Subscription> changes(
-            String database, String collection, String from, JsonNode filter, java.time.Duration heartbeat) {
+            String database, String collection, String from, JsonNode filter, Duration heartbeat) {
         return changes(database, collection, from, filter, heartbeat, false);
     }
 
@@ -94,17 +96,12 @@ public final class ChangeStreams {
      * heartbeat at once if it has delivered a change, else after {@code wait}.
      */
     public CompletionStage<Subscription> pull(
-            String database, String collection, String from, JsonNode filter, java.time.Duration wait) {
+            String database, String collection, String from, JsonNode filter, Duration wait) {
         return changes(database, collection, from, filter, wait, true);
     }
 
     private CompletionStage<Subscription> changes(
-            String database,
-            String collection,
-            String from,
-            JsonNode filter,
-            java.time.Duration heartbeat,
-            boolean pull) {
+            String database, String collection, String from, JsonNode filter, Duration heartbeat, boolean pull) {
         Filter parsed = filter(filter);
         Function<ChangeEvent, String> classify = event -> {
             JsonNode doc = event.after() != null ? event.after() : event.before();
@@ -136,7 +133,7 @@ public final class ChangeStreams {
             boolean after = event.after() != null && parsed.matches(event.after(), Deadline.none());
             boolean before = event.hasBefore()
                     ? parsed.matches(event.before(), Deadline.none())
-                    : event.op() != io.lumadb.shards.model.DocumentChange.Op.CREATED; // unknown: assume it did
+                    : event.op() != DocumentChange.Op.CREATED; // unknown: assume it did
             return after ? (before ? "changed" : "added") : before ? "removed" : null;
         };
         return catalog.resolve(database, collection, false).thenCompose(info -> {
@@ -233,7 +230,7 @@ public final class ChangeStreams {
             CollectionInfo info,
             ResumeToken start,
             Function<ChangeEvent, String> classify,
-            java.time.Duration heartbeat,
+            Duration heartbeat,
             boolean pull) {
         return Source.lazySource(() -> {
                     subscriptions.incrementAndGet();
@@ -246,20 +243,7 @@ public final class ChangeStreams {
                             settings.catchUpPage(),
                             heartbeat,
                             pull);
-                    return Source.unfoldAsync(subscription, s -> s.next()
-                                    .thenApply(items -> items == null
-                                            ? java.util.Optional
-                                                    .<org.apache.pekko.japi.Pair<ChangeSubscription, List<StreamItem>>>
-                                                            empty()
-                                            : java.util.Optional.of(org.apache.pekko.japi.Pair.create(s, items))))
-                            .mapConcat(items -> items)
-                            .watchTermination((mat, done) -> {
-                                done.whenComplete((d, failure) -> {
-                                    subscription.close();
-                                    subscriptions.decrementAndGet();
-                                });
-                                return mat;
-                            });
+                    return subscription.source(subscriptions::decrementAndGet);
                 })
                 .mapMaterializedValue(m -> NotUsed.getInstance());
     }

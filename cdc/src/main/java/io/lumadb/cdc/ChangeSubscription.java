@@ -7,11 +7,15 @@ import io.lumadb.streams.SubscriberBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.japi.Pair;
 import org.apache.pekko.persistence.query.EventEnvelope;
+import org.apache.pekko.stream.javadsl.Source;
 
 /**
  * One subscriber's walk along a collection's shard journals. Each shard starts in catch-up,
@@ -78,6 +82,26 @@ final class ChangeSubscription {
 
     ResumeToken position() {
         return new ResumeToken(info.incarnation(), seqs, skips);
+    }
+
+    /**
+     * The subscription as a stream of items. It ends when the subscription does; however it ends,
+     * the subscription is closed and then {@code onClose} runs.
+     */
+    Source<StreamItem, NotUsed> source(Runnable onClose) {
+        return Source.unfoldAsync(this, ChangeSubscription::step)
+                .mapConcat(items -> items)
+                .watchTermination((mat, done) -> {
+                    done.whenComplete((d, failure) -> {
+                        close();
+                        onClose.run();
+                    });
+                    return mat;
+                });
+    }
+
+    private CompletionStage<Optional<Pair<ChangeSubscription, List<StreamItem>>>> step() {
+        return next().thenApply(items -> items == null ? Optional.empty() : Optional.of(Pair.create(this, items)));
     }
 
     /** The next items; an empty list is fine; null ends the subscription. */
@@ -204,6 +228,6 @@ final class ChangeSubscription {
                 hubs[n] = null;
             }
         }
-        buffer.clear();
+        buffer.cutOff();
     }
 }

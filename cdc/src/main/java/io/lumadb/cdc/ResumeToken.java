@@ -48,6 +48,18 @@ public record ResumeToken(long incarnation, long[] seqs, int[] skips) {
         return seqs.length;
     }
 
+    /** Per shard, the last event delivered completely (a copy: a token never changes). */
+    @Override
+    public long[] seqs() {
+        return seqs.clone();
+    }
+
+    /** Per shard, the changes of the next event already delivered (a copy). */
+    @Override
+    public int[] skips() {
+        return skips.clone();
+    }
+
     public String encode() {
         ByteArrayOutputStream out = new ByteArrayOutputStream(8 + seqs.length * 3);
         out.write(FORMAT);

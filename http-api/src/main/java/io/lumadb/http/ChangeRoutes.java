@@ -57,11 +57,7 @@ final class ChangeRoutes {
 
     CompletionStage<HttpResponse> changes(HttpRequest request, String db, String collection) {
         boolean sse = wantsEventStream(request);
-        String from = request.getHeader("Last-Event-ID")
-                .map(h -> h.value())
-                .filter(v -> !v.isBlank())
-                .or(() -> request.getUri().query().get("from"))
-                .orElse("now");
+        String from = resumeFrom(request).orElse("now");
         JsonNode filter = jsonParam(request, "filter");
         boolean before = flag(request, "before");
         if (sse) {
@@ -139,11 +135,7 @@ final class ChangeRoutes {
                     "a live query is a stream: ask with Accept: text/event-stream",
                     "Accept");
         }
-        String resume = request.getHeader("Last-Event-ID")
-                .map(h -> h.value())
-                .filter(v -> !v.isBlank())
-                .or(() -> request.getUri().query().get("from"))
-                .orElse(null);
+        String resume = resumeFrom(request).orElse(null);
         JsonNode filter = jsonParam(request, "filter");
         JsonNode sort = jsonParam(request, "sort");
         return streams.liveQuery(db, collection, filter, sort, resume).thenApply(q -> {
@@ -238,6 +230,14 @@ final class ChangeRoutes {
     }
 
     // ---- parameters
+
+    /** Where to resume: {@code Last-Event-ID} (an SSE reconnect) before the {@code from} parameter. */
+    private static Optional<String> resumeFrom(HttpRequest request) {
+        return request.getHeader("Last-Event-ID")
+                .map(h -> h.value())
+                .filter(v -> !v.isBlank())
+                .or(() -> request.getUri().query().get("from"));
+    }
 
     private static JsonNode jsonParam(HttpRequest request, String name) {
         Optional<String> raw = request.getUri().query().get(name);

@@ -11,4 +11,10 @@ public interface HubSubscriber<E> {
      * taken, and neither is any later one: the hub forgets the subscriber).
      */
     boolean offer(E element);
+
+    /**
+     * The hub can no longer serve this subscriber in order (its source ended or failed): the
+     * subscriber stops as if it had overflowed and resumes elsewhere from its own position.
+     */
+    void cutOff();
 }

@@ -96,11 +96,14 @@ public final class SequencedHub<E> {
         return Attach.ATTACHED;
     }
 
-    /** Detaches every subscriber (the hub's source ended) and returns them. */
-    public synchronized List<HubSubscriber<E>> detachAll() {
-        List<HubSubscriber<E>> all = List.copyOf(subscribers);
-        subscribers.clear();
-        return all;
+    /** The hub's source ended: every subscriber is detached and {@linkplain HubSubscriber#cutOff cut off}. */
+    public void cutOffAll() {
+        List<HubSubscriber<E>> all;
+        synchronized (this) {
+            all = List.copyOf(subscribers);
+            subscribers.clear();
+        }
+        all.forEach(HubSubscriber::cutOff);
     }
 
     /** Stops pushing to {@code subscriber}; true if it was attached. */

@@ -100,12 +100,24 @@ public final class SubscriberBuffer<E> implements HubSubscriber<E> {
         return waiter;
     }
 
-    /** Releases what is buffered (the subscriber is gone). */
-    public synchronized void clear() {
-        if (queue != null) {
-            depthGauge.addAndGet(-queue.size());
-            queue = null;
+    /**
+     * Releases what is buffered and refuses everything after, like an overflow: called when the
+     * subscriber is gone, or when a hub can no longer serve it in order. Wakes a waiting consumer.
+     */
+    @Override
+    public void cutOff() {
+        CompletableFuture<Void> wake;
+        synchronized (this) {
+            if (queue != null) {
+                depthGauge.addAndGet(-queue.size());
+                queue = null;
+            }
+            overflowed = true;
+            wake = waiter;
+            waiter = null;
         }
-        overflowed = true;
+        if (wake != null) {
+            wake.complete(null);
+        }
     }
 }

@@ -646,7 +646,13 @@ final class RocksShardStore implements ShardStore {
             this.options = new ReadOptions().setSnapshot(snapshot);
             // Read through the snapshot: its applied sequence number is exactly the position of
             // the view, where a live query's change stream starts.
-            this.viewMeta = readMeta(options);
+            try {
+                this.viewMeta = readMeta(options);
+            } catch (RuntimeException e) {
+                options.close();
+                db.releaseSnapshot(snapshot);
+                throw e;
+            }
         }
 
         @Override
