@@ -33,14 +33,12 @@ class ChangeStreamIT {
 
     private static InProcessServer server;
     private static TestHttp http;
-    private static int port;
 
     @BeforeAll
     static void start() throws Exception {
         // A small subscriber buffer, so that a consumer that does not read overflows quickly.
         server = new InProcessServer(Map.of("lumadb.cdc.buffer-size", 4, "lumadb.cdc.heartbeat", "1s"));
         http = server.http();
-        port = Integer.parseInt(http.request("/").build().uri().getPort() + "");
     }
 
     @AfterAll
@@ -60,10 +58,6 @@ class ChangeStreamIT {
     private static void put(String path, String id, String body) {
         TestHttp.Response r = http.put(path + "/" + id, body);
         assertTrue(r.status() == 200 || r.status() == 201, r.toString());
-    }
-
-    private static String url(String path) {
-        return "http://127.0.0.1:" + port + path;
     }
 
     private static String enc(String s) {
@@ -106,7 +100,7 @@ class ChangeStreamIT {
         }
         Map<String, String> seen = new HashMap<>();
         String lastId;
-        try (SseClient sse = new SseClient(url(coll + "/_changes?from=beginning"), null)) {
+        try (SseClient sse = new SseClient(http.url(coll + "/_changes?from=beginning"), null)) {
             assertEquals(200, sse.status());
             assertTrue(sse.contentType().startsWith("text/event-stream"), sse.contentType());
             SseClient.Event subscribed = sse.next();
@@ -127,7 +121,7 @@ class ChangeStreamIT {
             put(coll, "e" + i, "{\"n\":" + i + "}");
         }
         int total = 40 + 30;
-        try (SseClient sse = new SseClient(url(coll + "/_changes"), lastId)) {
+        try (SseClient sse = new SseClient(http.url(coll + "/_changes"), lastId)) {
             assertEquals("subscribed", sse.next().type());
             while (seen.size() < total) {
                 SseClient.Event e = sse.nextNonHeartbeat();
@@ -179,10 +173,36 @@ class ChangeStreamIT {
     }
 
     @Test
+    void aLongPollWaitsForTheNextChange() throws Exception {
+        String coll = collection("poll", 2);
+        put(coll, "early", "{\"n\":0}");
+        String from = http.get(coll + "/_changes?from=beginning").header("LumaDB-Next-Token");
+        // Longer than the server's default request timeout (20 s): the route extends it.
+        CompletableFuture<TestHttp.Response> waiting =
+                CompletableFuture.supplyAsync(() -> http.get(coll + "/_changes?wait=25000&from=" + enc(from)));
+        Thread.sleep(300);
+        put(coll, "late", "{\"n\":-1}");
+        TestHttp.Response page = waiting.get();
+        assertEquals(200, page.status(), page.toString());
+        JsonNode change = TestHttp.JSON.readTree(page.body().split("\n")[0]);
+        assertEquals("late", change.get("after").get("_id").asText());
+        assertEquals(change.get("token").asText(), page.header("LumaDB-Next-Token"));
+        // Nothing comes: the wait runs out and the page is empty, at the same position.
+        TestHttp.Response quiet = http.get(coll + "/_changes?wait=300&from=" + enc(page.header("LumaDB-Next-Token")));
+        assertEquals("", quiet.body());
+        assertEquals(page.header("LumaDB-Next-Token"), quiet.header("LumaDB-Next-Token"));
+    }
+
+    @Test
     void aFilterSelectsChangesButThePositionStillAdvances() throws Exception {
         String coll = collection("filter", 2);
         for (int i = 0; i < 20; i++) {
             put(coll, "d" + i, "{\"n\":" + i + "}");
+        }
+        // Non-matching changes after the last matching one on every shard: the page's position
+        // must be past them too, or the unfiltered read below would return them.
+        for (int i = 0; i < 10; i++) {
+            put(coll, "e" + i, "{\"n\":-1}");
         }
         String filter = enc("{\"n\":{\"$gte\":15}}");
         TestHttp.Response page = http.get(coll + "/_changes?from=beginning&limit=100&filter=" + filter);
@@ -218,7 +238,7 @@ class ChangeStreamIT {
         String big = "{\"pad\":\"" + "x".repeat(200_000) + "\"}";
         Map<String, String> seen = new HashMap<>();
         SseClient.Event overflow = null;
-        try (SseClient slow = new SseClient(url(coll + "/_changes"), null)) {
+        try (SseClient slow = new SseClient(http.url(coll + "/_changes"), null)) {
             assertEquals("subscribed", slow.next().type());
             // The client reads nothing while 60 large changes are written: the socket fills, the
             // server's stream stops pulling, the subscriber's buffer (4 events) overflows.
@@ -238,7 +258,7 @@ class ChangeStreamIT {
             assertEquals(null, slow.next(), "the stream ends after overflow");
         }
         String token = TestHttp.JSON.readTree(overflow.data()).get("token").asText();
-        try (SseClient again = new SseClient(url(coll + "/_changes?from=" + enc(token)), null)) {
+        try (SseClient again = new SseClient(http.url(coll + "/_changes?from=" + enc(token)), null)) {
             assertEquals("subscribed", again.next().type());
             while (seen.size() < 60) {
                 SseClient.Event e = again.nextNonHeartbeat();
@@ -273,7 +293,7 @@ class ChangeStreamIT {
         Thread.sleep(500);
         String filter = enc("{\"n\":{\"$gte\":50}}");
         Map<String, Long> model = new HashMap<>(); // id -> version, as the client sees the result
-        try (SseClient live = new SseClient(url(coll + "/_live?filter=" + filter), null)) {
+        try (SseClient live = new SseClient(http.url(coll + "/_live?filter=" + filter), null)) {
             assertEquals(200, live.status());
             assertEquals("subscribed", live.next().type());
             SseClient.Event e;

@@ -47,8 +47,13 @@ final class TestHttp {
         }
     }
 
+    /** The absolute URL of {@code path} on this server. */
+    String url(String path) {
+        return base + path;
+    }
+
     HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
+        return HttpRequest.newBuilder(URI.create(url(path))).timeout(Duration.ofSeconds(30));
     }
 
     Response send(HttpRequest request) {
