@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.apache.pekko.NotUsed;
@@ -38,7 +37,8 @@ public final class ChangeStreams {
     private final CdcSettings settings;
     private final ChangeFeeds feeds;
     private final AtomicLong buffered = new AtomicLong();
-    private final AtomicInteger subscriptions = new AtomicInteger();
+    private final java.util.Set<ChangeSubscription> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final AtomicLong overflows = new AtomicLong();
 
     private ChangeStreams(ActorSystem<?> system, Catalog catalog, Queries queries, CdcSettings settings) {
         this.system = system;
@@ -67,7 +67,24 @@ public final class ChangeStreams {
 
     /** Open subscriptions on this node (a metric). */
     public int subscriptions() {
-        return subscriptions.get();
+        return open.size();
+    }
+
+    /**
+     * The largest lag of a subscription on this node: shard events its live shards have not yet
+     * delivered (a metric; a shard still catching up from the journal is not counted).
+     */
+    public long maxLagEvents() {
+        long max = 0;
+        for (ChangeSubscription s : open) {
+            max = Math.max(max, s.lag());
+        }
+        return max;
+    }
+
+    /** Subscriptions closed for overflowing since this node started (a metric). */
+    public long overflows() {
+        return overflows.get();
     }
 
     /** Live journal feeds on this node (a metric). */
@@ -233,7 +250,6 @@ public final class ChangeStreams {
             Duration heartbeat,
             boolean pull) {
         return Source.lazySource(() -> {
-                    subscriptions.incrementAndGet();
                     ChangeSubscription subscription = new ChangeSubscription(
                             info,
                             start,
@@ -243,7 +259,13 @@ public final class ChangeStreams {
                             settings.catchUpPage(),
                             heartbeat,
                             pull);
-                    return subscription.source(subscriptions::decrementAndGet);
+                    open.add(subscription);
+                    return subscription.source(() -> open.remove(subscription)).map(item -> {
+                        if (item instanceof StreamItem.Overflow) {
+                            overflows.incrementAndGet();
+                        }
+                        return item;
+                    });
                 })
                 .mapMaterializedValue(m -> NotUsed.getInstance());
     }

@@ -219,6 +219,21 @@ final class ChangeSubscription {
         out.add(new StreamItem.HistoryLost(shard, detail, position()));
     }
 
+    /**
+     * Shard events published on the live feeds of this subscription's live shards that it has not
+     * delivered yet. Read from another thread for metrics: a racy but harmless snapshot.
+     */
+    long lag() {
+        long lag = 0;
+        for (int n = 0; n < hubs.length; n++) {
+            SequencedHub<ShardBatch> hub = hubs[n];
+            if (hub != null && live[n]) {
+                lag += Math.max(0, hub.head() - seqs[n]);
+            }
+        }
+        return lag;
+    }
+
     /** Stops the live feeds' pushes and frees the buffer. */
     void close() {
         done = true;
