@@ -255,17 +255,12 @@ public final class ChangeStreams {
                             start,
                             feeds,
                             classify,
-                            new SubscriberBuffer<>(settings.bufferSize(), buffered),
+                            new SubscriberBuffer<>(settings.bufferSize(), buffered, overflows),
                             settings.catchUpPage(),
                             heartbeat,
                             pull);
                     open.add(subscription);
-                    return subscription.source(() -> open.remove(subscription)).map(item -> {
-                        if (item instanceof StreamItem.Overflow) {
-                            overflows.incrementAndGet();
-                        }
-                        return item;
-                    });
+                    return subscription.source(() -> open.remove(subscription));
                 })
                 .mapMaterializedValue(m -> NotUsed.getInstance());
     }

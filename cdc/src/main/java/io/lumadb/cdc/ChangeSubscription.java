@@ -29,7 +29,11 @@ import org.apache.pekko.stream.javadsl.Source;
  */
 final class ChangeSubscription {
 
-    private static final int DRAIN = 64;
+    /**
+     * Shard events taken from the buffer per step. One: what the stream holds beyond the bounded
+     * buffer stays one shard event, so the buffer's bound is the subscriber's memory bound.
+     */
+    private static final int DRAIN = 1;
 
     private final CollectionInfo info;
     private final ChangeFeeds feeds;

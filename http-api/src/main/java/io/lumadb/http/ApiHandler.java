@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lumadb.cdc.ChangeStreams;
+import io.lumadb.cdc.topics.Topics;
 import io.lumadb.shards.Catalog;
 import io.lumadb.shards.Documents;
 import io.lumadb.shards.NotFoundException;
@@ -71,6 +72,10 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
     private final byte[] openApi;
     private final BulkItems bulkItems;
     private final ChangeRoutes changeRoutes;
+    private final ChangeStreams changeStreams;
+    private final Topics topics;
+    private final TopicRoutes topicRoutes;
+    private final WebSocketSettings webSocketSettings;
 
     public ApiHandler(
             ClassicActorSystemProvider system,
@@ -78,7 +83,9 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
             Documents documents,
             Queries queries,
             ChangeStreams changeStreams,
+            Topics topics,
             HttpSettings settings,
+            WebSocketSettings webSocketSettings,
             RequestObserver observer,
             Supplier<String> metrics) {
         this.system = system;
@@ -91,6 +98,10 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
         this.openApi = resource("openapi.json");
         this.bulkItems = new BulkItems(settings.maxBulkItems(), settings.maxDocumentBytes());
         this.changeRoutes = new ChangeRoutes(system, changeStreams);
+        this.changeStreams = changeStreams;
+        this.topics = topics;
+        this.topicRoutes = new TopicRoutes(topics);
+        this.webSocketSettings = webSocketSettings;
     }
 
     private static Map<WriteOutcome.Status, String> resultNames() {
@@ -214,7 +225,13 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
             return new Route("/api/v1/openapi.json", Set.of(GET), (r, x) -> done(json(StatusCodes.OK, openApi)));
         }
         if (p.get(2).startsWith("_")) {
-            return null; // reserved for later endpoints (_ws, _topics, ...)
+            if (n == 3 && p.get(2).equals("_ws")) {
+                return new Route("/api/v1/_ws", Set.of(GET), (r, x) -> webSocket(r));
+            }
+            if (n == 4 && p.get(2).equals("_topics")) {
+                return new Route("/api/v1/_topics/{topic}", Set.of(GET, POST), this::topic);
+            }
+            return null;
         }
         if (n == 3) {
             return new Route("/api/v1/{db}", Set.of(GET, PUT, DELETE), this::database);
@@ -254,6 +271,41 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
             return new Route("/api/v1/{db}/{collection}/_indexes/{name}", Set.of(GET, PUT, DELETE), this::index);
         }
         return null;
+    }
+
+    // ---- WebSocket and topics
+
+    private CompletionStage<HttpResponse> webSocket(HttpRequest request) {
+        var upgrade = request.getAttribute(org.apache.pekko.http.javadsl.model.AttributeKeys.webSocketUpgrade);
+        if (upgrade.isEmpty()) {
+            return done(Problems.response(
+                            new ApiException(
+                                    426,
+                                    "upgrade-required",
+                                    "Upgrade required",
+                                    "/api/v1/_ws is a WebSocket endpoint: connect with a WebSocket client"
+                                            + " (Upgrade: websocket)",
+                                    "Upgrade"),
+                            request.getUri().path())
+                    .addHeader(RawHeader.create("Upgrade", "websocket")));
+        }
+        WebSocketSession session = new WebSocketSession(
+                system,
+                changeStreams,
+                topics,
+                webSocketSettings.maxSubscriptions(),
+                webSocketSettings.maxMessageBytes());
+        return done(upgrade.get().handleMessagesWith(session.flow()));
+    }
+
+    private CompletionStage<HttpResponse> topic(HttpRequest request, List<String> p) {
+        String topic = p.get(3);
+        Topics.validateName(topic);
+        if (request.method().value().equals(POST)) {
+            return readBody(request, topics.settings().maxMessageBytes(), Set.of("application/json"))
+                    .thenApply(body -> topicRoutes.publish(topic, body));
+        }
+        return topicRoutes.subscribe(request, topic);
     }
 
     // ---- health, readiness, metrics

@@ -19,7 +19,6 @@ import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
-import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.stream.javadsl.Sink;
@@ -35,7 +34,6 @@ import org.apache.pekko.util.ByteString;
 final class ChangeRoutes {
 
     static final String NEXT_TOKEN = "LumaDB-Next-Token";
-    private static final ContentType EVENT_STREAM = MediaTypes.TEXT_EVENT_STREAM.toContentType();
     private static final ContentType NDJSON = ContentTypes.parse("application/x-ndjson");
     private static final int DEFAULT_PULL_LIMIT = 100;
 
@@ -47,16 +45,10 @@ final class ChangeRoutes {
         this.streams = streams;
     }
 
-    static boolean wantsEventStream(HttpRequest request) {
-        return request.getHeader("Accept")
-                .map(h -> h.value().contains("text/event-stream"))
-                .orElse(false);
-    }
-
     // ---- change stream
 
     CompletionStage<HttpResponse> changes(HttpRequest request, String db, String collection) {
-        boolean sse = wantsEventStream(request);
+        boolean sse = Sse.wanted(request);
         String from = resumeFrom(request).orElse("now");
         JsonNode filter = jsonParam(request, "filter");
         boolean before = flag(request, "before");
@@ -64,12 +56,12 @@ final class ChangeRoutes {
             return streams.changes(
                             db, collection, from, filter, streams.settings().heartbeat())
                     .thenApply(s -> {
-                        Source<ByteString, NotUsed> frames = Source.single(frame(
+                        Source<ByteString, NotUsed> frames = Source.single(Sse.frame(
                                         "subscribed",
                                         null,
-                                        control("token", s.start().encode())))
+                                        StreamPayloads.token(s.start().encode())))
                                 .concat(s.items().mapConcat(item -> sseFrames(item, before, "change")));
-                        return eventStream(frames);
+                        return Sse.response(frames);
                     });
         }
         int limit = intParam(
@@ -101,7 +93,7 @@ final class ChangeRoutes {
                             .concat(ByteString.fromString("\n"));
                 case StreamItem.HistoryLost lost -> {
                     if (body.isEmpty()) {
-                        throw historyLost(lost);
+                        throw StreamPayloads.historyLost(lost);
                     }
                 }
                 default -> {}
@@ -113,120 +105,49 @@ final class ChangeRoutes {
                 .withEntity(HttpEntities.create(NDJSON, body));
     }
 
-    private static ApiException historyLost(StreamItem.HistoryLost lost) {
-        return new ApiException(
-                410,
-                "history-lost",
-                "History lost",
-                "shard " + lost.shard() + ": " + lost.detail()
-                        + "; journal retention dropped changes this position needs. Start again from a snapshot"
-                        + " (from=now after reading the collection) or from=beginning",
-                "from");
-    }
-
     // ---- live queries
 
     CompletionStage<HttpResponse> live(HttpRequest request, String db, String collection) {
-        if (!wantsEventStream(request)) {
-            throw new ApiException(
-                    406,
-                    "not-acceptable",
-                    "Not acceptable",
-                    "a live query is a stream: ask with Accept: text/event-stream",
-                    "Accept");
-        }
+        Sse.require(request, "a live query");
         String resume = resumeFrom(request).orElse(null);
         JsonNode filter = jsonParam(request, "filter");
         JsonNode sort = jsonParam(request, "sort");
         return streams.liveQuery(db, collection, filter, sort, resume).thenApply(q -> {
             List<ByteString> head = new ArrayList<>();
             String token = q.start().encode();
-            ObjectNode subscribed = control("token", token);
+            ObjectNode subscribed = StreamPayloads.token(token);
             subscribed.put("resumed", q.resumed());
-            head.add(frame("subscribed", null, subscribed));
+            head.add(Sse.frame("subscribed", null, subscribed));
             for (byte[] doc : q.initial()) {
-                head.add(frame("result", null, doc));
+                head.add(Sse.frame("result", null, doc));
             }
-            ObjectNode ready = control("token", token);
+            ObjectNode ready = StreamPayloads.token(token);
             ready.put("count", q.initial().size());
-            head.add(frame("ready", token, ready));
+            head.add(Sse.frame("ready", token, ready));
             Source<ByteString, NotUsed> frames =
                     Source.from(head).concat(q.items().mapConcat(item -> sseFrames(item, false, null)));
-            return eventStream(frames);
+            return Sse.response(frames);
         });
     }
 
-    // ---- SSE framing
-
-    private HttpResponse eventStream(Source<ByteString, NotUsed> frames) {
-        return HttpResponse.create()
-                .withStatus(StatusCodes.OK)
-                .addHeader(RawHeader.create("Cache-Control", "no-cache"))
-                .addHeader(RawHeader.create("X-Accel-Buffering", "no"))
-                .withEntity(HttpEntities.createChunked(EVENT_STREAM, frames));
-    }
-
     /**
-     * The frames of one item. {@code changeEvent} names the SSE event of a change-stream change;
-     * null means a live-query change, sent as {@code added}/{@code changed}/{@code removed}.
+     * The SSE frames of one item. {@code changeEvent} names the SSE event of a change-stream
+     * change; null means a live-query change, sent as {@code added}/{@code changed}/{@code removed}.
      */
     private static List<ByteString> sseFrames(StreamItem item, boolean before, String changeEvent) {
         String token = item.position().encode();
         return switch (item) {
-            case StreamItem.Change c -> {
-                if (changeEvent != null) {
-                    yield List.of(frame(changeEvent, token, c.event().envelope(before, token)));
-                }
-                ObjectNode data = DocumentJson.mapper().createObjectNode();
-                data.put("id", c.event().id());
-                data.put("version", c.event().version());
-                if (c.kind().equals("removed")) {
-                    data.putNull("document");
-                } else {
-                    data.set("document", c.event().after());
-                }
-                data.put("token", token);
-                yield List.of(frame(c.kind(), token, data));
-            }
-            case StreamItem.Heartbeat h -> List.of(frame("heartbeat", token, control("token", token)));
-            case StreamItem.Overflow o -> {
-                ObjectNode data = control("token", token);
-                data.put(
-                        "message",
-                        "this subscriber fell too far behind (lumadb.cdc.buffer-size); resume from the token");
-                yield List.of(frame("overflow", null, data));
-            }
-            case StreamItem.HistoryLost lost -> {
-                ApiException e = historyLost(lost);
-                ObjectNode data = control("token", token);
-                data.put("type", e.type);
-                data.put("status", 410);
-                data.put("detail", e.getMessage());
-                yield List.of(frame("error", null, data));
-            }
+            case StreamItem.Change c ->
+                List.of(
+                        changeEvent != null
+                                ? Sse.frame(changeEvent, token, c.event().envelope(before, token))
+                                : Sse.frame(c.kind(), token, StreamPayloads.liveChange(c, token)));
+            case StreamItem.Heartbeat h -> List.of(Sse.frame("heartbeat", token, StreamPayloads.token(token)));
+            case StreamItem.Overflow o ->
+                List.of(Sse.frame("overflow", null, StreamPayloads.overflow(token, "lumadb.cdc.buffer-size")));
+            case StreamItem.HistoryLost lost ->
+                List.of(Sse.frame("error", null, StreamPayloads.error(StreamPayloads.historyLost(lost), token)));
         };
-    }
-
-    private static ObjectNode control(String field, String value) {
-        ObjectNode node = DocumentJson.mapper().createObjectNode();
-        node.put(field, value);
-        return node;
-    }
-
-    private static ByteString frame(String event, String id, JsonNode data) {
-        return frame(event, id, DocumentJson.bytes(data));
-    }
-
-    /** One SSE frame; {@code data} is one line of JSON (JSON text has no raw newlines). */
-    private static ByteString frame(String event, String id, byte[] data) {
-        StringBuilder head = new StringBuilder(64);
-        if (id != null) {
-            head.append("id: ").append(id).append('\n');
-        }
-        head.append("event: ").append(event).append("\ndata: ");
-        return ByteString.fromString(head.toString())
-                .concat(ByteString.fromArray(data))
-                .concat(ByteString.fromString("\n\n"));
     }
 
     // ---- parameters

@@ -3,8 +3,11 @@ package io.lumadb.node;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.lumadb.cdc.ChangeStreams;
+import io.lumadb.cdc.topics.TopicSettings;
+import io.lumadb.cdc.topics.Topics;
 import io.lumadb.http.ApiHandler;
 import io.lumadb.http.HttpSettings;
+import io.lumadb.http.WebSocketSettings;
 import io.lumadb.persistence.journal.JournalChanges;
 import io.lumadb.persistence.rocksdb.RocksDbNode;
 import io.lumadb.shards.Shards;
@@ -82,13 +85,20 @@ public final class LumaDbServer {
 
             HttpSettings http = HttpSettings.from(config);
             ChangeStreams changeStreams = ChangeStreams.create(system, shards.catalog(), shards.queries());
+            Topics topics = Topics.create(system, TopicSettings.fromConfig(config));
+            Duration sample = config.getDuration("lumadb.metrics.shard-sample-interval");
+            system.scheduler()
+                    .scheduleAtFixedRate(
+                            sample, sample, () -> metrics.streams(changeStreams, topics), system.executionContext());
             ApiHandler handler = new ApiHandler(
                     system,
                     shards.catalog(),
                     shards.documents(),
                     shards.queries(),
                     changeStreams,
+                    topics,
                     http,
+                    WebSocketSettings.from(config),
                     metrics,
                     metrics::scrape);
             ServerBinding binding = Http.get(system)

@@ -35,6 +35,27 @@ final class NodeMetrics implements RequestObserver {
     private final Metric.Gauge shardingShards =
             Kamon.gauge("lumadb.sharding.shards", "Cluster sharding shards allocated to this node");
 
+    private final Metric.Gauge cdcSubscriptions =
+            Kamon.gauge("lumadb.cdc.subscriptions", "Open change-stream and live-query subscriptions on this node");
+    private final Metric.Gauge cdcBuffered = Kamon.gauge(
+            "lumadb.cdc.buffered.events",
+            "Shard events waiting in the buffers of this node's subscribers (queue depth)");
+    private final Metric.Gauge cdcMaxLag = Kamon.gauge(
+            "lumadb.cdc.lag.max.events", "The largest number of live shard events a subscriber has not delivered yet");
+    private final Metric.Gauge cdcFeeds = Kamon.gauge("lumadb.cdc.feeds", "Live shard journal feeds on this node");
+    private final Metric.Gauge cdcOverflows = Kamon.gauge(
+            "lumadb.cdc.overflows", "Subscribers closed for overflowing their buffer since the node started");
+    private final Metric.Gauge topicSubscribers =
+            Kamon.gauge("lumadb.topics.subscribers", "Topic subscriptions on this node");
+    private final Metric.Gauge topicQueued =
+            Kamon.gauge("lumadb.topics.queued.messages", "Messages waiting in the buffers of topic subscribers");
+    private final Metric.Gauge topicsActive =
+            Kamon.gauge("lumadb.topics.active", "Topics with a topic actor on this node");
+    private final Metric.Gauge topicPublished =
+            Kamon.gauge("lumadb.topics.published", "Messages published through this node since it started");
+    private final Metric.Gauge topicOverflows = Kamon.gauge(
+            "lumadb.topics.overflows", "Topic subscribers closed for overflowing their buffer since the node started");
+
     /** The instruments of one route, method and status, looked up once and then reused. */
     private record RequestInstruments(kamon.metric.Counter count, kamon.metric.Histogram latency) {}
 
@@ -77,6 +98,19 @@ final class NodeMetrics implements RequestObserver {
         journalLatency.withoutTags().record(nanos);
         journalBatchEvents.withoutTags().record(events);
         journalBatchWrites.withoutTags().record(atomicWrites);
+    }
+
+    void streams(io.lumadb.cdc.ChangeStreams cdc, io.lumadb.cdc.topics.Topics topics) {
+        cdcSubscriptions.withoutTags().update(cdc.subscriptions());
+        cdcBuffered.withoutTags().update(cdc.bufferedEvents());
+        cdcMaxLag.withoutTags().update(cdc.maxLagEvents());
+        cdcFeeds.withoutTags().update(cdc.feeds());
+        cdcOverflows.withoutTags().update(cdc.overflows());
+        topicSubscribers.withoutTags().update(topics.subscribers());
+        topicQueued.withoutTags().update(topics.queued());
+        topicsActive.withoutTags().update(topics.activeTopics());
+        topicPublished.withoutTags().update(topics.published());
+        topicOverflows.withoutTags().update(topics.overflows());
     }
 
     void shards(int dataShards, int shardingShards) {

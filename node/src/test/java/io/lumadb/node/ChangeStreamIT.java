@@ -65,7 +65,7 @@ class ChangeStreamIT {
     }
 
     /** Adds one delivered change to {@code seen}: key shard/seq/index; fails on a duplicate. */
-    private static JsonNode record(Map<String, String> seen, String data) throws Exception {
+    static JsonNode record(Map<String, String> seen, String data) throws Exception {
         JsonNode e = TestHttp.JSON.readTree(data);
         JsonNode source = e.get("source");
         String key = source.get("shard").asInt() + "/" + source.get("seq").asLong() + "/"
@@ -76,8 +76,15 @@ class ChangeStreamIT {
         return e;
     }
 
+    /** The collection's current position: the token a caught-up subscriber's heartbeat carries. */
+    static String position(TestHttp http, String coll) {
+        TestHttp.Response now = http.get(coll + "/_changes?from=now&limit=1");
+        assertEquals(200, now.status(), now.toString());
+        return now.header("LumaDB-Next-Token");
+    }
+
     /** Per shard, sequence numbers must run 1..n without a gap. */
-    private static void assertContiguous(Map<String, String> seen) {
+    static void assertContiguous(Map<String, String> seen) {
         Map<Integer, TreeMap<Long, Integer>> perShard = new HashMap<>();
         for (String key : seen.keySet()) {
             String[] p = key.split("/");
@@ -308,8 +315,14 @@ class ChangeStreamIT {
             Thread.sleep(1000);
             writing.set(false);
             writer.get();
-            // Read until quiet: a heartbeat comes only when nothing is pending.
-            while (!(e = live.next()).type().equals("heartbeat")) {
+            // Read until caught up: a heartbeat at the collection's position once the writer is done
+            // (an earlier heartbeat only means the writer paused).
+            String end = position(http, coll);
+            while (!(e = live.next()).type().equals("heartbeat")
+                    || !TestHttp.JSON.readTree(e.data()).get("token").asText().equals(end)) {
+                if (e.type().equals("heartbeat")) {
+                    continue;
+                }
                 JsonNode change = TestHttp.JSON.readTree(e.data());
                 String id = change.get("id").asText();
                 long version = change.get("version").asLong();

@@ -44,6 +44,10 @@ final class InProcessServer implements AutoCloseable {
         http = new TestHttp(server.port());
     }
 
+    int port() {
+        return server.port();
+    }
+
     TestHttp http() {
         return http;
     }

@@ -20,6 +20,7 @@ public final class SubscriberBuffer<E> implements HubSubscriber<E> {
 
     private final int capacity;
     private final AtomicLong depthGauge;
+    private final AtomicLong overflowCounter;
     private ArrayDeque<E> queue;
     private boolean overflowed;
     private CompletableFuture<Void> waiter;
@@ -29,11 +30,22 @@ public final class SubscriberBuffer<E> implements HubSubscriber<E> {
      * @param depthGauge a shared gauge of all buffered elements (a metric), kept current
      */
     public SubscriberBuffer(int capacity, AtomicLong depthGauge) {
+        this(capacity, depthGauge, new AtomicLong());
+    }
+
+    /**
+     * @param capacity the most elements held before the subscriber overflows (at least 1)
+     * @param depthGauge a shared gauge of all buffered elements (a metric), kept current
+     * @param overflowCounter a shared counter of overflowed buffers (a metric), counted when the
+     *     buffer overflows, not when its consumer learns of it
+     */
+    public SubscriberBuffer(int capacity, AtomicLong depthGauge, AtomicLong overflowCounter) {
         if (capacity < 1) {
             throw new IllegalArgumentException("capacity must be >= 1, was " + capacity);
         }
         this.capacity = capacity;
         this.depthGauge = depthGauge;
+        this.overflowCounter = overflowCounter;
     }
 
     @Override
@@ -53,6 +65,7 @@ public final class SubscriberBuffer<E> implements HubSubscriber<E> {
                 depthGauge.incrementAndGet();
             } else {
                 overflowed = true;
+                overflowCounter.incrementAndGet();
             }
             wake = waiter;
             waiter = null;

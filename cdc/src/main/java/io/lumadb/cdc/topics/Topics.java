@@ -47,7 +47,8 @@ import org.apache.pekko.stream.javadsl.Source;
 public final class Topics {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
-    private static final int DRAIN = 64;
+    /** Messages taken from a buffer per step: one, so that the buffer bounds what a subscriber holds. */
+    private static final int DRAIN = 1;
 
     private enum Stop {
         INSTANCE
@@ -145,7 +146,7 @@ public final class Topics {
         validateName(topic);
         Entry entry = entry(topic, true);
         subscribers.incrementAndGet();
-        SubscriberBuffer<TopicMessage> buffer = new SubscriberBuffer<>(settings.bufferSize(), queued);
+        SubscriberBuffer<TopicMessage> buffer = new SubscriberBuffer<>(settings.bufferSize(), queued, overflows);
         ActorRef<Object> actor = system.systemActorOf(
                 subscriber(buffer), "topic-subscriber-" + actorIds.incrementAndGet(), Props.empty());
         ActorRef<TopicMessage> subscriberRef = actor.narrow();
@@ -201,7 +202,6 @@ public final class Topics {
         }
         if (cursor.buffer.overflowed()) {
             cursor.done = true;
-            overflows.incrementAndGet();
             return CompletableFuture.completedFuture(
                     Optional.of(Pair.create(cursor, List.of(new TopicEvent.Overflow(settings.bufferSize())))));
         }

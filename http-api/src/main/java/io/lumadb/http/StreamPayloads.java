@@ -1,0 +1,63 @@
+package io.lumadb.http;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lumadb.cdc.StreamItem;
+import io.lumadb.shards.model.DocumentJson;
+
+/**
+ * The JSON payloads of stream events, the same over SSE (as {@code data}) and WebSocket (as
+ * {@code data} or merged into the message).
+ */
+final class StreamPayloads {
+
+    private StreamPayloads() {}
+
+    static ObjectNode token(String token) {
+        ObjectNode node = DocumentJson.mapper().createObjectNode();
+        node.put("token", token);
+        return node;
+    }
+
+    /** A live-query change: the document's id, version, the document (null when removed), the token. */
+    static ObjectNode liveChange(StreamItem.Change c, String token) {
+        ObjectNode data = DocumentJson.mapper().createObjectNode();
+        data.put("id", c.event().id());
+        data.put("version", c.event().version());
+        if (c.kind().equals("removed")) {
+            data.putNull("document");
+        } else {
+            data.set("document", c.event().after());
+        }
+        data.put("token", token);
+        return data;
+    }
+
+    static ObjectNode overflow(String token, String setting) {
+        ObjectNode data = token(token);
+        data.put("message", "this subscriber fell too far behind (" + setting + "); resume from the token");
+        return data;
+    }
+
+    static ApiException historyLost(StreamItem.HistoryLost lost) {
+        return new ApiException(
+                410,
+                "history-lost",
+                "History lost",
+                "shard " + lost.shard() + ": " + lost.detail()
+                        + "; journal retention dropped changes this position needs. Start again from a snapshot"
+                        + " (from=now after reading the collection) or from=beginning",
+                "from");
+    }
+
+    /** The payload of an error event: the problem's type, status and detail (and a token, if any). */
+    static ObjectNode error(ApiException e, String token) {
+        ObjectNode data = token == null ? DocumentJson.mapper().createObjectNode() : token(token);
+        data.put("type", Problems.TYPE_PREFIX + e.type);
+        data.put("status", e.status);
+        data.put("detail", e.getMessage());
+        if (e.field != null) {
+            data.put("field", e.field);
+        }
+        return data;
+    }
+}

@@ -1,0 +1,385 @@
+package io.lumadb.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lumadb.cdc.ChangeStreams;
+import io.lumadb.cdc.StreamItem;
+import io.lumadb.cdc.topics.TopicEvent;
+import io.lumadb.cdc.topics.Topics;
+import io.lumadb.shards.model.DocumentJson;
+import io.lumadb.shards.model.Names;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.ClassicActorSystemProvider;
+import org.apache.pekko.http.javadsl.model.ws.Message;
+import org.apache.pekko.http.javadsl.model.ws.TextMessage;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.BoundedSourceQueue;
+import org.apache.pekko.stream.KillSwitches;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.QueueOfferResult;
+import org.apache.pekko.stream.UniqueKillSwitch;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Keep;
+import org.apache.pekko.stream.javadsl.MergeHub;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+
+/**
+ * One WebSocket connection of {@code /api/v1/_ws}: any number of subscriptions (change
+ * streams, live queries, topics), each named by the client's {@code id}, multiplexed on one
+ * socket with the protocol documented in the README and OpenAPI.
+ *
+ * <p>Each subscription is its own stream into the connection's outbound merge: a slow socket
+ * backpressures every subscription, and each of them then overflows on its own bounded buffer
+ * (and is closed with an {@code overflow} carrying its token) rather than slowing a writer.
+ */
+final class WebSocketSession {
+
+    private final ClassicActorSystemProvider system;
+    private final Materializer materializer;
+    private final ChangeStreams streams;
+    private final Topics topics;
+    private final int maxSubscriptions;
+    private final long maxMessageBytes;
+    private final ConcurrentHashMap<String, Subscription> subscriptions = new ConcurrentHashMap<>();
+    private final Sink<Message, NotUsed> outbound;
+    private final Source<Message, NotUsed> outboundSource;
+    private final BoundedSourceQueue<Message> control;
+    private volatile boolean closed;
+
+    /** A subscription: its kill switch once it runs, and whether it was cancelled before. */
+    private static final class Subscription {
+        UniqueKillSwitch killSwitch;
+        boolean cancelled;
+    }
+
+    WebSocketSession(
+            ClassicActorSystemProvider system,
+            ChangeStreams streams,
+            Topics topics,
+            int maxSubscriptions,
+            long maxMessageBytes) {
+        this.system = system;
+        this.materializer = Materializer.matFromSystem(system);
+        this.streams = streams;
+        this.topics = topics;
+        this.maxSubscriptions = maxSubscriptions;
+        this.maxMessageBytes = maxMessageBytes;
+        Pair<Sink<Message, NotUsed>, Source<Message, NotUsed>> hub =
+                MergeHub.of(Message.class, 16).preMaterialize(materializer);
+        this.outbound = hub.first();
+        this.outboundSource = hub.second();
+        this.control = Source.<Message>queue(256).to(outbound).run(materializer);
+    }
+
+    /** The connection's flow: client messages in, subscription events and replies out. */
+    Flow<Message, Message, NotUsed> flow() {
+        Sink<Message, NotUsed> in = Flow.of(Message.class)
+                .mapAsync(1, this::text)
+                .to(Sink.foreach(this::onText))
+                .mapMaterializedValue(m -> NotUsed.getInstance());
+        return Flow.fromSinkAndSourceCoupled(in, outboundSource).watchTermination((mat, done) -> {
+            done.whenComplete((d, f) -> close());
+            return NotUsed.getInstance();
+        });
+    }
+
+    private CompletionStage<String> text(Message message) {
+        if (message.isText()) {
+            return message.asTextMessage().toStrict(10_000, materializer).thenApply(strict -> strict.getStrictText());
+        }
+        message.asBinaryMessage().getStreamedData().runWith(Sink.ignore(), materializer);
+        return java.util.concurrent.CompletableFuture.completedFuture("");
+    }
+
+    private void close() {
+        closed = true;
+        subscriptions.values().forEach(this::cancel);
+        subscriptions.clear();
+        control.complete();
+    }
+
+    // ---- client messages
+
+    private void onText(String text) {
+        String sub = null;
+        String ref = null;
+        try {
+            if (text.isEmpty()) {
+                throw protocol("only text messages of JSON objects are understood", null);
+            }
+            if (text.length() > maxMessageBytes) {
+                throw protocol("a message may be at most " + maxMessageBytes + " characters", null);
+            }
+            ObjectNode msg = JsonBodies.requireObject(JsonBodies.parse(text.getBytes(StandardCharsets.UTF_8), ""), "");
+            sub = optionalText(msg, "sub");
+            ref = optionalText(msg, "ref");
+            String op = requiredText(msg, "op");
+            switch (op) {
+                case "subscribe" -> subscribe(requiredSub(sub), msg);
+                case "unsubscribe" -> unsubscribe(requiredSub(sub));
+                case "publish" -> {
+                    JsonNode message = msg.get("message");
+                    if (message == null) {
+                        throw protocol("publish needs a message (any JSON value)", "/message");
+                    }
+                    topics.publish(requiredText(msg, "topic"), DocumentJson.bytes(message));
+                    reply(sub, ref, "published", null);
+                }
+                case "ping" -> reply(sub, ref, "pong", null);
+                default -> throw protocol("unknown op '" + op + "': subscribe, unsubscribe, publish or ping", "/op");
+            }
+        } catch (RuntimeException e) {
+            reply(sub, ref, "error", StreamPayloads.error(Problems.classify(e), null));
+        }
+    }
+
+    private void subscribe(String id, ObjectNode msg) {
+        String ref = optionalText(msg, "ref");
+        String type = requiredText(msg, "type");
+        if (subscriptions.size() >= maxSubscriptions) {
+            throw protocol(
+                    "this connection already has " + maxSubscriptions
+                            + " subscriptions (lumadb.http.websocket.max-subscriptions)",
+                    "/sub");
+        }
+        Subscription sub = new Subscription();
+        if (subscriptions.putIfAbsent(id, sub) != null) {
+            throw protocol("subscription '" + id + "' already exists on this connection", "/sub");
+        }
+        CompletionStage<Source<ObjectNode, NotUsed>> events;
+        try {
+            events = switch (type) {
+                case "changes" -> changes(msg);
+                case "live" -> live(msg);
+                case "topic" -> topic(msg);
+                default -> throw protocol("unknown subscription type '" + type + "': changes, live or topic", "/type");
+            };
+        } catch (RuntimeException e) {
+            subscriptions.remove(id, sub);
+            throw e;
+        }
+        events.whenComplete((source, failure) -> {
+            if (failure != null) {
+                subscriptions.remove(id, sub);
+                reply(id, ref, "error", StreamPayloads.error(Problems.classify(failure), null));
+                return;
+            }
+            start(id, sub, source);
+        });
+    }
+
+    /**
+     * Runs a subscription into the outbound merge. It ends with {@code closed}, after which its
+     * id is free again; a subscription that fails sends an {@code error} first.
+     */
+    private void start(String id, Subscription sub, Source<ObjectNode, NotUsed> events) {
+        Source<Message, UniqueKillSwitch> messages = events.viaMat(KillSwitches.single(), Keep.right())
+                .recover(new org.apache.pekko.japi.pf.PFBuilder<Throwable, ObjectNode>()
+                        .matchAny(failure -> withEvent("error", StreamPayloads.error(Problems.classify(failure), null)))
+                        .build())
+                .map(node -> message(id, node))
+                // concatLazy: the closing message is made only once the subscription has ended
+                .concatLazy(Source.lazySingle(() -> {
+                    subscriptions.remove(id, sub);
+                    ObjectNode end = DocumentJson.mapper().createObjectNode();
+                    end.put("reason", sub.cancelled ? "unsubscribed" : "ended");
+                    return message(id, withEvent("closed", end));
+                }))
+                .watchTermination((killSwitch, done) -> {
+                    done.whenComplete((d, f) -> subscriptions.remove(id, sub));
+                    return killSwitch;
+                });
+        synchronized (sub) {
+            if (sub.cancelled || closed) {
+                subscriptions.remove(id, sub);
+                return;
+            }
+            sub.killSwitch = messages.toMat(outbound, Keep.left()).run(materializer);
+        }
+    }
+
+    private void unsubscribe(String id) {
+        Subscription sub = subscriptions.get(id);
+        if (sub == null) {
+            throw new ApiException(
+                    404,
+                    "subscription-not-found",
+                    "Subscription not found",
+                    "no subscription '" + id + "' on this connection",
+                    "/sub");
+        }
+        cancel(sub);
+    }
+
+    private void cancel(Subscription sub) {
+        synchronized (sub) {
+            sub.cancelled = true;
+            if (sub.killSwitch != null) {
+                sub.killSwitch.shutdown();
+            }
+        }
+    }
+
+    // ---- the three kinds of subscription, as streams of event objects
+
+    private CompletionStage<Source<ObjectNode, NotUsed>> changes(ObjectNode msg) {
+        String db = Names.checkDatabase(requiredText(msg, "db"));
+        String collection = Names.checkCollection(requiredText(msg, "collection"));
+        String from = optionalText(msg, "from");
+        JsonNode filter = msg.get("filter");
+        boolean before = msg.path("before").asBoolean(false);
+        return streams.changes(
+                        db,
+                        collection,
+                        from == null ? "now" : from,
+                        filter,
+                        streams.settings().heartbeat())
+                .thenApply(s -> Source.single(withEvent(
+                                "subscribed", StreamPayloads.token(s.start().encode())))
+                        .concat(s.items().map(item -> changeEvent(item, before))));
+    }
+
+    private CompletionStage<Source<ObjectNode, NotUsed>> live(ObjectNode msg) {
+        String db = Names.checkDatabase(requiredText(msg, "db"));
+        String collection = Names.checkCollection(requiredText(msg, "collection"));
+        return streams.liveQuery(db, collection, msg.get("filter"), msg.get("sort"), optionalText(msg, "from"))
+                .thenApply(q -> {
+                    String token = q.start().encode();
+                    List<ObjectNode> head = new ArrayList<>();
+                    ObjectNode subscribed = StreamPayloads.token(token);
+                    subscribed.put("resumed", q.resumed());
+                    head.add(withEvent("subscribed", subscribed));
+                    for (byte[] doc : q.initial()) {
+                        ObjectNode result = DocumentJson.mapper().createObjectNode();
+                        result.putRawValue("document", raw(doc));
+                        head.add(withEvent("result", result));
+                    }
+                    ObjectNode ready = StreamPayloads.token(token);
+                    ready.put("count", q.initial().size());
+                    head.add(withEvent("ready", ready));
+                    return Source.from(head).concat(q.items().map(item -> changeEvent(item, false)));
+                });
+    }
+
+    private CompletionStage<Source<ObjectNode, NotUsed>> topic(ObjectNode msg) {
+        String topic = requiredText(msg, "topic");
+        Topics.validateName(topic);
+        return topics.subscribe(topic)
+                .thenApply(events -> events.map(event -> switch (event) {
+                    case TopicEvent.Subscribed s -> withEvent("subscribed", TopicRoutes.topicNode(s.topic()));
+                    case TopicEvent.Message m -> {
+                        ObjectNode node = DocumentJson.mapper().createObjectNode();
+                        node.putRawValue("data", raw(m.message().json()));
+                        yield withEvent("message", node);
+                    }
+                    case TopicEvent.Heartbeat h ->
+                        withEvent("heartbeat", DocumentJson.mapper().createObjectNode());
+                    case TopicEvent.Overflow o -> withEvent("overflow", TopicRoutes.overflow(o));
+                }));
+    }
+
+    /**
+     * A stream item as an event object. A change-stream change carries its envelope as {@code
+     * data}; a live-query change (classified added/changed/removed) its id, version and document.
+     */
+    private static ObjectNode changeEvent(StreamItem item, boolean before) {
+        String token = item.position().encode();
+        return switch (item) {
+            case StreamItem.Change c
+            when c.kind().equals("change") -> {
+                ObjectNode node = StreamPayloads.token(token);
+                node.putRawValue("data", raw(c.event().envelope(before, token)));
+                yield withEvent("change", node);
+            }
+            case StreamItem.Change c -> withEvent(c.kind(), StreamPayloads.liveChange(c, token));
+            case StreamItem.Heartbeat h -> withEvent("heartbeat", StreamPayloads.token(token));
+            case StreamItem.Overflow o ->
+                withEvent("overflow", StreamPayloads.overflow(token, "lumadb.cdc.buffer-size"));
+            case StreamItem.HistoryLost lost ->
+                withEvent("error", StreamPayloads.error(StreamPayloads.historyLost(lost), token));
+        };
+    }
+
+    // ---- server messages
+
+    /** JSON text that is written as it is, without parsing it again. */
+    private static com.fasterxml.jackson.databind.util.RawValue raw(byte[] json) {
+        return new com.fasterxml.jackson.databind.util.RawValue(new String(json, StandardCharsets.UTF_8));
+    }
+
+    private static ObjectNode withEvent(String event, ObjectNode fields) {
+        ObjectNode node = DocumentJson.mapper().createObjectNode();
+        node.put("event", event);
+        node.setAll(fields);
+        return node;
+    }
+
+    /** An event of subscription {@code id}: {@code sub} names it ({@code id} is a document's, in live events). */
+    private static Message message(String id, ObjectNode event) {
+        ObjectNode node = DocumentJson.mapper().createObjectNode();
+        node.put("sub", id);
+        node.setAll(event);
+        return TextMessage.create(new String(DocumentJson.bytes(node), StandardCharsets.UTF_8));
+    }
+
+    /**
+     * A reply outside any subscription's stream (published, pong, error) with the request's
+     * {@code sub} and {@code ref}; the connection fails if replies pile up unread.
+     */
+    private void reply(String sub, String ref, String event, ObjectNode fields) {
+        ObjectNode node = DocumentJson.mapper().createObjectNode();
+        if (sub != null) {
+            node.put("sub", sub);
+        }
+        if (ref != null) {
+            node.put("ref", ref);
+        }
+        node.put("event", event);
+        if (fields != null) {
+            node.setAll(fields);
+        }
+        QueueOfferResult result =
+                control.offer(TextMessage.create(new String(DocumentJson.bytes(node), StandardCharsets.UTF_8)));
+        if (result instanceof QueueOfferResult.Dropped$) {
+            control.fail(new IllegalStateException("the client sends requests faster than it reads the replies"));
+        }
+    }
+
+    // ---- parsing
+
+    private static ApiException protocol(String detail, String pointer) {
+        return ApiException.badRequest("invalid-ws-message", "Invalid WebSocket message", detail, pointer);
+    }
+
+    private static String requiredSub(String id) {
+        if (id == null || id.isEmpty() || id.length() > 128) {
+            throw protocol("this op needs 'sub': a string of 1 to 128 characters naming the subscription", "/sub");
+        }
+        return id;
+    }
+
+    private static String requiredText(ObjectNode msg, String field) {
+        String value = optionalText(msg, field);
+        if (value == null) {
+            throw protocol("'" + field + "' is required and must be a string", "/" + field);
+        }
+        return value;
+    }
+
+    private static String optionalText(ObjectNode msg, String field) {
+        JsonNode node = msg.get(field);
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isTextual()) {
+            throw protocol("'" + field + "' must be a string", "/" + field);
+        }
+        return node.asText();
+    }
+}
