@@ -8,6 +8,7 @@ import io.lumadb.client.ChangeStreamSettings;
 import io.lumadb.client.LumaDbClient;
 import io.lumadb.client.StartPosition;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -50,6 +51,10 @@ public final class OrderTotalsExample implements AutoCloseable {
     }
 
     public static void main(String[] args) throws Exception {
+        if (System.getProperty("logback.configurationFile") == null) {
+            // Before anything logs: the example's own logging setup, from the classpath.
+            System.setProperty("logback.configurationFile", "io/lumadb/client/example/logback-example.xml");
+        }
         if (args.length < 4 || args.length > 5) {
             System.err.println("usage: OrderTotalsExample <lumadb-url> <database> <collection> <jdbc-url> [schema]");
             System.err.println("  e.g. OrderTotalsExample http://127.0.0.1:8080 shop orders"
@@ -119,9 +124,16 @@ public final class OrderTotalsExample implements AutoCloseable {
         }
     }
 
-    /** The settings the JDBC projection needs: PostgreSQL, two JDBC threads, offsets in {@code schema}. */
+    /**
+     * The settings the JDBC projection needs (PostgreSQL, two JDBC threads, offsets in {@code
+     * schema}), and Pekko logging through SLF4J.
+     */
     static Config config(String schema) {
         return ConfigFactory.parseMap(Map.of(
+                "pekko.loggers",
+                List.of("org.apache.pekko.event.slf4j.Slf4jLogger"),
+                "pekko.logging-filter",
+                "org.apache.pekko.event.slf4j.Slf4jLoggingFilter",
                 "pekko.projection.jdbc.dialect",
                 "postgres-dialect",
                 "pekko.projection.jdbc.blocking-jdbc-dispatcher.thread-pool-executor.fixed-pool-size",
