@@ -12,7 +12,8 @@ import java.util.Optional;
  *       at most {@code lumadb.cdc.max-pull-limit}, 10,000 by default).
  *   <li>{@code longPollWait} (20 s): how long a request waits on the server for the next change
  *       when there is none (the server's {@code wait}; at most {@code lumadb.cdc.max-pull-wait},
- *       60 s by default). Latency of a new change is one round trip, not this wait.
+ *       60 s by default; at least 100 ms, so that a caught-up stream does not spin). Latency of a
+ *       new change is one round trip, not this wait.
  *   <li>{@code includeBefore} (false): ask for the document before each update and delete
  *       ({@link ChangeEnvelope#before()}).
  *   <li>{@code filter} (none): a JQL filter, as JSON text, evaluated by the server; the position
@@ -25,6 +26,8 @@ import java.util.Optional;
  * </ul>
  */
 public final class ChangeStreamSettings {
+
+    private static final Duration MIN_LONG_POLL_WAIT = Duration.ofMillis(100);
 
     private static final ChangeStreamSettings DEFAULTS = new ChangeStreamSettings(
             500, Duration.ofSeconds(20), false, null, Duration.ofMillis(200), Duration.ofSeconds(10), 0.2, -1);
@@ -50,9 +53,12 @@ public final class ChangeStreamSettings {
         if (pageSize < 1) {
             throw new IllegalArgumentException("pageSize must be at least 1, got " + pageSize);
         }
-        if (longPollWait == null || longPollWait.isNegative() || longPollWait.toMillis() > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(
-                    "longPollWait must be from 0 to " + Integer.MAX_VALUE + " ms, got " + longPollWait);
+        if (longPollWait == null
+                || longPollWait.compareTo(MIN_LONG_POLL_WAIT) < 0
+                || longPollWait.toMillis() > Integer.MAX_VALUE) {
+            // A shorter wait turns a caught-up stream into a busy loop of empty requests.
+            throw new IllegalArgumentException("longPollWait must be from " + MIN_LONG_POLL_WAIT.toMillis() + " to "
+                    + Integer.MAX_VALUE + " ms, got " + longPollWait);
         }
         if (filter != null && filter.isBlank()) {
             throw new IllegalArgumentException("filter must be JSON text or null, got a blank string");

@@ -49,5 +49,9 @@ class ChangePagesTest {
         assertThrows(IllegalArgumentException.class, () -> ChangeStreamSettings.defaults()
                 .withBackoff(Duration.ofSeconds(2), Duration.ofSeconds(1), 0.2));
         assertThrows(IllegalArgumentException.class, () -> StartPosition.after(" "));
+        IllegalArgumentException spin =
+                assertThrows(IllegalArgumentException.class, () -> ChangeStreamSettings.defaults()
+                        .withLongPollWait(Duration.ZERO));
+        assertTrue(spin.getMessage().contains("longPollWait"), spin.getMessage());
     }
 }
