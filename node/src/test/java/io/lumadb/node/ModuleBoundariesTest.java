@@ -57,7 +57,9 @@ class ModuleBoundariesTest {
                             "org.rocksdb",
                             "org.apache.lucene",
                             "kamon"),
-            "node", forbidden("node", List.copyOf(MODULE_PACKAGES.keySet()), "org.apache.lucene", "org.rocksdb"));
+            "node", forbidden("node", List.copyOf(MODULE_PACKAGES.keySet()), "org.apache.lucene", "org.rocksdb"),
+            // The Java client talks to servers over HTTP only: no server module's code, no storage.
+            "client", forbidden("client", List.of(), "org.rocksdb", "org.apache.lucene", "kamon"));
 
     private static List<String> forbidden(String module, List<String> allowed, String... libraries) {
         List<String> out = new ArrayList<>();
