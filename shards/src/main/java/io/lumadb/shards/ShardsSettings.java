@@ -14,6 +14,8 @@ import java.time.Duration;
  * @param askTimeout how long a request waits for a shard before it is answered 503
  * @param maxBatchWrites most document writes one journal event (one group commit) carries
  * @param snapshotEvery a shard snapshots every this many events, bounding recovery
+ * @param deleteEventsOnSnapshot journal retention: whether a snapshot deletes the events older
+ *     than the two newest snapshots (the change stream then only reaches back that far)
  * @param stashCapacity requests a starting shard buffers before it answers 503
  * @param maxDocumentBytes largest document content (compact JSON without system fields)
  * @param maxListLimit largest page of a listing
@@ -30,6 +32,7 @@ public record ShardsSettings(
         Duration askTimeout,
         int maxBatchWrites,
         int snapshotEvery,
+        boolean deleteEventsOnSnapshot,
         int stashCapacity,
         long maxDocumentBytes,
         int maxListLimit,
@@ -52,6 +55,16 @@ public record ShardsSettings(
         require(indexBuildChunk >= 1, "query.index-build-chunk", indexBuildChunk);
     }
 
+    /**
+     * The shards' journal retention: a snapshot every {@code snapshot-every} events, two kept;
+     * events are kept forever (they are the change stream's history) unless {@code
+     * delete-events-on-snapshot} is on.
+     */
+    public org.apache.pekko.persistence.typed.javadsl.RetentionCriteria journalRetention() {
+        var criteria = org.apache.pekko.persistence.typed.javadsl.RetentionCriteria.snapshotEvery(snapshotEvery, 2);
+        return deleteEventsOnSnapshot ? criteria.withDeleteEventsOnSnapshot() : criteria;
+    }
+
     private static void require(boolean ok, String key, Object value) {
         if (!ok) {
             throw new IllegalArgumentException("lumadb setting " + key + " has a bad value: " + value);
@@ -68,6 +81,7 @@ public record ShardsSettings(
                 c.getDuration("ask-timeout"),
                 c.getInt("max-batch-writes"),
                 c.getInt("snapshot-every"),
+                c.getBoolean("delete-events-on-snapshot"),
                 c.getInt("stash-capacity"),
                 root.getBytes("lumadb.limits.max-document-bytes"),
                 c.getInt("max-list-limit"),

@@ -65,15 +65,15 @@ final class ShardWriter
             String entityId,
             ShardStore store,
             long maxDocumentBytes,
-            int snapshotEvery,
+            RetentionCriteria retention,
             ActorRef<ShardEntity.Command> parent) {
-        return Behaviors.setup(ctx -> new ShardWriter(ctx, entityId, store, maxDocumentBytes, snapshotEvery, parent));
+        return Behaviors.setup(ctx -> new ShardWriter(ctx, entityId, store, maxDocumentBytes, retention, parent));
     }
 
     private final ActorContext<Command> context;
     private final ShardStore store;
     private final long maxDocumentBytes;
-    private final int snapshotEvery;
+    private final RetentionCriteria retention;
     private final ActorRef<ShardEntity.Command> parent;
     private final long appliedAtStart;
     private final long startNanos = System.nanoTime();
@@ -85,13 +85,13 @@ final class ShardWriter
             String entityId,
             ShardStore store,
             long maxDocumentBytes,
-            int snapshotEvery,
+            RetentionCriteria retention,
             ActorRef<ShardEntity.Command> parent) {
         super(PersistenceId.of("shard", entityId));
         this.context = context;
         this.store = store;
         this.maxDocumentBytes = maxDocumentBytes;
-        this.snapshotEvery = snapshotEvery;
+        this.retention = retention;
         this.parent = parent;
         this.appliedAtStart = store.meta().appliedSeq();
     }
@@ -112,8 +112,8 @@ final class ShardWriter
 
     @Override
     public RetentionCriteria retentionCriteria() {
-        // Keeps two snapshots; never deletes events: they are the change stream's history.
-        return RetentionCriteria.snapshotEvery(snapshotEvery, 2);
+        // Two snapshots; events are deleted only if retention is configured (ShardsSettings).
+        return retention;
     }
 
     @Override

@@ -17,6 +17,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.persistence.testkit.PersistenceTestKitPlugin;
 import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
 import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -56,8 +57,8 @@ class ShardWriterRecoveryTest {
 
     private Started startWriter(ShardStore store, int snapshotEvery) {
         TestProbe<ShardEntity.Command> parent = kit.createTestProbe();
-        ActorRef<ShardWriter.Command> writer =
-                kit.spawn(ShardWriter.create(ID, store, 1 << 20, snapshotEvery, parent.getRef()));
+        ActorRef<ShardWriter.Command> writer = kit.spawn(ShardWriter.create(
+                ID, store, 1 << 20, RetentionCriteria.snapshotEvery(snapshotEvery, 2), parent.getRef()));
         ShardEntity.WriterReady ready = parent.expectMessageClass(ShardEntity.WriterReady.class);
         return new Started(writer, parent, ready.seq());
     }
