@@ -71,6 +71,7 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
     private final byte[] openApi;
     private final BulkItems bulkItems;
     private final ChangeRoutes changeRoutes;
+    private final Cors cors;
 
     public ApiHandler(
             ClassicActorSystemProvider system,
@@ -91,6 +92,7 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
         this.openApi = resource("openapi.json");
         this.bulkItems = new BulkItems(settings.maxBulkItems(), settings.maxDocumentBytes());
         this.changeRoutes = new ChangeRoutes(system, changeStreams);
+        this.cors = new Cors(settings.corsAllowedOrigins(), settings.corsMaxAge());
     }
 
     private static Map<WriteOutcome.Status, String> resultNames() {
@@ -138,6 +140,12 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
     @Override
     public CompletionStage<HttpResponse> apply(HttpRequest request) {
         long start = System.nanoTime();
+        HttpResponse preflight = cors.preflight(request);
+        if (preflight != null) {
+            request.discardEntityBytes(system);
+            observer.record("cors-preflight", "OPTIONS", preflight.status().intValue(), System.nanoTime() - start);
+            return done(preflight);
+        }
         List<String> path = segments(request);
         Route route = route(path);
         String method = request.method().value();
@@ -175,7 +183,7 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
                     // Whatever a handler did not read must still be drained, or the connection stalls.
                     request.discardEntityBytes(system);
                     observer.record(template, method, r.status().intValue(), System.nanoTime() - start);
-                    return r;
+                    return cors.decorate(request, r);
                 });
     }
 
