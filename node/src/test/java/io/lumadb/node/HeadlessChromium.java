@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
  * finds it ({@code LUMADB_CHROMIUM}, then {@code /usr/bin/chromium}, {@code
  * /usr/bin/chromium-browser}); when it is missing and the test runs as root with {@code apt-get},
  * it installs Debian's package, and otherwise fails saying how to install it: a browser test never
- * skips silently. {@link #close} kills the browser's whole process tree and deletes the profile.
+ * skips silently. {@link #close} kills the browser's whole process tree and deletes every file it
+ * wrote.
  */
 final class HeadlessChromium implements AutoCloseable {
 
@@ -34,13 +35,25 @@ final class HeadlessChromium implements AutoCloseable {
             + ". Run as root with apt-get, the test installs it itself.";
 
     private final Process process;
+    /** Holds everything the browser writes: its profile, its temporary files and its output. */
+    private final Path dir;
+
     private final Path profile;
     private final Path log;
 
-    private HeadlessChromium(Process process, Path profile, Path log) {
+    private HeadlessChromium(Process process, Path dir) {
         this.process = process;
-        this.profile = profile;
-        this.log = log;
+        this.dir = dir;
+        this.profile = profile(dir);
+        this.log = log(dir);
+    }
+
+    private static Path profile(Path dir) {
+        return dir.resolve("profile");
+    }
+
+    private static Path log(Path dir) {
+        return dir.resolve("output.log");
     }
 
     /** The executable to run; installs Chromium if it is missing and this process may; else fails. */
@@ -111,8 +124,9 @@ final class HeadlessChromium implements AutoCloseable {
 
     /** Starts the browser on {@code url} with a fresh profile. */
     static HeadlessChromium open(Path executable, String url) throws IOException {
-        Path profile = Files.createTempDirectory("lumadb-chromium");
-        Path log = Files.createTempFile("lumadb-chromium", ".log");
+        Path dir = Files.createTempDirectory("lumadb-chromium");
+        Path profile = Files.createDirectory(profile(dir));
+        Path tmp = Files.createDirectory(dir.resolve("tmp"));
         List<String> command = List.of(
                 executable.toString(),
                 "--headless",
@@ -136,14 +150,14 @@ final class HeadlessChromium implements AutoCloseable {
                 "--user-data-dir=" + profile,
                 url);
         ProcessBuilder pb =
-                new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-        // The profile lives in its own directory; nothing of the user's is read or written.
-        pb.environment().putAll(Map.of("HOME", profile.toString()));
+                new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log(dir).toFile());
+        // Nothing of the user's is read or written, and the files a killed browser cannot clean
+        // up (its singleton socket, shared memory) stay in the directory deleted on close.
+        pb.environment().putAll(Map.of("HOME", profile.toString(), "TMPDIR", tmp.toString()));
         try {
-            return new HeadlessChromium(pb.start(), profile, log);
+            return new HeadlessChromium(pb.start(), dir);
         } catch (IOException e) {
-            TestFiles.deleteRecursively(profile);
-            Files.deleteIfExists(log);
+            TestFiles.deleteRecursively(dir);
             throw e;
         }
     }
@@ -171,7 +185,7 @@ final class HeadlessChromium implements AutoCloseable {
         return s.length() <= max ? s : "..." + s.substring(s.length() - max);
     }
 
-    /** Kills the browser and every process it started, then deletes its profile and log. */
+    /** Kills the browser and every process it started, then deletes its profile, files and output. */
     @Override
     public void close() throws IOException {
         kill(process.toHandle());
@@ -183,11 +197,7 @@ final class HeadlessChromium implements AutoCloseable {
                         .map(a -> List.of(a).contains(marker))
                         .orElse(false))
                 .forEach(HeadlessChromium::kill);
-        try {
-            TestFiles.deleteRecursively(profile);
-        } finally {
-            Files.deleteIfExists(log);
-        }
+        TestFiles.deleteRecursively(dir);
     }
 
     /** Kills a process and its descendants (collected first: they are re-parented once it dies). */
