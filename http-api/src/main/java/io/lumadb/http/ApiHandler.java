@@ -76,6 +76,7 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
     private final Topics topics;
     private final TopicRoutes topicRoutes;
     private final WebSocketSettings webSocketSettings;
+    private final Cors cors;
 
     public ApiHandler(
             ClassicActorSystemProvider system,
@@ -102,6 +103,7 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
         this.topics = topics;
         this.topicRoutes = new TopicRoutes(topics);
         this.webSocketSettings = webSocketSettings;
+        this.cors = new Cors(settings.corsAllowedOrigins(), settings.corsMaxAge());
     }
 
     private static Map<WriteOutcome.Status, String> resultNames() {
@@ -149,6 +151,12 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
     @Override
     public CompletionStage<HttpResponse> apply(HttpRequest request) {
         long start = System.nanoTime();
+        HttpResponse preflight = cors.preflight(request);
+        if (preflight != null) {
+            request.discardEntityBytes(system);
+            observer.record("cors-preflight", "OPTIONS", preflight.status().intValue(), System.nanoTime() - start);
+            return done(preflight);
+        }
         List<String> path = segments(request);
         Route route = route(path);
         String method = request.method().value();
@@ -186,7 +194,7 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
                     // Whatever a handler did not read must still be drained, or the connection stalls.
                     request.discardEntityBytes(system);
                     observer.record(template, method, r.status().intValue(), System.nanoTime() - start);
-                    return r;
+                    return cors.decorate(request, r);
                 });
     }
 

@@ -1,7 +1,9 @@
 package io.lumadb.http;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Settings of the HTTP API, from {@code lumadb.http} and {@code lumadb.limits}.
@@ -11,6 +13,9 @@ import java.time.Duration;
  * @param maxBulkItems most items one bulk request may carry
  * @param defaultListLimit page size of a listing without {@code limit}
  * @param bodyTimeout how long the server waits for a request body to arrive
+ * @param corsAllowedOrigins origins whose pages may use the API from a browser ({@code "*"}: any);
+ *     empty turns CORS off
+ * @param corsMaxAge how long a browser may cache the answer to a CORS preflight
  */
 public record HttpSettings(
         String host,
@@ -19,10 +24,28 @@ public record HttpSettings(
         long maxRequestBytes,
         int maxBulkItems,
         int defaultListLimit,
-        Duration bodyTimeout) {
+        Duration bodyTimeout,
+        List<String> corsAllowedOrigins,
+        Duration corsMaxAge) {
+
+    public HttpSettings {
+        corsAllowedOrigins = List.copyOf(corsAllowedOrigins);
+    }
 
     public static HttpSettings from(Config root) {
         Config http = root.getConfig("lumadb.http");
+        List<String> origins;
+        try {
+            origins = Cors.checkOrigins(http.getStringList("cors.allowed-origins"));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException.BadValue(
+                    http.getValue("cors.allowed-origins").origin(), "lumadb.http.cors.allowed-origins", e.getMessage());
+        }
+        Duration maxAge = http.getDuration("cors.max-age");
+        if (maxAge.isNegative()) {
+            throw new ConfigException.BadValue(
+                    http.getValue("cors.max-age").origin(), "lumadb.http.cors.max-age", "must not be negative");
+        }
         return new HttpSettings(
                 http.getString("host"),
                 http.getInt("port"),
@@ -30,6 +53,8 @@ public record HttpSettings(
                 root.getBytes("lumadb.limits.max-request-bytes"),
                 root.getInt("lumadb.limits.max-bulk-items"),
                 http.getInt("default-list-limit"),
-                http.getDuration("body-timeout"));
+                http.getDuration("body-timeout"),
+                origins,
+                maxAge);
     }
 }

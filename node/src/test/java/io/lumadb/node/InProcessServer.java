@@ -6,7 +6,10 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 
-/** A real LumaDB node in the test's JVM, on a free port and its own data directory; close stops it and deletes the directory. */
+/**
+ * A real LumaDB node in the test's JVM, on a free port (unless the settings name {@code
+ * lumadb.http.port}) and its own data directory; close stops it and deletes the directory.
+ */
 final class InProcessServer implements AutoCloseable {
 
     private final Path dir;
@@ -14,7 +17,7 @@ final class InProcessServer implements AutoCloseable {
     private final LumaDbServer server;
     private final TestHttp http;
 
-    /** Starts a node with these settings on top of the defaults (data directory and port are set here). */
+    /** Starts a node with these settings on top of the defaults (the data directory is set here). */
     InProcessServer(Map<String, Object> settings) throws Exception {
         this(settings, Files.createTempDirectory("lumadb-it"), true);
     }
@@ -32,7 +35,8 @@ final class InProcessServer implements AutoCloseable {
         this.ownsDir = ownsDir;
         Map<String, Object> config = new HashMap<>(settings);
         config.put("lumadb.data-dir", dir.toString());
-        config.put("lumadb.http.port", 0);
+        // A restart test passes the port its clients already use.
+        config.putIfAbsent("lumadb.http.port", 0);
         try {
             server = LumaDbServer.start(ConfigFactory.parseMap(config));
         } catch (RuntimeException e) {
@@ -44,6 +48,7 @@ final class InProcessServer implements AutoCloseable {
         http = new TestHttp(server.port());
     }
 
+    /** The port the API listens on. */
     int port() {
         return server.port();
     }
