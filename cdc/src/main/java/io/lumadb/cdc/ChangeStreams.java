@@ -2,6 +2,7 @@ package io.lumadb.cdc;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lumadb.cdc.groups.ConsumerGroups;
 import io.lumadb.shards.Catalog;
 import io.lumadb.shards.Queries;
 import io.lumadb.shards.catalog.CollectionInfo;
@@ -36,6 +37,7 @@ public final class ChangeStreams {
     private final Queries queries;
     private final CdcSettings settings;
     private final ChangeFeeds feeds;
+    private final ConsumerGroups groups;
     private final AtomicLong buffered = new AtomicLong();
     private final java.util.Set<ChangeSubscription> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final AtomicLong overflows = new AtomicLong();
@@ -46,6 +48,7 @@ public final class ChangeStreams {
         this.queries = queries;
         this.settings = settings;
         this.feeds = new ChangeFeeds(system, settings.readJournal(), settings.ringSize());
+        this.groups = ConsumerGroups.start(system);
     }
 
     public static ChangeStreams create(ActorSystem<?> system, Catalog catalog, Queries queries) {
@@ -105,7 +108,56 @@ public final class ChangeStreams {
      */
     public CompletionStage<Subscription> changes(
             String database, String collection, String from, JsonNode filter, Duration heartbeat) {
-        return changes(database, collection, from, filter, heartbeat, false);
+        return changes(database, collection, from, filter, heartbeat, false, null, ConsumerGroups.Member.ALL);
+    }
+
+    /**
+     * Like {@link #changes}, as member {@code member} of consumer group {@code group} (null: no
+     * group): without {@code from}, it starts at the group's committed position (the beginning
+     * before the group's first commit), and it reads only the shards the member owns.
+     */
+    public CompletionStage<Subscription> changes(
+            String database,
+            String collection,
+            String from,
+            JsonNode filter,
+            Duration heartbeat,
+            boolean pull,
+            String group,
+            ConsumerGroups.Member member) {
+        Filter parsed = filter(filter);
+        Function<ChangeEvent, String> classify = event -> {
+            JsonNode doc = event.after() != null ? event.after() : event.before();
+            return doc == null || parsed.matches(doc, Deadline.none()) ? "change" : null;
+        };
+        if (group != null) {
+            ConsumerGroups.checkName(group);
+        }
+        return catalog.resolve(database, collection, false).thenCompose(info -> {
+            CompletionStage<ResumeToken> start = group != null && from == null
+                    ? groups.position(info, group).thenCompose(committed -> committed
+                            .<CompletionStage<ResumeToken>>map(CompletableFuture::completedFuture)
+                            .orElseGet(() -> start(info, "beginning")))
+                    : start(info, from);
+            return start.thenApply(s -> new Subscription(info, s, items(info, s, classify, heartbeat, pull, member)));
+        });
+    }
+
+    /** The consumer groups of change streams. */
+    public ConsumerGroups groups() {
+        return groups;
+    }
+
+    /** Resolves a collection and a token of it (for group commits). */
+    public CompletionStage<java.util.Map.Entry<io.lumadb.shards.catalog.CollectionInfo, ResumeToken>> token(
+            String database, String collection, String encoded) {
+        return catalog.resolve(database, collection, false)
+                .thenApply(info -> java.util.Map.entry(info, token(info, encoded)));
+    }
+
+    /** Resolves a collection. */
+    public CompletionStage<io.lumadb.shards.catalog.CollectionInfo> collection(String database, String collection) {
+        return catalog.resolve(database, collection, false);
     }
 
     /**
@@ -114,18 +166,7 @@ public final class ChangeStreams {
      */
     public CompletionStage<Subscription> pull(
             String database, String collection, String from, JsonNode filter, Duration wait) {
-        return changes(database, collection, from, filter, wait, true);
-    }
-
-    private CompletionStage<Subscription> changes(
-            String database, String collection, String from, JsonNode filter, Duration heartbeat, boolean pull) {
-        Filter parsed = filter(filter);
-        Function<ChangeEvent, String> classify = event -> {
-            JsonNode doc = event.after() != null ? event.after() : event.before();
-            return doc == null || parsed.matches(doc, Deadline.none()) ? "change" : null;
-        };
-        return catalog.resolve(database, collection, false).thenCompose(info -> start(info, from)
-                .thenApply(start -> new Subscription(info, start, items(info, start, classify, heartbeat, pull))));
+        return changes(database, collection, from, filter, wait, true, null, ConsumerGroups.Member.ALL);
     }
 
     /** A live query: its initial result (empty when resumed), its position, and its changes. */
@@ -157,7 +198,11 @@ public final class ChangeStreams {
             if (resumeToken != null) {
                 ResumeToken start = token(info, resumeToken);
                 return CompletableFuture.completedFuture(new LiveQuery(
-                        info, List.of(), true, start, items(info, start, classify, settings.heartbeat(), false)));
+                        info,
+                        List.of(),
+                        true,
+                        start,
+                        items(info, start, classify, settings.heartbeat(), false, ConsumerGroups.Member.ALL)));
             }
             ObjectNode body = DocumentJson.mapper().createObjectNode();
             if (filter != null) {
@@ -186,7 +231,7 @@ public final class ChangeStreams {
                                 result.documents(),
                                 false,
                                 start,
-                                items(info, start, classify, settings.heartbeat(), false)));
+                                items(info, start, classify, settings.heartbeat(), false, ConsumerGroups.Member.ALL)));
             });
         });
     }
@@ -248,7 +293,8 @@ public final class ChangeStreams {
             ResumeToken start,
             Function<ChangeEvent, String> classify,
             Duration heartbeat,
-            boolean pull) {
+            boolean pull,
+            ConsumerGroups.Member member) {
         return Source.lazySource(() -> {
                     ChangeSubscription subscription = new ChangeSubscription(
                             info,
@@ -258,7 +304,8 @@ public final class ChangeStreams {
                             new SubscriberBuffer<>(settings.bufferSize(), buffered, overflows),
                             settings.catchUpPage(),
                             heartbeat,
-                            pull);
+                            pull,
+                            member);
                     open.add(subscription);
                     return subscription.source(() -> open.remove(subscription));
                 })

@@ -47,6 +47,7 @@ final class ChangeSubscription {
     private final int[] skips;
     private final boolean[] live;
     private final boolean[] behindOnce;
+    private final io.lumadb.cdc.groups.ConsumerGroups.Member member;
 
     @SuppressWarnings("unchecked")
     private final SequencedHub<ShardBatch>[] hubs;
@@ -64,8 +65,10 @@ final class ChangeSubscription {
             SubscriberBuffer<ShardBatch> buffer,
             int page,
             Duration heartbeat,
-            boolean pull) {
+            boolean pull,
+            io.lumadb.cdc.groups.ConsumerGroups.Member member) {
         this.pull = pull;
+        this.member = member;
         this.info = info;
         this.feeds = feeds;
         this.classify = classify;
@@ -80,6 +83,9 @@ final class ChangeSubscription {
         this.seqs = from.seqs();
         this.skips = from.skips();
         this.live = new boolean[shards];
+        for (int n = 0; n < shards; n++) {
+            live[n] = !member.owns(n); // another member's shard: never read, its position stays
+        }
         this.behindOnce = new boolean[shards];
         this.hubs = new SequencedHub[shards];
     }

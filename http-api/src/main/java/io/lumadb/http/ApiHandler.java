@@ -275,10 +275,24 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
                                     "/api/v1/{db}/{collection}/{id}", Set.of(GET, PUT, PATCH, DELETE), this::document);
             };
         }
+        if (n == 7 && p.get(4).equals("_changes") && p.get(5).equals("groups")) {
+            return new Route(
+                    "/api/v1/{db}/{collection}/_changes/groups/{group}", Set.of(GET, POST), this::consumerGroup);
+        }
         if (n == 6 && p.get(4).equals("_indexes")) {
             return new Route("/api/v1/{db}/{collection}/_indexes/{name}", Set.of(GET, PUT, DELETE), this::index);
         }
         return null;
+    }
+
+    private CompletionStage<HttpResponse> consumerGroup(HttpRequest request, List<String> p) {
+        String db = Names.checkDatabase(p.get(2));
+        String collection = Names.checkCollection(p.get(3));
+        if (request.method().value().equals(POST)) {
+            return readBody(request, 64 * 1024, Set.of("application/json"))
+                    .thenCompose(body -> changeRoutes.commit(db, collection, p.get(6), JsonBodies.parse(body, "body")));
+        }
+        return changeRoutes.group(db, collection, p.get(6));
     }
 
     // ---- WebSocket and topics

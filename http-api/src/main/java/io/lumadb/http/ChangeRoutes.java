@@ -3,7 +3,9 @@ package io.lumadb.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lumadb.cdc.ChangeStreams;
+import io.lumadb.cdc.ResumeToken;
 import io.lumadb.cdc.StreamItem;
+import io.lumadb.cdc.groups.ConsumerGroups;
 import io.lumadb.shards.model.DocumentJson;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -49,12 +51,15 @@ final class ChangeRoutes {
 
     CompletionStage<HttpResponse> changes(HttpRequest request, String db, String collection) {
         boolean sse = Sse.wanted(request);
-        String from = resumeFrom(request).orElse("now");
+        String group = request.getUri().query().get("group").orElse(null);
+        ConsumerGroups.Member member = member(request, group);
+        // A group without an explicit position starts at its committed one.
+        String from = resumeFrom(request).orElse(group == null ? "now" : null);
         JsonNode filter = jsonParam(request, "filter");
         boolean before = flag(request, "before");
         if (sse) {
             return streams.changes(
-                            db, collection, from, filter, streams.settings().heartbeat())
+                            db, collection, from, filter, streams.settings().heartbeat(), false, group, member)
                     .thenApply(s -> {
                         Source<ByteString, NotUsed> frames = Source.single(Sse.frame(
                                         "subscribed",
@@ -74,12 +79,13 @@ final class ChangeRoutes {
                 .ifPresent(t -> t.timeoutAccess()
                         .updateTimeout(scala.concurrent.duration.Duration.fromNanos(
                                 wait.plusSeconds(20).toNanos())));
-        return streams.pull(db, collection, from, filter, quiet).thenCompose(s -> s.items()
-                .takeWhile(item -> item instanceof StreamItem.Change, true)
-                .take(limit)
-                .completionTimeout(wait.plusSeconds(30))
-                .runWith(Sink.seq(), system)
-                .thenApply(items -> pullPage(s.start().encode(), items, before)));
+        return streams.changes(db, collection, from, filter, quiet, true, group, member)
+                .thenCompose(s -> s.items()
+                        .takeWhile(item -> item instanceof StreamItem.Change, true)
+                        .take(limit)
+                        .completionTimeout(wait.plusSeconds(30))
+                        .runWith(Sink.seq(), system)
+                        .thenApply(items -> pullPage(s.start().encode(), items, before)));
     }
 
     private HttpResponse pullPage(String start, List<StreamItem> items, boolean before) {
@@ -103,6 +109,73 @@ final class ChangeRoutes {
                 .withStatus(StatusCodes.OK)
                 .addHeader(RawHeader.create(NEXT_TOKEN, next))
                 .withEntity(HttpEntities.create(NDJSON, body));
+    }
+
+    /** Member {@code member} of {@code members} of a group (both parameters, or neither: the whole group). */
+    private static ConsumerGroups.Member member(HttpRequest request, String group) {
+        var q = request.getUri().query();
+        if (q.get("member").isEmpty() && q.get("members").isEmpty()) {
+            return ConsumerGroups.Member.ALL;
+        }
+        if (group == null) {
+            throw ApiException.badRequest(
+                    "invalid-stream-request", "Invalid stream request", "member and members need a group", "group");
+        }
+        return new ConsumerGroups.Member(
+                intParam(request, "member", -1, 0, 1023), intParam(request, "members", -1, 1, 1024));
+    }
+
+    // ---- consumer groups
+
+    /** {@code GET .../_changes/groups/{group}}: the group's committed position (null before its first commit). */
+    CompletionStage<HttpResponse> group(String db, String collection, String group) {
+        ConsumerGroups.checkName(group);
+        return streams.collection(db, collection)
+                .thenCompose(info -> streams.groups().position(info, group))
+                .thenApply(position ->
+                        groupAnswer(group, position.map(ResumeToken::encode).orElse(null)));
+    }
+
+    /**
+     * {@code POST .../_changes/groups/{group}} with {@code {"token": ..., "member": i, "members":
+     * n}}: commits the token's positions of the member's shards (all shards without member).
+     */
+    CompletionStage<HttpResponse> commit(String db, String collection, String group, JsonNode body) {
+        ConsumerGroups.checkName(group);
+        ObjectNode commit = JsonBodies.requireObject(body, "");
+        JsonNode token = commit.get("token");
+        if (token == null || !token.isTextual()) {
+            throw ApiException.badRequest(
+                    "invalid-stream-request",
+                    "Invalid stream request",
+                    "token must be a resume token (a string)",
+                    "/token");
+        }
+        for (var field : commit.properties()) {
+            if (!List.of("token", "member", "members").contains(field.getKey())) {
+                throw ApiException.badRequest(
+                        "invalid-stream-request",
+                        "Invalid stream request",
+                        "unknown field '" + field.getKey() + "'; a commit has token, member and members",
+                        "/" + field.getKey());
+            }
+        }
+        ConsumerGroups.Member member = commit.has("member") || commit.has("members")
+                ? new ConsumerGroups.Member(
+                        commit.path("member").asInt(-1), commit.path("members").asInt(-1))
+                : ConsumerGroups.Member.ALL;
+        return streams.token(db, collection, token.asText())
+                .thenCompose(t -> streams.groups().commit(t.getKey(), group, t.getValue(), member))
+                .thenApply(position -> groupAnswer(group, position.encode()));
+    }
+
+    private static HttpResponse groupAnswer(String group, String token) {
+        ObjectNode answer = DocumentJson.mapper().createObjectNode();
+        answer.put("group", group);
+        answer.put("token", token);
+        return HttpResponse.create()
+                .withStatus(StatusCodes.OK)
+                .withEntity(ContentTypes.APPLICATION_JSON, DocumentJson.bytes(answer));
     }
 
     // ---- live queries

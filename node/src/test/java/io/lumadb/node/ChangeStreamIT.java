@@ -393,4 +393,82 @@ class ChangeStreamIT {
             TestFiles.deleteRecursively(dir);
         }
     }
+
+    /** The changes of one pull page, recorded into {@code seen}; returns the page's next token. */
+    private static String pullInto(String url, Map<String, String> seen, Set<Integer> shards) throws Exception {
+        TestHttp.Response page = http.get(url);
+        assertEquals(200, page.status(), page.toString());
+        for (String line : page.body().split("\n")) {
+            if (!line.isBlank()) {
+                shards.add(record(seen, line).get("source").get("shard").asInt());
+            }
+        }
+        return page.header("LumaDB-Next-Token");
+    }
+
+    private static void commit(String coll, String group, String body) {
+        TestHttp.Response r = http.method("POST", coll + "/_changes/groups/" + group, "application/json", body);
+        assertEquals(200, r.status(), r.toString());
+    }
+
+    @Test
+    void consumerGroupMembersSplitTheShardsAndResumeFromTheirCommittedPositions() throws Exception {
+        String coll = collection("groups", 4);
+        for (int i = 0; i < 40; i++) {
+            put(coll, "d" + i, "{\"n\":" + i + "}");
+        }
+        assertEquals(
+                "null",
+                http.get(coll + "/_changes/groups/g1").json().get("token").toString(),
+                "no commit yet");
+        Map<String, String> seen = new HashMap<>();
+        Set<Integer> shards0 = new HashSet<>();
+        Set<Integer> shards1 = new HashSet<>();
+        String t0 = pullInto(coll + "/_changes?group=g1&member=0&members=2&limit=1000", seen, shards0);
+        String t1 = pullInto(coll + "/_changes?group=g1&member=1&members=2&limit=1000", seen, shards1);
+        assertEquals(Set.of(0, 2), shards0);
+        assertEquals(Set.of(1, 3), shards1);
+        assertEquals(40, seen.size(), "the members' shares make up the collection, each change once");
+        commit(coll, "g1", "{\"token\":\"" + t0 + "\",\"member\":0,\"members\":2}");
+        commit(coll, "g1", "{\"token\":\"" + t1 + "\",\"member\":1,\"members\":2}");
+
+        for (int i = 0; i < 20; i++) {
+            put(coll, "e" + i, "{\"n\":" + i + "}");
+        }
+        // Without a position, each member resumes at the group's committed one: only the new changes.
+        shards0.clear();
+        shards1.clear();
+        t0 = pullInto(coll + "/_changes?group=g1&member=0&members=2&limit=1000", seen, shards0);
+        t1 = pullInto(coll + "/_changes?group=g1&member=1&members=2&limit=1000", seen, shards1);
+        assertEquals(60, seen.size());
+        assertTrue(Set.of(0, 2).containsAll(shards0) && Set.of(1, 3).containsAll(shards1), shards0 + " " + shards1);
+        assertContiguous(seen);
+        commit(coll, "g1", "{\"token\":\"" + t0 + "\",\"member\":0,\"members\":2}");
+        commit(coll, "g1", "{\"token\":\"" + t1 + "\",\"member\":1,\"members\":2}");
+        // The whole group is now caught up: a consumer of the whole group gets nothing.
+        String position =
+                http.get(coll + "/_changes/groups/g1").json().get("token").asText();
+        assertEquals(position(http, coll), position);
+        TestHttp.Response rest = http.get(coll + "/_changes?group=g1");
+        assertEquals("", rest.body().strip(), rest.toString());
+
+        // Bad requests.
+        String[][] bad = {
+            {"GET", coll + "/_changes?member=0&members=2", null},
+            {"GET", coll + "/_changes?group=g1&member=2&members=2", null},
+            {"GET", coll + "/_changes?group=a%20b", null},
+            {"POST", coll + "/_changes/groups/g1", "{\"token\":\"AAAA\"}"},
+            {"POST", coll + "/_changes/groups/g1", "{\"token\":\"" + t0 + "\",\"extra\":1}"},
+            {"POST", coll + "/_changes/groups/g1", "{\"member\":0}"},
+            {"POST", coll + "/_changes/groups/-g", "{\"token\":\"" + t0 + "\"}"},
+        };
+        for (String[] b : bad) {
+            TestHttp.Response r = http.method(b[0], b[1], b[2] == null ? null : "application/json", b[2]);
+            assertEquals(400, r.status(), b[1] + " " + b[2] + " -> " + r);
+            assertEquals(
+                    "urn:lumadb:problem:invalid-stream-request",
+                    r.json().get("type").asText(),
+                    r.toString());
+        }
+    }
 }
