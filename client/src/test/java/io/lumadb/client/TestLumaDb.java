@@ -47,7 +47,7 @@ final class TestLumaDb implements AutoCloseable {
         Response created = send("PUT", "/api/v1/" + db, null);
         assertEquals(201, created.status(), created.toString());
         Collection collection = new Collection(db, "orders");
-        Response coll = send("PUT", collection.path(), "{\"shards\":" + shards + "}");
+        Response coll = send("PUT", collection.path(), "{\"shards\":" + shards + ",\"preImages\":true}");
         assertEquals(201, coll.status(), coll.toString());
         return collection;
     }

@@ -378,6 +378,7 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
         node.put("database", c.database());
         node.put("name", c.name());
         node.put("shards", c.shards());
+        node.put("preImages", c.preImages());
         node.put(
                 "createdAt", java.time.Instant.ofEpochMilli(c.createdAtMillis()).toString());
         return node;
@@ -442,16 +443,28 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
 
     private CompletionStage<HttpResponse> createCollection(String db, String name, Optional<JsonNode> body) {
         int shards = 0;
+        Boolean preImages = null;
         if (body.isPresent()) {
             ObjectNode options = JsonBodies.requireObject(body.get(), "body");
             for (var field : options.properties()) {
-                if (!field.getKey().equals("shards")) {
+                if (!field.getKey().equals("shards") && !field.getKey().equals("preImages")) {
                     throw ApiException.badRequest(
                             "unknown-option",
                             "Unknown collection option",
-                            "unknown option '" + field.getKey() + "'; supported: shards",
+                            "unknown option '" + field.getKey() + "'; supported: shards, preImages",
                             "/" + field.getKey());
                 }
+            }
+            JsonNode p = options.get("preImages");
+            if (p != null) {
+                if (!p.isBoolean()) {
+                    throw ApiException.badRequest(
+                            "invalid-option",
+                            "Invalid collection option",
+                            "preImages must be true or false",
+                            "/preImages");
+                }
+                preImages = p.booleanValue();
             }
             JsonNode s = options.get("shards");
             if (s != null) {
@@ -467,26 +480,38 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
             }
         }
         int requested = shards;
-        return catalog.createCollection(db, name, shards).thenApply(r -> {
-            switch (r.outcome()) {
-                case DATABASE_NOT_FOUND -> throw new NotFoundException("database", db);
-                case EXISTS -> {
-                    if (requested != 0 && r.collection().shards() != requested) {
-                        throw new ApiException(
-                                409,
-                                "conflict",
-                                "Conflict",
-                                "collection " + db + "/" + name + " exists with "
-                                        + r.collection().shards() + " shards; the shard count is fixed at creation",
-                                "/shards");
+        Boolean requestedPreImages = preImages;
+        return catalog.createCollection(db, name, shards, Boolean.TRUE.equals(preImages))
+                .thenApply(r -> {
+                    switch (r.outcome()) {
+                        case DATABASE_NOT_FOUND -> throw new NotFoundException("database", db);
+                        case EXISTS -> {
+                            if (requested != 0 && r.collection().shards() != requested) {
+                                throw new ApiException(
+                                        409,
+                                        "conflict",
+                                        "Conflict",
+                                        "collection " + db + "/" + name + " exists with "
+                                                + r.collection().shards()
+                                                + " shards; the shard count is fixed at creation",
+                                        "/shards");
+                            }
+                            if (requestedPreImages != null && r.collection().preImages() != requestedPreImages) {
+                                throw new ApiException(
+                                        409,
+                                        "conflict",
+                                        "Conflict",
+                                        "collection " + db + "/" + name + " exists with preImages "
+                                                + r.collection().preImages() + "; it is fixed at creation",
+                                        "/preImages");
+                            }
+                            return json(StatusCodes.OK, collectionJson(r.collection()));
+                        }
+                        default -> {
+                            return json(StatusCodes.CREATED, collectionJson(r.collection()));
+                        }
                     }
-                    return json(StatusCodes.OK, collectionJson(r.collection()));
-                }
-                default -> {
-                    return json(StatusCodes.CREATED, collectionJson(r.collection()));
-                }
-            }
-        });
+                });
     }
 
     // ---- documents

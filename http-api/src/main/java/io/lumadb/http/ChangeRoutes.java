@@ -56,11 +56,12 @@ final class ChangeRoutes {
         // A group without an explicit position starts at its committed one.
         String from = resumeFrom(request).orElse(group == null ? "now" : null);
         JsonNode filter = jsonParam(request, "filter");
-        boolean before = flag(request, "before");
+        Optional<Boolean> beforeParam = optionalFlag(request, "before");
         if (sse) {
             return streams.changes(
                             db, collection, from, filter, streams.settings().heartbeat(), false, group, member)
                     .thenApply(s -> {
+                        boolean before = before(s.collection(), beforeParam);
                         Source<ByteString, NotUsed> frames = Source.single(Sse.frame(
                                         "subscribed",
                                         null,
@@ -80,12 +81,15 @@ final class ChangeRoutes {
                         .updateTimeout(scala.concurrent.duration.Duration.fromNanos(
                                 wait.plusSeconds(20).toNanos())));
         return streams.changes(db, collection, from, filter, quiet, true, group, member)
-                .thenCompose(s -> s.items()
-                        .takeWhile(item -> item instanceof StreamItem.Change, true)
-                        .take(limit)
-                        .completionTimeout(wait.plusSeconds(30))
-                        .runWith(Sink.seq(), system)
-                        .thenApply(items -> pullPage(s.start().encode(), items, before)));
+                .thenCompose(s -> {
+                    boolean before = before(s.collection(), beforeParam);
+                    return s.items()
+                            .takeWhile(item -> item instanceof StreamItem.Change, true)
+                            .take(limit)
+                            .completionTimeout(wait.plusSeconds(30))
+                            .runWith(Sink.seq(), system)
+                            .thenApply(items -> pullPage(s.start().encode(), items, before));
+                });
     }
 
     private HttpResponse pullPage(String start, List<StreamItem> items, boolean before) {
@@ -246,14 +250,30 @@ final class ChangeRoutes {
         }
     }
 
-    private static boolean flag(HttpRequest request, String name) {
+    /**
+     * Whether envelopes carry {@code before}: the collection's {@code preImages}, which {@code
+     * before=false} turns off for one subscriber; {@code before=true} needs pre-images on.
+     */
+    static boolean before(io.lumadb.shards.catalog.CollectionInfo info, Optional<Boolean> asked) {
+        if (asked.orElse(false) && !info.preImages()) {
+            throw ApiException.badRequest(
+                    "invalid-stream-request",
+                    "Invalid stream request",
+                    "collection " + info.database() + "/" + info.name()
+                            + " was created without pre-images; create it with {\"preImages\": true} to see before",
+                    "before");
+        }
+        return asked.orElse(info.preImages());
+    }
+
+    private static Optional<Boolean> optionalFlag(HttpRequest request, String name) {
         Optional<String> raw = request.getUri().query().get(name);
         if (raw.isEmpty()) {
-            return false;
+            return Optional.empty();
         }
         return switch (raw.get()) {
-            case "true", "" -> true;
-            case "false" -> false;
+            case "true", "" -> Optional.of(true);
+            case "false" -> Optional.of(false);
             default ->
                 throw ApiException.badRequest(
                         "invalid-stream-request", "Invalid stream request", name + " must be true or false", name);

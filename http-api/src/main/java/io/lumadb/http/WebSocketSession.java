@@ -233,16 +233,24 @@ final class WebSocketSession {
         String collection = Names.checkCollection(requiredText(msg, "collection"));
         String from = optionalText(msg, "from");
         JsonNode filter = msg.get("filter");
-        boolean before = msg.path("before").asBoolean(false);
+        JsonNode beforeField = msg.get("before");
+        if (beforeField != null && !beforeField.isBoolean()) {
+            throw protocol("'before' must be true or false", "/before");
+        }
+        java.util.Optional<Boolean> asked =
+                java.util.Optional.ofNullable(beforeField).map(JsonNode::booleanValue);
         return streams.changes(
                         db,
                         collection,
                         from == null ? "now" : from,
                         filter,
                         streams.settings().heartbeat())
-                .thenApply(s -> Source.single(withEvent(
-                                "subscribed", StreamPayloads.token(s.start().encode())))
-                        .concat(s.items().map(item -> changeEvent(item, before))));
+                .thenApply(s -> {
+                    boolean before = ChangeRoutes.before(s.collection(), asked);
+                    return Source.single(withEvent(
+                                    "subscribed", StreamPayloads.token(s.start().encode())))
+                            .concat(s.items().map(item -> changeEvent(item, before)));
+                });
     }
 
     private CompletionStage<Source<ObjectNode, NotUsed>> live(ObjectNode msg) {

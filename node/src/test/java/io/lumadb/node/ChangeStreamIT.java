@@ -471,4 +471,40 @@ class ChangeStreamIT {
                     r.toString());
         }
     }
+
+    @Test
+    void preImagesAreACollectionSettingThatSubscribersMayTurnOff() throws Exception {
+        String with = http.freshDatabase("pre") + "/with";
+        TestHttp.Response created = http.put(with, "{\"shards\":1,\"preImages\":true}");
+        assertEquals(201, created.status(), created.toString());
+        assertTrue(created.json().get("preImages").asBoolean());
+        assertEquals(409, http.put(with, "{\"preImages\":false}").status(), "fixed at creation");
+        put(with, "a", "{\"n\":1}");
+        put(with, "a", "{\"n\":2}");
+        String[] lines =
+                http.get(with + "/_changes?from=beginning").body().strip().split("\n");
+        assertEquals("null", TestHttp.JSON.readTree(lines[0]).get("before").toString(), "a create has none");
+        assertEquals(1, TestHttp.JSON.readTree(lines[1]).get("before").get("n").asInt());
+        String off = http.get(with + "/_changes?from=beginning&before=false")
+                .body()
+                .strip()
+                .split("\n")[1];
+        assertEquals("null", TestHttp.JSON.readTree(off).get("before").toString());
+
+        String without = http.freshDatabase("nopre") + "/without";
+        assertEquals(201, http.put(without, "{\"shards\":1}").status());
+        assertTrue(!http.get(without).json().get("preImages").asBoolean());
+        put(without, "a", "{\"n\":1}");
+        put(without, "a", "{\"n\":2}");
+        String update =
+                http.get(without + "/_changes?from=beginning").body().strip().split("\n")[1];
+        assertEquals("null", TestHttp.JSON.readTree(update).get("before").toString());
+        TestHttp.Response refused = http.get(without + "/_changes?from=beginning&before=true");
+        assertEquals(400, refused.status(), refused.toString());
+        assertTrue(refused.json().get("detail").asText().contains("preImages"), refused.toString());
+        assertEquals(
+                400,
+                http.put(http.freshDatabase("badpre") + "/c", "{\"preImages\":1}")
+                        .status());
+    }
 }

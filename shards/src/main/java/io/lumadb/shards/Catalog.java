@@ -76,6 +76,11 @@ public final class Catalog {
 
     /** Creates a collection; {@code shards} 0 means the configured default. */
     public CompletionStage<Result> createCollection(String database, String name, int shards) {
+        return createCollection(database, name, shards, false);
+    }
+
+    /** Creates a collection; with {@code preImages}, change-stream consumers see previous documents. */
+    public CompletionStage<Result> createCollection(String database, String name, int shards, boolean preImages) {
         Names.checkDatabase(database);
         Names.checkCollection(name);
         int count = shards == 0 ? settings.defaultShardCount() : shards;
@@ -83,7 +88,7 @@ public final class Catalog {
             throw new IllegalArgumentException(
                     "shards must be between 1 and " + settings.maxShardCount() + ", was " + shards);
         }
-        return this.<Result>ask(r -> new CatalogEntity.CreateCollection(database, name, count, r))
+        return this.<Result>ask(r -> new CatalogEntity.CreateCollection(database, name, count, preImages, r))
                 .thenApply(this::remember);
     }
 

@@ -43,8 +43,8 @@ public final class CatalogEntity
     public record DropDatabase(String name, ActorRef<Result> replyTo) implements Command {}
 
     /** Creates a collection; if it exists the reply is {@link Outcome#EXISTS} with the existing one. */
-    public record CreateCollection(String database, String name, int shards, ActorRef<Result> replyTo)
-            implements Command {}
+    public record CreateCollection(
+            String database, String name, int shards, boolean preImages, ActorRef<Result> replyTo) implements Command {}
 
     /** Drops a collection; its shards are dropped after the reply. */
     public record DropCollection(String database, String name, ActorRef<Result> replyTo) implements Command {}
@@ -114,7 +114,9 @@ public final class CatalogEntity
     public record DatabaseDropped(String name) implements Event {}
 
     /** A collection was created; its incarnation is the catalog version after this event. */
-    public record CollectionCreated(String database, String name, int shards, long atMillis) implements Event {}
+    /** {@code preImages} is absent (false) in events written before the setting existed. */
+    public record CollectionCreated(String database, String name, int shards, long atMillis, boolean preImages)
+            implements Event {}
 
     /** A collection was dropped. */
     public record CollectionDropped(String database, String name) implements Event {}
@@ -207,7 +209,8 @@ public final class CatalogEntity
             return Effect().reply(cmd.replyTo(), new Result(Outcome.EXISTS, existing.get(), List.of(), state));
         }
         return Effect()
-                .persist(new CollectionCreated(cmd.database(), cmd.name(), cmd.shards(), System.currentTimeMillis()))
+                .persist(new CollectionCreated(
+                        cmd.database(), cmd.name(), cmd.shards(), System.currentTimeMillis(), cmd.preImages()))
                 .thenReply(
                         cmd.replyTo(),
                         next -> new Result(
@@ -295,7 +298,15 @@ public final class CatalogEntity
 
     private static CatalogSnapshot onCollectionCreated(CatalogSnapshot state, CollectionCreated e) {
         // The incarnation is the catalog version at creation: unique and never reused.
-        var info = new CollectionInfo(e.database(), e.name(), e.shards(), state.version() + 1, e.atMillis());
+        var info = new CollectionInfo(
+                e.database(),
+                e.name(),
+                e.shards(),
+                state.version() + 1,
+                e.atMillis(),
+                List.of(),
+                state.version() + 1,
+                e.preImages());
         return state.withDatabase(state.databases().get(e.database()).with(info));
     }
 

@@ -14,6 +14,8 @@ import java.util.Optional;
  * @param indexes its secondary indexes, in creation order
  * @param indexesVersion the catalog version at which {@code indexes} last changed; shards apply
  *     an index set only when it is newer than the one they have
+ * @param preImages whether change-stream consumers see each change's previous document
+ *     ({@code before}); shards always record it, because live queries classify updates with it
  */
 public record CollectionInfo(
         String database,
@@ -22,7 +24,8 @@ public record CollectionInfo(
         long incarnation,
         long createdAtMillis,
         List<IndexDefinition> indexes,
-        long indexesVersion)
+        long indexesVersion,
+        boolean preImages)
         implements CborSerializable {
 
     public CollectionInfo {
@@ -34,7 +37,7 @@ public record CollectionInfo(
     }
 
     public CollectionInfo(String database, String name, int shards, long incarnation, long createdAtMillis) {
-        this(database, name, shards, incarnation, createdAtMillis, List.of(), incarnation);
+        this(database, name, shards, incarnation, createdAtMillis, List.of(), incarnation, false);
     }
 
     /** The shard entity id of shard {@code n}: {@code <database>/<collection>/<incarnation>/<n>}. */
@@ -49,12 +52,12 @@ public record CollectionInfo(
     CollectionInfo withIndex(IndexDefinition index, long version) {
         List<IndexDefinition> next = new ArrayList<>(indexes);
         next.add(index);
-        return new CollectionInfo(database, name, shards, incarnation, createdAtMillis, next, version);
+        return new CollectionInfo(database, name, shards, incarnation, createdAtMillis, next, version, preImages);
     }
 
     CollectionInfo withoutIndex(String indexName, long version) {
         List<IndexDefinition> next = new ArrayList<>(indexes);
         next.removeIf(i -> i.name().equals(indexName));
-        return new CollectionInfo(database, name, shards, incarnation, createdAtMillis, next, version);
+        return new CollectionInfo(database, name, shards, incarnation, createdAtMillis, next, version, preImages);
     }
 }
