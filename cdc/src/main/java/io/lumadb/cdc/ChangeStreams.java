@@ -186,6 +186,22 @@ public final class ChangeStreams {
      */
     public CompletionStage<LiveQuery> liveQuery(
             String database, String collection, JsonNode filter, JsonNode sort, String resumeToken) {
+        return liveQuery(database, collection, filter, sort, null, resumeToken);
+    }
+
+    /**
+     * Like {@link #liveQuery(String, String, JsonNode, JsonNode, String)}, over the first {@code
+     * limit} matches in {@code sort} order (null: all matches). A limited live query keeps its
+     * window on the server, so it always starts with a fresh result: {@code resumeToken} is
+     * ignored and the answer says {@code resumed} false.
+     */
+    public CompletionStage<LiveQuery> liveQuery(
+            String database, String collection, JsonNode filter, JsonNode sort, Integer limit, String resumeToken) {
+        if (limit != null && (limit < 1 || limit > settings.maxLiveQueryResult())) {
+            throw new InvalidStreamRequestException(
+                    "/limit",
+                    "limit must be from 1 to " + settings.maxLiveQueryResult() + " (lumadb.cdc.max-live-query-result)");
+        }
         Filter parsed = filter(filter);
         Function<ChangeEvent, String> classify = event -> {
             boolean after = event.after() != null && parsed.matches(event.after(), Deadline.none());
@@ -195,7 +211,7 @@ public final class ChangeStreams {
             return after ? (before ? "changed" : "added") : before ? "removed" : null;
         };
         return catalog.resolve(database, collection, false).thenCompose(info -> {
-            if (resumeToken != null) {
+            if (resumeToken != null && limit == null) {
                 ResumeToken start = token(info, resumeToken);
                 return CompletableFuture.completedFuture(new LiveQuery(
                         info,
@@ -211,7 +227,7 @@ public final class ChangeStreams {
             if (sort != null) {
                 body.set("sort", sort);
             }
-            body.put("limit", settings.maxLiveQueryResult());
+            body.put("limit", limit != null ? limit : settings.maxLiveQueryResult());
             QuerySpec spec;
             try {
                 spec = queries.parse(body);
@@ -219,6 +235,18 @@ public final class ChangeStreams {
                 throw new InvalidStreamRequestException(e.pointer(), e.getMessage());
             }
             return queries.query(database, collection, spec).thenCompose(result -> {
+                if (limit != null) {
+                    LiveWindow window = new LiveWindow(spec, result, () -> queries.query(database, collection, spec));
+                    return snapshotPositions(info, result.positions())
+                            .thenApply(start -> new LiveQuery(
+                                    info,
+                                    result.documents(),
+                                    false,
+                                    start,
+                                    items(info, start, classify, settings.heartbeat(), false, ConsumerGroups.Member.ALL)
+                                            .mapAsync(1, window::process)
+                                            .mapConcat(rows -> rows)));
+                }
                 if (result.next() != null) {
                     throw new InvalidStreamRequestException(
                             "/filter",

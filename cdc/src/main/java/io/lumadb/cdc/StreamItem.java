@@ -14,6 +14,14 @@ public sealed interface StreamItem {
      */
     record Change(String kind, ChangeEvent event, ResumeToken position) implements StreamItem {}
 
+    /**
+     * A live query with a limit: document {@code id} entered ({@code added}), moved or changed
+     * inside ({@code changed}) or left ({@code removed}, {@code document} null) the window of the
+     * first {@code limit} matches. Rows come from the window, not one change each: one change can
+     * push another document out, and a document leaving can pull the next one in.
+     */
+    record Row(String kind, String id, long version, byte[] document, ResumeToken position) implements StreamItem {}
+
     /** Nothing new for a while; the position may still have moved past filtered-out changes. */
     record Heartbeat(ResumeToken position) implements StreamItem {}
 

@@ -189,7 +189,10 @@ final class ChangeRoutes {
         String resume = resumeFrom(request).orElse(null);
         JsonNode filter = jsonParam(request, "filter");
         JsonNode sort = jsonParam(request, "sort");
-        return streams.liveQuery(db, collection, filter, sort, resume).thenApply(q -> {
+        Integer limit = request.getUri().query().get("limit").isPresent()
+                ? intParam(request, "limit", 0, 1, streams.settings().maxLiveQueryResult())
+                : null;
+        return streams.liveQuery(db, collection, filter, sort, limit, resume).thenApply(q -> {
             List<ByteString> head = new ArrayList<>();
             String token = q.start().encode();
             ObjectNode subscribed = StreamPayloads.token(token);
@@ -219,6 +222,7 @@ final class ChangeRoutes {
                         changeEvent != null
                                 ? Sse.frame(changeEvent, token, c.event().envelope(before, token))
                                 : Sse.frame(c.kind(), token, StreamPayloads.liveChange(c, token)));
+            case StreamItem.Row r -> List.of(Sse.frame(r.kind(), token, StreamPayloads.row(r, token)));
             case StreamItem.Heartbeat h -> List.of(Sse.frame("heartbeat", token, StreamPayloads.token(token)));
             case StreamItem.Overflow o ->
                 List.of(Sse.frame("overflow", null, StreamPayloads.overflow(token, "lumadb.cdc.buffer-size")));

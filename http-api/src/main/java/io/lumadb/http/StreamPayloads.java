@@ -32,6 +32,23 @@ final class StreamPayloads {
         return data;
     }
 
+    /** A limited live query's row: like {@link #liveChange}. */
+    static ObjectNode row(StreamItem.Row r, String token) {
+        ObjectNode data = DocumentJson.mapper().createObjectNode();
+        data.put("id", r.id());
+        data.put("version", r.version());
+        if (r.document() == null) {
+            data.putNull("document");
+        } else {
+            data.putRawValue(
+                    "document",
+                    new com.fasterxml.jackson.databind.util.RawValue(
+                            new String(r.document(), java.nio.charset.StandardCharsets.UTF_8)));
+        }
+        data.put("token", token);
+        return data;
+    }
+
     static ObjectNode overflow(String token, String setting) {
         ObjectNode data = token(token);
         data.put("message", "this subscriber fell too far behind (" + setting + "); resume from the token");

@@ -256,7 +256,12 @@ final class WebSocketSession {
     private CompletionStage<Source<ObjectNode, NotUsed>> live(ObjectNode msg) {
         String db = Names.checkDatabase(requiredText(msg, "db"));
         String collection = Names.checkCollection(requiredText(msg, "collection"));
-        return streams.liveQuery(db, collection, msg.get("filter"), msg.get("sort"), optionalText(msg, "from"))
+        JsonNode limitField = msg.get("limit");
+        if (limitField != null && !limitField.canConvertToInt()) {
+            throw protocol("'limit' must be an integer", "/limit");
+        }
+        Integer limit = limitField == null ? null : limitField.intValue();
+        return streams.liveQuery(db, collection, msg.get("filter"), msg.get("sort"), limit, optionalText(msg, "from"))
                 .thenApply(q -> {
                     String token = q.start().encode();
                     List<ObjectNode> head = new ArrayList<>();
@@ -306,6 +311,7 @@ final class WebSocketSession {
                 yield withEvent("change", node);
             }
             case StreamItem.Change c -> withEvent(c.kind(), StreamPayloads.liveChange(c, token));
+            case StreamItem.Row r -> withEvent(r.kind(), StreamPayloads.row(r, token));
             case StreamItem.Heartbeat h -> withEvent("heartbeat", StreamPayloads.token(token));
             case StreamItem.Overflow o ->
                 withEvent("overflow", StreamPayloads.overflow(token, "lumadb.cdc.buffer-size"));

@@ -507,4 +507,73 @@ class ChangeStreamIT {
                 http.put(http.freshDatabase("badpre") + "/c", "{\"preImages\":1}")
                         .status());
     }
+
+    @Test
+    void aLiveQueryWithSortAndLimitKeepsTheClientsWindowEqualToTheQuery() throws Exception {
+        String coll = collection("window", 4);
+        for (int i = 0; i < 40; i++) {
+            put(coll, "d" + i, "{\"n\":" + i + "}");
+        }
+        AtomicBoolean writing = new AtomicBoolean(true);
+        CompletableFuture<Integer> writer = CompletableFuture.supplyAsync(() -> {
+            java.util.Random random = new java.util.Random(17);
+            int writes = 0;
+            while (writing.get() || writes < 300) {
+                String id = "d" + random.nextInt(40);
+                if (random.nextInt(6) == 0) {
+                    http.delete(coll + "/" + id);
+                } else {
+                    put(coll, id, "{\"n\":" + random.nextInt(100) + "}");
+                }
+                writes++;
+            }
+            return writes;
+        });
+        String query = "{\"filter\":{\"n\":{\"$gte\":20}},\"sort\":[\"-n\"],\"limit\":5}";
+        JsonNode q = TestHttp.JSON.readTree(query);
+        String params = "filter=" + enc(q.get("filter").toString()) + "&sort="
+                + enc(q.get("sort").toString()) + "&limit=5";
+        Map<String, Long> window = new HashMap<>();
+        int events = 0;
+        try (SseClient live = new SseClient(http.url(coll + "/_live?" + params), null)) {
+            assertEquals(200, live.status());
+            assertEquals("subscribed", live.next().type());
+            SseClient.Event e;
+            while (!(e = live.next()).type().equals("ready")) {
+                JsonNode doc = TestHttp.JSON.readTree(e.data());
+                window.put(doc.get("_id").asText(), doc.get("_version").asLong());
+            }
+            assertEquals(5, window.size());
+            Thread.sleep(1500);
+            writing.set(false);
+            writer.get();
+            String end = position(http, coll);
+            while (!(e = live.next()).type().equals("heartbeat")
+                    || !TestHttp.JSON.readTree(e.data()).get("token").asText().equals(end)) {
+                if (e.type().equals("heartbeat")) {
+                    continue;
+                }
+                JsonNode row = TestHttp.JSON.readTree(e.data());
+                String id = row.get("id").asText();
+                switch (e.type()) {
+                    case "added" ->
+                        assertEquals(null, window.put(id, row.get("version").asLong()), "added twice: " + id);
+                    case "changed" ->
+                        assertNotNull(window.put(id, row.get("version").asLong()), "changed outside: " + id);
+                    case "removed" -> assertNotNull(window.remove(id), "removed but not in the window: " + id);
+                    default -> throw new AssertionError("unexpected " + e);
+                }
+                assertTrue(window.size() <= 5, "the window never holds more than the limit: " + window);
+                events++;
+            }
+        }
+        Map<String, Long> expected = new HashMap<>();
+        http.method("POST", coll + "/_query", "application/json", query)
+                .json()
+                .get("documents")
+                .forEach(d ->
+                        expected.put(d.get("_id").asText(), d.get("_version").asLong()));
+        assertEquals(expected, window);
+        assertTrue(events > 10, "the window moved while the writer ran: " + events);
+    }
 }
