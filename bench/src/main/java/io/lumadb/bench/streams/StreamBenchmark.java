@@ -47,14 +47,15 @@ public final class StreamBenchmark {
 
     static final String USAGE = """
             usage: StreamBenchmark --json FILE [--lumadb-url URL --lumadb-pid PID] [--reference-url URL --reference-pid PID]
-                                   [--quick] [--subscribers N] [--idle N] [--idle-collections N] [--rate WRITES_PER_S|auto]
+                                   [--quick] [--subscribers N] [--idle N] [--idle-collections N] [--rate WRITES_PER_S]
                                    [--in-flight N] [--rounds N] [--warmup S] [--window S] [--latency-window S]
-                                   [--parts throughput,latency,idle]
+                                   [--parts throughput,latency,idle] [--meta KEY=VALUE]...
               default  1,000 subscribers; 3 rounds (medians, systems alternating) of throughput (3 s warm-up + 10 s),
                        then 3 rounds of latency (2 s warm-up + 15 s); then 10,000 idle subscriptions per system
-              --quick  200 subscribers, 1 round (2 s + 4 s throughput, 1 s + 5 s latency), 2,000 idle subscriptions
-              --rate   writes/s of the latency part; auto (default): half of LumaDB's median writes/s in the throughput
-                       part of the same run (a rate it sustains, with headroom), or 10 without a throughput part
+              --quick  200 subscribers, 1 round (1.5 s + 3 s throughput, 1 s + 4 s latency), 1,000 idle subscriptions
+              --rate   writes/s of the latency part (default 10: 10,000 deliveries/s to 1,000 subscribers, a tenth of
+                       what the reference fans out on a 2-CPU machine; one write at a time, no batching)
+              --meta   a line for the report's settings (the suite states how it started the servers)
               --in-flight  writes not yet delivered to every subscriber that the throughput writer allows (default 64)
               --idle-collections  LumaDB collections (default shard count) the idle subscriptions spread over (4)""";
 
@@ -82,7 +83,8 @@ public final class StreamBenchmark {
             Duration window,
             Duration latencyWarmup,
             Duration latencyWindow,
-            List<String> parts) {
+            List<String> parts,
+            Map<String, String> meta) {
 
         static Options parse(String[] args) {
             boolean quick = Arrays.asList(args).contains("--quick");
@@ -92,16 +94,19 @@ public final class StreamBenchmark {
             String referenceUrl = null;
             long referencePid = -1;
             int subscribers = quick ? 200 : 1000;
-            int idle = quick ? 2000 : 10_000;
+            // Quick: LumaDB opens some 50-100 subscriptions a second on one busy CPU, so 1,000 keeps the
+            // section near a minute; the heap per subscription is the same at 1,000 and 2,000.
+            int idle = quick ? 1000 : 10_000;
             int idleCollections = 4;
-            double rate = 0; // auto
+            double rate = 10;
             int inFlight = 64;
             int rounds = quick ? 1 : 3;
-            double warmup = quick ? 2 : 3;
-            double window = quick ? 4 : 10;
+            double warmup = quick ? 1.5 : 3;
+            double window = quick ? 3 : 10;
             double latencyWarmup = quick ? 1 : 2;
-            double latencyWindow = quick ? 5 : 15;
+            double latencyWindow = quick ? 4 : 15;
             List<String> parts = List.of("throughput", "latency", "idle");
+            Map<String, String> meta = new LinkedHashMap<>();
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
                     case "--quick" -> {}
@@ -113,7 +118,15 @@ public final class StreamBenchmark {
                     case "--subscribers" -> subscribers = Integer.parseInt(args[++i]);
                     case "--idle" -> idle = Integer.parseInt(args[++i]);
                     case "--idle-collections" -> idleCollections = Integer.parseInt(args[++i]);
-                    case "--rate" -> rate = args[++i].equals("auto") ? 0 : Double.parseDouble(args[i]);
+                    case "--rate" -> rate = Double.parseDouble(args[++i]);
+                    case "--meta" -> {
+                        String kv = args[++i];
+                        int eq = kv.indexOf('=');
+                        if (eq <= 0) {
+                            throw new IllegalArgumentException("--meta takes key=value, got " + kv);
+                        }
+                        meta.put(kv.substring(0, eq), kv.substring(eq + 1));
+                    }
                     case "--in-flight" -> inFlight = Integer.parseInt(args[++i]);
                     case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                     case "--warmup" -> warmup = Double.parseDouble(args[++i]);
@@ -129,9 +142,9 @@ public final class StreamBenchmark {
             if (lumadbUrl == null && referenceUrl == null) {
                 throw new IllegalArgumentException("give --lumadb-url, --reference-url or both\n" + USAGE);
             }
-            if (subscribers < 1 || idle < 0 || idleCollections < 1 || rate < 0 || inFlight < 1 || rounds < 1) {
+            if (subscribers < 1 || idle < 0 || idleCollections < 1 || rate <= 0 || inFlight < 1 || rounds < 1) {
                 throw new IllegalArgumentException("--subscribers, --idle-collections, --in-flight and --rounds must be"
-                        + " at least 1, --rate positive or auto, --idle not negative");
+                        + " at least 1, --rate positive, --idle not negative");
             }
             for (String p : parts) {
                 if (!List.of("throughput", "latency", "idle").contains(p)) {
@@ -156,7 +169,8 @@ public final class StreamBenchmark {
                     seconds(window),
                     seconds(latencyWarmup),
                     seconds(latencyWindow),
-                    parts);
+                    parts,
+                    meta);
         }
 
         private static Duration seconds(double s) {
@@ -237,7 +251,9 @@ public final class StreamBenchmark {
                         Locale.ROOT,
                         "%,d subscriptions (from=now), heap after jcmd GC.run before and after",
                         idleCount));
+        settings.putAll(options.meta());
         settings.put("load average at start", loadAverage());
+        settings.put("load average at end", "");
         settings.put("rounds", options.rounds() + (options.rounds() > 1 ? " (medians; systems alternate)" : ""));
         settings.put(
                 "checks",
@@ -290,46 +306,24 @@ public final class StreamBenchmark {
         return order;
     }
 
-    /** The latency part's write rate: as asked, or half of what LumaDB sustained in the throughput part. */
+    /** The latency part's write rate, stated in the settings. */
     private double latencyRate() {
-        String how;
-        double r;
-        List<Double> lumadb = throughput.stream()
-                .filter(t -> t.system().equals(StreamReport.LUMADB) && t.writes() > 0)
-                .map(StreamReport.Throughput::writesPerSec)
-                .sorted()
-                .toList();
-        if (options.rate() > 0) {
-            r = options.rate();
-            how = "as given (--rate)";
-        } else if (!lumadb.isEmpty()) {
-            double median = lumadb.get(lumadb.size() / 2);
-            r = Math.max(1, median / 2);
-            r = r >= 10 ? Math.floor(r) : Math.floor(r * 10) / 10;
-            how = String.format(
-                    Locale.ROOT,
-                    "auto: half of LumaDB's median %.1f writes/s in the throughput part, a rate it sustains here",
-                    median);
-        } else {
-            r = 10;
-            how = "auto: 10 writes/s, as this run has no throughput part";
-        }
+        double r = options.rate();
         settings.put(
                 "latency",
                 String.format(
                         Locale.ROOT,
-                        "open loop at %s writes/s (%,.0f deliveries/s; %s), 8 writer connections; latency from the"
+                        "open loop at %s writes/s (%,.0f deliveries/s), 8 writer connections; latency from the"
                                 + " write's due send time to the subscriber's read (for LumaDB this includes the"
                                 + " durable commit); %.0f s warm-up, %.0f s measured",
                         rateText(r),
                         r * options.subscribers(),
-                        how,
                         options.latencyWarmup().toMillis() / 1000.0,
                         options.latencyWindow().toMillis() / 1000.0));
         return r;
     }
 
-    static String rateText(double r) {
+    public static String rateText(double r) {
         return r == Math.rint(r) ? Long.toString((long) r) : String.format(Locale.ROOT, "%.1f", r);
     }
 
@@ -595,7 +589,10 @@ public final class StreamBenchmark {
         try {
             String[] f =
                     java.nio.file.Files.readString(Path.of("/proc/loadavg")).split(" ");
-            return f[0] + " " + f[1] + " " + f[2] + " (" + Runtime.getRuntime().availableProcessors() + " CPUs)";
+            long cpus = java.nio.file.Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+                    .filter(l -> l.startsWith("processor"))
+                    .count();
+            return f[0] + " " + f[1] + " " + f[2] + " (1, 5, 15 min; the machine has " + cpus + " CPUs)";
         } catch (IOException | RuntimeException e) {
             return "unknown";
         }

@@ -51,6 +51,7 @@ public final class SubscriberPool implements AutoCloseable {
             int subscribers,
             int subscribed,
             int failed,
+            int pending,
             int overflowed,
             int endedByServer,
             long received,
@@ -70,6 +71,7 @@ public final class SubscriberPool implements AutoCloseable {
         public boolean clean() {
             return subscribed == subscribers
                     && failed == 0
+                    && pending == 0
                     && overflowed == 0
                     && endedByServer == 0
                     && missing == 0
@@ -86,6 +88,7 @@ public final class SubscriberPool implements AutoCloseable {
                 p.add((subscribers - subscribed) + " of " + subscribers + " subscribers never subscribed");
             }
             add(p, failed, "connections failed");
+            add(p, pending, "connections got no answer (neither subscribed nor refused)");
             add(p, overflowed, "subscribers OVERFLOWED (too slow for the server's buffer)");
             add(p, endedByServer, "streams ended by the server");
             if (missing > 0) {
@@ -201,18 +204,35 @@ public final class SubscriberPool implements AutoCloseable {
 
     /**
      * Waits until every subscription opened so far has subscribed or failed; true if all
-     * subscribed, false on a failure or after {@code timeout}.
+     * subscribed. False on a failure, or once no subscription has been answered for {@code
+     * stall} (a server that stops accepting connections leaves them unanswered), or after {@code
+     * timeout}.
      */
-    public boolean awaitSubscribed(Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
+    public boolean awaitSubscribed(Duration timeout, Duration stall) throws InterruptedException {
+        long start = System.nanoTime();
+        long deadline = start + timeout.toNanos();
         int total = call(subs::size);
+        int answered = -1;
+        long lastProgress = start;
         while (System.nanoTime() < deadline) {
-            if (subscribed + failed >= total) {
+            int now = subscribed + failed;
+            if (now >= total) {
                 return failed == 0;
+            }
+            if (now != answered) {
+                answered = now;
+                lastProgress = System.nanoTime();
+            } else if (System.nanoTime() - lastProgress > stall.toNanos()) {
+                return false;
             }
             Thread.sleep(20);
         }
         return false;
+    }
+
+    /** Like {@link #awaitSubscribed(Duration, Duration)}, giving up after 15 s without an answer. */
+    public boolean awaitSubscribed(Duration timeout) throws InterruptedException {
+        return awaitSubscribed(timeout, Duration.ofSeconds(15));
     }
 
     /** Changes received by all subscribers together so far (each write counted once per subscriber). */
@@ -272,10 +292,20 @@ public final class SubscriberPool implements AutoCloseable {
         return call(() -> {
             long missing = 0;
             int withLoss = 0;
+            int pending = 0;
             long received = 0;
             int expected = acknowledged.cardinality();
             for (Sub s : subs) {
                 received += s.received;
+                if (!s.subscribed && !s.done) {
+                    pending++;
+                    if (pending == 1) {
+                        sample("subscriber " + s.number + " (" + s.path + ") got no answer"
+                                + (s.decoder.inBody()
+                                        ? " after its response head"
+                                        : s.request == null ? " to its request" : " (its request is not fully sent)"));
+                    }
+                }
                 BitSet lost = (BitSet) acknowledged.clone();
                 lost.andNot(s.seen);
                 int n = lost.cardinality();
@@ -293,6 +323,7 @@ public final class SubscriberPool implements AutoCloseable {
                     subs.size(),
                     subscribed,
                     failed,
+                    pending,
                     overflowed,
                     endedByServer,
                     received,
