@@ -139,9 +139,9 @@ public final class BenchSuite {
               --query-records  items of the query benchmark (default 100,000; quick 20,000)
             Writes suite-<timestamp>.md, .json and .svg into --out (default bench/results).
             streams: 1 writer, N SSE subscribers of LumaDB's _changes and of a trivial NIO broadcast server (the
-                     reference, same CPU and JVM options): deliveries/s, latency at a sustainable write rate, and
-                     the heap of idle subscriptions; every delivery checked (once, in order, none lost). Each runs
-                     on a fresh node of its own.
+                     reference, same CPU and JVM options): deliveries/s, latency at 10 writes/s, and the heap of
+                     idle subscriptions; every delivery checked (once, in order, none lost). It runs on the node
+                     of the sections before it (a fresh one when it runs alone), after them.
             Exit status 1 when the query or the stream benchmark failed a check (the report is written anyway).""";
 
     private BenchSuite(Options options, Path out) {
