@@ -6,6 +6,8 @@ import io.lumadb.bench.engine.EngineBenchmarks;
 import io.lumadb.bench.engine.EngineResult;
 import io.lumadb.bench.query.QueryBenchmark;
 import io.lumadb.bench.query.QueryReport;
+import io.lumadb.bench.streams.StreamBenchmark;
+import io.lumadb.bench.streams.StreamReport;
 import io.lumadb.bench.ycsb.OpStats;
 import io.lumadb.bench.ycsb.YcsbResult;
 import io.lumadb.bench.ycsb.YcsbRunner;
@@ -26,8 +28,9 @@ import java.util.TreeMap;
  * The benchmark suite: LumaDB side by side with PostgreSQL and Redis on the standard YCSB
  * workloads (load, A-F), LumaDB's shard store against raw RocksDB (JMH), LumaDB's HTTP
  * ceiling, and LumaDB's queries on secondary indexes against a full scan and PostgreSQL
- * ({@link QueryBenchmark}), all in one run, reported as medians and as ratios against
- * references measured in the same run.
+ * ({@link QueryBenchmark}), and LumaDB's change-stream fan-out to many SSE subscribers against a
+ * trivial broadcast server ({@link StreamBenchmark}), all in one run, reported as medians and as
+ * ratios against references measured in the same run.
  *
  * <p>Fairness: every system gets the same record count, field layout (10 x 100 bytes), client
  * threads and operation count; every server (LumaDB, PostgreSQL, Redis) is pinned to the first
@@ -44,7 +47,7 @@ public final class BenchSuite {
     static final List<String> SYSTEMS = List.of("lumadb", "postgresql", "redis");
 
     /** The suite's sections, in the order they run. */
-    static final List<String> SECTIONS = List.of("ycsb", "http", "query", "engine");
+    static final List<String> SECTIONS = List.of("ycsb", "http", "query", "streams", "engine");
 
     private final Options options;
     private final Path out;
@@ -52,6 +55,7 @@ public final class BenchSuite {
     private final List<String> clientPrefix = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
     private QueryReport query;
+    private StreamReport streams;
 
     /** Settings of a suite run. */
     record Options(
@@ -122,17 +126,23 @@ public final class BenchSuite {
 
     static final String USAGE = """
             usage: BenchSuite [--quick] [--runs N] [--records N] [--operations N] [--threads N]
-                              [--systems lumadb,postgresql,redis] [--sections ycsb,http,query,engine]
+                              [--systems lumadb,postgresql,redis] [--sections ycsb,http,query,streams,engine]
                               [--query-records N] [--out DIR] [--node-jar FILE]
               --quick   1 run of 1,000 records and 2,000 operations per workload, short JMH and HTTP runs,
-                        queries on 20,000 items (30 s of load)
+                        queries on 20,000 items (30 s of load), change-stream fan-out to 200 SSE subscribers
+                        and 1,000 idle subscriptions (about 1 minute)
               default   3 runs (medians) of 20,000 records and 20,000 operations per workload, 8 client threads,
                         queries on 100,000 items (a 5 s warm-up pass, then 3 rounds of 2 s warm-up + 5 s
-                        per query and variant)
+                        per query and variant), change-stream fan-out to 1,000 SSE subscribers (3 rounds of
+                        throughput and of latency) and 10,000 idle subscriptions
               --sections  run only these parts of the suite (default: all)
               --query-records  items of the query benchmark (default 100,000; quick 20,000)
             Writes suite-<timestamp>.md, .json and .svg into --out (default bench/results).
-            Exit status 1 when the query benchmark failed a check or a query (the report is written anyway).""";
+            streams: 1 writer, N SSE subscribers of LumaDB's _changes and of a trivial NIO broadcast server (the
+                     reference, same CPU and JVM options): deliveries/s, latency at 10 writes/s, and the heap of
+                     idle subscriptions; every delivery checked (once, in order, none lost). It runs on the node
+                     of the sections before it (a fresh one when it runs alone), after them.
+            Exit status 1 when the query or the stream benchmark failed a check (the report is written anyway).""";
 
     private BenchSuite(Options options, Path out) {
         this.options = options;
@@ -155,9 +165,18 @@ public final class BenchSuite {
         BenchSuite suite = new BenchSuite(options, out);
         Path report = suite.run();
         System.out.println("Report: " + report);
+        boolean failed = false;
         if (suite.query != null && !suite.query.ok()) {
             System.err.println("The query benchmark FAILED (see the report and " + out.resolve("query.log") + "):\n  "
                     + String.join("\n  ", suite.query.failures()));
+            failed = true;
+        }
+        if (suite.streams != null && !suite.streams.ok()) {
+            System.err.println("The stream benchmark FAILED (see the report and " + out.resolve("streams.log")
+                    + "):\n  " + String.join("\n  ", suite.streams.failures()));
+            failed = true;
+        }
+        if (failed) {
             System.exit(1);
         }
     }
@@ -192,7 +211,7 @@ public final class BenchSuite {
                         ? "servers (LumaDB, PostgreSQL, Redis, JMH) on CPU " + cpus.get(0) + ", load generators on CPU "
                                 + cpus.get(1)
                         : "none");
-        settings.put("lumadb.jvm", String.join(" ", LumaDbNode.JVM_OPTIONS));
+        settings.put("lumadb.jvm", String.join(" ", nodeOptions()));
         settings.put(
                 "durability",
                 "LumaDB: answered after the journal's fsync (group commit); PostgreSQL: synchronous_commit=on;"
@@ -211,7 +230,7 @@ public final class BenchSuite {
                     services.pin(cpus.get(0));
                 }
                 settings.putAll(services.facts());
-                try (LumaDbNode node = new LumaDbNode(options.nodeJar(), serverPrefix, out)) {
+                try (LumaDbNode node = startNode()) {
                     if (runs("ycsb")) {
                         ycsb = ycsb(node.url());
                     }
@@ -221,12 +240,27 @@ public final class BenchSuite {
                     if (runs("query")) {
                         query = queryBenchmark(node.url());
                     }
+                    if (runs("streams")) {
+                        long t = System.nanoTime();
+                        streams = streamBenchmark(node, "the node of the sections before, on its own now");
+                        settings.put(
+                                "streams section duration", String.format("%.0f s", (System.nanoTime() - t) / 1e9));
+                    }
                 }
             }
+        } else if (runs("streams")) {
+            long t = System.nanoTime();
+            try (LumaDbNode node = startNode()) {
+                streams = streamBenchmark(node, "a fresh node");
+            }
+            settings.put(
+                    "streams section duration",
+                    String.format("%.0f s with the node's start and stop", (System.nanoTime() - t) / 1e9));
         }
         List<SuiteResults.EngineRow> engine = runs("engine") ? engine() : List.of();
         settings.put("suite duration", String.format("%.1f min", (System.nanoTime() - started) / 60e9));
-        SuiteResults results = new SuiteResults(Machine.describe(), settings, ycsb, engine, http, query, notes);
+        SuiteResults results =
+                new SuiteResults(Machine.describe(), settings, ycsb, engine, http, query, streams, notes);
         return Report.write(results, out);
     }
 
@@ -430,6 +464,102 @@ public final class BenchSuite {
                     m.throughput(),
                     m.p99Ms(),
                     m.errors() > 0 ? ", " + m.errors() + " ERRORS" : "");
+        }
+        if (!report.ok()) {
+            System.out.println("  FAILED: " + String.join("; ", report.failures()));
+        }
+        return report;
+    }
+
+    /** The node's JVM options: {@link LumaDbNode#JVM_OPTIONS} and {@link #NODE_OPTIONS}. */
+    private static List<String> nodeOptions() {
+        List<String> all = new ArrayList<>(LumaDbNode.JVM_OPTIONS);
+        all.addAll(NODE_OPTIONS);
+        return all;
+    }
+
+    private LumaDbNode startNode() throws IOException, InterruptedException {
+        return new LumaDbNode(options.nodeJar(), serverPrefix, out, "lumadb-node.log", NODE_OPTIONS);
+    }
+
+    // ---- change streams
+
+    /**
+     * Runs {@link StreamBenchmark} pinned to the load generator's CPU against a fresh LumaDB node
+     * and the reference server, both on the server CPU with the same JVM options, and reads its
+     * report. Like the query benchmark, a failed run is reported rather than thrown.
+     */
+    /** Connections the node accepts: 10,000 idle subscriptions, the measurements' and some to spare. */
+    private static final int STREAM_MAX_CONNECTIONS = 16_384;
+
+    /**
+     * Configuration the node runs with beyond {@link LumaDbNode#JVM_OPTIONS}. Pekko HTTP's default
+     * max-connections (1024) leaves every later connection unanswered, so a node as configured by
+     * default cannot hold 10,000 subscriptions; the report says so. It matters to no other section.
+     */
+    static final List<String> NODE_OPTIONS = List.of("-Dpekko.http.server.max-connections=" + STREAM_MAX_CONNECTIONS);
+
+    private StreamReport streamBenchmark(LumaDbNode node, String nodeNote) throws IOException, InterruptedException {
+        Path json = out.resolve("streams.json");
+        Path log = out.resolve("streams.log");
+        int exit;
+        try (ReferenceServer reference = new ReferenceServer(serverPrefix, out)) {
+            List<String> command = new ArrayList<>(clientPrefix);
+            command.addAll(List.of(
+                    ProcessHandle.current().info().command().orElse("java"),
+                    "-Xms1g",
+                    "-Xmx1g",
+                    "-XX:+UseSerialGC",
+                    "-cp",
+                    System.getProperty("java.class.path"),
+                    StreamBenchmark.class.getName(),
+                    "--json",
+                    json.toString(),
+                    "--lumadb-url",
+                    node.url(),
+                    "--lumadb-pid",
+                    Long.toString(node.pid()),
+                    "--reference-url",
+                    reference.url(),
+                    "--reference-pid",
+                    Long.toString(reference.pid()),
+                    "--rounds",
+                    Integer.toString(options.runs()),
+                    "--meta",
+                    "servers=LumaDB (" + String.join(" ", nodeOptions()) + "; " + nodeNote
+                            + ") and the reference (" + String.join(" ", LumaDbNode.JVM_OPTIONS)
+                            + "), both on the server CPU, each idle while the other is measured",
+                    "--meta",
+                    "max-connections=the node runs with pekko.http.server.max-connections="
+                            + STREAM_MAX_CONNECTIONS + ": with the default, 1024, a node leaves every connection after"
+                            + " the 1,024th unanswered (no error), so it cannot hold 10,000 subscriptions as shipped"));
+            if (options.quick()) {
+                command.add("--quick");
+            }
+            exit = runLogged("Change streams: SSE fan-out against a trivial broadcast server", command, log);
+        }
+        if (!Files.exists(json)) {
+            return StreamReport.failed(
+                    "the stream benchmark ended with exit status " + exit + " and no report; see " + log);
+        }
+        StreamReport report = new ObjectMapper().readValue(json.toFile(), StreamReport.class);
+        for (StreamReport.Throughput t : report.throughput()) {
+            System.out.printf(
+                    "  %-9s round %d: %,10.0f deliveries/s (%,.0f writes/s, server %.2f CPU)%n",
+                    t.system(), t.round(), t.deliveriesPerSec(), t.writesPerSec(), t.serverCpu());
+        }
+        for (StreamReport.Latency l : report.latency()) {
+            System.out.printf(
+                    "  %-9s round %d: at %s writes/s p50 %.1f ms, p99 %.1f ms%n",
+                    l.system(), l.round(), StreamBenchmark.rateText(l.rate()), l.p50Ms(), l.p99Ms());
+        }
+        for (StreamReport.Idle i : report.idle()) {
+            System.out.printf(
+                    "  %-9s %,d idle subscriptions: heap +%.0f MB (%.1f KB each)%n",
+                    i.system(), i.subscriptions(), i.heapDeltaMb(), i.kbPerSubscription());
+        }
+        if (exit != 0 && report.ok()) {
+            return StreamReport.failed("the stream benchmark ended with exit status " + exit + "; see " + log);
         }
         if (!report.ok()) {
             System.out.println("  FAILED: " + String.join("; ", report.failures()));

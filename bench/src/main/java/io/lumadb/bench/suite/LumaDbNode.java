@@ -35,6 +35,16 @@ public final class LumaDbNode implements AutoCloseable {
      * logDir}/lumadb-node.log, and waits until it is ready.
      */
     public LumaDbNode(Path jar, List<String> prefix, Path logDir) throws IOException, InterruptedException {
+        this(jar, prefix, logDir, "lumadb-node.log", List.of());
+    }
+
+    /**
+     * Like {@link #LumaDbNode(Path, List, Path)}, logging to {@code logDir}/{@code logName}, with
+     * {@code extraOptions} after {@link #JVM_OPTIONS} (such as {@code -D} overrides of the node's
+     * configuration).
+     */
+    public LumaDbNode(Path jar, List<String> prefix, Path logDir, String logName, List<String> extraOptions)
+            throws IOException, InterruptedException {
         if (!Files.exists(jar)) {
             throw new IOException(
                     "the LumaDB distribution " + jar + " is missing; build it with mvn package -pl node -am");
@@ -46,17 +56,23 @@ public final class LumaDbNode implements AutoCloseable {
         List<String> command = new ArrayList<>(prefix);
         command.add(ProcessHandle.current().info().command().orElse("java"));
         command.addAll(JVM_OPTIONS);
+        command.addAll(extraOptions);
         command.add("-jar");
         command.add(jar.toString());
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.environment().put("LUMADB_HTTP_PORT", Integer.toString(port));
         pb.environment().put("LUMADB_DATA_DIR", dir.toString());
-        this.log = logDir.resolve("lumadb-node.log");
+        this.log = logDir.resolve(logName);
         pb.redirectOutput(log.toFile());
         this.process = pb.start();
         // Should this JVM die before close(), the node must not outlive it.
         Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
         awaitReady();
+    }
+
+    /** The node's process id (the prefix, such as taskset, execs the JVM in place). */
+    public long pid() {
+        return process.pid();
     }
 
     public String url() {

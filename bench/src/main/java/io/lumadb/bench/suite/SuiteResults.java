@@ -1,13 +1,14 @@
 package io.lumadb.bench.suite;
 
 import io.lumadb.bench.query.QueryReport;
+import io.lumadb.bench.streams.StreamReport;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Everything one suite run measured, as the report shows it (medians over the runs). A section
- * left out of the run ({@code --sections}) is an empty list, or null for {@code http} and {@code
- * query}.
+ * left out of the run ({@code --sections}) is an empty list, or null for {@code http}, {@code
+ * query} and {@code streams}.
  */
 record SuiteResults(
         Map<String, Object> machine,
@@ -16,6 +17,7 @@ record SuiteResults(
         List<EngineRow> engine,
         HttpCeiling http,
         QueryReport query,
+        StreamReport streams,
         List<String> notes) {
 
     /** One operation type of one workload on one system: medians over the runs. */

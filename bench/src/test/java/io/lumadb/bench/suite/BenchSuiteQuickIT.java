@@ -18,11 +18,12 @@ import org.junit.jupiter.api.Timeout;
 /**
  * The suite's quick mode end to end, so that the suite cannot rot: one command produces the
  * report, the JSON and the chart, with all three systems and all six workloads and the load,
- * the engine pairs, the HTTP ceiling and the query benchmark (both queries, each by LumaDB's
- * index, LumaDB's full scan and PostgreSQL, on the plans they claim), and no failed operation
- * anywhere (the runners fail on any error). It checks presence and correctness, never speed.
+ * the engine pairs, the HTTP ceiling, the query benchmark (both queries, each by LumaDB's
+ * index, LumaDB's full scan and PostgreSQL, on the plans they claim) and the change-stream
+ * fan-out (LumaDB and the reference, every delivery checked), and no failed operation anywhere
+ * (the runners fail on any error). It checks presence and correctness, never speed.
  */
-@Timeout(value = 7, unit = TimeUnit.MINUTES)
+@Timeout(value = 9, unit = TimeUnit.MINUTES)
 class BenchSuiteQuickIT {
 
     @Test
@@ -44,7 +45,7 @@ class BenchSuiteQuickIT {
                     .redirectErrorStream(true)
                     .redirectOutput(out.resolve("suite.log").toFile())
                     .start();
-            assertTrue(p.waitFor(6, TimeUnit.MINUTES), "the quick suite took more than 6 minutes");
+            assertTrue(p.waitFor(8, TimeUnit.MINUTES), "the quick suite took more than 8 minutes");
             assertEquals(0, p.exitValue(), () -> "suite failed:\n" + tail(out.resolve("suite.log")));
 
             Path dir;
@@ -71,11 +72,16 @@ class BenchSuiteQuickIT {
             }
             assertTrue(json.get("engine").size() >= 2, json.get("engine").toString());
             assertTrue(json.get("http").get("ratio").asDouble() > 0);
-            assertTrue(json.get("targets").size() >= 8, json.get("targets").toString());
+            assertTrue(json.get("targets").size() >= 11, json.get("targets").toString());
             assertQueries(json.get("query"));
+            assertStreams(json.get("streams"));
             String md = Files.readString(dir.resolve("suite.md"));
             assertTrue(md.contains("| C | ") && md.contains("LumaDB / PostgreSQL") && md.contains("## Targets"), md);
             assertTrue(md.contains("## Queries") && md.contains("indexed point query: LumaDB / PostgreSQL"), md);
+            assertTrue(
+                    md.contains("## Change streams")
+                            && md.contains("change-stream deliveries per server CPU-second: LumaDB / trivial"),
+                    md);
             DocumentBuilderFactory.newInstance()
                     .newDocumentBuilder()
                     .parse(dir.resolve("suite.svg").toFile());
@@ -133,6 +139,52 @@ class BenchSuiteQuickIT {
             assertTrue(ratio.get("indexedOverPostgresql").asDouble() > 0, ratio.toString());
             assertTrue(ratio.get("indexedOverScan").asDouble() > 0, ratio.toString());
         }
+    }
+
+    /**
+     * The stream section: ok (so every subscriber of both systems received every write once, in
+     * order), a throughput and a latency measurement per system, and LumaDB's idle subscriptions
+     * all subscribed with a heap reading.
+     */
+    private static void assertStreams(JsonNode streams) {
+        assertTrue(streams != null && streams.isObject(), "suite.json has no streams section");
+        assertEquals(
+                "ok", streams.get("status").asText(), streams.get("failures").toString());
+        for (String system : List.of("lumadb", "reference")) {
+            boolean throughput = false;
+            for (JsonNode t : streams.get("throughput")) {
+                if (t.get("system").asText().equals(system)) {
+                    throughput = true;
+                    assertTrue(t.get("deliveriesPerSec").asDouble() > 0, t.toString());
+                    JsonNode check = t.get("check");
+                    assertTrue(check.get("writes").asLong() > 0, t.toString());
+                    assertEquals(
+                            check.get("writes").asLong() * t.get("subscribers").asLong(),
+                            check.get("subscribers").get("received").asLong(),
+                            "every subscriber got every write: " + t);
+                }
+            }
+            assertTrue(throughput, "no stream throughput for " + system);
+            boolean latency = false;
+            for (JsonNode l : streams.get("latency")) {
+                if (l.get("system").asText().equals(system)) {
+                    latency = true;
+                    assertTrue(l.get("deliveries").asLong() > 0, l.toString());
+                    assertTrue(l.get("p99Ms").asDouble() >= l.get("p50Ms").asDouble(), l.toString());
+                }
+            }
+            assertTrue(latency, "no stream latency for " + system);
+        }
+        boolean idle = false;
+        for (JsonNode i : streams.get("idle")) {
+            if (i.get("system").asText().equals("lumadb")) {
+                idle = true;
+                assertEquals(i.get("subscriptions").asInt(), i.get("subscribed").asInt(), i.toString());
+                assertTrue(i.get("heapAfterMb").asDouble() > 0, i.toString());
+                assertTrue(i.get("topClasses").size() > 0, i.toString());
+            }
+        }
+        assertTrue(idle, "no idle subscription reading for LumaDB");
     }
 
     private static String tail(Path log) {

@@ -1,0 +1,616 @@
+package io.lumadb.bench.streams;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.IntFunction;
+import java.util.function.LongConsumer;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+/**
+ * Many SSE subscriptions to one server, held by one thread on one NIO selector, so that a
+ * single load-generator CPU can hold thousands of them. Each subscriber parses every frame
+ * ({@link SseResponseDecoder}) and checks what it receives: every write's number exactly once
+ * (a duplicate is counted), in the server's order (each change's {@code (source.seq,
+ * source.index)} must be greater than the one before, else it is counted out of order), and
+ * well-formed; overflows, streams the server ended, refused and failed connections are counted
+ * too. Each change's delivery latency (send time in the document to the read that brought the
+ * frame) goes into an HdrHistogram {@link Recorder}.
+ *
+ * <p>For a writer that waits on delivery, the pool calls {@link #onAllDelivered} once a write has
+ * reached every live subscriber. Write numbers must be below the {@code maxWrites} given at
+ * construction. Everything per connection happens on the pool's thread; the counters may be read
+ * from any thread; {@link #check} and {@link #awaitReceived} run on the pool's thread and wait.
+ */
+public final class SubscriberPool implements AutoCloseable {
+
+    private static final byte[] SUBSCRIBED = ascii("subscribed");
+    private static final byte[] CHANGE = ascii("change");
+    private static final byte[] HEARTBEAT = ascii("heartbeat");
+    private static final byte[] OVERFLOW = ascii("overflow");
+    private static final int MAX_SAMPLES = 5;
+
+    /** What the subscribers received, checked. Losses are {@code missing}: acknowledged writes not received. */
+    public record Check(
+            int subscribers,
+            int subscribed,
+            int failed,
+            int pending,
+            int overflowed,
+            int endedByServer,
+            long received,
+            long missing,
+            int subscribersWithLoss,
+            long duplicates,
+            long outOfOrder,
+            long malformed,
+            long otherEvents,
+            long heartbeats,
+            List<String> samples) {
+        public Check {
+            samples = List.copyOf(samples);
+        }
+
+        /** Whether every subscriber subscribed and received every acknowledged write once, in order. */
+        public boolean clean() {
+            return subscribed == subscribers
+                    && failed == 0
+                    && pending == 0
+                    && overflowed == 0
+                    && endedByServer == 0
+                    && missing == 0
+                    && duplicates == 0
+                    && outOfOrder == 0
+                    && malformed == 0
+                    && otherEvents == 0;
+        }
+
+        /** The problems, one phrase each; empty when clean. */
+        public List<String> problems() {
+            List<String> p = new ArrayList<>();
+            if (subscribed < subscribers) {
+                p.add((subscribers - subscribed) + " of " + subscribers + " subscribers never subscribed");
+            }
+            add(p, failed, "connections failed");
+            add(p, pending, "connections got no answer (neither subscribed nor refused)");
+            add(p, overflowed, "subscribers OVERFLOWED (too slow for the server's buffer)");
+            add(p, endedByServer, "streams ended by the server");
+            if (missing > 0) {
+                p.add("LOST " + missing + " deliveries (" + subscribersWithLoss + " subscribers missed writes)");
+            }
+            add(p, duplicates, "DUPLICATE deliveries");
+            add(p, outOfOrder, "deliveries OUT OF ORDER");
+            add(p, malformed, "malformed change frames");
+            add(p, otherEvents, "unexpected events");
+            return p;
+        }
+
+        private static void add(List<String> p, long count, String what) {
+            if (count > 0) {
+                p.add(count + " " + what);
+            }
+        }
+    }
+
+    private final InetSocketAddress address;
+    private final String host;
+    private final int maxConnecting;
+    private final Selector selector;
+    private final Thread thread;
+    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private volatile boolean running = true;
+    private volatile LongConsumer onAllDelivered = n -> {};
+
+    // Owned by the pool's thread.
+    private final List<Sub> subs = new ArrayList<>();
+    private final ArrayDeque<Sub> toOpen = new ArrayDeque<>();
+    private final ByteBuffer readBuffer = ByteBuffer.allocate(256 * 1024);
+    private final ChangeFrames.Fields fields = new ChangeFrames.Fields();
+    private final int[] deliveredTo;
+    private long lowestIncomplete;
+    private long highestSeen = -1;
+    private int connecting;
+    private int alive;
+    private long now;
+    private final List<String> samples = new ArrayList<>();
+    private long duplicates;
+    private long outOfOrder;
+    private long malformed;
+    private long otherEvents;
+    private long heartbeats;
+
+    private long deliveriesCount;
+    private long bytesCount;
+
+    // Written by the pool's thread, read anywhere (the counts above, published once per turn).
+    private volatile long deliveries;
+    private volatile long bytes;
+    private volatile int subscribed;
+    private volatile int failed;
+    private volatile int overflowed;
+    private volatile int endedByServer;
+    private final Recorder latency = new Recorder(TimeUnit.SECONDS.toNanos(120), 3);
+
+    private final class Sub {
+        final int number;
+        final String path;
+        final SseResponseDecoder decoder;
+        final BitSet seen = new BitSet();
+        SocketChannel channel;
+        ByteBuffer request;
+        boolean subscribed;
+        boolean overflowed;
+        boolean done;
+        long received;
+        long lastSeq = -1;
+        long lastIndex = -1;
+
+        Sub(int number, String path) {
+            this.number = number;
+            this.path = path;
+            this.decoder = new SseResponseDecoder(event -> onEvent(this, event));
+        }
+    }
+
+    /**
+     * A pool for subscriptions to {@code address}, opening at most {@code maxConnecting} at a time
+     * (a server's accept backlog is small), for writes numbered below {@code maxWrites}.
+     */
+    public SubscriberPool(InetSocketAddress address, int maxConnecting, int maxWrites) throws IOException {
+        this.address = address;
+        this.host = address.getHostString() + ":" + address.getPort();
+        this.maxConnecting = maxConnecting;
+        this.deliveredTo = new int[maxWrites];
+        this.selector = Selector.open();
+        this.thread = new Thread(this::loop, "sse-subscribers");
+        this.thread.setDaemon(true);
+        this.thread.start();
+    }
+
+    /** Called on the pool's thread with each write number that has reached every live subscriber. */
+    public void onAllDelivered(LongConsumer callback) {
+        this.onAllDelivered = callback;
+    }
+
+    /** Opens {@code count} more subscriptions, subscriber {@code i} asking for {@code pathOf(i)}. */
+    public void open(int count, IntFunction<String> pathOf) {
+        run(() -> {
+            int base = subs.size();
+            for (int i = 0; i < count; i++) {
+                Sub s = new Sub(base + i, pathOf.apply(base + i));
+                subs.add(s);
+                toOpen.add(s);
+            }
+            openMore();
+            return null;
+        });
+    }
+
+    /**
+     * Waits until every subscription opened so far has subscribed or failed; true if all
+     * subscribed. False on a failure, or once no subscription has been answered for {@code
+     * stall} (a server that stops accepting connections leaves them unanswered), or after {@code
+     * timeout}.
+     */
+    public boolean awaitSubscribed(Duration timeout, Duration stall) throws InterruptedException {
+        long start = System.nanoTime();
+        long deadline = start + timeout.toNanos();
+        int total = call(subs::size);
+        int answered = -1;
+        long lastProgress = start;
+        while (System.nanoTime() < deadline) {
+            int now = subscribed + failed;
+            if (now >= total) {
+                return failed == 0;
+            }
+            if (now != answered) {
+                answered = now;
+                lastProgress = System.nanoTime();
+            } else if (System.nanoTime() - lastProgress > stall.toNanos()) {
+                return false;
+            }
+            Thread.sleep(20);
+        }
+        return false;
+    }
+
+    /** Like {@link #awaitSubscribed(Duration, Duration)}, giving up after 15 s without an answer. */
+    public boolean awaitSubscribed(Duration timeout) throws InterruptedException {
+        return awaitSubscribed(timeout, Duration.ofSeconds(15));
+    }
+
+    /** Changes received by all subscribers together so far (each write counted once per subscriber). */
+    public long deliveries() {
+        return deliveries;
+    }
+
+    /** Bytes read from all connections so far. */
+    public long bytes() {
+        return bytes;
+    }
+
+    public int subscribed() {
+        return subscribed;
+    }
+
+    public int failed() {
+        return failed;
+    }
+
+    public int overflowed() {
+        return overflowed;
+    }
+
+    /** The latencies recorded since the last call (nanoseconds), which starts a new interval. */
+    public Histogram latencyInterval() {
+        return latency.getIntervalHistogram();
+    }
+
+    /**
+     * Waits until every live subscriber has received at least {@code writes} changes (or none is
+     * left), or {@code timeout} passed; true if they all did.
+     */
+    public boolean awaitReceived(long writes, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            boolean all = call(() -> {
+                for (Sub s : subs) {
+                    if (!s.done && s.subscribed && s.received < writes) {
+                        return false;
+                    }
+                }
+                return true;
+            });
+            if (all) {
+                return true;
+            }
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    /** Checks every subscriber against {@code acknowledged}: the writes each one must have received. */
+    public Check check(BitSet acknowledged) {
+        return call(() -> {
+            long missing = 0;
+            int withLoss = 0;
+            int pending = 0;
+            long received = 0;
+            int expected = acknowledged.cardinality();
+            for (Sub s : subs) {
+                received += s.received;
+                if (!s.subscribed && !s.done) {
+                    pending++;
+                    if (pending == 1) {
+                        sample("subscriber " + s.number + " (" + s.path + ") got no answer"
+                                + (s.decoder.inBody()
+                                        ? " after its response head"
+                                        : s.request == null ? " to its request" : " (its request is not fully sent)"));
+                    }
+                }
+                BitSet lost = (BitSet) acknowledged.clone();
+                lost.andNot(s.seen);
+                int n = lost.cardinality();
+                if (n > 0 && s.subscribed) {
+                    missing += n;
+                    withLoss++;
+                    if (withLoss == 1) {
+                        sample("subscriber " + s.number + " (" + s.path + ") missed " + n + " of " + expected
+                                + " writes, the first being write " + lost.nextSetBit(0)
+                                + (s.done ? "; its stream had ended" : ""));
+                    }
+                }
+            }
+            return new Check(
+                    subs.size(),
+                    subscribed,
+                    failed,
+                    pending,
+                    overflowed,
+                    endedByServer,
+                    received,
+                    missing,
+                    withLoss,
+                    duplicates,
+                    outOfOrder,
+                    malformed,
+                    otherEvents,
+                    heartbeats,
+                    samples);
+        });
+    }
+
+    /** Closes every connection and stops the pool's thread. */
+    @Override
+    public void close() {
+        running = false;
+        selector.wakeup();
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    // ---- the pool's thread
+
+    private <T> T call(java.util.concurrent.Callable<T> task) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        tasks.add(() -> {
+            try {
+                result.complete(task.call());
+            } catch (Throwable t) {
+                result.completeExceptionally(t);
+            }
+        });
+        selector.wakeup();
+        try {
+            return result.get(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("the subscriber pool did not answer", e);
+        }
+    }
+
+    private void run(java.util.concurrent.Callable<Void> task) {
+        call(task);
+    }
+
+    private void loop() {
+        try {
+            while (running) {
+                Runnable task;
+                while ((task = tasks.poll()) != null) {
+                    task.run();
+                }
+                selector.select(100);
+                now = System.nanoTime();
+                var keys = selector.selectedKeys();
+                for (SelectionKey key : keys) {
+                    Sub s = (Sub) key.attachment();
+                    if (!key.isValid()) {
+                        continue;
+                    }
+                    try {
+                        if (key.isConnectable()) {
+                            connected(s, key);
+                        } else {
+                            if (key.isWritable()) {
+                                writeRequest(s, key);
+                            }
+                            if (key.isValid() && key.isReadable()) {
+                                read(s, key);
+                            }
+                        }
+                    } catch (IOException | RuntimeException e) {
+                        end(s, e);
+                    }
+                }
+                keys.clear();
+                openMore();
+                deliveries = deliveriesCount;
+                bytes = bytesCount;
+            }
+        } catch (IOException e) {
+            System.err.println("subscriber pool failed: " + e);
+        } finally {
+            for (Sub s : subs) {
+                closeQuietly(s);
+            }
+            try {
+                selector.close();
+            } catch (IOException ignored) {
+                // closing
+            }
+        }
+    }
+
+    private void openMore() {
+        while (connecting < maxConnecting && !toOpen.isEmpty()) {
+            Sub s = toOpen.poll();
+            connecting++;
+            try {
+                SocketChannel ch = SocketChannel.open();
+                s.channel = ch;
+                ch.configureBlocking(false);
+                ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                s.request = ByteBuffer.wrap(("GET " + s.path + " HTTP/1.1\r\nHost: " + host
+                                + "\r\nAccept: text/event-stream\r\nUser-Agent: lumadb-bench\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                if (ch.connect(address)) {
+                    SelectionKey key = ch.register(selector, SelectionKey.OP_WRITE, s);
+                    writeRequest(s, key);
+                } else {
+                    ch.register(selector, SelectionKey.OP_CONNECT, s);
+                }
+            } catch (IOException e) {
+                end(s, e);
+            }
+        }
+    }
+
+    private void connected(Sub s, SelectionKey key) throws IOException {
+        s.channel.finishConnect();
+        key.interestOps(SelectionKey.OP_WRITE);
+        writeRequest(s, key);
+    }
+
+    private void writeRequest(Sub s, SelectionKey key) throws IOException {
+        s.channel.write(s.request);
+        if (!s.request.hasRemaining()) {
+            s.request = null;
+            key.interestOps(SelectionKey.OP_READ);
+        }
+    }
+
+    private void read(Sub s, SelectionKey key) throws IOException {
+        while (true) {
+            readBuffer.clear();
+            int n = s.channel.read(readBuffer);
+            if (n < 0) {
+                s.decoder.closed();
+                end(s, null);
+                return;
+            }
+            if (n == 0) {
+                return;
+            }
+            now = System.nanoTime();
+            bytesCount += n;
+            s.decoder.feed(readBuffer.array(), 0, n);
+            if (s.decoder.ended()) {
+                end(s, null);
+                return;
+            }
+            if (n < readBuffer.capacity()) {
+                return;
+            }
+        }
+    }
+
+    private void onEvent(Sub s, SseParser e) {
+        if (e.typeIs(CHANGE)) {
+            change(s, e);
+        } else if (e.typeIs(HEARTBEAT)) {
+            heartbeats++;
+        } else if (e.typeIs(SUBSCRIBED)) {
+            if (!s.subscribed) {
+                s.subscribed = true;
+                connecting--;
+                alive++;
+                subscribed++;
+            }
+        } else if (e.typeIs(OVERFLOW)) {
+            s.overflowed = true;
+            overflowed++;
+            sample("subscriber " + s.number + " overflowed after " + s.received + " changes: " + e.data());
+        } else {
+            otherEvents++;
+            sample("subscriber " + s.number + " got an unexpected event '" + e.type() + "': " + e.data());
+        }
+    }
+
+    private void change(Sub s, SseParser e) {
+        if (!fields.read(e.dataBytes(), e.dataLength()) || fields.n >= deliveredTo.length) {
+            malformed++;
+            sample("subscriber " + s.number + " got a malformed change: "
+                    + e.data().substring(0, Math.min(300, e.dataLength())));
+            return;
+        }
+        long n = fields.n;
+        if (s.seen.get((int) n)) {
+            duplicates++;
+            if (duplicates == 1) {
+                sample("subscriber " + s.number + " got write " + n + " twice");
+            }
+            return;
+        }
+        s.seen.set((int) n);
+        if (fields.seq < s.lastSeq || (fields.seq == s.lastSeq && fields.index <= s.lastIndex)) {
+            outOfOrder++;
+            if (outOfOrder == 1) {
+                sample("subscriber " + s.number + " got seq " + fields.seq + " index " + fields.index + " after seq "
+                        + s.lastSeq + " index " + s.lastIndex);
+            }
+        }
+        s.lastSeq = fields.seq;
+        s.lastIndex = fields.index;
+        s.received++;
+        deliveriesCount++;
+        long latencyNanos = now - fields.sentNanos;
+        latency.recordValue(Math.max(0, Math.min(latencyNanos, TimeUnit.SECONDS.toNanos(120))));
+        delivered(n);
+    }
+
+    private void delivered(long n) {
+        if (n > highestSeen) {
+            highestSeen = n;
+        }
+        int count = ++deliveredTo[(int) n];
+        if (count > 0 && count >= alive) {
+            complete(n);
+        }
+    }
+
+    private void complete(long n) {
+        deliveredTo[(int) n] = Integer.MIN_VALUE / 2; // never completes twice
+        onAllDelivered.accept(n);
+        while (lowestIncomplete <= highestSeen && deliveredTo[(int) lowestIncomplete] < 0) {
+            lowestIncomplete++;
+        }
+    }
+
+    /** A subscriber is gone: writes it had not received may now have reached every one left. */
+    private void end(Sub s, Exception failure) {
+        if (s.done) {
+            return;
+        }
+        s.done = true;
+        closeQuietly(s);
+        if (s.subscribed) {
+            alive--;
+            if (failure == null && s.overflowed) {
+                // counted as an overflow: the server ends an overflowed stream
+            } else if (failure == null) {
+                endedByServer++;
+                sample("subscriber " + s.number + " (" + s.path + "): the server ended the stream after " + s.received
+                        + " changes");
+            } else {
+                failed++;
+                sample("subscriber " + s.number + " (" + s.path + ") failed after " + s.received + " changes: "
+                        + failure);
+            }
+            for (long n = lowestIncomplete; n <= highestSeen; n++) {
+                int count = deliveredTo[(int) n];
+                if (count > 0 && count >= alive) {
+                    complete(n);
+                }
+            }
+        } else {
+            connecting--;
+            failed++;
+            sample("subscriber " + s.number + " (" + s.path + ") could not subscribe: "
+                    + (failure == null ? "the server closed the connection" : failure.toString()));
+        }
+    }
+
+    private void closeQuietly(Sub s) {
+        if (s.channel != null) {
+            try {
+                s.channel.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+        }
+    }
+
+    private void sample(String text) {
+        if (samples.size() < MAX_SAMPLES) {
+            samples.add(text);
+        }
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+}
