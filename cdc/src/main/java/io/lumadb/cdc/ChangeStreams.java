@@ -20,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.stream.javadsl.Source;
@@ -235,31 +236,31 @@ public final class ChangeStreams {
                 throw new InvalidStreamRequestException(e.pointer(), e.getMessage());
             }
             return queries.query(database, collection, spec).thenCompose(result -> {
+                // With a limit, a window on the server turns the changes into rows of the first N.
+                UnaryOperator<Source<StreamItem, NotUsed>> rows = items -> items;
                 if (limit != null) {
                     LiveWindow window = new LiveWindow(spec, result, () -> queries.query(database, collection, spec));
-                    return snapshotPositions(info, result.positions())
-                            .thenApply(start -> new LiveQuery(
-                                    info,
-                                    result.documents(),
-                                    false,
-                                    start,
-                                    items(info, start, classify, settings.heartbeat(), false, ConsumerGroups.Member.ALL)
-                                            .mapAsync(1, window::process)
-                                            .mapConcat(rows -> rows)));
-                }
-                if (result.next() != null) {
+                    rows = items -> items.mapAsync(1, window::process).mapConcat(r -> r);
+                } else if (result.next() != null) {
                     throw new InvalidStreamRequestException(
                             "/filter",
                             "the live query matches more than " + settings.maxLiveQueryResult()
                                     + " documents (lumadb.cdc.max-live-query-result); narrow its filter");
                 }
+                UnaryOperator<Source<StreamItem, NotUsed>> toRows = rows;
                 return snapshotPositions(info, result.positions())
                         .thenApply(start -> new LiveQuery(
                                 info,
                                 result.documents(),
                                 false,
                                 start,
-                                items(info, start, classify, settings.heartbeat(), false, ConsumerGroups.Member.ALL)));
+                                toRows.apply(items(
+                                        info,
+                                        start,
+                                        classify,
+                                        settings.heartbeat(),
+                                        false,
+                                        ConsumerGroups.Member.ALL))));
             });
         });
     }

@@ -16,7 +16,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -49,15 +48,11 @@ class ChangeStreamIT {
     }
 
     private static String collection(String prefix, int shards) {
-        String path = http.freshDatabase(prefix) + "/c";
-        TestHttp.Response created = http.put(path, "{\"shards\":" + shards + "}");
-        assertEquals(201, created.status(), created.toString());
-        return path;
+        return http.freshCollection(prefix, shards);
     }
 
     private static void put(String path, String id, String body) {
-        TestHttp.Response r = http.put(path + "/" + id, body);
-        assertTrue(r.status() == 200 || r.status() == 201, r.toString());
+        http.putDocument(path, id, body);
     }
 
     private static String enc(String s) {
@@ -282,24 +277,11 @@ class ChangeStreamIT {
     @Test
     void aLiveQueryUnderAWriterSeesEveryMatchingChangeExactlyOnceFromItsSnapshot() throws Exception {
         String coll = collection("live", 4);
-        AtomicBoolean writing = new AtomicBoolean(true);
-        CompletableFuture<Integer> writer = CompletableFuture.supplyAsync(() -> {
-            java.util.Random random = new java.util.Random(7);
-            int writes = 0;
-            while (writing.get() || writes < 200) {
-                String id = "d" + random.nextInt(60);
-                if (random.nextInt(5) == 0) {
-                    http.delete(coll + "/" + id);
-                } else {
-                    put(coll, id, "{\"n\":" + random.nextInt(100) + "}");
-                }
-                writes++;
-            }
-            return writes;
-        });
+        RandomWriter writer = RandomWriter.start(http, coll, 7, 60, 5, 200);
         Thread.sleep(500);
         String filter = enc("{\"n\":{\"$gte\":50}}");
-        Map<String, Long> model = new HashMap<>(); // id -> version, as the client sees the result
+        LiveModel clientModel = new LiveModel();
+        Map<String, Long> model = clientModel.documents;
         try (SseClient live = new SseClient(http.url(coll + "/_live?filter=" + filter), null)) {
             assertEquals(200, live.status());
             assertEquals("subscribed", live.next().type());
@@ -313,8 +295,7 @@ class ChangeStreamIT {
             assertEquals(
                     model.size(), TestHttp.JSON.readTree(e.data()).get("count").asInt());
             Thread.sleep(1000);
-            writing.set(false);
-            writer.get();
+            writer.stop();
             // Read until caught up: a heartbeat at the collection's position once the writer is done
             // (an earlier heartbeat only means the writer paused).
             String end = position(http, coll);
@@ -323,23 +304,7 @@ class ChangeStreamIT {
                 if (e.type().equals("heartbeat")) {
                     continue;
                 }
-                JsonNode change = TestHttp.JSON.readTree(e.data());
-                String id = change.get("id").asText();
-                long version = change.get("version").asLong();
-                switch (e.type()) {
-                    case "added" -> {
-                        assertEquals(null, model.get(id), "added twice: " + id);
-                        model.put(id, version);
-                    }
-                    case "changed" -> {
-                        Long had = model.get(id);
-                        assertNotNull(had, "changed before added: " + id);
-                        assertTrue(version > had, "stale or repeated change of " + id);
-                        model.put(id, version);
-                    }
-                    case "removed" -> assertNotNull(model.remove(id), "removed but never added: " + id);
-                    default -> throw new AssertionError("unexpected " + e);
-                }
+                clientModel.apply(e.type(), TestHttp.JSON.readTree(e.data()));
             }
         }
         // The client's model equals the collection's result now.
@@ -514,26 +479,13 @@ class ChangeStreamIT {
         for (int i = 0; i < 40; i++) {
             put(coll, "d" + i, "{\"n\":" + i + "}");
         }
-        AtomicBoolean writing = new AtomicBoolean(true);
-        CompletableFuture<Integer> writer = CompletableFuture.supplyAsync(() -> {
-            java.util.Random random = new java.util.Random(17);
-            int writes = 0;
-            while (writing.get() || writes < 300) {
-                String id = "d" + random.nextInt(40);
-                if (random.nextInt(6) == 0) {
-                    http.delete(coll + "/" + id);
-                } else {
-                    put(coll, id, "{\"n\":" + random.nextInt(100) + "}");
-                }
-                writes++;
-            }
-            return writes;
-        });
+        RandomWriter writer = RandomWriter.start(http, coll, 17, 40, 6, 300);
         String query = "{\"filter\":{\"n\":{\"$gte\":20}},\"sort\":[\"-n\"],\"limit\":5}";
         JsonNode q = TestHttp.JSON.readTree(query);
         String params = "filter=" + enc(q.get("filter").toString()) + "&sort="
                 + enc(q.get("sort").toString()) + "&limit=5";
-        Map<String, Long> window = new HashMap<>();
+        LiveModel windowModel = new LiveModel();
+        Map<String, Long> window = windowModel.documents;
         int events = 0;
         try (SseClient live = new SseClient(http.url(coll + "/_live?" + params), null)) {
             assertEquals(200, live.status());
@@ -545,24 +497,14 @@ class ChangeStreamIT {
             }
             assertEquals(5, window.size());
             Thread.sleep(1500);
-            writing.set(false);
-            writer.get();
+            writer.stop();
             String end = position(http, coll);
             while (!(e = live.next()).type().equals("heartbeat")
                     || !TestHttp.JSON.readTree(e.data()).get("token").asText().equals(end)) {
                 if (e.type().equals("heartbeat")) {
                     continue;
                 }
-                JsonNode row = TestHttp.JSON.readTree(e.data());
-                String id = row.get("id").asText();
-                switch (e.type()) {
-                    case "added" ->
-                        assertEquals(null, window.put(id, row.get("version").asLong()), "added twice: " + id);
-                    case "changed" ->
-                        assertNotNull(window.put(id, row.get("version").asLong()), "changed outside: " + id);
-                    case "removed" -> assertNotNull(window.remove(id), "removed but not in the window: " + id);
-                    default -> throw new AssertionError("unexpected " + e);
-                }
+                windowModel.apply(e.type(), TestHttp.JSON.readTree(e.data()));
                 assertTrue(window.size() <= 5, "the window never holds more than the limit: " + window);
                 events++;
             }

@@ -68,6 +68,24 @@ final class TestHttp {
         }
     }
 
+    /** Creates a collection of {@code shards} shards in a fresh database; returns its API path. */
+    String freshCollection(String prefix, int shards) {
+        String path = freshDatabase(prefix) + "/c";
+        Response created = put(path, "{\"shards\":" + shards + "}");
+        if (created.status() != 201) {
+            throw new AssertionError("cannot create collection " + path + ": " + created);
+        }
+        return path;
+    }
+
+    /** Writes document {@code id}; fails unless it was created or replaced. */
+    void putDocument(String collection, String id, String body) {
+        Response r = put(collection + "/" + id, body);
+        if (r.status() != 200 && r.status() != 201) {
+            throw new AssertionError("cannot write " + collection + "/" + id + ": " + r);
+        }
+    }
+
     /** Creates a database no other test uses, named {@code prefix} and a number; returns its API path. */
     String freshDatabase(String prefix) {
         String path = "/api/v1/" + prefix + databases.incrementAndGet();

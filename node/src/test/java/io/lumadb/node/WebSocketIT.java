@@ -2,7 +2,6 @@ package io.lumadb.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -11,8 +10,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -50,10 +47,7 @@ class WebSocketIT {
     }
 
     private static String collection(String prefix, int shards) {
-        String path = http.freshDatabase(prefix) + "/c";
-        TestHttp.Response created = http.put(path, "{\"shards\":" + shards + "}");
-        assertEquals(201, created.status(), created.toString());
-        return path;
+        return http.freshCollection(prefix, shards);
     }
 
     /** "/api/v1/db/c" → {"db":"db","collection":"c"} fields of a subscribe message. */
@@ -63,8 +57,7 @@ class WebSocketIT {
     }
 
     private static void put(String path, String id, String body) {
-        TestHttp.Response r = http.put(path + "/" + id, body);
-        assertTrue(r.status() == 200 || r.status() == 201, r.toString());
+        http.putDocument(path, id, body);
     }
 
     private static String event(JsonNode m) {
@@ -88,12 +81,12 @@ class WebSocketIT {
             JsonNode topicSubscribed = ws.next("t");
             assertEquals("subscribed", event(topicSubscribed), topicSubscribed.toString());
 
-            Map<String, Long> model = new HashMap<>();
+            LiveModel liveModel = new LiveModel();
+            Map<String, Long> model = liveModel.documents;
             JsonNode m;
             while (!event(m = ws.next("l")).equals("ready")) {
                 assertEquals("result", event(m));
-                JsonNode doc = m.get("document");
-                model.put(doc.get("_id").asText(), doc.get("_version").asLong());
+                liveModel.result(m.get("document"));
             }
             assertEquals(5, model.size());
             assertEquals(5, m.get("count").asInt());
@@ -125,15 +118,7 @@ class WebSocketIT {
             while (!model.keySet().equals(finalIds)) {
                 assertTrue(System.nanoTime() < deadline, "the live model " + model + " never became " + finalIds);
                 m = ws.nextEvent("l");
-                String id = m.get("id").asText();
-                switch (event(m)) {
-                    case "added" ->
-                        assertEquals(null, model.put(id, m.get("version").asLong()), "added twice");
-                    case "changed" ->
-                        assertNotNull(model.put(id, m.get("version").asLong()), "changed before added");
-                    case "removed" -> assertNotNull(model.remove(id), "removed but never added: " + id);
-                    default -> throw new AssertionError(m.toString());
-                }
+                liveModel.apply(event(m), m);
             }
             for (int k = 0; k <= 10; k++) {
                 m = ws.nextEvent("t");
@@ -318,34 +303,20 @@ class WebSocketIT {
     @Test
     void aLiveQueryOverWebSocketUnderAWriterEndsEqualToTheQuery() throws Exception {
         String coll = collection("wslive", 4);
-        AtomicBoolean writing = new AtomicBoolean(true);
-        CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
-            java.util.Random random = new java.util.Random(11);
-            int writes = 0;
-            while (writing.get() || writes < 200) {
-                String id = "d" + random.nextInt(50);
-                if (random.nextInt(5) == 0) {
-                    http.delete(coll + "/" + id);
-                } else {
-                    put(coll, id, "{\"n\":" + random.nextInt(100) + "}");
-                }
-                writes++;
-            }
-        });
+        RandomWriter writer = RandomWriter.start(http, coll, 11, 50, 5, 200);
         Thread.sleep(300);
-        Map<String, Long> model = new HashMap<>();
+        LiveModel liveModel = new LiveModel();
+        Map<String, Long> model = liveModel.documents;
         try (WsClient ws = new WsClient(server.port())) {
             ws.send("{\"op\":\"subscribe\",\"sub\":\"l\",\"type\":\"live\"," + target(coll)
                     + ",\"filter\":{\"n\":{\"$lt\":30}}}");
             assertEquals("subscribed", event(ws.next("l")));
             JsonNode m;
             while (!event(m = ws.next("l")).equals("ready")) {
-                JsonNode doc = m.get("document");
-                model.put(doc.get("_id").asText(), doc.get("_version").asLong());
+                liveModel.result(m.get("document"));
             }
             Thread.sleep(800);
-            writing.set(false);
-            writer.get();
+            writer.stop();
             // Until caught up: a heartbeat at the collection's position (earlier ones: the writer paused).
             String end = ChangeStreamIT.position(http, coll);
             while (!event(m = ws.next("l")).equals("heartbeat")
@@ -353,19 +324,7 @@ class WebSocketIT {
                 if (event(m).equals("heartbeat")) {
                     continue;
                 }
-                assertTrue(m.has("version"), "unexpected " + m);
-                String id = m.get("id").asText();
-                long version = m.get("version").asLong();
-                switch (event(m)) {
-                    case "added" -> assertEquals(null, model.put(id, version), "added twice: " + id);
-                    case "changed" -> {
-                        Long had = model.put(id, version);
-                        assertNotNull(had, "changed before added: " + id);
-                        assertTrue(version > had, "stale or repeated change of " + id);
-                    }
-                    case "removed" -> assertNotNull(model.remove(id), "removed but never added: " + id);
-                    default -> throw new AssertionError("unexpected " + m);
-                }
+                liveModel.apply(event(m), m);
             }
         }
         Map<String, Long> expected = new HashMap<>();
