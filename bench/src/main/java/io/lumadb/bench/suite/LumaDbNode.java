@@ -2,17 +2,12 @@ package io.lumadb.bench.suite;
 
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -80,43 +75,13 @@ public final class LumaDbNode implements AutoCloseable {
     }
 
     private void awaitReady() throws IOException, InterruptedException {
-        HttpClient client = HttpClient.newHttpClient();
-        for (int i = 0; i < 600; i++) {
-            if (!process.isAlive()) {
-                throw new IOException(
-                        "the LumaDB node exited with " + process.exitValue() + " while starting; see " + log);
-            }
-            try {
-                HttpResponse<Void> r = client.send(
-                        HttpRequest.newBuilder(URI.create(url() + "/ready"))
-                                .timeout(Duration.ofSeconds(2))
-                                .build(),
-                        HttpResponse.BodyHandlers.discarding());
-                if (r.statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                // not listening yet
-            }
-            Thread.sleep(100);
-        }
-        close();
-        throw new IOException("the LumaDB node was not ready within 60 s; see " + log);
+        ChildProcesses.awaitReady(process, url(), log, "the LumaDB node", Duration.ofSeconds(60), this::close);
     }
 
     /** Stops the node (SIGTERM, then SIGKILL after 30 s) and deletes its data directory. */
     @Override
     public void close() {
-        process.destroy();
-        try {
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                process.waitFor(10, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
+        ChildProcesses.stop(process, Duration.ofSeconds(30));
         try (Stream<Path> paths = Files.walk(dir)) {
             for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);

@@ -3,15 +3,10 @@ package io.lumadb.bench.suite;
 import io.lumadb.bench.streams.BroadcastServer;
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The change-stream benchmark's reference, {@link BroadcastServer}, as its own process started
@@ -55,41 +50,11 @@ final class ReferenceServer implements AutoCloseable {
     }
 
     private void awaitReady() throws IOException, InterruptedException {
-        HttpClient client = HttpClient.newHttpClient();
-        for (int i = 0; i < 300; i++) {
-            if (!process.isAlive()) {
-                throw new IOException(
-                        "the reference server exited with " + process.exitValue() + " while starting; see " + log);
-            }
-            try {
-                HttpResponse<Void> r = client.send(
-                        HttpRequest.newBuilder(URI.create(url() + "/ready"))
-                                .timeout(Duration.ofSeconds(2))
-                                .build(),
-                        HttpResponse.BodyHandlers.discarding());
-                if (r.statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                // not listening yet
-            }
-            Thread.sleep(100);
-        }
-        close();
-        throw new IOException("the reference server was not ready within 30 s; see " + log);
+        ChildProcesses.awaitReady(process, url(), log, "the reference server", Duration.ofSeconds(30), this::close);
     }
 
     @Override
     public void close() {
-        process.destroy();
-        try {
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                process.waitFor(10, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
+        ChildProcesses.stop(process, Duration.ofSeconds(10));
     }
 }

@@ -35,7 +35,7 @@ public final class ConsumerGroups {
         return new ConsumerGroups(system, Duration.ofSeconds(10));
     }
 
-    /** A member's share of a group: member {@code member} of {@code members} (0-based). */
+    /** A member's share of a group: member {@code member} of {@code members} (0-based) owns the shards {@code s % members == member}. */
     public record Member(int member, int members) {
         public static final Member ALL = new Member(0, 1);
 
