@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -32,6 +33,9 @@ import java.util.function.Supplier;
 final class LiveWindow {
 
     private record Member(String id, long version, byte[] document) {}
+
+    private static final int MAX_SNAPSHOT_ATTEMPTS = 500;
+    private static final long SNAPSHOT_RETRY_MILLIS = 10;
 
     private final SortSpec sort;
     private final boolean idDescendingLast;
@@ -152,7 +156,7 @@ final class LiveWindow {
 
     /** Reads the window again from a fresh snapshot and appends the difference to {@code out}. */
     private CompletionStage<List<StreamItem>> refill(List<StreamItem> out, ResumeToken position) {
-        return requery.get().thenApply(result -> {
+        return snapshotAtLeast(position, 0).thenApply(result -> {
             Map<String, Member> old = new HashMap<>();
             window.values().forEach(m -> old.put(m.id(), m));
             load(result.documents());
@@ -177,6 +181,41 @@ final class LiveWindow {
             skipUntil = seqs;
             return out;
         });
+    }
+
+    /**
+     * A query answer whose snapshot includes everything up to {@code position}. The stream reads
+     * the journal, and a shard applies an event to its state just after journaling it, so a query
+     * right after an event may not see it yet: it is asked again shortly. Using an older snapshot
+     * would undo changes the window has already applied.
+     */
+    private CompletionStage<Queries.Result> snapshotAtLeast(ResumeToken position, int attempt) {
+        return requery.get().thenCompose(result -> {
+            if (covers(result.positions(), position)) {
+                return CompletableFuture.completedFuture(result);
+            }
+            if (attempt >= MAX_SNAPSHOT_ATTEMPTS) {
+                throw new IllegalStateException("the shards' state did not reach the live query's position " + position
+                        + " within " + MAX_SNAPSHOT_ATTEMPTS * SNAPSHOT_RETRY_MILLIS + " ms");
+            }
+            return CompletableFuture.runAsync(
+                            () -> {}, CompletableFuture.delayedExecutor(SNAPSHOT_RETRY_MILLIS, TimeUnit.MILLISECONDS))
+                    .thenCompose(v -> snapshotAtLeast(position, attempt + 1));
+        });
+    }
+
+    /** Whether every shard's snapshot is at or past the position (including a partly delivered event). */
+    private static boolean covers(Map<Integer, Long> snapshot, ResumeToken position) {
+        long[] seqs = position.seqs();
+        int[] skips = position.skips();
+        for (var e : snapshot.entrySet()) {
+            int shard = e.getKey();
+            long needed = seqs[shard] + (skips[shard] > 0 ? 1 : 0);
+            if (e.getValue() < needed) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static StreamItem.Row row(String kind, String id, long version, byte[] doc, ResumeToken position) {

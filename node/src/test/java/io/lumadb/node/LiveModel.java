@@ -24,6 +24,9 @@ final class LiveModel {
 
     /** An {@code added}, {@code changed} or {@code removed} event's data ({@code id}, {@code version}). */
     void apply(String event, JsonNode data) {
+        if (!data.has("id") || !data.has("version")) {
+            throw new AssertionError("unexpected event " + event + ": " + data);
+        }
         String id = data.get("id").asText();
         long version = data.get("version").asLong();
         switch (event) {
