@@ -115,7 +115,9 @@ public final class ChangeStreams {
     /**
      * Like {@link #changes}, as member {@code member} of consumer group {@code group} (null: no
      * group): without {@code from}, it starts at the group's committed position (the beginning
-     * before the group's first commit), and it reads only the shards the member owns.
+     * before the group's first commit), and it reads only the shards the member owns. With {@code
+     * pull} (one HTTP pull page), once caught up the subscription sends a heartbeat at once if it
+     * has delivered a change, else after {@code heartbeat} (the long-poll wait).
      */
     public CompletionStage<Subscription> changes(
             String database,
@@ -159,15 +161,6 @@ public final class ChangeStreams {
     /** Resolves a collection. */
     public CompletionStage<io.lumadb.shards.catalog.CollectionInfo> collection(String database, String collection) {
         return catalog.resolve(database, collection, false);
-    }
-
-    /**
-     * Like {@link #changes}, for one pull page: once caught up, the subscription sends a
-     * heartbeat at once if it has delivered a change, else after {@code wait}.
-     */
-    public CompletionStage<Subscription> pull(
-            String database, String collection, String from, JsonNode filter, Duration wait) {
-        return changes(database, collection, from, filter, wait, true, null, ConsumerGroups.Member.ALL);
     }
 
     /** A live query: its initial result (empty when resumed), its position, and its changes. */

@@ -311,12 +311,7 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
                             request.getUri().path())
                     .addHeader(RawHeader.create("Upgrade", "websocket")));
         }
-        WebSocketSession session = new WebSocketSession(
-                system,
-                changeStreams,
-                topics,
-                webSocketSettings.maxSubscriptions(),
-                webSocketSettings.maxMessageBytes());
+        WebSocketSession session = new WebSocketSession(system, changeStreams, topics, webSocketSettings);
         return done(upgrade.get().handleMessagesWith(session.flow()));
     }
 

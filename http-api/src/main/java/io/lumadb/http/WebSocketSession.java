@@ -59,17 +59,13 @@ final class WebSocketSession {
     }
 
     WebSocketSession(
-            ClassicActorSystemProvider system,
-            ChangeStreams streams,
-            Topics topics,
-            int maxSubscriptions,
-            long maxMessageBytes) {
+            ClassicActorSystemProvider system, ChangeStreams streams, Topics topics, WebSocketSettings settings) {
         this.system = system;
         this.materializer = Materializer.matFromSystem(system);
         this.streams = streams;
         this.topics = topics;
-        this.maxSubscriptions = maxSubscriptions;
-        this.maxMessageBytes = maxMessageBytes;
+        this.maxSubscriptions = settings.maxSubscriptions();
+        this.maxMessageBytes = settings.maxMessageBytes();
         Pair<Sink<Message, NotUsed>, Source<Message, NotUsed>> hub =
                 MergeHub.of(Message.class, 16).preMaterialize(materializer);
         this.outbound = hub.first();

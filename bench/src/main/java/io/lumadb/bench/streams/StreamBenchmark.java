@@ -604,20 +604,16 @@ public final class StreamBenchmark {
 
     // ---- the systems
 
-    private static final class Reference implements Server {
-        private final InetSocketAddress address;
-        private final long pid;
-        private final String host;
+    /** A server process at an address: what both servers share. */
+    private abstract static class Endpoint implements Server {
+        final InetSocketAddress address;
+        final long pid;
+        final String host;
 
-        Reference(InetSocketAddress address, long pid) {
+        Endpoint(InetSocketAddress address, long pid) {
             this.address = address;
             this.pid = pid;
             this.host = address.getHostString() + ":" + address.getPort();
-        }
-
-        @Override
-        public String name() {
-            return StreamReport.REFERENCE;
         }
 
         @Override
@@ -628,6 +624,17 @@ public final class StreamBenchmark {
         @Override
         public long pid() {
             return pid;
+        }
+    }
+
+    private static final class Reference extends Endpoint {
+        Reference(InetSocketAddress address, long pid) {
+            super(address, pid);
+        }
+
+        @Override
+        public String name() {
+            return StreamReport.REFERENCE;
         }
 
         @Override
@@ -652,32 +659,17 @@ public final class StreamBenchmark {
         }
     }
 
-    private static final class LumaDb implements Server {
-        private final InetSocketAddress address;
-        private final long pid;
-        private final String host;
+    private static final class LumaDb extends Endpoint {
         private volatile String collection;
 
         LumaDb(InetSocketAddress address, long pid) throws IOException {
-            this.address = address;
-            this.pid = pid;
-            this.host = address.getHostString() + ":" + address.getPort();
+            super(address, pid);
             put("/api/v1/" + DATABASE, null);
         }
 
         @Override
         public String name() {
             return StreamReport.LUMADB;
-        }
-
-        @Override
-        public InetSocketAddress address() {
-            return address;
-        }
-
-        @Override
-        public long pid() {
-            return pid;
         }
 
         /** A fresh 1-shard collection: one ordered journal, the order subscribers are checked against. */
