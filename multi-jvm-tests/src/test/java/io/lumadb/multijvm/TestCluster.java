@@ -1,0 +1,427 @@
+package io.lumadb.multijvm;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Real LumaDB node processes forming a Pekko cluster on 127.0.0.1, with a fresh PostgreSQL
+ * database of their own as the shared journal. Starts, stops (SIGTERM), kills (SIGKILL) and
+ * restarts nodes (same data directory and ports), waits until they are ready, Up members, and
+ * answers where the shards of a collection live. {@link #close()} kills every process, drops
+ * the database and deletes the temporary directory, whatever state the test left them in.
+ */
+final class TestCluster implements AutoCloseable {
+
+    /** How long a node may take from start to ready, Up member (three JVMs start on two cores). */
+    static final Duration START_TIMEOUT = Duration.ofSeconds(120);
+
+    private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(3);
+
+    private final String jar;
+    private final Path dir;
+    private final String database;
+    private final boolean eachNodeItsOwnSeed;
+    private final int seedCount;
+    private final Map<String, String> extraProperties;
+    private final List<ClusterNode> nodes = new CopyOnWriteArrayList<>();
+    private final Thread killOnExit;
+    private boolean closed;
+
+    private TestCluster(
+            String jar,
+            Path dir,
+            String database,
+            int seedCount,
+            boolean eachNodeItsOwnSeed,
+            Map<String, String> extraProperties) {
+        this.jar = jar;
+        this.dir = dir;
+        this.database = database;
+        this.seedCount = seedCount;
+        this.eachNodeItsOwnSeed = eachNodeItsOwnSeed;
+        this.extraProperties = Map.copyOf(extraProperties);
+        // If the test JVM itself is stopped, the nodes must not outlive it.
+        this.killOnExit = new Thread(() -> nodes.forEach(ClusterNode::destroy), "kill-cluster-nodes");
+        Runtime.getRuntime().addShutdownHook(killOnExit);
+    }
+
+    /**
+     * A cluster of {@code size} nodes (not started) whose seeds are its first {@code seedCount}
+     * nodes, each listed by every node.
+     */
+    static TestCluster create(String testName, int size, int seedCount) throws Exception {
+        return create(testName, size, seedCount, false, Map.of());
+    }
+
+    /**
+     * {@code eachNodeItsOwnSeed}: every node is its own only seed, so the nodes form separate
+     * one-node clusters on the same journal (a split brain on purpose).
+     */
+    static TestCluster create(
+            String testName, int size, int seedCount, boolean eachNodeItsOwnSeed, Map<String, String> extraProperties)
+            throws Exception {
+        String jar = System.getProperty("lumadb.jar");
+        if (jar == null || !Files.exists(Path.of(jar))) {
+            throw new IllegalStateException("the distribution jar is missing (lumadb.jar=" + jar
+                    + "); build it with 'mvn verify -pl multi-jvm-tests -am'");
+        }
+        TestPostgres.ensureRunning();
+        String database = TestPostgres.createDatabase();
+        Path dir;
+        try {
+            dir = Files.createTempDirectory("lumadb-" + testName + "-");
+        } catch (IOException e) {
+            TestPostgres.dropDatabase(database);
+            throw e;
+        }
+        TestCluster cluster = new TestCluster(jar, dir, database, seedCount, eachNodeItsOwnSeed, extraProperties);
+        for (int i = 0; i < size; i++) {
+            cluster.newNode();
+        }
+        System.out.println("[" + testName + "] journal database " + database + ", node directories under " + dir);
+        return cluster;
+    }
+
+    /** Adds a node (not started) with fresh ports and data directory. */
+    ClusterNode newNode() throws IOException {
+        String name = "node" + nodes.size();
+        ClusterNode node = new ClusterNode(
+                name, freePort(), freePort(), freePort(), dir.resolve(name), dir.resolve(name + ".log"));
+        nodes.add(node);
+        return node;
+    }
+
+    String database() {
+        return database;
+    }
+
+    ClusterNode node(int i) {
+        return nodes.get(i);
+    }
+
+    List<ClusterNode> nodes() {
+        return List.copyOf(nodes);
+    }
+
+    /** The nodes the test considers ready, Up members. */
+    List<ClusterNode> upNodes() {
+        return nodes.stream().filter(n -> n.state() == ClusterNode.State.UP).toList();
+    }
+
+    /** A random ready node, to send setup and check requests to. */
+    ClusterNode anyUp() {
+        List<ClusterNode> up = upNodes();
+        if (up.isEmpty()) {
+            throw new AssertionError("no node is up: " + nodes);
+        }
+        return up.get(ThreadLocalRandom.current().nextInt(up.size()));
+    }
+
+    /** Starts every node that is not running, all at once, and waits until all are ready, Up members. */
+    void startAll() throws Exception {
+        for (ClusterNode n : nodes) {
+            if (!n.alive()) {
+                launch(n);
+            }
+        }
+        awaitUp(nodes);
+    }
+
+    /** Starts {@code node} (its first start, or a restart with the same ports and data) and waits until it is Up. */
+    void start(ClusterNode node) throws Exception {
+        launch(node);
+        List<ClusterNode> expected = eachNodeItsOwnSeed ? List.of(node) : membersAfterStarting(node);
+        awaitUp(expected);
+    }
+
+    /** Starts the process only. */
+    void launch(ClusterNode node) throws IOException {
+        node.start(jar, seedsFor(node), TestPostgres.jdbcUrl(database), extraProperties);
+    }
+
+    /** SIGKILL, waiting until the process is gone. */
+    void kill9(ClusterNode node) throws InterruptedException {
+        node.kill9();
+    }
+
+    /** SIGTERM, then waits until the process has exited; returns the exit code. */
+    int stopGracefully(ClusterNode node, long seconds) throws InterruptedException {
+        node.terminate();
+        return node.awaitExit(seconds);
+    }
+
+    private List<String> seedsFor(ClusterNode node) {
+        if (eachNodeItsOwnSeed) {
+            return List.of(node.address());
+        }
+        return nodes.subList(0, Math.min(seedCount, nodes.size())).stream()
+                .map(ClusterNode::address)
+                .toList();
+    }
+
+    private List<ClusterNode> membersAfterStarting(ClusterNode node) {
+        List<ClusterNode> expected = new ArrayList<>(upNodes());
+        if (!expected.contains(node)) {
+            expected.add(node);
+        }
+        return expected;
+    }
+
+    /**
+     * Waits until every node of {@code expected} is ready (management {@code /health/ready}) and
+     * its {@code /api/v1/_cluster} lists exactly the addresses of {@code expected} (or, for
+     * separate one-node clusters, itself), all Up and reachable; then marks them {@link
+     * ClusterNode.State#UP}.
+     */
+    void awaitUp(Collection<ClusterNode> expected) throws Exception {
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        for (ClusterNode node : expected) {
+            Set<String> members = eachNodeItsOwnSeed
+                    ? Set.of(node.address())
+                    : new TreeSet<>(expected.stream().map(ClusterNode::address).toList());
+            String last = "nothing yet";
+            while (true) {
+                if (!node.alive()) {
+                    throw new AssertionError(node + " exited while starting; " + logTail(node, 60));
+                }
+                last = readiness(node, members);
+                if (last == null) {
+                    node.state(ClusterNode.State.UP);
+                    break;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError(node + " is not a ready member of " + members + " within "
+                            + START_TIMEOUT.toSeconds() + " s; last: " + last + "\n" + logTails(40));
+                }
+                Thread.sleep(200);
+            }
+        }
+    }
+
+    /** Null when {@code node} is ready and sees exactly {@code members} Up; else what is missing. */
+    private static String readiness(ClusterNode node, Set<String> members) {
+        Http.Outcome ready = Http.get(node.managementUrl("/health/ready"), PROBE_TIMEOUT);
+        if (!(ready instanceof Http.Answered a) || a.response().status() != 200) {
+            return "/health/ready: " + describe(ready);
+        }
+        Http.Outcome view = Http.get(node.url("/api/v1/_cluster"), PROBE_TIMEOUT);
+        if (!(view instanceof Http.Answered v) || v.response().status() != 200) {
+            return "/api/v1/_cluster: " + describe(view);
+        }
+        JsonNode json = v.response().json();
+        Set<String> up = new TreeSet<>();
+        Set<String> all = new TreeSet<>();
+        for (JsonNode m : json.path("members")) {
+            String address = m.path("address").asText();
+            all.add(address);
+            if ("Up".equals(m.path("status").asText()) && m.path("reachable").asBoolean(false)) {
+                up.add(address);
+            }
+        }
+        if (!up.equals(members) || !all.equals(members)) {
+            return "members " + json.path("members") + ", expected Up and reachable: " + members;
+        }
+        return null;
+    }
+
+    /** {@code /api/v1/_cluster} as {@code node} answers it. */
+    JsonNode clusterView(ClusterNode node) {
+        Http.Response r =
+                Http.get(node.url("/api/v1/_cluster"), Duration.ofSeconds(10)).answer();
+        if (r.status() != 200) {
+            throw new AssertionError("GET /api/v1/_cluster on " + node + ": " + r);
+        }
+        return r.json();
+    }
+
+    /**
+     * Where the shard entities of {@code db/coll} run, as {@code node} sees it: entity id
+     * ({@code db/coll/incarnation/n}) to the addresses of the members that list it (a correct
+     * cluster lists each on exactly one member).
+     */
+    Map<String, List<String>> shardHosts(ClusterNode node, String db, String coll) {
+        Map<String, List<String>> hosts = new HashMap<>();
+        for (JsonNode m : clusterView(node).path("members")) {
+            for (JsonNode shard : m.path("shards")) {
+                String id = shard.asText();
+                if (id.startsWith(db + "/" + coll + "/")) {
+                    hosts.computeIfAbsent(id, k -> new ArrayList<>())
+                            .add(m.path("address").asText());
+                }
+            }
+        }
+        return hosts;
+    }
+
+    /**
+     * Creates database {@code db} and its collection {@code coll} of {@code shards} shards
+     * through {@code node}, retrying while the cluster answers 503 (its catalog may still be
+     * starting).
+     */
+    static void createCollection(ClusterNode node, String db, String coll, int shards) throws InterruptedException {
+        putUntil(node, "/api/v1/" + db, "", 201);
+        putUntil(node, "/api/v1/" + db + "/" + coll, "{\"shards\":" + shards + "}", 201);
+    }
+
+    /** PUTs {@code body} to {@code path} on {@code node} until it answers {@code status} (503s retried for 60 s). */
+    static Http.Response putUntil(ClusterNode node, String path, String body, int status) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            Http.Outcome outcome = Http.put(node.url(path), body, Duration.ofSeconds(15));
+            if (outcome instanceof Http.Answered a && a.response().status() == status) {
+                return a.response();
+            }
+            boolean retry =
+                    !(outcome instanceof Http.Answered a) || a.response().status() == 503;
+            if (!retry || System.nanoTime() > deadline) {
+                throw new AssertionError(
+                        "PUT " + path + " on " + node + ": " + describe(outcome) + ", expected " + status);
+            }
+            Thread.sleep(250);
+        }
+    }
+
+    /** How many shards of {@code db/coll} each member runs (members without any included), as {@code node} sees it. */
+    Map<String, Integer> shardsPerNode(ClusterNode node, String db, String coll) {
+        Map<String, Integer> out = new java.util.TreeMap<>();
+        for (JsonNode m : clusterView(node).path("members")) {
+            int count = 0;
+            for (JsonNode shard : m.path("shards")) {
+                if (shard.asText().startsWith(db + "/" + coll + "/")) {
+                    count++;
+                }
+            }
+            out.merge(m.path("address").asText(), count, Integer::sum);
+        }
+        return out;
+    }
+
+    /** The node of this cluster with cluster address {@code address}. */
+    ClusterNode byAddress(String address) {
+        return nodes.stream()
+                .filter(n -> n.address().equals(address))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no node has address " + address + ": " + nodes));
+    }
+
+    /** The last {@code lines} lines of every node's log, for a failure message. */
+    String logTails(int lines) {
+        StringBuilder out = new StringBuilder();
+        for (ClusterNode n : nodes) {
+            out.append(logTail(n, lines));
+        }
+        return out.toString();
+    }
+
+    static String logTail(ClusterNode node, int lines) {
+        StringBuilder out = new StringBuilder("---- last " + lines + " lines of " + node + " log " + node.log() + "\n");
+        try {
+            if (Files.exists(node.log())) {
+                List<String> all = Files.readAllLines(node.log());
+                all.subList(Math.max(0, all.size() - lines), all.size())
+                        .forEach(l -> out.append(l).append('\n'));
+            }
+        } catch (IOException e) {
+            out.append("(unreadable: ").append(e).append(")\n");
+        }
+        return out.toString();
+    }
+
+    /** Prints the tail of every node's log to stdout (for a failed test). */
+    void printLogTails(int lines) {
+        System.out.println(logTails(lines));
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        // A test that timed out arrives here interrupted; cleaning up must still wait for processes.
+        boolean interrupted = Thread.interrupted();
+        try {
+            nodes.forEach(ClusterNode::destroy);
+            Exception failure = null;
+            try {
+                TestPostgres.dropDatabase(database);
+            } catch (Exception e) {
+                failure = e;
+            }
+            try {
+                deleteRecursively(dir);
+            } catch (IOException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+            try {
+                Runtime.getRuntime().removeShutdownHook(killOnExit);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs anyway
+            }
+            if (failure != null) {
+                throw failure;
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static void deleteRecursively(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    private static String describe(Http.Outcome outcome) {
+        return switch (outcome) {
+            case Http.Answered a -> a.response().toString();
+            case Http.Refused r -> "refused";
+            case Http.Lost l -> "no answer (" + l.cause() + ")";
+        };
+    }
+
+    private static final Set<Integer> ALLOCATED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** A port free now and not handed out before in this JVM (a node that is down keeps its ports). */
+    static int freePort() throws IOException {
+        while (true) {
+            try (ServerSocket s = new ServerSocket(0)) {
+                int port = s.getLocalPort();
+                if (ALLOCATED.add(port)) {
+                    return port;
+                }
+            }
+        }
+    }
+
+    static void sleep(Duration d) throws InterruptedException {
+        TimeUnit.NANOSECONDS.sleep(d.toNanos());
+    }
+}
