@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lumadb.cdc.ChangeStreams;
 import io.lumadb.cdc.topics.Topics;
 import io.lumadb.shards.Catalog;
+import io.lumadb.shards.ClusterView;
 import io.lumadb.shards.Documents;
 import io.lumadb.shards.NotFoundException;
 import io.lumadb.shards.Queries;
@@ -233,6 +234,9 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
             return new Route("/api/v1/openapi.json", Set.of(GET), (r, x) -> done(json(StatusCodes.OK, openApi)));
         }
         if (p.get(2).startsWith("_")) {
+            if (n == 3 && p.get(2).equals("_cluster")) {
+                return new Route("/api/v1/_cluster", Set.of(GET), (r, x) -> clusterStatus());
+            }
             if (n == 3 && p.get(2).equals("_ws")) {
                 return new Route("/api/v1/_ws", Set.of(GET), (r, x) -> webSocket(r));
             }
@@ -325,7 +329,14 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
         return topicRoutes.subscribe(request, topic);
     }
 
-    // ---- health, readiness, metrics
+    // ---- health, readiness, metrics, cluster
+
+    private CompletionStage<HttpResponse> clusterStatus() {
+        var typed = org.apache.pekko.actor.typed.javadsl.Adapter.toTyped(system.classicSystem());
+        return ClusterView.status(typed, java.time.Duration.ofSeconds(3))
+                .thenApply(status -> json(
+                        StatusCodes.OK, DocumentJson.bytes(DocumentJson.mapper().valueToTree(status))));
+    }
 
     private CompletionStage<HttpResponse> ready() {
         return catalog.refresh()

@@ -28,12 +28,14 @@ import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.management.javadsl.PekkoManagement;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A LumaDB node: the actor system (a cluster that, with no seed nodes configured, joins
- * itself), the node's RocksDB, the data layer and the HTTP API. {@code SIGTERM} runs Pekko's
+ * itself), the node's RocksDB, the data layer and the HTTP API. In cluster mode the journal is
+ * the shared one in PostgreSQL and Pekko Management serves health checks. {@code SIGTERM} runs Pekko's
  * coordinated shutdown: the API unbinds, shards stop, and RocksDB is flushed and closed.
  */
 public final class LumaDbServer {
@@ -63,14 +65,28 @@ public final class LumaDbServer {
         System.exit(0);
     }
 
-    /** The configuration of a node: {@code overrides}, then application.conf and the defaults. */
+    /**
+     * The configuration of a node: {@code overrides}, then (in cluster mode) what {@link
+     * ClusterMode} derives, then application.conf and the defaults. System properties win over all.
+     */
     public static Config config(Config overrides) {
-        return ConfigFactory.load(overrides.withFallback(ConfigFactory.defaultApplication()));
+        Config application = overrides.withFallback(ConfigFactory.defaultApplication());
+        Config plain = ConfigFactory.load(application);
+        if (!ClusterMode.enabled(plain)) {
+            return plain;
+        }
+        ConfigFactory.invalidateCaches();
+        return ConfigFactory.load(
+                overrides.withFallback(ClusterMode.layer(plain)).withFallback(ConfigFactory.defaultApplication()));
     }
 
     /** Starts a node; blocks until the API listens. Fails if the port or data directory cannot be had. */
     public static LumaDbServer start(Config overrides) {
         Config config = config(overrides);
+        boolean cluster = ClusterMode.enabled(config);
+        if (cluster) {
+            ClusterMode.ensureJournal(config);
+        }
         NodeMetrics metrics = NodeMetrics.start(config);
         ActorSystem<Void> system =
                 ActorSystem.create(guardian(), config.getString("lumadb.cluster.system-name"), config);
@@ -107,11 +123,26 @@ public final class LumaDbServer {
                     .toCompletableFuture()
                     .get(30, TimeUnit.SECONDS);
             binding.addToCoordinatedShutdown(Duration.ofSeconds(10), system);
+            if (cluster) {
+                ApiReadinessCheck.register(Adapter.toClassic(system), () -> shards.catalog()
+                        .refresh()
+                        .toCompletableFuture()
+                        .orTimeout(2, TimeUnit.SECONDS)
+                        .handle((snapshot, failure) -> failure == null));
+                PekkoManagement.get(Adapter.toClassic(system))
+                        .start()
+                        .toCompletableFuture()
+                        .get(30, TimeUnit.SECONDS);
+            }
             log.info(
-                    "LumaDB listening on http://{}:{} with data in {}",
+                    "LumaDB listening on http://{}:{} with data in {} ({})",
                     http.host(),
                     binding.localAddress().getPort(),
-                    rocks.dir());
+                    rocks.dir(),
+                    cluster
+                            ? "cluster mode, journal " + config.getString("lumadb.cluster.postgres.url")
+                                    + ", management on port " + config.getInt("pekko.management.http.port")
+                            : "embedded");
             return new LumaDbServer(system, binding);
         } catch (Exception e) {
             system.terminate();
