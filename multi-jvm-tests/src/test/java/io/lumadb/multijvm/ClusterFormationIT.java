@@ -101,12 +101,12 @@ class ClusterFormationIT {
         for (ClusterNode node : nodes) {
             assertEquals(
                     200,
-                    Http.get(node.managementUrl("/health/alive"), Duration.ofSeconds(5))
+                    Http.get(node.managementUrl(ClusterNode.ALIVE_PATH), Duration.ofSeconds(5))
                             .answer()
                             .status());
             assertEquals(
                     200,
-                    Http.get(node.managementUrl("/health/ready"), Duration.ofSeconds(5))
+                    Http.get(node.managementUrl(ClusterNode.READY_PATH), Duration.ofSeconds(5))
                             .answer()
                             .status());
             Http.Response members = Http.get(node.managementUrl("/cluster/members"), Duration.ofSeconds(5))

@@ -31,6 +31,11 @@ final class ClusterNode {
         DOWN
     }
 
+    /** Pekko Management's readiness check: 200 once the node is an Up member and its API and catalog answer. */
+    static final String READY_PATH = "/ready";
+    /** Pekko Management's liveness check. */
+    static final String ALIVE_PATH = "/alive";
+
     private final String name;
     private final int httpPort;
     private final int clusterPort;

@@ -184,7 +184,7 @@ final class TestCluster implements AutoCloseable {
     }
 
     /**
-     * Waits until every node of {@code expected} is ready (management {@code /health/ready}) and
+     * Waits until every node of {@code expected} is ready (Pekko Management {@code /ready}) and
      * its {@code /api/v1/_cluster} lists exactly the addresses of {@code expected} (or, for
      * separate one-node clusters, itself), all Up and reachable; then marks them {@link
      * ClusterNode.State#UP}.
@@ -216,9 +216,9 @@ final class TestCluster implements AutoCloseable {
 
     /** Null when {@code node} is ready and sees exactly {@code members} Up; else what is missing. */
     private static String readiness(ClusterNode node, Set<String> members) {
-        Http.Outcome ready = Http.get(node.managementUrl("/health/ready"), PROBE_TIMEOUT);
+        Http.Outcome ready = Http.get(node.managementUrl(ClusterNode.READY_PATH), PROBE_TIMEOUT);
         if (!(ready instanceof Http.Answered a) || a.response().status() != 200) {
-            return "/health/ready: " + describe(ready);
+            return ClusterNode.READY_PATH + ": " + describe(ready);
         }
         Http.Outcome view = Http.get(node.url("/api/v1/_cluster"), PROBE_TIMEOUT);
         if (!(view instanceof Http.Answered v) || v.response().status() != 200) {
