@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -105,8 +106,9 @@ final class ClusterNode {
             throw new IllegalStateException(name + " is already running");
         }
         Files.createDirectories(dataDir);
-        String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xmx384m"));
+        String javaCommand = ProcessHandle.current().info().command().orElse("java");
+        List<String> command = new ArrayList<>(List.of(javaCommand, "--enable-native-access=ALL-UNNAMED", "-Xmx384m"));
+        command.addAll(ClassArchive.options(jar));
         command.add("-Dlumadb.mode=cluster");
         command.add("-Dlumadb.data-dir=" + dataDir);
         command.add("-Dlumadb.http.port=" + httpPort);
@@ -117,11 +119,18 @@ final class ClusterNode {
         command.add("-Dlumadb.cluster.postgres.password=");
         command.add("-Dlumadb.management.port=" + managementPort);
         extra.forEach((k, v) -> command.add("-D" + k + "=" + v));
+        // A diagnostic hook: -Dlumadb.it.node-options="-Dkey=value ..." on the Maven command line
+        // adds JVM options to every node (to try a setting without changing the tests).
+        String options = System.getProperty("lumadb.it.node-options", "").trim();
+        if (!options.isEmpty()) {
+            command.addAll(List.of(options.split("\\s+")));
+        }
         command.add("-jar");
         command.add(jar);
         Files.writeString(
                 log,
-                "==== start " + (starts + 1) + " of " + name + ": " + String.join(" ", command) + "\n",
+                "==== " + Instant.now() + " start " + (starts + 1) + " of " + name + ": " + String.join(" ", command)
+                        + "\n",
                 StandardOpenOption.CREATE,
                 StandardOpenOption.APPEND);
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 /**
  * What a cluster test started (clusters, load clients, consumers), closed after the test in the
  * reverse order of registration, also when it fails or times out. A failed test first gets the
- * tail of every node's log printed, while the logs still exist.
+ * tail of every node's log printed, and the whole logs are kept (see {@link TestCluster#failed}).
  */
 final class ClusterResources implements AfterTestExecutionCallback, AfterEachCallback {
 
@@ -31,7 +31,7 @@ final class ClusterResources implements AfterTestExecutionCallback, AfterEachCal
     public void afterTestExecution(ExtensionContext context) {
         if (context.getExecutionException().isPresent()) {
             synchronized (this) {
-                clusters.forEach(c -> c.printLogTails(80));
+                clusters.forEach(c -> c.failed(80));
             }
         }
     }

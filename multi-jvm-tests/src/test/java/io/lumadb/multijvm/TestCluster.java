@@ -31,6 +31,8 @@ final class TestCluster implements AutoCloseable {
     /** How long a node may take from start to ready, Up member (three JVMs start on two cores). */
     static final Duration START_TIMEOUT = Duration.ofSeconds(120);
 
+    private static final String ISLAND = "alone in a cluster of its own: ";
+
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(3);
 
     private final String jar;
@@ -42,6 +44,7 @@ final class TestCluster implements AutoCloseable {
     private final List<ClusterNode> nodes = new CopyOnWriteArrayList<>();
     private final Thread killOnExit;
     private boolean closed;
+    private volatile boolean failed;
 
     private TestCluster(
             String jar,
@@ -147,7 +150,8 @@ final class TestCluster implements AutoCloseable {
     void start(ClusterNode node) throws Exception {
         launch(node);
         List<ClusterNode> expected = eachNodeItsOwnSeed ? List.of(node) : membersAfterStarting(node);
-        awaitUp(expected);
+        boolean joiningExisting = !eachNodeItsOwnSeed && expected.size() > 1;
+        awaitUp(expected, joiningExisting ? node : null);
     }
 
     /** Starts the process only. */
@@ -190,6 +194,15 @@ final class TestCluster implements AutoCloseable {
      * ClusterNode.State#UP}.
      */
     void awaitUp(Collection<ClusterNode> expected) throws Exception {
+        awaitUp(expected, null);
+    }
+
+    /**
+     * As {@link #awaitUp(Collection)}; {@code joiner}, if not null, is joining a running cluster,
+     * so a view in which it is the only member means it formed a cluster of its own (a split
+     * brain): that fails at once.
+     */
+    private void awaitUp(Collection<ClusterNode> expected, ClusterNode joiner) throws Exception {
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         for (ClusterNode node : expected) {
             Set<String> members = eachNodeItsOwnSeed
@@ -201,13 +214,17 @@ final class TestCluster implements AutoCloseable {
                     throw new AssertionError(node + " exited while starting; " + logTail(node, 60));
                 }
                 last = readiness(node, members);
+                if (node == joiner && last != null && last.startsWith(ISLAND)) {
+                    throw new AssertionError(node + " was restarted to join the running cluster of " + members
+                            + " but formed a cluster of its own instead: " + last);
+                }
                 if (last == null) {
                     node.state(ClusterNode.State.UP);
                     break;
                 }
                 if (System.nanoTime() > deadline) {
                     throw new AssertionError(node + " is not a ready member of " + members + " within "
-                            + START_TIMEOUT.toSeconds() + " s; last: " + last + "\n" + logTails(40));
+                            + START_TIMEOUT.toSeconds() + " s; last: " + last);
                 }
                 Thread.sleep(200);
             }
@@ -233,6 +250,9 @@ final class TestCluster implements AutoCloseable {
             if ("Up".equals(m.path("status").asText()) && m.path("reachable").asBoolean(false)) {
                 up.add(address);
             }
+        }
+        if (members.size() > 1 && all.equals(Set.of(node.address())) && up.equals(all)) {
+            return ISLAND + json;
         }
         if (!up.equals(members) || !all.equals(members)) {
             return "members " + json.path("members") + ", expected Up and reachable: " + members;
@@ -312,6 +332,33 @@ final class TestCluster implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Waits until the shards of {@code db/coll} stay where they are: all {@code shards} hosted,
+     * each by one member, and the same on every member for {@code quiet} (longer than Pekko's
+     * rebalance interval, so no rebalance is under way). Returns that placement (member to count).
+     */
+    Map<String, Integer> awaitSettledShards(String db, String coll, int shards, Duration quiet, Duration bound)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + bound.toNanos();
+        Map<String, List<String>> last = null;
+        long since = System.nanoTime();
+        while (true) {
+            Map<String, List<String>> now = shardHosts(anyUp(), db, coll);
+            boolean complete = now.size() == shards && now.values().stream().allMatch(on -> on.size() == 1);
+            if (!complete || !now.equals(last)) {
+                last = now;
+                since = System.nanoTime();
+            } else if (System.nanoTime() - since >= quiet.toNanos()) {
+                return shardsPerNode(anyUp(), db, coll);
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the shards of " + db + "/" + coll + " did not settle within "
+                        + bound.toSeconds() + " s; last: " + now);
+            }
+            Thread.sleep(500);
+        }
+    }
+
     /** The node of this cluster with cluster address {@code address}. */
     ClusterNode byAddress(String address) {
         return nodes.stream()
@@ -343,9 +390,33 @@ final class TestCluster implements AutoCloseable {
         return out.toString();
     }
 
-    /** Prints the tail of every node's log to stdout (for a failed test). */
-    void printLogTails(int lines) {
+    /**
+     * For a failed test: prints the tail of every node's log to stdout, and has {@link #close()}
+     * keep the whole logs under {@code -Dlumadb.it.logs} (multi-jvm-tests/target/node-logs).
+     */
+    void failed(int lines) {
+        failed = true;
         System.out.println(logTails(lines));
+    }
+
+    /** Copies the node logs out of the temporary directory, which close() deletes. */
+    private void keepLogs() {
+        String into = System.getProperty("lumadb.it.logs");
+        if (into == null) {
+            return;
+        }
+        try {
+            Path target = Path.of(into).resolve(dir.getFileName());
+            Files.createDirectories(target);
+            for (ClusterNode n : nodes) {
+                if (Files.exists(n.log())) {
+                    Files.copy(n.log(), target.resolve(n.log().getFileName()));
+                }
+            }
+            System.out.println("node logs kept in " + target);
+        } catch (IOException e) {
+            System.out.println("could not keep the node logs: " + e);
+        }
     }
 
     @Override
@@ -358,6 +429,9 @@ final class TestCluster implements AutoCloseable {
         boolean interrupted = Thread.interrupted();
         try {
             nodes.forEach(ClusterNode::destroy);
+            if (failed || Boolean.getBoolean("lumadb.it.keep-logs")) {
+                keepLogs();
+            }
             Exception failure = null;
             try {
                 TestPostgres.dropDatabase(database);
