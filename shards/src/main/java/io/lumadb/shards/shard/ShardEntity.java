@@ -301,7 +301,12 @@ public final class ShardEntity {
     private Behavior<Command> startWriter() {
         writer = context.spawn(
                 ShardWriter.create(
-                        entityId, store, settings.maxDocumentBytes(), settings.journalRetention(), context.getSelf()),
+                        entityId,
+                        store,
+                        settings.maxDocumentBytes(),
+                        settings.journalRetention(),
+                        local::recovered,
+                        context.getSelf()),
                 "writer-" + writerFailures,
                 DispatcherSelector.sameAsParent());
         context.watchWith(writer, WriterStopped.INSTANCE);

@@ -61,19 +61,28 @@ final class ShardWriter
 
     // ---- creation
 
+    /**
+     * A writer for shard {@code entityId} over its {@code store}.
+     *
+     * @param recovered told once each recovery completes (see {@link LocalShards.RecoveryListener})
+     */
     static Behavior<Command> create(
             String entityId,
             ShardStore store,
             long maxDocumentBytes,
             RetentionCriteria retention,
+            LocalShards.RecoveryListener recovered,
             ActorRef<ShardEntity.Command> parent) {
-        return Behaviors.setup(ctx -> new ShardWriter(ctx, entityId, store, maxDocumentBytes, retention, parent));
+        return Behaviors.setup(
+                ctx -> new ShardWriter(ctx, entityId, store, maxDocumentBytes, retention, recovered, parent));
     }
 
     private final ActorContext<Command> context;
+    private final String entityId;
     private final ShardStore store;
     private final long maxDocumentBytes;
     private final RetentionCriteria retention;
+    private final LocalShards.RecoveryListener recovered;
     private final ActorRef<ShardEntity.Command> parent;
     private final long appliedAtStart;
     private final long startNanos = System.nanoTime();
@@ -86,12 +95,15 @@ final class ShardWriter
             ShardStore store,
             long maxDocumentBytes,
             RetentionCriteria retention,
+            LocalShards.RecoveryListener recovered,
             ActorRef<ShardEntity.Command> parent) {
         super(PersistenceId.of("shard", entityId));
         this.context = context;
+        this.entityId = entityId;
         this.store = store;
         this.maxDocumentBytes = maxDocumentBytes;
         this.retention = retention;
+        this.recovered = recovered;
         this.parent = parent;
         this.appliedAtStart = store.meta().appliedSeq();
     }
@@ -125,13 +137,19 @@ final class ShardWriter
 
     private void onRecoveryCompleted(State state) {
         recovering = false;
+        long millis = (System.nanoTime() - startNanos) / 1_000_000;
         context.getLog()
                 .info(
                         "Shard {} recovered at event {} in {} ms ({} events applied from the journal)",
                         store.name(),
                         state.seq(),
-                        (System.nanoTime() - startNanos) / 1_000_000,
+                        millis,
                         replayed);
+        try {
+            recovered.recovered(entityId, millis, replayed, false);
+        } catch (RuntimeException e) {
+            context.getLog().warn("Shard {}: a recovery listener failed", store.name(), e);
+        }
         parent.tell(new ShardEntity.WriterReady(state.seq()));
     }
 

@@ -58,7 +58,12 @@ class ShardWriterRecoveryTest {
     private Started startWriter(ShardStore store, int snapshotEvery) {
         TestProbe<ShardEntity.Command> parent = kit.createTestProbe();
         ActorRef<ShardWriter.Command> writer = kit.spawn(ShardWriter.create(
-                ID, store, 1 << 20, RetentionCriteria.snapshotEvery(snapshotEvery, 2), parent.getRef()));
+                ID,
+                store,
+                1 << 20,
+                RetentionCriteria.snapshotEvery(snapshotEvery, 2),
+                (id, millis, replayed, fromImage) -> {},
+                parent.getRef()));
         ShardEntity.WriterReady ready = parent.expectMessageClass(ShardEntity.WriterReady.class);
         return new Started(writer, parent, ready.seq());
     }
