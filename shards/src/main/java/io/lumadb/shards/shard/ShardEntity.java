@@ -300,13 +300,7 @@ public final class ShardEntity {
 
     private Behavior<Command> startWriter() {
         writer = context.spawn(
-                ShardWriter.create(
-                        entityId,
-                        store,
-                        settings.maxDocumentBytes(),
-                        settings.journalRetention(),
-                        local::recovered,
-                        context.getSelf()),
+                ShardWriter.create(entityId, store, settings, local::recovered, context.getSelf()),
                 "writer-" + writerFailures,
                 DispatcherSelector.sameAsParent());
         context.watchWith(writer, WriterStopped.INSTANCE);
