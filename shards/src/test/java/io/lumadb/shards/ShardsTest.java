@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -266,5 +267,23 @@ class ShardsTest {
         }
         assertEquals(Status.CREATED, retried.status());
         assertEquals(v1, get("fragile", "a").version());
+    }
+
+    @Test
+    void shardRecoveriesAreReportedToTheNodesListeners() throws Exception {
+        List<String> heard = new CopyOnWriteArrayList<>();
+        shards.localShards().onRecovered((id, millis, replayed, fromImage) -> {
+            throw new IllegalStateException("a failing listener keeps neither the shard nor the others from going on");
+        });
+        shards.localShards()
+                .onRecovered((id, millis, replayed, fromImage) -> heard.add(id + " " + replayed + " " + fromImage));
+        await(shards.catalog().createCollection("db", "watched", 1));
+        put("watched", "a", "{}", DocumentWrite.ANY);
+        String entityId = shards.catalog()
+                .cached()
+                .collection("db", "watched")
+                .orElseThrow()
+                .shardEntityId(0);
+        assertEquals(List.of(entityId + " 0 false"), heard);
     }
 }

@@ -300,8 +300,7 @@ public final class ShardEntity {
 
     private Behavior<Command> startWriter() {
         writer = context.spawn(
-                ShardWriter.create(
-                        entityId, store, settings.maxDocumentBytes(), settings.journalRetention(), context.getSelf()),
+                ShardWriter.create(entityId, store, settings, local::recovered, context.getSelf()),
                 "writer-" + writerFailures,
                 DispatcherSelector.sameAsParent());
         context.watchWith(writer, WriterStopped.INSTANCE);
