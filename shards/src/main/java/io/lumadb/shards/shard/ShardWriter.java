@@ -17,6 +17,8 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.SnapshotCompleted;
+import org.apache.pekko.persistence.typed.SnapshotFailed;
 import org.apache.pekko.persistence.typed.SnapshotSelectionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
@@ -74,10 +76,19 @@ final class ShardWriter
      */
     public record State(long seq, ShardImage image) implements CborSerializable {}
 
-    /** The contents of a shard as of one event: every document and the highest version assigned. */
+    /**
+     * The contents of a shard as of one event: every document and the highest version assigned.
+     * Pekko keeps the last state until the next event, so an idle shard would hold a full copy
+     * of itself after each snapshot; the writer {@link #release}s the documents once the
+     * snapshot is stored (or installed, in recovery).
+     */
     public record ShardImage(long lastVersion, List<StoredDocument> documents) implements CborSerializable {
         public ShardImage {
-            documents = List.copyOf(documents);
+            documents = new ArrayList<>(documents);
+        }
+
+        void release() {
+            documents.clear();
         }
     }
 
@@ -167,11 +178,21 @@ final class ShardWriter
     public SignalHandler<State> signalHandler() {
         return newSignalHandlerBuilder()
                 .onSignal(RecoveryCompleted.instance(), this::onRecoveryCompleted)
+                .onSignal(SnapshotCompleted.class, (state, done) -> releaseImage(state))
+                .onSignal(SnapshotFailed.class, (state, failed) -> releaseImage(state))
                 .build();
+    }
+
+    /** The snapshot store has written (or given up on) the image: the state need not keep it. */
+    private static void releaseImage(State state) {
+        if (state.image() != null) {
+            state.image().release();
+        }
     }
 
     private void onRecoveryCompleted(State state) {
         catchUpWithSnapshot(state);
+        releaseImage(state);
         recovering = false;
         long millis = (System.nanoTime() - startNanos) / 1_000_000;
         context.getLog()
