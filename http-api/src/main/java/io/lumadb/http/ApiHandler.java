@@ -943,7 +943,8 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
         }
         return Stages.sameThread(request.entity()
                         .withSizeLimit(limit)
-                        .toStrict(settings.bodyTimeout().toMillis(), system))
+                        // With our own limit: the default would stop at pekko.http.parsing.max-to-strict-bytes.
+                        .toStrict(settings.bodyTimeout().toMillis(), limit, system))
                 .thenApply(strict -> strict.getData().toArray());
     }
 

@@ -165,7 +165,8 @@ final class ClusterMode {
             s.execute("CREATE DATABASE " + name);
             log.info("Created the cluster journal database {}", name);
         } catch (SQLException e) {
-            if (!"42P04".equals(e.getSQLState())) { // created meanwhile by another node
+            // Created meanwhile by another node: 42P04, or 23505 when both inserted at once.
+            if (!"42P04".equals(e.getSQLState()) && !"23505".equals(e.getSQLState())) {
                 throw new IllegalStateException(
                         "the journal database \"" + name + "\" does not exist and cannot be created: " + e.getMessage(),
                         e);

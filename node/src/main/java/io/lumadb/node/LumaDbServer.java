@@ -97,6 +97,7 @@ public final class LumaDbServer {
                     new RocksShardStores(
                             rocks.db(), rocks::columnFamily, rocks::dropColumnFamily, rocks::columnFamilyNames));
             JournalChanges.get(Adapter.toClassic(system)).setMetrics(metrics::recordJournalWrite);
+            shards.localShards().onRecovered(metrics::recordShardRecovery);
             watchShards(system, metrics);
 
             HttpSettings http = HttpSettings.from(config);

@@ -30,6 +30,13 @@ final class NodeMetrics implements RequestObserver {
             Kamon.histogram("lumadb.journal.write.batch.events", "Events per journal group commit");
     private final Metric.Histogram journalBatchWrites = Kamon.histogram(
             "lumadb.journal.write.batch.atomic.writes", "Atomic writes (persist calls) per journal group commit");
+    private final Metric.Histogram shardRecovery = Kamon.histogram(
+            "lumadb.shard.recovery",
+            "Time a shard took to start on this node: snapshot image (if its column family was empty or stale)"
+                    + " plus the journal tail; tagged with from=image or from=journal",
+            MeasurementUnit.time().milliseconds());
+    private final Metric.Histogram shardRecoveryEvents = Kamon.histogram(
+            "lumadb.shard.recovery.events", "Journal events a recovering shard applied to its column family");
     private final Metric.Gauge shardsHosted =
             Kamon.gauge("lumadb.shards.hosted", "Data shards (shard entities) running on this node");
     private final Metric.Gauge shardingShards =
@@ -92,6 +99,12 @@ final class NodeMetrics implements RequestObserver {
         });
         instruments.count().increment();
         instruments.latency().record(nanos);
+    }
+
+    void recordShardRecovery(String entityId, long millis, long eventsReplayed, boolean fromImage) {
+        String from = fromImage ? "image" : "journal";
+        shardRecovery.withTag("from", from).record(millis);
+        shardRecoveryEvents.withTag("from", from).record(eventsReplayed);
     }
 
     void recordJournalWrite(long nanos, int atomicWrites, int events) {

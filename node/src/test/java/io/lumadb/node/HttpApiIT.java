@@ -355,6 +355,32 @@ class HttpApiIT {
     }
 
     @Test
+    void bulkBodiesUpToTheConfiguredLimitAreAccepted() throws Exception {
+        // Bodies above Pekko's own 8 MiB to-strict default once failed with 500 before the limit.
+        try (InProcessServer large = new InProcessServer(Map.of("lumadb.limits.max-request-bytes", "12 MiB"))) {
+            TestHttp client = large.http();
+            String db = client.freshDatabase("big");
+            String pad = "x".repeat(9000);
+            StringBuilder body = new StringBuilder();
+            for (int i = 0; i < 1100; i++) {
+                body.append("{\"doc\":{\"_id\":\"d")
+                        .append(i)
+                        .append("\",\"pad\":\"")
+                        .append(pad)
+                        .append("\"}}\n");
+            }
+            assertTrue(body.length() > 9 * 1024 * 1024, "the body must exceed 8 MiB");
+            TestHttp.Response ok = client.method("POST", db + "/big/_bulk", "application/x-ndjson", body.toString());
+            assertEquals(
+                    200,
+                    ok.status(),
+                    ok.toString().substring(0, Math.min(300, ok.toString().length())));
+            assertEquals(1100, ok.json().get("items").size());
+            assertEquals(pad, client.get(db + "/big/d1099").json().get("pad").asText());
+        }
+    }
+
+    @Test
     void bulkReportsEachItemAndValidatesEverythingFirst() {
         String db = db();
         http.put(db + "/b/taken", "{}");

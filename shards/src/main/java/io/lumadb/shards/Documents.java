@@ -141,11 +141,11 @@ public final class Documents {
     }
 
     private CompletionStage<Page> listFrom(CollectionInfo info, String after, int limit) {
-        List<CompletableFuture<List<StoredDocument>>> parts = new ArrayList<>();
+        List<CompletableFuture<ShardEntity.Listed>> parts = new ArrayList<>();
         for (int n = 0; n < info.shards(); n++) {
             // One more than asked, so that a longer merged list proves there is a next page.
             parts.add(ask(info, n, r -> new ShardEntity.ListDocuments(after, limit + 1, r))
-                    .thenApply(reply -> ((ShardEntity.Listed) reply).documents())
+                    .thenApply(reply -> (ShardEntity.Listed) reply)
                     .toCompletableFuture());
         }
         return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
@@ -153,7 +153,22 @@ public final class Documents {
                         v -> merge(parts.stream().map(CompletableFuture::join).toList(), limit));
     }
 
-    private static Page merge(List<List<StoredDocument>> sorted, int limit) {
+    /**
+     * Merges the shards' pages in id order. A shard whose page was cut at the byte bound may hold
+     * documents after its last id, so the merged page ends there at the latest, with a next cursor.
+     */
+    static Page merge(List<ShardEntity.Listed> pages, int limit) {
+        String bound = null;
+        for (ShardEntity.Listed p : pages) {
+            if (p.cut()) {
+                String last = p.documents().getLast().id();
+                bound = bound == null || UTF8_ORDER.compare(last, bound) < 0 ? last : bound;
+            }
+        }
+        return merge(pages.stream().map(ShardEntity.Listed::documents).toList(), limit, bound);
+    }
+
+    private static Page merge(List<List<StoredDocument>> sorted, int limit, String bound) {
         record Cursor(List<StoredDocument> docs, int index) {
             StoredDocument head() {
                 return docs.get(index);
@@ -171,12 +186,15 @@ public final class Documents {
         List<StoredDocument> page = new ArrayList<>(Math.min(limit, total));
         while (page.size() < limit && !heads.isEmpty()) {
             Cursor c = heads.poll();
+            if (bound != null && UTF8_ORDER.compare(c.head().id(), bound) > 0) {
+                break;
+            }
             page.add(c.head());
             if (c.index() + 1 < c.docs().size()) {
                 heads.add(new Cursor(c.docs(), c.index() + 1));
             }
         }
-        String next = total > limit ? page.getLast().id() : null;
+        String next = total > limit || bound != null ? page.getLast().id() : null;
         return new Page(page, next);
     }
 

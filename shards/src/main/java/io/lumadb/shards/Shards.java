@@ -15,11 +15,13 @@ public final class Shards {
     private final Catalog catalog;
     private final Documents documents;
     private final Queries queries;
+    private final LocalShards local;
 
-    private Shards(Catalog catalog, Documents documents) {
+    private Shards(Catalog catalog, Documents documents, LocalShards local) {
         this.catalog = catalog;
         this.documents = documents;
         this.queries = new Queries(catalog, documents);
+        this.local = local;
     }
 
     /** Starts the data layer on {@code system}, keeping shard state in {@code stores}. */
@@ -29,7 +31,7 @@ public final class Shards {
         LocalShards local = new LocalShards();
         ShardEntity.init(system, stores, local, settings);
         Catalog catalog = new Catalog(system, settings);
-        return new Shards(catalog, new Documents(system, catalog, local));
+        return new Shards(catalog, new Documents(system, catalog, local), local);
     }
 
     public Catalog catalog() {
@@ -42,5 +44,10 @@ public final class Shards {
 
     public Queries queries() {
         return queries;
+    }
+
+    /** The shards running on this node; {@link LocalShards#onRecovered} reports their recoveries. */
+    public LocalShards localShards() {
+        return local;
     }
 }

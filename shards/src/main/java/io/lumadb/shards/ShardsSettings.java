@@ -16,6 +16,9 @@ import java.time.Duration;
  * @param snapshotEvery a shard snapshots every this many events, bounding recovery
  * @param deleteEventsOnSnapshot journal retention: whether a snapshot deletes the events older
  *     than the two newest snapshots (the change stream then only reaches back that far)
+ * @param snapshotDocuments whether every snapshot carries the shard's full contents, so that a
+ *     node without the shard's state store rebuilds it from the newest snapshot and the journal
+ *     tail (cluster mode)
  * @param stashCapacity requests a starting shard buffers before it answers 503
  * @param maxDocumentBytes largest document content (compact JSON without system fields)
  * @param maxListLimit largest page of a listing
@@ -33,6 +36,7 @@ public record ShardsSettings(
         int maxBatchWrites,
         int snapshotEvery,
         boolean deleteEventsOnSnapshot,
+        boolean snapshotDocuments,
         int stashCapacity,
         long maxDocumentBytes,
         int maxListLimit,
@@ -82,6 +86,7 @@ public record ShardsSettings(
                 c.getInt("max-batch-writes"),
                 c.getInt("snapshot-every"),
                 c.getBoolean("delete-events-on-snapshot"),
+                c.getBoolean("snapshot-documents"),
                 c.getInt("stash-capacity"),
                 root.getBytes("lumadb.limits.max-document-bytes"),
                 c.getInt("max-list-limit"),

@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -196,6 +197,39 @@ class ShardsTest {
     }
 
     @Test
+    void listPagesStopAtTheByteBoundAndStillListEveryDocumentOnce() throws Exception {
+        // A page crosses the network as one message in a cluster, so it is bounded in bytes too.
+        tearDown();
+        kit = TestCluster.start(Map.of("lumadb.query.max-result-bytes", "4 KiB"));
+        rocks = new TestRocks(dir);
+        shards = Shards.start(kit.system(), rocks.stores());
+        await(shards.catalog().createDatabase("db"));
+        await(shards.catalog().createCollection("db", "big", 3));
+        String pad = "x".repeat(1000);
+        List<DocumentWrite> writes = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            writes.add(DocumentWrite.put("d" + (1000 + i * 37 % 60), b("{\"p\":\"" + pad + "\"}"), DocumentWrite.ANY));
+        }
+        await(shards.documents().writeAll("db", "big", writes));
+        List<String> seen = new ArrayList<>();
+        String after = null;
+        int pages = 0;
+        do {
+            Documents.Page page = await(shards.documents().list("db", "big", after, 50));
+            assertTrue(
+                    page.documents().size() <= 3 * 5,
+                    "a page of " + page.documents().size() + " documents");
+            page.documents().forEach(d -> seen.add(d.id()));
+            after = page.next();
+            pages++;
+        } while (after != null);
+        assertTrue(pages >= 60 / 15, "only " + pages + " pages");
+        assertEquals(60, seen.size(), seen.toString());
+        assertEquals(60, new HashSet<>(seen).size());
+        assertEquals(seen.stream().sorted().toList(), seen);
+    }
+
+    @Test
     void bulkOutcomesComeBackInRequestOrder() throws Exception {
         put("bulk", "exists", "{}", DocumentWrite.ANY);
         List<WriteOutcome> outcomes = await(shards.documents()
@@ -266,5 +300,23 @@ class ShardsTest {
         }
         assertEquals(Status.CREATED, retried.status());
         assertEquals(v1, get("fragile", "a").version());
+    }
+
+    @Test
+    void shardRecoveriesAreReportedToTheNodesListeners() throws Exception {
+        List<String> heard = new CopyOnWriteArrayList<>();
+        shards.localShards().onRecovered((id, millis, replayed, fromImage) -> {
+            throw new IllegalStateException("a failing listener keeps neither the shard nor the others from going on");
+        });
+        shards.localShards()
+                .onRecovered((id, millis, replayed, fromImage) -> heard.add(id + " " + replayed + " " + fromImage));
+        await(shards.catalog().createCollection("db", "watched", 1));
+        put("watched", "a", "{}", DocumentWrite.ANY);
+        String entityId = shards.catalog()
+                .cached()
+                .collection("db", "watched")
+                .orElseThrow()
+                .shardEntityId(0);
+        assertEquals(List.of(entityId + " 0 false"), heard);
     }
 }

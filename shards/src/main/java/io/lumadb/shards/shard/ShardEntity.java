@@ -149,8 +149,11 @@ public final class ShardEntity {
     /** The document, or null when there is none. */
     public record Found(StoredDocument document) implements Reply {}
 
-    /** A page of documents in id order. */
-    public record Listed(List<StoredDocument> documents) implements Reply {
+    /**
+     * A page of documents in id order; {@code cut} when it stopped early at the byte bound of a
+     * page ({@code lumadb.query.max-result-bytes}), so the shard may hold more after its last id.
+     */
+    public record Listed(List<StoredDocument> documents, boolean cut) implements Reply {
         public Listed {
             documents = List.copyOf(documents);
         }
@@ -300,8 +303,7 @@ public final class ShardEntity {
 
     private Behavior<Command> startWriter() {
         writer = context.spawn(
-                ShardWriter.create(
-                        entityId, store, settings.maxDocumentBytes(), settings.journalRetention(), context.getSelf()),
+                ShardWriter.create(entityId, store, settings, local::recovered, context.getSelf()),
                 "writer-" + writerFailures,
                 DispatcherSelector.sameAsParent());
         context.watchWith(writer, WriterStopped.INSTANCE);
@@ -392,8 +394,17 @@ public final class ShardEntity {
         return reply(cmd.replyTo(), new Found(store.get(cmd.id())));
     }
 
+    /** At least one document, then only as many as fit in a page's byte bound (one message between nodes). */
     private Behavior<Command> onList(ListDocuments cmd) {
-        return reply(cmd.replyTo(), new Listed(store.list(cmd.after(), cmd.limit())));
+        List<StoredDocument> docs = store.list(cmd.after(), cmd.limit());
+        long bytes = 0;
+        for (int i = 0; i < docs.size(); i++) {
+            bytes += docs.get(i).json().length + docs.get(i).id().length();
+            if (bytes > settings.maxResultBytes() && i > 0) {
+                return reply(cmd.replyTo(), new Listed(docs.subList(0, i), true));
+            }
+        }
+        return reply(cmd.replyTo(), new Listed(docs, false));
     }
 
     // ---- queries and indexes

@@ -1,18 +1,24 @@
 package io.lumadb.shards.shard;
 
 import io.lumadb.shards.CborSerializable;
+import io.lumadb.shards.ShardsSettings;
 import io.lumadb.shards.model.DocumentChange;
 import io.lumadb.shards.model.DocumentWrite;
+import io.lumadb.shards.model.StoredDocument;
 import io.lumadb.shards.model.WriteOutcome;
 import io.lumadb.shards.store.ShardStore;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.SnapshotCompleted;
+import org.apache.pekko.persistence.typed.SnapshotFailed;
 import org.apache.pekko.persistence.typed.SnapshotSelectionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
@@ -27,6 +33,12 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * writes, applies it to the shard's {@link ShardStore} (documents and applied sequence number in
  * one atomic write) and only then replies. Recovery replays only the events the store has not
  * applied yet, starting from the newest snapshot the store has already passed.
+ *
+ * <p>With {@code snapshot-documents} on, every snapshot also carries an image of the shard (its
+ * documents and last version at the snapshot's event), and recovery starts from the newest
+ * snapshot: a store behind it (empty or stale, as on a node the shard just moved to) is first
+ * replaced by the image, then the journal tail is replayed on top. So recovery never needs the
+ * events before the newest snapshot, which journal retention may have deleted.
  */
 final class ShardWriter
         extends EventSourcedBehaviorWithEnforcedReplies<ShardWriter.Command, ShardWriter.Event, ShardWriter.State> {
@@ -56,54 +68,100 @@ final class ShardWriter
 
     // ---- state
 
-    /** The sequence number of the last event; mirrors the journal's, since shard events are never deleted. */
-    public record State(long seq) implements CborSerializable {}
+    /**
+     * The sequence number of the last event, and, in the state of an event that is snapshotted
+     * while {@code snapshot-documents} is on, the shard's image as of that event; otherwise (and
+     * in snapshots written before images existed) {@code image} is null. The state after the
+     * next event drops the image again.
+     */
+    public record State(long seq, ShardImage image) implements CborSerializable {}
+
+    /**
+     * The contents of a shard as of one event: every document and the highest version assigned.
+     * Pekko keeps the last state until the next event, so an idle shard would hold a full copy
+     * of itself after each snapshot; the writer {@link #release}s the documents once the
+     * snapshot is stored (or installed, in recovery).
+     */
+    public record ShardImage(long lastVersion, List<StoredDocument> documents) implements CborSerializable {
+        public ShardImage {
+            documents = new ArrayList<>(documents);
+        }
+
+        void release() {
+            documents.clear();
+        }
+    }
 
     // ---- creation
 
+    /**
+     * A writer for shard {@code entityId} over its {@code store}.
+     *
+     * @param recovered told once each recovery completes (see {@link LocalShards.RecoveryListener})
+     */
     static Behavior<Command> create(
             String entityId,
             ShardStore store,
-            long maxDocumentBytes,
-            RetentionCriteria retention,
+            ShardsSettings settings,
+            LocalShards.RecoveryListener recovered,
             ActorRef<ShardEntity.Command> parent) {
-        return Behaviors.setup(ctx -> new ShardWriter(ctx, entityId, store, maxDocumentBytes, retention, parent));
+        return Behaviors.setup(ctx -> new ShardWriter(ctx, entityId, store, settings, recovered, parent));
     }
 
+    /** Documents read from the store per step while an image is made. */
+    private static final int IMAGE_PAGE = 1024;
+
     private final ActorContext<Command> context;
+    private final String entityId;
     private final ShardStore store;
     private final long maxDocumentBytes;
     private final RetentionCriteria retention;
+    private final int snapshotEvery;
+    private final boolean snapshotDocuments;
+    private final LocalShards.RecoveryListener recovered;
     private final ActorRef<ShardEntity.Command> parent;
     private final long appliedAtStart;
     private final long startNanos = System.nanoTime();
     private boolean recovering = true;
+    private boolean caughtUpWithSnapshot;
+    private boolean fromImage;
     private int replayed;
 
     private ShardWriter(
             ActorContext<Command> context,
             String entityId,
             ShardStore store,
-            long maxDocumentBytes,
-            RetentionCriteria retention,
+            ShardsSettings settings,
+            LocalShards.RecoveryListener recovered,
             ActorRef<ShardEntity.Command> parent) {
         super(PersistenceId.of("shard", entityId));
         this.context = context;
+        this.entityId = entityId;
         this.store = store;
-        this.maxDocumentBytes = maxDocumentBytes;
-        this.retention = retention;
+        this.maxDocumentBytes = settings.maxDocumentBytes();
+        this.retention = settings.journalRetention();
+        this.snapshotEvery = settings.snapshotEvery();
+        this.snapshotDocuments = settings.snapshotDocuments();
+        this.recovered = recovered;
         this.parent = parent;
         this.appliedAtStart = store.meta().appliedSeq();
     }
 
     @Override
     public State emptyState() {
-        return new State(0);
+        return new State(0, null);
     }
 
-    /** Start from the newest snapshot the store has already applied, so replay covers the rest. */
+    /**
+     * With images, start from the newest snapshot: its image brings a store that is behind it up
+     * to it. Without, start from the newest snapshot the store has already applied, so replay
+     * covers the rest.
+     */
     @Override
     public Recovery recovery() {
+        if (snapshotDocuments) {
+            return Recovery.withSnapshotSelectionCriteria(SnapshotSelectionCriteria.latest());
+        }
         return Recovery.withSnapshotSelectionCriteria(
                 appliedAtStart == 0
                         ? SnapshotSelectionCriteria.none()
@@ -120,19 +178,64 @@ final class ShardWriter
     public SignalHandler<State> signalHandler() {
         return newSignalHandlerBuilder()
                 .onSignal(RecoveryCompleted.instance(), this::onRecoveryCompleted)
+                .onSignal(SnapshotCompleted.class, (state, done) -> releaseImage(state))
+                .onSignal(SnapshotFailed.class, (state, failed) -> releaseImage(state))
                 .build();
     }
 
+    /** The snapshot store has written (or given up on) the image: the state need not keep it. */
+    private static void releaseImage(State state) {
+        if (state.image() != null) {
+            state.image().release();
+        }
+    }
+
     private void onRecoveryCompleted(State state) {
+        catchUpWithSnapshot(state);
+        releaseImage(state);
         recovering = false;
+        long millis = (System.nanoTime() - startNanos) / 1_000_000;
         context.getLog()
                 .info(
-                        "Shard {} recovered at event {} in {} ms ({} events applied from the journal)",
+                        "Shard {} recovered at event {} in {} ms ({} events applied from the journal{})",
                         store.name(),
                         state.seq(),
-                        (System.nanoTime() - startNanos) / 1_000_000,
-                        replayed);
+                        millis,
+                        replayed,
+                        fromImage ? ", after installing the snapshot image" : "");
+        try {
+            recovered.recovered(entityId, millis, replayed, fromImage);
+        } catch (RuntimeException e) {
+            context.getLog().warn("Shard {}: a recovery listener failed", store.name(), e);
+        }
         parent.tell(new ShardEntity.WriterReady(state.seq()));
+    }
+
+    /**
+     * Brings the store up to the snapshot recovery started from, once, before any event is
+     * replayed on top of it: a store at or past the snapshot keeps its contents (replay skips
+     * what it has applied); one behind it gets the snapshot's image.
+     */
+    private void catchUpWithSnapshot(State snapshot) {
+        if (caughtUpWithSnapshot) {
+            return;
+        }
+        caughtUpWithSnapshot = true;
+        long applied = store.meta().appliedSeq();
+        if (snapshot.seq() <= applied) {
+            return;
+        }
+        if (snapshot.image() == null) {
+            // Only with images is a snapshot past the store selected; one without (taken while
+            // snapshot-documents was off) cannot bring the store up to it, and replaying on top of
+            // the stale store would lose the events in between.
+            throw new IllegalStateException("shard " + entityId + ": the newest snapshot (event " + snapshot.seq()
+                    + ") has no image and the store has applied only event " + applied
+                    + "; recover it once with lumadb.shards.snapshot-documents off");
+        }
+        store.install(
+                snapshot.seq(), snapshot.image().lastVersion(), snapshot.image().documents());
+        fromImage = true;
     }
 
     // ---- command handler
@@ -192,16 +295,47 @@ final class ShardWriter
     }
 
     /**
-     * Pure while running (the store is written in the persist callback, after the journal
-     * confirmed); during recovery, applies events the store has not seen yet, which makes
-     * recovery idempotent.
+     * Does not write the store while running (it is written in the persist callback, after the
+     * journal confirmed), but reads it for the image of an event that will be snapshotted;
+     * during recovery, applies events the store has not seen yet, which makes recovery
+     * idempotent.
      */
     private State onDocumentsWritten(State state, DocumentsWritten event) {
-        State next = new State(state.seq() + 1);
-        if (recovering && next.seq() > store.meta().appliedSeq()) {
-            store.apply(next.seq(), event.changes());
-            replayed++;
+        long seq = state.seq() + 1;
+        if (recovering) {
+            catchUpWithSnapshot(state);
+            if (seq > store.meta().appliedSeq()) {
+                store.apply(seq, event.changes());
+                replayed++;
+            }
+            return new State(seq, null);
         }
-        return next;
+        // The same condition as the retention's snapshotEvery, so exactly the snapshots get images.
+        boolean snapshotted = snapshotDocuments && seq % snapshotEvery == 0;
+        return new State(seq, snapshotted ? image(seq, event.changes()) : null);
+    }
+
+    /** The shard as of event {@code seq}: the store (still at the previous event) with its changes. */
+    private ShardImage image(long seq, List<DocumentChange> changes) {
+        if (store.meta().appliedSeq() != seq - 1) {
+            throw new IllegalStateException("shard " + entityId + ": image of event " + seq + " over a store at event "
+                    + store.meta().appliedSeq());
+        }
+        Map<String, StoredDocument> documents = new LinkedHashMap<>();
+        long lastVersion = store.meta().lastVersion();
+        String after = null;
+        for (List<StoredDocument> page; !(page = store.list(after, IMAGE_PAGE)).isEmpty(); ) {
+            page.forEach(d -> documents.put(d.id(), d));
+            after = page.getLast().id();
+        }
+        for (DocumentChange change : changes) {
+            if (change.op() == DocumentChange.Op.DELETED) {
+                documents.remove(change.id());
+            } else {
+                documents.put(change.id(), new StoredDocument(change.id(), change.version(), change.document()));
+            }
+            lastVersion = Math.max(lastVersion, change.version());
+        }
+        return new ShardImage(lastVersion, List.copyOf(documents.values()));
     }
 }

@@ -7,8 +7,9 @@ import java.util.List;
 
 /**
  * The materialised state of one shard: its documents and its {@link ShardMeta}. The journal is
- * the source of truth; a store can always be rebuilt by replaying it. Only the shard's writer
- * calls {@link #apply}; reads may come from any thread.
+ * the source of truth; a store can always be rebuilt by replaying it (or from a snapshot image
+ * plus the rest of the journal). Only the shard's writer calls {@link #apply} and {@link
+ * #install}; reads may come from any thread.
  */
 public interface ShardStore extends AutoCloseable {
 
@@ -41,6 +42,15 @@ public interface ShardStore extends AutoCloseable {
      * Applying an event at or below {@link ShardMeta#appliedSeq()} is a programming error.
      */
     void apply(long seq, List<DocumentChange> changes);
+
+    /**
+     * Replaces the store's contents, atomically, with a snapshot image of the shard as of journal
+     * event {@code seq}: afterwards it holds exactly {@code documents} (with their versions and
+     * the index entries they put into the maintained indexes), its applied sequence number is
+     * {@code seq} and its last version the greater of its own and {@code lastVersion}. Installing
+     * at or below {@link ShardMeta#appliedSeq()} is a programming error, like {@link #apply}.
+     */
+    void install(long seq, long lastVersion, List<StoredDocument> documents);
 
     /** The secondary indexes of this shard. */
     List<IndexState> indexes();

@@ -283,12 +283,64 @@ final class RocksShardStore implements ShardStore {
 
     @Override
     public synchronized void apply(long seq, List<DocumentChange> changes) {
+        write(seq, changes, 0);
+    }
+
+    /**
+     * Installs the image as the changes that turn the current contents into it, written by the
+     * same code as an event's changes, so documents, index entries, index states, count and meta
+     * move together in one batch. Documents already equal to the image's are left alone.
+     */
+    @Override
+    public synchronized void install(long seq, long lastVersion, List<StoredDocument> documents) {
+        Map<String, StoredDocument> image = HashMap.newHashMap(documents.size());
+        for (StoredDocument document : documents) {
+            if (image.put(document.id(), document) != null) {
+                throw new IllegalArgumentException(
+                        "store " + name + ": the image of event " + seq + " holds '" + document.id() + "' twice");
+            }
+        }
+        List<DocumentChange> changes = new ArrayList<>();
+        try (RocksIterator it = db.newIterator(cf)) {
+            for (it.seek(new byte[] {DOC_PREFIX}); it.isValid(); it.next()) {
+                byte[] key = it.key();
+                if (key[0] != DOC_PREFIX) {
+                    break;
+                }
+                String id = new String(key, 1, key.length - 1, StandardCharsets.UTF_8);
+                StoredDocument wanted = image.remove(id);
+                StoredDocument held = decode(id, it.value());
+                if (wanted == null) {
+                    changes.add(new DocumentChange(id, DocumentChange.Op.DELETED, held.version(), null));
+                } else if (wanted.version() != held.version() || !Arrays.equals(wanted.json(), held.json())) {
+                    changes.add(new DocumentChange(id, DocumentChange.Op.UPDATED, wanted.version(), wanted.json()));
+                }
+            }
+            it.status();
+        } catch (RocksDBException e) {
+            throw new ShardStoreException("store " + name + ": cannot read its documents to install event " + seq, e);
+        }
+        // What is left of the image is new here; kept in the image's order.
+        for (StoredDocument document : documents) {
+            if (image.containsKey(document.id())) {
+                changes.add(new DocumentChange(
+                        document.id(), DocumentChange.Op.CREATED, document.version(), document.json()));
+            }
+        }
+        write(seq, changes, lastVersion);
+    }
+
+    /**
+     * Writes {@code changes} with the meta of event {@code seq} in one batch; the last version
+     * becomes the greatest of the current one, the changes' and {@code minLastVersion}.
+     */
+    private void write(long seq, List<DocumentChange> changes, long minLastVersion) {
         ShardMeta current = meta;
         if (seq <= current.appliedSeq()) {
             throw new IllegalStateException(
                     "store " + name + ": event " + seq + " is already applied (applied " + current.appliedSeq() + ")");
         }
-        long lastVersion = current.lastVersion();
+        long lastVersion = Math.max(current.lastVersion(), minLastVersion);
         long count = current.documentCount();
         try {
             Map<Long, Index> active = indexes;

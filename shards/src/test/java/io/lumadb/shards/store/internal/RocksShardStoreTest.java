@@ -8,11 +8,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import io.lumadb.shards.TestRocks;
 import io.lumadb.shards.model.DocumentChange;
 import io.lumadb.shards.model.DocumentChange.Op;
+import io.lumadb.shards.model.IndexDefinition;
 import io.lumadb.shards.model.StoredDocument;
+import io.lumadb.shards.store.ReadView;
 import io.lumadb.shards.store.ShardMeta;
 import io.lumadb.shards.store.ShardStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -158,6 +162,87 @@ class RocksShardStoreTest {
             assertEquals(ShardMeta.EMPTY, again.meta());
             again.close();
             two.close();
+        }
+    }
+
+    private static final IndexDefinition BY_N =
+            new IndexDefinition("n", 1, List.of(new IndexDefinition.Field("n", false)));
+
+    private static StoredDocument doc(String id, long version, String json) {
+        return new StoredDocument(id, version, b(json));
+    }
+
+    /** Documents and index entries of a store, as comparable text. */
+    private static List<String> dump(ShardStore store) {
+        List<String> out = new ArrayList<>();
+        try (ReadView view = store.readView()) {
+            view.documents(null).forEachRemaining(d -> out.add(d.toString()));
+            view.index(BY_N.id(), null, null, false)
+                    .forEachRemaining(e -> out.add("index " + HexFormat.of().formatHex(e.key()) + " " + e.id()));
+        }
+        return out;
+    }
+
+    @Test
+    void installedImageReplacesTheContentsWithItsIndexEntries() throws Exception {
+        List<StoredDocument> image = List.of(
+                doc("same", 2, "{\"n\":2}"),
+                doc("changed", 7, "{\"n\":[70,71]}"),
+                doc("new", 8, "{\"n\":8}"),
+                doc("plain", 6, "{}"));
+        try (TestRocks rocks = new TestRocks(dir)) {
+            // A stale store: one document the image no longer has, one it changed, one it kept.
+            ShardStore stale = rocks.stores().open("stale");
+            stale.syncIndexes(1, List.of(BY_N));
+            stale.apply(
+                    1,
+                    List.of(
+                            new DocumentChange("gone", Op.CREATED, 1, b("{\"n\":1}")),
+                            new DocumentChange("same", Op.CREATED, 2, b("{\"n\":2}")),
+                            new DocumentChange("changed", Op.CREATED, 3, b("{\"n\":3}"))));
+            stale.buildIndexes(100);
+            stale.install(5, 9, image);
+
+            // The same documents written from scratch.
+            ShardStore fresh = rocks.stores().open("fresh");
+            fresh.syncIndexes(1, List.of(BY_N));
+            fresh.apply(
+                    1,
+                    image.stream()
+                            .map(d -> new DocumentChange(d.id(), Op.CREATED, d.version(), d.json()))
+                            .toList());
+            fresh.buildIndexes(100);
+
+            assertEquals(new ShardMeta(5, 9, 4), stale.meta());
+            assertEquals(dump(fresh), dump(stale));
+            assertEquals(
+                    5, dump(stale).stream().filter(l -> l.startsWith("index")).count());
+            assertEquals(true, stale.indexes().getFirst().multikey(), "the image's arrays made the index multikey");
+            stale.close();
+            fresh.close();
+        }
+        try (TestRocks rocks = new TestRocks(dir)) {
+            ShardStore reopened = rocks.stores().open("stale");
+            assertEquals(new ShardMeta(5, 9, 4), reopened.meta());
+            assertNull(reopened.get("gone"));
+            reopened.close();
+        }
+    }
+
+    @Test
+    void installKeepsAHigherLastVersionAndRefusesAnAppliedEvent() throws Exception {
+        try (TestRocks rocks = new TestRocks(dir)) {
+            ShardStore store = rocks.stores().open("s");
+            store.apply(1, List.of(new DocumentChange("a", Op.CREATED, 12, b("{}"))));
+            store.install(3, 4, List.of(doc("b", 4, "{}")));
+            assertEquals(new ShardMeta(3, 12, 1), store.meta());
+            assertNull(store.get("a"));
+            assertThrows(IllegalStateException.class, () -> store.install(3, 5, List.of()));
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> store.install(4, 5, List.of(doc("c", 1, "{}"), doc("c", 2, "{}"))));
+            assertEquals(new ShardMeta(3, 12, 1), store.meta());
+            store.close();
         }
     }
 }
