@@ -59,7 +59,7 @@ class FailoverIT {
             // Each crash hits a settled cluster: no rebalance towards the node restarted last is
             // still under way (a crash during a hand-over is another case; see the class comment).
             Map<String, Integer> perNode =
-                    cluster.awaitSettledShards(DB, COLL, SHARDS, Duration.ofSeconds(7), Duration.ofSeconds(60));
+                    cluster.awaitSettledShards(DB, COLL, SHARDS, Duration.ofSeconds(6), Duration.ofSeconds(60));
             ClusterNode victim = cluster.upNodes().stream()
                     .filter(n -> !killed.contains(n))
                     .max((a, b) ->

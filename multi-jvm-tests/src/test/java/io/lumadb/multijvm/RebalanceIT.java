@@ -61,16 +61,19 @@ class RebalanceIT {
             TimeUnit.MILLISECONDS.sleep(250);
         }
         long firstShard = System.nanoTime();
-        // Let the rebalance run on for a while under load (Pekko moves a few shards per round).
-        TimeUnit.SECONDS.sleep(15);
-        Map<String, Integer> settled = cluster.shardsPerNode(cluster.node(0), DB, COLL);
+        // The rebalance runs on under load (Pekko moves a few shards per round) until the shards
+        // stay where they are for longer than a rebalance interval.
+        Map<String, Integer> settled =
+                cluster.awaitSettledShards(DB, COLL, SHARDS, Duration.ofSeconds(6), REBALANCE_BOUND);
+        long settledAt = System.nanoTime();
         writers.stop();
         System.out.println("[RebalanceIT] " + writers.summary());
         Figures.record(
                 "RebalanceIT",
                 "join: start to Up " + TimeUnit.NANOSECONDS.toMillis(up - joinStarted) + " ms, Up to first shard on "
-                        + "the new node " + TimeUnit.NANOSECONDS.toMillis(firstShard - up) + " ms; shards per node "
-                        + before + " -> " + after + " -> 15 s later " + settled + "; " + writers.summary());
+                        + "the new node " + TimeUnit.NANOSECONDS.toMillis(firstShard - up) + " ms, Up to settled "
+                        + TimeUnit.NANOSECONDS.toMillis(settledAt - up) + " ms (including 6 s without a move); shards"
+                        + " per node " + before + " -> " + after + " -> " + settled + "; " + writers.summary());
 
         assertEquals(List.of(), writers.rejections(), "writes refused with 4xx");
         assertEquals(
