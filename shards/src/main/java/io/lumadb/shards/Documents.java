@@ -90,6 +90,7 @@ public final class Documents {
             perShard.get(shard).add(writes.get(i));
         }
         WriteOutcome[] outcomes = new WriteOutcome[writes.size()];
+        String requestId = java.util.UUID.randomUUID().toString();
         List<CompletableFuture<Void>> parts = new ArrayList<>();
         for (int n = 0; n < info.shards(); n++) {
             if (perShard.get(n).isEmpty()) {
@@ -97,7 +98,7 @@ public final class Documents {
             }
             List<DocumentWrite> shardWrites = perShard.get(n);
             List<Integer> at = positions.get(n);
-            parts.add(ask(info, n, r -> new ShardEntity.Write(shardWrites, r))
+            parts.add(askResending(info, n, r -> new ShardEntity.Write(shardWrites, requestId, r))
                     .thenAccept(reply -> {
                         List<WriteOutcome> results = ((ShardEntity.Written) reply).outcomes();
                         for (int k = 0; k < results.size(); k++) {
@@ -251,7 +252,61 @@ public final class Documents {
 
     CompletionStage<ShardEntity.Reply> ask(
             CollectionInfo info, int shard, Function<ActorRef<ShardEntity.Reply>, ShardEntity.Command> message) {
-        return ask(info, shard, message, settings.askTimeout());
+        return askResending(info, shard, message);
+    }
+
+    /**
+     * Asks a shard, and asks again when it has not answered within a quarter of the ask timeout
+     * or answered that the request took no effect, until the ask timeout has passed. In a cluster
+     * a message can be lost without a trace: sharding drops the messages it buffered for a shard
+     * that it hands over to another node, and messages to a node that just crashed vanish. Only
+     * messages that are safe to resend go through here: reads, and writes carrying a request id
+     * (the shard answers a resent write with the first one's outcomes).
+     */
+    private CompletionStage<ShardEntity.Reply> askResending(
+            CollectionInfo info, int shard, Function<ActorRef<ShardEntity.Reply>, ShardEntity.Command> message) {
+        long deadline = System.nanoTime() + settings.askTimeout().toNanos();
+        java.time.Duration attempt = settings.askTimeout().dividedBy(4);
+        return attempt(info, shard, message, deadline, attempt);
+    }
+
+    private CompletionStage<ShardEntity.Reply> attempt(
+            CollectionInfo info,
+            int shard,
+            Function<ActorRef<ShardEntity.Reply>, ShardEntity.Command> message,
+            long deadline,
+            java.time.Duration attempt) {
+        long left = deadline - System.nanoTime();
+        java.time.Duration timeout = java.time.Duration.ofNanos(Math.max(1, Math.min(left, attempt.toNanos())));
+        String entityId = info.shardEntityId(shard);
+        return Stages.sameThread(ShardEntity.ref(system, entityId).<ShardEntity.Reply>ask(message::apply, timeout))
+                .handle((reply, failure) -> {
+                    boolean resend = failure != null || reply instanceof ShardEntity.Unavailable u && u.untouched();
+                    if (!resend || System.nanoTime() + RESEND_PAUSE.toNanos() >= deadline) {
+                        return checked(entityId, reply, failure);
+                    }
+                    return CompletableFuture.runAsync(() -> {}, RESEND_DELAY)
+                            .thenCompose(x -> attempt(info, shard, message, deadline, attempt));
+                })
+                .thenCompose(r -> r);
+    }
+
+    private static final java.time.Duration RESEND_PAUSE = java.time.Duration.ofMillis(100);
+    private static final java.util.concurrent.Executor RESEND_DELAY =
+            CompletableFuture.delayedExecutor(RESEND_PAUSE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+
+    private static CompletionStage<ShardEntity.Reply> checked(
+            String entityId, ShardEntity.Reply reply, Throwable failure) {
+        if (failure != null) {
+            return CompletableFuture.failedFuture(
+                    new ShardUnavailableException("shard " + entityId + " did not answer in time", failure));
+        }
+        return switch (reply) {
+            case ShardEntity.CollectionGone gone -> CompletableFuture.failedFuture(new CollectionGone());
+            case ShardEntity.Unavailable u ->
+                CompletableFuture.failedFuture(new ShardUnavailableException(u.reason(), null));
+            default -> CompletableFuture.completedFuture(reply);
+        };
     }
 
     CompletionStage<ShardEntity.Reply> ask(

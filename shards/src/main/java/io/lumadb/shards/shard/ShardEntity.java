@@ -66,8 +66,12 @@ public final class ShardEntity {
     /** What a shard is asked to do. */
     public sealed interface Command extends CborSerializable {}
 
-    /** Writes to documents of this shard; executed in order, in one journal event. */
-    public record Write(List<DocumentWrite> writes, ActorRef<Reply> replyTo) implements Command {
+    /**
+     * Writes to documents of this shard; executed in order, in one journal event. A Write sent
+     * again with the same {@code requestId} (null: none) is answered with the first one's
+     * outcomes instead of being applied again, so a sender may resend when an answer is late.
+     */
+    public record Write(List<DocumentWrite> writes, String requestId, ActorRef<Reply> replyTo) implements Command {
         public Write {
             writes = List.copyOf(writes);
         }
@@ -193,8 +197,12 @@ public final class ShardEntity {
         INSTANCE
     }
 
-    /** The shard cannot answer now; for a write, whether it took effect is unknown. */
-    public record Unavailable(String reason) implements Reply {}
+    /**
+     * The shard cannot answer now. {@code untouched}: the request certainly took no effect
+     * (the shard was starting, stopping or refusing writes), so it may be sent again; otherwise,
+     * for a write, whether it took effect is unknown.
+     */
+    public record Unavailable(String reason, boolean untouched) implements Reply {}
 
     // ---- creation
 
@@ -283,7 +291,7 @@ public final class ShardEntity {
                             entityId,
                             checked.failure().toString());
             return passivateAnswering(
-                    new Unavailable("catalog unreachable: " + checked.failure().getMessage()));
+                    new Unavailable("catalog unreachable: " + checked.failure().getMessage(), true));
         }
         String[] parts = entityId.split("/");
         boolean live = parts.length == 4 && checked.snapshot().isLive(parts[0], parts[1], Long.parseLong(parts[2]));
@@ -332,8 +340,8 @@ public final class ShardEntity {
     private Behavior<Command> stashOrReject(Command cmd) {
         if (stash.isFull()) {
             replyTo(cmd)
-                    .ifPresent(
-                            r -> r.tell(new Unavailable("shard " + entityId + " is starting and its buffer is full")));
+                    .ifPresent(r ->
+                            r.tell(new Unavailable("shard " + entityId + " is starting and its buffer is full", true)));
         } else {
             stash.stash(cmd);
         }
@@ -481,7 +489,7 @@ public final class ShardEntity {
 
     private Behavior<Command> onWrite(Write cmd) {
         if (stopping) {
-            return reply(cmd.replyTo(), new Unavailable("shard " + entityId + " is stopping"));
+            return reply(cmd.replyTo(), new Unavailable("shard " + entityId + " is stopping", true));
         }
         pending.add(cmd);
         return flushIfIdle();
@@ -538,13 +546,14 @@ public final class ShardEntity {
 
     private Behavior<Command> onWriterStopped() {
         writerFailures++;
-        Unavailable unavailable =
-                new Unavailable("shard " + entityId + " lost its journal writer; the outcome of the write is unknown");
-        inFlight.forEach(w -> w.replyTo().tell(unavailable));
-        pending.forEach(w -> w.replyTo().tell(unavailable));
+        Unavailable unknown = new Unavailable(
+                "shard " + entityId + " lost its journal writer; the outcome of the write is unknown", false);
+        Unavailable untouched = new Unavailable("shard " + entityId + " lost its journal writer; retry", true);
+        inFlight.forEach(w -> w.replyTo().tell(unknown));
+        pending.forEach(w -> w.replyTo().tell(untouched));
         inFlight = List.of();
         pending.clear();
-        stash.forEach(cmd -> replyTo(cmd).ifPresent(r -> r.tell(unavailable)));
+        stash.forEach(cmd -> replyTo(cmd).ifPresent(r -> r.tell(untouched)));
         stash.clear();
         if (stopping) {
             return Behaviors.stopped();
@@ -561,7 +570,8 @@ public final class ShardEntity {
     }
 
     private Behavior<Command> restarting() {
-        Unavailable unavailable = new Unavailable("shard " + entityId + " is recovering from a journal failure; retry");
+        Unavailable unavailable =
+                new Unavailable("shard " + entityId + " is recovering from a journal failure; retry", true);
         return servingReads()
                 .onMessage(Write.class, cmd -> reply(cmd.replyTo(), unavailable))
                 .onMessageEquals(RestartWriter.INSTANCE, this::startWriter)

@@ -8,6 +8,7 @@ import io.lumadb.shards.model.StoredDocument;
 import io.lumadb.shards.model.WriteOutcome;
 import io.lumadb.shards.store.ShardStore;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,10 +60,23 @@ final class ShardWriter
     /** What a shard's journal holds. */
     public sealed interface Event extends CborSerializable {}
 
-    /** A batch of document changes, committed together. */
-    public record DocumentsWritten(List<DocumentChange> changes) implements Event {
+    /**
+     * A batch of document changes, committed together, and the requests it answered: a request
+     * sent again (its answer was lost, or it seemed to be) gets the recorded outcomes instead of
+     * being applied twice, also by a writer that recovered the shard elsewhere. Events written
+     * before requests were recorded have none.
+     */
+    public record DocumentsWritten(List<DocumentChange> changes, List<Request> requests) implements Event {
         public DocumentsWritten {
             changes = List.copyOf(changes);
+            requests = requests == null ? List.of() : List.copyOf(requests);
+        }
+    }
+
+    /** A write request a shard has answered: its id, when (epoch millis), and its outcomes. */
+    public record Request(String id, long atMillis, List<WriteOutcome> outcomes) implements CborSerializable {
+        public Request {
+            outcomes = List.copyOf(outcomes);
         }
     }
 
@@ -82,9 +96,11 @@ final class ShardWriter
      * of itself after each snapshot; the writer {@link #release}s the documents once the
      * snapshot is stored (or installed, in recovery).
      */
-    public record ShardImage(long lastVersion, List<StoredDocument> documents) implements CborSerializable {
+    public record ShardImage(long lastVersion, List<StoredDocument> documents, List<Request> requests)
+            implements CborSerializable {
         public ShardImage {
             documents = new ArrayList<>(documents);
+            requests = requests == null ? List.of() : List.copyOf(requests);
         }
 
         void release() {
@@ -110,6 +126,13 @@ final class ShardWriter
 
     /** Documents read from the store per step while an image is made. */
     private static final int IMAGE_PAGE = 1024;
+    /**
+     * Answered requests remembered for de-duplication: a resend comes within the sender's ask
+     * timeout (seconds), so a minute, and at most this many, is plenty.
+     */
+    private static final int RECENT_REQUESTS = 10_000;
+
+    private static final long RECENT_MILLIS = 60_000;
 
     private final ActorContext<Command> context;
     private final String entityId;
@@ -126,6 +149,7 @@ final class ShardWriter
     private boolean caughtUpWithSnapshot;
     private boolean fromImage;
     private int replayed;
+    private final LinkedHashMap<String, Request> recent = new LinkedHashMap<>();
 
     private ShardWriter(
             ActorContext<Command> context,
@@ -221,6 +245,9 @@ final class ShardWriter
             return;
         }
         caughtUpWithSnapshot = true;
+        if (snapshot.image() != null) {
+            snapshot.image().requests().forEach(this::remember);
+        }
         long applied = store.meta().appliedSeq();
         if (snapshot.seq() <= applied) {
             return;
@@ -248,25 +275,43 @@ final class ShardWriter
                 .build();
     }
 
+    /**
+     * Evaluates the batch's writes in order; a request answered before (or earlier in this
+     * batch) gets its recorded outcomes and is not evaluated again.
+     */
     private ReplyEffect<Event, State> onPersistBatch(State state, PersistBatch cmd) {
         int writes = cmd.writes().stream().mapToInt(w -> w.writes().size()).sum();
         WriteEvaluator evaluator = new WriteEvaluator(
                 store::get, store::indexProblem, store.meta().lastVersion(), maxDocumentBytes, writes);
         List<List<WriteOutcome>> outcomes = new ArrayList<>(cmd.writes().size());
+        Map<String, Integer> inBatch = new HashMap<>();
+        List<Request> answered = new ArrayList<>();
+        long now = System.currentTimeMillis();
         for (ShardEntity.Write write : cmd.writes()) {
+            String id = write.requestId();
+            Request before = id == null ? null : recent.get(id);
+            Integer earlier = id == null ? null : inBatch.putIfAbsent(id, outcomes.size());
+            if (before != null || earlier != null) {
+                outcomes.add(before != null ? before.outcomes() : outcomes.get(earlier));
+                continue;
+            }
             List<WriteOutcome> results = new ArrayList<>(write.writes().size());
             for (DocumentWrite w : write.writes()) {
                 results.add(evaluator.evaluate(w));
             }
             outcomes.add(results);
+            if (id != null) {
+                answered.add(new Request(id, now, results));
+            }
         }
         List<DocumentChange> changes = List.copyOf(evaluator.changes());
         if (changes.isEmpty()) {
+            // Nothing took effect, so a resend may be evaluated afresh.
             replyAll(cmd, outcomes);
             return Effect().reply(cmd.replyTo(), ShardEntity.BatchDone.INSTANCE);
         }
         return Effect()
-                .persist(new DocumentsWritten(changes))
+                .persist(new DocumentsWritten(changes, answered))
                 .thenRun(next -> applyAndReply(next, changes, cmd, outcomes))
                 .thenReply(cmd.replyTo(), next -> ShardEntity.BatchDone.INSTANCE);
     }
@@ -302,6 +347,7 @@ final class ShardWriter
      */
     private State onDocumentsWritten(State state, DocumentsWritten event) {
         long seq = state.seq() + 1;
+        event.requests().forEach(this::remember);
         if (recovering) {
             catchUpWithSnapshot(state);
             if (seq > store.meta().appliedSeq()) {
@@ -313,6 +359,20 @@ final class ShardWriter
         // The same condition as the retention's snapshotEvery, so exactly the snapshots get images.
         boolean snapshotted = snapshotDocuments && seq % snapshotEvery == 0;
         return new State(seq, snapshotted ? image(seq, event.changes()) : null);
+    }
+
+    /** Remembers an answered request, forgetting those too old or too many. */
+    private void remember(Request request) {
+        recent.put(request.id(), request);
+        long oldest = System.currentTimeMillis() - RECENT_MILLIS;
+        var it = recent.values().iterator();
+        while (it.hasNext()) {
+            Request eldest = it.next();
+            if (recent.size() <= RECENT_REQUESTS && eldest.atMillis() >= oldest) {
+                break;
+            }
+            it.remove();
+        }
     }
 
     /** The shard as of event {@code seq}: the store (still at the previous event) with its changes. */
@@ -336,6 +396,6 @@ final class ShardWriter
             }
             lastVersion = Math.max(lastVersion, change.version());
         }
-        return new ShardImage(lastVersion, List.copyOf(documents.values()));
+        return new ShardImage(lastVersion, List.copyOf(documents.values()), List.copyOf(recent.values()));
     }
 }

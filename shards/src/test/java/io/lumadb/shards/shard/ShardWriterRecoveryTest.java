@@ -125,11 +125,78 @@ class ShardWriterRecoveryTest {
         TestProbe<ShardEntity.Reply> client = kit.createTestProbe();
         s.writer()
                 .tell(new ShardWriter.PersistBatch(
-                        List.of(new ShardEntity.Write(List.of(writes), client.getRef())),
+                        List.of(new ShardEntity.Write(List.of(writes), null, client.getRef())),
                         s.parent().getRef()));
         ShardEntity.Written written = client.expectMessageClass(ShardEntity.Written.class);
         written.outcomes().forEach(o -> assertEquals(true, o.status().succeeded(), o.toString()));
         s.parent().expectMessage(ShardEntity.BatchDone.INSTANCE);
+    }
+
+    /** Sends one batch of requests (id, write) and answers each request's outcomes, in order. */
+    private List<List<io.lumadb.shards.model.WriteOutcome>> send(
+            Started s, List<Pair<String, DocumentWrite>> requests) {
+        List<TestProbe<ShardEntity.Reply>> clients = new ArrayList<>();
+        List<ShardEntity.Write> writes = new ArrayList<>();
+        for (Pair<String, DocumentWrite> r : requests) {
+            TestProbe<ShardEntity.Reply> client = kit.createTestProbe();
+            clients.add(client);
+            writes.add(new ShardEntity.Write(List.of(r.second()), r.first(), client.getRef()));
+        }
+        s.writer().tell(new ShardWriter.PersistBatch(writes, s.parent().getRef()));
+        s.parent().expectMessage(ShardEntity.BatchDone.INSTANCE);
+        return clients.stream()
+                .map(c -> c.expectMessageClass(ShardEntity.Written.class).outcomes())
+                .toList();
+    }
+
+    @Test
+    void aResentRequestGetsTheFirstOutcomesAndIsNotAppliedAgainAlsoAfterRecovery() {
+        ShardStore store = rocks.stores().open(ID);
+        Started s = startWriter(store, settings(3, false, true));
+        DocumentWrite createX = new DocumentWrite("x", DocumentWrite.Kind.PUT, b("{\"n\":1}"), DocumentWrite.ABSENT);
+        var first = send(s, List.of(Pair.create("r1", createX)));
+        assertEquals(
+                io.lumadb.shards.model.WriteOutcome.Status.CREATED,
+                first.get(0).get(0).status());
+        // Resent alone, and twice within one batch next to a new request: r1 is answered as before.
+        var again = send(
+                s,
+                List.of(
+                        Pair.create("r1", createX),
+                        Pair.create("r2", DocumentWrite.put("y", b("{}"), DocumentWrite.ANY)),
+                        Pair.create("r2", DocumentWrite.put("y", b("{}"), DocumentWrite.ANY))));
+        assertEquals(first.get(0).get(0).version(), again.get(0).get(0).version());
+        assertEquals(
+                io.lumadb.shards.model.WriteOutcome.Status.CREATED,
+                again.get(0).get(0).status());
+        assertEquals(again.get(1).get(0).version(), again.get(2).get(0).version());
+        assertEquals(2, store.meta().appliedSeq(), "r1 and the double r2 must not make events of their own");
+        assertEquals(2, store.meta().documentCount());
+        long versionOfY = again.get(1).get(0).version();
+        // Enough events for a snapshot (every 3), then the shard recovers on another node.
+        send(s, List.of(Pair.create("r3", DocumentWrite.put("z", b("{}"), DocumentWrite.ANY))));
+        send(s, List.of(Pair.create("r4", DocumentWrite.put("z", b("{\"k\":1}"), DocumentWrite.ANY))));
+        kit.stop(s.writer());
+        store.close();
+        ShardStore moved;
+        try {
+            moved = otherNode("n2").stores().open(ID);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+        Started elsewhere = startWriter(moved, settings(3, false, true));
+        // r2 is in the snapshot's image (event 3 onwards), r4 in the journal tail: both remembered.
+        var resent = send(
+                elsewhere,
+                List.of(
+                        Pair.create("r2", DocumentWrite.put("y", b("{}"), DocumentWrite.ANY)),
+                        Pair.create("r4", DocumentWrite.put("z", b("{\"k\":1}"), DocumentWrite.ANY))));
+        assertEquals(versionOfY, resent.get(0).get(0).version());
+        assertEquals(4, moved.meta().appliedSeq(), "resent requests must not be applied again");
+        // Unknown requests (and requests without an id) are applied as usual.
+        var fresh = send(elsewhere, List.of(Pair.create("r5", DocumentWrite.put("y", b("{}"), DocumentWrite.ANY))));
+        assertTrue(fresh.get(0).get(0).version() > versionOfY);
+        assertEquals(5, moved.meta().appliedSeq());
     }
 
     private List<ShardWriter.DocumentsWritten> writeFiveBatches(int snapshotEvery) {
