@@ -3,7 +3,6 @@ package io.lumadb.multijvm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -31,14 +30,8 @@ class RollingRestartIT {
     void gracefulRestartsOfEveryNodeLoseNothingAndFailNoRequestAtTheOtherNodes() throws Exception {
         TestCluster cluster = resources.add(TestCluster.create("rolling", 3, 3));
         cluster.startAll();
-        TestCluster.createCollection(cluster.node(0), DB, COLL, SHARDS);
-        ServingProbe.untilEveryShardWrites(cluster, DB, COLL, SHARDS, System.nanoTime(), Duration.ofSeconds(30));
-
-        Writers writers = resources.add(new Writers(cluster, DB, COLL, 4, Duration.ofMillis(20)));
-        ChangeConsumer consumer = resources.add(new ChangeConsumer(cluster, DB, COLL));
-        writers.start();
-        consumer.start();
-        TimeUnit.SECONDS.sleep(3);
+        Workload load = Workload.start("RollingRestartIT", resources, cluster, DB, COLL, SHARDS);
+        Writers writers = load.writers;
 
         for (ClusterNode node : cluster.nodes()) {
             Map<String, Integer> perNode = cluster.shardsPerNode(cluster.anyUp(), DB, COLL);
@@ -56,10 +49,7 @@ class RollingRestartIT {
                             + writers.failuresFromUpNodes().size());
             TimeUnit.SECONDS.sleep(2);
         }
-        writers.stop();
-        consumer.awaitAll(writers, Duration.ofSeconds(60));
-        System.out.println("[RollingRestartIT] " + writers.summary());
-        System.out.println("[RollingRestartIT] " + consumer.summary());
+        load.stop();
         List<String> failedAtUpNodes = writers.failuresFromUpNodes();
         Figures.record(
                 "RollingRestartIT",
@@ -68,13 +58,9 @@ class RollingRestartIT {
                         + ", other 5xx " + writers.fromOtherNodes(Writers.Kind.OTHER_5XX) + ", no answer "
                         + writers.fromOtherNodes(Writers.Kind.LOST) + ", refused "
                         + writers.fromOtherNodes(Writers.Kind.REFUSED) + "; " + writers.summary() + "; "
-                        + consumer.summary());
+                        + load.consumer.summary());
 
-        assertEquals(List.of(), writers.rejections(), "writes refused with 4xx");
-        for (ClusterNode node : cluster.nodes()) {
-            assertEquals(List.of(), writers.verifyThrough(node, 200), "acknowledged writes read through " + node);
-        }
-        assertEquals(List.of(), consumer.problems(), consumer.summary());
+        load.verify(cluster);
         assertEquals(
                 List.of(),
                 failedAtUpNodes.subList(0, Math.min(50, failedAtUpNodes.size())),

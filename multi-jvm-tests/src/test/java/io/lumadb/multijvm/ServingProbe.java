@@ -19,8 +19,11 @@ final class ServingProbe {
 
     static final String ID_PREFIX = "probe-";
 
-    /** Per probe request: short, so that a shard that comes back is seen soon after. */
-    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(3);
+    /** Per probe request; probes overlap, so this only bounds how many are open at once. */
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(12);
+
+    /** How often a new probe request is sent: the resolution of the measurement. */
+    private static final Duration PROBE_EVERY = Duration.ofMillis(200);
 
     private ServingProbe() {}
 
@@ -56,25 +59,50 @@ final class ServingProbe {
         }
     }
 
+    /**
+     * Sends a probe write every {@link #PROBE_EVERY}, each on its own, rather than one after
+     * another: a request sent just before the shard came back may wait for its answer until the
+     * server gives up, and the next one must not wait for that. The first acknowledgement ends it.
+     */
     private static Duration probe(TestCluster cluster, String path, int shard, long since, long deadline)
             throws InterruptedException {
+        java.util.concurrent.CompletableFuture<Duration> first = new java.util.concurrent.CompletableFuture<>();
+        java.util.concurrent.atomic.AtomicReference<String> last =
+                new java.util.concurrent.atomic.AtomicReference<>("nothing");
         int next = shard;
-        String last = "nothing";
-        while (System.nanoTime() < deadline) {
-            List<ClusterNode> up = cluster.upNodes();
-            if (up.isEmpty()) {
-                TimeUnit.MILLISECONDS.sleep(50);
-                continue;
+        ExecutorService requests = Executors.newVirtualThreadPerTaskExecutor();
+        try {
+            while (!first.isDone() && System.nanoTime() < deadline) {
+                List<ClusterNode> up = cluster.upNodes();
+                if (!up.isEmpty()) {
+                    ClusterNode node = up.get(Math.floorMod(next++, up.size()));
+                    String body = "{\"probe\":" + next + "}";
+                    requests.submit(() -> {
+                        Http.Outcome outcome = Http.put(node.url(path), body, REQUEST_TIMEOUT);
+                        if (outcome instanceof Http.Answered a
+                                && (a.response().status() == 200 || a.response().status() == 201)) {
+                            first.complete(Duration.ofNanos(System.nanoTime() - since));
+                        } else {
+                            last.set(node.name() + ": " + outcome);
+                        }
+                    });
+                }
+                try {
+                    return first.get(PROBE_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    // no acknowledgement yet: send the next probe
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw new AssertionError(e);
+                }
             }
-            ClusterNode node = up.get(Math.floorMod(next++, up.size()));
-            Http.Outcome outcome = Http.put(node.url(path), "{\"probe\":" + next + "}", REQUEST_TIMEOUT);
-            if (outcome instanceof Http.Answered a
-                    && (a.response().status() == 200 || a.response().status() == 201)) {
-                return Duration.ofNanos(System.nanoTime() - since);
+            if (first.isDone()) {
+                return first.join();
             }
-            last = node.name() + ": " + outcome;
-            TimeUnit.MILLISECONDS.sleep(50);
+            throw new AssertionError(
+                    "shard " + shard + " accepted no write within the bound; last attempt " + last.get());
+        } finally {
+            // Probes still waiting are abandoned; their writes may still land, like any probe's.
+            requests.shutdownNow();
         }
-        throw new AssertionError("shard " + shard + " accepted no write within the bound; last attempt " + last);
     }
 }
