@@ -75,7 +75,6 @@ public final class LumaDbServer {
         if (!ClusterMode.enabled(plain)) {
             return plain;
         }
-        ConfigFactory.invalidateCaches();
         return ConfigFactory.load(
                 overrides.withFallback(ClusterMode.layer(plain)).withFallback(ConfigFactory.defaultApplication()));
     }

@@ -35,6 +35,12 @@ public final class Documents {
     /** Statistics of a collection, summed over its shards. */
     public record CollectionStats(CollectionInfo collection, long documentCount, List<ShardMeta> shards) {}
 
+    /** Pause before a request a shard did not answer is sent again. */
+    private static final java.time.Duration RESEND_PAUSE = java.time.Duration.ofMillis(100);
+
+    private static final java.util.concurrent.Executor RESEND_DELAY =
+            CompletableFuture.delayedExecutor(RESEND_PAUSE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+
     private static final Comparator<String> UTF8_ORDER =
             (a, b) -> Arrays.compareUnsigned(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
 
@@ -98,7 +104,7 @@ public final class Documents {
             }
             List<DocumentWrite> shardWrites = perShard.get(n);
             List<Integer> at = positions.get(n);
-            parts.add(askResending(info, n, r -> new ShardEntity.Write(shardWrites, requestId, r))
+            parts.add(ask(info, n, r -> new ShardEntity.Write(shardWrites, requestId, r))
                     .thenAccept(reply -> {
                         List<WriteOutcome> results = ((ShardEntity.Written) reply).outcomes();
                         for (int k = 0; k < results.size(); k++) {
@@ -250,11 +256,6 @@ public final class Documents {
         return e;
     }
 
-    CompletionStage<ShardEntity.Reply> ask(
-            CollectionInfo info, int shard, Function<ActorRef<ShardEntity.Reply>, ShardEntity.Command> message) {
-        return askResending(info, shard, message);
-    }
-
     /**
      * Asks a shard, and asks again when it has not answered within a quarter of the ask timeout
      * or answered that the request took no effect, until the ask timeout has passed. In a cluster
@@ -263,7 +264,7 @@ public final class Documents {
      * messages that are safe to resend go through here: reads, and writes carrying a request id
      * (the shard answers a resent write with the first one's outcomes).
      */
-    private CompletionStage<ShardEntity.Reply> askResending(
+    CompletionStage<ShardEntity.Reply> ask(
             CollectionInfo info, int shard, Function<ActorRef<ShardEntity.Reply>, ShardEntity.Command> message) {
         long deadline = System.nanoTime() + settings.askTimeout().toNanos();
         java.time.Duration attempt = settings.askTimeout().dividedBy(4);
@@ -291,10 +292,6 @@ public final class Documents {
                 .thenCompose(r -> r);
     }
 
-    private static final java.time.Duration RESEND_PAUSE = java.time.Duration.ofMillis(100);
-    private static final java.util.concurrent.Executor RESEND_DELAY =
-            CompletableFuture.delayedExecutor(RESEND_PAUSE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-
     private static CompletionStage<ShardEntity.Reply> checked(
             String entityId, ShardEntity.Reply reply, Throwable failure) {
         if (failure != null) {
@@ -316,15 +313,7 @@ public final class Documents {
             java.time.Duration timeout) {
         String entityId = info.shardEntityId(shard);
         return Stages.sameThread(ShardEntity.ref(system, entityId).<ShardEntity.Reply>ask(message::apply, timeout))
-                .handle((reply, failure) -> {
-                    if (failure != null) {
-                        throw new ShardUnavailableException("shard " + entityId + " did not answer in time", failure);
-                    }
-                    return switch (reply) {
-                        case ShardEntity.CollectionGone gone -> throw new CollectionGone();
-                        case ShardEntity.Unavailable u -> throw new ShardUnavailableException(u.reason(), null);
-                        default -> reply;
-                    };
-                });
+                .handle((reply, failure) -> checked(entityId, reply, failure))
+                .thenCompose(r -> r);
     }
 }
