@@ -26,7 +26,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -78,6 +77,7 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
     private final TopicRoutes topicRoutes;
     private final WebSocketSettings webSocketSettings;
     private final Cors cors;
+    private final HostCheck hosts;
 
     public ApiHandler(
             ClassicActorSystemProvider system,
@@ -105,6 +105,7 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
         this.topicRoutes = new TopicRoutes(topics);
         this.webSocketSettings = webSocketSettings;
         this.cors = new Cors(settings.corsAllowedOrigins(), settings.corsMaxAge());
+        this.hosts = new HostCheck(settings.host(), settings.allowedHosts());
     }
 
     private static Map<WriteOutcome.Status, String> resultNames() {
@@ -152,23 +153,31 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
     @Override
     public CompletionStage<HttpResponse> apply(HttpRequest request) {
         long start = System.nanoTime();
+        if (!hosts.allows(request)) {
+            request.discardEntityBytes(system);
+            observer.record("unmatched", request.method().value(), 421, System.nanoTime() - start);
+            return done(
+                    Problems.response(hostNotAllowed(request), request.getUri().path()));
+        }
         HttpResponse preflight = cors.preflight(request);
         if (preflight != null) {
             request.discardEntityBytes(system);
             observer.record("cors-preflight", "OPTIONS", preflight.status().intValue(), System.nanoTime() - start);
             return done(preflight);
         }
-        List<String> path = segments(request);
-        Route route = route(path);
         String method = request.method().value();
+        Route route = null;
         CompletionStage<HttpResponse> response;
         try {
+            List<String> path = RequestTarget.segments(request);
+            route = route(path);
             if (route == null) {
                 response = fail(new ApiException(
                         404,
                         "route-not-found",
                         "Route not found",
-                        "no route " + request.getUri().path() + "; the API lives under /api/v1",
+                        "no route " + request.getUri().path() + "; the API lives under /api/v1"
+                                + (path.contains("") ? " (paths have no empty segments and no trailing slash)" : ""),
                         null));
             } else if (!route.methods().contains(method)) {
                 String allowed = String.join(", ", route.methods());
@@ -199,23 +208,27 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
                 });
     }
 
+    private static ApiException hostNotAllowed(HttpRequest request) {
+        return new ApiException(
+                421,
+                "host-not-allowed",
+                "Host not allowed",
+                "this node does not answer for host '"
+                        + request.getHeader("Host").map(HttpHeader::value).orElse("")
+                        + "'; list the names it is reached by in lumadb.http.allowed-hosts",
+                "Host");
+    }
+
     private static CompletionStage<HttpResponse> fail(ApiException e) {
         return CompletableFuture.failedFuture(e);
     }
 
-    private static List<String> segments(HttpRequest request) {
-        List<String> path = new ArrayList<>();
-        for (String s : request.getUri().pathSegments()) {
-            path.add(s);
-        }
-        if (!path.isEmpty() && path.getLast().isEmpty()) {
-            path.removeLast();
-        }
-        return path;
-    }
-
     private Route route(List<String> p) {
         int n = p.size();
+        if (p.contains("")) {
+            // An empty segment (a trailing slash, or "//") names nothing; never a shorter path.
+            return null;
+        }
         if (n == 1) {
             return switch (p.get(0)) {
                 case "health" -> new Route("/health", Set.of(GET), (r, x) -> done(json(StatusCodes.OK, HEALTH)));
@@ -314,6 +327,21 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
                                     "Upgrade"),
                             request.getUri().path())
                     .addHeader(RawHeader.create("Upgrade", "websocket")));
+        }
+        if (!HostCheck.allowsWebSocketOrigin(request, cors)) {
+            return done(Problems.response(
+                    new ApiException(
+                            403,
+                            "websocket-origin-not-allowed",
+                            "WebSocket origin not allowed",
+                            "pages of origin '"
+                                    + request.getHeader("Origin")
+                                            .map(HttpHeader::value)
+                                            .orElse("")
+                                    + "' may not open a WebSocket to this node; allow the origin in"
+                                    + " lumadb.http.cors.allowed-origins",
+                            "Origin"),
+                    request.getUri().path()));
         }
         WebSocketSession session = new WebSocketSession(system, changeStreams, topics, webSocketSettings);
         return done(upgrade.get().handleMessagesWith(session.flow()));

@@ -138,7 +138,7 @@ final class Cors {
                 .addHeader(RawHeader.create("Access-Control-Expose-Headers", EXPOSED_HEADERS));
     }
 
-    private boolean allows(String origin) {
+    boolean allows(String origin) {
         return anyOrigin || origins.contains(origin.strip().toLowerCase(Locale.ROOT));
     }
 

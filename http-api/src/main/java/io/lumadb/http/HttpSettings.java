@@ -16,6 +16,8 @@ import java.util.List;
  * @param corsAllowedOrigins origins whose pages may use the API from a browser ({@code "*"}: any);
  *     empty turns CORS off
  * @param corsMaxAge how long a browser may cache the answer to a CORS preflight
+ * @param allowedHosts host names, besides IP addresses, {@code localhost} and {@code host}, that
+ *     requests may name in {@code Host} ({@code "*"}: any); see {@link HostCheck}
  */
 public record HttpSettings(
         String host,
@@ -26,10 +28,12 @@ public record HttpSettings(
         int defaultListLimit,
         Duration bodyTimeout,
         List<String> corsAllowedOrigins,
-        Duration corsMaxAge) {
+        Duration corsMaxAge,
+        List<String> allowedHosts) {
 
     public HttpSettings {
         corsAllowedOrigins = List.copyOf(corsAllowedOrigins);
+        allowedHosts = List.copyOf(allowedHosts);
     }
 
     public static HttpSettings from(Config root) {
@@ -46,6 +50,13 @@ public record HttpSettings(
             throw new ConfigException.BadValue(
                     http.getValue("cors.max-age").origin(), "lumadb.http.cors.max-age", "must not be negative");
         }
+        List<String> hosts;
+        try {
+            hosts = HostCheck.checkNames(http.getStringList("allowed-hosts"));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException.BadValue(
+                    http.getValue("allowed-hosts").origin(), "lumadb.http.allowed-hosts", e.getMessage());
+        }
         return new HttpSettings(
                 http.getString("host"),
                 http.getInt("port"),
@@ -55,6 +66,7 @@ public record HttpSettings(
                 http.getInt("default-list-limit"),
                 http.getDuration("body-timeout"),
                 origins,
-                maxAge);
+                maxAge,
+                hosts);
     }
 }

@@ -61,6 +61,10 @@ public final class Names {
         if (id.startsWith("_")) {
             throw new InvalidNameException("_id", id, "ids starting with '_' are reserved");
         }
+        if (id.equals(".") || id.equals("..")) {
+            // A URL path could never name them: clients and proxies resolve them as dot segments.
+            throw new InvalidNameException("_id", id, "'.' and '..' cannot be addressed in a URL path");
+        }
         if (id.getBytes(StandardCharsets.UTF_8).length > MAX_ID_BYTES) {
             throw new InvalidNameException("_id", id, "must be at most " + MAX_ID_BYTES + " bytes long in UTF-8");
         }

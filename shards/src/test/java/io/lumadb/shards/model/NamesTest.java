@@ -30,13 +30,13 @@ class NamesTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"user:1", "ümlaut", "a b", "x.y", "🙂"})
+    @ValueSource(strings = {"user:1", "ümlaut", "a b", "x.y", "🙂", "...", ".a", "a.."})
     void acceptsDocumentIds(String id) {
         assertEquals(id, Names.checkDocumentId(id));
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "_x", "a/b", "tab\tid", "\u0000"})
+    @ValueSource(strings = {"", "_x", "a/b", "tab\tid", "\u0000", ".", ".."})
     void rejectsBadDocumentIds(String id) {
         InvalidNameException e = assertThrows(InvalidNameException.class, () -> Names.checkDocumentId(id));
         assertEquals("_id", e.field());
