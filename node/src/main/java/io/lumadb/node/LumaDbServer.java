@@ -55,8 +55,10 @@ public final class LumaDbServer {
         try {
             server = start(ConfigFactory.empty());
         } catch (RuntimeException e) {
-            log.error("LumaDB failed to start: {}", e.getMessage(), e);
-            System.err.println("LumaDB failed to start: " + e.getMessage());
+            // One line says what to fix; the stack trace is for debugging LumaDB itself.
+            log.debug("LumaDB failed to start", e);
+            System.err.println("LumaDB failed to start: "
+                    + (e instanceof StartupChecks.StartupException ? e.getMessage() : StartupChecks.describe(e)));
             System.exit(1);
             return;
         }
@@ -83,6 +85,7 @@ public final class LumaDbServer {
     public static LumaDbServer start(Config overrides) {
         Config config = config(overrides);
         boolean cluster = ClusterMode.enabled(config);
+        StartupChecks.check(config, cluster);
         if (cluster) {
             ClusterMode.ensureJournal(config);
         }

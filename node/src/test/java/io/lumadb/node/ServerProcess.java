@@ -46,14 +46,7 @@ final class ServerProcess implements AutoCloseable {
 
     /** Starts the server and waits until {@code /health} answers. */
     void start() throws Exception {
-        String jar = System.getProperty("lumadb.jar");
-        if (jar == null || !Files.exists(Path.of(jar))) {
-            throw new IllegalStateException(
-                    "the distribution jar is missing (lumadb.jar=" + jar + "); run 'mvn verify'");
-        }
-        String java = ProcessHandle.current().info().command().orElse("java");
-        ProcessBuilder pb =
-                new ProcessBuilder(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xmx512m", "-jar", jar));
+        ProcessBuilder pb = command();
         pb.environment().put("LUMADB_HTTP_PORT", Integer.toString(port));
         pb.environment().put("LUMADB_DATA_DIR", dataDir.toString());
         pb.redirectErrorStream(true);
@@ -82,6 +75,21 @@ final class ServerProcess implements AutoCloseable {
             Thread.sleep(100);
         }
         throw new IllegalStateException("server did not start within 60 s; log:\n" + Files.readString(log));
+    }
+
+    /** The command that runs the distribution jar (this JVM's java), with {@code args} after the jar. */
+    static ProcessBuilder command(String... args) {
+        String jar = System.getProperty("lumadb.jar");
+        if (jar == null || !Files.exists(Path.of(jar))) {
+            throw new IllegalStateException(
+                    "the distribution jar is missing (lumadb.jar=" + jar + "); run 'mvn verify'");
+        }
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> command =
+                new java.util.ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xmx512m"));
+        command.addAll(List.of(args));
+        command.addAll(List.of("-jar", jar));
+        return new ProcessBuilder(command);
     }
 
     int starts() {

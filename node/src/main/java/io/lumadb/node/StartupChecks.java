@@ -1,0 +1,115 @@
+package io.lumadb.node;
+
+import com.typesafe.config.Config;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.UnknownHostException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a node checks before it starts anything, so that the usual mistakes (a data directory it
+ * cannot write, a port already taken, a host name that does not resolve) fail in a moment with
+ * one line naming the setting, instead of after the actor system has started and stopped again.
+ * It also keeps the embedded default's log about LumaDB: a single node's cluster membership,
+ * sharding and downing chatter is logged only at WARN and above.
+ */
+final class StartupChecks {
+
+    private StartupChecks() {}
+
+    /** Fails with {@link StartupException} naming the setting when the node cannot start. */
+    static void check(Config config, boolean cluster) {
+        dataDirectory(config);
+        port(config, "lumadb.http.host", "lumadb.http.port", "LUMADB_HTTP_PORT");
+        if (cluster) {
+            port(config, "lumadb.cluster.host", "lumadb.cluster.port", "LUMADB_CLUSTER_PORT");
+        } else {
+            quietEmbeddedCluster();
+        }
+    }
+
+    private static void dataDirectory(Config config) {
+        Path dir = Path.of(config.getString("lumadb.data-dir")).toAbsolutePath();
+        try {
+            Files.createDirectories(dir);
+            Path probe = Files.createTempFile(dir, ".lumadb-write-check", ".tmp");
+            Files.delete(probe);
+        } catch (IOException e) {
+            throw new StartupException(
+                    "the data directory " + dir + " (lumadb.data-dir, LUMADB_DATA_DIR) cannot be used: " + describe(e));
+        }
+    }
+
+    private static void port(Config config, String hostKey, String portKey, String env) {
+        int port = config.getInt(portKey);
+        if (port == 0) {
+            return;
+        }
+        String host = config.getString(hostKey);
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.setReuseAddress(true);
+            socket.bind(new InetSocketAddress(InetAddress.getByName(host), port));
+        } catch (IOException e) {
+            throw new StartupException("cannot listen on " + host + ":" + port + " (" + hostKey + ", " + portKey + ", "
+                    + env + "): " + describe(e));
+        }
+    }
+
+    /**
+     * One line for a failure: each distinct message of its causes, with the plain words for the
+     * exceptions whose message is only a path or an address.
+     */
+    static String describe(Throwable failure) {
+        List<String> parts = new ArrayList<>();
+        for (Throwable t = failure; t != null && parts.size() < 4; t = t.getCause()) {
+            String part =
+                    switch (t) {
+                        case NoSuchFileException e -> plain(e, "no such file or directory");
+                        case AccessDeniedException e -> plain(e, "permission denied");
+                        case NotDirectoryException e -> plain(e, "not a directory");
+                        case java.nio.file.FileAlreadyExistsException e -> plain(e, "exists and is not a directory");
+                        case FileSystemException e -> e.getMessage();
+                        case BindException e -> "address already in use or not available (" + e.getMessage() + ")";
+                        case UnknownHostException e -> "unknown host " + e.getMessage();
+                        default -> t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+                    };
+            if (parts.stream().noneMatch(p -> p.contains(part))) {
+                parts.removeIf(part::contains);
+                parts.add(part);
+            }
+        }
+        return String.join(": ", parts);
+    }
+
+    private static String plain(FileSystemException e, String what) {
+        return e.getFile() + ": " + (e.getReason() == null ? what : what + " (" + e.getReason() + ")");
+    }
+
+    /** A single embedded node's membership and sharding are not news; warnings still are. */
+    private static void quietEmbeddedCluster() {
+        for (String name : List.of("org.apache.pekko.cluster", "org.apache.pekko.actor.CoordinatedShutdown")) {
+            if (LoggerFactory.getLogger(name) instanceof ch.qos.logback.classic.Logger logger
+                    && logger.getLevel() == null) {
+                logger.setLevel(ch.qos.logback.classic.Level.WARN);
+            }
+        }
+    }
+
+    /** A node cannot start; the message is the whole explanation, for one line on the console. */
+    static final class StartupException extends RuntimeException {
+        StartupException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package io.lumadb.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Starting the distribution as a user does: a mistake in the settings ends the process with one
+ * line naming the setting and no stack trace, and a good start of the embedded default logs no
+ * cluster-formation chatter.
+ */
+@Timeout(180)
+class StartupIT {
+
+    @TempDir
+    Path dir;
+
+    /** Runs the jar to its end; returns its exit code and its whole output. */
+    private static Run run(String... args) throws Exception {
+        ProcessBuilder pb = ServerProcess.command(args).redirectErrorStream(true);
+        Process p = pb.start();
+        try {
+            assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the node did not give up");
+            return new Run(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    private record Run(int exit, String output) {
+        /** The lines LumaDB printed (not the JVM's own warnings about libraries). */
+        List<String> lines() {
+            return output.lines().filter(l -> !l.startsWith("WARNING:")).toList();
+        }
+    }
+
+    private static void assertOneLine(Run run, String... mentions) {
+        assertEquals(1, run.exit(), run.output());
+        assertEquals(1, run.lines().size(), run.output());
+        String line = run.lines().getFirst();
+        assertTrue(line.startsWith("LumaDB failed to start: "), line);
+        for (String m : mentions) {
+            assertTrue(line.contains(m), "'" + m + "' missing from: " + line);
+        }
+    }
+
+    @Test
+    void aDataDirectoryThatIsAFileEndsTheStartInOneLine() throws Exception {
+        Path file = Files.writeString(dir.resolve("not-a-dir"), "x");
+        Run run = run("-Dlumadb.data-dir=" + file, "-Dlumadb.http.port=0");
+        assertOneLine(run, "lumadb.data-dir", file.toString(), "not a directory");
+    }
+
+    @Test
+    void aTakenPortEndsTheStartInOneLine() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Run run = run("-Dlumadb.data-dir=" + dir.resolve("data"), "-Dlumadb.http.port=" + taken.getLocalPort());
+            assertOneLine(run, "lumadb.http.port", Integer.toString(taken.getLocalPort()), "in use");
+        }
+    }
+
+    @Test
+    void theEmbeddedDefaultLogsNoClusterFormation() throws Exception {
+        try (ServerProcess server = new ServerProcess(Files.createDirectories(dir.resolve("data")))) {
+            server.start();
+            server.terminate();
+            String log = Files.readString(server.log());
+            assertTrue(log.contains("LumaDB listening on"), log);
+            for (String chatter :
+                    List.of("manual cluster join required", "SBR started", "JOINING itself", "Shard Region")) {
+                assertFalse(log.contains(chatter), "'" + chatter + "' in the log:\n" + log);
+            }
+        }
+    }
+}
