@@ -85,10 +85,22 @@ final class RawHttp {
 
     /** Writes {@code request} as it is and reads one answer (until the server closes). */
     Answer exchange(byte[] request) {
+        return exchange(request, 30_000);
+    }
+
+    /**
+     * Writes {@code request} as it is and reads what the server sends until it closes the
+     * connection or is silent for {@code timeoutMillis}.
+     */
+    Answer exchange(byte[] request, int timeoutMillis) {
         try (Socket socket = new Socket("127.0.0.1", port)) {
-            socket.setSoTimeout(30_000);
-            socket.getOutputStream().write(request);
-            socket.getOutputStream().flush();
+            socket.setSoTimeout(timeoutMillis);
+            try {
+                socket.getOutputStream().write(request);
+                socket.getOutputStream().flush();
+            } catch (java.net.SocketException closedEarly) {
+                // the server answered and closed before it read everything: read its answer
+            }
             return read(socket.getInputStream());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
