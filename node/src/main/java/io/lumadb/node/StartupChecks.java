@@ -31,6 +31,7 @@ final class StartupChecks {
     /** Fails with {@link StartupException} naming the setting when the node cannot start. */
     static void check(Config config, boolean cluster) {
         dataDirectory(config);
+        notInUse(Path.of(config.getString("lumadb.persistence.rocksdb.dir")).toAbsolutePath());
         port(config, "lumadb.http.host", "lumadb.http.port", "LUMADB_HTTP_PORT");
         if (cluster) {
             port(config, "lumadb.cluster.host", "lumadb.cluster.port", "LUMADB_CLUSTER_PORT");
@@ -49,6 +50,33 @@ final class StartupChecks {
             throw new StartupException(
                     "the data directory " + dir + " (lumadb.data-dir, LUMADB_DATA_DIR) cannot be used: " + describe(e));
         }
+    }
+
+    /**
+     * RocksDB holds an exclusive lock on {@code LOCK} while a node has the directory open. Asking
+     * for the same lock tells a second node on the same data directory at once. (The lock is a
+     * POSIX record lock, held per process: this runs before this process opens the directory.)
+     */
+    private static void notInUse(Path rocksDir) {
+        Path lock = rocksDir.resolve("LOCK");
+        if (!Files.isRegularFile(lock)) {
+            return;
+        }
+        try (var channel = java.nio.channels.FileChannel.open(lock, java.nio.file.StandardOpenOption.WRITE)) {
+            if (channel.tryLock() == null) {
+                throw inUse(rocksDir);
+            }
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            throw inUse(rocksDir);
+        } catch (IOException e) {
+            throw new StartupException("cannot check the lock of " + rocksDir + ": " + describe(e));
+        }
+    }
+
+    private static StartupException inUse(Path rocksDir) {
+        return new StartupException("the RocksDB directory " + rocksDir
+                + " (lumadb.data-dir, LUMADB_DATA_DIR) is in use by another running LumaDB node; stop it or"
+                + " give this node its own data directory");
     }
 
     private static void port(Config config, String hostKey, String portKey, String env) {

@@ -71,9 +71,12 @@ class StartupIT {
     }
 
     @Test
-    void theEmbeddedDefaultLogsNoClusterFormation() throws Exception {
-        try (ServerProcess server = new ServerProcess(Files.createDirectories(dir.resolve("data")))) {
+    void theEmbeddedDefaultLogsNoClusterFormationAndASecondNodeOnItsDataIsRefused() throws Exception {
+        Path data = Files.createDirectories(dir.resolve("data"));
+        try (ServerProcess server = new ServerProcess(data)) {
             server.start();
+            Run second = run("-Dlumadb.data-dir=" + data, "-Dlumadb.http.port=0");
+            assertOneLine(second, "in use by another running LumaDB node", data.toString());
             server.terminate();
             String log = Files.readString(server.log());
             assertTrue(log.contains("LumaDB listening on"), log);
