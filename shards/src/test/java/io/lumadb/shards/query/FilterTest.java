@@ -105,6 +105,25 @@ class FilterTest {
         yes("{a: {$in: [null, 7]}}", "{}");
     }
 
+    /** What the README's differences from MongoDB state about null through arrays. */
+    @Test
+    void eqNullThroughArraysOnDottedPaths() {
+        // A dotted path that reaches no value through an array is missing, so it equals null:
+        yes("{'a.b': null}", "{a: []}");
+        yes("{'a.b': null}", "{a: [1, 2]}");
+        yes("{'a.b': null}", "{a: [null]}");
+        yes("{'a.b': null}", "{a: [[{b: 1}]]}");
+        // a position past the end is missing too;
+        yes("{'a.0': null}", "{a: []}");
+        yes("{'a.1.b': null}", "{a: [{b: 1}]}");
+        // an object element lacking the field is a missing branch, a scalar element is not.
+        yes("{'a.b': null}", "{a: [{b: 1}, {}]}");
+        no("{'a.b': null}", "{a: [1, {b: 2}]}");
+        // Without a dotted path an empty array is a value, not null.
+        no("{a: null}", "{a: []}");
+        yes("{'a.b': {$exists: false}}", "{a: [1, 2]}");
+    }
+
     @Test
     void neAndNinAreNegationsSoTheyMatchMissing() {
         yes("{a: {$ne: 1}}", "{}");
