@@ -38,6 +38,7 @@ class FilterParseTest {
             {a: {$regex: 'a(?=b)'}}                           | /filter/a/$regex           | RE2 syntax
             {a: {$regex: '((a{1000}){1000}){1000}'}}          | /filter/a/$regex           | repetition counts
             {a: {$regex: '(x{10}){101}'}}                     | /filter/a/$regex           | repetition counts
+            {a: {$regex: '(a{100}){20}'}}                     | /filter/a/$regex           | repetition counts
             {'a/b': {$exists: 1}}                             | /filter/a~1b/$exists       | true or false
             {a: {$not: 5}}                                    | /filter/a/$not             | object of operators
             {a: {$elemMatch: []}}                             | /filter/a/$elemMatch       | non-empty object

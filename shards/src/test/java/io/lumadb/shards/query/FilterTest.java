@@ -312,7 +312,9 @@ class FilterTest {
 
     @Test
     void regexThatRe2CannotRunIsRefusedNamingThePointer() {
-        for (String pattern : new String[] {"(a)\\\\1", "a(?=b)", "(?<!a)b", "a++"}) {
+        for (String pattern : new String[] {
+            "(a)\\\\1", "a(?=b)", "a(?!b)", "(?<=a)b", "(?<!a)b", "a++", "(?>a)", "(?R)", "(?(1)a|b)", "\\\\Z"
+        }) {
             QueryException e = assertThrows(
                     QueryException.class,
                     () -> Filter.parse(json("{s: {$regex: '" + pattern + "'}}"), "/filter", QueryLimits.DEFAULTS),
