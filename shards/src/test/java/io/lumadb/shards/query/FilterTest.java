@@ -112,6 +112,7 @@ class FilterTest {
         yes("{'a.b': null}", "{a: []}");
         yes("{'a.b': null}", "{a: [1, 2]}");
         yes("{'a.b': null}", "{a: [null]}");
+        yes("{'a.b': null}", "{a: [[]]}");
         yes("{'a.b': null}", "{a: [[{b: 1}]]}");
         // a position past the end is missing too;
         yes("{'a.0': null}", "{a: []}");
