@@ -165,6 +165,7 @@ public final class Queries {
         return switch (failed.kind()) {
             case "timeout" -> new QueryTimeoutException(failed.message());
             case "invalid" -> new QueryException(failed.pointer(), failed.message());
+            case "internal" -> new IllegalStateException(failed.message());
             default -> new ShardUnavailableException(failed.message(), null);
         };
     }

@@ -319,4 +319,18 @@ class ShardsTest {
                 .shardEntityId(0);
         assertEquals(List.of(entityId + " 0 false"), heard);
     }
+
+    @Test
+    void regexOverALongStringIsAnsweredOnEveryShard() throws Exception {
+        // On a backtracking engine this overflowed the query thread's stack and answered 503 with
+        // "java.util.concurrent.CompletionException: java.lang.StackOverflowError".
+        await(shards.catalog().createCollection("db", "text", 2));
+        put("text", "ab", "{\"s\":\"" + "ab".repeat(25_000) + "\"}", DocumentWrite.ANY);
+        put("text", "abc", "{\"s\":\"" + "ab".repeat(25_000) + "c\"}", DocumentWrite.ANY);
+        put("text", "x", "{\"s\":\"x\"}", DocumentWrite.ANY);
+        var spec = shards.queries()
+                .parse(io.lumadb.shards.model.DocumentJson.mapper()
+                        .readTree("{\"filter\": {\"s\": {\"$regex\": \"^(a|b)*$\"}}, \"count\": true}"));
+        assertEquals(1L, await(shards.queries().query("db", "text", spec)).count());
+    }
 }

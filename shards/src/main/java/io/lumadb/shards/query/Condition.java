@@ -1,11 +1,11 @@
 package io.lumadb.shards.query;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.google.re2j.Pattern;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * What the value at a path must satisfy: one field operator of JQL. Conditions are evaluated
@@ -66,7 +66,10 @@ public sealed interface Condition {
         }
     }
 
-    /** Some string candidate contains a match of {@code pattern} ({@code Matcher.find}). */
+    /**
+     * Some string candidate contains a match of {@code pattern} ({@code Matcher.find}); RE2 syntax
+     * and linear-time matching (see {@link Regexes}).
+     */
     record Regex(Pattern pattern) implements Condition {}
 
     /** Some string candidate starts with {@code prefix} (by code points). */
@@ -85,8 +88,9 @@ public sealed interface Condition {
     /**
      * Some value at the path is an array with an element that satisfies the condition. Exactly one
      * of the components is non-null: {@code valueCondition} when every key of the {@code
-     * $elemMatch} object is an operator (the element itself must satisfy it), {@code elementFilter}
-     * otherwise (a filter applied to each element that is an object).
+     * $elemMatch} object is an operator (the element itself must satisfy it, compared whole: an
+     * element that is an array is not searched, as in MongoDB), {@code elementFilter} otherwise (a
+     * filter applied to each element that is an object).
      */
     record ElemMatch(Condition valueCondition, Filter elementFilter) implements Condition {
         public ElemMatch {

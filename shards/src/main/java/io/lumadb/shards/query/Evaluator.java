@@ -1,9 +1,9 @@
 package io.lumadb.shards.query;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.google.re2j.Pattern;
 import java.util.Collections;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /** Evaluates {@link Condition}s against the result of walking a path. */
 final class Evaluator {
@@ -36,16 +36,9 @@ final class Evaluator {
         if (KeyCodec.isNull(value)) {
             return walk.nullish();
         }
-        for (JsonNode leaf : walk.leaves()) {
-            if (KeyCodec.equal(leaf, value)) {
+        for (JsonNode candidate : walk.candidates()) {
+            if (KeyCodec.equal(candidate, value)) {
                 return true;
-            }
-            if (leaf.isArray()) {
-                for (JsonNode element : leaf) {
-                    if (KeyCodec.equal(element, value)) {
-                        return true;
-                    }
-                }
             }
         }
         return false;
@@ -165,7 +158,8 @@ final class Evaluator {
             }
             for (JsonNode element : leaf) {
                 if (condition.valueCondition() != null) {
-                    if (test(condition.valueCondition(), Paths.Walk.of(element), deadline)) {
+                    // MongoDB: the operators apply to the element whole; a nested array is not unwound.
+                    if (test(condition.valueCondition(), Paths.Walk.element(element), deadline)) {
                         return true;
                     }
                 } else if (element.isObject() && condition.elementFilter().matches(element, deadline)) {
@@ -186,8 +180,9 @@ final class Evaluator {
     }
 
     /**
-     * A string as a CharSequence that checks the deadline every 1024 reads, so that a catastrophic
-     * regular expression stops at the query's deadline instead of running for years.
+     * A string as a CharSequence that checks the deadline every 1024 reads. RE2/J reads its input
+     * through {@code charAt} and its work per character is bounded by the size of the pattern, so
+     * one long match still stops soon after the query's deadline.
      */
     static final class DeadlineCharSequence implements CharSequence {
         private final String text;

@@ -1,13 +1,12 @@
 package io.lumadb.shards.query;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.google.re2j.Pattern;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /** Parses JQL filters into {@link Filter} trees, enforcing {@link QueryLimits}; one per parse. */
 final class FilterParser {
@@ -229,30 +228,7 @@ final class FilterParser {
             throw new QueryException(
                     at, "the pattern is " + pattern.length() + " chars long; the limit is " + limits.maxRegexLength());
         }
-        int flags = 0;
-        if (options != null) {
-            if (!options.isTextual()) {
-                throw new QueryException(optionsAt, "$options takes a string of flags from \"imsx\"");
-            }
-            for (char c : options.textValue().toCharArray()) {
-                flags |= switch (c) {
-                    case 'i' -> Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE;
-                    case 'm' -> Pattern.MULTILINE;
-                    case 's' -> Pattern.DOTALL;
-                    case 'x' -> Pattern.COMMENTS;
-                    default ->
-                        throw new QueryException(optionsAt, "unknown regex option '" + c + "'; allowed: i, m, s, x");
-                };
-            }
-        }
-        try {
-            return Pattern.compile(pattern, flags);
-        } catch (PatternSyntaxException e) {
-            throw new QueryException(
-                    at,
-                    "invalid regular expression (java.util.regex syntax): " + e.getDescription() + " near index "
-                            + e.getIndex());
-        }
+        return Regexes.compile(pattern, options, at, optionsAt);
     }
 
     private Condition elemMatch(JsonNode v, String at, int depth) {

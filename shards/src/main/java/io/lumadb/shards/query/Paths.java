@@ -17,12 +17,19 @@ public final class Paths {
 
     private Paths() {}
 
-    /** The result of walking a path: the leaf values reached, and whether some branch was missing. */
-    record Walk(List<JsonNode> leaves, boolean missingBranch, boolean metArray) {
+    /**
+     * The result of walking a path: the leaf values reached, and whether some branch was missing.
+     * {@code whole}: the leaves are candidates as they are, an array leaf is not unwound into its
+     * elements (an {@code $elemMatch} element, which MongoDB compares whole).
+     */
+    record Walk(List<JsonNode> leaves, boolean missingBranch, boolean metArray, boolean whole) {
 
-        /** A single value as the target of a condition (used for {@code $elemMatch} elements). */
-        static Walk of(JsonNode value) {
-            return new Walk(List.of(value), false, false);
+        /**
+         * One element of an array as the target of a condition inside {@code $elemMatch}: the
+         * element is the only candidate, so an element that is an array is compared as an array.
+         */
+        static Walk element(JsonNode value) {
+            return new Walk(List.of(value), false, false, true);
         }
 
         /** True if {@code $eq null} matches: a candidate is null, or the path is missing somewhere. */
@@ -34,7 +41,7 @@ public final class Paths {
                 if (KeyCodec.isNull(leaf)) {
                     return true;
                 }
-                if (leaf.isArray()) {
+                if (leaf.isArray() && !whole) {
                     for (JsonNode element : leaf) {
                         if (KeyCodec.isNull(element)) {
                             return true;
@@ -45,8 +52,11 @@ public final class Paths {
             return false;
         }
 
-        /** The candidates: each leaf, and for an array leaf its elements too. */
+        /** The candidates: each leaf, and for an array leaf its elements too (unless {@code whole}). */
         List<JsonNode> candidates() {
+            if (whole) {
+                return leaves;
+            }
             List<JsonNode> out = new ArrayList<>(leaves.size());
             for (JsonNode leaf : leaves) {
                 if (leaf.isArray()) {
@@ -62,7 +72,7 @@ public final class Paths {
         List<JsonNode> leaves = new ArrayList<>(1);
         boolean[] flags = new boolean[2]; // missingBranch, metArray
         walk(doc, path.segments(), 0, leaves, flags);
-        return new Walk(leaves, flags[0], flags[1]);
+        return new Walk(leaves, flags[0], flags[1], false);
     }
 
     private static void walk(JsonNode node, List<String> segments, int i, List<JsonNode> leaves, boolean[] flags) {

@@ -176,7 +176,10 @@ public final class ShardEntity {
     /** A query's answer from this shard. */
     public record QueryAnswered(ShardQueryResult result) implements Reply {}
 
-    /** Why a query failed here: {@code invalid} (with a pointer), {@code timeout} or {@code unavailable}. */
+    /**
+     * Why a query failed here: {@code invalid} (with a pointer), {@code timeout}, {@code unavailable}
+     * or {@code internal} (a bug, logged on the shard's node; the message names no Java class).
+     */
     public record QueryFailed(String kind, String pointer, String message) implements Reply {}
 
     /** The shard's secondary indexes and how many documents it holds. */
@@ -247,6 +250,8 @@ public final class ShardEntity {
     private List<Write> inFlight = List.of();
     private ShardStore store;
     private Executor queryExecutor;
+    // Query failures are logged from the query threads, where the actor's own logger must not be used.
+    private static final org.slf4j.Logger QUERY_LOG = org.slf4j.LoggerFactory.getLogger(ShardEntity.class);
     private boolean building;
     private ActorRef<ShardWriter.Command> writer;
     private boolean stopping;
@@ -458,9 +463,24 @@ public final class ShardEntity {
         adopt(cmd.indexesVersion(), cmd.indexes());
         ShardStore target = store;
         CompletableFuture.supplyAsync(() -> runQuery(target, cmd), queryExecutor)
-                .whenComplete((reply, failure) -> cmd.replyTo()
-                        .tell(failure == null ? reply : new QueryFailed("unavailable", null, failure.toString())));
+                .whenComplete((reply, failure) -> cmd.replyTo().tell(failure == null ? reply : queryCrashed(failure)));
         return Behaviors.same();
+    }
+
+    /**
+     * A query that failed unexpectedly (a bug, or an Error such as StackOverflowError): logged
+     * here, answered as an internal error whose message names no Java class.
+     */
+    private QueryFailed queryCrashed(Throwable failure) {
+        Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                ? failure.getCause()
+                : failure;
+        if (cause instanceof StackOverflowError) {
+            QUERY_LOG.error("A query on shard {} overflowed the stack", entityId);
+        } else {
+            QUERY_LOG.error("A query on shard {} failed", entityId, cause);
+        }
+        return new QueryFailed("internal", null, "the query failed on shard " + entityId + "; see the server log");
     }
 
     /** Runs on the query dispatcher. */

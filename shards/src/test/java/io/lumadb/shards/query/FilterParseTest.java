@@ -34,6 +34,11 @@ class FilterParseTest {
             {a: {$type: ['string', 'x']}}                     | /filter/a/$type/1          | unknown type
             {a: {$options: 'i'}}                              | /filter/a/$options         | only allowed next to $regex
             {a: {$regex: 'x', $options: 'q'}}                 | /filter/a/$options         | unknown regex option
+            {a: {$regex: 'a b', $options: 'x'}}               | /filter/a/$options         | option 'x' is not supported
+            {a: {$regex: 'a(?=b)'}}                           | /filter/a/$regex           | RE2 syntax
+            {a: {$regex: '((a{1000}){1000}){1000}'}}          | /filter/a/$regex           | repetition counts
+            {a: {$regex: '(x{10}){101}'}}                     | /filter/a/$regex           | repetition counts
+            {a: {$regex: '(a{100}){20}'}}                     | /filter/a/$regex           | repetition counts
             {'a/b': {$exists: 1}}                             | /filter/a~1b/$exists       | true or false
             {a: {$not: 5}}                                    | /filter/a/$not             | object of operators
             {a: {$elemMatch: []}}                             | /filter/a/$elemMatch       | non-empty object
@@ -104,6 +109,30 @@ class FilterParseTest {
         assertDoesNotThrow(() -> Filter.parse(json("{a: {$regex: 'abcde'}}"), "/filter", limits));
         QueryException e = rejected("{a: {$regex: 'abcdef'}}", limits);
         assertEquals("/filter/a/$regex", e.pointer());
+    }
+
+    @Test
+    void regexThatCompilesToAHugeProgramIsRefused() {
+        // RE2's own rule: nested counted repetitions multiply to at most 1000.
+        assertDoesNotThrow(() -> Filter.parse(json("{a: {$regex: '(x{10}){100}'}}"), "/filter", QueryLimits.DEFAULTS));
+        assertDoesNotThrow(
+                () -> Filter.parse(json("{a: {$regex: '[a-z]{1000}\\\\d{3}'}}"), "/filter", QueryLimits.DEFAULTS));
+        // Repetitions side by side add up: 101 copies of x{1000} would compile to over 100,000 instructions.
+        QueryException e = rejected("{a: {$regex: '" + "x{1000}".repeat(101) + "'}}", QueryLimits.DEFAULTS);
+        assertEquals("/filter/a/$regex", e.pointer());
+        assertTrue(e.getMessage().contains("too large"), e.getMessage());
+        // Braces that are not a repetition (escaped, in a class, of \\x{...}, quoted) multiply nothing.
+        for (String pattern : new String[] {
+            "(\\\\{1000\\\\}){1000}",
+            "([{1000}]){1000}",
+            "(\\\\x{100}){1000}",
+            "(\\\\Qa{1000}\\\\E){1000}",
+            "(a{1000,){1000}"
+        }) {
+            assertDoesNotThrow(
+                    () -> Filter.parse(json("{a: {$regex: '" + pattern + "'}}"), "/filter", QueryLimits.DEFAULTS),
+                    pattern);
+        }
     }
 
     @Test

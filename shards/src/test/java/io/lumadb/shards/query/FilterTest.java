@@ -1,5 +1,6 @@
 package io.lumadb.shards.query;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -103,6 +103,26 @@ class FilterTest {
         no("{'a.b': null}", "{a: [{b: 1}, {b: 2}]}");
         yes("{a: null}", "{a: [1, null]}");
         yes("{a: {$in: [null, 7]}}", "{}");
+    }
+
+    /** What the README's differences from MongoDB state about null through arrays. */
+    @Test
+    void eqNullThroughArraysOnDottedPaths() {
+        // A dotted path that reaches no value through an array is missing, so it equals null:
+        yes("{'a.b': null}", "{a: []}");
+        yes("{'a.b': null}", "{a: [1, 2]}");
+        yes("{'a.b': null}", "{a: [null]}");
+        yes("{'a.b': null}", "{a: [[]]}");
+        yes("{'a.b': null}", "{a: [[{b: 1}]]}");
+        // a position past the end is missing too;
+        yes("{'a.0': null}", "{a: []}");
+        yes("{'a.1.b': null}", "{a: [{b: 1}]}");
+        // an object element lacking the field is a missing branch, a scalar element is not.
+        yes("{'a.b': null}", "{a: [{b: 1}, {}]}");
+        no("{'a.b': null}", "{a: [1, {b: 2}]}");
+        // Without a dotted path an empty array is a value, not null.
+        no("{a: null}", "{a: []}");
+        yes("{'a.b': {$exists: false}}", "{a: [1, 2]}");
     }
 
     @Test
@@ -279,19 +299,75 @@ class FilterTest {
 
     @Test
     @Timeout(10)
-    void catastrophicRegexStopsAtTheDeadline() {
-        // (a+)+$ is no longer exponential on current JDKs; this one backtracks through C(50, 20) splits.
-        Filter f = Filter.parse(json("{s: {$regex: '(.*a){20}$'}}"), "/filter", QueryLimits.DEFAULTS);
-        JsonNode doc = json("{s: '" + "a".repeat(50) + "!'}");
-        long start = System.nanoTime();
-        assertThrows(QueryTimeoutException.class, () -> f.matches(doc, Deadline.in(Duration.ofMillis(200))));
-        long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
-        assertTrue(elapsedMillis >= 150 && elapsedMillis < 2_000, "stopped after " + elapsedMillis + " ms");
+    void regexRunsInLinearTimeOnLongStrings() {
+        // A backtracking engine recurses once per repetition here and overflows the stack at 50 KB.
+        String ab = "ab".repeat(25_000);
+        yes("{s: {$regex: '^(a|b)*$'}}", "{s: '" + ab + "'}");
+        no("{s: {$regex: '^(a|b)*$'}}", "{s: '" + ab + "c'}");
+        String a = "a".repeat(50_000);
+        no("{s: {$regex: '(a*)*b'}}", "{s: '" + a + "'}");
+        yes("{s: {$regex: '(a*)*b'}}", "{s: '" + a + "b'}");
+        no("{s: {$regex: '(.*a){20}$'}}", "{s: '" + a + "!'}");
+        no("{s: {$regex: '(a+)+$'}}", "{s: '" + a + "b!'}");
     }
 
     @Test
-    void regexWithinTheDeadlineCompletes() {
-        Filter f = Filter.parse(json("{s: {$regex: '(a+)+$'}}"), "/filter", QueryLimits.DEFAULTS);
-        assertFalse(f.matches(json("{s: '" + "a".repeat(50) + "b'}"), Deadline.in(Duration.ofSeconds(5))));
+    void regexThatRe2CannotRunIsRefusedNamingThePointer() {
+        for (String pattern : new String[] {
+            "(a)\\\\1", "a(?=b)", "a(?!b)", "(?<=a)b", "(?<!a)b", "a++", "(?>a)", "(?R)", "(?(1)a|b)", "\\\\Z"
+        }) {
+            QueryException e = assertThrows(
+                    QueryException.class,
+                    () -> Filter.parse(json("{s: {$regex: '" + pattern + "'}}"), "/filter", QueryLimits.DEFAULTS),
+                    pattern);
+            assertEquals("/filter/s/$regex", e.pointer(), pattern);
+            assertTrue(e.getMessage().contains("RE2 syntax"), e.getMessage());
+            assertTrue(e.getMessage().contains("https://github.com/google/re2/wiki/Syntax"), e.getMessage());
+        }
+    }
+
+    @Test
+    void regexFollowsRe2Semantics() {
+        // $ is the end of the text (PCRE and java.util.regex also match before a final newline).
+        no("{s: {$regex: 'b$'}}", "{s: 'ab\\n'}");
+        yes("{s: {$regex: 'b$', $options: 'm'}}", "{s: 'ab\\n'}");
+        // . is any character but \\n; s makes it match \\n too.
+        yes("{s: {$regex: 'a.b'}}", "{s: 'a\\rb'}");
+        no("{s: {$regex: 'a.b'}}", "{s: 'a\\nb'}");
+        yes("{s: {$regex: 'a.b', $options: 's'}}", "{s: 'a\\nb'}");
+        // i folds case by Unicode rules.
+        yes("{s: {$regex: 'ÉCOLE', $options: 'i'}}", "{s: 'école'}");
+        yes("{s: {$regex: '(?i)^AL'}}", "{s: 'Alice'}");
+        yes("{s: {$regex: '^\\\\p{Greek}+$'}}", "{s: 'αβγ'}");
+    }
+
+    @Test
+    void regexDeadlineIsCheckedInsideOneLongMatch() {
+        Filter f = Filter.parse(json("{s: {$regex: '[xy]z'}}"), "/filter", QueryLimits.DEFAULTS);
+        JsonNode doc = json("{s: '" + "a".repeat(200_000) + "'}");
+        Deadline passed = Deadline.at(System.nanoTime() - 1);
+        assertThrows(QueryTimeoutException.class, () -> f.matches(doc, passed));
+        assertFalse(f.matches(doc, Deadline.none()));
+    }
+
+    @Test
+    void elemMatchOperatorsApplyToTheWholeElement() {
+        // Like MongoDB: an element that is an array is compared as an array, never unwound.
+        no("{t: {$elemMatch: {$gte: 2}}}", "{t: [[2]]}");
+        yes("{t: {$elemMatch: {$gte: 2}}}", "{t: [[2], 3]}");
+        no("{t: {$elemMatch: {$eq: 2}}}", "{t: [[2]]}");
+        yes("{t: {$elemMatch: {$eq: [2]}}}", "{t: [[2]]}");
+        no("{t: {$elemMatch: {$in: [2, 5]}}}", "{t: [[2]]}");
+        yes("{t: {$elemMatch: {$ne: 2}}}", "{t: [[2]]}");
+        no("{t: {$elemMatch: {$eq: null}}}", "{t: [[null]]}");
+        yes("{t: {$elemMatch: {$eq: null}}}", "{t: [1, null]}");
+        no("{t: {$elemMatch: {$type: 'number'}}}", "{t: [[2]]}");
+        yes("{t: {$elemMatch: {$type: 'array'}}}", "{t: [[2]]}");
+        yes("{t: {$elemMatch: {$size: 1}}}", "{t: [[2]]}");
+        no("{t: {$elemMatch: {$regex: 'x'}}}", "{t: [['x']]}");
+        yes("{t: {$elemMatch: {$elemMatch: {$gte: 2}}}}", "{t: [[1, 2]]}");
+        // Outside $elemMatch a nested array is still a candidate as a whole, and its elements are not.
+        no("{t: {$gte: 2}}", "{t: [[2]]}");
+        yes("{t: [2]}", "{t: [[2]]}");
     }
 }

@@ -146,6 +146,42 @@ class QueryPropertyTest {
         }
     }
 
+    /**
+     * MongoDB applies the operators of {@code $elemMatch} to each element whole: an element that
+     * is itself an array is compared as an array, not searched, so {@code [[2]]} has no element
+     * {@code >= 2}. Every plan agrees with the evaluator (the planner never narrows on it).
+     */
+    @Example
+    void elemMatchOperatorsDoNotLookInsideNestedArrays() throws Exception {
+        String name = "elem-match-nested";
+        ShardStore store = stores.open(name);
+        try {
+            store.syncIndexes(10, INDEXES);
+            List<DocumentChange> changes = new ArrayList<>();
+            String[][] docs = {{"nested", "[[2]]"}, {"flat", "[1, 2]"}, {"mixed", "[[5], 2]"}, {"scalar", "2"}};
+            long version = 0;
+            Map<String, ObjectNode> documents = new LinkedHashMap<>();
+            for (String[] d : docs) {
+                ObjectNode doc = JSON.objectNode().put("_id", d[0]).put("_version", ++version);
+                doc.set("a", DocumentJson.mapper().readTree(d[1]));
+                documents.put(d[0], doc);
+                changes.add(new DocumentChange(d[0], DocumentChange.Op.CREATED, version, DocumentJson.bytes(doc)));
+            }
+            store.apply(1, changes);
+            while (store.buildIndexes(10)) {
+                // until every index is ready
+            }
+            ObjectNode filter = (ObjectNode) DocumentJson.mapper().readTree("{\"a\":{\"$elemMatch\":{\"$gte\":2}}}");
+            assertEquals(List.of("flat", "mixed"), bruteForce(documents, filter, JSON.arrayNode()));
+            for (String hint : new String[] {"scan", null, "i_a", "i_a_b"}) {
+                assertEquals(List.of("flat", "mixed"), walk(store, filter, JSON.arrayNode(), 5, hint), "hint " + hint);
+            }
+        } finally {
+            store.close();
+            stores.drop(name);
+        }
+    }
+
     // ---- the engine
 
     private static List<String> walk(ShardStore store, ObjectNode filter, ArrayNode sort, int limit, String hint)
@@ -279,7 +315,12 @@ class QueryPropertyTest {
                 ArrayNode array = JSON.arrayNode();
                 int n = random.nextInt(4);
                 for (int i = 0; i < n; i++) {
-                    array.add(value(random, false));
+                    if (random.nextInt(4) == 0) {
+                        // A nested array: compared whole, never unwound (e.g. by $elemMatch).
+                        array.addArray().add(random.nextInt(7) - 3);
+                    } else {
+                        array.add(value(random, false));
+                    }
                 }
                 yield array;
             }
@@ -326,6 +367,13 @@ class QueryPropertyTest {
         if (kind == 0) {
             return operand(random, path);
         }
+        if (kind <= 2 && !path.equals("_id")) {
+            return JSON.objectNode().set("$elemMatch", operators(random, path));
+        }
+        return operators(random, path);
+    }
+
+    private static ObjectNode operators(Random random, String path) {
         ObjectNode ops = JSON.objectNode();
         int n = 1 + random.nextInt(2);
         for (int i = 0; i < n; i++) {
@@ -462,6 +510,10 @@ class QueryPropertyTest {
                                             c -> c.isTextual() && c.textValue().startsWith(v.textValue()));
                         case "$size" ->
                             reached(doc, path).stream().anyMatch(c -> c.isArray() && c.size() == v.intValue());
+                        case "$elemMatch" ->
+                            reached(doc, path).stream()
+                                    .filter(JsonNode::isArray)
+                                    .anyMatch(array -> anyElementSatisfiesAll(array, v));
                         default -> throw new AssertionError("not generated: " + op.getKey());
                     };
             if (!ok) {
@@ -469,6 +521,47 @@ class QueryPropertyTest {
             }
         }
         return true;
+    }
+
+    /**
+     * MongoDB's {@code $elemMatch} on values: one element satisfies every operator, each applied to
+     * the element as one value (an element that is an array is compared as an array).
+     */
+    private static boolean anyElementSatisfiesAll(JsonNode array, JsonNode ops) {
+        for (JsonNode e : array) {
+            boolean all = true;
+            Iterator<Map.Entry<String, JsonNode>> it = ops.fields();
+            while (all && it.hasNext()) {
+                Map.Entry<String, JsonNode> op = it.next();
+                all = elementSatisfies(e, op.getKey(), op.getValue());
+            }
+            if (all) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean elementSatisfies(JsonNode e, String op, JsonNode v) {
+        return switch (op) {
+            case "$eq" -> compare(e, v) == 0;
+            case "$ne" -> compare(e, v) != 0;
+            case "$gt" -> typeClass(e) == typeClass(v) && !v.isNull() && compare(e, v) > 0;
+            case "$gte" -> typeClass(e) == typeClass(v) && compare(e, v) >= 0;
+            case "$lt" -> typeClass(e) == typeClass(v) && !v.isNull() && compare(e, v) < 0;
+            case "$lte" -> typeClass(e) == typeClass(v) && compare(e, v) <= 0;
+            case "$in", "$nin" -> {
+                boolean in = false;
+                for (JsonNode x : v) {
+                    in |= compare(e, x) == 0;
+                }
+                yield op.equals("$in") == in;
+            }
+            case "$exists" -> v.booleanValue();
+            case "$startsWith" -> e.isTextual() && e.textValue().startsWith(v.textValue());
+            case "$size" -> e.isArray() && e.size() == v.intValue();
+            default -> throw new AssertionError("not generated: " + op);
+        };
     }
 
     private static boolean in(JsonNode doc, String path, JsonNode values) {
@@ -556,12 +649,19 @@ class QueryPropertyTest {
         return out;
     }
 
-    /** Ascending: the least, descending: the greatest element-wise value; missing or empty sorts as null. */
+    /**
+     * Ascending: the least, descending: the greatest element-wise value, nested arrays left out;
+     * missing or empty sorts as null, and so does a value with nothing else to sort by.
+     */
     private static JsonNode sortValue(JsonNode doc, String path, boolean descending) {
         List<JsonNode> values = new ArrayList<>();
         for (JsonNode v : reached(doc, path)) {
             if (v.isArray()) {
-                v.forEach(values::add);
+                v.forEach(e -> {
+                    if (!e.isArray()) {
+                        values.add(e);
+                    }
+                });
                 if (v.isEmpty()) {
                     values.add(JSON.nullNode());
                 }

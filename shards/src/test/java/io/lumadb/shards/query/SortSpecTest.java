@@ -52,6 +52,25 @@ class SortSpecTest {
         assertEquals(json("null"), SortSpec.sortValue(json("{a: []}"), desc));
     }
 
+    /** What the README's differences from MongoDB state about sorting arrays. */
+    @Test
+    void emptyArraysSortAsNullAndOnlyNonArrayElementsCount() {
+        SortSpec.Key asc = sort("['a']").keys().getFirst();
+        SortSpec.Key desc = sort("['-a']").keys().getFirst();
+        // An empty array sorts as null, level with missing and null (then by _id), both ways.
+        assertEquals(json("null"), SortSpec.sortValue(json("{a: []}"), asc));
+        assertEquals(json("null"), SortSpec.sortValue(json("{a: null}"), asc));
+        // Nested arrays are left out; an array holding only arrays sorts as null.
+        assertEquals(json("null"), SortSpec.sortValue(json("{a: [[1]]}"), desc));
+        assertEquals(json("2"), SortSpec.sortValue(json("{a: [[9], 2]}"), desc));
+        assertEquals(json("2"), SortSpec.sortValue(json("{a: [[0], 2]}"), asc));
+        // On a dotted path, scalars in the array are skipped (not null): only object elements count.
+        SortSpec.Key ab = sort("['a.b']").keys().getFirst();
+        assertEquals(json("2"), SortSpec.sortValue(json("{a: [1, {b: 2}]}"), ab));
+        assertEquals(json("null"), SortSpec.sortValue(json("{a: [1, 3]}"), ab));
+        assertEquals(json("null"), SortSpec.sortValue(json("{a: [{b: 2}, {}]}"), ab));
+    }
+
     @Test
     void sortKeysOrderDocumentsAsTheSortDoes() {
         SortSpec s = sort("['-age', 'name']");
