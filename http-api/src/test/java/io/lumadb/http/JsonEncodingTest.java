@@ -120,6 +120,10 @@ class JsonEncodingTest {
         BulkItems items = new BulkItems(100, 1024);
         String first = "{\"id\":\"a\",\"doc\":{\"x\":1}}\n";
         for (byte[] line : List.of(
+                bytes(0, ' '), // Jackson reads this as UTF-16 whitespace: no value at all
+                bytes(' ', 0),
+                bytes(0, '\t'),
+                bytes(0, 0, 0, ' '),
                 bytes(0, 0, 0),
                 bytes(0),
                 bytes(1, 2, 3),

@@ -228,7 +228,8 @@ class HttpEdgeIT {
     @Test
     void ndjsonLinesOfNulAndControlBytesNameTheLine() throws IOException {
         String c = collection();
-        for (String bad : List.of("\0\0\0", "\0", "\u0001\u0002\u0003", "\0{\"id\":\"b\",\"doc\":{}}")) {
+        for (String bad : List.of(
+                "\0 ", " \0", "\0\t", "\0\0\0 ", "\0\0\0", "\0", "\u0001\u0002\u0003", "\0{\"id\":\"b\",\"doc\":{}}")) {
             byte[] body = bytes("{\"id\":\"a\",\"doc\":{\"x\":1}}\n" + bad + "\n");
             Answer a = send("POST", c + "/_bulk", "application/x-ndjson", body);
             assertProblem(a, 400, null, "/1");
