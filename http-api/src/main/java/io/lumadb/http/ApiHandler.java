@@ -952,7 +952,11 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
         return (mt.mainType() + "/" + mt.subType()).toLowerCase(java.util.Locale.ROOT);
     }
 
-    /** Reads the whole body, refusing other media types (415) and bodies over {@code limit} (413). */
+    /**
+     * Reads the whole body, refusing other media types and charsets other than UTF-8 (415), bodies
+     * over {@code limit} (413) and bodies that are not UTF-8 (400; NDJSON is checked per line by
+     * {@link BulkItems}, so that the problem names the line).
+     */
     private CompletionStage<byte[]> readBody(HttpRequest request, long limit, Set<String> mediaTypes) {
         String mt = mediaType(request);
         if (!mediaTypes.contains(mt)) {
@@ -964,16 +968,36 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
                     "Content-Type must be " + String.join(" or ", new java.util.TreeSet<>(mediaTypes)) + ", got " + mt,
                     "Content-Type"));
         }
+        // The server parses JSON media types with an open charset (EdgeProblems.jsonMediaTypes), so a
+        // charset parameter is seen here instead of being dropped.
+        var charset = request.entity().getContentType().getCharsetOption();
+        if (charset.isPresent() && !charset.get().value().equalsIgnoreCase("utf-8")) {
+            request.discardEntityBytes(system);
+            return CompletableFuture.failedFuture(new ApiException(
+                    415,
+                    "unsupported-charset",
+                    "Unsupported charset",
+                    "LumaDB takes UTF-8 JSON only: the Content-Type charset must be utf-8 or absent, got "
+                            + charset.get().value(),
+                    "Content-Type"));
+        }
         var length = request.entity().getContentLengthOption();
         if (length.isPresent() && length.getAsLong() > limit) {
             request.discardEntityBytes(system);
             return CompletableFuture.failedFuture(tooLarge(limit));
         }
+        boolean perLine = mt.equals("application/x-ndjson");
         return Stages.sameThread(request.entity()
                         .withSizeLimit(limit)
                         // With our own limit: the default would stop at pekko.http.parsing.max-to-strict-bytes.
                         .toStrict(settings.bodyTimeout().toMillis(), limit, system))
-                .thenApply(strict -> strict.getData().toArray());
+                .thenApply(strict -> {
+                    byte[] bytes = strict.getData().toArray();
+                    if (!perLine) {
+                        JsonBodies.requireUtf8(bytes, "body");
+                    }
+                    return bytes;
+                });
     }
 
     private static ApiException tooLarge(long limit) {

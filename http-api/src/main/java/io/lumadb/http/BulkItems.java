@@ -68,6 +68,8 @@ final class BulkItems {
         List<DocumentWrite> writes = new ArrayList<>(lines.size());
         for (byte[] line : lines) {
             String at = "/" + writes.size();
+            // Each line on its own, so that the problem names the line (the body is not checked as a whole).
+            JsonBodies.requireUtf8(line, at);
             writes.add(JsonBodies.streaming(line, at, p -> {
                 DocumentWrite w = item(p, p.nextToken(), line, at);
                 JsonBodies.requireEnd(p, at);

@@ -16,6 +16,7 @@ import org.apache.pekko.http.javadsl.model.HttpCharsets;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.scaladsl.model.EntityStreamException;
 import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,13 +47,26 @@ final class Problems {
         if (e.field != null) {
             body.put("field", e.field);
         }
-        body.put("instance", instance);
+        if (instance != null) {
+            body.put("instance", instance);
+        }
         for (Map.Entry<String, Object> x : e.extra.entrySet()) {
             body.putPOJO(x.getKey(), x.getValue());
         }
         return HttpResponse.create()
                 .withStatus(StatusCodes.get(e.status))
                 .withEntity(PROBLEM_JSON, DocumentJson.bytes(body));
+    }
+
+    /**
+     * A body the HTTP parser refused while it streamed in (a malformed chunked encoding): 413 when
+     * a chunk is larger than the parser takes, 400 otherwise.
+     */
+    static ApiException malformedBody(String summary) {
+        if (summary.startsWith("HTTP chunk of") || summary.startsWith("HTTP chunk size")) {
+            return new ApiException(413, "chunk-too-large", "Chunk too large", summary, "body");
+        }
+        return ApiException.badRequest("malformed-body", "Malformed request body", summary, "body");
     }
 
     /** Maps any failure of a request to its problem. */
@@ -92,6 +106,7 @@ final class Problems {
                         "Payload too large",
                         "the request body exceeds the limit of " + big.limit() + " bytes",
                         "body");
+            case EntityStreamException bad -> malformedBody(bad.info().summary());
             case IllegalArgumentException bad ->
                 ApiException.badRequest("invalid-request", "Invalid request", bad.getMessage(), null);
             case java.util.concurrent.TimeoutException t ->

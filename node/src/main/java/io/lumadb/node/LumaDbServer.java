@@ -26,8 +26,6 @@ import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
-import org.apache.pekko.http.javadsl.Http;
-import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.management.javadsl.PekkoManagement;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,9 +41,9 @@ public final class LumaDbServer {
     private static final Logger log = LoggerFactory.getLogger(LumaDbServer.class);
 
     private final ActorSystem<Void> system;
-    private final ServerBinding binding;
+    private final HttpEdge binding;
 
-    private LumaDbServer(ActorSystem<Void> system, ServerBinding binding) {
+    private LumaDbServer(ActorSystem<Void> system, HttpEdge binding) {
         this.system = system;
         this.binding = binding;
     }
@@ -120,9 +118,7 @@ public final class LumaDbServer {
                     WebSocketSettings.from(config),
                     metrics,
                     metrics::scrape);
-            ServerBinding binding = Http.get(system)
-                    .newServerAt(http.host(), http.port())
-                    .bind(handler)
+            HttpEdge binding = HttpEdge.bind(system, http.host(), http.port(), handler)
                     .toCompletableFuture()
                     .get(30, TimeUnit.SECONDS);
             binding.addToCoordinatedShutdown(Duration.ofSeconds(10), system);
