@@ -55,6 +55,7 @@ final class ChangeSubscription {
     private final SubscriberBuffer<ShardBatch> buffer;
     private int nextCatchUp;
     private boolean done;
+    private volatile boolean dropped;
 
     @SuppressWarnings("unchecked")
     ChangeSubscription(
@@ -90,6 +91,19 @@ final class ChangeSubscription {
         this.hubs = new SequencedHub[shards];
     }
 
+    CollectionInfo collection() {
+        return info;
+    }
+
+    /**
+     * The collection was dropped: the subscription ends with {@link StreamItem.Dropped} at its
+     * next step, without waiting for its heartbeat. Called from any thread.
+     */
+    void dropped() {
+        dropped = true;
+        buffer.wake();
+    }
+
     ResumeToken position() {
         return new ResumeToken(info.incarnation(), seqs, skips);
     }
@@ -119,6 +133,11 @@ final class ChangeSubscription {
         if (done) {
             return CompletableFuture.completedFuture(null);
         }
+        if (dropped) {
+            done = true;
+            return CompletableFuture.completedFuture(
+                    List.of(new StreamItem.Dropped(info.database(), info.name(), position())));
+        }
         List<ShardBatch> buffered = buffer.drain(DRAIN);
         if (!buffered.isEmpty()) {
             List<StreamItem> out = new ArrayList<>();
@@ -147,7 +166,7 @@ final class ChangeSubscription {
                 .toCompletableFuture()
                 .copy()
                 .completeOnTimeout(null, heartbeat.toMillis(), TimeUnit.MILLISECONDS)
-                .thenApply(v -> buffer.depth() > 0 || buffer.overflowed()
+                .thenApply(v -> buffer.depth() > 0 || buffer.overflowed() || dropped
                         ? List.of()
                         : List.of(new StreamItem.Heartbeat(position())));
     }
