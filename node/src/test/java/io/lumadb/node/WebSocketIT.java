@@ -264,7 +264,7 @@ class WebSocketIT {
             }
             ChangeStreamIT.drop(http, coll);
             for (String sub : List.of("c", "l", "w")) {
-                JsonNode dropped = ws.nextEvent(sub);
+                JsonNode dropped = nextEventWithin(ws, sub);
                 assertEquals("dropped", event(dropped), dropped.toString());
                 assertEquals(coll.split("/")[4], dropped.get("collection").asText());
                 JsonNode closed = ws.next(sub);
@@ -278,6 +278,18 @@ class WebSocketIT {
             JsonNode change = ws.nextEvent("c");
             assertEquals("change", event(change), change.toString());
             assertEquals("b", change.get("data").get("source").get("id").asText());
+        }
+    }
+
+    /** The next message of {@code sub} that is not a heartbeat, within 20 s (heartbeats come every second). */
+    private static JsonNode nextEventWithin(WsClient ws, String sub) throws InterruptedException {
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (true) {
+            JsonNode m = ws.next(sub);
+            if (!event(m).equals("heartbeat")) {
+                return m;
+            }
+            assertTrue(System.nanoTime() < deadline, "only heartbeats for 20 s on " + sub);
         }
     }
 
