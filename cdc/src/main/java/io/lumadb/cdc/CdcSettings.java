@@ -14,7 +14,7 @@ import java.time.Duration;
  * @param maxPullLimit the most changes one HTTP pull page returns
  * @param maxPullWait the longest long-poll wait of an HTTP pull
  * @param maxPullBytes the most bytes of envelopes one HTTP pull page holds (a single larger change
- *     still comes, alone on its page)
+ *     still comes, alone on its page); it also bounds the documents of one catch-up read
  * @param maxLiveQueryResult the most documents a live query's initial result may hold
  */
 public record CdcSettings(

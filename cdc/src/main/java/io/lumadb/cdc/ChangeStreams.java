@@ -373,6 +373,7 @@ public final class ChangeStreams {
                             classify,
                             new SubscriberBuffer<>(settings.bufferSize(), buffered, overflows),
                             settings.catchUpPage(),
+                            settings.maxPullBytes(),
                             heartbeat,
                             pull,
                             member);

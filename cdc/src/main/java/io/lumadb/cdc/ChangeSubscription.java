@@ -39,6 +39,7 @@ final class ChangeSubscription {
     private final ChangeFeeds feeds;
     private final Function<ChangeEvent, String> classify;
     private final int page;
+    private final long pageBytes;
     private final Duration heartbeat;
     private final boolean pull;
     private boolean delivered;
@@ -65,6 +66,7 @@ final class ChangeSubscription {
             Function<ChangeEvent, String> classify,
             SubscriberBuffer<ShardBatch> buffer,
             int page,
+            long pageBytes,
             Duration heartbeat,
             boolean pull,
             io.lumadb.cdc.groups.ConsumerGroups.Member member) {
@@ -75,6 +77,7 @@ final class ChangeSubscription {
         this.classify = classify;
         this.buffer = buffer;
         this.page = page;
+        this.pageBytes = pageBytes;
         this.heartbeat = heartbeat;
         int shards = info.shards();
         this.persistenceIds = new String[shards];
@@ -173,24 +176,25 @@ final class ChangeSubscription {
 
     private CompletionStage<List<StreamItem>> catchUp(int shard) {
         long from = seqs[shard] == ResumeToken.EARLIEST ? 1 : seqs[shard] + 1;
-        return feeds.read(persistenceIds[shard], from, from + page - 1).thenApply(envelopes -> {
-            List<StreamItem> out = new ArrayList<>();
-            if (envelopes.isEmpty()) {
-                attach(shard, out);
-                return out;
-            }
-            behindOnce[shard] = false;
-            for (EventEnvelope envelope : envelopes) {
-                ShardBatch batch = ShardBatch.of(info.database(), info.name(), shard, envelope);
-                if (seqs[shard] == ResumeToken.EARLIEST) {
-                    seqs[shard] = batch.seq() - 1; // from the oldest kept event
-                }
-                if (!deliver(batch, out)) {
-                    break;
-                }
-            }
-            return out;
-        });
+        return feeds.read(persistenceIds[shard], from, from + page - 1, pageBytes)
+                .thenApply(envelopes -> {
+                    List<StreamItem> out = new ArrayList<>();
+                    if (envelopes.isEmpty()) {
+                        attach(shard, out);
+                        return out;
+                    }
+                    behindOnce[shard] = false;
+                    for (EventEnvelope envelope : envelopes) {
+                        ShardBatch batch = ShardBatch.of(info.database(), info.name(), shard, envelope);
+                        if (seqs[shard] == ResumeToken.EARLIEST) {
+                            seqs[shard] = batch.seq() - 1; // from the oldest kept event
+                        }
+                        if (!deliver(batch, out)) {
+                            break;
+                        }
+                    }
+                    return out;
+                });
     }
 
     private void attach(int shard, List<StreamItem> out) {
