@@ -13,6 +13,8 @@ import java.time.Duration;
  * @param heartbeat how long a quiet subscription waits before it sends a heartbeat
  * @param maxPullLimit the most changes one HTTP pull page returns
  * @param maxPullWait the longest long-poll wait of an HTTP pull
+ * @param maxPullBytes the most bytes of envelopes one HTTP pull page holds (a single larger change
+ *     still comes, alone on its page); it also bounds the documents of one catch-up read
  * @param maxLiveQueryResult the most documents a live query's initial result may hold
  */
 public record CdcSettings(
@@ -23,7 +25,14 @@ public record CdcSettings(
         Duration heartbeat,
         int maxPullLimit,
         Duration maxPullWait,
+        long maxPullBytes,
         int maxLiveQueryResult) {
+
+    public CdcSettings {
+        if (maxPullBytes < 1) {
+            throw new IllegalArgumentException("lumadb.cdc.max-pull-bytes must be at least 1, was " + maxPullBytes);
+        }
+    }
 
     public static CdcSettings fromConfig(Config config) {
         Config c = config.getConfig("lumadb.cdc");
@@ -35,6 +44,7 @@ public record CdcSettings(
                 c.getDuration("heartbeat"),
                 c.getInt("max-pull-limit"),
                 c.getDuration("max-pull-wait"),
+                c.getBytes("max-pull-bytes"),
                 c.getInt("max-live-query-result"));
     }
 }

@@ -61,9 +61,29 @@ final class ChangeFeeds {
         this.ringSize = ringSize;
     }
 
-    /** Committed events {@code from..to} (inclusive) of one shard, in order; deleted ones are absent. */
-    CompletionStage<List<EventEnvelope>> read(String persistenceId, long from, long to) {
-        return current.currentEventsByPersistenceId(persistenceId, from, to).runWith(Sink.seq(), system);
+    /**
+     * Committed events {@code from..to} (inclusive) of one shard, in order; deleted ones are absent.
+     * The read stops after the event that brings the documents read to {@code maxBytes}, so a
+     * read holds at most that much plus one event (and always at least one event, if any).
+     */
+    CompletionStage<List<EventEnvelope>> read(String persistenceId, long from, long to, long maxBytes) {
+        long[] bytes = {0};
+        return current.currentEventsByPersistenceId(persistenceId, from, to)
+                .takeWhile(envelope -> {
+                    boolean room = bytes[0] < maxBytes;
+                    bytes[0] += documentBytes(envelope);
+                    return room;
+                })
+                .runWith(Sink.seq(), system);
+    }
+
+    private static long documentBytes(EventEnvelope envelope) {
+        long bytes = 0;
+        for (var change : io.lumadb.shards.shard.ShardEvents.changes(envelope.event())) {
+            bytes += (change.document() == null ? 0 : change.document().length)
+                    + (change.before() == null ? 0 : change.before().length);
+        }
+        return bytes;
     }
 
     /**

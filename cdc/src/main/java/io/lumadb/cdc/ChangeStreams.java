@@ -33,6 +33,12 @@ import org.apache.pekko.stream.javadsl.Source;
  */
 public final class ChangeStreams {
 
+    /**
+     * How often this node compares its open subscriptions with its catalog cache: a drop made
+     * through this node reaches its subscribers within this.
+     */
+    private static final Duration DROP_CHECK = Duration.ofMillis(200);
+
     private final ActorSystem<?> system;
     private final Catalog catalog;
     private final Queries queries;
@@ -42,6 +48,7 @@ public final class ChangeStreams {
     private final AtomicLong buffered = new AtomicLong();
     private final java.util.Set<ChangeSubscription> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final AtomicLong overflows = new AtomicLong();
+    private volatile long checkedCatalogVersion = -1;
 
     private ChangeStreams(ActorSystem<?> system, Catalog catalog, Queries queries, CdcSettings settings) {
         this.system = system;
@@ -50,6 +57,41 @@ public final class ChangeStreams {
         this.settings = settings;
         this.feeds = new ChangeFeeds(system, settings.readJournal(), settings.ringSize());
         this.groups = ConsumerGroups.start(system);
+        // A dropped collection ends its subscriptions. Drops made through this node are in the
+        // catalog cache at once; those made on other nodes arrive with the refresh, so while
+        // subscriptions are open the cache is refreshed every heartbeat.
+        system.scheduler().scheduleWithFixedDelay(DROP_CHECK, DROP_CHECK, this::endDropped, system.executionContext());
+        system.scheduler()
+                .scheduleWithFixedDelay(
+                        settings.heartbeat(), settings.heartbeat(), this::refreshCatalog, system.executionContext());
+    }
+
+    private void refreshCatalog() {
+        if (!open.isEmpty()) {
+            catalog.refresh(); // a failure is retried at the next heartbeat
+        }
+    }
+
+    /** Ends the subscriptions whose collection (that incarnation of it) the catalog no longer has. */
+    private void endDropped() {
+        if (open.isEmpty()) {
+            return;
+        }
+        io.lumadb.shards.catalog.CatalogSnapshot snapshot = catalog.cached();
+        if (snapshot.version() == checkedCatalogVersion) {
+            return;
+        }
+        checkedCatalogVersion = snapshot.version();
+        for (ChangeSubscription s : open) {
+            endIfDropped(s, snapshot);
+        }
+    }
+
+    private static void endIfDropped(ChangeSubscription s, io.lumadb.shards.catalog.CatalogSnapshot snapshot) {
+        CollectionInfo info = s.collection();
+        if (!snapshot.isLive(info.database(), info.name(), info.incarnation())) {
+            s.dropped();
+        }
     }
 
     public static ChangeStreams create(ActorSystem<?> system, Catalog catalog, Queries queries) {
@@ -151,11 +193,14 @@ public final class ChangeStreams {
         return groups;
     }
 
-    /** Resolves a collection and a token of it (for group commits). */
+    /**
+     * Resolves a collection and a token of it (for group commits); a bad token is reported at
+     * {@code pointer}, the request field that carried it.
+     */
     public CompletionStage<java.util.Map.Entry<io.lumadb.shards.catalog.CollectionInfo, ResumeToken>> token(
-            String database, String collection, String encoded) {
+            String database, String collection, String encoded, String pointer) {
         return catalog.resolve(database, collection, false)
-                .thenApply(info -> java.util.Map.entry(info, token(info, encoded)));
+                .thenApply(info -> java.util.Map.entry(info, token(info, encoded, pointer)));
     }
 
     /** Resolves a collection. */
@@ -206,7 +251,7 @@ public final class ChangeStreams {
         };
         return catalog.resolve(database, collection, false).thenCompose(info -> {
             if (resumeToken != null && limit == null) {
-                ResumeToken start = token(info, resumeToken);
+                ResumeToken start = token(info, resumeToken, "/from");
                 return CompletableFuture.completedFuture(new LiveQuery(
                         info,
                         List.of(),
@@ -293,19 +338,22 @@ public final class ChangeStreams {
         if (from.equals("beginning")) {
             return CompletableFuture.completedFuture(ResumeToken.beginning(info.incarnation(), info.shards()));
         }
-        return CompletableFuture.completedFuture(token(info, from));
+        return CompletableFuture.completedFuture(token(info, from, "/from"));
     }
 
-    private static ResumeToken token(CollectionInfo info, String encoded) {
+    private static ResumeToken token(CollectionInfo info, String encoded, String pointer) {
         ResumeToken token;
         try {
             token = ResumeToken.decode(encoded);
         } catch (IllegalArgumentException e) {
-            throw new InvalidStreamRequestException("/from", e.getMessage());
+            throw new InvalidStreamRequestException(pointer, e.getMessage());
+        }
+        if (token.incarnation() < info.incarnation()) {
+            // Incarnations only grow: the token's collection was created before this one.
+            throw new CollectionDroppedException(info.database(), info.name(), pointer);
         }
         if (token.incarnation() != info.incarnation() || token.shards() != info.shards()) {
-            throw new InvalidStreamRequestException(
-                    "/from", "the resume token belongs to another collection (or to an earlier one of the same name)");
+            throw new InvalidStreamRequestException(pointer, "the resume token belongs to another collection");
         }
         return token;
     }
@@ -325,10 +373,14 @@ public final class ChangeStreams {
                             classify,
                             new SubscriberBuffer<>(settings.bufferSize(), buffered, overflows),
                             settings.catchUpPage(),
+                            settings.maxPullBytes(),
                             heartbeat,
                             pull,
                             member);
                     open.add(subscription);
+                    // Dropped between resolving the collection and now: the periodic check may
+                    // already have passed this catalog version.
+                    endIfDropped(subscription, catalog.cached());
                     return subscription.source(() -> open.remove(subscription));
                 })
                 .mapMaterializedValue(m -> NotUsed.getInstance());

@@ -39,6 +39,7 @@ final class ChangeSubscription {
     private final ChangeFeeds feeds;
     private final Function<ChangeEvent, String> classify;
     private final int page;
+    private final long pageBytes;
     private final Duration heartbeat;
     private final boolean pull;
     private boolean delivered;
@@ -55,6 +56,7 @@ final class ChangeSubscription {
     private final SubscriberBuffer<ShardBatch> buffer;
     private int nextCatchUp;
     private boolean done;
+    private volatile boolean dropped;
 
     @SuppressWarnings("unchecked")
     ChangeSubscription(
@@ -64,6 +66,7 @@ final class ChangeSubscription {
             Function<ChangeEvent, String> classify,
             SubscriberBuffer<ShardBatch> buffer,
             int page,
+            long pageBytes,
             Duration heartbeat,
             boolean pull,
             io.lumadb.cdc.groups.ConsumerGroups.Member member) {
@@ -74,6 +77,7 @@ final class ChangeSubscription {
         this.classify = classify;
         this.buffer = buffer;
         this.page = page;
+        this.pageBytes = pageBytes;
         this.heartbeat = heartbeat;
         int shards = info.shards();
         this.persistenceIds = new String[shards];
@@ -88,6 +92,19 @@ final class ChangeSubscription {
         }
         this.behindOnce = new boolean[shards];
         this.hubs = new SequencedHub[shards];
+    }
+
+    CollectionInfo collection() {
+        return info;
+    }
+
+    /**
+     * The collection was dropped: the subscription ends with {@link StreamItem.Dropped} at its
+     * next step, without waiting for its heartbeat. Called from any thread.
+     */
+    void dropped() {
+        dropped = true;
+        buffer.wake();
     }
 
     ResumeToken position() {
@@ -119,6 +136,11 @@ final class ChangeSubscription {
         if (done) {
             return CompletableFuture.completedFuture(null);
         }
+        if (dropped) {
+            done = true;
+            return CompletableFuture.completedFuture(
+                    List.of(new StreamItem.Dropped(info.database(), info.name(), position())));
+        }
         List<ShardBatch> buffered = buffer.drain(DRAIN);
         if (!buffered.isEmpty()) {
             List<StreamItem> out = new ArrayList<>();
@@ -147,31 +169,32 @@ final class ChangeSubscription {
                 .toCompletableFuture()
                 .copy()
                 .completeOnTimeout(null, heartbeat.toMillis(), TimeUnit.MILLISECONDS)
-                .thenApply(v -> buffer.depth() > 0 || buffer.overflowed()
+                .thenApply(v -> buffer.depth() > 0 || buffer.overflowed() || dropped
                         ? List.of()
                         : List.of(new StreamItem.Heartbeat(position())));
     }
 
     private CompletionStage<List<StreamItem>> catchUp(int shard) {
         long from = seqs[shard] == ResumeToken.EARLIEST ? 1 : seqs[shard] + 1;
-        return feeds.read(persistenceIds[shard], from, from + page - 1).thenApply(envelopes -> {
-            List<StreamItem> out = new ArrayList<>();
-            if (envelopes.isEmpty()) {
-                attach(shard, out);
-                return out;
-            }
-            behindOnce[shard] = false;
-            for (EventEnvelope envelope : envelopes) {
-                ShardBatch batch = ShardBatch.of(info.database(), info.name(), shard, envelope);
-                if (seqs[shard] == ResumeToken.EARLIEST) {
-                    seqs[shard] = batch.seq() - 1; // from the oldest kept event
-                }
-                if (!deliver(batch, out)) {
-                    break;
-                }
-            }
-            return out;
-        });
+        return feeds.read(persistenceIds[shard], from, from + page - 1, pageBytes)
+                .thenApply(envelopes -> {
+                    List<StreamItem> out = new ArrayList<>();
+                    if (envelopes.isEmpty()) {
+                        attach(shard, out);
+                        return out;
+                    }
+                    behindOnce[shard] = false;
+                    for (EventEnvelope envelope : envelopes) {
+                        ShardBatch batch = ShardBatch.of(info.database(), info.name(), shard, envelope);
+                        if (seqs[shard] == ResumeToken.EARLIEST) {
+                            seqs[shard] = batch.seq() - 1; // from the oldest kept event
+                        }
+                        if (!deliver(batch, out)) {
+                            break;
+                        }
+                    }
+                    return out;
+                });
     }
 
     private void attach(int shard, List<StreamItem> out) {

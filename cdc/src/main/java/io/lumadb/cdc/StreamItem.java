@@ -33,4 +33,11 @@ public sealed interface StreamItem {
      * than skip them. {@code shard} is the shard whose history is gone.
      */
     record HistoryLost(int shard, String detail, ResumeToken position) implements StreamItem {}
+
+    /**
+     * The collection was dropped (by itself or with its database): the subscription ends, and its
+     * position can never be resumed, not even on a collection created again under the same name.
+     * Whatever a live query showed is gone. {@code position} is where the subscription stood.
+     */
+    record Dropped(String database, String collection, ResumeToken position) implements StreamItem {}
 }

@@ -59,6 +59,8 @@ final class ServerProcess implements AutoCloseable {
                 // A short-lived test server: C1 only and the serial collector start faster on a busy machine.
                 "-XX:TieredStopAtLevel=1",
                 "-XX:+UseSerialGC",
+                // Pull pages of at most 2 KiB (a few changes): the client must follow short pages.
+                "-Dlumadb.cdc.max-pull-bytes=2KiB",
                 "-jar",
                 jar));
         pb.environment().put("LUMADB_HTTP_PORT", Integer.toString(port));

@@ -58,7 +58,7 @@ final class ChangeRoutes {
         JsonNode filter = jsonParam(request, "filter");
         Optional<Boolean> beforeParam = optionalFlag(request, "before");
         if (sse) {
-            return streams.changes(
+            return StreamPayloads.mapDropped(streams.changes(
                             db, collection, from, filter, streams.settings().heartbeat(), false, group, member)
                     .thenApply(s -> {
                         boolean before = before(s.collection(), beforeParam);
@@ -68,7 +68,7 @@ final class ChangeRoutes {
                                         StreamPayloads.token(s.start().encode())))
                                 .concat(s.items().mapConcat(item -> sseFrames(item, before, "change")));
                         return Sse.response(frames);
-                    });
+                    }));
         }
         int limit = intParam(
                 request, "limit", DEFAULT_PULL_LIMIT, 1, streams.settings().maxPullLimit());
@@ -80,39 +80,99 @@ final class ChangeRoutes {
                 .ifPresent(t -> t.timeoutAccess()
                         .updateTimeout(scala.concurrent.duration.Duration.fromNanos(
                                 wait.plusSeconds(20).toNanos())));
-        return streams.changes(db, collection, from, filter, quiet, true, group, member)
+        long maxBytes = streams.settings().maxPullBytes();
+        return StreamPayloads.mapDropped(streams.changes(db, collection, from, filter, quiet, true, group, member)
                 .thenCompose(s -> {
-                    boolean before = before(s.collection(), beforeParam);
+                    PullPage page =
+                            new PullPage(s.start().encode(), before(s.collection(), beforeParam), limit, maxBytes);
                     return s.items()
-                            .takeWhile(item -> item instanceof StreamItem.Change, true)
-                            .take(limit)
+                            .takeWhile(page::add)
                             .completionTimeout(wait.plusSeconds(30))
-                            .runWith(Sink.seq(), system)
-                            .thenApply(items -> pullPage(s.start().encode(), items, before));
-                });
+                            .runWith(Sink.ignore(), system)
+                            .thenApply(done -> page.response());
+                }));
     }
 
-    private HttpResponse pullPage(String start, List<StreamItem> items, boolean before) {
-        ByteString body = ByteString.emptyByteString();
-        String next = start;
-        for (StreamItem item : items) {
-            next = item.position().encode();
+    /**
+     * One pull page as it fills: envelopes are rendered one at a time and the page stops taking
+     * items at its first control item (a heartbeat: caught up, or nothing within the wait), at
+     * {@code limit} changes, or before the change that would take it past {@code maxBytes}. That
+     * change is not lost: the next token is the position before it, so the next page starts with
+     * it. A change larger than {@code maxBytes} comes alone on its page, so a stream never sticks.
+     * The page never holds more than {@code maxBytes} of envelopes, or that one change.
+     */
+    private static final class PullPage {
+        private final boolean before;
+        private final int limit;
+        private final long maxBytes;
+        private final List<ByteString> lines = new ArrayList<>();
+        private long bytes;
+        private String next;
+        private ApiException failure;
+
+        PullPage(String start, boolean before, int limit, long maxBytes) {
+            this.next = start;
+            this.before = before;
+            this.limit = limit;
+            this.maxBytes = maxBytes;
+        }
+
+        /** Takes one item; false once the page is complete (the item may or may not be on it). */
+        boolean add(StreamItem item) {
             switch (item) {
-                case StreamItem.Change c ->
-                    body = body.concat(ByteString.fromArray(c.event().envelope(before, next)))
-                            .concat(ByteString.fromString("\n"));
-                case StreamItem.HistoryLost lost -> {
-                    if (body.isEmpty()) {
-                        throw StreamPayloads.historyLost(lost);
+                case StreamItem.Change c -> {
+                    String token = item.position().encode();
+                    byte[] envelope = c.event().envelope(before, token);
+                    long size = envelope.length + 1L;
+                    if (!lines.isEmpty() && bytes + size > maxBytes) {
+                        return false; // not on this page: the next one starts with it
                     }
+                    lines.add(ByteString.fromArrayUnsafe(envelope));
+                    bytes += size;
+                    next = token;
+                    return lines.size() < limit && bytes < maxBytes;
                 }
-                default -> {}
+                case StreamItem.HistoryLost lost -> {
+                    if (lines.isEmpty()) {
+                        failure = StreamPayloads.historyLost(lost);
+                    }
+                    return false;
+                }
+                case StreamItem.Dropped dropped -> {
+                    if (lines.isEmpty()) {
+                        failure = StreamPayloads.droppedProblem(dropped);
+                    }
+                    return false;
+                }
+                case StreamItem.Heartbeat h -> {
+                    next = h.position().encode(); // past changes the filter left out
+                    return false;
+                }
+                case StreamItem.Overflow o -> {
+                    next = o.position().encode();
+                    return false;
+                }
+                case StreamItem.Row r -> {
+                    return false; // only live queries make rows
+                }
             }
         }
-        return HttpResponse.create()
-                .withStatus(StatusCodes.OK)
-                .addHeader(RawHeader.create(NEXT_TOKEN, next))
-                .withEntity(HttpEntities.create(NDJSON, body));
+
+        HttpResponse response() {
+            if (failure != null) {
+                throw failure;
+            }
+            ByteString newline = ByteString.fromString("\n");
+            var body = ByteString.createBuilder();
+            body.sizeHint((int) Math.min(Integer.MAX_VALUE, bytes));
+            for (ByteString line : lines) {
+                body.append(line).append(newline);
+            }
+            return HttpResponse.create()
+                    .withStatus(StatusCodes.OK)
+                    .addHeader(RawHeader.create(NEXT_TOKEN, next))
+                    .withEntity(HttpEntities.create(NDJSON, body.result()));
+        }
     }
 
     /** Member {@code member} of {@code members} of a group (both parameters, or neither: the whole group). */
@@ -168,9 +228,9 @@ final class ChangeRoutes {
                 ? new ConsumerGroups.Member(
                         commit.path("member").asInt(-1), commit.path("members").asInt(-1))
                 : ConsumerGroups.Member.ALL;
-        return streams.token(db, collection, token.asText())
+        return StreamPayloads.mapDropped(streams.token(db, collection, token.asText(), "/token")
                 .thenCompose(t -> streams.groups().commit(t.getKey(), group, t.getValue(), member))
-                .thenApply(position -> groupAnswer(group, position.encode()));
+                .thenApply(position -> groupAnswer(group, position.encode())));
     }
 
     private static HttpResponse groupAnswer(String group, String token) {
@@ -192,22 +252,23 @@ final class ChangeRoutes {
         Integer limit = request.getUri().query().get("limit").isPresent()
                 ? intParam(request, "limit", 0, 1, streams.settings().maxLiveQueryResult())
                 : null;
-        return streams.liveQuery(db, collection, filter, sort, limit, resume).thenApply(q -> {
-            List<ByteString> head = new ArrayList<>();
-            String token = q.start().encode();
-            ObjectNode subscribed = StreamPayloads.token(token);
-            subscribed.put("resumed", q.resumed());
-            head.add(Sse.frame("subscribed", null, subscribed));
-            for (byte[] doc : q.initial()) {
-                head.add(Sse.frame("result", null, doc));
-            }
-            ObjectNode ready = StreamPayloads.token(token);
-            ready.put("count", q.initial().size());
-            head.add(Sse.frame("ready", token, ready));
-            Source<ByteString, NotUsed> frames =
-                    Source.from(head).concat(q.items().mapConcat(item -> sseFrames(item, false, null)));
-            return Sse.response(frames);
-        });
+        return StreamPayloads.mapDropped(streams.liveQuery(db, collection, filter, sort, limit, resume))
+                .thenApply(q -> {
+                    List<ByteString> head = new ArrayList<>();
+                    String token = q.start().encode();
+                    ObjectNode subscribed = StreamPayloads.token(token);
+                    subscribed.put("resumed", q.resumed());
+                    head.add(Sse.frame("subscribed", null, subscribed));
+                    for (byte[] doc : q.initial()) {
+                        head.add(Sse.frame("result", null, doc));
+                    }
+                    ObjectNode ready = StreamPayloads.token(token);
+                    ready.put("count", q.initial().size());
+                    head.add(Sse.frame("ready", token, ready));
+                    Source<ByteString, NotUsed> frames =
+                            Source.from(head).concat(q.items().mapConcat(item -> sseFrames(item, false, null)));
+                    return Sse.response(frames);
+                });
     }
 
     /**
@@ -228,6 +289,7 @@ final class ChangeRoutes {
                 List.of(Sse.frame("overflow", null, StreamPayloads.overflow(token, "lumadb.cdc.buffer-size")));
             case StreamItem.HistoryLost lost ->
                 List.of(Sse.frame("error", null, StreamPayloads.error(StreamPayloads.historyLost(lost), token)));
+            case StreamItem.Dropped dropped -> List.of(Sse.frame("dropped", null, StreamPayloads.dropped(dropped)));
         };
     }
 

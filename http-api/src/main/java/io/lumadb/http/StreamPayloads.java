@@ -66,6 +66,53 @@ final class StreamPayloads {
                 "from");
     }
 
+    /** The payload of a {@code dropped} event: which collection, and what it means. */
+    static ObjectNode dropped(StreamItem.Dropped dropped) {
+        ObjectNode data = DocumentJson.mapper().createObjectNode();
+        data.put("db", dropped.database());
+        data.put("collection", dropped.collection());
+        data.put(
+                "message",
+                "the collection was dropped (or its database): this subscription has ended, and no position of"
+                        + " it can be resumed; what a live query showed is gone");
+        return data;
+    }
+
+    /** A pull page that meets the drop of its collection before any change. */
+    static ApiException droppedProblem(StreamItem.Dropped dropped) {
+        return new ApiException(
+                410,
+                "collection-dropped",
+                "Collection dropped",
+                "collection " + dropped.database() + "/" + dropped.collection()
+                        + " was dropped while this page waited; its changes cannot be read any more",
+                "from");
+    }
+
+    /**
+     * The stage, with a resume token of a dropped collection answered {@code 410 collection-dropped}
+     * (a stream-specific problem, so it is mapped here rather than in {@link Problems}).
+     */
+    static <T> java.util.concurrent.CompletionStage<T> mapDropped(java.util.concurrent.CompletionStage<T> stage) {
+        return stage.exceptionallyCompose(
+                failure -> java.util.concurrent.CompletableFuture.failedFuture(problem(failure)));
+    }
+
+    /** The problem of a stream request's failure: {@link Problems#classify}, plus a dropped collection. */
+    static ApiException problem(Throwable failure) {
+        Throwable e = failure;
+        while ((e instanceof java.util.concurrent.CompletionException
+                        || e instanceof java.util.concurrent.ExecutionException)
+                && e.getCause() != null) {
+            e = e.getCause();
+        }
+        if (e instanceof io.lumadb.cdc.CollectionDroppedException dropped) {
+            return new ApiException(
+                    410, "collection-dropped", "Collection dropped", dropped.getMessage(), dropped.pointer());
+        }
+        return Problems.classify(e);
+    }
+
     /** The payload of an error event: the problem's type, status and detail (and a token, if any). */
     static ObjectNode error(ApiException e, String token) {
         ObjectNode data = token == null ? DocumentJson.mapper().createObjectNode() : token(token);

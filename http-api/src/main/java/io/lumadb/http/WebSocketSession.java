@@ -37,8 +37,22 @@ import org.apache.pekko.stream.javadsl.Source;
  * <p>Each subscription is its own stream into the connection's outbound merge: a slow socket
  * backpressures every subscription, and each of them then overflows on its own bounded buffer
  * (and is closed with an {@code overflow} carrying its token) rather than slowing a writer.
+ *
+ * <p>Replies to requests (pong, published, errors) wait in a bounded queue. While half of it is
+ * taken the connection reads no further request, so a client that sends a burst is slowed down,
+ * not cut off; a client that sends requests without reading the replies for {@link
+ * #REPLY_GRACE} is disconnected with close code 1011 and its subscriptions end.
  */
 final class WebSocketSession {
+
+    /** Replies that may wait to be sent. */
+    private static final int REPLY_QUEUE = 256;
+    /** Waiting replies at which the connection stops reading requests until they drain. */
+    private static final int REPLY_HIGH_WATER = REPLY_QUEUE / 2;
+    /** How long replies may pile up unread before the connection is closed. */
+    static final java.time.Duration REPLY_GRACE = java.time.Duration.ofSeconds(5);
+
+    private static final java.time.Duration REPLY_POLL = java.time.Duration.ofMillis(20);
 
     private final ClassicActorSystemProvider system;
     private final Materializer materializer;
@@ -50,6 +64,9 @@ final class WebSocketSession {
     private final Sink<Message, NotUsed> outbound;
     private final Source<Message, NotUsed> outboundSource;
     private final BoundedSourceQueue<Message> control;
+    /** Fails the outbound stream: Pekko HTTP then closes the socket with 1011 (unexpected condition). */
+    private final org.apache.pekko.stream.SharedKillSwitch connection = KillSwitches.shared("websocket");
+
     private volatile boolean closed;
 
     /** A subscription: its kill switch once it runs, and whether it was cancelled before. */
@@ -70,19 +87,72 @@ final class WebSocketSession {
                 MergeHub.of(Message.class, 16).preMaterialize(materializer);
         this.outbound = hub.first();
         this.outboundSource = hub.second();
-        this.control = Source.<Message>queue(256).to(outbound).run(materializer);
+        this.control = Source.<Message>queue(REPLY_QUEUE).to(outbound).run(materializer);
     }
 
     /** The connection's flow: client messages in, subscription events and replies out. */
     Flow<Message, Message, NotUsed> flow() {
+        // Not coupled: when the server aborts the outbound side, the inbound side must go on (and
+        // be ignored) until Pekko has sent the error close frame, which waits for the socket to
+        // take it; cancelling the inbound at once would make Pekko close normally (1000) instead.
         Sink<Message, NotUsed> in = Flow.of(Message.class)
-                .mapAsync(1, this::text)
+                .mapAsync(1, message -> roomForReplies(System.nanoTime() + REPLY_GRACE.toNanos())
+                        .thenCompose(v -> text(message)))
+                .watchTermination((mat, done) -> {
+                    // The client closed (or the connection broke): end the outbound side too.
+                    done.whenComplete((d, f) -> {
+                        connection.shutdown();
+                        close();
+                    });
+                    return mat;
+                })
                 .to(Sink.foreach(this::onText))
                 .mapMaterializedValue(m -> NotUsed.getInstance());
-        return Flow.fromSinkAndSourceCoupled(in, outboundSource).watchTermination((mat, done) -> {
+        Source<Message, NotUsed> out = outboundSource.via(connection.flow()).watchTermination((mat, done) -> {
             done.whenComplete((d, f) -> close());
-            return NotUsed.getInstance();
+            return mat;
         });
+        return Flow.fromSinkAndSource(in, out);
+    }
+
+    /**
+     * Completes once fewer than {@link #REPLY_HIGH_WATER} replies wait: a burst of requests is
+     * backpressured. If they do not drain by {@code deadline} the client is not reading them, and
+     * the connection is closed.
+     */
+    private CompletionStage<Void> roomForReplies(long deadline) {
+        if (closed || control.size() < REPLY_HIGH_WATER) {
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
+        }
+        if (System.nanoTime() - deadline > 0) {
+            abort("the client sent requests without reading the replies for " + REPLY_GRACE.toSeconds() + " s");
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
+        }
+        return org.apache.pekko.pattern.Patterns.after(
+                REPLY_POLL,
+                system.classicSystem().scheduler(),
+                system.classicSystem().dispatcher(),
+                () -> roomForReplies(deadline));
+    }
+
+    /**
+     * Closes the connection with close code 1011 (Pekko HTTP's code for a handler that failed;
+     * it sends no other) and ends its subscriptions at once. The exception carries no stack
+     * trace: Pekko logs it, and a client's behaviour is not a server fault.
+     */
+    private void abort(String reason) {
+        if (closed) {
+            return;
+        }
+        connection.abort(new ConnectionAborted(reason));
+        close();
+    }
+
+    /** Why the server closed a connection; without a stack trace (see {@link #abort}). */
+    private static final class ConnectionAborted extends RuntimeException {
+        ConnectionAborted(String message) {
+            super(message, null, false, false);
+        }
     }
 
     private CompletionStage<String> text(Message message) {
@@ -93,7 +163,10 @@ final class WebSocketSession {
         return java.util.concurrent.CompletableFuture.completedFuture("");
     }
 
-    private void close() {
+    private synchronized void close() {
+        if (closed) {
+            return;
+        }
         closed = true;
         subscriptions.values().forEach(this::cancel);
         subscriptions.clear();
@@ -103,6 +176,9 @@ final class WebSocketSession {
     // ---- client messages
 
     private void onText(String text) {
+        if (closed) {
+            return;
+        }
         String sub = null;
         String ref = null;
         try {
@@ -131,7 +207,7 @@ final class WebSocketSession {
                 default -> throw protocol("unknown op '" + op + "': subscribe, unsubscribe, publish or ping", "/op");
             }
         } catch (RuntimeException e) {
-            reply(sub, ref, "error", StreamPayloads.error(Problems.classify(e), null));
+            reply(sub, ref, "error", StreamPayloads.error(StreamPayloads.problem(e), null));
         }
     }
 
@@ -163,7 +239,7 @@ final class WebSocketSession {
         events.whenComplete((source, failure) -> {
             if (failure != null) {
                 subscriptions.remove(id, sub);
-                reply(id, ref, "error", StreamPayloads.error(Problems.classify(failure), null));
+                reply(id, ref, "error", StreamPayloads.error(StreamPayloads.problem(failure), null));
                 return;
             }
             start(id, sub, source);
@@ -177,7 +253,8 @@ final class WebSocketSession {
     private void start(String id, Subscription sub, Source<ObjectNode, NotUsed> events) {
         Source<Message, UniqueKillSwitch> messages = events.viaMat(KillSwitches.single(), Keep.right())
                 .recover(new org.apache.pekko.japi.pf.PFBuilder<Throwable, ObjectNode>()
-                        .matchAny(failure -> withEvent("error", StreamPayloads.error(Problems.classify(failure), null)))
+                        .matchAny(failure ->
+                                withEvent("error", StreamPayloads.error(StreamPayloads.problem(failure), null)))
                         .build())
                 .map(node -> message(id, node))
                 // concatLazy: the closing message is made only once the subscription has ended
@@ -313,6 +390,7 @@ final class WebSocketSession {
                 withEvent("overflow", StreamPayloads.overflow(token, "lumadb.cdc.buffer-size"));
             case StreamItem.HistoryLost lost ->
                 withEvent("error", StreamPayloads.error(StreamPayloads.historyLost(lost), token));
+            case StreamItem.Dropped dropped -> withEvent("dropped", StreamPayloads.dropped(dropped));
         };
     }
 
@@ -340,7 +418,7 @@ final class WebSocketSession {
 
     /**
      * A reply outside any subscription's stream (published, pong, error) with the request's
-     * {@code sub} and {@code ref}; the connection fails if replies pile up unread.
+     * {@code sub} and {@code ref}; the connection is closed (1011) if replies pile up unread.
      */
     private void reply(String sub, String ref, String event, ObjectNode fields) {
         ObjectNode node = DocumentJson.mapper().createObjectNode();
@@ -357,7 +435,8 @@ final class WebSocketSession {
         QueueOfferResult result =
                 control.offer(TextMessage.create(new String(DocumentJson.bytes(node), StandardCharsets.UTF_8)));
         if (result instanceof QueueOfferResult.Dropped$) {
-            control.fail(new IllegalStateException("the client sends requests faster than it reads the replies"));
+            // Failing only the reply queue would leave the socket open and silent: close it.
+            abort("the client sends requests faster than it reads the replies");
         }
     }
 

@@ -36,7 +36,9 @@ class ChangeStreamIT {
     @BeforeAll
     static void start() throws Exception {
         // A small subscriber buffer, so that a consumer that does not read overflows quickly.
-        server = new InProcessServer(Map.of("lumadb.cdc.buffer-size", 4, "lumadb.cdc.heartbeat", "1s"));
+        // Pull pages of at most 1 MiB: a change with a large document and its pre-image is bigger.
+        server = new InProcessServer(Map.of(
+                "lumadb.cdc.buffer-size", 4, "lumadb.cdc.heartbeat", "1s", "lumadb.cdc.max-pull-bytes", "1 MiB"));
         http = server.http();
     }
 
@@ -172,6 +174,137 @@ class ChangeStreamIT {
         assertEquals(30, seen.size());
         assertTrue(pages >= 5, "pages: " + pages);
         assertContiguous(seen);
+    }
+
+    @Test
+    void pullPagesAreBoundedInBytesAndStillSkipNothing() throws Exception {
+        String coll = http.freshDatabase("bytes") + "/c";
+        assertEquals(201, http.put(coll, "{\"shards\":2,\"preImages\":true}").status());
+        String big = "x".repeat(150_000);
+        for (int i = 0; i < 12; i++) {
+            put(coll, "d" + i, "{\"v\":1,\"s\":\"" + big + "\"}");
+            put(coll, "d" + i, "{\"v\":2,\"s\":\"" + big + "\"}"); // an update: before and after
+        }
+        // One change bigger than a page: a 700 kB document replaced, with its pre-image.
+        String huge = "y".repeat(700_000);
+        put(coll, "huge", "{\"s\":\"" + huge + "\"}");
+        put(coll, "huge", "{\"t\":\"" + huge + "\"}");
+        long maxPage = 1024 * 1024;
+        Map<String, String> seen = new HashMap<>();
+        String token = "beginning";
+        int pages = 0;
+        boolean aloneOnItsPage = false;
+        while (true) {
+            TestHttp.Response page = http.get(coll + "/_changes?limit=100&from=" + enc(token));
+            assertEquals(200, page.status(), page.toString());
+            List<String> lines =
+                    page.body().isEmpty() ? List.of() : List.of(page.body().split("\n"));
+            long bytes = page.body().getBytes(StandardCharsets.UTF_8).length;
+            assertTrue(
+                    bytes <= maxPage || lines.size() == 1,
+                    "a page of " + lines.size() + " changes and " + bytes + " bytes");
+            aloneOnItsPage |= bytes > maxPage;
+            JsonNode last = null;
+            for (String line : lines) {
+                last = record(seen, line);
+            }
+            String next = page.header("LumaDB-Next-Token");
+            if (last != null) {
+                assertEquals(last.get("token").asText(), next, "the next token is right after the last change");
+            }
+            if (lines.isEmpty()) {
+                assertEquals(token.equals("beginning") ? next : token, next);
+                break;
+            }
+            token = next;
+            pages++;
+        }
+        assertEquals(26, seen.size(), "every change once");
+        assertContiguous(seen);
+        assertTrue(aloneOnItsPage, "the change larger than a page came alone");
+        assertTrue(pages >= 5, "pages: " + pages);
+    }
+
+    /** Reads events until one that is not a heartbeat, for at most 20 s; null at the end of the stream. */
+    private static SseClient.Event nextEvent(SseClient sse) throws Exception {
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (true) {
+            SseClient.Event e = sse.next();
+            if (e == null || !e.type().equals("heartbeat")) {
+                return e;
+            }
+            assertTrue(System.nanoTime() < deadline, "only heartbeats for 20 s");
+        }
+    }
+
+    /** Drops a collection or a database (its API path). */
+    static void drop(TestHttp http, String path) {
+        TestHttp.Response r = http.delete(path);
+        assertEquals(200, r.status(), r.toString());
+    }
+
+    @Test
+    void subscribersOfADroppedCollectionAreToldAndEndedOnEveryHttpTransport() throws Exception {
+        String coll = collection("drop", 2);
+        for (int i = 0; i < 3; i++) {
+            put(coll, "d" + i, "{\"n\":" + i + "}");
+        }
+        String now = position(http, coll);
+        try (SseClient changes = new SseClient(http.url(coll + "/_changes?from=beginning"), null);
+                SseClient live = new SseClient(http.url(coll + "/_live"), null)) {
+            assertEquals("subscribed", changes.next().type());
+            for (int i = 0; i < 3; i++) {
+                assertEquals("change", nextEvent(changes).type());
+            }
+            assertEquals("subscribed", live.next().type());
+            for (int i = 0; i < 3; i++) {
+                assertEquals("result", live.next().type());
+            }
+            assertEquals("ready", live.next().type());
+            CompletableFuture<TestHttp.Response> longPoll =
+                    CompletableFuture.supplyAsync(() -> http.get(coll + "/_changes?wait=25000&from=" + enc(now)));
+            Thread.sleep(300);
+
+            drop(http, coll);
+
+            SseClient.Event dropped = nextEvent(changes);
+            assertNotNull(dropped, "the change stream ended without a word");
+            assertEquals("dropped", dropped.type(), dropped.data());
+            JsonNode what = TestHttp.JSON.readTree(dropped.data());
+            assertEquals(coll.split("/")[4], what.get("collection").asText());
+            assertEquals(coll.split("/")[3], what.get("db").asText());
+            assertEquals(null, changes.next(), "the stream ends after dropped");
+            SseClient.Event liveDropped = nextEvent(live);
+            assertNotNull(liveDropped, "the live query ended without a word");
+            assertEquals("dropped", liveDropped.type(), liveDropped.data());
+            assertEquals(null, live.next());
+            TestHttp.Response poll = longPoll.get();
+            assertEquals(410, poll.status(), poll.toString());
+            assertTrue(poll.json().get("type").asText().endsWith(":collection-dropped"), poll.toString());
+        }
+        // The next page of a pull consumer: the collection is gone.
+        TestHttp.Response gone = http.get(coll + "/_changes?from=" + enc(now));
+        assertEquals(404, gone.status(), gone.toString());
+        // Created again under the same name: the old position resumes nothing, on any transport.
+        assertEquals(201, http.put(coll, "{\"shards\":2}").status());
+        put(coll, "new", "{\"n\":1}");
+        TestHttp.Response stale = http.get(coll + "/_changes?from=" + enc(now));
+        assertEquals(410, stale.status(), stale.toString());
+        assertTrue(stale.json().get("type").asText().endsWith(":collection-dropped"), stale.toString());
+        try (SseClient again = new SseClient(http.url(coll + "/_changes"), now)) {
+            assertEquals(410, again.status());
+        }
+
+        // Dropping the database ends its collections' subscribers too.
+        String other = collection("dropdb", 1);
+        put(other, "a", "{\"n\":1}");
+        try (SseClient changes = new SseClient(http.url(other + "/_changes?from=now"), null)) {
+            assertEquals("subscribed", changes.next().type());
+            drop(http, other.substring(0, other.lastIndexOf('/')));
+            SseClient.Event dropped = nextEvent(changes);
+            assertNotNull(dropped);
+            assertEquals("dropped", dropped.type(), dropped.data());
+        }
     }
 
     @Test
@@ -422,7 +555,7 @@ class ChangeStreamIT {
             {"GET", coll + "/_changes?member=0&members=2", null},
             {"GET", coll + "/_changes?group=g1&member=2&members=2", null},
             {"GET", coll + "/_changes?group=a%20b", null},
-            {"POST", coll + "/_changes/groups/g1", "{\"token\":\"AAAA\"}"},
+            {"POST", coll + "/_changes/groups/g1", "{\"token\":\"AAAA\"}", "/token"},
             {"POST", coll + "/_changes/groups/g1", "{\"token\":\"" + t0 + "\",\"extra\":1}"},
             {"POST", coll + "/_changes/groups/g1", "{\"member\":0}"},
             {"POST", coll + "/_changes/groups/-g", "{\"token\":\"" + t0 + "\"}"},
@@ -434,6 +567,9 @@ class ChangeStreamIT {
                     "urn:lumadb:problem:invalid-stream-request",
                     r.json().get("type").asText(),
                     r.toString());
+            if (b.length > 3) {
+                assertEquals(b[3], r.json().path("field").asText(), "the problem points at the field: " + r);
+            }
         }
     }
 

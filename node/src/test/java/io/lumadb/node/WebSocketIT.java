@@ -248,6 +248,131 @@ class WebSocketIT {
     }
 
     @Test
+    void subscriptionsOfADroppedCollectionGetDroppedThenClosed() throws Exception {
+        String coll = collection("wsdrop", 2);
+        put(coll, "a", "{\"n\":1}");
+        try (WsClient ws = new WsClient(server.port())) {
+            ws.send("{\"op\":\"subscribe\",\"sub\":\"c\",\"type\":\"changes\"," + target(coll) + "}");
+            ws.send("{\"op\":\"subscribe\",\"sub\":\"l\",\"type\":\"live\"," + target(coll) + "}");
+            ws.send("{\"op\":\"subscribe\",\"sub\":\"w\",\"type\":\"live\"," + target(coll)
+                    + ",\"sort\":[\"n\"],\"limit\":5}");
+            assertEquals("subscribed", event(ws.next("c")));
+            for (String live : List.of("l", "w")) {
+                assertEquals("subscribed", event(ws.next(live)));
+                assertEquals("result", event(ws.next(live)));
+                assertEquals("ready", event(ws.next(live)));
+            }
+            ChangeStreamIT.drop(http, coll);
+            for (String sub : List.of("c", "l", "w")) {
+                JsonNode dropped = nextEventWithin(ws, sub);
+                assertEquals("dropped", event(dropped), dropped.toString());
+                assertEquals(coll.split("/")[4], dropped.get("collection").asText());
+                JsonNode closed = ws.next(sub);
+                assertEquals("closed", event(closed), closed.toString());
+            }
+            // The connection goes on; the same name created again is a new collection.
+            assertEquals(201, http.put(coll, "{\"shards\":2}").status());
+            ws.send("{\"op\":\"subscribe\",\"sub\":\"c\",\"type\":\"changes\"," + target(coll) + "}");
+            assertEquals("subscribed", event(ws.next("c")));
+            put(coll, "b", "{\"n\":2}");
+            JsonNode change = ws.nextEvent("c");
+            assertEquals("change", event(change), change.toString());
+            assertEquals("b", change.get("data").get("source").get("id").asText());
+        }
+    }
+
+    /** The next message of {@code sub} that is not a heartbeat, within 20 s (heartbeats come every second). */
+    private static JsonNode nextEventWithin(WsClient ws, String sub) throws InterruptedException {
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (true) {
+            JsonNode m = ws.next(sub);
+            if (!event(m).equals("heartbeat")) {
+                return m;
+            }
+            assertTrue(System.nanoTime() < deadline, "only heartbeats for 20 s on " + sub);
+        }
+    }
+
+    /** The value of gauge {@code name} in {@code GET /metrics}. */
+    private static double metric(String name) {
+        for (String line : http.get("/metrics").body().split("\n")) {
+            if (line.startsWith(name + " ")) {
+                return Double.parseDouble(line.substring(line.indexOf(' ') + 1));
+            }
+        }
+        throw new AssertionError("no metric " + name);
+    }
+
+    private static void awaitMetric(String name, java.util.function.DoublePredicate test, String what)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (!test.test(metric(name))) {
+            assertTrue(System.nanoTime() < deadline, what + ": " + name + " stayed at " + metric(name));
+            Thread.sleep(200);
+        }
+    }
+
+    @Test
+    void aClientThatSendsRequestsWithoutReadingTheRepliesIsDisconnectedWithAnErrorCode() throws Exception {
+        String coll = collection("wsdeaf", 1);
+        // Tests run one at a time: once the earlier ones' subscriptions have closed, this one's is the only one.
+        awaitMetric("lumadb_cdc_subscriptions", v -> v == 0, "earlier subscriptions did not close");
+        java.util.concurrent.CompletableFuture<Integer> closeCode = new java.util.concurrent.CompletableFuture<>();
+        java.net.http.WebSocket socket = java.net.http.HttpClient.newHttpClient()
+                .newWebSocketBuilder()
+                .buildAsync(
+                        java.net.URI.create("ws://127.0.0.1:" + server.port() + "/api/v1/_ws"),
+                        new java.net.http.WebSocket.Listener() {
+                            @Override
+                            public void onOpen(java.net.http.WebSocket webSocket) {
+                                // No request(n): nothing is read until the test asks.
+                            }
+
+                            @Override
+                            public java.util.concurrent.CompletionStage<?> onClose(
+                                    java.net.http.WebSocket webSocket, int statusCode, String reason) {
+                                closeCode.complete(statusCode);
+                                return null;
+                            }
+
+                            @Override
+                            public void onError(java.net.http.WebSocket webSocket, Throwable error) {
+                                closeCode.completeExceptionally(error);
+                            }
+                        })
+                .get(10, java.util.concurrent.TimeUnit.SECONDS);
+        try {
+            socket.sendText("{\"op\":\"subscribe\",\"sub\":\"c\",\"type\":\"changes\"," + target(coll) + "}", true)
+                    .get(10, java.util.concurrent.TimeUnit.SECONDS);
+            awaitMetric("lumadb_cdc_subscriptions", v -> v == 1, "the subscription never opened");
+            // Pings with a 64 kB ref: the pongs fill the socket, then the server's reply queue.
+            String ping = "{\"op\":\"ping\",\"ref\":\"" + "r".repeat(64_000) + "\"}";
+            Thread sender = Thread.ofVirtual().start(() -> {
+                for (int i = 0; i < 3000; i++) {
+                    try {
+                        socket.sendText(ping, true).get(60, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (Exception e) {
+                        return; // the server closed the connection
+                    }
+                }
+            });
+            // The server gives up on the connection: its subscription ends although the client is
+            // still connected and reads nothing.
+            awaitMetric("lumadb_cdc_subscriptions", v -> v == 0, "the connection's subscription was not freed");
+            socket.request(Long.MAX_VALUE); // now read: pongs, then the close frame
+            assertEquals(1011, closeCode.get(30, java.util.concurrent.TimeUnit.SECONDS));
+            sender.join(60_000);
+        } finally {
+            socket.abort();
+        }
+        // The node serves other connections as before.
+        try (WsClient ws = new WsClient(server.port())) {
+            ws.send("{\"op\":\"ping\",\"ref\":\"p\"}");
+            assertEquals("pong", event(ws.next("p")));
+        }
+    }
+
+    @Test
     void badRequestsGetErrorEventsAndTheConnectionStaysUsable() throws Exception {
         String coll = collection("wsbad", 1);
         TestHttp.Response plain = http.get("/api/v1/_ws");

@@ -114,6 +114,21 @@ public final class SubscriberBuffer<E> implements HubSubscriber<E> {
     }
 
     /**
+     * Wakes a consumer waiting in {@link #whenReady} without buffering anything: something
+     * outside the buffer (such as the end of what it subscribes to) needs its attention.
+     */
+    public void wake() {
+        CompletableFuture<Void> wake;
+        synchronized (this) {
+            wake = waiter;
+            waiter = null;
+        }
+        if (wake != null) {
+            wake.complete(null);
+        }
+    }
+
+    /**
      * Releases what is buffered and refuses everything after, like an overflow: called when the
      * subscriber is gone, or when a hub can no longer serve it in order. Wakes a waiting consumer.
      */
