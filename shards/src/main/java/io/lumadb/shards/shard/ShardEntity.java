@@ -2,6 +2,7 @@ package io.lumadb.shards.shard;
 
 import io.lumadb.shards.CborSerializable;
 import io.lumadb.shards.ShardsSettings;
+import io.lumadb.shards.StorageCondition;
 import io.lumadb.shards.catalog.CatalogEntity;
 import io.lumadb.shards.catalog.CatalogSnapshot;
 import io.lumadb.shards.catalog.CollectionInfo;
@@ -251,6 +252,7 @@ public final class ShardEntity {
     private ActorRef<ShardWriter.Command> writer;
     private boolean stopping;
     private int writerFailures;
+    private final StorageCondition storage;
 
     private ShardEntity(
             ActorContext<Command> context,
@@ -269,6 +271,7 @@ public final class ShardEntity {
         this.entityId = entityId;
         this.stores = stores;
         this.settings = settings;
+        this.storage = StorageCondition.get(context.getSystem());
     }
 
     // ---- starting: is our collection incarnation live?
@@ -508,6 +511,17 @@ public final class ShardEntity {
         if (pending.isEmpty()) {
             return stopping ? Behaviors.stopped() : Behaviors.same();
         }
+        java.util.Optional<StorageCondition.Unwritable> unwritable = storage.current();
+        if (unwritable.isPresent()) {
+            // The journal cannot make them durable: refuse them untouched rather than fail the writer.
+            Unavailable refused = new Unavailable(
+                    "storage unavailable (" + unwritable.get().kind() + "): "
+                            + unwritable.get().reason() + "; nothing was written, retry later",
+                    true);
+            pending.forEach(w -> w.replyTo().tell(refused));
+            pending.clear();
+            return stopping ? Behaviors.stopped() : Behaviors.same();
+        }
         List<Write> batch = new ArrayList<>();
         int writes = 0;
         while (!pending.isEmpty()
@@ -546,8 +560,13 @@ public final class ShardEntity {
 
     private Behavior<Command> onWriterStopped() {
         writerFailures++;
+        java.util.Optional<StorageCondition.Unwritable> unwritable = storage.current();
+        String why = unwritable
+                .map(u -> " (storage unavailable, " + u.kind() + ": " + u.reason() + ")")
+                .orElse("");
         Unavailable unknown = new Unavailable(
-                "shard " + entityId + " lost its journal writer; the outcome of the write is unknown", false);
+                "shard " + entityId + " lost its journal writer" + why + "; the outcome of the write is unknown",
+                false);
         Unavailable untouched = new Unavailable("shard " + entityId + " lost its journal writer; retry", true);
         inFlight.forEach(w -> w.replyTo().tell(unknown));
         pending.forEach(w -> w.replyTo().tell(untouched));
@@ -559,26 +578,39 @@ public final class ShardEntity {
             return Behaviors.stopped();
         }
         Duration backoff = Duration.ofMillis(Math.min(5_000, 100L << Math.min(writerFailures - 1, 6)));
-        context.getLog()
-                .warn(
-                        "Shard {} restarts its writer in {} ms (failure {})",
-                        entityId,
-                        backoff.toMillis(),
-                        writerFailures);
+        if (unwritable.isPresent()) {
+            // The storage's own log says why, once for the node rather than once per shard.
+            context.getLog()
+                    .debug("Shard {} restarts its writer in {} ms (storage unavailable)", entityId, backoff.toMillis());
+        } else {
+            context.getLog()
+                    .warn(
+                            "Shard {} restarts its writer in {} ms (failure {})",
+                            entityId,
+                            backoff.toMillis(),
+                            writerFailures);
+        }
         timers.startSingleTimer(RestartWriter.INSTANCE, backoff);
         return restarting();
     }
 
     private Behavior<Command> restarting() {
-        Unavailable unavailable =
-                new Unavailable("shard " + entityId + " is recovering from a journal failure; retry", true);
         return servingReads()
-                .onMessage(Write.class, cmd -> reply(cmd.replyTo(), unavailable))
+                .onMessage(Write.class, cmd -> reply(cmd.replyTo(), refusedWhileRestarting()))
                 .onMessageEquals(RestartWriter.INSTANCE, this::startWriter)
                 .onMessage(Drop.class, this::onDropWhileRestarting)
                 .onMessageEquals(Passivate.INSTANCE, Behaviors::stopped)
                 .onSignal(PostStop.class, this::onPostStop)
                 .build();
+    }
+
+    private Unavailable refusedWhileRestarting() {
+        String why = storage.current()
+                .map(u -> " (storage unavailable, " + u.kind() + ": " + u.reason() + ")")
+                .orElse("");
+        return new Unavailable(
+                "shard " + entityId + " is recovering from a journal failure" + why + "; nothing was written, retry",
+                true);
     }
 
     /** Children (the writer) have stopped by now, so nobody else uses the store. */
