@@ -93,6 +93,7 @@ class DiskFullIT {
 
     @Test
     void writesRecoverByThemselvesOnceSpaceIsFreed() throws Exception {
+        long t0 = System.nanoTime();
         server = new ServerProcess(dir);
         server.start();
         TestHttp http = new TestHttp(server.port());
@@ -108,6 +109,7 @@ class DiskFullIT {
         assertTrue(failed.isEmpty(), "writes failed before the disk was full: " + failed.keySet());
         assertReady(http);
 
+        System.out.printf("DiskFullIT: started and wrote in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
         Path filler = rocksDir.resolve("filler.bin");
         fill(filler);
         int status = 0;
@@ -130,13 +132,20 @@ class DiskFullIT {
                 awaitMetrics(http, "lumadb_storage_writable", 0.0),
                 "lumadb_storage_writable is not 0 while the disk is full");
 
+        System.out.printf(
+                "DiskFullIT: disk full, %d writes acknowledged, at %d ms%n",
+                acked.size(), (System.nanoTime() - t0) / 1_000_000);
         Files.delete(filler);
+        long freed = System.nanoTime();
 
         // No restart: the node must take writes again by itself.
         TestHttp.Response after =
                 awaitStatus(() -> http.put(docs + "/after-0", "{\"pad\":\"after\"}"), r -> r.status() / 100 == 2, 60);
         assertTrue(after.status() / 100 == 2, "writes still fail after space was freed: " + after);
         acked.put("after-0", "after");
+        System.out.printf(
+                "DiskFullIT: writes again %d ms after the filler was deleted%n",
+                (System.nanoTime() - freed) / 1_000_000);
         for (int i = 1; i < 5; i++) {
             write(http, docs, "after-" + i, pad(random), acked, failed);
         }

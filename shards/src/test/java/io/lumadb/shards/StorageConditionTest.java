@@ -42,7 +42,7 @@ class StorageConditionTest {
 
     @BeforeEach
     void start() throws Exception {
-        kit = TestCluster.start(Map.of("lumadb.shards.ask-timeout", "2s"));
+        kit = TestCluster.start(Map.of("lumadb.shards.ask-timeout", "5s"));
         rocks = new TestRocks(dir);
         shards = Shards.start(kit.system(), rocks.stores());
         await(shards.catalog().createDatabase("db"));

@@ -315,6 +315,7 @@ public final class StorageHealth {
                     sync, PROBE_KEY, Long.toString(System.currentTimeMillis()).getBytes(StandardCharsets.UTF_8));
             leave();
         } catch (RocksDBException e) {
+            boolean updated = false;
             synchronized (lock) {
                 if (condition == null || stopped) {
                     return;
@@ -322,13 +323,18 @@ public final class StorageHealth {
                 Status status = e.getStatus();
                 if (condition.kind() == Kind.NO_SPACE || status != null && isNoSpace(status)) {
                     // Keep the reason current: the free space changes while an operator cleans up.
-                    condition = new Condition(
+                    Condition now = new Condition(
                             Kind.NO_SPACE,
                             reason(Kind.NO_SPACE, status == null ? e.getMessage() : describe(status)),
                             condition.since());
+                    updated = !now.equals(condition);
+                    condition = now;
                 }
                 nextProbe = nextProbe.multipliedBy(2).compareTo(MAX_PROBE) > 0 ? MAX_PROBE : nextProbe.multipliedBy(2);
                 scheduleProbe(nextProbe);
+            }
+            if (updated) {
+                notifyListeners();
             }
         }
     }

@@ -201,7 +201,8 @@ public final class ShardEntity {
     /**
      * The shard cannot answer now. {@code untouched}: the request certainly took no effect
      * (the shard was starting, stopping or refusing writes), so it may be sent again; otherwise,
-     * for a write, whether it took effect is unknown.
+     * for a write, whether it took effect is unknown, unless the reason says nothing was written
+     * (a write refused while the node's storage is unwritable: resending it at once is pointless).
      */
     public record Unavailable(String reason, boolean untouched) implements Reply {}
 
@@ -513,11 +514,14 @@ public final class ShardEntity {
         }
         java.util.Optional<StorageCondition.Unwritable> unwritable = storage.current();
         if (unwritable.isPresent()) {
-            // The journal cannot make them durable: refuse them untouched rather than fail the writer.
+            // The journal cannot make them durable: refuse them before they reach it (so the writer
+            // does not fail and restart over and over). Nothing of them is written, as the reason
+            // says; it is not marked untouched because a sender would only resend it into the same
+            // refusal until its ask timeout, while a full disk lasts until an operator frees space.
             Unavailable refused = new Unavailable(
                     "storage unavailable (" + unwritable.get().kind() + "): "
                             + unwritable.get().reason() + "; nothing was written, retry later",
-                    true);
+                    false);
             pending.forEach(w -> w.replyTo().tell(refused));
             pending.clear();
             return stopping ? Behaviors.stopped() : Behaviors.same();
