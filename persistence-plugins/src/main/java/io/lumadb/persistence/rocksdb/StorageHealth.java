@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * it learns of the fault from RocksDB's event listener and from the journal's failed commits,
  * then, while the fault lasts, probes with a tiny synced write (backing off from 250 ms to 5 s)
  * and declares the storage writable again as soon as a write succeeds. The fault is logged once
- * when it starts and once when it ends.
+ * when it starts and once when it ends; one that comes back within a minute of ending (a flapping
+ * disk) is logged at debug only.
  *
  * <p>Listeners hear of every change and every no-space error; they are called on RocksDB's or the
  * journal's threads, so they must be quick and must not block.
@@ -44,6 +45,8 @@ public final class StorageHealth {
     private static final byte[] PROBE_KEY = "lumadb-storage-probe".getBytes(StandardCharsets.UTF_8);
     private static final Duration FIRST_PROBE = Duration.ofMillis(250);
     private static final Duration MAX_PROBE = Duration.ofSeconds(5);
+    /** A fault that comes back this soon after it ended is a flap: logged at debug, not again. */
+    private static final Duration FLAP = Duration.ofMinutes(1);
 
     /** What keeps writes from being durable. */
     public enum Kind {
@@ -85,6 +88,8 @@ public final class StorageHealth {
     private ScheduledExecutorService prober; // guarded by lock
     private Duration nextProbe = FIRST_PROBE; // guarded by lock
     private boolean stopped; // guarded by lock
+    private Instant lastEnded = Instant.EPOCH; // guarded by lock
+    private boolean flapping; // guarded by lock: the current condition began soon after the last one ended
 
     /**
      * @param dir the database directory (named in messages, and whose free space is reported)
@@ -124,7 +129,7 @@ public final class StorageHealth {
         return Optional.ofNullable(condition);
     }
 
-    /** Writes that failed for lack of space since the node started. */
+    /** Journal commits, flushes and compactions that failed for lack of space since the node started. */
     public long noSpaceErrors() {
         return noSpaceErrors.get();
     }
@@ -209,38 +214,50 @@ public final class StorageHealth {
 
     private void enter(Kind kind, String cause) {
         Condition entered;
+        boolean quiet;
         synchronized (lock) {
             if (condition != null || stopped) {
                 return;
             }
             entered = new Condition(kind, reason(kind, cause), Instant.now());
             condition = entered;
+            flapping = Duration.between(lastEnded, entered.since()).compareTo(FLAP) < 0;
+            quiet = flapping;
             nextProbe = FIRST_PROBE;
             scheduleProbe(FIRST_PROBE);
         }
-        log.warn(
-                "Storage at {} cannot make writes durable ({}): {}. Writes are refused until it recovers;"
-                        + " it is checked every few seconds",
-                dir,
-                kind.slug(),
-                entered.reason());
+        if (quiet) {
+            log.debug("Storage at {} cannot make writes durable again ({}): {}", dir, kind.slug(), entered.reason());
+        } else {
+            log.warn(
+                    "Storage at {} cannot make writes durable ({}): {}. Writes are refused until it recovers;"
+                            + " it is checked every few seconds",
+                    dir,
+                    kind.slug(),
+                    entered.reason());
+        }
         notifyListeners();
     }
 
     private void leave() {
         Condition left;
+        boolean quiet;
         synchronized (lock) {
             left = condition;
             if (left == null || stopped) {
                 return;
             }
             condition = null;
+            lastEnded = Instant.now();
+            quiet = flapping;
         }
-        log.info(
-                "Storage at {} takes writes again after {} ms ({} no-space errors since the node started)",
-                dir,
-                Duration.between(left.since(), Instant.now()).toMillis(),
-                noSpaceErrors.get());
+        String message = "Storage at {} takes writes again after {} ms ({} no-space errors since the node started)";
+        long millis = Duration.between(left.since(), Instant.now()).toMillis();
+        if (quiet) {
+            log.debug(message, dir, millis, noSpaceErrors.get());
+        } else {
+            log.info(message, dir, millis, noSpaceErrors.get());
+        }
         notifyListeners();
     }
 
@@ -316,9 +333,16 @@ public final class StorageHealth {
             leave();
         } catch (RocksDBException e) {
             boolean updated = false;
+            Condition lasting = null;
             synchronized (lock) {
                 if (condition == null || stopped) {
                     return;
+                }
+                if (flapping
+                        && Duration.between(condition.since(), Instant.now()).compareTo(FLAP) > 0) {
+                    // A flap that lasts: now it is worth a warning (and its end worth an info).
+                    flapping = false;
+                    lasting = condition;
                 }
                 Status status = e.getStatus();
                 if (condition.kind() == Kind.NO_SPACE || status != null && isNoSpace(status)) {
@@ -333,8 +357,24 @@ public final class StorageHealth {
                 nextProbe = nextProbe.multipliedBy(2).compareTo(MAX_PROBE) > 0 ? MAX_PROBE : nextProbe.multipliedBy(2);
                 scheduleProbe(nextProbe);
             }
+            if (lasting != null) {
+                log.warn(
+                        "Storage at {} cannot make writes durable ({}) for {} s now: {}",
+                        dir,
+                        lasting.kind().slug(),
+                        Duration.between(lasting.since(), Instant.now()).toSeconds(),
+                        lasting.reason());
+            }
             if (updated) {
                 notifyListeners();
+            }
+        } catch (RuntimeException e) {
+            // Not a storage answer (say, the database is closing): try again later, never stop probing.
+            log.debug("Storage probe of {} failed", dir, e);
+            synchronized (lock) {
+                if (condition != null && !stopped) {
+                    scheduleProbe(MAX_PROBE);
+                }
             }
         }
     }
