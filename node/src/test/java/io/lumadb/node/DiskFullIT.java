@@ -122,6 +122,8 @@ class DiskFullIT {
         assertEquals(503, notReady.status(), "/ready while the disk is full: " + notReady);
         assertTrue(notReady.contentType().startsWith("application/problem+json"), notReady.contentType());
         assertEquals(STORAGE_PROBLEM, notReady.json().path("type").asText(), notReady.body());
+        assertEquals("no-space", notReady.json().path("condition").asText(), notReady.body());
+        assertTrue(notReady.json().path("detail").asText().contains("writes resume once at least"), notReady.body());
         assertEquals(200, http.get("/health").status(), "/health is liveness and stays 200");
         // Still full: a write is refused, and the answer says so.
         TestHttp.Response refused = http.put(docs + "/while-full", "{\"pad\":\"x\"}");
