@@ -366,7 +366,25 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
                         StatusCodes.OK, DocumentJson.bytes(DocumentJson.mapper().valueToTree(status))));
     }
 
+    /**
+     * 200 once the catalog answers and the storage can make writes durable; else 503 {@code
+     * storage-unavailable} (naming the condition, e.g. {@code no-space}) or {@code not-ready}.
+     */
     private CompletionStage<HttpResponse> ready() {
+        Optional<io.lumadb.shards.StorageCondition.Unwritable> storage =
+                io.lumadb.shards.StorageCondition.get(system).current();
+        if (storage.isPresent()) {
+            io.lumadb.shards.StorageCondition.Unwritable u = storage.get();
+            return done(Problems.response(
+                    new ApiException(
+                            503,
+                            "storage-unavailable",
+                            "Storage unavailable",
+                            "writes cannot be made durable: " + u.reason(),
+                            null,
+                            Map.of("condition", u.kind(), "since", u.since().toString())),
+                    "/ready"));
+        }
         return catalog.refresh()
                 .toCompletableFuture()
                 .orTimeout(2, java.util.concurrent.TimeUnit.SECONDS)

@@ -9,8 +9,9 @@ import org.apache.pekko.actor.ActorSystem;
 
 /**
  * Pekko Management readiness check ({@code /health/ready}): a node is ready once its HTTP API
- * listens and its catalog answers, on top of management's own check that the node is an Up
- * cluster member. Configured in {@code lumadb-cluster.conf}; management creates it.
+ * listens, its catalog answers and its storage can make writes durable, on top of management's
+ * own check that the node is an Up cluster member. Configured in {@code lumadb-cluster.conf};
+ * management creates it.
  */
 public final class ApiReadinessCheck implements Supplier<CompletionStage<Boolean>> {
 

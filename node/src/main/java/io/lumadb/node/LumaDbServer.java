@@ -10,7 +10,9 @@ import io.lumadb.http.HttpSettings;
 import io.lumadb.http.WebSocketSettings;
 import io.lumadb.persistence.journal.JournalChanges;
 import io.lumadb.persistence.rocksdb.RocksDbNode;
+import io.lumadb.persistence.rocksdb.StorageHealth;
 import io.lumadb.shards.Shards;
+import io.lumadb.shards.StorageCondition;
 import io.lumadb.shards.shard.ShardEntity;
 import io.lumadb.shards.store.internal.RocksShardStores;
 import java.time.Duration;
@@ -98,6 +100,7 @@ public final class LumaDbServer {
                             rocks.db(), rocks::columnFamily, rocks::dropColumnFamily, rocks::columnFamilyNames));
             JournalChanges.get(Adapter.toClassic(system)).setMetrics(metrics::recordJournalWrite);
             shards.localShards().onRecovered(metrics::recordShardRecovery);
+            watchStorage(system, rocks.storageHealth(), metrics);
             watchShards(system, metrics);
 
             HttpSettings http = HttpSettings.from(config);
@@ -123,11 +126,13 @@ public final class LumaDbServer {
                     .get(30, TimeUnit.SECONDS);
             binding.addToCoordinatedShutdown(Duration.ofSeconds(10), system);
             if (cluster) {
+                StorageCondition storage = StorageCondition.get(system);
                 ApiReadinessCheck.register(Adapter.toClassic(system), () -> shards.catalog()
                         .refresh()
                         .toCompletableFuture()
                         .orTimeout(2, TimeUnit.SECONDS)
-                        .handle((snapshot, failure) -> failure == null));
+                        .handle((snapshot, failure) ->
+                                failure == null && storage.current().isEmpty()));
                 PekkoManagement.get(Adapter.toClassic(system))
                         .start()
                         .toCompletableFuture()
@@ -164,6 +169,27 @@ public final class LumaDbServer {
                 cluster.manager().tell(Join.create(cluster.selfMember().address()));
             }
             return Behaviors.empty();
+        });
+    }
+
+    /**
+     * Passes the storage's condition on to the data layer and the API ({@link StorageCondition}:
+     * shards refuse writes, {@code /ready} answers 503) and to the metrics.
+     */
+    private static void watchStorage(ActorSystem<Void> system, StorageHealth health, NodeMetrics metrics) {
+        StorageCondition condition = StorageCondition.get(system);
+        health.addListener(new StorageHealth.Listener() {
+            @Override
+            public void changed(java.util.Optional<StorageHealth.Condition> now) {
+                condition.set(
+                        now.map(c -> new StorageCondition.Unwritable(c.kind().slug(), c.reason(), c.since())));
+                metrics.storageWritable(now.isEmpty());
+            }
+
+            @Override
+            public void noSpaceError() {
+                metrics.storageNoSpaceError();
+            }
         });
     }
 

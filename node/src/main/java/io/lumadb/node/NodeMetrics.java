@@ -63,6 +63,14 @@ final class NodeMetrics implements RequestObserver {
     private final Metric.Gauge topicOverflows = Kamon.gauge(
             "lumadb.topics.overflows", "Topic subscribers closed for overflowing their buffer since the node started");
 
+    private final Metric.Gauge storageWritable = Kamon.gauge(
+            "lumadb.storage.writable",
+            "1 while this node's storage can make writes durable, 0 while it cannot (disk full, I/O error);"
+                    + " /ready answers 503 storage-unavailable meanwhile");
+    private final Metric.Counter storageNoSpaceErrors = Kamon.counter(
+            "lumadb.storage.no.space.errors",
+            "Journal commits, flushes and compactions of this node's RocksDB that failed for lack of disk space");
+
     /** The instruments of one route, method and status, looked up once and then reused. */
     private record RequestInstruments(kamon.metric.Counter count, kamon.metric.Histogram latency) {}
 
@@ -124,6 +132,14 @@ final class NodeMetrics implements RequestObserver {
         topicsActive.withoutTags().update(topics.activeTopics());
         topicPublished.withoutTags().update(topics.published());
         topicOverflows.withoutTags().update(topics.overflows());
+    }
+
+    void storageWritable(boolean writable) {
+        storageWritable.withoutTags().update(writable ? 1 : 0);
+    }
+
+    void storageNoSpaceError() {
+        storageNoSpaceErrors.withoutTags().increment();
     }
 
     void shards(int dataShards, int shardingShards) {

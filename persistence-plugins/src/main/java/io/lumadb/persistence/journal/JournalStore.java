@@ -12,6 +12,7 @@ import com.typesafe.config.Config;
 import io.lumadb.persistence.journal.internal.JournalFormat;
 import io.lumadb.persistence.rocksdb.RocksDbNode;
 import io.lumadb.persistence.rocksdb.RocksStoreException;
+import io.lumadb.persistence.rocksdb.StorageHealth;
 import io.lumadb.persistence.rocksdb.internal.Keys;
 import io.lumadb.persistence.rocksdb.internal.SerializedForm;
 import java.time.Duration;
@@ -56,6 +57,10 @@ import scala.jdk.javaapi.CollectionConverters;
  * <p>The only reads on the writer thread are two point lookups in the meta column family per delete
  * request (the highest and deleted-to sequence numbers, unless the same group already holds them);
  * writes never read.
+ *
+ * <p>Every commit reports to the node's {@link StorageHealth}: a commit that fails for an I/O fault
+ * (a full disk above all) marks the storage unwritable until a write succeeds again, and the
+ * journal's writer thread dying marks it unwritable for good.
  */
 final class JournalStore implements Extension {
 
@@ -113,6 +118,7 @@ final class JournalStore implements Extension {
     private final ColumnFamilyHandle tags;
     private final Serialization serialization;
     private final JournalChanges changes;
+    private final StorageHealth health;
     private final int maxGroupSize;
     private final Duration stopTimeout;
 
@@ -139,6 +145,7 @@ final class JournalStore implements Extension {
         this.tags = node.columnFamily(JournalFormat.TAGS_CF);
         this.serialization = serialization;
         this.changes = changes;
+        this.health = node.storageHealth();
         this.maxGroupSize = maxGroupSize;
         this.stopTimeout = stopTimeout;
         try {
@@ -273,6 +280,7 @@ final class JournalStore implements Extension {
             shutDownAfterFailure(group, new RocksStoreException(STORE + ": the journal writer was interrupted", e));
         } catch (RuntimeException | Error e) {
             log.error("Journal writer died", e);
+            health.failedForGood("the journal writer died: " + e);
             shutDownAfterFailure(group, new RocksStoreException(STORE + ": the journal writer died", e));
             throw e;
         }
@@ -354,9 +362,12 @@ final class JournalStore implements Extension {
                             + pidsWritten
                             + ")",
                     e);
+            // Before the requesters hear of it, so that they already see the storage's condition.
+            health.writeFailed(e);
             failAll(group, failure);
             return;
         }
+        health.writeSucceeded();
         long nanos = System.nanoTime() - start;
         committed.forEach(done -> done.complete(null));
         if (events > 0) {

@@ -77,6 +77,8 @@ public final class RocksDbNode implements Extension {
     private final Map<String, ColumnFamilyHandle> handles = new HashMap<>();
     private final List<Runnable> beforeClose = new ArrayList<>();
     private boolean closed;
+    // Set once by open(), right after construction.
+    private StorageHealth storageHealth;
 
     private RocksDbNode(
             Path dir,
@@ -106,6 +108,7 @@ public final class RocksDbNode implements Extension {
         DBOptions dbOptions = null;
         ColumnFamilyOptions cfOptions = null;
         List<ColumnFamilyHandle> opened = new ArrayList<>();
+        StorageHealth health = new StorageHealth(dir, config.getBytes("write-buffer-size"));
         try {
             Files.createDirectories(dir);
             cache = new LRUCache(config.getBytes("block-cache-size"));
@@ -133,6 +136,7 @@ public final class RocksDbNode implements Extension {
                     .setMaxBackgroundJobs(config.getInt("max-background-jobs"))
                     .setMaxTotalWalSize(config.getBytes("max-total-wal-size"))
                     .setKeepLogFileNum(3);
+            dbOptions.setListeners(List.of(health.rocksListener()));
 
             List<byte[]> existing;
             try (org.rocksdb.Options listOptions = new org.rocksdb.Options()) {
@@ -151,7 +155,9 @@ public final class RocksDbNode implements Extension {
                 byName.put(new String(descriptors.get(i).getName(), StandardCharsets.UTF_8), opened.get(i));
             }
             log.info("Opened RocksDB at {} with {} column families", dir, byName.size());
-            return new RocksDbNode(dir, cache, writeBuffers, bloom, dbOptions, cfOptions, db, byName);
+            RocksDbNode node = new RocksDbNode(dir, cache, writeBuffers, bloom, dbOptions, cfOptions, db, byName);
+            node.attachStorageHealth(health, db);
+            return node;
         } catch (RocksDBException | java.io.IOException e) {
             opened.forEach(ColumnFamilyHandle::close);
             if (cfOptions != null) cfOptions.close();
@@ -159,6 +165,7 @@ public final class RocksDbNode implements Extension {
             if (writeBuffers != null) writeBuffers.close();
             if (bloom != null) bloom.close();
             if (cache != null) cache.close();
+            health.close();
             throw new RocksStoreException(
                     "cannot open RocksDB at " + dir + ": " + e.getMessage()
                             + (String.valueOf(e.getMessage()).contains("lock")
@@ -171,6 +178,17 @@ public final class RocksDbNode implements Extension {
     /** The database. Users must not close it; it lives as long as the actor system. */
     public RocksDB db() {
         return db;
+    }
+
+    /** Whether the database can make writes durable now, and the fault while it cannot. */
+    public StorageHealth storageHealth() {
+        return storageHealth;
+    }
+
+    private void attachStorageHealth(StorageHealth health, RocksDB db) {
+        this.storageHealth = health;
+        health.attach(db);
+        beforeClose(health::stopProbing);
     }
 
     /** The directory the database lives in. */
@@ -258,6 +276,7 @@ public final class RocksDbNode implements Extension {
         } catch (RocksDBException e) {
             log.warn("Error closing RocksDB at {}", dir, e);
         }
+        storageHealth.close();
         cfOptions.close();
         dbOptions.close();
         writeBuffers.close();

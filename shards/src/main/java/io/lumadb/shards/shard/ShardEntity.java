@@ -2,6 +2,7 @@ package io.lumadb.shards.shard;
 
 import io.lumadb.shards.CborSerializable;
 import io.lumadb.shards.ShardsSettings;
+import io.lumadb.shards.StorageCondition;
 import io.lumadb.shards.catalog.CatalogEntity;
 import io.lumadb.shards.catalog.CatalogSnapshot;
 import io.lumadb.shards.catalog.CollectionInfo;
@@ -203,7 +204,8 @@ public final class ShardEntity {
     /**
      * The shard cannot answer now. {@code untouched}: the request certainly took no effect
      * (the shard was starting, stopping or refusing writes), so it may be sent again; otherwise,
-     * for a write, whether it took effect is unknown.
+     * for a write, whether it took effect is unknown, unless the reason says nothing was written
+     * (a write refused while the node's storage is unwritable: resending it at once is pointless).
      */
     public record Unavailable(String reason, boolean untouched) implements Reply {}
 
@@ -256,6 +258,7 @@ public final class ShardEntity {
     private ActorRef<ShardWriter.Command> writer;
     private boolean stopping;
     private int writerFailures;
+    private final StorageCondition storage;
 
     private ShardEntity(
             ActorContext<Command> context,
@@ -274,6 +277,7 @@ public final class ShardEntity {
         this.entityId = entityId;
         this.stores = stores;
         this.settings = settings;
+        this.storage = StorageCondition.get(context.getSystem());
     }
 
     // ---- starting: is our collection incarnation live?
@@ -528,6 +532,20 @@ public final class ShardEntity {
         if (pending.isEmpty()) {
             return stopping ? Behaviors.stopped() : Behaviors.same();
         }
+        java.util.Optional<StorageCondition.Unwritable> unwritable = storage.current();
+        if (unwritable.isPresent()) {
+            // The journal cannot make them durable: refuse them before they reach it (so the writer
+            // does not fail and restart over and over). Nothing of them is written, as the reason
+            // says; it is not marked untouched because a sender would only resend it into the same
+            // refusal until its ask timeout, while a full disk lasts until an operator frees space.
+            Unavailable refused = new Unavailable(
+                    "storage unavailable (" + unwritable.get().kind() + "): "
+                            + unwritable.get().reason() + "; nothing was written, retry later",
+                    false);
+            pending.forEach(w -> w.replyTo().tell(refused));
+            pending.clear();
+            return stopping ? Behaviors.stopped() : Behaviors.same();
+        }
         List<Write> batch = new ArrayList<>();
         int writes = 0;
         while (!pending.isEmpty()
@@ -566,8 +584,13 @@ public final class ShardEntity {
 
     private Behavior<Command> onWriterStopped() {
         writerFailures++;
+        java.util.Optional<StorageCondition.Unwritable> unwritable = storage.current();
+        String why = unwritable
+                .map(u -> " (storage unavailable, " + u.kind() + ": " + u.reason() + ")")
+                .orElse("");
         Unavailable unknown = new Unavailable(
-                "shard " + entityId + " lost its journal writer; the outcome of the write is unknown", false);
+                "shard " + entityId + " lost its journal writer" + why + "; the outcome of the write is unknown",
+                false);
         Unavailable untouched = new Unavailable("shard " + entityId + " lost its journal writer; retry", true);
         inFlight.forEach(w -> w.replyTo().tell(unknown));
         pending.forEach(w -> w.replyTo().tell(untouched));
@@ -579,26 +602,39 @@ public final class ShardEntity {
             return Behaviors.stopped();
         }
         Duration backoff = Duration.ofMillis(Math.min(5_000, 100L << Math.min(writerFailures - 1, 6)));
-        context.getLog()
-                .warn(
-                        "Shard {} restarts its writer in {} ms (failure {})",
-                        entityId,
-                        backoff.toMillis(),
-                        writerFailures);
+        if (unwritable.isPresent()) {
+            // The storage's own log says why, once for the node rather than once per shard.
+            context.getLog()
+                    .debug("Shard {} restarts its writer in {} ms (storage unavailable)", entityId, backoff.toMillis());
+        } else {
+            context.getLog()
+                    .warn(
+                            "Shard {} restarts its writer in {} ms (failure {})",
+                            entityId,
+                            backoff.toMillis(),
+                            writerFailures);
+        }
         timers.startSingleTimer(RestartWriter.INSTANCE, backoff);
         return restarting();
     }
 
     private Behavior<Command> restarting() {
-        Unavailable unavailable =
-                new Unavailable("shard " + entityId + " is recovering from a journal failure; retry", true);
         return servingReads()
-                .onMessage(Write.class, cmd -> reply(cmd.replyTo(), unavailable))
+                .onMessage(Write.class, cmd -> reply(cmd.replyTo(), refusedWhileRestarting()))
                 .onMessageEquals(RestartWriter.INSTANCE, this::startWriter)
                 .onMessage(Drop.class, this::onDropWhileRestarting)
                 .onMessageEquals(Passivate.INSTANCE, Behaviors::stopped)
                 .onSignal(PostStop.class, this::onPostStop)
                 .build();
+    }
+
+    private Unavailable refusedWhileRestarting() {
+        String why = storage.current()
+                .map(u -> " (storage unavailable, " + u.kind() + ": " + u.reason() + ")")
+                .orElse("");
+        return new Unavailable(
+                "shard " + entityId + " is recovering from a journal failure" + why + "; nothing was written, retry",
+                true);
     }
 
     /** Children (the writer) have stopped by now, so nobody else uses the store. */
