@@ -12,14 +12,12 @@ import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.Socket;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -79,21 +77,6 @@ class HttpEdgeIT {
 
     // ---- raw HTTP
 
-    record Answer(int status, Map<String, String> headers, String body) {
-        JsonNode json() {
-            try {
-                return TestHttp.JSON.readTree(body);
-            } catch (IOException e) {
-                throw new AssertionError("not JSON: " + this, e);
-            }
-        }
-
-        @Override
-        public String toString() {
-            return status + " " + headers + " " + body;
-        }
-    }
-
     private static byte[] bytes(String ascii) {
         return ascii.getBytes(StandardCharsets.ISO_8859_1);
     }
@@ -107,16 +90,15 @@ class HttpEdgeIT {
     }
 
     /** Sends {@code request} as it is on a new connection and reads one answer. */
-    private static Answer exchange(int port, byte[] request) throws IOException {
-        try (Socket s = new Socket("127.0.0.1", port)) {
-            s.setSoTimeout(20_000);
-            s.getOutputStream().write(request);
-            s.getOutputStream().flush();
-            return read(s.getInputStream());
+    private static RawHttp.Answer exchange(int port, byte[] request) {
+        RawHttp.Answer a = new RawHttp(port).exchange(request, 20_000);
+        if (a.status() < 0) {
+            throw new AssertionError("the connection was closed without an answer");
         }
+        return a;
     }
 
-    private static Answer exchange(byte[] request) throws IOException {
+    private static RawHttp.Answer exchange(byte[] request) {
         return exchange(server.port(), request);
     }
 
@@ -129,55 +111,11 @@ class HttpEdgeIT {
                 body);
     }
 
-    private static Answer send(String method, String path, String contentType, byte[] body) throws IOException {
+    private static RawHttp.Answer send(String method, String path, String contentType, byte[] body) throws IOException {
         return exchange(request(method, path, contentType, body));
     }
 
-    private static Answer read(InputStream in) throws IOException {
-        String statusLine = line(in);
-        if (statusLine == null) {
-            throw new AssertionError("the connection was closed without an answer");
-        }
-        int status = Integer.parseInt(statusLine.split(" ")[1]);
-        Map<String, String> headers = new LinkedHashMap<>();
-        for (String h = line(in); h != null && !h.isEmpty(); h = line(in)) {
-            int colon = h.indexOf(':');
-            headers.put(
-                    h.substring(0, colon).trim().toLowerCase(Locale.ROOT),
-                    h.substring(colon + 1).trim());
-        }
-        byte[] body;
-        if (headers.containsKey("content-length")) {
-            body = in.readNBytes(Integer.parseInt(headers.get("content-length")));
-        } else if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            for (int size = Integer.parseInt(line(in).split(";")[0].trim(), 16);
-                    size > 0;
-                    size = Integer.parseInt(line(in).split(";")[0].trim(), 16)) {
-                out.writeBytes(in.readNBytes(size));
-                line(in);
-            }
-            body = out.toByteArray();
-        } else {
-            body = in.readAllBytes();
-        }
-        return new Answer(status, headers, new String(body, StandardCharsets.UTF_8));
-    }
-
-    private static String line(InputStream in) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (int b = in.read(); b != '\n'; b = in.read()) {
-            if (b < 0) {
-                return out.size() == 0 ? null : out.toString(StandardCharsets.ISO_8859_1);
-            }
-            if (b != '\r') {
-                out.write(b);
-            }
-        }
-        return out.toString(StandardCharsets.ISO_8859_1);
-    }
-
-    private static JsonNode assertProblem(Answer a, int status, String type, String field) {
+    private static JsonNode assertProblem(RawHttp.Answer a, int status, String type, String field) {
         assertEquals(status, a.status(), a.toString());
         assertNotNull(a.headers().get("content-type"), a.toString());
         assertTrue(a.headers().get("content-type").startsWith("application/problem+json"), a.toString());
@@ -210,7 +148,7 @@ class HttpEdgeIT {
         cases.put("2\r\n{}XX0\r\n\r\n", 400); // no CRLF after the chunk data
         cases.put("2\r\n{}\r\n0\r\nX-T: " + "a".repeat(20_000) + "\r\n\r\n", 400); // huge trailer
         for (var e : cases.entrySet()) {
-            Answer a = exchange(concat(
+            RawHttp.Answer a = exchange(concat(
                     bytes("PUT " + c + "/d1 HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
                             + "Transfer-Encoding: chunked\r\n\r\n"),
                     bytes(e.getKey())));
@@ -231,7 +169,7 @@ class HttpEdgeIT {
         for (String bad : List.of(
                 "\0 ", " \0", "\0\t", "\0\0\0 ", "\0\0\0", "\0", "\u0001\u0002\u0003", "\0{\"id\":\"b\",\"doc\":{}}")) {
             byte[] body = bytes("{\"id\":\"a\",\"doc\":{\"x\":1}}\n" + bad + "\n");
-            Answer a = send("POST", c + "/_bulk", "application/x-ndjson", body);
+            RawHttp.Answer a = send("POST", c + "/_bulk", "application/x-ndjson", body);
             assertProblem(a, 400, null, "/1");
         }
         assertEquals(404, http.get(c + "/a").status());
@@ -385,11 +323,11 @@ class HttpEdgeIT {
         }
         // Valid 4-byte UTF-8 (an emoji) and other valid sequences pass and read back as sent.
         String fine = "\uD83D\uDE00 \u00E9 \u20AC \uFFFD \uD800\uDC00 \uDBFF\uDFFF";
-        Answer ok = send(
+        RawHttp.Answer ok = send(
                 "PUT", c + "/e", "application/json", ("{\"s\":\"" + fine + "\"}").getBytes(StandardCharsets.UTF_8));
         assertEquals(201, ok.status(), ok.toString());
         assertEquals(fine, http.get(c + "/e").json().path("s").asText());
-        Answer bulk = send(
+        RawHttp.Answer bulk = send(
                 "POST",
                 c + "/_bulk",
                 "application/x-ndjson",
@@ -404,7 +342,7 @@ class HttpEdgeIT {
     void contentLengthWithInnerSpaceIsRefused() throws IOException {
         String c = collection();
         for (String length : List.of("7 7", "7,7", "+7", "0x7")) {
-            Answer a =
+            RawHttp.Answer a =
                     exchange(bytes("PUT " + c + "/d HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
                             + "Content-Length: " + length + "\r\n\r\n{\"a\":1}" + "x".repeat(70)));
             assertProblem(a, 400, null, "Content-Length");
@@ -431,7 +369,7 @@ class HttpEdgeIT {
         assertProblem(exchange(bytes("BREW /api/v1 HTTP/1.1\r\nHost: localhost\r\n\r\n")), 405, null, null);
         assertProblem(exchange(bytes("GET /api/v1 HTTP/1.7\r\nHost: localhost\r\n\r\n")), 400, null, null);
         // Pekko waits for more of this head; the header timeout answers it.
-        Answer garbage = exchange(bytes("\u0001\u0002\u0003\r\n\r\n"));
+        RawHttp.Answer garbage = exchange(bytes("\u0001\u0002\u0003\r\n\r\n"));
         assertProblem(garbage, garbage.status() == 408 ? 408 : 400, null, null);
     }
 
@@ -443,16 +381,16 @@ class HttpEdgeIT {
             s.setSoTimeout(20_000);
             s.getOutputStream().write(bytes("GET /health HTTP/1.1\r\nHost: loc"));
             s.getOutputStream().flush();
-            assertProblem(read(s.getInputStream()), 408, "header-timeout", null);
+            assertProblem(RawHttp.read(s.getInputStream()), 408, "header-timeout", null);
             assertEquals(-1, s.getInputStream().read(), "the connection is closed after the 408");
         }
         // A kept-alive connection: the timeout starts again with the bytes of the next request.
         try (Socket s = new Socket("127.0.0.1", server.port())) {
             s.setSoTimeout(20_000);
             s.getOutputStream().write(bytes("GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n"));
-            assertEquals(200, read(s.getInputStream()).status());
+            assertEquals(200, RawHttp.read(s.getInputStream()).status());
             s.getOutputStream().write(bytes("GET /health HTTP/1.1\r\nHo"));
-            assertProblem(read(s.getInputStream()), 408, "header-timeout", null);
+            assertProblem(RawHttp.read(s.getInputStream()), 408, "header-timeout", null);
         }
     }
 
@@ -490,11 +428,11 @@ class HttpEdgeIT {
                 dribbler.start();
                 Thread.sleep(500);
                 // A normal request: served once the header timeout frees a connection.
-                Answer a = exchange(
+                RawHttp.Answer a = exchange(
                         small.port(), bytes("GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"));
                 assertEquals(200, a.status(), a.toString());
                 for (Socket s : slow.subList(0, max)) {
-                    assertProblem(read(s.getInputStream()), 408, "header-timeout", null);
+                    assertProblem(RawHttp.read(s.getInputStream()), 408, "header-timeout", null);
                 }
             } finally {
                 stop.set(true);
@@ -514,16 +452,17 @@ class HttpEdgeIT {
                     Socket b = new Socket("127.0.0.1", limited.port())) {
                 a.setSoTimeout(20_000);
                 a.getOutputStream().write(bytes("GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n"));
-                assertEquals(200, read(a.getInputStream()).status());
-                Answer refused = exchange(limited.port(), bytes("GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+                assertEquals(200, RawHttp.read(a.getInputStream()).status());
+                RawHttp.Answer refused =
+                        exchange(limited.port(), bytes("GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n"));
                 assertProblem(refused, 503, "too-many-connections", null);
                 assertEquals("close", refused.headers().get("connection"));
                 b.setSoTimeout(20_000);
                 b.getOutputStream().write(bytes("GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n"));
-                assertEquals(200, read(b.getInputStream()).status());
+                assertEquals(200, RawHttp.read(b.getInputStream()).status());
             }
             // Closed connections no longer count.
-            Answer again = null;
+            RawHttp.Answer again = null;
             for (int i = 0; i < 50; i++) {
                 again = exchange(
                         limited.port(), bytes("GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"));
@@ -552,7 +491,7 @@ class HttpEdgeIT {
                         .append("\"}}");
             }
             items.append(']');
-            Answer a = exchange(
+            RawHttp.Answer a = exchange(
                     hasty.port(),
                     request("POST", "/api/v1/slow1/c/_bulk", "application/json", bytes(items.toString())));
             assertProblem(a, 503, "response-timeout", null);

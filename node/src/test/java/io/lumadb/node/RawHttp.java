@@ -107,63 +107,62 @@ final class RawHttp {
         }
     }
 
-    private static Answer read(InputStream in) throws IOException {
-        ByteArrayOutputStream all = new ByteArrayOutputStream();
-        byte[] buffer = new byte[8192];
+    /**
+     * One answer: the head, then a body framed by Content-Length or chunked encoding, or else
+     * everything until the server closes. -1 when the connection closed (or stayed silent)
+     * before a status line.
+     */
+    static Answer read(InputStream in) throws IOException {
+        String statusLine;
         try {
-            for (int n; (n = in.read(buffer)) >= 0; ) {
-                all.write(buffer, 0, n);
+            statusLine = line(in);
+        } catch (SocketTimeoutException | java.net.SocketException e) {
+            statusLine = null;
+        }
+        if (statusLine == null || !statusLine.startsWith("HTTP/1.")) {
+            return new Answer(-1, Map.of(), new byte[0]);
+        }
+        int status = Integer.parseInt(statusLine.split(" ")[1]);
+        Map<String, String> headers = new LinkedHashMap<>();
+        for (String h = line(in); h != null && !h.isEmpty(); h = line(in)) {
+            int colon = h.indexOf(':');
+            headers.put(
+                    h.substring(0, colon).trim().toLowerCase(Locale.ROOT),
+                    h.substring(colon + 1).trim());
+        }
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        try {
+            if (headers.containsKey("content-length")) {
+                body.writeBytes(in.readNBytes(Integer.parseInt(headers.get("content-length"))));
+            } else if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
+                for (int size = chunkSize(line(in)); size > 0; size = chunkSize(line(in))) {
+                    body.writeBytes(in.readNBytes(size));
+                    line(in);
+                }
+            } else {
+                in.transferTo(body);
             }
         } catch (SocketTimeoutException | java.net.SocketException e) {
-            // what arrived so far is the answer
+            // what arrived so far is the body
         }
-        byte[] raw = all.toByteArray();
-        String text = new String(raw, StandardCharsets.ISO_8859_1);
-        int end = text.indexOf("\r\n\r\n");
-        if (!text.startsWith("HTTP/1.") || end < 0) {
-            return new Answer(-1, Map.of(), raw);
-        }
-        String[] lines = text.substring(0, end).split("\r\n");
-        int status = Integer.parseInt(lines[0].split(" ")[1]);
-        Map<String, String> headers = new LinkedHashMap<>();
-        for (int i = 1; i < lines.length; i++) {
-            int colon = lines[i].indexOf(':');
-            headers.put(
-                    lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT),
-                    lines[i].substring(colon + 1).trim());
-        }
-        byte[] body = java.util.Arrays.copyOfRange(raw, end + 4, raw.length);
-        if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
-            body = dechunk(body);
-        }
-        return new Answer(status, headers, body);
+        return new Answer(status, headers, body.toByteArray());
     }
 
-    private static byte[] dechunk(byte[] chunked) {
+    private static int chunkSize(String line) {
+        return line == null ? 0 : Integer.parseInt(line.split(";")[0].trim(), 16);
+    }
+
+    /** A line without its CRLF (or LF); null at the end of the stream. */
+    private static String line(InputStream in) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int i = 0;
-        while (i < chunked.length) {
-            int eol = indexOf(chunked, i);
-            if (eol < 0) {
-                break;
+        for (int b = in.read(); b != '\n'; b = in.read()) {
+            if (b < 0) {
+                return out.size() == 0 ? null : out.toString(StandardCharsets.ISO_8859_1);
             }
-            String size = new String(chunked, i, eol - i, StandardCharsets.ISO_8859_1).split(";")[0].trim();
-            int n = Integer.parseInt(size, 16);
-            if (n == 0) {
-                break;
-            }
-            out.write(chunked, eol + 2, n);
-            i = eol + 2 + n + 2;
-        }
-        return out.toByteArray();
-    }
-
-    private static int indexOf(byte[] bytes, int from) {
-        for (int i = from; i + 1 < bytes.length; i++) {
-            if (bytes[i] == '\r' && bytes[i + 1] == '\n') {
-                return i;
+            if (b != '\r') {
+                out.write(b);
             }
         }
-        return -1;
+        return out.toString(StandardCharsets.ISO_8859_1);
     }
 }
