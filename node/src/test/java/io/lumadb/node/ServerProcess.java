@@ -23,6 +23,7 @@ final class ServerProcess implements AutoCloseable {
     private final int port;
     private Process process;
     private int starts;
+    private String ulimit;
 
     ServerProcess(Path dataDir) throws IOException {
         this.dataDir = dataDir;
@@ -40,6 +41,17 @@ final class ServerProcess implements AutoCloseable {
         return port;
     }
 
+    /** Starts the server under {@code ulimit <arguments>} (for example {@code -n 1024}), through bash. */
+    ServerProcess withUlimit(String arguments) {
+        this.ulimit = arguments;
+        return this;
+    }
+
+    /** The server's process id (the JVM's: bash execs it). */
+    long pid() {
+        return process.pid();
+    }
+
     Path log() {
         return log;
     }
@@ -52,8 +64,14 @@ final class ServerProcess implements AutoCloseable {
                     "the distribution jar is missing (lumadb.jar=" + jar + "); run 'mvn verify'");
         }
         String java = ProcessHandle.current().info().command().orElse("java");
-        ProcessBuilder pb =
-                new ProcessBuilder(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xmx512m", "-jar", jar));
+        List<String> command = List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xmx512m", "-jar", jar);
+        if (ulimit != null) {
+            List<String> wrapped =
+                    new java.util.ArrayList<>(List.of("bash", "-c", "ulimit " + ulimit + " && exec \"$@\"", "server"));
+            wrapped.addAll(command);
+            command = wrapped;
+        }
+        ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().put("LUMADB_HTTP_PORT", Integer.toString(port));
         pb.environment().put("LUMADB_DATA_DIR", dataDir.toString());
         pb.redirectErrorStream(true);
