@@ -195,7 +195,8 @@ public final class CollectionsBenchmark {
                 try {
                     f.get();
                 } catch (java.util.concurrent.ExecutionException e) {
-                    throw new IOException("a client failed", e.getCause());
+                    throw new IOException(
+                            "a client failed after " + done.get() + " collections: " + e.getCause(), e.getCause());
                 }
             }
         }

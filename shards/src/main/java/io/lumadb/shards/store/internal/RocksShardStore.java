@@ -93,11 +93,9 @@ final class RocksShardStore implements ShardStore {
     private final ReadOptions memoryOnly;
     private final ReadOptions plainRead;
     // Used by apply() only, which is synchronized.
-    private final WriteBatch batch = new WriteBatch();
-    private final ByteBuffer metaKey = ByteBuffer.allocateDirect(DOC_ID_OFFSET);
-    private final ByteBuffer metaValue = ByteBuffer.allocateDirect(24);
-    private ByteBuffer keyBuffer = ByteBuffer.allocateDirect(1024);
-    private ByteBuffer valueBuffer = ByteBuffer.allocateDirect(64 * 1024);
+    // Used by the synchronized writers only. Replaced after a large write: a cleared batch keeps
+    // its capacity, and a node may hold tens of thousands of stores.
+    private WriteBatch batch = new WriteBatch();
     private final StampedLock lifecycle = new StampedLock();
     private boolean closed;
     private volatile boolean closing;
@@ -439,13 +437,15 @@ final class RocksShardStore implements ShardStore {
                 lastVersion = Math.max(lastVersion, change.version());
             }
             ShardMeta next = new ShardMeta(seq, lastVersion, count);
+            WriteBuffers buffers = WRITE_BUFFERS.get();
+            ByteBuffer metaValue = buffers.metaValue;
             metaValue
                     .clear()
                     .putLong(next.appliedSeq())
                     .putLong(next.lastVersion())
                     .putLong(next.documentCount())
                     .flip();
-            batch.put(cf, metaKey.clear().put(p).put(META).flip(), metaValue);
+            batch.put(cf, buffers.metaKey.clear().put(p).put(META).flip(), metaValue);
             db.write(writeOptions, batch);
             meta = next;
             // Published after the batch is written, so readers never see a state ahead of the data.
@@ -455,7 +455,7 @@ final class RocksShardStore implements ShardStore {
         } catch (RocksDBException e) {
             throw new ShardStoreException("store " + name + ": cannot apply event " + seq, e);
         } finally {
-            batch.clear();
+            releaseBatch();
         }
     }
 
@@ -638,7 +638,7 @@ final class RocksShardStore implements ShardStore {
         } catch (RocksDBException e) {
             throw new ShardStoreException("store " + name + ": cannot adopt index set " + version, e);
         } finally {
-            batch.clear();
+            releaseBatch();
         }
         indexes = java.util.Collections.unmodifiableMap(next);
         indexesVersion = version;
@@ -665,7 +665,7 @@ final class RocksShardStore implements ShardStore {
         } catch (RocksDBException e) {
             throw new ShardStoreException("store " + name + ": cannot build indexes", e);
         } finally {
-            batch.clear();
+            releaseBatch();
         }
         indexes = java.util.Collections.unmodifiableMap(next);
         return building;
@@ -743,13 +743,41 @@ final class RocksShardStore implements ShardStore {
     private void putDocument(DocumentChange change) throws RocksDBException {
         byte[] id = change.id().getBytes(StandardCharsets.UTF_8);
         byte[] json = change.document();
-        keyBuffer = ensure(keyBuffer, DOC_ID_OFFSET + id.length);
+        WriteBuffers buffers = WRITE_BUFFERS.get();
+        ByteBuffer keyBuffer = buffers.key = ensure(buffers.key, DOC_ID_OFFSET + id.length);
         keyBuffer.clear();
         keyBuffer.put(prefix).put(DOC_PREFIX).put(id).flip();
-        valueBuffer = ensure(valueBuffer, 8 + json.length);
+        ByteBuffer valueBuffer = buffers.value = ensure(buffers.value, 8 + json.length);
         valueBuffer.clear();
         valueBuffer.putLong(change.version()).put(json).flip();
         batch.put(cf, keyBuffer, valueBuffer);
+    }
+
+    /**
+     * Per-thread direct buffers for writes: the batch copies them, so they are free again when
+     * put returns. Per thread rather than per store, since a node may hold tens of thousands of
+     * stores and a writing thread writes to one at a time.
+     */
+    private static final class WriteBuffers {
+        final ByteBuffer metaKey = ByteBuffer.allocateDirect(DOC_ID_OFFSET);
+        final ByteBuffer metaValue = ByteBuffer.allocateDirect(24);
+        ByteBuffer key = ByteBuffer.allocateDirect(1024);
+        ByteBuffer value = ByteBuffer.allocateDirect(16 * 1024);
+    }
+
+    private static final ThreadLocal<WriteBuffers> WRITE_BUFFERS = ThreadLocal.withInitial(WriteBuffers::new);
+
+    /** Batches up to this size are cleared and kept; larger ones are replaced, releasing their memory. */
+    private static final long KEPT_BATCH_BYTES = 64 * 1024;
+
+    /** Empties the batch after a write (or a failed one). */
+    private void releaseBatch() {
+        if (batch.getDataSize() > KEPT_BATCH_BYTES) {
+            batch.close();
+            batch = new WriteBatch();
+        } else {
+            batch.clear();
+        }
     }
 
     private static ByteBuffer ensure(ByteBuffer buffer, int size) {

@@ -192,6 +192,34 @@ class SharedColumnFamilyStoresTest {
         }
     }
 
+    private static long directMemory() {
+        return java.lang.management.ManagementFactory.getPlatformMXBeans(java.lang.management.BufferPoolMXBean.class)
+                .stream()
+                .filter(p -> p.getName().equals("direct"))
+                .mapToLong(java.lang.management.BufferPoolMXBean::getMemoryUsed)
+                .sum();
+    }
+
+    @Test
+    void openStoresHoldNoDirectMemoryEach() throws Exception {
+        // A node with 10,000 collections of 4 shards holds 40,000 open stores.
+        int count = 5_000;
+        try (TestRocks rocks = new TestRocks(dir)) {
+            ShardStores stores = rocks.stores();
+            List<ShardStore> open = new ArrayList<>();
+            long before = directMemory();
+            for (int i = 0; i < count; i++) {
+                ShardStore store = stores.open("db/c" + i + "/1/0");
+                store.apply(
+                        1, List.of(new DocumentChange("d", Op.CREATED, 1, b("{\"pad\":\"" + "x".repeat(100) + "\"}"))));
+                open.add(store);
+            }
+            long perStore = (directMemory() - before) / count;
+            assertTrue(perStore < 256, "direct memory per open store: " + perStore + " bytes");
+            open.forEach(ShardStore::close);
+        }
+    }
+
     @Test
     void aStoreInAColumnFamilyOfItsOwnIsMigratedAtOpen() throws Exception {
         try (TestRocks rocks = new TestRocks(dir)) {
