@@ -106,6 +106,45 @@ class ManyCollectionsIT {
     }
 
     @Test
+    void moreConnectionsThanFileDescriptorsNeitherFloodTheLogNorStopTheNode() throws Exception {
+        try (ServerProcess server = new ServerProcess(dir).withUlimit("-n 400")) {
+            server.start();
+            List<java.net.Socket> sockets = new java.util.ArrayList<>();
+            try {
+                for (int i = 0; i < 500; i++) {
+                    java.net.Socket s = new java.net.Socket();
+                    try {
+                        s.connect(new java.net.InetSocketAddress("127.0.0.1", server.port()), 200);
+                        sockets.add(s);
+                    } catch (java.io.IOException backlogFull) {
+                        s.close();
+                    }
+                }
+                Thread.sleep(3_000);
+            } finally {
+                for (java.net.Socket s : sockets) {
+                    s.close();
+                }
+            }
+            TestHttp http = new TestHttp(server.port());
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            int status = 0;
+            while (status != 200 && System.nanoTime() < deadline) {
+                try {
+                    status = http.get("/health").status();
+                } catch (RuntimeException notYet) {
+                    Thread.sleep(200);
+                }
+            }
+            assertEquals(200, status, "the node answers again once the connections are gone");
+            long errors = Files.readAllLines(server.log()).stream()
+                    .filter(l -> l.contains("Accept error") || l.contains("Too many open files"))
+                    .count();
+            assertTrue(errors < 100, errors + " lines report failed accepts or a lack of descriptors");
+        }
+    }
+
+    @Test
     void theNodeRunsWithItsSoftOpenFileLimitRaisedToTheHardLimit() throws Exception {
         try (ServerProcess server = new ServerProcess(dir).withUlimit("-S -n 1024")) {
             server.start();
