@@ -83,7 +83,7 @@ public final class LumaDbServer {
 
     /** Starts a node; blocks until the API listens. Fails if the port or data directory cannot be had. */
     public static LumaDbServer start(Config overrides) {
-        Config config = config(overrides);
+        Config config = OpenFileBudget.fit(config(overrides));
         boolean cluster = ClusterMode.enabled(config);
         StartupChecks.check(config, cluster);
         if (cluster) {

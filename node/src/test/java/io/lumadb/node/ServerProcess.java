@@ -23,6 +23,7 @@ final class ServerProcess implements AutoCloseable {
     private final int port;
     private Process process;
     private int starts;
+    private String ulimit;
 
     ServerProcess(Path dataDir) throws IOException {
         this.dataDir = dataDir;
@@ -40,6 +41,17 @@ final class ServerProcess implements AutoCloseable {
         return port;
     }
 
+    /** Starts the server under {@code ulimit <arguments>} (for example {@code -n 1024}), through bash. */
+    ServerProcess withUlimit(String arguments) {
+        this.ulimit = arguments;
+        return this;
+    }
+
+    /** The server's process id (the JVM's: bash execs it). */
+    long pid() {
+        return process.pid();
+    }
+
     Path log() {
         return log;
     }
@@ -47,6 +59,12 @@ final class ServerProcess implements AutoCloseable {
     /** Starts the server and waits until {@code /health} answers. */
     void start() throws Exception {
         ProcessBuilder pb = command();
+        if (ulimit != null) {
+            List<String> wrapped =
+                    new java.util.ArrayList<>(List.of("bash", "-c", "ulimit " + ulimit + " && exec \"$@\"", "server"));
+            wrapped.addAll(pb.command());
+            pb.command(wrapped);
+        }
         pb.environment().put("LUMADB_HTTP_PORT", Integer.toString(port));
         pb.environment().put("LUMADB_DATA_DIR", dataDir.toString());
         pb.redirectErrorStream(true);

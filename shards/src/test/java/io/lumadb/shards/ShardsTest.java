@@ -115,6 +115,22 @@ class ShardsTest {
     }
 
     @Test
+    void readsOfMissingDocumentsAndCollectionsCreateNothing() throws Exception {
+        await(shards.catalog().createCollection("db", "empty", 4));
+        List<String> columnFamilies = rocks.names();
+        for (int i = 0; i < 16; i++) {
+            assertEquals(null, get("empty", "missing-" + i));
+        }
+        assertEquals(
+                List.of(),
+                await(shards.documents().list("db", "empty", null, 10)).documents());
+        assertThrows(NotFoundException.class, () -> await(shards.documents().get("db", "nope", "x")));
+        assertTrue(await(shards.catalog().refresh()).collection("db", "nope").isEmpty());
+        assertEquals(Set.copyOf(columnFamilies), Set.copyOf(rocks.names()));
+        assertEquals(Set.of(), rocks.stores().names());
+    }
+
+    @Test
     void withAutoCreateOffAMissingCollectionIsNotFound() throws Exception {
         tearDown();
         start(false);

@@ -77,6 +77,11 @@ public final class TestRocks implements AutoCloseable {
         }
     }
 
+    /** The database, for tests that look at raw keys. */
+    public RocksDB db() {
+        return db;
+    }
+
     public ShardStores stores() {
         return new RocksShardStores(db, this::columnFamily, this::drop, this::names);
     }

@@ -25,10 +25,10 @@ import org.rocksdb.RocksDBException;
  */
 final class EngineDb implements AutoCloseable {
 
-    /** The shard store's name; its column family is {@code shard:bench}. */
+    /** The shard store's name; it lives in the column family all shard stores share. */
     static final String STORE_NAME = "bench";
 
-    static final String STORE_COLUMN_FAMILY = "shard:" + STORE_NAME;
+    static final String STORE_COLUMN_FAMILY = RocksShardStores.STATE_COLUMN_FAMILY;
     static final String RAW_COLUMN_FAMILY = "raw";
 
     private final Path dir;

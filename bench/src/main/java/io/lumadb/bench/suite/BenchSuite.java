@@ -47,7 +47,7 @@ public final class BenchSuite {
     static final List<String> SYSTEMS = List.of("lumadb", "postgresql", "redis");
 
     /** The suite's sections, in the order they run. */
-    static final List<String> SECTIONS = List.of("ycsb", "http", "query", "streams", "engine");
+    static final List<String> SECTIONS = List.of("ycsb", "http", "query", "streams", "engine", "collections");
 
     private final Options options;
     private final Path out;
@@ -126,7 +126,7 @@ public final class BenchSuite {
 
     static final String USAGE = """
             usage: BenchSuite [--quick] [--runs N] [--records N] [--operations N] [--threads N]
-                              [--systems lumadb,postgresql,redis] [--sections ycsb,http,query,streams,engine]
+                              [--systems lumadb,postgresql,redis] [--sections ycsb,http,query,streams,engine,collections]
                               [--query-records N] [--out DIR] [--node-jar FILE]
               --quick   1 run of 1,000 records and 2,000 operations per workload, short JMH and HTTP runs,
                         queries on 20,000 items (30 s of load), change-stream fan-out to 200 SSE subscribers
@@ -258,6 +258,9 @@ public final class BenchSuite {
                     String.format("%.0f s with the node's start and stop", (System.nanoTime() - t) / 1e9));
         }
         List<SuiteResults.EngineRow> engine = runs("engine") ? engine() : List.of();
+        if (runs("collections")) {
+            collections(settings);
+        }
         settings.put("suite duration", String.format("%.1f min", (System.nanoTime() - started) / 60e9));
         SuiteResults results =
                 new SuiteResults(Machine.describe(), settings, ycsb, engine, http, query, streams, notes);
@@ -480,6 +483,29 @@ public final class BenchSuite {
 
     private LumaDbNode startNode() throws IOException, InterruptedException {
         return new LumaDbNode(options.nodeJar(), serverPrefix, out, "lumadb-node.log", NODE_OPTIONS);
+    }
+
+    // ---- many collections
+
+    /**
+     * Runs {@link CollectionsBenchmark} on a fresh node of its own (10,000 collections, 1,000
+     * with --quick); its figures go into the notes and collections.md. A failed run is noted.
+     */
+    private void collections(Map<String, String> settings) {
+        int count = options.quick() ? 1_000 : 10_000;
+        System.out.printf("Many collections: %,d collections on one node%n", count);
+        long t = System.nanoTime();
+        try {
+            CollectionsBenchmark.Result r = CollectionsBenchmark.run(options.nodeJar(), serverPrefix, out, count, 8);
+            CollectionsBenchmark.write(r, out);
+            notes.addAll(r.lines());
+        } catch (IOException | RuntimeException e) {
+            notes.add("collections: the benchmark failed: " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            notes.add("collections: interrupted");
+        }
+        settings.put("collections section duration", String.format("%.0f s", (System.nanoTime() - t) / 1e9));
     }
 
     // ---- change streams

@@ -28,8 +28,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one RocksDB instance of a node: a shared WAL and block cache, with column families for
- * the journal, the snapshots and every shard's state. Opened on first use from {@code
+ * The one RocksDB instance of a node: a shared WAL and block cache, with a fixed, small set of
+ * column families for the journal, the snapshots and the shards' state (which all shards share). Opened on first use from {@code
  * lumadb.persistence.rocksdb} and closed when the actor system terminates, after every actor
  * (and so every user of a column family) has stopped.
  *
@@ -120,8 +120,8 @@ public final class RocksDbNode implements Extension {
                     .setPinL0FilterAndIndexBlocksInCache(true)
                     .setBlockSize(16 * 1024);
             // Memtables are set explicitly (optimizeLevelStyleCompaction would override the size),
-            // and one write buffer manager bounds them across all column families: a node has
-            // one per shard, so a per-family limit alone would not bound its memory.
+            // and one write buffer manager bounds them across all column families, so a
+            // per-family limit alone does not decide the node's memory.
             cfOptions = new ColumnFamilyOptions()
                     .setTableFormatConfig(table)
                     .setCompressionType(CompressionType.LZ4_COMPRESSION)
@@ -129,7 +129,9 @@ public final class RocksDbNode implements Extension {
                     .setMaxWriteBufferNumber(3)
                     .setLevelCompactionDynamicLevelBytes(true);
             writeBuffers = new WriteBufferManager(config.getBytes("total-write-buffer-size"), cache);
+            int maxOpenFiles = maxOpenFiles(config.getInt("max-open-files"));
             dbOptions = new DBOptions()
+                    .setMaxOpenFiles(maxOpenFiles)
                     .setWriteBufferManager(writeBuffers)
                     .setCreateIfMissing(true)
                     .setCreateMissingColumnFamilies(true)
@@ -154,7 +156,11 @@ public final class RocksDbNode implements Extension {
             for (int i = 0; i < descriptors.size(); i++) {
                 byName.put(new String(descriptors.get(i).getName(), StandardCharsets.UTF_8), opened.get(i));
             }
-            log.info("Opened RocksDB at {} with {} column families", dir, byName.size());
+            log.info(
+                    "Opened RocksDB at {} with {} column families, keeping at most {} files open",
+                    dir,
+                    byName.size(),
+                    maxOpenFiles);
             RocksDbNode node = new RocksDbNode(dir, cache, writeBuffers, bloom, dbOptions, cfOptions, db, byName);
             node.attachStorageHealth(health, db);
             return node;
@@ -173,6 +179,40 @@ public final class RocksDbNode implements Extension {
                                     : ""),
                     e);
         }
+    }
+
+    /**
+     * RocksDB's {@code max_open_files}: the configured bound, lowered to fit this process's
+     * open-file limit, which is logged once (one line, with what to raise it to) when it is too
+     * low for the configured bound. Without a bound RocksDB keeps every table file open, and a
+     * process out of descriptors fails everywhere at once (accepting connections, writing the
+     * WAL) and cannot even reopen its database.
+     */
+    static int maxOpenFiles(int configured) {
+        OpenFileLimit limit = OpenFileLimit.ofThisProcess();
+        if (limit == null) {
+            return configured;
+        }
+        int budget = limit.rocksDbBudget(configured);
+        if (configured < 0 || budget < configured) {
+            log.warn(
+                    "The open-file limit of this process is {} (hard limit {}): RocksDB keeps at most {} files open"
+                            + " instead of lumadb.persistence.rocksdb.max-open-files = {}; for full speed raise the"
+                            + " limit to {} or more (ulimit -n, or LimitNOFILE in a systemd unit){}",
+                    text(limit.soft()),
+                    text(limit.hard()),
+                    budget,
+                    configured,
+                    configured < 0 ? 65536 : 2L * configured,
+                    limit.soft() < limit.hard()
+                            ? ", or let the JVM raise its soft limit to the hard one (do not pass -XX:-MaxFDLimit)"
+                            : "");
+        }
+        return budget;
+    }
+
+    private static String text(long limit) {
+        return limit == Long.MAX_VALUE ? "unlimited" : Long.toString(limit);
     }
 
     /** The database. Users must not close it; it lives as long as the actor system. */

@@ -237,7 +237,7 @@ class ShardWriterRecoveryTest {
         long doc1Version = before.get("doc1").version();
         byte[] doc3 = before.get("doc3").json();
         before.close();
-        rocks.drop("shard:" + ID);
+        rocks.stores().drop(ID);
 
         ShardStore store = rocks.stores().open(ID);
         Started s = startWriter(store, 2);
@@ -255,7 +255,7 @@ class ShardWriterRecoveryTest {
         // Snapshots at events 2 and 4; the store has applied only event 1. Starting from the newest
         // snapshot would skip events 2..4; recovery must start at or before the store's position.
         List<ShardWriter.DocumentsWritten> events = writeFiveBatches(2);
-        rocks.drop("shard:" + ID);
+        rocks.stores().drop(ID);
         ShardStore store = rocks.stores().open(ID);
         store.apply(1, events.getFirst().changes());
         assertNull(store.get("doc2"));

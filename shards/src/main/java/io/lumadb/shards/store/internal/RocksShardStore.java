@@ -34,55 +34,68 @@ import org.rocksdb.ReadTier;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
+import org.rocksdb.Slice;
 import org.rocksdb.Snapshot;
 import org.rocksdb.Status;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
 
 /**
- * A {@link ShardStore} in one RocksDB column family.
+ * A {@link ShardStore} in the column family all stores of a node share ({@link
+ * RocksShardStores}). Every key starts with the store's 8-byte id, {@code P} below, and every
+ * scan is bounded to its store's range by RocksDB's iterate bounds, so no read of one store ever
+ * sees, or walks over, another store's keys.
  *
- * <p>Layout: key {@code 0x00} holds the meta (applied sequence number, last version, document
- * count: three 8-byte big-endian longs); key {@code 0x01 ++ utf8(id)} holds a document as an
+ * <p>Layout: key {@code P ++ 0x00} holds the meta (applied sequence number, last version, document
+ * count: three 8-byte big-endian longs); key {@code P ++ 0x01 ++ utf8(id)} holds a document as an
  * 8-byte big-endian version followed by its JSON. Documents and meta change in one {@link
  * WriteBatch}, so the store is always at exactly one applied sequence number.
  *
- * <p>Secondary indexes live in the same column family: key {@code 0x02 ++ indexId (8 bytes
+ * <p>Secondary indexes live in the same range: key {@code P ++ 0x02 ++ indexId (8 bytes
  * big-endian) ++ entry key ++ utf8(id)} with the id as value, one per {@link IndexEntries entry}
- * of a document; key {@code 0x03 ++ indexId} holds the index's state as JSON (definition,
- * phase, build cursor, count, multikey flag); key {@code 0x04} the catalog version of the index
- * set. {@link #apply} updates the entries of every changed document in the same batch as the
+ * of a document; key {@code P ++ 0x03 ++ indexId} holds the index's state as JSON (definition,
+ * phase, build cursor, count, multikey flag); key {@code P ++ 0x04} the catalog version of the
+ * index set. {@link #apply} updates the entries of every changed document in the same batch as the
  * document, so an index is never behind its data. A background build ({@link #buildIndexes})
  * fills a new index in chunks, each atomic with respect to {@link #apply}; since apply maintains
  * a building index for every document, before and after the build's cursor, the finished index
  * equals one built from scratch.
  *
+ * <p>A store that was never written has no id: it reads as empty and writes nothing until its
+ * first write registers it, so opening a store to read a missing document creates nothing.
+ *
  * <p>Writes are not fsynced here: the journal's fsync in the same WAL, or a replay of the
  * journal after a crash, makes them durable.
  *
  * <p>Reads from other threads than the shard's ({@link #lookupInMemory}) are fenced against
- * {@link #close} by a read-write lock, so none runs on a column family being dropped.
+ * {@link #close} by a read-write lock, so none runs on a store being dropped.
  */
 final class RocksShardStore implements ShardStore {
 
-    private static final byte[] META_KEY = {0x00};
+    private static final byte META = 0x00;
     private static final byte DOC_PREFIX = 0x01;
     private static final byte INDEX_PREFIX = 0x02;
     private static final byte INDEX_STATE_PREFIX = 0x03;
-    private static final byte[] INDEXES_VERSION_KEY = {0x04};
+    private static final byte INDEXES_VERSION = 0x04;
+    /** Length of the store id every key starts with. */
+    private static final int ID_BYTES = 8;
+    /** Length of the store id and the key-space byte: where a document id starts in its key. */
+    private static final int DOC_ID_OFFSET = ID_BYTES + 1;
 
     private final String name;
     private final RocksDB db;
     private final ColumnFamilyHandle cf;
+    private final RocksShardStores stores;
+    /** The store's id as a key prefix; null until the store's first write registers it. */
+    private volatile byte[] prefix;
+
     private final WriteOptions writeOptions;
     private final ReadOptions memoryOnly;
     private final ReadOptions plainRead;
     // Used by apply() only, which is synchronized.
-    private final WriteBatch batch = new WriteBatch();
-    private final ByteBuffer metaKey = ByteBuffer.allocateDirect(1).put(0, (byte) 0);
-    private final ByteBuffer metaValue = ByteBuffer.allocateDirect(24);
-    private ByteBuffer keyBuffer = ByteBuffer.allocateDirect(1024);
-    private ByteBuffer valueBuffer = ByteBuffer.allocateDirect(64 * 1024);
+    // Used by the synchronized writers only. Replaced after a large write: a cleared batch keeps
+    // its capacity, and a node may hold tens of thousands of stores.
+    private WriteBatch batch = new WriteBatch();
     private final StampedLock lifecycle = new StampedLock();
     private boolean closed;
     private volatile boolean closing;
@@ -116,21 +129,76 @@ final class RocksShardStore implements ShardStore {
             String failure,
             String cursor) {}
 
-    RocksShardStore(String name, RocksDB db, ColumnFamilyHandle cf) {
+    RocksShardStore(String name, RocksDB db, ColumnFamilyHandle cf, RocksShardStores stores) {
         this.name = name;
         this.db = db;
         this.cf = cf;
+        this.stores = stores;
+        long id = stores.idOf(name);
+        this.prefix = id < 0 ? null : RocksShardStores.prefix(id);
         this.writeOptions = new WriteOptions();
         this.memoryOnly = new ReadOptions().setReadTier(ReadTier.BLOCK_CACHE_TIER);
         this.plainRead = new ReadOptions();
-        this.meta = readMeta();
-        this.indexesVersion = readIndexesVersion();
-        this.indexes = readIndexes();
+        if (prefix == null) {
+            this.meta = ShardMeta.EMPTY;
+            this.indexesVersion = 0;
+            this.indexes = Map.of();
+        } else {
+            this.meta = readMeta();
+            this.indexesVersion = readIndexesVersion();
+            this.indexes = readIndexes();
+        }
+    }
+
+    /** The key prefix to write under, registering the store on its first write. */
+    private byte[] prefixForWrite() {
+        byte[] p = prefix;
+        if (p == null) {
+            p = RocksShardStores.prefix(stores.register(name));
+            prefix = p;
+        }
+        return p;
+    }
+
+    private static byte[] key(byte[] prefix, byte space) {
+        byte[] key = Arrays.copyOf(prefix, ID_BYTES + 1);
+        key[ID_BYTES] = space;
+        return key;
+    }
+
+    /**
+     * An iterator confined to {@code [lower, upper)}: RocksDB stops at the bounds itself, so a
+     * scan neither returns another store's keys nor walks over the tombstones of dropped ones.
+     * Closing it closes its read options and bound slices.
+     */
+    private final class Bounded implements AutoCloseable {
+        final Slice lower;
+        final Slice upper;
+        final ReadOptions options;
+        final RocksIterator it;
+
+        Bounded(byte[] from, byte[] to, Snapshot snapshot) {
+            lower = new Slice(from);
+            upper = new Slice(to);
+            options = new ReadOptions().setIterateLowerBound(lower).setIterateUpperBound(upper);
+            if (snapshot != null) {
+                options.setSnapshot(snapshot);
+            }
+            it = db.newIterator(cf, options);
+        }
+
+        @Override
+        public void close() {
+            it.close();
+            options.close();
+            upper.close();
+            lower.close();
+        }
     }
 
     private long readIndexesVersion() {
         try {
-            byte[] value = db.get(cf, INDEXES_VERSION_KEY);
+            byte[] value = db.get(cf, key(prefix, INDEXES_VERSION));
             return value == null ? 0 : ByteBuffer.wrap(value).getLong();
         } catch (RocksDBException e) {
             throw new ShardStoreException("store " + name + ": cannot read the index set version", e);
@@ -139,12 +207,9 @@ final class RocksShardStore implements ShardStore {
 
     private Map<Long, Index> readIndexes() {
         Map<Long, Index> found = new LinkedHashMap<>();
-        try (RocksIterator it = db.newIterator(cf)) {
-            for (it.seek(new byte[] {INDEX_STATE_PREFIX}); it.isValid(); it.next()) {
-                byte[] key = it.key();
-                if (key[0] != INDEX_STATE_PREFIX) {
-                    break;
-                }
+        try (Bounded b = new Bounded(key(prefix, INDEX_STATE_PREFIX), key(prefix, INDEXES_VERSION), null)) {
+            RocksIterator it = b.it;
+            for (it.seekToFirst(); it.isValid(); it.next()) {
                 PersistedIndex p = DocumentJson.mapper().readValue(it.value(), PersistedIndex.class);
                 IndexState state = new IndexState(p.definition(), p.phase(), p.indexed(), p.multikey(), p.failure());
                 found.put(p.definition().id(), new Index(state, new IndexEntries(p.definition()), p.cursor()));
@@ -167,8 +232,13 @@ final class RocksShardStore implements ShardStore {
 
     /** The meta as stored, or as of {@code options}' snapshot. */
     private ShardMeta readMeta(ReadOptions options) {
+        byte[] p = prefix;
+        if (p == null) {
+            return ShardMeta.EMPTY;
+        }
+        byte[] metaKey = key(p, META);
         try {
-            byte[] value = options == null ? db.get(cf, META_KEY) : db.get(cf, options, META_KEY);
+            byte[] value = options == null ? db.get(cf, metaKey) : db.get(cf, options, metaKey);
             if (value == null) {
                 return ShardMeta.EMPTY;
             }
@@ -184,12 +254,16 @@ final class RocksShardStore implements ShardStore {
         return meta;
     }
 
-    static byte[] docKey(String id) {
+    private static byte[] docKey(byte[] prefix, String id) {
         byte[] utf8 = id.getBytes(StandardCharsets.UTF_8);
-        byte[] key = new byte[utf8.length + 1];
-        key[0] = DOC_PREFIX;
-        System.arraycopy(utf8, 0, key, 1, utf8.length);
+        byte[] key = Arrays.copyOf(prefix, DOC_ID_OFFSET + utf8.length);
+        key[ID_BYTES] = DOC_PREFIX;
+        System.arraycopy(utf8, 0, key, DOC_ID_OFFSET, utf8.length);
         return key;
+    }
+
+    private static String docId(byte[] key) {
+        return new String(key, DOC_ID_OFFSET, key.length - DOC_ID_OFFSET, StandardCharsets.UTF_8);
     }
 
     private static StoredDocument decode(String id, byte[] value) {
@@ -230,16 +304,20 @@ final class RocksShardStore implements ShardStore {
 
     /** Per-thread direct buffers for point reads, so a read allocates only the document's JSON. */
     private static final class ReadBuffers {
-        final ByteBuffer key = ByteBuffer.allocateDirect(1 + 4 * Names.MAX_ID_BYTES);
+        final ByteBuffer key = ByteBuffer.allocateDirect(DOC_ID_OFFSET + 4 * Names.MAX_ID_BYTES);
         ByteBuffer value = ByteBuffer.allocateDirect(16 * 1024);
     }
 
     private static final ThreadLocal<ReadBuffers> READ_BUFFERS = ThreadLocal.withInitial(ReadBuffers::new);
 
     private StoredDocument read(ReadOptions options, String id) throws RocksDBException {
+        byte[] p = prefix;
+        if (p == null) {
+            return null;
+        }
         ReadBuffers buffers = READ_BUFFERS.get();
         ByteBuffer key = buffers.key.clear();
-        key.put(DOC_PREFIX).put(id.getBytes(StandardCharsets.UTF_8)).flip();
+        key.put(p).put(DOC_PREFIX).put(id.getBytes(StandardCharsets.UTF_8)).flip();
         int size = db.get(cf, options, key, buffers.value.clear());
         if (size == RocksDB.NOT_FOUND) {
             return null;
@@ -259,18 +337,18 @@ final class RocksShardStore implements ShardStore {
     @Override
     public List<StoredDocument> list(String afterExclusive, int limit) {
         List<StoredDocument> page = new ArrayList<>(Math.min(limit, 1024));
-        byte[] start = afterExclusive == null ? new byte[] {DOC_PREFIX} : docKey(afterExclusive);
-        try (ReadOptions options = new ReadOptions().setFillCache(true);
-                RocksIterator it = db.newIterator(cf, options)) {
+        byte[] p = prefix;
+        if (p == null) {
+            return page;
+        }
+        byte[] start = afterExclusive == null ? key(p, DOC_PREFIX) : docKey(p, afterExclusive);
+        try (Bounded b = new Bounded(key(p, DOC_PREFIX), key(p, INDEX_PREFIX), null)) {
+            RocksIterator it = b.it;
             it.seek(start);
             while (it.isValid() && page.size() < limit) {
                 byte[] key = it.key();
-                if (key.length == 0 || key[0] != DOC_PREFIX) {
-                    break;
-                }
                 if (afterExclusive == null || !Arrays.equals(key, start)) {
-                    String id = new String(key, 1, key.length - 1, StandardCharsets.UTF_8);
-                    page.add(decode(id, it.value()));
+                    page.add(decode(docId(key), it.value()));
                 }
                 it.next();
             }
@@ -301,13 +379,11 @@ final class RocksShardStore implements ShardStore {
             }
         }
         List<DocumentChange> changes = new ArrayList<>();
-        try (RocksIterator it = db.newIterator(cf)) {
-            for (it.seek(new byte[] {DOC_PREFIX}); it.isValid(); it.next()) {
-                byte[] key = it.key();
-                if (key[0] != DOC_PREFIX) {
-                    break;
-                }
-                String id = new String(key, 1, key.length - 1, StandardCharsets.UTF_8);
+        byte[] p = prefixForWrite();
+        try (Bounded b = new Bounded(key(p, DOC_PREFIX), key(p, INDEX_PREFIX), null)) {
+            RocksIterator it = b.it;
+            for (it.seekToFirst(); it.isValid(); it.next()) {
+                String id = docId(it.key());
                 StoredDocument wanted = image.remove(id);
                 StoredDocument held = decode(id, it.value());
                 if (wanted == null) {
@@ -342,6 +418,7 @@ final class RocksShardStore implements ShardStore {
         }
         long lastVersion = Math.max(current.lastVersion(), minLastVersion);
         long count = current.documentCount();
+        byte[] p = prefixForWrite();
         try {
             Map<Long, Index> active = indexes;
             Map<Long, Index> changedIndexes = active.isEmpty() ? null : indexChanges(changes, active);
@@ -353,20 +430,22 @@ final class RocksShardStore implements ShardStore {
                     }
                     case UPDATED -> putDocument(change);
                     case DELETED -> {
-                        batch.delete(cf, docKey(change.id()));
+                        batch.delete(cf, docKey(p, change.id()));
                         count--;
                     }
                 }
                 lastVersion = Math.max(lastVersion, change.version());
             }
             ShardMeta next = new ShardMeta(seq, lastVersion, count);
+            WriteBuffers buffers = WRITE_BUFFERS.get();
+            ByteBuffer metaValue = buffers.metaValue;
             metaValue
                     .clear()
                     .putLong(next.appliedSeq())
                     .putLong(next.lastVersion())
                     .putLong(next.documentCount())
                     .flip();
-            batch.put(cf, metaKey.clear(), metaValue);
+            batch.put(cf, buffers.metaKey.clear().put(p).put(META).flip(), metaValue);
             db.write(writeOptions, batch);
             meta = next;
             // Published after the batch is written, so readers never see a state ahead of the data.
@@ -376,7 +455,7 @@ final class RocksShardStore implements ShardStore {
         } catch (RocksDBException e) {
             throw new ShardStoreException("store " + name + ": cannot apply event " + seq, e);
         } finally {
-            batch.clear();
+            releaseBatch();
         }
     }
 
@@ -446,22 +525,27 @@ final class RocksShardStore implements ShardStore {
         had.addAll(old);
         for (byte[] key : old) {
             if (!keep.contains(key)) {
-                batch.delete(cf, indexKey(indexId, key, idBytes));
+                batch.delete(cf, indexKey(prefix, indexId, key, idBytes));
             }
         }
         for (byte[] key : neu) {
             if (!had.contains(key)) {
-                batch.put(cf, indexKey(indexId, key, idBytes), idBytes);
+                batch.put(cf, indexKey(prefix, indexId, key, idBytes), idBytes);
             }
         }
     }
 
-    private static byte[] indexPrefix(long indexId) {
-        return ByteBuffer.allocate(9).put(INDEX_PREFIX).putLong(indexId).array();
+    private static byte[] indexPrefix(byte[] prefix, long indexId) {
+        return ByteBuffer.allocate(DOC_ID_OFFSET + 8)
+                .put(prefix)
+                .put(INDEX_PREFIX)
+                .putLong(indexId)
+                .array();
     }
 
-    private static byte[] indexKey(long indexId, byte[] key, byte[] id) {
-        return ByteBuffer.allocate(9 + key.length + id.length)
+    private static byte[] indexKey(byte[] prefix, long indexId, byte[] key, byte[] id) {
+        return ByteBuffer.allocate(DOC_ID_OFFSET + 8 + key.length + id.length)
+                .put(prefix)
                 .put(INDEX_PREFIX)
                 .putLong(indexId)
                 .put(key)
@@ -469,8 +553,12 @@ final class RocksShardStore implements ShardStore {
                 .array();
     }
 
-    private static byte[] stateKey(long indexId) {
-        return ByteBuffer.allocate(9).put(INDEX_STATE_PREFIX).putLong(indexId).array();
+    private static byte[] stateKey(byte[] prefix, long indexId) {
+        return ByteBuffer.allocate(DOC_ID_OFFSET + 8)
+                .put(prefix)
+                .put(INDEX_STATE_PREFIX)
+                .putLong(indexId)
+                .array();
     }
 
     private void putState(Index index) throws RocksDBException {
@@ -479,7 +567,7 @@ final class RocksShardStore implements ShardStore {
             byte[] json = DocumentJson.mapper()
                     .writeValueAsBytes(new PersistedIndex(
                             s.definition(), s.phase(), s.indexed(), s.multikey(), s.failure(), index.cursor()));
-            batch.put(cf, stateKey(index.id()), json);
+            batch.put(cf, stateKey(prefixForWrite(), index.id()), json);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
@@ -513,6 +601,13 @@ final class RocksShardStore implements ShardStore {
         if (version <= indexesVersion) {
             return false;
         }
+        if (prefix == null && definitions.isEmpty()) {
+            // Nothing to keep: a store that was never written stays unwritten (a read of a
+            // missing document adopts the index set too). Its first write records the version.
+            indexesVersion = version;
+            return true;
+        }
+        byte[] p = prefixForWrite();
         Map<Long, Index> next = new LinkedHashMap<>();
         try {
             Map<Long, Index> current = indexes;
@@ -531,19 +626,19 @@ final class RocksShardStore implements ShardStore {
             }
             for (Index old : current.values()) {
                 if (!next.containsKey(old.id())) {
-                    batch.deleteRange(cf, indexPrefix(old.id()), indexPrefix(old.id() + 1));
-                    batch.delete(cf, stateKey(old.id()));
+                    batch.deleteRange(cf, indexPrefix(p, old.id()), indexPrefix(p, old.id() + 1));
+                    batch.delete(cf, stateKey(p, old.id()));
                 }
             }
             batch.put(
                     cf,
-                    INDEXES_VERSION_KEY,
+                    key(p, INDEXES_VERSION),
                     ByteBuffer.allocate(8).putLong(version).array());
             db.write(writeOptions, batch);
         } catch (RocksDBException e) {
             throw new ShardStoreException("store " + name + ": cannot adopt index set " + version, e);
         } finally {
-            batch.clear();
+            releaseBatch();
         }
         indexes = java.util.Collections.unmodifiableMap(next);
         indexesVersion = version;
@@ -570,7 +665,7 @@ final class RocksShardStore implements ShardStore {
         } catch (RocksDBException e) {
             throw new ShardStoreException("store " + name + ": cannot build indexes", e);
         } finally {
-            batch.clear();
+            releaseBatch();
         }
         indexes = java.util.Collections.unmodifiableMap(next);
         return building;
@@ -582,15 +677,14 @@ final class RocksShardStore implements ShardStore {
         long indexed = s.indexed();
         boolean multikey = s.multikey();
         String cursor = index.cursor();
-        byte[] start = cursor == null ? new byte[] {DOC_PREFIX} : docKey(cursor);
-        try (RocksIterator it = db.newIterator(cf)) {
+        byte[] p = prefixForWrite();
+        byte[] start = cursor == null ? key(p, DOC_PREFIX) : docKey(p, cursor);
+        try (Bounded b = new Bounded(key(p, DOC_PREFIX), key(p, INDEX_PREFIX), null)) {
+            RocksIterator it = b.it;
             it.seek(start);
             int done = 0;
             while (it.isValid()) {
                 byte[] key = it.key();
-                if (key.length == 0 || key[0] != DOC_PREFIX) {
-                    break;
-                }
                 if (cursor != null && Arrays.equals(key, start)) {
                     it.next();
                     continue;
@@ -598,7 +692,7 @@ final class RocksShardStore implements ShardStore {
                 if (done == maxDocuments) {
                     return index.with(IndexState.Phase.BUILDING, indexed, multikey, null, cursor);
                 }
-                String id = new String(key, 1, key.length - 1, StandardCharsets.UTF_8);
+                String id = docId(key);
                 byte[] value = it.value();
                 JsonNode document = parse(Arrays.copyOfRange(value, 8, value.length));
                 IndexEntries.Entries entries;
@@ -610,7 +704,7 @@ final class RocksShardStore implements ShardStore {
                 }
                 byte[] idBytes = id.getBytes(StandardCharsets.UTF_8);
                 for (byte[] entry : entries.keys()) {
-                    batch.put(cf, indexKey(index.id(), entry, idBytes), idBytes);
+                    batch.put(cf, indexKey(p, index.id(), entry, idBytes), idBytes);
                 }
                 multikey |= entries.multikey();
                 indexed++;
@@ -649,13 +743,41 @@ final class RocksShardStore implements ShardStore {
     private void putDocument(DocumentChange change) throws RocksDBException {
         byte[] id = change.id().getBytes(StandardCharsets.UTF_8);
         byte[] json = change.document();
-        keyBuffer = ensure(keyBuffer, 1 + id.length);
+        WriteBuffers buffers = WRITE_BUFFERS.get();
+        ByteBuffer keyBuffer = buffers.key = ensure(buffers.key, DOC_ID_OFFSET + id.length);
         keyBuffer.clear();
-        keyBuffer.put(DOC_PREFIX).put(id).flip();
-        valueBuffer = ensure(valueBuffer, 8 + json.length);
+        keyBuffer.put(prefix).put(DOC_PREFIX).put(id).flip();
+        ByteBuffer valueBuffer = buffers.value = ensure(buffers.value, 8 + json.length);
         valueBuffer.clear();
         valueBuffer.putLong(change.version()).put(json).flip();
         batch.put(cf, keyBuffer, valueBuffer);
+    }
+
+    /**
+     * Per-thread direct buffers for writes: the batch copies them, so they are free again when
+     * put returns. Per thread rather than per store, since a node may hold tens of thousands of
+     * stores and a writing thread writes to one at a time.
+     */
+    private static final class WriteBuffers {
+        final ByteBuffer metaKey = ByteBuffer.allocateDirect(DOC_ID_OFFSET);
+        final ByteBuffer metaValue = ByteBuffer.allocateDirect(24);
+        ByteBuffer key = ByteBuffer.allocateDirect(1024);
+        ByteBuffer value = ByteBuffer.allocateDirect(16 * 1024);
+    }
+
+    private static final ThreadLocal<WriteBuffers> WRITE_BUFFERS = ThreadLocal.withInitial(WriteBuffers::new);
+
+    /** Batches up to this size are cleared and kept; larger ones are replaced, releasing their memory. */
+    private static final long KEPT_BATCH_BYTES = 64 * 1024;
+
+    /** Empties the batch after a write (or a failed one). */
+    private void releaseBatch() {
+        if (batch.getDataSize() > KEPT_BATCH_BYTES) {
+            batch.close();
+            batch = new WriteBatch();
+        } else {
+            batch.clear();
+        }
     }
 
     private static ByteBuffer ensure(ByteBuffer buffer, int size) {
@@ -687,13 +809,17 @@ final class RocksShardStore implements ShardStore {
         private final ShardMeta viewMeta;
         private final Snapshot snapshot;
         private final ReadOptions options;
-        private final List<RocksIterator> iterators = new ArrayList<>();
+        /** The store's prefix as of the view; null: the store was never written, the view is empty. */
+        private final byte[] viewPrefix;
+
+        private final List<Bounded> iterators = new ArrayList<>();
         private final long stamp;
         private boolean released;
 
         View(List<IndexState> states, long stamp) {
             this.states = states;
             this.stamp = stamp;
+            this.viewPrefix = prefix;
             this.snapshot = db.getSnapshot();
             this.options = new ReadOptions().setSnapshot(snapshot);
             // Read through the snapshot: its applied sequence number is exactly the position of
@@ -719,48 +845,55 @@ final class RocksShardStore implements ShardStore {
 
         @Override
         public StoredDocument get(String id) {
+            if (viewPrefix == null) {
+                return null;
+            }
             try {
-                byte[] value = db.get(cf, options, docKey(id));
+                byte[] value = db.get(cf, options, docKey(viewPrefix, id));
                 return value == null ? null : decode(id, value);
             } catch (RocksDBException e) {
                 throw new ShardStoreException("store " + name + ": cannot read document '" + id + "'", e);
             }
         }
 
-        private RocksIterator iterator() {
-            RocksIterator it = db.newIterator(cf, options);
-            iterators.add(it);
-            return it;
+        /** An iterator over {@code [lower, upper)} of the view's snapshot, closed with the view. */
+        private RocksIterator iterator(byte[] lower, byte[] upper) {
+            Bounded b = new Bounded(lower, upper, snapshot);
+            iterators.add(b);
+            return b.it;
         }
 
         @Override
         public Iterator<StoredDocument> documents(String afterExclusive) {
-            RocksIterator it = iterator();
-            byte[] start = afterExclusive == null ? new byte[] {DOC_PREFIX} : docKey(afterExclusive);
+            if (viewPrefix == null) {
+                return java.util.Collections.emptyIterator();
+            }
+            RocksIterator it = iterator(key(viewPrefix, DOC_PREFIX), key(viewPrefix, INDEX_PREFIX));
+            byte[] start = afterExclusive == null ? key(viewPrefix, DOC_PREFIX) : docKey(viewPrefix, afterExclusive);
             it.seek(start);
             if (afterExclusive != null && it.isValid() && Arrays.equals(it.key(), start)) {
                 it.next();
             }
-            return new Range<>(
-                    it,
-                    key -> key.length > 0 && key[0] == DOC_PREFIX,
-                    false,
-                    (key, value) -> decode(new String(key, 1, key.length - 1, StandardCharsets.UTF_8), value));
+            return new Range<>(it, key -> true, false, (key, value) -> decode(docId(key), value));
         }
 
         @Override
         public Iterator<IndexEntry> index(long indexId, byte[] start, byte[] end, boolean reverse) {
-            byte[] prefix = indexPrefix(indexId);
+            if (viewPrefix == null) {
+                return java.util.Collections.emptyIterator();
+            }
+            byte[] prefix = indexPrefix(viewPrefix, indexId);
             byte[] lower = start == null ? prefix : concat(prefix, start);
-            byte[] upper = end == null ? indexPrefix(indexId + 1) : concat(prefix, end);
-            RocksIterator it = iterator();
+            byte[] upper = end == null ? indexPrefix(viewPrefix, indexId + 1) : concat(prefix, end);
+            if (Arrays.compareUnsigned(lower, upper) >= 0) {
+                return java.util.Collections.emptyIterator();
+            }
+            // The bounds keep the iterator inside [lower, upper); the range check stays as a guard.
+            RocksIterator it = iterator(lower, upper);
             if (reverse) {
-                it.seekForPrev(upper);
-                if (it.isValid() && Arrays.compareUnsigned(it.key(), upper) >= 0) {
-                    it.prev();
-                }
+                it.seekToLast();
             } else {
-                it.seek(lower);
+                it.seekToFirst();
             }
             return new Range<>(
                     it,
@@ -829,7 +962,7 @@ final class RocksShardStore implements ShardStore {
             }
             released = true;
             try {
-                iterators.forEach(RocksIterator::close);
+                iterators.forEach(Bounded::close);
                 options.close();
                 db.releaseSnapshot(snapshot);
             } finally {

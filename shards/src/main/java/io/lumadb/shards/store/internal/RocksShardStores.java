@@ -1,59 +1,222 @@
 package io.lumadb.shards.store.internal;
 
 import io.lumadb.shards.store.ShardStore;
+import io.lumadb.shards.store.ShardStoreException;
 import io.lumadb.shards.store.ShardStores;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import java.util.stream.Collectors;
 import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Shard state stores as column families {@code shard:<name>} of the node's RocksDB, whose
- * lifecycle (opening, creating and dropping column families) belongs to the node.
+ * Every shard state store of a node in two column families of the node's RocksDB, however many
+ * shards the node hosts: a node with 40,000 shards has as many column families (and OPTIONS file
+ * rewrites, and open files) as a node with one.
+ *
+ * <p>Layout. Column family {@value #NAMES_COLUMN_FAMILY} is the registry: key {@code 0x00} holds
+ * the next store id (8-byte big-endian), key {@code 0x01 ++ utf8(name)} the id of store {@code
+ * name} (8-byte big-endian). Column family {@value #STATE_COLUMN_FAMILY} holds the stores' keys,
+ * each prefixed by its store's id (8 bytes big-endian, see {@link RocksShardStore} for what
+ * follows), so one store's keys are one contiguous range that no other store's key falls into.
+ * Ids are never reused.
+ *
+ * <p>A store is registered by its first write, not when it is opened: opening a store to read
+ * from a shard that has never been written (a read of a missing document) writes nothing.
+ * Dropping a store deletes its range and its registry entry in one batch.
+ *
+ * <p>Data directories written before this layout hold one column family {@code shard:<name>}
+ * per store; they are migrated into the shared column families when the stores are created
+ * (once, at node start), and the old column families dropped.
  */
 public final class RocksShardStores implements ShardStores {
 
-    private static final String PREFIX = "shard:";
+    private static final Logger log = LoggerFactory.getLogger(RocksShardStores.class);
+
+    /** The column family holding every store's keys, each prefixed by its store's id. */
+    public static final String STATE_COLUMN_FAMILY = "shard-state";
+
+    /** The column family mapping store names to ids. */
+    public static final String NAMES_COLUMN_FAMILY = "shard-names";
+
+    private static final String LEGACY_PREFIX = "shard:";
+    private static final byte[] NEXT_ID_KEY = {0x00};
+    private static final byte NAME_PREFIX = 0x01;
 
     private final RocksDB db;
-    private final Function<String, ColumnFamilyHandle> columnFamily;
-    private final Consumer<String> dropColumnFamily;
-    private final Supplier<? extends java.util.Collection<String>> columnFamilyNames;
+    private final ColumnFamilyHandle state;
+    private final ColumnFamilyHandle names;
 
     /**
      * @param columnFamily gets or creates a column family by name
-     * @param dropColumnFamily drops a column family by name
+     * @param dropColumnFamily drops a column family by name (used to drop migrated ones)
      * @param columnFamilyNames lists the column families
      */
     public RocksShardStores(
             RocksDB db,
             Function<String, ColumnFamilyHandle> columnFamily,
             Consumer<String> dropColumnFamily,
-            Supplier<? extends java.util.Collection<String>> columnFamilyNames) {
+            Supplier<? extends Collection<String>> columnFamilyNames) {
         this.db = db;
-        this.columnFamily = columnFamily;
-        this.dropColumnFamily = dropColumnFamily;
-        this.columnFamilyNames = columnFamilyNames;
+        this.state = columnFamily.apply(STATE_COLUMN_FAMILY);
+        this.names = columnFamily.apply(NAMES_COLUMN_FAMILY);
+        migrate(columnFamily, dropColumnFamily, columnFamilyNames.get());
     }
 
     @Override
     public ShardStore open(String name) {
-        return new RocksShardStore(name, db, columnFamily.apply(PREFIX + name));
+        return new RocksShardStore(name, db, state, this);
     }
 
     @Override
     public void drop(String name) {
-        dropColumnFamily.accept(PREFIX + name);
+        // Registration and drops of every instance over this database exclude each other.
+        synchronized (db) {
+            long id = idOf(name);
+            if (id < 0) {
+                return;
+            }
+            try (WriteBatch batch = new WriteBatch();
+                    WriteOptions options = new WriteOptions()) {
+                batch.deleteRange(state, prefix(id), prefix(id + 1));
+                batch.delete(names, nameKey(name));
+                db.write(options, batch);
+            } catch (RocksDBException e) {
+                throw new ShardStoreException("store " + name + ": cannot drop", e);
+            }
+        }
     }
 
     @Override
     public Set<String> names() {
-        return columnFamilyNames.get().stream()
-                .filter(n -> n.startsWith(PREFIX))
-                .map(n -> n.substring(PREFIX.length()))
-                .collect(Collectors.toUnmodifiableSet());
+        Set<String> found = new HashSet<>();
+        try (ReadOptions options = new ReadOptions();
+                RocksIterator it = db.newIterator(names, options)) {
+            for (it.seek(new byte[] {NAME_PREFIX}); it.isValid(); it.next()) {
+                byte[] key = it.key();
+                found.add(new String(key, 1, key.length - 1, StandardCharsets.UTF_8));
+            }
+            it.status();
+        } catch (RocksDBException e) {
+            throw new ShardStoreException("cannot list the shard stores", e);
+        }
+        return Set.copyOf(found);
+    }
+
+    /** The id of store {@code name}, or -1 if it has none (it was never written, or dropped). */
+    long idOf(String name) {
+        try {
+            byte[] value = db.get(names, nameKey(name));
+            return value == null ? -1 : ByteBuffer.wrap(value).getLong();
+        } catch (RocksDBException e) {
+            throw new ShardStoreException("store " + name + ": cannot read its id", e);
+        }
+    }
+
+    /** The id of store {@code name}, allocated and registered if it has none. */
+    long register(String name) {
+        synchronized (db) {
+            long id = idOf(name);
+            if (id >= 0) {
+                return id;
+            }
+            try (WriteBatch batch = new WriteBatch();
+                    WriteOptions options = new WriteOptions()) {
+                byte[] next = db.get(names, NEXT_ID_KEY);
+                id = next == null ? 1 : ByteBuffer.wrap(next).getLong();
+                batch.put(names, NEXT_ID_KEY, longBytes(id + 1));
+                batch.put(names, nameKey(name), longBytes(id));
+                db.write(options, batch);
+                return id;
+            } catch (RocksDBException e) {
+                throw new ShardStoreException("store " + name + ": cannot register", e);
+            }
+        }
+    }
+
+    /** The 8-byte key prefix of store {@code id}. */
+    static byte[] prefix(long id) {
+        return longBytes(id);
+    }
+
+    private static byte[] longBytes(long value) {
+        return ByteBuffer.allocate(8).putLong(value).array();
+    }
+
+    private static byte[] nameKey(String name) {
+        byte[] utf8 = name.getBytes(StandardCharsets.UTF_8);
+        byte[] key = new byte[utf8.length + 1];
+        key[0] = NAME_PREFIX;
+        System.arraycopy(utf8, 0, key, 1, utf8.length);
+        return key;
+    }
+
+    /**
+     * Copies every legacy {@code shard:<name>} column family into the shared one and drops it.
+     * The registry entry is written first and the old column family dropped last, so a crash
+     * half-way leaves the old column family in place and the next start copies it again over a
+     * cleared range.
+     */
+    private void migrate(
+            Function<String, ColumnFamilyHandle> columnFamily,
+            Consumer<String> dropColumnFamily,
+            Collection<String> columnFamilyNames) {
+        List<String> legacy = columnFamilyNames.stream()
+                .filter(n -> n.startsWith(LEGACY_PREFIX))
+                .sorted()
+                .toList();
+        if (legacy.isEmpty()) {
+            return;
+        }
+        long keys = 0;
+        for (String cfName : legacy) {
+            String name = cfName.substring(LEGACY_PREFIX.length());
+            ColumnFamilyHandle old = columnFamily.apply(cfName);
+            long id = register(name);
+            byte[] prefix = prefix(id);
+            try (WriteOptions options = new WriteOptions();
+                    WriteBatch batch = new WriteBatch();
+                    ReadOptions read = new ReadOptions().setFillCache(false);
+                    RocksIterator it = db.newIterator(old, read)) {
+                batch.deleteRange(state, prefix, prefix(id + 1));
+                for (it.seekToFirst(); it.isValid(); it.next()) {
+                    batch.put(state, concat(prefix, it.key()), it.value());
+                    keys++;
+                    if (batch.getDataSize() > 4 << 20) {
+                        db.write(options, batch);
+                        batch.clear();
+                    }
+                }
+                it.status();
+                db.write(options, batch);
+            } catch (RocksDBException e) {
+                throw new ShardStoreException("store " + name + ": cannot migrate column family '" + cfName + "'", e);
+            }
+            dropColumnFamily.accept(cfName);
+        }
+        log.info(
+                "Migrated {} shard stores ({} keys) from a column family each into '{}'",
+                legacy.size(),
+                keys,
+                STATE_COLUMN_FAMILY);
+    }
+
+    static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 }

@@ -153,6 +153,7 @@ class RocksShardStoreTest {
             ShardStore one = stores.open("db/c/1/0");
             ShardStore two = stores.open("db/c/1/1");
             one.apply(1, List.of(new DocumentChange("a", Op.CREATED, 1, b("{}"))));
+            two.apply(1, List.of(new DocumentChange("b", Op.CREATED, 1, b("{}"))));
             assertNull(two.get("a"));
             assertEquals(java.util.Set.of("db/c/1/0", "db/c/1/1"), stores.names());
             one.close();

@@ -1,0 +1,317 @@
+package io.lumadb.bench.suite;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Many collections on one node: creates {@code count} collections of the default shard count
+ * through the HTTP API, each followed by one bulk write of 8 documents (which starts its shards),
+ * and reports the rate per block of 1,000 (so a slowdown as collections accumulate shows), the
+ * node's open files and column families, and how long a restart with all of them takes (until
+ * {@code /ready}, and until a document of the last collection reads back).
+ *
+ * <p>Runs in the suite ({@code bin/bench --sections collections}) or alone: {@code java -cp
+ * lumadb-bench.jar io.lumadb.bench.suite.CollectionsBenchmark [--collections N] [--clients N]
+ * [--node-jar FILE] [--out DIR] [--ulimit "-n 1024"]} (the last starts the node under that limit).
+ */
+public final class CollectionsBenchmark {
+
+    private static final Pattern OPENED = Pattern.compile("Opened RocksDB at \\S+ with (\\d+) column families");
+    private static final int BLOCK = 1_000;
+
+    /** What one run measured. */
+    public record Result(
+            int collections,
+            int clients,
+            List<Double> perSecondByBlock,
+            double overallPerSecond,
+            int failures,
+            long openFilesAfterCreation,
+            long openFilesAfterRestart,
+            String openFileLimit,
+            int columnFamiliesAtRestart,
+            double restartToReadySeconds,
+            double restartToFirstReadSeconds,
+            long dataDirectoryBytes) {
+
+        /** One line per figure, for the suite's notes. */
+        List<String> lines() {
+            List<String> out = new ArrayList<>();
+            out.add(String.format(
+                    "collections: %,d collections (default shard count, each with one 8-document bulk write) by %d"
+                            + " clients at %.1f/s overall; %d failed requests",
+                    collections, clients, overallPerSecond, failures));
+            StringBuilder blocks = new StringBuilder("collections: created per second, per 1,000:");
+            for (int i = 0; i < perSecondByBlock.size(); i++) {
+                blocks.append(String.format(" %d: %.1f;", (i + 1) * BLOCK, perSecondByBlock.get(i)));
+            }
+            out.add(blocks.toString());
+            out.add(String.format(
+                    "collections: restart with %,d collections: ready after %.1f s, first read of the last"
+                            + " collection after %.1f s; %d column families at open",
+                    collections, restartToReadySeconds, restartToFirstReadSeconds, columnFamiliesAtRestart));
+            out.add(String.format(
+                    "collections: open files %d after creation, %d after the restart (limit %s); data directory %.1f"
+                            + " MB",
+                    openFilesAfterCreation, openFilesAfterRestart, openFileLimit, dataDirectoryBytes / 1e6));
+            return out;
+        }
+    }
+
+    private final Path jar;
+    private final List<String> prefix;
+    private final Path logDir;
+    private final Path dataDir;
+    private final int port;
+    private final HttpClient client =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private Process process;
+
+    private CollectionsBenchmark(Path jar, List<String> prefix, Path logDir) throws IOException {
+        this.jar = jar;
+        this.prefix = prefix;
+        this.logDir = logDir;
+        this.dataDir = Files.createTempDirectory("lumadb-collections-bench");
+        try (ServerSocket s = new ServerSocket(0)) {
+            this.port = s.getLocalPort();
+        }
+    }
+
+    /** Runs the benchmark against a node started from {@code jar} behind {@code prefix}; logs go to {@code logDir}. */
+    public static Result run(Path jar, List<String> prefix, Path logDir, int collections, int clients)
+            throws IOException, InterruptedException {
+        CollectionsBenchmark bench = new CollectionsBenchmark(jar, prefix, logDir);
+        try {
+            return bench.measure(collections, clients);
+        } finally {
+            bench.stop();
+            bench.deleteData();
+        }
+    }
+
+    private String url(String path) {
+        return "http://127.0.0.1:" + port + path;
+    }
+
+    private void start(String logName) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(prefix);
+        command.add(ProcessHandle.current().info().command().orElse("java"));
+        command.addAll(LumaDbNode.JVM_OPTIONS);
+        command.add("-jar");
+        command.add(jar.toString());
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        pb.environment().put("LUMADB_HTTP_PORT", Integer.toString(port));
+        pb.environment().put("LUMADB_DATA_DIR", dataDir.toString());
+        Path log = logDir.resolve(logName);
+        pb.redirectOutput(log.toFile());
+        process = pb.start();
+        Process started = process;
+        Runtime.getRuntime().addShutdownHook(new Thread(started::destroyForcibly));
+        ChildProcesses.awaitReady(process, url(""), log, "the LumaDB node", Duration.ofMinutes(5), this::stop);
+    }
+
+    private void stop() {
+        if (process != null) {
+            ChildProcesses.stop(process, Duration.ofSeconds(60));
+        }
+    }
+
+    private int send(String method, String path, String body) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url(path))).timeout(Duration.ofSeconds(60));
+        if (body == null) {
+            b.method(method, HttpRequest.BodyPublishers.noBody());
+        } else {
+            b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body));
+        }
+        return client.send(b.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    private static String bulk(int collection) {
+        StringBuilder s = new StringBuilder("[");
+        for (int d = 0; d < 8; d++) {
+            s.append(d == 0 ? "" : ",")
+                    .append("{\"doc\":{\"_id\":\"d")
+                    .append(d)
+                    .append("\",\"c\":")
+                    .append(collection)
+                    .append("}}");
+        }
+        return s.append(']').toString();
+    }
+
+    private Result measure(int collections, int clients) throws IOException, InterruptedException {
+        start("collections-node.log");
+        if (send("PUT", "/api/v1/many", null) / 100 != 2) {
+            throw new IOException("cannot create database 'many'");
+        }
+        int blocks = (collections + BLOCK - 1) / BLOCK;
+        AtomicLongArray blockDone = new AtomicLongArray(blocks);
+        AtomicInteger next = new AtomicInteger();
+        AtomicInteger done = new AtomicInteger();
+        AtomicInteger failures = new AtomicInteger();
+        long t0 = System.nanoTime();
+        try (ExecutorService pool = Executors.newFixedThreadPool(clients)) {
+            List<Future<?>> workers = new ArrayList<>();
+            for (int w = 0; w < clients; w++) {
+                workers.add(pool.submit(() -> {
+                    for (int i = next.getAndIncrement(); i < collections; i = next.getAndIncrement()) {
+                        String c = "/api/v1/many/c" + i;
+                        if (send("PUT", c, null) != 201) {
+                            failures.incrementAndGet();
+                        }
+                        if (send("POST", c + "/_bulk", bulk(i)) != 200) {
+                            failures.incrementAndGet();
+                        }
+                        int n = done.incrementAndGet();
+                        if (n % BLOCK == 0 || n == collections) {
+                            blockDone.set((n - 1) / BLOCK, System.nanoTime());
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : workers) {
+                try {
+                    f.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw new IOException(
+                            "a client failed after " + done.get() + " collections: " + e.getCause(), e.getCause());
+                }
+            }
+        }
+        long t1 = System.nanoTime();
+        List<Double> perBlock = new ArrayList<>();
+        long previous = t0;
+        for (int b = 0; b < blocks; b++) {
+            int size = Math.min(BLOCK, collections - b * BLOCK);
+            perBlock.add(size / ((blockDone.get(b) - previous) / 1e9));
+            previous = blockDone.get(b);
+        }
+        long openAfterCreation = openFiles(process.pid());
+        String limit = openFileLimit(process.pid());
+        stop();
+
+        long restart = System.nanoTime();
+        start("collections-node-restart.log");
+        double toReady = (System.nanoTime() - restart) / 1e9;
+        String last = "/api/v1/many/c" + (collections - 1) + "/d3";
+        while (send("GET", last, null) != 200) {
+            Thread.sleep(20);
+        }
+        double toRead = (System.nanoTime() - restart) / 1e9;
+        long openAfterRestart = openFiles(process.pid());
+        Matcher m = OPENED.matcher(Files.readString(logDir.resolve("collections-node-restart.log")));
+        int columnFamilies = m.find() ? Integer.parseInt(m.group(1)) : -1;
+        stop();
+        return new Result(
+                collections,
+                clients,
+                perBlock,
+                collections / ((t1 - t0) / 1e9),
+                failures.get(),
+                openAfterCreation,
+                openAfterRestart,
+                limit,
+                columnFamilies,
+                toReady,
+                toRead,
+                size(dataDir));
+    }
+
+    private static long openFiles(long pid) throws IOException {
+        try (Stream<Path> fds = Files.list(Path.of("/proc/" + pid + "/fd"))) {
+            return fds.count();
+        }
+    }
+
+    private static String openFileLimit(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/limits"))) {
+            if (line.startsWith("Max open files")) {
+                String[] f = line.substring("Max open files".length()).trim().split("\\s+");
+                return f[0] + " soft / " + f[1] + " hard";
+            }
+        }
+        return "unknown";
+    }
+
+    private static long size(Path dir) throws IOException {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            return paths.filter(Files::isRegularFile)
+                    .mapToLong(p -> p.toFile().length())
+                    .sum();
+        }
+    }
+
+    private void deleteData() {
+        try (Stream<Path> paths = Files.walk(dataDir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            System.err.println("warning: could not delete " + dataDir + ": " + e.getMessage());
+        }
+    }
+
+    /** Writes the result as {@code collections.md} and {@code collections.json} into {@code out}. */
+    static void write(Result r, Path out) throws IOException {
+        StringBuilder md = new StringBuilder("# Many collections on one node\n\n");
+        md.append("| collections created | per second in that block |\n|---:|---:|\n");
+        for (int i = 0; i < r.perSecondByBlock().size(); i++) {
+            md.append(String.format(
+                    "| %,d | %.1f |%n",
+                    Math.min((i + 1) * BLOCK, r.collections()),
+                    r.perSecondByBlock().get(i)));
+        }
+        md.append('\n');
+        r.lines().forEach(l -> md.append("- ").append(l).append('\n'));
+        Files.writeString(out.resolve("collections.md"), md);
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("result", r);
+        new ObjectMapper()
+                .writerWithDefaultPrettyPrinter()
+                .writeValue(out.resolve("collections.json").toFile(), json);
+    }
+
+    public static void main(String[] args) throws Exception {
+        int collections = 10_000;
+        int clients = 8;
+        Path jar = Path.of("node/target/lumadb.jar");
+        Path out = Path.of("bench/results");
+        List<String> prefix = List.of();
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--collections" -> collections = Integer.parseInt(args[++i]);
+                case "--clients" -> clients = Integer.parseInt(args[++i]);
+                case "--node-jar" -> jar = Path.of(args[++i]);
+                case "--out" -> out = Path.of(args[++i]);
+                case "--ulimit" -> prefix = List.of("bash", "-c", "ulimit " + args[++i] + " && exec \"$@\"", "node");
+                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        Files.createDirectories(out);
+        Result r = run(jar, prefix, out, collections, clients);
+        write(r, out);
+        r.lines().forEach(System.out::println);
+    }
+}
