@@ -45,7 +45,9 @@ class StorageHealthTest {
                 total-write-buffer-size = 8 MiB
                 max-background-jobs = 2
                 max-total-wal-size = 16 MiB
-                """).withValue("dir", ConfigValueFactory.fromAnyRef(rocksDir.toString()));
+                """)
+                .withValue("dir", ConfigValueFactory.fromAnyRef(rocksDir.toString()))
+                .withFallback(ConfigFactory.defaultReference().getConfig("lumadb.persistence.rocksdb"));
     }
 
     /** Records what a listener hears. */
