@@ -83,9 +83,10 @@ public final class LumaDbServer {
 
     /** Starts a node; blocks until the API listens. Fails if the port or data directory cannot be had. */
     public static LumaDbServer start(Config overrides) {
-        Config config = OpenFileBudget.fit(config(overrides));
-        boolean cluster = ClusterMode.enabled(config);
-        StartupChecks.check(config, cluster);
+        Config checked = config(overrides);
+        boolean cluster = ClusterMode.enabled(checked);
+        StartupChecks.check(checked, cluster);
+        Config config = OpenFileBudget.fit(checked);
         if (cluster) {
             ClusterMode.ensureJournal(config);
         }

@@ -40,15 +40,18 @@ final class OpenFileBudget {
         if (configured <= fits) {
             return config;
         }
-        log.warn(
-                "The open-file limit of this process is {}: the node accepts at most {} connections at once instead"
-                        + " of {} = {}; raise the limit to {} for all of them (ulimit -n, or LimitNOFILE in a systemd"
-                        + " unit)",
-                limit.soft(),
-                fits,
-                MAX_CONNECTIONS,
-                configured,
-                (long) configured + rocksDb + RESERVE);
+        // Most of the connections still fit: worth knowing, not a warning.
+        org.slf4j.event.Level level = fits < configured / 2 ? org.slf4j.event.Level.WARN : org.slf4j.event.Level.INFO;
+        log.atLevel(level)
+                .log(
+                        "The open-file limit of this process is {}: the node accepts at most {} connections at once"
+                                + " instead of {} = {}; raise the limit to {} for all of them (ulimit -n, or"
+                                + " LimitNOFILE in a systemd unit)",
+                        limit.soft(),
+                        fits,
+                        MAX_CONNECTIONS,
+                        configured,
+                        (long) configured + rocksDb + RESERVE);
         return config.withValue(MAX_CONNECTIONS, ConfigValueFactory.fromAnyRef(fits));
     }
 }

@@ -11,9 +11,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.ConfigFactory;
 import io.lumadb.persistence.rocksdb.RocksDbNode;
 import io.lumadb.persistence.rocksdb.StorageHealth;
+import io.lumadb.persistence.testkit.SmallDisk;
 import io.lumadb.persistence.testkit.TestConfig;
-import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,7 +24,6 @@ import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.persistence.JournalProtocol;
 import org.apache.pekko.persistence.Persistence;
 import org.apache.pekko.testkit.javadsl.TestKit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,9 +45,7 @@ class JournalDiskFullTest {
     @Test
     void failsWhileTheDiskIsFullAndCommitsAgainOnceSpaceIsFreedWithoutARestart() throws Exception {
         Path rocksDir = Files.createDirectories(dir.resolve("rocksdb"));
-        Assumptions.assumeTrue(
-                run("mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", rocksDir.toString()),
-                "needs to mount a tmpfs (root or CAP_SYS_ADMIN)");
+        SmallDisk disk = SmallDisk.mount(rocksDir, "24m");
         ActorSystem system = null;
         try {
             system = ActorSystem.create("journal-disk-full", TestConfig.forDir(rocksDir));
@@ -64,7 +60,7 @@ class JournalDiskFullTest {
                 confirmed.add(seq);
             }
             Path filler = rocksDir.resolve("filler.bin");
-            fill(filler);
+            disk.fill(filler);
             Throwable failure = null;
             for (int i = 0; i < 1000 && failure == null; i++) {
                 failure = write(system, journal, seq, payload);
@@ -97,9 +93,7 @@ class JournalDiskFullTest {
             if (system != null) {
                 TestKit.shutdownActorSystem(system);
             }
-            if (!run("umount", rocksDir.toString())) {
-                run("umount", "-l", rocksDir.toString());
-            }
+            disk.close();
         }
     }
 
@@ -143,31 +137,5 @@ class JournalDiskFullTest {
             cause = cause.getCause();
         }
         return cause;
-    }
-
-    private static void fill(Path filler) throws IOException {
-        byte[] chunk = new byte[64 * 1024];
-        try (OutputStream out = Files.newOutputStream(filler)) {
-            while (true) {
-                out.write(chunk);
-            }
-        } catch (IOException full) {
-            if (!String.valueOf(full.getMessage()).contains("space")) {
-                throw full;
-            }
-        }
-    }
-
-    private static boolean run(String... command) {
-        try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            p.getInputStream().transferTo(OutputStream.nullOutputStream());
-            return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
     }
 }

@@ -8,8 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
-import java.io.IOException;
-import java.io.OutputStream;
+import io.lumadb.persistence.testkit.SmallDisk;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,8 +16,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -140,9 +137,7 @@ class StorageHealthTest {
     @Test
     void aRealFullDiskIsDetectedAndRecoveredWithoutReopening() throws Exception {
         Path rocksDir = Files.createDirectories(dir.resolve("tmpfs"));
-        Assumptions.assumeTrue(
-                run("mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", rocksDir.toString()),
-                "needs to mount a tmpfs (root or CAP_SYS_ADMIN)");
+        SmallDisk disk = SmallDisk.mount(rocksDir, "16m");
         RocksDbNode node = null;
         try {
             node = RocksDbNode.open(config(rocksDir));
@@ -151,7 +146,7 @@ class StorageHealthTest {
             health.addListener(heard);
             byte[] value = new byte[64 * 1024];
             Path filler = rocksDir.resolve("filler.bin");
-            fill(filler);
+            disk.fill(filler);
             RocksDBException failure = null;
             try (WriteOptions sync = new WriteOptions().setSync(true)) {
                 for (int i = 0; i < 1000 && failure == null; i++) {
@@ -193,9 +188,7 @@ class StorageHealthTest {
             if (node != null) {
                 node.close();
             }
-            if (!run("umount", rocksDir.toString())) {
-                run("umount", "-l", rocksDir.toString());
-            }
+            disk.close();
         }
     }
 
@@ -205,33 +198,5 @@ class StorageHealthTest {
             Thread.sleep(50);
         }
         assertFalse(health.current().isPresent(), "still unwritable: " + health.current());
-    }
-
-    private static void fill(Path filler) throws IOException {
-        byte[] chunk = new byte[64 * 1024];
-        try (OutputStream out = Files.newOutputStream(filler)) {
-            while (true) {
-                out.write(chunk);
-            }
-        } catch (IOException full) {
-            if (!String.valueOf(full.getMessage()).contains("space")) {
-                throw full;
-            }
-        }
-    }
-
-    private static boolean run(String... command) {
-        try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            try (Stream<String> ignored = p.inputReader().lines()) {
-                ignored.forEach(line -> {});
-            }
-            return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
     }
 }
