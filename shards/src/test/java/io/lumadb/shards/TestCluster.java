@@ -3,6 +3,9 @@ package io.lumadb.shards;
 import com.typesafe.config.ConfigFactory;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
@@ -32,5 +35,14 @@ final class TestCluster {
         Cluster cluster = Cluster.get(kit.system());
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
         return kit;
+    }
+
+    /** The stage's value within a minute; a failure is rethrown as its cause. */
+    static <T> T await(CompletionStage<T> stage) throws Exception {
+        try {
+            return stage.toCompletableFuture().get(60, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof Exception ex ? ex : e;
+        }
     }
 }
