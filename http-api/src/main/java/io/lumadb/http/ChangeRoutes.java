@@ -58,7 +58,7 @@ final class ChangeRoutes {
         JsonNode filter = jsonParam(request, "filter");
         Optional<Boolean> beforeParam = optionalFlag(request, "before");
         if (sse) {
-            return StreamPayloads.mapDropped(streams.changes(
+            return streams.changes(
                             db, collection, from, filter, streams.settings().heartbeat(), false, group, member)
                     .thenApply(s -> {
                         boolean before = before(s.collection(), beforeParam);
@@ -68,7 +68,7 @@ final class ChangeRoutes {
                                         StreamPayloads.token(s.start().encode())))
                                 .concat(s.items().mapConcat(item -> sseFrames(item, before, "change")));
                         return Sse.response(frames);
-                    }));
+                    });
         }
         int limit = intParam(
                 request, "limit", DEFAULT_PULL_LIMIT, 1, streams.settings().maxPullLimit());
@@ -81,7 +81,7 @@ final class ChangeRoutes {
                         .updateTimeout(scala.concurrent.duration.Duration.fromNanos(
                                 wait.plusSeconds(20).toNanos())));
         long maxBytes = streams.settings().maxPullBytes();
-        return StreamPayloads.mapDropped(streams.changes(db, collection, from, filter, quiet, true, group, member)
+        return streams.changes(db, collection, from, filter, quiet, true, group, member)
                 .thenCompose(s -> {
                     PullPage page =
                             new PullPage(s.start().encode(), before(s.collection(), beforeParam), limit, maxBytes);
@@ -90,7 +90,7 @@ final class ChangeRoutes {
                             .completionTimeout(wait.plusSeconds(30))
                             .runWith(Sink.ignore(), system)
                             .thenApply(done -> page.response());
-                }));
+                });
     }
 
     /**
@@ -228,9 +228,9 @@ final class ChangeRoutes {
                 ? new ConsumerGroups.Member(
                         commit.path("member").asInt(-1), commit.path("members").asInt(-1))
                 : ConsumerGroups.Member.ALL;
-        return StreamPayloads.mapDropped(streams.token(db, collection, token.asText(), "/token")
+        return streams.token(db, collection, token.asText(), "/token")
                 .thenCompose(t -> streams.groups().commit(t.getKey(), group, t.getValue(), member))
-                .thenApply(position -> groupAnswer(group, position.encode())));
+                .thenApply(position -> groupAnswer(group, position.encode()));
     }
 
     private static HttpResponse groupAnswer(String group, String token) {
@@ -252,23 +252,22 @@ final class ChangeRoutes {
         Integer limit = request.getUri().query().get("limit").isPresent()
                 ? intParam(request, "limit", 0, 1, streams.settings().maxLiveQueryResult())
                 : null;
-        return StreamPayloads.mapDropped(streams.liveQuery(db, collection, filter, sort, limit, resume))
-                .thenApply(q -> {
-                    List<ByteString> head = new ArrayList<>();
-                    String token = q.start().encode();
-                    ObjectNode subscribed = StreamPayloads.token(token);
-                    subscribed.put("resumed", q.resumed());
-                    head.add(Sse.frame("subscribed", null, subscribed));
-                    for (byte[] doc : q.initial()) {
-                        head.add(Sse.frame("result", null, doc));
-                    }
-                    ObjectNode ready = StreamPayloads.token(token);
-                    ready.put("count", q.initial().size());
-                    head.add(Sse.frame("ready", token, ready));
-                    Source<ByteString, NotUsed> frames =
-                            Source.from(head).concat(q.items().mapConcat(item -> sseFrames(item, false, null)));
-                    return Sse.response(frames);
-                });
+        return streams.liveQuery(db, collection, filter, sort, limit, resume).thenApply(q -> {
+            List<ByteString> head = new ArrayList<>();
+            String token = q.start().encode();
+            ObjectNode subscribed = StreamPayloads.token(token);
+            subscribed.put("resumed", q.resumed());
+            head.add(Sse.frame("subscribed", null, subscribed));
+            for (byte[] doc : q.initial()) {
+                head.add(Sse.frame("result", null, doc));
+            }
+            ObjectNode ready = StreamPayloads.token(token);
+            ready.put("count", q.initial().size());
+            head.add(Sse.frame("ready", token, ready));
+            Source<ByteString, NotUsed> frames =
+                    Source.from(head).concat(q.items().mapConcat(item -> sseFrames(item, false, null)));
+            return Sse.response(frames);
+        });
     }
 
     /**

@@ -86,6 +86,9 @@ final class Problems {
             case io.lumadb.cdc.InvalidStreamRequestException bad ->
                 ApiException.badRequest(
                         "invalid-stream-request", "Invalid stream request", bad.getMessage(), bad.pointer());
+            case io.lumadb.cdc.CollectionDroppedException dropped ->
+                new ApiException(
+                        410, "collection-dropped", "Collection dropped", dropped.getMessage(), dropped.pointer());
             case io.lumadb.cdc.topics.InvalidTopicException bad ->
                 ApiException.badRequest("invalid-topic", "Invalid topic", bad.getMessage(), "topic");
             case QueryTimeoutException slow ->

@@ -89,30 +89,6 @@ final class StreamPayloads {
                 "from");
     }
 
-    /**
-     * The stage, with a resume token of a dropped collection answered {@code 410 collection-dropped}
-     * (a stream-specific problem, so it is mapped here rather than in {@link Problems}).
-     */
-    static <T> java.util.concurrent.CompletionStage<T> mapDropped(java.util.concurrent.CompletionStage<T> stage) {
-        return stage.exceptionallyCompose(
-                failure -> java.util.concurrent.CompletableFuture.failedFuture(problem(failure)));
-    }
-
-    /** The problem of a stream request's failure: {@link Problems#classify}, plus a dropped collection. */
-    static ApiException problem(Throwable failure) {
-        Throwable e = failure;
-        while ((e instanceof java.util.concurrent.CompletionException
-                        || e instanceof java.util.concurrent.ExecutionException)
-                && e.getCause() != null) {
-            e = e.getCause();
-        }
-        if (e instanceof io.lumadb.cdc.CollectionDroppedException dropped) {
-            return new ApiException(
-                    410, "collection-dropped", "Collection dropped", dropped.getMessage(), dropped.pointer());
-        }
-        return Problems.classify(e);
-    }
-
     /** The payload of an error event: the problem's type, status and detail (and a token, if any). */
     static ObjectNode error(ApiException e, String token) {
         ObjectNode data = token == null ? DocumentJson.mapper().createObjectNode() : token(token);

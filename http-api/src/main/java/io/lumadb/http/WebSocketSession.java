@@ -207,7 +207,7 @@ final class WebSocketSession {
                 default -> throw protocol("unknown op '" + op + "': subscribe, unsubscribe, publish or ping", "/op");
             }
         } catch (RuntimeException e) {
-            reply(sub, ref, "error", StreamPayloads.error(StreamPayloads.problem(e), null));
+            reply(sub, ref, "error", StreamPayloads.error(Problems.classify(e), null));
         }
     }
 
@@ -239,7 +239,7 @@ final class WebSocketSession {
         events.whenComplete((source, failure) -> {
             if (failure != null) {
                 subscriptions.remove(id, sub);
-                reply(id, ref, "error", StreamPayloads.error(StreamPayloads.problem(failure), null));
+                reply(id, ref, "error", StreamPayloads.error(Problems.classify(failure), null));
                 return;
             }
             start(id, sub, source);
@@ -253,8 +253,7 @@ final class WebSocketSession {
     private void start(String id, Subscription sub, Source<ObjectNode, NotUsed> events) {
         Source<Message, UniqueKillSwitch> messages = events.viaMat(KillSwitches.single(), Keep.right())
                 .recover(new org.apache.pekko.japi.pf.PFBuilder<Throwable, ObjectNode>()
-                        .matchAny(failure ->
-                                withEvent("error", StreamPayloads.error(StreamPayloads.problem(failure), null)))
+                        .matchAny(failure -> withEvent("error", StreamPayloads.error(Problems.classify(failure), null)))
                         .build())
                 .map(node -> message(id, node))
                 // concatLazy: the closing message is made only once the subscription has ended

@@ -115,6 +115,9 @@ class HttpEdgeIT {
         return exchange(request(method, path, contentType, body));
     }
 
+    /** A JSON body around bad bytes, where it is sent, and the field its problem must name. */
+    private record BadBody(String method, String path, String contentType, String before, String after, String field) {}
+
     private static JsonNode assertProblem(RawHttp.Answer a, int status, String type, String field) {
         assertEquals(status, a.status(), a.toString());
         assertNotNull(a.headers().get("content-type"), a.toString());
@@ -260,61 +263,36 @@ class HttpEdgeIT {
         for (var e : BAD_UTF8.entrySet()) {
             byte[] bad = e.getValue();
             String what = e.getKey();
-            assertProblem(
-                    send("PUT", c + "/n", "application/json", with("{\"s\":\"", bad, "\"}")),
-                    400,
-                    "invalid-encoding",
-                    "body");
-            assertProblem(
-                    send("PUT", c + "/n", "application/json", with("{\"", bad, "\":1}")),
-                    400,
-                    "invalid-encoding",
-                    "body");
-            assertProblem(
-                    send("PATCH", c + "/old", "application/merge-patch+json", with("{\"s\":\"", bad, "\"}")),
-                    400,
-                    "invalid-encoding",
-                    "body");
-            assertProblem(
-                    send(
+            for (BadBody body : List.of(
+                    new BadBody("PUT", c + "/n", "application/json", "{\"s\":\"", "\"}", "body"),
+                    new BadBody("PUT", c + "/n", "application/json", "{\"", "\":1}", "body"),
+                    new BadBody("PATCH", c + "/old", "application/merge-patch+json", "{\"s\":\"", "\"}", "body"),
+                    new BadBody(
                             "POST",
                             c + "/_bulk",
                             "application/json",
-                            with("[{\"id\":\"n\",\"doc\":{\"s\":\"", bad, "\"}}]")),
-                    400,
-                    "invalid-encoding",
-                    "body");
-            assertProblem(
-                    send(
+                            "[{\"id\":\"n\",\"doc\":{\"s\":\"",
+                            "\"}}]",
+                            "body"),
+                    new BadBody(
                             "POST",
                             c + "/_bulk",
                             "application/x-ndjson",
-                            with("{\"id\":\"m\",\"doc\":{}}\n{\"id\":\"n\",\"doc\":{\"s\":\"", bad, "\"}}\n")),
-                    400,
-                    "invalid-encoding",
-                    "/1");
-            assertProblem(
-                    send("POST", c + "/_query", "application/json", with("{\"filter\":{\"s\":\"", bad, "\"}}")),
-                    400,
-                    "invalid-encoding",
-                    "body");
-            assertProblem(
-                    send("PUT", c + "/_indexes/i", "application/json", with("{\"fields\":[{\"path\":\"", bad, "\"}]}")),
-                    400,
-                    "invalid-encoding",
-                    "body");
-            assertProblem(
-                    send("POST", c + "/_changes/groups/g", "application/json", with("{\"token\":\"", bad, "\"}")),
-                    400,
-                    "invalid-encoding",
-                    "body");
-            assertProblem(
-                    send("POST", "/api/v1/_topics/edge-topic", "application/json", with("{\"s\":\"", bad, "\"}")),
-                    400,
-                    "invalid-encoding",
-                    "body");
-            assertProblem(
-                    send("PUT", c, "application/json", with("{\"", bad, "\":1}")), 400, "invalid-encoding", "body");
+                            "{\"id\":\"m\",\"doc\":{}}\n{\"id\":\"n\",\"doc\":{\"s\":\"",
+                            "\"}}\n",
+                            "/1"),
+                    new BadBody("POST", c + "/_query", "application/json", "{\"filter\":{\"s\":\"", "\"}}", "body"),
+                    new BadBody(
+                            "PUT", c + "/_indexes/i", "application/json", "{\"fields\":[{\"path\":\"", "\"}]}", "body"),
+                    new BadBody("POST", c + "/_changes/groups/g", "application/json", "{\"token\":\"", "\"}", "body"),
+                    new BadBody("POST", "/api/v1/_topics/edge-topic", "application/json", "{\"s\":\"", "\"}", "body"),
+                    new BadBody("PUT", c, "application/json", "{\"", "\":1}", "body"))) {
+                assertProblem(
+                        send(body.method(), body.path(), body.contentType(), with(body.before(), bad, body.after())),
+                        400,
+                        "invalid-encoding",
+                        body.field());
+            }
             assertEquals(404, http.get(c + "/n").status(), what);
             assertEquals(404, http.get(c + "/m").status(), what);
             JsonNode old = http.get(c + "/old").json();
