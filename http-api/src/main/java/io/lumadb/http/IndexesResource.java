@@ -60,8 +60,7 @@ final class IndexesResource implements Resource {
         return api.bodies()
                 .read(call.request(), api.settings().maxDocumentBytes(), Bodies.JSON)
                 .thenCompose(bytes -> api.queries().createIndex(db, coll, name, fields(bytes)))
-                .thenApply(
-                        status -> describe(status.created() ? StatusCodes.CREATED : StatusCodes.OK, describe(status)));
+                .thenApply(status -> json(status.created() ? StatusCodes.CREATED : StatusCodes.OK, describe(status)));
     }
 
     private CompletionStage<HttpResponse> drop(Call call) {
