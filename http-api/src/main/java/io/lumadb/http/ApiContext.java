@@ -10,24 +10,28 @@ import java.util.function.Supplier;
 import org.apache.pekko.actor.ClassicActorSystemProvider;
 
 /**
- * What the resources work with: the node's services and settings, and the shared request
- * helpers. {@link #resources()} lists every resource of the API; a new family of routes is
- * added there.
+ * What the resources of the API work with: the node's services and settings, and the shared
+ * request helpers. {@link #resources()} lists every resource; a new family of routes is added
+ * there.
  */
-record ApiContext(
-        ClassicActorSystemProvider system,
-        Catalog catalog,
-        Documents documents,
-        Queries queries,
-        ChangeStreams changeStreams,
-        Topics topics,
-        HttpSettings settings,
-        WebSocketSettings webSocketSettings,
-        Supplier<String> metrics,
-        Cors cors,
-        Bodies bodies) {
+public final class ApiContext {
 
-    ApiContext(
+    private final ClassicActorSystemProvider system;
+    private final Catalog catalog;
+    private final Documents documents;
+    private final Queries queries;
+    private final ChangeStreams changeStreams;
+    private final Topics topics;
+    private final HttpSettings settings;
+    private final WebSocketSettings webSocketSettings;
+    private final Supplier<String> metrics;
+    private final Cors cors;
+    private final Bodies bodies;
+
+    /**
+     * @param metrics the Prometheus text of the node's metrics, for {@code /metrics}
+     */
+    public ApiContext(
             ClassicActorSystemProvider system,
             Catalog catalog,
             Documents documents,
@@ -37,18 +41,17 @@ record ApiContext(
             HttpSettings settings,
             WebSocketSettings webSocketSettings,
             Supplier<String> metrics) {
-        this(
-                system,
-                catalog,
-                documents,
-                queries,
-                changeStreams,
-                topics,
-                settings,
-                webSocketSettings,
-                metrics,
-                new Cors(settings.corsAllowedOrigins(), settings.corsMaxAge()),
-                new Bodies(system, settings.bodyTimeout()));
+        this.system = system;
+        this.catalog = catalog;
+        this.documents = documents;
+        this.queries = queries;
+        this.changeStreams = changeStreams;
+        this.topics = topics;
+        this.settings = settings;
+        this.webSocketSettings = webSocketSettings;
+        this.metrics = metrics;
+        this.cors = new Cors(settings.corsAllowedOrigins(), settings.corsMaxAge());
+        this.bodies = new Bodies(system, settings.bodyTimeout());
     }
 
     /** Every resource of the API, in the order their routes are listed. */
@@ -67,5 +70,49 @@ record ApiContext(
                 new LiveResource(this),
                 new TopicsResource(this),
                 new WebSocketResource(this));
+    }
+
+    ClassicActorSystemProvider system() {
+        return system;
+    }
+
+    Catalog catalog() {
+        return catalog;
+    }
+
+    Documents documents() {
+        return documents;
+    }
+
+    Queries queries() {
+        return queries;
+    }
+
+    ChangeStreams changeStreams() {
+        return changeStreams;
+    }
+
+    Topics topics() {
+        return topics;
+    }
+
+    HttpSettings settings() {
+        return settings;
+    }
+
+    WebSocketSettings webSocketSettings() {
+        return webSocketSettings;
+    }
+
+    Supplier<String> metrics() {
+        return metrics;
+    }
+
+    Cors cors() {
+        return cors;
+    }
+
+    Bodies bodies() {
+        return bodies;
     }
 }

@@ -1,15 +1,9 @@
 package io.lumadb.http;
 
-import io.lumadb.cdc.ChangeStreams;
-import io.lumadb.cdc.topics.Topics;
-import io.lumadb.shards.Catalog;
-import io.lumadb.shards.Documents;
-import io.lumadb.shards.Queries;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.function.Supplier;
 import org.apache.pekko.actor.ClassicActorSystemProvider;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
@@ -40,32 +34,8 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
     private final Cors cors;
     private final HostCheck hosts;
 
-    public ApiHandler(
-            ClassicActorSystemProvider system,
-            Catalog catalog,
-            Documents documents,
-            Queries queries,
-            ChangeStreams changeStreams,
-            Topics topics,
-            HttpSettings settings,
-            WebSocketSettings webSocketSettings,
-            RequestObserver observer,
-            Supplier<String> metrics) {
-        this(
-                new ApiContext(
-                        system,
-                        catalog,
-                        documents,
-                        queries,
-                        changeStreams,
-                        topics,
-                        settings,
-                        webSocketSettings,
-                        metrics),
-                observer);
-    }
-
-    private ApiHandler(ApiContext api, RequestObserver observer) {
+    /** The dispatcher of LumaDB's API: every resource of {@code api}, in one route table. */
+    public ApiHandler(ApiContext api, RequestObserver observer) {
         this(api.system(), RouteTable.of(api.resources()), api.settings(), api.cors(), observer);
     }
 

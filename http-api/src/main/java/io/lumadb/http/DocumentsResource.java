@@ -73,27 +73,30 @@ final class DocumentsResource implements Resource {
     }
 
     private CompletionStage<HttpResponse> put(Call call) {
-        String db = call.db();
-        String coll = call.collection();
-        String id = call.id();
-        long expected = Preconditions.ofWrite(call.request());
-        return api.bodies()
-                .read(call.request(), 2L * api.settings().maxDocumentBytes(), Bodies.JSON)
-                .thenCompose(
-                        bytes -> api.documents().write(db, coll, DocumentWrite.put(id, content(bytes, id), expected)))
-                .thenApply(outcome -> WriteResults.response(outcome, false));
+        return writeBody(call, Bodies.JSON, DocumentWrite::put, false);
     }
 
     private CompletionStage<HttpResponse> patch(Call call) {
+        return writeBody(call, PATCH_TYPES, DocumentWrite::patch, !minimal(call.request()));
+    }
+
+    /** How a write is made from the path's id, the body's content and the precondition. */
+    @FunctionalInterface
+    private interface BodyWrite {
+        DocumentWrite of(String id, byte[] content, long expectedVersion);
+    }
+
+    /** A write with a body: names, then the precondition, then the body, all checked before the write. */
+    private CompletionStage<HttpResponse> writeBody(
+            Call call, Set<String> mediaTypes, BodyWrite write, boolean withDocument) {
         String db = call.db();
         String coll = call.collection();
         String id = call.id();
         long expected = Preconditions.ofWrite(call.request());
         return api.bodies()
-                .read(call.request(), 2L * api.settings().maxDocumentBytes(), PATCH_TYPES)
-                .thenCompose(
-                        bytes -> api.documents().write(db, coll, DocumentWrite.patch(id, content(bytes, id), expected)))
-                .thenApply(outcome -> WriteResults.response(outcome, !minimal(call.request())));
+                .read(call.request(), 2L * api.settings().maxDocumentBytes(), mediaTypes)
+                .thenCompose(bytes -> api.documents().write(db, coll, write.of(id, content(bytes, id), expected)))
+                .thenApply(outcome -> WriteResults.response(outcome, withDocument));
     }
 
     private CompletionStage<HttpResponse> delete(Call call) {

@@ -22,6 +22,6 @@ final class TestApi {
     static RouteTable routeTable() {
         ApiContext api = new ApiContext(
                 null, null, null, null, null, null, settings(), WebSocketSettings.from(config()), () -> "");
-        return RouteTable.of(api.resources());
+        return new ApiHandler(api, RequestObserver.NONE).routes();
     }
 }
