@@ -318,7 +318,7 @@ final class WebSocketSession {
                         filter,
                         streams.settings().heartbeat())
                 .thenApply(s -> {
-                    boolean before = ChangeRoutes.before(s.collection(), asked);
+                    boolean before = StreamParams.before(s.collection(), asked);
                     return Source.single(withEvent(
                                     "subscribed", StreamPayloads.token(s.start().encode())))
                             .concat(s.items().map(item -> changeEvent(item, before)));
@@ -357,7 +357,7 @@ final class WebSocketSession {
         Topics.validateName(topic);
         return topics.subscribe(topic)
                 .thenApply(events -> events.map(event -> switch (event) {
-                    case TopicEvent.Subscribed s -> withEvent("subscribed", TopicRoutes.topicNode(s.topic()));
+                    case TopicEvent.Subscribed s -> withEvent("subscribed", TopicsResource.topicNode(s.topic()));
                     case TopicEvent.Message m -> {
                         ObjectNode node = DocumentJson.mapper().createObjectNode();
                         node.putRawValue("data", raw(m.message().json()));
@@ -365,7 +365,7 @@ final class WebSocketSession {
                     }
                     case TopicEvent.Heartbeat h ->
                         withEvent("heartbeat", DocumentJson.mapper().createObjectNode());
-                    case TopicEvent.Overflow o -> withEvent("overflow", TopicRoutes.overflow(o));
+                    case TopicEvent.Overflow o -> withEvent("overflow", TopicsResource.overflow(o));
                 }));
     }
 

@@ -14,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -30,18 +29,14 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Keeps {@code openapi.json} true to the code: it must describe exactly the routes and methods
- * {@link ApiHandler} serves and every problem type the module can answer, and be self-consistent.
- * Routes and problem types are read from the sources, so adding one without documenting it fails here.
+ * the {@link RouteTable} serves and every problem type the module can answer, and be self-consistent.
+ * Routes come from the table and problem types from the sources, so adding one without documenting it
+ * fails here.
  */
 class OpenApiTest {
 
     private static final Set<String> HTTP_METHODS =
             Set.of("get", "put", "post", "delete", "options", "head", "patch", "trace");
-
-    private static final Pattern METHOD_CONSTANT =
-            Pattern.compile("static\\s+final\\s+String\\s+(\\w+)\\s*=\\s*\"([A-Z]+)\"\\s*;");
-    private static final Pattern ROUTE =
-            Pattern.compile("new\\s+Route\\(\\s*\"([^\"]+)\"\\s*,\\s*Set\\.of\\(([^)]*)\\)");
 
     private static final Pattern API_EXCEPTION =
             Pattern.compile("new\\s+ApiException\\(\\s*(\\d{3})\\s*,\\s*\"([^\"]+)\"\\s*,\\s*\"([^\"]*)\"");
@@ -153,56 +148,121 @@ class OpenApiTest {
         return out;
     }
 
-    // ---- routes, from ApiHandler's source
+    // ---- routes, from the route table
 
+    /**
+     * The route table and {@code openapi.json} agree both ways: every route is documented with
+     * its operation id and path parameters, and every documented operation is served.
+     */
     @Test
-    void documentsExactlyTheRoutesAndMethodsOfApiHandler() throws IOException {
-        String source = Files.readString(source("ApiHandler.java"), StandardCharsets.UTF_8);
-        Map<String, String> constants = new HashMap<>();
-        Matcher c = METHOD_CONSTANT.matcher(source);
-        while (c.find()) {
-            constants.put(c.group(1), c.group(2));
+    void documentsExactlyTheRoutesOfTheRouteTable() {
+        assertEquals(List.of(), disagreements(TestApi.routeTable(), doc), "route table vs openapi.json");
+    }
+
+    /** The check fails when either side is broken on purpose. */
+    @Test
+    void theRouteTableCheckFailsWhenEitherSideIsBroken() {
+        RouteTable routes = TestApi.routeTable();
+
+        com.fasterxml.jackson.databind.node.ObjectNode undocumented = doc.deepCopy();
+        ((com.fasterxml.jackson.databind.node.ObjectNode) undocumented.path("paths")).remove("/api/v1/_cluster");
+        assertEquals(
+                List.of("GET /api/v1/_cluster (clusterStatus) is not documented"), disagreements(routes, undocumented));
+
+        com.fasterxml.jackson.databind.node.ObjectNode unserved = doc.deepCopy();
+        ((com.fasterxml.jackson.databind.node.ObjectNode) unserved.path("paths").path("/api/v1/_cluster"))
+                .set("post", unserved.path("paths").path("/api/v1/_cluster").path("get"));
+        assertEquals(List.of("POST /api/v1/_cluster is documented but not served"), disagreements(routes, unserved));
+
+        com.fasterxml.jackson.databind.node.ObjectNode wrongParameter = doc.deepCopy();
+        JsonNode topicParameters =
+                wrongParameter.path("paths").path("/api/v1/_topics/{topic}").path("parameters");
+        for (JsonNode p : topicParameters) {
+            if (p.path("name").asText().equals("topic")) {
+                ((com.fasterxml.jackson.databind.node.ObjectNode) p).put("name", "name");
+            }
         }
-        Map<String, Set<String>> routes = new TreeMap<>();
-        Matcher r = ROUTE.matcher(source);
-        while (r.find()) {
-            Set<String> methods = routes.computeIfAbsent(r.group(1), k -> new TreeSet<>());
-            for (String token : r.group(2).split(",")) {
-                String t = token.strip();
-                if (t.isEmpty()) {
+        assertEquals(
+                List.of(
+                        "GET /api/v1/_topics/{topic} has path parameters [topic]; openapi.json documents [name]",
+                        "POST /api/v1/_topics/{topic} has path parameters [topic]; openapi.json documents [name]"),
+                disagreements(routes, wrongParameter));
+
+        List<Route> renamed = new ArrayList<>();
+        for (Route r : routes.routes()) {
+            renamed.add(
+                    r.template().endsWith("/_indexes/{name}")
+                            ? new Route(
+                                    r.method(),
+                                    "/api/v1/{db}/{collection}/_indexes/{index}",
+                                    r.operationId(),
+                                    r.permission(),
+                                    r.handler())
+                            : r);
+        }
+        RouteTable misnamed = RouteTable.of(List.<Resource>of(() -> renamed));
+        List<String> problems = disagreements(misnamed, doc);
+        assertTrue(
+                problems.contains("GET /api/v1/{db}/{collection}/_indexes/{index} (getIndex) is not documented"),
+                problems.toString());
+        assertTrue(
+                problems.contains("GET /api/v1/{db}/{collection}/_indexes/{name} is documented but not served"),
+                problems.toString());
+        assertTrue(
+                problems.contains("PUT /api/v1/{db}/{collection}/_indexes/{index} (createIndex) is not documented"),
+                problems.toString());
+    }
+
+    /** What the table and the document disagree on, one line each; empty when they agree. */
+    private static List<String> disagreements(RouteTable routes, JsonNode openApi) {
+        List<String> out = new ArrayList<>();
+        JsonNode paths = openApi.path("paths");
+        Set<String> served = new HashSet<>();
+        for (Route route : routes.routes()) {
+            String where = route.method() + " " + route.template();
+            served.add(where);
+            JsonNode op = paths.path(route.template()).path(route.method().toLowerCase(Locale.ROOT));
+            if (!op.isObject()) {
+                out.add(where + " (" + route.operationId() + ") is not documented");
+                continue;
+            }
+            if (!op.path("operationId").asText().equals(route.operationId())) {
+                out.add(where + " is " + route.operationId() + " in the table and " + op.path("operationId")
+                        + " in openapi.json");
+            }
+            Set<String> documented = pathParameters(paths.path(route.template()), op);
+            Set<String> declared =
+                    new TreeSet<>(PathTemplate.parse(route.template()).parameters());
+            if (!documented.equals(declared)) {
+                out.add(where + " has path parameters " + declared + "; openapi.json documents " + documented);
+            }
+        }
+        for (var path : paths.properties()) {
+            for (var op : path.getValue().properties()) {
+                if (!HTTP_METHODS.contains(op.getKey())) {
                     continue;
                 }
-                String method = t.startsWith("\"") && t.endsWith("\"") && t.length() > 1
-                        ? t.substring(1, t.length() - 1)
-                        : constants.get(t);
-                assertNotNull(
-                        method, "cannot resolve method '" + t + "' of route " + r.group(1) + " in ApiHandler.java");
-                methods.add(method.toLowerCase(Locale.ROOT));
-            }
-        }
-        assertFalse(
-                routes.isEmpty(),
-                "found no 'new Route(\"...\", Set.of(...)' in ApiHandler.java; update this test's parser");
-
-        Set<String> documented = new TreeSet<>();
-        doc.path("paths").properties().forEach(e -> documented.add(e.getKey()));
-        assertEquals(routes.keySet(), documented, "paths of openapi.json vs routes of ApiHandler");
-
-        for (var route : routes.entrySet()) {
-            JsonNode item = doc.path("paths").path(route.getKey());
-            Set<String> ops = new TreeSet<>();
-            item.properties().forEach(e -> {
-                if (HTTP_METHODS.contains(e.getKey())) {
-                    ops.add(e.getKey());
+                String method = op.getKey().toUpperCase(Locale.ROOT);
+                // HEAD is answered wherever GET is; documenting it is optional.
+                String servedAs = method.equals("HEAD") ? "GET" : method;
+                if (!served.contains(servedAs + " " + path.getKey())) {
+                    out.add(method + " " + path.getKey() + " is documented but not served");
                 }
-            });
-            Set<String> allowed = route.getValue();
-            if (allowed.contains("get") && !allowed.contains("head")) {
-                // The handler answers HEAD wherever it answers GET; documenting it is optional.
-                ops.remove("head");
             }
-            assertEquals(allowed, ops, "methods of " + route.getKey());
         }
+        return out;
+    }
+
+    private static Set<String> pathParameters(JsonNode pathItem, JsonNode op) {
+        List<JsonNode> all = new ArrayList<>(parameters(pathItem.path("parameters")));
+        all.addAll(parameters(op.path("parameters")));
+        Set<String> names = new TreeSet<>();
+        for (JsonNode p : all) {
+            if (p.path("in").asText().equals("path")) {
+                names.add(p.path("name").asText());
+            }
+        }
+        return names;
     }
 
     // ---- problem types, from the module's sources

@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import io.lumadb.cdc.ChangeStreams;
 import io.lumadb.cdc.topics.TopicSettings;
 import io.lumadb.cdc.topics.Topics;
+import io.lumadb.http.ApiContext;
 import io.lumadb.http.ApiHandler;
 import io.lumadb.http.HttpSettings;
 import io.lumadb.http.WebSocketSettings;
@@ -112,16 +113,17 @@ public final class LumaDbServer {
                     .scheduleAtFixedRate(
                             sample, sample, () -> metrics.streams(changeStreams, topics), system.executionContext());
             ApiHandler handler = new ApiHandler(
-                    system,
-                    shards.catalog(),
-                    shards.documents(),
-                    shards.queries(),
-                    changeStreams,
-                    topics,
-                    http,
-                    WebSocketSettings.from(config),
-                    metrics,
-                    metrics::scrape);
+                    new ApiContext(
+                            system,
+                            shards.catalog(),
+                            shards.documents(),
+                            shards.queries(),
+                            changeStreams,
+                            topics,
+                            http,
+                            WebSocketSettings.from(config),
+                            metrics::scrape),
+                    metrics);
             HttpEdge binding = HttpEdge.bind(system, http.host(), http.port(), handler)
                     .toCompletableFuture()
                     .get(30, TimeUnit.SECONDS);

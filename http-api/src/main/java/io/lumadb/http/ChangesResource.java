@@ -6,16 +6,15 @@ import io.lumadb.cdc.ChangeStreams;
 import io.lumadb.cdc.ResumeToken;
 import io.lumadb.cdc.StreamItem;
 import io.lumadb.cdc.groups.ConsumerGroups;
+import io.lumadb.http.Permission.Action;
+import io.lumadb.http.Permission.Scope;
 import io.lumadb.shards.model.DocumentJson;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.NotUsed;
-import org.apache.pekko.actor.ClassicActorSystemProvider;
 import org.apache.pekko.http.javadsl.model.ContentType;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
@@ -23,72 +22,86 @@ import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.http.javadsl.model.headers.TimeoutAccess;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
 
 /**
- * The change stream ({@code _changes}) and live queries ({@code _live}) over HTTP: Server-Sent
- * Events for browsers and services, and NDJSON pull pages with a next token for consumers that
- * poll. Every change carries its resume token (the SSE {@code id}), so {@code Last-Event-ID}
- * or {@code from} resumes exactly after it.
+ * The change stream ({@code _changes}) over HTTP: Server-Sent Events for browsers and services,
+ * and NDJSON pull pages with a next token for consumers that poll; and consumer groups, whose
+ * committed positions resume a group's members. Every change carries its resume token (the SSE
+ * {@code id}), so {@code Last-Event-ID} or {@code from} resumes exactly after it.
  */
-final class ChangeRoutes {
+final class ChangesResource implements Resource {
 
     static final String NEXT_TOKEN = "LumaDB-Next-Token";
     private static final ContentType NDJSON = ContentTypes.parse("application/x-ndjson");
     private static final int DEFAULT_PULL_LIMIT = 100;
+    private static final String GROUP = "/api/v1/{db}/{collection}/_changes/groups/{group}";
 
-    private final ClassicActorSystemProvider system;
-    private final ChangeStreams streams;
+    private final ApiContext api;
 
-    ChangeRoutes(ClassicActorSystemProvider system, ChangeStreams streams) {
-        this.system = system;
-        this.streams = streams;
+    ChangesResource(ApiContext api) {
+        this.api = api;
+    }
+
+    @Override
+    public List<Route> routes() {
+        Permission subscribe = Permission.of(Action.SUBSCRIBE, Scope.COLLECTION);
+        return List.of(
+                Route.get("/api/v1/{db}/{collection}/_changes", "changes", subscribe, this::changes),
+                Route.get(GROUP, "getConsumerGroup", subscribe, this::group),
+                Route.post(GROUP, "commitConsumerGroup", subscribe, this::commit));
     }
 
     // ---- change stream
 
-    CompletionStage<HttpResponse> changes(HttpRequest request, String db, String collection) {
+    private CompletionStage<HttpResponse> changes(Call call) {
+        String db = call.db();
+        String collection = call.collection();
+        HttpRequest request = call.request();
+        ChangeStreams streams = api.changeStreams();
         boolean sse = Sse.wanted(request);
         String group = request.getUri().query().get("group").orElse(null);
         ConsumerGroups.Member member = member(request, group);
         // A group without an explicit position starts at its committed one.
-        String from = resumeFrom(request).orElse(group == null ? "now" : null);
-        JsonNode filter = jsonParam(request, "filter");
-        Optional<Boolean> beforeParam = optionalFlag(request, "before");
+        String from = StreamParams.resumeFrom(request).orElse(group == null ? "now" : null);
+        JsonNode filter = StreamParams.json(request, "filter");
+        Optional<Boolean> beforeParam = StreamParams.flag(request, "before");
         if (sse) {
             return streams.changes(
                             db, collection, from, filter, streams.settings().heartbeat(), false, group, member)
                     .thenApply(s -> {
-                        boolean before = before(s.collection(), beforeParam);
+                        boolean before = StreamParams.before(s.collection(), beforeParam);
                         Source<ByteString, NotUsed> frames = Source.single(Sse.frame(
                                         "subscribed",
                                         null,
                                         StreamPayloads.token(s.start().encode())))
-                                .concat(s.items().mapConcat(item -> sseFrames(item, before, "change")));
+                                .concat(s.items().mapConcat(item -> StreamParams.sseFrames(item, before, "change")));
                         return Sse.response(frames);
                     });
         }
-        int limit = intParam(
+        int limit = StreamParams.integer(
                 request, "limit", DEFAULT_PULL_LIMIT, 1, streams.settings().maxPullLimit());
-        Duration wait = waitParam(request);
+        long maxWait = streams.settings().maxPullWait().toMillis();
+        Duration wait = Duration.ofMillis(
+                StreamParams.integer(request, "wait", 0, 0, (int) Math.min(Integer.MAX_VALUE, maxWait)));
         // The page ends at the first heartbeat: the subscription is caught up and has delivered
         // something, or nothing came within `wait`.
         Duration quiet = wait.isZero() ? Duration.ofMillis(1) : wait;
-        request.getHeader(org.apache.pekko.http.javadsl.model.headers.TimeoutAccess.class)
-                .ifPresent(t -> t.timeoutAccess()
-                        .updateTimeout(scala.concurrent.duration.Duration.fromNanos(
-                                wait.plusSeconds(20).toNanos())));
+        request.getHeader(TimeoutAccess.class).ifPresent(t -> t.timeoutAccess()
+                .updateTimeout(scala.concurrent.duration.Duration.fromNanos(
+                        wait.plusSeconds(20).toNanos())));
         long maxBytes = streams.settings().maxPullBytes();
         return streams.changes(db, collection, from, filter, quiet, true, group, member)
                 .thenCompose(s -> {
-                    PullPage page =
-                            new PullPage(s.start().encode(), before(s.collection(), beforeParam), limit, maxBytes);
+                    PullPage page = new PullPage(
+                            s.start().encode(), StreamParams.before(s.collection(), beforeParam), limit, maxBytes);
                     return s.items()
                             .takeWhile(page::add)
                             .completionTimeout(wait.plusSeconds(30))
-                            .runWith(Sink.ignore(), system)
+                            .runWith(Sink.ignore(), api.system())
                             .thenApply(done -> page.response());
                 });
     }
@@ -186,14 +199,19 @@ final class ChangeRoutes {
                     "invalid-stream-request", "Invalid stream request", "member and members need a group", "group");
         }
         return new ConsumerGroups.Member(
-                intParam(request, "member", -1, 0, 1023), intParam(request, "members", -1, 1, 1024));
+                StreamParams.integer(request, "member", -1, 0, 1023),
+                StreamParams.integer(request, "members", -1, 1, 1024));
     }
 
     // ---- consumer groups
 
     /** {@code GET .../_changes/groups/{group}}: the group's committed position (null before its first commit). */
-    CompletionStage<HttpResponse> group(String db, String collection, String group) {
+    private CompletionStage<HttpResponse> group(Call call) {
+        String db = call.db();
+        String collection = call.collection();
+        String group = call.parameter("group");
         ConsumerGroups.checkName(group);
+        ChangeStreams streams = api.changeStreams();
         return streams.collection(db, collection)
                 .thenCompose(info -> streams.groups().position(info, group))
                 .thenApply(position ->
@@ -204,8 +222,18 @@ final class ChangeRoutes {
      * {@code POST .../_changes/groups/{group}} with {@code {"token": ..., "member": i, "members":
      * n}}: commits the token's positions of the member's shards (all shards without member).
      */
-    CompletionStage<HttpResponse> commit(String db, String collection, String group, JsonNode body) {
+    private CompletionStage<HttpResponse> commit(Call call) {
+        String db = call.db();
+        String collection = call.collection();
+        return api.bodies()
+                .read(call.request(), 64 * 1024, Bodies.JSON)
+                .thenCompose(body ->
+                        commitPosition(db, collection, call.parameter("group"), JsonBodies.parse(body, "body")));
+    }
+
+    private CompletionStage<HttpResponse> commitPosition(String db, String collection, String group, JsonNode body) {
         ConsumerGroups.checkName(group);
+        ChangeStreams streams = api.changeStreams();
         ObjectNode commit = JsonBodies.requireObject(body, "");
         JsonNode token = commit.get("token");
         if (token == null || !token.isTextual()) {
@@ -240,134 +268,5 @@ final class ChangeRoutes {
         return HttpResponse.create()
                 .withStatus(StatusCodes.OK)
                 .withEntity(ContentTypes.APPLICATION_JSON, DocumentJson.bytes(answer));
-    }
-
-    // ---- live queries
-
-    CompletionStage<HttpResponse> live(HttpRequest request, String db, String collection) {
-        Sse.require(request, "a live query");
-        String resume = resumeFrom(request).orElse(null);
-        JsonNode filter = jsonParam(request, "filter");
-        JsonNode sort = jsonParam(request, "sort");
-        Integer limit = request.getUri().query().get("limit").isPresent()
-                ? intParam(request, "limit", 0, 1, streams.settings().maxLiveQueryResult())
-                : null;
-        return streams.liveQuery(db, collection, filter, sort, limit, resume).thenApply(q -> {
-            List<ByteString> head = new ArrayList<>();
-            String token = q.start().encode();
-            ObjectNode subscribed = StreamPayloads.token(token);
-            subscribed.put("resumed", q.resumed());
-            head.add(Sse.frame("subscribed", null, subscribed));
-            for (byte[] doc : q.initial()) {
-                head.add(Sse.frame("result", null, doc));
-            }
-            ObjectNode ready = StreamPayloads.token(token);
-            ready.put("count", q.initial().size());
-            head.add(Sse.frame("ready", token, ready));
-            Source<ByteString, NotUsed> frames =
-                    Source.from(head).concat(q.items().mapConcat(item -> sseFrames(item, false, null)));
-            return Sse.response(frames);
-        });
-    }
-
-    /**
-     * The SSE frames of one item. {@code changeEvent} names the SSE event of a change-stream
-     * change; null means a live-query change, sent as {@code added}/{@code changed}/{@code removed}.
-     */
-    private static List<ByteString> sseFrames(StreamItem item, boolean before, String changeEvent) {
-        String token = item.position().encode();
-        return switch (item) {
-            case StreamItem.Change c ->
-                List.of(
-                        changeEvent != null
-                                ? Sse.frame(changeEvent, token, c.event().envelope(before, token))
-                                : Sse.frame(c.kind(), token, StreamPayloads.liveChange(c, token)));
-            case StreamItem.Row r -> List.of(Sse.frame(r.kind(), token, StreamPayloads.row(r, token)));
-            case StreamItem.Heartbeat h -> List.of(Sse.frame("heartbeat", token, StreamPayloads.token(token)));
-            case StreamItem.Overflow o ->
-                List.of(Sse.frame("overflow", null, StreamPayloads.overflow(token, "lumadb.cdc.buffer-size")));
-            case StreamItem.HistoryLost lost ->
-                List.of(Sse.frame("error", null, StreamPayloads.error(StreamPayloads.historyLost(lost), token)));
-            case StreamItem.Dropped dropped -> List.of(Sse.frame("dropped", null, StreamPayloads.dropped(dropped)));
-        };
-    }
-
-    // ---- parameters
-
-    /** Where to resume: {@code Last-Event-ID} (an SSE reconnect) before the {@code from} parameter. */
-    private static Optional<String> resumeFrom(HttpRequest request) {
-        return request.getHeader("Last-Event-ID")
-                .map(h -> h.value())
-                .filter(v -> !v.isBlank())
-                .or(() -> request.getUri().query().get("from"));
-    }
-
-    private static JsonNode jsonParam(HttpRequest request, String name) {
-        Optional<String> raw = request.getUri().query().get(name);
-        if (raw.isEmpty() || raw.get().isBlank()) {
-            return null;
-        }
-        try {
-            return DocumentJson.mapper().readTree(raw.get().getBytes(StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw ApiException.badRequest(
-                    "invalid-stream-request", "Invalid stream request", name + " is not JSON: " + e.getMessage(), name);
-        }
-    }
-
-    /**
-     * Whether envelopes carry {@code before}: the collection's {@code preImages}, which {@code
-     * before=false} turns off for one subscriber; {@code before=true} needs pre-images on.
-     */
-    static boolean before(io.lumadb.shards.catalog.CollectionInfo info, Optional<Boolean> asked) {
-        if (asked.orElse(false) && !info.preImages()) {
-            throw ApiException.badRequest(
-                    "invalid-stream-request",
-                    "Invalid stream request",
-                    "collection " + info.database() + "/" + info.name()
-                            + " was created without pre-images; create it with {\"preImages\": true} to see before",
-                    "before");
-        }
-        return asked.orElse(info.preImages());
-    }
-
-    private static Optional<Boolean> optionalFlag(HttpRequest request, String name) {
-        Optional<String> raw = request.getUri().query().get(name);
-        if (raw.isEmpty()) {
-            return Optional.empty();
-        }
-        return switch (raw.get()) {
-            case "true", "" -> Optional.of(true);
-            case "false" -> Optional.of(false);
-            default ->
-                throw ApiException.badRequest(
-                        "invalid-stream-request", "Invalid stream request", name + " must be true or false", name);
-        };
-    }
-
-    private static int intParam(HttpRequest request, String name, int dflt, int min, int max) {
-        Optional<String> raw = request.getUri().query().get(name);
-        if (raw.isEmpty()) {
-            return dflt;
-        }
-        try {
-            int v = Integer.parseInt(raw.get());
-            if (v >= min && v <= max) {
-                return v;
-            }
-        } catch (NumberFormatException e) {
-            // answered below
-        }
-        throw ApiException.badRequest(
-                "invalid-stream-request",
-                "Invalid stream request",
-                name + " must be an integer from " + min + " to " + max,
-                name);
-    }
-
-    private Duration waitParam(HttpRequest request) {
-        long max = streams.settings().maxPullWait().toMillis();
-        int ms = intParam(request, "wait", 0, 0, (int) Math.min(Integer.MAX_VALUE, max));
-        return Duration.ofMillis(ms);
     }
 }

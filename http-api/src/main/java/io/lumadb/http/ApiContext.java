@@ -1,0 +1,118 @@
+package io.lumadb.http;
+
+import io.lumadb.cdc.ChangeStreams;
+import io.lumadb.cdc.topics.Topics;
+import io.lumadb.shards.Catalog;
+import io.lumadb.shards.Documents;
+import io.lumadb.shards.Queries;
+import java.util.List;
+import java.util.function.Supplier;
+import org.apache.pekko.actor.ClassicActorSystemProvider;
+
+/**
+ * What the resources of the API work with: the node's services and settings, and the shared
+ * request helpers. {@link #resources()} lists every resource; a new family of routes is added
+ * there.
+ */
+public final class ApiContext {
+
+    private final ClassicActorSystemProvider system;
+    private final Catalog catalog;
+    private final Documents documents;
+    private final Queries queries;
+    private final ChangeStreams changeStreams;
+    private final Topics topics;
+    private final HttpSettings settings;
+    private final WebSocketSettings webSocketSettings;
+    private final Supplier<String> metrics;
+    private final Cors cors;
+    private final Bodies bodies;
+
+    /**
+     * @param metrics the Prometheus text of the node's metrics, for {@code /metrics}
+     */
+    public ApiContext(
+            ClassicActorSystemProvider system,
+            Catalog catalog,
+            Documents documents,
+            Queries queries,
+            ChangeStreams changeStreams,
+            Topics topics,
+            HttpSettings settings,
+            WebSocketSettings webSocketSettings,
+            Supplier<String> metrics) {
+        this.system = system;
+        this.catalog = catalog;
+        this.documents = documents;
+        this.queries = queries;
+        this.changeStreams = changeStreams;
+        this.topics = topics;
+        this.settings = settings;
+        this.webSocketSettings = webSocketSettings;
+        this.metrics = metrics;
+        this.cors = new Cors(settings.corsAllowedOrigins(), settings.corsMaxAge());
+        this.bodies = new Bodies(system, settings.bodyTimeout());
+    }
+
+    /** Every resource of the API, in the order their routes are listed. */
+    List<Resource> resources() {
+        return List.of(
+                new HealthResource(this),
+                new OpenApiResource(),
+                new ClusterResource(this),
+                new DatabasesResource(this),
+                new CollectionsResource(this),
+                new DocumentsResource(this),
+                new BulkResource(this),
+                new QueriesResource(this),
+                new IndexesResource(this),
+                new ChangesResource(this),
+                new LiveResource(this),
+                new TopicsResource(this),
+                new WebSocketResource(this));
+    }
+
+    ClassicActorSystemProvider system() {
+        return system;
+    }
+
+    Catalog catalog() {
+        return catalog;
+    }
+
+    Documents documents() {
+        return documents;
+    }
+
+    Queries queries() {
+        return queries;
+    }
+
+    ChangeStreams changeStreams() {
+        return changeStreams;
+    }
+
+    Topics topics() {
+        return topics;
+    }
+
+    HttpSettings settings() {
+        return settings;
+    }
+
+    WebSocketSettings webSocketSettings() {
+        return webSocketSettings;
+    }
+
+    Supplier<String> metrics() {
+        return metrics;
+    }
+
+    Cors cors() {
+        return cors;
+    }
+
+    Bodies bodies() {
+        return bodies;
+    }
+}

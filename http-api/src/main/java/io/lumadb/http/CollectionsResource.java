@@ -1,0 +1,146 @@
+package io.lumadb.http;
+
+import static io.lumadb.http.JsonResponses.json;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lumadb.http.Permission.Action;
+import io.lumadb.http.Permission.Scope;
+import io.lumadb.shards.NotFoundException;
+import io.lumadb.shards.catalog.CollectionInfo;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+
+/** Collections: get (with its document count), create with options, drop. */
+final class CollectionsResource implements Resource {
+
+    private static final String COLLECTION = "/api/v1/{db}/{collection}";
+
+    private final ApiContext api;
+
+    CollectionsResource(ApiContext api) {
+        this.api = api;
+    }
+
+    @Override
+    public List<Route> routes() {
+        Permission manage = Permission.of(Action.MANAGE_DATABASES, Scope.DATABASE);
+        return List.of(
+                Route.get(COLLECTION, "getCollection", Permission.of(Action.READ, Scope.COLLECTION), this::get),
+                Route.put(COLLECTION, "createCollection", manage, this::create),
+                Route.delete(COLLECTION, "dropCollection", manage, this::drop));
+    }
+
+    static ObjectNode describe(CollectionInfo c) {
+        ObjectNode node = JsonResponses.object();
+        node.put("database", c.database());
+        node.put("name", c.name());
+        node.put("shards", c.shards());
+        node.put("preImages", c.preImages());
+        node.put("createdAt", Instant.ofEpochMilli(c.createdAtMillis()).toString());
+        return node;
+    }
+
+    private CompletionStage<HttpResponse> get(Call call) {
+        return api.documents().stats(call.db(), call.collection()).thenApply(stats -> {
+            ObjectNode body = describe(stats.collection());
+            body.put("documentCount", stats.documentCount());
+            return json(StatusCodes.OK, body);
+        });
+    }
+
+    private CompletionStage<HttpResponse> drop(Call call) {
+        String db = call.db();
+        String name = call.collection();
+        return api.catalog().dropCollection(db, name).thenApply(r -> {
+            switch (r.outcome()) {
+                case DATABASE_NOT_FOUND -> throw new NotFoundException("database", db);
+                case COLLECTION_NOT_FOUND -> throw new NotFoundException("collection", db + "/" + name);
+                default -> {}
+            }
+            return json(StatusCodes.OK, JsonResponses.object().put("dropped", db + "/" + name));
+        });
+    }
+
+    private CompletionStage<HttpResponse> create(Call call) {
+        String db = call.db();
+        String name = call.collection();
+        return api.bodies()
+                .readOptionalJson(call.request(), api.settings().maxRequestBytes())
+                .thenCompose(body -> create(db, name, body));
+    }
+
+    private CompletionStage<HttpResponse> create(String db, String name, Optional<JsonNode> body) {
+        int shards = 0;
+        Boolean preImages = null;
+        if (body.isPresent()) {
+            ObjectNode options = JsonBodies.requireObject(body.get(), "body");
+            for (var field : options.properties()) {
+                if (!field.getKey().equals("shards") && !field.getKey().equals("preImages")) {
+                    throw ApiException.badRequest(
+                            "unknown-option",
+                            "Unknown collection option",
+                            "unknown option '" + field.getKey() + "'; supported: shards, preImages",
+                            "/" + field.getKey());
+                }
+            }
+            JsonNode p = options.get("preImages");
+            if (p != null) {
+                if (!p.isBoolean()) {
+                    throw ApiException.badRequest(
+                            "invalid-option",
+                            "Invalid collection option",
+                            "preImages must be true or false",
+                            "/preImages");
+                }
+                preImages = p.booleanValue();
+            }
+            JsonNode s = options.get("shards");
+            if (s != null) {
+                int max = api.catalog().settings().maxShardCount();
+                if (!s.canConvertToInt() || !s.isIntegralNumber() || s.intValue() < 1 || s.intValue() > max) {
+                    throw ApiException.badRequest(
+                            "invalid-option",
+                            "Invalid collection option",
+                            "shards must be an integer between 1 and " + max,
+                            "/shards");
+                }
+                shards = s.intValue();
+            }
+        }
+        int requested = shards;
+        Boolean requestedPreImages = preImages;
+        return api.catalog()
+                .createCollection(db, name, shards, Boolean.TRUE.equals(preImages))
+                .thenApply(r -> switch (r.outcome()) {
+                    case DATABASE_NOT_FOUND -> throw new NotFoundException("database", db);
+                    case EXISTS -> {
+                        if (requested != 0 && r.collection().shards() != requested) {
+                            throw new ApiException(
+                                    409,
+                                    "conflict",
+                                    "Conflict",
+                                    "collection " + db + "/" + name + " exists with "
+                                            + r.collection().shards()
+                                            + " shards; the shard count is fixed at creation",
+                                    "/shards");
+                        }
+                        if (requestedPreImages != null && r.collection().preImages() != requestedPreImages) {
+                            throw new ApiException(
+                                    409,
+                                    "conflict",
+                                    "Conflict",
+                                    "collection " + db + "/" + name + " exists with preImages "
+                                            + r.collection().preImages() + "; it is fixed at creation",
+                                    "/preImages");
+                        }
+                        yield json(StatusCodes.OK, describe(r.collection()));
+                    }
+                    default -> json(StatusCodes.CREATED, describe(r.collection()));
+                });
+    }
+}

@@ -1,0 +1,69 @@
+package io.lumadb.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lumadb.cdc.ChangeStreams;
+import io.lumadb.http.Permission.Action;
+import io.lumadb.http.Permission.Scope;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * Live queries ({@code _live}) over Server-Sent Events: the current result of a filter (sorted
+ * and limited if asked), then every change to it as {@code added}, {@code changed} or {@code
+ * removed}, each with the resume token that continues after it.
+ */
+final class LiveResource implements Resource {
+
+    private final ApiContext api;
+
+    LiveResource(ApiContext api) {
+        this.api = api;
+    }
+
+    @Override
+    public List<Route> routes() {
+        return List.of(Route.get(
+                "/api/v1/{db}/{collection}/_live",
+                "liveQuery",
+                Permission.of(Action.SUBSCRIBE, Scope.COLLECTION),
+                this::live));
+    }
+
+    private CompletionStage<HttpResponse> live(Call call) {
+        String db = call.db();
+        String collection = call.collection();
+        HttpRequest request = call.request();
+        ChangeStreams streams = api.changeStreams();
+        Sse.require(request, "a live query");
+        String resume = StreamParams.resumeFrom(request).orElse(null);
+        JsonNode filter = StreamParams.json(request, "filter");
+        JsonNode sort = StreamParams.json(request, "sort");
+        Integer limit = request.getUri().query().get("limit").isPresent()
+                ? StreamParams.integer(
+                        request, "limit", 0, 1, streams.settings().maxLiveQueryResult())
+                : null;
+        return streams.liveQuery(db, collection, filter, sort, limit, resume).thenApply(q -> {
+            List<ByteString> head = new ArrayList<>();
+            String token = q.start().encode();
+            ObjectNode subscribed = StreamPayloads.token(token);
+            subscribed.put("resumed", q.resumed());
+            head.add(Sse.frame("subscribed", null, subscribed));
+            for (byte[] doc : q.initial()) {
+                head.add(Sse.frame("result", null, doc));
+            }
+            ObjectNode ready = StreamPayloads.token(token);
+            ready.put("count", q.initial().size());
+            head.add(Sse.frame("ready", token, ready));
+            Source<ByteString, NotUsed> frames =
+                    Source.from(head).concat(q.items().mapConcat(item -> StreamParams.sseFrames(item, false, null)));
+            return Sse.response(frames);
+        });
+    }
+}

@@ -1,0 +1,127 @@
+package io.lumadb.http;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A route's path, such as {@code /api/v1/{db}/{collection}/_indexes/{name}}: literal segments
+ * and named parameters, each a whole segment. A parameter matches one non-empty segment, except
+ * that {@code {db}}, {@code {collection}} and {@code {id}} never match a segment starting with
+ * {@code _}: database, collection and document names cannot start with one, so such a segment
+ * always names one of LumaDB's own resources ({@code _docs}, {@code _changes}, ...) and a
+ * misspelt one is a 404, not a document called {@code _chnages}.
+ */
+final class PathTemplate {
+
+    /** The parameters that hold names, which never start with {@code _}. */
+    static final Set<String> NAME_PARAMETERS = Set.of(Call.DB, Call.COLLECTION, Call.ID);
+
+    private final String text;
+    private final List<String> segments;
+    private final List<String> parameters;
+
+    private PathTemplate(String text, List<String> segments, List<String> parameters) {
+        this.text = text;
+        this.segments = segments;
+        this.parameters = parameters;
+    }
+
+    static PathTemplate parse(String text) {
+        if (!text.startsWith("/") || text.endsWith("/") || text.contains("//")) {
+            throw new IllegalArgumentException(
+                    "a path template starts with '/' and has no empty segment or trailing slash: " + text);
+        }
+        List<String> segments = List.of(text.substring(1).split("/", -1));
+        List<String> parameters = new ArrayList<>();
+        for (String s : segments) {
+            String name = parameterName(s);
+            if (name != null) {
+                if (!name.matches("[a-z][a-zA-Z0-9]*")) {
+                    throw new IllegalArgumentException("a parameter is {name} with a simple name: " + text);
+                }
+                if (parameters.contains(name)) {
+                    throw new IllegalArgumentException("parameter {" + name + "} appears twice in " + text);
+                }
+                parameters.add(name);
+            } else if (s.contains("{") || s.contains("}")) {
+                throw new IllegalArgumentException("a parameter is a whole segment: " + text);
+            }
+        }
+        return new PathTemplate(text, segments, List.copyOf(parameters));
+    }
+
+    private static String parameterName(String segment) {
+        return segment.length() > 2 && segment.startsWith("{") && segment.endsWith("}")
+                ? segment.substring(1, segment.length() - 1)
+                : null;
+    }
+
+    String text() {
+        return text;
+    }
+
+    /** The parameter names, in path order. */
+    List<String> parameters() {
+        return parameters;
+    }
+
+    /** The parameter values if {@code path} matches, else null. */
+    Map<String, String> match(List<String> path) {
+        if (path.size() != segments.size()) {
+            return null;
+        }
+        Map<String, String> values = null;
+        for (int i = 0; i < segments.size(); i++) {
+            String expected = segments.get(i);
+            String actual = path.get(i);
+            String name = parameterName(expected);
+            if (name == null) {
+                if (!expected.equals(actual)) {
+                    return null;
+                }
+            } else {
+                if (actual.isEmpty() || (actual.startsWith("_") && NAME_PARAMETERS.contains(name))) {
+                    return null;
+                }
+                if (values == null) {
+                    values = new LinkedHashMap<>();
+                }
+                values.put(name, actual);
+            }
+        }
+        return values == null ? Map.of() : values;
+    }
+
+    /**
+     * Orders templates so that the more specific comes first where two could match one path:
+     * segment by segment from the left, a literal before a parameter.
+     */
+    static int bySpecificity(PathTemplate a, PathTemplate b) {
+        int n = Math.min(a.segments.size(), b.segments.size());
+        for (int i = 0; i < n; i++) {
+            boolean la = parameterName(a.segments.get(i)) == null;
+            boolean lb = parameterName(b.segments.get(i)) == null;
+            if (la != lb) {
+                return la ? -1 : 1;
+            }
+        }
+        return Integer.compare(a.segments.size(), b.segments.size());
+    }
+
+    /** The same template up to parameter names: two such routes could never be told apart. */
+    String shape() {
+        StringBuilder shape = new StringBuilder();
+        for (String s : segments) {
+            shape.append('/').append(parameterName(s) == null ? s : "{}");
+        }
+        return shape.toString();
+    }
+
+    @Override
+    public String toString() {
+        return text;
+    }
+}

@@ -1,0 +1,75 @@
+package io.lumadb.http;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.lumadb.http.Permission.Action;
+import io.lumadb.http.Permission.Scope;
+import io.lumadb.shards.Queries;
+import io.lumadb.shards.model.DocumentJson;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+
+/** {@code _query}: a JQL query (find, count, aggregate, distinct, explain) over one collection. */
+final class QueriesResource implements Resource {
+
+    private final ApiContext api;
+
+    QueriesResource(ApiContext api) {
+        this.api = api;
+    }
+
+    @Override
+    public List<Route> routes() {
+        return List.of(Route.post(
+                "/api/v1/{db}/{collection}/_query",
+                "query",
+                Permission.of(Action.QUERY, Scope.COLLECTION),
+                this::query));
+    }
+
+    private CompletionStage<HttpResponse> query(Call call) {
+        String db = call.db();
+        String coll = call.collection();
+        Queries queries = api.queries();
+        return api.bodies()
+                .readJson(call.request(), api.settings().maxRequestBytes())
+                .thenCompose(body -> queries.query(db, coll, queries.parse(body)))
+                .thenApply(result -> JsonResponses.json(StatusCodes.OK, render(result)));
+    }
+
+    /** The documents are written as stored (or as projected by the shard), never re-parsed. */
+    private static byte[] render(Queries.Result result) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (JsonGenerator g = DocumentJson.mapper().createGenerator(out)) {
+            g.writeStartObject();
+            if (result.documents() != null) {
+                g.writeArrayFieldStart("documents");
+                for (byte[] document : result.documents()) {
+                    g.writeRawValue(new String(document, StandardCharsets.UTF_8));
+                }
+                g.writeEndArray();
+                g.writeStringField("next", result.next());
+            }
+            if (result.count() != null) {
+                g.writeNumberField("count", result.count());
+            }
+            if (result.aggregate() != null) {
+                for (var field : result.aggregate().properties()) {
+                    g.writeObjectField(field.getKey(), field.getValue());
+                }
+            }
+            if (result.explain() != null) {
+                g.writeObjectField("explain", result.explain());
+            }
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+}
