@@ -38,7 +38,7 @@ public final class Property<T> {
     public static final int DEFAULT_TRIES = 100;
 
     /** At most this many characters of a case are printed. */
-    private static final int MAX_CASE_CHARS = 20_000;
+    private static final int MAX_CASE_CHARS = 4_000;
 
     /** A check of one case: it fails by throwing (an assertion or any other exception). */
     @FunctionalInterface
