@@ -3,7 +3,6 @@ package io.lumadb.cdc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigFactory;
 import io.lumadb.cdc.groups.ConsumerGroups;
 import io.lumadb.shards.catalog.CollectionInfo;
 import io.lumadb.shards.model.DocumentChange;
@@ -22,10 +21,6 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.random.RandomGenerator;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.persistence.testkit.PersistenceTestKitPlugin;
-import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
-import org.apache.pekko.persistence.testkit.query.javadsl.PersistenceTestKitReadJournal;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -46,21 +41,16 @@ class ChangeStreamPositionPropertyTest {
 
     private static final AtomicLong incarnations = new AtomicLong();
     private static final byte[] DOCUMENT = "{\"n\":1}".getBytes(StandardCharsets.UTF_8);
-    private static ActorTestKit kit;
-    private static PersistenceTestKit journal;
-    private static ChangeFeeds feeds;
+    private static TestJournal journal;
 
     @BeforeAll
     static void start() {
-        kit = ActorTestKit.create(
-                PersistenceTestKitPlugin.getInstance().config().withFallback(ConfigFactory.load()));
-        journal = PersistenceTestKit.create(kit.system());
-        feeds = new ChangeFeeds(kit.system(), PersistenceTestKitReadJournal.Identifier(), 16);
+        journal = new TestJournal();
     }
 
     @AfterAll
     static void stop() {
-        kit.shutdownTestKit();
+        journal.close();
     }
 
     /**
@@ -224,7 +214,7 @@ class ChangeStreamPositionPropertyTest {
                 events.add(TestShardEvents.written(changes));
             }
             if (!events.isEmpty()) {
-                journal.persistForRecovery(ShardEvents.persistenceId(info.shardEntityId(shard)), events);
+                journal.persist(ShardEvents.persistenceId(info.shardEntityId(shard)), events);
             }
         }
         return info;
@@ -236,7 +226,7 @@ class ChangeStreamPositionPropertyTest {
         ChangeSubscription subscription = new ChangeSubscription(
                 info,
                 from,
-                feeds,
+                journal.feeds(),
                 e -> s.hidden().contains(e.shard() + "/" + e.seq() + "/" + e.index()) ? null : "change",
                 new SubscriberBuffer<>(16, new AtomicLong()),
                 s.page(),
