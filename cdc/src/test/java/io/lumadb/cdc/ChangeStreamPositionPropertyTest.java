@@ -21,10 +21,9 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.random.RandomGenerator;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A change stream's position never rewinds and never skips: random shard journals (events of
@@ -41,17 +40,9 @@ class ChangeStreamPositionPropertyTest {
 
     private static final AtomicLong incarnations = new AtomicLong();
     private static final byte[] DOCUMENT = "{\"n\":1}".getBytes(StandardCharsets.UTF_8);
-    private static TestJournal journal;
 
-    @BeforeAll
-    static void start() {
-        journal = new TestJournal();
-    }
-
-    @AfterAll
-    static void stop() {
-        journal.close();
-    }
+    @RegisterExtension
+    static final TestJournal journal = new TestJournal();
 
     /**
      * Per shard, the number of changes of each of its events (in sequence order from 1); the

@@ -16,10 +16,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.stream.javadsl.Sink;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * One subscriber's walk along shard journals, on Pekko's in-memory test journal and its read
@@ -30,19 +29,11 @@ import org.junit.jupiter.api.Timeout;
 class ChangeSubscriptionTest {
 
     private static final AtomicLong incarnations = new AtomicLong();
-    private static TestJournal journal;
+
+    @RegisterExtension
+    static final TestJournal journal = new TestJournal();
     /** Each test its own collection, so its own shard journal. */
     private final CollectionInfo info = new CollectionInfo("db", "c", 1, incarnations.incrementAndGet(), 0);
-
-    @BeforeAll
-    static void start() {
-        journal = new TestJournal();
-    }
-
-    @AfterAll
-    static void stop() {
-        journal.close();
-    }
 
     private String persistenceId() {
         return ShardEvents.persistenceId(info.shardEntityId(0));

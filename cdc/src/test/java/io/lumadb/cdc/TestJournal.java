@@ -7,13 +7,16 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.persistence.testkit.PersistenceTestKitPlugin;
 import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
 import org.apache.pekko.persistence.testkit.query.javadsl.PersistenceTestKitReadJournal;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * Pekko's in-memory test journal and its read journal, with the change feeds on them: what tests
- * of a subscriber's walk along shard journals run on. One per test class; closing it stops its
- * actor system.
+ * of a subscriber's walk along shard journals run on. One per test class, registered as a static
+ * extension ({@code @RegisterExtension static final TestJournal journal = new TestJournal();}): its
+ * actor system stops after the class's last test.
  */
-final class TestJournal implements AutoCloseable {
+final class TestJournal implements AfterAllCallback {
 
     private final ActorTestKit kit;
     private final PersistenceTestKit journal;
@@ -40,7 +43,7 @@ final class TestJournal implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public void afterAll(ExtensionContext context) {
         kit.shutdownTestKit();
     }
 }
