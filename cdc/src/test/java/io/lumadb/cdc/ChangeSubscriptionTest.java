@@ -3,7 +3,6 @@ package io.lumadb.cdc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
-import com.typesafe.config.ConfigFactory;
 import io.lumadb.cdc.groups.ConsumerGroups;
 import io.lumadb.shards.catalog.CollectionInfo;
 import io.lumadb.shards.model.DocumentChange;
@@ -16,15 +15,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.persistence.testkit.PersistenceTestKitPlugin;
-import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
-import org.apache.pekko.persistence.testkit.query.javadsl.PersistenceTestKitReadJournal;
 import org.apache.pekko.stream.javadsl.Sink;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * One subscriber's walk along shard journals, on Pekko's in-memory test journal and its read
@@ -35,24 +29,11 @@ import org.junit.jupiter.api.Timeout;
 class ChangeSubscriptionTest {
 
     private static final AtomicLong incarnations = new AtomicLong();
-    private static ActorTestKit kit;
-    private static PersistenceTestKit journal;
-    private static ChangeFeeds feeds;
+
+    @RegisterExtension
+    static final TestJournal journal = new TestJournal();
     /** Each test its own collection, so its own shard journal. */
     private final CollectionInfo info = new CollectionInfo("db", "c", 1, incarnations.incrementAndGet(), 0);
-
-    @BeforeAll
-    static void start() {
-        kit = ActorTestKit.create(
-                PersistenceTestKitPlugin.getInstance().config().withFallback(ConfigFactory.load()));
-        journal = PersistenceTestKit.create(kit.system());
-        feeds = new ChangeFeeds(kit.system(), PersistenceTestKitReadJournal.Identifier(), 16);
-    }
-
-    @AfterAll
-    static void stop() {
-        kit.shutdownTestKit();
-    }
 
     private String persistenceId() {
         return ShardEvents.persistenceId(info.shardEntityId(0));
@@ -66,14 +47,14 @@ class ChangeSubscriptionTest {
             written.add(TestShardEvents.written(
                     List.of(new DocumentChange("d" + i, DocumentChange.Op.UPDATED, i + 1, doc, doc))));
         }
-        journal.persistForRecovery(persistenceId(), written);
+        journal.persist(persistenceId(), written);
     }
 
     private ChangeSubscription subscription(Duration heartbeat) {
         return new ChangeSubscription(
                 info,
                 ResumeToken.beginning(info.incarnation(), 1),
-                feeds,
+                journal.feeds(),
                 event -> "change",
                 new SubscriberBuffer<>(16, new AtomicLong()),
                 256,
@@ -86,12 +67,15 @@ class ChangeSubscriptionTest {
     @Test
     void aCatchUpReadStopsAtItsByteBoundButAlwaysReadsOneEvent() throws Exception {
         write(10, 300_000); // 600 kB per event with the pre-image
-        List<?> read = feeds.read(persistenceId(), 1, 256, 1024 * 1024)
+        List<?> read = journal.feeds()
+                .read(persistenceId(), 1, 256, 1024 * 1024)
                 .toCompletableFuture()
                 .get(10, TimeUnit.SECONDS);
         assertEquals(2, read.size(), "two events reach 1 MiB; the read stops after the one that does");
-        List<?> one =
-                feeds.read(persistenceId(), 1, 256, 1).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        List<?> one = journal.feeds()
+                .read(persistenceId(), 1, 256, 1)
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
         assertEquals(1, one.size(), "an event larger than the bound still comes");
     }
 
@@ -101,7 +85,7 @@ class ChangeSubscriptionTest {
         ChangeSubscription s = subscription(Duration.ofMillis(200));
         List<StreamItem> items = s.source(() -> {})
                 .takeWhile(item -> item instanceof StreamItem.Change)
-                .runWith(Sink.seq(), kit.system())
+                .runWith(Sink.seq(), journal.system())
                 .toCompletableFuture()
                 .get(20, TimeUnit.SECONDS);
         assertEquals(10, items.size());
@@ -115,7 +99,7 @@ class ChangeSubscriptionTest {
         write(2, 100);
         // A heartbeat far away: the subscription would wait this long for anything new.
         ChangeSubscription s = subscription(Duration.ofMinutes(5));
-        var items = s.source(() -> {}).runWith(Sink.seq(), kit.system()).toCompletableFuture();
+        var items = s.source(() -> {}).runWith(Sink.seq(), journal.system()).toCompletableFuture();
         // The two changes, then it waits on the live feed.
         Thread.sleep(500);
         s.dropped();

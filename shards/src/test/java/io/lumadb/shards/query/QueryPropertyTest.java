@@ -16,22 +16,24 @@ import io.lumadb.shards.query.plan.ShardQueryResult;
 import io.lumadb.shards.store.ReadView;
 import io.lumadb.shards.store.ShardStore;
 import io.lumadb.shards.store.ShardStores;
+import io.lumadb.testkit.Property;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.BeforeContainer;
+import java.util.random.RandomGenerator;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * Random documents, random filters, random sorts: the answer of every plan a shard can choose
@@ -39,7 +41,8 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * page through cursors, is exactly the answer of a plain brute-force evaluator written here
  * independently of the query engine: the same documents in the same order. The documents are
  * written in three batches around a partial index build, so index maintenance by writes and the
- * background build both take part. Real RocksDB store.
+ * background build both take part. Real RocksDB store. A failure prints the case and its seed;
+ * {@code -Dproperty.seed=} that seed reruns it (see {@link Property}).
  */
 class QueryPropertyTest {
 
@@ -67,14 +70,14 @@ class QueryPropertyTest {
         return new IndexDefinition(name, id, fields);
     }
 
-    @BeforeContainer
+    @BeforeAll
     static void open() throws Exception {
         dir = Files.createTempDirectory("lumadb-query-property");
         rocks = new TestRocks(dir);
         stores = rocks.stores();
     }
 
-    @AfterContainer
+    @AfterAll
     static void close() throws Exception {
         rocks.close();
         try (var files = Files.walk(dir)) {
@@ -82,27 +85,24 @@ class QueryPropertyTest {
         }
     }
 
-    @Property(tries = 150)
-    void everyPlanAnswersLikeTheBruteForceEvaluator(@ForAll long seed) throws Exception {
-        Random random = new Random(seed);
+    @Test
+    void everyPlanAnswersLikeTheBruteForceEvaluator() {
+        Property.forAll(QueryPropertyTest::scenario).tries(150).check(QueryPropertyTest::everyPlanAnswersAlike);
+    }
+
+    private static void everyPlanAnswersAlike(Scenario scenario) throws Exception {
         String name = "p" + TRIES.incrementAndGet();
         ShardStore store = stores.open(name);
         try {
-            Map<String, ObjectNode> documents = populate(store, random);
-            for (int q = 0; q < 12; q++) {
-                ObjectNode filter = filter(random, 0);
-                ArrayNode sort = sort(random);
-                int limit = 1 + random.nextInt(7);
-                List<String> expected = bruteForce(documents, filter, sort);
-                List<String> hints = new ArrayList<>(List.of("scan", ""));
-                INDEXES.forEach(i -> hints.add(i.name()));
+            Map<String, ObjectNode> documents = populate(store, scenario);
+            List<String> hints = new ArrayList<>(List.of("scan", ""));
+            INDEXES.forEach(i -> hints.add(i.name()));
+            for (Query query : scenario.queries()) {
+                List<String> expected = bruteForce(documents, query.filter(), query.sort());
                 for (String hint : hints) {
-                    List<String> actual = walk(store, filter, sort, limit, hint.isEmpty() ? null : hint);
-                    assertEquals(
-                            expected,
-                            actual,
-                            "seed " + seed + ", hint " + hint + ", filter " + filter + ", sort " + sort + ", limit "
-                                    + limit + ", documents " + documents.values());
+                    List<String> actual =
+                            walk(store, query.filter(), query.sort(), query.limit(), hint.isEmpty() ? null : hint);
+                    assertEquals(expected, actual, "hint " + hint + ", " + query);
                 }
             }
         } finally {
@@ -115,7 +115,7 @@ class QueryPropertyTest {
      * Found by the property above: on an array field each range condition may be met by a
      * different element, so a plan must not intersect the bounds of two conditions there.
      */
-    @Example
+    @Test
     void rangeConditionsOnAnArrayMayBeMetByDifferentElements() throws Exception {
         String name = "multikey-range";
         ShardStore store = stores.open(name);
@@ -151,7 +151,7 @@ class QueryPropertyTest {
      * is itself an array is compared as an array, not searched, so {@code [[2]]} has no element
      * {@code >= 2}. Every plan agrees with the evaluator (the planner never narrows on it).
      */
-    @Example
+    @Test
     void elemMatchOperatorsDoNotLookInsideNestedArrays() throws Exception {
         String name = "elem-match-nested";
         ShardStore store = stores.open(name);
@@ -217,42 +217,106 @@ class QueryPropertyTest {
         throw new AssertionError("pagination does not end");
     }
 
-    private static Map<String, ObjectNode> populate(ShardStore store, Random random) {
+    /** Writes the scenario's batches, building the indexes part way after the first. */
+    private static Map<String, ObjectNode> populate(ShardStore store, Scenario scenario) {
         Map<String, ObjectNode> documents = new LinkedHashMap<>();
         long seq = 0;
-        long version = 0;
-        for (int batch = 0; batch < 3; batch++) {
+        for (int batch = 0; batch < scenario.batches().size(); batch++) {
             if (batch == 1) {
                 store.syncIndexes(10, INDEXES);
-                store.buildIndexes(1 + random.nextInt(5));
+                store.buildIndexes(scenario.firstBuildStep());
             }
             List<DocumentChange> changes = new ArrayList<>();
-            int n = random.nextInt(25);
-            for (int i = 0; i < n; i++) {
-                String id = "d" + random.nextInt(40);
-                version++;
-                if (documents.containsKey(id) && random.nextInt(4) == 0) {
-                    documents.remove(id);
-                    changes.add(new DocumentChange(id, DocumentChange.Op.DELETED, version, null));
-                    continue;
+            for (Write write : scenario.batches().get(batch)) {
+                if (write.op() == DocumentChange.Op.DELETED) {
+                    documents.remove(write.id());
+                    changes.add(new DocumentChange(write.id(), write.op(), write.version(), null));
+                } else {
+                    documents.put(write.id(), write.document());
+                    changes.add(new DocumentChange(
+                            write.id(), write.op(), write.version(), DocumentJson.bytes(write.document())));
                 }
-                ObjectNode doc = document(random, id, version);
-                DocumentChange.Op op =
-                        documents.containsKey(id) ? DocumentChange.Op.UPDATED : DocumentChange.Op.CREATED;
-                documents.put(id, doc);
-                changes.add(new DocumentChange(id, op, version, DocumentJson.bytes(doc)));
             }
             store.apply(++seq, changes);
         }
-        while (store.buildIndexes(1 + random.nextInt(5))) {
+        for (int step = 0;
+                store.buildIndexes(
+                        scenario.buildSteps().get(step % scenario.buildSteps().size()));
+                step++) {
             // until every index is ready
         }
         return documents;
     }
 
-    // ---- random data
+    // ---- random cases
 
-    private static ObjectNode document(Random random, String id, long version) {
+    /**
+     * One case: three batches of writes (the indexes are declared and built part way, {@code
+     * firstBuildStep} documents, after the first; the rest of the build goes in steps of {@code
+     * buildSteps}, round robin), then the queries asked of every plan.
+     */
+    record Scenario(List<List<Write>> batches, int firstBuildStep, List<Integer> buildSteps, List<Query> queries) {
+        @Override
+        public String toString() {
+            return "batches " + batches.stream().map(List::toString).collect(Collectors.joining("\n  ", "\n  ", ""))
+                    + "\nfirst build step " + firstBuildStep + ", then steps " + buildSteps + "\nqueries "
+                    + queries.stream().map(Query::toString).collect(Collectors.joining("\n  ", "\n  ", ""));
+        }
+    }
+
+    /** A document written (or, {@code document == null}, deleted) at {@code version}. */
+    record Write(String id, DocumentChange.Op op, long version, ObjectNode document) {
+        @Override
+        public String toString() {
+            return op + " " + id + " v" + version + (document == null ? "" : " " + document);
+        }
+    }
+
+    record Query(ObjectNode filter, ArrayNode sort, int limit) {
+        @Override
+        public String toString() {
+            return "filter " + filter + ", sort " + sort + ", limit " + limit;
+        }
+    }
+
+    private static Scenario scenario(RandomGenerator random) {
+        Set<String> exists = new HashSet<>();
+        List<List<Write>> batches = new ArrayList<>();
+        long version = 0;
+        for (int batch = 0; batch < 3; batch++) {
+            List<Write> writes = new ArrayList<>();
+            int n = random.nextInt(25);
+            for (int i = 0; i < n; i++) {
+                String id = "d" + random.nextInt(40);
+                version++;
+                boolean existed = exists.contains(id);
+                if (existed && random.nextInt(4) == 0) {
+                    exists.remove(id);
+                    writes.add(new Write(id, DocumentChange.Op.DELETED, version, null));
+                } else {
+                    exists.add(id);
+                    writes.add(new Write(
+                            id,
+                            existed ? DocumentChange.Op.UPDATED : DocumentChange.Op.CREATED,
+                            version,
+                            document(random, id, version)));
+                }
+            }
+            batches.add(List.copyOf(writes));
+        }
+        int firstBuildStep = 1 + random.nextInt(5);
+        List<Integer> buildSteps = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            buildSteps.add(1 + random.nextInt(5));
+        }
+        List<Query> queries = new ArrayList<>();
+        for (int q = 0; q < 12; q++) {
+            queries.add(new Query(filter(random, 0), sort(random), 1 + random.nextInt(7)));
+        }
+        return new Scenario(batches, firstBuildStep, buildSteps, queries);
+    }
+
+    private static ObjectNode document(RandomGenerator random, String id, long version) {
         ObjectNode doc = JSON.objectNode();
         doc.put("_id", id);
         doc.put("_version", version);
@@ -292,18 +356,18 @@ class QueryPropertyTest {
         return doc;
     }
 
-    private static String string(Random random) {
+    private static String string(RandomGenerator random) {
         String[] strings = {"", "a", "ab", "abc", "b", "ba", "é", "zz", "a b"};
         return strings[random.nextInt(strings.length)];
     }
 
-    private static String tag(Random random) {
+    private static String tag(RandomGenerator random) {
         String[] tags = {"x", "y", "xy", "z"};
         return tags[random.nextInt(tags.length)];
     }
 
     /** A scalar, or (with {@code arrays}) an array of scalars or a small object. */
-    private static JsonNode value(Random random, boolean arrays) {
+    private static JsonNode value(RandomGenerator random, boolean arrays) {
         int kind = random.nextInt(arrays ? 9 : 7);
         return switch (kind) {
             case 0, 1 -> JSON.numberNode(random.nextInt(7) - 3);
@@ -328,7 +392,7 @@ class QueryPropertyTest {
         };
     }
 
-    private static ObjectNode filter(Random random, int depth) {
+    private static ObjectNode filter(RandomGenerator random, int depth) {
         ObjectNode filter = JSON.objectNode();
         int kind = random.nextInt(depth < 2 ? 10 : 7);
         switch (kind) {
@@ -352,7 +416,7 @@ class QueryPropertyTest {
         return filter;
     }
 
-    private static JsonNode operand(Random random, String path) {
+    private static JsonNode operand(RandomGenerator random, String path) {
         if (path.equals("_id")) {
             return JSON.textNode("d" + random.nextInt(40));
         }
@@ -362,7 +426,7 @@ class QueryPropertyTest {
         return value(random, random.nextInt(6) == 0);
     }
 
-    private static JsonNode condition(Random random, String path) {
+    private static JsonNode condition(RandomGenerator random, String path) {
         int kind = random.nextInt(12);
         if (kind == 0) {
             return operand(random, path);
@@ -373,7 +437,7 @@ class QueryPropertyTest {
         return operators(random, path);
     }
 
-    private static ObjectNode operators(Random random, String path) {
+    private static ObjectNode operators(RandomGenerator random, String path) {
         ObjectNode ops = JSON.objectNode();
         int n = 1 + random.nextInt(2);
         for (int i = 0; i < n; i++) {
@@ -400,7 +464,7 @@ class QueryPropertyTest {
         return ops;
     }
 
-    private static ArrayNode sort(Random random) {
+    private static ArrayNode sort(RandomGenerator random) {
         ArrayNode sort = JSON.arrayNode();
         int n = random.nextInt(3);
         for (int i = 0; i < n; i++) {
