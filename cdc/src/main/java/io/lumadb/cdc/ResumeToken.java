@@ -96,9 +96,10 @@ public record ResumeToken(long incarnation, long[] seqs, int[] skips) {
             long[] seqs = new long[(int) shards];
             int[] skips = new int[(int) shards];
             for (int i = 0; i < shards; i++) {
+                // seq + 1 is an unsigned varint; a forged one past 2^63 would wrap below EARLIEST.
                 seqs[i] = varint(in) - 1;
                 long skip = varint(in);
-                if (skip > Integer.MAX_VALUE || (seqs[i] == EARLIEST && skip != 0)) {
+                if (seqs[i] < EARLIEST || skip > Integer.MAX_VALUE || (seqs[i] == EARLIEST && skip != 0)) {
                     throw new IllegalArgumentException("malformed resume token (shard " + i + ")");
                 }
                 skips[i] = (int) skip;

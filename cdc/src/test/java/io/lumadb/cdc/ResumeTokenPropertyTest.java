@@ -54,7 +54,8 @@ class ResumeTokenPropertyTest {
 
     /**
      * Damaged bytes are refused with {@link IllegalArgumentException} (the stream answers 400),
-     * never another exception; what does decode re-encodes to a string that decodes to it again.
+     * never another exception; what does decode is a position a stream can have (no sequence
+     * number before the beginning) and re-encodes to a string that decodes to it again.
      */
     @Test
     void aDamagedTokenIsRefusedWithAReasonOrReadsAsAStablePosition() {
@@ -88,6 +89,9 @@ class ResumeTokenPropertyTest {
                         return;
                     }
                     assertEquals(decoded, ResumeToken.decode(decoded.encode()));
+                    for (long seq : decoded.seqs()) {
+                        assertTrue(seq >= ResumeToken.EARLIEST, "a position before the beginning: " + seq);
+                    }
                 });
     }
 
