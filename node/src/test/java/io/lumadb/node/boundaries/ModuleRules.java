@@ -80,61 +80,61 @@ public final class ModuleRules {
     }
 
     public ArchRule persistencePluginsDependOnNoOtherModule() {
-        return noClasses()
-                .that()
-                .resideInAPackage(module("persistence"))
-                .should()
-                .dependOnClassesThat()
-                .resideInAnyPackage(othersThan("persistence"))
-                .because("persistence-plugins is the bottom of the module table: generic Pekko Persistence"
+        return noModuleBut(
+                "persistence",
+                List.of(),
+                List.of(),
+                "persistence-plugins is the bottom of the module table: generic Pekko Persistence"
                         + " plugins on RocksDB that know nothing about documents");
     }
 
     public ArchRule shardsDependOnNoOtherModule() {
-        return noClasses()
-                .that()
-                .resideInAPackage(module("shards"))
-                .should()
-                .dependOnClassesThat()
-                .resideInAnyPackage(othersThan("shards"))
-                .because("shards may depend on Pekko only: it reads persistence-plugins' configuration,"
+        return noModuleBut(
+                "shards",
+                List.of(),
+                List.of(),
+                "shards may depend on Pekko only: it reads persistence-plugins' configuration,"
                         + " never its code, and every other module builds on shards");
     }
 
     public ArchRule streamsIsPekkoStreamsPlumbingOnly() {
-        List<String> forbidden = new ArrayList<>(List.of(othersThan("streams")));
-        forbidden.addAll(List.of("org.apache.pekko.persistence..", "org.apache.pekko.cluster.."));
-        return noClasses()
-                .that()
-                .resideInAPackage(module("streams"))
-                .should()
-                .dependOnClassesThat()
-                .resideInAnyPackage(forbidden.toArray(String[]::new))
-                .because("streams is the Pekko Streams plumbing that CDC, pub/sub and live queries share;"
+        return noModuleBut(
+                "streams",
+                List.of(),
+                List.of("org.apache.pekko.persistence..", "org.apache.pekko.cluster.."),
+                "streams is the Pekko Streams plumbing that CDC, pub/sub and live queries share;"
                         + " it may depend on Pekko Streams only, not on persistence, the cluster or our modules");
     }
 
     public ArchRule cdcDependsOnlyOnShardsAndStreams() {
-        return noClasses()
-                .that()
-                .resideInAPackage(module("cdc"))
-                .should()
-                .dependOnClassesThat()
-                .resideInAnyPackage(othersThan("cdc", "shards", "streams"))
-                .because("the change stream is built from shard events with the streams plumbing;"
+        return noModuleBut(
+                "cdc",
+                List.of("shards", "streams"),
+                List.of(),
+                "the change stream is built from shard events with the streams plumbing;"
                         + " dependencies point down the module table, never up");
     }
 
     public ArchRule httpApiDependsOnlyOnTheModulesItServes() {
+        return noModuleBut(
+                "http",
+                List.of("shards", "cdc", "security", "vector", "tiering", "sql", "timeseries"),
+                List.of(),
+                "http-api is thin: it translates HTTP to commands and queries of the modules"
+                        + " below it, and knows neither the storage plugins nor the node that wires it");
+    }
+
+    /** {@code module} uses no module of ours but {@code allowed}, and none of {@code libraries}. */
+    private ArchRule noModuleBut(String module, List<String> allowed, List<String> libraries, String reason) {
+        List<String> forbidden = new ArrayList<>(List.of(othersThan(module, allowed.toArray(String[]::new))));
+        forbidden.addAll(libraries);
         return noClasses()
                 .that()
-                .resideInAPackage(module("http"))
+                .resideInAPackage(module(module))
                 .should()
                 .dependOnClassesThat()
-                .resideInAnyPackage(
-                        othersThan("http", "shards", "cdc", "security", "vector", "tiering", "sql", "timeseries"))
-                .because("http-api is thin: it translates HTTP to commands and queries of the modules"
-                        + " below it, and knows neither the storage plugins nor the node that wires it");
+                .resideInAnyPackage(forbidden.toArray(String[]::new))
+                .because(reason);
     }
 
     public ArchRule onlyStorageInternalsUseRocksDb() {
