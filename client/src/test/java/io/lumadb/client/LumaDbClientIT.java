@@ -38,6 +38,7 @@ import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -282,6 +283,7 @@ class LumaDbClientIT {
     }
 
     @Test
+    @Tag("services")
     void theExampleProjectionKeepsExactTotalsInPostgresAcrossARestartUnderLoad() throws Exception {
         TestPostgres.ensureRunning();
         TestLumaDb.Collection orders = lumadb.newCollection("projection", 3);

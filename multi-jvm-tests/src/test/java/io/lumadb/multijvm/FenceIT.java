@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * journal, and once its shard has recovered from the journal a retried write succeeds.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
+@Tag("services")
 class FenceIT {
 
     private static final String DB = "fence";

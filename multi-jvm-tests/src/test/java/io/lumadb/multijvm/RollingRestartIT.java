@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * is not itself stopping: a request for a shard being handed over waits for it, it does not fail.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
+@Tag("services")
 class RollingRestartIT {
 
     private static final String DB = "rolling";

@@ -23,6 +23,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -36,6 +37,7 @@ import org.junit.jupiter.api.Timeout;
  * (which sends {@code Last-Event-ID}) must deliver exactly the changes it missed. A frame on an
  * origin that is not allowed must be able to write and receive nothing.
  */
+@Tag("services")
 class BrowserEventSourceIT {
 
     // Bounds, not expectations: with other builds running on two cores (load 9), the test took

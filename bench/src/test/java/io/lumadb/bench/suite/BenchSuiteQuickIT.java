@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.Timeout;
  * (the runners fail on any error). It checks presence and correctness, never speed.
  */
 @Timeout(value = 9, unit = TimeUnit.MINUTES)
+@Tag("services")
 class BenchSuiteQuickIT {
 
     @Test

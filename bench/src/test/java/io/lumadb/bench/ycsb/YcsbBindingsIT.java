@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.Vector;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,6 +54,7 @@ class YcsbBindingsIT {
     Path work;
 
     @Test
+    @Tag("services")
     void postgresqlBindingPassesLoadAndWorkloadsAAndE() throws Exception {
         Map<String, String> props = Map.of();
         Services.ensurePostgres();
@@ -60,6 +62,7 @@ class YcsbBindingsIT {
     }
 
     @Test
+    @Tag("services")
     void redisBindingPassesLoadAndWorkloadsAAndE() throws Exception {
         Map<String, String> props = Map.of("redis.database", "15");
         Services.ensureRedis();
