@@ -3,8 +3,9 @@
  * ({@link io.lumadb.testkit.NodeProcess}), test clients for HTTP, SSE and WebSocket ({@link
  * io.lumadb.testkit.TestHttp}, {@link io.lumadb.testkit.RawHttp}, {@link
  * io.lumadb.testkit.SseClient}, {@link io.lumadb.testkit.WsClient}), the local PostgreSQL
- * ({@link io.lumadb.testkit.TestPostgres}), ports, temporary directories and a small disk to fill
- * ({@link io.lumadb.testkit.SmallDisk}), and seeded property tests.
+ * and Redis ({@link io.lumadb.testkit.TestPostgres}, {@link io.lumadb.testkit.TestRedis}), ports,
+ * temporary directories, a small disk to fill ({@link io.lumadb.testkit.SmallDisk}), and seeded
+ * property tests.
  *
  * <p>Nothing here depends on a LumaDB module: every module's tests use this one, node's
  * included, so a dependency on node would be a cycle. That is why a node <em>in process</em> is
