@@ -5,7 +5,7 @@
  * io.lumadb.testkit.SseClient}, {@link io.lumadb.testkit.WsClient}), the local PostgreSQL
  * and Redis ({@link io.lumadb.testkit.TestPostgres}, {@link io.lumadb.testkit.TestRedis}), ports,
  * temporary directories, a small disk to fill ({@link io.lumadb.testkit.SmallDisk}), and seeded
- * property tests.
+ * property tests ({@link io.lumadb.testkit.Property}).
  *
  * <p>Nothing here depends on a LumaDB module: every module's tests use this one, node's
  * included, so a dependency on node would be a cycle. That is why a node <em>in process</em> is
