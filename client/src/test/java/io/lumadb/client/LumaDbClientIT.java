@@ -11,10 +11,13 @@ import com.typesafe.config.ConfigFactory;
 import io.lumadb.cdc.ResumeToken;
 import io.lumadb.client.example.OrderTotals;
 import io.lumadb.client.example.OrderTotalsExample;
+import io.lumadb.testkit.Cleanup;
+import io.lumadb.testkit.NodeProcess;
+import io.lumadb.testkit.TestFiles;
+import io.lumadb.testkit.TestPostgres;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,7 +31,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Stream;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.japi.Pair;
@@ -53,7 +55,7 @@ import org.junit.jupiter.api.Timeout;
 class LumaDbClientIT {
 
     private static Path dataDir;
-    private static ServerProcess server;
+    private static NodeProcess server;
     private static TestLumaDb lumadb;
     private static LumaDbClient client;
     private static ActorSystem system;
@@ -61,7 +63,14 @@ class LumaDbClientIT {
     @BeforeAll
     static void startServer() throws Exception {
         dataDir = Files.createTempDirectory("lumadb-client-it");
-        server = new ServerProcess(dataDir);
+        server = NodeProcess.builder(dataDir)
+                .jvmOptions(
+                        // A short-lived test server: C1 only and the serial collector start faster on a busy machine.
+                        "-XX:TieredStopAtLevel=1",
+                        "-XX:+UseSerialGC",
+                        // Pull pages of at most 2 KiB (a few changes): the client must follow short pages.
+                        "-Dlumadb.cdc.max-pull-bytes=2KiB")
+                .build();
         server.start();
         lumadb = new TestLumaDb(server.baseUrl());
         client = LumaDbClient.create(server.baseUrl());
@@ -72,29 +81,19 @@ class LumaDbClientIT {
 
     @AfterAll
     static void stopEverything() throws Exception {
-        try {
-            if (system != null) {
-                system.terminate();
-                system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
-            }
-        } finally {
-            try {
-                if (client != null) {
-                    client.close();
-                }
-                if (lumadb != null) {
-                    lumadb.close();
-                }
-                if (server != null) {
-                    server.close();
-                }
-            } finally {
-                try {
-                    TestPostgres.stopIfStarted();
-                } finally {
-                    deleteRecursively(dataDir);
-                }
-            }
+        Cleanup.closeAll(
+                LumaDbClientIT::terminateSystem,
+                client,
+                lumadb,
+                server,
+                TestPostgres::stopIfStarted,
+                () -> TestFiles.deleteRecursively(dataDir));
+    }
+
+    private static void terminateSystem() throws Exception {
+        if (system != null) {
+            system.terminate();
+            system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
         }
     }
 
@@ -415,17 +414,6 @@ class LumaDbClientIT {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
-        }
-    }
-
-    private static void deleteRecursively(Path dir) throws Exception {
-        if (dir == null || !Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.lumadb.multijvm;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.lumadb.testkit.TestHttp;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -74,10 +75,10 @@ final class ChangeConsumer implements AutoCloseable {
                 }
                 ClusterNode node = up.get(Math.floorMod(next++, up.size()));
                 String url = node.url(
-                        path + "?limit=" + PAGE_LIMIT + "&wait=" + WAIT_MILLIS + "&from=" + Http.encode(token));
-                Http.Outcome outcome =
-                        Http.get(url, Duration.ofMillis(WAIT_MILLIS).plusSeconds(30));
-                if (outcome instanceof Http.Answered a && a.response().status() == 200) {
+                        path + "?limit=" + PAGE_LIMIT + "&wait=" + WAIT_MILLIS + "&from=" + TestHttp.encode(token));
+                TestHttp.Outcome outcome =
+                        TestHttp.attemptGet(url, Duration.ofMillis(WAIT_MILLIS).plusSeconds(30));
+                if (outcome instanceof TestHttp.Answered a && a.response().status() == 200) {
                     String nextToken = a.response().header("LumaDB-Next-Token");
                     if (nextToken == null) {
                         throw new AssertionError("a page from " + node.name() + " has no LumaDB-Next-Token");
@@ -92,13 +93,14 @@ final class ChangeConsumer implements AutoCloseable {
                 } else {
                     String kind =
                             switch (outcome) {
-                                case Http.Answered a -> "status " + a.response().status();
-                                case Http.Refused r -> "refused";
-                                case Http.Lost l -> "lost";
+                                case TestHttp.Answered a ->
+                                    "status " + a.response().status();
+                                case TestHttp.Refused r -> "refused";
+                                case TestHttp.Lost l -> "lost";
                             };
                     failures.computeIfAbsent(node.name() + " " + kind, k -> new AtomicLong())
                             .incrementAndGet();
-                    if (outcome instanceof Http.Answered a && a.response().status() != 503) {
+                    if (outcome instanceof TestHttp.Answered a && a.response().status() != 503) {
                         System.out.println("[consumer] " + node.name() + ": " + a.response());
                     }
                     TimeUnit.MILLISECONDS.sleep(200);
@@ -112,7 +114,7 @@ final class ChangeConsumer implements AutoCloseable {
     }
 
     private void record(String line) throws IOException {
-        JsonNode e = Http.JSON.readTree(line);
+        JsonNode e = TestHttp.JSON.readTree(line);
         JsonNode source = e.path("source");
         String key = source.path("shard").asInt() + "/" + source.path("seq").asLong() + "/"
                 + source.path("index").asInt();

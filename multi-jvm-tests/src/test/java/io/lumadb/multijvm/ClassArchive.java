@@ -1,5 +1,9 @@
 package io.lumadb.multijvm;
 
+import io.lumadb.testkit.Ports;
+import io.lumadb.testkit.TestFiles;
+import io.lumadb.testkit.TestHttp;
+import io.lumadb.testkit.TestPostgres;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,32 +75,27 @@ final class ClassArchive {
         Path dir = Files.createTempDirectory("lumadb-cds-");
         Process p = null;
         try {
-            int management = TestCluster.freePort();
-            int cluster = TestCluster.freePort();
+            int management = Ports.free();
+            int cluster = Ports.free();
             String java = ProcessHandle.current().info().command().orElse("java");
             List<String> command = new ArrayList<>(List.of(
                     java,
                     "-XX:ArchiveClassesAtExit=" + partial,
                     "--enable-native-access=ALL-UNNAMED",
                     "-Xmx384m",
-                    "-Dlumadb.mode=cluster",
                     "-Dlumadb.data-dir=" + dir.resolve("data"),
-                    "-Dlumadb.http.port=" + TestCluster.freePort(),
-                    "-Dlumadb.cluster.port=" + cluster,
-                    "-Dlumadb.cluster.seeds=127.0.0.1:" + cluster,
-                    "-Dlumadb.cluster.postgres.url=" + TestPostgres.jdbcUrl(database),
-                    "-Dlumadb.cluster.postgres.user=" + TestPostgres.USER,
-                    "-Dlumadb.cluster.postgres.password=",
-                    "-Dlumadb.management.port=" + management,
-                    "-jar",
-                    jar.toString()));
+                    "-Dlumadb.http.port=" + Ports.free()));
+            command.addAll(ClusterNode.clusterOptions(
+                    cluster, List.of("127.0.0.1:" + cluster), TestPostgres.jdbcUrl(database), management));
+            command.addAll(List.of("-jar", jar.toString()));
             p = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(dir.resolve("node.log").toFile())
                     .start();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-            while (!(Http.get("http://127.0.0.1:" + management + ClusterNode.READY_PATH, Duration.ofSeconds(2))
-                            instanceof Http.Answered a
+            while (!(TestHttp.attemptGet(
+                                    "http://127.0.0.1:" + management + ClusterNode.READY_PATH, Duration.ofSeconds(2))
+                            instanceof TestHttp.Answered a
                     && a.response().status() == 200)) {
                 if (!p.isAlive() || System.nanoTime() > deadline) {
                     throw new IOException("the node that makes the class archive did not get ready: "
@@ -118,11 +117,7 @@ final class ClassArchive {
                 p.waitFor(30, TimeUnit.SECONDS);
             }
             TestPostgres.dropDatabase(database);
-            try (var paths = Files.walk(dir)) {
-                for (Path f : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(f);
-                }
-            }
+            TestFiles.deleteRecursively(dir);
             Files.deleteIfExists(partial);
         }
     }

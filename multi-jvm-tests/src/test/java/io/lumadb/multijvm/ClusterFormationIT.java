@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.lumadb.shards.Documents;
+import io.lumadb.testkit.TestHttp;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -51,7 +52,7 @@ class ClusterFormationIT {
         for (int i = 0; i < 60; i++) {
             String id = "d" + i;
             ClusterNode through = nodes.get(i % nodes.size());
-            Http.Response r = TestCluster.putUntil(through, path(id), "{\"n\":" + i + "}", 201);
+            TestHttp.Response r = TestCluster.putUntil(through, path(id), "{\"n\":" + i + "}", 201);
             long version = r.json().path("_version").asLong();
             assertTrue(version >= 1, r.toString());
             versions.put(id, version);
@@ -62,8 +63,8 @@ class ClusterFormationIT {
         for (ClusterNode node : nodes) {
             for (int i = 0; i < 60; i++) {
                 String id = "d" + i;
-                Http.Response r =
-                        Http.get(node.url(path(id)), Duration.ofSeconds(15)).answer();
+                TestHttp.Response r = TestHttp.attemptGet(node.url(path(id)), Duration.ofSeconds(15))
+                        .answer();
                 assertEquals(200, r.status(), "GET " + id + " through " + node + ": " + r);
                 assertEquals(i, r.json().path("n").asInt(), r.toString());
                 assertEquals(
@@ -103,15 +104,16 @@ class ClusterFormationIT {
         for (ClusterNode node : nodes) {
             assertEquals(
                     200,
-                    Http.get(node.managementUrl(ClusterNode.ALIVE_PATH), Duration.ofSeconds(5))
+                    TestHttp.attemptGet(node.managementUrl(ClusterNode.ALIVE_PATH), Duration.ofSeconds(5))
                             .answer()
                             .status());
             assertEquals(
                     200,
-                    Http.get(node.managementUrl(ClusterNode.READY_PATH), Duration.ofSeconds(5))
+                    TestHttp.attemptGet(node.managementUrl(ClusterNode.READY_PATH), Duration.ofSeconds(5))
                             .answer()
                             .status());
-            Http.Response members = Http.get(node.managementUrl("/cluster/members"), Duration.ofSeconds(5))
+            TestHttp.Response members = TestHttp.attemptGet(
+                            node.managementUrl("/cluster/members"), Duration.ofSeconds(5))
                     .answer();
             assertEquals(200, members.status(), members.toString());
             int upMembers = 0;

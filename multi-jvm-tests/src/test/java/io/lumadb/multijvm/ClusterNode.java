@@ -1,14 +1,12 @@
 package io.lumadb.multijvm;
 
+import io.lumadb.testkit.NodeProcess;
+import io.lumadb.testkit.TestPostgres;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One LumaDB node of a {@link TestCluster}: a {@code java -jar lumadb.jar} process with fixed
@@ -38,22 +36,23 @@ final class ClusterNode {
     static final String ALIVE_PATH = "/alive";
 
     private final String name;
-    private final int httpPort;
     private final int clusterPort;
     private final int managementPort;
-    private final Path dataDir;
-    private final Path log;
+    private final NodeProcess process;
     private volatile State state = State.NEW;
-    private Process process;
-    private int starts;
 
-    ClusterNode(String name, int httpPort, int clusterPort, int managementPort, Path dataDir, Path log) {
+    ClusterNode(String name, Path jar, int httpPort, int clusterPort, int managementPort, Path dataDir, Path log)
+            throws IOException {
         this.name = name;
-        this.httpPort = httpPort;
         this.clusterPort = clusterPort;
         this.managementPort = managementPort;
-        this.dataDir = dataDir;
-        this.log = log;
+        this.process = NodeProcess.builder(dataDir)
+                .name(name)
+                .jar(jar)
+                .port(httpPort)
+                .log(log)
+                .heap("384m")
+                .build();
     }
 
     String name() {
@@ -67,7 +66,7 @@ final class ClusterNode {
 
     /** The URL of {@code path} on the node's HTTP API. */
     String url(String path) {
-        return "http://127.0.0.1:" + httpPort + path;
+        return process.url(path);
     }
 
     /** The URL of {@code path} on the node's Pekko Management endpoint. */
@@ -76,7 +75,7 @@ final class ClusterNode {
     }
 
     Path log() {
-        return log;
+        return process.log();
     }
 
     State state() {
@@ -88,103 +87,74 @@ final class ClusterNode {
     }
 
     int starts() {
-        return starts;
+        return process.starts();
     }
 
-    synchronized boolean alive() {
-        return process != null && process.isAlive();
+    boolean alive() {
+        return process.alive();
     }
 
-    synchronized long pid() {
-        return process == null ? -1 : process.pid();
+    long pid() {
+        return process.pid();
     }
 
     /** Starts the process (not waiting for anything); {@code seeds} are cluster addresses. */
-    synchronized void start(String jar, List<String> seeds, String journalUrl, Map<String, String> extra)
-            throws IOException {
-        if (alive()) {
-            throw new IllegalStateException(name + " is already running");
-        }
-        Files.createDirectories(dataDir);
-        String javaCommand = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = new ArrayList<>(List.of(javaCommand, "--enable-native-access=ALL-UNNAMED", "-Xmx384m"));
-        command.addAll(ClassArchive.options(jar));
-        command.add("-Dlumadb.mode=cluster");
-        command.add("-Dlumadb.data-dir=" + dataDir);
-        command.add("-Dlumadb.http.port=" + httpPort);
-        command.add("-Dlumadb.cluster.port=" + clusterPort);
-        command.add("-Dlumadb.cluster.seeds=" + String.join(",", seeds));
-        command.add("-Dlumadb.cluster.postgres.url=" + journalUrl);
-        command.add("-Dlumadb.cluster.postgres.user=" + TestPostgres.USER);
-        command.add("-Dlumadb.cluster.postgres.password=");
-        command.add("-Dlumadb.management.port=" + managementPort);
-        extra.forEach((k, v) -> command.add("-D" + k + "=" + v));
+    synchronized void start(List<String> seeds, String journalUrl, Map<String, String> extra) throws IOException {
+        List<String> options =
+                new ArrayList<>(ClassArchive.options(process.jar().toString()));
+        options.addAll(clusterOptions(clusterPort, seeds, journalUrl, managementPort));
+        extra.forEach((k, v) -> options.add("-D" + k + "=" + v));
         // A diagnostic hook: -Dlumadb.it.node-options="-Dkey=value ..." on the Maven command line
         // adds JVM options to every node (to try a setting without changing the tests).
-        String options = System.getProperty("lumadb.it.node-options", "").trim();
-        if (!options.isEmpty()) {
-            command.addAll(List.of(options.split("\\s+")));
+        String more = System.getProperty("lumadb.it.node-options", "").trim();
+        if (!more.isEmpty()) {
+            options.addAll(List.of(more.split("\\s+")));
         }
-        command.add("-jar");
-        command.add(jar);
-        Files.writeString(
-                log,
-                "==== " + Instant.now() + " start " + (starts + 1) + " of " + name + ": " + String.join(" ", command)
-                        + "\n",
-                StandardOpenOption.CREATE,
-                StandardOpenOption.APPEND);
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-        pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-        process = pb.start();
-        starts++;
+        process.launch(options);
         state = State.STARTING;
+    }
+
+    /** The JVM options that make a node a cluster member on 127.0.0.1 with {@code journalUrl} as its journal. */
+    static List<String> clusterOptions(int clusterPort, List<String> seeds, String journalUrl, int managementPort) {
+        return List.of(
+                "-Dlumadb.mode=cluster",
+                "-Dlumadb.cluster.port=" + clusterPort,
+                "-Dlumadb.cluster.seeds=" + String.join(",", seeds),
+                "-Dlumadb.cluster.postgres.url=" + journalUrl,
+                "-Dlumadb.cluster.postgres.user=" + TestPostgres.USER,
+                "-Dlumadb.cluster.postgres.password=",
+                "-Dlumadb.management.port=" + managementPort);
     }
 
     /** SIGKILL: a crash, with no shutdown hook and no leaving. Waits until the process is gone. */
     synchronized void kill9() throws InterruptedException {
         state = State.DOWN;
-        if (process != null) {
-            process.destroyForcibly();
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                throw new AssertionError(name + " (pid " + process.pid() + ") survived SIGKILL for 30 s");
-            }
+        if (process.starts() > 0) {
+            process.kill9();
         }
     }
 
     /** Sends SIGTERM (a graceful leave) and returns at once; see {@link #awaitExit}. */
     synchronized void terminate() {
         state = State.STOPPING;
-        process.destroy();
+        process.sigterm();
     }
 
     /** Waits for the process to exit after {@link #terminate}; returns its exit code. */
     int awaitExit(long seconds) throws InterruptedException {
-        Process p;
-        synchronized (this) {
-            p = process;
-        }
-        if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
-            throw new AssertionError(name + " (pid " + p.pid() + ") did not exit within " + seconds + " s of SIGTERM");
-        }
+        int exit = process.awaitExit(seconds);
         state = State.DOWN;
-        return p.exitValue();
+        return exit;
     }
 
     /** Kills the process if it still runs; for cleanup, never throws. */
-    synchronized void destroy() {
-        if (process != null && process.isAlive()) {
-            process.destroyForcibly();
-            try {
-                process.waitFor(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+    void destroy() {
+        process.destroy();
         state = State.DOWN;
     }
 
     @Override
     public String toString() {
-        return name + "(" + address() + ", http " + httpPort + ", " + state + ")";
+        return name + "(" + address() + ", http " + process.port() + ", " + state + ")";
     }
 }

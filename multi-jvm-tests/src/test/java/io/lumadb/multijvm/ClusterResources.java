@@ -1,5 +1,6 @@
 package io.lumadb.multijvm;
 
+import io.lumadb.testkit.Cleanup;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -38,30 +39,13 @@ final class ClusterResources implements AfterTestExecutionCallback, AfterEachCal
 
     @Override
     public void afterEach(ExtensionContext context) throws Exception {
-        Exception failure = null;
-        while (true) {
-            AutoCloseable r;
-            synchronized (this) {
-                r = resources.poll();
-            }
-            if (r == null) {
-                break;
-            }
-            try {
-                r.close();
-            } catch (Exception e) {
-                if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
-        }
+        AutoCloseable[] started;
         synchronized (this) {
+            // The deque iterates from its head: the last registered first.
+            started = resources.toArray(AutoCloseable[]::new);
+            resources.clear();
             clusters.clear();
         }
-        if (failure != null) {
-            throw failure;
-        }
+        Cleanup.closeAll(started);
     }
 }

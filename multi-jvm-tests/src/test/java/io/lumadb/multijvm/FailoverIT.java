@@ -2,6 +2,7 @@ package io.lumadb.multijvm;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.lumadb.testkit.TestHttp;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -71,8 +72,8 @@ class FailoverIT {
                         + fromImage + " from a snapshot image, " + events + " journal events applied in all");
         boolean reported = false;
         for (ClusterNode node : cluster.upNodes()) {
-            Http.Outcome metrics = Http.get(node.url("/metrics"), Duration.ofSeconds(5));
-            if (metrics instanceof Http.Answered a
+            TestHttp.Outcome metrics = TestHttp.attemptGet(node.url("/metrics"), Duration.ofSeconds(5));
+            if (metrics instanceof TestHttp.Answered a
                     && a.response().body().contains("lumadb_shard_recovery_seconds_count")) {
                 reported = true;
             }

@@ -3,6 +3,8 @@ package io.lumadb.multijvm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
+import io.lumadb.testkit.TestHttp;
+import io.lumadb.testkit.TestPostgres;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -51,7 +53,7 @@ class FenceIT {
 
         // A's shard still believes the journal ends at event 1: its next event collides with B's.
         long fenced = System.nanoTime();
-        Http.Response z = Http.put(a.url(path("z")), "{\"v\":\"z\"}", Duration.ofSeconds(30))
+        TestHttp.Response z = TestHttp.attemptPut(a.url(path("z")), "{\"v\":\"z\"}", Duration.ofSeconds(30))
                 .answer();
         Figures.record(
                 "FenceIT",
@@ -80,7 +82,8 @@ class FenceIT {
     }
 
     private static void assertDocument(ClusterNode node, String id, String value, long version) {
-        Http.Response r = Http.get(node.url(path(id)), Duration.ofSeconds(15)).answer();
+        TestHttp.Response r =
+                TestHttp.attemptGet(node.url(path(id)), Duration.ofSeconds(15)).answer();
         assertEquals(200, r.status(), "GET " + id + " through " + node + ": " + r);
         assertEquals(value, r.json().path("v").asText(), r.toString());
         assertEquals(version, r.json().path("_version").asLong(), "version of " + id + " through " + node);
@@ -90,14 +93,14 @@ class FenceIT {
      * Writes document {@code id} once through {@code node} and expects it created: a retry after
      * an unknown outcome could add an event and blur the sequence numbers this test checks.
      */
-    private static Http.Response created(ClusterNode node, String id) {
-        Http.Response r = Http.put(node.url(path(id)), "{\"v\":\"" + id + "\"}", Duration.ofSeconds(30))
+    private static TestHttp.Response created(ClusterNode node, String id) {
+        TestHttp.Response r = TestHttp.attemptPut(node.url(path(id)), "{\"v\":\"" + id + "\"}", Duration.ofSeconds(30))
                 .answer();
         assertEquals(201, r.status(), "PUT " + id + " through " + node + ": " + r);
         return r;
     }
 
-    private static long version(Http.Response r) {
+    private static long version(TestHttp.Response r) {
         return r.json().path("_version").asLong();
     }
 

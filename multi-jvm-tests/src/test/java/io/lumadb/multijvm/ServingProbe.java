@@ -1,6 +1,7 @@
 package io.lumadb.multijvm;
 
 import io.lumadb.shards.Documents;
+import io.lumadb.testkit.TestHttp;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -78,8 +79,8 @@ final class ServingProbe {
                     ClusterNode node = up.get(Math.floorMod(next++, up.size()));
                     String body = "{\"probe\":" + next + "}";
                     requests.submit(() -> {
-                        Http.Outcome outcome = Http.put(node.url(path), body, REQUEST_TIMEOUT);
-                        if (outcome instanceof Http.Answered a
+                        TestHttp.Outcome outcome = TestHttp.attemptPut(node.url(path), body, REQUEST_TIMEOUT);
+                        if (outcome instanceof TestHttp.Answered a
                                 && (a.response().status() == 200 || a.response().status() == 201)) {
                             first.complete(Duration.ofNanos(System.nanoTime() - since));
                         } else {

@@ -1,14 +1,16 @@
 package io.lumadb.multijvm;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.lumadb.testkit.Ports;
+import io.lumadb.testkit.TestFiles;
+import io.lumadb.testkit.TestHttp;
+import io.lumadb.testkit.TestPostgres;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +19,6 @@ import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * Real LumaDB node processes forming a Pekko cluster on 127.0.0.1, with a fresh PostgreSQL
@@ -105,7 +106,13 @@ final class TestCluster implements AutoCloseable {
     ClusterNode newNode() throws IOException {
         String name = "node" + nodes.size();
         ClusterNode node = new ClusterNode(
-                name, freePort(), freePort(), freePort(), dir.resolve(name), dir.resolve(name + ".log"));
+                name,
+                Path.of(jar),
+                Ports.free(),
+                Ports.free(),
+                Ports.free(),
+                dir.resolve(name),
+                dir.resolve(name + ".log"));
         nodes.add(node);
         return node;
     }
@@ -156,7 +163,7 @@ final class TestCluster implements AutoCloseable {
 
     /** Starts the process only. */
     void launch(ClusterNode node) throws IOException {
-        node.start(jar, seedsFor(node), TestPostgres.jdbcUrl(database), extraProperties);
+        node.start(seedsFor(node), TestPostgres.jdbcUrl(database), extraProperties);
     }
 
     /** SIGKILL, waiting until the process is gone. */
@@ -233,12 +240,12 @@ final class TestCluster implements AutoCloseable {
 
     /** Null when {@code node} is ready and sees exactly {@code members} Up; else what is missing. */
     private static String readiness(ClusterNode node, Set<String> members) {
-        Http.Outcome ready = Http.get(node.managementUrl(ClusterNode.READY_PATH), PROBE_TIMEOUT);
-        if (!(ready instanceof Http.Answered a) || a.response().status() != 200) {
+        TestHttp.Outcome ready = TestHttp.attemptGet(node.managementUrl(ClusterNode.READY_PATH), PROBE_TIMEOUT);
+        if (!(ready instanceof TestHttp.Answered a) || a.response().status() != 200) {
             return ClusterNode.READY_PATH + ": " + describe(ready);
         }
-        Http.Outcome view = Http.get(node.url("/api/v1/_cluster"), PROBE_TIMEOUT);
-        if (!(view instanceof Http.Answered v) || v.response().status() != 200) {
+        TestHttp.Outcome view = TestHttp.attemptGet(node.url("/api/v1/_cluster"), PROBE_TIMEOUT);
+        if (!(view instanceof TestHttp.Answered v) || v.response().status() != 200) {
             return "/api/v1/_cluster: " + describe(view);
         }
         JsonNode json = v.response().json();
@@ -262,8 +269,8 @@ final class TestCluster implements AutoCloseable {
 
     /** {@code /api/v1/_cluster} as {@code node} answers it. */
     JsonNode clusterView(ClusterNode node) {
-        Http.Response r =
-                Http.get(node.url("/api/v1/_cluster"), Duration.ofSeconds(10)).answer();
+        TestHttp.Response r = TestHttp.attemptGet(node.url("/api/v1/_cluster"), Duration.ofSeconds(10))
+                .answer();
         if (r.status() != 200) {
             throw new AssertionError("GET /api/v1/_cluster on " + node + ": " + r);
         }
@@ -300,15 +307,16 @@ final class TestCluster implements AutoCloseable {
     }
 
     /** PUTs {@code body} to {@code path} on {@code node} until it answers {@code status} (503s retried for 60 s). */
-    static Http.Response putUntil(ClusterNode node, String path, String body, int status) throws InterruptedException {
+    static TestHttp.Response putUntil(ClusterNode node, String path, String body, int status)
+            throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (true) {
-            Http.Outcome outcome = Http.put(node.url(path), body, Duration.ofSeconds(15));
-            if (outcome instanceof Http.Answered a && a.response().status() == status) {
+            TestHttp.Outcome outcome = TestHttp.attemptPut(node.url(path), body, Duration.ofSeconds(15));
+            if (outcome instanceof TestHttp.Answered a && a.response().status() == status) {
                 return a.response();
             }
             boolean retry =
-                    !(outcome instanceof Http.Answered a) || a.response().status() == 503;
+                    !(outcome instanceof TestHttp.Answered a) || a.response().status() == 503;
             if (!retry || System.nanoTime() > deadline) {
                 throw new AssertionError(
                         "PUT " + path + " on " + node + ": " + describe(outcome) + ", expected " + status);
@@ -439,7 +447,7 @@ final class TestCluster implements AutoCloseable {
                 failure = e;
             }
             try {
-                deleteRecursively(dir);
+                TestFiles.deleteRecursively(dir);
             } catch (IOException e) {
                 if (failure == null) {
                     failure = e;
@@ -462,37 +470,12 @@ final class TestCluster implements AutoCloseable {
         }
     }
 
-    private static void deleteRecursively(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
-
-    private static String describe(Http.Outcome outcome) {
+    private static String describe(TestHttp.Outcome outcome) {
         return switch (outcome) {
-            case Http.Answered a -> a.response().toString();
-            case Http.Refused r -> "refused";
-            case Http.Lost l -> "no answer (" + l.cause() + ")";
+            case TestHttp.Answered a -> a.response().toString();
+            case TestHttp.Refused r -> "refused";
+            case TestHttp.Lost l -> "no answer (" + l.cause() + ")";
         };
-    }
-
-    private static final Set<Integer> ALLOCATED = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
-    /** A port free now and not handed out before in this JVM (a node that is down keeps its ports). */
-    static int freePort() throws IOException {
-        while (true) {
-            try (ServerSocket s = new ServerSocket(0)) {
-                int port = s.getLocalPort();
-                if (ALLOCATED.add(port)) {
-                    return port;
-                }
-            }
-        }
     }
 
     static void sleep(Duration d) throws InterruptedException {

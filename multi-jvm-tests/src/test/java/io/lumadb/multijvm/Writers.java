@@ -1,6 +1,7 @@
 package io.lumadb.multijvm;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.lumadb.testkit.TestHttp;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -222,14 +223,14 @@ final class Writers implements AutoCloseable {
             doc.attempted(n);
             boolean upBefore = node.state() == ClusterNode.State.UP;
             long started = System.nanoTime();
-            Http.Outcome outcome =
-                    Http.put(node.url(path + id), "{\"w\":" + thread + ",\"n\":" + n + "}", REQUEST_TIMEOUT);
+            TestHttp.Outcome outcome =
+                    TestHttp.attemptPut(node.url(path + id), "{\"w\":" + thread + ",\"n\":" + n + "}", REQUEST_TIMEOUT);
             boolean upThroughout = upBefore && node.state() == ClusterNode.State.UP;
             Kind kind = classify(outcome);
             (upThroughout ? fromUpNodes : fromOtherNodes).get(kind).incrementAndGet();
             switch (kind) {
                 case ACK -> {
-                    long version = ((Http.Answered) outcome)
+                    long version = ((TestHttp.Answered) outcome)
                             .response()
                             .json()
                             .path("_version")
@@ -259,11 +260,11 @@ final class Writers implements AutoCloseable {
         return nodeIndex;
     }
 
-    private static Kind classify(Http.Outcome outcome) {
+    private static Kind classify(TestHttp.Outcome outcome) {
         return switch (outcome) {
-            case Http.Refused r -> Kind.REFUSED;
-            case Http.Lost l -> Kind.LOST;
-            case Http.Answered a -> {
+            case TestHttp.Refused r -> Kind.REFUSED;
+            case TestHttp.Lost l -> Kind.LOST;
+            case TestHttp.Answered a -> {
                 int s = a.response().status();
                 if (s == 200 || s == 201) {
                     yield Kind.ACK;
@@ -278,11 +279,11 @@ final class Writers implements AutoCloseable {
         };
     }
 
-    private static String describe(Http.Outcome outcome) {
+    private static String describe(TestHttp.Outcome outcome) {
         return switch (outcome) {
-            case Http.Answered a -> a.response().toString();
-            case Http.Refused r -> "refused";
-            case Http.Lost l -> "lost: " + l.cause();
+            case TestHttp.Answered a -> a.response().toString();
+            case TestHttp.Refused r -> "refused";
+            case TestHttp.Lost l -> "lost: " + l.cause();
         };
     }
 
@@ -363,8 +364,10 @@ final class Writers implements AutoCloseable {
         Map<String, long[]> listed = new HashMap<>();
         String after = null;
         while (true) {
-            String url = node.url(path + "_docs?limit=1000" + (after == null ? "" : "&after=" + Http.encode(after)));
-            Http.Response page = Http.get(url, Duration.ofSeconds(30)).answer();
+            String url =
+                    node.url(path + "_docs?limit=1000" + (after == null ? "" : "&after=" + TestHttp.encode(after)));
+            TestHttp.Response page =
+                    TestHttp.attemptGet(url, Duration.ofSeconds(30)).answer();
             if (page.status() != 200) {
                 problems.add("listing through " + node.name() + " failed: " + page);
                 return problems;
@@ -396,8 +399,8 @@ final class Writers implements AutoCloseable {
         List<String> ids = new ArrayList<>(acknowledged().keySet());
         java.util.Collections.shuffle(ids);
         for (String id : ids.subList(0, Math.min(sample, ids.size()))) {
-            Http.Response r =
-                    Http.get(node.url(path + id), Duration.ofSeconds(30)).answer();
+            TestHttp.Response r = TestHttp.attemptGet(node.url(path + id), Duration.ofSeconds(30))
+                    .answer();
             long n = -1;
             long version = -1;
             if (r.status() == 200) {

@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.lumadb.testkit.NodeProcess;
+import io.lumadb.testkit.TestFiles;
+import io.lumadb.testkit.TestHttp;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,7 +37,7 @@ class CrashRecoveryIT {
     private static final int KILLS = 4;
 
     private Path dir;
-    private ServerProcess server;
+    private NodeProcess server;
 
     /** What a client knows of one document: the last write the server acknowledged. */
     private record Acked(long version, int seq) {}
@@ -42,7 +45,7 @@ class CrashRecoveryIT {
     @BeforeEach
     void start() throws Exception {
         dir = Files.createTempDirectory("lumadb-crash-it");
-        server = new ServerProcess(dir);
+        server = new NodeProcess(dir);
         server.start();
     }
 

@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
+import io.lumadb.testkit.Cleanup;
+import io.lumadb.testkit.NodeProcess;
+import io.lumadb.testkit.SmallDisk;
+import io.lumadb.testkit.TestFiles;
+import io.lumadb.testkit.TestHttp;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,7 +22,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -41,60 +42,26 @@ class DiskFullIT {
 
     private Path dir;
     private Path rocksDir;
-    private boolean mounted;
-    private ServerProcess server;
+    private SmallDisk disk;
+    private NodeProcess server;
 
     @BeforeEach
     void mountSmallDisk() throws Exception {
         dir = Files.createTempDirectory("lumadb-diskfull-it");
         // The node keeps RocksDB in <data-dir>/rocksdb; its log stays outside, on the real disk.
         rocksDir = Files.createDirectories(dir.resolve("rocksdb"));
-        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=128m", "tmpfs", rocksDir.toString())
-                .redirectErrorStream(true)
-                .start();
-        String output = new String(mount.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        boolean exited = mount.waitFor(30, TimeUnit.SECONDS);
-        mounted = exited && mount.exitValue() == 0;
-        if (!mounted) {
-            TestFiles.deleteRecursively(dir);
-            Assumptions.assumeTrue(
-                    false,
-                    "DiskFullIT needs to mount a tmpfs (run as root, or with CAP_SYS_ADMIN); mount said: "
-                            + output.strip());
-        }
+        disk = SmallDisk.mount(rocksDir, "128m");
     }
 
     @AfterEach
     void unmountAndDelete() throws Exception {
-        try {
-            if (server != null) {
-                server.close();
-            }
-        } finally {
-            try {
-                if (mounted) {
-                    Process umount = new ProcessBuilder("umount", rocksDir.toString())
-                            .redirectErrorStream(true)
-                            .start();
-                    String output = new String(umount.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                    if (!umount.waitFor(30, TimeUnit.SECONDS) || umount.exitValue() != 0) {
-                        // Lazily, so that the directory can go even if something still holds a file.
-                        new ProcessBuilder("umount", "-l", rocksDir.toString())
-                                .start()
-                                .waitFor(30, TimeUnit.SECONDS);
-                        System.err.println("umount " + rocksDir + ": " + output.strip());
-                    }
-                }
-            } finally {
-                TestFiles.deleteRecursively(dir);
-            }
-        }
+        Cleanup.closeAll(server, disk, () -> TestFiles.deleteRecursively(dir));
     }
 
     @Test
     void writesRecoverByThemselvesOnceSpaceIsFreed() throws Exception {
         long t0 = System.nanoTime();
-        server = new ServerProcess(dir);
+        server = new NodeProcess(dir);
         server.start();
         TestHttp http = new TestHttp(server.port());
         String docs = http.freshCollection("diskfull", 2);
@@ -111,7 +78,7 @@ class DiskFullIT {
 
         System.out.printf("DiskFullIT: started and wrote in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
         Path filler = rocksDir.resolve("filler.bin");
-        fill(filler);
+        assertFalse(disk.fill(filler) == 0, "the filler took no space");
         int status = 0;
         for (int i = 0; i < 200 && status != 503; i++) {
             status = write(http, docs, "filling-" + i, pad(random), acked, failed);
@@ -205,21 +172,6 @@ class DiskFullIT {
             String id = d.path("_id").asText();
             assertTrue(acked.containsKey(id) || failed.containsKey(id), "unexpected document " + id);
         }
-    }
-
-    /** Fills the file system of {@code filler} until it has no space left. */
-    private static void fill(Path filler) throws IOException {
-        byte[] chunk = new byte[64 * 1024];
-        try (OutputStream out = Files.newOutputStream(filler)) {
-            while (true) {
-                out.write(chunk);
-            }
-        } catch (IOException full) {
-            if (!String.valueOf(full.getMessage()).contains("space")) {
-                throw full;
-            }
-        }
-        assertFalse(Files.size(filler) == 0, "the filler took no space");
     }
 
     private static void assertReady(TestHttp http) {

@@ -2,6 +2,7 @@ package io.lumadb.node;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.lumadb.testkit.TestFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

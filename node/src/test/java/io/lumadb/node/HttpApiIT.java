@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.lumadb.testkit.TestHttp;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;

@@ -10,6 +10,8 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.lumadb.testkit.RawHttp;
+import io.lumadb.testkit.TestHttp;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.Socket;

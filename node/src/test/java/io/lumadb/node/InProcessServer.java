@@ -1,6 +1,8 @@
 package io.lumadb.node;
 
 import com.typesafe.config.ConfigFactory;
+import io.lumadb.testkit.TestFiles;
+import io.lumadb.testkit.TestHttp;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;

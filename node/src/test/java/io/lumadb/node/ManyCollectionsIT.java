@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.lumadb.testkit.NodeProcess;
+import io.lumadb.testkit.TestHttp;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -66,7 +68,7 @@ class ManyCollectionsIT {
 
     @Test
     void manyCollectionsUnderAnOpenFileLimitOf1024CreateNoColumnFamilyEachAndSurviveARestart() throws Exception {
-        try (ServerProcess server = new ServerProcess(dir).withUlimit("-n 1024")) {
+        try (NodeProcess server = NodeProcess.builder(dir).ulimit("-n 1024").build()) {
             server.start();
             TestHttp http = new TestHttp(server.port());
             String db = http.freshDatabase("many");
@@ -107,7 +109,7 @@ class ManyCollectionsIT {
 
     @Test
     void moreConnectionsThanFileDescriptorsNeitherFloodTheLogNorStopTheNode() throws Exception {
-        try (ServerProcess server = new ServerProcess(dir).withUlimit("-n 400")) {
+        try (NodeProcess server = NodeProcess.builder(dir).ulimit("-n 400").build()) {
             server.start();
             List<java.net.Socket> sockets = new java.util.ArrayList<>();
             try {
@@ -146,7 +148,7 @@ class ManyCollectionsIT {
 
     @Test
     void theNodeRunsWithItsSoftOpenFileLimitRaisedToTheHardLimit() throws Exception {
-        try (ServerProcess server = new ServerProcess(dir).withUlimit("-S -n 1024")) {
+        try (NodeProcess server = NodeProcess.builder(dir).ulimit("-S -n 1024").build()) {
             server.start();
             List<String> limits = Files.readAllLines(Path.of("/proc/" + server.pid() + "/limits"));
             String[] fields = limits.stream()

@@ -3,6 +3,8 @@ package io.lumadb.node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.lumadb.testkit.RawHttp;
+import io.lumadb.testkit.TestHttp;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;

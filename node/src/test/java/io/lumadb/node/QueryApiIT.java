@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lumadb.testkit.TestHttp;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.lumadb.testkit.TestHttp;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;

@@ -1,5 +1,6 @@
 package io.lumadb.node;
 
+import io.lumadb.testkit.TestHttp;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.lumadb.testkit.NodeProcess;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -28,7 +29,7 @@ class StartupIT {
 
     /** Runs the jar to its end; returns its exit code and its whole output. */
     private static Run run(String... args) throws Exception {
-        ProcessBuilder pb = ServerProcess.command(args).redirectErrorStream(true);
+        ProcessBuilder pb = NodeProcess.command(args).redirectErrorStream(true);
         Process p = pb.start();
         try {
             assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the node did not give up");
@@ -73,7 +74,7 @@ class StartupIT {
     @Test
     void theEmbeddedDefaultLogsNoClusterFormationAndASecondNodeOnItsDataIsRefused() throws Exception {
         Path data = Files.createDirectories(dir.resolve("data"));
-        try (ServerProcess server = new ServerProcess(data)) {
+        try (NodeProcess server = new NodeProcess(data)) {
             server.start();
             Run second = run("-Dlumadb.data-dir=" + data, "-Dlumadb.http.port=0");
             assertOneLine(second, "in use by another running LumaDB node", data.toString());

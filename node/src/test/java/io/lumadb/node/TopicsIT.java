@@ -3,6 +3,7 @@ package io.lumadb.node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.lumadb.testkit.TestHttp;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

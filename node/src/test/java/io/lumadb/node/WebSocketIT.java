@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.lumadb.testkit.TestHttp;
+import io.lumadb.testkit.WsClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -1,4 +1,4 @@
-package io.lumadb.node;
+package io.lumadb.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URI;
@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * JSON and sorted by subscription id. Reading can be paused (no demand), so that the server sees
  * a slow consumer: TCP fills up and the server must stop sending.
  */
-final class WsClient implements AutoCloseable {
+public final class WsClient implements AutoCloseable {
 
     private static final JsonNode CLOSED = TestHttp.JSON.createObjectNode().put("event", "connection-closed");
 
@@ -28,12 +28,12 @@ final class WsClient implements AutoCloseable {
     private final Map<String, ArrayDeque<JsonNode>> byId = new HashMap<>();
     private final AtomicBoolean paused = new AtomicBoolean();
 
-    WsClient(int port) throws Exception {
+    public WsClient(int port) throws Exception {
         this(port, false);
     }
 
     /** Connects; with {@code paused}, nothing is read until {@link #resume}. */
-    WsClient(int port, boolean paused) throws Exception {
+    public WsClient(int port, boolean paused) throws Exception {
         this.paused.set(paused);
         socket = HttpClient.newHttpClient()
                 .newWebSocketBuilder()
@@ -85,12 +85,12 @@ final class WsClient implements AutoCloseable {
     }
 
     /** Starts (or goes on) reading. */
-    void resume() {
+    public void resume() {
         paused.set(false);
         socket.request(1);
     }
 
-    void send(String json) {
+    public void send(String json) {
         socket.sendText(json, true).join();
     }
 
@@ -98,7 +98,7 @@ final class WsClient implements AutoCloseable {
      * The next message of subscription {@code id} (its {@code sub}), or of the request whose
      * {@code ref} it is; with id null, the next one with neither.
      */
-    JsonNode next(String id, Duration timeout) throws InterruptedException {
+    public JsonNode next(String id, Duration timeout) throws InterruptedException {
         String key = id == null ? "" : id;
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
@@ -119,12 +119,12 @@ final class WsClient implements AutoCloseable {
         }
     }
 
-    JsonNode next(String id) throws InterruptedException {
+    public JsonNode next(String id) throws InterruptedException {
         return next(id, Duration.ofSeconds(20));
     }
 
     /** The next message of {@code id} that is not a heartbeat. */
-    JsonNode nextEvent(String id) throws InterruptedException {
+    public JsonNode nextEvent(String id) throws InterruptedException {
         while (true) {
             JsonNode m = next(id);
             if (!m.path("event").asText().equals("heartbeat")) {
@@ -134,7 +134,7 @@ final class WsClient implements AutoCloseable {
     }
 
     /** Drops the TCP connection without a close handshake. */
-    void abort() {
+    public void abort() {
         socket.abort();
     }
 

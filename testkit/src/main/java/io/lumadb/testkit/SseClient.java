@@ -1,4 +1,4 @@
-package io.lumadb.node;
+package io.lumadb.testkit;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -16,16 +16,16 @@ import java.time.Duration;
  * EventSource specification does ({@code id}, {@code event}, multi-line {@code data}, comments),
  * and reads it only when asked, so a test can play a slow consumer.
  */
-final class SseClient implements AutoCloseable {
+public final class SseClient implements AutoCloseable {
 
     /** One dispatched event; {@code id} is the last event id seen so far (as EventSource keeps it). */
-    record Event(String id, String type, String data) {}
+    public record Event(String id, String type, String data) {}
 
     private final HttpResponse<InputStream> response;
     private final BufferedReader reader;
     private String lastId;
 
-    SseClient(String url, String lastEventId) throws IOException, InterruptedException {
+    public SseClient(String url, String lastEventId) throws IOException, InterruptedException {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url))
                 .header("Accept", "text/event-stream")
                 .timeout(Duration.ofSeconds(30));
@@ -38,16 +38,16 @@ final class SseClient implements AutoCloseable {
         lastId = lastEventId;
     }
 
-    int status() {
+    public int status() {
         return response.statusCode();
     }
 
-    String contentType() {
+    public String contentType() {
         return response.headers().firstValue("Content-Type").orElse("");
     }
 
     /** The next event, or null at the end of the stream. */
-    Event next() throws IOException {
+    public Event next() throws IOException {
         String type = null;
         StringBuilder data = null;
         String line;
@@ -82,7 +82,7 @@ final class SseClient implements AutoCloseable {
     }
 
     /** The next event that is not a heartbeat, or null at the end. */
-    Event nextNonHeartbeat() throws IOException {
+    public Event nextNonHeartbeat() throws IOException {
         Event e;
         do {
             e = next();
@@ -90,7 +90,7 @@ final class SseClient implements AutoCloseable {
         return e;
     }
 
-    String lastId() {
+    public String lastId() {
         return lastId;
     }
 

@@ -1,4 +1,4 @@
-package io.lumadb.node;
+package io.lumadb.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayOutputStream;
@@ -17,25 +17,25 @@ import java.util.Map;
  * request targets with dot segments, malformed framing, odd headers. Every request goes on a
  * connection of its own, which the server is asked to close after answering.
  */
-final class RawHttp {
+public final class RawHttp {
 
     private final int port;
 
-    RawHttp(int port) {
+    public RawHttp(int port) {
         this.port = port;
     }
 
     /** An answer as it came off the wire; {@code status} is -1 when the connection closed first. */
-    record Answer(int status, Map<String, String> headers, byte[] body) {
-        String text() {
+    public record Answer(int status, Map<String, String> headers, byte[] body) {
+        public String text() {
             return new String(body, StandardCharsets.UTF_8);
         }
 
-        String header(String name) {
+        public String header(String name) {
             return headers.get(name.toLowerCase(Locale.ROOT));
         }
 
-        JsonNode json() {
+        public JsonNode json() {
             try {
                 return TestHttp.JSON.readTree(body);
             } catch (IOException e) {
@@ -43,7 +43,7 @@ final class RawHttp {
             }
         }
 
-        boolean isProblem() {
+        public boolean isProblem() {
             String type = header("content-type");
             return type != null && type.startsWith("application/problem+json");
         }
@@ -58,7 +58,7 @@ final class RawHttp {
      * Sends {@code method target} with the given extra header lines and body (a
      * Content-Length is added when there is a body and the headers name none).
      */
-    Answer send(String method, String target, String body, String... headerLines) {
+    public Answer send(String method, String target, String body, String... headerLines) {
         StringBuilder head =
                 new StringBuilder().append(method).append(' ').append(target).append(" HTTP/1.1\r\n");
         boolean hasHost = false;
@@ -84,7 +84,7 @@ final class RawHttp {
     }
 
     /** Writes {@code request} as it is and reads one answer (until the server closes). */
-    Answer exchange(byte[] request) {
+    public Answer exchange(byte[] request) {
         return exchange(request, 30_000);
     }
 
@@ -92,7 +92,7 @@ final class RawHttp {
      * Writes {@code request} as it is and reads what the server sends until it closes the
      * connection or is silent for {@code timeoutMillis}.
      */
-    Answer exchange(byte[] request, int timeoutMillis) {
+    public Answer exchange(byte[] request, int timeoutMillis) {
         try (Socket socket = new Socket("127.0.0.1", port)) {
             socket.setSoTimeout(timeoutMillis);
             try {
@@ -112,7 +112,7 @@ final class RawHttp {
      * everything until the server closes. -1 when the connection closed (or stayed silent)
      * before a status line.
      */
-    static Answer read(InputStream in) throws IOException {
+    public static Answer read(InputStream in) throws IOException {
         String statusLine;
         try {
             statusLine = line(in);

@@ -1,4 +1,4 @@
-package io.lumadb.node;
+package io.lumadb.testkit;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -7,10 +7,10 @@ import java.util.Comparator;
 import java.util.stream.Stream;
 
 /** Removes what tests leave on disk. */
-final class TestFiles {
+public final class TestFiles {
     private TestFiles() {}
 
-    static void deleteRecursively(Path dir) throws IOException {
+    public static void deleteRecursively(Path dir) throws IOException {
         if (dir == null || !Files.exists(dir)) {
             return;
         }
