@@ -2,6 +2,7 @@ package io.lumadb.bench.streams;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.lumadb.bench.Cli;
 import io.lumadb.bench.HttpConnection;
 import io.lumadb.bench.RequestBytes;
 import java.io.IOException;
@@ -12,13 +13,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.Semaphore;
 import org.HdrHistogram.Histogram;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * The change-stream fan-out benchmark: one writer and many SSE subscribers, on LumaDB's
@@ -43,21 +46,14 @@ import org.HdrHistogram.Histogram;
  * the report says what happened. Runs as its own process (the suite pins it to the load
  * generator's CPU) and writes a {@link StreamReport} as JSON.
  */
-public final class StreamBenchmark {
-
-    static final String USAGE = """
-            usage: StreamBenchmark --json FILE [--lumadb-url URL --lumadb-pid PID] [--reference-url URL --reference-pid PID]
-                                   [--quick] [--subscribers N] [--idle N] [--idle-collections N] [--rate WRITES_PER_S]
-                                   [--in-flight N] [--rounds N] [--warmup S] [--window S] [--latency-window S]
-                                   [--parts throughput,latency,idle] [--meta KEY=VALUE]...
-              default  1,000 subscribers; 3 rounds (medians, systems alternating) of throughput (3 s warm-up + 10 s),
-                       then 3 rounds of latency (2 s warm-up + 15 s); then 10,000 idle subscriptions per system
-              --quick  200 subscribers, 1 round (1.5 s + 3 s throughput, 1 s + 4 s latency), 1,000 idle subscriptions
-              --rate   writes/s of the latency part (default 10: 10,000 deliveries/s to 1,000 subscribers, a tenth of
-                       what the reference fans out on a 2-CPU machine; one write at a time, no batching)
-              --meta   a line for the report's settings (the suite states how it started the servers)
-              --in-flight  writes not yet delivered to every subscriber that the throughput writer allows (default 64)
-              --idle-collections  LumaDB collections (default shard count) the idle subscriptions spread over (4)""";
+@Command(
+        name = "StreamBenchmark",
+        mixinStandardHelpOptions = true,
+        description = "Change-stream fan-out: one writer, many SSE subscribers, LumaDB against a trivial broadcast"
+                + " server.",
+        footer = "Default: 1,000 subscribers; 3 rounds (medians, systems alternating) of throughput (3 s warm-up +"
+                + " 10 s), then 3 rounds of latency (2 s warm-up + 15 s); then 10,000 idle subscriptions per system.")
+public final class StreamBenchmark implements Callable<Integer> {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final int MAX_WRITES = 4_000_000;
@@ -65,118 +61,72 @@ public final class StreamBenchmark {
     private static final String DATABASE = "streambench";
     private static final int MAX_CONNECTING = 64;
 
-    /** Settings of a run. */
-    record Options(
-            Path json,
-            String lumadbUrl,
-            long lumadbPid,
-            String referenceUrl,
-            long referencePid,
-            boolean quick,
-            int subscribers,
-            int idle,
-            int idleCollections,
-            double rate,
-            int inFlight,
-            int rounds,
-            Duration warmup,
-            Duration window,
-            Duration latencyWarmup,
-            Duration latencyWindow,
-            List<String> parts,
-            Map<String, String> meta) {
+    @Option(names = "--json", required = true, description = "where the report goes")
+    private Path json;
 
-        static Options parse(String[] args) {
-            boolean quick = Arrays.asList(args).contains("--quick");
-            Path json = null;
-            String lumadbUrl = null;
-            long lumadbPid = -1;
-            String referenceUrl = null;
-            long referencePid = -1;
-            int subscribers = quick ? 200 : 1000;
-            // Quick: LumaDB opens some 50-100 subscriptions a second on one busy CPU, so 1,000 keeps the
-            // section near a minute; the heap per subscription is the same at 1,000 and 2,000.
-            int idle = quick ? 1000 : 10_000;
-            int idleCollections = 4;
-            double rate = 10;
-            int inFlight = 64;
-            int rounds = quick ? 1 : 3;
-            double warmup = quick ? 1.5 : 3;
-            double window = quick ? 3 : 10;
-            double latencyWarmup = quick ? 1 : 2;
-            double latencyWindow = quick ? 4 : 15;
-            List<String> parts = List.of("throughput", "latency", "idle");
-            Map<String, String> meta = new LinkedHashMap<>();
-            for (int i = 0; i < args.length; i++) {
-                switch (args[i]) {
-                    case "--quick" -> {}
-                    case "--json" -> json = Path.of(args[++i]);
-                    case "--lumadb-url" -> lumadbUrl = args[++i];
-                    case "--lumadb-pid" -> lumadbPid = Long.parseLong(args[++i]);
-                    case "--reference-url" -> referenceUrl = args[++i];
-                    case "--reference-pid" -> referencePid = Long.parseLong(args[++i]);
-                    case "--subscribers" -> subscribers = Integer.parseInt(args[++i]);
-                    case "--idle" -> idle = Integer.parseInt(args[++i]);
-                    case "--idle-collections" -> idleCollections = Integer.parseInt(args[++i]);
-                    case "--rate" -> rate = Double.parseDouble(args[++i]);
-                    case "--meta" -> {
-                        String kv = args[++i];
-                        int eq = kv.indexOf('=');
-                        if (eq <= 0) {
-                            throw new IllegalArgumentException("--meta takes key=value, got " + kv);
-                        }
-                        meta.put(kv.substring(0, eq), kv.substring(eq + 1));
-                    }
-                    case "--in-flight" -> inFlight = Integer.parseInt(args[++i]);
-                    case "--rounds" -> rounds = Integer.parseInt(args[++i]);
-                    case "--warmup" -> warmup = Double.parseDouble(args[++i]);
-                    case "--window" -> window = Double.parseDouble(args[++i]);
-                    case "--latency-window" -> latencyWindow = Double.parseDouble(args[++i]);
-                    case "--parts" -> parts = List.of(args[++i].split(","));
-                    default -> throw new IllegalArgumentException("unknown option " + args[i] + "\n" + USAGE);
-                }
-            }
-            if (json == null) {
-                throw new IllegalArgumentException("--json is required\n" + USAGE);
-            }
-            if (lumadbUrl == null && referenceUrl == null) {
-                throw new IllegalArgumentException("give --lumadb-url, --reference-url or both\n" + USAGE);
-            }
-            if (subscribers < 1 || idle < 0 || idleCollections < 1 || rate <= 0 || inFlight < 1 || rounds < 1) {
-                throw new IllegalArgumentException("--subscribers, --idle-collections, --in-flight and --rounds must be"
-                        + " at least 1, --rate positive, --idle not negative");
-            }
-            for (String p : parts) {
-                if (!List.of("throughput", "latency", "idle").contains(p)) {
-                    throw new IllegalArgumentException(
-                            "unknown part '" + p + "'; the parts are throughput,latency,idle");
-                }
-            }
-            return new Options(
-                    json,
-                    lumadbUrl,
-                    lumadbPid,
-                    referenceUrl,
-                    referencePid,
-                    quick,
-                    subscribers,
-                    idle,
-                    idleCollections,
-                    rate,
-                    inFlight,
-                    rounds,
-                    seconds(warmup),
-                    seconds(window),
-                    seconds(latencyWarmup),
-                    seconds(latencyWindow),
-                    parts,
-                    meta);
-        }
+    @Option(names = "--lumadb-url", description = "the LumaDB node")
+    private String lumadbUrl;
 
-        private static Duration seconds(double s) {
-            return Duration.ofMillis((long) (s * 1000));
-        }
-    }
+    @Option(names = "--lumadb-pid", description = "the node's process id (for its CPU and heap)")
+    private long lumadbPid = -1;
+
+    @Option(names = "--reference-url", description = "the reference broadcast server")
+    private String referenceUrl;
+
+    @Option(names = "--reference-pid", description = "the reference's process id")
+    private long referencePid = -1;
+
+    @Option(
+            names = "--quick",
+            description = "200 subscribers, 1 round (1.5 s + 3 s throughput, 1 s + 4 s latency),"
+                    + " 1,000 idle subscriptions")
+    private boolean quick;
+
+    @Option(names = "--subscribers", description = "SSE subscribers (default 1,000; quick 200)")
+    private Integer subscribers;
+
+    // Quick: LumaDB opens some 50-100 subscriptions a second on one busy CPU, so 1,000 keeps the
+    // section near a minute; the heap per subscription is the same at 1,000 and 2,000.
+    @Option(names = "--idle", description = "idle subscriptions per system (default 10,000; quick 1,000)")
+    private Integer idleSubscriptions;
+
+    @Option(
+            names = "--idle-collections",
+            description = "LumaDB collections (default shard count) the idle subscriptions spread over (4)")
+    private int idleCollections = 4;
+
+    @Option(
+            names = "--rate",
+            description = "writes/s of the latency part (default 10: 10,000 deliveries/s to 1,000 subscribers, a"
+                    + " tenth of what the reference fans out on a 2-CPU machine; one write at a time, no batching)")
+    private double writeRate = 10;
+
+    @Option(
+            names = "--in-flight",
+            description = "writes not yet delivered to every subscriber that the throughput writer allows (default 64)")
+    private int inFlight = 64;
+
+    @Option(names = "--rounds", description = "rounds, reported as medians, systems alternating (default 3; quick 1)")
+    private Integer rounds;
+
+    @Option(names = "--warmup", description = "throughput warm-up (default 3 s; quick 1.5 s)")
+    private Duration warmup;
+
+    @Option(names = "--window", description = "throughput window (default 10 s; quick 3 s)")
+    private Duration window;
+
+    private Duration latencyWarmup;
+
+    @Option(names = "--latency-window", description = "latency window (default 15 s; quick 4 s)")
+    private Duration latencyWindow;
+
+    @Option(names = "--parts", split = ",", description = "throughput,latency,idle (default all)")
+    private List<String> parts = List.of("throughput", "latency", "idle");
+
+    @Option(
+            names = "--meta",
+            description = "a line for the report's settings (the suite states how it started the servers)")
+    private Map<String, String> meta = new LinkedHashMap<>();
 
     /** One system under test: where to subscribe and how to write. */
     private interface Server {
@@ -198,7 +148,6 @@ public final class StreamBenchmark {
         String idleLayout(int count);
     }
 
-    private final Options options;
     private final List<String> failures = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
     private final Map<String, String> settings = new LinkedHashMap<>();
@@ -207,28 +156,44 @@ public final class StreamBenchmark {
     private final List<StreamReport.Idle> idle = new ArrayList<>();
     private double rate;
 
-    private StreamBenchmark(Options options) {
-        this.options = options;
+    public static void main(String[] args) {
+        Cli.exit(new StreamBenchmark(), args);
     }
 
-    public static void main(String[] args) throws Exception {
-        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
-            System.out.println(USAGE);
-            return;
+    @Override
+    public Integer call() throws Exception {
+        if (lumadbUrl == null && referenceUrl == null) {
+            throw new IllegalArgumentException("give --lumadb-url, --reference-url or both");
         }
-        Options options = Options.parse(args);
-        StreamReport report = new StreamBenchmark(options).run();
-        MAPPER.enable(SerializationFeature.INDENT_OUTPUT)
-                .writeValue(options.json().toFile(), report);
+        Cli.check("--parts", parts, List.of("throughput", "latency", "idle"));
+        subscribers = subscribers != null ? subscribers : quick ? 200 : 1000;
+        idleSubscriptions = idleSubscriptions != null ? idleSubscriptions : quick ? 1000 : 10_000;
+        rounds = rounds != null ? rounds : quick ? 1 : 3;
+        warmup = warmup != null ? warmup : Duration.ofMillis(quick ? 1500 : 3000);
+        window = window != null ? window : Duration.ofSeconds(quick ? 3 : 10);
+        latencyWarmup = Duration.ofSeconds(quick ? 1 : 2);
+        latencyWindow = latencyWindow != null ? latencyWindow : Duration.ofSeconds(quick ? 4 : 15);
+        if (subscribers < 1
+                || idleSubscriptions < 0
+                || idleCollections < 1
+                || writeRate <= 0
+                || inFlight < 1
+                || rounds < 1) {
+            throw new IllegalArgumentException("--subscribers, --idle-collections, --in-flight and --rounds must be"
+                    + " at least 1, --rate positive, --idle not negative");
+        }
+        StreamReport report = run();
+        MAPPER.enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), report);
         if (!report.ok()) {
             log("FAILED:%n  %s", String.join("\n  ", report.failures()));
-            System.exit(1);
+            return 1;
         }
+        return 0;
     }
 
     StreamReport run() {
         int idleCount = idleWithinFileLimit();
-        settings.put("subscribers", options.subscribers() + " SSE connections, one NIO selector thread");
+        settings.put("subscribers", subscribers + " SSE connections, one NIO selector thread");
         settings.put(
                 "writer",
                 "one writer; documents of about " + DOCUMENT_BYTES + " bytes carrying their number and send time;"
@@ -240,10 +205,10 @@ public final class StreamBenchmark {
                         Locale.ROOT,
                         "writer waits only for the fan-out: at most %d writes not yet received by every subscriber"
                                 + " (%d connections); %.0f s warm-up, %.0f s measured",
-                        options.inFlight(),
-                        options.inFlight(),
-                        options.warmup().toMillis() / 1000.0,
-                        options.window().toMillis() / 1000.0));
+                        inFlight,
+                        inFlight,
+                        warmup.toMillis() / 1000.0,
+                        window.toMillis() / 1000.0));
         settings.put("latency", "(not run)");
         settings.put(
                 "idle",
@@ -251,10 +216,10 @@ public final class StreamBenchmark {
                         Locale.ROOT,
                         "%,d subscriptions (from=now), heap after jcmd GC.run before and after",
                         idleCount));
-        settings.putAll(options.meta());
+        settings.putAll(meta);
         settings.put("load average at start", loadAverage());
         settings.put("load average at end", "");
-        settings.put("rounds", options.rounds() + (options.rounds() > 1 ? " (medians; systems alternate)" : ""));
+        settings.put("rounds", rounds + (rounds > 1 ? " (medians; systems alternate)" : ""));
         settings.put(
                 "checks",
                 "every subscriber must receive every acknowledged write exactly once, in the server's"
@@ -262,28 +227,28 @@ public final class StreamBenchmark {
                         + " fail the run");
         List<Server> systems = new ArrayList<>();
         try {
-            if (options.referenceUrl() != null) {
-                systems.add(new Reference(address(options.referenceUrl()), options.referencePid()));
+            if (referenceUrl != null) {
+                systems.add(new Reference(address(referenceUrl), referencePid));
             }
-            if (options.lumadbUrl() != null) {
-                systems.add(new LumaDb(address(options.lumadbUrl()), options.lumadbPid()));
+            if (lumadbUrl != null) {
+                systems.add(new LumaDb(address(lumadbUrl), lumadbPid));
             }
-            if (options.parts().contains("throughput")) {
-                for (int round = 1; round <= options.rounds(); round++) {
+            if (parts.contains("throughput")) {
+                for (int round = 1; round <= rounds; round++) {
                     for (Server s : order(systems, round)) {
                         throughput(s, round);
                     }
                 }
             }
-            if (options.parts().contains("latency")) {
+            if (parts.contains("latency")) {
                 rate = latencyRate();
-                for (int round = 1; round <= options.rounds(); round++) {
+                for (int round = 1; round <= rounds; round++) {
                     for (Server s : order(systems, round)) {
                         latency(s, round);
                     }
                 }
             }
-            if (options.parts().contains("idle") && idleCount > 0) {
+            if (parts.contains("idle") && idleCount > 0) {
                 for (Server s : systems) {
                     idle(s, idleCount);
                 }
@@ -308,7 +273,7 @@ public final class StreamBenchmark {
 
     /** The latency part's write rate, stated in the settings. */
     private double latencyRate() {
-        double r = options.rate();
+        double r = writeRate;
         settings.put(
                 "latency",
                 String.format(
@@ -317,9 +282,9 @@ public final class StreamBenchmark {
                                 + " write's due send time to the subscriber's read (for LumaDB this includes the"
                                 + " durable commit); %.0f s warm-up, %.0f s measured",
                         rateText(r),
-                        r * options.subscribers(),
-                        options.latencyWarmup().toMillis() / 1000.0,
-                        options.latencyWindow().toMillis() / 1000.0));
+                        r * subscribers,
+                        latencyWarmup.toMillis() / 1000.0,
+                        latencyWindow.toMillis() / 1000.0));
         return r;
     }
 
@@ -329,7 +294,7 @@ public final class StreamBenchmark {
 
     private int idleWithinFileLimit() {
         long limit = ProcessProbe.openFilesLimit();
-        int wanted = options.idle();
+        int wanted = idleSubscriptions;
         if (limit > 0 && wanted + 512 > limit) {
             int fits = (int) Math.max(0, limit - 512);
             notes.add(String.format(
@@ -347,29 +312,27 @@ public final class StreamBenchmark {
     // ---- measurements
 
     private void throughput(Server s, int round) throws Exception {
-        log(
-                "%s round %d: throughput, %d subscribers, %d writes in flight",
-                s.name(), round, options.subscribers(), options.inFlight());
+        log("%s round %d: throughput, %d subscribers, %d writes in flight", s.name(), round, subscribers, inFlight);
         String path = s.prepare("t" + round);
         try (SubscriberPool pool = new SubscriberPool(s.address(), MAX_CONNECTING, MAX_WRITES)) {
             if (!subscribe(pool, s, path, "throughput round " + round)) {
                 return;
             }
-            Semaphore permits = new Semaphore(options.inFlight());
+            Semaphore permits = new Semaphore(inFlight);
             pool.onAllDelivered(n -> permits.release());
-            Writer writer = new Writer(s.address(), s::write, options.inFlight(), MAX_WRITES);
+            Writer writer = new Writer(s.address(), s::write, inFlight, MAX_WRITES);
             writer.closedLoop(permits, Duration.ofSeconds(10));
-            Thread.sleep(options.warmup().toMillis());
+            Thread.sleep(warmup.toMillis());
             Window w = new Window(s, pool, writer);
-            Thread.sleep(options.window().toMillis());
+            Thread.sleep(window.toMillis());
             Window.End end = w.end();
             writer.stop();
             StreamReport.Check check = finish(s, pool, writer, "throughput round " + round);
             StreamReport.Throughput t = new StreamReport.Throughput(
                     s.name(),
                     round,
-                    options.subscribers(),
-                    options.inFlight(),
+                    subscribers,
+                    inFlight,
                     end.seconds,
                     end.writes,
                     end.deliveries,
@@ -398,9 +361,7 @@ public final class StreamBenchmark {
     }
 
     private void latency(Server s, int round) throws Exception {
-        log(
-                "%s round %d: latency at %s writes/s, %d subscribers",
-                s.name(), round, rateText(rate), options.subscribers());
+        log("%s round %d: latency at %s writes/s, %d subscribers", s.name(), round, rateText(rate), subscribers);
         String path = s.prepare("l" + round);
         try (SubscriberPool pool = new SubscriberPool(s.address(), MAX_CONNECTING, MAX_WRITES)) {
             if (!subscribe(pool, s, path, "latency round " + round)) {
@@ -408,10 +369,10 @@ public final class StreamBenchmark {
             }
             Writer writer = new Writer(s.address(), s::write, 8, MAX_WRITES);
             writer.openLoop(rate);
-            Thread.sleep(options.latencyWarmup().toMillis());
+            Thread.sleep(latencyWarmup.toMillis());
             Window w = new Window(s, pool, writer);
             writer.ackLatencyInterval();
-            Thread.sleep(options.latencyWindow().toMillis());
+            Thread.sleep(latencyWindow.toMillis());
             Window.End end = w.end();
             Histogram ack = writer.ackLatencyInterval();
             writer.stop();
@@ -420,7 +381,7 @@ public final class StreamBenchmark {
             StreamReport.Latency l = new StreamReport.Latency(
                     s.name(),
                     round,
-                    options.subscribers(),
+                    subscribers,
                     rate,
                     end.seconds,
                     end.writes,
@@ -457,7 +418,7 @@ public final class StreamBenchmark {
             notes.add(s.name() + ": no process id given, so no heap reading of idle subscriptions");
             return;
         }
-        List<String> paths = s.prepareIdle(options.idleCollections());
+        List<String> paths = s.prepareIdle(idleCollections);
         Thread.sleep(1000); // let the connections of earlier measurements be torn down
         ProcessProbe.Heap before = ProcessProbe.heap(s.pid());
         long started = System.nanoTime();
@@ -484,7 +445,7 @@ public final class StreamBenchmark {
                     s.name(),
                     count,
                     subscribed,
-                    s.idleLayout(options.idleCollections()),
+                    s.idleLayout(idleCollections),
                     openSeconds,
                     before.usedMb(),
                     after.usedMb(),
@@ -505,10 +466,10 @@ public final class StreamBenchmark {
 
     private boolean subscribe(SubscriberPool pool, Server s, String path, String what) throws InterruptedException {
         long started = System.nanoTime();
-        pool.open(options.subscribers(), i -> path);
+        pool.open(subscribers, i -> path);
         if (!pool.awaitSubscribed(Duration.ofSeconds(120))) {
             SubscriberPool.Check c = pool.check(new java.util.BitSet());
-            failures.add(s.name() + " " + what + ": only " + pool.subscribed() + " of " + options.subscribers()
+            failures.add(s.name() + " " + what + ": only " + pool.subscribed() + " of " + subscribers
                     + " subscribers subscribed (" + String.join("; ", c.samples()) + ")");
             return false;
         }
