@@ -38,7 +38,7 @@ import picocli.CommandLine.Option;
  * </ul>
  *
  * <p>Both run a warm-up (nothing recorded but errors) and then a measured window. Guarantees:
- * every successful response in the window is recorded (no sampling, see {@link Percentiles});
+ * every successful response in the window is recorded (no sampling, see {@link Stats});
  * every failure &mdash; a non-2xx status, a response the {@link ResponseCheck} refuses, an I/O
  * error or timeout, or (open loop) a request the client could not send in time &mdash; is
  * counted in {@link Result#errors()} with a sample of the exact request, and failures are
@@ -154,12 +154,12 @@ public final class HttpLoad {
 
         /** Latency percentile {@code p} in milliseconds; NaN without samples. */
         public double latencyMillis(double p) {
-            return latencies.length == 0 ? Double.NaN : Percentiles.of(latencies, latencies.length, p) / 1e6;
+            return latencies.length == 0 ? Double.NaN : Stats.percentile(latencies, latencies.length, p) / 1e6;
         }
 
         /** Send-lag percentile {@code p} in milliseconds (open loop); NaN without samples. */
         public double sendLagMillis(double p) {
-            return sendLags.length == 0 ? Double.NaN : Percentiles.of(sendLags, sendLags.length, p) / 1e6;
+            return sendLags.length == 0 ? Double.NaN : Stats.percentile(sendLags, sendLags.length, p) / 1e6;
         }
 
         /**

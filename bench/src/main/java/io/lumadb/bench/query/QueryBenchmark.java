@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lumadb.bench.Cli;
+import io.lumadb.bench.Stats;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,7 +17,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
-import java.util.function.ToDoubleFunction;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -543,9 +543,9 @@ public final class QueryBenchmark implements Callable<Integer> {
                 measurements.add(new QueryReport.Measurement(
                         q.id(),
                         v.id(),
-                        median(os, ClosedLoop.Outcome::throughput),
-                        median(os, o -> o.percentileMillis(50)),
-                        median(os, o -> o.percentileMillis(99)),
+                        Stats.median(os, ClosedLoop.Outcome::throughput),
+                        Stats.median(os, o -> o.percentileMillis(50)),
+                        Stats.median(os, o -> o.percentileMillis(99)),
                         os.stream().mapToLong(ClosedLoop.Outcome::answered).sum(),
                         errors,
                         samples,
@@ -580,15 +580,6 @@ public final class QueryBenchmark implements Callable<Integer> {
                 .mapToDouble(QueryReport.Measurement::throughput)
                 .findFirst()
                 .orElse(Double.NaN);
-    }
-
-    private static double median(List<ClosedLoop.Outcome> os, ToDoubleFunction<ClosedLoop.Outcome> f) {
-        double[] v = os.stream().mapToDouble(f).sorted().toArray();
-        if (v.length == 0) {
-            return Double.NaN;
-        }
-        int mid = v.length / 2;
-        return v.length % 2 == 1 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
     }
 
     private static double secs(Duration d) {

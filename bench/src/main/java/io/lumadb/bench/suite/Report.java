@@ -2,6 +2,7 @@ package io.lumadb.bench.suite;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.lumadb.bench.Stats;
 import io.lumadb.bench.query.Query;
 import io.lumadb.bench.query.QueryReport;
 import io.lumadb.bench.query.Variant;
@@ -143,11 +144,8 @@ final class Report {
             String system,
             java.util.function.Function<T, String> systemOf,
             java.util.function.ToDoubleFunction<T> figure) {
-        return Stats.median(rows.stream()
-                .filter(row -> systemOf.apply(row).equals(system))
-                .map(row -> figure.applyAsDouble(row))
-                .filter(v -> !Double.isNaN(v))
-                .toList());
+        return Stats.median(
+                rows.stream().filter(row -> systemOf.apply(row).equals(system)).toList(), figure);
     }
 
     static double deliveries(StreamReport s, String system) {
