@@ -163,7 +163,7 @@ public final class ApiBenchmark implements Callable<Integer> {
         host = HttpLoad.hostHeader(url);
         address = HttpLoad.address(url);
         Instant started = Instant.now();
-        info.put("loadAverageAtStart", loadAverage());
+        info.put("loadAverageAtStart", Machine.loadAverage());
         log(
                 "LumaDB API benchmark against %s: %s warm-up + %s measured per scenario",
                 url, human(warmup), human(duration));
@@ -180,7 +180,7 @@ public final class ApiBenchmark implements Callable<Integer> {
         }
         Instant finished = Instant.now();
         info.put("wallSeconds", Duration.between(started, finished).toMillis() / 1000.0);
-        info.put("loadAverageAtEnd", loadAverage());
+        info.put("loadAverageAtEnd", Machine.loadAverage());
         String report = markdown(started);
         System.out.print(report);
         System.out.flush();
@@ -663,7 +663,7 @@ public final class ApiBenchmark implements Callable<Integer> {
         }
 
         m.append("\n## Machine and command\n\n");
-        for (Map.Entry<String, Object> e : machine().entrySet()) {
+        for (Map.Entry<String, Object> e : Machine.describe().entrySet()) {
             m.append("- ").append(e.getKey()).append(": ").append(e.getValue()).append('\n');
         }
         for (Map.Entry<String, String> e : meta.entrySet()) {
@@ -709,7 +709,7 @@ public final class ApiBenchmark implements Callable<Integer> {
         s.put("documentBytes", DOC_BYTES);
         s.put("smallDocumentBytes", SMALL_DOC_BYTES);
         root.put("settings", s);
-        root.put("machine", machine());
+        root.put("machine", Machine.describe());
         root.put("meta", meta);
         root.put("info", info);
         List<Object> scenarios = new ArrayList<>();
@@ -777,77 +777,6 @@ public final class ApiBenchmark implements Callable<Integer> {
         m.put("p99.9", p.applyAsDouble(99.9));
         m.put("max", p.applyAsDouble(100));
         return m;
-    }
-
-    /** The machine the client runs on (the server shares it when run by bin/bench). */
-    static Map<String, Object> machine() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("cpus", onlineCpus());
-        m.put("cpuModel", cpuModel());
-        m.put("cpusAvailableToClient", Runtime.getRuntime().availableProcessors());
-        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
-            m.put("memory", String.format(Locale.ROOT, "%.1f GiB", os.getTotalMemorySize() / (double) (1L << 30)));
-        }
-        m.put(
-                "jdk",
-                System.getProperty("java.vm.vendor") + " " + System.getProperty("java.vm.name") + " "
-                        + System.getProperty("java.runtime.version"));
-        m.put(
-                "os",
-                osName() + " (" + System.getProperty("os.name") + " " + System.getProperty("os.version") + ", "
-                        + System.getProperty("os.arch") + ")");
-        m.put(
-                "clientJvmArgs",
-                String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()));
-        return m;
-    }
-
-    /** 1/5/15-minute load averages: other work on the machine disturbs a benchmark. */
-    private static String loadAverage() {
-        try {
-            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
-            return f[0] + " " + f[1] + " " + f[2];
-        } catch (IOException | RuntimeException e) {
-            return String.format(
-                    Locale.ROOT,
-                    "%.2f",
-                    ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
-        }
-    }
-
-    private static Object onlineCpus() {
-        try {
-            // The machine's count, not availableProcessors(): the client may be pinned to one CPU.
-            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
-                    .filter(l -> l.startsWith("processor"))
-                    .count();
-        } catch (IOException | RuntimeException e) {
-            return Runtime.getRuntime().availableProcessors();
-        }
-    }
-
-    private static String cpuModel() {
-        try {
-            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
-                    .filter(l -> l.startsWith("model name"))
-                    .map(l -> l.substring(l.indexOf(':') + 1).trim())
-                    .findFirst()
-                    .orElse("unknown");
-        } catch (IOException | RuntimeException e) {
-            return "unknown";
-        }
-    }
-
-    private static String osName() {
-        try {
-            return Files.readAllLines(Path.of("/etc/os-release")).stream()
-                    .filter(l -> l.startsWith("PRETTY_NAME="))
-                    .map(l -> l.substring(12).replace("\"", ""))
-                    .findFirst()
-                    .orElse(System.getProperty("os.name"));
-        } catch (IOException | RuntimeException e) {
-            return System.getProperty("os.name");
-        }
     }
 
     private static long processCpuNanos() {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.lumadb.bench.Cli;
 import io.lumadb.bench.HttpConnection;
+import io.lumadb.bench.Machine;
 import io.lumadb.bench.RequestBytes;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -545,18 +546,8 @@ public final class StreamBenchmark implements Callable<Integer> {
         }
     }
 
-    /** The 1, 5 and 15 minute load averages: how busy the machine was besides this benchmark. */
     private static String loadAverage() {
-        try {
-            String[] f =
-                    java.nio.file.Files.readString(Path.of("/proc/loadavg")).split(" ");
-            long cpus = java.nio.file.Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
-                    .filter(l -> l.startsWith("processor"))
-                    .count();
-            return f[0] + " " + f[1] + " " + f[2] + " (1, 5, 15 min; the machine has " + cpus + " CPUs)";
-        } catch (IOException | RuntimeException e) {
-            return "unknown";
-        }
+        return Machine.loadAverage() + " (1, 5, 15 min; the machine has " + Machine.onlineCpus() + " CPUs)";
     }
 
     private static double ms(long nanos) {

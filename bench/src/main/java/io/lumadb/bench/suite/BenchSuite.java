@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lumadb.bench.ApiBenchmark;
 import io.lumadb.bench.Cli;
+import io.lumadb.bench.Machine;
+import io.lumadb.bench.Stats;
 import io.lumadb.bench.engine.EngineBenchmarks;
 import io.lumadb.bench.query.QueryBenchmark;
 import io.lumadb.bench.query.QueryReport;
@@ -281,11 +283,10 @@ public final class BenchSuite implements Callable<Integer> {
                     key[0],
                     key[2],
                     Stats.median(throughput.get(key[0] + "|" + key[1])),
-                    (long) Stats.median(
-                            stats.stream().map(s -> (double) s.count()).toList()),
-                    Stats.median(stats.stream().map(OpStats::p50Micros).toList()),
-                    Stats.median(stats.stream().map(OpStats::p95Micros).toList()),
-                    Stats.median(stats.stream().map(OpStats::p99Micros).toList()),
+                    (long) Stats.median(stats, OpStats::count),
+                    Stats.median(stats, OpStats::p50Micros),
+                    Stats.median(stats, OpStats::p95Micros),
+                    Stats.median(stats, OpStats::p99Micros),
                     stats.size()));
         }
         return rows;
