@@ -356,25 +356,12 @@ public final class ApiBenchmark implements Callable<Integer> {
                 }
                 Thread.sleep(200);
             }
-            call(c, "PUT", "/api/v1/" + db, null);
+            c.require("PUT", host, "/api/v1/" + db, null);
             String options = shards == null ? null : "{\"shards\":" + shards + "}";
             for (String coll : List.of("docs", "bulk_small", "bulk_1k")) {
-                call(c, "PUT", "/api/v1/" + db + "/" + coll, options);
+                c.require("PUT", host, "/api/v1/" + db + "/" + coll, options);
             }
         }
-    }
-
-    /** One setup request; throws unless it answers 2xx. */
-    private String call(HttpConnection c, String method, String path, String json) throws IOException {
-        byte[] req = json == null
-                ? RequestBytes.request(method, host, path)
-                : RequestBytes.request(method, host, path, "application/json", json.getBytes(StandardCharsets.UTF_8));
-        int status = c.exchange(req);
-        if (status < 200 || status >= 300) {
-            throw new IOException(method + " " + path + (json == null ? "" : " " + json) + " answered " + status + ": "
-                    + c.bodyString());
-        }
-        return c.bodyString();
     }
 
     /** Loads ids doc-0 .. doc-(N-1) with _bulk; false (and a recorded problem) if that fails. */

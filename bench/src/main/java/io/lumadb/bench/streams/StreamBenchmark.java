@@ -3,14 +3,10 @@ package io.lumadb.bench.streams;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.lumadb.bench.Cli;
-import io.lumadb.bench.HttpConnection;
 import io.lumadb.bench.Machine;
-import io.lumadb.bench.RequestBytes;
-import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -58,8 +54,6 @@ public final class StreamBenchmark implements Callable<Integer> {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final int MAX_WRITES = 4_000_000;
-    private static final int DOCUMENT_BYTES = 120;
-    private static final String DATABASE = "streambench";
     private static final int MAX_CONNECTING = 64;
 
     @Option(names = "--json", required = true, description = "where the report goes")
@@ -129,26 +123,6 @@ public final class StreamBenchmark implements Callable<Integer> {
             description = "a line for the report's settings (the suite states how it started the servers)")
     private Map<String, String> meta = new LinkedHashMap<>();
 
-    /** One system under test: where to subscribe and how to write. */
-    private interface Server {
-        String name();
-
-        InetSocketAddress address();
-
-        long pid();
-
-        /** Prepares a fresh stream for one measurement and returns its subscribe path. */
-        String prepare(String stream) throws IOException;
-
-        /** The request of write {@code n} to the stream last prepared. */
-        byte[] write(long n, long sentNanos);
-
-        /** Prepares {@code count} streams for idle subscriptions; returns their paths. */
-        List<String> prepareIdle(int count) throws IOException;
-
-        String idleLayout(int count);
-    }
-
     private final List<String> failures = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
     private final Map<String, String> settings = new LinkedHashMap<>();
@@ -197,7 +171,8 @@ public final class StreamBenchmark implements Callable<Integer> {
         settings.put("subscribers", subscribers + " SSE connections, one NIO selector thread");
         settings.put(
                 "writer",
-                "one writer; documents of about " + DOCUMENT_BYTES + " bytes carrying their number and send time;"
+                "one writer; documents of about " + StreamServer.DOCUMENT_BYTES
+                        + " bytes carrying their number and send time;"
                         + " LumaDB: PUT of a new document into a 1-shard collection (answered after fsync);"
                         + " reference: POST /publish");
         settings.put(
@@ -226,17 +201,17 @@ public final class StreamBenchmark implements Callable<Integer> {
                 "every subscriber must receive every acknowledged write exactly once, in the server's"
                         + " order (source.seq, source.index); losses, duplicates, reordering, overflows and failed writes"
                         + " fail the run");
-        List<Server> systems = new ArrayList<>();
+        List<StreamServer> systems = new ArrayList<>();
         try {
             if (referenceUrl != null) {
-                systems.add(new Reference(address(referenceUrl), referencePid));
+                systems.add(new ReferenceStreamServer(address(referenceUrl), referencePid));
             }
             if (lumadbUrl != null) {
-                systems.add(new LumaDb(address(lumadbUrl), lumadbPid));
+                systems.add(new LumaDbStreamServer(address(lumadbUrl), lumadbPid));
             }
             if (parts.contains("throughput")) {
                 for (int round = 1; round <= rounds; round++) {
-                    for (Server s : order(systems, round)) {
+                    for (StreamServer s : order(systems, round)) {
                         throughput(s, round);
                     }
                 }
@@ -244,13 +219,13 @@ public final class StreamBenchmark implements Callable<Integer> {
             if (parts.contains("latency")) {
                 rate = latencyRate();
                 for (int round = 1; round <= rounds; round++) {
-                    for (Server s : order(systems, round)) {
+                    for (StreamServer s : order(systems, round)) {
                         latency(s, round);
                     }
                 }
             }
             if (parts.contains("idle") && idleCount > 0) {
-                for (Server s : systems) {
+                for (StreamServer s : systems) {
                     idle(s, idleCount);
                 }
             }
@@ -264,8 +239,8 @@ public final class StreamBenchmark implements Callable<Integer> {
     }
 
     /** Alternates which system goes first, so that neither always meets a warmer (or busier) machine. */
-    private static List<Server> order(List<Server> systems, int round) {
-        List<Server> order = new ArrayList<>(systems);
+    private static List<StreamServer> order(List<StreamServer> systems, int round) {
+        List<StreamServer> order = new ArrayList<>(systems);
         if (round % 2 == 0) {
             java.util.Collections.reverse(order);
         }
@@ -312,7 +287,7 @@ public final class StreamBenchmark implements Callable<Integer> {
 
     // ---- measurements
 
-    private void throughput(Server s, int round) throws Exception {
+    private void throughput(StreamServer s, int round) throws Exception {
         log("%s round %d: throughput, %d subscribers, %d writes in flight", s.name(), round, subscribers, inFlight);
         String path = s.prepare("t" + round);
         try (SubscriberPool pool = new SubscriberPool(s.address(), MAX_CONNECTING, MAX_WRITES)) {
@@ -361,7 +336,7 @@ public final class StreamBenchmark implements Callable<Integer> {
         }
     }
 
-    private void latency(Server s, int round) throws Exception {
+    private void latency(StreamServer s, int round) throws Exception {
         log("%s round %d: latency at %s writes/s, %d subscribers", s.name(), round, rateText(rate), subscribers);
         String path = s.prepare("l" + round);
         try (SubscriberPool pool = new SubscriberPool(s.address(), MAX_CONNECTING, MAX_WRITES)) {
@@ -413,7 +388,7 @@ public final class StreamBenchmark implements Callable<Integer> {
         }
     }
 
-    private void idle(Server s, int count) throws Exception {
+    private void idle(StreamServer s, int count) throws Exception {
         log("%s: %,d idle subscriptions", s.name(), count);
         if (s.pid() <= 0) {
             notes.add(s.name() + ": no process id given, so no heap reading of idle subscriptions");
@@ -465,7 +440,8 @@ public final class StreamBenchmark implements Callable<Integer> {
         }
     }
 
-    private boolean subscribe(SubscriberPool pool, Server s, String path, String what) throws InterruptedException {
+    private boolean subscribe(SubscriberPool pool, StreamServer s, String path, String what)
+            throws InterruptedException {
         long started = System.nanoTime();
         pool.open(subscribers, i -> path);
         if (!pool.awaitSubscribed(Duration.ofSeconds(120))) {
@@ -479,7 +455,7 @@ public final class StreamBenchmark implements Callable<Integer> {
     }
 
     /** Waits for the last writes to arrive, then checks every subscriber against the acknowledged writes. */
-    private StreamReport.Check finish(Server s, SubscriberPool pool, Writer writer, String what)
+    private StreamReport.Check finish(StreamServer s, SubscriberPool pool, Writer writer, String what)
             throws InterruptedException {
         java.util.BitSet acked = writer.acknowledged();
         pool.awaitReceived(acked.cardinality(), Duration.ofSeconds(30));
@@ -494,7 +470,7 @@ public final class StreamBenchmark implements Callable<Integer> {
 
     /** A measured window: deliveries, writes, bytes, latencies and CPU between its start and {@link #end}. */
     private static final class Window {
-        final Server system;
+        final StreamServer system;
         final SubscriberPool pool;
         final Writer writer;
         final long start = System.nanoTime();
@@ -513,7 +489,7 @@ public final class StreamBenchmark implements Callable<Integer> {
                 double serverCpu,
                 double clientCpu) {}
 
-        Window(Server system, SubscriberPool pool, Writer writer) {
+        Window(StreamServer system, SubscriberPool pool, Writer writer) {
             this.system = system;
             this.pool = pool;
             this.writer = writer;
@@ -557,122 +533,6 @@ public final class StreamBenchmark implements Callable<Integer> {
     // ---- the systems
 
     /** A server process at an address: what both servers share. */
-    private abstract static class Endpoint implements Server {
-        final InetSocketAddress address;
-        final long pid;
-        final String host;
-
-        Endpoint(InetSocketAddress address, long pid) {
-            this.address = address;
-            this.pid = pid;
-            this.host = address.getHostString() + ":" + address.getPort();
-        }
-
-        @Override
-        public InetSocketAddress address() {
-            return address;
-        }
-
-        @Override
-        public long pid() {
-            return pid;
-        }
-    }
-
-    private static final class Reference extends Endpoint {
-        Reference(InetSocketAddress address, long pid) {
-            super(address, pid);
-        }
-
-        @Override
-        public String name() {
-            return StreamReport.REFERENCE;
-        }
-
-        @Override
-        public String prepare(String stream) {
-            return "/events";
-        }
-
-        @Override
-        public byte[] write(long n, long sentNanos) {
-            return RequestBytes.request(
-                    "POST", host, "/publish", "application/json", ChangeFrames.document(n, sentNanos, DOCUMENT_BYTES));
-        }
-
-        @Override
-        public List<String> prepareIdle(int count) {
-            return List.of("/events");
-        }
-
-        @Override
-        public String idleLayout(int count) {
-            return "one broadcast stream";
-        }
-    }
-
-    private static final class LumaDb extends Endpoint {
-        private volatile String collection;
-
-        LumaDb(InetSocketAddress address, long pid) throws IOException {
-            super(address, pid);
-            put("/api/v1/" + DATABASE, null);
-        }
-
-        @Override
-        public String name() {
-            return StreamReport.LUMADB;
-        }
-
-        /** A fresh 1-shard collection: one ordered journal, the order subscribers are checked against. */
-        @Override
-        public String prepare(String stream) throws IOException {
-            String name = "fanout-" + stream;
-            put("/api/v1/" + DATABASE + "/" + name, "{\"shards\":1}");
-            collection = name;
-            return "/api/v1/" + DATABASE + "/" + name + "/_changes?from=now";
-        }
-
-        @Override
-        public byte[] write(long n, long sentNanos) {
-            return RequestBytes.request(
-                    "PUT",
-                    host,
-                    "/api/v1/" + DATABASE + "/" + collection + "/w" + n,
-                    "application/json",
-                    ChangeFrames.document(n, sentNanos, DOCUMENT_BYTES));
-        }
-
-        @Override
-        public List<String> prepareIdle(int count) throws IOException {
-            List<String> paths = new ArrayList<>();
-            for (int i = 0; i < count; i++) {
-                String name = "idle-" + i;
-                put("/api/v1/" + DATABASE + "/" + name, null);
-                paths.add("/api/v1/" + DATABASE + "/" + name + "/_changes?from=now");
-            }
-            return paths;
-        }
-
-        @Override
-        public String idleLayout(int count) {
-            return count + " collections with the default shard count, subscriptions spread evenly";
-        }
-
-        private void put(String path, String json) throws IOException {
-            try (HttpConnection c = new HttpConnection(address, 30_000)) {
-                byte[] request = json == null
-                        ? RequestBytes.request("PUT", host, path)
-                        : RequestBytes.request(
-                                "PUT", host, path, "application/json", json.getBytes(StandardCharsets.UTF_8));
-                int status = c.exchange(request);
-                if (status / 100 != 2) {
-                    throw new IOException("PUT " + path + " answered " + status + ": " + c.bodyString());
-                }
-            }
-        }
-    }
-
     private static InetSocketAddress address(String url) {
         URI u = URI.create(url);
         return new InetSocketAddress(u.getHost(), u.getPort());
