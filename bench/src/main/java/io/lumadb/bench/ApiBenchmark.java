@@ -1,5 +1,10 @@
 package io.lumadb.bench;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
@@ -188,7 +193,25 @@ public final class ApiBenchmark implements Callable<Integer> {
             write(markdown, report);
         }
         if (json != null) {
-            write(json, Json.write(json(started)));
+            // JSON has no NaN: a figure that could not be measured is null.
+            write(
+                    json,
+                    JsonMapper.builder()
+                            .addModule(
+                                    new SimpleModule().addSerializer(Double.class, new StdSerializer<>(Double.class) {
+                                        @Override
+                                        public void serialize(Double d, JsonGenerator g, SerializerProvider p)
+                                                throws IOException {
+                                            if (d.isNaN() || d.isInfinite()) {
+                                                g.writeNull();
+                                            } else {
+                                                g.writeNumber(d);
+                                            }
+                                        }
+                                    }))
+                            .build()
+                            .writerWithDefaultPrettyPrinter()
+                            .writeValueAsString(json(started)));
         }
         boolean errors = !problems.isEmpty() || rows.stream().anyMatch(Row::bad);
         if (errors) {
