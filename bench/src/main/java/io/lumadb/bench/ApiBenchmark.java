@@ -159,8 +159,8 @@ public final class ApiBenchmark implements Callable<Integer> {
         if (bulkBatch > 10_000) {
             throw new IllegalArgumentException("--bulk-batch is at most 10000 (the server's limit)");
         }
-        warmup = warmup != null ? warmup : Duration.ofSeconds(quick ? 1 : 5);
-        duration = duration != null ? duration : Duration.ofSeconds(quick ? 3 : 10);
+        warmup = Cli.orDefault(warmup, quick, Duration.ofSeconds(1), Duration.ofSeconds(5));
+        duration = Cli.orDefault(duration, quick, Duration.ofSeconds(3), Duration.ofSeconds(10));
         openConnections = openConnections != null ? openConnections : 4 * connections;
         command = command != null
                 ? command

@@ -54,6 +54,11 @@ public final class Cli {
         }
     }
 
+    /** {@code given} when the option was given, else the default of the mode: {@code quick} or full. */
+    public static <T> T orDefault(T given, boolean quick, T quickDefault, T fullDefault) {
+        return given != null ? given : quick ? quickDefault : fullDefault;
+    }
+
     /** Throws a usage error unless every one of {@code values} is one of {@code allowed}. */
     public static void check(String option, List<String> values, List<String> allowed) {
         for (String v : values) {

@@ -110,11 +110,11 @@ public final class QueryBenchmark implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Cli.check("--systems", systems, List.of("lumadb", "postgresql"));
-        records = records != null ? records : quick ? 20_000 : 100_000;
-        rounds = rounds != null ? rounds : quick ? 1 : 3;
-        warmupPass = warmupPass != null ? warmupPass : Duration.ofMillis(quick ? 1500 : 5000);
-        warmup = warmup != null ? warmup : Duration.ofMillis(quick ? 500 : 2000);
-        duration = duration != null ? duration : Duration.ofSeconds(quick ? 3 : 5);
+        records = Cli.orDefault(records, quick, 20_000, 100_000);
+        rounds = Cli.orDefault(rounds, quick, 1, 3);
+        warmupPass = Cli.orDefault(warmupPass, quick, Duration.ofMillis(1500), Duration.ofMillis(5000));
+        warmup = Cli.orDefault(warmup, quick, Duration.ofMillis(500), Duration.ofMillis(2000));
+        duration = Cli.orDefault(duration, quick, Duration.ofSeconds(3), Duration.ofSeconds(5));
         if (threads < 1 || rounds < 1 || duration.isZero() || warmup.isNegative() || warmupPass.isNegative()) {
             throw new IllegalArgumentException("--threads and --rounds must be at least 1, --duration positive,"
                     + " --warmup and --warmup-pass not negative");

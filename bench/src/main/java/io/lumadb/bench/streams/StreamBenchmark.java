@@ -141,13 +141,13 @@ public final class StreamBenchmark implements Callable<Integer> {
             throw new IllegalArgumentException("give --lumadb-url, --reference-url or both");
         }
         Cli.check("--parts", parts, List.of("throughput", "latency", "idle"));
-        subscribers = subscribers != null ? subscribers : quick ? 200 : 1000;
-        idleSubscriptions = idleSubscriptions != null ? idleSubscriptions : quick ? 1000 : 10_000;
-        rounds = rounds != null ? rounds : quick ? 1 : 3;
-        warmup = warmup != null ? warmup : Duration.ofMillis(quick ? 1500 : 3000);
-        window = window != null ? window : Duration.ofSeconds(quick ? 3 : 10);
+        subscribers = Cli.orDefault(subscribers, quick, 200, 1000);
+        idleSubscriptions = Cli.orDefault(idleSubscriptions, quick, 1000, 10_000);
+        rounds = Cli.orDefault(rounds, quick, 1, 3);
+        warmup = Cli.orDefault(warmup, quick, Duration.ofMillis(1500), Duration.ofMillis(3000));
+        window = Cli.orDefault(window, quick, Duration.ofSeconds(3), Duration.ofSeconds(10));
         latencyWarmup = Duration.ofSeconds(quick ? 1 : 2);
-        latencyWindow = latencyWindow != null ? latencyWindow : Duration.ofSeconds(quick ? 4 : 15);
+        latencyWindow = Cli.orDefault(latencyWindow, quick, Duration.ofSeconds(4), Duration.ofSeconds(15));
         if (subscribers < 1
                 || idleSubscriptions < 0
                 || idleCollections < 1

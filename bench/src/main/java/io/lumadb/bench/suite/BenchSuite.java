@@ -126,10 +126,10 @@ public final class BenchSuite implements Callable<Integer> {
     public Integer call() throws Exception {
         Cli.check("--systems", systems, SYSTEMS);
         Cli.check("--sections", sections, SECTIONS);
-        runs = runs != null ? runs : quick ? 1 : 3;
-        records = records != null ? records : quick ? 1_000 : 20_000;
-        operations = operations != null ? operations : quick ? 2_000 : 20_000;
-        threads = threads != null ? threads : quick ? 4 : 8;
+        runs = Cli.orDefault(runs, quick, 1, 3);
+        records = Cli.orDefault(records, quick, 1_000L, 20_000L);
+        operations = Cli.orDefault(operations, quick, 2_000L, 20_000L);
+        threads = Cli.orDefault(threads, quick, 4, 8);
         String stamp = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'"));
         out = outDir.resolve("suite-" + stamp);
         Files.createDirectories(out);
@@ -389,14 +389,11 @@ public final class BenchSuite implements Callable<Integer> {
             command.addAll(List.of("--records", queryRecords.toString()));
         }
         int exit = runLogged("Queries: secondary index, full scan, PostgreSQL", command, log);
-        if (!Files.exists(json)) {
-            return QueryReport.failed(
-                    "the query benchmark ended with exit status " + exit + " and no report; see " + log);
+        String failure = childFailure("query", exit, json, log);
+        if (failure != null) {
+            return QueryReport.failed(failure);
         }
         QueryReport report = new ObjectMapper().readValue(json.toFile(), QueryReport.class);
-        if (exit != 0 && report.ok()) {
-            return QueryReport.failed("the query benchmark ended with exit status " + exit + "; see " + log);
-        }
         for (QueryReport.Measurement m : report.measurements()) {
             System.out.printf(
                     "  %-5s %-13s %,10.0f queries/s, p99 %.2f ms%s%n",
@@ -495,11 +492,10 @@ public final class BenchSuite implements Callable<Integer> {
             }
             exit = runLogged("Change streams: SSE fan-out against a trivial broadcast server", command, log);
         }
-        if (!Files.exists(json)) {
-            return StreamReport.failed(
-                    "the stream benchmark ended with exit status " + exit + " and no report; see " + log);
-        }
-        StreamReport report = new ObjectMapper().readValue(json.toFile(), StreamReport.class);
+        String failure = childFailure("stream", exit, json, log);
+        StreamReport report = Files.exists(json)
+                ? new ObjectMapper().readValue(json.toFile(), StreamReport.class)
+                : StreamReport.failed(failure);
         for (StreamReport.Throughput t : report.throughput()) {
             System.out.printf(
                     "  %-9s round %d: %,10.0f deliveries/s (%,.0f writes/s, server %.2f CPU)%n",
@@ -515,8 +511,8 @@ public final class BenchSuite implements Callable<Integer> {
                     "  %-9s %,d idle subscriptions: heap +%.0f MB (%.1f KB each)%n",
                     i.system(), i.subscriptions(), i.heapDeltaMb(), i.kbPerSubscription());
         }
-        if (exit != 0 && report.ok()) {
-            return StreamReport.failed("the stream benchmark ended with exit status " + exit + "; see " + log);
+        if (failure != null) {
+            return StreamReport.failed(failure);
         }
         if (!report.ok()) {
             System.out.println("  FAILED: " + String.join("; ", report.failures()));
@@ -556,6 +552,24 @@ public final class BenchSuite implements Callable<Integer> {
             }
         });
         return rows;
+    }
+
+    /**
+     * Why a benchmark run as a child failed where its report does not say so (no report, or a
+     * non-zero exit with a report that says ok), or null.
+     */
+    private static String childFailure(String name, int exit, Path json, Path log) throws IOException {
+        if (!Files.exists(json)) {
+            return "the " + name + " benchmark ended with exit status " + exit + " and no report; see " + log;
+        }
+        return exit != 0
+                        && new ObjectMapper()
+                                .readTree(json.toFile())
+                                .path("status")
+                                .asText()
+                                .equals("ok")
+                ? "the " + name + " benchmark ended with exit status " + exit + "; see " + log
+                : null;
     }
 
     /** A load generator's command: this JVM's java on the client CPU, a fixed 1 GB heap, the serial collector. */
