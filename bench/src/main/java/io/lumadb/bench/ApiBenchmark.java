@@ -1,5 +1,10 @@
 package io.lumadb.bench;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
@@ -16,8 +21,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.IntFunction;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * The LumaDB HTTP API benchmark: one run measures, against a running node,
@@ -37,27 +45,12 @@ import java.util.function.IntFunction;
  * both reports and makes the exit status 1. Progress goes to stderr. {@code bin/bench} runs it
  * against a fresh, CPU-pinned node; {@code --help} lists the options.
  */
-public final class ApiBenchmark {
-
-    private static final String USAGE = """
-      usage: ApiBenchmark --url http://127.0.0.1:8080 [options]
-        --quick                1s warm-up + 3s measured per scenario (default 5s + 10s)
-        --warmup D             warm-up per scenario (500ms, 5s, ...)
-        --duration D           measured window per scenario
-        --connections N        connections for health and point GET, closed loop (default 8)
-        --open-connections N   connections for the open-loop point GET (default 4 x --connections)
-        --put-connections N    connections for single PUT (default 16: writes wait for a group fsync)
-        --bulk-connections N   connections for _bulk (default 4)
-        --bulk-batch N         documents per _bulk request (default 1000)
-        --preload N            1 KB documents loaded before the point GETs (default 10000)
-        --shards N             shards of the benchmark collections (default: the server's)
-        --db NAME              database to use (default bench)
-        --timeout D            per-request timeout (default 30s)
-        --json FILE            also write the results as JSON
-        --markdown FILE        also write the markdown report
-        --command TEXT         the command line to record (default: this JVM's)
-        --meta KEY=VALUE       extra facts for the report (repeatable), e.g. pinning=...
-        --fail-on-missed-target  exit 3 when a target is missed (errors always exit 1)""";
+@Command(
+        name = "ApiBenchmark",
+        mixinStandardHelpOptions = true,
+        description = "The LumaDB HTTP API benchmark against a running node.",
+        footer = "Exit status: 0 clean, 1 failed requests or setup, 3 missed targets (with --fail-on-missed-target).")
+public final class ApiBenchmark implements Callable<Integer> {
 
     // Targets from the performance requirements.
     private static final double TARGET_GET_OVER_HEALTH = 0.5;
@@ -67,33 +60,69 @@ public final class ApiBenchmark {
     private static final int DOC_BYTES = 1024;
     private static final int SMALL_DOC_BYTES = 200;
 
-    private final Settings settings;
-    private final String host;
-    private final InetSocketAddress address;
+    @Option(names = "--url", required = true, description = "the node, e.g. http://127.0.0.1:8080")
+    private URI url;
+
+    @Option(names = "--quick", description = "1s warm-up + 3s measured per scenario (default 5s + 10s)")
+    private boolean quick;
+
+    @Option(names = "--warmup", description = "warm-up per scenario (500ms, 5s, ...)")
+    private Duration warmup;
+
+    @Option(names = "--duration", description = "measured window per scenario")
+    private Duration duration;
+
+    @Option(names = "--connections", description = "connections for health and point GET, closed loop (default 8)")
+    private int connections = 8;
+
+    @Option(
+            names = "--open-connections",
+            description = "connections for the open-loop point GET (default 4 x --connections)")
+    private Integer openConnections;
+
+    @Option(
+            names = "--put-connections",
+            description = "connections for single PUT (default 16: writes wait for a group fsync)")
+    private int putConnections = 16;
+
+    @Option(names = "--bulk-connections", description = "connections for _bulk (default 4)")
+    private int bulkConnections = 4;
+
+    @Option(names = "--bulk-batch", description = "documents per _bulk request (default 1000, at most 10000)")
+    private int bulkBatch = 1000;
+
+    @Option(names = "--preload", description = "1 KB documents loaded before the point GETs (default 10000)")
+    private int preload = 10_000;
+
+    @Option(names = "--shards", description = "shards of the benchmark collections (default: the server's)")
+    private Integer shards;
+
+    @Option(names = "--db", description = "database to use (default bench)")
+    private String db = "bench";
+
+    @Option(names = "--timeout", description = "per-request timeout (default 30s)")
+    private Duration timeout = Duration.ofSeconds(30);
+
+    @Option(names = "--json", description = "also write the results as JSON")
+    private Path json;
+
+    @Option(names = "--markdown", description = "also write the markdown report")
+    private Path markdown;
+
+    @Option(names = "--command", description = "the command line to record (default: this JVM's)")
+    private String command;
+
+    @Option(names = "--meta", description = "extra facts for the report (repeatable), e.g. pinning=...")
+    private Map<String, String> meta = new LinkedHashMap<>();
+
+    @Option(names = "--fail-on-missed-target", description = "exit 3 when a target is missed (errors always exit 1)")
+    private boolean failOnMissedTarget;
+
+    private String host;
+    private InetSocketAddress address;
     private final List<Row> rows = new ArrayList<>();
     private final List<String> problems = new ArrayList<>();
     private final Map<String, Object> info = new LinkedHashMap<>();
-
-    /** The options of a run. */
-    record Settings(
-            URI url,
-            Duration warmup,
-            Duration duration,
-            int connections,
-            int openConnections,
-            int putConnections,
-            int bulkConnections,
-            int bulkBatch,
-            int preload,
-            Integer shards,
-            String db,
-            Duration timeout,
-            Path json,
-            Path markdown,
-            String command,
-            Map<String, String> meta,
-            boolean failOnMissedTarget,
-            boolean quick) {}
 
     /** One line of the report: a scenario's result, or why it could not run. */
     record Row(
@@ -112,140 +141,37 @@ public final class ApiBenchmark {
         }
     }
 
-    private ApiBenchmark(Settings settings) {
-        this.settings = settings;
-        this.host = HttpLoad.hostHeader(settings.url());
-        this.address = HttpLoad.address(settings.url());
-    }
-
     /** Command-line entry point; see {@code --help}. Exit status: 0 clean, 1 errors, 3 missed targets (opt-in). */
-    public static void main(String[] args) throws Exception {
-        Settings s;
-        try {
-            s = parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("error: " + e.getMessage() + "\n" + USAGE);
-            System.exit(64);
-            return;
-        }
-        if (s == null) {
-            System.out.println(USAGE);
-            return;
-        }
-        System.exit(new ApiBenchmark(s).run());
-    }
-
-    static Settings parse(String[] args) {
-        Map<String, String> meta = new LinkedHashMap<>();
-        Map<String, String> a = new LinkedHashMap<>();
-        boolean quick = false;
-        boolean failOnMissed = false;
-        for (int i = 0; i < args.length; i++) {
-            String k = args[i];
-            switch (k) {
-                case "-h", "--help" -> {
-                    return null;
-                }
-                case "--quick" -> quick = true;
-                case "--fail-on-missed-target" -> failOnMissed = true;
-                default -> {
-                    if (!k.startsWith("--") || i + 1 >= args.length) {
-                        throw new IllegalArgumentException("unexpected argument '" + k + "'");
-                    }
-                    String v = args[++i];
-                    if (k.equals("--meta")) {
-                        int eq = v.indexOf('=');
-                        if (eq <= 0) {
-                            throw new IllegalArgumentException("--meta needs KEY=VALUE, got '" + v + "'");
-                        }
-                        meta.put(v.substring(0, eq), v.substring(eq + 1));
-                    } else {
-                        a.put(k.substring(2), v);
-                    }
-                }
-            }
-        }
-        if (!a.containsKey("url")) {
-            throw new IllegalArgumentException("--url is required");
-        }
-        List<String> known = List.of(
-                "url",
-                "warmup",
-                "duration",
-                "connections",
-                "open-connections",
-                "put-connections",
-                "bulk-connections",
-                "bulk-batch",
-                "preload",
-                "shards",
-                "db",
-                "timeout",
-                "json",
-                "markdown",
-                "command");
-        for (String k : a.keySet()) {
-            if (!known.contains(k)) {
-                throw new IllegalArgumentException("unknown option --" + k);
-            }
-        }
-        String url = a.get("url").replaceAll("/+$", "");
-        int batch = positive(a, "bulk-batch", 1000);
-        if (batch > 10_000) {
-            throw new IllegalArgumentException("--bulk-batch is at most 10000 (the server's limit)");
-        }
-        return new Settings(
-                URI.create(url),
-                HttpLoad.parseDuration(a.getOrDefault("warmup", quick ? "1s" : "5s")),
-                HttpLoad.parseDuration(a.getOrDefault("duration", quick ? "3s" : "10s")),
-                positive(a, "connections", 8),
-                positive(a, "open-connections", 4 * positive(a, "connections", 8)),
-                positive(a, "put-connections", 16),
-                positive(a, "bulk-connections", 4),
-                batch,
-                positive(a, "preload", 10_000),
-                a.containsKey("shards") ? positive(a, "shards", 1) : null,
-                a.getOrDefault("db", "bench"),
-                HttpLoad.parseDuration(a.getOrDefault("timeout", "30s")),
-                a.containsKey("json") ? Path.of(a.get("json")) : null,
-                a.containsKey("markdown") ? Path.of(a.get("markdown")) : null,
-                a.getOrDefault("command", defaultCommand(args)),
-                meta,
-                failOnMissed,
-                quick);
-    }
-
-    private static int positive(Map<String, String> a, String key, int dflt) {
-        String v = a.get(key);
-        if (v == null) {
-            return dflt;
-        }
-        try {
-            int n = Integer.parseInt(v.replace("_", "").replace(",", ""));
-            if (n < 1) {
-                throw new NumberFormatException();
-            }
-            return n;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--" + key + " needs a positive integer, got '" + v + "'");
-        }
-    }
-
-    private static String defaultCommand(String[] args) {
-        return ProcessHandle.current()
-                .info()
-                .commandLine()
-                .orElse("java io.lumadb.bench.ApiBenchmark " + String.join(" ", args));
+    public static void main(String[] args) {
+        Cli.exit(new ApiBenchmark(), args);
     }
 
     // ---- the run
 
-    private int run() throws Exception {
+    @Override
+    public Integer call() throws Exception {
+        url = URI.create(url.toString().replaceAll("/+$", ""));
+        for (int n : new int[] {connections, putConnections, bulkConnections, bulkBatch, preload}) {
+            if (n < 1) {
+                throw new IllegalArgumentException("connections, batch and preload counts must be at least 1");
+            }
+        }
+        if (bulkBatch > 10_000) {
+            throw new IllegalArgumentException("--bulk-batch is at most 10000 (the server's limit)");
+        }
+        warmup = Cli.orDefault(warmup, quick, Duration.ofSeconds(1), Duration.ofSeconds(5));
+        duration = Cli.orDefault(duration, quick, Duration.ofSeconds(3), Duration.ofSeconds(10));
+        openConnections = openConnections != null ? openConnections : 4 * connections;
+        command = command != null
+                ? command
+                : ProcessHandle.current().info().commandLine().orElse("java io.lumadb.bench.ApiBenchmark");
+        host = HttpLoad.hostHeader(url);
+        address = HttpLoad.address(url);
         Instant started = Instant.now();
-        info.put("loadAverageAtStart", loadAverage());
+        info.put("loadAverageAtStart", Machine.loadAverage());
         log(
                 "LumaDB API benchmark against %s: %s warm-up + %s measured per scenario",
-                settings.url(), human(settings.warmup()), human(settings.duration()));
+                url, human(warmup), human(duration));
         boolean setupOk = true;
         try {
             setUp();
@@ -259,15 +185,33 @@ public final class ApiBenchmark {
         }
         Instant finished = Instant.now();
         info.put("wallSeconds", Duration.between(started, finished).toMillis() / 1000.0);
-        info.put("loadAverageAtEnd", loadAverage());
-        String markdown = markdown(started);
-        System.out.print(markdown);
+        info.put("loadAverageAtEnd", Machine.loadAverage());
+        String report = markdown(started);
+        System.out.print(report);
         System.out.flush();
-        if (settings.markdown() != null) {
-            write(settings.markdown(), markdown);
+        if (markdown != null) {
+            write(markdown, report);
         }
-        if (settings.json() != null) {
-            write(settings.json(), Json.write(json(started)));
+        if (json != null) {
+            // JSON has no NaN: a figure that could not be measured is null.
+            write(
+                    json,
+                    JsonMapper.builder()
+                            .addModule(
+                                    new SimpleModule().addSerializer(Double.class, new StdSerializer<>(Double.class) {
+                                        @Override
+                                        public void serialize(Double d, JsonGenerator g, SerializerProvider p)
+                                                throws IOException {
+                                            if (d.isNaN() || d.isInfinite()) {
+                                                g.writeNull();
+                                            } else {
+                                                g.writeNumber(d);
+                                            }
+                                        }
+                                    }))
+                            .build()
+                            .writerWithDefaultPrettyPrinter()
+                            .writeValueAsString(json(started)));
         }
         boolean errors = !problems.isEmpty() || rows.stream().anyMatch(Row::bad);
         if (errors) {
@@ -276,20 +220,20 @@ public final class ApiBenchmark {
                     "**** BENCHMARK FAILED: requests failed or a scenario could not run; the numbers above are NOT valid. ****");
             return 1;
         }
-        if (settings.failOnMissedTarget() && targets().stream().anyMatch(t -> !t.met())) {
+        if (failOnMissedTarget && targets().stream().anyMatch(t -> !t.met())) {
             return 3;
         }
         return 0;
     }
 
     private void scenarios() throws InterruptedException {
-        String docs = "/api/v1/" + settings.db() + "/docs";
+        String docs = "/api/v1/" + db + "/docs";
 
         scenario(
                 "a",
                 "GET /health",
                 1,
-                options("health", settings.connections(), 0),
+                options("health", connections, 0),
                 i -> {
                     HttpLoad.Request r = HttpLoad.Request.of(RequestBytes.request("GET", host, "/health"));
                     return () -> r;
@@ -302,9 +246,9 @@ public final class ApiBenchmark {
         if (preloaded) {
             get = scenario(
                     "b",
-                    "point GET (1 KB docs, " + settings.preload() + " preloaded)",
+                    "point GET (1 KB docs, " + preload + " preloaded)",
                     1,
-                    options("get", settings.connections(), 0),
+                    options("get", connections, 0),
                     pointGets(docs),
                     HttpLoad.ANY_2XX);
         } else {
@@ -322,7 +266,7 @@ public final class ApiBenchmark {
                     "e",
                     String.format(Locale.ROOT, "point GET, open loop at 1/2 of (b) = %.0f req/s", rate),
                     1,
-                    options("get-open", settings.openConnections(), rate),
+                    options("get-open", openConnections, rate),
                     pointGets(docs),
                     HttpLoad.ANY_2XX);
         } else {
@@ -339,30 +283,29 @@ public final class ApiBenchmark {
                 "c",
                 "single PUT (1 KB docs, 1/2 new ids, 1/2 overwrites)",
                 1,
-                options("put", settings.putConnections(), 0),
+                options("put", putConnections, 0),
                 singlePuts(docs),
                 HttpLoad.ANY_2XX);
 
         long nonce = System.currentTimeMillis() % 1_000_000_000L;
         scenario(
                 "d1",
-                "_bulk insert, " + SMALL_DOC_BYTES + " B docs, " + settings.bulkBatch() + "/request",
-                settings.bulkBatch(),
-                options("bulk-small", settings.bulkConnections(), 0),
-                bulkInserts("/api/v1/" + settings.db() + "/bulk_small/_bulk", SMALL_DOC_BYTES, "s" + nonce),
+                "_bulk insert, " + SMALL_DOC_BYTES + " B docs, " + bulkBatch + "/request",
+                bulkBatch,
+                options("bulk-small", bulkConnections, 0),
+                bulkInserts("/api/v1/" + db + "/bulk_small/_bulk", SMALL_DOC_BYTES, "s" + nonce),
                 BULK_OK);
         scenario(
                 "d2",
-                "_bulk insert, 1 KB docs, " + settings.bulkBatch() + "/request",
-                settings.bulkBatch(),
-                options("bulk-1k", settings.bulkConnections(), 0),
-                bulkInserts("/api/v1/" + settings.db() + "/bulk_1k/_bulk", DOC_BYTES, "k" + nonce),
+                "_bulk insert, 1 KB docs, " + bulkBatch + "/request",
+                bulkBatch,
+                options("bulk-1k", bulkConnections, 0),
+                bulkInserts("/api/v1/" + db + "/bulk_1k/_bulk", DOC_BYTES, "k" + nonce),
                 BULK_OK);
     }
 
     private HttpLoad.Options options(String name, int connections, double rate) {
-        return new HttpLoad.Options(
-                name, address, connections, settings.warmup(), settings.duration(), rate, settings.timeout());
+        return new HttpLoad.Options(name, address, connections, warmup, duration, rate, timeout);
     }
 
     private Row scenario(
@@ -418,8 +361,7 @@ public final class ApiBenchmark {
     // ---- setup
 
     private void setUp() throws IOException, InterruptedException {
-        try (HttpConnection c =
-                new HttpConnection(address, (int) settings.timeout().toMillis())) {
+        try (HttpConnection c = new HttpConnection(address, (int) timeout.toMillis())) {
             // The node may still be starting: wait up to a minute for /health.
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (true) {
@@ -429,8 +371,7 @@ public final class ApiBenchmark {
                     }
                 } catch (IOException e) {
                     if (System.nanoTime() > deadline) {
-                        throw new IOException(
-                                "no answer from " + settings.url() + "/health within 60 s: " + e.getMessage(), e);
+                        throw new IOException("no answer from " + url + "/health within 60 s: " + e.getMessage(), e);
                     }
                 }
                 if (System.nanoTime() > deadline) {
@@ -438,38 +379,24 @@ public final class ApiBenchmark {
                 }
                 Thread.sleep(200);
             }
-            call(c, "PUT", "/api/v1/" + settings.db(), null);
-            String options = settings.shards() == null ? null : "{\"shards\":" + settings.shards() + "}";
+            c.require("PUT", host, "/api/v1/" + db, null);
+            String options = shards == null ? null : "{\"shards\":" + shards + "}";
             for (String coll : List.of("docs", "bulk_small", "bulk_1k")) {
-                call(c, "PUT", "/api/v1/" + settings.db() + "/" + coll, options);
+                c.require("PUT", host, "/api/v1/" + db + "/" + coll, options);
             }
         }
     }
 
-    /** One setup request; throws unless it answers 2xx. */
-    private String call(HttpConnection c, String method, String path, String json) throws IOException {
-        byte[] req = json == null
-                ? RequestBytes.request(method, host, path)
-                : RequestBytes.request(method, host, path, "application/json", json.getBytes(StandardCharsets.UTF_8));
-        int status = c.exchange(req);
-        if (status < 200 || status >= 300) {
-            throw new IOException(method + " " + path + (json == null ? "" : " " + json) + " answered " + status + ": "
-                    + c.bodyString());
-        }
-        return c.bodyString();
-    }
-
     /** Loads ids doc-0 .. doc-(N-1) with _bulk; false (and a recorded problem) if that fails. */
     private boolean preload(String docs) {
-        int n = settings.preload();
+        int n = preload;
         int batch = Math.min(1000, n);
         log("preloading %d docs of %d bytes into %s ...", n, DOC_BYTES, docs);
         long t0 = System.nanoTime();
         DocumentGenerator gen = new DocumentGenerator(DOC_BYTES, 42);
         RequestBytes body = new RequestBytes(batch * (DOC_BYTES + 32) + 16);
         RequestBytes request = new RequestBytes(batch * (DOC_BYTES + 32) + 512);
-        try (HttpConnection c =
-                new HttpConnection(address, (int) settings.timeout().toMillis())) {
+        try (HttpConnection c = new HttpConnection(address, (int) timeout.toMillis())) {
             for (int from = 0; from < n; from += batch) {
                 int to = Math.min(n, from + batch);
                 body.clear().appendByte('[');
@@ -517,7 +444,7 @@ public final class ApiBenchmark {
         byte[] head = ("GET " + docs + "/doc-").getBytes(StandardCharsets.US_ASCII);
         byte[] tail = (" HTTP/1.1\r\nHost: " + host + "\r\nUser-Agent: lumadb-bench\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII);
-        int n = settings.preload();
+        int n = preload;
         return thread -> {
             SplittableRandom random =
                     new SplittableRandom(ThreadLocalRandom.current().nextLong());
@@ -530,7 +457,7 @@ public final class ApiBenchmark {
     }
 
     private IntFunction<HttpLoad.RequestSource> singlePuts(String docs) {
-        int n = settings.preload();
+        int n = preload;
         return thread -> {
             SplittableRandom random =
                     new SplittableRandom(ThreadLocalRandom.current().nextLong());
@@ -561,7 +488,7 @@ public final class ApiBenchmark {
     }
 
     private IntFunction<HttpLoad.RequestSource> bulkInserts(String path, int docBytes, String idPrefix) {
-        int batch = settings.bulkBatch();
+        int batch = bulkBatch;
         return thread -> {
             DocumentGenerator gen =
                     new DocumentGenerator(docBytes, ThreadLocalRandom.current().nextLong());
@@ -647,9 +574,9 @@ public final class ApiBenchmark {
                 Locale.ROOT,
                 "%s, %s warm-up + %s measured per scenario%s. Latencies in ms.%n%n",
                 started.truncatedTo(ChronoUnit.SECONDS),
-                human(settings.warmup()),
-                human(settings.duration()),
-                settings.quick() ? " (--quick)" : ""));
+                human(warmup),
+                human(duration),
+                quick ? " (--quick)" : ""));
         m.append("| # | scenario | load | req/s | docs/s | p50 | p90 | p99 | p99.9 | max | errors | client CPU |\n");
         m.append("|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
         for (Row r : rows) {
@@ -746,10 +673,10 @@ public final class ApiBenchmark {
         }
 
         m.append("\n## Machine and command\n\n");
-        for (Map.Entry<String, Object> e : machine().entrySet()) {
+        for (Map.Entry<String, Object> e : Machine.describe().entrySet()) {
             m.append("- ").append(e.getKey()).append(": ").append(e.getValue()).append('\n');
         }
-        for (Map.Entry<String, String> e : settings.meta().entrySet()) {
+        for (Map.Entry<String, String> e : meta.entrySet()) {
             m.append("- ").append(e.getKey()).append(": ").append(e.getValue()).append('\n');
         }
         m.append("- load average (1/5/15 min) at start: ")
@@ -760,14 +687,14 @@ public final class ApiBenchmark {
         m.append(String.format(
                 Locale.ROOT,
                 "- settings: connections %d (health, GET), %d (open-loop GET), %d (PUT), %d (bulk), bulk batch %d, preload %d, shards %s%n",
-                settings.connections(),
-                settings.openConnections(),
-                settings.putConnections(),
-                settings.bulkConnections(),
-                settings.bulkBatch(),
-                settings.preload(),
-                settings.shards() == null ? "server default" : settings.shards()));
-        m.append("- command: `").append(settings.command()).append("`\n");
+                connections,
+                openConnections,
+                putConnections,
+                bulkConnections,
+                bulkBatch,
+                preload,
+                shards == null ? "server default" : shards));
+        m.append("- command: `").append(command).append("`\n");
         return m.toString();
     }
 
@@ -776,24 +703,24 @@ public final class ApiBenchmark {
         root.put("benchmark", "lumadb-http-api");
         root.put("date", started.toString());
         root.put("valid", problems.isEmpty() && rows.stream().noneMatch(Row::bad));
-        root.put("url", settings.url().toString());
-        root.put("command", settings.command());
+        root.put("url", url.toString());
+        root.put("command", command);
         Map<String, Object> s = new LinkedHashMap<>();
-        s.put("quick", settings.quick());
-        s.put("warmupSeconds", settings.warmup().toNanos() / 1e9);
-        s.put("durationSeconds", settings.duration().toNanos() / 1e9);
-        s.put("connections", settings.connections());
-        s.put("openConnections", settings.openConnections());
-        s.put("putConnections", settings.putConnections());
-        s.put("bulkConnections", settings.bulkConnections());
-        s.put("bulkBatch", settings.bulkBatch());
-        s.put("preload", settings.preload());
-        s.put("shards", settings.shards());
+        s.put("quick", quick);
+        s.put("warmupSeconds", warmup.toNanos() / 1e9);
+        s.put("durationSeconds", duration.toNanos() / 1e9);
+        s.put("connections", connections);
+        s.put("openConnections", openConnections);
+        s.put("putConnections", putConnections);
+        s.put("bulkConnections", bulkConnections);
+        s.put("bulkBatch", bulkBatch);
+        s.put("preload", preload);
+        s.put("shards", shards);
         s.put("documentBytes", DOC_BYTES);
         s.put("smallDocumentBytes", SMALL_DOC_BYTES);
         root.put("settings", s);
-        root.put("machine", machine());
-        root.put("meta", settings.meta());
+        root.put("machine", Machine.describe());
+        root.put("meta", meta);
         root.put("info", info);
         List<Object> scenarios = new ArrayList<>();
         for (Row r : rows) {
@@ -860,77 +787,6 @@ public final class ApiBenchmark {
         m.put("p99.9", p.applyAsDouble(99.9));
         m.put("max", p.applyAsDouble(100));
         return m;
-    }
-
-    /** The machine the client runs on (the server shares it when run by bin/bench). */
-    static Map<String, Object> machine() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("cpus", onlineCpus());
-        m.put("cpuModel", cpuModel());
-        m.put("cpusAvailableToClient", Runtime.getRuntime().availableProcessors());
-        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
-            m.put("memory", String.format(Locale.ROOT, "%.1f GiB", os.getTotalMemorySize() / (double) (1L << 30)));
-        }
-        m.put(
-                "jdk",
-                System.getProperty("java.vm.vendor") + " " + System.getProperty("java.vm.name") + " "
-                        + System.getProperty("java.runtime.version"));
-        m.put(
-                "os",
-                osName() + " (" + System.getProperty("os.name") + " " + System.getProperty("os.version") + ", "
-                        + System.getProperty("os.arch") + ")");
-        m.put(
-                "clientJvmArgs",
-                String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()));
-        return m;
-    }
-
-    /** 1/5/15-minute load averages: other work on the machine disturbs a benchmark. */
-    private static String loadAverage() {
-        try {
-            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
-            return f[0] + " " + f[1] + " " + f[2];
-        } catch (IOException | RuntimeException e) {
-            return String.format(
-                    Locale.ROOT,
-                    "%.2f",
-                    ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
-        }
-    }
-
-    private static Object onlineCpus() {
-        try {
-            // The machine's count, not availableProcessors(): the client may be pinned to one CPU.
-            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
-                    .filter(l -> l.startsWith("processor"))
-                    .count();
-        } catch (IOException | RuntimeException e) {
-            return Runtime.getRuntime().availableProcessors();
-        }
-    }
-
-    private static String cpuModel() {
-        try {
-            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
-                    .filter(l -> l.startsWith("model name"))
-                    .map(l -> l.substring(l.indexOf(':') + 1).trim())
-                    .findFirst()
-                    .orElse("unknown");
-        } catch (IOException | RuntimeException e) {
-            return "unknown";
-        }
-    }
-
-    private static String osName() {
-        try {
-            return Files.readAllLines(Path.of("/etc/os-release")).stream()
-                    .filter(l -> l.startsWith("PRETTY_NAME="))
-                    .map(l -> l.substring(12).replace("\"", ""))
-                    .findFirst()
-                    .orElse(System.getProperty("os.name"));
-        } catch (IOException | RuntimeException e) {
-            return System.getProperty("os.name");
-        }
     }
 
     private static long processCpuNanos() {

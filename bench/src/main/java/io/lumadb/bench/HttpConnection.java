@@ -122,6 +122,22 @@ public final class HttpConnection implements Closeable {
         return new String(body, 0, bodyLength, StandardCharsets.UTF_8);
     }
 
+    /**
+     * One setup request ({@code json} the body, or null for none): returns the body of a 2xx
+     * answer and throws, naming the request and the answer, on any other.
+     */
+    public String require(String method, String host, String path, String json) throws IOException {
+        byte[] request = json == null
+                ? RequestBytes.request(method, host, path)
+                : RequestBytes.request(method, host, path, "application/json", json.getBytes(StandardCharsets.UTF_8));
+        int answer = exchange(request);
+        if (answer < 200 || answer >= 300) {
+            throw new IOException(method + " " + path + (json == null ? "" : " " + json) + " answered " + answer + ": "
+                    + bodyString());
+        }
+        return bodyString();
+    }
+
     /** How many times this connection opened a socket (1 for a connection kept alive throughout). */
     public long connects() {
         return connects;

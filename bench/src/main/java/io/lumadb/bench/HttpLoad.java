@@ -14,10 +14,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntFunction;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
 
 /**
  * An HTTP/1.1 load generator: N client threads, each with its own keep-alive {@link
@@ -35,7 +38,7 @@ import java.util.function.IntFunction;
  * </ul>
  *
  * <p>Both run a warm-up (nothing recorded but errors) and then a measured window. Guarantees:
- * every successful response in the window is recorded (no sampling, see {@link Percentiles});
+ * every successful response in the window is recorded (no sampling, see {@link Stats});
  * every failure &mdash; a non-2xx status, a response the {@link ResponseCheck} refuses, an I/O
  * error or timeout, or (open loop) a request the client could not send in time &mdash; is
  * counted in {@link Result#errors()} with a sample of the exact request, and failures are
@@ -151,12 +154,12 @@ public final class HttpLoad {
 
         /** Latency percentile {@code p} in milliseconds; NaN without samples. */
         public double latencyMillis(double p) {
-            return latencies.length == 0 ? Double.NaN : Percentiles.of(latencies, latencies.length, p) / 1e6;
+            return latencies.length == 0 ? Double.NaN : Stats.percentile(latencies, latencies.length, p) / 1e6;
         }
 
         /** Send-lag percentile {@code p} in milliseconds (open loop); NaN without samples. */
         public double sendLagMillis(double p) {
-            return sendLags.length == 0 ? Double.NaN : Percentiles.of(sendLags, sendLags.length, p) / 1e6;
+            return sendLags.length == 0 ? Double.NaN : Stats.percentile(sendLags, sendLags.length, p) / 1e6;
         }
 
         /**
@@ -529,28 +532,6 @@ public final class HttpLoad {
 
     // ---- command line
 
-    /**
-     * Parses a duration: {@code 500ms}, {@code 10s}, {@code 2m}, or a bare number of seconds
-     * ({@code 1.5}).
-     */
-    public static Duration parseDuration(String s) {
-        String t = s.trim().toLowerCase(Locale.ROOT);
-        try {
-            if (t.endsWith("ms")) {
-                return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
-            }
-            if (t.endsWith("s")) {
-                return Duration.ofNanos((long) (Double.parseDouble(t.substring(0, t.length() - 1)) * 1e9));
-            }
-            if (t.endsWith("m")) {
-                return Duration.ofNanos((long) (Double.parseDouble(t.substring(0, t.length() - 1)) * 60e9));
-            }
-            return Duration.ofNanos((long) (Double.parseDouble(t) * 1e9));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("not a duration: '" + s + "' (use e.g. 500ms, 10s, 2m)");
-        }
-    }
-
     /** The address of an {@code http://host:port} URL. */
     public static InetSocketAddress address(URI url) {
         if (!"http".equalsIgnoreCase(url.getScheme()) || url.getHost() == null) {
@@ -564,65 +545,70 @@ public final class HttpLoad {
         return url.getPort() < 0 ? url.getHost() : url.getHost() + ":" + url.getPort();
     }
 
-    private static final String USAGE = """
-      usage: HttpLoad --url http://host:port/path [options]
-        --method M            request method (default GET)
-        --body TEXT           request body (or --body-file FILE)
-        --content-type T      body media type (default application/json)
-        --connections N       client threads, one keep-alive connection each (default 4)
-        --warmup D            warm-up before measuring (default 5s)
-        --duration D          measured window (default 10s)
-        --rate R              open loop at R requests/s in total (default: closed loop)
-        --timeout D           connect/read timeout per request (default 30s)
-      Durations: 500ms, 10s, 2m. Exits 1 when any request failed (non-2xx, I/O error, timeout).""";
-
     /** Command-line entry point; see {@code --help}. */
-    public static void main(String[] args) throws Exception {
-        Map<String, String> a = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            String k = args[i];
-            if (k.equals("-h") || k.equals("--help")) {
-                System.out.println(USAGE);
-                return;
+    public static void main(String[] args) {
+        Cli.exit(new Command(), args);
+    }
+
+    @CommandLine.Command(
+            name = "HttpLoad",
+            mixinStandardHelpOptions = true,
+            description = "Load one URL and print throughput and latency percentiles.",
+            footer = "Durations: 500ms, 10s, 2m. Exits 1 when any request failed (non-2xx, I/O error, timeout).")
+    private static final class Command implements Callable<Integer> {
+        @Option(names = "--url", required = true, description = "http://host:port/path")
+        URI url;
+
+        @Option(names = "--method", description = "request method (default GET)")
+        String method = "GET";
+
+        @Option(names = "--body", description = "request body")
+        String body;
+
+        @Option(names = "--body-file", description = "request body from a file")
+        Path bodyFile;
+
+        @Option(names = "--content-type", description = "body media type (default application/json)")
+        String contentType = "application/json";
+
+        @Option(names = "--connections", description = "client threads, one keep-alive connection each (default 4)")
+        int connections = 4;
+
+        @Option(names = "--warmup", description = "warm-up before measuring (default 5s)")
+        Duration warmup = Duration.ofSeconds(5);
+
+        @Option(names = "--duration", description = "measured window (default 10s)")
+        Duration duration = Duration.ofSeconds(10);
+
+        @Option(names = "--rate", description = "open loop at R requests/s in total (default: closed loop)")
+        double rate;
+
+        @Option(names = "--timeout", description = "connect/read timeout per request (default 30s)")
+        Duration timeout = Duration.ofSeconds(30);
+
+        @Override
+        public Integer call() throws Exception {
+            String path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
+            if (url.getRawQuery() != null) {
+                path += "?" + url.getRawQuery();
             }
-            if (!k.startsWith("--") || i + 1 >= args.length) {
-                System.err.println("unexpected argument '" + k + "'\n" + USAGE);
-                System.exit(64);
+            String m = method.toUpperCase(Locale.ROOT);
+            byte[] content = bodyFile != null
+                    ? Files.readAllBytes(bodyFile)
+                    : body != null ? body.getBytes(StandardCharsets.UTF_8) : null;
+            Request r = Request.of(
+                    content == null
+                            ? RequestBytes.request(m, hostHeader(url), path)
+                            : RequestBytes.request(m, hostHeader(url), path, contentType, content));
+            Options o = new Options(m + " " + path, address(url), connections, warmup, duration, rate, timeout);
+            Result result = run(o, i -> () -> r, ANY_2XX);
+            System.out.println(result.summary());
+            if (result.failed()) {
+                System.err.println("FAILED: " + (result.errors() + result.warmupErrors()) + " requests failed"
+                        + (result.requests() == 0 ? " and none succeeded in the measured window" : "") + "; see above");
+                return 1;
             }
-            a.put(k.substring(2), args[++i]);
-        }
-        if (!a.containsKey("url")) {
-            System.err.println(USAGE);
-            System.exit(64);
-        }
-        URI url = URI.create(a.get("url"));
-        String path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
-        if (url.getRawQuery() != null) {
-            path += "?" + url.getRawQuery();
-        }
-        String method = a.getOrDefault("method", "GET").toUpperCase(Locale.ROOT);
-        byte[] body = a.containsKey("body-file")
-                ? Files.readAllBytes(Path.of(a.get("body-file")))
-                : a.containsKey("body") ? a.get("body").getBytes(StandardCharsets.UTF_8) : null;
-        byte[] request = body == null
-                ? RequestBytes.request(method, hostHeader(url), path)
-                : RequestBytes.request(
-                        method, hostHeader(url), path, a.getOrDefault("content-type", "application/json"), body);
-        Request r = Request.of(request);
-        Options o = new Options(
-                method + " " + path,
-                address(url),
-                Integer.parseInt(a.getOrDefault("connections", "4")),
-                parseDuration(a.getOrDefault("warmup", "5s")),
-                parseDuration(a.getOrDefault("duration", "10s")),
-                Double.parseDouble(a.getOrDefault("rate", "0")),
-                parseDuration(a.getOrDefault("timeout", "30s")));
-        Result result = run(o, i -> () -> r, ANY_2XX);
-        System.out.println(result.summary());
-        if (result.failed()) {
-            System.err.println("FAILED: " + (result.errors() + result.warmupErrors()) + " requests failed"
-                    + (result.requests() == 0 ? " and none succeeded in the measured window" : "") + "; see above");
-            System.exit(1);
+            return 0;
         }
     }
 }

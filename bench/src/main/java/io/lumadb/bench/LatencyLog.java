@@ -39,7 +39,7 @@ final class LatencyLog {
             System.arraycopy(l.values, 0, all, at, l.size);
             at += l.size;
         }
-        Percentiles.sort(all, all.length);
+        Stats.sort(all, all.length);
         return all;
     }
 }

@@ -1,5 +1,7 @@
 package io.lumadb.bench.engine;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lumadb.bench.Cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,6 +12,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.openjdk.jmh.results.RunResult;
@@ -18,29 +21,39 @@ import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * Runs the engine micro-benchmarks ({@link ShardStoreBenchmark}) with JMH: LumaDB's shard state
  * store against raw RocksDB JNI on the same database, per operation, so that the ratio store/raw
  * is the cost of the store's own layer. Each benchmark runs in its own forked JVM.
  */
-public final class EngineBenchmarks {
+@Command(
+        name = "EngineBenchmarks",
+        mixinStandardHelpOptions = true,
+        description = "Runs the engine micro-benchmarks with JMH and prints the table.")
+public final class EngineBenchmarks implements Callable<Integer> {
+
+    @Option(names = "--quick", description = "1 warm-up + 2 measured iterations of 1 s, 20,000 documents")
+    private boolean quick;
+
+    @Option(names = "--json", description = "JMH's JSON results (default engine-benchmarks.json)")
+    private Path json = Path.of("engine-benchmarks.json");
+
+    @Option(names = "--results", description = "also write the results (operation, implementation, ops/s) as JSON")
+    private Path results;
+
+    @Option(names = "--prefix", split = " ", description = "a command prefix for the forked JVM, e.g. 'taskset -c 1'")
+    private List<String> prefix = List.of();
 
     public static final String STORE = "lumadb-store";
     public static final String RAW = "raw-rocksdb";
-
-    /**
-     * A command prefix for the forked JVM (for example {@code taskset -c 1}) when {@link
-     * #run(boolean, Path)} is called without one.
-     */
-    public static final String COMMAND_PREFIX_PROPERTY = "lumadb.bench.commandPrefix";
 
     /** Benchmark method → (operation, implementation), in table order. */
     static final Map<String, Measured> METHODS = methods();
 
     record Measured(String operation, String implementation) {}
-
-    private EngineBenchmarks() {}
 
     private static Map<String, Measured> methods() {
         Map<String, Measured> m = new LinkedHashMap<>();
@@ -58,17 +71,9 @@ public final class EngineBenchmarks {
     /**
      * Runs every engine benchmark with JMH (quick: 1 warm-up + 2 measurement iterations of 1 s,
      * 20,000 docs; full: 3 x 2 s warm-up + 5 x 2 s, 100,000 docs), writes JMH's JSON to jsonOut,
-     * and returns the results. The forked JVM gets the command prefix of system property {@value
-     * #COMMAND_PREFIX_PROPERTY}, if set.
-     */
-    public static List<EngineResult> run(boolean quick, Path jsonOut) throws Exception {
-        return run(quick, jsonOut, words(System.getProperty(COMMAND_PREFIX_PROPERTY, "")));
-    }
-
-    /**
-     * As {@link #run(boolean, Path)}, with commandPrefix (e.g. {@code taskset -c 1}) applied to
-     * the forked JVM through JMH's jvm option (a wrapper script) if non-empty, or ignored with a
-     * note where no script can be made.
+     * and returns the results. A non-empty commandPrefix (e.g. {@code taskset -c 1}) is applied
+     * to the forked JVM through JMH's jvm option (a wrapper script), or ignored with a note where
+     * no script can be made.
      */
     public static List<EngineResult> run(boolean quick, Path jsonOut, List<String> commandPrefix) throws Exception {
         Path parent = jsonOut.toAbsolutePath().getParent();
@@ -178,39 +183,20 @@ public final class EngineBenchmarks {
                 : String.format("%,.0f ± %,.0f", r.opsPerSec(), r.error());
     }
 
-    /** {@code [--quick] [--json FILE] [--prefix "taskset -c 1"]}: runs the benchmarks and prints the table. */
-    public static void main(String[] args) throws Exception {
-        boolean quick = false;
-        Path json = Path.of("engine-benchmarks.json");
-        List<String> prefix = null;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--quick" -> quick = true;
-                case "--json" -> json = Path.of(value(args, ++i, "--json"));
-                case "--prefix" -> prefix = words(value(args, ++i, "--prefix"));
-                default -> {
-                    System.err.println("unknown argument '" + args[i]
-                            + "'; usage: EngineBenchmarks [--quick] [--json FILE] [--prefix CMD]");
-                    System.exit(2);
-                }
-            }
+    public static void main(String[] args) {
+        Cli.exit(new EngineBenchmarks(), args);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        List<EngineResult> measured =
+                run(quick, json, prefix.stream().filter(w -> !w.isBlank()).toList());
+        if (results != null) {
+            new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(results.toFile(), measured);
         }
-        List<EngineResult> results = prefix == null ? run(quick, json) : run(quick, json, prefix);
         System.out.println();
-        System.out.print(table(results));
+        System.out.print(table(measured));
         System.out.println("JMH JSON: " + json.toAbsolutePath());
-    }
-
-    private static List<String> words(String command) {
-        String stripped = command.strip();
-        return stripped.isEmpty() ? List.of() : List.of(stripped.split("\\s+"));
-    }
-
-    private static String value(String[] args, int i, String option) {
-        if (i >= args.length) {
-            System.err.println(option + " needs a value");
-            System.exit(2);
-        }
-        return args[i];
+        return 0;
     }
 }

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lumadb.bench.Cli;
+import io.lumadb.bench.Stats;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,7 +16,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.function.ToDoubleFunction;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * The query benchmark: an indexed equality point query and a range query with sort and limit,
@@ -30,109 +34,67 @@ import java.util.function.ToDoubleFunction;
  * as its own process (the suite starts it pinned to the load generator's CPU) and writes a
  * {@link QueryReport} as JSON; exit status 0 when everything held, 1 otherwise.
  */
-public final class QueryBenchmark {
-
-    static final String USAGE = """
-            usage: QueryBenchmark --json FILE [--url http://127.0.0.1:8080] [--quick]
-                                  [--systems lumadb,postgresql] [--records N] [--threads N] [--rounds N]
-                                  [--warmup-pass SECONDS] [--warmup SECONDS] [--duration SECONDS] [--shards N]
-                                  [--pg-url JDBC_URL] [--pg-user USER] [--index-timeout SECONDS] [--keep]
-              default  100,000 items, 8 threads; a warm-up pass of 5 s per query and variant, then
-                       3 rounds (medians) of 2 s warm-up + 5 s measured per query and variant
-              --quick  20,000 items; a warm-up pass of 1.5 s per query and variant, then 1 round of
-                       0.5 s warm-up + 3 s measured (30 s of load in all)
-              --shards N  shards of LumaDB's collection (default: the server's default)
-              --keep   leave the LumaDB database and the PostgreSQL table in place afterwards""";
+@Command(
+        name = "QueryBenchmark",
+        mixinStandardHelpOptions = true,
+        description = "Indexed point and range queries on LumaDB (index and full scan) and PostgreSQL.",
+        footer = "Default: 100,000 items, 8 threads; a warm-up pass of 5 s per query and variant, then 3 rounds"
+                + " (medians) of 2 s warm-up + 5 s measured per query and variant.")
+public final class QueryBenchmark implements Callable<Integer> {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
     private static final int SAMPLES = 5;
     private static final long CHECK_SEED = 77;
 
-    /** Settings of a run. */
-    record Options(
-            Path json,
-            String url,
-            List<String> systems,
-            int records,
-            int threads,
-            int rounds,
-            Duration warmupPass,
-            Duration warmup,
-            Duration duration,
-            Integer shards,
-            String pgUrl,
-            String pgUser,
-            Duration indexTimeout,
-            boolean keep) {
+    @Option(names = "--json", required = true, description = "where the report goes")
+    private Path json;
 
-        static Options parse(String[] args) {
-            boolean quick = Arrays.asList(args).contains("--quick");
-            Path json = null;
-            String url = "http://127.0.0.1:8080";
-            List<String> systems = List.of("lumadb", "postgresql");
-            int records = quick ? 20_000 : 100_000;
-            int threads = 8;
-            int rounds = quick ? 1 : 3;
-            double warmupPass = quick ? 1.5 : 5;
-            double warmup = quick ? 0.5 : 2;
-            double duration = quick ? 3 : 5;
-            Integer shards = null;
-            String pgUrl = "jdbc:postgresql://127.0.0.1:5432/test";
-            String pgUser = "postgres";
-            int indexTimeout = 300;
-            boolean keep = false;
-            for (int i = 0; i < args.length; i++) {
-                switch (args[i]) {
-                    case "--quick" -> {}
-                    case "--json" -> json = Path.of(args[++i]);
-                    case "--url" -> url = args[++i];
-                    case "--systems" -> systems = List.of(args[++i].split(","));
-                    case "--records" -> records = Integer.parseInt(args[++i]);
-                    case "--threads" -> threads = Integer.parseInt(args[++i]);
-                    case "--rounds" -> rounds = Integer.parseInt(args[++i]);
-                    case "--warmup-pass" -> warmupPass = Double.parseDouble(args[++i]);
-                    case "--warmup" -> warmup = Double.parseDouble(args[++i]);
-                    case "--duration" -> duration = Double.parseDouble(args[++i]);
-                    case "--shards" -> shards = Integer.parseInt(args[++i]);
-                    case "--pg-url" -> pgUrl = args[++i];
-                    case "--pg-user" -> pgUser = args[++i];
-                    case "--index-timeout" -> indexTimeout = Integer.parseInt(args[++i]);
-                    case "--keep" -> keep = true;
-                    default -> throw new IllegalArgumentException("unknown option " + args[i] + "\n" + USAGE);
-                }
-            }
-            if (json == null) {
-                throw new IllegalArgumentException("--json is required\n" + USAGE);
-            }
-            for (String s : systems) {
-                if (!s.equals("lumadb") && !s.equals("postgresql")) {
-                    throw new IllegalArgumentException("--systems takes lumadb and postgresql, got '" + s + "'");
-                }
-            }
-            if (threads < 1 || rounds < 1 || duration <= 0 || warmup < 0 || warmupPass < 0) {
-                throw new IllegalArgumentException("--threads and --rounds must be at least 1, --duration positive,"
-                        + " --warmup and --warmup-pass not negative");
-            }
-            return new Options(
-                    json,
-                    url,
-                    systems,
-                    records,
-                    threads,
-                    rounds,
-                    Duration.ofMillis((long) (warmupPass * 1000)),
-                    Duration.ofMillis((long) (warmup * 1000)),
-                    Duration.ofMillis((long) (duration * 1000)),
-                    shards,
-                    pgUrl,
-                    pgUser,
-                    Duration.ofSeconds(indexTimeout),
-                    keep);
-        }
-    }
+    @Option(names = "--url", description = "the node (default http://127.0.0.1:8080)")
+    private String url = "http://127.0.0.1:8080";
 
-    private final Options options;
+    @Option(
+            names = "--quick",
+            description = "20,000 items; a warm-up pass of 1.5 s per query and variant, then 1 round of"
+                    + " 0.5 s warm-up + 3 s measured (30 s of load in all)")
+    private boolean quick;
+
+    @Option(names = "--systems", split = ",", description = "lumadb,postgresql (default both)")
+    private List<String> systems = List.of("lumadb", "postgresql");
+
+    @Option(names = "--records", description = "items (default 100,000; quick 20,000)")
+    private Integer records;
+
+    @Option(names = "--threads", description = "client threads per system (default 8)")
+    private int threads = 8;
+
+    @Option(names = "--rounds", description = "rounds, reported as medians (default 3; quick 1)")
+    private Integer rounds;
+
+    @Option(names = "--warmup-pass", description = "warm-up pass per query and variant (default 5 s; quick 1.5 s)")
+    private Duration warmupPass;
+
+    @Option(names = "--warmup", description = "warm-up per measurement (default 2 s; quick 0.5 s)")
+    private Duration warmup;
+
+    @Option(names = "--duration", description = "measured per query and variant (default 5 s; quick 3 s)")
+    private Duration duration;
+
+    @Option(names = "--shards", description = "shards of LumaDB's collection (default: the server's default)")
+    private Integer shards;
+
+    @Option(names = "--pg-url", description = "PostgreSQL's JDBC URL")
+    private String pgUrl = "jdbc:postgresql://127.0.0.1:5432/test";
+
+    @Option(names = "--pg-user", description = "PostgreSQL's user")
+    private String pgUser = "postgres";
+
+    @Option(names = "--index-timeout", description = "how long the indexes may take to build (default 300 s)")
+    private Duration indexTimeout = Duration.ofSeconds(300);
+
+    @Option(names = "--keep", description = "leave the LumaDB database and the PostgreSQL table in place afterwards")
+    private boolean keep;
+
     private final List<String> failures = new ArrayList<>();
     private final List<String> checks = new ArrayList<>();
     private final List<QueryReport.PlanCheck> plans = new ArrayList<>();
@@ -141,19 +103,24 @@ public final class QueryBenchmark {
     /** (query, variant) -> one outcome per round. */
     private final Map<String, List<ClosedLoop.Outcome>> outcomes = new LinkedHashMap<>();
 
-    private QueryBenchmark(Options options) {
-        this.options = options;
+    public static void main(String[] args) {
+        Cli.exit(new QueryBenchmark(), args);
     }
 
-    public static void main(String[] args) throws Exception {
-        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
-            System.out.println(USAGE);
-            return;
+    @Override
+    public Integer call() throws Exception {
+        Cli.check("--systems", systems, List.of("lumadb", "postgresql"));
+        records = Cli.orDefault(records, quick, 20_000, 100_000);
+        rounds = Cli.orDefault(rounds, quick, 1, 3);
+        warmupPass = Cli.orDefault(warmupPass, quick, Duration.ofMillis(1500), Duration.ofMillis(5000));
+        warmup = Cli.orDefault(warmup, quick, Duration.ofMillis(500), Duration.ofMillis(2000));
+        duration = Cli.orDefault(duration, quick, Duration.ofSeconds(3), Duration.ofSeconds(5));
+        if (threads < 1 || rounds < 1 || duration.isZero() || warmup.isNegative() || warmupPass.isNegative()) {
+            throw new IllegalArgumentException("--threads and --rounds must be at least 1, --duration positive,"
+                    + " --warmup and --warmup-pass not negative");
         }
-        Options options = Options.parse(args);
-        QueryReport report = new QueryBenchmark(options).run();
-        MAPPER.enable(SerializationFeature.INDENT_OUTPUT)
-                .writeValue(options.json().toFile(), report);
+        QueryReport report = run();
+        MAPPER.enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), report);
         for (QueryReport.Measurement m : report.measurements()) {
             log(
                     "%-5s %-13s %10.1f queries/s  p50 %8.2f ms  p99 %8.2f ms  %d errors",
@@ -166,16 +133,17 @@ public final class QueryBenchmark {
         }
         if (!report.ok()) {
             log("FAILED:%n  %s", String.join("\n  ", report.failures()));
-            System.exit(1);
+            return 1;
         }
+        return 0;
     }
 
     private boolean lumadb() {
-        return options.systems().contains("lumadb");
+        return systems.contains("lumadb");
     }
 
     private boolean postgres() {
-        return options.systems().contains("postgresql");
+        return systems.contains("postgresql");
     }
 
     private List<Variant> variants() {
@@ -185,26 +153,26 @@ public final class QueryBenchmark {
     }
 
     QueryReport run() {
-        settings.put("items", String.format(Locale.ROOT, "%,d", options.records()));
-        settings.put("client threads", options.threads() + " per system (one connection each, closed loop)");
-        settings.put("rounds", options.rounds() + (options.rounds() > 1 ? " (medians)" : ""));
+        settings.put("items", String.format(Locale.ROOT, "%,d", records));
+        settings.put("client threads", threads + " per system (one connection each, closed loop)");
+        settings.put("rounds", rounds + (rounds > 1 ? " (medians)" : ""));
         settings.put(
                 "warm-up pass",
                 String.format(
                         Locale.ROOT,
                         "%.1f s per query and variant before the first round (the node's JIT compiles the query"
                                 + " paths; not measured, errors counted)",
-                        options.warmupPass().toMillis() / 1000.0));
+                        warmupPass.toMillis() / 1000.0));
         settings.put(
                 "per measurement",
                 String.format(
                         Locale.ROOT,
                         "%.1f s warm-up + %.1f s measured (stretched up to 2x until %d answers)",
-                        options.warmup().toMillis() / 1000.0,
-                        options.duration().toMillis() / 1000.0,
+                        warmup.toMillis() / 1000.0,
+                        duration.toMillis() / 1000.0,
                         minSamples()));
         long t0 = System.nanoTime();
-        ItemData data = new ItemData(options.records());
+        ItemData data = new ItemData(records);
         double avgBytes = 0;
         for (int i = 0; i < data.size(); i++) {
             avgBytes += data.document(i).length();
@@ -232,10 +200,10 @@ public final class QueryBenchmark {
         PostgresQueries pg = null;
         try {
             if (lumadb()) {
-                luma = new LumaDbQueries(options.url(), TIMEOUT);
+                luma = new LumaDbQueries(url, TIMEOUT);
             }
             if (postgres()) {
-                pg = new PostgresQueries(options.pgUrl(), options.pgUser(), TIMEOUT);
+                pg = new PostgresQueries(pgUrl, pgUser, TIMEOUT);
             }
             setUp(data, luma, pg);
             verify(data, luma, pg);
@@ -256,7 +224,7 @@ public final class QueryBenchmark {
     private void setUp(ItemData data, LumaDbQueries luma, PostgresQueries pg) throws Exception {
         if (luma != null) {
             long t0 = System.nanoTime();
-            luma.reset(options.shards());
+            luma.reset(shards);
             luma.load(data);
             double s = (System.nanoTime() - t0) / 1e9;
             settings.put(
@@ -280,10 +248,10 @@ public final class QueryBenchmark {
         if (luma != null) {
             indexBuild.put(
                     "lumadb." + LumaDbQueries.SKU_INDEX,
-                    secs(luma.createIndex(LumaDbQueries.SKU_INDEX, "[\"sku\"]", options.indexTimeout())));
+                    secs(luma.createIndex(LumaDbQueries.SKU_INDEX, "[\"sku\"]", indexTimeout)));
             indexBuild.put(
                     "lumadb." + LumaDbQueries.PRICE_INDEX,
-                    secs(luma.createIndex(LumaDbQueries.PRICE_INDEX, "[\"price\"]", options.indexTimeout())));
+                    secs(luma.createIndex(LumaDbQueries.PRICE_INDEX, "[\"price\"]", indexTimeout)));
             settings.put(
                     "lumadb.indexes",
                     LumaDbQueries.SKU_INDEX + " {\"fields\":[\"sku\"]}, " + LumaDbQueries.PRICE_INDEX
@@ -320,7 +288,7 @@ public final class QueryBenchmark {
     private void tearDown(LumaDbQueries luma, PostgresQueries pg) {
         if (luma != null) {
             try {
-                if (!options.keep()) {
+                if (!keep) {
                     luma.drop();
                 }
             } catch (Exception e) {
@@ -330,7 +298,7 @@ public final class QueryBenchmark {
         }
         if (pg != null) {
             try {
-                if (!options.keep()) {
+                if (!keep) {
                     pg.drop();
                 }
             } catch (Exception e) {
@@ -494,18 +462,16 @@ public final class QueryBenchmark {
     // ---- measurement
 
     private int minSamples() {
-        return 4 * options.threads();
+        return 4 * threads;
     }
 
     private void measure(ItemData data, LumaDbQueries luma, PostgresQueries pg) throws InterruptedException {
-        ClosedLoop.Settings loop =
-                new ClosedLoop.Settings(options.threads(), options.warmup(), options.duration(), minSamples());
+        ClosedLoop.Settings loop = new ClosedLoop.Settings(threads, warmup, duration, minSamples());
         List<Variant> variants = variants();
-        if (!options.warmupPass().isZero()) {
+        if (!warmupPass.isZero()) {
             // A node fresh from loading has compiled none of the query paths yet; without this pass
             // the first variant measured would pay for the JIT (3x slower in a quick run).
-            ClosedLoop.Settings pass =
-                    new ClosedLoop.Settings(options.threads(), Duration.ZERO, options.warmupPass(), 0);
+            ClosedLoop.Settings pass = new ClosedLoop.Settings(threads, Duration.ZERO, warmupPass, 0);
             for (Query query : Query.values()) {
                 for (Variant v : variants) {
                     ClosedLoop.Outcome o = ClosedLoop.run(pass, data, query, 1, factory(v, luma, pg));
@@ -519,7 +485,7 @@ public final class QueryBenchmark {
                 }
             }
         }
-        for (int round = 1; round <= options.rounds(); round++) {
+        for (int round = 1; round <= rounds; round++) {
             for (Query query : Query.values()) {
                 // Rotated each round, so that no system always runs first (or right after a scan).
                 for (int k = 0; k < variants.size(); k++) {
@@ -532,7 +498,7 @@ public final class QueryBenchmark {
                             "round %d/%d %-5s %-13s %10.1f queries/s  p50 %8.2f ms  p99 %8.2f ms  (%d answers in"
                                     + " %.1f s, %d errors)%s",
                             round,
-                            options.rounds(),
+                            rounds,
                             query.id(),
                             v.id(),
                             o.throughput(),
@@ -577,9 +543,9 @@ public final class QueryBenchmark {
                 measurements.add(new QueryReport.Measurement(
                         q.id(),
                         v.id(),
-                        median(os, ClosedLoop.Outcome::throughput),
-                        median(os, o -> o.percentileMillis(50)),
-                        median(os, o -> o.percentileMillis(99)),
+                        Stats.median(os, ClosedLoop.Outcome::throughput),
+                        Stats.median(os, o -> o.percentileMillis(50)),
+                        Stats.median(os, o -> o.percentileMillis(99)),
                         os.stream().mapToLong(ClosedLoop.Outcome::answered).sum(),
                         errors,
                         samples,
@@ -614,15 +580,6 @@ public final class QueryBenchmark {
                 .mapToDouble(QueryReport.Measurement::throughput)
                 .findFirst()
                 .orElse(Double.NaN);
-    }
-
-    private static double median(List<ClosedLoop.Outcome> os, ToDoubleFunction<ClosedLoop.Outcome> f) {
-        double[] v = os.stream().mapToDouble(f).sorted().toArray();
-        if (v.length == 0) {
-            return Double.NaN;
-        }
-        int mid = v.length / 2;
-        return v.length % 2 == 1 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
     }
 
     private static double secs(Duration d) {

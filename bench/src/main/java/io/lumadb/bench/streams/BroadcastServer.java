@@ -1,5 +1,6 @@
 package io.lumadb.bench.streams;
 
+import io.lumadb.bench.Cli;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
@@ -14,6 +15,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
 
 /**
  * The reference of the change-stream fan-out benchmark: the most trivial SSE broadcast server,
@@ -76,22 +80,29 @@ public final class BroadcastServer implements AutoCloseable {
         return server.socket().getLocalPort();
     }
 
-    public static void main(String[] args) throws Exception {
-        int port = 0;
+    public static void main(String[] args) {
+        Cli.exit(new Command(), args);
+    }
+
+    @CommandLine.Command(
+            name = "BroadcastServer",
+            mixinStandardHelpOptions = true,
+            description = "The trivial SSE broadcast server the change-stream benchmark compares with.")
+    private static final class Command implements Callable<Integer> {
+        @Option(names = "--port", description = "port on 127.0.0.1 (default 0: any free port)")
+        int port;
+
+        @Option(names = "--buffer-frames", description = "frames buffered per slow subscriber (default 1000)")
         int bufferFrames = 1000;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--port" -> port = Integer.parseInt(args[++i]);
-                case "--buffer-frames" -> bufferFrames = Integer.parseInt(args[++i]);
-                default ->
-                    throw new IllegalArgumentException(
-                            "unknown option " + args[i] + "; usage: BroadcastServer [--port N] [--buffer-frames N]");
-            }
+
+        @Override
+        public Integer call() throws Exception {
+            BroadcastServer s = new BroadcastServer(port, bufferFrames);
+            Runtime.getRuntime().addShutdownHook(new Thread(s::close));
+            System.out.println("BroadcastServer listening on http://127.0.0.1:" + s.port());
+            s.thread.join();
+            return 0;
         }
-        BroadcastServer s = new BroadcastServer(port, bufferFrames);
-        Runtime.getRuntime().addShutdownHook(new Thread(s::close));
-        System.out.println("BroadcastServer listening on http://127.0.0.1:" + s.port());
-        s.thread.join();
     }
 
     @Override

@@ -2,23 +2,23 @@ package io.lumadb.bench.streams;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.lumadb.bench.HttpConnection;
-import io.lumadb.bench.RequestBytes;
-import java.io.IOException;
+import io.lumadb.bench.Cli;
+import io.lumadb.bench.Machine;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.Semaphore;
 import org.HdrHistogram.Histogram;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * The change-stream fan-out benchmark: one writer and many SSE subscribers, on LumaDB's
@@ -43,162 +43,86 @@ import org.HdrHistogram.Histogram;
  * the report says what happened. Runs as its own process (the suite pins it to the load
  * generator's CPU) and writes a {@link StreamReport} as JSON.
  */
-public final class StreamBenchmark {
-
-    static final String USAGE = """
-            usage: StreamBenchmark --json FILE [--lumadb-url URL --lumadb-pid PID] [--reference-url URL --reference-pid PID]
-                                   [--quick] [--subscribers N] [--idle N] [--idle-collections N] [--rate WRITES_PER_S]
-                                   [--in-flight N] [--rounds N] [--warmup S] [--window S] [--latency-window S]
-                                   [--parts throughput,latency,idle] [--meta KEY=VALUE]...
-              default  1,000 subscribers; 3 rounds (medians, systems alternating) of throughput (3 s warm-up + 10 s),
-                       then 3 rounds of latency (2 s warm-up + 15 s); then 10,000 idle subscriptions per system
-              --quick  200 subscribers, 1 round (1.5 s + 3 s throughput, 1 s + 4 s latency), 1,000 idle subscriptions
-              --rate   writes/s of the latency part (default 10: 10,000 deliveries/s to 1,000 subscribers, a tenth of
-                       what the reference fans out on a 2-CPU machine; one write at a time, no batching)
-              --meta   a line for the report's settings (the suite states how it started the servers)
-              --in-flight  writes not yet delivered to every subscriber that the throughput writer allows (default 64)
-              --idle-collections  LumaDB collections (default shard count) the idle subscriptions spread over (4)""";
+@Command(
+        name = "StreamBenchmark",
+        mixinStandardHelpOptions = true,
+        description = "Change-stream fan-out: one writer, many SSE subscribers, LumaDB against a trivial broadcast"
+                + " server.",
+        footer = "Default: 1,000 subscribers; 3 rounds (medians, systems alternating) of throughput (3 s warm-up +"
+                + " 10 s), then 3 rounds of latency (2 s warm-up + 15 s); then 10,000 idle subscriptions per system.")
+public final class StreamBenchmark implements Callable<Integer> {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final int MAX_WRITES = 4_000_000;
-    private static final int DOCUMENT_BYTES = 120;
-    private static final String DATABASE = "streambench";
     private static final int MAX_CONNECTING = 64;
 
-    /** Settings of a run. */
-    record Options(
-            Path json,
-            String lumadbUrl,
-            long lumadbPid,
-            String referenceUrl,
-            long referencePid,
-            boolean quick,
-            int subscribers,
-            int idle,
-            int idleCollections,
-            double rate,
-            int inFlight,
-            int rounds,
-            Duration warmup,
-            Duration window,
-            Duration latencyWarmup,
-            Duration latencyWindow,
-            List<String> parts,
-            Map<String, String> meta) {
+    @Option(names = "--json", required = true, description = "where the report goes")
+    private Path json;
 
-        static Options parse(String[] args) {
-            boolean quick = Arrays.asList(args).contains("--quick");
-            Path json = null;
-            String lumadbUrl = null;
-            long lumadbPid = -1;
-            String referenceUrl = null;
-            long referencePid = -1;
-            int subscribers = quick ? 200 : 1000;
-            // Quick: LumaDB opens some 50-100 subscriptions a second on one busy CPU, so 1,000 keeps the
-            // section near a minute; the heap per subscription is the same at 1,000 and 2,000.
-            int idle = quick ? 1000 : 10_000;
-            int idleCollections = 4;
-            double rate = 10;
-            int inFlight = 64;
-            int rounds = quick ? 1 : 3;
-            double warmup = quick ? 1.5 : 3;
-            double window = quick ? 3 : 10;
-            double latencyWarmup = quick ? 1 : 2;
-            double latencyWindow = quick ? 4 : 15;
-            List<String> parts = List.of("throughput", "latency", "idle");
-            Map<String, String> meta = new LinkedHashMap<>();
-            for (int i = 0; i < args.length; i++) {
-                switch (args[i]) {
-                    case "--quick" -> {}
-                    case "--json" -> json = Path.of(args[++i]);
-                    case "--lumadb-url" -> lumadbUrl = args[++i];
-                    case "--lumadb-pid" -> lumadbPid = Long.parseLong(args[++i]);
-                    case "--reference-url" -> referenceUrl = args[++i];
-                    case "--reference-pid" -> referencePid = Long.parseLong(args[++i]);
-                    case "--subscribers" -> subscribers = Integer.parseInt(args[++i]);
-                    case "--idle" -> idle = Integer.parseInt(args[++i]);
-                    case "--idle-collections" -> idleCollections = Integer.parseInt(args[++i]);
-                    case "--rate" -> rate = Double.parseDouble(args[++i]);
-                    case "--meta" -> {
-                        String kv = args[++i];
-                        int eq = kv.indexOf('=');
-                        if (eq <= 0) {
-                            throw new IllegalArgumentException("--meta takes key=value, got " + kv);
-                        }
-                        meta.put(kv.substring(0, eq), kv.substring(eq + 1));
-                    }
-                    case "--in-flight" -> inFlight = Integer.parseInt(args[++i]);
-                    case "--rounds" -> rounds = Integer.parseInt(args[++i]);
-                    case "--warmup" -> warmup = Double.parseDouble(args[++i]);
-                    case "--window" -> window = Double.parseDouble(args[++i]);
-                    case "--latency-window" -> latencyWindow = Double.parseDouble(args[++i]);
-                    case "--parts" -> parts = List.of(args[++i].split(","));
-                    default -> throw new IllegalArgumentException("unknown option " + args[i] + "\n" + USAGE);
-                }
-            }
-            if (json == null) {
-                throw new IllegalArgumentException("--json is required\n" + USAGE);
-            }
-            if (lumadbUrl == null && referenceUrl == null) {
-                throw new IllegalArgumentException("give --lumadb-url, --reference-url or both\n" + USAGE);
-            }
-            if (subscribers < 1 || idle < 0 || idleCollections < 1 || rate <= 0 || inFlight < 1 || rounds < 1) {
-                throw new IllegalArgumentException("--subscribers, --idle-collections, --in-flight and --rounds must be"
-                        + " at least 1, --rate positive, --idle not negative");
-            }
-            for (String p : parts) {
-                if (!List.of("throughput", "latency", "idle").contains(p)) {
-                    throw new IllegalArgumentException(
-                            "unknown part '" + p + "'; the parts are throughput,latency,idle");
-                }
-            }
-            return new Options(
-                    json,
-                    lumadbUrl,
-                    lumadbPid,
-                    referenceUrl,
-                    referencePid,
-                    quick,
-                    subscribers,
-                    idle,
-                    idleCollections,
-                    rate,
-                    inFlight,
-                    rounds,
-                    seconds(warmup),
-                    seconds(window),
-                    seconds(latencyWarmup),
-                    seconds(latencyWindow),
-                    parts,
-                    meta);
-        }
+    @Option(names = "--lumadb-url", description = "the LumaDB node")
+    private String lumadbUrl;
 
-        private static Duration seconds(double s) {
-            return Duration.ofMillis((long) (s * 1000));
-        }
-    }
+    @Option(names = "--lumadb-pid", description = "the node's process id (for its CPU and heap)")
+    private long lumadbPid = -1;
 
-    /** One system under test: where to subscribe and how to write. */
-    private interface Server {
-        String name();
+    @Option(names = "--reference-url", description = "the reference broadcast server")
+    private String referenceUrl;
 
-        InetSocketAddress address();
+    @Option(names = "--reference-pid", description = "the reference's process id")
+    private long referencePid = -1;
 
-        long pid();
+    @Option(
+            names = "--quick",
+            description = "200 subscribers, 1 round (1.5 s + 3 s throughput, 1 s + 4 s latency),"
+                    + " 1,000 idle subscriptions")
+    private boolean quick;
 
-        /** Prepares a fresh stream for one measurement and returns its subscribe path. */
-        String prepare(String stream) throws IOException;
+    @Option(names = "--subscribers", description = "SSE subscribers (default 1,000; quick 200)")
+    private Integer subscribers;
 
-        /** The request of write {@code n} to the stream last prepared. */
-        byte[] write(long n, long sentNanos);
+    // Quick: LumaDB opens some 50-100 subscriptions a second on one busy CPU, so 1,000 keeps the
+    // section near a minute; the heap per subscription is the same at 1,000 and 2,000.
+    @Option(names = "--idle", description = "idle subscriptions per system (default 10,000; quick 1,000)")
+    private Integer idleSubscriptions;
 
-        /** Prepares {@code count} streams for idle subscriptions; returns their paths. */
-        List<String> prepareIdle(int count) throws IOException;
+    @Option(
+            names = "--idle-collections",
+            description = "LumaDB collections (default shard count) the idle subscriptions spread over (4)")
+    private int idleCollections = 4;
 
-        String idleLayout(int count);
-    }
+    @Option(
+            names = "--rate",
+            description = "writes/s of the latency part (default 10: 10,000 deliveries/s to 1,000 subscribers, a"
+                    + " tenth of what the reference fans out on a 2-CPU machine; one write at a time, no batching)")
+    private double writeRate = 10;
 
-    private final Options options;
+    @Option(
+            names = "--in-flight",
+            description = "writes not yet delivered to every subscriber that the throughput writer allows (default 64)")
+    private int inFlight = 64;
+
+    @Option(names = "--rounds", description = "rounds, reported as medians, systems alternating (default 3; quick 1)")
+    private Integer rounds;
+
+    @Option(names = "--warmup", description = "throughput warm-up (default 3 s; quick 1.5 s)")
+    private Duration warmup;
+
+    @Option(names = "--window", description = "throughput window (default 10 s; quick 3 s)")
+    private Duration window;
+
+    private Duration latencyWarmup;
+
+    @Option(names = "--latency-window", description = "latency window (default 15 s; quick 4 s)")
+    private Duration latencyWindow;
+
+    @Option(names = "--parts", split = ",", description = "throughput,latency,idle (default all)")
+    private List<String> parts = List.of("throughput", "latency", "idle");
+
+    @Option(
+            names = "--meta",
+            description = "a line for the report's settings (the suite states how it started the servers)")
+    private Map<String, String> meta = new LinkedHashMap<>();
+
     private final List<String> failures = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
     private final Map<String, String> settings = new LinkedHashMap<>();
@@ -207,31 +131,48 @@ public final class StreamBenchmark {
     private final List<StreamReport.Idle> idle = new ArrayList<>();
     private double rate;
 
-    private StreamBenchmark(Options options) {
-        this.options = options;
+    public static void main(String[] args) {
+        Cli.exit(new StreamBenchmark(), args);
     }
 
-    public static void main(String[] args) throws Exception {
-        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
-            System.out.println(USAGE);
-            return;
+    @Override
+    public Integer call() throws Exception {
+        if (lumadbUrl == null && referenceUrl == null) {
+            throw new IllegalArgumentException("give --lumadb-url, --reference-url or both");
         }
-        Options options = Options.parse(args);
-        StreamReport report = new StreamBenchmark(options).run();
-        MAPPER.enable(SerializationFeature.INDENT_OUTPUT)
-                .writeValue(options.json().toFile(), report);
+        Cli.check("--parts", parts, List.of("throughput", "latency", "idle"));
+        subscribers = Cli.orDefault(subscribers, quick, 200, 1000);
+        idleSubscriptions = Cli.orDefault(idleSubscriptions, quick, 1000, 10_000);
+        rounds = Cli.orDefault(rounds, quick, 1, 3);
+        warmup = Cli.orDefault(warmup, quick, Duration.ofMillis(1500), Duration.ofMillis(3000));
+        window = Cli.orDefault(window, quick, Duration.ofSeconds(3), Duration.ofSeconds(10));
+        latencyWarmup = Duration.ofSeconds(quick ? 1 : 2);
+        latencyWindow = Cli.orDefault(latencyWindow, quick, Duration.ofSeconds(4), Duration.ofSeconds(15));
+        if (subscribers < 1
+                || idleSubscriptions < 0
+                || idleCollections < 1
+                || writeRate <= 0
+                || inFlight < 1
+                || rounds < 1) {
+            throw new IllegalArgumentException("--subscribers, --idle-collections, --in-flight and --rounds must be"
+                    + " at least 1, --rate positive, --idle not negative");
+        }
+        StreamReport report = run();
+        MAPPER.enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), report);
         if (!report.ok()) {
             log("FAILED:%n  %s", String.join("\n  ", report.failures()));
-            System.exit(1);
+            return 1;
         }
+        return 0;
     }
 
     StreamReport run() {
         int idleCount = idleWithinFileLimit();
-        settings.put("subscribers", options.subscribers() + " SSE connections, one NIO selector thread");
+        settings.put("subscribers", subscribers + " SSE connections, one NIO selector thread");
         settings.put(
                 "writer",
-                "one writer; documents of about " + DOCUMENT_BYTES + " bytes carrying their number and send time;"
+                "one writer; documents of about " + StreamServer.DOCUMENT_BYTES
+                        + " bytes carrying their number and send time;"
                         + " LumaDB: PUT of a new document into a 1-shard collection (answered after fsync);"
                         + " reference: POST /publish");
         settings.put(
@@ -240,10 +181,10 @@ public final class StreamBenchmark {
                         Locale.ROOT,
                         "writer waits only for the fan-out: at most %d writes not yet received by every subscriber"
                                 + " (%d connections); %.0f s warm-up, %.0f s measured",
-                        options.inFlight(),
-                        options.inFlight(),
-                        options.warmup().toMillis() / 1000.0,
-                        options.window().toMillis() / 1000.0));
+                        inFlight,
+                        inFlight,
+                        warmup.toMillis() / 1000.0,
+                        window.toMillis() / 1000.0));
         settings.put("latency", "(not run)");
         settings.put(
                 "idle",
@@ -251,40 +192,40 @@ public final class StreamBenchmark {
                         Locale.ROOT,
                         "%,d subscriptions (from=now), heap after jcmd GC.run before and after",
                         idleCount));
-        settings.putAll(options.meta());
+        settings.putAll(meta);
         settings.put("load average at start", loadAverage());
         settings.put("load average at end", "");
-        settings.put("rounds", options.rounds() + (options.rounds() > 1 ? " (medians; systems alternate)" : ""));
+        settings.put("rounds", rounds + (rounds > 1 ? " (medians; systems alternate)" : ""));
         settings.put(
                 "checks",
                 "every subscriber must receive every acknowledged write exactly once, in the server's"
                         + " order (source.seq, source.index); losses, duplicates, reordering, overflows and failed writes"
                         + " fail the run");
-        List<Server> systems = new ArrayList<>();
+        List<StreamServer> systems = new ArrayList<>();
         try {
-            if (options.referenceUrl() != null) {
-                systems.add(new Reference(address(options.referenceUrl()), options.referencePid()));
+            if (referenceUrl != null) {
+                systems.add(new ReferenceStreamServer(address(referenceUrl), referencePid));
             }
-            if (options.lumadbUrl() != null) {
-                systems.add(new LumaDb(address(options.lumadbUrl()), options.lumadbPid()));
+            if (lumadbUrl != null) {
+                systems.add(new LumaDbStreamServer(address(lumadbUrl), lumadbPid));
             }
-            if (options.parts().contains("throughput")) {
-                for (int round = 1; round <= options.rounds(); round++) {
-                    for (Server s : order(systems, round)) {
+            if (parts.contains("throughput")) {
+                for (int round = 1; round <= rounds; round++) {
+                    for (StreamServer s : order(systems, round)) {
                         throughput(s, round);
                     }
                 }
             }
-            if (options.parts().contains("latency")) {
+            if (parts.contains("latency")) {
                 rate = latencyRate();
-                for (int round = 1; round <= options.rounds(); round++) {
-                    for (Server s : order(systems, round)) {
+                for (int round = 1; round <= rounds; round++) {
+                    for (StreamServer s : order(systems, round)) {
                         latency(s, round);
                     }
                 }
             }
-            if (options.parts().contains("idle") && idleCount > 0) {
-                for (Server s : systems) {
+            if (parts.contains("idle") && idleCount > 0) {
+                for (StreamServer s : systems) {
                     idle(s, idleCount);
                 }
             }
@@ -298,8 +239,8 @@ public final class StreamBenchmark {
     }
 
     /** Alternates which system goes first, so that neither always meets a warmer (or busier) machine. */
-    private static List<Server> order(List<Server> systems, int round) {
-        List<Server> order = new ArrayList<>(systems);
+    private static List<StreamServer> order(List<StreamServer> systems, int round) {
+        List<StreamServer> order = new ArrayList<>(systems);
         if (round % 2 == 0) {
             java.util.Collections.reverse(order);
         }
@@ -308,7 +249,7 @@ public final class StreamBenchmark {
 
     /** The latency part's write rate, stated in the settings. */
     private double latencyRate() {
-        double r = options.rate();
+        double r = writeRate;
         settings.put(
                 "latency",
                 String.format(
@@ -317,9 +258,9 @@ public final class StreamBenchmark {
                                 + " write's due send time to the subscriber's read (for LumaDB this includes the"
                                 + " durable commit); %.0f s warm-up, %.0f s measured",
                         rateText(r),
-                        r * options.subscribers(),
-                        options.latencyWarmup().toMillis() / 1000.0,
-                        options.latencyWindow().toMillis() / 1000.0));
+                        r * subscribers,
+                        latencyWarmup.toMillis() / 1000.0,
+                        latencyWindow.toMillis() / 1000.0));
         return r;
     }
 
@@ -329,7 +270,7 @@ public final class StreamBenchmark {
 
     private int idleWithinFileLimit() {
         long limit = ProcessProbe.openFilesLimit();
-        int wanted = options.idle();
+        int wanted = idleSubscriptions;
         if (limit > 0 && wanted + 512 > limit) {
             int fits = (int) Math.max(0, limit - 512);
             notes.add(String.format(
@@ -346,30 +287,28 @@ public final class StreamBenchmark {
 
     // ---- measurements
 
-    private void throughput(Server s, int round) throws Exception {
-        log(
-                "%s round %d: throughput, %d subscribers, %d writes in flight",
-                s.name(), round, options.subscribers(), options.inFlight());
+    private void throughput(StreamServer s, int round) throws Exception {
+        log("%s round %d: throughput, %d subscribers, %d writes in flight", s.name(), round, subscribers, inFlight);
         String path = s.prepare("t" + round);
         try (SubscriberPool pool = new SubscriberPool(s.address(), MAX_CONNECTING, MAX_WRITES)) {
             if (!subscribe(pool, s, path, "throughput round " + round)) {
                 return;
             }
-            Semaphore permits = new Semaphore(options.inFlight());
+            Semaphore permits = new Semaphore(inFlight);
             pool.onAllDelivered(n -> permits.release());
-            Writer writer = new Writer(s.address(), s::write, options.inFlight(), MAX_WRITES);
+            Writer writer = new Writer(s.address(), s::write, inFlight, MAX_WRITES);
             writer.closedLoop(permits, Duration.ofSeconds(10));
-            Thread.sleep(options.warmup().toMillis());
+            Thread.sleep(warmup.toMillis());
             Window w = new Window(s, pool, writer);
-            Thread.sleep(options.window().toMillis());
+            Thread.sleep(window.toMillis());
             Window.End end = w.end();
             writer.stop();
             StreamReport.Check check = finish(s, pool, writer, "throughput round " + round);
             StreamReport.Throughput t = new StreamReport.Throughput(
                     s.name(),
                     round,
-                    options.subscribers(),
-                    options.inFlight(),
+                    subscribers,
+                    inFlight,
                     end.seconds,
                     end.writes,
                     end.deliveries,
@@ -397,10 +336,8 @@ public final class StreamBenchmark {
         }
     }
 
-    private void latency(Server s, int round) throws Exception {
-        log(
-                "%s round %d: latency at %s writes/s, %d subscribers",
-                s.name(), round, rateText(rate), options.subscribers());
+    private void latency(StreamServer s, int round) throws Exception {
+        log("%s round %d: latency at %s writes/s, %d subscribers", s.name(), round, rateText(rate), subscribers);
         String path = s.prepare("l" + round);
         try (SubscriberPool pool = new SubscriberPool(s.address(), MAX_CONNECTING, MAX_WRITES)) {
             if (!subscribe(pool, s, path, "latency round " + round)) {
@@ -408,10 +345,10 @@ public final class StreamBenchmark {
             }
             Writer writer = new Writer(s.address(), s::write, 8, MAX_WRITES);
             writer.openLoop(rate);
-            Thread.sleep(options.latencyWarmup().toMillis());
+            Thread.sleep(latencyWarmup.toMillis());
             Window w = new Window(s, pool, writer);
             writer.ackLatencyInterval();
-            Thread.sleep(options.latencyWindow().toMillis());
+            Thread.sleep(latencyWindow.toMillis());
             Window.End end = w.end();
             Histogram ack = writer.ackLatencyInterval();
             writer.stop();
@@ -420,7 +357,7 @@ public final class StreamBenchmark {
             StreamReport.Latency l = new StreamReport.Latency(
                     s.name(),
                     round,
-                    options.subscribers(),
+                    subscribers,
                     rate,
                     end.seconds,
                     end.writes,
@@ -451,13 +388,13 @@ public final class StreamBenchmark {
         }
     }
 
-    private void idle(Server s, int count) throws Exception {
+    private void idle(StreamServer s, int count) throws Exception {
         log("%s: %,d idle subscriptions", s.name(), count);
         if (s.pid() <= 0) {
             notes.add(s.name() + ": no process id given, so no heap reading of idle subscriptions");
             return;
         }
-        List<String> paths = s.prepareIdle(options.idleCollections());
+        List<String> paths = s.prepareIdle(idleCollections);
         Thread.sleep(1000); // let the connections of earlier measurements be torn down
         ProcessProbe.Heap before = ProcessProbe.heap(s.pid());
         long started = System.nanoTime();
@@ -484,7 +421,7 @@ public final class StreamBenchmark {
                     s.name(),
                     count,
                     subscribed,
-                    s.idleLayout(options.idleCollections()),
+                    s.idleLayout(idleCollections),
                     openSeconds,
                     before.usedMb(),
                     after.usedMb(),
@@ -503,12 +440,13 @@ public final class StreamBenchmark {
         }
     }
 
-    private boolean subscribe(SubscriberPool pool, Server s, String path, String what) throws InterruptedException {
+    private boolean subscribe(SubscriberPool pool, StreamServer s, String path, String what)
+            throws InterruptedException {
         long started = System.nanoTime();
-        pool.open(options.subscribers(), i -> path);
+        pool.open(subscribers, i -> path);
         if (!pool.awaitSubscribed(Duration.ofSeconds(120))) {
             SubscriberPool.Check c = pool.check(new java.util.BitSet());
-            failures.add(s.name() + " " + what + ": only " + pool.subscribed() + " of " + options.subscribers()
+            failures.add(s.name() + " " + what + ": only " + pool.subscribed() + " of " + subscribers
                     + " subscribers subscribed (" + String.join("; ", c.samples()) + ")");
             return false;
         }
@@ -517,7 +455,7 @@ public final class StreamBenchmark {
     }
 
     /** Waits for the last writes to arrive, then checks every subscriber against the acknowledged writes. */
-    private StreamReport.Check finish(Server s, SubscriberPool pool, Writer writer, String what)
+    private StreamReport.Check finish(StreamServer s, SubscriberPool pool, Writer writer, String what)
             throws InterruptedException {
         java.util.BitSet acked = writer.acknowledged();
         pool.awaitReceived(acked.cardinality(), Duration.ofSeconds(30));
@@ -532,7 +470,7 @@ public final class StreamBenchmark {
 
     /** A measured window: deliveries, writes, bytes, latencies and CPU between its start and {@link #end}. */
     private static final class Window {
-        final Server system;
+        final StreamServer system;
         final SubscriberPool pool;
         final Writer writer;
         final long start = System.nanoTime();
@@ -551,7 +489,7 @@ public final class StreamBenchmark {
                 double serverCpu,
                 double clientCpu) {}
 
-        Window(Server system, SubscriberPool pool, Writer writer) {
+        Window(StreamServer system, SubscriberPool pool, Writer writer) {
             this.system = system;
             this.pool = pool;
             this.writer = writer;
@@ -584,18 +522,8 @@ public final class StreamBenchmark {
         }
     }
 
-    /** The 1, 5 and 15 minute load averages: how busy the machine was besides this benchmark. */
     private static String loadAverage() {
-        try {
-            String[] f =
-                    java.nio.file.Files.readString(Path.of("/proc/loadavg")).split(" ");
-            long cpus = java.nio.file.Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
-                    .filter(l -> l.startsWith("processor"))
-                    .count();
-            return f[0] + " " + f[1] + " " + f[2] + " (1, 5, 15 min; the machine has " + cpus + " CPUs)";
-        } catch (IOException | RuntimeException e) {
-            return "unknown";
-        }
+        return Machine.loadAverage() + " (1, 5, 15 min; the machine has " + Machine.onlineCpus() + " CPUs)";
     }
 
     private static double ms(long nanos) {
@@ -605,122 +533,6 @@ public final class StreamBenchmark {
     // ---- the systems
 
     /** A server process at an address: what both servers share. */
-    private abstract static class Endpoint implements Server {
-        final InetSocketAddress address;
-        final long pid;
-        final String host;
-
-        Endpoint(InetSocketAddress address, long pid) {
-            this.address = address;
-            this.pid = pid;
-            this.host = address.getHostString() + ":" + address.getPort();
-        }
-
-        @Override
-        public InetSocketAddress address() {
-            return address;
-        }
-
-        @Override
-        public long pid() {
-            return pid;
-        }
-    }
-
-    private static final class Reference extends Endpoint {
-        Reference(InetSocketAddress address, long pid) {
-            super(address, pid);
-        }
-
-        @Override
-        public String name() {
-            return StreamReport.REFERENCE;
-        }
-
-        @Override
-        public String prepare(String stream) {
-            return "/events";
-        }
-
-        @Override
-        public byte[] write(long n, long sentNanos) {
-            return RequestBytes.request(
-                    "POST", host, "/publish", "application/json", ChangeFrames.document(n, sentNanos, DOCUMENT_BYTES));
-        }
-
-        @Override
-        public List<String> prepareIdle(int count) {
-            return List.of("/events");
-        }
-
-        @Override
-        public String idleLayout(int count) {
-            return "one broadcast stream";
-        }
-    }
-
-    private static final class LumaDb extends Endpoint {
-        private volatile String collection;
-
-        LumaDb(InetSocketAddress address, long pid) throws IOException {
-            super(address, pid);
-            put("/api/v1/" + DATABASE, null);
-        }
-
-        @Override
-        public String name() {
-            return StreamReport.LUMADB;
-        }
-
-        /** A fresh 1-shard collection: one ordered journal, the order subscribers are checked against. */
-        @Override
-        public String prepare(String stream) throws IOException {
-            String name = "fanout-" + stream;
-            put("/api/v1/" + DATABASE + "/" + name, "{\"shards\":1}");
-            collection = name;
-            return "/api/v1/" + DATABASE + "/" + name + "/_changes?from=now";
-        }
-
-        @Override
-        public byte[] write(long n, long sentNanos) {
-            return RequestBytes.request(
-                    "PUT",
-                    host,
-                    "/api/v1/" + DATABASE + "/" + collection + "/w" + n,
-                    "application/json",
-                    ChangeFrames.document(n, sentNanos, DOCUMENT_BYTES));
-        }
-
-        @Override
-        public List<String> prepareIdle(int count) throws IOException {
-            List<String> paths = new ArrayList<>();
-            for (int i = 0; i < count; i++) {
-                String name = "idle-" + i;
-                put("/api/v1/" + DATABASE + "/" + name, null);
-                paths.add("/api/v1/" + DATABASE + "/" + name + "/_changes?from=now");
-            }
-            return paths;
-        }
-
-        @Override
-        public String idleLayout(int count) {
-            return count + " collections with the default shard count, subscriptions spread evenly";
-        }
-
-        private void put(String path, String json) throws IOException {
-            try (HttpConnection c = new HttpConnection(address, 30_000)) {
-                byte[] request = json == null
-                        ? RequestBytes.request("PUT", host, path)
-                        : RequestBytes.request(
-                                "PUT", host, path, "application/json", json.getBytes(StandardCharsets.UTF_8));
-                int status = c.exchange(request);
-                if (status / 100 != 2) {
-                    throw new IOException("PUT " + path + " answered " + status + ": " + c.bodyString());
-                }
-            }
-        }
-    }
-
     private static InetSocketAddress address(String url) {
         URI u = URI.create(url);
         return new InetSocketAddress(u.getHost(), u.getPort());

@@ -2,8 +2,11 @@ package io.lumadb.bench.suite;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lumadb.bench.ApiBenchmark;
+import io.lumadb.bench.Cli;
+import io.lumadb.bench.Machine;
+import io.lumadb.bench.Stats;
 import io.lumadb.bench.engine.EngineBenchmarks;
-import io.lumadb.bench.engine.EngineResult;
 import io.lumadb.bench.query.QueryBenchmark;
 import io.lumadb.bench.query.QueryReport;
 import io.lumadb.bench.streams.StreamBenchmark;
@@ -23,6 +26,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * The benchmark suite: LumaDB side by side with PostgreSQL and Redis on the standard YCSB
@@ -39,7 +45,23 @@ import java.util.TreeMap;
  * with an append-only file fsynced every second (weaker: up to a second of acknowledged writes
  * can be lost).
  */
-public final class BenchSuite {
+@Command(
+        name = "BenchSuite",
+        mixinStandardHelpOptions = true,
+        description = "LumaDB side by side with PostgreSQL and Redis (YCSB), its HTTP ceiling, queries, change"
+                + " streams, engine and many collections; writes suite-<timestamp>/suite.md, .json and .svg.",
+        footer = {
+            "Default: 3 runs (medians) of 20,000 records and 20,000 operations per workload, 8 client threads,"
+                    + " queries on 100,000 items (a 5 s warm-up pass, then 3 rounds of 2 s warm-up + 5 s per query"
+                    + " and variant), change-stream fan-out to 1,000 SSE subscribers (3 rounds of throughput and of"
+                    + " latency) and 10,000 idle subscriptions, 10,000 collections.",
+            "streams: 1 writer, N SSE subscribers of LumaDB's _changes and of a trivial NIO broadcast server (the"
+                    + " reference, same CPU and JVM options): deliveries/s, latency at 10 writes/s, and the heap of"
+                    + " idle subscriptions; every delivery checked (once, in order, none lost). It runs on the node"
+                    + " of the sections before it (a fresh one when it runs alone), after them.",
+            "Exit status 1 when the query or the stream benchmark failed a check (the report is written anyway)."
+        })
+public final class BenchSuite implements Callable<Integer> {
 
     /** YCSB's standard order: D and E insert, so E runs on a freshly loaded data set. */
     private static final List<String> FIRST_PASS = List.of("a", "b", "c", "f", "d");
@@ -49,144 +71,82 @@ public final class BenchSuite {
     /** The suite's sections, in the order they run. */
     static final List<String> SECTIONS = List.of("ycsb", "http", "query", "streams", "engine", "collections");
 
-    private final Options options;
-    private final Path out;
+    @Option(
+            names = "--quick",
+            description = "1 run of 1,000 records and 2,000 operations per workload, short JMH and HTTP runs,"
+                    + " queries on 20,000 items (30 s of load), change-stream fan-out to 200 SSE subscribers"
+                    + " and 1,000 idle subscriptions, 1,000 collections (a few minutes)")
+    private boolean quick;
+
+    @Option(names = "--runs", description = "runs, reported as medians (default 3; quick 1)")
+    private Integer runs;
+
+    @Option(names = "--records", description = "YCSB records (default 20,000; quick 1,000)")
+    private Long records;
+
+    @Option(names = "--operations", description = "YCSB operations per workload (default 20,000; quick 2,000)")
+    private Long operations;
+
+    @Option(names = "--threads", description = "client threads (default 8; quick 4)")
+    private Integer threads;
+
+    @Option(names = "--systems", split = ",", description = "lumadb,postgresql,redis (default all)")
+    private List<String> systems = SYSTEMS;
+
+    @Option(
+            names = "--sections",
+            split = ",",
+            description = "run only these parts of the suite: ycsb,http,query,streams,engine,collections (default all)")
+    private List<String> sections = SECTIONS;
+
+    @Option(names = "--query-records", description = "items of the query benchmark (default 100,000; quick 20,000)")
+    private Integer queryRecords;
+
+    @Option(names = "--out", description = "where suite-<timestamp>/ goes (default bench/results)")
+    private Path outDir = Path.of("bench/results");
+
+    @Option(names = "--node-jar", description = "the node's jar (default node/target/lumadb.jar)")
+    private Path nodeJar = Path.of("node/target/lumadb.jar");
+
+    @Option(names = "--command", description = "the command line to record (default bin/bench)")
+    private String command = "bin/bench";
+
+    private Path out;
     private final List<String> serverPrefix = new ArrayList<>();
     private final List<String> clientPrefix = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
     private QueryReport query;
     private StreamReport streams;
 
-    /** Settings of a suite run. */
-    record Options(
-            boolean quick,
-            int runs,
-            long records,
-            long operations,
-            int threads,
-            List<String> systems,
-            List<String> sections,
-            Integer queryRecords,
-            Path outDir,
-            Path nodeJar,
-            String command) {
-
-        static Options parse(String[] args) {
-            boolean quick = false;
-            Integer runs = null;
-            Long records = null;
-            Long operations = null;
-            Integer threads = null;
-            List<String> systems = SYSTEMS;
-            List<String> sections = SECTIONS;
-            Integer queryRecords = null;
-            Path outDir = Path.of("bench/results");
-            Path nodeJar = Path.of("node/target/lumadb.jar");
-            String command = "bin/bench";
-            for (int i = 0; i < args.length; i++) {
-                switch (args[i]) {
-                    case "--quick" -> quick = true;
-                    case "--runs" -> runs = Integer.parseInt(args[++i]);
-                    case "--records" -> records = Long.parseLong(args[++i]);
-                    case "--operations" -> operations = Long.parseLong(args[++i]);
-                    case "--threads" -> threads = Integer.parseInt(args[++i]);
-                    case "--systems" -> systems = List.of(args[++i].split(","));
-                    case "--sections" -> sections = List.of(args[++i].split(","));
-                    case "--query-records" -> queryRecords = Integer.parseInt(args[++i]);
-                    case "--out" -> outDir = Path.of(args[++i]);
-                    case "--node-jar" -> nodeJar = Path.of(args[++i]);
-                    case "--command" -> command = args[++i];
-                    default -> throw new IllegalArgumentException("unknown option " + args[i] + "\n" + USAGE);
-                }
-            }
-            for (String s : systems) {
-                if (!SYSTEMS.contains(s)) {
-                    throw new IllegalArgumentException("unknown system '" + s + "'; the systems are " + SYSTEMS);
-                }
-            }
-            for (String s : sections) {
-                if (!SECTIONS.contains(s)) {
-                    throw new IllegalArgumentException("unknown section '" + s + "'; the sections are " + SECTIONS);
-                }
-            }
-            return new Options(
-                    quick,
-                    runs != null ? runs : quick ? 1 : 3,
-                    records != null ? records : quick ? 1_000 : 20_000,
-                    operations != null ? operations : quick ? 2_000 : 20_000,
-                    threads != null ? threads : quick ? 4 : 8,
-                    systems,
-                    sections,
-                    queryRecords,
-                    outDir,
-                    nodeJar,
-                    command);
-        }
+    public static void main(String[] args) {
+        Cli.exit(new BenchSuite(), args);
     }
 
-    static final String USAGE = """
-            usage: BenchSuite [--quick] [--runs N] [--records N] [--operations N] [--threads N]
-                              [--systems lumadb,postgresql,redis] [--sections ycsb,http,query,streams,engine,collections]
-                              [--query-records N] [--out DIR] [--node-jar FILE]
-              --quick   1 run of 1,000 records and 2,000 operations per workload, short JMH and HTTP runs,
-                        queries on 20,000 items (30 s of load), change-stream fan-out to 200 SSE subscribers
-                        and 1,000 idle subscriptions (about 1 minute)
-              default   3 runs (medians) of 20,000 records and 20,000 operations per workload, 8 client threads,
-                        queries on 100,000 items (a 5 s warm-up pass, then 3 rounds of 2 s warm-up + 5 s
-                        per query and variant), change-stream fan-out to 1,000 SSE subscribers (3 rounds of
-                        throughput and of latency) and 10,000 idle subscriptions
-              --sections  run only these parts of the suite (default: all)
-              --query-records  items of the query benchmark (default 100,000; quick 20,000)
-            Writes suite-<timestamp>.md, .json and .svg into --out (default bench/results).
-            streams: 1 writer, N SSE subscribers of LumaDB's _changes and of a trivial NIO broadcast server (the
-                     reference, same CPU and JVM options): deliveries/s, latency at 10 writes/s, and the heap of
-                     idle subscriptions; every delivery checked (once, in order, none lost). It runs on the node
-                     of the sections before it (a fresh one when it runs alone), after them.
-            Exit status 1 when the query or the stream benchmark failed a check (the report is written anyway).""";
-
-    private BenchSuite(Options options, Path out) {
-        this.options = options;
-        this.out = out;
-    }
-
-    public static void main(String[] args) throws Exception {
-        if (args.length > 0 && args[0].equals("--engine-only")) {
-            engineOnly(args);
-            return;
-        }
-        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
-            System.out.println(USAGE);
-            return;
-        }
-        Options options = Options.parse(args);
+    @Override
+    public Integer call() throws Exception {
+        Cli.check("--systems", systems, SYSTEMS);
+        Cli.check("--sections", sections, SECTIONS);
+        runs = Cli.orDefault(runs, quick, 1, 3);
+        records = Cli.orDefault(records, quick, 1_000L, 20_000L);
+        operations = Cli.orDefault(operations, quick, 2_000L, 20_000L);
+        threads = Cli.orDefault(threads, quick, 4, 8);
         String stamp = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'"));
-        Path out = options.outDir().resolve("suite-" + stamp);
+        out = outDir.resolve("suite-" + stamp);
         Files.createDirectories(out);
-        BenchSuite suite = new BenchSuite(options, out);
-        Path report = suite.run();
+        Path report = run();
         System.out.println("Report: " + report);
         boolean failed = false;
-        if (suite.query != null && !suite.query.ok()) {
+        if (query != null && !query.ok()) {
             System.err.println("The query benchmark FAILED (see the report and " + out.resolve("query.log") + "):\n  "
-                    + String.join("\n  ", suite.query.failures()));
+                    + String.join("\n  ", query.failures()));
             failed = true;
         }
-        if (suite.streams != null && !suite.streams.ok()) {
+        if (streams != null && !streams.ok()) {
             System.err.println("The stream benchmark FAILED (see the report and " + out.resolve("streams.log")
-                    + "):\n  " + String.join("\n  ", suite.streams.failures()));
+                    + "):\n  " + String.join("\n  ", streams.failures()));
             failed = true;
         }
-        if (failed) {
-            System.exit(1);
-        }
-    }
-
-    /** Runs in a child JVM pinned to the server CPU: the JMH engine benchmarks, results as JSON. */
-    private static void engineOnly(String[] args) throws Exception {
-        boolean quick = List.of(args).contains("--quick");
-        Path json = Path.of(args[List.of(args).indexOf("--json") + 1]);
-        List<EngineResult> results = EngineBenchmarks.run(quick, json.resolveSibling("jmh.json"));
-        new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(json.toFile(), results);
+        return failed ? 1 : 0;
     }
 
     private Path run() throws Exception {
@@ -199,11 +159,11 @@ public final class BenchSuite {
             notes.add("CPU pinning off: " + (cpus.isEmpty() ? "taskset is not available" : "only one CPU") + ".");
         }
         Map<String, String> settings = new LinkedHashMap<>();
-        settings.put("mode", options.quick() ? "quick" : "full");
-        settings.put("runs", Integer.toString(options.runs()));
-        settings.put("records", Long.toString(options.records()));
-        settings.put("operations per workload", Long.toString(options.operations()));
-        settings.put("client threads", Integer.toString(options.threads()));
+        settings.put("mode", quick ? "quick" : "full");
+        settings.put("runs", Integer.toString(runs));
+        settings.put("records", Long.toString(records));
+        settings.put("operations per workload", Long.toString(operations));
+        settings.put("client threads", Integer.toString(threads));
         settings.put("record layout", "10 fields x 100 bytes (YCSB CoreWorkload)");
         settings.put(
                 "pinning",
@@ -217,8 +177,8 @@ public final class BenchSuite {
                 "LumaDB: answered after the journal's fsync (group commit); PostgreSQL: synchronous_commit=on;"
                         + " Redis: appendonly yes, appendfsync everysec (weaker: up to 1 s of acknowledged writes lost"
                         + " on power failure)");
-        settings.put("sections", String.join(", ", options.sections()));
-        settings.put("command", options.command());
+        settings.put("sections", String.join(", ", sections));
+        settings.put("command", command);
 
         List<SuiteResults.YcsbRow> ycsb = List.of();
         SuiteResults.HttpCeiling http = null;
@@ -268,7 +228,7 @@ public final class BenchSuite {
     }
 
     private boolean runs(String section) {
-        return options.sections().contains(section);
+        return sections.contains(section);
     }
 
     // ---- YCSB
@@ -298,20 +258,20 @@ public final class BenchSuite {
         Map<String, List<OpStats>> ops = new TreeMap<>();
         Path work = out.resolve("ycsb");
         Files.createDirectories(work);
-        for (int run = 1; run <= options.runs(); run++) {
-            for (String system : options.systems()) {
+        for (int run = 1; run <= runs; run++) {
+            for (String system : systems) {
                 Map<String, String> props = properties(system, lumadbUrl);
-                System.out.printf("YCSB run %d/%d, %s%n", run, options.runs(), system);
+                System.out.printf("YCSB run %d/%d, %s%n", run, runs, system);
                 YcsbRunner.reset(system, props);
-                collect(throughput, ops, "load", phase(system, "a", true, options.records(), props, work));
+                collect(throughput, ops, "load", phase(system, "a", true, records, props, work));
                 // Warm-up, not measured: the same read-heavy work every system sees first.
-                phase(system, "c", false, Math.max(options.operations() / 4, 500), props, work);
+                phase(system, "c", false, Math.max(operations / 4, 500), props, work);
                 for (String w : FIRST_PASS) {
-                    collect(throughput, ops, w, phase(system, w, false, options.operations(), props, work));
+                    collect(throughput, ops, w, phase(system, w, false, operations, props, work));
                 }
                 YcsbRunner.reset(system, props);
-                phase(system, "e", true, options.records(), props, work);
-                collect(throughput, ops, "e", phase(system, "e", false, options.operations(), props, work));
+                phase(system, "e", true, records, props, work);
+                collect(throughput, ops, "e", phase(system, "e", false, operations, props, work));
             }
         }
         List<SuiteResults.YcsbRow> rows = new ArrayList<>();
@@ -323,11 +283,10 @@ public final class BenchSuite {
                     key[0],
                     key[2],
                     Stats.median(throughput.get(key[0] + "|" + key[1])),
-                    (long) Stats.median(
-                            stats.stream().map(s -> (double) s.count()).toList()),
-                    Stats.median(stats.stream().map(OpStats::p50Micros).toList()),
-                    Stats.median(stats.stream().map(OpStats::p95Micros).toList()),
-                    Stats.median(stats.stream().map(OpStats::p99Micros).toList()),
+                    (long) Stats.median(stats, OpStats::count),
+                    Stats.median(stats, OpStats::p50Micros),
+                    Stats.median(stats, OpStats::p95Micros),
+                    Stats.median(stats, OpStats::p99Micros),
                     stats.size()));
         }
         return rows;
@@ -336,15 +295,8 @@ public final class BenchSuite {
     private YcsbResult phase(
             String system, String workload, boolean load, long count, Map<String, String> props, Path work)
             throws IOException, InterruptedException {
-        YcsbSpec spec = new YcsbSpec(
-                system,
-                workload,
-                load,
-                options.threads(),
-                options.records(),
-                load ? options.records() : count,
-                props,
-                clientPrefix);
+        YcsbSpec spec =
+                new YcsbSpec(system, workload, load, threads, records, load ? records : count, props, clientPrefix);
         return YcsbRunner.run(spec, work);
     }
 
@@ -367,15 +319,8 @@ public final class BenchSuite {
 
     private SuiteResults.HttpCeiling httpCeiling(String url) throws IOException, InterruptedException {
         Path json = out.resolve("api.json");
-        List<String> command = new ArrayList<>(clientPrefix);
-        command.addAll(List.of(
-                ProcessHandle.current().info().command().orElse("java"),
-                "-Xms1g",
-                "-Xmx1g",
-                "-XX:+UseSerialGC",
-                "-cp",
-                System.getProperty("java.class.path"),
-                "io.lumadb.bench.ApiBenchmark",
+        List<String> command = client(
+                ApiBenchmark.class,
                 "--url",
                 url,
                 "--json",
@@ -383,8 +328,8 @@ public final class BenchSuite {
                 "--markdown",
                 out.resolve("api.md").toString(),
                 "--db",
-                "httpceiling"));
-        if (options.quick()) {
+                "httpceiling");
+        if (quick) {
             command.add("--quick");
         }
         int exit = runLogged("HTTP ceiling and API scenarios", command, out.resolve("api.log"));
@@ -423,15 +368,8 @@ public final class BenchSuite {
     private QueryReport queryBenchmark(String url) throws IOException, InterruptedException {
         Path json = out.resolve("query.json");
         Path log = out.resolve("query.log");
-        List<String> command = new ArrayList<>(clientPrefix);
-        command.addAll(List.of(
-                ProcessHandle.current().info().command().orElse("java"),
-                "-Xms1g",
-                "-Xmx1g",
-                "-XX:+UseSerialGC",
-                "-cp",
-                System.getProperty("java.class.path"),
-                QueryBenchmark.class.getName(),
+        List<String> command = client(
+                QueryBenchmark.class,
                 "--url",
                 url,
                 "--json",
@@ -441,24 +379,21 @@ public final class BenchSuite {
                 "--pg-user",
                 Services.PG_USER,
                 "--threads",
-                Integer.toString(options.threads()),
+                Integer.toString(threads),
                 "--rounds",
-                Integer.toString(options.runs())));
-        if (options.quick()) {
+                Integer.toString(runs));
+        if (quick) {
             command.add("--quick");
         }
-        if (options.queryRecords() != null) {
-            command.addAll(List.of("--records", options.queryRecords().toString()));
+        if (queryRecords != null) {
+            command.addAll(List.of("--records", queryRecords.toString()));
         }
         int exit = runLogged("Queries: secondary index, full scan, PostgreSQL", command, log);
-        if (!Files.exists(json)) {
-            return QueryReport.failed(
-                    "the query benchmark ended with exit status " + exit + " and no report; see " + log);
+        String failure = childFailure("query", exit, json, log);
+        if (failure != null) {
+            return QueryReport.failed(failure);
         }
         QueryReport report = new ObjectMapper().readValue(json.toFile(), QueryReport.class);
-        if (exit != 0 && report.ok()) {
-            return QueryReport.failed("the query benchmark ended with exit status " + exit + "; see " + log);
-        }
         for (QueryReport.Measurement m : report.measurements()) {
             System.out.printf(
                     "  %-5s %-13s %,10.0f queries/s, p99 %.2f ms%s%n",
@@ -482,7 +417,7 @@ public final class BenchSuite {
     }
 
     private LumaDbNode startNode() throws IOException, InterruptedException {
-        return new LumaDbNode(options.nodeJar(), serverPrefix, out, "lumadb-node.log", NODE_OPTIONS);
+        return new LumaDbNode(nodeJar, serverPrefix, out, "lumadb-node.log", NODE_OPTIONS);
     }
 
     // ---- many collections
@@ -492,11 +427,11 @@ public final class BenchSuite {
      * with --quick); its figures go into the notes and collections.md. A failed run is noted.
      */
     private void collections(Map<String, String> settings) {
-        int count = options.quick() ? 1_000 : 10_000;
+        int count = quick ? 1_000 : 10_000;
         System.out.printf("Many collections: %,d collections on one node%n", count);
         long t = System.nanoTime();
         try {
-            CollectionsBenchmark.Result r = CollectionsBenchmark.run(options.nodeJar(), serverPrefix, out, count, 8);
+            CollectionsBenchmark.Result r = CollectionsBenchmark.run(nodeJar, serverPrefix, out, count, 8);
             CollectionsBenchmark.write(r, out);
             notes.addAll(r.lines());
         } catch (IOException | RuntimeException e) {
@@ -530,15 +465,8 @@ public final class BenchSuite {
         Path log = out.resolve("streams.log");
         int exit;
         try (ReferenceServer reference = new ReferenceServer(serverPrefix, out)) {
-            List<String> command = new ArrayList<>(clientPrefix);
-            command.addAll(List.of(
-                    ProcessHandle.current().info().command().orElse("java"),
-                    "-Xms1g",
-                    "-Xmx1g",
-                    "-XX:+UseSerialGC",
-                    "-cp",
-                    System.getProperty("java.class.path"),
-                    StreamBenchmark.class.getName(),
+            List<String> command = client(
+                    StreamBenchmark.class,
                     "--json",
                     json.toString(),
                     "--lumadb-url",
@@ -550,7 +478,7 @@ public final class BenchSuite {
                     "--reference-pid",
                     Long.toString(reference.pid()),
                     "--rounds",
-                    Integer.toString(options.runs()),
+                    Integer.toString(runs),
                     "--meta",
                     "servers=LumaDB (" + String.join(" ", nodeOptions()) + "; " + nodeNote
                             + ") and the reference (" + String.join(" ", LumaDbNode.JVM_OPTIONS)
@@ -558,17 +486,16 @@ public final class BenchSuite {
                     "--meta",
                     "max-connections=the node runs with pekko.http.server.max-connections="
                             + STREAM_MAX_CONNECTIONS + ": with the default, 1024, a node leaves every connection after"
-                            + " the 1,024th unanswered (no error), so it cannot hold 10,000 subscriptions as shipped"));
-            if (options.quick()) {
+                            + " the 1,024th unanswered (no error), so it cannot hold 10,000 subscriptions as shipped");
+            if (quick) {
                 command.add("--quick");
             }
             exit = runLogged("Change streams: SSE fan-out against a trivial broadcast server", command, log);
         }
-        if (!Files.exists(json)) {
-            return StreamReport.failed(
-                    "the stream benchmark ended with exit status " + exit + " and no report; see " + log);
-        }
-        StreamReport report = new ObjectMapper().readValue(json.toFile(), StreamReport.class);
+        String failure = childFailure("stream", exit, json, log);
+        StreamReport report = Files.exists(json)
+                ? new ObjectMapper().readValue(json.toFile(), StreamReport.class)
+                : StreamReport.failed(failure);
         for (StreamReport.Throughput t : report.throughput()) {
             System.out.printf(
                     "  %-9s round %d: %,10.0f deliveries/s (%,.0f writes/s, server %.2f CPU)%n",
@@ -584,8 +511,8 @@ public final class BenchSuite {
                     "  %-9s %,d idle subscriptions: heap +%.0f MB (%.1f KB each)%n",
                     i.system(), i.subscriptions(), i.heapDeltaMb(), i.kbPerSubscription());
         }
-        if (exit != 0 && report.ok()) {
-            return StreamReport.failed("the stream benchmark ended with exit status " + exit + "; see " + log);
+        if (failure != null) {
+            return StreamReport.failed(failure);
         }
         if (!report.ok()) {
             System.out.println("  FAILED: " + String.join("; ", report.failures()));
@@ -597,17 +524,15 @@ public final class BenchSuite {
 
     private List<SuiteResults.EngineRow> engine() throws IOException, InterruptedException {
         Path json = out.resolve("engine.json");
-        List<String> command = new ArrayList<>(serverPrefix);
-        command.addAll(List.of(
-                ProcessHandle.current().info().command().orElse("java"),
-                "--enable-native-access=ALL-UNNAMED",
-                "-cp",
-                System.getProperty("java.class.path"),
-                BenchSuite.class.getName(),
-                "--engine-only",
+        List<String> command = java(
+                serverPrefix,
+                List.of("--enable-native-access=ALL-UNNAMED"),
+                EngineBenchmarks.class,
                 "--json",
-                json.toString()));
-        if (options.quick()) {
+                out.resolve("jmh.json").toString(),
+                "--results",
+                json.toString());
+        if (quick) {
             command.add("--quick");
         }
         int exit = runLogged("Engine micro-benchmarks (JMH)", command, out.resolve("engine.log"));
@@ -627,6 +552,38 @@ public final class BenchSuite {
             }
         });
         return rows;
+    }
+
+    /**
+     * Why a benchmark run as a child failed where its report does not say so (no report, or a
+     * non-zero exit with a report that says ok), or null.
+     */
+    private static String childFailure(String name, int exit, Path json, Path log) throws IOException {
+        if (!Files.exists(json)) {
+            return "the " + name + " benchmark ended with exit status " + exit + " and no report; see " + log;
+        }
+        return exit != 0
+                        && new ObjectMapper()
+                                .readTree(json.toFile())
+                                .path("status")
+                                .asText()
+                                .equals("ok")
+                ? "the " + name + " benchmark ended with exit status " + exit + "; see " + log
+                : null;
+    }
+
+    /** A load generator's command: this JVM's java on the client CPU, a fixed 1 GB heap, the serial collector. */
+    private List<String> client(Class<?> main, String... args) {
+        return java(clientPrefix, List.of("-Xms1g", "-Xmx1g", "-XX:+UseSerialGC"), main, args);
+    }
+
+    private static List<String> java(List<String> prefix, List<String> jvmOptions, Class<?> main, String... args) {
+        List<String> command = new ArrayList<>(prefix);
+        command.add(ProcessHandle.current().info().command().orElse("java"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
+        command.addAll(List.of(args));
+        return command;
     }
 
     /** Announces a section, runs its process with output into {@code log}, and returns its exit status. */

@@ -1,6 +1,7 @@
 package io.lumadb.bench.suite;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lumadb.bench.Cli;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -15,6 +16,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -23,6 +25,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
 
 /**
  * Many collections on one node: creates {@code count} collections of the default shard count
@@ -293,25 +297,39 @@ public final class CollectionsBenchmark {
                 .writeValue(out.resolve("collections.json").toFile(), json);
     }
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        Cli.exit(new Command(), args);
+    }
+
+    @CommandLine.Command(
+            name = "CollectionsBenchmark",
+            mixinStandardHelpOptions = true,
+            description = "Creates many collections on a fresh node and writes collections.md and .json.")
+    private static final class Command implements Callable<Integer> {
+        @Option(names = "--collections", description = "collections to create (default 10000)")
         int collections = 10_000;
+
+        @Option(names = "--clients", description = "concurrent clients (default 8)")
         int clients = 8;
+
+        @Option(names = "--node-jar", description = "the node's jar (default node/target/lumadb.jar)")
         Path jar = Path.of("node/target/lumadb.jar");
+
+        @Option(names = "--out", description = "where the results go (default bench/results)")
         Path out = Path.of("bench/results");
-        List<String> prefix = List.of();
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--collections" -> collections = Integer.parseInt(args[++i]);
-                case "--clients" -> clients = Integer.parseInt(args[++i]);
-                case "--node-jar" -> jar = Path.of(args[++i]);
-                case "--out" -> out = Path.of(args[++i]);
-                case "--ulimit" -> prefix = List.of("bash", "-c", "ulimit " + args[++i] + " && exec \"$@\"", "node");
-                default -> throw new IllegalArgumentException("unknown option " + args[i]);
-            }
+
+        @Option(names = "--ulimit", description = "ulimit options for the node, e.g. '-n 4096'")
+        String ulimit;
+
+        @Override
+        public Integer call() throws Exception {
+            List<String> prefix =
+                    ulimit == null ? List.of() : List.of("bash", "-c", "ulimit " + ulimit + " && exec \"$@\"", "node");
+            Files.createDirectories(out);
+            Result r = run(jar, prefix, out, collections, clients);
+            write(r, out);
+            r.lines().forEach(System.out::println);
+            return 0;
         }
-        Files.createDirectories(out);
-        Result r = run(jar, prefix, out, collections, clients);
-        write(r, out);
-        r.lines().forEach(System.out::println);
     }
 }

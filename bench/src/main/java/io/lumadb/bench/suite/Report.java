@@ -2,6 +2,7 @@ package io.lumadb.bench.suite;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.lumadb.bench.Stats;
 import io.lumadb.bench.query.Query;
 import io.lumadb.bench.query.QueryReport;
 import io.lumadb.bench.query.Variant;
@@ -143,11 +144,8 @@ final class Report {
             String system,
             java.util.function.Function<T, String> systemOf,
             java.util.function.ToDoubleFunction<T> figure) {
-        return Stats.median(rows.stream()
-                .filter(row -> systemOf.apply(row).equals(system))
-                .map(row -> figure.applyAsDouble(row))
-                .filter(v -> !Double.isNaN(v))
-                .toList());
+        return Stats.median(
+                rows.stream().filter(row -> systemOf.apply(row).equals(system)).toList(), figure);
     }
 
     static double deliveries(StreamReport s, String system) {
@@ -268,18 +266,13 @@ final class Report {
                         "| %s | %s | %s | %.2f | %s | %.2f | %.0f | %.1f ms | %.1f ms |%n",
                         streamName(system),
                         fmt(deliveries(s, system)),
-                        fmt(median(
-                                rows, system, StreamReport.Throughput::system, StreamReport.Throughput::writesPerSec)),
-                        median(rows, system, StreamReport.Throughput::system, StreamReport.Throughput::serverCpu),
+                        fmt(Stats.median(rows, StreamReport.Throughput::writesPerSec)),
+                        Stats.median(rows, StreamReport.Throughput::serverCpu),
                         fmt(deliveriesPerCpu(s, system)),
-                        median(rows, system, StreamReport.Throughput::system, StreamReport.Throughput::clientCpu),
-                        median(
-                                rows,
-                                system,
-                                StreamReport.Throughput::system,
-                                StreamReport.Throughput::bytesPerDelivery),
-                        median(rows, system, StreamReport.Throughput::system, StreamReport.Throughput::p50Ms),
-                        median(rows, system, StreamReport.Throughput::system, StreamReport.Throughput::p99Ms)));
+                        Stats.median(rows, StreamReport.Throughput::clientCpu),
+                        Stats.median(rows, StreamReport.Throughput::bytesPerDelivery),
+                        Stats.median(rows, StreamReport.Throughput::p50Ms),
+                        Stats.median(rows, StreamReport.Throughput::p99Ms)));
             }
             md.append(String.format(
                     Locale.ROOT,
@@ -323,23 +316,22 @@ final class Report {
                 if (rows.isEmpty()) {
                     continue;
                 }
-                java.util.function.Function<StreamReport.Latency, String> sys = StreamReport.Latency::system;
                 md.append(String.format(
                         Locale.ROOT,
                         "| %s | %.2f | %.2f | %.2f | %.2f | %.1f | %.2f | %.2f | %,d | %.1f ms | %.2f |%n",
                         streamName(system),
-                        median(rows, system, sys, StreamReport.Latency::p50Ms),
-                        median(rows, system, sys, StreamReport.Latency::p90Ms),
-                        median(rows, system, sys, StreamReport.Latency::p99Ms),
-                        median(rows, system, sys, StreamReport.Latency::p999Ms),
-                        median(rows, system, sys, StreamReport.Latency::maxMs),
-                        median(rows, system, sys, StreamReport.Latency::ackP50Ms),
-                        median(rows, system, sys, StreamReport.Latency::ackP99Ms),
+                        Stats.median(rows, StreamReport.Latency::p50Ms),
+                        Stats.median(rows, StreamReport.Latency::p90Ms),
+                        Stats.median(rows, StreamReport.Latency::p99Ms),
+                        Stats.median(rows, StreamReport.Latency::p999Ms),
+                        Stats.median(rows, StreamReport.Latency::maxMs),
+                        Stats.median(rows, StreamReport.Latency::ackP50Ms),
+                        Stats.median(rows, StreamReport.Latency::ackP99Ms),
                         rows.stream()
                                 .mapToLong(StreamReport.Latency::deliveries)
                                 .sum(),
-                        median(rows, system, sys, StreamReport.Latency::lagMaxMs),
-                        median(rows, system, sys, StreamReport.Latency::serverCpu)));
+                        Stats.median(rows, StreamReport.Latency::lagMaxMs),
+                        Stats.median(rows, StreamReport.Latency::serverCpu)));
             }
         }
         if (!s.idle().isEmpty()) {
