@@ -3,7 +3,7 @@ package io.lumadb.client;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.lumadb.persistence.journal.internal.JournalFormat;
-import io.lumadb.persistence.rocksdb.RocksDbNode;
+import io.lumadb.persistence.rocksdb.internal.RocksDbNode;
 import io.lumadb.shards.shard.ShardEvents;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

@@ -10,12 +10,10 @@ import io.lumadb.http.ApiHandler;
 import io.lumadb.http.HttpSettings;
 import io.lumadb.http.WebSocketSettings;
 import io.lumadb.persistence.journal.JournalChanges;
-import io.lumadb.persistence.rocksdb.RocksDbNode;
 import io.lumadb.persistence.rocksdb.StorageHealth;
 import io.lumadb.shards.Shards;
 import io.lumadb.shards.StorageCondition;
 import io.lumadb.shards.shard.ShardEntity;
-import io.lumadb.shards.store.internal.RocksShardStores;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -95,14 +93,11 @@ public final class LumaDbServer {
         ActorSystem<Void> system =
                 ActorSystem.create(guardian(), config.getString("lumadb.cluster.system-name"), config);
         try {
-            RocksDbNode rocks = RocksDbNode.get(Adapter.toClassic(system));
-            Shards shards = Shards.start(
-                    system,
-                    new RocksShardStores(
-                            rocks.db(), rocks::columnFamily, rocks::dropColumnFamily, rocks::columnFamilyNames));
+            StorageWiring wiring = StorageWiring.open(system);
+            Shards shards = Shards.start(system, wiring.shardStores());
             JournalChanges.get(Adapter.toClassic(system)).setMetrics(metrics::recordJournalWrite);
             shards.localShards().onRecovered(metrics::recordShardRecovery);
-            watchStorage(system, rocks.storageHealth(), metrics);
+            watchStorage(system, wiring.health(), metrics);
             watchShards(system, metrics);
 
             HttpSettings http = HttpSettings.from(config);
@@ -145,7 +140,7 @@ public final class LumaDbServer {
                     "LumaDB listening on http://{}:{} with data in {} ({})",
                     http.host(),
                     binding.localAddress().getPort(),
-                    rocks.dir(),
+                    wiring.dataDir(),
                     cluster
                             ? "cluster mode, journal " + config.getString("lumadb.cluster.postgres.url")
                                     + ", management on port " + config.getInt("pekko.management.http.port")

@@ -1,7 +1,7 @@
 package io.lumadb.bench.engine;
 
 import com.typesafe.config.ConfigFactory;
-import io.lumadb.persistence.rocksdb.RocksDbNode;
+import io.lumadb.persistence.rocksdb.internal.RocksDbNode;
 import io.lumadb.shards.store.ShardStores;
 import io.lumadb.shards.store.internal.RocksShardStores;
 import java.io.IOException;
@@ -32,6 +32,7 @@ final class EngineDb implements AutoCloseable {
     static final String RAW_COLUMN_FAMILY = "raw";
 
     private final Path dir;
+    // Storage internals on purpose: this benchmark measures the engine beneath the public interfaces.
     private final RocksDbNode node;
     private final ColumnFamilyHandle storeColumnFamily;
     private final ColumnFamilyHandle rawColumnFamily;

@@ -13,7 +13,6 @@ import com.tngtech.archunit.lang.ConditionEvents;
 import com.tngtech.archunit.lang.SimpleConditionEvent;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /**
  * The module table of ARCHITECTURE.md as ArchUnit rules, for the modules below a root package:
@@ -67,17 +66,21 @@ public final class ModuleRules {
     }
 
     /**
-     * Classes that break a rule today, each named: the node's one RocksDB is opened by
-     * persistence-plugins and handed to the shard stores by node/, so some public classes still
-     * carry RocksDB types and the node's wiring still builds the shard stores itself. Nothing may
-     * be added here; remove a name when its class is moved behind an internal package.
+     * The node's composition root for storage, the one class allowed to touch RocksDB and other
+     * modules' internals outside the storage internals (nested classes included).
      */
-    private DescribedPredicate<JavaClass> knownExceptions(String... relativeNames) {
-        Set<String> names = Set.copyOf(
-                List.of(relativeNames).stream().map(n -> root + "." + n).toList());
+    private DescribedPredicate<JavaClass> compositionRoot() {
+        String name = root + ".node.StorageWiring";
         return DescribedPredicate.describe(
-                "known exceptions " + names, c -> names.contains(c.getName().replaceFirst("\\$.*", "")));
+                "the composition root " + name,
+                c -> c.getName().equals(name) || c.getName().startsWith(name + "$"));
     }
+
+    /** Why the composition root may do what no other class may. */
+    private static final String COMPOSITION_ROOT_REASON = "; the one exception is node's composition root"
+            + " (StorageWiring): a node has one RocksDB, opened by persistence-plugins and shared by the journal"
+            + " and the shards' state stores, and shards must not depend on persistence-plugins, so exactly one"
+            + " class takes the database from persistence-plugins' internals and builds shards' stores on it";
 
     public ArchRule persistencePluginsDependOnNoOtherModule() {
         return noModuleBut(
@@ -143,27 +146,25 @@ public final class ModuleRules {
                 .resideInAnyPackage(built())
                 .and()
                 .resideOutsideOfPackages(root + ".persistence..internal..", root + ".shards.store.internal..")
-                .and(not(knownExceptions(
-                        "persistence.rocksdb.RocksDbNode",
-                        "persistence.rocksdb.StorageHealth",
-                        "persistence.journal.JournalStore",
-                        "persistence.snapshot.RocksSnapshotStore")))
+                .and(not(compositionRoot()))
                 .should()
                 .dependOnClassesThat()
                 .resideInAPackage("org.rocksdb..")
                 .because("only the storage internals (the internal packages of persistence-plugins and"
                         + " shards' store.internal) touch RocksDB, so its native objects, their closing"
-                        + " order and its exceptions stay behind our own interfaces");
+                        + " order and its exceptions stay behind our own interfaces"
+                        + COMPOSITION_ROOT_REASON);
     }
 
     public ArchRule noModuleReachesIntoAnotherModulesInternals() {
         return classes()
                 .that()
                 .resideInAnyPackage(built())
-                .and(not(knownExceptions("node.LumaDbServer")))
+                .and(not(compositionRoot()))
                 .should(notDependOnAnotherModulesInternals())
-                .because("an internal package is its own module's business: node/ wires shards through"
-                        + " its public store interfaces, never through shards.store.internal");
+                .because("an internal package is its own module's business: node/ wires the modules through"
+                        + " their public interfaces, never through their internal packages"
+                        + COMPOSITION_ROOT_REASON);
     }
 
     private ArchCondition<JavaClass> notDependOnAnotherModulesInternals() {

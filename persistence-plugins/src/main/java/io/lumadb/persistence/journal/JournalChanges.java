@@ -154,12 +154,13 @@ public final class JournalChanges implements Extension {
         return byPersistenceId.size() + byTag.size() + any.size();
     }
 
-    void restoredOrdering(long ordering) {
+    /** The journal's writer restored {@code ordering} from the database; for the writer only. */
+    public void restoredOrdering(long ordering) {
         maxOrdering = Math.max(maxOrdering, ordering);
     }
 
-    /** Called by the writer thread once a group is durable. */
-    void committed(
+    /** Called by the journal's writer thread once a group is durable; for the writer only. */
+    public void committed(
             Set<String> persistenceIds,
             Set<String> tags,
             long newMaxOrdering,

@@ -1,6 +1,7 @@
 package io.lumadb.persistence.journal;
 
 import io.lumadb.persistence.journal.internal.JournalReader;
+import io.lumadb.persistence.journal.internal.JournalStore;
 import io.lumadb.persistence.rocksdb.internal.Async;
 import java.util.ArrayList;
 import java.util.List;

@@ -9,8 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
-import io.lumadb.persistence.rocksdb.RocksDbNode;
 import io.lumadb.persistence.rocksdb.StorageHealth;
+import io.lumadb.persistence.rocksdb.internal.RocksDbNode;
 import io.lumadb.persistence.testkit.TestConfig;
 import io.lumadb.testkit.SmallDisk;
 import java.nio.file.Files;

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
+import io.lumadb.persistence.journal.internal.JournalStore;
 import io.lumadb.persistence.testkit.TestConfig;
 import java.nio.file.Path;
 import java.time.Duration;

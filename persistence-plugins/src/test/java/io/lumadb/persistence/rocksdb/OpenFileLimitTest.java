@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import com.typesafe.config.ConfigFactory;
+import io.lumadb.persistence.rocksdb.internal.RocksDbNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;

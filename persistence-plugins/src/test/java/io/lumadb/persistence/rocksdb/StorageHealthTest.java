@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
+import io.lumadb.persistence.rocksdb.internal.RocksDbNode;
 import io.lumadb.testkit.SmallDisk;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -3,8 +3,8 @@ package io.lumadb.persistence.snapshot;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.typesafe.config.Config;
-import io.lumadb.persistence.rocksdb.RocksDbNode;
 import io.lumadb.persistence.rocksdb.internal.Keys;
+import io.lumadb.persistence.rocksdb.internal.RocksDbNode;
 import io.lumadb.persistence.snapshot.internal.SnapshotFormat;
 import io.lumadb.persistence.testkit.TestConfig;
 import java.nio.file.Path;

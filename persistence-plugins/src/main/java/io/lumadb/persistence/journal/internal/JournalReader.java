@@ -3,10 +3,10 @@ package io.lumadb.persistence.journal.internal;
 import static io.lumadb.persistence.journal.internal.JournalFormat.eventKey;
 import static io.lumadb.persistence.rocksdb.internal.Keys.utf8;
 
-import io.lumadb.persistence.rocksdb.RocksDbNode;
 import io.lumadb.persistence.rocksdb.RocksStoreException;
 import io.lumadb.persistence.rocksdb.internal.DbGate;
 import io.lumadb.persistence.rocksdb.internal.Keys;
+import io.lumadb.persistence.rocksdb.internal.RocksDbNode;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;

@@ -1,6 +1,5 @@
 package io.lumadb.persistence.rocksdb.internal;
 
-import io.lumadb.persistence.rocksdb.RocksDbNode;
 import io.lumadb.persistence.rocksdb.RocksStoreException;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;

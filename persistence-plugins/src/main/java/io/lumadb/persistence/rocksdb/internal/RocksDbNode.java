@@ -1,6 +1,9 @@
-package io.lumadb.persistence.rocksdb;
+package io.lumadb.persistence.rocksdb.internal;
 
 import com.typesafe.config.Config;
+import io.lumadb.persistence.rocksdb.OpenFileLimit;
+import io.lumadb.persistence.rocksdb.RocksStoreException;
+import io.lumadb.persistence.rocksdb.StorageHealth;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,6 +38,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Native objects are created in {@link #open} and closed in {@link #close} in reverse order:
  * column family handles, the database, then the options, filter and cache they reference.
+ *
+ * <p>Internal, like every class that carries RocksDB types: its users are this module's stores and
+ * the node's composition root, which hands the database to the shards' state stores.
  */
 public final class RocksDbNode implements Extension {
 
@@ -78,7 +84,7 @@ public final class RocksDbNode implements Extension {
     private final List<Runnable> beforeClose = new ArrayList<>();
     private boolean closed;
     // Set once by open(), right after construction.
-    private StorageHealth storageHealth;
+    private RocksStorageHealth storageHealth;
 
     private RocksDbNode(
             Path dir,
@@ -108,7 +114,7 @@ public final class RocksDbNode implements Extension {
         DBOptions dbOptions = null;
         ColumnFamilyOptions cfOptions = null;
         List<ColumnFamilyHandle> opened = new ArrayList<>();
-        StorageHealth health = new StorageHealth(dir, config.getBytes("write-buffer-size"));
+        RocksStorageHealth health = new RocksStorageHealth(dir, config.getBytes("write-buffer-size"));
         try {
             Files.createDirectories(dir);
             cache = new LRUCache(config.getBytes("block-cache-size"));
@@ -225,7 +231,7 @@ public final class RocksDbNode implements Extension {
         return storageHealth;
     }
 
-    private void attachStorageHealth(StorageHealth health, RocksDB db) {
+    private void attachStorageHealth(RocksStorageHealth health, RocksDB db) {
         this.storageHealth = health;
         health.attach(db);
         beforeClose(health::stopProbing);

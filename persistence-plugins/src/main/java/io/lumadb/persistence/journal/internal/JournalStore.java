@@ -1,4 +1,4 @@
-package io.lumadb.persistence.journal;
+package io.lumadb.persistence.journal.internal;
 
 import static io.lumadb.persistence.journal.internal.JournalFormat.deletedToKey;
 import static io.lumadb.persistence.journal.internal.JournalFormat.eventKey;
@@ -9,11 +9,11 @@ import static io.lumadb.persistence.rocksdb.internal.Keys.upperBound;
 import static io.lumadb.persistence.rocksdb.internal.Keys.utf8;
 
 import com.typesafe.config.Config;
-import io.lumadb.persistence.journal.internal.JournalFormat;
-import io.lumadb.persistence.rocksdb.RocksDbNode;
+import io.lumadb.persistence.journal.JournalChanges;
 import io.lumadb.persistence.rocksdb.RocksStoreException;
 import io.lumadb.persistence.rocksdb.StorageHealth;
 import io.lumadb.persistence.rocksdb.internal.Keys;
+import io.lumadb.persistence.rocksdb.internal.RocksDbNode;
 import io.lumadb.persistence.rocksdb.internal.SerializedForm;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -62,7 +62,7 @@ import scala.jdk.javaapi.CollectionConverters;
  * (a full disk above all) marks the storage unwritable until a write succeeds again, and the
  * journal's writer thread dying marks it unwritable for good.
  */
-final class JournalStore implements Extension {
+public final class JournalStore implements Extension {
 
     private static final Logger log = LoggerFactory.getLogger(JournalStore.class);
     private static final String STORE = "journal";
@@ -84,20 +84,21 @@ final class JournalStore implements Extension {
         }
     }
 
-    static JournalStore get(ActorSystem system) {
+    /** The journal's writer of {@code system}. */
+    public static JournalStore get(ActorSystem system) {
         return Id.INSTANCE.get(system);
     }
 
     /** One event, serialized, with its ordering still to be filled in by the writer. */
-    record PreparedEvent(long sequenceNr, byte[] value, List<String> tags) {
-        PreparedEvent {
+    public record PreparedEvent(long sequenceNr, byte[] value, List<String> tags) {
+        public PreparedEvent {
             tags = List.copyOf(tags);
         }
     }
 
     /** One AtomicWrite, serialized: all of its events are committed together or not at all. */
-    record PreparedWrite(String persistenceId, List<PreparedEvent> events) {
-        PreparedWrite {
+    public record PreparedWrite(String persistenceId, List<PreparedEvent> events) {
+        public PreparedWrite {
             events = List.copyOf(events);
         }
     }
@@ -164,7 +165,7 @@ final class JournalStore implements Extension {
      * @throws Exception when the write must be rejected: invalid persistence id or tag, or a payload
      *     that cannot be serialized
      */
-    PreparedWrite prepare(AtomicWrite write) throws Exception {
+    public PreparedWrite prepare(AtomicWrite write) throws Exception {
         String pid = write.persistenceId();
         if (!Keys.isValidId(pid)) {
             throw new IllegalArgumentException(
@@ -198,7 +199,7 @@ final class JournalStore implements Extension {
     }
 
     /** Commits {@code writes} durably, all of them in the same group. */
-    CompletableFuture<Void> write(List<PreparedWrite> writes) {
+    public CompletableFuture<Void> write(List<PreparedWrite> writes) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         enqueue(new Write(List.copyOf(writes), done), done);
         return done;
@@ -208,14 +209,14 @@ final class JournalStore implements Extension {
      * Deletes the events of {@code persistenceId} up to {@code toSequenceNr}, after every write
      * queued before.
      */
-    CompletableFuture<Void> deleteTo(String persistenceId, long toSequenceNr) {
+    public CompletableFuture<Void> deleteTo(String persistenceId, long toSequenceNr) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         enqueue(new Delete(persistenceId, toSequenceNr, done), done);
         return done;
     }
 
     /** Requests waiting for the writer, for tests. */
-    int queued() {
+    public int queued() {
         return queue.size();
     }
 

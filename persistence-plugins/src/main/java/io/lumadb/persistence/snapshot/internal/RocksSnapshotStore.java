@@ -1,15 +1,14 @@
-package io.lumadb.persistence.snapshot;
+package io.lumadb.persistence.snapshot.internal;
 
 import static io.lumadb.persistence.rocksdb.internal.Keys.idKey;
 import static io.lumadb.persistence.rocksdb.internal.Keys.utf8;
 
-import io.lumadb.persistence.rocksdb.RocksDbNode;
 import io.lumadb.persistence.rocksdb.RocksStoreException;
 import io.lumadb.persistence.rocksdb.internal.Async;
 import io.lumadb.persistence.rocksdb.internal.DbGate;
 import io.lumadb.persistence.rocksdb.internal.Keys;
+import io.lumadb.persistence.rocksdb.internal.RocksDbNode;
 import io.lumadb.persistence.rocksdb.internal.SerializedForm;
-import io.lumadb.persistence.snapshot.internal.SnapshotFormat;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import org.apache.pekko.persistence.SelectedSnapshot;
