@@ -7,7 +7,7 @@ import com.tngtech.archunit.lang.ArchRule;
 import io.lumadb.node.boundaries.ModuleRules;
 
 /**
- * Enforces the module table of ARCHITECTURE.md on the main classes of every server module (node's
+ * Enforces the module table of docs/architecture.md on the main classes of every server module (node's
  * test class path holds them all): dependencies point down the table, only the storage internals
  * touch RocksDB, no module reaches into another's internal packages, only node/ touches Kamon,
  * only vector/ Lucene, only sql/ Calcite. ModuleRulesCatchViolationsTest breaks each rule on

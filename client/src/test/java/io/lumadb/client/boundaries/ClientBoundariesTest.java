@@ -12,7 +12,7 @@ import com.tngtech.archunit.lang.EvaluationResult;
 import org.junit.jupiter.api.Test;
 
 /**
- * The Java client's row of ARCHITECTURE.md's module table: it talks to servers over HTTP only,
+ * The Java client's row of the module table in docs/architecture.md: it talks to servers over HTTP only,
  * so its main classes use no server module and no storage, index or metrics library. (The
  * server modules' rules are node/'s ModuleBoundariesTest; the client is on no class path there.)
  */

@@ -15,7 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The module table of ARCHITECTURE.md as ArchUnit rules, for the modules below a root package:
+ * The module table of docs/architecture.md as ArchUnit rules, for the modules below a root package:
  * {@code io.lumadb} for the real code, a fixture package for the test that breaks each rule on
  * purpose. Library packages (RocksDB, Lucene, Calcite, Kamon, Pekko) are the real ones either
  * way.
