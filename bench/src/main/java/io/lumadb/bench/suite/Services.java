@@ -20,7 +20,7 @@ import redis.clients.jedis.Jedis;
  * pins their processes to the server CPU and sets Redis's durability for the run, and puts
  * everything back as it was afterwards.
  */
-public final class Services implements AutoCloseable {
+final class Services implements AutoCloseable {
 
     static final String PG_URL = TestPostgres.jdbcUrl("test");
     static final String PG_USER = TestPostgres.USER;
@@ -35,25 +35,11 @@ public final class Services implements AutoCloseable {
 
     /** Makes sure PostgreSQL and Redis answer on 127.0.0.1, starting them when installed but stopped. */
     void ensureUp() throws IOException, InterruptedException {
-        ensurePostgres();
-        ensureRedis();
-    }
-
-    /** Makes sure PostgreSQL answers on 127.0.0.1:5432, starting it when installed but stopped. */
-    public static void ensurePostgres() throws IOException, InterruptedException {
         try {
             TestPostgres.ensureRunning();
-        } catch (AssertionError e) {
-            throw new IOException("the suite needs PostgreSQL: " + e.getMessage(), e);
-        }
-    }
-
-    /** Makes sure Redis answers on 127.0.0.1:6379, starting it when installed but stopped. */
-    public static void ensureRedis() throws IOException, InterruptedException {
-        try {
             TestRedis.ensureRunning();
         } catch (AssertionError e) {
-            throw new IOException("the suite needs Redis: " + e.getMessage(), e);
+            throw new IOException("the suite compares LumaDB with PostgreSQL and Redis: " + e.getMessage(), e);
         }
     }
 

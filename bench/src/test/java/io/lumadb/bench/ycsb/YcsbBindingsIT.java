@@ -8,8 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lumadb.bench.suite.LumaDbNode;
-import io.lumadb.bench.suite.Services;
 import io.lumadb.testkit.NodeProcess;
+import io.lumadb.testkit.TestPostgres;
+import io.lumadb.testkit.TestRedis;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -57,7 +58,7 @@ class YcsbBindingsIT {
     @Tag("services")
     void postgresqlBindingPassesLoadAndWorkloadsAAndE() throws Exception {
         Map<String, String> props = Map.of();
-        Services.ensurePostgres();
+        TestPostgres.ensureRunning();
         exercise("postgresql", props);
     }
 
@@ -65,7 +66,7 @@ class YcsbBindingsIT {
     @Tag("services")
     void redisBindingPassesLoadAndWorkloadsAAndE() throws Exception {
         Map<String, String> props = Map.of("redis.database", "15");
-        Services.ensureRedis();
+        TestRedis.ensureRunning();
         exercise("redis", props);
     }
 
