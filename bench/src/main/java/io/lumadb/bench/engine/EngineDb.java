@@ -4,14 +4,13 @@ import com.typesafe.config.ConfigFactory;
 import io.lumadb.persistence.rocksdb.internal.RocksDbNode;
 import io.lumadb.shards.store.ShardStores;
 import io.lumadb.shards.store.internal.RocksShardStores;
+import io.lumadb.testkit.TestFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.FlushOptions;
 import org.rocksdb.RocksDB;
@@ -52,7 +51,7 @@ final class EngineDb implements AutoCloseable {
                     .withFallback(ConfigFactory.defaultReference().getConfig("lumadb.persistence.rocksdb"));
             return new EngineDb(dir, RocksDbNode.open(config));
         } catch (RuntimeException e) {
-            deleteRecursively(dir);
+            TestFiles.deleteRecursively(dir);
             throw e;
         }
     }
@@ -102,20 +101,11 @@ final class EngineDb implements AutoCloseable {
         try {
             node.close();
         } finally {
-            deleteRecursively(dir);
-        }
-    }
-
-    private static void deleteRecursively(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
+            try {
+                TestFiles.deleteRecursively(dir);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot delete " + dir, e);
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete " + dir, e);
         }
     }
 }

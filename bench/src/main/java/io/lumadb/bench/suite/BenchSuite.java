@@ -15,6 +15,7 @@ import io.lumadb.bench.ycsb.OpStats;
 import io.lumadb.bench.ycsb.YcsbResult;
 import io.lumadb.bench.ycsb.YcsbRunner;
 import io.lumadb.bench.ycsb.YcsbSpec;
+import io.lumadb.testkit.NodeProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -190,15 +191,15 @@ public final class BenchSuite implements Callable<Integer> {
                     services.pin(cpus.get(0));
                 }
                 settings.putAll(services.facts());
-                try (LumaDbNode node = startNode()) {
+                try (NodeProcess node = startNode()) {
                     if (runs("ycsb")) {
-                        ycsb = ycsb(node.url());
+                        ycsb = ycsb(node.url(""));
                     }
                     if (runs("http")) {
-                        http = httpCeiling(node.url());
+                        http = httpCeiling(node.url(""));
                     }
                     if (runs("query")) {
-                        query = queryBenchmark(node.url());
+                        query = queryBenchmark(node.url(""));
                     }
                     if (runs("streams")) {
                         long t = System.nanoTime();
@@ -210,7 +211,7 @@ public final class BenchSuite implements Callable<Integer> {
             }
         } else if (runs("streams")) {
             long t = System.nanoTime();
-            try (LumaDbNode node = startNode()) {
+            try (NodeProcess node = startNode()) {
                 streams = streamBenchmark(node, "a fresh node");
             }
             settings.put(
@@ -416,8 +417,8 @@ public final class BenchSuite implements Callable<Integer> {
         return all;
     }
 
-    private LumaDbNode startNode() throws IOException, InterruptedException {
-        return new LumaDbNode(nodeJar, serverPrefix, out, "lumadb-node.log", NODE_OPTIONS);
+    private NodeProcess startNode() throws IOException, InterruptedException {
+        return LumaDbNode.start(nodeJar, serverPrefix, out.resolve("lumadb-node.log"), NODE_OPTIONS);
     }
 
     // ---- many collections
@@ -431,7 +432,7 @@ public final class BenchSuite implements Callable<Integer> {
         System.out.printf("Many collections: %,d collections on one node%n", count);
         long t = System.nanoTime();
         try {
-            CollectionsBenchmark.Result r = CollectionsBenchmark.run(nodeJar, serverPrefix, out, count, 8);
+            CollectionsBenchmark.Result r = CollectionsBenchmark.run(nodeJar, serverPrefix, null, out, count, 8);
             CollectionsBenchmark.write(r, out);
             notes.addAll(r.lines());
         } catch (IOException | RuntimeException e) {
@@ -460,7 +461,7 @@ public final class BenchSuite implements Callable<Integer> {
      */
     static final List<String> NODE_OPTIONS = List.of("-Dpekko.http.server.max-connections=" + STREAM_MAX_CONNECTIONS);
 
-    private StreamReport streamBenchmark(LumaDbNode node, String nodeNote) throws IOException, InterruptedException {
+    private StreamReport streamBenchmark(NodeProcess node, String nodeNote) throws IOException, InterruptedException {
         Path json = out.resolve("streams.json");
         Path log = out.resolve("streams.log");
         int exit;
@@ -470,7 +471,7 @@ public final class BenchSuite implements Callable<Integer> {
                     "--json",
                     json.toString(),
                     "--lumadb-url",
-                    node.url(),
+                    node.url(""),
                     "--lumadb-pid",
                     Long.toString(node.pid()),
                     "--reference-url",

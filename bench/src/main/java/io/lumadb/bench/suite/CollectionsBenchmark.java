@@ -2,17 +2,14 @@ package io.lumadb.bench.suite;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lumadb.bench.Cli;
+import io.lumadb.testkit.NodeProcess;
+import io.lumadb.testkit.TestHttp;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +21,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
@@ -83,89 +82,55 @@ public final class CollectionsBenchmark {
         }
     }
 
-    private final Path jar;
-    private final List<String> prefix;
-    private final Path logDir;
-    private final Path dataDir;
-    private final int port;
-    private final HttpClient client =
-            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-    private Process process;
+    private final NodeProcess node;
+    private final TestHttp http;
 
-    private CollectionsBenchmark(Path jar, List<String> prefix, Path logDir) throws IOException {
-        this.jar = jar;
-        this.prefix = prefix;
-        this.logDir = logDir;
-        this.dataDir = Files.createTempDirectory("lumadb-collections-bench");
-        try (ServerSocket s = new ServerSocket(0)) {
-            this.port = s.getLocalPort();
-        }
+    private CollectionsBenchmark(NodeProcess node) {
+        this.node = node;
+        this.http = new TestHttp(node.port());
     }
 
-    /** Runs the benchmark against a node started from {@code jar} behind {@code prefix}; logs go to {@code logDir}. */
-    public static Result run(Path jar, List<String> prefix, Path logDir, int collections, int clients)
+    /**
+     * Runs the benchmark against a node started from {@code jar} behind {@code prefix}, under
+     * {@code ulimit} options unless null; the node logs to {@code logDir}/collections-node.log.
+     */
+    public static Result run(Path jar, List<String> prefix, String ulimit, Path logDir, int collections, int clients)
             throws IOException, InterruptedException {
-        CollectionsBenchmark bench = new CollectionsBenchmark(jar, prefix, logDir);
-        try {
-            return bench.measure(collections, clients);
-        } finally {
-            bench.stop();
-            bench.deleteData();
+        NodeProcess.Builder b = LumaDbNode.builder(jar, prefix, logDir.resolve("collections-node.log"), List.of());
+        if (ulimit != null) {
+            b.ulimit(ulimit);
+        }
+        try (NodeProcess node = b.build()) {
+            return new CollectionsBenchmark(node).measure(collections, clients);
         }
     }
 
-    private String url(String path) {
-        return "http://127.0.0.1:" + port + path;
-    }
-
-    private void start(String logName) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(prefix);
-        command.add(ProcessHandle.current().info().command().orElse("java"));
-        command.addAll(LumaDbNode.JVM_OPTIONS);
-        command.add("-jar");
-        command.add(jar.toString());
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-        pb.environment().put("LUMADB_HTTP_PORT", Integer.toString(port));
-        pb.environment().put("LUMADB_DATA_DIR", dataDir.toString());
-        Path log = logDir.resolve(logName);
-        pb.redirectOutput(log.toFile());
-        process = pb.start();
-        Process started = process;
-        Runtime.getRuntime().addShutdownHook(new Thread(started::destroyForcibly));
-        ChildProcesses.awaitReady(process, url(""), log, "the LumaDB node", Duration.ofMinutes(5), this::stop);
+    private void start() throws IOException, InterruptedException {
+        LumaDbNode.launch(node, Duration.ofMinutes(5));
     }
 
     private void stop() {
-        if (process != null) {
-            ChildProcesses.stop(process, Duration.ofSeconds(60));
-        }
+        node.stop(Duration.ofSeconds(60));
     }
 
-    private int send(String method, String path, String body) throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url(path))).timeout(Duration.ofSeconds(60));
+    private int send(String method, String path, String body) {
+        HttpRequest.Builder b = http.request(path).timeout(Duration.ofSeconds(60));
         if (body == null) {
             b.method(method, HttpRequest.BodyPublishers.noBody());
         } else {
             b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body));
         }
-        return client.send(b.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+        return http.send(b.build()).status();
     }
 
     private static String bulk(int collection) {
-        StringBuilder s = new StringBuilder("[");
-        for (int d = 0; d < 8; d++) {
-            s.append(d == 0 ? "" : ",")
-                    .append("{\"doc\":{\"_id\":\"d")
-                    .append(d)
-                    .append("\",\"c\":")
-                    .append(collection)
-                    .append("}}");
-        }
-        return s.append(']').toString();
+        return IntStream.range(0, 8)
+                .mapToObj(d -> "{\"doc\":{\"_id\":\"d" + d + "\",\"c\":" + collection + "}}")
+                .collect(Collectors.joining(",", "[", "]"));
     }
 
     private Result measure(int collections, int clients) throws IOException, InterruptedException {
-        start("collections-node.log");
+        start();
         if (send("PUT", "/api/v1/many", null) / 100 != 2) {
             throw new IOException("cannot create database 'many'");
         }
@@ -212,21 +177,25 @@ public final class CollectionsBenchmark {
             perBlock.add(size / ((blockDone.get(b) - previous) / 1e9));
             previous = blockDone.get(b);
         }
-        long openAfterCreation = openFiles(process.pid());
-        String limit = openFileLimit(process.pid());
+        long openAfterCreation = openFiles(node.pid());
+        String limit = openFileLimit(node.pid());
         stop();
 
         long restart = System.nanoTime();
-        start("collections-node-restart.log");
+        start();
         double toReady = (System.nanoTime() - restart) / 1e9;
         String last = "/api/v1/many/c" + (collections - 1) + "/d3";
         while (send("GET", last, null) != 200) {
             Thread.sleep(20);
         }
         double toRead = (System.nanoTime() - restart) / 1e9;
-        long openAfterRestart = openFiles(process.pid());
-        Matcher m = OPENED.matcher(Files.readString(logDir.resolve("collections-node-restart.log")));
-        int columnFamilies = m.find() ? Integer.parseInt(m.group(1)) : -1;
+        long openAfterRestart = openFiles(node.pid());
+        // The log holds both starts: the restart's count is the last.
+        Matcher m = OPENED.matcher(Files.readString(node.log()));
+        int columnFamilies = -1;
+        while (m.find()) {
+            columnFamilies = Integer.parseInt(m.group(1));
+        }
         stop();
         return new Result(
                 collections,
@@ -240,7 +209,7 @@ public final class CollectionsBenchmark {
                 columnFamilies,
                 toReady,
                 toRead,
-                size(dataDir));
+                size(node.dataDir()));
     }
 
     private static long openFiles(long pid) throws IOException {
@@ -264,16 +233,6 @@ public final class CollectionsBenchmark {
             return paths.filter(Files::isRegularFile)
                     .mapToLong(p -> p.toFile().length())
                     .sum();
-        }
-    }
-
-    private void deleteData() {
-        try (Stream<Path> paths = Files.walk(dataDir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            System.err.println("warning: could not delete " + dataDir + ": " + e.getMessage());
         }
     }
 
@@ -323,10 +282,8 @@ public final class CollectionsBenchmark {
 
         @Override
         public Integer call() throws Exception {
-            List<String> prefix =
-                    ulimit == null ? List.of() : List.of("bash", "-c", "ulimit " + ulimit + " && exec \"$@\"", "node");
             Files.createDirectories(out);
-            Result r = run(jar, prefix, out, collections, clients);
+            Result r = run(jar, List.of(), ulimit, out, collections, clients);
             write(r, out);
             r.lines().forEach(System.out::println);
             return 0;

@@ -1,93 +1,78 @@
 package io.lumadb.bench.suite;
 
+import io.lumadb.testkit.NodeProcess;
+import io.lumadb.testkit.TestHttp;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
- * A LumaDB node for the suite: the distribution jar started as its own process (behind a
- * command prefix such as {@code taskset -c 0}), on a free port with a fresh data directory.
- * Closing stops it (SIGTERM, then SIGKILL) and deletes the directory.
+ * How the suite runs a LumaDB node: a {@link NodeProcess} of the distribution jar with the
+ * suite's JVM options, behind a command prefix (such as {@code taskset -c 0}), on a free port and
+ * a fresh data directory that closing deletes; measured only once {@code /ready} answers.
  */
-public final class LumaDbNode implements AutoCloseable {
+public final class LumaDbNode {
 
-    /** The node's JVM options, the same as bin/server's collector choice. */
-    static final List<String> JVM_OPTIONS = List.of("--enable-native-access=ALL-UNNAMED", "-Xmx2g", "-XX:+UseZGC");
+    private static final String HEAP = "2g";
 
-    private final Path dir;
-    private final int port;
-    private final Process process;
-    private final Path log;
+    /** The node's JVM options, the same as bin/server's collector choice; the reference server's too. */
+    static final List<String> JVM_OPTIONS = List.of("--enable-native-access=ALL-UNNAMED", "-Xmx" + HEAP, "-XX:+UseZGC");
 
-    /**
-     * Starts a node from {@code jar} behind {@code prefix} (may be empty), logging to {@code
-     * logDir}/lumadb-node.log, and waits until it is ready.
-     */
-    public LumaDbNode(Path jar, List<String> prefix, Path logDir) throws IOException, InterruptedException {
-        this(jar, prefix, logDir, "lumadb-node.log", List.of());
-    }
+    private LumaDbNode() {}
 
     /**
-     * Like {@link #LumaDbNode(Path, List, Path)}, logging to {@code logDir}/{@code logName}, with
-     * {@code extraOptions} after {@link #JVM_OPTIONS} (such as {@code -D} overrides of the node's
-     * configuration).
+     * A node (not started) from {@code jar} behind {@code prefix} (may be empty), logging to
+     * {@code log}, with {@code extraOptions} after {@link #JVM_OPTIONS} (such as {@code -D}
+     * overrides of the node's configuration).
      */
-    public LumaDbNode(Path jar, List<String> prefix, Path logDir, String logName, List<String> extraOptions)
-            throws IOException, InterruptedException {
+    public static NodeProcess.Builder builder(Path jar, List<String> prefix, Path log, List<String> extraOptions)
+            throws IOException {
         if (!Files.exists(jar)) {
             throw new IOException(
                     "the LumaDB distribution " + jar + " is missing; build it with mvn package -pl node -am");
         }
-        this.dir = Files.createTempDirectory("lumadb-bench");
-        try (ServerSocket s = new ServerSocket(0)) {
-            this.port = s.getLocalPort();
+        // NodeProcess puts the first two options (native access, heap) on the command line itself.
+        return NodeProcess.builder(Files.createTempDirectory("lumadb-bench"))
+                .name("the LumaDB node")
+                .jar(jar)
+                .commandPrefix(prefix)
+                .heap(HEAP)
+                .jvmOptions(JVM_OPTIONS.subList(2, JVM_OPTIONS.size()))
+                .jvmOptions(extraOptions)
+                .log(log)
+                .deleteDataDirOnClose();
+    }
+
+    /** Starts a node from {@code jar} as {@link #builder} describes it and waits until it is {@link #awaitReady ready}. */
+    public static NodeProcess start(Path jar, List<String> prefix, Path log, List<String> extraOptions)
+            throws IOException, InterruptedException {
+        NodeProcess node = builder(jar, prefix, log, extraOptions).build();
+        try {
+            launch(node, Duration.ofSeconds(60));
+            return node;
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            node.close();
+            throw e;
         }
-        List<String> command = new ArrayList<>(prefix);
-        command.add(ProcessHandle.current().info().command().orElse("java"));
-        command.addAll(JVM_OPTIONS);
-        command.addAll(extraOptions);
-        command.add("-jar");
-        command.add(jar.toString());
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-        pb.environment().put("LUMADB_HTTP_PORT", Integer.toString(port));
-        pb.environment().put("LUMADB_DATA_DIR", dir.toString());
-        this.log = logDir.resolve(logName);
-        pb.redirectOutput(log.toFile());
-        this.process = pb.start();
-        // Should this JVM die before close(), the node must not outlive it.
-        Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
-        awaitReady();
     }
 
-    /** The node's process id (the prefix, such as taskset, execs the JVM in place). */
-    public long pid() {
-        return process.pid();
-    }
-
-    public String url() {
-        return "http://127.0.0.1:" + port;
-    }
-
-    private void awaitReady() throws IOException, InterruptedException {
-        ChildProcesses.awaitReady(process, url(), log, "the LumaDB node", Duration.ofSeconds(60), this::close);
-    }
-
-    /** Stops the node (SIGTERM, then SIGKILL after 30 s) and deletes its data directory. */
-    @Override
-    public void close() {
-        ChildProcesses.stop(process, Duration.ofSeconds(30));
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
+    /**
+     * Starts {@code node} (again) and waits until {@code /health} and then {@code /ready} answer
+     * 200, at most {@code timeout} for each.
+     */
+    static void launch(NodeProcess node, Duration timeout) throws IOException, InterruptedException {
+        node.launch(List.of());
+        node.awaitHealthy(timeout);
+        TestHttp http = new TestHttp(node.port());
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (http.get("/ready").status() != 200) {
+            if (System.nanoTime() > deadline) {
+                throw new IOException(
+                        node.name() + " was not ready within " + timeout.toSeconds() + " s; see " + node.log());
             }
-        } catch (IOException e) {
-            System.err.println("warning: could not delete " + dir + ": " + e.getMessage());
+            Thread.sleep(100);
         }
     }
 }

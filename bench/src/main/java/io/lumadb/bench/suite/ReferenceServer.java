@@ -1,12 +1,12 @@
 package io.lumadb.bench.suite;
 
 import io.lumadb.bench.streams.BroadcastServer;
+import io.lumadb.testkit.Ports;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The change-stream benchmark's reference, {@link BroadcastServer}, as its own process started
@@ -20,9 +20,7 @@ final class ReferenceServer implements AutoCloseable {
     private final Path log;
 
     ReferenceServer(List<String> prefix, Path logDir) throws IOException, InterruptedException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            this.port = s.getLocalPort();
-        }
+        this.port = Ports.free();
         List<String> command = new ArrayList<>(prefix);
         command.add(ProcessHandle.current().info().command().orElse("java"));
         command.addAll(LumaDbNode.JVM_OPTIONS);
@@ -49,12 +47,24 @@ final class ReferenceServer implements AutoCloseable {
         return process.pid();
     }
 
+    /** Waits until it accepts connections (it serves them as soon as it does), at most 30 s. */
     private void awaitReady() throws IOException, InterruptedException {
-        ChildProcesses.awaitReady(process, url(), log, "the reference server", Duration.ofSeconds(30), this::close);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!Ports.listening("127.0.0.1", port)) {
+            if (!process.isAlive() || System.nanoTime() > deadline) {
+                close();
+                throw new IOException("the reference server did not start; see " + log);
+            }
+            Thread.sleep(100);
+        }
     }
 
+    /** SIGTERM, then SIGKILL if it still runs after 10 s. */
     @Override
-    public void close() {
-        ChildProcesses.stop(process, Duration.ofSeconds(10));
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
     }
 }

@@ -1,10 +1,8 @@
 package io.lumadb.bench.suite;
 
+import io.lumadb.testkit.TestPostgres;
+import io.lumadb.testkit.TestRedis;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -22,10 +20,10 @@ import redis.clients.jedis.Jedis;
  * pins their processes to the server CPU and sets Redis's durability for the run, and puts
  * everything back as it was afterwards.
  */
-public final class Services implements AutoCloseable {
+final class Services implements AutoCloseable {
 
-    static final String PG_URL = "jdbc:postgresql://127.0.0.1:5432/test";
-    static final String PG_USER = "postgres";
+    static final String PG_URL = TestPostgres.jdbcUrl("test");
+    static final String PG_USER = TestPostgres.USER;
 
     private final List<Runnable> undo = new ArrayList<>();
     private final Map<String, String> facts = new LinkedHashMap<>();
@@ -35,76 +33,14 @@ public final class Services implements AutoCloseable {
         return facts;
     }
 
-    static boolean listening(int port) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
     /** Makes sure PostgreSQL and Redis answer on 127.0.0.1, starting them when installed but stopped. */
     void ensureUp() throws IOException, InterruptedException {
-        ensurePostgres();
-        ensureRedis();
-    }
-
-    /** Makes sure PostgreSQL answers on 127.0.0.1:5432, starting it when installed but stopped. */
-    public static void ensurePostgres() throws IOException, InterruptedException {
-        if (!listening(5432)) {
-            if (!Shell.exists("pg_ctlcluster") || !Files.isDirectory(Path.of("/etc/postgresql"))) {
-                throw new IOException("PostgreSQL is not listening on 127.0.0.1:5432 and is not installed here");
-            }
-            try (var versions = Files.list(Path.of("/etc/postgresql"))) {
-                for (Path v : versions.toList()) {
-                    Shell.run(
-                            "pg_ctlcluster",
-                            "--skip-systemctl-redirect",
-                            v.getFileName().toString(),
-                            "main",
-                            "start");
-                }
-            }
-            waitFor(5432, "PostgreSQL");
+        try {
+            TestPostgres.ensureRunning();
+            TestRedis.ensureRunning();
+        } catch (AssertionError e) {
+            throw new IOException("the suite compares LumaDB with PostgreSQL and Redis: " + e.getMessage(), e);
         }
-    }
-
-    /** Makes sure Redis answers on 127.0.0.1:6379, starting it when installed but stopped. */
-    public static void ensureRedis() throws IOException, InterruptedException {
-        if (!listening(6379)) {
-            if (!Shell.exists("redis-server")) {
-                throw new IOException("Redis is not listening on 127.0.0.1:6379 and is not installed here");
-            }
-            Shell.run(
-                    "redis-server",
-                    "--daemonize",
-                    "yes",
-                    "--bind",
-                    "127.0.0.1",
-                    "-::1",
-                    "--port",
-                    "6379",
-                    "--save",
-                    "",
-                    "--appendonly",
-                    "no",
-                    "--dir",
-                    "/var/lib/redis",
-                    "--logfile",
-                    "/var/log/redis/ci.log");
-            waitFor(6379, "Redis");
-        }
-    }
-
-    private static void waitFor(int port, String name) throws IOException, InterruptedException {
-        for (int i = 0; i < 100; i++) {
-            if (listening(port)) {
-                return;
-            }
-            Thread.sleep(200);
-        }
-        throw new IOException(name + " did not come up on 127.0.0.1:" + port);
     }
 
     /** Records versions and durability; turns Redis's AOF on with fsync every second for the run. */
@@ -116,7 +52,7 @@ public final class Services implements AutoCloseable {
             facts.put("postgresql.fsync", one(s, "SHOW fsync"));
             facts.put("postgresql.shared_buffers", one(s, "SHOW shared_buffers"));
         }
-        try (Jedis redis = new Jedis("127.0.0.1", 6379)) {
+        try (Jedis redis = new Jedis(TestRedis.HOST, TestRedis.PORT)) {
             String info = redis.info("server");
             facts.put("redis.version", info.replaceAll("(?s).*redis_version:([^\\r\\n]+).*", "$1"));
             String appendonly = redis.configGet("appendonly").get("appendonly");
@@ -124,7 +60,7 @@ public final class Services implements AutoCloseable {
             redis.configSet("appendonly", "yes");
             redis.configSet("appendfsync", "everysec");
             undo.add(() -> {
-                try (Jedis r = new Jedis("127.0.0.1", 6379)) {
+                try (Jedis r = new Jedis(TestRedis.HOST, TestRedis.PORT)) {
                     r.configSet("appendfsync", appendfsync);
                     r.configSet("appendonly", appendonly);
                 }

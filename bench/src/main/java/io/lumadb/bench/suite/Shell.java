@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Runs short external commands (taskset, pg_ctlcluster, redis-cli) and returns what they printed. */
+/** Runs short external commands (taskset, pgrep) and returns what they printed. */
 final class Shell {
 
     private Shell() {}

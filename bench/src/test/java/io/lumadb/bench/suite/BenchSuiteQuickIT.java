@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lumadb.testkit.TestFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -88,11 +88,7 @@ class BenchSuiteQuickIT {
                     .newDocumentBuilder()
                     .parse(dir.resolve("suite.svg").toFile());
         } finally {
-            try (Stream<Path> paths = Files.walk(out)) {
-                for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(path);
-                }
-            }
+            TestFiles.deleteRecursively(out);
         }
     }
 

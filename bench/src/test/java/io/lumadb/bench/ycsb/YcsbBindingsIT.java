@@ -6,10 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.lumadb.bench.suite.LumaDbNode;
-import io.lumadb.bench.suite.Services;
+import io.lumadb.testkit.NodeProcess;
+import io.lumadb.testkit.TestPostgres;
+import io.lumadb.testkit.TestRedis;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -57,7 +58,7 @@ class YcsbBindingsIT {
     @Tag("services")
     void postgresqlBindingPassesLoadAndWorkloadsAAndE() throws Exception {
         Map<String, String> props = Map.of();
-        Services.ensurePostgres();
+        TestPostgres.ensureRunning();
         exercise("postgresql", props);
     }
 
@@ -65,7 +66,7 @@ class YcsbBindingsIT {
     @Tag("services")
     void redisBindingPassesLoadAndWorkloadsAAndE() throws Exception {
         Map<String, String> props = Map.of("redis.database", "15");
-        Services.ensureRedis();
+        TestRedis.ensureRunning();
         exercise("redis", props);
     }
 
@@ -73,10 +74,10 @@ class YcsbBindingsIT {
     void lumadbBindingPassesLoadAndWorkloadsAAndE() throws Exception {
         Path nodeDir = Files.createDirectories(work.resolve("node"));
         // A copy of the jar: others may rebuild node/target/lumadb.jar while this node runs from it.
-        Path jar = Files.copy(nodeJar(), nodeDir.resolve("lumadb.jar"));
-        try (LumaDbNode node = new LumaDbNode(jar, List.of(), nodeDir)) {
+        Path jar = Files.copy(NodeProcess.distributionJar(), nodeDir.resolve("lumadb.jar"));
+        try (NodeProcess node = LumaDbNode.start(jar, List.of(), nodeDir.resolve("lumadb-node.log"), List.of())) {
             Map<String, String> props =
-                    Map.of("lumadb.url", node.url(), "lumadb.database", "ycsb_it", "lumadb.shards", "2");
+                    Map.of("lumadb.url", node.url(""), "lumadb.database", "ycsb_it", "lumadb.shards", "2");
             exercise("lumadb", props);
 
             // The runner refuses runs that did not go cleanly: reads of records that were never loaded...
@@ -283,24 +284,5 @@ class YcsbBindingsIT {
         Map<String, String> all = new HashMap<>(props);
         all.put("dataintegrity", "true");
         return new YcsbSpec(system, workload, load, THREADS, RECORDS, OPERATIONS, all, List.of());
-    }
-
-    /** The distribution jar: from Failsafe's lumadb.jar property, else node/target beside the module. */
-    private static Path nodeJar() {
-        String configured = System.getProperty("lumadb.jar");
-        List<Path> candidates = new ArrayList<>();
-        if (configured != null && !configured.isBlank()) {
-            candidates.add(Path.of(configured));
-        }
-        // Failsafe runs in the bench module; by hand one may run from the repository root.
-        candidates.add(Path.of("..", "node", "target", "lumadb.jar"));
-        candidates.add(Path.of("node", "target", "lumadb.jar"));
-        for (Path p : candidates) {
-            if (Files.isRegularFile(p)) {
-                return p.toAbsolutePath().normalize();
-            }
-        }
-        return fail("no LumaDB jar at " + candidates + " (from " + Path.of("").toAbsolutePath()
-                + "); build it: mvn -B -q -o package -DskipTests -pl node -am");
     }
 }
