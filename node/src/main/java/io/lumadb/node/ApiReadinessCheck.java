@@ -8,7 +8,7 @@ import java.util.function.Supplier;
 import org.apache.pekko.actor.ActorSystem;
 
 /**
- * Pekko Management readiness check ({@code /health/ready}): a node is ready once its HTTP API
+ * Pekko Management readiness check ({@code GET /ready} on the management port): a node is ready once its HTTP API
  * listens, its catalog answers and its storage can make writes durable, on top of management's
  * own check that the node is an Up cluster member. Configured in {@code lumadb-cluster.conf};
  * management creates it.
