@@ -8,7 +8,6 @@ import io.lumadb.cdc.StreamItem;
 import io.lumadb.cdc.groups.ConsumerGroups;
 import io.lumadb.http.Permission.Action;
 import io.lumadb.http.Permission.Scope;
-import io.lumadb.shards.model.DocumentJson;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -262,11 +261,9 @@ final class ChangesResource implements Resource {
     }
 
     private static HttpResponse groupAnswer(String group, String token) {
-        ObjectNode answer = DocumentJson.mapper().createObjectNode();
+        ObjectNode answer = JsonResponses.object();
         answer.put("group", group);
         answer.put("token", token);
-        return HttpResponse.create()
-                .withStatus(StatusCodes.OK)
-                .withEntity(ContentTypes.APPLICATION_JSON, DocumentJson.bytes(answer));
+        return JsonResponses.json(StatusCodes.OK, answer);
     }
 }

@@ -21,11 +21,15 @@ final class PathTemplate {
 
     private final String text;
     private final List<String> segments;
+    /** Per segment, the parameter it holds, or null for a literal; parsed once, read per request. */
+    private final String[] names;
+
     private final List<String> parameters;
 
     private PathTemplate(String text, List<String> segments, List<String> parameters) {
         this.text = text;
         this.segments = segments;
+        this.names = segments.stream().map(PathTemplate::parameterName).toArray(String[]::new);
         this.parameters = parameters;
     }
 
@@ -75,11 +79,10 @@ final class PathTemplate {
         }
         Map<String, String> values = null;
         for (int i = 0; i < segments.size(); i++) {
-            String expected = segments.get(i);
             String actual = path.get(i);
-            String name = parameterName(expected);
+            String name = names[i];
             if (name == null) {
-                if (!expected.equals(actual)) {
+                if (!segments.get(i).equals(actual)) {
                     return null;
                 }
             } else {
@@ -102,8 +105,8 @@ final class PathTemplate {
     static int bySpecificity(PathTemplate a, PathTemplate b) {
         int n = Math.min(a.segments.size(), b.segments.size());
         for (int i = 0; i < n; i++) {
-            boolean la = parameterName(a.segments.get(i)) == null;
-            boolean lb = parameterName(b.segments.get(i)) == null;
+            boolean la = a.names[i] == null;
+            boolean lb = b.names[i] == null;
             if (la != lb) {
                 return la ? -1 : 1;
             }
@@ -114,8 +117,8 @@ final class PathTemplate {
     /** The same template up to parameter names: two such routes could never be told apart. */
     String shape() {
         StringBuilder shape = new StringBuilder();
-        for (String s : segments) {
-            shape.append('/').append(parameterName(s) == null ? s : "{}");
+        for (int i = 0; i < segments.size(); i++) {
+            shape.append('/').append(names[i] == null ? segments.get(i) : "{}");
         }
         return shape.toString();
     }

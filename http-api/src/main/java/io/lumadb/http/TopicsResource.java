@@ -5,12 +5,10 @@ import io.lumadb.cdc.topics.TopicEvent;
 import io.lumadb.cdc.topics.Topics;
 import io.lumadb.http.Permission.Action;
 import io.lumadb.http.Permission.Scope;
-import io.lumadb.shards.model.DocumentJson;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletionStage;
-import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.util.ByteString;
 
 /**
@@ -40,15 +38,11 @@ final class TopicsResource implements Resource {
         Topics topics = api.topics();
         Topics.validateName(topic);
         return api.bodies()
-                .read(call.request(), topics.settings().maxMessageBytes(), Set.of("application/json"))
+                .read(call.request(), topics.settings().maxMessageBytes(), Bodies.JSON)
                 .thenApply(body -> {
                     topics.publish(topic, body);
-                    ObjectNode answer = JsonResponses.object();
-                    answer.put("topic", topic);
-                    answer.put("result", "published");
-                    return HttpResponse.create()
-                            .withStatus(202)
-                            .withEntity(ContentTypes.APPLICATION_JSON, DocumentJson.bytes(answer));
+                    return JsonResponses.json(
+                            StatusCodes.ACCEPTED, topicNode(topic).put("result", "published"));
                 });
     }
 
