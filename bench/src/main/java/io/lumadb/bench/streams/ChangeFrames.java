@@ -47,19 +47,10 @@ public final class ChangeFrames {
 
     /** Where {@code key} starts in {@code b[from, end)}, or -1. */
     static int indexOf(byte[] b, int from, int end, byte[] key) {
-        byte first = key[0];
-        int last = end - key.length;
-        outer:
-        for (int i = from; i <= last; i++) {
-            if (b[i] != first) {
-                continue;
+        for (int i = from; i <= end - key.length; i++) {
+            if (b[i] == key[0] && Arrays.equals(b, i, i + key.length, key, 0, key.length)) {
+                return i;
             }
-            for (int k = 1; k < key.length; k++) {
-                if (b[i + k] != key[k]) {
-                    continue outer;
-                }
-            }
-            return i;
         }
         return -1;
     }

@@ -47,13 +47,10 @@ public final class SseParser {
     /** Parses the readable bytes of {@code in}, consuming them; dispatches every event they complete. */
     public void feed(ByteBuf in) {
         while (in.isReadable()) {
-            if (skipLf) {
-                skipLf = false;
-                if (in.getByte(in.readerIndex()) == '\n') {
-                    in.skipBytes(1);
-                    continue;
-                }
+            if (skipLf && in.getByte(in.readerIndex()) == '\n') {
+                in.skipBytes(1);
             }
+            skipLf = false;
             int eol = in.forEachByte(ByteProcessor.FIND_CRLF);
             int n = (eol < 0 ? in.writerIndex() : eol) - in.readerIndex();
             line = grow(line, lineLength + n);

@@ -12,6 +12,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
@@ -24,7 +25,6 @@ import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.net.ProtocolException;
@@ -45,14 +45,14 @@ import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
 /**
- * Many SSE subscriptions to one server, held by one Netty event loop (one thread, Netty's HTTP/1.1
- * codec for the response and its chunks), so that a single load-generator CPU can hold thousands
- * of them. Each subscriber parses every event ({@link SseParser}) and checks what it receives: every write's number exactly once
- * (a duplicate is counted), in the server's order (each change's {@code (source.seq,
- * source.index)} must be greater than the one before, else it is counted out of order), and
- * well-formed; overflows, streams the server ended, refused and failed connections are counted
- * too. Each change's delivery latency (send time in the document to the read that brought the
- * frame) goes into an HdrHistogram {@link Recorder}.
+ * Many SSE subscriptions to one server, held by one Netty event loop (one thread; Netty's HTTP/1.1
+ * codec decodes the responses and their chunks), so that a single load-generator CPU can hold
+ * thousands of them. Each subscriber parses every event ({@link SseParser}) and checks what it
+ * receives: every write's number exactly once (a duplicate is counted), in the server's order
+ * (each change's {@code (source.seq, source.index)} must be greater than the one before, else it
+ * is counted out of order), and well-formed; overflows, streams the server ended, refused and
+ * failed connections are counted too. Each change's delivery latency (send time in the document
+ * to the read that brought the frame) goes into an HdrHistogram {@link Recorder}.
  *
  * <p>For a writer that waits on delivery, the pool calls {@link #onAllDelivered} once a write has
  * reached every live subscriber. Write numbers must be below the {@code maxWrites} given at
@@ -90,16 +90,7 @@ public final class SubscriberPool implements AutoCloseable {
 
         /** Whether every subscriber subscribed and received every acknowledged write once, in order. */
         public boolean clean() {
-            return subscribed == subscribers
-                    && failed == 0
-                    && pending == 0
-                    && overflowed == 0
-                    && endedByServer == 0
-                    && missing == 0
-                    && duplicates == 0
-                    && outOfOrder == 0
-                    && malformed == 0
-                    && otherEvents == 0;
+            return problems().isEmpty();
         }
 
         /** The problems, one phrase each; empty when clean. */
@@ -155,7 +146,7 @@ public final class SubscriberPool implements AutoCloseable {
     private long deliveriesCount;
     private long bytesCount;
 
-    // Written by the pool's thread, read anywhere.
+    // Written by the pool's thread, read anywhere (the counts above, published once per read).
     private volatile long deliveries;
     private volatile long bytes;
     private volatile int subscribed;
@@ -164,31 +155,23 @@ public final class SubscriberPool implements AutoCloseable {
     private volatile int endedByServer;
     private final Recorder latency = new Recorder(TimeUnit.SECONDS.toNanos(120), 3);
 
-    /**
-     * Ahead of every connection's HTTP decoder: counts the bytes read and notes when they were
-     * read (the time a change's latency ends), and publishes the counts once per read.
-     */
+    /** Ahead of Netty's HTTP decoder: counts the bytes read and notes when (a change's latency ends at its read). */
     @ChannelHandler.Sharable
     private final class Reads extends ChannelInboundHandlerAdapter {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             now = System.nanoTime();
             bytesCount += ((ByteBuf) msg).readableBytes();
-            ctx.fireChannelRead(msg);
-        }
-
-        @Override
-        public void channelReadComplete(ChannelHandlerContext ctx) {
+            ctx.fireChannelRead(msg); // decoded, and the events it completes parsed, before this returns
             deliveries = deliveriesCount;
             bytes = bytesCount;
-            ctx.fireChannelReadComplete();
         }
     }
 
     private final Reads reads = new Reads();
 
     /** One subscription: its connection's handler after Netty's HTTP decoder, and what it received. */
-    private final class Sub extends ChannelInboundHandlerAdapter {
+    private final class Sub extends SimpleChannelInboundHandler<HttpObject> {
         final int number;
         final String path;
         final SseParser parser = new SseParser(event -> onEvent(this, event));
@@ -221,37 +204,32 @@ public final class SubscriberPool implements AutoCloseable {
         }
 
         @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) throws ProtocolException {
-            try {
-                if (done) {
-                    return;
+        protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) throws ProtocolException {
+            if (done) {
+                return;
+            }
+            if (msg.decoderResult().cause() instanceof Throwable cause) {
+                throw new ProtocolException("malformed HTTP response: " + cause);
+            }
+            if (msg instanceof HttpResponse r) {
+                answered = true;
+                String type = r.headers().get(HttpHeaderNames.CONTENT_TYPE, "");
+                if (r.status().code() != 200 || !type.toLowerCase(Locale.ROOT).startsWith("text/event-stream")) {
+                    refused = "the server answered " + r.protocolVersion() + " " + r.status() + " with Content-Type '"
+                            + type + "' instead of 200 text/event-stream";
                 }
-                if (((HttpObject) msg).decoderResult().cause() instanceof Throwable cause) {
-                    throw new ProtocolException("malformed HTTP response: " + cause);
+            }
+            if (msg instanceof HttpContent c) {
+                if (refused != null) {
+                    ByteBuf body = c.content();
+                    throw new ProtocolException(refused + "; body: "
+                            + body.toString(body.readerIndex(), Math.min(body.readableBytes(), 512), UTF_8)
+                                    .strip());
                 }
-                if (msg instanceof HttpResponse r) {
-                    answered = true;
-                    String type = r.headers().get(HttpHeaderNames.CONTENT_TYPE, "");
-                    if (r.status().code() != 200
-                            || !type.toLowerCase(Locale.ROOT).startsWith("text/event-stream")) {
-                        refused = "the server answered " + r.protocolVersion() + " " + r.status()
-                                + " with Content-Type '" + type + "' instead of 200 text/event-stream";
-                    }
+                parser.feed(c.content());
+                if (msg instanceof LastHttpContent) {
+                    end(this, null);
                 }
-                if (msg instanceof HttpContent c) {
-                    if (refused != null) {
-                        ByteBuf body = c.content();
-                        throw new ProtocolException(refused + "; body: "
-                                + body.toString(body.readerIndex(), Math.min(body.readableBytes(), 512), UTF_8)
-                                        .strip());
-                    }
-                    parser.feed(c.content());
-                    if (msg instanceof LastHttpContent) {
-                        end(this, null);
-                    }
-                }
-            } finally {
-                ReferenceCountUtil.release(msg);
             }
         }
 
