@@ -26,6 +26,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
 import java.net.ProtocolException;
 import java.nio.charset.StandardCharsets;
@@ -36,9 +37,7 @@ import java.util.BitSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.IntFunction;
 import java.util.function.LongConsumer;
 import org.HdrHistogram.Histogram;
@@ -397,14 +396,11 @@ public final class SubscriberPool implements AutoCloseable {
     // ---- the pool's thread
 
     private <T> T call(Callable<T> task) {
-        try {
-            return group.submit(task).get(60, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("the subscriber pool did not answer", e);
+        Future<T> f = group.submit(task);
+        if (!f.awaitUninterruptibly(60, TimeUnit.SECONDS) || !f.isSuccess()) {
+            throw new IllegalStateException("the subscriber pool did not answer", f.cause());
         }
+        return f.getNow();
     }
 
     private void openMore() {
