@@ -142,12 +142,10 @@ public final class SubscriberPool implements AutoCloseable {
     private long malformed;
     private long otherEvents;
     private long heartbeats;
-    private long deliveriesCount;
-    private long bytesCount;
+    private long deliveries;
+    private long bytes;
 
-    // Written by the pool's thread, read anywhere (the counts above, published once per read).
-    private volatile long deliveries;
-    private volatile long bytes;
+    // Written by the pool's thread, read anywhere.
     private volatile int subscribed;
     private volatile int failed;
     private volatile int overflowed;
@@ -160,10 +158,8 @@ public final class SubscriberPool implements AutoCloseable {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             now = System.nanoTime();
-            bytesCount += ((ByteBuf) msg).readableBytes();
-            ctx.fireChannelRead(msg); // decoded, and the events it completes parsed, before this returns
-            deliveries = deliveriesCount;
-            bytes = bytesCount;
+            bytes += ((ByteBuf) msg).readableBytes();
+            ctx.fireChannelRead(msg);
         }
     }
 
@@ -308,12 +304,12 @@ public final class SubscriberPool implements AutoCloseable {
 
     /** Changes received by all subscribers together so far (each write counted once per subscriber). */
     public long deliveries() {
-        return deliveries;
+        return call(() -> deliveries);
     }
 
     /** Bytes read from all connections so far, HTTP framing included. */
     public long bytes() {
-        return bytes;
+        return call(() -> bytes);
     }
 
     public int subscribed() {
@@ -474,7 +470,7 @@ public final class SubscriberPool implements AutoCloseable {
         s.lastSeq = fields.seq;
         s.lastIndex = fields.index;
         s.received++;
-        deliveriesCount++;
+        deliveries++;
         long latencyNanos = now - fields.sentNanos;
         latency.recordValue(Math.max(0, Math.min(latencyNanos, TimeUnit.SECONDS.toNanos(120))));
         delivered(n);
