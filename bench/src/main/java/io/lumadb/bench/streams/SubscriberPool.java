@@ -172,7 +172,6 @@ public final class SubscriberPool implements AutoCloseable {
         final SseParser parser = new SseParser(event -> onEvent(this, event));
         final BitSet seen = new BitSet();
         Channel channel;
-        boolean connected;
         String refused; // a response that is not an event stream: why, until its body arrives
         boolean answered;
         boolean subscribed;
@@ -189,7 +188,6 @@ public final class SubscriberPool implements AutoCloseable {
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
-            connected = true;
             FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, path);
             request.headers()
                     .set(HttpHeaderNames.HOST, host)
@@ -350,7 +348,9 @@ public final class SubscriberPool implements AutoCloseable {
                     sample("subscriber " + s.number + " (" + s.path + ") got no answer"
                             + (s.answered
                                     ? " after its response head"
-                                    : s.connected ? " to its request" : " (not connected)"));
+                                    : s.channel != null && s.channel.isActive()
+                                            ? " to its request"
+                                            : " (not connected)"));
                 }
                 BitSet lost = (BitSet) acknowledged.clone();
                 lost.andNot(s.seen);
