@@ -14,7 +14,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
@@ -205,14 +204,9 @@ public final class BroadcastServer implements AutoCloseable {
             String[] lines = head.split("\r\n");
             String[] requestLine = lines[0].split(" ");
             int length = 0;
-            for (int i = 1; i < lines.length; i++) {
-                int colon = lines[i].indexOf(':');
-                if (colon > 0
-                        && lines[i].substring(0, colon)
-                                .trim()
-                                .toLowerCase(Locale.ROOT)
-                                .equals("content-length")) {
-                    length = Integer.parseInt(lines[i].substring(colon + 1).trim());
+            for (String line : lines) {
+                if (line.regionMatches(true, 0, "content-length:", 0, 15)) {
+                    length = Integer.parseInt(line.substring(15).trim());
                 }
             }
             int bodyStart = headEnd + 4;
@@ -296,13 +290,7 @@ public final class BroadcastServer implements AutoCloseable {
 
     private void respond(Conn c, int status, String json) throws IOException {
         byte[] body = json.getBytes(StandardCharsets.UTF_8);
-        String reason =
-                switch (status) {
-                    case 200 -> "OK";
-                    case 404 -> "Not Found";
-                    case 413 -> "Content Too Large";
-                    default -> "Status";
-                };
+        String reason = status == 200 ? "OK" : status == 404 ? "Not Found" : "Content Too Large";
         byte[] head = ("HTTP/1.1 " + status + " " + reason + "\r\nContent-Type: application/json\r\nContent-Length: "
                         + body.length + "\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII);

@@ -29,14 +29,7 @@ public final class ChangeFrames {
     /** The JSON document of write {@code n}, sent at {@code sentNanos}, padded to about {@code size} bytes. */
     public static byte[] document(long n, long sentNanos, int size) {
         String head = "{\"bench_n\":" + n + ",\"bench_t\":" + sentNanos + ",\"pad\":\"";
-        int pad = Math.max(0, size - head.length() - 2);
-        byte[] out = new byte[head.length() + pad + 2];
-        byte[] h = head.getBytes(StandardCharsets.US_ASCII);
-        System.arraycopy(h, 0, out, 0, h.length);
-        Arrays.fill(out, h.length, h.length + pad, (byte) 'x');
-        out[out.length - 2] = '"';
-        out[out.length - 1] = '}';
-        return out;
+        return (head + "x".repeat(Math.max(0, size - head.length() - 2)) + "\"}").getBytes(StandardCharsets.US_ASCII);
     }
 
     /** The integer after the first {@code key} at or after {@code from} in {@code b[from, end)}, or {@link #ABSENT}. */
@@ -47,19 +40,10 @@ public final class ChangeFrames {
 
     /** Where {@code key} starts in {@code b[from, end)}, or -1. */
     static int indexOf(byte[] b, int from, int end, byte[] key) {
-        byte first = key[0];
-        int last = end - key.length;
-        outer:
-        for (int i = from; i <= last; i++) {
-            if (b[i] != first) {
-                continue;
+        for (int i = from; i <= end - key.length; i++) {
+            if (b[i] == key[0] && Arrays.equals(b, i, i + key.length, key, 0, key.length)) {
+                return i;
             }
-            for (int k = 1; k < key.length; k++) {
-                if (b[i + k] != key[k]) {
-                    continue outer;
-                }
-            }
-            return i;
         }
         return -1;
     }

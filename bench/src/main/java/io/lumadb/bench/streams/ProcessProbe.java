@@ -1,6 +1,8 @@
 package io.lumadb.bench.streams;
 
+import com.sun.management.UnixOperatingSystemMXBean;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,15 +17,13 @@ import java.util.regex.Pattern;
 
 /**
  * Looks into another JVM on this machine: its heap after a full GC, through {@code jcmd} (the
- * JDK's own tool, beside the running {@code java}), and its CPU time from {@code /proc}.
+ * JDK's own tool, beside the running {@code java}), and its CPU time.
  */
 public final class ProcessProbe {
 
     private static final Pattern USED = Pattern.compile("used (\\d+)([KMG])");
     private static final Pattern HISTOGRAM_ROW = Pattern.compile("^\\s*\\d+:\\s+(\\d+)\\s+(\\d+)\\s+(\\S+).*$");
     private static final Pattern TOTAL = Pattern.compile("^Total\\s+(\\d+)\\s+(\\d+)\\s*$");
-    /** Linux reports CPU times in /proc in USER_HZ, 100 on every architecture it runs on. */
-    private static final double CLOCK_TICKS_PER_SECOND = 100;
 
     private ProcessProbe() {}
 
@@ -99,33 +99,19 @@ public final class ProcessProbe {
         return List.copyOf(out.subList(0, Math.min(top, out.size())));
     }
 
-    /** CPU seconds (user + system) {@code pid} has used, or NaN if /proc cannot tell. */
+    /** CPU seconds (user + system) {@code pid} has used, or NaN if the OS cannot tell. */
     public static double cpuSeconds(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            // Fields after the command name, which is in parentheses and may hold spaces.
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            // f[0] is field 3 (state); utime and stime are fields 14 and 15.
-            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / CLOCK_TICKS_PER_SECOND;
-        } catch (IOException | RuntimeException e) {
-            return Double.NaN;
-        }
+        return ProcessHandle.of(pid)
+                .flatMap(p -> p.info().totalCpuDuration())
+                .map(d -> d.toNanos() / 1e9)
+                .orElse(Double.NaN);
     }
 
-    /** The soft limit of open files of this process, from /proc/self/limits, or -1. */
+    /** The soft limit of open files of this process, or -1 if unknown. */
     public static long openFilesLimit() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
-                if (line.startsWith("Max open files")) {
-                    String soft =
-                            line.substring("Max open files".length()).trim().split("\\s+")[0];
-                    return soft.equals("unlimited") ? Long.MAX_VALUE : Long.parseLong(soft);
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // unknown
-        }
-        return -1;
+        return ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean os
+                ? os.getMaxFileDescriptorCount()
+                : -1;
     }
 
     private static String jcmd() {

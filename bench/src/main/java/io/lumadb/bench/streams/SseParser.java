@@ -1,18 +1,20 @@
 package io.lumadb.bench.streams;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.util.ByteProcessor;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * An incremental parser of a {@code text/event-stream} body, as the WHATWG HTML standard defines
- * it: lines end with LF, CRLF or CR (also when the CR and the LF arrive in different reads),
- * {@code :} starts a comment, a field's value loses one leading space, {@code data} lines are
- * joined with LF, a blank line dispatches the event (none when no data was given), the last
- * event id persists across events, and a leading BOM is skipped.
+ * An incremental parser of a {@code text/event-stream} body (Netty decodes the HTTP framing
+ * around it), as the WHATWG HTML standard defines it: lines end with LF, CRLF or CR (also when
+ * the CR and the LF arrive in different reads), {@code :} starts a comment, a field's value loses
+ * one leading space, {@code data} lines are joined with LF, a blank line dispatches the event
+ * (none when no data was given), and a leading BOM is skipped. {@code id} and {@code retry} are
+ * not kept: nothing here resumes a stream.
  *
- * <p>Bytes may be fed in pieces of any size, split anywhere. The event handed to the {@link
- * Listener} is a view over reused buffers, valid only during the call, so that steady-state
- * parsing allocates nothing. Not thread-safe: one parser per stream.
+ * <p>The event handed to the {@link Listener} is a view over reused buffers, valid only during
+ * the call, so that steady-state parsing allocates nothing. Not thread-safe: one parser per stream.
  */
 public final class SseParser {
 
@@ -25,144 +27,82 @@ public final class SseParser {
     private static final byte[] BOM = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
     private static final byte[] DATA = ascii("data");
     private static final byte[] EVENT = ascii("event");
-    private static final byte[] ID = ascii("id");
+    private static final byte[] MESSAGE = ascii("message");
 
     private final Listener listener;
-
-    // A line that began in an earlier feed.
-    private byte[] partial = new byte[256];
-    private int partialLength;
-    private boolean skipLf;
-    private int bomChecked; // bytes of the stream's start compared with the BOM so far, 3 when done
-
+    private byte[] line = new byte[512]; // the current line, which may span reads
+    private int lineLength;
+    private boolean skipLf; // the last line ended with CR: an LF next is part of that line end
+    private boolean firstLine = true;
     private byte[] data = new byte[512];
     private int dataLength;
     private boolean hasData;
     private byte[] type = new byte[32];
     private int typeLength;
-    private byte[] id = new byte[64];
-    private int idLength;
-    private long events;
 
     public SseParser(Listener listener) {
         this.listener = listener;
     }
 
-    /** Parses {@code length} bytes of {@code bytes} from {@code offset}. */
-    public void feed(byte[] bytes, int offset, int length) {
-        int i = offset;
-        int end = offset + length;
-        if (bomChecked < BOM.length) {
-            i = skipBom(bytes, i, end);
-        }
-        if (skipLf && i < end) {
+    /** Parses the readable bytes of {@code in}, consuming them; dispatches every event they complete. */
+    public void feed(ByteBuf in) {
+        while (in.isReadable()) {
+            if (skipLf && in.getByte(in.readerIndex()) == '\n') {
+                in.skipBytes(1);
+            }
             skipLf = false;
-            if (bytes[i] == '\n') {
-                i++;
-            }
-        }
-        while (i < end) {
-            int eol = i;
-            while (eol < end && bytes[eol] != '\n' && bytes[eol] != '\r') {
-                eol++;
-            }
-            if (eol == end) {
-                appendPartial(bytes, i, end - i);
+            int eol = in.forEachByte(ByteProcessor.FIND_CRLF);
+            int n = (eol < 0 ? in.writerIndex() : eol) - in.readerIndex();
+            line = grow(line, lineLength + n);
+            in.readBytes(line, lineLength, n);
+            lineLength += n;
+            if (eol < 0) {
                 return;
             }
-            if (partialLength > 0) {
-                appendPartial(bytes, i, eol - i);
-                line(partial, 0, partialLength);
-                partialLength = 0;
-            } else {
-                line(bytes, i, eol - i);
-            }
-            i = eol + 1;
-            if (bytes[eol] == '\r') {
-                if (i == end) {
-                    skipLf = true;
-                } else if (bytes[i] == '\n') {
-                    i++;
-                }
-            }
+            skipLf = in.readByte() == '\r';
+            line();
+            lineLength = 0;
         }
     }
 
-    private int skipBom(byte[] bytes, int i, int end) {
-        // A BOM split across feeds is held back in `partial` until it is known to be one.
-        while (i < end && bomChecked < BOM.length) {
-            if (bytes[i] != BOM[bomChecked]) {
-                byte[] held = Arrays.copyOf(BOM, bomChecked);
-                bomChecked = BOM.length;
-                appendPartial(held, 0, held.length);
-                return i;
+    private void line() {
+        int from = 0;
+        if (firstLine) {
+            firstLine = false;
+            if (lineLength >= BOM.length && Arrays.equals(line, 0, BOM.length, BOM, 0, BOM.length)) {
+                from = BOM.length;
             }
-            bomChecked++;
-            i++;
         }
-        return i;
-    }
-
-    private void appendPartial(byte[] bytes, int from, int n) {
-        if (partialLength + n > partial.length) {
-            partial = Arrays.copyOf(partial, Math.max(partial.length * 2, partialLength + n));
-        }
-        System.arraycopy(bytes, from, partial, partialLength, n);
-        partialLength += n;
-    }
-
-    private void line(byte[] b, int from, int n) {
-        if (n == 0) {
+        if (from == lineLength) {
             dispatch();
             return;
         }
-        if (b[from] == ':') {
-            return; // a comment
-        }
         int colon = from;
-        int end = from + n;
-        while (colon < end && b[colon] != ':') {
+        while (colon < lineLength && line[colon] != ':') {
             colon++;
         }
-        int nameLength = colon - from;
-        int value = colon < end ? colon + 1 : end;
-        if (value < end && b[value] == ' ') {
+        int value = Math.min(colon + 1, lineLength);
+        if (value < lineLength && line[value] == ' ') {
             value++;
         }
-        int valueLength = end - value;
-        if (is(b, from, nameLength, DATA)) {
-            if (dataLength + valueLength + 1 > data.length) {
-                data = Arrays.copyOf(data, Math.max(data.length * 2, dataLength + valueLength + 1));
-            }
-            System.arraycopy(b, value, data, dataLength, valueLength);
+        int valueLength = lineLength - value;
+        if (Arrays.equals(line, from, colon, DATA, 0, DATA.length)) {
+            data = grow(data, dataLength + valueLength + 1);
+            System.arraycopy(line, value, data, dataLength, valueLength);
             dataLength += valueLength;
             data[dataLength++] = '\n';
             hasData = true;
-        } else if (is(b, from, nameLength, EVENT)) {
-            if (valueLength > type.length) {
-                type = new byte[valueLength];
-            }
-            System.arraycopy(b, value, type, 0, valueLength);
+        } else if (Arrays.equals(line, from, colon, EVENT, 0, EVENT.length)) {
+            type = grow(type, valueLength);
+            System.arraycopy(line, value, type, 0, valueLength);
             typeLength = valueLength;
-        } else if (is(b, from, nameLength, ID)) {
-            for (int k = value; k < end; k++) {
-                if (b[k] == 0) {
-                    return; // an id with NUL is ignored
-                }
-            }
-            if (valueLength > id.length) {
-                id = new byte[valueLength];
-            }
-            System.arraycopy(b, value, id, 0, valueLength);
-            idLength = valueLength;
         }
-        // retry and unknown fields are ignored
+        // comments (an empty field name) and other fields are ignored
     }
 
     private void dispatch() {
         if (hasData) {
             dataLength--; // the last LF
-            events++;
             listener.onEvent(this);
         }
         dataLength = 0;
@@ -170,8 +110,8 @@ public final class SseParser {
         typeLength = 0;
     }
 
-    private static boolean is(byte[] b, int from, int n, byte[] name) {
-        return n == name.length && Arrays.equals(b, from, from + n, name, 0, n);
+    private static byte[] grow(byte[] b, int needed) {
+        return needed <= b.length ? b : Arrays.copyOf(b, Math.max(b.length * 2, needed));
     }
 
     private static byte[] ascii(String s) {
@@ -182,13 +122,10 @@ public final class SseParser {
 
     /** Whether the event's type is {@code name} (an event without {@code event:} is a {@code message}). */
     public boolean typeIs(byte[] name) {
-        if (typeLength == 0) {
-            return Arrays.equals(name, MESSAGE);
-        }
-        return Arrays.equals(type, 0, typeLength, name, 0, name.length);
+        return typeLength == 0
+                ? Arrays.equals(name, MESSAGE)
+                : Arrays.equals(type, 0, typeLength, name, 0, name.length);
     }
-
-    private static final byte[] MESSAGE = ascii("message");
 
     public String type() {
         return typeLength == 0 ? "message" : new String(type, 0, typeLength, StandardCharsets.UTF_8);
@@ -205,15 +142,5 @@ public final class SseParser {
 
     public String data() {
         return new String(data, 0, dataLength, StandardCharsets.UTF_8);
-    }
-
-    /** The last event id seen on the stream so far (empty if none). */
-    public String lastEventId() {
-        return new String(id, 0, idLength, StandardCharsets.UTF_8);
-    }
-
-    /** Events dispatched so far. */
-    public long events() {
-        return events;
     }
 }

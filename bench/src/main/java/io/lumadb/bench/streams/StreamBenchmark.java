@@ -4,18 +4,20 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.lumadb.bench.Cli;
 import io.lumadb.bench.Machine;
-import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Semaphore;
+import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -129,7 +131,6 @@ public final class StreamBenchmark implements Callable<Integer> {
     private final List<StreamReport.Throughput> throughput = new ArrayList<>();
     private final List<StreamReport.Latency> latency = new ArrayList<>();
     private final List<StreamReport.Idle> idle = new ArrayList<>();
-    private double rate;
 
     public static void main(String[] args) {
         Cli.exit(new StreamBenchmark(), args);
@@ -168,7 +169,7 @@ public final class StreamBenchmark implements Callable<Integer> {
 
     StreamReport run() {
         int idleCount = idleWithinFileLimit();
-        settings.put("subscribers", subscribers + " SSE connections, one NIO selector thread");
+        settings.put("subscribers", subscribers + " SSE connections, one Netty event-loop thread");
         settings.put(
                 "writer",
                 "one writer; documents of about " + StreamServer.DOCUMENT_BYTES
@@ -204,23 +205,34 @@ public final class StreamBenchmark implements Callable<Integer> {
         List<StreamServer> systems = new ArrayList<>();
         try {
             if (referenceUrl != null) {
-                systems.add(new ReferenceStreamServer(address(referenceUrl), referencePid));
+                systems.add(new StreamServer.Reference(address(referenceUrl), referencePid));
             }
             if (lumadbUrl != null) {
-                systems.add(new LumaDbStreamServer(address(lumadbUrl), lumadbPid));
-            }
-            if (parts.contains("throughput")) {
-                for (int round = 1; round <= rounds; round++) {
-                    for (StreamServer s : order(systems, round)) {
-                        throughput(s, round);
-                    }
-                }
+                systems.add(new StreamServer.LumaDb(address(lumadbUrl), lumadbPid));
             }
             if (parts.contains("latency")) {
-                rate = latencyRate();
+                settings.put(
+                        "latency",
+                        String.format(
+                                Locale.ROOT,
+                                "open loop at %s writes/s (%,.0f deliveries/s), 8 writer connections; latency from"
+                                        + " the write's due send time to the subscriber's read (for LumaDB this"
+                                        + " includes the durable commit); %.0f s warm-up, %.0f s measured",
+                                rateText(writeRate),
+                                writeRate * subscribers,
+                                latencyWarmup.toMillis() / 1000.0,
+                                latencyWindow.toMillis() / 1000.0));
+            }
+            for (String part :
+                    Stream.of("throughput", "latency").filter(parts::contains).toList()) {
                 for (int round = 1; round <= rounds; round++) {
-                    for (StreamServer s : order(systems, round)) {
-                        latency(s, round);
+                    // Alternates which system goes first, so that neither always meets a warmer (or busier) machine.
+                    List<StreamServer> order = new ArrayList<>(systems);
+                    if (round % 2 == 0) {
+                        Collections.reverse(order);
+                    }
+                    for (StreamServer s : order) {
+                        measure(s, part, round);
                     }
                 }
             }
@@ -236,32 +248,6 @@ public final class StreamBenchmark implements Callable<Integer> {
         settings.put("load average at end", loadAverage());
         return new StreamReport(
                 failures.isEmpty() ? "ok" : "failed", failures, settings, throughput, latency, idle, notes);
-    }
-
-    /** Alternates which system goes first, so that neither always meets a warmer (or busier) machine. */
-    private static List<StreamServer> order(List<StreamServer> systems, int round) {
-        List<StreamServer> order = new ArrayList<>(systems);
-        if (round % 2 == 0) {
-            java.util.Collections.reverse(order);
-        }
-        return order;
-    }
-
-    /** The latency part's write rate, stated in the settings. */
-    private double latencyRate() {
-        double r = writeRate;
-        settings.put(
-                "latency",
-                String.format(
-                        Locale.ROOT,
-                        "open loop at %s writes/s (%,.0f deliveries/s), 8 writer connections; latency from the"
-                                + " write's due send time to the subscriber's read (for LumaDB this includes the"
-                                + " durable commit); %.0f s warm-up, %.0f s measured",
-                        rateText(r),
-                        r * subscribers,
-                        latencyWarmup.toMillis() / 1000.0,
-                        latencyWindow.toMillis() / 1000.0));
-        return r;
     }
 
     public static String rateText(double r) {
@@ -287,138 +273,159 @@ public final class StreamBenchmark implements Callable<Integer> {
 
     // ---- measurements
 
-    private void throughput(StreamServer s, int round) throws Exception {
-        log("%s round %d: throughput, %d subscribers, %d writes in flight", s.name(), round, subscribers, inFlight);
-        String path = s.prepare("t" + round);
-        try (SubscriberPool pool = new SubscriberPool(s.address(), MAX_CONNECTING, MAX_WRITES)) {
-            if (!subscribe(pool, s, path, "throughput round " + round)) {
+    /**
+     * One round of the throughput part (the writer waits for the fan-out) or the latency part (the
+     * writer keeps {@code --rate} in an open loop): subscribe, write through a warm-up, measure a
+     * window, then check every subscriber against the acknowledged writes.
+     */
+    private void measure(StreamServer s, String part, int round) throws Exception {
+        boolean open = part.equals("latency");
+        if (open) {
+            log("%s round %d: latency at %s writes/s, %d subscribers", s.name, round, rateText(writeRate), subscribers);
+        } else {
+            log("%s round %d: throughput, %d subscribers, %d writes in flight", s.name, round, subscribers, inFlight);
+        }
+        String what = part + " round " + round;
+        String path = s.prepare(part.charAt(0) + Integer.toString(round));
+        try (SubscriberPool pool = new SubscriberPool(s.address, MAX_CONNECTING, MAX_WRITES)) {
+            if (!subscribe(pool, s, path, what)) {
                 return;
             }
-            Semaphore permits = new Semaphore(inFlight);
-            pool.onAllDelivered(n -> permits.release());
-            Writer writer = new Writer(s.address(), s::write, inFlight, MAX_WRITES);
-            writer.closedLoop(permits, Duration.ofSeconds(10));
-            Thread.sleep(warmup.toMillis());
-            Window w = new Window(s, pool, writer);
-            Thread.sleep(window.toMillis());
-            Window.End end = w.end();
+            Writer writer = new Writer(s.address, s::write, open ? 8 : inFlight, MAX_WRITES);
+            if (open) {
+                writer.openLoop(writeRate);
+            } else {
+                Semaphore permits = new Semaphore(inFlight);
+                pool.onAllDelivered(n -> permits.release());
+                writer.closedLoop(permits, Duration.ofSeconds(10));
+            }
+            Thread.sleep((open ? latencyWarmup : warmup).toMillis());
+            pool.latencyInterval(); // drops the warm-up's latencies
+            writer.ackLatencyInterval();
+            Reading start = new Reading(s, pool, writer);
+            Thread.sleep((open ? latencyWindow : window).toMillis());
+            Histogram h = pool.latencyInterval();
+            Reading end = new Reading(s, pool, writer);
+            Histogram ack = writer.ackLatencyInterval();
             writer.stop();
-            StreamReport.Check check = finish(s, pool, writer, "throughput round " + round);
-            StreamReport.Throughput t = new StreamReport.Throughput(
-                    s.name(),
-                    round,
-                    subscribers,
-                    inFlight,
-                    end.seconds,
-                    end.writes,
-                    end.deliveries,
-                    end.writes / end.seconds,
-                    end.deliveries / end.seconds,
-                    ms(end.latency.getValueAtPercentile(50)),
-                    ms(end.latency.getValueAtPercentile(99)),
-                    ms(end.latency.getMaxValue()),
-                    end.serverCpu,
-                    end.clientCpu,
-                    end.deliveries == 0 ? Double.NaN : (double) end.bytes / end.deliveries,
-                    check);
-            throughput.add(t);
-            log(
-                    "  %,.0f deliveries/s (%,.0f writes/s), p50 %.1f ms, p99 %.1f ms; server %.2f CPU, client %.2f CPU,"
-                            + " %.0f bytes/delivery%s",
-                    t.deliveriesPerSec(),
-                    t.writesPerSec(),
-                    t.p50Ms(),
-                    t.p99Ms(),
-                    t.serverCpu(),
-                    t.clientCpu(),
-                    t.bytesPerDelivery(),
-                    check.clean() ? "" : "; " + String.join("; ", check.problems()));
+            StreamReport.Check check = finish(s, pool, writer, what);
+            double seconds = (end.nanos - start.nanos) / 1e9;
+            long writes = end.writes - start.writes;
+            long deliveries = end.deliveries - start.deliveries;
+            double serverCpu = (end.serverCpu - start.serverCpu) / seconds;
+            double clientCpu = (end.clientCpu - start.clientCpu) / seconds;
+            String problems = check.clean() ? "" : "; " + String.join("; ", check.problems());
+            if (open) {
+                StreamReport.Latency l = new StreamReport.Latency(
+                        s.name,
+                        round,
+                        subscribers,
+                        writeRate,
+                        seconds,
+                        writes,
+                        deliveries,
+                        ms(h.getValueAtPercentile(50)),
+                        ms(h.getValueAtPercentile(90)),
+                        ms(h.getValueAtPercentile(99)),
+                        ms(h.getValueAtPercentile(99.9)),
+                        ms(h.getMaxValue()),
+                        ms(ack.getValueAtPercentile(50)),
+                        ms(ack.getValueAtPercentile(99)),
+                        ms(writer.lag().getMaxValue()),
+                        serverCpu,
+                        clientCpu,
+                        check);
+                latency.add(l);
+                log(
+                        "  p50 %.2f ms, p99 %.2f ms, max %.1f ms over %,d deliveries; write ack p50 %.2f ms p99 %.2f"
+                                + " ms; server %.2f CPU%s",
+                        l.p50Ms(),
+                        l.p99Ms(),
+                        l.maxMs(),
+                        l.deliveries(),
+                        l.ackP50Ms(),
+                        l.ackP99Ms(),
+                        l.serverCpu(),
+                        problems);
+            } else {
+                StreamReport.Throughput t = new StreamReport.Throughput(
+                        s.name,
+                        round,
+                        subscribers,
+                        inFlight,
+                        seconds,
+                        writes,
+                        deliveries,
+                        writes / seconds,
+                        deliveries / seconds,
+                        ms(h.getValueAtPercentile(50)),
+                        ms(h.getValueAtPercentile(99)),
+                        ms(h.getMaxValue()),
+                        serverCpu,
+                        clientCpu,
+                        deliveries == 0 ? Double.NaN : (double) (end.bytes - start.bytes) / deliveries,
+                        check);
+                throughput.add(t);
+                log(
+                        "  %,.0f deliveries/s (%,.0f writes/s), p50 %.1f ms, p99 %.1f ms; server %.2f CPU, client"
+                                + " %.2f CPU, %.0f bytes/delivery%s",
+                        t.deliveriesPerSec(),
+                        t.writesPerSec(),
+                        t.p50Ms(),
+                        t.p99Ms(),
+                        t.serverCpu(),
+                        t.clientCpu(),
+                        t.bytesPerDelivery(),
+                        problems);
+            }
         }
     }
 
-    private void latency(StreamServer s, int round) throws Exception {
-        log("%s round %d: latency at %s writes/s, %d subscribers", s.name(), round, rateText(rate), subscribers);
-        String path = s.prepare("l" + round);
-        try (SubscriberPool pool = new SubscriberPool(s.address(), MAX_CONNECTING, MAX_WRITES)) {
-            if (!subscribe(pool, s, path, "latency round " + round)) {
-                return;
-            }
-            Writer writer = new Writer(s.address(), s::write, 8, MAX_WRITES);
-            writer.openLoop(rate);
-            Thread.sleep(latencyWarmup.toMillis());
-            Window w = new Window(s, pool, writer);
-            writer.ackLatencyInterval();
-            Thread.sleep(latencyWindow.toMillis());
-            Window.End end = w.end();
-            Histogram ack = writer.ackLatencyInterval();
-            writer.stop();
-            StreamReport.Check check = finish(s, pool, writer, "latency round " + round);
-            Histogram h = end.latency;
-            StreamReport.Latency l = new StreamReport.Latency(
-                    s.name(),
-                    round,
-                    subscribers,
-                    rate,
-                    end.seconds,
-                    end.writes,
-                    end.deliveries,
-                    ms(h.getValueAtPercentile(50)),
-                    ms(h.getValueAtPercentile(90)),
-                    ms(h.getValueAtPercentile(99)),
-                    ms(h.getValueAtPercentile(99.9)),
-                    ms(h.getMaxValue()),
-                    ms(ack.getValueAtPercentile(50)),
-                    ms(ack.getValueAtPercentile(99)),
-                    ms(writer.lag().getMaxValue()),
-                    end.serverCpu,
-                    end.clientCpu,
-                    check);
-            latency.add(l);
-            log(
-                    "  p50 %.2f ms, p99 %.2f ms, max %.1f ms over %,d deliveries; write ack p50 %.2f ms p99 %.2f ms;"
-                            + " server %.2f CPU%s",
-                    l.p50Ms(),
-                    l.p99Ms(),
-                    l.maxMs(),
-                    l.deliveries(),
-                    l.ackP50Ms(),
-                    l.ackP99Ms(),
-                    l.serverCpu(),
-                    check.clean() ? "" : "; " + String.join("; ", check.problems()));
+    /** The counters a measured window is the difference of, read at its start and at its end. */
+    private record Reading(long nanos, long deliveries, long writes, long bytes, double serverCpu, double clientCpu) {
+        Reading(StreamServer s, SubscriberPool pool, Writer writer) {
+            this(
+                    System.nanoTime(),
+                    pool.deliveries(),
+                    writer.started(),
+                    pool.bytes(),
+                    ProcessProbe.cpuSeconds(s.pid),
+                    ProcessProbe.cpuSeconds(ProcessHandle.current().pid()));
         }
     }
 
     private void idle(StreamServer s, int count) throws Exception {
-        log("%s: %,d idle subscriptions", s.name(), count);
-        if (s.pid() <= 0) {
-            notes.add(s.name() + ": no process id given, so no heap reading of idle subscriptions");
+        log("%s: %,d idle subscriptions", s.name, count);
+        if (s.pid <= 0) {
+            notes.add(s.name + ": no process id given, so no heap reading of idle subscriptions");
             return;
         }
         List<String> paths = s.prepareIdle(idleCollections);
         Thread.sleep(1000); // let the connections of earlier measurements be torn down
-        ProcessProbe.Heap before = ProcessProbe.heap(s.pid());
+        ProcessProbe.Heap before = ProcessProbe.heap(s.pid);
         long started = System.nanoTime();
-        try (SubscriberPool pool = new SubscriberPool(s.address(), MAX_CONNECTING, 1)) {
+        try (SubscriberPool pool = new SubscriberPool(s.address, MAX_CONNECTING, 1)) {
             pool.open(count, i -> paths.get(i % paths.size()));
             boolean all = pool.awaitSubscribed(Duration.ofSeconds(Math.max(120, count / 20)));
             double openSeconds = (System.nanoTime() - started) / 1e9;
             Thread.sleep(1000); // let the subscriptions settle (attach to their shards' feeds)
             int subscribed = pool.subscribed();
-            ProcessProbe.Heap after = ProcessProbe.heap(s.pid());
-            SubscriberPool.Check check = pool.check(new java.util.BitSet());
+            ProcessProbe.Heap after = ProcessProbe.heap(s.pid);
+            SubscriberPool.Check check = pool.check(new BitSet());
             String problem = null;
             if (!all || subscribed < count) {
                 problem = (count - subscribed) + " of " + count + " idle subscriptions did not subscribe ("
                         + String.join("; ", check.samples()) + ")";
-                failures.add(s.name() + " idle subscriptions: " + problem);
             } else if (!check.clean()) {
                 problem = String.join("; ", check.problems());
-                failures.add(s.name() + " idle subscriptions: " + problem);
+            }
+            if (problem != null) {
+                failures.add(s.name + " idle subscriptions: " + problem);
             }
             double heapDelta = after.usedMb() - before.usedMb();
             double liveDelta = (after.liveBytes() - before.liveBytes()) / 1024.0 / 1024.0;
             StreamReport.Idle r = new StreamReport.Idle(
-                    s.name(),
+                    s.name,
                     count,
                     subscribed,
                     s.idleLayout(idleCollections),
@@ -445,8 +452,8 @@ public final class StreamBenchmark implements Callable<Integer> {
         long started = System.nanoTime();
         pool.open(subscribers, i -> path);
         if (!pool.awaitSubscribed(Duration.ofSeconds(120))) {
-            SubscriberPool.Check c = pool.check(new java.util.BitSet());
-            failures.add(s.name() + " " + what + ": only " + pool.subscribed() + " of " + subscribers
+            SubscriberPool.Check c = pool.check(new BitSet());
+            failures.add(s.name + " " + what + ": only " + pool.subscribed() + " of " + subscribers
                     + " subscribers subscribed (" + String.join("; ", c.samples()) + ")");
             return false;
         }
@@ -457,69 +464,15 @@ public final class StreamBenchmark implements Callable<Integer> {
     /** Waits for the last writes to arrive, then checks every subscriber against the acknowledged writes. */
     private StreamReport.Check finish(StreamServer s, SubscriberPool pool, Writer writer, String what)
             throws InterruptedException {
-        java.util.BitSet acked = writer.acknowledged();
+        BitSet acked = writer.acknowledged();
         pool.awaitReceived(acked.cardinality(), Duration.ofSeconds(30));
         StreamReport.Check check = new StreamReport.Check(
                 pool.check(acked), acked.cardinality(), writer.errors(), writer.errorSamples(), writer.stalled());
         if (!check.clean()) {
-            failures.add(s.name() + " " + what + ": " + String.join("; ", check.problems()) + " — "
+            failures.add(s.name + " " + what + ": " + String.join("; ", check.problems()) + " — "
                     + String.join(" | ", check.subscribers().samples()));
         }
         return check;
-    }
-
-    /** A measured window: deliveries, writes, bytes, latencies and CPU between its start and {@link #end}. */
-    private static final class Window {
-        final StreamServer system;
-        final SubscriberPool pool;
-        final Writer writer;
-        final long start = System.nanoTime();
-        final long deliveries;
-        final long writes;
-        final long bytes;
-        final double serverCpu;
-        final double clientCpu;
-
-        record End(
-                double seconds,
-                long deliveries,
-                long writes,
-                long bytes,
-                Histogram latency,
-                double serverCpu,
-                double clientCpu) {}
-
-        Window(StreamServer system, SubscriberPool pool, Writer writer) {
-            this.system = system;
-            this.pool = pool;
-            this.writer = writer;
-            pool.latencyInterval(); // drops the warm-up's latencies
-            deliveries = pool.deliveries();
-            writes = writer.started();
-            bytes = pool.bytes();
-            serverCpu = ProcessProbe.cpuSeconds(system.pid());
-            clientCpu = clientCpuSeconds();
-        }
-
-        End end() {
-            Histogram latency = pool.latencyInterval();
-            double seconds = (System.nanoTime() - start) / 1e9;
-            return new End(
-                    seconds,
-                    pool.deliveries() - deliveries,
-                    writer.started() - writes,
-                    pool.bytes() - bytes,
-                    latency,
-                    (ProcessProbe.cpuSeconds(system.pid()) - serverCpu) / seconds,
-                    (clientCpuSeconds() - clientCpu) / seconds);
-        }
-
-        private static double clientCpuSeconds() {
-            if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
-                return os.getProcessCpuTime() / 1e9;
-            }
-            return Double.NaN;
-        }
     }
 
     private static String loadAverage() {
@@ -530,9 +483,6 @@ public final class StreamBenchmark implements Callable<Integer> {
         return nanos / 1e6;
     }
 
-    // ---- the systems
-
-    /** A server process at an address: what both servers share. */
     private static InetSocketAddress address(String url) {
         URI u = URI.create(url);
         return new InetSocketAddress(u.getHost(), u.getPort());

@@ -1,6 +1,7 @@
 package io.lumadb.bench.streams;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -65,12 +66,12 @@ public record StreamReport(
         }
 
         public boolean clean() {
-            return subscribers.clean() && writeErrors == 0 && stalled == null;
+            return problems().isEmpty();
         }
 
         /** The problems, one phrase each; empty when clean. */
         public List<String> problems() {
-            List<String> p = new java.util.ArrayList<>(subscribers.problems());
+            List<String> p = new ArrayList<>(subscribers.problems());
             if (writeErrors > 0) {
                 p.add(writeErrors + " failed writes (" + String.join("; ", writeErrorSamples) + ")");
             }

@@ -1,7 +1,10 @@
 package io.lumadb.bench.streams;
 
+import io.lumadb.bench.HttpConnection;
+import io.lumadb.bench.RequestBytes;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.List;
 
 /** One system under test of {@link StreamBenchmark}: where to subscribe and how to write. */
@@ -9,24 +12,16 @@ abstract class StreamServer {
     /** The size of a written document, about: it carries its number and send time. */
     static final int DOCUMENT_BYTES = 120;
 
+    final String name;
     final InetSocketAddress address;
     final long pid;
     final String host;
 
-    StreamServer(InetSocketAddress address, long pid) {
+    StreamServer(String name, InetSocketAddress address, long pid) {
+        this.name = name;
         this.address = address;
         this.pid = pid;
         this.host = address.getHostString() + ":" + address.getPort();
-    }
-
-    abstract String name();
-
-    InetSocketAddress address() {
-        return address;
-    }
-
-    long pid() {
-        return pid;
     }
 
     /** Prepares a fresh stream for one measurement and returns its subscribe path. */
@@ -39,4 +34,83 @@ abstract class StreamServer {
     abstract List<String> prepareIdle(int count) throws IOException;
 
     abstract String idleLayout(int count);
+
+    /** LumaDB: a write is a PUT of a new document, a stream a collection's {@code _changes}. */
+    static final class LumaDb extends StreamServer {
+        private static final String DATABASE = "/api/v1/streambench";
+
+        private volatile String collection;
+
+        LumaDb(InetSocketAddress address, long pid) throws IOException {
+            super(StreamReport.LUMADB, address, pid);
+            put(DATABASE, null);
+        }
+
+        /** A fresh 1-shard collection: one ordered journal, the order subscribers are checked against. */
+        @Override
+        String prepare(String stream) throws IOException {
+            collection = DATABASE + "/fanout-" + stream;
+            put(collection, "{\"shards\":1}");
+            return collection + "/_changes?from=now";
+        }
+
+        @Override
+        byte[] write(long n, long sentNanos) {
+            return RequestBytes.request(
+                    "PUT",
+                    host,
+                    collection + "/w" + n,
+                    "application/json",
+                    ChangeFrames.document(n, sentNanos, DOCUMENT_BYTES));
+        }
+
+        @Override
+        List<String> prepareIdle(int count) throws IOException {
+            List<String> paths = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                put(DATABASE + "/idle-" + i, null);
+                paths.add(DATABASE + "/idle-" + i + "/_changes?from=now");
+            }
+            return paths;
+        }
+
+        @Override
+        String idleLayout(int count) {
+            return count + " collections with the default shard count, subscriptions spread evenly";
+        }
+
+        private void put(String path, String json) throws IOException {
+            try (HttpConnection c = new HttpConnection(address, 30_000)) {
+                c.require("PUT", host, path, json);
+            }
+        }
+    }
+
+    /** The reference: a {@link BroadcastServer}, one broadcast stream. */
+    static final class Reference extends StreamServer {
+        Reference(InetSocketAddress address, long pid) {
+            super(StreamReport.REFERENCE, address, pid);
+        }
+
+        @Override
+        String prepare(String stream) {
+            return "/events";
+        }
+
+        @Override
+        byte[] write(long n, long sentNanos) {
+            return RequestBytes.request(
+                    "POST", host, "/publish", "application/json", ChangeFrames.document(n, sentNanos, DOCUMENT_BYTES));
+        }
+
+        @Override
+        List<String> prepareIdle(int count) {
+            return List.of("/events");
+        }
+
+        @Override
+        String idleLayout(int count) {
+            return "one broadcast stream";
+        }
+    }
 }

@@ -1,37 +1,57 @@
 package io.lumadb.bench.streams;
 
-import java.io.IOException;
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
-import java.net.StandardSocketOptions;
-import java.nio.ByteBuffer;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
-import java.nio.channels.SocketChannel;
+import java.net.ProtocolException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutionException;
+import java.util.Locale;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.IntFunction;
 import java.util.function.LongConsumer;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
 /**
- * Many SSE subscriptions to one server, held by one thread on one NIO selector, so that a
- * single load-generator CPU can hold thousands of them. Each subscriber parses every frame
- * ({@link SseResponseDecoder}) and checks what it receives: every write's number exactly once
- * (a duplicate is counted), in the server's order (each change's {@code (source.seq,
- * source.index)} must be greater than the one before, else it is counted out of order), and
- * well-formed; overflows, streams the server ended, refused and failed connections are counted
- * too. Each change's delivery latency (send time in the document to the read that brought the
- * frame) goes into an HdrHistogram {@link Recorder}.
+ * Many SSE subscriptions to one server, held by one Netty event loop (one thread; Netty's HTTP/1.1
+ * codec decodes the responses and their chunks), so that a single load-generator CPU can hold
+ * thousands of them. Each subscriber parses every event ({@link SseParser}) and checks what it
+ * receives: every write's number exactly once (a duplicate is counted), in the server's order
+ * (each change's {@code (source.seq, source.index)} must be greater than the one before, else it
+ * is counted out of order), and well-formed; overflows, streams the server ended, refused and
+ * failed connections are counted too. Each change's delivery latency (send time in the document
+ * to the read that brought the frame) goes into an HdrHistogram {@link Recorder}.
  *
  * <p>For a writer that waits on delivery, the pool calls {@link #onAllDelivered} once a write has
  * reached every live subscriber. Write numbers must be below the {@code maxWrites} given at
@@ -69,16 +89,7 @@ public final class SubscriberPool implements AutoCloseable {
 
         /** Whether every subscriber subscribed and received every acknowledged write once, in order. */
         public boolean clean() {
-            return subscribed == subscribers
-                    && failed == 0
-                    && pending == 0
-                    && overflowed == 0
-                    && endedByServer == 0
-                    && missing == 0
-                    && duplicates == 0
-                    && outOfOrder == 0
-                    && malformed == 0
-                    && otherEvents == 0;
+            return problems().isEmpty();
         }
 
         /** The problems, one phrase each; empty when clean. */
@@ -108,19 +119,16 @@ public final class SubscriberPool implements AutoCloseable {
         }
     }
 
-    private final InetSocketAddress address;
     private final String host;
     private final int maxConnecting;
-    private final Selector selector;
-    private final Thread thread;
-    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
-    private volatile boolean running = true;
+    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(
+            1, new DefaultThreadFactory("sse-subscribers", true), NioIoHandler.newFactory());
+    private final Bootstrap bootstrap;
     private volatile LongConsumer onAllDelivered = n -> {};
 
     // Owned by the pool's thread.
     private final List<Sub> subs = new ArrayList<>();
     private final ArrayDeque<Sub> toOpen = new ArrayDeque<>();
-    private final ByteBuffer readBuffer = ByteBuffer.allocate(256 * 1024);
     private final ChangeFrames.Fields fields = new ChangeFrames.Fields();
     private final int[] deliveredTo;
     private long lowestIncomplete;
@@ -134,26 +142,38 @@ public final class SubscriberPool implements AutoCloseable {
     private long malformed;
     private long otherEvents;
     private long heartbeats;
+    private long deliveries;
+    private long bytes;
 
-    private long deliveriesCount;
-    private long bytesCount;
-
-    // Written by the pool's thread, read anywhere (the counts above, published once per turn).
-    private volatile long deliveries;
-    private volatile long bytes;
+    // Written by the pool's thread, read anywhere.
     private volatile int subscribed;
     private volatile int failed;
     private volatile int overflowed;
     private volatile int endedByServer;
     private final Recorder latency = new Recorder(TimeUnit.SECONDS.toNanos(120), 3);
 
-    private final class Sub {
+    /** Ahead of Netty's HTTP decoder: counts the bytes read and notes when (a change's latency ends at its read). */
+    @ChannelHandler.Sharable
+    private final class Reads extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            now = System.nanoTime();
+            bytes += ((ByteBuf) msg).readableBytes();
+            ctx.fireChannelRead(msg);
+        }
+    }
+
+    private final Reads reads = new Reads();
+
+    /** One subscription: its connection's handler after Netty's HTTP decoder, and what it received. */
+    private final class Sub extends SimpleChannelInboundHandler<HttpObject> {
         final int number;
         final String path;
-        final SseResponseDecoder decoder;
+        final SseParser parser = new SseParser(event -> onEvent(this, event));
         final BitSet seen = new BitSet();
-        SocketChannel channel;
-        ByteBuffer request;
+        Channel channel;
+        String refused; // a response that is not an event stream: why, until its body arrives
+        boolean answered;
         boolean subscribed;
         boolean overflowed;
         boolean done;
@@ -164,7 +184,58 @@ public final class SubscriberPool implements AutoCloseable {
         Sub(int number, String path) {
             this.number = number;
             this.path = path;
-            this.decoder = new SseResponseDecoder(event -> onEvent(this, event));
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, path);
+            request.headers()
+                    .set(HttpHeaderNames.HOST, host)
+                    .set(HttpHeaderNames.ACCEPT, "text/event-stream")
+                    .set(HttpHeaderNames.USER_AGENT, "lumadb-bench");
+            ctx.writeAndFlush(request, ctx.voidPromise());
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) throws ProtocolException {
+            if (done) {
+                return;
+            }
+            if (msg.decoderResult().cause() instanceof Throwable cause) {
+                throw new ProtocolException("malformed HTTP response: " + cause);
+            }
+            if (msg instanceof HttpResponse r) {
+                answered = true;
+                String type = r.headers().get(HttpHeaderNames.CONTENT_TYPE, "");
+                if (r.status().code() != 200 || !type.toLowerCase(Locale.ROOT).startsWith("text/event-stream")) {
+                    refused = "the server answered " + r.protocolVersion() + " " + r.status() + " with Content-Type '"
+                            + type + "' instead of 200 text/event-stream";
+                }
+            }
+            if (msg instanceof HttpContent c) {
+                if (refused != null) {
+                    ByteBuf body = c.content();
+                    throw new ProtocolException(refused + "; body: "
+                            + body.toString(body.readerIndex(), Math.min(body.readableBytes(), 512), UTF_8)
+                                    .strip());
+                }
+                parser.feed(c.content());
+                if (msg instanceof LastHttpContent) {
+                    end(this, null);
+                }
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            end(
+                    this,
+                    answered ? new ProtocolException("the connection closed in the middle of the event stream") : null);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            end(this, cause);
         }
     }
 
@@ -172,15 +243,15 @@ public final class SubscriberPool implements AutoCloseable {
      * A pool for subscriptions to {@code address}, opening at most {@code maxConnecting} at a time
      * (a server's accept backlog is small), for writes numbered below {@code maxWrites}.
      */
-    public SubscriberPool(InetSocketAddress address, int maxConnecting, int maxWrites) throws IOException {
-        this.address = address;
+    public SubscriberPool(InetSocketAddress address, int maxConnecting, int maxWrites) {
         this.host = address.getHostString() + ":" + address.getPort();
         this.maxConnecting = maxConnecting;
         this.deliveredTo = new int[maxWrites];
-        this.selector = Selector.open();
-        this.thread = new Thread(this::loop, "sse-subscribers");
-        this.thread.setDaemon(true);
-        this.thread.start();
+        this.bootstrap = new Bootstrap()
+                .group(group)
+                .channel(NioSocketChannel.class)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .remoteAddress(address);
     }
 
     /** Called on the pool's thread with each write number that has reached every live subscriber. */
@@ -190,7 +261,7 @@ public final class SubscriberPool implements AutoCloseable {
 
     /** Opens {@code count} more subscriptions, subscriber {@code i} asking for {@code pathOf(i)}. */
     public void open(int count, IntFunction<String> pathOf) {
-        run(() -> {
+        call(() -> {
             int base = subs.size();
             for (int i = 0; i < count; i++) {
                 Sub s = new Sub(base + i, pathOf.apply(base + i));
@@ -204,11 +275,10 @@ public final class SubscriberPool implements AutoCloseable {
 
     /**
      * Waits until every subscription opened so far has subscribed or failed; true if all
-     * subscribed. False on a failure, or once no subscription has been answered for {@code
-     * stall} (a server that stops accepting connections leaves them unanswered), or after {@code
-     * timeout}.
+     * subscribed. False on a failure, or once no subscription has been answered for 15 s (a
+     * server that stops accepting connections leaves them unanswered), or after {@code timeout}.
      */
-    public boolean awaitSubscribed(Duration timeout, Duration stall) throws InterruptedException {
+    public boolean awaitSubscribed(Duration timeout) throws InterruptedException {
         long start = System.nanoTime();
         long deadline = start + timeout.toNanos();
         int total = call(subs::size);
@@ -222,7 +292,7 @@ public final class SubscriberPool implements AutoCloseable {
             if (now != answered) {
                 answered = now;
                 lastProgress = System.nanoTime();
-            } else if (System.nanoTime() - lastProgress > stall.toNanos()) {
+            } else if (System.nanoTime() - lastProgress > TimeUnit.SECONDS.toNanos(15)) {
                 return false;
             }
             Thread.sleep(20);
@@ -230,31 +300,18 @@ public final class SubscriberPool implements AutoCloseable {
         return false;
     }
 
-    /** Like {@link #awaitSubscribed(Duration, Duration)}, giving up after 15 s without an answer. */
-    public boolean awaitSubscribed(Duration timeout) throws InterruptedException {
-        return awaitSubscribed(timeout, Duration.ofSeconds(15));
-    }
-
     /** Changes received by all subscribers together so far (each write counted once per subscriber). */
     public long deliveries() {
-        return deliveries;
+        return call(() -> deliveries);
     }
 
-    /** Bytes read from all connections so far. */
+    /** Bytes read from all connections so far, HTTP framing included. */
     public long bytes() {
-        return bytes;
+        return call(() -> bytes);
     }
 
     public int subscribed() {
         return subscribed;
-    }
-
-    public int failed() {
-        return failed;
-    }
-
-    public int overflowed() {
-        return overflowed;
     }
 
     /** The latencies recorded since the last call (nanoseconds), which starts a new interval. */
@@ -268,23 +325,13 @@ public final class SubscriberPool implements AutoCloseable {
      */
     public boolean awaitReceived(long writes, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            boolean all = call(() -> {
-                for (Sub s : subs) {
-                    if (!s.done && s.subscribed && s.received < writes) {
-                        return false;
-                    }
-                }
-                return true;
-            });
-            if (all) {
-                return true;
-            }
+        while (!call(() -> subs.stream().allMatch(s -> s.done || !s.subscribed || s.received >= writes))) {
             if (System.nanoTime() > deadline) {
                 return false;
             }
             Thread.sleep(20);
         }
+        return true;
     }
 
     /** Checks every subscriber against {@code acknowledged}: the writes each one must have received. */
@@ -297,22 +344,20 @@ public final class SubscriberPool implements AutoCloseable {
             int expected = acknowledged.cardinality();
             for (Sub s : subs) {
                 received += s.received;
-                if (!s.subscribed && !s.done) {
-                    pending++;
-                    if (pending == 1) {
-                        sample("subscriber " + s.number + " (" + s.path + ") got no answer"
-                                + (s.decoder.inBody()
-                                        ? " after its response head"
-                                        : s.request == null ? " to its request" : " (its request is not fully sent)"));
-                    }
+                if (!s.subscribed && !s.done && ++pending == 1) {
+                    sample("subscriber " + s.number + " (" + s.path + ") got no answer"
+                            + (s.answered
+                                    ? " after its response head"
+                                    : s.channel != null && s.channel.isActive()
+                                            ? " to its request"
+                                            : " (not connected)"));
                 }
                 BitSet lost = (BitSet) acknowledged.clone();
                 lost.andNot(s.seen);
                 int n = lost.cardinality();
                 if (n > 0 && s.subscribed) {
                     missing += n;
-                    withLoss++;
-                    if (withLoss == 1) {
+                    if (++withLoss == 1) {
                         sample("subscriber " + s.number + " (" + s.path + ") missed " + n + " of " + expected
                                 + " writes, the first being write " + lost.nextSetBit(0)
                                 + (s.done ? "; its stream had ended" : ""));
@@ -341,150 +386,38 @@ public final class SubscriberPool implements AutoCloseable {
     /** Closes every connection and stops the pool's thread. */
     @Override
     public void close() {
-        running = false;
-        selector.wakeup();
-        try {
-            thread.join(10_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        group.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly(10_000);
     }
 
     // ---- the pool's thread
 
-    private <T> T call(java.util.concurrent.Callable<T> task) {
-        CompletableFuture<T> result = new CompletableFuture<>();
-        tasks.add(() -> {
-            try {
-                result.complete(task.call());
-            } catch (Throwable t) {
-                result.completeExceptionally(t);
-            }
-        });
-        selector.wakeup();
-        try {
-            return result.get(60, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("the subscriber pool did not answer", e);
+    private <T> T call(Callable<T> task) {
+        Future<T> f = group.submit(task);
+        if (!f.awaitUninterruptibly(60, TimeUnit.SECONDS) || !f.isSuccess()) {
+            throw new IllegalStateException("the subscriber pool did not answer", f.cause());
         }
-    }
-
-    private void run(java.util.concurrent.Callable<Void> task) {
-        call(task);
-    }
-
-    private void loop() {
-        try {
-            while (running) {
-                Runnable task;
-                while ((task = tasks.poll()) != null) {
-                    task.run();
-                }
-                selector.select(100);
-                now = System.nanoTime();
-                var keys = selector.selectedKeys();
-                for (SelectionKey key : keys) {
-                    Sub s = (Sub) key.attachment();
-                    if (!key.isValid()) {
-                        continue;
-                    }
-                    try {
-                        if (key.isConnectable()) {
-                            connected(s, key);
-                        } else {
-                            if (key.isWritable()) {
-                                writeRequest(s, key);
-                            }
-                            if (key.isValid() && key.isReadable()) {
-                                read(s, key);
-                            }
-                        }
-                    } catch (IOException | RuntimeException e) {
-                        end(s, e);
-                    }
-                }
-                keys.clear();
-                openMore();
-                deliveries = deliveriesCount;
-                bytes = bytesCount;
-            }
-        } catch (IOException e) {
-            System.err.println("subscriber pool failed: " + e);
-        } finally {
-            for (Sub s : subs) {
-                closeQuietly(s);
-            }
-            try {
-                selector.close();
-            } catch (IOException ignored) {
-                // closing
-            }
-        }
+        return f.getNow();
     }
 
     private void openMore() {
         while (connecting < maxConnecting && !toOpen.isEmpty()) {
             Sub s = toOpen.poll();
             connecting++;
-            try {
-                SocketChannel ch = SocketChannel.open();
-                s.channel = ch;
-                ch.configureBlocking(false);
-                ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                s.request = ByteBuffer.wrap(("GET " + s.path + " HTTP/1.1\r\nHost: " + host
-                                + "\r\nAccept: text/event-stream\r\nUser-Agent: lumadb-bench\r\n\r\n")
-                        .getBytes(StandardCharsets.US_ASCII));
-                if (ch.connect(address)) {
-                    SelectionKey key = ch.register(selector, SelectionKey.OP_WRITE, s);
-                    writeRequest(s, key);
-                } else {
-                    ch.register(selector, SelectionKey.OP_CONNECT, s);
-                }
-            } catch (IOException e) {
-                end(s, e);
-            }
-        }
-    }
-
-    private void connected(Sub s, SelectionKey key) throws IOException {
-        s.channel.finishConnect();
-        key.interestOps(SelectionKey.OP_WRITE);
-        writeRequest(s, key);
-    }
-
-    private void writeRequest(Sub s, SelectionKey key) throws IOException {
-        s.channel.write(s.request);
-        if (!s.request.hasRemaining()) {
-            s.request = null;
-            key.interestOps(SelectionKey.OP_READ);
-        }
-    }
-
-    private void read(Sub s, SelectionKey key) throws IOException {
-        while (true) {
-            readBuffer.clear();
-            int n = s.channel.read(readBuffer);
-            if (n < 0) {
-                s.decoder.closed();
-                end(s, null);
-                return;
-            }
-            if (n == 0) {
-                return;
-            }
-            now = System.nanoTime();
-            bytesCount += n;
-            s.decoder.feed(readBuffer.array(), 0, n);
-            if (s.decoder.ended()) {
-                end(s, null);
-                return;
-            }
-            if (n < readBuffer.capacity()) {
-                return;
-            }
+            bootstrap
+                    .clone()
+                    .handler(new ChannelInitializer<>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            s.channel = ch;
+                            ch.pipeline().addLast(reads, new HttpClientCodec(), s);
+                        }
+                    })
+                    .connect()
+                    .addListener(f -> {
+                        if (!f.isSuccess()) {
+                            end(s, f.cause());
+                        }
+                    });
         }
     }
 
@@ -499,6 +432,7 @@ public final class SubscriberPool implements AutoCloseable {
                 connecting--;
                 alive++;
                 subscribed++;
+                openMore();
             }
         } else if (e.typeIs(OVERFLOW)) {
             s.overflowed = true;
@@ -536,7 +470,7 @@ public final class SubscriberPool implements AutoCloseable {
         s.lastSeq = fields.seq;
         s.lastIndex = fields.index;
         s.received++;
-        deliveriesCount++;
+        deliveries++;
         long latencyNanos = now - fields.sentNanos;
         latency.recordValue(Math.max(0, Math.min(latencyNanos, TimeUnit.SECONDS.toNanos(120))));
         delivered(n);
@@ -561,12 +495,14 @@ public final class SubscriberPool implements AutoCloseable {
     }
 
     /** A subscriber is gone: writes it had not received may now have reached every one left. */
-    private void end(Sub s, Exception failure) {
+    private void end(Sub s, Throwable failure) {
         if (s.done) {
             return;
         }
         s.done = true;
-        closeQuietly(s);
+        if (s.channel != null) {
+            s.channel.close();
+        }
         if (s.subscribed) {
             alive--;
             if (failure == null && s.overflowed) {
@@ -591,16 +527,7 @@ public final class SubscriberPool implements AutoCloseable {
             failed++;
             sample("subscriber " + s.number + " (" + s.path + ") could not subscribe: "
                     + (failure == null ? "the server closed the connection" : failure.toString()));
-        }
-    }
-
-    private void closeQuietly(Sub s) {
-        if (s.channel != null) {
-            try {
-                s.channel.close();
-            } catch (IOException ignored) {
-                // closing anyway
-            }
+            openMore();
         }
     }
 

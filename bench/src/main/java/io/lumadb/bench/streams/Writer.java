@@ -11,6 +11,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
@@ -32,7 +33,7 @@ import org.HdrHistogram.Recorder;
  * <p>Every acknowledged (2xx) write is recorded, so subscribers can be checked against exactly
  * the writes that happened; failed writes are counted with samples.
  */
-public final class Writer implements AutoCloseable {
+public final class Writer {
 
     /** Encodes the whole HTTP request of write {@code n} sent at {@code sentNanos}. */
     @FunctionalInterface
@@ -78,26 +79,24 @@ public final class Writer implements AutoCloseable {
                         stalled = "no write was delivered to every subscriber within " + stallAfter.toSeconds()
                                 + " s; the writer stopped";
                         stopping = true;
-                        return null;
+                        return;
                     }
                 } catch (InterruptedException e) {
-                    return null;
+                    return;
                 }
                 if (stopping) {
                     permits.release();
-                    return null;
+                    return;
                 }
                 long n = next.getAndIncrement();
                 if (n >= maxWrites) {
                     stopping = true;
-                    return null;
+                    return;
                 }
-                long t = System.nanoTime();
-                if (!send(c, n, t)) {
+                if (!send(c, n, System.nanoTime())) {
                     permits.release(); // a failed write will not be delivered
                 }
             }
-            return null;
         });
     }
 
@@ -109,7 +108,7 @@ public final class Writer implements AutoCloseable {
             while (!stopping) {
                 long n = next.getAndIncrement();
                 if (n >= maxWrites) {
-                    return null;
+                    return;
                 }
                 long due = start + (long) (n * period);
                 long wait;
@@ -117,35 +116,25 @@ public final class Writer implements AutoCloseable {
                     LockSupport.parkNanos(wait);
                 }
                 if (stopping) {
-                    return null;
+                    return;
                 }
                 synchronized (lag) {
                     lag.recordValue(Math.min(Math.max(0, System.nanoTime() - due), lag.getHighestTrackableValue()));
                 }
                 send(c, n, due);
             }
-            return null;
         });
     }
 
-    private interface Body {
-        Void run(HttpConnection connection);
-    }
-
-    private void start(Body body) {
+    private void start(Consumer<HttpConnection> body) {
         for (int i = 0; i < connections; i++) {
-            Thread t = new Thread(
-                    () -> {
-                        try (HttpConnection c = new HttpConnection(address, 60_000)) {
-                            body.run(c);
-                        } catch (RuntimeException e) {
-                            error("writer thread failed: " + e);
-                        }
-                    },
-                    "writer-" + i);
-            t.setDaemon(true);
-            threads.add(t);
-            t.start();
+            threads.add(Thread.ofPlatform().name("writer-" + i).daemon().start(() -> {
+                try (HttpConnection c = new HttpConnection(address, 60_000)) {
+                    body.accept(c);
+                } catch (RuntimeException e) {
+                    error("writer thread failed: " + e);
+                }
+            }));
         }
     }
 
@@ -219,10 +208,5 @@ public final class Writer implements AutoCloseable {
         synchronized (lag) {
             return lag.copy();
         }
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-        stop();
     }
 }
