@@ -1,5 +1,9 @@
 package io.lumadb.bench.query;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -30,6 +34,7 @@ final class PostgresQueries implements AutoCloseable {
             + " < ? ORDER BY " + PRICE + ", id LIMIT " + ItemData.RANGE_LIMIT;
 
     private static final int BATCH = 1000;
+    private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private final String url;
     private final String user;
@@ -117,20 +122,17 @@ final class PostgresQueries implements AutoCloseable {
         }
     }
 
-    /** One row of an answer: the id and the document as PostgreSQL prints the jsonb. */
-    record Row(String id, String doc) {}
-
-    /** The answer to {@code p}. */
-    List<Row> rows(QueryParams p) throws SQLException {
+    /** The answer to {@code p}: each row's {@code doc} with its {@code id} as {@code _id}, as LumaDB answers. */
+    List<JsonNode> documents(QueryParams p) throws SQLException, JsonProcessingException {
         try (PreparedStatement ps = setup.prepareStatement(sql(p.query()))) {
             bind(ps, p);
-            List<Row> rows = new ArrayList<>();
+            List<JsonNode> docs = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    rows.add(new Row(rs.getString(1), rs.getString(2)));
+                    docs.add(((ObjectNode) MAPPER.readTree(rs.getString(2))).put("_id", rs.getString(1)));
                 }
             }
-            return rows;
+            return docs;
         }
     }
 
