@@ -17,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
+import java.util.stream.IntStream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -153,47 +154,39 @@ public final class QueryBenchmark implements Callable<Integer> {
     }
 
     QueryReport run() {
-        settings.put("items", String.format(Locale.ROOT, "%,d", records));
+        setting("items", "%,d", records);
         settings.put("client threads", threads + " per system (one connection each, closed loop)");
         settings.put("rounds", rounds + (rounds > 1 ? " (medians)" : ""));
-        settings.put(
+        setting(
                 "warm-up pass",
-                String.format(
-                        Locale.ROOT,
-                        "%.1f s per query and variant before the first round (the node's JIT compiles the query"
-                                + " paths; not measured, errors counted)",
-                        warmupPass.toMillis() / 1000.0));
-        settings.put(
+                "%.1f s per query and variant before the first round (the node's JIT compiles the query"
+                        + " paths; not measured, errors counted)",
+                warmupPass.toMillis() / 1000.0);
+        setting(
                 "per measurement",
-                String.format(
-                        Locale.ROOT,
-                        "%.1f s warm-up + %.1f s measured (stretched up to 2x until %d answers)",
-                        warmup.toMillis() / 1000.0,
-                        duration.toMillis() / 1000.0,
-                        minSamples()));
+                "%.1f s warm-up + %.1f s measured (stretched up to 2x until %d answers)",
+                warmup.toMillis() / 1000.0,
+                duration.toMillis() / 1000.0,
+                minSamples());
         long t0 = System.nanoTime();
         ItemData data = new ItemData(records);
-        double avgBytes = 0;
-        for (int i = 0; i < data.size(); i++) {
-            avgBytes += data.document(i).length();
-        }
-        settings.put(
+        double avgBytes = IntStream.range(0, data.size())
+                .map(i -> data.document(i).length())
+                .average()
+                .orElse(0);
+        setting(
                 "document",
-                String.format(
-                        Locale.ROOT,
-                        "%.0f bytes of JSON on average: sku (unique), category (1 of %d), price (uniform double in"
-                                + " [0, %.0f)), stock, name",
-                        avgBytes / data.size(),
-                        ItemData.CATEGORIES,
-                        ItemData.PRICE_MAX));
-        settings.put(
+                "%.0f bytes of JSON on average: sku (unique), category (1 of %d), price (uniform double in"
+                        + " [0, %.0f)), stock, name",
+                avgBytes,
+                ItemData.CATEGORIES,
+                ItemData.PRICE_MAX);
+        setting(
                 "range window",
-                String.format(
-                        Locale.ROOT,
-                        "%.3f wide: %d matching items on average, limit %d",
-                        data.windowWidth(),
-                        ItemData.WINDOW_ITEMS,
-                        ItemData.RANGE_LIMIT));
+                "%.3f wide: %d matching items on average, limit %d",
+                data.windowWidth(),
+                ItemData.WINDOW_ITEMS,
+                ItemData.RANGE_LIMIT);
         log("%,d items generated in %.1f s", data.size(), (System.nanoTime() - t0) / 1e9);
 
         LumaDbQueries luma = null;
@@ -526,7 +519,7 @@ public final class QueryBenchmark implements Callable<Integer> {
                 measurements.add(new QueryReport.Measurement(
                         q.id(),
                         v.id(),
-                        Stats.median(os, ClosedLoop.Outcome::throughput),
+                        throughput(q, v),
                         Stats.median(os, o -> o.percentileMillis(50)),
                         Stats.median(os, o -> o.percentileMillis(99)),
                         os.stream().mapToLong(ClosedLoop.Outcome::answered).sum(),
@@ -540,11 +533,9 @@ public final class QueryBenchmark implements Callable<Integer> {
         }
         List<QueryReport.Ratio> ratios = new ArrayList<>();
         for (Query q : Query.values()) {
-            double indexed = throughput(measurements, q, Variant.LUMADB_INDEX);
+            double indexed = throughput(q, Variant.LUMADB_INDEX);
             ratios.add(new QueryReport.Ratio(
-                    q.id(),
-                    indexed / throughput(measurements, q, Variant.POSTGRESQL),
-                    indexed / throughput(measurements, q, Variant.LUMADB_SCAN)));
+                    q.id(), indexed / throughput(q, Variant.POSTGRESQL), indexed / throughput(q, Variant.LUMADB_SCAN)));
         }
         return new QueryReport(
                 failures.isEmpty() ? "ok" : "failed",
@@ -557,12 +548,13 @@ public final class QueryBenchmark implements Callable<Integer> {
                 indexBuild);
     }
 
-    private static double throughput(List<QueryReport.Measurement> ms, Query q, Variant v) {
-        return ms.stream()
-                .filter(m -> m.query().equals(q.id()) && m.variant().equals(v.id()))
-                .mapToDouble(QueryReport.Measurement::throughput)
-                .findFirst()
-                .orElse(Double.NaN);
+    private void setting(String name, String format, Object... args) {
+        settings.put(name, String.format(Locale.ROOT, format, args));
+    }
+
+    /** The median throughput of {@code q} answered as {@code v}, NaN if not measured. */
+    private double throughput(Query q, Variant v) {
+        return Stats.median(outcomes.getOrDefault(key(q, v), List.of()), ClosedLoop.Outcome::throughput);
     }
 
     private static double secs(Duration d) {

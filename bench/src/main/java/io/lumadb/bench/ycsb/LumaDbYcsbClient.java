@@ -282,29 +282,16 @@ public final class LumaDbYcsbClient extends Binding {
 
     /** One exchange, {@link #body} sent if {@code withBody}; retried once if a kept-alive connection turned out closed. */
     private int send(String method, String path, boolean withBody) throws IOException {
-        request.clear();
         if (!withBody) {
-            request.append(method)
-                    .append(" ")
-                    .append(path)
-                    .append(" HTTP/1.1\r\nHost: ")
-                    .append(api.host())
-                    .append("\r\nUser-Agent: lumadb-ycsb\r\n\r\n");
-        } else if (method.equals("PATCH")) {
-            // A PATCH needs only the new version back, not the whole merged document.
-            request.appendHead(
-                    method,
-                    api.host(),
-                    path,
-                    "application/merge-patch+json",
-                    body.size(),
-                    "Prefer: return=minimal\r\n");
-        } else {
-            request.appendHead(method, api.host(), path, "application/json", body.size());
+            byte[] head = RequestBytes.request(method, api.host(), path);
+            return LumaDbHttp.exchange(connection, head, head.length, false);
         }
-        if (withBody) {
-            request.append(body.array(), 0, body.size());
-        }
+        // A PATCH needs only the new version back, not the whole merged document.
+        boolean patch = method.equals("PATCH");
+        String type = patch ? "application/merge-patch+json" : "application/json";
+        request.clear()
+                .appendHead(method, api.host(), path, type, body.size(), patch ? "Prefer: return=minimal\r\n" : "")
+                .append(body.array(), 0, body.size());
         return LumaDbHttp.exchange(connection, request.array(), request.length(), false);
     }
 
