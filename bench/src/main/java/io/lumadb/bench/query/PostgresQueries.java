@@ -61,10 +61,9 @@ final class PostgresQueries implements AutoCloseable {
 
     /** Drops the table if a previous run left it, then creates it empty. */
     void reset() throws SQLException {
-        try (Statement s = setup.createStatement()) {
-            s.execute("DROP TABLE IF EXISTS " + TABLE);
-            s.execute("CREATE TABLE " + TABLE + " (id text PRIMARY KEY, doc jsonb NOT NULL)");
-        }
+        execute(
+                "DROP TABLE IF EXISTS " + TABLE,
+                "CREATE TABLE " + TABLE + " (id text PRIMARY KEY, doc jsonb NOT NULL)");
     }
 
     /** Inserts every item in one transaction, {@value #BATCH} rows per batch. */
@@ -89,22 +88,24 @@ final class PostgresQueries implements AutoCloseable {
     /** Creates the index {@code name} on {@code expression}; returns how long that took. */
     Duration createIndex(String name, String expression) throws SQLException {
         long t0 = System.nanoTime();
-        try (Statement s = setup.createStatement()) {
-            s.execute("CREATE INDEX " + name + " ON " + TABLE + " ((" + expression + "))");
-        }
+        execute("CREATE INDEX " + name + " ON " + TABLE + " ((" + expression + "))");
         return Duration.ofNanos(System.nanoTime() - t0);
     }
 
     void analyze() throws SQLException {
-        try (Statement s = setup.createStatement()) {
-            s.execute("ANALYZE " + TABLE);
-        }
+        execute("ANALYZE " + TABLE);
     }
 
     /** Drops the table. */
     void drop() throws SQLException {
+        execute("DROP TABLE IF EXISTS " + TABLE);
+    }
+
+    private void execute(String... statements) throws SQLException {
         try (Statement s = setup.createStatement()) {
-            s.execute("DROP TABLE IF EXISTS " + TABLE);
+            for (String sql : statements) {
+                s.execute(sql);
+            }
         }
     }
 

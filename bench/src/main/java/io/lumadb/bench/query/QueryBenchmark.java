@@ -401,13 +401,7 @@ public final class QueryBenchmark implements Callable<Integer> {
 
     private static void checkContent(ItemData data, String id, JsonNode content, String variant, List<String> problems)
             throws Exception {
-        int i;
-        try {
-            i = Integer.parseInt(id.substring("item-".length()));
-        } catch (RuntimeException e) {
-            problems.add(variant + " answered an unknown id '" + id + "'");
-            return;
-        }
+        int i = id.matches("item-\\d{1,9}") ? Integer.parseInt(id.substring("item-".length())) : -1;
         if (i < 0 || i >= data.size() || !data.id(i).equals(id)) {
             problems.add(variant + " answered an unknown id '" + id + "'");
             return;
