@@ -54,27 +54,29 @@ final class ClosedLoop {
     static Outcome run(Settings settings, ItemData data, Query query, long seed, ClientFactory factory)
             throws InterruptedException {
         int n = settings.threads();
-        List<Histogram> histograms = Collections.synchronizedList(new ArrayList<>());
+        List<Histogram> histograms = new ArrayList<>();
         List<String> samples = Collections.synchronizedList(new ArrayList<>());
         LongAdder errors = new LongAdder();
         LongAdder answered = new LongAdder();
         // Answers count when they arrive in [start, end]; both are "never" until the main thread sets them.
         AtomicLong start = new AtomicLong(Long.MAX_VALUE);
         AtomicLong end = new AtomicLong(Long.MAX_VALUE);
-        CountDownLatch connected = new CountDownLatch(n);
         CountDownLatch go = new CountDownLatch(1);
         List<Thread> threads = new ArrayList<>();
         for (int t = 0; t < n; t++) {
+            QueryClient client;
+            try {
+                client = factory.open(); // before the clock starts: connecting is not measured
+            } catch (Exception e) {
+                error(errors, samples, "could not connect: " + e);
+                continue;
+            }
             SplittableRandom random = new SplittableRandom(seed * 1_000_003L + t);
-            Thread thread = Thread.ofPlatform()
-                    .name("query-" + query.id() + "-" + t)
-                    .unstarted(() -> {
-                        Histogram h = new Histogram(MAX_LATENCY_MICROS, 3);
-                        histograms.add(h);
-                        boolean counted = false;
-                        try (QueryClient client = factory.open()) {
-                            connected.countDown();
-                            counted = true;
+            Histogram h = new Histogram(MAX_LATENCY_MICROS, 3);
+            histograms.add(h);
+            threads.add(
+                    Thread.ofPlatform().name("query-" + query.id() + "-" + t).start(() -> {
+                        try (client) {
                             go.await();
                             while (System.nanoTime() <= end.get()) {
                                 QueryParams p = data.next(query, random);
@@ -95,18 +97,9 @@ final class ClosedLoop {
                             }
                         } catch (InterruptedException e) {
                             Thread.currentThread().interrupt();
-                        } catch (Exception e) {
-                            error(errors, samples, "could not connect: " + e);
-                        } finally {
-                            if (!counted) {
-                                connected.countDown();
-                            }
                         }
-                    });
-            threads.add(thread);
+                    }));
         }
-        threads.forEach(Thread::start);
-        connected.await();
         go.countDown();
         Thread.sleep(settings.warmup().toMillis());
         long t0 = System.nanoTime();

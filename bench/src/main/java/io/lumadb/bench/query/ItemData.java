@@ -1,11 +1,12 @@
 package io.lumadb.bench.query;
 
-import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.stream.IntStream;
 
 /**
  * The query benchmark's data set: {@code n} catalogue items of about 300 bytes of JSON, the same
@@ -46,10 +47,7 @@ final class ItemData {
             throw new IllegalArgumentException("records must be at least 100, got " + n);
         }
         SplittableRandom random = new SplittableRandom(SEED);
-        int[] skuNumbers = new int[n];
-        for (int i = 0; i < n; i++) {
-            skuNumbers[i] = i;
-        }
+        int[] skuNumbers = IntStream.range(0, n).toArray();
         for (int i = n - 1; i > 0; i--) {
             int j = random.nextInt(i + 1);
             int t = skuNumbers[i];
@@ -83,20 +81,12 @@ final class ItemData {
             s.append("\"}");
             bodies[i] = s.toString();
         }
-        Integer[] order = new Integer[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-        }
-        Arrays.sort(order, (a, b) -> {
-            int c = Double.compare(prices[a], prices[b]);
-            return c != 0 ? c : ids[a].compareTo(ids[b]);
-        });
-        byPrice = new int[n];
-        sortedPrices = new double[n];
-        for (int i = 0; i < n; i++) {
-            byPrice[i] = order[i];
-            sortedPrices[i] = prices[order[i]];
-        }
+        byPrice = IntStream.range(0, n)
+                .boxed()
+                .sorted(Comparator.<Integer>comparingDouble(i -> prices[i]).thenComparing(i -> ids[i]))
+                .mapToInt(Integer::intValue)
+                .toArray();
+        sortedPrices = Arrays.stream(byPrice).mapToDouble(i -> prices[i]).toArray();
         windowWidth = WINDOW_ITEMS * PRICE_MAX / n;
     }
 
@@ -166,21 +156,14 @@ final class ItemData {
 
     /** The ids a correct answer to {@code p} holds, in order. */
     List<String> expectedIds(QueryParams p) {
-        List<String> out = new ArrayList<>();
         if (p.query() == Query.POINT) {
             Integer i = bySku.get(p.sku());
-            if (i != null) {
-                out.add(ids[i]);
-            }
-            return out;
+            return i == null ? List.of() : List.of(ids[i]);
         }
-        for (int k = lowerBound(p.lo()); k < sortedPrices.length && sortedPrices[k] < p.hi(); k++) {
-            if (out.size() == RANGE_LIMIT) {
-                break;
-            }
-            out.add(ids[byPrice[k]]);
-        }
-        return out;
+        int from = lowerBound(p.lo());
+        return IntStream.range(from, Math.min(lowerBound(p.hi()), from + RANGE_LIMIT))
+                .mapToObj(k -> ids[byPrice[k]])
+                .toList();
     }
 
     /** Index of the first price at or above {@code x}. */

@@ -1,5 +1,9 @@
 package io.lumadb.bench.query;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -30,6 +34,7 @@ final class PostgresQueries implements AutoCloseable {
             + " < ? ORDER BY " + PRICE + ", id LIMIT " + ItemData.RANGE_LIMIT;
 
     private static final int BATCH = 1000;
+    private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private final String url;
     private final String user;
@@ -56,10 +61,9 @@ final class PostgresQueries implements AutoCloseable {
 
     /** Drops the table if a previous run left it, then creates it empty. */
     void reset() throws SQLException {
-        try (Statement s = setup.createStatement()) {
-            s.execute("DROP TABLE IF EXISTS " + TABLE);
-            s.execute("CREATE TABLE " + TABLE + " (id text PRIMARY KEY, doc jsonb NOT NULL)");
-        }
+        execute(
+                "DROP TABLE IF EXISTS " + TABLE,
+                "CREATE TABLE " + TABLE + " (id text PRIMARY KEY, doc jsonb NOT NULL)");
     }
 
     /** Inserts every item in one transaction, {@value #BATCH} rows per batch. */
@@ -84,22 +88,24 @@ final class PostgresQueries implements AutoCloseable {
     /** Creates the index {@code name} on {@code expression}; returns how long that took. */
     Duration createIndex(String name, String expression) throws SQLException {
         long t0 = System.nanoTime();
-        try (Statement s = setup.createStatement()) {
-            s.execute("CREATE INDEX " + name + " ON " + TABLE + " ((" + expression + "))");
-        }
+        execute("CREATE INDEX " + name + " ON " + TABLE + " ((" + expression + "))");
         return Duration.ofNanos(System.nanoTime() - t0);
     }
 
     void analyze() throws SQLException {
-        try (Statement s = setup.createStatement()) {
-            s.execute("ANALYZE " + TABLE);
-        }
+        execute("ANALYZE " + TABLE);
     }
 
     /** Drops the table. */
     void drop() throws SQLException {
+        execute("DROP TABLE IF EXISTS " + TABLE);
+    }
+
+    private void execute(String... statements) throws SQLException {
         try (Statement s = setup.createStatement()) {
-            s.execute("DROP TABLE IF EXISTS " + TABLE);
+            for (String sql : statements) {
+                s.execute(sql);
+            }
         }
     }
 
@@ -117,20 +123,17 @@ final class PostgresQueries implements AutoCloseable {
         }
     }
 
-    /** One row of an answer: the id and the document as PostgreSQL prints the jsonb. */
-    record Row(String id, String doc) {}
-
-    /** The answer to {@code p}. */
-    List<Row> rows(QueryParams p) throws SQLException {
+    /** The answer to {@code p}: each row's {@code doc} with its {@code id} as {@code _id}, as LumaDB answers. */
+    List<JsonNode> documents(QueryParams p) throws SQLException, JsonProcessingException {
         try (PreparedStatement ps = setup.prepareStatement(sql(p.query()))) {
             bind(ps, p);
-            List<Row> rows = new ArrayList<>();
+            List<JsonNode> docs = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    rows.add(new Row(rs.getString(1), rs.getString(2)));
+                    docs.add(((ObjectNode) MAPPER.readTree(rs.getString(2))).put("_id", rs.getString(1)));
                 }
             }
-            return rows;
+            return docs;
         }
     }
 

@@ -4,21 +4,19 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import io.lumadb.bench.HttpConnection;
 import io.lumadb.bench.RequestBytes;
-import java.io.EOFException;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.StringWriter;
-import java.net.InetSocketAddress;
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.Vector;
 import site.ycsb.ByteIterator;
-import site.ycsb.DB;
 import site.ycsb.DBException;
 import site.ycsb.Status;
 
@@ -26,7 +24,7 @@ import site.ycsb.Status;
  * YCSB binding for LumaDB's HTTP/JSON API: one keep-alive HTTP/1.1 connection per YCSB client thread
  * (an {@link HttpConnection}, no connection pool, no pipelining). The YCSB table is a collection of
  * database {@code lumadb.database}; a record is a document whose id is the YCSB key and whose fields
- * are JSON strings (see {@link FieldBytes}: bytes round-trip exactly).
+ * are JSON strings (see {@link Binding}: bytes round-trip exactly).
  *
  * <ul>
  *   <li>insert: {@code PUT} (create or replace, like the other bindings' upserts);
@@ -48,7 +46,7 @@ import site.ycsb.Status;
  * it with {@link #reset} (YcsbRunner.reset does), so that a misconfigured run fails at once instead of
  * counting thousands of 404s. Not thread-safe: YCSB makes one instance per thread.
  */
-public final class LumaDbYcsbClient extends DB {
+public final class LumaDbYcsbClient extends Binding {
 
     public static final String URL_PROPERTY = "lumadb.url";
     public static final String DATABASE_PROPERTY = "lumadb.database";
@@ -58,75 +56,66 @@ public final class LumaDbYcsbClient extends DB {
     public static final String DEFAULT_URL = "http://127.0.0.1:8080";
     public static final String DEFAULT_DATABASE = "ycsb";
 
-    private static final JsonFactory JSON = new JsonFactory();
-    private static final String JSON_TYPE = "application/json";
-    private static final String MERGE_PATCH_TYPE = "application/merge-patch+json";
+    /** Values map byte to code point (see {@link Binding}), so the JSON escapes everything from 0x80 up. */
+    private static final JsonFactory JSON =
+            JsonFactory.builder().enable(JsonWriteFeature.ESCAPE_NON_ASCII).build();
     /** The largest code point, appended to make a cursor that sorts after nearly every real id. */
     private static final String MAX_CODE_POINT = new String(Character.toChars(Character.MAX_CODE_POINT));
 
-    private static final String HEX_UPPER = "0123456789ABCDEF";
-    /** Unexpected responses printed per client, enough to diagnose without flooding the log. */
-    private static final int MAX_REPORTED_ERRORS = 10;
-
+    private LumaDbHttp api;
     private HttpConnection connection;
-    private String host;
-    private String basePath;
     private String database;
     private int maxListLimit;
     private final RequestBytes request = new RequestBytes(4096);
-    private final RequestBytes body = new RequestBytes(2048);
+    private final Buffer body = new Buffer();
     private String lastTable;
     private String lastTablePath;
-    private int reportedErrors;
 
     @Override
     public void init() throws DBException {
         Properties p = getProperties();
-        Endpoint endpoint = Endpoint.of(p);
-        host = endpoint.hostHeader();
-        basePath = endpoint.basePath();
+        api = api(p);
+        connection = api.connection();
         database = p.getProperty(DATABASE_PROPERTY, DEFAULT_DATABASE);
         maxListLimit = Integer.parseInt(p.getProperty(MAX_LIST_LIMIT_PROPERTY, "1000"));
-        connection = new HttpConnection(endpoint.address(), endpoint.timeoutMillis());
         String table = p.getProperty("table", "usertable");
-        String path = tablePath(table);
         // Connecting here keeps connection setup out of the first measured operation.
         try {
-            int status = send("GET", path.substring(0, path.length() - 1), null, null);
+            int status = send("GET", api.path(database, table), false);
             if (status != 200) {
-                throw new DBException("LumaDB collection " + database + "/" + table + " at " + endpoint.url()
+                throw new DBException("LumaDB collection " + database + "/" + table + " at " + api.url()
                         + " is not usable: GET answered " + status + " " + connection.bodyString()
                         + " (create it first, e.g. with YcsbRunner.reset)");
             }
         } catch (IOException e) {
-            throw new DBException("cannot reach LumaDB at " + endpoint.url() + ": " + e, e);
+            throw new DBException("cannot reach LumaDB at " + api.url() + ": " + e, e);
         }
     }
 
     @Override
     public void cleanup() {
-        if (connection != null) {
-            connection.close();
+        if (api != null) {
+            api.close();
         }
     }
 
     @Override
     public Status read(String table, String key, Set<String> fields, Map<String, ByteIterator> result) {
-        String path = tablePath(table) + encode(key);
+        String path = tablePath(table) + LumaDbHttp.encode(key);
         try {
-            int status = send("GET", path, null, null);
+            int status = send("GET", path, false);
             if (status != 200) {
                 return failure("GET", path, status);
             }
             try (JsonParser parser = JSON.createParser(connection.body(), 0, connection.bodyLength())) {
                 if (parser.nextToken() != JsonToken.START_OBJECT) {
-                    return protocolError("GET", path, "expected a JSON object");
+                    return error("GET " + path + ": expected a JSON object: " + connection.bodyString());
                 }
                 readDocument(parser, fields, result);
             }
             return Status.OK;
         } catch (IOException e) {
-            return exception("GET", path, e);
+            return error("GET " + path + " failed: " + e);
         }
     }
 
@@ -144,15 +133,15 @@ public final class LumaDbYcsbClient extends DB {
         try {
             while (remaining > 0) {
                 int limit = Math.min(remaining, maxListLimit);
-                path = listPath + limit + (after == null ? "" : "&after=" + encode(after));
-                int status = send("GET", path, null, null);
+                path = listPath + limit + (after == null ? "" : "&after=" + LumaDbHttp.encode(after));
+                int status = send("GET", path, false);
                 if (status != 200) {
                     return failure("GET", path, status);
                 }
                 after = null;
                 try (JsonParser parser = JSON.createParser(connection.body(), 0, connection.bodyLength())) {
                     if (parser.nextToken() != JsonToken.START_OBJECT) {
-                        return protocolError("GET", path, "expected a JSON object");
+                        return error("GET " + path + ": expected a JSON object: " + connection.bodyString());
                     }
                     while (parser.nextToken() == JsonToken.FIELD_NAME) {
                         String name = parser.currentName();
@@ -181,42 +170,37 @@ public final class LumaDbYcsbClient extends DB {
             }
             return Status.OK;
         } catch (IOException e) {
-            return exception("GET", path, e);
+            return error("GET " + path + " failed: " + e);
         }
     }
 
     @Override
     public Status update(String table, String key, Map<String, ByteIterator> values) {
-        String path = tablePath(table) + encode(key);
-        try {
-            writeJsonObject(values);
-            int status = send("PATCH", path, MERGE_PATCH_TYPE, body);
-            return status == 200 ? Status.OK : failure("PATCH", path, status);
-        } catch (IOException e) {
-            return exception("PATCH", path, e);
-        }
+        return write("PATCH", table, key, values, 200);
     }
 
     @Override
     public Status insert(String table, String key, Map<String, ByteIterator> values) {
-        String path = tablePath(table) + encode(key);
-        try {
-            writeJsonObject(values);
-            int status = send("PUT", path, JSON_TYPE, body);
-            return status == 200 || status == 201 ? Status.OK : failure("PUT", path, status);
-        } catch (IOException e) {
-            return exception("PUT", path, e);
-        }
+        return write("PUT", table, key, values, 201);
     }
 
     @Override
     public Status delete(String table, String key) {
-        String path = tablePath(table) + encode(key);
+        return write("DELETE", table, key, null, 204);
+    }
+
+    /** One write of {@code values} (null for none); OK on 200 or {@code alsoOk}. */
+    private Status write(String method, String table, String key, Map<String, ByteIterator> values, int alsoOk) {
+        String path = tablePath(table) + LumaDbHttp.encode(key);
         try {
-            int status = send("DELETE", path, null, null);
-            return status == 200 || status == 204 ? Status.OK : failure("DELETE", path, status);
+            if (values != null) {
+                body.reset();
+                writeJson(body, values);
+            }
+            int status = send(method, path, values != null);
+            return status == 200 || status == alsoOk ? Status.OK : failure(method, path, status);
         } catch (IOException e) {
-            return exception("DELETE", path, e);
+            return error(method + " " + path + " failed: " + e);
         }
     }
 
@@ -226,37 +210,22 @@ public final class LumaDbYcsbClient extends DB {
      * the server's default.
      */
     public static void reset(Properties p) throws IOException {
-        Endpoint endpoint = Endpoint.of(p);
-        String db = p.getProperty(DATABASE_PROPERTY, DEFAULT_DATABASE);
         String table = p.getProperty("table", "usertable");
         String shards = p.getProperty(SHARDS_PROPERTY);
-        String dbPath = endpoint.basePath() + "/api/v1/" + encode(db);
-        try (HttpConnection c = new HttpConnection(endpoint.address(), endpoint.timeoutMillis())) {
-            expect(c, RequestBytes.request("DELETE", endpoint.hostHeader(), dbPath), "DELETE " + dbPath, 200, 404);
-            expect(c, RequestBytes.request("PUT", endpoint.hostHeader(), dbPath), "PUT " + dbPath, 200, 201);
-            String collectionPath = dbPath + "/" + encode(table);
-            byte[] create = shards == null || shards.isBlank()
-                    ? RequestBytes.request("PUT", endpoint.hostHeader(), collectionPath)
-                    : RequestBytes.request(
-                            "PUT",
-                            endpoint.hostHeader(),
-                            collectionPath,
-                            JSON_TYPE,
-                            ("{\"shards\":" + Integer.parseInt(shards.strip()) + "}")
-                                    .getBytes(StandardCharsets.US_ASCII));
+        try (LumaDbHttp api = api(p)) {
+            String db = api.path(p.getProperty(DATABASE_PROPERTY, DEFAULT_DATABASE));
+            api.expect("DELETE", db, null, 200, 404);
+            api.expect("PUT", db, null, 200, 201);
+            String json =
+                    shards == null || shards.isBlank() ? null : "{\"shards\":" + Integer.parseInt(shards.strip()) + "}";
             // 201 only: a 200 would mean the drop above did not take and old documents could remain.
-            expect(c, create, "PUT " + collectionPath, 201);
+            api.expect("PUT", db + "/" + LumaDbHttp.encode(table), json, 201);
         }
     }
 
-    private static void expect(HttpConnection c, byte[] request, String what, int... statuses) throws IOException {
-        int status = c.exchange(request);
-        for (int s : statuses) {
-            if (status == s) {
-                return;
-            }
-        }
-        throw new IOException("LumaDB reset: " + what + " answered " + status + ": " + c.bodyString());
+    private static LumaDbHttp api(Properties p) {
+        return new LumaDbHttp(
+                p.getProperty(URL_PROPERTY, DEFAULT_URL), Integer.parseInt(p.getProperty(TIMEOUT_PROPERTY, "30000")));
     }
 
     // ---- scan cursor and id order
@@ -301,80 +270,40 @@ public final class LumaDbYcsbClient extends DB {
         return Integer.compare(a.length() - i, b.length() - j);
     }
 
-    // ---- HTTP
+    // ---- HTTP and JSON
 
     private String tablePath(String table) {
         if (!table.equals(lastTable)) {
             lastTable = table;
-            lastTablePath = basePath + "/api/v1/" + encode(database) + "/" + encode(table) + "/";
+            lastTablePath = api.path(database, table) + "/";
         }
         return lastTablePath;
     }
 
-    /** One exchange; retried once on a fresh connection if a kept-alive one turned out closed. */
-    private int send(String method, String path, String contentType, RequestBytes content) throws IOException {
-        request.clear();
-        if (content == null) {
-            request.append(method)
-                    .append(" ")
-                    .append(path)
-                    .append(" HTTP/1.1\r\nHost: ")
-                    .append(host)
-                    .append("\r\nUser-Agent: lumadb-ycsb\r\n\r\n");
-        } else {
-            // A PATCH needs only the new version back, not the whole merged document.
-            String extra = method.equals("PATCH") ? "Prefer: return=minimal\r\n" : "";
-            request.appendHead(method, host, path, contentType, content.length(), extra)
-                    .append(content);
+    /** One exchange, {@link #body} sent if {@code withBody}; retried once if a kept-alive connection turned out closed. */
+    private int send(String method, String path, boolean withBody) throws IOException {
+        if (!withBody) {
+            byte[] head = RequestBytes.request(method, api.host(), path);
+            return LumaDbHttp.exchange(connection, head, head.length, false);
         }
-        long connectsBefore = connection.connects();
-        try {
-            return connection.exchange(request.array(), 0, request.length());
-        } catch (EOFException e) {
-            if (connection.connects() != connectsBefore) {
-                throw e; // a fresh connection failed: the server is the problem, not an idle close
-            }
-            return connection.exchange(request.array(), 0, request.length());
-        }
+        // A PATCH needs only the new version back, not the whole merged document.
+        boolean patch = method.equals("PATCH");
+        String type = patch ? "application/merge-patch+json" : "application/json";
+        request.clear()
+                .appendHead(method, api.host(), path, type, body.size(), patch ? "Prefer: return=minimal\r\n" : "")
+                .append(body.array(), 0, body.size());
+        return LumaDbHttp.exchange(connection, request.array(), request.length(), false);
     }
 
-    /** Writes {@code values} as a JSON object of strings into {@link #body}. */
-    private void writeJsonObject(Map<String, ByteIterator> values) {
-        body.clear().appendByte('{');
-        boolean first = true;
-        for (Map.Entry<String, ByteIterator> e : values.entrySet()) {
-            if (!first) {
-                body.appendByte(',');
+    /** Writes {@code values} as a JSON object of strings, one character per byte (see {@link Binding#text}). */
+    static void writeJson(OutputStream out, Map<String, ByteIterator> values) throws IOException {
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            g.writeStartObject();
+            for (Map.Entry<String, ByteIterator> e : values.entrySet()) {
+                g.writeStringField(e.getKey(), text(e.getValue()));
             }
-            first = false;
-            appendJsonString(body, e.getKey().getBytes(StandardCharsets.UTF_8), true);
-            body.appendByte(':');
-            appendJsonString(body, e.getValue().toArray(), false);
+            g.writeEndObject();
         }
-        body.appendByte('}');
-    }
-
-    /**
-     * Appends a JSON string. Field names are UTF-8 and copied as is (but for escapes); values map
-     * byte to code point (see {@link FieldBytes}), so bytes from 0x7F up are written as escapes.
-     */
-    static void appendJsonString(RequestBytes out, byte[] bytes, boolean utf8) {
-        out.appendByte('"');
-        for (byte value : bytes) {
-            int b = value & 0xFF;
-            if (b == '"' || b == '\\') {
-                out.appendByte('\\').appendByte(b);
-            } else if (b < 0x20 || (!utf8 && b >= 0x7F)) {
-                out.append("\\u00").appendByte(hex(b >> 4)).appendByte(hex(b & 0xF));
-            } else {
-                out.appendByte(b);
-            }
-        }
-        out.appendByte('"');
-    }
-
-    private static int hex(int nibble) {
-        return nibble < 10 ? '0' + nibble : 'a' + nibble - 10;
     }
 
     /**
@@ -392,98 +321,31 @@ public final class LumaDbYcsbClient extends DB {
             } else if (name.equals("_version") || (fields != null && !fields.contains(name))) {
                 parser.skipChildren();
             } else if (token == JsonToken.VALUE_STRING) {
-                into.put(name, FieldBytes.iterator(parser.getText()));
+                into.put(name, value(parser.getText()));
             } else {
                 // Not written by this binding: keep the value's JSON text rather than drop it.
                 StringWriter json = new StringWriter();
                 try (JsonGenerator g = JSON.createGenerator(json)) {
                     g.copyCurrentStructure(parser);
                 }
-                into.put(name, FieldBytes.iterator(json.toString()));
+                into.put(name, value(json.toString()));
             }
         }
         return id;
     }
 
-    /** Percent-encodes all but RFC 3986 unreserved characters, as UTF-8. */
-    static String encode(String s) {
-        int i = 0;
-        while (i < s.length() && isUnreserved(s.charAt(i))) {
-            i++;
-        }
-        if (i == s.length()) {
-            return s;
-        }
-        StringBuilder out = new StringBuilder(s.length() + 16).append(s, 0, i);
-        for (byte value : s.substring(i).getBytes(StandardCharsets.UTF_8)) {
-            int b = value & 0xFF;
-            if (isUnreserved((char) b)) {
-                out.append((char) b);
-            } else {
-                // Upper-case hex digits, as RFC 3986 recommends.
-                out.append('%').append(HEX_UPPER.charAt(b >> 4)).append(HEX_UPPER.charAt(b & 0xF));
-            }
-        }
-        return out.toString();
-    }
-
-    private static boolean isUnreserved(char c) {
-        return (c >= 'a' && c <= 'z')
-                || (c >= 'A' && c <= 'Z')
-                || (c >= '0' && c <= '9')
-                || c == '-'
-                || c == '.'
-                || c == '_'
-                || c == '~';
-    }
-
-    // ---- outcomes
-
     private Status failure(String method, String path, int status) {
         if (status == 404) {
             return Status.NOT_FOUND;
         }
-        report(method + " " + path + " answered " + status + ": " + connection.bodyString());
+        error(method + " " + path + " answered " + status + ": " + connection.bodyString());
         return status == 503 ? Status.SERVICE_UNAVAILABLE : Status.ERROR;
     }
 
-    private Status protocolError(String method, String path, String what) {
-        report(method + " " + path + ": " + what + ": " + connection.bodyString());
-        return Status.ERROR;
-    }
-
-    private Status exception(String method, String path, IOException e) {
-        report(method + " " + path + " failed: " + e);
-        return Status.ERROR;
-    }
-
-    private void report(String message) {
-        // YCSB counts errors but never says what they were; a few samples on stderr end up in the log.
-        if (reportedErrors < MAX_REPORTED_ERRORS) {
-            reportedErrors++;
-            System.err.println("LumaDbYcsbClient: " + message
-                    + (reportedErrors == MAX_REPORTED_ERRORS ? " (further errors of this thread not shown)" : ""));
-        }
-    }
-
-    /** Where the server is, from {@code lumadb.url}. */
-    private record Endpoint(
-            String url, InetSocketAddress address, String hostHeader, String basePath, int timeoutMillis) {
-
-        static Endpoint of(Properties p) {
-            String url = p.getProperty(URL_PROPERTY, DEFAULT_URL);
-            URI uri = URI.create(url);
-            if (!"http".equals(uri.getScheme()) || uri.getHost() == null) {
-                throw new IllegalArgumentException(URL_PROPERTY + " must be an http:// URL, got '" + url + "'");
-            }
-            int port = uri.getPort() < 0 ? 80 : uri.getPort();
-            String path = uri.getRawPath() == null ? "" : uri.getRawPath();
-            while (path.endsWith("/")) {
-                path = path.substring(0, path.length() - 1);
-            }
-            int timeout = Integer.parseInt(p.getProperty(TIMEOUT_PROPERTY, "30000"));
-            return new Endpoint(
-                    url, new InetSocketAddress(uri.getHost(), port), uri.getHost() + ":" + port, path, timeout);
+    /** A reusable body buffer whose bytes go into the request without a copy. */
+    private static final class Buffer extends ByteArrayOutputStream {
+        byte[] array() {
+            return buf;
         }
     }
 }

@@ -15,9 +15,12 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.Vector;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import site.ycsb.ByteIterator;
-import site.ycsb.DB;
 import site.ycsb.DBException;
 import site.ycsb.Status;
 
@@ -33,13 +36,13 @@ import site.ycsb.Status;
  * {@code INSERT ... ON CONFLICT (ycsb_key) DO UPDATE} of the given fields (YCSB inserts always carry
  * all of them), update is {@code UPDATE ... SET} (NOT_FOUND if no row), read and scan {@code SELECT}
  * (scan: {@code WHERE ycsb_key >= ? ORDER BY ycsb_key LIMIT ?}). Values are text, one character per
- * byte (see {@link FieldBytes}). Identifiers are quoted, and must be letters, digits and {@code _}.
+ * byte (see {@link Binding}). Identifiers are quoted, and must be letters, digits and {@code _}.
  *
  * <p>Properties: {@code postgres.url} (default {@value #DEFAULT_URL}), {@code postgres.user} (default
  * {@code postgres}), {@code postgres.password} (default empty). A connection that breaks is reopened
  * on the next operation. Not thread-safe: YCSB makes one instance per thread.
  */
-public final class PostgresYcsbClient extends DB {
+public final class PostgresYcsbClient extends Binding {
 
     public static final String URL_PROPERTY = "postgres.url";
     public static final String USER_PROPERTY = "postgres.user";
@@ -48,16 +51,14 @@ public final class PostgresYcsbClient extends DB {
     public static final String KEY_COLUMN = "ycsb_key";
 
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}");
-    private static final int MAX_REPORTED_ERRORS = 10;
 
     private Connection connection;
     private final Map<String, PreparedStatement> statements = new HashMap<>();
-    private int reportedErrors;
 
     @Override
     public void init() throws DBException {
         try {
-            connection();
+            connection = open(getProperties());
         } catch (SQLException e) {
             throw new DBException(
                     "cannot connect to PostgreSQL at " + getProperties().getProperty(URL_PROPERTY, DEFAULT_URL) + ": "
@@ -67,7 +68,7 @@ public final class PostgresYcsbClient extends DB {
     }
 
     @Override
-    public void cleanup() throws DBException {
+    public void cleanup() {
         closeConnection();
     }
 
@@ -127,17 +128,15 @@ public final class PostgresYcsbClient extends DB {
     public Status update(String table, String key, Map<String, ByteIterator> values) {
         try {
             List<String> columns = sorted(values.keySet());
-            PreparedStatement ps = statement("U", table, columns, () -> {
-                StringBuilder sql =
-                        new StringBuilder("UPDATE ").append(quote(table)).append(" SET ");
-                for (int i = 0; i < columns.size(); i++) {
-                    sql.append(i == 0 ? "" : ", ").append(quote(columns.get(i))).append(" = ?");
-                }
-                return sql.append(" WHERE ").append(KEY_COLUMN).append(" = ?").toString();
-            });
+            PreparedStatement ps = statement(
+                    "U",
+                    table,
+                    columns,
+                    () -> "UPDATE " + quote(table) + " SET " + join(columns, c -> quote(c) + " = ?") + " WHERE "
+                            + KEY_COLUMN + " = ?");
             int i = 1;
             for (String column : columns) {
-                ps.setString(i++, FieldBytes.text(values.get(column)));
+                ps.setString(i++, text(values.get(column)));
             }
             ps.setString(i, key);
             return ps.executeUpdate() == 1 ? Status.OK : Status.NOT_FOUND;
@@ -150,33 +149,19 @@ public final class PostgresYcsbClient extends DB {
     public Status insert(String table, String key, Map<String, ByteIterator> values) {
         try {
             List<String> columns = sorted(values.keySet());
-            PreparedStatement ps = statement("I", table, columns, () -> {
-                StringBuilder sql = new StringBuilder("INSERT INTO ")
-                        .append(quote(table))
-                        .append(" (")
-                        .append(KEY_COLUMN);
-                for (String c : columns) {
-                    sql.append(", ").append(quote(c));
-                }
-                sql.append(") VALUES (?").append(", ?".repeat(columns.size())).append(") ON CONFLICT (");
-                sql.append(KEY_COLUMN).append(") DO ");
-                if (columns.isEmpty()) {
-                    return sql.append("NOTHING").toString();
-                }
-                sql.append("UPDATE SET ");
-                for (int i = 0; i < columns.size(); i++) {
-                    String c = quote(columns.get(i));
-                    sql.append(i == 0 ? "" : ", ")
-                            .append(c)
-                            .append(" = EXCLUDED.")
-                            .append(c);
-                }
-                return sql.toString();
-            });
+            PreparedStatement ps = statement(
+                    "I",
+                    table,
+                    columns,
+                    () -> "INSERT INTO " + quote(table) + " (" + KEY_COLUMN + join(columns, c -> ", " + quote(c), "")
+                            + ") VALUES (?" + ", ?".repeat(columns.size()) + ") ON CONFLICT (" + KEY_COLUMN + ") DO "
+                            + (columns.isEmpty()
+                                    ? "NOTHING"
+                                    : "UPDATE SET " + join(columns, c -> quote(c) + " = EXCLUDED." + quote(c))));
             ps.setString(1, key);
             int i = 2;
             for (String column : columns) {
-                ps.setString(i++, FieldBytes.text(values.get(column)));
+                ps.setString(i++, text(values.get(column)));
             }
             ps.executeUpdate();
             return Status.OK;
@@ -203,21 +188,15 @@ public final class PostgresYcsbClient extends DB {
      */
     public static void reset(Properties p) throws SQLException {
         String table = p.getProperty("table", "usertable");
-        int fieldCount = Integer.parseInt(p.getProperty("fieldcount", "10"));
         String prefix = p.getProperty("fieldnameprefix", "field");
-        StringBuilder create = new StringBuilder("CREATE TABLE ")
-                .append(quote(table))
-                .append(" (")
-                .append(KEY_COLUMN)
-                .append(" VARCHAR(255) COLLATE \"C\" PRIMARY KEY");
-        for (int i = 0; i < fieldCount; i++) {
-            create.append(", ").append(quote(prefix + i)).append(" TEXT");
-        }
-        create.append(")");
+        List<String> fields = IntStream.range(0, Integer.parseInt(p.getProperty("fieldcount", "10")))
+                .mapToObj(i -> prefix + i)
+                .toList();
         try (Connection c = open(p);
                 Statement s = c.createStatement()) {
             s.execute("DROP TABLE IF EXISTS " + quote(table));
-            s.execute(create.toString());
+            s.execute("CREATE TABLE " + quote(table) + " (" + KEY_COLUMN + " VARCHAR(255) COLLATE \"C\" PRIMARY KEY"
+                    + join(fields, f -> ", " + quote(f) + " TEXT", "") + ")");
         }
     }
 
@@ -232,13 +211,6 @@ public final class PostgresYcsbClient extends DB {
         return c;
     }
 
-    private Connection connection() throws SQLException {
-        if (connection == null) {
-            connection = open(getProperties());
-        }
-        return connection;
-    }
-
     private void closeConnection() {
         statements.clear(); // they die with their connection
         if (connection != null) {
@@ -251,33 +223,31 @@ public final class PostgresYcsbClient extends DB {
         }
     }
 
-    private interface Sql {
-        String get();
-    }
-
     /** The cached statement of operation {@code op} on {@code table} with {@code columns}. */
-    private PreparedStatement statement(String op, String table, List<String> columns, Sql sql) throws SQLException {
+    private PreparedStatement statement(String op, String table, List<String> columns, Supplier<String> sql)
+            throws SQLException {
         String cacheKey = op + '|' + table + '|' + (columns == null ? "*" : String.join(",", columns));
         PreparedStatement ps = statements.get(cacheKey);
         if (ps == null) {
-            ps = connection().prepareStatement(sql.get());
+            if (connection == null) {
+                connection = open(getProperties());
+            }
+            ps = connection.prepareStatement(sql.get());
             statements.put(cacheKey, ps);
         }
         return ps;
     }
 
     private static String selectList(List<String> columns) {
-        if (columns == null) {
-            return "*";
-        }
-        if (columns.isEmpty()) {
-            return KEY_COLUMN;
-        }
-        List<String> quoted = new ArrayList<>(columns.size());
-        for (String c : columns) {
-            quoted.add(quote(c));
-        }
-        return String.join(", ", quoted);
+        return columns == null ? "*" : columns.isEmpty() ? KEY_COLUMN : join(columns, PostgresYcsbClient::quote);
+    }
+
+    private static String join(List<String> names, Function<String, String> each) {
+        return join(names, each, ", ");
+    }
+
+    private static String join(List<String> names, Function<String, String> each, String sep) {
+        return names.stream().map(each).collect(Collectors.joining(sep));
     }
 
     /** The row's field columns (never the key, never SQL NULLs: fields a record does not have). */
@@ -285,12 +255,9 @@ public final class PostgresYcsbClient extends DB {
         ResultSetMetaData meta = rs.getMetaData();
         for (int i = 1; i <= meta.getColumnCount(); i++) {
             String name = meta.getColumnLabel(i);
-            if (name.equals(KEY_COLUMN)) {
-                continue;
-            }
             String value = rs.getString(i);
-            if (value != null) {
-                into.put(name, FieldBytes.iterator(value));
+            if (!name.equals(KEY_COLUMN) && value != null) {
+                into.put(name, value(value));
             }
         }
     }
@@ -307,10 +274,6 @@ public final class PostgresYcsbClient extends DB {
     }
 
     private Status error(String what, Exception e) {
-        if (reportedErrors < MAX_REPORTED_ERRORS) {
-            reportedErrors++;
-            System.err.println("PostgresYcsbClient: " + what + " failed: " + e);
-        }
         // Connection-level failures (SQLState class 08, or a closed connection) leave the connection
         // unusable; the next operation opens a new one instead of failing forever.
         if (e instanceof SQLException sql) {
@@ -325,6 +288,6 @@ public final class PostgresYcsbClient extends DB {
                 closeConnection();
             }
         }
-        return Status.ERROR;
+        return error(what + " failed: " + e);
     }
 }

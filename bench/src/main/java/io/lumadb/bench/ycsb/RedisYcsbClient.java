@@ -17,7 +17,6 @@ import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 import site.ycsb.ByteArrayByteIterator;
 import site.ycsb.ByteIterator;
-import site.ycsb.DB;
 import site.ycsb.DBException;
 import site.ycsb.Status;
 
@@ -42,7 +41,7 @@ import site.ycsb.Status;
  * (0), {@code redis.password} (none), {@code redis.timeout.ms} (connect and read timeout, 10000). Not
  * thread-safe: YCSB makes one instance per thread.
  */
-public final class RedisYcsbClient extends DB {
+public final class RedisYcsbClient extends Binding {
 
     public static final String HOST_PROPERTY = "redis.host";
     public static final String PORT_PROPERTY = "redis.port";
@@ -57,11 +56,8 @@ public final class RedisYcsbClient extends DB {
     private static final byte[] UPDATE_SCRIPT = ("if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end "
                     + "redis.call('HSET', KEYS[1], unpack(ARGV)) return 1")
             .getBytes(StandardCharsets.US_ASCII);
-    private static final int MAX_REPORTED_ERRORS = 10;
-
     private Jedis jedis;
     private byte[] updateSha;
-    private int reportedErrors;
 
     @Override
     public void init() throws DBException {
@@ -83,7 +79,10 @@ public final class RedisYcsbClient extends DB {
     @Override
     public Status read(String table, String key, Set<String> fields, Map<String, ByteIterator> result) {
         try {
-            return fetch(bytes(key), fields, result) ? Status.OK : Status.NOT_FOUND;
+            List<String> names = fields == null ? null : new ArrayList<>(fields);
+            byte[] k = utf8(key);
+            Object reply = names == null || names.isEmpty() ? jedis.hgetAll(k) : jedis.hmget(k, fieldBytes(names));
+            return toRecord(reply, names, result) ? Status.OK : Status.NOT_FOUND;
         } catch (JedisException e) {
             return error("read " + key, e);
         }
@@ -100,7 +99,7 @@ public final class RedisYcsbClient extends DB {
             return Status.OK;
         }
         try {
-            List<byte[]> keys = jedis.zrangeByLex(INDEX, bytes("[" + startkey), MAX, 0, recordcount);
+            List<byte[]> keys = jedis.zrangeByLex(INDEX, utf8("[" + startkey), MAX, 0, recordcount);
             if (keys.isEmpty()) {
                 return Status.OK;
             }
@@ -130,10 +129,10 @@ public final class RedisYcsbClient extends DB {
     public Status update(String table, String key, Map<String, ByteIterator> values) {
         List<byte[]> args = new ArrayList<>(values.size() * 2);
         for (Map.Entry<String, ByteIterator> e : values.entrySet()) {
-            args.add(bytes(e.getKey()));
+            args.add(utf8(e.getKey()));
             args.add(e.getValue().toArray());
         }
-        List<byte[]> keys = List.of(bytes(key));
+        List<byte[]> keys = List.of(utf8(key));
         try {
             Object updated;
             try {
@@ -156,9 +155,9 @@ public final class RedisYcsbClient extends DB {
     public Status insert(String table, String key, Map<String, ByteIterator> values) {
         Map<byte[], byte[]> hash = new HashMap<>();
         for (Map.Entry<String, ByteIterator> e : values.entrySet()) {
-            hash.put(bytes(e.getKey()), e.getValue().toArray());
+            hash.put(utf8(e.getKey()), e.getValue().toArray());
         }
-        byte[] k = bytes(key);
+        byte[] k = utf8(key);
         try (Transaction tx = jedis.multi()) {
             if (!hash.isEmpty()) {
                 tx.hset(k, hash);
@@ -173,7 +172,7 @@ public final class RedisYcsbClient extends DB {
 
     @Override
     public Status delete(String table, String key) {
-        byte[] k = bytes(key);
+        byte[] k = utf8(key);
         try (Transaction tx = jedis.multi()) {
             Response<Long> deleted = tx.del(k);
             tx.zrem(INDEX, k);
@@ -212,15 +211,6 @@ public final class RedisYcsbClient extends DB {
         return j;
     }
 
-    /** Reads one hash into {@code into}; false if it does not exist. */
-    private boolean fetch(byte[] key, Set<String> fields, Map<String, ByteIterator> into) {
-        if (fields == null || fields.isEmpty()) {
-            return toRecord(jedis.hgetAll(key), fields == null ? null : List.of(), into);
-        }
-        List<String> names = new ArrayList<>(fields);
-        return toRecord(jedis.hmget(key, fieldBytes(names)), names, into);
-    }
-
     /**
      * Converts an {@code HGETALL} map or an {@code HMGET} list (values of {@code names}) into YCSB
      * fields (for a map: all of them if {@code names} is null, none if it is empty); false if the hash
@@ -250,26 +240,15 @@ public final class RedisYcsbClient extends DB {
     }
 
     private static byte[][] fieldBytes(List<String> names) {
-        if (names == null) {
-            return null;
-        }
-        byte[][] out = new byte[names.size()][];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = bytes(names.get(i));
-        }
-        return out;
+        return names == null ? null : names.stream().map(RedisYcsbClient::utf8).toArray(byte[][]::new);
     }
 
-    private static byte[] bytes(String s) {
+    private static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
     private Status error(String what, Exception e) {
-        if (reportedErrors < MAX_REPORTED_ERRORS) {
-            reportedErrors++;
-            System.err.println("RedisYcsbClient: " + what + " failed: " + e);
-        }
         // A broken connection is reopened by Jedis on the next command; nothing to do here.
-        return Status.ERROR;
+        return error(what + " failed: " + e);
     }
 }

@@ -46,11 +46,7 @@ record YcsbOutput(
 
     /** Operations that did not succeed, over all types. */
     long failures() {
-        long n = 0;
-        for (OpStats s : operations.values()) {
-            n += s.failures();
-        }
-        return n;
+        return operations.values().stream().mapToLong(OpStats::failures).sum();
     }
 
     static YcsbOutput parse(List<String> lines) {

@@ -18,8 +18,7 @@ import java.util.Objects;
  *     meaningful, so {@code "ALL"} holds the percentiles of the merged HdrHistogram of every single
  *     database call (READ, UPDATE, INSERT, SCAN, DELETE; not READ-MODIFY-WRITE, which is a READ plus
  *     an UPDATE already counted, nor VERIFY, which is client-side checking), read from the histogram
- *     logs YCSB writes. It is omitted when YCSB wrote no such logs: YCSB 0.17's own HdrHistogram
- *     (2.1.4) cannot write them on Java 11+ (it needs javax.xml.bind); HdrHistogram 2.2.x can.
+ *     logs YCSB writes (omitted if there are none).
  * @param output YCSB's stdout and stderr, merged (the measurement lines come after the run, so they
  *     are never interleaved with status lines)
  */

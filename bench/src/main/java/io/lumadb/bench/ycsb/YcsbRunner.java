@@ -2,8 +2,6 @@ package io.lumadb.bench.ycsb;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.lang.ProcessBuilder.Redirect;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -24,7 +22,6 @@ import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.EncodableHistogram;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.HistogramLogReader;
-import org.HdrHistogram.HistogramLogWriter;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
@@ -51,14 +48,6 @@ public final class YcsbRunner {
             DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS'Z'").withZone(ZoneOffset.UTC);
     private static final int TAIL_LINES = 40;
 
-    /**
-     * Whether the HdrHistogram on the class path (the child's too) can write histogram logs. YCSB
-     * 0.17 brings HdrHistogram 2.1.4, whose log writer needs javax.xml.bind, gone since Java 11: the
-     * status thread and the final export would die with NoClassDefFoundError. 2.2.x uses
-     * java.util.Base64 and works. Without logs there is no merged "ALL" entry.
-     */
-    static final boolean HISTOGRAM_LOGS_SUPPORTED = histogramLogsSupported();
-
     private YcsbRunner() {}
 
     /**
@@ -70,9 +59,10 @@ public final class YcsbRunner {
      * and -s.
      *
      * <p>The spec's properties are passed as {@code -p key=value}; record and operation counts and the
-     * measurement settings are passed after them and so always win. Where the HdrHistogram on the
-     * class path can write them (see {@link #HISTOGRAM_LOGS_SUPPORTED}), the histogram logs ({@code
-     * <run>-<OP>.hdr}) are written next to the output and merged into the "ALL" entry.
+     * measurement settings are passed after them and so always win. The histogram logs ({@code
+     * <run>-<OP>.hdr}) are written next to the output and merged into the "ALL" entry. (YCSB 0.17's
+     * own HdrHistogram, 2.1.4, cannot write them on Java 11+: it needs javax.xml.bind. The build
+     * pins 2.2.x, which can.)
      */
     public static YcsbResult run(YcsbSpec spec, Path workDir) throws IOException, InterruptedException {
         Files.createDirectories(workDir);
@@ -137,33 +127,25 @@ public final class YcsbRunner {
     public static void reset(String system, Map<String, String> properties) throws IOException, InterruptedException {
         Properties p = new Properties();
         p.putAll(properties);
-        switch (system) {
-            case "lumadb" -> LumaDbYcsbClient.reset(p);
-            case "postgresql" -> {
-                try {
-                    PostgresYcsbClient.reset(p);
-                } catch (SQLException e) {
-                    throw new IOException("PostgreSQL reset failed: " + e.getMessage(), e);
-                }
+        try {
+            switch (system) {
+                case "lumadb" -> LumaDbYcsbClient.reset(p);
+                case "postgresql" -> PostgresYcsbClient.reset(p);
+                case "redis" -> RedisYcsbClient.reset(p);
+                default ->
+                    throw new IllegalArgumentException(
+                            "system must be one of " + YcsbSpec.SYSTEMS + ", got '" + system + "'");
             }
-            case "redis" -> {
-                try {
-                    RedisYcsbClient.reset(p);
-                } catch (JedisException e) {
-                    throw new IOException("Redis reset failed: " + e.getMessage(), e);
-                }
-            }
-            default ->
-                throw new IllegalArgumentException(
-                        "system must be one of " + YcsbSpec.SYSTEMS + ", got '" + system + "'");
+        } catch (SQLException | JedisException e) {
+            throw new IOException(system + " reset failed: " + e.getMessage(), e);
         }
     }
 
     /**
-     * The workload file of workload "a".."f" (from bench/workloads, found relative to the working
-     * directory or the repository root). Also looked for: the directory named by system property
-     * {@code lumadb.bench.workloads}, and bench/workloads beside the jar or classes this class was
-     * loaded from, so that the file is found whatever the working directory.
+     * The workload file of workload "a".."f": in the directory named by system property {@code
+     * lumadb.bench.workloads} if set, else in bench/workloads beside the jar or classes this class was
+     * loaded from (bench/target/lumadb-bench.jar or bench/target/classes), whatever the working
+     * directory.
      *
      * @throws IllegalArgumentException for another workload name
      * @throws IllegalStateException if no directory holds the file (the message lists where it looked)
@@ -178,16 +160,7 @@ public final class YcsbRunner {
         if (configured != null) {
             tried.add(Path.of(configured));
         }
-        Path cwd = Path.of("").toAbsolutePath();
-        for (Path dir = cwd; dir != null; dir = dir.getParent()) {
-            tried.add(dir.resolve("bench").resolve("workloads"));
-            if (dir.equals(cwd)) {
-                tried.add(dir.resolve("workloads")); // the working directory is bench/ itself
-            }
-        }
-        Path code = codeLocation();
-        for (Path dir = code; dir != null; dir = dir.getParent()) {
-            // bench/target/classes or bench/target/lumadb-bench.jar -> bench/workloads
+        for (Path dir = codeLocation(); dir != null; dir = dir.getParent()) {
             tried.add(dir.resolve("workloads"));
         }
         for (Path dir : tried) {
@@ -224,10 +197,8 @@ public final class YcsbRunner {
         property(c, "operationcount", spec.operationCount());
         property(c, "measurementtype", "hdrhistogram");
         property(c, "hdrhistogram.percentiles", "50,95,99");
-        if (HISTOGRAM_LOGS_SUPPORTED) {
-            property(c, "hdrhistogram.fileoutput", "true");
-            property(c, "hdrhistogram.output.path", histogramPrefix);
-        }
+        property(c, "hdrhistogram.fileoutput", "true");
+        property(c, "hdrhistogram.output.path", histogramPrefix);
         return c;
     }
 
@@ -319,16 +290,6 @@ public final class YcsbRunner {
                 merged.getValueAtPercentile(95),
                 merged.getValueAtPercentile(99),
                 failures);
-    }
-
-    private static boolean histogramLogsSupported() {
-        try {
-            new HistogramLogWriter(new PrintStream(OutputStream.nullOutputStream()))
-                    .outputIntervalHistogram(new Histogram(3));
-            return true;
-        } catch (LinkageError e) {
-            return false;
-        }
     }
 
     private static Path codeLocation() {

@@ -8,10 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import io.lumadb.bench.RequestBytes;
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import site.ycsb.ByteArrayByteIterator;
 
 class LumaDbYcsbClientTest {
 
@@ -46,10 +48,11 @@ class LumaDbYcsbClientTest {
 
     @Test
     void percentEncodesEverythingButUnreservedCharacters() {
-        assertEquals("user123", LumaDbYcsbClient.encode("user123"));
-        assertEquals("a%20b%2Fc%3F%25", LumaDbYcsbClient.encode("a b/c?%"));
-        assertEquals("k%C3%A9", LumaDbYcsbClient.encode("k\u00e9"));
-        assertEquals("x%F4%8F%BF%BF", LumaDbYcsbClient.encode("x\uDBFF\uDFFF"));
+        assertEquals("user123", LumaDbHttp.encode("user123"));
+        assertEquals("a%20b%2Fc%3F%25", LumaDbHttp.encode("a b/c?%"));
+        assertEquals("k%C3%A9", LumaDbHttp.encode("k\u00e9"));
+        assertEquals("x%F4%8F%BF%BF", LumaDbHttp.encode("x\uDBFF\uDFFF"));
+        assertEquals("~a-b_c.d%2A%2B", LumaDbHttp.encode("~a-b_c.d*+"));
     }
 
     @Test
@@ -58,13 +61,15 @@ class LumaDbYcsbClientTest {
         for (int i = 0; i < all.length; i++) {
             all[i] = (byte) i;
         }
-        RequestBytes out = new RequestBytes(16);
-        LumaDbYcsbClient.appendJsonString(out, all, false);
-        String json = new String(out.toByteArray(), StandardCharsets.UTF_8);
-        assertTrue(json.chars().allMatch(c -> c >= 0x20 && c < 0x7F), "the JSON text is printable ASCII: " + json);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        LumaDbYcsbClient.writeJson(out, Map.of("field0", new ByteArrayByteIterator(all)));
+        String json = out.toString(StandardCharsets.UTF_8);
+        assertTrue(json.chars().allMatch(c -> c >= 0x20 && c <= 0x7F), "the JSON text is ASCII: " + json);
         try (JsonParser p = new JsonFactory().createParser(out.toByteArray())) {
+            assertEquals(JsonToken.START_OBJECT, p.nextToken());
+            assertEquals("field0", p.nextFieldName());
             assertEquals(JsonToken.VALUE_STRING, p.nextToken());
-            assertArrayEquals(all, FieldBytes.bytes(p.getText()));
+            assertArrayEquals(all, Binding.bytes(p.getText()));
         }
     }
 }

@@ -3,7 +3,6 @@ package io.lumadb.bench.ycsb;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -147,16 +146,9 @@ class YcsbBindingsIT {
         assertEquals(sortedKeys(RECORDS + (int) inserted), scanAllKeys(system, props), "keys after E, in order");
     }
 
-    /**
-     * "ALL" merges every database call: as many as the operation types' counts together. It exists
-     * exactly when the HdrHistogram on the class path can write the logs it is merged from.
-     */
+    /** "ALL" merges every database call: as many as the operation types' counts together. */
     private static void assertAll(YcsbResult result, long atLeast) {
         OpStats all = result.operations().get("ALL");
-        if (!YcsbRunner.HISTOGRAM_LOGS_SUPPORTED) {
-            assertNull(all, "no histogram logs, so no ALL: " + result.operations());
-            return;
-        }
         assertNotNull(all, "ALL: " + result.operations());
         assertEquals("ALL", result.operations().keySet().iterator().next(), "ALL comes first");
         long calls = 0;
