@@ -20,6 +20,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -28,7 +30,6 @@ final class Report {
 
     static final Map<String, String> NAMES = Map.of("lumadb", "LumaDB", "postgresql", "PostgreSQL", "redis", "Redis");
     static final Map<String, String> COLORS = Map.of("lumadb", "#6a3d9a", "postgresql", "#1f78b4", "redis", "#e31a1c");
-    private static final List<String> STREAM_SYSTEMS = List.of(StreamReport.LUMADB, StreamReport.REFERENCE);
 
     private Report() {}
 
@@ -227,10 +228,10 @@ final class Report {
             md.table(
                     "lrrrrrrrr",
                     "system | deliveries/s | writes/s | server CPU | deliveries per server CPU-second | client CPU | bytes/delivery | p50 | p99");
-            for (String system : STREAM_SYSTEMS) {
-                var rows = SuiteResults.of(s.throughput(), system, StreamReport.Throughput::system);
-                if (!rows.isEmpty()) {
-                    md.line(
+            perSystem(
+                    s.throughput(),
+                    StreamReport.Throughput::system,
+                    (system, rows) -> md.line(
                             "| %s | %s | %s | %.2f | %s | %.2f | %.0f | %.1f ms | %.1f ms |",
                             streamName(system),
                             fmt(r.deliveries(system)),
@@ -240,20 +241,11 @@ final class Report {
                             Stats.median(rows, StreamReport.Throughput::clientCpu),
                             Stats.median(rows, StreamReport.Throughput::bytesPerDelivery),
                             Stats.median(rows, StreamReport.Throughput::p50Ms),
-                            Stats.median(rows, StreamReport.Throughput::p99Ms));
-                }
-            }
+                            Stats.median(rows, StreamReport.Throughput::p99Ms)));
             SuiteResults.StreamSummary sum = r.streamsSummary();
-            md.row(
-                    "LumaDB / reference",
-                    fmt(sum.deliveriesRatio()) + "x",
-                    "",
-                    "",
-                    fmt(sum.deliveriesPerServerCpuSecondRatio()) + "x",
-                    "",
-                    "",
-                    "",
-                    "");
+            md.line(
+                    "| LumaDB / reference | %sx | | | %sx | | | | |",
+                    fmt(sum.deliveriesRatio()), fmt(sum.deliveriesPerServerCpuSecondRatio()));
             md.line(
                     "%nThe writer keeps at most %d writes on their way (not yet received by every subscriber), so it"
                             + " runs at the speed of the fan-out and no subscriber can overflow; latencies here are"
@@ -278,10 +270,10 @@ final class Report {
             md.table(
                     "lrrrrrrrrrr",
                     "system | p50 | p90 | p99 | p99.9 | max | write ack p50 | write ack p99 | deliveries | writer late by (max) | server CPU");
-            for (String system : STREAM_SYSTEMS) {
-                var rows = SuiteResults.of(s.latency(), system, StreamReport.Latency::system);
-                if (!rows.isEmpty()) {
-                    md.line(
+            perSystem(
+                    s.latency(),
+                    StreamReport.Latency::system,
+                    (system, rows) -> md.line(
                             "| %s | %.2f | %.2f | %.2f | %.2f | %.1f | %.2f | %.2f | %,d | %.1f ms | %.2f |",
                             streamName(system),
                             Stats.median(rows, StreamReport.Latency::p50Ms),
@@ -295,9 +287,7 @@ final class Report {
                                     .mapToLong(StreamReport.Latency::deliveries)
                                     .sum(),
                             Stats.median(rows, StreamReport.Latency::lagMaxMs),
-                            Stats.median(rows, StreamReport.Latency::serverCpu));
-                }
-            }
+                            Stats.median(rows, StreamReport.Latency::serverCpu)));
         }
         if (!s.idle().isEmpty()) {
             md.line("%nIdle subscriptions (`from=now`), the server's heap after a forced full GC (`jcmd GC.run`)"
@@ -335,6 +325,16 @@ final class Report {
         s.throughput().forEach(t -> md.line("- checked: %s", check("throughput", t.system(), t.round(), t.check())));
         s.latency().forEach(l -> md.line("- checked: %s", check("latency", l.system(), l.round(), l.check())));
         s.notes().forEach(n -> md.line("- note: %s", n));
+    }
+
+    /** Calls {@code row} with each stream system that has rows in {@code all}, and its rows. */
+    private static <T> void perSystem(List<T> all, Function<T, String> systemOf, BiConsumer<String, List<T>> row) {
+        for (String system : List.of(StreamReport.LUMADB, StreamReport.REFERENCE)) {
+            List<T> rows = SuiteResults.of(all, system, systemOf);
+            if (!rows.isEmpty()) {
+                row.accept(system, rows);
+            }
+        }
     }
 
     private static String check(String part, String system, int round, StreamReport.Check c) {
