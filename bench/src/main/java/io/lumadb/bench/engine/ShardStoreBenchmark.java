@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -209,11 +210,9 @@ public class ShardStoreBenchmark {
             storeBatches = new ArrayList<>(BATCHES);
             for (int b = 0; b < BATCHES; b++) {
                 batches[b] = Documents.randomIndexes(BATCH, documents, 1000 + b);
-                List<DocumentChange> batch = new ArrayList<>(BATCH);
-                for (int k : batches[b]) {
-                    batch.add(singleChanges.get(k).getFirst());
-                }
-                storeBatches.add(List.copyOf(batch));
+                storeBatches.add(Arrays.stream(batches[b])
+                        .mapToObj(k -> singleChanges.get(k).getFirst())
+                        .toList());
             }
         }
 

@@ -330,7 +330,7 @@ final class Report {
     /** Calls {@code row} with each stream system that has rows in {@code all}, and its rows. */
     private static <T> void perSystem(List<T> all, Function<T, String> systemOf, BiConsumer<String, List<T>> row) {
         for (String system : List.of(StreamReport.LUMADB, StreamReport.REFERENCE)) {
-            List<T> rows = SuiteResults.of(all, system, systemOf);
+            List<T> rows = SuiteResults.bySystem(all, system, systemOf);
             if (!rows.isEmpty()) {
                 row.accept(system, rows);
             }

@@ -5,7 +5,6 @@ import io.lumadb.testkit.TestRedis;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -48,7 +47,7 @@ final class Services implements AutoCloseable {
 
     /** Records versions and durability; turns Redis's AOF on with fsync every second for the run. */
     void configure() throws SQLException {
-        try (Connection c = DriverManager.getConnection(PG_URL, PG_USER, "");
+        try (Connection c = TestPostgres.connect();
                 Statement s = c.createStatement()) {
             facts.put("postgresql.version", one(s, "SHOW server_version"));
             facts.put("postgresql.synchronous_commit", one(s, "SHOW synchronous_commit"));

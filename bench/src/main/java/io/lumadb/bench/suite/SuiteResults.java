@@ -148,28 +148,30 @@ record SuiteResults(
     }
 
     /** The rows of {@code system}. */
-    static <T> List<T> of(List<T> rows, String system, Function<T, String> systemOf) {
+    static <T> List<T> bySystem(List<T> rows, String system, Function<T, String> systemOf) {
         return rows.stream().filter(row -> systemOf.apply(row).equals(system)).toList();
     }
 
     double deliveries(String system) {
         return Stats.median(
-                of(streams.throughput(), system, StreamReport.Throughput::system),
+                bySystem(streams.throughput(), system, StreamReport.Throughput::system),
                 StreamReport.Throughput::deliveriesPerSec);
     }
 
     /** Deliveries per CPU-second of the server: a ratio that a busy machine distorts less. */
     double deliveriesPerCpu(String system) {
         ToDoubleFunction<StreamReport.Throughput> perCpu = t -> t.deliveriesPerSec() / t.serverCpu();
-        return Stats.median(of(streams.throughput(), system, StreamReport.Throughput::system), perCpu);
+        return Stats.median(bySystem(streams.throughput(), system, StreamReport.Throughput::system), perCpu);
     }
 
     double latencyP99(String system) {
-        return Stats.median(of(streams.latency(), system, StreamReport.Latency::system), StreamReport.Latency::p99Ms);
+        return Stats.median(
+                bySystem(streams.latency(), system, StreamReport.Latency::system), StreamReport.Latency::p99Ms);
     }
 
     Optional<StreamReport.Idle> idle(String system) {
-        return of(streams.idle(), system, StreamReport.Idle::system).stream().findFirst();
+        return bySystem(streams.idle(), system, StreamReport.Idle::system).stream()
+                .findFirst();
     }
 
     /** The heap 10,000 idle subscriptions take: measured, or extrapolated from the count measured. */
