@@ -1,6 +1,8 @@
 package io.lumadb.bench.engine;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import java.util.Random;
 import java.util.SplittableRandom;
 
@@ -21,31 +23,17 @@ final class Documents {
     private Documents() {}
 
     static String id(int i) {
-        if (i < 0) {
-            throw new IllegalArgumentException("i must be >= 0, was " + i);
-        }
-        String digits = Integer.toString(i);
-        return "doc-" + "0".repeat(Math.max(0, 8 - digits.length())) + digits;
+        return String.format(Locale.ROOT, "doc-%08d", i);
     }
 
     /** The store's key layout, {@code 0x01 ++ utf8(id)}, so that both column families hold identical keys. */
     static byte[] key(String id) {
-        byte[] utf8 = id.getBytes(StandardCharsets.UTF_8);
-        byte[] key = new byte[utf8.length + 1];
-        key[0] = 0x01;
-        System.arraycopy(utf8, 0, key, 1, utf8.length);
-        return key;
+        return ("\u0001" + id).getBytes(StandardCharsets.UTF_8);
     }
 
     /** The store's value layout: an 8-byte big-endian version followed by the JSON. */
     static byte[] value(long version, byte[] json) {
-        byte[] value = new byte[8 + json.length];
-        for (int i = 7; i >= 0; i--) {
-            value[i] = (byte) version;
-            version >>>= 8;
-        }
-        System.arraycopy(json, 0, value, 8, json.length);
-        return value;
+        return ByteBuffer.allocate(8 + json.length).putLong(version).put(json).array();
     }
 
     /** A JSON object of exactly {@value #SIZE} bytes for this id and version, its padding drawn from {@code random}. */

@@ -1,24 +1,22 @@
 package io.lumadb.bench.engine;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lumadb.bench.Cli;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Collection;
-import java.util.Collections;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
+import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.results.format.ResultFormatType;
 import org.openjdk.jmh.runner.Runner;
-import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 import picocli.CommandLine.Command;
@@ -27,12 +25,14 @@ import picocli.CommandLine.Option;
 /**
  * Runs the engine micro-benchmarks ({@link ShardStoreBenchmark}) with JMH: LumaDB's shard state
  * store against raw RocksDB JNI on the same database, per operation, so that the ratio store/raw
- * is the cost of the store's own layer. Each benchmark runs in its own forked JVM.
+ * is the cost of the store's own layer. Each benchmark runs in its own forked JVM, which inherits
+ * this one's CPU affinity: to pin the benchmarks, run this behind {@code taskset -c N} (the suite
+ * does).
  */
 @Command(
         name = "EngineBenchmarks",
         mixinStandardHelpOptions = true,
-        description = "Runs the engine micro-benchmarks with JMH and prints the table.")
+        description = "Runs the engine micro-benchmarks with JMH and prints the ratio store/raw per operation.")
 public final class EngineBenchmarks implements Callable<Integer> {
 
     @Option(names = "--quick", description = "1 warm-up + 2 measured iterations of 1 s, 20,000 documents")
@@ -41,46 +41,46 @@ public final class EngineBenchmarks implements Callable<Integer> {
     @Option(names = "--json", description = "JMH's JSON results (default engine-benchmarks.json)")
     private Path json = Path.of("engine-benchmarks.json");
 
-    @Option(names = "--results", description = "also write the results (operation, implementation, ops/s) as JSON")
+    @Option(names = "--results", description = "also write the pairs (operation, both ops/s and errors) as JSON")
     private Path results;
 
-    @Option(names = "--prefix", split = " ", description = "a command prefix for the forked JVM, e.g. 'taskset -c 1'")
-    private List<String> prefix = List.of();
+    /** A benchmark method: {@code storeXxx} or {@code rawXxx} measure operation {@code Xxx}. */
+    private static final Pattern METHOD = Pattern.compile("(store|raw)([A-Z]\\w*)");
 
-    public static final String STORE = "lumadb-store";
-    public static final String RAW = "raw-rocksdb";
+    /**
+     * One operation through the shard store and through raw RocksDB, in operations (documents) per
+     * second, each with JMH's score error (the half-width of its 99.9% confidence interval; NaN
+     * when there are too few iterations to compute one, or when that side did not run).
+     */
+    public record Pair(
+            String operation, double storeOpsPerSec, double storeError, double rawOpsPerSec, double rawError) {
+        @JsonProperty(value = "ratio", access = JsonProperty.Access.READ_ONLY)
+        public double ratio() {
+            return storeOpsPerSec / rawOpsPerSec;
+        }
+    }
 
-    /** Benchmark method → (operation, implementation), in table order. */
-    static final Map<String, Measured> METHODS = methods();
-
-    record Measured(String operation, String implementation) {}
-
-    private static Map<String, Measured> methods() {
-        Map<String, Measured> m = new LinkedHashMap<>();
-        m.put("storeGet", new Measured("get", STORE));
-        m.put("rawGet", new Measured("get", RAW));
-        m.put("storeLookupInMemory", new Measured("lookup-in-memory", STORE));
-        m.put("rawLookupInMemory", new Measured("lookup-in-memory", RAW));
-        m.put("storePut", new Measured("put", STORE));
-        m.put("rawPut", new Measured("put", RAW));
-        m.put("storePutBatch100", new Measured("put-batch100", STORE));
-        m.put("rawPutBatch100", new Measured("put-batch100", RAW));
-        return Collections.unmodifiableMap(m);
+    /**
+     * The operation a benchmark method measures and whether through the store, from its name
+     * ({@code storeLookupInMemory}: "lookup-in-memory", true), or null for any other name.
+     */
+    static Map.Entry<String, Boolean> operation(String method) {
+        Matcher m = METHOD.matcher(method);
+        if (!m.matches()) {
+            return null;
+        }
+        String operation = m.group(2).replaceAll("(?<=[a-z0-9])(?=[A-Z])", "-").toLowerCase(Locale.ROOT);
+        return Map.entry(operation, m.group(1).equals("store"));
     }
 
     /**
      * Runs every engine benchmark with JMH (quick: 1 warm-up + 2 measurement iterations of 1 s,
      * 20,000 docs; full: 3 x 2 s warm-up + 5 x 2 s, 100,000 docs), writes JMH's JSON to jsonOut,
-     * and returns the results. A non-empty commandPrefix (e.g. {@code taskset -c 1}) is applied
-     * to the forked JVM through JMH's jvm option (a wrapper script), or ignored with a note where
-     * no script can be made.
+     * and returns the pairs by operation.
      */
-    public static List<EngineResult> run(boolean quick, Path jsonOut, List<String> commandPrefix) throws Exception {
-        Path parent = jsonOut.toAbsolutePath().getParent();
-        if (parent != null) {
-            Files.createDirectories(parent);
-        }
-        ChainedOptionsBuilder options = new OptionsBuilder()
+    public static List<Pair> run(boolean quick, Path jsonOut) throws Exception {
+        Files.createDirectories(jsonOut.toAbsolutePath().getParent());
+        var options = new OptionsBuilder()
                 .include("^" + Pattern.quote(ShardStoreBenchmark.class.getName() + ".") + "\\w+$")
                 .warmupIterations(quick ? 1 : 3)
                 .warmupTime(TimeValue.seconds(quick ? 1 : 2))
@@ -91,96 +91,39 @@ public final class EngineBenchmarks implements Callable<Integer> {
                 .param("documents", quick ? "20000" : "100000")
                 .shouldFailOnError(true)
                 .resultFormat(ResultFormatType.JSON)
-                .result(jsonOut.toString());
-        Path wrapper = commandPrefix.isEmpty() ? null : jvmWrapper(commandPrefix);
-        if (wrapper != null) {
-            options.jvm(wrapper.toString());
-        }
-        try {
-            return results(new Runner(options.build()).run());
-        } finally {
-            if (wrapper != null) {
-                Files.deleteIfExists(wrapper);
+                .result(jsonOut.toString())
+                .build();
+        return pairs(new Runner(options).run());
+    }
+
+    /** The runs paired by operation, in the operations' alphabetical order. */
+    static List<Pair> pairs(Collection<RunResult> runs) {
+        Map<String, Result<?>[]> byOperation = new TreeMap<>();
+        for (RunResult run : runs) {
+            String benchmark = run.getParams().getBenchmark();
+            var op = operation(benchmark.substring(benchmark.lastIndexOf('.') + 1));
+            if (op == null) {
+                throw new IllegalStateException("benchmark " + benchmark + " is neither storeXxx nor rawXxx");
             }
+            byOperation.computeIfAbsent(op.getKey(), k -> new Result<?>[2])[op.getValue() ? 0 : 1] =
+                    run.getPrimaryResult();
         }
-    }
-
-    /** A script that runs this JVM's java behind the prefix, or null (with a note) where that cannot work. */
-    private static Path jvmWrapper(List<String> commandPrefix) throws IOException {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        if (!Files.isExecutable(java)
-                || !java.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-            System.err.println(
-                    "note: command prefix " + commandPrefix + " ignored: no POSIX shell wrapper possible here");
-            return null;
-        }
-        String script = "#!/bin/sh\nexec "
-                + commandPrefix.stream().map(EngineBenchmarks::shellQuote).collect(Collectors.joining(" "))
-                + " " + shellQuote(java.toString()) + " \"$@\"\n";
-        Path wrapper = Files.createTempFile(
-                "lumadb-engine-jvm-",
-                ".sh",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        Files.writeString(wrapper, script);
-        return wrapper;
-    }
-
-    private static String shellQuote(String word) {
-        return "'" + word.replace("'", "'\\''") + "'";
-    }
-
-    static List<EngineResult> results(Collection<RunResult> runs) {
-        List<String> order = List.copyOf(METHODS.keySet());
-        return runs.stream()
-                .map(run -> {
-                    String benchmark = run.getParams().getBenchmark();
-                    return Map.entry(benchmark.substring(benchmark.lastIndexOf('.') + 1), run);
-                })
-                .sorted(Comparator.comparingInt(e -> order.indexOf(e.getKey())))
-                .map(e -> result(e.getKey(), e.getValue()))
+        return byOperation.entrySet().stream()
+                .map(e -> new Pair(
+                        e.getKey(),
+                        score(e.getValue()[0]),
+                        error(e.getValue()[0]),
+                        score(e.getValue()[1]),
+                        error(e.getValue()[1])))
                 .toList();
     }
 
-    private static EngineResult result(String method, RunResult run) {
-        Measured measured = METHODS.get(method);
-        if (measured == null) {
-            throw new IllegalStateException("benchmark method " + method + " has no entry in EngineBenchmarks.METHODS");
-        }
-        return new EngineResult(
-                measured.operation(),
-                measured.implementation(),
-                run.getPrimaryResult().getScore(),
-                run.getPrimaryResult().getScoreError());
+    private static double score(Result<?> r) {
+        return r == null ? Double.NaN : r.getScore();
     }
 
-    /** A table with one row per operation: both throughputs and the ratio store/raw. */
-    static String table(List<EngineResult> results) {
-        Map<String, Map<String, EngineResult>> byOperation = new LinkedHashMap<>();
-        for (EngineResult r : results) {
-            byOperation
-                    .computeIfAbsent(r.operation(), o -> new LinkedHashMap<>())
-                    .put(r.implementation(), r);
-        }
-        StringBuilder out = new StringBuilder(
-                String.format("%-18s %24s %24s %10s%n", "operation", STORE + " ops/s", RAW + " ops/s", "store/raw"));
-        for (var row : byOperation.entrySet()) {
-            EngineResult store = row.getValue().get(STORE);
-            EngineResult raw = row.getValue().get(RAW);
-            String ratio = store != null && raw != null && raw.opsPerSec() > 0
-                    ? String.format("%.2f", store.opsPerSec() / raw.opsPerSec())
-                    : "-";
-            out.append(String.format("%-18s %24s %24s %10s%n", row.getKey(), cell(store), cell(raw), ratio));
-        }
-        return out.toString();
-    }
-
-    private static String cell(EngineResult r) {
-        if (r == null) {
-            return "-";
-        }
-        return Double.isNaN(r.error())
-                ? String.format("%,.0f", r.opsPerSec())
-                : String.format("%,.0f ± %,.0f", r.opsPerSec(), r.error());
+    private static double error(Result<?> r) {
+        return r == null ? Double.NaN : r.getScoreError();
     }
 
     public static void main(String[] args) {
@@ -189,14 +132,13 @@ public final class EngineBenchmarks implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<EngineResult> measured =
-                run(quick, json, prefix.stream().filter(w -> !w.isBlank()).toList());
+        List<Pair> measured = run(quick, json);
         if (results != null) {
             new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(results.toFile(), measured);
         }
-        System.out.println();
-        System.out.print(table(measured));
-        System.out.println("JMH JSON: " + json.toAbsolutePath());
+        // JMH printed every score with its error and where its JSON went; the ratios are ours.
+        System.out.printf("%nshard store / raw RocksDB, per operation:%n");
+        measured.forEach(p -> System.out.printf("%-18s %.2f%n", p.operation(), p.ratio()));
         return 0;
     }
 }

@@ -1,10 +1,19 @@
 package io.lumadb.bench.engine;
 
+import com.typesafe.config.ConfigFactory;
+import io.lumadb.persistence.rocksdb.internal.RocksDbNode;
 import io.lumadb.shards.model.DocumentChange;
 import io.lumadb.shards.model.StoredDocument;
 import io.lumadb.shards.store.ShardStore;
+import io.lumadb.shards.store.internal.RocksShardStores;
+import io.lumadb.testkit.TestFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -23,6 +32,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.FlushOptions;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.ReadTier;
 import org.rocksdb.RocksDB;
@@ -37,7 +47,7 @@ import org.rocksdb.WriteOptions;
  * rawXxx} the JNI calls the store is built on.
  *
  * <p>Why the comparison is fair: both sides run in the same JVM on the same RocksDB instance, in
- * two column families with identical options (the node's, see {@link EngineDb}) that share one
+ * two column families with identical options (the node's, see {@link Engine}) that share one
  * block cache and one WAL; both are preloaded with the same documents under the same keys ({@code
  * 0x01 ++ id}) and values (8-byte version ++ 1 KiB JSON), then flushed, compacted and read once, so
  * both read the same data volume from a warm cache. Keys come from one pre-generated random
@@ -65,7 +75,10 @@ public class ShardStoreBenchmark {
 
     /**
      * The database, the store, the raw handles and everything the measured methods use, prepared
-     * once per fork.
+     * once per fork. The database is a node's own RocksDB, opened by {@link RocksDbNode} with the
+     * node's reference configuration, so the comparison runs on exactly the options LumaDB uses:
+     * one column family behind the shard store, one used raw, with identical options. Tear-down
+     * closes it and deletes its directory.
      */
     @State(Scope.Benchmark)
     public static class Engine {
@@ -82,7 +95,9 @@ public class ShardStoreBenchmark {
         /** Distinct JSON payloads the write benchmarks cycle through (a power of two). */
         static final int WRITE_PAYLOADS = 256;
 
-        EngineDb engineDb;
+        // Storage internals on purpose: this benchmark measures the engine beneath the public interfaces.
+        Path dir;
+        RocksDbNode node;
         ShardStore store;
         RocksDB rocks;
         ColumnFamilyHandle rawColumnFamily;
@@ -109,10 +124,13 @@ public class ShardStoreBenchmark {
             if (documents < BATCH) {
                 throw new IllegalArgumentException("documents must be >= " + BATCH + ", was " + documents);
             }
-            engineDb = EngineDb.open();
-            store = engineDb.shardStores().open(EngineDb.STORE_NAME);
-            rocks = engineDb.db();
-            rawColumnFamily = engineDb.rawColumnFamily();
+            dir = Files.createTempDirectory("lumadb-engine-bench");
+            node = RocksDbNode.open(ConfigFactory.parseMap(Map.of("dir", dir.toString()))
+                    .withFallback(ConfigFactory.defaultReference().getConfig("lumadb.persistence.rocksdb")));
+            store = new RocksShardStores(node.db(), node::columnFamily, Engine::refuseDrop, node::columnFamilyNames)
+                    .open("bench");
+            rocks = node.db();
+            rawColumnFamily = node.columnFamily("raw");
             writeOptions = new WriteOptions();
             memoryOnly = new ReadOptions().setReadTier(ReadTier.BLOCK_CACHE_TIER);
 
@@ -123,7 +141,7 @@ public class ShardStoreBenchmark {
                 keys[i] = Documents.key(ids[i]);
             }
             preload();
-            engineDb.flushAndCompact();
+            flushAndCompact();
             warmCache();
             prepareWrites();
             order = Documents.randomIndexes(ORDER_SIZE, documents, 7);
@@ -144,6 +162,25 @@ public class ShardStoreBenchmark {
                     rocks.write(writeOptions, raw);
                 }
                 store.apply(++seq, changes);
+            }
+        }
+
+        private static void refuseDrop(String name) {
+            throw new UnsupportedOperationException("the engine benchmark does not drop column family '" + name + "'");
+        }
+
+        /**
+         * Flushes both column families and compacts each fully, so that both hold their data in the
+         * same shape (SST files on the same level) rather than partly in a memtable.
+         */
+        private void flushAndCompact() throws RocksDBException {
+            List<ColumnFamilyHandle> both =
+                    List.of(node.columnFamily(RocksShardStores.STATE_COLUMN_FAMILY), rawColumnFamily);
+            try (FlushOptions flush = new FlushOptions().setWaitForFlush(true)) {
+                rocks.flush(flush, both);
+            }
+            for (ColumnFamilyHandle cf : both) {
+                rocks.compactRange(cf);
             }
         }
 
@@ -173,11 +210,9 @@ public class ShardStoreBenchmark {
             storeBatches = new ArrayList<>(BATCHES);
             for (int b = 0; b < BATCHES; b++) {
                 batches[b] = Documents.randomIndexes(BATCH, documents, 1000 + b);
-                List<DocumentChange> batch = new ArrayList<>(BATCH);
-                for (int k : batches[b]) {
-                    batch.add(singleChanges.get(k).getFirst());
-                }
-                storeBatches.add(List.copyOf(batch));
+                storeBatches.add(Arrays.stream(batches[b])
+                        .mapToObj(k -> singleChanges.get(k).getFirst())
+                        .toList());
             }
         }
 
@@ -203,16 +238,17 @@ public class ShardStoreBenchmark {
             return writeValues[key & (WRITE_PAYLOADS - 1)];
         }
 
-        /** Closes in reverse order of {@link #open}: read and write options, the store, the database. */
+        /** Closes in reverse order of {@link #open}: read and write options, the store, the database and its directory. */
         @TearDown(Level.Trial)
-        public void close() {
+        public void close() throws IOException {
             if (notInMemory > 0) {
                 System.out.println("note: " + notInMemory + " in-memory lookups missed the block cache");
             }
             if (memoryOnly != null) memoryOnly.close();
             if (writeOptions != null) writeOptions.close();
             if (store != null) store.close();
-            if (engineDb != null) engineDb.close();
+            if (node != null) node.close();
+            if (dir != null) TestFiles.deleteRecursively(dir);
         }
     }
 

@@ -9,6 +9,7 @@ import io.lumadb.bench.Stats;
 import io.lumadb.bench.engine.EngineBenchmarks;
 import io.lumadb.bench.query.QueryBenchmark;
 import io.lumadb.bench.query.QueryReport;
+import io.lumadb.bench.streams.BroadcastServer;
 import io.lumadb.bench.streams.StreamBenchmark;
 import io.lumadb.bench.streams.StreamReport;
 import io.lumadb.bench.ycsb.OpStats;
@@ -16,6 +17,7 @@ import io.lumadb.bench.ycsb.YcsbResult;
 import io.lumadb.bench.ycsb.YcsbRunner;
 import io.lumadb.bench.ycsb.YcsbSpec;
 import io.lumadb.testkit.NodeProcess;
+import io.lumadb.testkit.Ports;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,11 +25,15 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -72,6 +78,16 @@ public final class BenchSuite implements Callable<Integer> {
     /** The suite's sections, in the order they run. */
     static final List<String> SECTIONS = List.of("ycsb", "http", "query", "streams", "engine", "collections");
 
+    /** Connections the node accepts: 10,000 idle subscriptions, the measurements' and some to spare. */
+    private static final int STREAM_MAX_CONNECTIONS = 16_384;
+
+    /**
+     * Configuration the node runs with beyond {@link LumaDbNode#JVM_OPTIONS}. Pekko HTTP's default
+     * max-connections (1024) leaves every later connection unanswered, so a node as configured by
+     * default cannot hold 10,000 subscriptions; the report says so. It matters to no other section.
+     */
+    static final List<String> NODE_OPTIONS = List.of("-Dpekko.http.server.max-connections=" + STREAM_MAX_CONNECTIONS);
+
     @Option(
             names = "--quick",
             description = "1 run of 1,000 records and 2,000 operations per workload, short JMH and HTTP runs,"
@@ -115,6 +131,7 @@ public final class BenchSuite implements Callable<Integer> {
     private Path out;
     private final List<String> serverPrefix = new ArrayList<>();
     private final List<String> clientPrefix = new ArrayList<>();
+    private final Map<String, String> settings = new LinkedHashMap<>();
     private final List<String> notes = new ArrayList<>();
     private QueryReport query;
     private StreamReport streams;
@@ -152,14 +169,13 @@ public final class BenchSuite implements Callable<Integer> {
 
     private Path run() throws Exception {
         long started = System.nanoTime();
-        List<Integer> cpus = Shell.allowedCpus();
+        List<Integer> cpus = Services.allowedCpus();
         if (cpus.size() >= 2) {
             serverPrefix.addAll(List.of("taskset", "-c", Integer.toString(cpus.get(0))));
             clientPrefix.addAll(List.of("taskset", "-c", Integer.toString(cpus.get(1))));
         } else {
             notes.add("CPU pinning off: " + (cpus.isEmpty() ? "taskset is not available" : "only one CPU") + ".");
         }
-        Map<String, String> settings = new LinkedHashMap<>();
         settings.put("mode", quick ? "quick" : "full");
         settings.put("runs", Integer.toString(runs));
         settings.put("records", Long.toString(records));
@@ -192,20 +208,13 @@ public final class BenchSuite implements Callable<Integer> {
                 }
                 settings.putAll(services.facts());
                 try (NodeProcess node = startNode()) {
-                    if (runs("ycsb")) {
-                        ycsb = ycsb(node.url(""));
-                    }
-                    if (runs("http")) {
-                        http = httpCeiling(node.url(""));
-                    }
-                    if (runs("query")) {
-                        query = queryBenchmark(node.url(""));
-                    }
+                    ycsb = runs("ycsb") ? ycsb(node.url("")) : List.of();
+                    http = runs("http") ? httpCeiling(node.url("")) : null;
+                    query = runs("query") ? queryBenchmark(node.url("")) : null;
                     if (runs("streams")) {
                         long t = System.nanoTime();
                         streams = streamBenchmark(node, "the node of the sections before, on its own now");
-                        settings.put(
-                                "streams section duration", String.format("%.0f s", (System.nanoTime() - t) / 1e9));
+                        settings.put("streams section duration", seconds(t, "%.0f s"));
                     }
                 }
             }
@@ -214,49 +223,49 @@ public final class BenchSuite implements Callable<Integer> {
             try (NodeProcess node = startNode()) {
                 streams = streamBenchmark(node, "a fresh node");
             }
-            settings.put(
-                    "streams section duration",
-                    String.format("%.0f s with the node's start and stop", (System.nanoTime() - t) / 1e9));
+            settings.put("streams section duration", seconds(t, "%.0f s with the node's start and stop"));
         }
-        List<SuiteResults.EngineRow> engine = runs("engine") ? engine() : List.of();
+        List<EngineBenchmarks.Pair> engine = runs("engine") ? engine() : List.of();
         if (runs("collections")) {
-            collections(settings);
+            collections();
         }
         settings.put("suite duration", String.format("%.1f min", (System.nanoTime() - started) / 60e9));
-        SuiteResults results =
-                new SuiteResults(Machine.describe(), settings, ycsb, engine, http, query, streams, notes);
-        return Report.write(results, out);
+        return Report.write(
+                new SuiteResults(Machine.describe(), settings, ycsb, engine, http, query, streams, notes), out);
     }
 
     private boolean runs(String section) {
         return sections.contains(section);
     }
 
+    /** The seconds since {@code start}, formatted. */
+    private static String seconds(long start, String format) {
+        return String.format(format, (System.nanoTime() - start) / 1e9);
+    }
+
+    /** The node's JVM options: {@link LumaDbNode#JVM_OPTIONS} and {@link #NODE_OPTIONS}. */
+    private static List<String> nodeOptions() {
+        List<String> all = new ArrayList<>(LumaDbNode.JVM_OPTIONS);
+        all.addAll(NODE_OPTIONS);
+        return all;
+    }
+
+    private NodeProcess startNode() throws IOException, InterruptedException {
+        return LumaDbNode.start(nodeJar, serverPrefix, out.resolve("lumadb-node.log"), NODE_OPTIONS);
+    }
+
     // ---- YCSB
 
     private Map<String, String> properties(String system, String lumadbUrl) {
-        Map<String, String> p = new LinkedHashMap<>();
-        switch (system) {
-            case "lumadb" -> {
-                p.put("lumadb.url", lumadbUrl);
-                p.put("lumadb.database", "ycsb");
-            }
-            case "postgresql" -> {
-                p.put("postgres.url", Services.PG_URL);
-                p.put("postgres.user", Services.PG_USER);
-            }
-            default -> {
-                p.put("redis.host", "127.0.0.1");
-                p.put("redis.port", "6379");
-            }
-        }
-        return p;
+        return switch (system) {
+            case "lumadb" -> Map.of("lumadb.url", lumadbUrl, "lumadb.database", "ycsb");
+            case "postgresql" -> Map.of("postgres.url", Services.PG_URL, "postgres.user", Services.PG_USER);
+            default -> Map.of("redis.host", "127.0.0.1", "redis.port", "6379");
+        };
     }
 
     private List<SuiteResults.YcsbRow> ycsb(String lumadbUrl) throws IOException, InterruptedException {
-        // (system, workload, operation) -> the run's stats, one per run
-        Map<String, List<Double>> throughput = new TreeMap<>();
-        Map<String, List<OpStats>> ops = new TreeMap<>();
+        Map<String, List<YcsbResult>> measured = new TreeMap<>(); // "system|workload" -> one result per run
         Path work = out.resolve("ycsb");
         Files.createDirectories(work);
         for (int run = 1; run <= runs; run++) {
@@ -264,32 +273,46 @@ public final class BenchSuite implements Callable<Integer> {
                 Map<String, String> props = properties(system, lumadbUrl);
                 System.out.printf("YCSB run %d/%d, %s%n", run, runs, system);
                 YcsbRunner.reset(system, props);
-                collect(throughput, ops, "load", phase(system, "a", true, records, props, work));
+                List<YcsbResult> results = new ArrayList<>();
+                results.add(phase(system, "a", true, records, props, work));
                 // Warm-up, not measured: the same read-heavy work every system sees first.
                 phase(system, "c", false, Math.max(operations / 4, 500), props, work);
                 for (String w : FIRST_PASS) {
-                    collect(throughput, ops, w, phase(system, w, false, operations, props, work));
+                    results.add(phase(system, w, false, operations, props, work));
                 }
                 YcsbRunner.reset(system, props);
                 phase(system, "e", true, records, props, work);
-                collect(throughput, ops, "e", phase(system, "e", false, operations, props, work));
+                results.add(phase(system, "e", false, operations, props, work));
+                for (YcsbResult r : results) {
+                    String workload = r.spec().load() ? "load" : r.spec().workload();
+                    measured.computeIfAbsent(system + "|" + workload, k -> new ArrayList<>())
+                            .add(r);
+                }
             }
         }
         List<SuiteResults.YcsbRow> rows = new ArrayList<>();
-        for (Map.Entry<String, List<OpStats>> e : ops.entrySet()) {
-            String[] key = e.getKey().split("\\|");
-            List<OpStats> stats = e.getValue();
-            rows.add(new SuiteResults.YcsbRow(
-                    key[1],
-                    key[0],
-                    key[2],
-                    Stats.median(throughput.get(key[0] + "|" + key[1])),
-                    (long) Stats.median(stats, OpStats::count),
-                    Stats.median(stats, OpStats::p50Micros),
-                    Stats.median(stats, OpStats::p95Micros),
-                    Stats.median(stats, OpStats::p99Micros),
-                    stats.size()));
-        }
+        measured.forEach((key, results) -> {
+            String[] systemAndWorkload = key.split("\\|");
+            var operationNames = new TreeSet<String>();
+            results.forEach(r -> operationNames.addAll(r.operations().keySet()));
+            operationNames.removeIf(op -> op.equals("CLEANUP") || op.endsWith("-FAILED"));
+            for (String op : operationNames) {
+                List<OpStats> stats = results.stream()
+                        .map(r -> r.operations().get(op))
+                        .filter(Objects::nonNull)
+                        .toList();
+                rows.add(new SuiteResults.YcsbRow(
+                        systemAndWorkload[1],
+                        systemAndWorkload[0],
+                        op,
+                        Stats.median(results, YcsbResult::throughputOpsPerSec),
+                        (long) Stats.median(stats, OpStats::count),
+                        Stats.median(stats, OpStats::p50Micros),
+                        Stats.median(stats, OpStats::p95Micros),
+                        Stats.median(stats, OpStats::p99Micros),
+                        stats.size()));
+            }
+        });
         return rows;
     }
 
@@ -301,43 +324,89 @@ public final class BenchSuite implements Callable<Integer> {
         return YcsbRunner.run(spec, work);
     }
 
-    private static void collect(
-            Map<String, List<Double>> throughput, Map<String, List<OpStats>> ops, String workload, YcsbResult r) {
-        String system = r.spec().system();
-        throughput
-                .computeIfAbsent(system + "|" + workload, k -> new ArrayList<>())
-                .add(r.throughputOpsPerSec());
-        for (Map.Entry<String, OpStats> op : r.operations().entrySet()) {
-            if (op.getKey().equals("CLEANUP") || op.getKey().endsWith("-FAILED")) {
-                continue;
-            }
-            ops.computeIfAbsent(system + "|" + workload + "|" + op.getKey(), k -> new ArrayList<>())
-                    .add(op.getValue());
+    // ---- the sections run as processes of their own
+
+    /**
+     * Announces {@code title} and runs {@code main} of this class path as a process of its own
+     * behind {@code prefix} with {@code jvmOptions} and {@code args} ({@code --quick} added in
+     * quick mode), its output into {@code <name>.log}; returns its exit status.
+     */
+    private int child(
+            String title, String name, List<String> prefix, List<String> jvmOptions, Class<?> main, String... args)
+            throws IOException, InterruptedException {
+        System.out.println(title);
+        List<String> command = java(prefix, jvmOptions, main, args);
+        if (quick) {
+            command.add("--quick");
         }
+        return new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(out.resolve(name + ".log").toFile())
+                .start()
+                .waitFor();
+    }
+
+    /** A load generator: on the client CPU, a fixed 1 GB heap, the serial collector. */
+    private int client(String title, String name, Class<?> main, String... args)
+            throws IOException, InterruptedException {
+        return child(title, name, clientPrefix, List.of("-Xms1g", "-Xmx1g", "-XX:+UseSerialGC"), main, args);
+    }
+
+    /** The command that runs {@code main} with this JVM's java and class path. */
+    private static List<String> java(List<String> prefix, List<String> jvmOptions, Class<?> main, String... args) {
+        List<String> command = new ArrayList<>(prefix);
+        command.add(ProcessHandle.current().info().command().orElse("java"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
+        command.addAll(Arrays.asList(args));
+        return command;
+    }
+
+    /** The JSON report {@code name}.json of a child that must have succeeded. */
+    private JsonNode required(String what, String name, int exit) throws IOException {
+        Path json = out.resolve(name + ".json");
+        if (exit != 0 || !Files.exists(json)) {
+            throw new IOException(what + " failed (exit " + exit + "); see " + out.resolve(name + ".log"));
+        }
+        return new ObjectMapper().readTree(json.toFile());
+    }
+
+    /**
+     * Why a benchmark run as a child failed where its report does not say so (no report, or a
+     * non-zero exit with a report that says ok), or null.
+     */
+    private String childFailure(String what, String name, int exit) throws IOException {
+        Path json = out.resolve(name + ".json");
+        String failed = "the " + what + " benchmark ended with exit status " + exit;
+        if (!Files.exists(json)) {
+            return failed + " and no report; see " + out.resolve(name + ".log");
+        }
+        boolean saysOk = new ObjectMapper()
+                .readTree(json.toFile())
+                .path("status")
+                .asText()
+                .equals("ok");
+        return exit != 0 && saysOk ? failed + "; see " + out.resolve(name + ".log") : null;
     }
 
     // ---- HTTP ceiling
 
     private SuiteResults.HttpCeiling httpCeiling(String url) throws IOException, InterruptedException {
-        Path json = out.resolve("api.json");
-        List<String> command = client(
+        String md = out.resolve("api.md").toString();
+        String json = out.resolve("api.json").toString();
+        int exit = client(
+                "HTTP ceiling and API scenarios",
+                "api",
                 ApiBenchmark.class,
                 "--url",
                 url,
                 "--json",
-                json.toString(),
+                json,
                 "--markdown",
-                out.resolve("api.md").toString(),
+                md,
                 "--db",
                 "httpceiling");
-        if (quick) {
-            command.add("--quick");
-        }
-        int exit = runLogged("HTTP ceiling and API scenarios", command, out.resolve("api.log"));
-        if (exit != 0 || !Files.exists(json)) {
-            throw new IOException("ApiBenchmark failed (exit " + exit + "); see " + out.resolve("api.log"));
-        }
-        JsonNode report = new ObjectMapper().readTree(json.toFile());
+        JsonNode report = required("ApiBenchmark", "api", exit);
         JsonNode health = scenario(report, "a");
         JsonNode get = scenario(report, "b");
         @SuppressWarnings("unchecked")
@@ -367,34 +436,33 @@ public final class BenchSuite implements Callable<Integer> {
      * of the suite's report is worth having, and {@link #main} exits non-zero afterwards.
      */
     private QueryReport queryBenchmark(String url) throws IOException, InterruptedException {
-        Path json = out.resolve("query.json");
-        Path log = out.resolve("query.log");
-        List<String> command = client(
-                QueryBenchmark.class,
+        List<String> args = new ArrayList<>(List.of(
                 "--url",
                 url,
                 "--json",
-                json.toString(),
+                out.resolve("query.json").toString(),
                 "--pg-url",
                 Services.PG_URL,
                 "--pg-user",
                 Services.PG_USER,
                 "--threads",
-                Integer.toString(threads),
+                threads.toString(),
                 "--rounds",
-                Integer.toString(runs));
-        if (quick) {
-            command.add("--quick");
-        }
+                runs.toString()));
         if (queryRecords != null) {
-            command.addAll(List.of("--records", queryRecords.toString()));
+            args.addAll(List.of("--records", queryRecords.toString()));
         }
-        int exit = runLogged("Queries: secondary index, full scan, PostgreSQL", command, log);
-        String failure = childFailure("query", exit, json, log);
+        int exit = client(
+                "Queries: secondary index, full scan, PostgreSQL",
+                "query",
+                QueryBenchmark.class,
+                args.toArray(String[]::new));
+        String failure = childFailure("query", "query", exit);
         if (failure != null) {
             return QueryReport.failed(failure);
         }
-        QueryReport report = new ObjectMapper().readValue(json.toFile(), QueryReport.class);
+        QueryReport report =
+                new ObjectMapper().readValue(out.resolve("query.json").toFile(), QueryReport.class);
         for (QueryReport.Measurement m : report.measurements()) {
             System.out.printf(
                     "  %-5s %-13s %,10.0f queries/s, p99 %.2f ms%s%n",
@@ -410,90 +478,66 @@ public final class BenchSuite implements Callable<Integer> {
         return report;
     }
 
-    /** The node's JVM options: {@link LumaDbNode#JVM_OPTIONS} and {@link #NODE_OPTIONS}. */
-    private static List<String> nodeOptions() {
-        List<String> all = new ArrayList<>(LumaDbNode.JVM_OPTIONS);
-        all.addAll(NODE_OPTIONS);
-        return all;
-    }
-
-    private NodeProcess startNode() throws IOException, InterruptedException {
-        return LumaDbNode.start(nodeJar, serverPrefix, out.resolve("lumadb-node.log"), NODE_OPTIONS);
-    }
-
-    // ---- many collections
-
-    /**
-     * Runs {@link CollectionsBenchmark} on a fresh node of its own (10,000 collections, 1,000
-     * with --quick); its figures go into the notes and collections.md. A failed run is noted.
-     */
-    private void collections(Map<String, String> settings) {
-        int count = quick ? 1_000 : 10_000;
-        System.out.printf("Many collections: %,d collections on one node%n", count);
-        long t = System.nanoTime();
-        try {
-            CollectionsBenchmark.Result r = CollectionsBenchmark.run(nodeJar, serverPrefix, null, out, count, 8);
-            CollectionsBenchmark.write(r, out);
-            notes.addAll(r.lines());
-        } catch (IOException | RuntimeException e) {
-            notes.add("collections: the benchmark failed: " + e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            notes.add("collections: interrupted");
-        }
-        settings.put("collections section duration", String.format("%.0f s", (System.nanoTime() - t) / 1e9));
-    }
-
     // ---- change streams
 
     /**
-     * Runs {@link StreamBenchmark} pinned to the load generator's CPU against a fresh LumaDB node
-     * and the reference server, both on the server CPU with the same JVM options, and reads its
-     * report. Like the query benchmark, a failed run is reported rather than thrown.
+     * Runs {@link StreamBenchmark} pinned to the load generator's CPU against {@code node} and the
+     * reference, {@link BroadcastServer} started like the node (on the server CPU, with {@link
+     * LumaDbNode#JVM_OPTIONS}, on a free port), and reads its report. Like the query benchmark, a
+     * failed run is reported rather than thrown.
      */
-    /** Connections the node accepts: 10,000 idle subscriptions, the measurements' and some to spare. */
-    private static final int STREAM_MAX_CONNECTIONS = 16_384;
-
-    /**
-     * Configuration the node runs with beyond {@link LumaDbNode#JVM_OPTIONS}. Pekko HTTP's default
-     * max-connections (1024) leaves every later connection unanswered, so a node as configured by
-     * default cannot hold 10,000 subscriptions; the report says so. It matters to no other section.
-     */
-    static final List<String> NODE_OPTIONS = List.of("-Dpekko.http.server.max-connections=" + STREAM_MAX_CONNECTIONS);
-
     private StreamReport streamBenchmark(NodeProcess node, String nodeNote) throws IOException, InterruptedException {
-        Path json = out.resolve("streams.json");
-        Path log = out.resolve("streams.log");
+        int port = Ports.free();
+        Process reference = new ProcessBuilder(java(
+                        serverPrefix, LumaDbNode.JVM_OPTIONS, BroadcastServer.class, "--port", Integer.toString(port)))
+                .redirectErrorStream(true)
+                .redirectOutput(out.resolve("reference-server.log").toFile())
+                .start();
+        Runtime.getRuntime().addShutdownHook(new Thread(reference::destroyForcibly));
         int exit;
-        try (ReferenceServer reference = new ReferenceServer(serverPrefix, out)) {
-            List<String> command = client(
+        try {
+            // It serves connections as soon as it accepts them.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!Ports.listening("127.0.0.1", port)) {
+                if (!reference.isAlive() || System.nanoTime() > deadline) {
+                    throw new IOException(
+                            "the reference server did not start; see " + out.resolve("reference-server.log"));
+                }
+                Thread.sleep(100);
+            }
+            exit = client(
+                    "Change streams: SSE fan-out against a trivial broadcast server",
+                    "streams",
                     StreamBenchmark.class,
                     "--json",
-                    json.toString(),
+                    out.resolve("streams.json").toString(),
                     "--lumadb-url",
                     node.url(""),
                     "--lumadb-pid",
                     Long.toString(node.pid()),
                     "--reference-url",
-                    reference.url(),
+                    "http://127.0.0.1:" + port,
                     "--reference-pid",
                     Long.toString(reference.pid()),
                     "--rounds",
-                    Integer.toString(runs),
+                    runs.toString(),
                     "--meta",
-                    "servers=LumaDB (" + String.join(" ", nodeOptions()) + "; " + nodeNote
-                            + ") and the reference (" + String.join(" ", LumaDbNode.JVM_OPTIONS)
+                    "servers=LumaDB (" + String.join(" ", nodeOptions()) + "; " + nodeNote + ") and the reference ("
+                            + String.join(" ", LumaDbNode.JVM_OPTIONS)
                             + "), both on the server CPU, each idle while the other is measured",
                     "--meta",
-                    "max-connections=the node runs with pekko.http.server.max-connections="
-                            + STREAM_MAX_CONNECTIONS + ": with the default, 1024, a node leaves every connection after"
-                            + " the 1,024th unanswered (no error), so it cannot hold 10,000 subscriptions as shipped");
-            if (quick) {
-                command.add("--quick");
+                    "max-connections=the node runs with pekko.http.server.max-connections=" + STREAM_MAX_CONNECTIONS
+                            + ": with the default, 1024, a node leaves every connection after the 1,024th"
+                            + " unanswered (no error), so it cannot hold 10,000 subscriptions as shipped");
+        } finally {
+            // SIGTERM, then SIGKILL if it still runs after 10 s.
+            reference.destroy();
+            if (!reference.waitFor(10, TimeUnit.SECONDS)) {
+                reference.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
-            exit = runLogged("Change streams: SSE fan-out against a trivial broadcast server", command, log);
         }
-        String failure = childFailure("stream", exit, json, log);
+        String failure = childFailure("stream", "streams", exit);
+        Path json = out.resolve("streams.json");
         StreamReport report = Files.exists(json)
                 ? new ObjectMapper().readValue(json.toFile(), StreamReport.class)
                 : StreamReport.failed(failure);
@@ -523,78 +567,44 @@ public final class BenchSuite implements Callable<Integer> {
 
     // ---- engine
 
-    private List<SuiteResults.EngineRow> engine() throws IOException, InterruptedException {
-        Path json = out.resolve("engine.json");
-        List<String> command = java(
+    /** Runs {@link EngineBenchmarks} on the server CPU (its JMH forks inherit the pinning) and keeps the complete pairs. */
+    private List<EngineBenchmarks.Pair> engine() throws IOException, InterruptedException {
+        int exit = child(
+                "Engine micro-benchmarks (JMH)",
+                "engine",
                 serverPrefix,
                 List.of("--enable-native-access=ALL-UNNAMED"),
                 EngineBenchmarks.class,
                 "--json",
                 out.resolve("jmh.json").toString(),
                 "--results",
-                json.toString());
-        if (quick) {
-            command.add("--quick");
-        }
-        int exit = runLogged("Engine micro-benchmarks (JMH)", command, out.resolve("engine.log"));
-        if (exit != 0 || !Files.exists(json)) {
-            throw new IOException("the engine benchmarks failed (exit " + exit + "); see " + out.resolve("engine.log"));
-        }
-        Map<String, double[]> byOperation = new TreeMap<>();
-        for (JsonNode r : new ObjectMapper().readTree(json.toFile())) {
-            double[] pair = byOperation.computeIfAbsent(r.get("operation").asText(), k -> new double[2]);
-            pair[r.get("implementation").asText().equals("raw-rocksdb") ? 1 : 0] =
-                    r.get("opsPerSec").asDouble();
-        }
-        List<SuiteResults.EngineRow> rows = new ArrayList<>();
-        byOperation.forEach((op, pair) -> {
-            if (pair[0] > 0 && pair[1] > 0) {
-                rows.add(new SuiteResults.EngineRow(op, pair[0], pair[1]));
-            }
-        });
-        return rows;
+                out.resolve("engine.json").toString());
+        JsonNode pairs = required("the engine benchmarks", "engine", exit);
+        return Arrays.stream(new ObjectMapper().treeToValue(pairs, EngineBenchmarks.Pair[].class))
+                .filter(p -> p.storeOpsPerSec() > 0 && p.rawOpsPerSec() > 0)
+                .toList();
     }
+
+    // ---- many collections
 
     /**
-     * Why a benchmark run as a child failed where its report does not say so (no report, or a
-     * non-zero exit with a report that says ok), or null.
+     * Runs {@link CollectionsBenchmark} on a fresh node of its own (10,000 collections, 1,000
+     * with --quick); its figures go into the notes and collections.md. A failed run is noted.
      */
-    private static String childFailure(String name, int exit, Path json, Path log) throws IOException {
-        if (!Files.exists(json)) {
-            return "the " + name + " benchmark ended with exit status " + exit + " and no report; see " + log;
+    private void collections() {
+        int count = quick ? 1_000 : 10_000;
+        System.out.printf("Many collections: %,d collections on one node%n", count);
+        long t = System.nanoTime();
+        try {
+            CollectionsBenchmark.Result r = CollectionsBenchmark.run(nodeJar, serverPrefix, null, out, count, 8);
+            CollectionsBenchmark.write(r, out);
+            notes.addAll(r.lines());
+        } catch (IOException | RuntimeException e) {
+            notes.add("collections: the benchmark failed: " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            notes.add("collections: interrupted");
         }
-        return exit != 0
-                        && new ObjectMapper()
-                                .readTree(json.toFile())
-                                .path("status")
-                                .asText()
-                                .equals("ok")
-                ? "the " + name + " benchmark ended with exit status " + exit + "; see " + log
-                : null;
-    }
-
-    /** A load generator's command: this JVM's java on the client CPU, a fixed 1 GB heap, the serial collector. */
-    private List<String> client(Class<?> main, String... args) {
-        return java(clientPrefix, List.of("-Xms1g", "-Xmx1g", "-XX:+UseSerialGC"), main, args);
-    }
-
-    private static List<String> java(List<String> prefix, List<String> jvmOptions, Class<?> main, String... args) {
-        List<String> command = new ArrayList<>(prefix);
-        command.add(ProcessHandle.current().info().command().orElse("java"));
-        command.addAll(jvmOptions);
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
-        command.addAll(List.of(args));
-        return command;
-    }
-
-    /** Announces a section, runs its process with output into {@code log}, and returns its exit status. */
-    private static int runLogged(String title, List<String> command, Path log)
-            throws IOException, InterruptedException {
-        System.out.println(title);
-        Process p = new ProcessBuilder(command)
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
-                .start();
-        return p.waitFor();
+        settings.put("collections section duration", seconds(t, "%.0f s"));
     }
 }

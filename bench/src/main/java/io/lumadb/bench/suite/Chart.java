@@ -6,6 +6,7 @@ import io.lumadb.bench.query.Variant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * The suite's chart as SVG: throughput per workload and system (left) and p99 latency of each
@@ -21,6 +22,9 @@ final class Chart {
     private static final int MARGIN_T = 40;
     private static final int MARGIN_B = 70;
     private static final int ROW_H = MARGIN_T + PANEL_H + MARGIN_B + 30;
+    /** The x of the right-hand panels. */
+    private static final int RIGHT = 2 * MARGIN_L + PANEL_W + 40;
+
     private static final List<String> SYSTEMS = List.of("lumadb", "postgresql", "redis");
     private static final List<String> SYSTEM_COLORS =
             SYSTEMS.stream().map(Report.COLORS::get).toList();
@@ -32,6 +36,8 @@ final class Chart {
 
     private static final List<String> VARIANT_NAMES =
             Arrays.stream(Variant.values()).map(Variant::description).toList();
+
+    private final StringBuilder svg = new StringBuilder();
 
     private Chart() {}
 
@@ -46,22 +52,20 @@ final class Chart {
 
     static String svg(SuiteResults r) {
         boolean queries = r.query() != null && !r.query().measurements().isEmpty();
-        int width = 2 * (MARGIN_L + PANEL_W) + 40;
-        int height = ROW_H * (queries ? 2 : 1);
-        StringBuilder s = new StringBuilder();
-        s.append(String.format(
-                Locale.ROOT,
-                "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"12\">%n",
-                width,
-                height));
-        s.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
-        double[][] throughput = new double[Report.WORKLOADS.size()][SYSTEMS.size()];
-        double[][] p99 = new double[Report.WORKLOADS.size()][SYSTEMS.size()];
-        for (int w = 0; w < Report.WORKLOADS.size(); w++) {
-            String workload = Report.WORKLOADS.get(w);
+        Chart c = new Chart();
+        c.add(
+                "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\""
+                        + " font-size=\"12\">",
+                2 * (MARGIN_L + PANEL_W) + 40, ROW_H * (queries ? 2 : 1));
+        c.add("<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>");
+        List<String> workloads = SuiteResults.WORKLOADS;
+        double[][] throughput = new double[workloads.size()][SYSTEMS.size()];
+        double[][] p99 = new double[workloads.size()][SYSTEMS.size()];
+        for (int w = 0; w < workloads.size(); w++) {
+            String workload = workloads.get(w);
             for (int k = 0; k < SYSTEMS.size(); k++) {
                 String system = SYSTEMS.get(k);
-                throughput[w][k] = Report.throughput(r, system, workload).orElse(Double.NaN);
+                throughput[w][k] = r.throughput(system, workload).orElse(Double.NaN);
                 p99[w][k] = r.ycsb().stream()
                         .filter(y -> y.system().equals(system)
                                 && y.workload().equals(workload)
@@ -71,86 +75,60 @@ final class Chart {
                         .orElse(Double.NaN);
             }
         }
-        List<String> workloads = Report.WORKLOADS.stream()
+        List<String> groups = workloads.stream()
                 .map(w -> w.equals("load") ? "load" : w.toUpperCase(Locale.ROOT))
                 .toList();
-        panel(
-                s,
+        c.panel(
                 MARGIN_L,
                 0,
                 "YCSB throughput (operations/s, log scale)",
                 throughput,
-                workloads,
+                groups,
                 SYSTEM_NAMES,
                 SYSTEM_COLORS);
-        panel(
-                s,
-                2 * MARGIN_L + PANEL_W + 40,
+        c.panel(
+                RIGHT,
                 0,
                 "p99 latency of the main operation (ms, log scale)",
                 p99,
-                workloads,
+                groups,
                 SYSTEM_NAMES,
                 SYSTEM_COLORS);
-        int lx = legend(s, ROW_H - 12, SYSTEM_NAMES, SYSTEM_COLORS, 120);
-        s.append(String.format(
-                Locale.ROOT,
-                "<text x=\"%d\" y=\"%d\">main operation: INSERT for load, SCAN for E, READ otherwise</text>%n",
-                lx + 20,
-                ROW_H - 12));
+        int x = c.legend(ROW_H - 12, SYSTEM_NAMES, SYSTEM_COLORS, 120);
+        c.text(x + 20, ROW_H - 12, "", "main operation: INSERT for load, SCAN for E, READ otherwise");
         if (queries) {
-            queryRow(s, r.query());
+            c.queryRow(r.query());
         }
-        return s.append("</svg>\n").toString();
+        return c.svg.append("</svg>\n").toString();
     }
 
-    private static void queryRow(StringBuilder s, QueryReport q) {
+    private void queryRow(QueryReport q) {
         Query[] queries = Query.values();
         Variant[] variants = Variant.values();
         double[][] throughput = new double[queries.length][variants.length];
         double[][] p99 = new double[queries.length][variants.length];
         for (int i = 0; i < queries.length; i++) {
             for (int k = 0; k < variants.length; k++) {
-                var m = q.measurement(queries[i].id(), variants[k].id());
+                Optional<QueryReport.Measurement> m = q.measurement(queries[i].id(), variants[k].id());
                 throughput[i][k] = m.map(QueryReport.Measurement::throughput).orElse(Double.NaN);
                 p99[i][k] = m.map(QueryReport.Measurement::p99Ms).orElse(Double.NaN);
             }
         }
         List<String> groups = Arrays.stream(queries).map(x -> x.id() + " query").toList();
-        panel(s, MARGIN_L, ROW_H, "Queries (queries/s, log scale)", throughput, groups, VARIANT_NAMES, VARIANT_COLORS);
-        panel(
-                s,
-                2 * MARGIN_L + PANEL_W + 40,
-                ROW_H,
-                "Queries: p99 latency (ms, log scale)",
-                p99,
-                groups,
-                VARIANT_NAMES,
-                VARIANT_COLORS);
-        legend(s, 2 * ROW_H - 12, VARIANT_NAMES, VARIANT_COLORS, 220);
+        panel(MARGIN_L, ROW_H, "Queries (queries/s, log scale)", throughput, groups, VARIANT_NAMES, VARIANT_COLORS);
+        panel(RIGHT, ROW_H, "Queries: p99 latency (ms, log scale)", p99, groups, VARIANT_NAMES, VARIANT_COLORS);
+        legend(2 * ROW_H - 12, VARIANT_NAMES, VARIANT_COLORS, 220);
         if (!q.ok()) {
-            s.append(String.format(
-                    Locale.ROOT,
-                    "<text x=\"%d\" y=\"%d\" fill=\"#e31a1c\">query benchmark FAILED: see suite.md</text>%n",
-                    MARGIN_L + 3 * 220,
-                    2 * ROW_H - 12));
+            text(MARGIN_L + 3 * 220, 2 * ROW_H - 12, "fill=\"#e31a1c\"", "query benchmark FAILED: see suite.md");
         }
     }
 
-    /** Draws a legend at baseline {@code y}; returns the x after it. */
-    private static int legend(StringBuilder s, int y, List<String> names, List<String> colors, int step) {
+    /** Draws a legend at baseline {@code y}, its entries {@code step} apart; returns the x after it. */
+    private int legend(int y, List<String> names, List<String> colors, int step) {
         int x = MARGIN_L;
-        for (int k = 0; k < names.size(); k++) {
-            s.append(String.format(
-                    Locale.ROOT,
-                    "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/><text x=\"%d\" y=\"%d\">%s</text>%n",
-                    x,
-                    y - 10,
-                    colors.get(k),
-                    x + 16,
-                    y,
-                    names.get(k)));
-            x += step;
+        for (int k = 0; k < names.size(); k++, x += step) {
+            rect(x, y - 10, 12, 12, colors.get(k), null);
+            text(x + 16, y, "", names.get(k));
         }
         return x;
     }
@@ -159,8 +137,7 @@ final class Chart {
      * One panel of grouped bars on a log axis: {@code values[group][series]}, NaN or non-positive
      * values left out; {@code y0} is the top of the panel's row.
      */
-    private static void panel(
-            StringBuilder s,
+    private void panel(
             int x0,
             int y0,
             String title,
@@ -168,91 +145,60 @@ final class Chart {
             List<String> groupNames,
             List<String> seriesNames,
             List<String> seriesColors) {
-        double min = Double.MAX_VALUE;
-        double max = 0;
-        for (double[] row : values) {
-            for (double v : row) {
-                if (!Double.isNaN(v) && v > 0) {
-                    min = Math.min(min, v);
-                    max = Math.max(max, v);
-                }
-            }
-        }
-        if (max == 0) {
-            min = 1;
-            max = 10;
-        }
-        double lo = Math.floor(Math.log10(min));
-        double hi = Math.ceil(Math.log10(max));
-        if (hi == lo) {
-            hi = lo + 1;
-        }
+        double[] shown = Arrays.stream(values)
+                .flatMapToDouble(Arrays::stream)
+                .filter(v -> v > 0)
+                .toArray();
+        double lo = Math.floor(Math.log10(Arrays.stream(shown).min().orElse(1)));
+        double hi =
+                Math.max(lo + 1, Math.ceil(Math.log10(Arrays.stream(shown).max().orElse(10))));
         int yBase = y0 + MARGIN_T + PANEL_H;
-        s.append(String.format(
-                Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"14\">%s</text>%n", x0, y0 + MARGIN_T - 15, title));
+        text(x0, y0 + MARGIN_T - 15, "font-size=\"14\"", title);
         for (double e = lo; e <= hi; e++) {
             int y = (int) Math.round(yBase - (e - lo) / (hi - lo) * PANEL_H);
-            s.append(String.format(
-                    Locale.ROOT,
-                    "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#ddd\"/><text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>%n",
-                    x0,
-                    y,
-                    x0 + PANEL_W,
-                    y,
-                    x0 - 6,
-                    y + 4,
-                    label(Math.pow(10, e))));
+            line(x0, y, x0 + PANEL_W, y, "#ddd");
+            text(x0 - 6, y + 4, "text-anchor=\"end\"", label(Math.pow(10, e)));
         }
-        int groups = values.length;
-        double groupW = (double) PANEL_W / groups;
-        int series = seriesColors.size();
-        double barW = groupW * 0.8 / series;
-        for (int w = 0; w < groups; w++) {
+        double groupW = (double) PANEL_W / values.length;
+        double barW = groupW * 0.8 / seriesColors.size();
+        for (int w = 0; w < values.length; w++) {
             double gx = x0 + w * groupW + groupW * 0.1;
-            for (int k = 0; k < series; k++) {
+            for (int k = 0; k < seriesColors.size(); k++) {
                 double v = values[w][k];
-                if (Double.isNaN(v) || v <= 0) {
-                    continue;
+                if (v > 0) {
+                    double h = Math.max(1, (Math.log10(v) - lo) / (hi - lo) * PANEL_H);
+                    String tip = seriesNames.get(k) + ", " + groupNames.get(w) + ": " + Report.fmt(v);
+                    rect(gx + k * barW, yBase - h, barW - 1, h, seriesColors.get(k), tip);
                 }
-                double h = Math.max(1, (Math.log10(v) - lo) / (hi - lo) * PANEL_H);
-                s.append(String.format(
-                        Locale.ROOT,
-                        "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"><title>%s, %s: %s</title></rect>%n",
-                        gx + k * barW,
-                        yBase - h,
-                        barW - 1,
-                        h,
-                        seriesColors.get(k),
-                        seriesNames.get(k),
-                        groupNames.get(w),
-                        Report.fmt(v)));
             }
-            s.append(String.format(
-                    Locale.ROOT,
-                    "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>%n",
-                    gx + groupW * 0.4,
-                    yBase + 18,
-                    groupNames.get(w)));
+            text(gx + groupW * 0.4, yBase + 18, "text-anchor=\"middle\"", groupNames.get(w));
         }
-        s.append(String.format(
-                Locale.ROOT,
-                "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"black\"/>%n",
-                x0,
-                yBase,
-                x0 + PANEL_W,
-                yBase));
+        line(x0, yBase, x0 + PANEL_W, yBase, "black");
     }
 
     private static String label(double v) {
-        if (v >= 1_000_000) {
-            return String.format(Locale.ROOT, "%.0fM", v / 1_000_000);
-        }
-        if (v >= 1_000) {
-            return String.format(Locale.ROOT, "%.0fk", v / 1_000);
-        }
-        if (v >= 1) {
-            return String.format(Locale.ROOT, "%.0f", v);
-        }
-        return String.format(Locale.ROOT, "%.2g", v);
+        String format = v >= 1_000_000 ? "%.0fM" : v >= 1_000 ? "%.0fk" : v >= 1 ? "%.0f" : "%.2g";
+        return String.format(Locale.ROOT, format, v >= 1_000_000 ? v / 1_000_000 : v >= 1_000 ? v / 1_000 : v);
+    }
+
+    // ---- SVG elements, one per line
+
+    private void add(String format, Object... args) {
+        svg.append(String.format(Locale.ROOT, format, args)).append('\n');
+    }
+
+    private void text(double x, double y, String attributes, String content) {
+        add("<text x=\"%.1f\" y=\"%.1f\"%s>%s</text>", x, y, attributes.isEmpty() ? "" : " " + attributes, content);
+    }
+
+    /** A rectangle, with a tooltip unless {@code title} is null. */
+    private void rect(double x, double y, double width, double height, String fill, String title) {
+        add(
+                "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"%s",
+                x, y, width, height, fill, title == null ? "/>" : "><title>" + title + "</title></rect>");
+    }
+
+    private void line(double x1, double y1, double x2, double y2, String stroke) {
+        add("<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>", x1, y1, x2, y2, stroke);
     }
 }

@@ -10,10 +10,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -60,25 +61,23 @@ public final class CollectionsBenchmark {
 
         /** One line per figure, for the suite's notes. */
         List<String> lines() {
-            List<String> out = new ArrayList<>();
-            out.add(String.format(
-                    "collections: %,d collections (default shard count, each with one 8-document bulk write) by %d"
-                            + " clients at %.1f/s overall; %d failed requests",
-                    collections, clients, overallPerSecond, failures));
-            StringBuilder blocks = new StringBuilder("collections: created per second, per 1,000:");
-            for (int i = 0; i < perSecondByBlock.size(); i++) {
-                blocks.append(String.format(" %d: %.1f;", (i + 1) * BLOCK, perSecondByBlock.get(i)));
-            }
-            out.add(blocks.toString());
-            out.add(String.format(
-                    "collections: restart with %,d collections: ready after %.1f s, first read of the last"
-                            + " collection after %.1f s; %d column families at open",
-                    collections, restartToReadySeconds, restartToFirstReadSeconds, columnFamiliesAtRestart));
-            out.add(String.format(
-                    "collections: open files %d after creation, %d after the restart (limit %s); data directory %.1f"
-                            + " MB",
-                    openFilesAfterCreation, openFilesAfterRestart, openFileLimit, dataDirectoryBytes / 1e6));
-            return out;
+            String blocks = IntStream.range(0, perSecondByBlock.size())
+                    .mapToObj(i -> String.format(" %d: %.1f;", (i + 1) * BLOCK, perSecondByBlock.get(i)))
+                    .collect(Collectors.joining("", "collections: created per second, per 1,000:", ""));
+            return List.of(
+                    String.format(
+                            "collections: %,d collections (default shard count, each with one 8-document bulk write)"
+                                    + " by %d clients at %.1f/s overall; %d failed requests",
+                            collections, clients, overallPerSecond, failures),
+                    blocks,
+                    String.format(
+                            "collections: restart with %,d collections: ready after %.1f s, first read of the last"
+                                    + " collection after %.1f s; %d column families at open",
+                            collections, restartToReadySeconds, restartToFirstReadSeconds, columnFamiliesAtRestart),
+                    String.format(
+                            "collections: open files %d after creation, %d after the restart (limit %s); data"
+                                    + " directory %.1f MB",
+                            openFilesAfterCreation, openFilesAfterRestart, openFileLimit, dataDirectoryBytes / 1e6));
         }
     }
 
@@ -105,14 +104,6 @@ public final class CollectionsBenchmark {
         }
     }
 
-    private void start() throws IOException, InterruptedException {
-        LumaDbNode.launch(node, Duration.ofMinutes(5));
-    }
-
-    private void stop() {
-        node.stop(Duration.ofSeconds(60));
-    }
-
     private int send(String method, String path, String body) {
         HttpRequest.Builder b = http.request(path).timeout(Duration.ofSeconds(60));
         if (body == null) {
@@ -130,7 +121,7 @@ public final class CollectionsBenchmark {
     }
 
     private Result measure(int collections, int clients) throws IOException, InterruptedException {
-        start();
+        LumaDbNode.launch(node, Duration.ofMinutes(5));
         if (send("PUT", "/api/v1/many", null) / 100 != 2) {
             throw new IOException("cannot create database 'many'");
         }
@@ -140,30 +131,27 @@ public final class CollectionsBenchmark {
         AtomicInteger done = new AtomicInteger();
         AtomicInteger failures = new AtomicInteger();
         long t0 = System.nanoTime();
-        try (ExecutorService pool = Executors.newFixedThreadPool(clients)) {
-            List<Future<?>> workers = new ArrayList<>();
-            for (int w = 0; w < clients; w++) {
-                workers.add(pool.submit(() -> {
-                    for (int i = next.getAndIncrement(); i < collections; i = next.getAndIncrement()) {
-                        String c = "/api/v1/many/c" + i;
-                        if (send("PUT", c, null) != 201) {
-                            failures.incrementAndGet();
-                        }
-                        if (send("POST", c + "/_bulk", bulk(i)) != 200) {
-                            failures.incrementAndGet();
-                        }
-                        int n = done.incrementAndGet();
-                        if (n % BLOCK == 0 || n == collections) {
-                            blockDone.set((n - 1) / BLOCK, System.nanoTime());
-                        }
-                    }
-                    return null;
-                }));
+        Callable<Void> client = () -> {
+            for (int i = next.getAndIncrement(); i < collections; i = next.getAndIncrement()) {
+                String c = "/api/v1/many/c" + i;
+                if (send("PUT", c, null) != 201) {
+                    failures.incrementAndGet();
+                }
+                if (send("POST", c + "/_bulk", bulk(i)) != 200) {
+                    failures.incrementAndGet();
+                }
+                int n = done.incrementAndGet();
+                if (n % BLOCK == 0 || n == collections) {
+                    blockDone.set((n - 1) / BLOCK, System.nanoTime());
+                }
             }
-            for (Future<?> f : workers) {
+            return null;
+        };
+        try (ExecutorService pool = Executors.newFixedThreadPool(clients)) {
+            for (Future<Void> f : pool.invokeAll(Collections.nCopies(clients, client))) {
                 try {
                     f.get();
-                } catch (java.util.concurrent.ExecutionException e) {
+                } catch (ExecutionException e) {
                     throw new IOException(
                             "a client failed after " + done.get() + " collections: " + e.getCause(), e.getCause());
                 }
@@ -179,10 +167,10 @@ public final class CollectionsBenchmark {
         }
         long openAfterCreation = openFiles(node.pid());
         String limit = openFileLimit(node.pid());
-        stop();
+        node.stop(Duration.ofSeconds(60));
 
         long restart = System.nanoTime();
-        start();
+        LumaDbNode.launch(node, Duration.ofMinutes(5));
         double toReady = (System.nanoTime() - restart) / 1e9;
         String last = "/api/v1/many/c" + (collections - 1) + "/d3";
         while (send("GET", last, null) != 200) {
@@ -196,7 +184,7 @@ public final class CollectionsBenchmark {
         while (m.find()) {
             columnFamilies = Integer.parseInt(m.group(1));
         }
-        stop();
+        node.stop(Duration.ofSeconds(60));
         return new Result(
                 collections,
                 clients,
@@ -238,22 +226,20 @@ public final class CollectionsBenchmark {
 
     /** Writes the result as {@code collections.md} and {@code collections.json} into {@code out}. */
     static void write(Result r, Path out) throws IOException {
-        StringBuilder md = new StringBuilder("# Many collections on one node\n\n");
-        md.append("| collections created | per second in that block |\n|---:|---:|\n");
+        Markdown md = new Markdown().line("# Many collections on one node%n");
+        md.table("rr", "collections created | per second in that block");
         for (int i = 0; i < r.perSecondByBlock().size(); i++) {
-            md.append(String.format(
-                    "| %,d | %.1f |%n",
+            md.line(
+                    "| %,d | %.1f |",
                     Math.min((i + 1) * BLOCK, r.collections()),
-                    r.perSecondByBlock().get(i)));
+                    r.perSecondByBlock().get(i));
         }
-        md.append('\n');
-        r.lines().forEach(l -> md.append("- ").append(l).append('\n'));
-        Files.writeString(out.resolve("collections.md"), md);
-        Map<String, Object> json = new LinkedHashMap<>();
-        json.put("result", r);
+        md.line("");
+        r.lines().forEach(l -> md.line("- %s", l));
+        Files.writeString(out.resolve("collections.md"), md.toString());
         new ObjectMapper()
                 .writerWithDefaultPrettyPrinter()
-                .writeValue(out.resolve("collections.json").toFile(), json);
+                .writeValue(out.resolve("collections.json").toFile(), Map.of("result", r));
     }
 
     public static void main(String[] args) {

@@ -3,8 +3,8 @@ package io.lumadb.bench.suite;
 import io.lumadb.testkit.TestPostgres;
 import io.lumadb.testkit.TestRedis;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import redis.clients.jedis.Jedis;
 
 /**
@@ -45,7 +47,7 @@ final class Services implements AutoCloseable {
 
     /** Records versions and durability; turns Redis's AOF on with fsync every second for the run. */
     void configure() throws SQLException {
-        try (Connection c = DriverManager.getConnection(PG_URL, PG_USER, "");
+        try (Connection c = TestPostgres.connect();
                 Statement s = c.createStatement()) {
             facts.put("postgresql.version", one(s, "SHOW server_version"));
             facts.put("postgresql.synchronous_commit", one(s, "SHOW synchronous_commit"));
@@ -80,29 +82,61 @@ final class Services implements AutoCloseable {
     /** Pins every thread of the PostgreSQL and Redis processes to {@code cpu}; new PostgreSQL backends inherit it. */
     void pin(int cpu) throws IOException, InterruptedException {
         for (String process : List.of("postgres", "redis-server")) {
-            Shell.Result pids = Shell.run("pgrep", "-x", process);
-            for (String pid : pids.output().split("\\s+")) {
+            for (String pid : run("pgrep", "-x", process).output().split("\\s+")) {
                 if (pid.isBlank()) {
                     continue;
                 }
-                String before = Shell.run("taskset", "-pc", pid)
-                        .output()
-                        .replaceAll(".*list:\\s*", "")
-                        .trim();
-                Shell.Result set = Shell.run("taskset", "-a", "-pc", Integer.toString(cpu), pid);
-                if (!set.ok()) {
+                String before = run("taskset", "-pc", pid).output().replaceAll(".*list:\\s*", "");
+                Result set = run("taskset", "-a", "-pc", Integer.toString(cpu), pid);
+                if (set.exit() != 0) {
                     throw new IOException(
                             "cannot pin " + process + " (pid " + pid + ") to CPU " + cpu + ": " + set.output());
                 }
                 undo.add(() -> {
                     try {
-                        Shell.run("taskset", "-a", "-pc", before, pid);
+                        run("taskset", "-a", "-pc", before, pid);
                     } catch (IOException | InterruptedException ignored) {
                         // the process may have ended; nothing to restore then
                     }
                 });
             }
         }
+    }
+
+    /** The CPUs this process may run on, from taskset, or an empty list when taskset is not installed. */
+    static List<Integer> allowedCpus() throws InterruptedException {
+        String list;
+        try {
+            list = run("taskset", "-pc", Long.toString(ProcessHandle.current().pid()))
+                    .output()
+                    .replaceAll(".*list:\\s*", "");
+        } catch (IOException noTaskset) {
+            return List.of();
+        }
+        List<Integer> cpus = new ArrayList<>();
+        for (String part : list.split(",")) {
+            if (!part.isBlank()) {
+                String[] range = part.trim().split("-");
+                int from = Integer.parseInt(range[0]);
+                IntStream.rangeClosed(from, range.length > 1 ? Integer.parseInt(range[1]) : from)
+                        .forEach(cpus::add);
+            }
+        }
+        return cpus;
+    }
+
+    /** The exit status and merged output of a command. */
+    record Result(int exit, String output) {}
+
+    /** Runs a short command (taskset, pgrep) to its end, at most 60 s. */
+    static Result run(String... command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IOException("command timed out: " + String.join(" ", command));
+        }
+        return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8).trim());
     }
 
     @Override

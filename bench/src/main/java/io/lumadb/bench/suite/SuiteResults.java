@@ -1,24 +1,55 @@
 package io.lumadb.bench.suite;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import io.lumadb.bench.Stats;
+import io.lumadb.bench.engine.EngineBenchmarks;
+import io.lumadb.bench.query.Query;
 import io.lumadb.bench.query.QueryReport;
+import io.lumadb.bench.query.Variant;
+import io.lumadb.bench.streams.StreamBenchmark;
 import io.lumadb.bench.streams.StreamReport;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.ToDoubleFunction;
 
 /**
- * Everything one suite run measured, as the report shows it (medians over the runs). A section
- * left out of the run ({@code --sections}) is an empty list, or null for {@code http}, {@code
- * query} and {@code streams}.
+ * Everything one suite run measured, as the report shows it (medians over the runs), and what
+ * follows from it: the ratios and the targets. It is suite.json as it is. A section left out of
+ * the run ({@code --sections}) is an empty list, or null (and absent from the JSON) for {@code
+ * http}, {@code query} and {@code streams}.
  */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonPropertyOrder({
+    "machine",
+    "settings",
+    "ycsb",
+    "throughputRatios",
+    "engine",
+    "http",
+    "query",
+    "streams",
+    "streamsSummary",
+    "targets",
+    "notes"
+})
 record SuiteResults(
         Map<String, Object> machine,
         Map<String, String> settings,
         List<YcsbRow> ycsb,
-        List<EngineRow> engine,
+        List<EngineBenchmarks.Pair> engine,
         HttpCeiling http,
         QueryReport query,
         StreamReport streams,
         List<String> notes) {
+
+    static final List<String> WORKLOADS = List.of("load", "a", "b", "c", "d", "e", "f");
 
     /** One operation type of one workload on one system: medians over the runs. */
     record YcsbRow(
@@ -32,18 +63,186 @@ record SuiteResults(
             double p99Micros,
             int runs) {}
 
-    /** One engine micro-benchmark: LumaDB's shard store and raw RocksDB, in operations per second. */
-    record EngineRow(String operation, double storeOpsPerSec, double rawOpsPerSec) {
+    /** The HTTP ceiling: GET /health against point GET of a 1 KB document, by the same load generator. */
+    record HttpCeiling(
+            double healthPerSec,
+            double healthP99Ms,
+            double pointGetPerSec,
+            double pointGetP99Ms,
+            Map<String, Object> apiBenchmark) {
+        @JsonProperty("ratio")
         double ratio() {
-            return storeOpsPerSec / rawOpsPerSec;
+            return pointGetPerSec / healthPerSec;
         }
     }
 
-    /** The HTTP ceiling: GET /health against point GET of a 1 KB document, by the same load generator. */
-    record HttpCeiling(
-            double healthPerSec, double healthP99Ms, double getPerSec, double getP99Ms, Map<String, Object> apiReport) {
-        double ratio() {
-            return getPerSec / healthPerSec;
+    /**
+     * A target of the issue: what was measured against what is required, at least {@code
+     * required} or, when {@code atMost}, less than it.
+     */
+    record Target(String name, double measured, double required, String unit, boolean atMost) {
+        Target(String name, double measured, double required) {
+            this(name, measured, required, "x", false);
         }
+
+        boolean met() {
+            return !Double.isNaN(measured) && (atMost ? measured < required : measured >= required);
+        }
+    }
+
+    /** The change streams' headline figures, medians over the rounds. */
+    record StreamSummary(
+            double lumadbDeliveriesPerSec,
+            double referenceDeliveriesPerSec,
+            double deliveriesRatio,
+            double deliveriesPerServerCpuSecondRatio,
+            double lumadbP99Ms,
+            double referenceP99Ms,
+            double lumadbIdleHeapMbFor10k) {}
+
+    Optional<Double> throughput(String system, String workload) {
+        return ycsb.stream()
+                .filter(y -> y.system().equals(system) && y.workload().equals(workload))
+                .map(YcsbRow::throughput)
+                .findFirst();
+    }
+
+    /** LumaDB's throughput over {@code other}'s in workload {@code w}, or NaN. */
+    double ratio(String w, String other) {
+        return throughput("lumadb", w)
+                .flatMap(l -> throughput(other, w).map(o -> l / o))
+                .orElse(Double.NaN);
+    }
+
+    @JsonProperty("throughputRatios")
+    Map<String, Map<String, Double>> throughputRatios() {
+        Map<String, Map<String, Double>> out = new LinkedHashMap<>();
+        for (String w : WORKLOADS) {
+            Map<String, Double> row = new LinkedHashMap<>();
+            for (String other : List.of("postgresql", "redis")) {
+                double ratio = ratio(w, other);
+                if (!Double.isNaN(ratio)) {
+                    row.put("lumadb/" + other, ratio);
+                }
+            }
+            out.put(w, row);
+        }
+        return out;
+    }
+
+    @JsonProperty("streamsSummary")
+    StreamSummary streamsSummary() {
+        if (streams == null) {
+            return null;
+        }
+        double luma = deliveries(StreamReport.LUMADB);
+        double ref = deliveries(StreamReport.REFERENCE);
+        return new StreamSummary(
+                luma,
+                ref,
+                luma / ref,
+                deliveriesPerCpu(StreamReport.LUMADB) / deliveriesPerCpu(StreamReport.REFERENCE),
+                latencyP99(StreamReport.LUMADB),
+                latencyP99(StreamReport.REFERENCE),
+                idleHeapFor10k());
+    }
+
+    /** The rows of {@code system}. */
+    static <T> List<T> bySystem(List<T> rows, String system, Function<T, String> systemOf) {
+        return rows.stream().filter(row -> systemOf.apply(row).equals(system)).toList();
+    }
+
+    double deliveries(String system) {
+        return Stats.median(
+                bySystem(streams.throughput(), system, StreamReport.Throughput::system),
+                StreamReport.Throughput::deliveriesPerSec);
+    }
+
+    /** Deliveries per CPU-second of the server: a ratio that a busy machine distorts less. */
+    double deliveriesPerCpu(String system) {
+        ToDoubleFunction<StreamReport.Throughput> perCpu = t -> t.deliveriesPerSec() / t.serverCpu();
+        return Stats.median(bySystem(streams.throughput(), system, StreamReport.Throughput::system), perCpu);
+    }
+
+    double latencyP99(String system) {
+        return Stats.median(
+                bySystem(streams.latency(), system, StreamReport.Latency::system), StreamReport.Latency::p99Ms);
+    }
+
+    Optional<StreamReport.Idle> idle(String system) {
+        return bySystem(streams.idle(), system, StreamReport.Idle::system).stream()
+                .findFirst();
+    }
+
+    /** The heap 10,000 idle subscriptions take: measured, or extrapolated from the count measured. */
+    double idleHeapFor10k() {
+        return idle(StreamReport.LUMADB)
+                .filter(i -> i.problem() == null)
+                .map(i -> i.subscriptions() == 10_000 ? i.heapDeltaMb() : i.kbPerSubscription() * 10_000 / 1024)
+                .orElse(Double.NaN);
+    }
+
+    /** Throughput of the query by {@code variant}, or NaN. */
+    static double queryThroughput(QueryReport q, Query query, Variant variant) {
+        return q.measurement(query.id(), variant.id())
+                .map(QueryReport.Measurement::throughput)
+                .orElse(Double.NaN);
+    }
+
+    /** LumaDB with its index against {@code other}, in throughput, or NaN. */
+    static double queryRatio(QueryReport q, Query query, Variant other) {
+        return queryThroughput(q, query, Variant.LUMADB_INDEX) / queryThroughput(q, query, other);
+    }
+
+    @JsonProperty("targets")
+    List<Target> targets() {
+        List<Target> t = new ArrayList<>();
+        if (!ycsb.isEmpty()) {
+            t.add(new Target("YCSB C: LumaDB / PostgreSQL", ratio("c", "postgresql"), 0.5));
+            t.add(new Target("YCSB C: LumaDB / Redis", ratio("c", "redis"), 0.25));
+            t.add(new Target("YCSB A: LumaDB / PostgreSQL", ratio("a", "postgresql"), 0.5));
+            t.add(new Target("YCSB B: LumaDB / PostgreSQL", ratio("b", "postgresql"), 0.5));
+        }
+        if (http != null) {
+            t.add(new Target("point GET / GET /health", http.ratio(), 0.5));
+        }
+        for (EngineBenchmarks.Pair e : engine) {
+            if (e.operation().equals("get") || e.operation().equals("put")) {
+                t.add(new Target("shard store / raw RocksDB: " + e.operation(), e.ratio(), 0.8));
+            }
+        }
+        if (query != null) {
+            // A failed run (a wrong plan, a wrong answer, a failed query) meets no target.
+            double measured = query.ok() ? queryRatio(query, Query.POINT, Variant.POSTGRESQL) : Double.NaN;
+            t.add(new Target("indexed point query: LumaDB / PostgreSQL", measured, 0.5));
+        }
+        if (streams != null) {
+            t.addAll(streamTargets());
+        }
+        return t;
+    }
+
+    private List<Target> streamTargets() {
+        // A failed run (a lost, duplicated or reordered delivery, an overflow) meets no target.
+        boolean ok = streams.ok();
+        StreamSummary s = streamsSummary();
+        // The verdict compares deliveries per server CPU-second: on a machine shared with other work
+        // the scheduler gives a many-threaded server (LumaDB) more of its CPU than a one-thread one
+        // (the reference), so raw deliveries/s can flatter either; with a CPU each, both agree.
+        String perCpu = "change-stream deliveries per server CPU-second: LumaDB / trivial broadcast server"
+                + " (raw deliveries/s: " + Report.fmt(s.deliveriesRatio()) + "x)";
+        Optional<StreamReport.Latency> first = streams.latency().stream().findFirst();
+        String latency = "change-stream p99 commit-to-delivery at "
+                + first.map(l -> StreamBenchmark.rateText(l.rate())).orElse("?") + " writes/s, "
+                + first.map(StreamReport.Latency::subscribers).orElse(0) + " subscribers";
+        String heap = "heap of 10,000 idle subscriptions"
+                + idle(StreamReport.LUMADB)
+                        .filter(i -> i.subscriptions() != 10_000)
+                        .map(i -> String.format(Locale.ROOT, " (extrapolated from %,d)", i.subscriptions()))
+                        .orElse("");
+        return List.of(
+                new Target(perCpu, ok ? s.deliveriesPerServerCpuSecondRatio() : Double.NaN, 0.5),
+                new Target(latency, ok ? s.lumadbP99Ms() : Double.NaN, 50, " ms", true),
+                new Target(heap, ok ? s.lumadbIdleHeapMbFor10k() : Double.NaN, 200, " MB", true));
     }
 }
