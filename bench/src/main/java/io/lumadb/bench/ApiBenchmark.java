@@ -253,19 +253,10 @@ public final class ApiBenchmark implements Callable<Integer> {
     private void scenarios() throws InterruptedException {
         String docs = "/api/v1/" + db + "/docs";
         HttpLoad.Request health = HttpLoad.Request.of(RequestBytes.request("GET", host, "/health"));
-        scenario("a", "GET /health", 1, connections, 0, i -> () -> health, HttpLoad.ANY_2XX);
-
+        scenario("a", "GET /health", connections, 0, i -> () -> health);
         Row get = preload(docs)
-                ? scenario(
-                        "b",
-                        "point GET (1 KB docs, " + preload + " preloaded)",
-                        1,
-                        connections,
-                        0,
-                        pointGets(docs),
-                        HttpLoad.ANY_2XX)
+                ? scenario("b", "point GET (1 KB docs, " + preload + " preloaded)", connections, 0, pointGets(docs))
                 : skip("b", "point GET", "skipped: the preload failed");
-
         // (e) runs right after (b), not last: its rate comes from (b), and on the same data, before
         // the write scenarios leave compaction work behind, its latency describes reads alone. It uses
         // more connections than (b): without pipelining, a request due while its connection is busy
@@ -273,44 +264,22 @@ public final class ApiBenchmark implements Callable<Integer> {
         // so the client's queueing, not the server, would dominate the p99.
         if (valid(get) && get.result().throughput() > 0) {
             double rate = get.result().throughput() / 2;
-            scenario(
-                    "e",
-                    String.format(Locale.ROOT, "point GET, open loop at 1/2 of (b) = %.0f req/s", rate),
-                    1,
-                    openConnections,
-                    rate,
-                    pointGets(docs),
-                    HttpLoad.ANY_2XX);
+            String name = String.format(Locale.ROOT, "point GET, open loop at 1/2 of (b) = %.0f req/s", rate);
+            scenario("e", name, openConnections, rate, pointGets(docs));
         } else {
             skip("e", "point GET, open loop at 1/2 max rate", "skipped: (b) has no valid maximum rate");
         }
-
-        scenario(
-                "c",
-                "single PUT (1 KB docs, 1/2 new ids, 1/2 overwrites)",
-                1,
-                putConnections,
-                0,
-                singlePuts(docs),
-                HttpLoad.ANY_2XX);
-
+        scenario("c", "single PUT (1 KB docs, 1/2 new ids, 1/2 overwrites)", putConnections, 0, singlePuts(docs));
         long nonce = System.currentTimeMillis() % 1_000_000_000L;
-        scenario(
-                "d1",
-                "_bulk insert, " + SMALL_DOC_BYTES + " B docs, " + bulkBatch + "/request",
-                bulkBatch,
-                bulkConnections,
-                0,
-                bulkInserts("/api/v1/" + db + "/bulk_small/_bulk", SMALL_DOC_BYTES, "s" + nonce),
-                BULK_OK);
-        scenario(
-                "d2",
-                "_bulk insert, 1 KB docs, " + bulkBatch + "/request",
-                bulkBatch,
-                bulkConnections,
-                0,
-                bulkInserts("/api/v1/" + db + "/bulk_1k/_bulk", DOC_BYTES, "k" + nonce),
-                BULK_OK);
+        bulkInserts("d1", SMALL_DOC_BYTES + " B docs", "bulk_small", SMALL_DOC_BYTES, "s" + nonce);
+        bulkInserts("d2", "1 KB docs", "bulk_1k", DOC_BYTES, "k" + nonce);
+    }
+
+    /** A scenario of one document per request, each answer checked for a 2xx status. */
+    private Row scenario(
+            String id, String name, int connections, double rate, IntFunction<HttpLoad.RequestSource> sources)
+            throws InterruptedException {
+        return scenario(id, name, 1, connections, rate, sources, HttpLoad.ANY_2XX);
     }
 
     private Row skip(String id, String name, String why) {
@@ -376,21 +345,16 @@ public final class ApiBenchmark implements Callable<Integer> {
     private void setUp() throws IOException, InterruptedException {
         try (HttpConnection c = new HttpConnection(address, (int) timeout.toMillis())) {
             // The node may still be starting: wait up to a minute for /health.
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (true) {
+            for (long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos(); ; Thread.sleep(200)) {
                 try {
-                    if (c.exchange(RequestBytes.request("GET", host, "/health")) == 200) {
-                        break;
-                    }
+                    c.require("GET", host, "/health", null);
+                    break;
                 } catch (IOException e) {
                     if (System.nanoTime() > deadline) {
-                        throw new IOException("no answer from " + url + "/health within 60 s: " + e.getMessage(), e);
+                        throw new IOException(
+                                "no 2xx answer from " + url + "/health within 60 s: " + e.getMessage(), e);
                     }
                 }
-                if (System.nanoTime() > deadline) {
-                    throw new IOException("GET /health did not answer 200 within 60 s (last: " + c.status() + ")");
-                }
-                Thread.sleep(200);
             }
             c.require("PUT", host, "/api/v1/" + db, null);
             String options = shards == null ? null : "{\"shards\":" + shards + "}";
@@ -484,9 +448,12 @@ public final class ApiBenchmark implements Callable<Integer> {
         };
     }
 
-    private IntFunction<HttpLoad.RequestSource> bulkInserts(String path, int docBytes, String idPrefix) {
+    /** Closed-loop {@code _bulk} inserts of new documents into {@code collection}, {@code --bulk-batch} per request. */
+    private void bulkInserts(String id, String docs, String collection, int docBytes, String idPrefix)
+            throws InterruptedException {
+        String path = "/api/v1/" + db + "/" + collection + "/_bulk";
         int batch = bulkBatch;
-        return thread -> {
+        IntFunction<HttpLoad.RequestSource> sources = thread -> {
             DocumentGenerator gen =
                     new DocumentGenerator(docBytes, ThreadLocalRandom.current().nextLong());
             RequestBytes body = new RequestBytes(batch * (docBytes + 64) + 16);
@@ -501,6 +468,7 @@ public final class ApiBenchmark implements Callable<Integer> {
                 return new HttpLoad.Request(r.array(), 0, r.length());
             };
         };
+        scenario(id, "_bulk insert, " + docs + ", " + batch + "/request", batch, bulkConnections, 0, sources, BULK_OK);
     }
 
     /** A {@code _bulk} body putting the documents {@code idPrefix + id} for ids {@code [from, to)}. */

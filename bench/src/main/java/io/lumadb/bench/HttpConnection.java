@@ -52,7 +52,6 @@ public final class HttpConnection implements Closeable {
 
     private byte[] body = new byte[16 * 1024];
     private int bodyLength;
-    private int status;
 
     /**
      * A connection to {@code address}, opened on first use.
@@ -107,15 +106,15 @@ public final class HttpConnection implements Closeable {
             // One write of the whole request: the socket stream is unbuffered, so this is one send
             // and the server never waits for a second packet of a small request.
             out.write(request, offset, length);
-            readResponse();
-            return status;
+            return readResponse();
         } catch (IOException | RuntimeException e) {
             close();
             throw e;
         }
     }
 
-    private void readResponse() throws IOException {
+    /** Reads the next final (non-1xx) response; returns its status. */
+    private int readResponse() throws IOException {
         while (true) {
             FullHttpResponse response = decoder.readInbound();
             if (response == null) {
@@ -127,7 +126,7 @@ public final class HttpConnection implements Closeable {
                     throw new ProtocolException("malformed or truncated response: "
                             + response.decoderResult().cause().getMessage());
                 }
-                status = response.status().code();
+                int status = response.status().code();
                 // 1xx answers are interim (100 Continue); the real response follows on the same connection.
                 if (status >= 200) {
                     ByteBuf content = response.content();
@@ -139,7 +138,7 @@ public final class HttpConnection implements Closeable {
                     if (endOfStream || !HttpUtil.isKeepAlive(response)) {
                         close();
                     }
-                    return;
+                    return status;
                 }
             } finally {
                 response.release();
@@ -172,11 +171,6 @@ public final class HttpConnection implements Closeable {
         } catch (RuntimeException e) {
             throw new ProtocolException("malformed or truncated response: " + e);
         }
-    }
-
-    /** Status of the last response. */
-    public int status() {
-        return status;
     }
 
     /** The buffer holding the last response's body in {@code [0, bodyLength())}; reused. */

@@ -235,236 +235,68 @@ public final class HttpLoad {
      */
     public static Result run(Options options, IntFunction<RequestSource> sources, ResponseCheck check)
             throws InterruptedException {
-        int n = options.connections();
-        CountDownLatch ready = new CountDownLatch(n);
-        CountDownLatch go = new CountDownLatch(1);
-        List<String> samples = new ArrayList<>();
-        List<Worker> workers = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            Worker w = new Worker(i, options, sources.apply(i), check, samples, ready, go);
-            workers.add(w);
-            w.thread.start();
-        }
-        // Every thread connects before the clock starts, so connection setup is not measured and all
-        // threads begin together.
-        ready.await();
-        long warmupNanos = options.warmup().toNanos();
-        long durationNanos = options.duration().toNanos();
-        long t0 = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1);
-        for (Worker w : workers) {
-            w.t0 = t0;
-            w.measureStart = t0 + warmupNanos;
-            w.measureEnd = t0 + warmupNanos + durationNanos;
-        }
-        go.countDown(); // publishes the clock to the workers
-        long joinMillis = TimeUnit.NANOSECONDS.toMillis(warmupNanos + 2 * durationNanos)
-                + 3 * options.timeout().toMillis()
-                + 30_000;
-        long deadline = System.currentTimeMillis() + joinMillis;
-        for (Worker w : workers) {
-            w.thread.join(Math.max(1, deadline - System.currentTimeMillis()));
-            if (w.thread.isAlive()) {
-                throw new IllegalStateException("client thread " + w.thread.getName() + " did not finish within "
-                        + joinMillis + " ms; the server seems to hang");
-            }
-        }
-        Map<String, Long> kinds = new TreeMap<>();
-        workers.forEach(w -> w.kinds.forEach((k, v) -> kinds.merge(k, v, Long::sum)));
-        long lastEnd = workers.stream().mapToLong(w -> w.lastMeasuredEnd).max().orElse(0);
-        long measureStart = t0 + warmupNanos;
-        return new Result(
-                options,
-                workers.stream()
-                        .flatMapToLong(w -> w.latencies.build())
-                        .sorted()
-                        .toArray(),
-                workers.stream().flatMapToLong(w -> w.lags.build()).sorted().toArray(),
-                workers.stream().mapToLong(w -> w.queued).sum(),
-                options.openLoop() ? Math.max(lastEnd, measureStart + durationNanos) - measureStart : durationNanos,
-                workers.stream().mapToLong(w -> w.errors).sum(),
-                workers.stream().mapToLong(w -> w.warmupErrors).sum(),
-                Collections.unmodifiableMap(kinds),
-                List.copyOf(samples),
-                workers.stream().mapToLong(w -> w.connection.connects()).sum());
+        return new Run(options, check).run(sources);
     }
 
-    /**
-     * One client thread and its connection. Recording a latency is a store into a {@link
-     * LongStream.Builder} (no locks, no buckets), so it cannot disturb what it measures; the logs
-     * are merged once the run is over.
-     */
-    private static final class Worker implements Runnable {
-        final int index;
+    /** One run: its clock (written before {@code go} opens), its client threads and their error samples. */
+    private static final class Run {
         final Options options;
-        final RequestSource source;
         final ResponseCheck check;
-        final List<String> samples;
         final CountDownLatch ready;
-        final CountDownLatch go;
-        final Thread thread;
-        final HttpConnection connection;
-        final LongStream.Builder latencies = LongStream.builder();
-        final LongStream.Builder lags = LongStream.builder();
-        final Map<String, Long> kinds = new LinkedHashMap<>();
-        long t0; // the clock, written before go
+        final CountDownLatch go = new CountDownLatch(1);
+        final List<String> samples = new ArrayList<>();
+        long t0;
         long measureStart;
         long measureEnd;
-        long errors;
-        long warmupErrors;
-        long queued;
-        long lastMeasuredEnd;
-        boolean ioFailure; // whether the last failure was an I/O error (no response to show)
 
-        Worker(
-                int index,
-                Options options,
-                RequestSource source,
-                ResponseCheck check,
-                List<String> samples,
-                CountDownLatch ready,
-                CountDownLatch go) {
-            this.index = index;
+        Run(Options options, ResponseCheck check) {
             this.options = options;
-            this.source = source;
             this.check = check;
-            this.samples = samples;
-            this.ready = ready;
-            this.go = go;
-            this.connection = new HttpConnection(options.target(), (int)
-                    Math.min(Integer.MAX_VALUE, options.timeout().toMillis()));
-            this.thread = new Thread(this, "load-" + options.name() + "-" + index);
-            thread.setDaemon(true);
+            this.ready = new CountDownLatch(options.connections());
         }
 
-        @Override
-        public void run() {
-            try {
-                try {
-                    connection.connect();
-                } catch (IOException e) {
-                    // Counted when the first request fails; the run must still start for everyone.
-                }
-                ready.countDown();
-                go.await();
-                if (options.openLoop()) {
-                    openLoop();
-                } else {
-                    closedLoop();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } finally {
-                connection.close();
+        Result run(IntFunction<RequestSource> sources) throws InterruptedException {
+            List<Worker> workers = new ArrayList<>();
+            for (int i = 0; i < options.connections(); i++) {
+                workers.add(new Worker(i, sources.apply(i)));
             }
-        }
-
-        private void closedLoop() {
-            waitUntil(t0);
-            while (true) {
-                Request r = source.next();
-                long sent = System.nanoTime();
-                String problem = exchange(r);
-                long done = System.nanoTime();
-                // A response belongs to the window it completed in, so the window's throughput is
-                // exactly the responses the server delivered within it.
-                if (problem == null) {
-                    if (done >= measureStart && done < measureEnd) {
-                        latencies.add(done - sent);
-                    }
-                } else {
-                    // A failure straddling the end of the window still belongs to the measurement.
-                    error(problem, r, done >= measureStart, done);
-                }
-                if (done >= measureEnd) {
-                    return;
+            // Every thread connects before the clock starts, so connection setup is not measured and
+            // all threads begin together.
+            ready.await();
+            long durationNanos = options.duration().toNanos();
+            t0 = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1);
+            measureStart = t0 + options.warmup().toNanos();
+            measureEnd = measureStart + durationNanos;
+            go.countDown();
+            long joinMillis = TimeUnit.NANOSECONDS.toMillis(measureEnd - t0 + durationNanos)
+                    + 3 * options.timeout().toMillis()
+                    + 30_000;
+            long deadline = System.currentTimeMillis() + joinMillis;
+            for (Worker w : workers) {
+                w.thread.join(Math.max(1, deadline - System.currentTimeMillis()));
+                if (w.thread.isAlive()) {
+                    throw new IllegalStateException("client thread " + w.thread.getName() + " did not finish within "
+                            + joinMillis + " ms; the server seems to hang");
                 }
             }
-        }
-
-        private void openLoop() {
-            // Requests stop being sent this long after the window: a server that cannot keep up
-            // builds an ever longer queue, and draining it must not take forever.
-            long giveUp = measureEnd + Math.max(options.duration().toNanos(), TimeUnit.SECONDS.toNanos(10));
-            double interval = 1e9 * options.connections() / options.rate();
-            // Thread i starts i/N of an interval later, so together the threads send at even spacing.
-            double first = t0 + interval * index / options.connections();
-            long previousDone = Long.MIN_VALUE;
-            for (long k = 0; ; k++) {
-                long intended = (long) (first + k * interval);
-                if (intended >= measureEnd) {
-                    return;
-                }
-                boolean measured = intended >= measureStart;
-                if (System.nanoTime() > giveUp) {
-                    long unsent = (long) Math.ceil((measureEnd - intended) / interval);
-                    if (measured) {
-                        errors += unsent;
-                    } else {
-                        warmupErrors += unsent;
-                    }
-                    kinds.merge("not sent: the client fell too far behind schedule", unsent, Long::sum);
-                    sample("open loop gave up with " + unsent + " requests unsent on connection " + index
-                            + ": responses were slower than the requested rate for too long");
-                    return;
-                }
-                waitUntil(intended);
-                Request r = source.next();
-                long sent = System.nanoTime();
-                String problem = exchange(r);
-                long done = System.nanoTime();
-                // Without pipelining, a request due while its connection still waits for the previous
-                // response has to queue; that wait is the server's doing (it is in the latency), so only
-                // requests due on an idle connection tell how punctual the client itself was.
-                boolean waitedForConnection = previousDone > intended;
-                previousDone = done;
-                if (measured) {
-                    lastMeasuredEnd = done;
-                }
-                if (problem != null) {
-                    error(problem, r, measured, done);
-                } else if (measured) {
-                    latencies.add(done - intended);
-                    if (waitedForConnection) {
-                        queued++;
-                    } else {
-                        lags.add(sent - intended);
-                    }
-                }
-            }
-        }
-
-        /** Sends {@code r}; null on success, else the failure. */
-        private String exchange(Request r) {
-            try {
-                int status = connection.exchange(r.bytes(), r.offset(), r.length());
-                ioFailure = false;
-                return check.problem(status, connection.body(), connection.bodyLength());
-            } catch (IOException | RuntimeException e) {
-                ioFailure = true;
-                return e.getClass().getSimpleName() + ": " + e.getMessage();
-            }
-        }
-
-        private void error(String problem, Request r, boolean measured, long when) {
-            if (measured) {
-                errors++;
-            } else {
-                warmupErrors++;
-            }
-            kinds.merge(ioFailure || problem.length() <= 120 ? problem : problem.substring(0, 120), 1L, Long::sum);
-            sample(String.format(
-                    Locale.ROOT,
-                    "[%s, %.3f s after start, connection %d] %s -> %s",
-                    measured ? "measured" : "warm-up",
-                    (when - t0) / 1e9,
-                    index,
-                    describe(r),
-                    ioFailure ? problem : problem + " " + responseBody()));
-            if (ioFailure) {
-                // The connection is closed; pause briefly so a dead server does not turn this thread
-                // into a busy loop of failing connects.
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
-            }
+            Map<String, Long> kinds = new TreeMap<>();
+            workers.forEach(w -> w.kinds.forEach((k, v) -> kinds.merge(k, v, Long::sum)));
+            long lastEnd =
+                    workers.stream().mapToLong(w -> w.lastMeasuredEnd).max().orElse(0);
+            return new Result(
+                    options,
+                    workers.stream()
+                            .flatMapToLong(w -> w.latencies.build())
+                            .sorted()
+                            .toArray(),
+                    workers.stream().flatMapToLong(w -> w.lags.build()).sorted().toArray(),
+                    workers.stream().mapToLong(w -> w.queued).sum(),
+                    options.openLoop() ? Math.max(lastEnd, measureEnd) - measureStart : durationNanos,
+                    workers.stream().mapToLong(w -> w.errors).sum(),
+                    workers.stream().mapToLong(w -> w.warmupErrors).sum(),
+                    Collections.unmodifiableMap(kinds),
+                    List.copyOf(samples),
+                    workers.stream().mapToLong(w -> w.connection.connects()).sum());
         }
 
         private void sample(String s) {
@@ -475,10 +307,170 @@ public final class HttpLoad {
             }
         }
 
-        private String responseBody() {
-            int n = Math.min(connection.bodyLength(), 400);
-            String b = new String(connection.body(), 0, n, StandardCharsets.UTF_8);
-            return n < connection.bodyLength() ? b + "... (" + connection.bodyLength() + " bytes)" : b;
+        /**
+         * One client thread and its connection. Recording a latency is a store into a {@link
+         * LongStream.Builder} (no locks, no buckets), so it cannot disturb what it measures; the logs
+         * are merged once the run is over.
+         */
+        final class Worker implements Runnable {
+            final int index;
+            final RequestSource source;
+            final Thread thread;
+            final HttpConnection connection = new HttpConnection(options.target(), (int)
+                    Math.min(Integer.MAX_VALUE, options.timeout().toMillis()));
+            final LongStream.Builder latencies = LongStream.builder();
+            final LongStream.Builder lags = LongStream.builder();
+            final Map<String, Long> kinds = new LinkedHashMap<>();
+            long errors;
+            long warmupErrors;
+            long queued;
+            long lastMeasuredEnd;
+            boolean ioFailure; // whether the last failure was an I/O error (no response to show)
+
+            Worker(int index, RequestSource source) {
+                this.index = index;
+                this.source = source;
+                this.thread = new Thread(this, "load-" + options.name() + "-" + index);
+                thread.setDaemon(true);
+                thread.start();
+            }
+
+            @Override
+            public void run() {
+                try {
+                    try {
+                        connection.connect();
+                    } catch (IOException e) {
+                        // Counted when the first request fails; the run must still start for everyone.
+                    }
+                    ready.countDown();
+                    go.await();
+                    if (options.openLoop()) {
+                        openLoop();
+                    } else {
+                        closedLoop();
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } finally {
+                    connection.close();
+                }
+            }
+
+            private void closedLoop() {
+                waitUntil(t0);
+                while (true) {
+                    Request r = source.next();
+                    long sent = System.nanoTime();
+                    String problem = exchange(r);
+                    long done = System.nanoTime();
+                    // A response belongs to the window it completed in, so the window's throughput is
+                    // exactly the responses the server delivered within it.
+                    if (problem == null) {
+                        if (done >= measureStart && done < measureEnd) {
+                            latencies.add(done - sent);
+                        }
+                    } else {
+                        // A failure straddling the end of the window still belongs to the measurement.
+                        error(problem, r, done >= measureStart, done);
+                    }
+                    if (done >= measureEnd) {
+                        return;
+                    }
+                }
+            }
+
+            private void openLoop() {
+                // Requests stop being sent this long after the window: a server that cannot keep up
+                // builds an ever longer queue, and draining it must not take forever.
+                long giveUp = measureEnd + Math.max(options.duration().toNanos(), TimeUnit.SECONDS.toNanos(10));
+                double interval = 1e9 * options.connections() / options.rate();
+                // Thread i starts i/N of an interval later, so together the threads send at even spacing.
+                double first = t0 + interval * index / options.connections();
+                long previousDone = Long.MIN_VALUE;
+                for (long k = 0; ; k++) {
+                    long intended = (long) (first + k * interval);
+                    if (intended >= measureEnd) {
+                        return;
+                    }
+                    boolean measured = intended >= measureStart;
+                    if (System.nanoTime() > giveUp) {
+                        long unsent = (long) Math.ceil((measureEnd - intended) / interval);
+                        if (measured) {
+                            errors += unsent;
+                        } else {
+                            warmupErrors += unsent;
+                        }
+                        kinds.merge("not sent: the client fell too far behind schedule", unsent, Long::sum);
+                        sample("open loop gave up with " + unsent + " requests unsent on connection " + index
+                                + ": responses were slower than the requested rate for too long");
+                        return;
+                    }
+                    waitUntil(intended);
+                    Request r = source.next();
+                    long sent = System.nanoTime();
+                    String problem = exchange(r);
+                    long done = System.nanoTime();
+                    // Without pipelining, a request due while its connection still waits for the previous
+                    // response has to queue; that wait is the server's doing (it is in the latency), so only
+                    // requests due on an idle connection tell how punctual the client itself was.
+                    boolean waitedForConnection = previousDone > intended;
+                    previousDone = done;
+                    if (measured) {
+                        lastMeasuredEnd = done;
+                    }
+                    if (problem != null) {
+                        error(problem, r, measured, done);
+                    } else if (measured) {
+                        latencies.add(done - intended);
+                        if (waitedForConnection) {
+                            queued++;
+                        } else {
+                            lags.add(sent - intended);
+                        }
+                    }
+                }
+            }
+
+            /** Sends {@code r}; null on success, else the failure. */
+            private String exchange(Request r) {
+                try {
+                    int status = connection.exchange(r.bytes(), r.offset(), r.length());
+                    ioFailure = false;
+                    return check.problem(status, connection.body(), connection.bodyLength());
+                } catch (IOException | RuntimeException e) {
+                    ioFailure = true;
+                    return e.getClass().getSimpleName() + ": " + e.getMessage();
+                }
+            }
+
+            private void error(String problem, Request r, boolean measured, long when) {
+                if (measured) {
+                    errors++;
+                } else {
+                    warmupErrors++;
+                }
+                kinds.merge(ioFailure || problem.length() <= 120 ? problem : problem.substring(0, 120), 1L, Long::sum);
+                sample(String.format(
+                        Locale.ROOT,
+                        "[%s, %.3f s after start, connection %d] %s -> %s",
+                        measured ? "measured" : "warm-up",
+                        (when - t0) / 1e9,
+                        index,
+                        describe(r),
+                        ioFailure ? problem : problem + " " + responseBody()));
+                if (ioFailure) {
+                    // The connection is closed; pause briefly so a dead server does not turn this thread
+                    // into a busy loop of failing connects.
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+                }
+            }
+
+            private String responseBody() {
+                int n = Math.min(connection.bodyLength(), 400);
+                String b = new String(connection.body(), 0, n, StandardCharsets.UTF_8);
+                return n < connection.bodyLength() ? b + "... (" + connection.bodyLength() + " bytes)" : b;
+            }
         }
     }
 
