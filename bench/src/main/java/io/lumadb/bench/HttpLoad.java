@@ -258,7 +258,9 @@ public final class HttpLoad {
         Result run(IntFunction<RequestSource> sources) throws InterruptedException {
             List<Worker> workers = new ArrayList<>();
             for (int i = 0; i < options.connections(); i++) {
-                workers.add(new Worker(i, sources.apply(i)));
+                Worker w = new Worker(i, sources.apply(i));
+                workers.add(w);
+                w.thread.start();
             }
             // Every thread connects before the clock starts, so connection setup is not measured and
             // all threads begin together.
@@ -332,7 +334,6 @@ public final class HttpLoad {
                 this.source = source;
                 this.thread = new Thread(this, "load-" + options.name() + "-" + index);
                 thread.setDaemon(true);
-                thread.start();
             }
 
             @Override
