@@ -1,6 +1,7 @@
 package io.lumadb.bench;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.module.SimpleModule;
@@ -16,6 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -23,6 +25,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.DoubleUnaryOperator;
 import java.util.function.IntFunction;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -124,6 +127,21 @@ public final class ApiBenchmark implements Callable<Integer> {
     private final List<String> problems = new ArrayList<>();
     private final Map<String, Object> info = new LinkedHashMap<>();
 
+    /** JSON has no NaN: a figure that could not be measured is written as null. */
+    private static final ObjectWriter JSON = JsonMapper.builder()
+            .addModule(new SimpleModule().addSerializer(Double.class, new StdSerializer<>(Double.class) {
+                @Override
+                public void serialize(Double d, JsonGenerator g, SerializerProvider p) throws IOException {
+                    if (Double.isFinite(d)) {
+                        g.writeNumber(d);
+                    } else {
+                        g.writeNull();
+                    }
+                }
+            }))
+            .build()
+            .writerWithDefaultPrettyPrinter();
+
     /** One line of the report: a scenario's result, or why it could not run. */
     record Row(
             String id, String name, HttpLoad.Result result, int docsPerRequest, double clientCpuCores, String failure) {
@@ -139,7 +157,41 @@ public final class ApiBenchmark implements Callable<Integer> {
         boolean bad() {
             return failure != null || result.failed();
         }
+
+        Map<String, Object> json() {
+            Map<String, Object> j = new LinkedHashMap<>();
+            j.put("id", id);
+            j.put("name", name);
+            if (result == null) {
+                j.put("failure", failure);
+                return j;
+            }
+            HttpLoad.Options o = result.options();
+            j.put("mode", o.openLoop() ? "open" : "closed");
+            j.put("connections", o.connections());
+            j.put("targetRate", o.openLoop() ? o.rate() : null);
+            j.put("requests", result.requests());
+            j.put("measuredSeconds", result.measuredNanos() / 1e9);
+            j.put("throughputPerSecond", result.throughput());
+            j.put("docsPerRequest", docsPerRequest);
+            j.put("docsPerSecond", docsPerSecond());
+            j.put("latencyMs", percentiles(result::latencyMillis));
+            if (o.openLoop()) {
+                j.put("sendLagMs", percentiles(result::sendLagMillis));
+                j.put("queuedForConnection", result.queued());
+            }
+            j.put("errors", result.errors());
+            j.put("warmupErrors", result.warmupErrors());
+            j.put("errorKinds", result.errorKinds());
+            j.put("errorSamples", result.errorSamples());
+            j.put("socketsOpened", result.connects());
+            j.put("clientCpuCores", clientCpuCores);
+            return j;
+        }
     }
+
+    /** A target of the performance requirements, as reported (in this order) in the JSON. */
+    record Target(String target, Double value, String measured, String required, boolean met) {}
 
     /** Command-line entry point; see {@code --help}. Exit status: 0 clean, 1 errors, 3 missed targets (opt-in). */
     public static void main(String[] args) {
@@ -151,10 +203,9 @@ public final class ApiBenchmark implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         url = URI.create(url.toString().replaceAll("/+$", ""));
-        for (int n : new int[] {connections, putConnections, bulkConnections, bulkBatch, preload}) {
-            if (n < 1) {
-                throw new IllegalArgumentException("connections, batch and preload counts must be at least 1");
-            }
+        if (Math.min(Math.min(connections, putConnections), Math.min(Math.min(bulkConnections, bulkBatch), preload))
+                < 1) {
+            throw new IllegalArgumentException("connections, batch and preload counts must be at least 1");
         }
         if (bulkBatch > 10_000) {
             throw new IllegalArgumentException("--bulk-batch is at most 10000 (the server's limit)");
@@ -172,173 +223,104 @@ public final class ApiBenchmark implements Callable<Integer> {
         log(
                 "LumaDB API benchmark against %s: %s warm-up + %s measured per scenario",
                 url, human(warmup), human(duration));
-        boolean setupOk = true;
         try {
             setUp();
+            scenarios();
         } catch (IOException | RuntimeException e) {
-            setupOk = false;
             problems.add("setup failed: " + e.getMessage());
             log("setup failed: %s", e.getMessage());
         }
-        if (setupOk) {
-            scenarios();
-        }
-        Instant finished = Instant.now();
-        info.put("wallSeconds", Duration.between(started, finished).toMillis() / 1000.0);
+        info.put("wallSeconds", Duration.between(started, Instant.now()).toMillis() / 1000.0);
         info.put("loadAverageAtEnd", Machine.loadAverage());
         String report = markdown(started);
         System.out.print(report);
         System.out.flush();
-        if (markdown != null) {
-            write(markdown, report);
-        }
-        if (json != null) {
-            // JSON has no NaN: a figure that could not be measured is null.
-            write(
-                    json,
-                    JsonMapper.builder()
-                            .addModule(
-                                    new SimpleModule().addSerializer(Double.class, new StdSerializer<>(Double.class) {
-                                        @Override
-                                        public void serialize(Double d, JsonGenerator g, SerializerProvider p)
-                                                throws IOException {
-                                            if (d.isNaN() || d.isInfinite()) {
-                                                g.writeNull();
-                                            } else {
-                                                g.writeNumber(d);
-                                            }
-                                        }
-                                    }))
-                            .build()
-                            .writerWithDefaultPrettyPrinter()
-                            .writeValueAsString(json(started)));
-        }
-        boolean errors = !problems.isEmpty() || rows.stream().anyMatch(Row::bad);
-        if (errors) {
+        write(markdown, report);
+        write(json, JSON.writeValueAsString(json(started)));
+        if (!valid()) {
             System.err.println();
             System.err.println(
                     "**** BENCHMARK FAILED: requests failed or a scenario could not run; the numbers above are NOT valid. ****");
             return 1;
         }
-        if (failOnMissedTarget && targets().stream().anyMatch(t -> !t.met())) {
-            return 3;
-        }
-        return 0;
+        return failOnMissedTarget && targets().stream().anyMatch(t -> !t.met()) ? 3 : 0;
+    }
+
+    private boolean valid() {
+        return problems.isEmpty() && rows.stream().noneMatch(Row::bad);
     }
 
     private void scenarios() throws InterruptedException {
         String docs = "/api/v1/" + db + "/docs";
-
-        scenario(
-                "a",
-                "GET /health",
-                1,
-                options("health", connections, 0),
-                i -> {
-                    HttpLoad.Request r = HttpLoad.Request.of(RequestBytes.request("GET", host, "/health"));
-                    return () -> r;
-                },
-                HttpLoad.ANY_2XX);
-
-        boolean preloaded = preload(docs);
-
-        Row get = null;
-        if (preloaded) {
-            get = scenario(
-                    "b",
-                    "point GET (1 KB docs, " + preload + " preloaded)",
-                    1,
-                    options("get", connections, 0),
-                    pointGets(docs),
-                    HttpLoad.ANY_2XX);
-        } else {
-            rows.add(new Row("b", "point GET", null, 1, Double.NaN, "skipped: the preload failed"));
-        }
-
+        HttpLoad.Request health = HttpLoad.Request.of(RequestBytes.request("GET", host, "/health"));
+        scenario("a", "GET /health", connections, 0, i -> () -> health);
+        Row get = preload(docs)
+                ? scenario("b", "point GET (1 KB docs, " + preload + " preloaded)", connections, 0, pointGets(docs))
+                : skip("b", "point GET", "skipped: the preload failed");
         // (e) runs right after (b), not last: its rate comes from (b), and on the same data, before
         // the write scenarios leave compaction work behind, its latency describes reads alone. It uses
         // more connections than (b): without pipelining, a request due while its connection is busy
         // must queue in the client, and with (b)'s count each connection would be busy half the time,
         // so the client's queueing, not the server, would dominate the p99.
-        if (get != null && !get.bad() && get.result().throughput() > 0) {
+        if (valid(get) && get.result().throughput() > 0) {
             double rate = get.result().throughput() / 2;
-            scenario(
-                    "e",
-                    String.format(Locale.ROOT, "point GET, open loop at 1/2 of (b) = %.0f req/s", rate),
-                    1,
-                    options("get-open", openConnections, rate),
-                    pointGets(docs),
-                    HttpLoad.ANY_2XX);
+            String name = String.format(Locale.ROOT, "point GET, open loop at 1/2 of (b) = %.0f req/s", rate);
+            scenario("e", name, openConnections, rate, pointGets(docs));
         } else {
-            rows.add(new Row(
-                    "e",
-                    "point GET, open loop at 1/2 max rate",
-                    null,
-                    1,
-                    Double.NaN,
-                    "skipped: (b) has no valid maximum rate"));
+            skip("e", "point GET, open loop at 1/2 max rate", "skipped: (b) has no valid maximum rate");
         }
-
-        scenario(
-                "c",
-                "single PUT (1 KB docs, 1/2 new ids, 1/2 overwrites)",
-                1,
-                options("put", putConnections, 0),
-                singlePuts(docs),
-                HttpLoad.ANY_2XX);
-
+        scenario("c", "single PUT (1 KB docs, 1/2 new ids, 1/2 overwrites)", putConnections, 0, singlePuts(docs));
         long nonce = System.currentTimeMillis() % 1_000_000_000L;
-        scenario(
-                "d1",
-                "_bulk insert, " + SMALL_DOC_BYTES + " B docs, " + bulkBatch + "/request",
-                bulkBatch,
-                options("bulk-small", bulkConnections, 0),
-                bulkInserts("/api/v1/" + db + "/bulk_small/_bulk", SMALL_DOC_BYTES, "s" + nonce),
-                BULK_OK);
-        scenario(
-                "d2",
-                "_bulk insert, 1 KB docs, " + bulkBatch + "/request",
-                bulkBatch,
-                options("bulk-1k", bulkConnections, 0),
-                bulkInserts("/api/v1/" + db + "/bulk_1k/_bulk", DOC_BYTES, "k" + nonce),
-                BULK_OK);
+        bulkInserts("d1", SMALL_DOC_BYTES + " B docs", "bulk_small", SMALL_DOC_BYTES, "s" + nonce);
+        bulkInserts("d2", "1 KB docs", "bulk_1k", DOC_BYTES, "k" + nonce);
     }
 
-    private HttpLoad.Options options(String name, int connections, double rate) {
-        return new HttpLoad.Options(name, address, connections, warmup, duration, rate, timeout);
+    /** A scenario of one document per request, each answer checked for a 2xx status. */
+    private Row scenario(
+            String id, String name, int connections, double rate, IntFunction<HttpLoad.RequestSource> sources)
+            throws InterruptedException {
+        return scenario(id, name, 1, connections, rate, sources, HttpLoad.ANY_2XX);
+    }
+
+    private Row skip(String id, String name, String why) {
+        Row row = new Row(id, name, null, 1, Double.NaN, why);
+        rows.add(row);
+        return row;
     }
 
     private Row scenario(
             String id,
             String name,
             int docsPerRequest,
-            HttpLoad.Options options,
+            int connections,
+            double rate,
             IntFunction<HttpLoad.RequestSource> sources,
             HttpLoad.ResponseCheck check)
             throws InterruptedException {
+        HttpLoad.Options options =
+                new HttpLoad.Options(id + " " + name, address, connections, warmup, duration, rate, timeout);
         log(
                 "(%s) %s: %s, %d connections ...",
                 id,
                 name,
-                options.openLoop() ? String.format(Locale.ROOT, "open loop %.0f req/s", options.rate()) : "closed loop",
-                options.connections());
-        Row row;
+                rate > 0 ? String.format(Locale.ROOT, "open loop %.0f req/s", rate) : "closed loop",
+                connections);
         long cpu0 = processCpuNanos();
         long wall0 = System.nanoTime();
         try {
             HttpLoad.Result r = HttpLoad.run(options, sources, check);
             double cpu = (processCpuNanos() - cpu0) / (double) (System.nanoTime() - wall0);
-            row = new Row(id, name, r, docsPerRequest, cpu, null);
+            Row row = new Row(id, name, r, docsPerRequest, cpu, null);
+            rows.add(row);
             log("    %s", r.summary().replace("\n", "\n    "));
             if (docsPerRequest > 1) {
                 log("    = %.0f docs/s", row.docsPerSecond());
             }
+            return row;
         } catch (RuntimeException e) {
-            row = new Row(id, name, null, docsPerRequest, Double.NaN, "could not run: " + e.getMessage());
             log("    FAILED: %s", e.getMessage());
+            return skip(id, name, "could not run: " + e.getMessage());
         }
-        rows.add(row);
-        return row;
     }
 
     /** Bulk answers 200 even when items failed; the body's {@code "errors":false} is the real verdict. */
@@ -351,7 +333,7 @@ public final class ApiBenchmark implements Callable<Integer> {
         int from = length - NO_ERRORS.length;
         // The server may end the body with whitespace; look near the end only.
         for (int at = Math.max(0, from - 8); at <= from; at++) {
-            if (java.util.Arrays.equals(body, at, at + NO_ERRORS.length, NO_ERRORS, 0, NO_ERRORS.length)) {
+            if (Arrays.equals(body, at, at + NO_ERRORS.length, NO_ERRORS, 0, NO_ERRORS.length)) {
                 return null;
             }
         }
@@ -363,21 +345,16 @@ public final class ApiBenchmark implements Callable<Integer> {
     private void setUp() throws IOException, InterruptedException {
         try (HttpConnection c = new HttpConnection(address, (int) timeout.toMillis())) {
             // The node may still be starting: wait up to a minute for /health.
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (true) {
+            for (long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos(); ; Thread.sleep(200)) {
                 try {
-                    if (c.exchange(RequestBytes.request("GET", host, "/health")) == 200) {
-                        break;
-                    }
+                    c.require("GET", host, "/health", null);
+                    break;
                 } catch (IOException e) {
                     if (System.nanoTime() > deadline) {
-                        throw new IOException("no answer from " + url + "/health within 60 s: " + e.getMessage(), e);
+                        throw new IOException(
+                                "no 2xx answer from " + url + "/health within 60 s: " + e.getMessage(), e);
                     }
                 }
-                if (System.nanoTime() > deadline) {
-                    throw new IOException("GET /health did not answer 200 within 60 s (last: " + c.status() + ")");
-                }
-                Thread.sleep(200);
             }
             c.require("PUT", host, "/api/v1/" + db, null);
             String options = shards == null ? null : "{\"shards\":" + shards + "}";
@@ -399,16 +376,7 @@ public final class ApiBenchmark implements Callable<Integer> {
         try (HttpConnection c = new HttpConnection(address, (int) timeout.toMillis())) {
             for (int from = 0; from < n; from += batch) {
                 int to = Math.min(n, from + batch);
-                body.clear().appendByte('[');
-                for (int id = from; id < to; id++) {
-                    if (id > from) {
-                        body.appendByte(',');
-                    }
-                    body.append("{\"op\":\"put\",\"doc\":");
-                    gen.write(body, "doc-", id, true, id);
-                    body.appendByte('}');
-                }
-                body.appendByte(']');
+                bulkBody(body, gen, "doc-", from, to);
                 request.clear()
                         .appendHead("POST", host, docs + "/_bulk", "application/json", body.length())
                         .append(body);
@@ -467,29 +435,25 @@ public final class ApiBenchmark implements Callable<Integer> {
             long[] seq = {0};
             return () -> {
                 long s = seq[0]++;
-                r.clear().append("PUT ").append(docs).appendByte('/');
-                if ((s & 1) == 0) {
-                    r.append("doc-").append(random.nextInt(n)); // overwrite a preloaded document
-                } else {
-                    // A new random id: random keys are the hard case for a sorted store, unlike sequences.
-                    r.append("new-").append(Long.toHexString(random.nextLong() >>> 1));
-                }
+                // Half overwrite a preloaded document, half write a new random id: random keys are the
+                // hard case for a sorted store, unlike sequences.
+                String id =
+                        (s & 1) == 0 ? "doc-" + random.nextInt(n) : "new-" + Long.toHexString(random.nextLong() >>> 1);
                 gen.write(body.clear(), null, 0, false, s);
-                r.append(" HTTP/1.1\r\nHost: ")
-                        .append(host)
-                        .append("\r\nUser-Agent: lumadb-bench\r\n")
-                        .append("Content-Type: application/json\r\nContent-Length: ")
-                        .append(body.length())
-                        .append("\r\n\r\n")
+                r.clear()
+                        .appendHead("PUT", host, docs + "/" + id, "application/json", body.length())
                         .append(body);
                 return new HttpLoad.Request(r.array(), 0, r.length());
             };
         };
     }
 
-    private IntFunction<HttpLoad.RequestSource> bulkInserts(String path, int docBytes, String idPrefix) {
+    /** Closed-loop {@code _bulk} inserts of new documents into {@code collection}, {@code --bulk-batch} per request. */
+    private void bulkInserts(String id, String docs, String collection, int docBytes, String idPrefix)
+            throws InterruptedException {
+        String path = "/api/v1/" + db + "/" + collection + "/_bulk";
         int batch = bulkBatch;
-        return thread -> {
+        IntFunction<HttpLoad.RequestSource> sources = thread -> {
             DocumentGenerator gen =
                     new DocumentGenerator(docBytes, ThreadLocalRandom.current().nextLong());
             RequestBytes body = new RequestBytes(batch * (docBytes + 64) + 16);
@@ -497,28 +461,28 @@ public final class ApiBenchmark implements Callable<Integer> {
             String prefix = idPrefix + "-" + thread + "-";
             long[] next = {0};
             return () -> {
-                body.clear().appendByte('[');
-                for (int i = 0; i < batch; i++) {
-                    if (i > 0) {
-                        body.appendByte(',');
-                    }
-                    long id = next[0]++;
-                    body.append("{\"op\":\"put\",\"doc\":");
-                    gen.write(body, prefix, id, true, id);
-                    body.appendByte('}');
-                }
-                body.appendByte(']');
+                bulkBody(body, gen, prefix, next[0], next[0] += batch);
                 r.clear()
                         .appendHead("POST", host, path, "application/json", body.length())
                         .append(body);
                 return new HttpLoad.Request(r.array(), 0, r.length());
             };
         };
+        scenario(id, "_bulk insert, " + docs + ", " + batch + "/request", batch, bulkConnections, 0, sources, BULK_OK);
+    }
+
+    /** A {@code _bulk} body putting the documents {@code idPrefix + id} for ids {@code [from, to)}. */
+    private static void bulkBody(RequestBytes body, DocumentGenerator gen, String idPrefix, long from, long to) {
+        body.clear().appendByte('[');
+        for (long id = from; id < to; id++) {
+            body.append(id > from ? ",{\"op\":\"put\",\"doc\":" : "{\"op\":\"put\",\"doc\":");
+            gen.write(body, idPrefix, id, true, id);
+            body.appendByte('}');
+        }
+        body.appendByte(']');
     }
 
     // ---- targets
-
-    record Target(String name, String measured, String threshold, boolean met, double value) {}
 
     private Row row(String id) {
         return rows.stream().filter(r -> r.id().equals(id)).findFirst().orElse(null);
@@ -528,45 +492,50 @@ public final class ApiBenchmark implements Callable<Integer> {
         return r != null && r.result() != null && !r.bad();
     }
 
-    private List<Target> targets() {
-        List<Target> t = new ArrayList<>();
+    /** Point GET throughput over GET /health throughput; NaN unless both ran cleanly. */
+    private double getOverHealth() {
         Row health = row("a");
         Row get = row("b");
-        Row open = row("e");
-        Row bulk = row("d1");
-        double ratio = valid(health) && valid(get)
+        return valid(health) && valid(get)
                 ? get.result().throughput() / health.result().throughput()
                 : Double.NaN;
-        t.add(new Target(
-                "point GET throughput ≥ 0.5 × GET /health",
-                Double.isNaN(ratio) ? "n/a (errors)" : String.format(Locale.ROOT, "%.2f ×", ratio),
-                "≥ 0.50 ×",
-                ratio >= TARGET_GET_OVER_HEALTH,
-                ratio));
-        double p99 = valid(open) ? open.result().latencyMillis(99) : Double.NaN;
-        t.add(new Target(
-                "point GET p99 at 1/2 max rate (open loop)",
-                Double.isNaN(p99) ? "n/a (errors)" : String.format(Locale.ROOT, "%.3f ms", p99),
-                "< 1 ms",
-                p99 < TARGET_OPEN_GET_P99_MS,
-                p99));
-        double docs = valid(bulk) ? bulk.docsPerSecond() : Double.NaN;
-        t.add(new Target(
-                "_bulk insert of 200 B docs",
-                Double.isNaN(docs) ? "n/a (errors)" : String.format(Locale.ROOT, "%,.0f docs/s", docs),
-                "≥ 100,000 docs/s",
-                docs >= TARGET_BULK_SMALL_DOCS_PER_S,
-                docs));
-        return t;
+    }
+
+    private List<Target> targets() {
+        double ratio = getOverHealth();
+        double p99 = valid(row("e")) ? row("e").result().latencyMillis(99) : Double.NaN;
+        double docs = valid(row("d1")) ? row("d1").docsPerSecond() : Double.NaN;
+        return List.of(
+                target(
+                        "point GET throughput ≥ 0.5 × GET /health",
+                        ratio,
+                        "%.2f ×",
+                        "≥ 0.50 ×",
+                        ratio >= TARGET_GET_OVER_HEALTH),
+                target(
+                        "point GET p99 at 1/2 max rate (open loop)",
+                        p99,
+                        "%.3f ms",
+                        "< 1 ms",
+                        p99 < TARGET_OPEN_GET_P99_MS),
+                target(
+                        "_bulk insert of 200 B docs",
+                        docs,
+                        "%,.0f docs/s",
+                        "≥ 100,000 docs/s",
+                        docs >= TARGET_BULK_SMALL_DOCS_PER_S));
+    }
+
+    private static Target target(String name, double value, String format, String required, boolean met) {
+        String measured = Double.isNaN(value) ? "n/a (errors)" : String.format(Locale.ROOT, format, value);
+        return new Target(name, value, measured, required, met);
     }
 
     // ---- reports
 
     private String markdown(Instant started) {
-        StringBuilder m = new StringBuilder();
-        boolean bad = !problems.isEmpty() || rows.stream().anyMatch(Row::bad);
-        m.append("# LumaDB HTTP API benchmark\n\n");
-        if (bad) {
+        StringBuilder m = new StringBuilder("# LumaDB HTTP API benchmark\n\n");
+        if (!valid()) {
             m.append(
                     "> **ERRORS: requests failed or a scenario could not run. These numbers are NOT a valid measurement.**\n\n");
         }
@@ -580,21 +549,20 @@ public final class ApiBenchmark implements Callable<Integer> {
         m.append("| # | scenario | load | req/s | docs/s | p50 | p90 | p99 | p99.9 | max | errors | client CPU |\n");
         m.append("|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
         for (Row r : rows) {
-            if (r.result() == null) {
+            HttpLoad.Result x = r.result();
+            if (x == null) {
                 m.append(String.format(
                         "| %s | %s | — | — | — | — | — | — | — | — | **%s** | — |%n", r.id(), r.name(), r.failure()));
                 continue;
             }
-            HttpLoad.Result x = r.result();
             HttpLoad.Options o = x.options();
-            String load = (o.openLoop() ? String.format(Locale.ROOT, "open %,.0f/s", o.rate()) : "closed") + ", "
-                    + o.connections() + " conn";
             m.append(String.format(
                     Locale.ROOT,
-                    "| %s | %s | %s | %,.0f | %s | %s | %s | %s | %s | %s | %s | %.2f |%n",
+                    "| %s | %s | %s, %d conn | %,.0f | %s | %s | %s | %s | %s | %s | %s | %.2f |%n",
                     r.id(),
                     r.name(),
-                    load,
+                    o.openLoop() ? String.format(Locale.ROOT, "open %,.0f/s", o.rate()) : "closed",
+                    o.connections(),
                     x.throughput(),
                     r.docsPerRequest() > 1 ? String.format(Locale.ROOT, "%,.0f", r.docsPerSecond()) : "—",
                     ms(x.latencyMillis(50)),
@@ -621,45 +589,30 @@ public final class ApiBenchmark implements Callable<Integer> {
         }
         m.append(
                 ". \"client CPU\" is the load generator's CPU use in cores: near its CPU count, the client, not the server, is the limit.\n\n");
-
-        Row health = row("a");
-        Row get = row("b");
-        if (valid(health) && valid(get)) {
-            m.append(String.format(
-                    Locale.ROOT,
-                    "Ratio point GET / health: **%.2f**%n%n",
-                    get.result().throughput() / health.result().throughput()));
+        if (!Double.isNaN(getOverHealth())) {
+            m.append(String.format(Locale.ROOT, "Ratio point GET / health: **%.2f**%n%n", getOverHealth()));
         }
         m.append("| target | measured | required | result |\n|---|--:|--:|---|\n");
         for (Target t : targets()) {
             m.append(String.format(
-                    "| %s | %s | %s | %s |%n", t.name(), t.measured(), t.threshold(), t.met() ? "met" : "**MISSED**"));
+                    "| %s | %s | %s | %s |%n", t.target(), t.measured(), t.required(), t.met() ? "met" : "**MISSED**"));
         }
-
-        if (bad) {
+        if (!valid()) {
             m.append("\n## Errors\n\n");
-            for (String p : problems) {
-                m.append("- ").append(p).append('\n');
-            }
+            problems.forEach(p -> m.append("- ").append(p).append('\n'));
             for (Row r : rows) {
+                HttpLoad.Result x = r.result();
                 if (r.failure() != null) {
-                    m.append("- (")
-                            .append(r.id())
-                            .append(") ")
-                            .append(r.failure())
-                            .append('\n');
-                } else if (r.result().requests() == 0 && r.errors() == 0) {
-                    m.append("- (")
-                            .append(r.id())
-                            .append(") no successful response completed in the measured window\n");
+                    m.append(String.format("- (%s) %s%n", r.id(), r.failure()));
+                } else if (x.requests() == 0 && r.errors() == 0) {
+                    m.append(String.format("- (%s) no successful response completed in the measured window%n", r.id()));
                 } else if (r.errors() > 0) {
-                    HttpLoad.Result x = r.result();
                     m.append(String.format(
                             "- (%s) %d failed in the measured window, %d in warm-up: %s%n",
                             r.id(), x.errors(), x.warmupErrors(), x.errorKinds()));
-                    for (String s : x.errorSamples()) {
-                        m.append("  - `").append(s.replace("`", "'")).append("`\n");
-                    }
+                    x.errorSamples().forEach(s -> m.append("  - `")
+                            .append(s.replace("`", "'"))
+                            .append("`\n"));
                 }
             }
         }
@@ -671,19 +624,16 @@ public final class ApiBenchmark implements Callable<Integer> {
                         r.id(), r.result().connects(), r.result().options().connections()));
             }
         }
-
         m.append("\n## Machine and command\n\n");
-        for (Map.Entry<String, Object> e : Machine.describe().entrySet()) {
-            m.append("- ").append(e.getKey()).append(": ").append(e.getValue()).append('\n');
-        }
-        for (Map.Entry<String, String> e : meta.entrySet()) {
-            m.append("- ").append(e.getKey()).append(": ").append(e.getValue()).append('\n');
-        }
-        m.append("- load average (1/5/15 min) at start: ")
-                .append(info.get("loadAverageAtStart"))
-                .append(", at end: ")
-                .append(info.get("loadAverageAtEnd"))
-                .append('\n');
+        Machine.describe()
+                .forEach((k, v) ->
+                        m.append("- ").append(k).append(": ").append(v).append('\n'));
+        meta.forEach((k, v) -> m.append("- ").append(k).append(": ").append(v).append('\n'));
+        m.append(String.format(
+                Locale.ROOT,
+                "- load average (1/5/15 min) at start: %s, at end: %s%n",
+                info.get("loadAverageAtStart"),
+                info.get("loadAverageAtEnd")));
         m.append(String.format(
                 Locale.ROOT,
                 "- settings: connections %d (health, GET), %d (open-loop GET), %d (PUT), %d (bulk), bulk batch %d, preload %d, shards %s%n",
@@ -694,15 +644,14 @@ public final class ApiBenchmark implements Callable<Integer> {
                 bulkBatch,
                 preload,
                 shards == null ? "server default" : shards));
-        m.append("- command: `").append(command).append("`\n");
-        return m.toString();
+        return m.append("- command: `").append(command).append("`\n").toString();
     }
 
     private Map<String, Object> json(Instant started) {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("benchmark", "lumadb-http-api");
         root.put("date", started.toString());
-        root.put("valid", problems.isEmpty() && rows.stream().noneMatch(Row::bad));
+        root.put("valid", valid());
         root.put("url", url.toString());
         root.put("command", command);
         Map<String, Object> s = new LinkedHashMap<>();
@@ -722,64 +671,14 @@ public final class ApiBenchmark implements Callable<Integer> {
         root.put("machine", Machine.describe());
         root.put("meta", meta);
         root.put("info", info);
-        List<Object> scenarios = new ArrayList<>();
-        for (Row r : rows) {
-            Map<String, Object> j = new LinkedHashMap<>();
-            j.put("id", r.id());
-            j.put("name", r.name());
-            if (r.result() == null) {
-                j.put("failure", r.failure());
-                scenarios.add(j);
-                continue;
-            }
-            HttpLoad.Result x = r.result();
-            j.put("mode", x.options().openLoop() ? "open" : "closed");
-            j.put("connections", x.options().connections());
-            j.put("targetRate", x.options().openLoop() ? x.options().rate() : null);
-            j.put("requests", x.requests());
-            j.put("measuredSeconds", x.measuredNanos() / 1e9);
-            j.put("throughputPerSecond", x.throughput());
-            j.put("docsPerRequest", r.docsPerRequest());
-            j.put("docsPerSecond", r.docsPerSecond());
-            j.put("latencyMs", percentiles(x::latencyMillis));
-            if (x.options().openLoop()) {
-                j.put("sendLagMs", percentiles(x::sendLagMillis));
-                j.put("queuedForConnection", x.queued());
-            }
-            j.put("errors", x.errors());
-            j.put("warmupErrors", x.warmupErrors());
-            j.put("errorKinds", x.errorKinds());
-            j.put("errorSamples", x.errorSamples());
-            j.put("socketsOpened", x.connects());
-            j.put("clientCpuCores", r.clientCpuCores());
-            scenarios.add(j);
-        }
-        root.put("scenarios", scenarios);
-        Row health = row("a");
-        Row get = row("b");
-        root.put(
-                "ratios",
-                Map.of(
-                        "pointGetOverHealth",
-                        valid(health) && valid(get)
-                                ? get.result().throughput() / health.result().throughput()
-                                : Double.NaN));
-        List<Object> targets = new ArrayList<>();
-        for (Target t : targets()) {
-            Map<String, Object> j = new LinkedHashMap<>();
-            j.put("target", t.name());
-            j.put("value", t.value());
-            j.put("measured", t.measured());
-            j.put("required", t.threshold());
-            j.put("met", t.met());
-            targets.add(j);
-        }
-        root.put("targets", targets);
+        root.put("scenarios", rows.stream().map(Row::json).toList());
+        root.put("ratios", Map.of("pointGetOverHealth", getOverHealth()));
+        root.put("targets", targets());
         root.put("problems", problems);
         return root;
     }
 
-    private static Map<String, Object> percentiles(java.util.function.DoubleUnaryOperator p) {
+    private static Map<String, Object> percentiles(DoubleUnaryOperator p) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("p50", p.applyAsDouble(50));
         m.put("p90", p.applyAsDouble(90));
@@ -790,19 +689,15 @@ public final class ApiBenchmark implements Callable<Integer> {
     }
 
     private static long processCpuNanos() {
-        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
-            return os.getProcessCpuTime();
-        }
-        return 0;
+        return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getProcessCpuTime()
+                : 0;
     }
 
     // ---- helpers
 
     private static String ms(double v) {
-        if (Double.isNaN(v)) {
-            return "—";
-        }
-        return String.format(Locale.ROOT, v < 10 ? "%.3f" : v < 100 ? "%.2f" : "%.1f", v);
+        return Double.isNaN(v) ? "—" : String.format(Locale.ROOT, v < 10 ? "%.3f" : v < 100 ? "%.2f" : "%.1f", v);
     }
 
     private static String human(Duration d) {
@@ -810,11 +705,14 @@ public final class ApiBenchmark implements Callable<Integer> {
         return ms % 1000 == 0 ? ms / 1000 + " s" : ms + " ms";
     }
 
+    /** Writes {@code content} to {@code file}, if one was given. */
     private static void write(Path file, String content) throws IOException {
-        if (file.getParent() != null) {
-            Files.createDirectories(file.getParent());
+        if (file != null) {
+            if (file.getParent() != null) {
+                Files.createDirectories(file.getParent());
+            }
+            Files.writeString(file, content, StandardCharsets.UTF_8);
         }
-        Files.writeString(file, content, StandardCharsets.UTF_8);
     }
 
     private static void log(String format, Object... args) {

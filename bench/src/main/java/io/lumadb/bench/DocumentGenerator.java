@@ -29,10 +29,6 @@ final class DocumentGenerator {
         this.random = new SplittableRandom(seed);
     }
 
-    int targetBytes() {
-        return targetBytes;
-    }
-
     /**
      * Appends one document to {@code out}. With {@code withId}, the document carries {@code
      * "_id": idPrefix + idNumber} (bulk items); without, the id is only in the URL (single PUT).
@@ -58,12 +54,11 @@ final class DocumentGenerator {
     }
 
     private static byte[] pool(int n, long seed) {
-        byte[] alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-                .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
         SplittableRandom r = new SplittableRandom(seed);
         byte[] b = new byte[n];
         for (int i = 0; i < n; i++) {
-            b[i] = alphabet[r.nextInt(alphabet.length)];
+            b[i] = (byte) alphabet.charAt(r.nextInt(alphabet.length()));
         }
         return b;
     }

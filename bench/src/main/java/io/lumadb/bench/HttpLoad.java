@@ -19,6 +19,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntFunction;
+import java.util.stream.LongStream;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
@@ -234,279 +235,243 @@ public final class HttpLoad {
      */
     public static Result run(Options options, IntFunction<RequestSource> sources, ResponseCheck check)
             throws InterruptedException {
-        int n = options.connections();
-        Shared shared = new Shared();
-        List<Worker> workers = new ArrayList<>(n);
-        CountDownLatch ready = new CountDownLatch(n);
-        CountDownLatch go = new CountDownLatch(1);
-        List<Thread> threads = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            Worker w = new Worker(i, options, sources.apply(i), check, shared, ready, go);
-            workers.add(w);
-            Thread t = new Thread(w, "load-" + options.name() + "-" + i);
-            t.setDaemon(true);
-            threads.add(t);
-            t.start();
-        }
-        // Every thread connects before the clock starts, so connection setup is not measured and all
-        // threads begin together.
-        ready.await();
-        long warmupNanos = options.warmup().toNanos();
-        long durationNanos = options.duration().toNanos();
-        shared.t0 = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1);
-        shared.measureStart = shared.t0 + warmupNanos;
-        shared.measureEnd = shared.measureStart + durationNanos;
-        go.countDown();
-        long joinMillis = TimeUnit.NANOSECONDS.toMillis(warmupNanos + 2 * durationNanos)
-                + 3 * options.timeout().toMillis()
-                + 30_000;
-        long deadline = System.currentTimeMillis() + joinMillis;
-        for (Thread t : threads) {
-            t.join(Math.max(1, deadline - System.currentTimeMillis()));
-            if (t.isAlive()) {
-                throw new IllegalStateException("client thread " + t.getName() + " did not finish within " + joinMillis
-                        + " ms; the server seems to hang");
-            }
-        }
-        List<LatencyLog> latencyLogs = new ArrayList<>();
-        List<LatencyLog> lagLogs = new ArrayList<>();
-        long errors = 0;
-        long warmupErrors = 0;
-        long connects = 0;
-        long queued = 0;
-        long lastEnd = shared.measureEnd;
-        Map<String, Long> kinds = new TreeMap<>();
-        for (Worker w : workers) {
-            latencyLogs.add(w.latencies);
-            lagLogs.add(w.lags);
-            errors += w.errors;
-            warmupErrors += w.warmupErrors;
-            connects += w.connection.connects();
-            queued += w.queued;
-            lastEnd = Math.max(lastEnd, w.lastMeasuredEnd);
-            w.kinds.forEach((k, v) -> kinds.merge(k, v, Long::sum));
-        }
-        long measured = options.openLoop() ? lastEnd - shared.measureStart : durationNanos;
-        return new Result(
-                options,
-                LatencyLog.mergeSorted(latencyLogs),
-                options.openLoop() ? LatencyLog.mergeSorted(lagLogs) : new long[0],
-                queued,
-                measured,
-                errors,
-                warmupErrors,
-                Collections.unmodifiableMap(kinds),
-                List.copyOf(shared.samples),
-                connects);
+        return new Run(options, check).run(sources);
     }
 
-    /** State the threads share: the clock (written before {@code go}) and the error samples. */
-    private static final class Shared {
-        volatile long t0;
-        volatile long measureStart;
-        volatile long measureEnd;
+    /** One run: its clock (written before {@code go} opens), its client threads and their error samples. */
+    private static final class Run {
+        final Options options;
+        final ResponseCheck check;
+        final CountDownLatch ready;
+        final CountDownLatch go = new CountDownLatch(1);
         final List<String> samples = new ArrayList<>();
+        long t0;
+        long measureStart;
+        long measureEnd;
 
-        void sample(String s) {
+        Run(Options options, ResponseCheck check) {
+            this.options = options;
+            this.check = check;
+            this.ready = new CountDownLatch(options.connections());
+        }
+
+        Result run(IntFunction<RequestSource> sources) throws InterruptedException {
+            List<Worker> workers = new ArrayList<>();
+            for (int i = 0; i < options.connections(); i++) {
+                Worker w = new Worker(i, sources.apply(i));
+                workers.add(w);
+                w.thread.start();
+            }
+            // Every thread connects before the clock starts, so connection setup is not measured and
+            // all threads begin together.
+            ready.await();
+            long durationNanos = options.duration().toNanos();
+            t0 = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1);
+            measureStart = t0 + options.warmup().toNanos();
+            measureEnd = measureStart + durationNanos;
+            go.countDown();
+            long joinMillis = TimeUnit.NANOSECONDS.toMillis(measureEnd - t0 + durationNanos)
+                    + 3 * options.timeout().toMillis()
+                    + 30_000;
+            long deadline = System.currentTimeMillis() + joinMillis;
+            for (Worker w : workers) {
+                w.thread.join(Math.max(1, deadline - System.currentTimeMillis()));
+                if (w.thread.isAlive()) {
+                    throw new IllegalStateException("client thread " + w.thread.getName() + " did not finish within "
+                            + joinMillis + " ms; the server seems to hang");
+                }
+            }
+            Map<String, Long> kinds = new TreeMap<>();
+            workers.forEach(w -> w.kinds.forEach((k, v) -> kinds.merge(k, v, Long::sum)));
+            long lastEnd =
+                    workers.stream().mapToLong(w -> w.lastMeasuredEnd).max().orElse(0);
+            return new Result(
+                    options,
+                    workers.stream()
+                            .flatMapToLong(w -> w.latencies.build())
+                            .sorted()
+                            .toArray(),
+                    workers.stream().flatMapToLong(w -> w.lags.build()).sorted().toArray(),
+                    workers.stream().mapToLong(w -> w.queued).sum(),
+                    options.openLoop() ? Math.max(lastEnd, measureEnd) - measureStart : durationNanos,
+                    workers.stream().mapToLong(w -> w.errors).sum(),
+                    workers.stream().mapToLong(w -> w.warmupErrors).sum(),
+                    Collections.unmodifiableMap(kinds),
+                    List.copyOf(samples),
+                    workers.stream().mapToLong(w -> w.connection.connects()).sum());
+        }
+
+        private void sample(String s) {
             synchronized (samples) {
                 if (samples.size() < MAX_ERROR_SAMPLES) {
                     samples.add(s);
                 }
             }
         }
-    }
 
-    private static final class Worker implements Runnable {
-        final int index;
-        final Options options;
-        final RequestSource source;
-        final ResponseCheck check;
-        final Shared shared;
-        final CountDownLatch ready;
-        final CountDownLatch go;
-        final HttpConnection connection;
-        final LatencyLog latencies;
-        final LatencyLog lags;
-        final Map<String, Long> kinds = new LinkedHashMap<>();
-        long errors;
-        long warmupErrors;
-        long queued;
-        long lastMeasuredEnd;
-        boolean ioFailure; // whether the last failure was an I/O error (no response to show)
-
-        Worker(
-                int index,
-                Options options,
-                RequestSource source,
-                ResponseCheck check,
-                Shared shared,
-                CountDownLatch ready,
-                CountDownLatch go) {
-            this.index = index;
-            this.options = options;
-            this.source = source;
-            this.check = check;
-            this.shared = shared;
-            this.ready = ready;
-            this.go = go;
-            this.connection = new HttpConnection(options.target(), (int)
+        /**
+         * One client thread and its connection. Recording a latency is a store into a {@link
+         * LongStream.Builder} (no locks, no buckets), so it cannot disturb what it measures; the logs
+         * are merged once the run is over.
+         */
+        final class Worker implements Runnable {
+            final int index;
+            final RequestSource source;
+            final Thread thread;
+            final HttpConnection connection = new HttpConnection(options.target(), (int)
                     Math.min(Integer.MAX_VALUE, options.timeout().toMillis()));
-            // Sized for the expected sample count so the hot loop rarely grows the array.
-            double perThread = options.openLoop()
-                    ? options.rate()
-                            / options.connections()
-                            * options.duration().toSeconds()
-                    : 50_000.0 * options.duration().toSeconds() / options.connections();
-            this.latencies = new LatencyLog((int) Math.min(1 << 24, perThread * 1.2 + 1024));
-            this.lags = new LatencyLog(options.openLoop() ? (int) Math.min(1 << 24, perThread * 1.2 + 1024) : 16);
-        }
+            final LongStream.Builder latencies = LongStream.builder();
+            final LongStream.Builder lags = LongStream.builder();
+            final Map<String, Long> kinds = new LinkedHashMap<>();
+            long errors;
+            long warmupErrors;
+            long queued;
+            long lastMeasuredEnd;
+            boolean ioFailure; // whether the last failure was an I/O error (no response to show)
 
-        @Override
-        public void run() {
-            try {
+            Worker(int index, RequestSource source) {
+                this.index = index;
+                this.source = source;
+                this.thread = new Thread(this, "load-" + options.name() + "-" + index);
+                thread.setDaemon(true);
+            }
+
+            @Override
+            public void run() {
                 try {
-                    connection.connect();
-                } catch (IOException e) {
-                    // Counted when the first request fails; the run must still start for everyone.
-                }
-                ready.countDown();
-                go.await();
-                if (options.openLoop()) {
-                    openLoop();
-                } else {
-                    closedLoop();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } finally {
-                connection.close();
-            }
-        }
-
-        private void closedLoop() {
-            long start = shared.measureStart;
-            long end = shared.measureEnd;
-            waitUntil(shared.t0);
-            while (true) {
-                Request r = source.next();
-                long sent = System.nanoTime();
-                String problem = exchange(r);
-                long done = System.nanoTime();
-                // A response belongs to the window it completed in, so the window's throughput is
-                // exactly the responses the server delivered within it.
-                boolean measured = done >= start && done < end;
-                if (problem == null) {
-                    if (measured) {
-                        latencies.add(done - sent);
+                    try {
+                        connection.connect();
+                    } catch (IOException e) {
+                        // Counted when the first request fails; the run must still start for everyone.
                     }
-                } else {
-                    // A failure straddling the end of the window still belongs to the measurement.
-                    error(problem, r, done >= start, done);
-                }
-                if (done >= end) {
-                    return;
-                }
-            }
-        }
-
-        private void openLoop() {
-            long start = shared.measureStart;
-            long end = shared.measureEnd;
-            // Requests stop being sent this long after the window: a server that cannot keep up
-            // builds an ever longer queue, and draining it must not take forever.
-            long giveUp = end + Math.max(options.duration().toNanos(), TimeUnit.SECONDS.toNanos(10));
-            double interval = 1e9 * options.connections() / options.rate();
-            // Thread i starts i/N of an interval later, so together the threads send at even spacing.
-            double first = shared.t0 + interval * index / options.connections();
-            long previousDone = Long.MIN_VALUE;
-            for (long k = 0; ; k++) {
-                long intended = (long) (first + k * interval);
-                if (intended >= end) {
-                    return;
-                }
-                boolean measured = intended >= start;
-                long now = System.nanoTime();
-                if (now > giveUp) {
-                    long unsent = (long) Math.ceil((end - intended) / interval);
-                    if (measured) {
-                        errors += unsent;
+                    ready.countDown();
+                    go.await();
+                    if (options.openLoop()) {
+                        openLoop();
                     } else {
-                        warmupErrors += unsent;
+                        closedLoop();
                     }
-                    kinds.merge("not sent: the client fell too far behind schedule", unsent, Long::sum);
-                    shared.sample("open loop gave up with " + unsent + " requests unsent on connection " + index
-                            + ": responses were slower than the requested rate for too long");
-                    return;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } finally {
+                    connection.close();
                 }
-                waitUntil(intended);
-                Request r = source.next();
-                long sent = System.nanoTime();
-                String problem = exchange(r);
-                long done = System.nanoTime();
-                // Without pipelining, a request due while its connection still waits for the previous
-                // response has to queue; that wait is the server's doing (it is in the latency), so only
-                // requests due on an idle connection tell how punctual the client itself was.
-                boolean waitedForConnection = previousDone > intended;
-                previousDone = done;
-                if (problem == null) {
+            }
+
+            private void closedLoop() {
+                waitUntil(t0);
+                while (true) {
+                    Request r = source.next();
+                    long sent = System.nanoTime();
+                    String problem = exchange(r);
+                    long done = System.nanoTime();
+                    // A response belongs to the window it completed in, so the window's throughput is
+                    // exactly the responses the server delivered within it.
+                    if (problem == null) {
+                        if (done >= measureStart && done < measureEnd) {
+                            latencies.add(done - sent);
+                        }
+                    } else {
+                        // A failure straddling the end of the window still belongs to the measurement.
+                        error(problem, r, done >= measureStart, done);
+                    }
+                    if (done >= measureEnd) {
+                        return;
+                    }
+                }
+            }
+
+            private void openLoop() {
+                // Requests stop being sent this long after the window: a server that cannot keep up
+                // builds an ever longer queue, and draining it must not take forever.
+                long giveUp = measureEnd + Math.max(options.duration().toNanos(), TimeUnit.SECONDS.toNanos(10));
+                double interval = 1e9 * options.connections() / options.rate();
+                // Thread i starts i/N of an interval later, so together the threads send at even spacing.
+                double first = t0 + interval * index / options.connections();
+                long previousDone = Long.MIN_VALUE;
+                for (long k = 0; ; k++) {
+                    long intended = (long) (first + k * interval);
+                    if (intended >= measureEnd) {
+                        return;
+                    }
+                    boolean measured = intended >= measureStart;
+                    if (System.nanoTime() > giveUp) {
+                        long unsent = (long) Math.ceil((measureEnd - intended) / interval);
+                        if (measured) {
+                            errors += unsent;
+                        } else {
+                            warmupErrors += unsent;
+                        }
+                        kinds.merge("not sent: the client fell too far behind schedule", unsent, Long::sum);
+                        sample("open loop gave up with " + unsent + " requests unsent on connection " + index
+                                + ": responses were slower than the requested rate for too long");
+                        return;
+                    }
+                    waitUntil(intended);
+                    Request r = source.next();
+                    long sent = System.nanoTime();
+                    String problem = exchange(r);
+                    long done = System.nanoTime();
+                    // Without pipelining, a request due while its connection still waits for the previous
+                    // response has to queue; that wait is the server's doing (it is in the latency), so only
+                    // requests due on an idle connection tell how punctual the client itself was.
+                    boolean waitedForConnection = previousDone > intended;
+                    previousDone = done;
                     if (measured) {
+                        lastMeasuredEnd = done;
+                    }
+                    if (problem != null) {
+                        error(problem, r, measured, done);
+                    } else if (measured) {
                         latencies.add(done - intended);
                         if (waitedForConnection) {
                             queued++;
                         } else {
                             lags.add(sent - intended);
                         }
-                        lastMeasuredEnd = done;
                     }
-                } else {
-                    if (measured) {
-                        lastMeasuredEnd = done;
-                    }
-                    error(problem, r, measured, done);
                 }
             }
-        }
 
-        /** Sends {@code r}; null on success, else the failure. */
-        private String exchange(Request r) {
-            try {
-                int status = connection.exchange(r.bytes(), r.offset(), r.length());
-                ioFailure = false;
-                return check.problem(status, connection.body(), connection.bodyLength());
-            } catch (IOException | RuntimeException e) {
-                ioFailure = true;
-                return e.getClass().getSimpleName() + ": " + e.getMessage();
+            /** Sends {@code r}; null on success, else the failure. */
+            private String exchange(Request r) {
+                try {
+                    int status = connection.exchange(r.bytes(), r.offset(), r.length());
+                    ioFailure = false;
+                    return check.problem(status, connection.body(), connection.bodyLength());
+                } catch (IOException | RuntimeException e) {
+                    ioFailure = true;
+                    return e.getClass().getSimpleName() + ": " + e.getMessage();
+                }
             }
-        }
 
-        private void error(String problem, Request r, boolean measured, long when) {
-            if (measured) {
-                errors++;
-            } else {
-                warmupErrors++;
+            private void error(String problem, Request r, boolean measured, long when) {
+                if (measured) {
+                    errors++;
+                } else {
+                    warmupErrors++;
+                }
+                kinds.merge(ioFailure || problem.length() <= 120 ? problem : problem.substring(0, 120), 1L, Long::sum);
+                sample(String.format(
+                        Locale.ROOT,
+                        "[%s, %.3f s after start, connection %d] %s -> %s",
+                        measured ? "measured" : "warm-up",
+                        (when - t0) / 1e9,
+                        index,
+                        describe(r),
+                        ioFailure ? problem : problem + " " + responseBody()));
+                if (ioFailure) {
+                    // The connection is closed; pause briefly so a dead server does not turn this thread
+                    // into a busy loop of failing connects.
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+                }
             }
-            boolean io = ioFailure;
-            String kind = io ? problem : problem.length() > 120 ? problem.substring(0, 120) : problem;
-            kinds.merge(kind, 1L, Long::sum);
-            shared.sample(String.format(
-                    Locale.ROOT,
-                    "[%s, %.3f s after start, connection %d] %s -> %s",
-                    measured ? "measured" : "warm-up",
-                    (when - shared.t0) / 1e9,
-                    index,
-                    describe(r),
-                    io ? problem : problem + " " + responseBody()));
-            if (io) {
-                // The connection is closed; pause briefly so a dead server does not turn this thread
-                // into a busy loop of failing connects.
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
-            }
-        }
 
-        private String responseBody() {
-            int n = Math.min(connection.bodyLength(), 400);
-            String b = new String(connection.body(), 0, n, StandardCharsets.UTF_8);
-            return n < connection.bodyLength() ? b + "... (" + connection.bodyLength() + " bytes)" : b;
+            private String responseBody() {
+                int n = Math.min(connection.bodyLength(), 400);
+                String b = new String(connection.body(), 0, n, StandardCharsets.UTF_8);
+                return n < connection.bodyLength() ? b + "... (" + connection.bodyLength() + " bytes)" : b;
+            }
         }
     }
 
@@ -517,11 +482,7 @@ public final class HttpLoad {
 
     /** Returns once {@link System#nanoTime()} reaches {@code deadline}. */
     static void waitUntil(long deadline) {
-        while (true) {
-            long remaining = deadline - System.nanoTime();
-            if (remaining <= 0) {
-                return;
-            }
+        for (long remaining; (remaining = deadline - System.nanoTime()) > 0; ) {
             if (remaining > SPIN_NANOS) {
                 LockSupport.parkNanos(remaining - SPIN_NANOS);
             } else {

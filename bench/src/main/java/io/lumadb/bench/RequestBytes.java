@@ -79,24 +79,7 @@ public final class RequestBytes {
 
     /** Appends the decimal digits of {@code v}. */
     public RequestBytes append(long v) {
-        if (v < 0) {
-            if (v == Long.MIN_VALUE) {
-                return append(Long.toString(v));
-            }
-            appendByte('-');
-            v = -v;
-        }
-        ensure(20);
-        int digits = 1;
-        for (long t = v; t >= 10; t /= 10) {
-            digits++;
-        }
-        for (int i = length + digits - 1; i >= length; i--) {
-            bytes[i] = (byte) ('0' + v % 10);
-            v /= 10;
-        }
-        length += digits;
-        return this;
+        return append(Long.toString(v));
     }
 
     /** Appends one byte. */
