@@ -114,7 +114,8 @@ final class LumaDbQueries implements QuerySystem {
         settings.put("lumadb.indexes", String.join(", ", indexes));
         log("LumaDB: indexes ready (%s)", buildSeconds);
         for (Query q : Query.values()) {
-            settings.put("lumadb." + q.id(), "POST _query " + body(data.next(q, new SplittableRandom(1)), false, false));
+            settings.put(
+                    "lumadb." + q.id(), "POST _query " + body(data.next(q, new SplittableRandom(1)), false, false));
         }
         settings.put("lumadb.scan", "the same with \"hint\":\"scan\"");
     }
@@ -137,8 +138,7 @@ final class LumaDbQueries implements QuerySystem {
                 return Duration.ofNanos(System.nanoTime() - t0);
             }
             if (!state.equals("building")) { // "failed", or a state this benchmark does not know
-                throw new IOException(
-                        what + " failed to build (state '" + state + "'): " + abbreviate(last));
+                throw new IOException(what + " failed to build (state '" + state + "'): " + abbreviate(last));
             }
             if (System.nanoTime() - t0 > indexTimeout.toNanos()) {
                 throw new IOException(what + " was not ready after " + indexTimeout.toSeconds()

@@ -116,8 +116,7 @@ final class PostgresQueries implements QuerySystem {
         for (Query q : Query.values()) {
             long t0 = System.nanoTime();
             execute("CREATE INDEX " + index(q) + " ON " + TABLE + " ((" + expression(q) + "))");
-            buildSeconds.put(
-                    "postgresql." + index(q), QueryBenchmark.secs(Duration.ofNanos(System.nanoTime() - t0)));
+            buildSeconds.put("postgresql." + index(q), QueryBenchmark.secs(Duration.ofNanos(System.nanoTime() - t0)));
             indexes.add("B-tree " + index(q) + " ((" + expression(q) + "))");
         }
         execute("ANALYZE " + TABLE);
@@ -222,7 +221,8 @@ final class PostgresQueries implements QuerySystem {
         @Override
         public int run(QueryParams p) throws SQLException {
             int count = 0;
-            try (ResultSet rs = bind(p.query() == Query.POINT ? point : range, p).executeQuery()) {
+            try (ResultSet rs =
+                    bind(p.query() == Query.POINT ? point : range, p).executeQuery()) {
                 while (rs.next()) {
                     // Read both columns, as the LumaDB client reads every byte of its answer.
                     if (rs.getString(1) == null || rs.getString(2) == null) {

@@ -267,7 +267,8 @@ public final class QueryBenchmark implements Callable<Integer> {
                 content.properties().removeIf(e -> e.getKey().startsWith("_"));
                 JsonNode loaded = MAPPER.readTree(data.body(expected.get(k)));
                 if (!loaded.equals(SAME_VALUE, content)) {
-                    problems.add(v.getKey().id() + " answered " + got.get(k) + " as " + content + ", loaded as " + loaded);
+                    problems.add(
+                            v.getKey().id() + " answered " + got.get(k) + " as " + content + ", loaded as " + loaded);
                 }
             }
         }
