@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -12,7 +13,7 @@ import org.HdrHistogram.Histogram;
 
 /**
  * A closed loop of query clients: {@code threads} threads, each with its own connection (a
- * {@link QueryClient}), each sending its next query as soon as the previous answer arrived, for a
+ * {@link QuerySystem.Client}), each sending its next query as soon as the previous answer arrived, for a
  * warm-up and then a measured window.
  *
  * <p>Every answer is checked against the number of documents the data set says it must hold; a
@@ -31,12 +32,6 @@ final class ClosedLoop {
 
     private ClosedLoop() {}
 
-    /** Opens one thread's client. */
-    @FunctionalInterface
-    interface ClientFactory {
-        QueryClient open() throws Exception;
-    }
-
     /** How long and how wide to run. */
     record Settings(int threads, Duration warmup, Duration duration, int minSamples) {}
 
@@ -51,7 +46,7 @@ final class ClosedLoop {
         }
     }
 
-    static Outcome run(Settings settings, ItemData data, Query query, long seed, ClientFactory factory)
+    static Outcome run(Settings settings, ItemData data, Query query, long seed, Callable<QuerySystem.Client> clients)
             throws InterruptedException {
         int n = settings.threads();
         List<Histogram> histograms = new ArrayList<>();
@@ -64,9 +59,9 @@ final class ClosedLoop {
         CountDownLatch go = new CountDownLatch(1);
         List<Thread> threads = new ArrayList<>();
         for (int t = 0; t < n; t++) {
-            QueryClient client;
+            QuerySystem.Client client;
             try {
-                client = factory.open(); // before the clock starts: connecting is not measured
+                client = clients.call(); // before the clock starts: connecting is not measured
             } catch (Exception e) {
                 error(errors, samples, "could not connect: " + e);
                 continue;

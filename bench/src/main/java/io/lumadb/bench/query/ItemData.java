@@ -1,6 +1,8 @@
 package io.lumadb.bench.query;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -47,13 +49,8 @@ final class ItemData {
             throw new IllegalArgumentException("records must be at least 100, got " + n);
         }
         SplittableRandom random = new SplittableRandom(SEED);
-        int[] skuNumbers = IntStream.range(0, n).toArray();
-        for (int i = n - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int t = skuNumbers[i];
-            skuNumbers[i] = skuNumbers[j];
-            skuNumbers[j] = t;
-        }
+        List<Integer> skuNumbers = new ArrayList<>(IntStream.range(0, n).boxed().toList());
+        Collections.shuffle(skuNumbers, random);
         ids = new String[n];
         skus = new String[n];
         prices = new double[n];
@@ -62,7 +59,7 @@ final class ItemData {
         StringBuilder s = new StringBuilder(TARGET_BYTES + 32);
         for (int i = 0; i < n; i++) {
             ids[i] = String.format("item-%07d", i);
-            skus[i] = String.format("sku-%07d", skuNumbers[i]);
+            skus[i] = String.format("sku-%07d", skuNumbers.get(i));
             prices[i] = random.nextDouble() * PRICE_MAX;
             bySku.put(skus[i], i);
             s.setLength(0);
@@ -127,23 +124,18 @@ final class ItemData {
         return windowWidth;
     }
 
-    /** A random point query: the SKU of an existing item. */
-    QueryParams point(SplittableRandom random) {
-        return QueryParams.point(skus[random.nextInt(skus.length)]);
-    }
-
     /**
-     * A random range window [lo, lo + width), its bounds rounded to thousandths so that requests
-     * read well and every system parses exactly the same doubles.
+     * A random query: the SKU of an existing item, or a range window [lo, lo + width) with its
+     * bounds rounded to thousandths, so that requests read well and every system parses exactly
+     * the same doubles.
      */
-    QueryParams range(SplittableRandom random) {
+    QueryParams next(Query query, SplittableRandom random) {
+        if (query == Query.POINT) {
+            return QueryParams.point(skus[random.nextInt(skus.length)]);
+        }
         double lo = Math.floor(random.nextDouble() * (PRICE_MAX - windowWidth) * 1000) / 1000;
         double hi = Math.round((lo + windowWidth) * 1000) / 1000.0;
         return QueryParams.range(lo, hi);
-    }
-
-    QueryParams next(Query query, SplittableRandom random) {
-        return query == Query.POINT ? point(random) : range(random);
     }
 
     /** How many documents a correct answer to {@code p} holds. */
@@ -154,30 +146,27 @@ final class ItemData {
         return Math.min(RANGE_LIMIT, lowerBound(p.hi()) - lowerBound(p.lo()));
     }
 
-    /** The ids a correct answer to {@code p} holds, in order. */
-    List<String> expectedIds(QueryParams p) {
+    /** The items a correct answer to {@code p} holds, in order, by number. */
+    List<Integer> expected(QueryParams p) {
         if (p.query() == Query.POINT) {
             Integer i = bySku.get(p.sku());
-            return i == null ? List.of() : List.of(ids[i]);
+            return i == null ? List.of() : List.of(i);
         }
         int from = lowerBound(p.lo());
         return IntStream.range(from, Math.min(lowerBound(p.hi()), from + RANGE_LIMIT))
-                .mapToObj(k -> ids[byPrice[k]])
+                .mapToObj(k -> byPrice[k])
                 .toList();
     }
 
     /** Index of the first price at or above {@code x}. */
     private int lowerBound(double x) {
-        int lo = 0;
-        int hi = sortedPrices.length;
-        while (lo < hi) {
-            int mid = (lo + hi) >>> 1;
-            if (sortedPrices[mid] < x) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
+        int k = Arrays.binarySearch(sortedPrices, x);
+        if (k < 0) {
+            return -k - 1;
         }
-        return lo;
+        while (k > 0 && sortedPrices[k - 1] == x) {
+            k--; // any of equal prices may have been found
+        }
+        return k;
     }
 }

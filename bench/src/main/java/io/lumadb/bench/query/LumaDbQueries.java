@@ -1,8 +1,8 @@
 package io.lumadb.bench.query;
 
+import static io.lumadb.bench.query.QueryBenchmark.log;
 import static io.lumadb.bench.ycsb.LumaDbHttp.abbreviate;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -17,6 +17,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 /**
  * LumaDB's side of the query benchmark over its HTTP API: creates the database, collection and
@@ -24,127 +27,158 @@ import java.util.Map;
  * keep-alive {@link HttpConnection} per client thread for the measurement (through {@link
  * LumaDbHttp}, as the YCSB binding, so no client library's cost is measured).
  */
-final class LumaDbQueries implements AutoCloseable {
+final class LumaDbQueries implements QuerySystem {
 
     static final String DATABASE = "querybench";
     static final String COLLECTION = "items";
-    static final String SKU_INDEX = "by_sku";
-    static final String PRICE_INDEX = "by_price";
 
-    private static final JsonFactory JSON = new JsonFactory();
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final int BULK_BATCH = 1000;
 
     private final LumaDbHttp api;
+    private final Integer shards;
+    private final Duration indexTimeout;
     private final String dbPath;
     private final String collectionPath;
     private final String queryPath;
 
-    LumaDbQueries(String url, Duration timeout) {
+    /** {@code shards} of the collection, null for the server's default. */
+    LumaDbQueries(String url, Duration timeout, Integer shards, Duration indexTimeout) {
         this.api = new LumaDbHttp(url, (int) timeout.toMillis());
+        this.shards = shards;
+        this.indexTimeout = indexTimeout;
         this.dbPath = api.path(DATABASE);
         this.collectionPath = api.path(DATABASE, COLLECTION);
         this.queryPath = collectionPath + "/_query";
     }
 
-    // ---- setup
-
-    /** Drops the benchmark's database if a previous run left it, then creates it and the collection. */
-    void reset(Integer shards) throws IOException {
-        api.expect("DELETE", dbPath, null, 200, 204, 404);
-        api.expect("PUT", dbPath, null, 200, 201);
-        api.expect("PUT", collectionPath, shards == null ? null : "{\"shards\":" + shards + "}", 201);
+    /** The field {@code q} filters on, and its secondary index. */
+    private static String field(Query q) {
+        return q == Query.POINT ? "sku" : "price";
     }
 
-    /** The collection's shard count, as the server reports it ("?" if it does not say). */
-    String shards() throws IOException {
-        JsonNode c = MAPPER.readTree(api.expect("GET", collectionPath, null, 200));
-        return c.hasNonNull("shards") ? c.get("shards").asText() : "?";
+    private static String index(Query q) {
+        return "by_" + field(q);
+    }
+
+    @Override
+    public List<Variant> variants() {
+        return List.of(Variant.LUMADB_INDEX, Variant.LUMADB_SCAN);
+    }
+
+    @Override
+    public String created() {
+        return "LumaDB database " + DATABASE;
     }
 
     /** Loads every item with {@code _bulk}, {@value #BULK_BATCH} per request. */
-    void load(ItemData data) throws IOException {
-        StringBuilder body = new StringBuilder(BULK_BATCH * (ItemData.TARGET_BYTES + 16));
+    @Override
+    public void load(ItemData data, Map<String, String> settings) throws IOException {
+        long t0 = System.nanoTime();
+        drop();
+        api.expect("PUT", dbPath, null, 200, 201);
+        api.expect("PUT", collectionPath, shards == null ? null : "{\"shards\":" + shards + "}", 201);
         for (int from = 0; from < data.size(); from += BULK_BATCH) {
             int to = Math.min(data.size(), from + BULK_BATCH);
-            body.setLength(0);
-            body.append('[');
-            for (int i = from; i < to; i++) {
-                body.append(i > from ? "," : "")
-                        .append("{\"doc\":")
-                        .append(data.document(i))
-                        .append('}');
-            }
-            body.append(']');
-            JsonNode answer = MAPPER.readTree(api.expect("POST", collectionPath + "/_bulk", body.toString(), 200));
+            String body = IntStream.range(from, to)
+                    .mapToObj(i -> "{\"doc\":" + data.document(i) + "}")
+                    .collect(Collectors.joining(",", "[", "]"));
+            JsonNode answer = MAPPER.readTree(api.expect("POST", collectionPath + "/_bulk", body, 200));
             if (!answer.path("errors").isBoolean() || answer.get("errors").asBoolean()) {
                 throw new IOException("POST " + collectionPath + "/_bulk (items " + data.id(from) + ".."
                         + data.id(to - 1) + ") reported errors: " + abbreviate(answer.toString()));
             }
         }
+        double s = (System.nanoTime() - t0) / 1e9;
+        // The shard count as the server reports it ("?" if it does not say).
+        String count = MAPPER.readTree(api.expect("GET", collectionPath, null, 200))
+                .path("shards")
+                .asText("?");
+        settings.put(
+                "lumadb.collection",
+                DATABASE + "/" + COLLECTION + ", " + count + " shards, loaded with _bulk (1,000 per request) in "
+                        + QueryBenchmark.seconds(s));
+        log("LumaDB: %,d items loaded in %.1f s", data.size(), s);
+    }
+
+    /** Builds the indexes in the background, as LumaDB does, and waits until each is ready. */
+    @Override
+    public void index(ItemData data, Map<String, Double> buildSeconds, Map<String, String> settings)
+            throws IOException, InterruptedException {
+        List<String> indexes = new ArrayList<>();
+        for (Query q : Query.values()) {
+            String fields = "[\"" + field(q) + "\"]";
+            buildSeconds.put("lumadb." + index(q), QueryBenchmark.secs(createIndex(index(q), fields)));
+            indexes.add(index(q) + " {\"fields\":" + fields + "}");
+        }
+        settings.put("lumadb.indexes", String.join(", ", indexes));
+        log("LumaDB: indexes ready (%s)", buildSeconds);
+        for (Query q : Query.values()) {
+            settings.put(
+                    "lumadb." + q.id(), "POST _query " + body(data.next(q, new SplittableRandom(1)), false, false));
+        }
+        settings.put("lumadb.scan", "the same with \"hint\":\"scan\"");
     }
 
     /**
      * Creates index {@code name} on {@code fieldsJson} (a JSON array, as the API takes it) and
      * waits until it is ready; returns how long that took.
      *
-     * @throws IOException if the index fails to build or is not ready within {@code timeout}
+     * @throws IOException if the index fails to build or is not ready within the index timeout
      */
-    Duration createIndex(String name, String fieldsJson, Duration timeout) throws IOException, InterruptedException {
+    private Duration createIndex(String name, String fieldsJson) throws IOException, InterruptedException {
         String path = collectionPath + "/_indexes/" + name;
         long t0 = System.nanoTime();
         api.expect("PUT", path, "{\"fields\":" + fieldsJson + "}", 200, 201);
-        long deadline = t0 + timeout.toNanos();
-        String last;
+        String what = "LumaDB index " + name + " on " + fieldsJson + " of " + DATABASE + "/" + COLLECTION;
         while (true) {
-            last = api.expect("GET", path, null, 200);
+            String last = api.expect("GET", path, null, 200);
             String state = MAPPER.readTree(last).path("state").asText();
             if (state.equals("ready")) {
                 return Duration.ofNanos(System.nanoTime() - t0);
             }
             if (!state.equals("building")) { // "failed", or a state this benchmark does not know
-                throw new IOException("LumaDB index " + name + " on " + fieldsJson + " of " + DATABASE + "/"
-                        + COLLECTION + " failed to build (state '" + state + "'): " + abbreviate(last));
+                throw new IOException(what + " failed to build (state '" + state + "'): " + abbreviate(last));
             }
-            if (System.nanoTime() > deadline) {
-                throw new IOException("LumaDB index " + name + " on " + fieldsJson + " of " + DATABASE + "/"
-                        + COLLECTION + " was not ready after " + timeout.toSeconds() + " s (--index-timeout); last "
-                        + "status: " + abbreviate(last));
+            if (System.nanoTime() - t0 > indexTimeout.toNanos()) {
+                throw new IOException(what + " was not ready after " + indexTimeout.toSeconds()
+                        + " s (--index-timeout); last status: " + abbreviate(last));
             }
             Thread.sleep(100);
         }
     }
 
-    /** Deletes the benchmark's database. */
-    void drop() throws IOException {
+    @Override
+    public void drop() throws IOException {
         api.expect("DELETE", dbPath, null, 200, 204, 404);
     }
 
-    // ---- checks before measuring
-
-    /** The documents of the answer to {@code p}, as the API returns them. */
-    List<JsonNode> documents(QueryParams p, boolean scan) throws IOException {
-        JsonNode answer = MAPPER.readTree(api.expect("POST", queryPath, body(p, scan, false), 200));
-        JsonNode docs = answer.get("documents");
-        if (docs == null || !docs.isArray()) {
-            throw new IOException("POST " + queryPath + " " + body(p, scan, false) + " answered without a "
-                    + "\"documents\" array: " + abbreviate(answer.toString()));
+    @Override
+    public List<JsonNode> documents(QueryParams p, Variant v) throws IOException {
+        String request = body(p, v == Variant.LUMADB_SCAN, false);
+        JsonNode answer = MAPPER.readTree(api.expect("POST", queryPath, request, 200));
+        if (!answer.path("documents").isArray()) {
+            throw new IOException("POST " + queryPath + " " + request + " answered without a \"documents\" array: "
+                    + abbreviate(answer.toString()));
         }
         List<JsonNode> out = new ArrayList<>();
-        docs.forEach(out::add);
+        answer.get("documents").forEach(out::add);
         return out;
     }
 
     /**
-     * Checks LumaDB's explain of {@code p} answered as {@code variant}: ok when every shard's plan
-     * ("ids", "index" or "scan") is {@code plan} and, if {@code index} is not null, used that index;
-     * else a line goes to {@code failures}. The check reports the shards' plans, grouped with the
-     * index used and how the order was obtained ("index by_price on 4 shards (order: index)"), and
-     * the keys and documents examined and documents returned, summed over the shards.
+     * Checks LumaDB's explain of {@code p} answered as {@code v}: ok when every shard's plan ("ids",
+     * "index" or "scan") is "scan" for the scan variant, else "index" on the query's index. The
+     * check reports the shards' plans, grouped with the index used and how the order was obtained
+     * ("index by_price on 4 shards (order: index)"), and the keys and documents examined and
+     * documents returned, summed over the shards.
      */
-    QueryReport.PlanCheck explain(QueryParams p, Variant variant, String plan, String index, List<String> failures)
-            throws IOException {
-        String request = body(p, variant == Variant.LUMADB_SCAN, true);
+    @Override
+    public QueryReport.PlanCheck plan(QueryParams p, Variant v, List<String> failures) throws IOException {
+        boolean scan = v == Variant.LUMADB_SCAN;
+        String plan = scan ? "scan" : "index";
+        String index = scan ? null : index(p.query());
+        String request = body(p, scan, true);
         JsonNode explain =
                 MAPPER.readTree(api.expect("POST", queryPath, request, 200)).path("explain");
         if (!explain.path("shards").isArray() || explain.path("shards").isEmpty()) {
@@ -170,34 +204,30 @@ final class LumaDbQueries implements AutoCloseable {
         groups.forEach((what, n) ->
                 summary.add(what.replace("\n", " on " + n + (n == 1 ? " shard" : " shards") + " (order: ") + ")"));
         if (!ok) {
-            failures.add(p.query().id() + ", " + variant.id() + ": LumaDB's explain does not say \"" + plan + "\""
+            failures.add(p.query().id() + ", " + v.id() + ": LumaDB's explain does not say \"" + plan + "\""
                     + (index == null ? "" : " on " + index) + " for every shard: " + abbreviate(explain.toString()));
         }
-        return new QueryReport.PlanCheck(
-                p.query().id(), variant.id(), String.join(", ", summary), keys, docs, returned, ok);
+        return new QueryReport.PlanCheck(p.query().id(), v.id(), String.join(", ", summary), keys, docs, returned, ok);
     }
 
-    // ---- measurement
-
-    /** A client thread's connection; {@code scan} adds {@code "hint":"scan"} to every query. */
-    QueryClient client(boolean scan) {
-        return new Client(scan);
+    /** A client thread's connection; the scan variant adds {@code "hint":"scan"} to every query. */
+    @Override
+    public Client client(Variant v) {
+        return new HttpClient(v == Variant.LUMADB_SCAN);
     }
 
-    private final class Client implements QueryClient {
+    private final class HttpClient implements Client {
         private final HttpConnection connection = api.newConnection();
         private final RequestBytes request = new RequestBytes(512);
-        private final RequestBytes body = new RequestBytes(256);
         private final boolean scan;
 
-        Client(boolean scan) {
+        HttpClient(boolean scan) {
             this.scan = scan;
         }
 
         @Override
         public int run(QueryParams p) throws IOException {
-            body.clear();
-            appendBody(body, p, scan, false);
+            String body = body(p, scan, false);
             request.clear()
                     .appendHead("POST", api.host(), queryPath, "application/json", body.length())
                     .append(body);
@@ -217,58 +247,40 @@ final class LumaDbQueries implements AutoCloseable {
 
     /** Counts the elements of the answer's {@code "documents"} array, reading every byte of it. */
     static int countDocuments(byte[] body, int length) throws IOException {
-        try (JsonParser parser = JSON.createParser(body, 0, length)) {
-            if (parser.nextToken() != JsonToken.START_OBJECT) {
-                throw new IOException("the answer is not a JSON object: "
-                        + abbreviate(new String(body, 0, length, StandardCharsets.UTF_8)));
-            }
+        try (JsonParser parser = MAPPER.getFactory().createParser(body, 0, length)) {
             int count = -1;
-            while (parser.nextToken() == JsonToken.FIELD_NAME) {
-                String name = parser.currentName();
-                JsonToken value = parser.nextToken();
-                if (name.equals("documents") && value == JsonToken.START_ARRAY) {
-                    count = 0;
-                    while (parser.nextToken() == JsonToken.START_OBJECT) {
+            if (parser.nextToken() == JsonToken.START_OBJECT) {
+                while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                    String name = parser.currentName();
+                    JsonToken value = parser.nextToken();
+                    if (name.equals("documents") && value == JsonToken.START_ARRAY) {
+                        count = 0;
+                        while (parser.nextToken() == JsonToken.START_OBJECT) {
+                            parser.skipChildren();
+                            count++;
+                        }
+                    } else {
                         parser.skipChildren();
-                        count++;
                     }
-                } else {
-                    parser.skipChildren();
                 }
             }
             if (count < 0) {
-                throw new IOException("the answer has no \"documents\" array: "
+                throw new IOException("the answer is not a JSON object with a \"documents\" array: "
                         + abbreviate(new String(body, 0, length, StandardCharsets.UTF_8)));
             }
             return count;
         }
     }
 
-    /** The request body of {@code p}, as text (for setup and error messages). */
+    /** The request body of {@code p}; {@code scan} adds {@code "hint":"scan"}, {@code explain} asks for the plan. */
     static String body(QueryParams p, boolean scan, boolean explain) {
-        RequestBytes b = new RequestBytes(256);
-        appendBody(b, p, scan, explain);
-        return new String(b.array(), 0, b.length(), StandardCharsets.US_ASCII);
-    }
-
-    static void appendBody(RequestBytes b, QueryParams p, boolean scan, boolean explain) {
-        if (p.query() == Query.POINT) {
-            b.append("{\"filter\":{\"sku\":\"").append(p.sku()).append("\"}");
-        } else {
-            b.append("{\"filter\":{\"price\":{\"$gte\":")
-                    .append(Double.toString(p.lo()))
-                    .append(",\"$lt\":")
-                    .append(Double.toString(p.hi()))
-                    .append("}},\"sort\":[\"price\"],\"limit\":")
-                    .append(ItemData.RANGE_LIMIT);
-        }
-        if (scan) {
-            b.append(",\"hint\":\"scan\"");
-        }
-        if (explain) {
-            b.append(",\"explain\":true");
-        }
-        b.appendByte('}');
+        return (p.query() == Query.POINT
+                        ? "{\"filter\":{\"sku\":\"" + p.sku() + "\"}"
+                        : "{\"filter\":{\"price\":{\"$gte\":" + p.lo() + ",\"$lt\":" + p.hi()
+                                + "}},\"sort\":[\"price\"],\"limit\":" + ItemData.RANGE_LIMIT)
+                + (scan ? ",\"hint\":\"scan\"" : "")
+                + (explain ? ",\"explain\":true" : "")
+                + "}";
     }
 
     @Override

@@ -1,9 +1,11 @@
 package io.lumadb.bench.query;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
+import static io.lumadb.bench.query.QueryBenchmark.log;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -13,6 +15,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 
 /**
@@ -22,11 +25,9 @@ import java.util.Properties;
  * with one connection per client thread and prepared statements, returning {@code id, doc} as
  * LumaDB returns whole documents.
  */
-final class PostgresQueries implements AutoCloseable {
+final class PostgresQueries implements QuerySystem {
 
     static final String TABLE = "query_bench";
-    static final String SKU_INDEX = TABLE + "_sku";
-    static final String PRICE_INDEX = TABLE + "_price";
     static final String PRICE = "(doc->>'price')::float8";
 
     static final String POINT_SQL = "SELECT id, doc FROM " + TABLE + " WHERE doc->>'sku' = ?";
@@ -59,15 +60,32 @@ final class PostgresQueries implements AutoCloseable {
         return DriverManager.getConnection(url, p);
     }
 
-    /** Drops the table if a previous run left it, then creates it empty. */
-    void reset() throws SQLException {
+    /** The index {@code q} should use, and the expression it indexes. */
+    private static String index(Query q) {
+        return TABLE + (q == Query.POINT ? "_sku" : "_price");
+    }
+
+    private static String expression(Query q) {
+        return q == Query.POINT ? "doc->>'sku'" : PRICE;
+    }
+
+    @Override
+    public List<Variant> variants() {
+        return List.of(Variant.POSTGRESQL);
+    }
+
+    @Override
+    public String created() {
+        return "PostgreSQL table " + TABLE;
+    }
+
+    /** Creates the table anew and inserts every item in one transaction, {@value #BATCH} rows per batch. */
+    @Override
+    public void load(ItemData data, Map<String, String> settings) throws SQLException {
+        long t0 = System.nanoTime();
         execute(
                 "DROP TABLE IF EXISTS " + TABLE,
                 "CREATE TABLE " + TABLE + " (id text PRIMARY KEY, doc jsonb NOT NULL)");
-    }
-
-    /** Inserts every item in one transaction, {@value #BATCH} rows per batch. */
-    void load(ItemData data) throws SQLException {
         try (Connection c = connect(true)) {
             c.setAutoCommit(false);
             try (PreparedStatement ps =
@@ -83,21 +101,33 @@ final class PostgresQueries implements AutoCloseable {
             }
             c.commit();
         }
+        double s = (System.nanoTime() - t0) / 1e9;
+        settings.put(
+                "postgresql.table",
+                TABLE + " (id text primary key, doc jsonb), loaded in " + QueryBenchmark.seconds(s));
+        log("PostgreSQL: %,d rows loaded in %.1f s", data.size(), s);
     }
 
-    /** Creates the index {@code name} on {@code expression}; returns how long that took. */
-    Duration createIndex(String name, String expression) throws SQLException {
-        long t0 = System.nanoTime();
-        execute("CREATE INDEX " + name + " ON " + TABLE + " ((" + expression + "))");
-        return Duration.ofNanos(System.nanoTime() - t0);
-    }
-
-    void analyze() throws SQLException {
+    /** Builds each index with CREATE INDEX, then analyzes the table. */
+    @Override
+    public void index(ItemData data, Map<String, Double> buildSeconds, Map<String, String> settings)
+            throws SQLException {
+        List<String> indexes = new ArrayList<>();
+        for (Query q : Query.values()) {
+            long t0 = System.nanoTime();
+            execute("CREATE INDEX " + index(q) + " ON " + TABLE + " ((" + expression(q) + "))");
+            buildSeconds.put("postgresql." + index(q), QueryBenchmark.secs(Duration.ofNanos(System.nanoTime() - t0)));
+            indexes.add("B-tree " + index(q) + " ((" + expression(q) + "))");
+        }
         execute("ANALYZE " + TABLE);
+        settings.put("postgresql.indexes", String.join(", ", indexes) + ", then ANALYZE");
+        settings.put("postgresql.point", POINT_SQL);
+        settings.put("postgresql.range", RANGE_SQL);
+        log("PostgreSQL: indexes built and analyzed");
     }
 
-    /** Drops the table. */
-    void drop() throws SQLException {
+    @Override
+    public void drop() throws SQLException {
         execute("DROP TABLE IF EXISTS " + TABLE);
     }
 
@@ -109,76 +139,90 @@ final class PostgresQueries implements AutoCloseable {
         }
     }
 
-    /** PostgreSQL's plan for {@code p} with its parameters bound (EXPLAIN, text format). */
-    String explain(QueryParams p) throws SQLException {
-        try (PreparedStatement ps = setup.prepareStatement("EXPLAIN " + sql(p.query()))) {
-            bind(ps, p);
-            StringBuilder plan = new StringBuilder();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    plan.append(plan.isEmpty() ? "" : "\n").append(rs.getString(1));
-                }
+    /** Checks that PostgreSQL's plan for {@code p} (EXPLAIN, parameters bound) uses the query's index. */
+    @Override
+    public QueryReport.PlanCheck plan(QueryParams p, Variant v, List<String> failures) throws SQLException {
+        StringBuilder plan = new StringBuilder();
+        try (PreparedStatement ps = bind(setup.prepareStatement("EXPLAIN " + sql(p.query())), p);
+                ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                plan.append(plan.isEmpty() ? "" : "\n").append(rs.getString(1));
             }
-            return plan.toString();
         }
+        String index = index(p.query());
+        boolean ok = plan.toString().contains(" " + index + " ");
+        if (!ok) {
+            failures.add(p.query().id() + ": PostgreSQL's plan does not use " + index + ":\n" + plan);
+        }
+        return new QueryReport.PlanCheck(p.query().id(), v.id(), nodes(plan.toString()), -1, -1, -1, ok);
+    }
+
+    /** PostgreSQL's plan as its nodes on one line: "Limit > Sort > Bitmap Heap Scan on query_bench > ...". */
+    static String nodes(String plan) {
+        List<String> nodes = new ArrayList<>();
+        for (String line : plan.split("\n")) {
+            String t = line.strip();
+            if (t.startsWith("->")) {
+                t = t.substring(2).strip();
+            }
+            if (t.isEmpty() || Character.isLowerCase(t.charAt(0)) || t.contains(": ") && !t.contains("(cost")) {
+                continue; // Filter:, Index Cond:, Sort Key: ...
+            }
+            int cost = t.indexOf("  (cost");
+            nodes.add(cost > 0 ? t.substring(0, cost) : t);
+        }
+        return String.join(" > ", nodes);
     }
 
     /** The answer to {@code p}: each row's {@code doc} with its {@code id} as {@code _id}, as LumaDB answers. */
-    List<JsonNode> documents(QueryParams p) throws SQLException, JsonProcessingException {
-        try (PreparedStatement ps = setup.prepareStatement(sql(p.query()))) {
-            bind(ps, p);
-            List<JsonNode> docs = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    docs.add(((ObjectNode) MAPPER.readTree(rs.getString(2))).put("_id", rs.getString(1)));
-                }
+    @Override
+    public List<JsonNode> documents(QueryParams p, Variant v) throws SQLException, IOException {
+        List<JsonNode> docs = new ArrayList<>();
+        try (PreparedStatement ps = bind(setup.prepareStatement(sql(p.query())), p);
+                ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                docs.add(((ObjectNode) MAPPER.readTree(rs.getString(2))).put("_id", rs.getString(1)));
             }
-            return docs;
         }
+        return docs;
     }
 
     static String sql(Query q) {
         return q == Query.POINT ? POINT_SQL : RANGE_SQL;
     }
 
-    static void bind(PreparedStatement ps, QueryParams p) throws SQLException {
+    static PreparedStatement bind(PreparedStatement ps, QueryParams p) throws SQLException {
         if (p.query() == Query.POINT) {
             ps.setString(1, p.sku());
         } else {
             ps.setDouble(1, p.lo());
             ps.setDouble(2, p.hi());
         }
+        return ps;
     }
 
     /** A client thread's connection, with both statements prepared. */
-    QueryClient client() throws SQLException {
-        return new Client(connect(false));
+    @Override
+    public Client client(Variant v) throws SQLException {
+        Connection c = connect(false);
+        try {
+            JdbcClient client = new JdbcClient(c, c.prepareStatement(POINT_SQL), c.prepareStatement(RANGE_SQL));
+            client.point().setQueryTimeout(timeoutSeconds);
+            client.range().setQueryTimeout(timeoutSeconds);
+            return client;
+        } catch (SQLException e) {
+            close(c);
+            throw e;
+        }
     }
 
-    private final class Client implements QueryClient {
-        private final Connection connection;
-        private final PreparedStatement point;
-        private final PreparedStatement range;
-
-        Client(Connection connection) throws SQLException {
-            this.connection = connection;
-            try {
-                this.point = connection.prepareStatement(POINT_SQL);
-                this.range = connection.prepareStatement(RANGE_SQL);
-                point.setQueryTimeout(timeoutSeconds);
-                range.setQueryTimeout(timeoutSeconds);
-            } catch (SQLException e) {
-                connection.close();
-                throw e;
-            }
-        }
-
+    private record JdbcClient(Connection connection, PreparedStatement point, PreparedStatement range)
+            implements Client {
         @Override
         public int run(QueryParams p) throws SQLException {
-            PreparedStatement ps = p.query() == Query.POINT ? point : range;
-            bind(ps, p);
             int count = 0;
-            try (ResultSet rs = ps.executeQuery()) {
+            try (ResultSet rs =
+                    bind(p.query() == Query.POINT ? point : range, p).executeQuery()) {
                 while (rs.next()) {
                     // Read both columns, as the LumaDB client reads every byte of its answer.
                     if (rs.getString(1) == null || rs.getString(2) == null) {
@@ -192,20 +236,20 @@ final class PostgresQueries implements AutoCloseable {
 
         @Override
         public void close() {
-            try {
-                connection.close();
-            } catch (SQLException ignored) {
-                // closing is best effort
-            }
+            PostgresQueries.close(connection);
+        }
+    }
+
+    private static void close(Connection c) {
+        try {
+            c.close();
+        } catch (SQLException ignored) {
+            // closing is best effort
         }
     }
 
     @Override
     public void close() {
-        try {
-            setup.close();
-        } catch (SQLException ignored) {
-            // closing is best effort
-        }
+        close(setup);
     }
 }

@@ -9,7 +9,6 @@ import io.lumadb.bench.Stats;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -101,6 +100,8 @@ public final class QueryBenchmark implements Callable<Integer> {
     private final List<QueryReport.PlanCheck> plans = new ArrayList<>();
     private final Map<String, String> settings = new LinkedHashMap<>();
     private final Map<String, Double> indexBuild = new LinkedHashMap<>();
+    /** The variants measured, in report order, and the system that answers each. */
+    private final Map<Variant, QuerySystem> variants = new LinkedHashMap<>();
     /** (query, variant) -> one outcome per round. */
     private final Map<String, List<ClosedLoop.Outcome>> outcomes = new LinkedHashMap<>();
 
@@ -139,20 +140,6 @@ public final class QueryBenchmark implements Callable<Integer> {
         return 0;
     }
 
-    private boolean lumadb() {
-        return systems.contains("lumadb");
-    }
-
-    private boolean postgres() {
-        return systems.contains("postgresql");
-    }
-
-    private List<Variant> variants() {
-        return Arrays.stream(Variant.values())
-                .filter(v -> v.lumadb() ? lumadb() : postgres())
-                .toList();
-    }
-
     QueryReport run() {
         setting("items", "%,d", records);
         settings.put("client threads", threads + " per system (one connection each, closed loop)");
@@ -189,151 +176,56 @@ public final class QueryBenchmark implements Callable<Integer> {
                 ItemData.RANGE_LIMIT);
         log("%,d items generated in %.1f s", data.size(), (System.nanoTime() - t0) / 1e9);
 
-        LumaDbQueries luma = null;
-        PostgresQueries pg = null;
+        List<QuerySystem> opened = new ArrayList<>();
         try {
-            if (lumadb()) {
-                luma = new LumaDbQueries(url, TIMEOUT);
+            if (systems.contains("lumadb")) {
+                opened.add(new LumaDbQueries(url, TIMEOUT, shards, indexTimeout));
             }
-            if (postgres()) {
-                pg = new PostgresQueries(pgUrl, pgUser, TIMEOUT);
+            if (systems.contains("postgresql")) {
+                opened.add(new PostgresQueries(pgUrl, pgUser, TIMEOUT));
             }
-            setUp(data, luma, pg);
-            verify(data, luma, pg);
+            for (QuerySystem system : opened) {
+                system.variants().forEach(v -> variants.put(v, system));
+                system.load(data, settings);
+            }
+            // Indexes after the load on both sides: LumaDB builds them in the background, PostgreSQL
+            // with CREATE INDEX; either way the build time is a by-product worth reporting.
+            for (QuerySystem system : opened) {
+                system.index(data, indexBuild, settings);
+            }
+            verify(data);
             if (failures.isEmpty()) {
-                measure(data, luma, pg);
+                measure(data);
             }
         } catch (Exception e) {
             failures.add(describe(e));
             log("FAILED: %s", describe(e));
         } finally {
-            tearDown(luma, pg);
+            for (QuerySystem system : opened) {
+                try (system) {
+                    if (!keep) {
+                        system.drop();
+                    }
+                } catch (Exception e) {
+                    log("warning: could not drop %s: %s", system.created(), describe(e));
+                }
+            }
         }
         return report();
     }
 
-    // ---- setup
-
-    private void setUp(ItemData data, LumaDbQueries luma, PostgresQueries pg) throws Exception {
-        if (luma != null) {
-            double s = timed(() -> {
-                luma.reset(shards);
-                luma.load(data);
-            });
-            settings.put(
-                    "lumadb.collection",
-                    LumaDbQueries.DATABASE + "/" + LumaDbQueries.COLLECTION + ", " + luma.shards()
-                            + " shards, loaded with _bulk (1,000 per request) in " + seconds(s));
-            log("LumaDB: %,d items loaded in %.1f s", data.size(), s);
-        }
-        if (pg != null) {
-            double s = timed(() -> {
-                pg.reset();
-                pg.load(data);
-            });
-            settings.put(
-                    "postgresql.table",
-                    PostgresQueries.TABLE + " (id text primary key, doc jsonb), loaded in " + seconds(s));
-            log("PostgreSQL: %,d rows loaded in %.1f s", data.size(), s);
-        }
-        // Indexes after the load on both sides: LumaDB builds them in the background, PostgreSQL
-        // with CREATE INDEX; either way the build time is a by-product worth reporting.
-        if (luma != null) {
-            indexBuild.put(
-                    "lumadb." + LumaDbQueries.SKU_INDEX,
-                    secs(luma.createIndex(LumaDbQueries.SKU_INDEX, "[\"sku\"]", indexTimeout)));
-            indexBuild.put(
-                    "lumadb." + LumaDbQueries.PRICE_INDEX,
-                    secs(luma.createIndex(LumaDbQueries.PRICE_INDEX, "[\"price\"]", indexTimeout)));
-            settings.put(
-                    "lumadb.indexes",
-                    LumaDbQueries.SKU_INDEX + " {\"fields\":[\"sku\"]}, " + LumaDbQueries.PRICE_INDEX
-                            + " {\"fields\":[\"price\"]}");
-            log("LumaDB: indexes ready (%s)", indexBuild);
-        }
-        if (pg != null) {
-            indexBuild.put(
-                    "postgresql." + PostgresQueries.SKU_INDEX,
-                    secs(pg.createIndex(PostgresQueries.SKU_INDEX, "doc->>'sku'")));
-            indexBuild.put(
-                    "postgresql." + PostgresQueries.PRICE_INDEX,
-                    secs(pg.createIndex(PostgresQueries.PRICE_INDEX, PostgresQueries.PRICE)));
-            pg.analyze();
-            settings.put(
-                    "postgresql.indexes",
-                    "B-tree " + PostgresQueries.SKU_INDEX + " ((doc->>'sku')), B-tree " + PostgresQueries.PRICE_INDEX
-                            + " ((" + PostgresQueries.PRICE + ")), then ANALYZE");
-            settings.put("postgresql.point", PostgresQueries.POINT_SQL);
-            settings.put("postgresql.range", PostgresQueries.RANGE_SQL);
-            log("PostgreSQL: indexes built and analyzed");
-        }
-        if (luma != null) {
-            settings.put(
-                    "lumadb.point",
-                    "POST _query " + LumaDbQueries.body(data.point(new SplittableRandom(1)), false, false));
-            settings.put(
-                    "lumadb.range",
-                    "POST _query " + LumaDbQueries.body(data.range(new SplittableRandom(1)), false, false));
-            settings.put("lumadb.scan", "the same with \"hint\":\"scan\"");
-        }
-    }
-
-    private void tearDown(LumaDbQueries luma, PostgresQueries pg) {
-        if (luma != null) {
-            drop(luma, luma::drop, "LumaDB database " + LumaDbQueries.DATABASE);
-        }
-        if (pg != null) {
-            drop(pg, pg::drop, "PostgreSQL table " + PostgresQueries.TABLE);
-        }
-    }
-
-    /** A step that may fail. */
-    private interface Step {
-        void run() throws Exception;
-    }
-
-    /** Runs {@code step}; returns how long it took, in seconds. */
-    private static double timed(Step step) throws Exception {
-        long t0 = System.nanoTime();
-        step.run();
-        return (System.nanoTime() - t0) / 1e9;
-    }
-
-    private void drop(AutoCloseable system, Step drop, String what) {
-        try (system) {
-            if (!keep) {
-                drop.run();
-            }
-        } catch (Exception e) {
-            log("warning: could not drop %s: %s", what, describe(e));
-        }
-    }
-
     // ---- checks before measuring
 
-    private void verify(ItemData data, LumaDbQueries luma, PostgresQueries pg) throws Exception {
+    private void verify(ItemData data) throws Exception {
         for (Query query : Query.values()) {
             QueryParams sample = data.next(query, new SplittableRandom(CHECK_SEED));
-            if (luma != null) {
-                String index = query == Query.POINT ? LumaDbQueries.SKU_INDEX : LumaDbQueries.PRICE_INDEX;
-                plans.add(luma.explain(sample, Variant.LUMADB_INDEX, "index", index, failures));
-                plans.add(luma.explain(sample, Variant.LUMADB_SCAN, "scan", null, failures));
-            }
-            if (pg != null) {
-                String plan = pg.explain(sample);
-                String index = query == Query.POINT ? PostgresQueries.SKU_INDEX : PostgresQueries.PRICE_INDEX;
-                boolean ok = plan.contains(" " + index + " ");
-                plans.add(
-                        new QueryReport.PlanCheck(query.id(), Variant.POSTGRESQL.id(), pgNodes(plan), -1, -1, -1, ok));
-                if (!ok) {
-                    failures.add(query.id() + ": PostgreSQL's plan does not use " + index + ":\n" + plan);
-                }
+            for (Map.Entry<Variant, QuerySystem> v : variants.entrySet()) {
+                plans.add(v.getValue().plan(sample, v.getKey(), failures));
             }
             SplittableRandom random = new SplittableRandom(CHECK_SEED + 1);
             int agreed = 0;
             for (int k = 0; k < SAMPLES; k++) {
-                QueryParams p = data.next(query, random);
-                if (sameAnswers(data, p, luma, pg)) {
+                if (sameAnswers(data, data.next(query, random))) {
                     agreed++;
                 }
             }
@@ -343,7 +235,7 @@ public final class QueryBenchmark implements Callable<Integer> {
                     query.id(),
                     agreed,
                     SAMPLES,
-                    variants().stream().map(Variant::id).toList()));
+                    variants.keySet().stream().map(Variant::id).toList()));
         }
         plans.forEach(p -> log(
                 "plan %-5s %-13s %s%s%s",
@@ -358,30 +250,26 @@ public final class QueryBenchmark implements Callable<Integer> {
         checks.forEach(c -> log("check %s", c));
     }
 
-    /** Whether every system answers {@code p} with the expected ids, in order, and the documents as loaded. */
-    private boolean sameAnswers(ItemData data, QueryParams p, LumaDbQueries luma, PostgresQueries pg) throws Exception {
-        List<String> expectedIds = data.expectedIds(p);
-        Map<Variant, List<JsonNode>> answers = new LinkedHashMap<>();
-        if (luma != null) {
-            answers.put(Variant.LUMADB_INDEX, luma.documents(p, false));
-            answers.put(Variant.LUMADB_SCAN, luma.documents(p, true));
-        }
-        if (pg != null) {
-            answers.put(Variant.POSTGRESQL, pg.documents(p));
-        }
+    /** Whether every variant answers {@code p} with the expected ids, in order, and the documents as loaded. */
+    private boolean sameAnswers(ItemData data, QueryParams p) throws Exception {
+        List<Integer> expected = data.expected(p);
+        List<String> expectedIds = expected.stream().map(data::id).toList();
         List<String> problems = new ArrayList<>();
-        for (Map.Entry<Variant, List<JsonNode>> answer : answers.entrySet()) {
-            String variant = answer.getKey().id();
-            List<String> got = new ArrayList<>();
-            for (JsonNode doc : answer.getValue()) {
-                String id = doc.path("_id").asText();
-                got.add(id);
-                ObjectNode content = ((ObjectNode) doc).deepCopy();
-                content.properties().removeIf(e -> e.getKey().startsWith("_"));
-                checkContent(data, id, content, variant, problems);
-            }
+        for (Map.Entry<Variant, QuerySystem> v : variants.entrySet()) {
+            List<JsonNode> docs = v.getValue().documents(p, v.getKey());
+            List<String> got = docs.stream().map(d -> d.path("_id").asText()).toList();
             if (!got.equals(expectedIds)) {
-                problems.add(variant + " answered " + got + ", expected " + expectedIds);
+                problems.add(v.getKey().id() + " answered " + got + ", expected " + expectedIds);
+                continue;
+            }
+            for (int k = 0; k < docs.size(); k++) {
+                ObjectNode content = ((ObjectNode) docs.get(k)).deepCopy();
+                content.properties().removeIf(e -> e.getKey().startsWith("_"));
+                JsonNode loaded = MAPPER.readTree(data.body(expected.get(k)));
+                if (!loaded.equals(SAME_VALUE, content)) {
+                    problems.add(
+                            v.getKey().id() + " answered " + got.get(k) + " as " + content + ", loaded as " + loaded);
+                }
             }
         }
         if (!problems.isEmpty()) {
@@ -399,52 +287,22 @@ public final class QueryBenchmark implements Callable<Integer> {
         return a.equals(b) ? 0 : 1;
     };
 
-    private static void checkContent(ItemData data, String id, JsonNode content, String variant, List<String> problems)
-            throws Exception {
-        int i = id.matches("item-\\d{1,9}") ? Integer.parseInt(id.substring("item-".length())) : -1;
-        if (i < 0 || i >= data.size() || !data.id(i).equals(id)) {
-            problems.add(variant + " answered an unknown id '" + id + "'");
-            return;
-        }
-        JsonNode loaded = MAPPER.readTree(data.body(i));
-        if (!loaded.equals(SAME_VALUE, content)) {
-            problems.add(variant + " answered " + id + " as " + content + ", loaded as " + loaded);
-        }
-    }
-
-    /** PostgreSQL's plan as its nodes on one line: "Limit > Sort > Bitmap Heap Scan on query_bench > ...". */
-    static String pgNodes(String plan) {
-        List<String> nodes = new ArrayList<>();
-        for (String line : plan.split("\n")) {
-            String t = line.strip();
-            if (t.startsWith("->")) {
-                t = t.substring(2).strip();
-            }
-            if (t.isEmpty() || Character.isLowerCase(t.charAt(0)) || t.contains(": ") && !t.contains("(cost")) {
-                continue; // Filter:, Index Cond:, Sort Key: ...
-            }
-            int cost = t.indexOf("  (cost");
-            nodes.add(cost > 0 ? t.substring(0, cost) : t);
-        }
-        return String.join(" > ", nodes);
-    }
-
     // ---- measurement
 
     private int minSamples() {
         return 4 * threads;
     }
 
-    private void measure(ItemData data, LumaDbQueries luma, PostgresQueries pg) throws InterruptedException {
+    private void measure(ItemData data) throws InterruptedException {
         ClosedLoop.Settings loop = new ClosedLoop.Settings(threads, warmup, duration, minSamples());
-        List<Variant> variants = variants();
+        List<Variant> order = List.copyOf(variants.keySet());
         if (!warmupPass.isZero()) {
             // A node fresh from loading has compiled none of the query paths yet; without this pass
             // the first variant measured would pay for the JIT (3x slower in a quick run).
             ClosedLoop.Settings pass = new ClosedLoop.Settings(threads, Duration.ZERO, warmupPass, 0);
             for (Query query : Query.values()) {
-                for (Variant v : variants) {
-                    ClosedLoop.Outcome o = ClosedLoop.run(pass, data, query, 1, factory(v, luma, pg));
+                for (Variant v : order) {
+                    ClosedLoop.Outcome o = ClosedLoop.run(pass, data, query, 1, client(v));
                     log(
                             "warm-up   %-5s %-13s %10.1f queries/s (%d errors)",
                             query.id(), v.id(), o.throughput(), o.errors());
@@ -458,10 +316,10 @@ public final class QueryBenchmark implements Callable<Integer> {
         for (int round = 1; round <= rounds; round++) {
             for (Query query : Query.values()) {
                 // Rotated each round, so that no system always runs first (or right after a scan).
-                for (int k = 0; k < variants.size(); k++) {
-                    Variant v = variants.get((k + round - 1) % variants.size());
+                for (int k = 0; k < order.size(); k++) {
+                    Variant v = order.get((k + round - 1) % order.size());
                     long seed = 1000L * round + query.ordinal();
-                    ClosedLoop.Outcome o = ClosedLoop.run(loop, data, query, seed, factory(v, luma, pg));
+                    ClosedLoop.Outcome o = ClosedLoop.run(loop, data, query, seed, client(v));
                     outcomes.computeIfAbsent(key(query, v), x -> new ArrayList<>())
                             .add(o);
                     log(
@@ -483,12 +341,9 @@ public final class QueryBenchmark implements Callable<Integer> {
         }
     }
 
-    private static ClosedLoop.ClientFactory factory(Variant v, LumaDbQueries luma, PostgresQueries pg) {
-        return switch (v) {
-            case LUMADB_INDEX -> () -> luma.client(false);
-            case LUMADB_SCAN -> () -> luma.client(true);
-            case POSTGRESQL -> pg::client;
-        };
+    /** Opens a client thread's connection answering as {@code v}. */
+    private Callable<QuerySystem.Client> client(Variant v) {
+        return () -> variants.get(v).client(v);
     }
 
     private static String key(Query q, Variant v) {
@@ -500,7 +355,7 @@ public final class QueryBenchmark implements Callable<Integer> {
     private QueryReport report() {
         List<QueryReport.Measurement> measurements = new ArrayList<>();
         for (Query q : Query.values()) {
-            for (Variant v : variants()) {
+            for (Variant v : variants.keySet()) {
                 List<ClosedLoop.Outcome> os = outcomes.get(key(q, v));
                 if (os == null) {
                     continue;
@@ -551,11 +406,12 @@ public final class QueryBenchmark implements Callable<Integer> {
         return Stats.median(outcomes.getOrDefault(key(q, v), List.of()), ClosedLoop.Outcome::throughput);
     }
 
-    private static double secs(Duration d) {
+    /** {@code d} in seconds, to hundredths. */
+    static double secs(Duration d) {
         return Math.round(d.toMillis() / 10.0) / 100.0;
     }
 
-    private static String seconds(double s) {
+    static String seconds(double s) {
         return String.format(Locale.ROOT, "%.1f s", s);
     }
 
@@ -563,7 +419,7 @@ public final class QueryBenchmark implements Callable<Integer> {
         return e.getMessage() == null ? e.toString() : e.getClass().getSimpleName() + ": " + e.getMessage();
     }
 
-    private static void log(String format, Object... args) {
+    static void log(String format, Object... args) {
         System.out.printf(Locale.ROOT, format + "%n", args);
         System.out.flush();
     }

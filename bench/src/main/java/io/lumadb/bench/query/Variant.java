@@ -24,8 +24,4 @@ public enum Variant {
     public String description() {
         return description;
     }
-
-    boolean lumadb() {
-        return this != POSTGRESQL;
-    }
 }
