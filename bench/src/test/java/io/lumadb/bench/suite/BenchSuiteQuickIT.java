@@ -31,9 +31,10 @@ class BenchSuiteQuickIT {
     @Test
     void quickModeProducesTheWholeReport() throws Exception {
         Path out = Files.createTempDirectory("lumadb-suite-it");
+        Process p = null;
         try {
             String java = ProcessHandle.current().info().command().orElse("java");
-            Process p = new ProcessBuilder(
+            p = new ProcessBuilder(
                             java,
                             "--enable-native-access=ALL-UNNAMED",
                             "-cp",
@@ -47,7 +48,9 @@ class BenchSuiteQuickIT {
                     .redirectErrorStream(true)
                     .redirectOutput(out.resolve("suite.log").toFile())
                     .start();
-            assertTrue(p.waitFor(8, TimeUnit.MINUTES), "the quick suite took more than 8 minutes");
+            assertTrue(
+                    p.waitFor(8, TimeUnit.MINUTES),
+                    () -> "the quick suite took more than 8 minutes:\n" + tail(out.resolve("suite.log")));
             assertEquals(0, p.exitValue(), () -> "suite failed:\n" + tail(out.resolve("suite.log")));
 
             Path dir;
@@ -88,8 +91,24 @@ class BenchSuiteQuickIT {
                     .newDocumentBuilder()
                     .parse(dir.resolve("suite.svg").toFile());
         } finally {
+            if (p != null) {
+                stopTree(p);
+            }
             TestFiles.deleteRecursively(out);
         }
+    }
+
+    /**
+     * Stops the suite and everything it started, also when the test fails or times out: SIGTERM first,
+     * so its shutdown hooks stop the node and the reference server, then SIGKILL for whatever is left
+     * (YCSB and JMH child JVMs have no hooks of their own).
+     */
+    private static void stopTree(Process p) throws InterruptedException {
+        List<ProcessHandle> tree =
+                Stream.concat(p.descendants(), Stream.of(p.toHandle())).toList();
+        p.destroy();
+        p.waitFor(30, TimeUnit.SECONDS);
+        tree.forEach(ProcessHandle::destroyForcibly);
     }
 
     /** The query section: ok, six measurements that answered without error, each on the plan it claims. */
