@@ -29,6 +29,12 @@ final class Services implements AutoCloseable {
 
     private final List<Runnable> undo = new ArrayList<>();
     private final Map<String, String> facts = new LinkedHashMap<>();
+    /** Puts the services back also when the suite is stopped by a signal, not only on a normal end. */
+    private final Thread restoreOnExit = new Thread(this::close, "restore-services");
+
+    Services() {
+        Runtime.getRuntime().addShutdownHook(restoreOnExit);
+    }
 
     /** Versions and durability settings, for the report. */
     Map<String, String> facts() {
@@ -61,7 +67,7 @@ final class Services implements AutoCloseable {
             String appendfsync = redis.configGet("appendfsync").get("appendfsync");
             redis.configSet("appendonly", "yes");
             redis.configSet("appendfsync", "everysec");
-            undo.add(() -> {
+            onClose(() -> {
                 try (Jedis r = new Jedis(TestRedis.HOST, TestRedis.PORT)) {
                     r.configSet("appendfsync", appendfsync);
                     r.configSet("appendonly", appendonly);
@@ -92,7 +98,7 @@ final class Services implements AutoCloseable {
                     throw new IOException(
                             "cannot pin " + process + " (pid " + pid + ") to CPU " + cpu + ": " + set.output());
                 }
-                undo.add(() -> {
+                onClose(() -> {
                     try {
                         run("taskset", "-a", "-pc", before, pid);
                     } catch (IOException | InterruptedException ignored) {
@@ -139,8 +145,12 @@ final class Services implements AutoCloseable {
         return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8).trim());
     }
 
+    private synchronized void onClose(Runnable restore) {
+        undo.add(restore);
+    }
+
     @Override
-    public void close() {
+    public synchronized void close() {
         for (int i = undo.size() - 1; i >= 0; i--) {
             try {
                 undo.get(i).run();
@@ -149,5 +159,10 @@ final class Services implements AutoCloseable {
             }
         }
         undo.clear();
+        try {
+            Runtime.getRuntime().removeShutdownHook(restoreOnExit);
+        } catch (IllegalStateException shuttingDown) {
+            // close() is running as that hook: the JVM is already exiting
+        }
     }
 }
