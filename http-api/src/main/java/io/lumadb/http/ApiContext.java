@@ -2,6 +2,7 @@ package io.lumadb.http;
 
 import io.lumadb.cdc.ChangeStreams;
 import io.lumadb.cdc.topics.Topics;
+import io.lumadb.security.Security;
 import io.lumadb.shards.Catalog;
 import io.lumadb.shards.Documents;
 import io.lumadb.shards.Queries;
@@ -27,9 +28,11 @@ public final class ApiContext {
     private final Supplier<String> metrics;
     private final Cors cors;
     private final Bodies bodies;
+    private final Security security;
 
     /**
      * @param metrics the Prometheus text of the node's metrics, for {@code /metrics}
+     * @param security who callers are and what they may do
      */
     public ApiContext(
             ClassicActorSystemProvider system,
@@ -40,8 +43,10 @@ public final class ApiContext {
             Topics topics,
             HttpSettings settings,
             WebSocketSettings webSocketSettings,
-            Supplier<String> metrics) {
+            Supplier<String> metrics,
+            Security security) {
         this.system = system;
+        this.security = security;
         this.catalog = catalog;
         this.documents = documents;
         this.queries = queries;
@@ -69,7 +74,8 @@ public final class ApiContext {
                 new ChangesResource(this),
                 new LiveResource(this),
                 new TopicsResource(this),
-                new WebSocketResource(this));
+                new WebSocketResource(this),
+                new SecurityResource(this));
     }
 
     ClassicActorSystemProvider system() {
@@ -110,6 +116,10 @@ public final class ApiContext {
 
     Cors cors() {
         return cors;
+    }
+
+    Security security() {
+        return security;
     }
 
     Bodies bodies() {

@@ -1,5 +1,8 @@
 package io.lumadb.http;
 
+import io.lumadb.security.Permission;
+import io.lumadb.security.Principal;
+import io.lumadb.security.Security;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -17,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * The REST/JSON API under {@code /api/v1}, plus {@code /health}, {@code /ready} and {@code
  * /metrics}: the dispatcher in front of the {@link RouteTable}. It checks the host, answers CORS
  * preflights, matches the request to a route (404 for no route, 405 with {@code Allow} for a
- * method the path does not have), runs the route's handler, maps every failure to an {@code
+ * method the path does not have), authenticates the caller and checks the route's permission
+ * (401, 403), runs the route's handler, maps every failure to an {@code
  * application/problem+json} answer, and records each request under its route template for the
  * metrics and the request log (logger {@code io.lumadb.http.requests}, at debug). The resources
  * validate input completely before they send anything to a shard, so a bad request writes
@@ -33,10 +37,11 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
     private final RequestObserver observer;
     private final Cors cors;
     private final HostCheck hosts;
+    private final Security security;
 
     /** The dispatcher of LumaDB's API: every resource of {@code api}, in one route table. */
     public ApiHandler(ApiContext api, RequestObserver observer) {
-        this(api.system(), RouteTable.of(api.resources()), api.settings(), api.cors(), observer);
+        this(api.system(), RouteTable.of(api.resources()), api.settings(), api.cors(), observer, api.security());
     }
 
     /** A dispatcher over any table; the tests give it their own routes. */
@@ -45,8 +50,10 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
             RouteTable routes,
             HttpSettings settings,
             Cors cors,
-            RequestObserver observer) {
+            RequestObserver observer,
+            Security security) {
         this.system = system;
+        this.security = security;
         this.routes = routes;
         this.observer = observer;
         this.cors = cors;
@@ -82,7 +89,7 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
                 case RouteTable.Match.Found found -> {
                     route = found.route();
                     template = route.template();
-                    response = route.handler().handle(new Call(request, found.parameters()));
+                    response = admit(request, route, found.parameters());
                 }
                 case RouteTable.Match.MethodNotAllowed wrong -> {
                     template = wrong.template();
@@ -101,6 +108,23 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
                     // Whatever a handler did not read must still be drained, or the connection stalls.
                     request.discardEntityBytes(system);
                     return cors.decorate(request, finish(request, label, matched, start, r));
+                });
+    }
+
+    /**
+     * Runs the route's handler for an authenticated caller that holds the route's permission:
+     * public routes need no caller; others answer 401 without valid credentials and 403 without
+     * the permission, before the handler sees the request.
+     */
+    private CompletionStage<HttpResponse> admit(HttpRequest request, Route route, Map<String, String> parameters) {
+        Permission permission = route.permission();
+        if (permission.action() == Permission.Action.NONE) {
+            return route.handler().handle(new Call(request, parameters, Principal.UNRESTRICTED));
+        }
+        return security.authenticate(request.getHeader("Authorization").map(HttpHeader::value))
+                .thenCompose(principal -> {
+                    security.authorize(principal, permission, parameters);
+                    return route.handler().handle(new Call(request, parameters, principal));
                 });
     }
 

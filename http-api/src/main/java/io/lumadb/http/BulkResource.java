@@ -1,7 +1,8 @@
 package io.lumadb.http;
 
-import io.lumadb.http.Permission.Action;
-import io.lumadb.http.Permission.Scope;
+import io.lumadb.security.Permission;
+import io.lumadb.security.Permission.Action;
+import io.lumadb.security.Permission.Scope;
 import io.lumadb.shards.model.DocumentWrite;
 import java.util.List;
 import java.util.Set;

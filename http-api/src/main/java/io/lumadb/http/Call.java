@@ -1,18 +1,20 @@
 package io.lumadb.http;
 
+import io.lumadb.security.Permission;
+import io.lumadb.security.Principal;
 import io.lumadb.shards.model.Names;
 import java.util.Map;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 
 /**
- * A request matched to a route: the request and the values of the route's path parameters,
- * percent-decoded as the client sent them. The named accessors check the naming rules, so a
+ * A request matched to a route: the request, the values of the route's path parameters,
+ * percent-decoded as the client sent them, and the authenticated caller. The named accessors check the naming rules, so a
  * handler never sees an invalid database, collection or document name.
  */
-public record Call(HttpRequest request, Map<String, String> parameters) {
+public record Call(HttpRequest request, Map<String, String> parameters, Principal principal) {
 
-    static final String DB = "db";
-    static final String COLLECTION = "collection";
+    static final String DB = Permission.DB;
+    static final String COLLECTION = Permission.COLLECTION;
     static final String ID = "id";
 
     public Call {

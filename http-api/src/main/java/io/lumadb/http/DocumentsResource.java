@@ -4,8 +4,9 @@ import static io.lumadb.http.JsonResponses.json;
 
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.TextNode;
-import io.lumadb.http.Permission.Action;
-import io.lumadb.http.Permission.Scope;
+import io.lumadb.security.Permission;
+import io.lumadb.security.Permission.Action;
+import io.lumadb.security.Permission.Scope;
 import io.lumadb.shards.model.DocumentJson;
 import io.lumadb.shards.model.DocumentWrite;
 import io.lumadb.shards.model.StoredDocument;

@@ -3,8 +3,9 @@ package io.lumadb.http;
 import static io.lumadb.http.JsonResponses.done;
 import static io.lumadb.http.JsonResponses.json;
 
-import io.lumadb.http.Permission.Action;
-import io.lumadb.http.Permission.Scope;
+import io.lumadb.security.Permission;
+import io.lumadb.security.Permission.Action;
+import io.lumadb.security.Permission.Scope;
 import io.lumadb.shards.StorageCondition;
 import java.nio.charset.StandardCharsets;
 import java.util.List;

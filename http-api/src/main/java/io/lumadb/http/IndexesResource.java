@@ -4,8 +4,9 @@ import static io.lumadb.http.JsonResponses.json;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.lumadb.http.Permission.Action;
-import io.lumadb.http.Permission.Scope;
+import io.lumadb.security.Permission;
+import io.lumadb.security.Permission.Action;
+import io.lumadb.security.Permission.Scope;
 import io.lumadb.shards.Queries;
 import io.lumadb.shards.model.IndexDefinition;
 import io.lumadb.shards.model.Names;

@@ -3,6 +3,7 @@ package io.lumadb.http;
 import static io.lumadb.http.JsonResponses.done;
 import static io.lumadb.http.JsonResponses.json;
 
+import io.lumadb.security.Permission;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

@@ -1,6 +1,10 @@
 package io.lumadb.http;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lumadb.security.AccessDeniedException;
+import io.lumadb.security.AuthenticationException;
+import io.lumadb.security.Authenticator;
+import io.lumadb.security.SecurityCatalogException;
 import io.lumadb.shards.IndexConflictException;
 import io.lumadb.shards.NotFoundException;
 import io.lumadb.shards.ShardUnavailableException;
@@ -16,6 +20,7 @@ import org.apache.pekko.http.javadsl.model.HttpCharsets;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.scaladsl.model.EntityStreamException;
 import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
 import org.slf4j.Logger;
@@ -53,9 +58,15 @@ final class Problems {
         for (Map.Entry<String, Object> x : e.extra.entrySet()) {
             body.putPOJO(x.getKey(), x.getValue());
         }
-        return HttpResponse.create()
+        HttpResponse response = HttpResponse.create()
                 .withStatus(StatusCodes.get(e.status))
                 .withEntity(PROBLEM_JSON, DocumentJson.bytes(body));
+        return switch (e.status) {
+            // RFC 9110: a 401 names the schemes that would work.
+            case 401 -> response.addHeader(RawHeader.create("WWW-Authenticate", "Basic realm=\"LumaDB\", Bearer"));
+            case 429 -> response.addHeader(RawHeader.create("Retry-After", "1"));
+            default -> response;
+        };
     }
 
     /**
@@ -67,6 +78,20 @@ final class Problems {
             return new ApiException(413, "chunk-too-large", "Chunk too large", summary, "body");
         }
         return ApiException.badRequest("malformed-body", "Malformed request body", summary, "body");
+    }
+
+    private static ApiException securityProblem(SecurityCatalogException e) {
+        return switch (e.outcome()) {
+            case NOT_FOUND -> new ApiException(404, "not-found", "Not found", e.getMessage(), null);
+            case UNKNOWN_ROLE -> ApiException.badRequest("unknown-role", "Unknown role", e.getMessage(), "/roles");
+            case UNKNOWN_OWNER -> ApiException.badRequest("unknown-owner", "Unknown owner", e.getMessage(), "/owner");
+            case PASSWORD_REQUIRED ->
+                ApiException.badRequest("password-required", "Password required", e.getMessage(), "/password");
+            case LAST_ADMIN -> new ApiException(409, "last-admin", "Last admin", e.getMessage(), null);
+            case ROLE_IN_USE -> new ApiException(409, "role-in-use", "Role in use", e.getMessage(), null);
+            case BUILT_IN -> new ApiException(409, "built-in-role", "Built-in role", e.getMessage(), null);
+            default -> new ApiException(409, "security-conflict", "Security conflict", e.getMessage(), null);
+        };
     }
 
     /** Maps any failure of a request to its problem. */
@@ -100,6 +125,13 @@ final class Problems {
                         null);
             case IndexConflictException conflict ->
                 new ApiException(409, "index-conflict", "Index conflict", conflict.getMessage(), null);
+            case AuthenticationException unknown ->
+                new ApiException(401, "unauthorized", "Unauthorized", unknown.getMessage(), "Authorization");
+            case AccessDeniedException denied ->
+                new ApiException(403, "forbidden", "Forbidden", denied.getMessage(), null);
+            case Authenticator.Busy busy ->
+                new ApiException(429, "too-many-logins", "Too many logins", busy.getMessage(), null);
+            case SecurityCatalogException refused -> securityProblem(refused);
             case ShardUnavailableException su ->
                 new ApiException(503, "shard-unavailable", "Shard unavailable", su.getMessage(), null);
             case EntityStreamSizeException big ->

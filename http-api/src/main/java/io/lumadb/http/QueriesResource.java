@@ -1,8 +1,9 @@
 package io.lumadb.http;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import io.lumadb.http.Permission.Action;
-import io.lumadb.http.Permission.Scope;
+import io.lumadb.security.Permission;
+import io.lumadb.security.Permission.Action;
+import io.lumadb.security.Permission.Scope;
 import io.lumadb.shards.Queries;
 import io.lumadb.shards.model.DocumentJson;
 import java.io.ByteArrayOutputStream;

@@ -1,5 +1,6 @@
 package io.lumadb.http;
 
+import io.lumadb.security.Permission;
 import java.util.Locale;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.http.javadsl.model.HttpResponse;

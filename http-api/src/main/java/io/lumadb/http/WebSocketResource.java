@@ -2,8 +2,9 @@ package io.lumadb.http;
 
 import static io.lumadb.http.JsonResponses.done;
 
-import io.lumadb.http.Permission.Action;
-import io.lumadb.http.Permission.Scope;
+import io.lumadb.security.Permission;
+import io.lumadb.security.Permission.Action;
+import io.lumadb.security.Permission.Scope;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.http.javadsl.model.AttributeKeys;
@@ -59,8 +60,12 @@ final class WebSocketResource implements Resource {
                             "Origin"),
                     call.path()));
         }
-        WebSocketSession session =
-                new WebSocketSession(api.system(), api.changeStreams(), api.topics(), api.webSocketSettings());
+        WebSocketSession session = new WebSocketSession(
+                api.system(),
+                api.changeStreams(),
+                api.topics(),
+                api.webSocketSettings(),
+                (permission, names) -> api.security().authorize(call.principal(), permission, names));
         return done(upgrade.get().handleMessagesWith(session.flow()));
     }
 }

@@ -6,11 +6,15 @@ import io.lumadb.cdc.ChangeStreams;
 import io.lumadb.cdc.StreamItem;
 import io.lumadb.cdc.topics.TopicEvent;
 import io.lumadb.cdc.topics.Topics;
+import io.lumadb.security.Permission;
+import io.lumadb.security.Permission.Action;
+import io.lumadb.security.Permission.Scope;
 import io.lumadb.shards.model.DocumentJson;
 import io.lumadb.shards.model.Names;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.pekko.NotUsed;
@@ -75,9 +79,22 @@ final class WebSocketSession {
         boolean cancelled;
     }
 
+    /** Checks one operation of the connection's caller; throws {@link io.lumadb.security.AccessDeniedException}. */
+    @FunctionalInterface
+    interface Access {
+        void check(Permission permission, Map<String, String> names);
+    }
+
+    private final Access access;
+
     WebSocketSession(
-            ClassicActorSystemProvider system, ChangeStreams streams, Topics topics, WebSocketSettings settings) {
+            ClassicActorSystemProvider system,
+            ChangeStreams streams,
+            Topics topics,
+            WebSocketSettings settings,
+            Access access) {
         this.system = system;
+        this.access = access;
         this.materializer = Materializer.matFromSystem(system);
         this.streams = streams;
         this.topics = topics;
@@ -200,7 +217,10 @@ final class WebSocketSession {
                     if (message == null) {
                         throw protocol("publish needs a message (any JSON value)", "/message");
                     }
-                    topics.publish(requiredText(msg, "topic"), DocumentJson.bytes(message));
+                    String topic = requiredText(msg, "topic");
+                    Topics.validateName(topic);
+                    access.check(PUBLISH_TOPIC, Map.of(Permission.TOPIC, topic));
+                    topics.publish(topic, DocumentJson.bytes(message));
                     reply(sub, ref, "published", null);
                 }
                 case "ping" -> reply(sub, ref, "pong", null);
@@ -300,9 +320,14 @@ final class WebSocketSession {
 
     // ---- the three kinds of subscription, as streams of event objects
 
+    private static final Permission SUBSCRIBE_COLLECTION = Permission.of(Action.SUBSCRIBE, Scope.COLLECTION);
+    private static final Permission SUBSCRIBE_TOPIC = Permission.of(Action.SUBSCRIBE, Scope.TOPIC);
+    private static final Permission PUBLISH_TOPIC = Permission.of(Action.PUBLISH, Scope.TOPIC);
+
     private CompletionStage<Source<ObjectNode, NotUsed>> changes(ObjectNode msg) {
         String db = Names.checkDatabase(requiredText(msg, "db"));
         String collection = Names.checkCollection(requiredText(msg, "collection"));
+        access.check(SUBSCRIBE_COLLECTION, Map.of(Permission.DB, db, Permission.COLLECTION, collection));
         String from = optionalText(msg, "from");
         JsonNode filter = msg.get("filter");
         JsonNode beforeField = msg.get("before");
@@ -328,6 +353,7 @@ final class WebSocketSession {
     private CompletionStage<Source<ObjectNode, NotUsed>> live(ObjectNode msg) {
         String db = Names.checkDatabase(requiredText(msg, "db"));
         String collection = Names.checkCollection(requiredText(msg, "collection"));
+        access.check(SUBSCRIBE_COLLECTION, Map.of(Permission.DB, db, Permission.COLLECTION, collection));
         JsonNode limitField = msg.get("limit");
         if (limitField != null && !limitField.canConvertToInt()) {
             throw protocol("'limit' must be an integer", "/limit");
@@ -355,6 +381,7 @@ final class WebSocketSession {
     private CompletionStage<Source<ObjectNode, NotUsed>> topic(ObjectNode msg) {
         String topic = requiredText(msg, "topic");
         Topics.validateName(topic);
+        access.check(SUBSCRIBE_TOPIC, Map.of(Permission.TOPIC, topic));
         return topics.subscribe(topic)
                 .thenApply(events -> events.map(event -> switch (event) {
                     case TopicEvent.Subscribed s -> withEvent("subscribed", TopicsResource.topicNode(s.topic()));

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.lumadb.security.Permission;
+import io.lumadb.security.Security;
 import io.lumadb.shards.NotFoundException;
 import io.lumadb.shards.model.DocumentJson;
 import java.util.List;
@@ -56,7 +58,8 @@ class ApiHandlerTest {
                 table,
                 settings,
                 new Cors(settings.corsAllowedOrigins(), settings.corsMaxAge()),
-                (route, method, status, nanos) -> recorded.add(method + " " + route + " " + status));
+                (route, method, status, nanos) -> recorded.add(method + " " + route + " " + status),
+                Security.off());
     }
 
     @AfterAll

@@ -2,6 +2,7 @@ package io.lumadb.http;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.lumadb.security.Security;
 
 /**
  * LumaDB's real route table, built without a node: the resources are constructed with the
@@ -21,7 +22,16 @@ final class TestApi {
 
     static RouteTable routeTable() {
         ApiContext api = new ApiContext(
-                null, null, null, null, null, null, settings(), WebSocketSettings.from(config()), () -> "");
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                settings(),
+                WebSocketSettings.from(config()),
+                () -> "",
+                Security.off());
         return new ApiHandler(api, RequestObserver.NONE).routes();
     }
 }

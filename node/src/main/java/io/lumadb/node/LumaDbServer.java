@@ -11,9 +11,12 @@ import io.lumadb.http.HttpSettings;
 import io.lumadb.http.WebSocketSettings;
 import io.lumadb.persistence.journal.JournalChanges;
 import io.lumadb.persistence.rocksdb.StorageHealth;
+import io.lumadb.security.Security;
+import io.lumadb.security.SecuritySettings;
 import io.lumadb.shards.Shards;
 import io.lumadb.shards.StorageCondition;
 import io.lumadb.shards.shard.ShardEntity;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -101,6 +104,11 @@ public final class LumaDbServer {
             watchShards(system, metrics);
 
             HttpSettings http = HttpSettings.from(config);
+            Security security = Security.start(system, SecuritySettings.from(config));
+            system.getWhenTerminated().thenRun(security::close);
+            if (security.enabled()) {
+                InitialAdmin.create(security, Path.of(config.getString("lumadb.data-dir")), cluster);
+            }
             ChangeStreams changeStreams = ChangeStreams.create(system, shards.catalog(), shards.queries());
             Topics topics = Topics.create(system, TopicSettings.fromConfig(config));
             Duration sample = config.getDuration("lumadb.metrics.shard-sample-interval");
@@ -117,7 +125,8 @@ public final class LumaDbServer {
                             topics,
                             http,
                             WebSocketSettings.from(config),
-                            metrics::scrape),
+                            metrics::scrape,
+                            security),
                     metrics);
             HttpEdge binding = HttpEdge.bind(system, http.host(), http.port(), handler)
                     .toCompletableFuture()
@@ -137,14 +146,15 @@ public final class LumaDbServer {
                         .get(30, TimeUnit.SECONDS);
             }
             log.info(
-                    "LumaDB listening on http://{}:{} with data in {} ({})",
+                    "LumaDB listening on http://{}:{} with data in {} ({}, {})",
                     http.host(),
                     binding.localAddress().getPort(),
                     wiring.dataDir(),
                     cluster
                             ? "cluster mode, journal " + config.getString("lumadb.cluster.postgres.url")
                                     + ", management on port " + config.getInt("pekko.management.http.port")
-                            : "embedded");
+                            : "embedded",
+                    security.enabled() ? "security on" : "SECURITY OFF: anyone reaching the port may do everything");
             return new LumaDbServer(system, binding);
         } catch (Exception e) {
             system.terminate();

@@ -31,12 +31,38 @@ final class StartupChecks {
     /** Fails with {@link StartupException} naming the setting when the node cannot start. */
     static void check(Config config, boolean cluster) {
         dataDirectory(config);
+        securityOffOnlyOnLoopback(config);
         notInUse(Path.of(config.getString("lumadb.persistence.rocksdb.dir")).toAbsolutePath());
         port(config, "lumadb.http.host", "lumadb.http.port", "LUMADB_HTTP_PORT");
         if (cluster) {
             port(config, "lumadb.cluster.host", "lumadb.cluster.port", "LUMADB_CLUSTER_PORT");
         } else {
             quietEmbeddedCluster();
+        }
+    }
+
+    /**
+     * Security off lets anyone who reaches the port do everything; on an address other than
+     * loopback that needs saying so explicitly.
+     */
+    static void securityOffOnlyOnLoopback(Config config) {
+        if (config.getBoolean("lumadb.security.enabled")
+                || config.getBoolean("lumadb.security.allow-off-on-non-loopback")) {
+            return;
+        }
+        String host = config.getString("lumadb.http.host");
+        boolean loopback;
+        try {
+            loopback = java.util.Arrays.stream(java.net.InetAddress.getAllByName(host))
+                    .allMatch(java.net.InetAddress::isLoopbackAddress);
+        } catch (java.net.UnknownHostException e) {
+            loopback = false;
+        }
+        if (!loopback) {
+            throw new StartupException("security is off (lumadb.security.enabled, LUMADB_SECURITY_ENABLED) but the API"
+                    + " listens on " + host + " (lumadb.http.host), where anyone who reaches it could read and drop"
+                    + " every database; turn security on, listen on 127.0.0.1, or set"
+                    + " lumadb.security.allow-off-on-non-loopback = on if that is really meant");
         }
     }
 

@@ -39,6 +39,8 @@ final class InProcessServer implements AutoCloseable {
         config.put("lumadb.data-dir", dir.toString());
         // A restart test passes the port its clients already use.
         config.putIfAbsent("lumadb.http.port", 0);
+        // Security is on by default; tests that are about something else speak without credentials.
+        config.putIfAbsent("lumadb.security.enabled", false);
         try {
             server = LumaDbServer.start(ConfigFactory.parseMap(config));
         } catch (RuntimeException e) {

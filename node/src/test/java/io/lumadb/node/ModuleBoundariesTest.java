@@ -31,6 +31,9 @@ class ModuleBoundariesTest {
     static final ArchRule cdcDependsOnlyOnShardsAndStreams = RULES.cdcDependsOnlyOnShardsAndStreams();
 
     @ArchTest
+    static final ArchRule securityDependsOnlyOnShards = RULES.securityDependsOnlyOnShards();
+
+    @ArchTest
     static final ArchRule httpApiDependsOnlyOnTheModulesItServes = RULES.httpApiDependsOnlyOnTheModulesItServes();
 
     @ArchTest

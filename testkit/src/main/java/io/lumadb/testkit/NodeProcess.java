@@ -50,7 +50,12 @@ public final class NodeProcess implements AutoCloseable {
         this.log = b.log != null ? b.log : b.dataDir.resolve("server.log");
         this.port = b.port != 0 ? b.port : Ports.free();
         this.heap = b.heap;
-        this.jvmOptions = List.copyOf(b.jvmOptions);
+        List<String> options = new ArrayList<>();
+        if (!b.security) {
+            options.add("-Dlumadb.security.enabled=off");
+        }
+        options.addAll(b.jvmOptions);
+        this.jvmOptions = List.copyOf(options);
         this.prefix = List.copyOf(b.prefix);
         this.ulimit = b.ulimit;
         this.deleteDataDir = b.deleteDataDir;
@@ -79,6 +84,7 @@ public final class NodeProcess implements AutoCloseable {
         private final List<String> prefix = new ArrayList<>();
         private String ulimit;
         private boolean deleteDataDir;
+        private boolean security;
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir;
@@ -137,6 +143,15 @@ public final class NodeProcess implements AutoCloseable {
         /** Starts the node under {@code ulimit <arguments>} (for example {@code -n 1024}), through bash. */
         public Builder ulimit(String arguments) {
             this.ulimit = arguments;
+            return this;
+        }
+
+        /**
+         * Leaves LumaDB's security on (its default). Nodes of the tests run with it off unless
+         * asked: most tests are about other things and speak to the node without credentials.
+         */
+        public Builder securityOn() {
+            this.security = true;
             return this;
         }
 

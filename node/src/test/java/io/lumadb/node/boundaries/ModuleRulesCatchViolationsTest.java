@@ -36,6 +36,7 @@ class ModuleRulesCatchViolationsTest {
                 broken(ModuleRules::shardsDependOnNoOtherModule, "shards.ReachesUp"),
                 broken(ModuleRules::streamsIsPekkoStreamsPlumbingOnly, "streams.UsesCluster"),
                 broken(ModuleRules::cdcDependsOnlyOnShardsAndStreams, "cdc.ReachesUp"),
+                broken(ModuleRules::securityDependsOnlyOnShards, "security.ReachesUp"),
                 broken(ModuleRules::httpApiDependsOnlyOnTheModulesItServes, "http.ReachesUp"),
                 broken(ModuleRules::onlyStorageInternalsUseRocksDb, "persistence.journal.PublicRocks"),
                 broken(ModuleRules::onlyStorageInternalsUseRocksDb, "shards.shard.UsesRocks"),

@@ -1,0 +1,166 @@
+package io.lumadb.security;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * Turns an {@code Authorization} header into a {@link Principal}, against the security catalog
+ * of the moment:
+ *
+ * <ul>
+ *   <li>{@code Basic} (user and password): the password is checked against the user's Argon2id
+ *       hash on a small pool of its own, never on a request thread. A verified credential is
+ *       remembered under a salted SHA-256 of name and password together with the hash it
+ *       matched, so the next request with it costs a map lookup; it stops matching as soon as
+ *       the user's password changes or the user is gone. An unknown user costs a hash
+ *       verification too, so response times do not tell which names exist.
+ *   <li>{@code Bearer luma_...} (an API key): the key's id finds it, the SHA-256 of its secret is
+ *       compared in constant time, and an expired or revoked key is refused.
+ * </ul>
+ */
+public final class Authenticator implements AutoCloseable {
+
+    /** Thrown when too many password checks are waiting (the caller should retry later). */
+    public static final class Busy extends RuntimeException {
+        Busy() {
+            super("too many logins are being checked at once; retry in a moment", null, false, false);
+        }
+    }
+
+    private final Supplier<SecurityState> state;
+    private final int cacheSize;
+    private final ThreadPoolExecutor hashing;
+    private final ConcurrentHashMap<String, String> verified = new ConcurrentHashMap<>();
+    private final byte[] cacheSalt = new byte[32];
+    private final String dummyHash;
+
+    public Authenticator(Supplier<SecurityState> state, PasswordHasher hasher, int cacheSize, int hashThreads) {
+        this.state = state;
+        this.cacheSize = cacheSize;
+        new SecureRandom().nextBytes(cacheSalt);
+        this.dummyHash = hasher.hash("not a password of anybody");
+        this.hashing = new ThreadPoolExecutor(
+                hashThreads, hashThreads, 1, TimeUnit.MINUTES, new ArrayBlockingQueue<>(1024), r -> {
+                    Thread t = new Thread(r, "lumadb-password-check");
+                    t.setDaemon(true);
+                    return t;
+                });
+    }
+
+    /**
+     * The caller named by {@code authorization} (the header's value), or a failed stage with
+     * {@link AuthenticationException} (missing or wrong credentials) or {@link Busy}.
+     */
+    public CompletionStage<Principal> authenticate(Optional<String> authorization) {
+        if (authorization.isEmpty()) {
+            return CompletableFuture.failedFuture(new AuthenticationException(
+                    "this needs credentials: HTTP Basic (user and password) or an API key as a Bearer token"));
+        }
+        String header = authorization.get().trim();
+        int space = header.indexOf(' ');
+        String scheme = space < 0 ? header : header.substring(0, space);
+        String value = space < 0 ? "" : header.substring(space + 1).trim();
+        if (scheme.equalsIgnoreCase("Basic")) {
+            return basic(value);
+        }
+        if (scheme.equalsIgnoreCase("Bearer")) {
+            try {
+                return CompletableFuture.completedFuture(apiKey(value, System.currentTimeMillis()));
+            } catch (AuthenticationException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
+        return CompletableFuture.failedFuture(
+                new AuthenticationException("unsupported authorization scheme '" + scheme + "'; use Basic or Bearer"));
+    }
+
+    /** The principal of an API key ({@code luma_<id>_<secret>}), or {@link AuthenticationException}. */
+    public Principal apiKey(String key, long nowMillis) {
+        var presented = ApiKeySecrets.parse(key)
+                .orElseThrow(() -> new AuthenticationException("the bearer token is not a LumaDB API key (luma_...)"));
+        SecurityState.ApiKey stored = state.get().keys().get(presented.id());
+        if (stored == null || !ApiKeySecrets.matches(presented.secret(), stored.secretHash())) {
+            throw new AuthenticationException("unknown or revoked API key");
+        }
+        if (stored.expiredAt(nowMillis)) {
+            throw new AuthenticationException("the API key " + stored.id() + " has expired");
+        }
+        return new Principal(Principal.Kind.API_KEY, stored.owner(), stored.id(), stored.roles());
+    }
+
+    private CompletionStage<Principal> basic(String encoded) {
+        String decoded;
+        try {
+            decoded = new String(Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.failedFuture(new AuthenticationException("malformed Basic credentials"));
+        }
+        int colon = decoded.indexOf(':');
+        if (colon < 0) {
+            return CompletableFuture.failedFuture(new AuthenticationException("malformed Basic credentials"));
+        }
+        String name = decoded.substring(0, colon);
+        String password = decoded.substring(colon + 1);
+        String cacheKey = cacheKey(name, password);
+        SecurityState.User user = state.get().users().get(name);
+        String remembered = verified.get(cacheKey);
+        if (user != null && remembered != null && remembered.equals(user.passwordHash())) {
+            return CompletableFuture.completedFuture(principal(user));
+        }
+        CompletableFuture<Principal> result = new CompletableFuture<>();
+        try {
+            hashing.execute(() -> {
+                String hash = user != null ? user.passwordHash() : dummyHash;
+                if (PasswordHasher.verify(password, hash) && user != null) {
+                    if (verified.size() >= cacheSize) {
+                        verified.clear();
+                    }
+                    if (cacheSize > 0) {
+                        verified.put(cacheKey, hash);
+                    }
+                    result.complete(principal(user));
+                } else {
+                    result.completeExceptionally(new AuthenticationException("wrong user name or password"));
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            result.completeExceptionally(new Busy());
+        }
+        return result;
+    }
+
+    private static Principal principal(SecurityState.User user) {
+        return new Principal(Principal.Kind.USER, user.name(), null, user.roles());
+    }
+
+    private String cacheKey(String name, String password) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update(cacheSalt);
+            sha.update(name.getBytes(StandardCharsets.UTF_8));
+            sha.update((byte) 0);
+            sha.update(password.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(sha.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        hashing.shutdownNow();
+    }
+}

@@ -1,0 +1,266 @@
+package io.lumadb.security;
+
+import io.lumadb.security.SecurityCatalogEntity.Outcome;
+import io.lumadb.security.SecurityCatalogEntity.Result;
+import io.lumadb.security.SecurityState.ApiKey;
+import io.lumadb.security.SecurityState.User;
+import io.lumadb.shards.ShardUnavailableException;
+import io.lumadb.shards.Stages;
+import java.security.SecureRandom;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.pubsub.Topic;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's security: who a caller is ({@link #authenticate}), what it may do ({@link
+ * #authorize}), and changes to users, roles and keys, which go to the single-writer {@link
+ * SecurityCatalogEntity}. The node keeps the newest catalog it has seen: every change arrives
+ * over the cluster at once, and the node also re-reads the catalog every {@code
+ * refresh-interval} in case a notice was lost.
+ */
+public final class Security implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Security.class);
+
+    private final ActorSystem<?> system;
+    private final SecuritySettings settings;
+    private final PasswordHasher hasher;
+    private final AtomicReference<SecurityState> state = new AtomicReference<>(SecurityState.EMPTY);
+    private final Authenticator authenticator;
+    private volatile boolean loaded;
+
+    private Security(ActorSystem<?> system, SecuritySettings settings) {
+        this.system = system;
+        this.settings = settings;
+        this.hasher = new PasswordHasher(settings.passwordCost());
+        this.authenticator = settings.enabled()
+                ? new Authenticator(state::get, hasher, settings.credentialCacheSize(), settings.hashThreads())
+                : null;
+    }
+
+    /** Security switched off: every caller is {@link Principal#UNRESTRICTED}. For tests without a node. */
+    public static Security off() {
+        return new Security(null, SecuritySettings.OFF);
+    }
+
+    /**
+     * Starts this node's part: the security catalog entity (hosted wherever sharding puts it)
+     * and the subscription to its changes. With security off, only the entity runs, so the
+     * catalog stays manageable for when security is switched on.
+     */
+    public static Security start(ActorSystem<?> system, SecuritySettings settings) {
+        Security security = new Security(system, settings);
+        SecurityCatalogEntity.init(system);
+        system.systemActorOf(security.listener(), "lumadb-security", Props.empty());
+        system.scheduler()
+                .scheduleWithFixedDelay(
+                        settings.refreshInterval(),
+                        settings.refreshInterval(),
+                        () -> security.refresh().exceptionally(e -> null),
+                        system.executionContext());
+        return security;
+    }
+
+    private Behavior<SecurityCatalogEntity.Changed> listener() {
+        return Behaviors.setup(ctx -> {
+            ActorRef<Topic.Command<SecurityCatalogEntity.Changed>> topic =
+                    ctx.spawn(SecurityCatalogEntity.topic(), "changes");
+            topic.tell(Topic.subscribe(ctx.getSelf()));
+            return Behaviors.receiveMessage(changed -> {
+                remember(changed.state());
+                return Behaviors.same();
+            });
+        });
+    }
+
+    public boolean enabled() {
+        return settings.enabled();
+    }
+
+    /** The newest security catalog this node has seen. */
+    public SecurityState state() {
+        return state.get();
+    }
+
+    private SecurityState remember(SecurityState fresh) {
+        loaded = true;
+        return state.accumulateAndGet(fresh, (old, next) -> next.version() >= old.version() ? next : old);
+    }
+
+    private <T> CompletionStage<T> ask(Function<ActorRef<T>, SecurityCatalogEntity.Command> message) {
+        return Stages.sameThread(SecurityCatalogEntity.ref(system).ask(message::apply, settings.askTimeout()))
+                .exceptionallyCompose(e -> CompletableFuture.failedFuture(
+                        new ShardUnavailableException("the security catalog is unavailable", e)));
+    }
+
+    /** Reads the catalog's current state. */
+    public CompletionStage<SecurityState> refresh() {
+        return this.<SecurityState>ask(SecurityCatalogEntity.GetState::new).thenApply(this::remember);
+    }
+
+    // ---- who is calling
+
+    /**
+     * The caller named by the {@code Authorization} header's value: {@link
+     * Principal#UNRESTRICTED} with security off; otherwise a user or API key, or a failed stage
+     * ({@link AuthenticationException}, {@link Authenticator.Busy}).
+     */
+    public CompletionStage<Principal> authenticate(Optional<String> authorization) {
+        if (!settings.enabled()) {
+            return CompletableFuture.completedFuture(Principal.UNRESTRICTED);
+        }
+        if (!loaded) {
+            return refresh().thenCompose(s -> authenticator.authenticate(authorization));
+        }
+        return authenticator.authenticate(authorization);
+    }
+
+    /**
+     * Checks that {@code principal} may do what {@code permission} names on the resource named by
+     * {@code names} (path parameters).
+     *
+     * @throws AccessDeniedException if it may not
+     */
+    public void authorize(Principal principal, Permission permission, Map<String, String> names) {
+        if (!state.get().allows(principal, permission.action(), permission.scope(), names)) {
+            throw new AccessDeniedException(principal.describe() + " may not "
+                    + permission.action().jsonName() + " " + resource(permission, names));
+        }
+    }
+
+    /** Whether {@code principal} may do {@code permission} on the resource named by {@code names}. */
+    public boolean allows(Principal principal, Permission permission, Map<String, String> names) {
+        return state.get().allows(principal, permission.action(), permission.scope(), names);
+    }
+
+    private static String resource(Permission permission, Map<String, String> names) {
+        return switch (permission.scope()) {
+            case CLUSTER -> "on the cluster";
+            case DATABASE -> "in database '" + names.get(Permission.DB) + "'";
+            case COLLECTION ->
+                "in collection '" + names.get(Permission.DB) + "/" + names.get(Permission.COLLECTION) + "'";
+            case TOPIC -> "on topic '" + names.get(Permission.TOPIC) + "'";
+        };
+    }
+
+    // ---- the first admin
+
+    /**
+     * Creates the user {@code admin} if the catalog has no user: with the configured password, or
+     * a generated one, which is returned (the caller shows it once). Empty if users exist or the
+     * password was configured.
+     */
+    public CompletionStage<Optional<String>> bootstrap() {
+        String configured = settings.adminPassword();
+        String password = configured.isEmpty() ? generatePassword() : configured;
+        User admin = new User("admin", hasher.hash(password), List.of(RoleBinding.everywhere("admin")), now());
+        return this.<Result>ask(r -> new SecurityCatalogEntity.Bootstrap(admin, r))
+                .thenApply(result -> {
+                    remember(result.state());
+                    if (result.outcome() != Outcome.CREATED) {
+                        return Optional.empty();
+                    }
+                    log.info("Created the user 'admin' (the security catalog had no user)");
+                    return configured.isEmpty() ? Optional.of(password) : Optional.empty();
+                });
+    }
+
+    private static String generatePassword() {
+        char[] alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789".toCharArray();
+        SecureRandom random = new SecureRandom();
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < 24; i++) {
+            b.append(alphabet[random.nextInt(alphabet.length)]);
+        }
+        return b.toString();
+    }
+
+    // ---- changes
+
+    /** Creates or updates a user; {@code password} null keeps an existing user's password. */
+    public CompletionStage<Result> putUser(String name, String password, List<RoleBinding> roles) {
+        Users.checkName(name);
+        if (password != null) {
+            Users.checkPassword(password);
+        }
+        // Hash off the caller's thread: Argon2id takes tens of milliseconds by design.
+        return CompletableFuture.supplyAsync(() -> password == null ? null : hasher.hash(password))
+                .thenCompose(
+                        hash -> change(r -> new SecurityCatalogEntity.PutUser(new User(name, hash, roles, now()), r)));
+    }
+
+    public CompletionStage<Result> deleteUser(String name) {
+        return change(r -> new SecurityCatalogEntity.DeleteUser(name, r));
+    }
+
+    public CompletionStage<Result> putRole(Role role) {
+        return change(r -> new SecurityCatalogEntity.PutRole(role, r));
+    }
+
+    public CompletionStage<Result> deleteRole(String name) {
+        return change(r -> new SecurityCatalogEntity.DeleteRole(name, r));
+    }
+
+    /** A created key: its stored form and the whole key, which is shown only this once. */
+    public record CreatedKey(ApiKey key, String secret) {}
+
+    /** Creates an API key owned by {@code owner}; {@code expiresAtMillis} 0 means never. */
+    public CompletionStage<CreatedKey> createKey(
+            String owner, String name, List<RoleBinding> roles, long expiresAtMillis) {
+        var generated = ApiKeySecrets.generate();
+        ApiKey key = new ApiKey(generated.id(), name, owner, generated.secretHash(), roles, now(), expiresAtMillis);
+        return change(r -> new SecurityCatalogEntity.CreateKey(key, r))
+                .thenApply(result -> new CreatedKey(key, generated.key()));
+    }
+
+    public CompletionStage<Result> revokeKey(String id) {
+        return change(r -> new SecurityCatalogEntity.RevokeKey(id, r));
+    }
+
+    private CompletionStage<Result> change(Function<ActorRef<Result>, SecurityCatalogEntity.Command> message) {
+        return this.<Result>ask(message).thenApply(result -> {
+            remember(result.state());
+            return switch (result.outcome()) {
+                case CREATED, UPDATED, DELETED -> result;
+                default -> throw new SecurityCatalogException(result.outcome(), describe(result));
+            };
+        });
+    }
+
+    private static String describe(Result r) {
+        return switch (r.outcome()) {
+            case NOT_FOUND -> "not found";
+            case UNKNOWN_ROLE -> "there is no role '" + r.detail() + "'";
+            case LAST_ADMIN ->
+                "'" + r.detail() + "' is the last user administering the cluster; make another admin first";
+            case ROLE_IN_USE -> "the role '" + r.detail() + "' is still held by a user or key";
+            case BUILT_IN -> "the built-in role '" + r.detail() + "' cannot be changed";
+            case PASSWORD_REQUIRED -> "a new user needs a password";
+            case UNKNOWN_OWNER -> "there is no user '" + r.detail() + "' to own the key";
+            default -> r.outcome().name();
+        };
+    }
+
+    private static long now() {
+        return System.currentTimeMillis();
+    }
+
+    @Override
+    public void close() {
+        if (authenticator != null) {
+            authenticator.close();
+        }
+    }
+}

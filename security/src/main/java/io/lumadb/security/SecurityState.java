@@ -1,0 +1,137 @@
+package io.lumadb.security;
+
+import io.lumadb.security.Permission.Action;
+import io.lumadb.security.Permission.Scope;
+import io.lumadb.shards.CborSerializable;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The security catalog at one version: users, API keys and custom roles. Immutable; the
+ * {@link SecurityCatalogEntity} makes the next one from each event, and every node keeps the
+ * newest it has seen.
+ */
+public record SecurityState(long version, Map<String, User> users, Map<String, ApiKey> keys, Map<String, Role> roles)
+        implements CborSerializable {
+
+    /**
+     * A user: its name, its password as an Argon2id PHC string ({@link PasswordHasher}), and its roles.
+     */
+    public record User(String name, String passwordHash, List<RoleBinding> roles, long createdAtMillis)
+            implements CborSerializable {
+        public User {
+            roles = List.copyOf(roles);
+        }
+    }
+
+    /**
+     * An API key, without its secret: the SHA-256 of the secret ({@link ApiKeySecrets}), its
+     * owner, its own roles, and when it expires (0: never).
+     */
+    public record ApiKey(
+            String id,
+            String name,
+            String owner,
+            String secretHash,
+            List<RoleBinding> roles,
+            long createdAtMillis,
+            long expiresAtMillis)
+            implements CborSerializable {
+        public ApiKey {
+            roles = List.copyOf(roles);
+        }
+
+        public boolean expiredAt(long nowMillis) {
+            return expiresAtMillis != 0 && nowMillis >= expiresAtMillis;
+        }
+    }
+
+    public static final SecurityState EMPTY = new SecurityState(0, Map.of(), Map.of(), Map.of());
+
+    public SecurityState {
+        users = Map.copyOf(users);
+        keys = Map.copyOf(keys);
+        roles = Map.copyOf(roles);
+    }
+
+    /** The role called {@code name}: built in or custom. */
+    public Optional<Role> role(String name) {
+        Role builtIn = Role.BUILT_IN.get(name);
+        return builtIn != null ? Optional.of(builtIn) : Optional.ofNullable(roles.get(name));
+    }
+
+    /** Every role, built-in ones first, then custom ones by name. */
+    public List<Role> allRoles() {
+        var all = new java.util.ArrayList<Role>(List.of(Role.ADMIN, Role.READ_WRITE, Role.READ));
+        all.addAll(new TreeMap<>(roles).values());
+        return all;
+    }
+
+    /** The grants {@code bindings} give, each confined to its database where bound to one. */
+    public List<Grant> grants(List<RoleBinding> bindings) {
+        var grants = new java.util.ArrayList<Grant>();
+        for (RoleBinding b : bindings) {
+            for (Grant g : role(b.role()).map(Role::grants).orElse(List.of())) {
+                if (b.database() == null) {
+                    grants.add(g);
+                } else {
+                    g.within(b.database()).ifPresent(grants::add);
+                }
+            }
+        }
+        return grants;
+    }
+
+    /**
+     * Whether {@code principal} may do {@code action} on the resource of {@code scope} named by
+     * {@code names} (path parameters {@code db}, {@code collection}, {@code topic}). Roles that
+     * no longer exist grant nothing.
+     */
+    public boolean allows(Principal principal, Action action, Scope scope, Map<String, String> names) {
+        if (principal.kind() == Principal.Kind.UNRESTRICTED || action == Action.NONE) {
+            return true;
+        }
+        if (action == Action.SIGNED_IN) {
+            return true;
+        }
+        for (Grant g : grants(principal.roles())) {
+            if (g.allows(action, scope, names)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether {@code bindings} make their holder an administrator of the whole cluster. */
+    public boolean isClusterAdmin(List<RoleBinding> bindings) {
+        return grants(bindings).stream()
+                .anyMatch(g -> g.resource().equals("*") && g.actions().contains(Action.ADMIN));
+    }
+
+    /** How many users administer the whole cluster (the last one cannot be removed or demoted). */
+    public long clusterAdmins() {
+        return users.values().stream().filter(u -> isClusterAdmin(u.roles())).count();
+    }
+
+    /** The name of a role {@code bindings} name that does not exist, if any. */
+    public Optional<String> unknownRole(List<RoleBinding> bindings) {
+        return bindings.stream()
+                .map(RoleBinding::role)
+                .filter(r -> role(r).isEmpty())
+                .findFirst();
+    }
+
+    /** Roles in use by a user or a key. */
+    public boolean roleInUse(String name) {
+        return users.values().stream()
+                        .anyMatch(u -> u.roles().stream().anyMatch(b -> b.role().equals(name)))
+                || keys.values().stream()
+                        .anyMatch(k -> k.roles().stream().anyMatch(b -> b.role().equals(name)));
+    }
+
+    SecurityState next(Map<String, User> users, Map<String, ApiKey> keys, Map<String, Role> roles) {
+        return new SecurityState(version + 1, users, keys, roles);
+    }
+}
