@@ -98,6 +98,7 @@ public final class LumaDbServer {
             JournalChanges.get(Adapter.toClassic(system)).setMetrics(metrics::recordJournalWrite);
             shards.localShards().onRecovered(metrics::recordShardRecovery);
             watchStorage(system, wiring.health(), metrics);
+            watchEncryption(system, wiring, metrics);
             watchShards(system, metrics);
 
             HttpSettings http = HttpSettings.from(config);
@@ -189,6 +190,21 @@ public final class LumaDbServer {
                 metrics.storageNoSpaceError();
             }
         });
+    }
+
+    /** Starts the background re-encryption and samples its progress into the metrics. */
+    private static void watchEncryption(ActorSystem<Void> system, StorageWiring wiring, NodeMetrics metrics) {
+        Reencryption reencryption = wiring.reencryption();
+        int keyId = wiring.cipher().activeKeyId();
+        metrics.encryption(keyId, 0, false);
+        reencryption.start();
+        Duration every = system.settings().config().getDuration("lumadb.metrics.shard-sample-interval");
+        system.scheduler()
+                .scheduleAtFixedRate(
+                        every,
+                        every,
+                        () -> metrics.encryption(keyId, reencryption.rewritten(), reencryption.running()),
+                        system.executionContext());
     }
 
     /** Samples the shards hosted by this node into the metrics every few seconds. */
