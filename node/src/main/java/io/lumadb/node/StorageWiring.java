@@ -43,16 +43,20 @@ record StorageWiring(
         ValueCipher cipher = Encryption.get(classic).cipher();
         ShardStores stores = new RocksShardStores(
                 rocks.db(), rocks::columnFamily, rocks::dropColumnFamily, rocks::columnFamilyNames, documents(cipher));
-        Reencryption reencryption = new Reencryption(
-                system.settings().config().getConfig("lumadb.encryption.reencrypt"),
-                cipher,
-                List.of(
-                        new Reencryption.Part("shard documents", stores::reencrypt),
-                        new Reencryption.Part("journal events", (batch, after) -> JournalStore.get(classic)
-                                .reencrypt(batch, after)),
-                        new Reencryption.Part(
-                                "snapshots",
-                                (batch, after) -> RocksSnapshotStore.reencrypt(rocks, cipher, batch, after))));
+        var config = system.settings().config();
+        List<Reencryption.Part> parts = new java.util.ArrayList<>();
+        parts.add(new Reencryption.Part("shard documents", stores::reencrypt));
+        // Only the embedded journal and snapshot store are ours to rewrite; in cluster mode they
+        // live in PostgreSQL (pekko-persistence-jdbc), which LumaDB does not encrypt.
+        if (config.getString("pekko.persistence.journal.plugin").equals("lumadb.persistence.journal")) {
+            parts.add(new Reencryption.Part("journal events", (batch, after) -> JournalStore.get(classic)
+                    .reencrypt(batch, after)));
+        }
+        if (config.getString("pekko.persistence.snapshot-store.plugin").equals("lumadb.persistence.snapshot-store")) {
+            parts.add(new Reencryption.Part(
+                    "snapshots", (batch, after) -> RocksSnapshotStore.reencrypt(rocks, cipher, batch, after)));
+        }
+        Reencryption reencryption = new Reencryption(config.getConfig("lumadb.encryption.reencrypt"), cipher, parts);
         rocks.beforeClose(reencryption::stop);
         return new StorageWiring(rocks.dir(), rocks.storageHealth(), stores, cipher, reencryption);
     }
