@@ -101,6 +101,12 @@ public final class LumaDbServer {
             JournalChanges.get(Adapter.toClassic(system)).setMetrics(metrics::recordJournalWrite);
             shards.localShards().onRecovered(metrics::recordShardRecovery);
             watchStorage(system, wiring.health(), metrics);
+            watchEncryption(system, wiring, metrics);
+            if (cluster && wiring.cipher().enabled()) {
+                log.warn("Encryption at rest covers this node's RocksDB (shard state) only: in cluster mode the"
+                        + " journal and the snapshots are in PostgreSQL, which LumaDB does not encrypt; encrypt"
+                        + " PostgreSQL's storage (disk or tablespace encryption)");
+            }
             watchShards(system, metrics);
 
             HttpSettings http = HttpSettings.from(config);
@@ -199,6 +205,21 @@ public final class LumaDbServer {
                 metrics.storageNoSpaceError();
             }
         });
+    }
+
+    /** Starts the background re-encryption and samples its progress into the metrics. */
+    private static void watchEncryption(ActorSystem<Void> system, StorageWiring wiring, NodeMetrics metrics) {
+        Reencryption reencryption = wiring.reencryption();
+        int keyId = wiring.cipher().activeKeyId();
+        metrics.encryption(keyId, 0, false);
+        reencryption.start();
+        Duration every = system.settings().config().getDuration("lumadb.metrics.shard-sample-interval");
+        system.scheduler()
+                .scheduleAtFixedRate(
+                        every,
+                        every,
+                        () -> metrics.encryption(keyId, reencryption.rewritten(), reencryption.running()),
+                        system.executionContext());
     }
 
     /** Samples the shards hosted by this node into the metrics every few seconds. */

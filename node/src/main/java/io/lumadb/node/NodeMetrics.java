@@ -67,6 +67,13 @@ final class NodeMetrics implements RequestObserver {
             "lumadb.storage.writable",
             "1 while this node's storage can make writes durable, 0 while it cannot (disk full, I/O error);"
                     + " /ready answers 503 storage-unavailable meanwhile");
+    private final Metric.Gauge reencrypted = Kamon.gauge(
+            "lumadb.encryption.reencrypted.values",
+            "Values rewritten under the active key by the background re-encryption since the node started");
+    private final Metric.Gauge reencryptionRunning =
+            Kamon.gauge("lumadb.encryption.reencryption.running", "1 while the background re-encryption runs, else 0");
+    private final Metric.Gauge activeKeyId = Kamon.gauge(
+            "lumadb.encryption.active.key.id", "The id of the key new writes are encrypted with (0: encryption off)");
     private final Metric.Counter storageNoSpaceErrors = Kamon.counter(
             "lumadb.storage.no.space.errors",
             "Journal commits, flushes and compactions of this node's RocksDB that failed for lack of disk space");
@@ -145,5 +152,11 @@ final class NodeMetrics implements RequestObserver {
     void shards(int dataShards, int shardingShards) {
         shardsHosted.withoutTags().update(dataShards);
         this.shardingShards.withoutTags().update(shardingShards);
+    }
+
+    void encryption(int keyId, long rewritten, boolean running) {
+        activeKeyId.withoutTags().update(keyId);
+        reencrypted.withoutTags().update(rewritten);
+        reencryptionRunning.withoutTags().update(running ? 1 : 0);
     }
 }

@@ -33,6 +33,7 @@ final class StartupChecks {
         dataDirectory(config);
         securityOffOnlyOnLoopback(config);
         notInUse(Path.of(config.getString("lumadb.persistence.rocksdb.dir")).toAbsolutePath());
+        encryption(config);
         port(config, "lumadb.http.host", "lumadb.http.port", "LUMADB_HTTP_PORT");
         if (cluster) {
             port(config, "lumadb.cluster.host", "lumadb.cluster.port", "LUMADB_CLUSTER_PORT");
@@ -75,6 +76,34 @@ final class StartupChecks {
         } catch (IOException e) {
             throw new StartupException(
                     "the data directory " + dir + " (lumadb.data-dir, LUMADB_DATA_DIR) cannot be used: " + describe(e));
+        }
+    }
+
+    /**
+     * With encryption on, the key file must load (present, not readable by others, well formed)
+     * and must not lie in the data directory: a key kept next to the data it protects protects
+     * nothing once the directory (or a backup of it) is copied.
+     */
+    private static void encryption(Config config) {
+        try {
+            io.lumadb.persistence.crypto.Encryption.cipher(config);
+        } catch (io.lumadb.persistence.crypto.EncryptionException e) {
+            throw new StartupException("encryption at rest: " + e.getMessage());
+        }
+        if (!config.getBoolean(io.lumadb.persistence.crypto.Encryption.ENABLED)
+                || config.getBoolean("lumadb.encryption.allow-key-file-in-data-dir")) {
+            return;
+        }
+        Path dataDir =
+                Path.of(config.getString("lumadb.data-dir")).toAbsolutePath().normalize();
+        Path keyFile = Path.of(config.getString(io.lumadb.persistence.crypto.Encryption.KEY_FILE))
+                .toAbsolutePath()
+                .normalize();
+        if (keyFile.startsWith(dataDir)) {
+            throw new StartupException("encryption at rest: the key file " + keyFile
+                    + " (lumadb.encryption.key-file) lies inside the data directory " + dataDir
+                    + " (lumadb.data-dir); keep keys apart from the data they protect (or set"
+                    + " lumadb.encryption.allow-key-file-in-data-dir = on)");
         }
     }
 

@@ -1,10 +1,17 @@
 package io.lumadb.node;
 
+import io.lumadb.persistence.crypto.Encryption;
+import io.lumadb.persistence.crypto.EnvelopeFormat.Domain;
+import io.lumadb.persistence.crypto.ValueCipher;
+import io.lumadb.persistence.journal.internal.JournalStore;
 import io.lumadb.persistence.rocksdb.StorageHealth;
 import io.lumadb.persistence.rocksdb.internal.RocksDbNode;
+import io.lumadb.persistence.snapshot.internal.RocksSnapshotStore;
+import io.lumadb.shards.store.DocumentCipher;
 import io.lumadb.shards.store.ShardStores;
 import io.lumadb.shards.store.internal.RocksShardStores;
 import java.nio.file.Path;
+import java.util.List;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 
@@ -14,24 +21,71 @@ import org.apache.pekko.actor.typed.javadsl.Adapter;
  * persistence-plugins for the journal and the snapshots, and the shards' state stores live in it
  * too, yet shards may not depend on persistence-plugins. So this class takes the database from
  * persistence-plugins and builds the shards' stores on it; the rest of the node sees only public
- * types.
+ * types. It also hands the node's cipher (encryption at rest) to the shards' stores, and starts
+ * the background re-encryption of all three, stopped before the database closes.
  *
  * @param dataDir the directory the node's database lives in
  * @param health whether the node's storage can make writes durable
  * @param shardStores the state stores of the shards this node hosts
+ * @param cipher the node's encryption at rest
+ * @param reencryption the background re-encryption (idle when encryption is off)
  */
-record StorageWiring(Path dataDir, StorageHealth health, ShardStores shardStores) {
+record StorageWiring(
+        Path dataDir, StorageHealth health, ShardStores shardStores, ValueCipher cipher, Reencryption reencryption) {
 
     /**
      * Opens the node's RocksDB (once per actor system; it closes when the system terminates) and
      * the shard stores on it, migrating stores of an older layout.
      */
     static StorageWiring open(ActorSystem<?> system) {
-        RocksDbNode rocks = RocksDbNode.get(Adapter.toClassic(system));
-        return new StorageWiring(
-                rocks.dir(),
-                rocks.storageHealth(),
-                new RocksShardStores(
-                        rocks.db(), rocks::columnFamily, rocks::dropColumnFamily, rocks::columnFamilyNames));
+        var classic = Adapter.toClassic(system);
+        RocksDbNode rocks = RocksDbNode.get(classic);
+        ValueCipher cipher = Encryption.get(classic).cipher();
+        ShardStores stores = new RocksShardStores(
+                rocks.db(), rocks::columnFamily, rocks::dropColumnFamily, rocks::columnFamilyNames, documents(cipher));
+        var config = system.settings().config();
+        List<Reencryption.Part> parts = new java.util.ArrayList<>();
+        parts.add(new Reencryption.Part("shard documents", stores::reencrypt));
+        // Only the embedded journal and snapshot store are ours to rewrite; in cluster mode they
+        // live in PostgreSQL (pekko-persistence-jdbc), which LumaDB does not encrypt.
+        if (config.getString("pekko.persistence.journal.plugin").equals("lumadb.persistence.journal")) {
+            parts.add(new Reencryption.Part("journal events", (batch, after) -> JournalStore.get(classic)
+                    .reencrypt(batch, after)));
+        }
+        if (config.getString("pekko.persistence.snapshot-store.plugin").equals("lumadb.persistence.snapshot-store")) {
+            parts.add(new Reencryption.Part(
+                    "snapshots", (batch, after) -> RocksSnapshotStore.reencrypt(rocks, cipher, batch, after)));
+        }
+        Reencryption reencryption = new Reencryption(config.getConfig("lumadb.encryption.reencrypt"), cipher, parts);
+        rocks.beforeClose(reencryption::stop);
+        return new StorageWiring(rocks.dir(), rocks.storageHealth(), stores, cipher, reencryption);
+    }
+
+    /** The node's cipher as the shards' stores see it: sealing in the shard-document domain. */
+    static DocumentCipher documents(ValueCipher cipher) {
+        // Also with encryption off: the disabled cipher still names the key of a sealed value it meets.
+        return new Documents(cipher);
+    }
+
+    private record Documents(ValueCipher cipher) implements DocumentCipher {
+        @Override
+        public boolean enabled() {
+            return cipher.enabled();
+        }
+
+        @Override
+        public byte[] seal(byte[] aad, byte[] plain, int offset, int length) {
+            return cipher.seal(Domain.SHARD_DOCUMENT, aad, plain, offset, length);
+        }
+
+        @Override
+        public byte[] open(byte[] aad, byte[] sealed) {
+            return cipher.open(Domain.SHARD_DOCUMENT, aad, sealed);
+        }
+
+        @Override
+        public boolean isCurrent(byte[] stored) {
+            return cipher.isCurrent(stored, 0);
+        }
     }
 }

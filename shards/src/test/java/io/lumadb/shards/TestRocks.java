@@ -86,6 +86,11 @@ public final class TestRocks implements AutoCloseable {
         return new RocksShardStores(db, this::columnFamily, this::drop, this::names);
     }
 
+    /** Stores whose document values {@code cipher} seals. */
+    public ShardStores stores(io.lumadb.shards.store.DocumentCipher cipher) {
+        return new RocksShardStores(db, this::columnFamily, this::drop, this::names, cipher);
+    }
+
     @Override
     public synchronized void close() {
         handles.values().forEach(ColumnFamilyHandle::close);

@@ -1,6 +1,7 @@
 package io.lumadb.shards.store;
 
 import java.util.Set;
+import java.util.function.LongPredicate;
 
 /** Opens, lists and drops the state stores of the shards hosted by this node. */
 public interface ShardStores {
@@ -16,4 +17,16 @@ public interface ShardStores {
 
     /** Names of every store on this node that has been written to (and not dropped since). */
     Set<String> names();
+
+    /**
+     * Rewrites, in batches of up to {@code batchSize}, every document value that is not sealed
+     * under the active key (sealed under an older key, or written in clear before encryption was
+     * turned on). Each batch holds the write lock of one store only while it re-reads and
+     * rewrites its values, so writes wait at most one batch. Does nothing with encryption off.
+     *
+     * @param afterBatch gets the number of values rewritten so far after each batch (and may
+     *     pause); returning false stops the pass
+     * @return the number of values rewritten
+     */
+    long reencrypt(int batchSize, LongPredicate afterBatch);
 }

@@ -1,5 +1,8 @@
 package io.lumadb.persistence.journal.internal;
 
+import io.lumadb.persistence.crypto.EnvelopeFormat;
+import io.lumadb.persistence.crypto.EnvelopeFormat.Domain;
+import io.lumadb.persistence.crypto.ValueCipher;
 import io.lumadb.persistence.rocksdb.internal.Keys;
 import io.lumadb.persistence.rocksdb.internal.SerializedForm;
 import java.nio.ByteBuffer;
@@ -21,6 +24,21 @@ import org.apache.pekko.serialization.Serialization;
  *           {@link SerializedForm}    of the PersistentRepr (Pekko's protobuf
  *                                     serializer, which serializes the payload with its own binding)
  * </pre>
+ *
+ * or, with encryption at rest on ({@link ValueCipher}),
+ *
+ * <pre>
+ *   value = 0x02 (format version: payload sealed)
+ *           int64(ordering)          in clear: the read journal matches tag entries by it
+ *           {@link EnvelopeFormat envelope} of the {@link SerializedForm} above (the persistent
+ *                                     repr: payload, manifest, persistence id, sequence number,
+ *                                     writer uuid, timestamp), authenticated with the event's key
+ * </pre>
+ *
+ * Both versions are read, whatever the current setting; background re-encryption ({@link
+ * JournalStore#reencrypt}) rewrites version 1 values and version 2 values under older keys into
+ * version 2 under the active key, keeping the ordering. In clear stay the keys (persistence ids,
+ * sequence numbers), the orderings, the meta column family and the tag index (tags, orderings).
  *
  * A persistence id may not contain 0x00 (see {@link Keys}), so that {@code pid 0x00} is a prefix of
  * the keys of exactly one persistence id.
@@ -61,8 +79,11 @@ public final class JournalFormat {
     /** Column family of the tag index. */
     public static final String TAGS_CF = "journal-tags";
 
-    /** The version byte that starts every event value. */
+    /** The version byte that starts every event value written in clear. */
     public static final byte VALUE_VERSION = 1;
+
+    /** The version byte that starts every event value whose payload is sealed. */
+    public static final byte SEALED_VERSION = 2;
 
     /** Offset of the ordering inside an event value. */
     public static final int ORDERING_OFFSET = 1;
@@ -125,6 +146,51 @@ public final class JournalFormat {
         return buffer.array();
     }
 
+    /**
+     * An event value as {@link #eventValue(SerializedForm)} makes it, sealed for the event at
+     * {@code key} when {@code cipher} is enabled.
+     */
+    public static byte[] eventValue(SerializedForm repr, ValueCipher cipher, byte[] key) {
+        if (!cipher.enabled()) {
+            return eventValue(repr);
+        }
+        ByteBuffer plain = ByteBuffer.allocate(repr.encodedLength());
+        repr.writeTo(plain);
+        return sealedValue(0L, cipher.seal(Domain.JOURNAL_EVENT, key, plain.array()));
+    }
+
+    private static byte[] sealedValue(long ordering, byte[] envelope) {
+        return ByteBuffer.allocate(VALUE_HEADER + envelope.length)
+                .put(SEALED_VERSION)
+                .putLong(ordering)
+                .put(envelope)
+                .array();
+    }
+
+    /** Whether the value needs no re-encryption: sealed under the active key, or encryption is off. */
+    public static boolean isCurrent(byte[] eventValue, ValueCipher cipher) {
+        if (!cipher.enabled()) {
+            return true;
+        }
+        checkVersion(eventValue);
+        return eventValue[0] == SEALED_VERSION && cipher.isCurrent(eventValue, VALUE_HEADER);
+    }
+
+    /** The event value at {@code key} sealed under the active key, with the same ordering. */
+    public static byte[] reseal(byte[] key, byte[] eventValue, ValueCipher cipher) {
+        byte[] plain = plainForm(key, eventValue, cipher);
+        return sealedValue(orderingOf(eventValue), cipher.seal(Domain.JOURNAL_EVENT, key, plain));
+    }
+
+    /** The serialized form's bytes of an event value, opened if sealed. */
+    private static byte[] plainForm(byte[] key, byte[] eventValue, ValueCipher cipher) {
+        checkVersion(eventValue);
+        if (eventValue[0] == SEALED_VERSION) {
+            return cipher.open(Domain.JOURNAL_EVENT, key, eventValue, VALUE_HEADER, eventValue.length - VALUE_HEADER);
+        }
+        return java.util.Arrays.copyOfRange(eventValue, VALUE_HEADER, eventValue.length);
+    }
+
     /** Writes the ordering into an event value made by {@link #eventValue}. */
     public static void setOrdering(byte[] eventValue, long ordering) {
         ByteBuffer.wrap(eventValue).putLong(ORDERING_OFFSET, ordering);
@@ -142,15 +208,31 @@ public final class JournalFormat {
      * @throws Exception if the value is malformed or the payload cannot be deserialized
      */
     public static PersistentRepr reprOf(byte[] eventValue, Serialization serialization) throws Exception {
+        return reprOf(null, eventValue, serialization, ValueCipher.disabled());
+    }
+
+    /**
+     * Deserializes the PersistentRepr of the event value at {@code key}, opening it if sealed.
+     *
+     * @throws Exception if the value is malformed, cannot be opened ({@link
+     *     io.lumadb.persistence.crypto.EncryptionException}: unknown key id, tampered) or the payload
+     *     cannot be deserialized
+     */
+    public static PersistentRepr reprOf(byte[] key, byte[] eventValue, Serialization serialization, ValueCipher cipher)
+            throws Exception {
         checkVersion(eventValue);
-        ByteBuffer buffer = ByteBuffer.wrap(eventValue, VALUE_HEADER, eventValue.length - VALUE_HEADER);
+        ByteBuffer buffer = eventValue[0] == SEALED_VERSION
+                ? ByteBuffer.wrap(plainForm(key, eventValue, cipher))
+                : ByteBuffer.wrap(eventValue, VALUE_HEADER, eventValue.length - VALUE_HEADER);
         return (PersistentRepr) SerializedForm.readFrom(buffer).deserialize(serialization);
     }
 
     private static void checkVersion(byte[] eventValue) {
-        if (eventValue.length < VALUE_HEADER || eventValue[0] != VALUE_VERSION) {
+        if (eventValue.length < VALUE_HEADER || (eventValue[0] != VALUE_VERSION && eventValue[0] != SEALED_VERSION)) {
             throw new IllegalArgumentException("not a journal event value of version "
                     + VALUE_VERSION
+                    + " or "
+                    + SEALED_VERSION
                     + " ("
                     + eventValue.length
                     + " bytes, first byte "

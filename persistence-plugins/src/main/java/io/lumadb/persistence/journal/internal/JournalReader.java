@@ -39,6 +39,7 @@ public final class JournalReader {
     private final ColumnFamilyHandle meta;
     private final ColumnFamilyHandle tags;
     private final Serialization serialization;
+    private final io.lumadb.persistence.crypto.ValueCipher cipher;
     private final DbGate gate;
 
     /** A reader of {@code system}'s journal. */
@@ -49,6 +50,7 @@ public final class JournalReader {
         this.meta = node.columnFamily(JournalFormat.META_CF);
         this.tags = node.columnFamily(JournalFormat.TAGS_CF);
         this.serialization = SerializationExtension.get(system);
+        this.cipher = io.lumadb.persistence.crypto.Encryption.get(system).cipher();
         this.gate = DbGate.get(system);
     }
 
@@ -208,7 +210,7 @@ public final class JournalReader {
 
     private PersistentRepr repr(byte[] key, byte[] value) {
         try {
-            return JournalFormat.reprOf(value, serialization);
+            return JournalFormat.reprOf(key, value, serialization, cipher);
         } catch (Exception e) {
             throw new RocksStoreException(STORE + ": cannot deserialize the event at key " + Keys.describe(key), e);
         }

@@ -9,6 +9,8 @@ import static io.lumadb.persistence.rocksdb.internal.Keys.upperBound;
 import static io.lumadb.persistence.rocksdb.internal.Keys.utf8;
 
 import com.typesafe.config.Config;
+import io.lumadb.persistence.crypto.Encryption;
+import io.lumadb.persistence.crypto.ValueCipher;
 import io.lumadb.persistence.journal.JournalChanges;
 import io.lumadb.persistence.rocksdb.RocksStoreException;
 import io.lumadb.persistence.rocksdb.StorageHealth;
@@ -24,6 +26,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.LongPredicate;
 import org.apache.pekko.actor.AbstractExtensionId;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.actor.ExtendedActorSystem;
@@ -34,8 +37,10 @@ import org.apache.pekko.persistence.journal.Tagged;
 import org.apache.pekko.serialization.Serialization;
 import org.apache.pekko.serialization.SerializationExtension;
 import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
 import org.slf4j.Logger;
@@ -79,6 +84,7 @@ public final class JournalStore implements Extension {
                     RocksDbNode.get(system),
                     SerializationExtension.get(system),
                     JournalChanges.get(system),
+                    Encryption.get(system).cipher(),
                     config.getInt("max-group-size"),
                     config.getDuration("stop-timeout"));
         }
@@ -103,11 +109,16 @@ public final class JournalStore implements Extension {
         }
     }
 
-    private sealed interface Request permits Write, Delete, Stop {}
+    private sealed interface Request permits Write, Delete, Rewrite, Stop {}
 
     private record Write(List<PreparedWrite> writes, CompletableFuture<Void> done) implements Request {}
 
     private record Delete(String persistenceId, long toSequenceNr, CompletableFuture<Void> done) implements Request {}
+
+    /** Re-encrypted values: each is put only if its key still holds {@code expected}. */
+    private record Rewrite(
+            List<byte[]> keys, List<byte[]> expected, List<byte[]> values, CompletableFuture<Integer> done)
+            implements Request {}
 
     private enum Stop implements Request {
         INSTANCE
@@ -119,6 +130,7 @@ public final class JournalStore implements Extension {
     private final ColumnFamilyHandle tags;
     private final Serialization serialization;
     private final JournalChanges changes;
+    private final ValueCipher cipher;
     private final StorageHealth health;
     private final int maxGroupSize;
     private final Duration stopTimeout;
@@ -135,6 +147,7 @@ public final class JournalStore implements Extension {
             RocksDbNode node,
             Serialization serialization,
             JournalChanges changes,
+            ValueCipher cipher,
             int maxGroupSize,
             Duration stopTimeout) {
         if (maxGroupSize < 1) {
@@ -146,6 +159,7 @@ public final class JournalStore implements Extension {
         this.tags = node.columnFamily(JournalFormat.TAGS_CF);
         this.serialization = serialization;
         this.changes = changes;
+        this.cipher = cipher;
         this.health = node.storageHealth();
         this.maxGroupSize = maxGroupSize;
         this.stopTimeout = stopTimeout;
@@ -192,7 +206,8 @@ public final class JournalStore implements Extension {
             if (repr.timestamp() == 0L) {
                 repr = repr.withTimestamp(now);
             }
-            byte[] value = JournalFormat.eventValue(SerializedForm.of(serialization, repr));
+            byte[] value = JournalFormat.eventValue(
+                    SerializedForm.of(serialization, repr), cipher, eventKey(utf8(pid), repr.sequenceNr()));
             events.add(new PreparedEvent(repr.sequenceNr(), value, eventTags));
         }
         return new PreparedWrite(pid, events);
@@ -215,12 +230,84 @@ public final class JournalStore implements Extension {
         return done;
     }
 
+    /**
+     * Rewrites, in batches of up to {@code batchSize}, every event value that is not sealed under
+     * the active key (sealed under an older key, or written in clear before encryption was turned
+     * on), keeping its ordering. Values are read and re-sealed on the calling thread; the writer
+     * thread puts each only if its key still holds the value that was read, in a group of its own
+     * between other requests, so a delete that came in between wins and writes wait at most one
+     * batch. Does nothing with encryption off.
+     *
+     * @param afterBatch gets the number of values rewritten so far after each batch (and may
+     *     pause); returning false stops the pass
+     * @return the number of values rewritten
+     */
+    public long reencrypt(int batchSize, LongPredicate afterBatch) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batchSize must be at least 1, was " + batchSize);
+        }
+        if (!cipher.enabled()) {
+            return 0;
+        }
+        long rewritten = 0;
+        byte[] after = null;
+        while (true) {
+            List<byte[]> keys = new ArrayList<>();
+            List<byte[]> expected = new ArrayList<>();
+            List<byte[]> values = new ArrayList<>();
+            boolean more = false;
+            try (ReadOptions options = new ReadOptions().setFillCache(false);
+                    RocksIterator it = db.newIterator(journal, options)) {
+                int looked = 0;
+                for (seekAfter(it, after); it.isValid(); it.next()) {
+                    byte[] key = it.key();
+                    if (after != null && java.util.Arrays.equals(key, after)) {
+                        continue;
+                    }
+                    byte[] value = it.value();
+                    after = key;
+                    if (!JournalFormat.isCurrent(value, cipher)) {
+                        keys.add(key);
+                        expected.add(value);
+                        values.add(JournalFormat.reseal(key, value, cipher));
+                    }
+                    if (keys.size() == batchSize || ++looked == 16 * batchSize) {
+                        more = true;
+                        break;
+                    }
+                }
+                it.status();
+            } catch (RocksDBException e) {
+                throw new RocksStoreException(STORE + ": cannot scan the journal for re-encryption", e);
+            }
+            if (!keys.isEmpty()) {
+                CompletableFuture<Integer> done = new CompletableFuture<>();
+                enqueue(new Rewrite(keys, expected, values, done), done);
+                rewritten += done.join();
+                if (!afterBatch.test(rewritten)) {
+                    return rewritten;
+                }
+            }
+            if (!more) {
+                return rewritten;
+            }
+        }
+    }
+
+    private static void seekAfter(RocksIterator it, byte[] after) {
+        if (after == null) {
+            it.seekToFirst();
+        } else {
+            it.seek(after);
+        }
+    }
+
     /** Requests waiting for the writer, for tests. */
     public int queued() {
         return queue.size();
     }
 
-    private void enqueue(Request request, CompletableFuture<Void> done) {
+    private void enqueue(Request request, CompletableFuture<?> done) {
         synchronized (lifecycle) {
             if (stopped) {
                 done.completeExceptionally(new RocksStoreException(STORE + ": the journal is stopped", null));
@@ -271,10 +358,10 @@ public final class JournalStore implements Extension {
                 int stop = group.indexOf(Stop.INSTANCE);
                 if (stop >= 0) {
                     // Nothing can be queued behind Stop: enqueue() refuses once stopped is set.
-                    commit(group.subList(0, stop));
+                    commitAround(group.subList(0, stop));
                     return;
                 }
-                commit(group);
+                commitAround(group);
                 group.clear();
             }
         } catch (InterruptedException e) {
@@ -295,6 +382,45 @@ public final class JournalStore implements Extension {
             queue.drainTo(rest);
         }
         failAll(rest, failure);
+    }
+
+    /** Commits the group, each re-encryption request by itself at its place in the queue order. */
+    private void commitAround(List<Request> group) {
+        int from = 0;
+        for (int i = 0; i < group.size(); i++) {
+            if (group.get(i) instanceof Rewrite rewrite) {
+                commit(group.subList(from, i));
+                rewrite(rewrite);
+                from = i + 1;
+            }
+        }
+        commit(group.subList(from, group.size()));
+    }
+
+    private void rewrite(Rewrite r) {
+        int done = 0;
+        try (WriteBatch batch = new WriteBatch();
+                WriteOptions options = new WriteOptions().setSync(true)) {
+            for (int i = 0; i < r.keys().size(); i++) {
+                byte[] current = db.get(journal, r.keys().get(i));
+                if (current != null
+                        && java.util.Arrays.equals(current, r.expected().get(i))) {
+                    batch.put(journal, r.keys().get(i), r.values().get(i));
+                    done++;
+                }
+            }
+            if (done > 0) {
+                db.write(options, batch);
+            }
+        } catch (RocksDBException | RuntimeException e) {
+            health.writeFailed(e);
+            r.done()
+                    .completeExceptionally(new RocksStoreException(
+                            STORE + ": cannot re-encrypt " + r.keys().size() + " events", e));
+            return;
+        }
+        health.writeSucceeded();
+        r.done().complete(done);
     }
 
     private void commit(List<Request> group) {
@@ -339,6 +465,7 @@ public final class JournalStore implements Extension {
                             committed.add(d.done());
                         }
                     }
+                    case Rewrite r -> throw new IllegalStateException("Rewrite is committed by itself");
                     case Stop s -> throw new IllegalStateException("Stop is handled by the writer loop");
                 }
             }
@@ -411,6 +538,7 @@ public final class JournalStore implements Extension {
             switch (request) {
                 case Write w -> w.done().completeExceptionally(failure);
                 case Delete d -> d.done().completeExceptionally(failure);
+                case Rewrite r -> r.done().completeExceptionally(failure);
                 case Stop s -> {}
             }
         }

@@ -3,6 +3,8 @@ package io.lumadb.persistence.snapshot.internal;
 import static io.lumadb.persistence.rocksdb.internal.Keys.idKey;
 import static io.lumadb.persistence.rocksdb.internal.Keys.utf8;
 
+import io.lumadb.persistence.crypto.Encryption;
+import io.lumadb.persistence.crypto.ValueCipher;
 import io.lumadb.persistence.rocksdb.RocksStoreException;
 import io.lumadb.persistence.rocksdb.internal.Async;
 import io.lumadb.persistence.rocksdb.internal.DbGate;
@@ -11,6 +13,7 @@ import io.lumadb.persistence.rocksdb.internal.RocksDbNode;
 import io.lumadb.persistence.rocksdb.internal.SerializedForm;
 import java.util.Optional;
 import java.util.concurrent.Executor;
+import java.util.function.LongPredicate;
 import org.apache.pekko.persistence.SelectedSnapshot;
 import org.apache.pekko.persistence.SnapshotMetadata;
 import org.apache.pekko.persistence.SnapshotSelectionCriteria;
@@ -54,6 +57,15 @@ public final class RocksSnapshotStore extends SnapshotStore {
     private final RocksDB db;
     private final ColumnFamilyHandle snapshots;
     private final Serialization serialization;
+    private final ValueCipher cipher;
+
+    /**
+     * Taken by every write of a snapshot value (save, delete, re-encryption), so that a
+     * re-encryption never puts back a snapshot deleted or replaced since it read it. Static: writes
+     * are rare, and one lock for every store in the JVM is simpler than one per database.
+     */
+    private static final Object WRITES = new Object();
+
     private final DbGate gate;
     private final Executor blocking;
 
@@ -63,6 +75,7 @@ public final class RocksSnapshotStore extends SnapshotStore {
         this.db = node.db();
         this.snapshots = node.columnFamily(SnapshotFormat.SNAPSHOTS_CF);
         this.serialization = SerializationExtension.get(context().system());
+        this.cipher = Encryption.get(context().system()).cipher();
         this.gate = DbGate.get(context().system());
         // The plugin dispatcher (plugin-dispatcher in the plugin configuration).
         this.blocking = context().dispatcher();
@@ -113,6 +126,7 @@ public final class RocksSnapshotStore extends SnapshotStore {
             throw new IllegalArgumentException(
                     "persistence id must be non-empty and must not contain NUL (0x00): '" + pid + "'");
         }
+        byte[] key = idKey(utf8(pid), metadata.sequenceNr());
         byte[] value;
         try {
             SerializedForm data = SerializedForm.of(serialization, new Snapshot(snapshot));
@@ -120,15 +134,16 @@ public final class RocksSnapshotStore extends SnapshotStore {
                     ? Optional.of(
                             SerializedForm.of(serialization, metadata.metadata().get()))
                     : Optional.empty();
-            value = SnapshotFormat.encode(metadata.timestamp(), data, extra);
+            value = SnapshotFormat.encode(key, metadata.timestamp(), data, extra, cipher);
         } catch (Exception e) {
             throw new IllegalArgumentException(
                     STORE + ": cannot serialize the snapshot of '" + pid + "' at " + metadata.sequenceNr(), e);
         }
-        byte[] key = idKey(utf8(pid), metadata.sequenceNr());
         return gate.access(STORE, () -> {
             try (WriteOptions options = new WriteOptions().setSync(true)) {
-                db.put(snapshots, options, key, value);
+                synchronized (WRITES) {
+                    db.put(snapshots, options, key, value);
+                }
             } catch (RocksDBException e) {
                 throw new RocksStoreException(STORE + ": cannot write " + Keys.describe(key), e);
             }
@@ -168,7 +183,7 @@ public final class RocksSnapshotStore extends SnapshotStore {
             String persistenceId, SnapshotSelectionCriteria criteria, byte[] key, byte[] value) {
         long sequenceNr = Keys.trailingLong(key);
         try {
-            SnapshotFormat.Stored stored = SnapshotFormat.decode(value);
+            SnapshotFormat.Stored stored = SnapshotFormat.decode(key, value, cipher);
             SnapshotMetadata candidate = new SnapshotMetadata(persistenceId, sequenceNr, stored.timestamp());
             if (!criteria.matches(candidate)) {
                 return Optional.empty();
@@ -218,12 +233,76 @@ public final class RocksSnapshotStore extends SnapshotStore {
             }
             it.status();
             if (count > 0) {
-                db.write(writeOptions, batch);
+                synchronized (WRITES) {
+                    db.write(writeOptions, batch);
+                }
             }
             return null;
         } catch (RocksDBException e) {
             throw new RocksStoreException(
                     STORE + ": cannot delete the snapshots of '" + persistenceId + "' matching " + criteria, e);
         }
+    }
+
+    /**
+     * Rewrites, in batches of up to {@code batchSize}, every snapshot value of {@code node} that is
+     * not sealed under {@code cipher}'s active key. Each value is re-read under the write lock and
+     * put only if unchanged, so a save or delete in between wins. Does nothing with encryption off.
+     *
+     * @param afterBatch gets the number rewritten so far after each batch; false stops the pass
+     * @return the number of values rewritten
+     */
+    public static long reencrypt(RocksDbNode node, ValueCipher cipher, int batchSize, LongPredicate afterBatch) {
+        if (!cipher.enabled()) {
+            return 0;
+        }
+        RocksDB db = node.db();
+        ColumnFamilyHandle snapshots = node.columnFamily(SnapshotFormat.SNAPSHOTS_CF);
+        long rewritten = 0;
+        java.util.List<byte[]> stale = new java.util.ArrayList<>();
+        try (ReadOptions options = new ReadOptions().setFillCache(false);
+                RocksIterator it = db.newIterator(snapshots, options)) {
+            for (it.seekToFirst(); ; it.next()) {
+                boolean end = !it.isValid();
+                if (!end && !SnapshotFormat.isCurrent(it.value(), cipher)) {
+                    stale.add(it.key());
+                }
+                if (stale.size() == batchSize || (end && !stale.isEmpty())) {
+                    rewritten += rewrite(db, snapshots, cipher, stale);
+                    stale.clear();
+                    if (!afterBatch.test(rewritten)) {
+                        return rewritten;
+                    }
+                }
+                if (end) {
+                    it.status();
+                    return rewritten;
+                }
+            }
+        } catch (RocksDBException e) {
+            throw new RocksStoreException(STORE + ": cannot re-encrypt the snapshots", e);
+        }
+    }
+
+    private static int rewrite(
+            RocksDB db, ColumnFamilyHandle snapshots, ValueCipher cipher, java.util.List<byte[]> keys)
+            throws RocksDBException {
+        int done = 0;
+        synchronized (WRITES) {
+            try (WriteBatch batch = new WriteBatch();
+                    WriteOptions options = new WriteOptions().setSync(true)) {
+                for (byte[] key : keys) {
+                    byte[] value = db.get(snapshots, key);
+                    if (value != null && !SnapshotFormat.isCurrent(value, cipher)) {
+                        batch.put(snapshots, key, SnapshotFormat.reseal(key, value, cipher));
+                        done++;
+                    }
+                }
+                if (done > 0) {
+                    db.write(options, batch);
+                }
+            }
+        }
+        return done;
     }
 }

@@ -6,6 +6,7 @@ import io.lumadb.shards.model.DocumentJson;
 import io.lumadb.shards.model.IndexDefinition;
 import io.lumadb.shards.model.Names;
 import io.lumadb.shards.model.StoredDocument;
+import io.lumadb.shards.store.DocumentCipher;
 import io.lumadb.shards.store.IndexEntries;
 import io.lumadb.shards.store.IndexState;
 import io.lumadb.shards.store.ReadView;
@@ -64,6 +65,14 @@ import org.rocksdb.WriteOptions;
  * <p>A store that was never written has no id: it reads as empty and writes nothing until its
  * first write registers it, so opening a store to read a missing document creates nothing.
  *
+ * <p>Encryption at rest: with a {@link DocumentCipher} that is enabled, a document's value (its
+ * version and JSON together) is stored sealed instead ({@link DocumentCipher}: first byte 0x80 or
+ * above, bound to {@code UTF-8(store name) 0x00 UTF-8(id)}); values in clear, written before
+ * encryption was turned on, stay readable. What stays in clear: the keys (store id, document ids,
+ * and in index entries the indexed field values), the meta and the index states (definitions and
+ * build cursors, which are document ids). {@link RocksShardStores#reencrypt} rewrites values
+ * under older keys.
+ *
  * <p>Writes are not fsynced here: the journal's fsync in the same WAL, or a replay of the
  * journal after a crash, makes them durable.
  *
@@ -86,6 +95,9 @@ final class RocksShardStore implements ShardStore {
     private final RocksDB db;
     private final ColumnFamilyHandle cf;
     private final RocksShardStores stores;
+    private final DocumentCipher cipher;
+    /** {@code UTF-8(name) 0x00}: how every document's authenticated data starts. */
+    private final byte[] aadPrefix;
     /** The store's id as a key prefix; null until the store's first write registers it. */
     private volatile byte[] prefix;
 
@@ -134,6 +146,8 @@ final class RocksShardStore implements ShardStore {
         this.db = db;
         this.cf = cf;
         this.stores = stores;
+        this.cipher = stores.cipher();
+        this.aadPrefix = RocksShardStores.aadPrefix(name);
         long id = stores.idOf(name);
         this.prefix = id < 0 ? null : RocksShardStores.prefix(id);
         this.writeOptions = new WriteOptions();
@@ -266,9 +280,22 @@ final class RocksShardStore implements ShardStore {
         return new String(key, DOC_ID_OFFSET, key.length - DOC_ID_OFFSET, StandardCharsets.UTF_8);
     }
 
-    private static StoredDocument decode(String id, byte[] value) {
+    private StoredDocument decode(String id, byte[] value) {
+        if (DocumentCipher.isSealed(value)) {
+            value = open(id, value);
+        }
         long version = ByteBuffer.wrap(value, 0, 8).getLong();
         return new StoredDocument(id, version, Arrays.copyOfRange(value, 8, value.length));
+    }
+
+    /** The clear value (version and JSON) of a sealed one. */
+    private byte[] open(String id, byte[] sealed) {
+        try {
+            return cipher.open(RocksShardStores.aad(aadPrefix, id), sealed);
+        } catch (RuntimeException e) {
+            throw new ShardStoreException(
+                    "store " + name + ": cannot decrypt document '" + id + "': " + e.getMessage(), e);
+        }
     }
 
     @Override
@@ -328,6 +355,11 @@ final class RocksShardStore implements ShardStore {
             if (size == RocksDB.NOT_FOUND) {
                 return null;
             }
+        }
+        if (buffers.value.get(0) < 0) {
+            byte[] sealed = new byte[size];
+            buffers.value.get(0, sealed);
+            return decode(id, sealed);
         }
         byte[] json = new byte[size - 8];
         buffers.value.get(8, json);
@@ -411,6 +443,14 @@ final class RocksShardStore implements ShardStore {
      * becomes the greatest of the current one, the changes' and {@code minLastVersion}.
      */
     private void write(long seq, List<DocumentChange> changes, long minLastVersion) {
+        // Excludes the re-encryption of this store's values: it must not put back a value this
+        // write replaces.
+        synchronized (stores.writeLock(name)) {
+            writeLocked(seq, changes, minLastVersion);
+        }
+    }
+
+    private void writeLocked(long seq, List<DocumentChange> changes, long minLastVersion) {
         ShardMeta current = meta;
         if (seq <= current.appliedSeq()) {
             throw new IllegalStateException(
@@ -693,8 +733,7 @@ final class RocksShardStore implements ShardStore {
                     return index.with(IndexState.Phase.BUILDING, indexed, multikey, null, cursor);
                 }
                 String id = docId(key);
-                byte[] value = it.value();
-                JsonNode document = parse(Arrays.copyOfRange(value, 8, value.length));
+                JsonNode document = parse(decode(id, it.value()).json());
                 IndexEntries.Entries entries;
                 try {
                     entries = index.entries().of(document);
@@ -747,9 +786,21 @@ final class RocksShardStore implements ShardStore {
         ByteBuffer keyBuffer = buffers.key = ensure(buffers.key, DOC_ID_OFFSET + id.length);
         keyBuffer.clear();
         keyBuffer.put(prefix).put(DOC_PREFIX).put(id).flip();
-        ByteBuffer valueBuffer = buffers.value = ensure(buffers.value, 8 + json.length);
-        valueBuffer.clear();
-        valueBuffer.putLong(change.version()).put(json).flip();
+        ByteBuffer valueBuffer;
+        if (cipher.enabled()) {
+            byte[] plain = ByteBuffer.allocate(8 + json.length)
+                    .putLong(change.version())
+                    .put(json)
+                    .array();
+            byte[] sealed = cipher.seal(RocksShardStores.aad(aadPrefix, change.id()), plain, 0, plain.length);
+            valueBuffer = buffers.value = ensure(buffers.value, sealed.length);
+            valueBuffer.clear();
+            valueBuffer.put(sealed).flip();
+        } else {
+            valueBuffer = buffers.value = ensure(buffers.value, 8 + json.length);
+            valueBuffer.clear();
+            valueBuffer.putLong(change.version()).put(json).flip();
+        }
         batch.put(cf, keyBuffer, valueBuffer);
     }
 

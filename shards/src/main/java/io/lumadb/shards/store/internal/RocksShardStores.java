@@ -1,5 +1,6 @@
 package io.lumadb.shards.store.internal;
 
+import io.lumadb.shards.store.DocumentCipher;
 import io.lumadb.shards.store.ShardStore;
 import io.lumadb.shards.store.ShardStoreException;
 import io.lumadb.shards.store.ShardStores;
@@ -11,6 +12,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.LongPredicate;
 import java.util.function.Supplier;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ReadOptions;
@@ -59,18 +61,36 @@ public final class RocksShardStores implements ShardStores {
     private final RocksDB db;
     private final ColumnFamilyHandle state;
     private final ColumnFamilyHandle names;
+    private final DocumentCipher cipher;
+    /** Striped locks that a store's writes and the re-encryption of its values take. */
+    private final Object[] writeLocks = new Object[64];
 
-    /**
-     * @param columnFamily gets or creates a column family by name
-     * @param dropColumnFamily drops a column family by name (used to drop migrated ones)
-     * @param columnFamilyNames lists the column families
-     */
+    /** Stores whose document values stay in clear. */
     public RocksShardStores(
             RocksDB db,
             Function<String, ColumnFamilyHandle> columnFamily,
             Consumer<String> dropColumnFamily,
             Supplier<? extends Collection<String>> columnFamilyNames) {
+        this(db, columnFamily, dropColumnFamily, columnFamilyNames, DocumentCipher.NONE);
+    }
+
+    /**
+     * @param columnFamily gets or creates a column family by name
+     * @param dropColumnFamily drops a column family by name (used to drop migrated ones)
+     * @param columnFamilyNames lists the column families
+     * @param cipher seals the document values (encryption at rest), or {@link DocumentCipher#NONE}
+     */
+    public RocksShardStores(
+            RocksDB db,
+            Function<String, ColumnFamilyHandle> columnFamily,
+            Consumer<String> dropColumnFamily,
+            Supplier<? extends Collection<String>> columnFamilyNames,
+            DocumentCipher cipher) {
         this.db = db;
+        this.cipher = cipher;
+        for (int i = 0; i < writeLocks.length; i++) {
+            writeLocks[i] = new Object();
+        }
         this.state = columnFamily.apply(STATE_COLUMN_FAMILY);
         this.names = columnFamily.apply(NAMES_COLUMN_FAMILY);
         migrate(columnFamily, dropColumnFamily, columnFamilyNames.get());
@@ -145,6 +165,129 @@ public final class RocksShardStores implements ShardStores {
                 throw new ShardStoreException("store " + name + ": cannot register", e);
             }
         }
+    }
+
+    DocumentCipher cipher() {
+        return cipher;
+    }
+
+    /** The lock that writes of the store {@code name} and the re-encryption of its values share. */
+    Object writeLock(String name) {
+        return writeLocks[Math.floorMod(name.hashCode(), writeLocks.length)];
+    }
+
+    /** {@code UTF-8(name) 0x00}, the start of the authenticated data of the store's documents. */
+    static byte[] aadPrefix(String name) {
+        byte[] utf8 = name.getBytes(StandardCharsets.UTF_8);
+        return java.util.Arrays.copyOf(utf8, utf8.length + 1);
+    }
+
+    /** The authenticated data of document {@code id}: {@code UTF-8(store name) 0x00 UTF-8(id)}. */
+    static byte[] aad(byte[] aadPrefix, String id) {
+        return concat(aadPrefix, id.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public long reencrypt(int batchSize, LongPredicate afterBatch) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batchSize must be at least 1, was " + batchSize);
+        }
+        if (!cipher.enabled()) {
+            return 0;
+        }
+        long rewritten = 0;
+        for (String name : new java.util.TreeSet<>(names())) {
+            long id = idOf(name);
+            if (id < 0) {
+                continue;
+            }
+            byte[] aadPrefix = aadPrefix(name);
+            byte[] from = concat(prefix(id), new byte[] {0x01});
+            byte[] to = concat(prefix(id), new byte[] {0x02});
+            byte[] after = null;
+            while (true) {
+                List<byte[]> stale = new java.util.ArrayList<>(batchSize);
+                byte[] last = staleKeys(from, to, after, batchSize, stale);
+                if (!stale.isEmpty()) {
+                    rewritten += rewrite(name, aadPrefix, stale);
+                    if (!afterBatch.test(rewritten)) {
+                        return rewritten;
+                    }
+                }
+                if (last == null) {
+                    break;
+                }
+                after = last;
+            }
+        }
+        return rewritten;
+    }
+
+    /**
+     * Collects into {@code stale} the keys of up to {@code max} values in {@code [from, to)} after
+     * {@code after} that are not sealed under the active key.
+     *
+     * @return the last key looked at when the range goes on, null when it has been scanned to its end
+     */
+    private byte[] staleKeys(byte[] from, byte[] to, byte[] after, int max, List<byte[]> stale) {
+        try (org.rocksdb.Slice lower = new org.rocksdb.Slice(from);
+                org.rocksdb.Slice upper = new org.rocksdb.Slice(to);
+                ReadOptions options = new ReadOptions()
+                        .setIterateLowerBound(lower)
+                        .setIterateUpperBound(upper)
+                        .setFillCache(false);
+                RocksIterator it = db.newIterator(state, options)) {
+            int looked = 0;
+            for (it.seek(after == null ? from : after); it.isValid(); it.next()) {
+                byte[] key = it.key();
+                if (after != null && java.util.Arrays.equals(key, after)) {
+                    continue;
+                }
+                if (!cipher.isCurrent(it.value())) {
+                    stale.add(key);
+                }
+                // Bounded scanning per batch too, so a store that is all current yields regularly.
+                if (stale.size() == max || ++looked == 16 * max) {
+                    return key;
+                }
+            }
+            it.status();
+            return null;
+        } catch (RocksDBException e) {
+            throw new ShardStoreException("cannot scan the shard stores for re-encryption", e);
+        }
+    }
+
+    /**
+     * Seals the values at {@code keys} under the active key, under the store's write lock and
+     * re-reading each, so a value a write has replaced or deleted since the scan is left alone.
+     */
+    private int rewrite(String name, byte[] aadPrefix, List<byte[]> keys) {
+        int done = 0;
+        synchronized (writeLock(name)) {
+            try (WriteBatch batch = new WriteBatch();
+                    WriteOptions options = new WriteOptions()) {
+                for (byte[] key : keys) {
+                    byte[] value = db.get(state, key);
+                    if (value == null || cipher.isCurrent(value)) {
+                        continue;
+                    }
+                    String docId = new String(key, 9, key.length - 9, StandardCharsets.UTF_8);
+                    byte[] aad = aad(aadPrefix, docId);
+                    byte[] plain = DocumentCipher.isSealed(value) ? cipher.open(aad, value) : value;
+                    batch.put(state, key, cipher.seal(aad, plain, 0, plain.length));
+                    done++;
+                }
+                if (done > 0) {
+                    db.write(options, batch);
+                }
+            } catch (RocksDBException e) {
+                throw new ShardStoreException("store " + name + ": cannot re-encrypt " + keys.size() + " documents", e);
+            } catch (RuntimeException e) {
+                throw new ShardStoreException("store " + name + ": cannot re-encrypt: " + e.getMessage(), e);
+            }
+        }
+        return done;
     }
 
     /** The 8-byte key prefix of store {@code id}. */
