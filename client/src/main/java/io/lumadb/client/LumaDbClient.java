@@ -1,12 +1,23 @@
 package io.lumadb.client;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.event.Logging;
@@ -87,6 +98,72 @@ public final class LumaDbClient implements AutoCloseable {
             throw new IllegalArgumentException("http must not be null");
         }
         return new LumaDbClient(baseUrl, http, false);
+    }
+
+    /** A builder for a client of the server at {@code baseUrl}, for settings such as a CA to trust. */
+    public static Builder builder(URI baseUrl) {
+        return new Builder(baseUrl);
+    }
+
+    /** Options of a client that owns its HTTP client; {@link #build} makes it. */
+    public static final class Builder {
+        private final URI baseUrl;
+        private Path caCertificate;
+
+        private Builder(URI baseUrl) {
+            this.baseUrl = baseUrl;
+        }
+
+        /**
+         * Trusts, for {@code https} URLs, the server certificates signed by the CA certificate(s) in
+         * this PEM file, instead of the JDK's default trust store (for a node whose certificate
+         * comes from a private CA or is self-signed).
+         */
+        public Builder caCertificate(Path pemFile) {
+            if (pemFile == null) {
+                throw new IllegalArgumentException("caCertificate must not be null");
+            }
+            this.caCertificate = pemFile;
+            return this;
+        }
+
+        public LumaDbClient build() {
+            HttpClient.Builder http =
+                    HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5));
+            if (caCertificate != null) {
+                http.sslContext(trusting(caCertificate));
+            }
+            return new LumaDbClient(baseUrl, http.build(), true);
+        }
+
+        private static SSLContext trusting(Path pemFile) {
+            Collection<? extends Certificate> certificates;
+            try (InputStream in = Files.newInputStream(pemFile)) {
+                certificates = CertificateFactory.getInstance("X.509").generateCertificates(in);
+            } catch (IOException | GeneralSecurityException e) {
+                throw new IllegalArgumentException(
+                        "caCertificate " + pemFile + " is not a readable PEM certificate file: " + e, e);
+            }
+            if (certificates.isEmpty()) {
+                throw new IllegalArgumentException("caCertificate " + pemFile + " holds no certificate");
+            }
+            try {
+                KeyStore trust = KeyStore.getInstance("PKCS12");
+                trust.load(null, null);
+                int n = 0;
+                for (Certificate certificate : certificates) {
+                    trust.setCertificateEntry("ca-" + n++, certificate);
+                }
+                TrustManagerFactory factory =
+                        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+                factory.init(trust);
+                SSLContext context = SSLContext.getInstance("TLS");
+                context.init(null, factory.getTrustManagers(), null);
+                return context;
+            } catch (IOException | GeneralSecurityException e) {
+                throw new IllegalStateException("cannot set up TLS trusting " + pemFile + ": " + e, e);
+            }
+        }
     }
 
     public URI baseUrl() {

@@ -5,7 +5,13 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueType;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -13,6 +19,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -60,8 +67,138 @@ final class ClusterMode {
             seeds.add("pekko://" + system + "@" + config.getString("lumadb.cluster.host") + ":"
                     + config.getInt("lumadb.cluster.port"));
         }
-        return ConfigFactory.parseMap(Map.of("pekko.cluster.seed-nodes", seeds))
+        Map<String, Object> derived = new HashMap<>();
+        derived.put("pekko.cluster.seed-nodes", seeds);
+        derived.put("pekko-persistence-jdbc.shared-databases.slick.db.url", journalUrl(config));
+        derived.putAll(clusterTls(config));
+        return ConfigFactory.parseMap(derived)
                 .withFallback(ConfigFactory.parseResources(ClusterMode.class.getClassLoader(), "lumadb-cluster.conf"));
+    }
+
+    /** PostgreSQL's {@code sslmode} values, as its JDBC driver takes them. */
+    private static final List<String> SSL_MODES =
+            List.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full");
+
+    /**
+     * The journal's JDBC URL: {@code lumadb.cluster.postgres.url} with {@code ssl-mode} and {@code
+     * ssl-root-cert} added as the driver's {@code sslmode} and {@code sslrootcert} parameters when
+     * they are set (unset: the URL as it is, so the driver's default, {@code prefer}).
+     */
+    static String journalUrl(Config config) {
+        String url = config.getString("lumadb.cluster.postgres.url");
+        String mode = config.getString("lumadb.cluster.postgres.ssl-mode").strip();
+        String rootCert =
+                config.getString("lumadb.cluster.postgres.ssl-root-cert").strip();
+        StringBuilder parameters = new StringBuilder();
+        if (!mode.isEmpty()) {
+            if (!SSL_MODES.contains(mode)) {
+                throw new StartupChecks.StartupException("lumadb.cluster.postgres.ssl-mode must be one of "
+                        + String.join(", ", SSL_MODES) + " (or empty for the URL's own setting), not \"" + mode + "\"");
+            }
+            if (url.matches(".*[?&]sslmode=.*")) {
+                throw new StartupChecks.StartupException("lumadb.cluster.postgres.ssl-mode is set and"
+                        + " lumadb.cluster.postgres.url has an sslmode parameter too: keep one of them");
+            }
+            parameters.append("sslmode=").append(mode);
+        }
+        if (!rootCert.isEmpty()) {
+            Path file = Path.of(rootCert).toAbsolutePath();
+            if (!Files.isReadable(file)) {
+                throw new StartupChecks.StartupException("lumadb.cluster.postgres.ssl-root-cert: cannot read " + file
+                        + " (a PEM file of the CA that" + " signed PostgreSQL's certificate)");
+            }
+            if (url.matches(".*[?&]sslrootcert=.*")) {
+                throw new StartupChecks.StartupException("lumadb.cluster.postgres.ssl-root-cert is set and"
+                        + " lumadb.cluster.postgres.url has an sslrootcert parameter too: keep one of them");
+            }
+            PemFiles.certificates(file, "lumadb.cluster.postgres.ssl-root-cert");
+            parameters
+                    .append(parameters.isEmpty() ? "" : "&")
+                    .append("sslrootcert=")
+                    .append(URLEncoder.encode(file.toString(), StandardCharsets.UTF_8));
+        }
+        if (parameters.isEmpty()) {
+            return url;
+        }
+        return url + (url.contains("?") ? "&" : "?") + parameters;
+    }
+
+    /**
+     * TLS between nodes ({@code lumadb.cluster.tls}): Artery's {@code tls-tcp} transport with
+     * Pekko's rotating-keys engine, which reads the PEM files again every {@code
+     * ssl-context-cache-ttl} (so renewed certificates are picked up without a restart), requires
+     * the peer's certificate to be signed by the CA (mutual TLS) and to share a subject name with
+     * this node's own. The files are checked here, at startup, so that a mistake stops the node
+     * naming the setting instead of failing every connection later.
+     */
+    static Map<String, Object> clusterTls(Config config) {
+        if (!config.getBoolean("lumadb.cluster.tls.enabled")) {
+            return Map.of();
+        }
+        Path certificate = clusterFile(config, "certificate");
+        Path key = clusterFile(config, "private-key");
+        Path ca = clusterFile(config, "ca-certificate");
+        X509Certificate own = PemFiles.certificates(certificate, "lumadb.cluster.tls.certificate")
+                .getFirst();
+        X509Certificate authority =
+                PemFiles.certificates(ca, "lumadb.cluster.tls.ca-certificate").getFirst();
+        PrivateKey privateKey = PemFiles.privateKey(key, "lumadb.cluster.tls.private-key");
+        String label = pemLabel(key);
+        if (!privateKey.getAlgorithm().equals("RSA")
+                || !(label.equals("PRIVATE KEY") || label.equals("RSA PRIVATE KEY"))) {
+            // Pekko's PEM reader takes RSA keys only, as PKCS#8 or PKCS#1.
+            throw new StartupChecks.StartupException("lumadb.cluster.tls.private-key: " + key
+                    + " must be an RSA key (BEGIN PRIVATE KEY or BEGIN RSA PRIVATE KEY): the cluster transport"
+                    + " reads no other kind; it is " + privateKey.getAlgorithm() + " (" + label + ")");
+        }
+        PemFiles.checkPair(own, privateKey, "lumadb.cluster.tls.certificate", "lumadb.cluster.tls.private-key");
+        try {
+            own.verify(authority.getPublicKey());
+        } catch (GeneralSecurityException e) {
+            throw new StartupChecks.StartupException("lumadb.cluster.tls.certificate (" + certificate
+                    + ") is not signed by the CA in lumadb.cluster.tls.ca-certificate (" + ca + "): "
+                    + StartupChecks.describe(e));
+        }
+        String engine = "pekko.remote.artery.ssl.rotating-keys-engine.";
+        Map<String, Object> settings = new HashMap<>();
+        settings.put("pekko.remote.artery.transport", "tls-tcp");
+        settings.put(
+                "pekko.remote.artery.ssl.ssl-engine-provider",
+                "org.apache.pekko.remote.artery.tcp.ssl.RotatingKeysSSLEngineProvider");
+        settings.put(engine + "cert-file", certificate.toString());
+        settings.put(engine + "key-file", key.toString());
+        settings.put(engine + "ca-cert-file", ca.toString());
+        settings.put(engine + "protocol", "TLSv1.3");
+        settings.put(engine + "ssl-context-cache-ttl", config.getString("lumadb.cluster.tls.reload-interval"));
+        return settings;
+    }
+
+    private static Path clusterFile(Config config, String name) {
+        String setting = "lumadb.cluster.tls." + name;
+        String value = config.getString(setting).strip();
+        if (value.isEmpty()) {
+            throw new StartupChecks.StartupException(
+                    setting + " is not set; lumadb.cluster.tls.enabled is on and needs the path of a PEM file here");
+        }
+        return Path.of(value).toAbsolutePath();
+    }
+
+    /** The label of the first PEM block in {@code file} (read already, so readable). */
+    private static String pemLabel(Path file) {
+        try {
+            for (String line : Files.readAllLines(file, StandardCharsets.US_ASCII)) {
+                if (line.startsWith("-----BEGIN ") && line.endsWith("-----")) {
+                    String label = line.substring("-----BEGIN ".length(), line.length() - "-----".length());
+                    if (!label.equals("EC PARAMETERS")) {
+                        return label;
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new StartupChecks.StartupException(
+                    "lumadb.cluster.tls.private-key: cannot read " + StartupChecks.describe(e));
+        }
+        return "";
     }
 
     private static List<String> seeds(Config config) {
@@ -99,7 +236,7 @@ final class ClusterMode {
      * an advisory lock.
      */
     static void ensureJournal(Config config) {
-        String url = config.getString("lumadb.cluster.postgres.url");
+        String url = journalUrl(config);
         String user = config.getString("lumadb.cluster.postgres.user");
         String password = config.getString("lumadb.cluster.postgres.password");
         Duration timeout = config.getDuration("lumadb.cluster.postgres.connect-timeout");

@@ -11,6 +11,10 @@ import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.BidiShape;
 import org.apache.pekko.stream.Inlet;
 import org.apache.pekko.stream.Outlet;
+import org.apache.pekko.stream.TLSProtocol.SendBytes;
+import org.apache.pekko.stream.TLSProtocol.SessionBytes;
+import org.apache.pekko.stream.TLSProtocol.SslTlsInbound;
+import org.apache.pekko.stream.TLSProtocol.SslTlsOutbound;
 import org.apache.pekko.stream.javadsl.BidiFlow;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.stage.AbstractInHandler;
@@ -84,7 +88,18 @@ final class ConnectionGuard {
 
     /** Below it, on the connection's bytes: outgoing (top), incoming (bottom). */
     BidiFlow<ByteString, ByteString, ByteString, ByteString, NotUsed> byteSide() {
-        return BidiFlow.fromGraph(new Bytes());
+        return BidiFlow.fromGraph(new Bytes<>(bytes -> bytes, bytes -> bytes));
+    }
+
+    /**
+     * Between Pekko's server layer and a TLS stage, on the connection's decrypted bytes: what
+     * {@link #byteSide} does on a plain connection. The timers start with the connection, so a
+     * client that never completes its TLS handshake is closed after the header timeout too.
+     */
+    BidiFlow<SslTlsOutbound, SslTlsOutbound, SslTlsInbound, SslTlsInbound, NotUsed> sessionSide() {
+        return BidiFlow.fromGraph(new Bytes<SslTlsOutbound, SslTlsInbound>(
+                in -> in instanceof SessionBytes session ? session.bytes() : ByteString.emptyByteString(),
+                SendBytes::new));
     }
 
     private HttpRequest requested(HttpRequest request) {
@@ -112,16 +127,34 @@ final class ConnectionGuard {
         }
     }
 
-    private final class Bytes extends GraphStage<BidiShape<ByteString, ByteString, ByteString, ByteString>> {
-        private final Inlet<ByteString> fromApp = Inlet.create("ConnectionGuard.fromApp");
-        private final Outlet<ByteString> toNet = Outlet.create("ConnectionGuard.toNet");
-        private final Inlet<ByteString> fromNet = Inlet.create("ConnectionGuard.fromNet");
-        private final Outlet<ByteString> toApp = Outlet.create("ConnectionGuard.toApp");
-        private final BidiShape<ByteString, ByteString, ByteString, ByteString> shape =
-                BidiShape.of(fromApp, toNet, fromNet, toApp);
+    /**
+     * The byte-side stage, on plain bytes or on TLS session elements.
+     *
+     * @param <O> what goes out towards the network
+     * @param <I> what comes in from it
+     */
+    private final class Bytes<O, I> extends GraphStage<BidiShape<O, O, I, I>> {
+        private final Inlet<O> fromApp = Inlet.create("ConnectionGuard.fromApp");
+        private final Outlet<O> toNet = Outlet.create("ConnectionGuard.toNet");
+        private final Inlet<I> fromNet = Inlet.create("ConnectionGuard.fromNet");
+        private final Outlet<I> toApp = Outlet.create("ConnectionGuard.toApp");
+        private final BidiShape<O, O, I, I> shape = BidiShape.of(fromApp, toNet, fromNet, toApp);
+        private final java.util.function.Function<I, ByteString> incomingBytes;
+        private final java.util.function.Function<ByteString, O> outgoing;
+
+        /**
+         * @param incomingBytes the request bytes an incoming element carries
+         * @param outgoing an outgoing element carrying these bytes (the guard's own answers)
+         */
+        Bytes(
+                java.util.function.Function<I, ByteString> incomingBytes,
+                java.util.function.Function<ByteString, O> outgoing) {
+            this.incomingBytes = incomingBytes;
+            this.outgoing = outgoing;
+        }
 
         @Override
-        public BidiShape<ByteString, ByteString, ByteString, ByteString> shape() {
+        public BidiShape<O, O, I, I> shape() {
             return shape;
         }
 
@@ -143,9 +176,10 @@ final class ConnectionGuard {
                     setHandler(fromNet, new AbstractInHandler() {
                         @Override
                         public void onPush() {
-                            ByteString bytes = grab(fromNet);
+                            I element = grab(fromNet);
+                            ByteString bytes = incomingBytes.apply(element);
                             lastActivity = System.nanoTime();
-                            if (!upgraded && open == 0 && !headStarted) {
+                            if (!upgraded && open == 0 && !headStarted && !bytes.isEmpty()) {
                                 headStarted = true;
                                 scheduleOnce(HEAD, headerTimeout);
                             }
@@ -157,7 +191,7 @@ final class ConnectionGuard {
                                     return;
                                 }
                             }
-                            push(toApp, bytes);
+                            push(toApp, element);
                         }
 
                         // The client may close its side and still read the response: only this direction ends.
@@ -267,7 +301,7 @@ final class ConnectionGuard {
                     cancelTimer(HEAD);
                     cancel(fromApp);
                     complete(toApp);
-                    emit(toNet, ByteString.fromArray(answer), () -> completeStage());
+                    emit(toNet, outgoing.apply(ByteString.fromArray(answer)), () -> completeStage());
                 }
 
                 /**

@@ -27,6 +27,8 @@ import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.KillSwitches;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.SharedKillSwitch;
+import org.apache.pekko.stream.TLSClosing;
+import org.apache.pekko.stream.TLSProtocol.SendBytes;
 import org.apache.pekko.stream.TLSProtocol.SslTlsInbound;
 import org.apache.pekko.stream.TLSProtocol.SslTlsOutbound;
 import org.apache.pekko.stream.javadsl.BidiFlow;
@@ -34,6 +36,7 @@ import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.stream.javadsl.TLS;
 import org.apache.pekko.stream.javadsl.TLSPlacebo;
 import org.apache.pekko.stream.javadsl.Tcp;
 import org.apache.pekko.util.ByteString;
@@ -52,6 +55,10 @@ import org.slf4j.LoggerFactory;
  * (a connection over it is answered 503 problem+json and closed), JSON media types parsed with
  * an open charset, problem+json for request timeouts, and a request timeout never shorter than
  * the query timeout plus a margin ({@link #requestTimeout}).
+ *
+ * <p>With {@link HttpTls} (from {@code lumadb.http.tls}) every connection is TLS 1.3: Pekko's TLS
+ * stage sits under the server layer, and the guard watches the decrypted bytes between the two,
+ * so every limit above holds for HTTPS alike (the 503 for too many connections included).
  */
 final class HttpEdge {
 
@@ -121,6 +128,7 @@ final class HttpEdge {
             org.apache.pekko.actor.typed.ActorSystem<?> typed,
             String host,
             int port,
+            Optional<HttpTls> tls,
             Function<HttpRequest, CompletionStage<HttpResponse>> handler) {
         ActorSystem system = typed.classicSystem();
         Config config = system.settings().config();
@@ -161,16 +169,21 @@ final class HttpEdge {
                 release(perAddress, address);
                 // The answer, then a moment to read what the client sent before closing (closing
                 // with unread data would reset the connection and could lose the answer).
-                incoming.handleWith(
-                        Flow.fromSinkAndSourceCoupled(
-                                Sink.<ByteString>ignore(),
-                                Source.single(tooMany)
-                                        .concat(Source.completionStageSource(Patterns.after(
-                                                Duration.ofMillis(500),
-                                                system.scheduler(),
-                                                system.dispatcher(),
-                                                () -> CompletableFuture.completedFuture(Source.<ByteString>empty()))))),
-                        materializer);
+                Source<ByteString, NotUsed> answer = Source.single(tooMany)
+                        .concat(Source.completionStageSource(Patterns.after(
+                                Duration.ofMillis(500),
+                                system.scheduler(),
+                                system.dispatcher(),
+                                () -> CompletableFuture.completedFuture(Source.<ByteString>empty()))));
+                if (tls.isPresent()) {
+                    transport(tls)
+                            .join(incoming.flow())
+                            .join(Flow.fromSinkAndSourceCoupled(
+                                    Sink.<SslTlsInbound>ignore(), answer.<SslTlsOutbound>map(SendBytes::new)))
+                            .run(materializer);
+                } else {
+                    incoming.handleWith(Flow.fromSinkAndSourceCoupled(Sink.<ByteString>ignore(), answer), materializer);
+                }
                 return CompletableFuture.completedFuture(Done.getInstance());
             }
             ConnectionGuard guard = new ConnectionGuard(edge.headerTimeout(), idleTimeout, inFlight);
@@ -178,10 +191,12 @@ final class HttpEdge {
                     .mapAsync(settings.getPipeliningLimit(), request -> handle(terminating, handler, request));
             Flow<ByteString, ByteString, CompletionStage<Done>> net = Flow.fromGraph(kill.<ByteString>flow())
                     .viaMat(incoming.flow().watchTermination(Keep.right()), Keep.right());
-            BidiFlow<HttpResponse, ByteString, ByteString, HttpRequest, NotUsed> layers = guard.httpSide()
-                    .atop(Http.get(system).serverLayer(settings, Optional.of(incoming.remoteAddress()), pekkoLog))
-                    .atop(PLAIN)
-                    .atop(guard.byteSide());
+            BidiFlow<HttpResponse, SslTlsOutbound, SslTlsInbound, HttpRequest, NotUsed> http = guard.httpSide()
+                    .atop(Http.get(system).serverLayer(settings, Optional.of(incoming.remoteAddress()), pekkoLog));
+            // Plain: the guard reads the connection's bytes. TLS: it reads them decrypted, above the TLS stage.
+            BidiFlow<HttpResponse, ByteString, ByteString, HttpRequest, NotUsed> layers = tls.isPresent()
+                    ? http.atop(guard.sessionSide()).atop(transport(tls))
+                    : http.atop(PLAIN).atop(guard.byteSide());
             Flow<HttpResponse, HttpRequest, CompletionStage<Done>> connection =
                     layers.join(net, (NotUsed n, CompletionStage<Done> terminated) -> terminated);
             CompletionStage<Done> done = connection
@@ -213,6 +228,15 @@ final class HttpEdge {
                 .toMat(Sink.ignore(), Keep.left())
                 .run(materializer);
         return bound.thenApply(b -> new HttpEdge(b, kill, inFlight, terminating));
+    }
+
+    /**
+     * TLS 1.3 for one connection, closed as Pekko HTTP's own HTTPS server closes it: either side
+     * ending ends the session. Without {@code tls}, the bytes pass as they are.
+     */
+    private static BidiFlow<SslTlsOutbound, ByteString, ByteString, SslTlsInbound, NotUsed> transport(
+            Optional<HttpTls> tls) {
+        return tls.map(t -> TLS.create(t::newEngine, TLSClosing.eagerClose())).orElse(PLAIN);
     }
 
     private static void release(ConcurrentHashMap<InetAddress, AtomicInteger> perAddress, InetAddress address) {

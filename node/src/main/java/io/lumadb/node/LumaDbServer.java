@@ -18,6 +18,7 @@ import io.lumadb.shards.StorageCondition;
 import io.lumadb.shards.shard.ShardEntity;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -88,6 +89,7 @@ public final class LumaDbServer {
         Config checked = config(overrides);
         boolean cluster = ClusterMode.enabled(checked);
         StartupChecks.check(checked, cluster);
+        Optional<HttpTls> tls = HttpTls.from(checked);
         Config config = OpenFileBudget.fit(checked);
         if (cluster) {
             ClusterMode.ensureJournal(config);
@@ -134,7 +136,7 @@ public final class LumaDbServer {
                             metrics::scrape,
                             security),
                     metrics);
-            HttpEdge binding = HttpEdge.bind(system, http.host(), http.port(), handler)
+            HttpEdge binding = HttpEdge.bind(system, http.host(), http.port(), tls, handler)
                     .toCompletableFuture()
                     .get(30, TimeUnit.SECONDS);
             binding.addToCoordinatedShutdown(Duration.ofSeconds(10), system);
@@ -152,7 +154,8 @@ public final class LumaDbServer {
                         .get(30, TimeUnit.SECONDS);
             }
             log.info(
-                    "LumaDB listening on http://{}:{} with data in {} ({}, {})",
+                    "LumaDB listening on {}://{}:{} with data in {} ({}, {})",
+                    tls.isPresent() ? "https" : "http",
                     http.host(),
                     binding.localAddress().getPort(),
                     wiring.dataDir(),
