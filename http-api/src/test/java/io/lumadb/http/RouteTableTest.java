@@ -2,12 +2,14 @@ package io.lumadb.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lumadb.security.Permission;
 import io.lumadb.security.Permission.Action;
 import io.lumadb.security.Permission.Scope;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -26,6 +28,22 @@ class RouteTableTest {
         return assertInstanceOf(RouteTable.Match.Found.class, match(method, path), method + " " + path)
                 .route()
                 .operationId();
+    }
+
+    @Test
+    void everyRouteDeclaresAPermissionAndOnlyHealthReadinessAndTheDescriptionArePublic() {
+        List<String> publicRoutes = new ArrayList<>();
+        for (Route route : TestApi.routeTable().routes()) {
+            assertNotNull(route.permission(), route.toString());
+            if (route.permission().action() == Permission.Action.NONE) {
+                publicRoutes.add(route.operationId());
+            }
+            if (route.template().startsWith("/api/v1/_security")
+                    && !route.operationId().equals("whoAmI")) {
+                assertEquals(Permission.Action.MANAGE_USERS, route.permission().action(), route.toString());
+            }
+        }
+        assertEquals(List.of("getHealth", "getReady", "getOpenApi"), publicRoutes);
     }
 
     @Test

@@ -39,11 +39,35 @@ public final class TestHttp {
     private final HttpClient client =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final String base;
-    private final AtomicInteger databases = new AtomicInteger();
+    private final AtomicInteger databases;
+    private final String authorization;
 
     /** A client of the server listening on {@code port} of 127.0.0.1. */
     public TestHttp(int port) {
-        this.base = "http://127.0.0.1:" + port;
+        this("http://127.0.0.1:" + port, new AtomicInteger(), null);
+    }
+
+    private TestHttp(String base, AtomicInteger databases, String authorization) {
+        this.base = base;
+        this.databases = databases;
+        this.authorization = authorization;
+    }
+
+    /** This client sending {@code Authorization: <value>} with every request (null: none). */
+    public TestHttp as(String authorization) {
+        return new TestHttp(base, databases, authorization);
+    }
+
+    /** This client signing in with HTTP Basic as {@code user}. */
+    public TestHttp asUser(String user, String password) {
+        return as(basic(user, password));
+    }
+
+    /** The value of an HTTP Basic {@code Authorization} header. */
+    public static String basic(String user, String password) {
+        return "Basic "
+                + java.util.Base64.getEncoder()
+                        .encodeToString((user + ":" + password).getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     /** A response with its body parsed as JSON when it is JSON. */
@@ -146,7 +170,8 @@ public final class TestHttp {
     }
 
     public HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(URI.create(url(path))).timeout(Duration.ofSeconds(30));
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url(path))).timeout(Duration.ofSeconds(30));
+        return authorization == null ? b : b.header("Authorization", authorization);
     }
 
     public Response send(HttpRequest request) {

@@ -34,10 +34,17 @@ public final class WsClient implements AutoCloseable {
 
     /** Connects; with {@code paused}, nothing is read until {@link #resume}. */
     public WsClient(int port, boolean paused) throws Exception {
+        this(port, paused, null);
+    }
+
+    /** Connects sending {@code Authorization: <authorization>} (null: none) with the upgrade. */
+    public WsClient(int port, boolean paused, String authorization) throws Exception {
         this.paused.set(paused);
-        socket = HttpClient.newHttpClient()
-                .newWebSocketBuilder()
-                .connectTimeout(Duration.ofSeconds(10))
+        WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder();
+        if (authorization != null) {
+            builder.header("Authorization", authorization);
+        }
+        socket = builder.connectTimeout(Duration.ofSeconds(10))
                 .buildAsync(URI.create("ws://127.0.0.1:" + port + "/api/v1/_ws"), new Listener())
                 .get(10, TimeUnit.SECONDS);
     }
