@@ -52,6 +52,9 @@ final class ChangePages {
     /** The {@code from} value of the next page: where everything before it was delivered. */
     private volatile String position;
 
+    /** The {@code Authorization} header's value, or null. */
+    private final String authorization;
+
     private volatile boolean closed;
     private volatile CompletableFuture<?> inFlight;
     private volatile Cancellable retry;
@@ -60,6 +63,7 @@ final class ChangePages {
     ChangePages(
             HttpClient http,
             URI endpoint,
+            String authorization,
             String stream,
             StartPosition start,
             ChangeStreamSettings settings,
@@ -67,6 +71,7 @@ final class ChangePages {
             LoggingAdapter log) {
         this.http = http;
         this.endpoint = endpoint;
+        this.authorization = authorization;
         this.stream = stream;
         this.position = start.queryValue();
         this.settings = settings;
@@ -179,11 +184,14 @@ final class ChangePages {
             query.append("&before=true");
         }
         settings.filter().ifPresent(f -> query.append("&filter=").append(encode(f)));
-        return HttpRequest.newBuilder(URI.create(endpoint + query.toString()))
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(endpoint + query.toString()))
                 .header("Accept", "application/x-ndjson")
                 .timeout(settings.longPollWait().plus(REQUEST_MARGIN))
-                .GET()
-                .build();
+                .GET();
+        if (authorization != null) {
+            request.header("Authorization", authorization);
+        }
+        return request.build();
     }
 
     private record Page(List<ChangeEnvelope> changes, String next) {}

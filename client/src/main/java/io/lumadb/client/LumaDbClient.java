@@ -61,8 +61,13 @@ public final class LumaDbClient implements AutoCloseable {
     private final URI baseUrl;
     private final HttpClient http;
     private final boolean ownsHttp;
+    private final String authorization;
 
     private LumaDbClient(URI baseUrl, HttpClient http, boolean ownsHttp) {
+        this(baseUrl, http, ownsHttp, null);
+    }
+
+    private LumaDbClient(URI baseUrl, HttpClient http, boolean ownsHttp, String authorization) {
         if (baseUrl == null
                 || baseUrl.getHost() == null
                 || !List.of("http", "https").contains(String.valueOf(baseUrl.getScheme()))) {
@@ -73,6 +78,7 @@ public final class LumaDbClient implements AutoCloseable {
         this.baseUrl = URI.create(text.endsWith("/") ? text.substring(0, text.length() - 1) : text);
         this.http = http;
         this.ownsHttp = ownsHttp;
+        this.authorization = authorization;
     }
 
     /** A client of the server at {@code baseUrl}, such as {@code http://127.0.0.1:8080}. */
@@ -109,9 +115,36 @@ public final class LumaDbClient implements AutoCloseable {
     public static final class Builder {
         private final URI baseUrl;
         private Path caCertificate;
+        private String authorization;
 
         private Builder(URI baseUrl) {
             this.baseUrl = baseUrl;
+        }
+
+        /**
+         * Signs every request in with HTTP Basic as {@code user}. The node verifies the password
+         * once and then remembers it; a wrong one fails the stream with a 401 {@link LumaDbException}.
+         */
+        public Builder credentials(String user, String password) {
+            if (user == null || password == null || user.contains(":")) {
+                throw new IllegalArgumentException("credentials need a user name (without ':') and a password");
+            }
+            this.authorization = "Basic "
+                    + java.util.Base64.getEncoder()
+                            .encodeToString((user + ":" + password).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return this;
+        }
+
+        /**
+         * Sends {@code key} (an API key, {@code luma_...}) as a Bearer token with every request. A
+         * revoked or expired key fails the stream with a 401 {@link LumaDbException}.
+         */
+        public Builder apiKey(String key) {
+            if (key == null || key.isBlank()) {
+                throw new IllegalArgumentException("apiKey must not be empty");
+            }
+            this.authorization = "Bearer " + key.strip();
+            return this;
         }
 
         /**
@@ -133,7 +166,7 @@ public final class LumaDbClient implements AutoCloseable {
             if (caCertificate != null) {
                 http.sslContext(trusting(caCertificate));
             }
-            return new LumaDbClient(baseUrl, http.build(), true);
+            return new LumaDbClient(baseUrl, http.build(), true, authorization);
         }
 
         private static SSLContext trusting(Path pemFile) {
@@ -192,8 +225,8 @@ public final class LumaDbClient implements AutoCloseable {
                     ActorSystem system = materializer.system();
                     LoggingAdapter log = Logging.getLogger(system, LumaDbClient.class);
                     return Source.unfoldResourceAsync(
-                            () -> CompletableFuture.completedFuture(
-                                    new ChangePages(http, endpoint, stream, from, settings, system, log)),
+                            () -> CompletableFuture.completedFuture(new ChangePages(
+                                    http, endpoint, authorization, stream, from, settings, system, log)),
                             ChangePages::next,
                             ChangePages::close);
                 })

@@ -36,11 +36,19 @@ class TlsClientIT {
             TestCertificates ca = TestCertificates.authority(dir, "client test CA");
             Issued node = ca.issue(dir, "node", "localhost", KeyType.EC, KeyForm.PKCS8);
             server = LumaDbServer.start(ConfigFactory.parseMap(Map.of(
-                    "lumadb.data-dir", dir.resolve("data").toString(),
-                    "lumadb.http.port", 0,
-                    "lumadb.http.tls.enabled", true,
-                    "lumadb.http.tls.certificate-chain", node.certificate().toString(),
-                    "lumadb.http.tls.private-key", node.privateKey().toString())));
+                    "lumadb.data-dir",
+                    dir.resolve("data").toString(),
+                    "lumadb.http.port",
+                    0,
+                    // This test is about TLS; SecuredClientIT signs in.
+                    "lumadb.security.enabled",
+                    false,
+                    "lumadb.http.tls.enabled",
+                    true,
+                    "lumadb.http.tls.certificate-chain",
+                    node.certificate().toString(),
+                    "lumadb.http.tls.private-key",
+                    node.privateKey().toString())));
             URI base = URI.create("https://localhost:" + server.port());
             try (LumaDbClient client =
                     LumaDbClient.builder(base).caCertificate(ca.caFile()).build()) {
