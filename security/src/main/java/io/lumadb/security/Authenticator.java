@@ -98,7 +98,13 @@ public final class Authenticator implements AutoCloseable {
         if (stored.expiredAt(nowMillis)) {
             throw new AuthenticationException("the API key " + stored.id() + " has expired");
         }
-        return new Principal(Principal.Kind.API_KEY, stored.owner(), stored.id(), stored.roles());
+        return new Principal(
+                Principal.Kind.API_KEY,
+                stored.owner(),
+                stored.id(),
+                stored.roles(),
+                java.util.Map.of("sub", stored.owner(), "key", stored.id()),
+                stored.expiresAtMillis());
     }
 
     private CompletionStage<Principal> basic(String encoded) {
