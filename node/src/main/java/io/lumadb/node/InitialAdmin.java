@@ -67,7 +67,7 @@ final class InitialAdmin {
     }
 
     private static void announce(String password, Path dataDir) {
-        Path file = dataDir.toAbsolutePath().resolve(FILE);
+        Path file = dataDir.toAbsolutePath().normalize().resolve(FILE);
         try {
             Files.deleteIfExists(file);
             Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
