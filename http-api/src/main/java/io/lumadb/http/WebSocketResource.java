@@ -65,7 +65,8 @@ final class WebSocketResource implements Resource {
                 api.changeStreams(),
                 api.topics(),
                 api.webSocketSettings(),
-                (permission, names) -> api.security().authorize(call.principal(), permission, names));
+                (permission, names) -> api.security().authorize(call.principal(), permission, names),
+                (db, collection) -> new SubscriptionGuard(api, call.principal(), db, collection));
         return done(upgrade.get().handleMessagesWith(session.flow()));
     }
 }
