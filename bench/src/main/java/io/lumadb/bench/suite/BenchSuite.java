@@ -383,7 +383,7 @@ public final class BenchSuite implements Callable<Integer> {
     }
 
     /** The command that runs {@code main} with this JVM's java and class path. */
-    private static List<String> java(List<String> prefix, List<String> jvmOptions, Class<?> main, String... args) {
+    static List<String> java(List<String> prefix, List<String> jvmOptions, Class<?> main, String... args) {
         List<String> command = new ArrayList<>(prefix);
         command.add(ProcessHandle.current().info().command().orElse("java"));
         command.addAll(jvmOptions);

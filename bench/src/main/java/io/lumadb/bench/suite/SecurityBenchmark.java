@@ -10,7 +10,6 @@ import io.lumadb.bench.ycsb.OpStats;
 import io.lumadb.bench.ycsb.YcsbResult;
 import io.lumadb.bench.ycsb.YcsbRunner;
 import io.lumadb.bench.ycsb.YcsbSpec;
-import io.lumadb.security.PasswordHasher;
 import io.lumadb.testkit.NodeProcess;
 import io.lumadb.testkit.TestFiles;
 import java.io.IOException;
@@ -38,8 +37,9 @@ import java.util.Objects;
  * encryption at rest on. Every variant of every run gets a fresh node (fresh data directory,
  * same pinning and JVM options as the ycsb section's), and the variants take turns: run {@code
  * r} starts with the {@code r}-th variant, so drift on a shared machine falls on each of them
- * alike. It also measures the cost of a password check (Argon2id with the default parameters)
- * in this JVM and, over HTTP, a first request with new credentials against a cached one.
+ * alike. It also measures the cost of a password check (Argon2id with the default parameters,
+ * {@link PasswordCost}, pinned and started like a node) and, over HTTP, a first request with new
+ * credentials against a cached one.
  *
  * <p>Checked before measuring, so that no variant can silently measure something else: with
  * security on, a request without credentials gets 401 and the bench credentials get 200 from
@@ -129,7 +129,11 @@ final class SecurityBenchmark {
                         + " unmeasured warm-up of C (a quarter of the records as operations), then A and C; " + records
                         + " records, " + operations + " operations, " + threads + " client threads, " + runs
                         + " run(s), each variant of each run on a fresh node");
-        settings.put("order", "run r starts with the r-th variant and goes round: " + order(1) + " in run 1");
+        settings.put(
+                "order",
+                "run r starts with the r-th variant and goes round: "
+                        + String.join(", ", order(1).stream().map(v -> v.id).toList()) + " in run 1, "
+                        + String.join(", ", order(2).stream().map(v -> v.id).toList()) + " in run 2");
         settings.put(
                 "credentials",
                 "user admin (from lumadb.security.admin-password) makes the bench's user and"
@@ -141,7 +145,7 @@ final class SecurityBenchmark {
         List<String> failures = new ArrayList<>();
         SecurityResults.Login login = null;
         try {
-            double[] argon = passwordCost();
+            PasswordCost.Result argon = passwordCost();
             for (int run = 1; run <= runs; run++) {
                 for (Variant v : order(run)) {
                     System.out.printf("Security run %d/%d: %s%n", run, runs, v.description);
@@ -153,8 +157,13 @@ final class SecurityBenchmark {
             failures.add("the security section failed: " + e.getMessage());
             System.out.println("  FAILED: " + e.getMessage());
         }
-        SecurityResults results =
-                new SecurityResults(failures.isEmpty() ? "ok" : "failed", failures, rows(), login, settings, checks);
+        SecurityResults results = new SecurityResults(
+                failures.isEmpty() ? "ok" : "failed",
+                failures,
+                rows(),
+                login,
+                settings,
+                checks.stream().distinct().toList());
         for (SecurityResults.Row r : results.ycsb()) {
             System.out.printf(
                     "  %-5s %-11s %,9.0f ops/s  p50 %,6.0f us  p99 %,7.0f us%s%n",
@@ -173,56 +182,55 @@ final class SecurityBenchmark {
 
     // ---- password checks
 
-    /** {hash ms, verify median ms, verify max ms} of the default Argon2id cost, in this JVM. */
-    private double[] passwordCost() {
-        PasswordHasher hasher = new PasswordHasher(PasswordHasher.DEFAULT);
-        String password = randomPassword();
-        // Warm-up (class loading, JIT) is one hash and five verifications, not timed.
-        String hash = hasher.hash(password);
-        for (int i = 0; i < 5; i++) {
-            PasswordHasher.verify(password, hash);
+    /**
+     * Runs {@link PasswordCost} as a process of its own, behind the server prefix and with the
+     * node's JVM options, so that the hash is timed where and how a node computes it.
+     */
+    private PasswordCost.Result passwordCost() throws IOException, InterruptedException {
+        Path json = out.resolve("password-cost.json");
+        Path log = out.resolve("password-cost.log");
+        List<String> command = BenchSuite.java(
+                serverPrefix,
+                LumaDbNode.JVM_OPTIONS,
+                PasswordCost.class,
+                "--verifications",
+                Integer.toString(verifications),
+                "--json",
+                json.toString());
+        int exit = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start()
+                .waitFor();
+        if (exit != 0 || !Files.exists(json)) {
+            throw new IOException("the password cost measurement failed (exit " + exit + "); see " + log);
         }
-        long t = System.nanoTime();
-        hash = hasher.hash(password);
-        double hashMs = (System.nanoTime() - t) / 1e6;
-        List<Double> times = new ArrayList<>();
-        for (int i = 0; i < verifications; i++) {
-            long start = System.nanoTime();
-            boolean ok = PasswordHasher.verify(password, hash);
-            times.add((System.nanoTime() - start) / 1e6);
-            if (!ok) {
-                throw new IllegalStateException("PasswordHasher.verify refused the password it had just hashed");
-            }
-        }
-        if (PasswordHasher.verify(password + "x", hash)) {
-            throw new IllegalStateException("PasswordHasher.verify accepted a wrong password");
-        }
-        checks.add("Argon2id: " + verifications + " verifications of the right password succeeded, a wrong one failed");
-        double median = Stats.median(times);
-        double max = times.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
+        PasswordCost.Result r = new ObjectMapper().readValue(json.toFile(), PasswordCost.Result.class);
+        checks.add("Argon2id: " + r.verifications() + " verifications of the right password succeeded, a wrong one"
+                + " failed");
         System.out.printf(
-                "  Argon2id %s: hash %.1f ms, verify median %.1f ms (max %.1f) of %d%n",
-                parameters(), hashMs, median, max, verifications);
-        return new double[] {hashMs, median, max};
+                "  Argon2id %s: hash %.1f ms, verify median %.1f ms (max %.1f; CPU %.1f ms) of %d%n",
+                r.parameters(),
+                r.hashMs(),
+                r.verifyMedianMs(),
+                r.verifyMaxMs(),
+                r.verifyCpuMedianMs(),
+                r.verifications());
+        return r;
     }
 
-    private SecurityResults.Login login(double[] argon) {
+    private SecurityResults.Login login(PasswordCost.Result argon) {
         return new SecurityResults.Login(
-                parameters(),
-                argon[0],
-                argon[1],
-                argon[2],
-                verifications,
+                argon.parameters(),
+                argon.hashMs(),
+                argon.verifyMedianMs(),
+                argon.verifyMaxMs(),
+                argon.verifyCpuMedianMs(),
+                argon.verifications(),
                 Stats.median(httpFirst),
                 httpFirst.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN),
                 Stats.median(httpCached),
                 httpFirst.size());
-    }
-
-    static String parameters() {
-        PasswordHasher.Cost c = PasswordHasher.DEFAULT;
-        return String.format(
-                Locale.ROOT, "m=%d MiB, t=%d, p=%d", c.memoryKib() / 1024, c.iterations(), c.parallelism());
     }
 
     // ---- one variant
@@ -388,7 +396,7 @@ final class SecurityBenchmark {
                         throw new IOException("whoami of the bench's credentials has no role readWrite: " + who);
                     }
                 }
-                checks.add(v.id + ": without credentials 401, with the bench's 200 (role readWrite)");
+                checks.add(v.id + ": without credentials 401, with the bench's 200 (role readWrite), on every node");
             }
             String metrics = anonymous.expect("GET", "/metrics", null, 200, 401);
             if (!v.security) {
@@ -398,7 +406,8 @@ final class SecurityBenchmark {
                     throw new IOException("the node of variant " + v.id + " reports lumadb_encryption_active_key_id "
                             + keyId + ", expected " + expected);
                 }
-                checks.add(v.id + ": /metrics reports lumadb_encryption_active_key_id " + (int) keyId);
+                checks.add(
+                        v.id + ": /metrics reports lumadb_encryption_active_key_id " + (int) keyId + " on every node");
             }
         }
     }

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 class SecurityResultsTest {
 
     private static final SecurityResults.Login LOGIN =
-            new SecurityResults.Login("m=19 MiB, t=2, p=1", 50, 45, 60, 20, 55, 70, 1.5, 5);
+            new SecurityResults.Login("m=19 MiB, t=2, p=1", 50, 45, 60, 40, 20, 55, 70, 1.5, 5);
 
     /** Security off at 1,000 ops/s in every workload, and each variant at the given ratio of it. */
     private static SecurityResults results(String status, double apiKey, double basic, double encryption) {
@@ -74,7 +74,7 @@ class SecurityResultsTest {
                 "ok",
                 List.of(),
                 List.of(),
-                new SecurityResults.Login("m=19 MiB, t=2, p=1", 50, 100, 120, 20, 99, 120, 1, 5),
+                new SecurityResults.Login("m=19 MiB, t=2, p=1", 50, 100, 120, 40, 20, 99, 120, 1, 5),
                 Map.of(),
                 List.of());
         Map<String, Boolean> v = verdicts(slow);
@@ -115,6 +115,7 @@ class SecurityResultsTest {
         assertTrue(text.contains("| load | security off, encryption at rest on | 800 |"), text);
         assertTrue(text.contains("| load | security off | 1,000 | 900 | 9,000 | 1.00x |"), text);
         assertTrue(text.contains("45.00 ms | < 100 ms: met"), text);
+        assertTrue(text.contains("CPU time (the verifying thread's), median | 40.00 ms |"), text);
         assertTrue(text.contains("- checked: a check"), text);
 
         JsonNode json = new ObjectMapper().valueToTree(r);
@@ -160,5 +161,16 @@ class SecurityResultsTest {
                 + "lumadb_encryption_active_key_id_other 7.0\nlumadb_encryption_active_key_id 1.0\n";
         assertEquals(1.0, SecurityBenchmark.metric(text, "lumadb_encryption_active_key_id"));
         assertTrue(Double.isNaN(SecurityBenchmark.metric("nothing 1\n", "lumadb_encryption_active_key_id")));
+    }
+
+    @Test
+    void passwordCostTimesTheDefaultArgon2idAndItsReportReadsBack() throws Exception {
+        PasswordCost.Result r = PasswordCost.measure(2);
+        assertEquals("m=19 MiB, t=2, p=1", r.parameters());
+        assertEquals(2, r.verifications());
+        assertTrue(r.verifyMedianMs() > 0 && r.verifyMaxMs() >= r.verifyMedianMs(), r.toString());
+        assertTrue(r.verifyCpuMedianMs() > 0 && r.hashMs() > 0, r.toString());
+        ObjectMapper json = new ObjectMapper();
+        assertEquals(r, json.readValue(json.writeValueAsString(r), PasswordCost.Result.class));
     }
 }
