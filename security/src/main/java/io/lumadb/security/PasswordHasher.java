@@ -14,7 +14,7 @@ import org.bouncycastle.crypto.params.Argon2Parameters;
  * parameters still verify after they change.
  *
  * <p>The defaults ({@link #DEFAULT}: 19 MiB, 2 passes, 1 lane, the OWASP recommendation for
- * Argon2id) take about 40-60 ms per hash on a current 2-core machine (see {@code
+ * Argon2id) take about 70 ms of CPU per hash on a 2-core machine (see {@code
  * PasswordHasherTest} and the benchmark suite), inside the 100 ms a login may take; HTTP Basic
  * callers do not pay it per request, since a verified credential is remembered (see {@link
  * Authenticator}).
