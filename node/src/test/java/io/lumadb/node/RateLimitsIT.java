@@ -104,6 +104,11 @@ class RateLimitsIT {
                 "another user has a budget of its own");
         Thread.sleep(retryAfter(r) * 1000);
         assertEquals(200, ada.get(collection + "/_docs").status(), "after Retry-After it is served again");
+        long until = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (!admin.get("/metrics").body().contains("lumadb_http_rate_limited_total{kind=\"principal\"}")) {
+            assertTrue(System.nanoTime() < until, "/metrics counts the refusal");
+            Thread.sleep(500);
+        }
     }
 
     @Test
