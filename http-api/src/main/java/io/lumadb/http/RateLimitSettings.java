@@ -53,17 +53,17 @@ public record RateLimitSettings(
 
     public static RateLimitSettings from(Config http) {
         Config c = http.getConfig("rate-limits");
-        int maxKeys = c.getInt("max-tracked-keys");
+        int maxKeys = integer(c, "max-tracked-keys");
         if (maxKeys < 1) {
             throw bad(c, "max-tracked-keys", "must be at least 1");
         }
-        int maxSubscriptions = c.getInt("max-subscriptions-per-principal");
+        int maxSubscriptions = integer(c, "max-subscriptions-per-principal");
         if (maxSubscriptions < 0) {
             throw bad(c, "max-subscriptions-per-principal", "must be 0 (no limit) or more");
         }
         return new RateLimitSettings(
-                c.getBoolean("enabled"),
-                c.getBoolean("limit-loopback"),
+                flag(c, "enabled"),
+                flag(c, "limit-loopback"),
                 budget(c, "per-address", "requests-per-second", 1),
                 budget(c, "per-principal", "requests-per-second", 1),
                 budget(c, "failed-logins", "per-minute", 60),
@@ -72,15 +72,41 @@ public record RateLimitSettings(
     }
 
     private static Budget budget(Config c, String name, String rateKey, double perSecondDivisor) {
-        double rate = c.getDouble(name + "." + rateKey);
+        double rate = number(c, name + "." + rateKey);
         if (!(rate >= 0) || Double.isInfinite(rate)) {
             throw bad(c, name + "." + rateKey, "must be 0 (no limit) or a positive number");
         }
-        int burst = c.getInt(name + ".burst");
+        int burst = integer(c, name + ".burst");
         if (rate > 0 && burst < 1) {
             throw bad(c, name + ".burst", "must be at least 1");
         }
         return new Budget(rate / perSecondDivisor, Math.max(1, burst), PREFIX + name);
+    }
+
+    // Typesafe names a mistyped key relative to the block; these name it in full.
+
+    private static int integer(Config c, String key) {
+        try {
+            return c.getInt(key);
+        } catch (ConfigException.WrongType e) {
+            throw bad(c, key, "must be a whole number");
+        }
+    }
+
+    private static double number(Config c, String key) {
+        try {
+            return c.getDouble(key);
+        } catch (ConfigException.WrongType e) {
+            throw bad(c, key, "must be a number");
+        }
+    }
+
+    private static boolean flag(Config c, String key) {
+        try {
+            return c.getBoolean(key);
+        } catch (ConfigException.WrongType e) {
+            throw bad(c, key, "must be on or off");
+        }
     }
 
     private static ConfigException bad(Config c, String key, String why) {
