@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
  * /metrics}: the dispatcher in front of the {@link RouteTable}. It checks the host, answers CORS
  * preflights, matches the request to a route (404 for no route, 405 with {@code Allow} for a
  * method the path does not have), spends the client address's request budget (429, {@link
- * RateLimits}), authenticates the caller and checks the route's permission (401, 403), runs the route's handler, maps every failure to an {@code
- * application/problem+json} answer, and records each request under its route template for the
+ * RateLimits}), authenticates the caller and checks the route's permission (401, 403), runs the
+ * route's handler, maps every failure to an {@code application/problem+json} answer, and records each request under its route template for the
  * metrics and the request log (logger {@code io.lumadb.http.requests}, at debug). The resources
  * validate input completely before they send anything to a shard, so a bad request writes
  * nothing.
@@ -137,7 +137,7 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
                     security.authorize(principal, permission, parameters);
                     HttpRequest counted = subscriptions.prepare(request, principal);
                     return subscriptions.admit(
-                            counted, route.handler().handle(new Call(counted, parameters, principal)));
+                            counted, () -> route.handler().handle(new Call(counted, parameters, principal)));
                 });
     }
 

@@ -7,6 +7,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.ClassicActorSystemProvider;
 import org.apache.pekko.http.javadsl.model.AttributeKey;
 import org.apache.pekko.http.javadsl.model.AttributeKeys;
@@ -70,12 +71,6 @@ final class SubscriptionLimits {
         this.observer = observer;
     }
 
-    /** Streams open under {@code key} ({@code user:ada}, an address with security off). */
-    int open(String key) {
-        AtomicInteger n = open.get(key);
-        return n == null ? 0 : n.get();
-    }
-
     /**
      * The request the handler gets: unchanged when nothing is counted for it; otherwise carrying
      * its lease, and for a WebSocket upgrade, holding its slot already (a 429 {@link
@@ -99,13 +94,22 @@ final class SubscriptionLimits {
                 .addAttribute(AttributeKeys.webSocketUpgrade, new WatchedUpgrade(upgrade.get(), lease));
     }
 
-    /** The handler's answer to a {@link #prepare}d request, with its stream counted (or refused). */
-    CompletionStage<HttpResponse> admit(HttpRequest request, CompletionStage<HttpResponse> answer) {
+    /**
+     * Runs the handler of a {@link #prepare}d request: its answer, with its stream counted (or
+     * refused). A handler that fails gives back the slot its WebSocket upgrade held.
+     */
+    CompletionStage<HttpResponse> admit(HttpRequest request, Supplier<CompletionStage<HttpResponse>> handler) {
         var found = request.getAttribute(LEASE);
         if (found.isEmpty()) {
-            return answer;
+            return handler.get();
         }
         Lease lease = found.get();
+        CompletionStage<HttpResponse> answer;
+        try {
+            answer = handler.get();
+        } catch (RuntimeException e) {
+            answer = CompletableFuture.failedFuture(e);
+        }
         return answer.handle((response, failure) -> {
                     if (failure != null) {
                         lease.release();
