@@ -20,9 +20,9 @@ import org.slf4j.LoggerFactory;
  * The REST/JSON API under {@code /api/v1}, plus {@code /health}, {@code /ready} and {@code
  * /metrics}: the dispatcher in front of the {@link RouteTable}. It checks the host, answers CORS
  * preflights, matches the request to a route (404 for no route, 405 with {@code Allow} for a
- * method the path does not have), authenticates the caller and checks the route's permission
- * (401, 403), runs the route's handler, maps every failure to an {@code
- * application/problem+json} answer, and records each request under its route template for the
+ * method the path does not have), spends the client address's request budget (429, {@link
+ * RateLimits}), authenticates the caller and checks the route's permission (401, 403), runs the
+ * route's handler, maps every failure to an {@code application/problem+json} answer, and records each request under its route template for the
  * metrics and the request log (logger {@code io.lumadb.http.requests}, at debug). The resources
  * validate input completely before they send anything to a shard, so a bad request writes
  * nothing.
@@ -38,6 +38,8 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
     private final Cors cors;
     private final HostCheck hosts;
     private final Security security;
+    private final RateLimits limits;
+    private final SubscriptionLimits subscriptions;
 
     /** The dispatcher of LumaDB's API: every resource of {@code api}, in one route table. */
     public ApiHandler(ApiContext api, RequestObserver observer) {
@@ -58,6 +60,8 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
         this.observer = observer;
         this.cors = cors;
         this.hosts = new HostCheck(settings.host(), settings.allowedHosts());
+        this.limits = new RateLimits(settings.rateLimits(), observer);
+        this.subscriptions = new SubscriptionLimits(system, settings.rateLimits(), observer);
     }
 
     /** Every route this handler serves. */
@@ -84,6 +88,7 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
         Route route = null;
         CompletionStage<HttpResponse> response;
         try {
+            limits.admitAddress(request);
             List<String> segments = RequestTarget.segments(request);
             switch (routes.match(method, segments)) {
                 case RouteTable.Match.Found found -> {
@@ -114,17 +119,25 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
     /**
      * Runs the route's handler for an authenticated caller that holds the route's permission:
      * public routes need no caller; others answer 401 without valid credentials and 403 without
-     * the permission, before the handler sees the request.
+     * the permission, before the handler sees the request. The caller's budgets ({@link
+     * RateLimits}: failed logins, its requests) are spent here, and the streams it opens are
+     * counted ({@link SubscriptionLimits}).
      */
     private CompletionStage<HttpResponse> admit(HttpRequest request, Route route, Map<String, String> parameters) {
         Permission permission = route.permission();
         if (permission.action() == Permission.Action.NONE) {
             return route.handler().handle(new Call(request, parameters, Principal.UNRESTRICTED));
         }
-        return security.authenticate(request.getHeader("Authorization").map(HttpHeader::value))
+        return limits.authenticate(
+                        request,
+                        () -> security.authenticate(
+                                request.getHeader("Authorization").map(HttpHeader::value)))
                 .thenCompose(principal -> {
+                    limits.admitPrincipal(principal);
                     security.authorize(principal, permission, parameters);
-                    return route.handler().handle(new Call(request, parameters, principal));
+                    HttpRequest counted = subscriptions.prepare(request, principal);
+                    return subscriptions.admit(
+                            counted, () -> route.handler().handle(new Call(counted, parameters, principal)));
                 });
     }
 

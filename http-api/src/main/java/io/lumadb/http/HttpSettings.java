@@ -18,6 +18,7 @@ import java.util.List;
  * @param corsMaxAge how long a browser may cache the answer to a CORS preflight
  * @param allowedHosts host names, besides IP addresses, {@code localhost} and {@code host}, that
  *     requests may name in {@code Host} ({@code "*"}: any); see {@link HostCheck}
+ * @param rateLimits request budgets and stream counts, from {@code lumadb.http.rate-limits}
  */
 public record HttpSettings(
         String host,
@@ -29,7 +30,8 @@ public record HttpSettings(
         Duration bodyTimeout,
         List<String> corsAllowedOrigins,
         Duration corsMaxAge,
-        List<String> allowedHosts) {
+        List<String> allowedHosts,
+        RateLimitSettings rateLimits) {
 
     public HttpSettings {
         corsAllowedOrigins = List.copyOf(corsAllowedOrigins);
@@ -67,6 +69,7 @@ public record HttpSettings(
                 http.getDuration("body-timeout"),
                 origins,
                 maxAge,
-                hosts);
+                hosts,
+                RateLimitSettings.from(http));
     }
 }

@@ -64,7 +64,10 @@ final class Problems {
         return switch (e.status) {
             // RFC 9110: a 401 names the schemes that would work.
             case 401 -> response.addHeader(RawHeader.create("WWW-Authenticate", "Basic realm=\"LumaDB\", Bearer"));
-            case 429 -> response.addHeader(RawHeader.create("Retry-After", "1"));
+            // A rate limit says when its bucket has a token again (extra "retryAfter"); others: a moment.
+            case 429 ->
+                response.addHeader(
+                        RawHeader.create("Retry-After", String.valueOf(e.extra.getOrDefault("retryAfter", 1))));
             default -> response;
         };
     }

@@ -8,5 +8,11 @@ public interface RequestObserver {
      */
     void record(String route, String method, int status, long nanos);
 
+    /**
+     * One request refused by a rate limit: {@code address}, {@code principal}, {@code
+     * failed-logins} or {@code subscriptions} ({@link RateLimits}, {@link SubscriptionLimits}).
+     */
+    default void limited(String kind) {}
+
     RequestObserver NONE = (route, method, status, nanos) -> {};
 }

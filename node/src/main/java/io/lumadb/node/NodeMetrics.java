@@ -22,6 +22,9 @@ final class NodeMetrics implements RequestObserver {
             MeasurementUnit.time().nanoseconds());
     private final Metric.Counter requests =
             Kamon.counter("lumadb.http.requests", "HTTP requests answered by route, method and status");
+    private final Metric.Counter rateLimited = Kamon.counter(
+            "lumadb.http.rate.limited",
+            "Requests refused with 429 by a rate limit, by kind: address, principal, failed-logins, subscriptions");
     private final Metric.Histogram journalLatency = Kamon.histogram(
             "lumadb.journal.write.latency",
             "Latency of one journal group commit, fsync included",
@@ -114,6 +117,11 @@ final class NodeMetrics implements RequestObserver {
         });
         instruments.count().increment();
         instruments.latency().record(nanos);
+    }
+
+    @Override
+    public void limited(String kind) {
+        rateLimited.withTag("kind", kind).increment();
     }
 
     void recordShardRecovery(String entityId, long millis, long eventsReplayed, boolean fromImage) {
