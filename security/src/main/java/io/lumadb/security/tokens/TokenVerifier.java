@@ -43,6 +43,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
@@ -74,11 +75,15 @@ public final class TokenVerifier implements AutoCloseable {
     /** A token issued this recently may name state this node has not seen yet. */
     private static final long FRESH_MILLIS = 10_000;
 
+    /** At most one catalog read per second for unknown key ids, which precede the signature check. */
+    private static final long RELOAD_INTERVAL_MILLIS = 1_000;
+
     private final JwtSettings settings;
     private final Supplier<SecurityState> state;
     private final Supplier<CompletionStage<SecurityState>> reload;
     private final DefaultJWTProcessor<SecurityContext> external;
     private final ThreadPoolExecutor externalChecks;
+    private final AtomicLong lastReload = new AtomicLong();
 
     /**
      * @param state the node's newest security catalog
@@ -162,6 +167,11 @@ public final class TokenVerifier implements AutoCloseable {
                 try {
                     return CompletableFuture.completedFuture(local(jwt, claims, state.get(), now, false));
                 } catch (Stale stale) {
+                    long last = lastReload.get();
+                    if (stale.beforeSignature
+                            && (now - last < RELOAD_INTERVAL_MILLIS || !lastReload.compareAndSet(last, now))) {
+                        return CompletableFuture.completedFuture(local(jwt, claims, state.get(), now, true));
+                    }
                     return reload.get().thenApply(fresh -> local(jwt, claims, fresh, now, true));
                 }
             }
@@ -214,8 +224,12 @@ public final class TokenVerifier implements AutoCloseable {
 
     /** Thrown when the token names something this node's catalog may not know yet. */
     private static final class Stale extends RuntimeException {
-        Stale() {
+        /** Whether the signature is still unchecked, so that anybody could have made the token. */
+        final boolean beforeSignature;
+
+        Stale(boolean beforeSignature) {
             super(null, null, false, false);
+            this.beforeSignature = beforeSignature;
         }
     }
 
@@ -232,7 +246,7 @@ public final class TokenVerifier implements AutoCloseable {
                 .orElse(null);
         if (key == null) {
             if (mayBeNewer && kid != null) {
-                throw new Stale();
+                throw new Stale(true);
             }
             throw refused(
                     "the token's signing key id (kid) " + (kid == null ? "is missing" : "'" + kid + "' is unknown"));
@@ -249,7 +263,7 @@ public final class TokenVerifier implements AutoCloseable {
         SecurityState.User user = s.users().get(subject);
         if (user == null) {
             if (mayBeNewer) {
-                throw new Stale();
+                throw new Stale(false);
             }
             throw refused("the user '" + subject + "' no longer exists");
         }
@@ -258,7 +272,7 @@ public final class TokenVerifier implements AutoCloseable {
                 sid instanceof String id ? s.refreshFamilies().get(id) : null;
         if (family == null || !family.user().equals(subject)) {
             if (mayBeNewer) {
-                throw new Stale();
+                throw new Stale(false);
             }
             throw refused("the token's sign-in has ended (signed out, password changed, or its refresh token"
                     + " was used twice); sign in again");

@@ -235,6 +235,16 @@ class TokenVerifierTest {
             // An old token naming an unknown key does not make the node ask the catalog.
             refused(v, local(b -> b.issueTime(new Date(now - 60_000))), "unknown");
             assertEquals(1, reloads.get());
+            // Nor does a flood of fresh ones naming unknown keys (unsigned by anybody known): at most one a second.
+            String unknownKey = sign(
+                    new MACSigner(Base64.getUrlDecoder().decode(SECRET)),
+                    JWSAlgorithm.HS256,
+                    "k9",
+                    claims("lumadb", "lumadb").issueTime(new Date(now)).build());
+            for (int i = 0; i < 5; i++) {
+                refused(v, unknownKey, "'k9' is unknown");
+            }
+            assertEquals(1, reloads.get());
         }
     }
 
