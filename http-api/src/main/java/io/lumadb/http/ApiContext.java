@@ -75,7 +75,8 @@ public final class ApiContext {
                 new LiveResource(this),
                 new TopicsResource(this),
                 new WebSocketResource(this),
-                new SecurityResource(this));
+                new SecurityResource(this),
+                new AuthResource(this));
     }
 
     ClassicActorSystemProvider system() {

@@ -1,5 +1,6 @@
 package io.lumadb.security;
 
+import io.lumadb.security.tokens.TokenVerifier;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -29,6 +30,7 @@ import java.util.function.Supplier;
  *       verification too, so response times do not tell which names exist.
  *   <li>{@code Bearer luma_...} (an API key): the key's id finds it, the SHA-256 of its secret is
  *       compared in constant time, and an expired or revoked key is refused.
+ *   <li>Any other {@code Bearer} value is a JWT, checked by the {@link TokenVerifier}.
  * </ul>
  */
 public final class Authenticator implements AutoCloseable {
@@ -46,9 +48,21 @@ public final class Authenticator implements AutoCloseable {
     private final ConcurrentHashMap<String, String> verified = new ConcurrentHashMap<>();
     private final byte[] cacheSalt = new byte[32];
     private final String dummyHash;
+    private final TokenVerifier tokens;
 
     public Authenticator(Supplier<SecurityState> state, PasswordHasher hasher, int cacheSize, int hashThreads) {
+        this(state, hasher, cacheSize, hashThreads, null);
+    }
+
+    /** @param tokens checks bearer JWTs; null refuses them */
+    public Authenticator(
+            Supplier<SecurityState> state,
+            PasswordHasher hasher,
+            int cacheSize,
+            int hashThreads,
+            TokenVerifier tokens) {
         this.state = state;
+        this.tokens = tokens;
         this.cacheSize = cacheSize;
         new SecureRandom().nextBytes(cacheSalt);
         this.dummyHash = hasher.hash("not a password of anybody");
@@ -77,6 +91,9 @@ public final class Authenticator implements AutoCloseable {
             return basic(value);
         }
         if (scheme.equalsIgnoreCase("Bearer")) {
+            if (tokens != null && !value.startsWith(ApiKeySecrets.PREFIX)) {
+                return tokens.verify(value);
+            }
             try {
                 return CompletableFuture.completedFuture(apiKey(value, System.currentTimeMillis()));
             } catch (AuthenticationException e) {
@@ -105,6 +122,27 @@ public final class Authenticator implements AutoCloseable {
                 stored.roles(),
                 java.util.Map.of("sub", stored.owner(), "key", stored.id()),
                 stored.expiresAtMillis());
+    }
+
+    /**
+     * Checks {@code password} against the user's hash (off the caller's thread), answering the
+     * user record it matched, or failing with {@link AuthenticationException} or {@link Busy}.
+     */
+    public CompletionStage<SecurityState.User> verifyPassword(String name, String password) {
+        SecurityState.User user = state.get().users().get(name);
+        CompletableFuture<SecurityState.User> result = new CompletableFuture<>();
+        try {
+            hashing.execute(() -> {
+                if (PasswordHasher.verify(password, user != null ? user.passwordHash() : dummyHash) && user != null) {
+                    result.complete(user);
+                } else {
+                    result.completeExceptionally(new AuthenticationException("wrong user name or password"));
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            result.completeExceptionally(new Busy());
+        }
+        return result;
     }
 
     private CompletionStage<Principal> basic(String encoded) {

@@ -4,6 +4,8 @@ import io.lumadb.security.SecurityCatalogEntity.Outcome;
 import io.lumadb.security.SecurityCatalogEntity.Result;
 import io.lumadb.security.SecurityState.ApiKey;
 import io.lumadb.security.SecurityState.User;
+import io.lumadb.security.tokens.TokenService;
+import io.lumadb.security.tokens.TokenVerifier;
 import io.lumadb.shards.ShardUnavailableException;
 import io.lumadb.shards.Stages;
 import java.security.SecureRandom;
@@ -39,14 +41,28 @@ public final class Security implements AutoCloseable {
     private final PasswordHasher hasher;
     private final AtomicReference<SecurityState> state = new AtomicReference<>(SecurityState.EMPTY);
     private final Authenticator authenticator;
+    private final TokenVerifier tokenVerifier;
+    private final TokenService tokens;
     private volatile boolean loaded;
 
     private Security(ActorSystem<?> system, SecuritySettings settings) {
         this.system = system;
         this.settings = settings;
         this.hasher = new PasswordHasher(settings.passwordCost());
+        this.tokenVerifier = settings.enabled() ? new TokenVerifier(settings.jwt(), state::get, this::refresh) : null;
         this.authenticator = settings.enabled()
-                ? new Authenticator(state::get, hasher, settings.credentialCacheSize(), settings.hashThreads())
+                ? new Authenticator(
+                        state::get, hasher, settings.credentialCacheSize(), settings.hashThreads(), tokenVerifier)
+                : null;
+        this.tokens = settings.enabled()
+                ? new TokenService(
+                        settings.jwt(),
+                        state::get,
+                        command -> this.<Result>ask(command::apply).thenApply(r -> {
+                            remember(r.state());
+                            return r;
+                        }),
+                        authenticator::verifyPassword)
                 : null;
     }
 
@@ -255,6 +271,14 @@ public final class Security implements AutoCloseable {
         };
     }
 
+    /**
+     * LumaDB's access and refresh tokens ({@code POST /api/v1/_auth/token}); empty with security
+     * off, where there is nobody to sign in.
+     */
+    public Optional<TokenService> tokens() {
+        return Optional.ofNullable(tokens);
+    }
+
     // ---- the first admin
 
     /**
@@ -361,6 +385,9 @@ public final class Security implements AutoCloseable {
     public void close() {
         if (authenticator != null) {
             authenticator.close();
+        }
+        if (tokenVerifier != null) {
+            tokenVerifier.close();
         }
     }
 }

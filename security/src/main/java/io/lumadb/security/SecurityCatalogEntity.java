@@ -1,9 +1,14 @@
 package io.lumadb.security;
 
 import io.lumadb.security.SecurityState.ApiKey;
+import io.lumadb.security.SecurityState.RefreshFamily;
+import io.lumadb.security.SecurityState.SigningKey;
 import io.lumadb.security.SecurityState.User;
 import io.lumadb.shards.CborSerializable;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -29,7 +34,13 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
  *
  * <p>It keeps the catalog consistent: bindings name existing roles, a role in use cannot be
  * dropped, and the last user administering the whole cluster cannot be dropped or demoted.
- * Dropping a user revokes its API keys.
+ * Dropping a user revokes its API keys and refresh tokens; a new password ends the user's
+ * refresh-token families.
+ *
+ * <p>For bearer tokens it keeps LumaDB's signing keys (so every node signs and verifies with the
+ * same ones) and the refresh-token families: rotation, reuse detection (a replaced token
+ * presented again ends its family) and expiry. The random parts (keys, token secrets) are made
+ * by the caller and carried in the commands, so that events replay the same.
  */
 public final class SecurityCatalogEntity
         extends EventSourcedBehaviorWithEnforcedReplies<
@@ -68,6 +79,39 @@ public final class SecurityCatalogEntity
 
     public record GetState(ActorRef<SecurityState> replyTo) implements Command {}
 
+    /**
+     * Adds a signing key for LumaDB's access tokens; with {@code onlyIfNone} only when there is
+     * none yet (the first token of a cluster), otherwise it becomes the signing key and the
+     * previous one is kept to verify the tokens it signed.
+     */
+    public record AddSigningKey(SigningKey key, boolean onlyIfNone, ActorRef<Result> replyTo) implements Command {}
+
+    /**
+     * Starts a refresh-token family for a user who just proved its password, whose hash was
+     * {@code passwordHash} (a password changed meanwhile refuses). Families past their expiry,
+     * and the user's oldest beyond {@code maxPerUser}, are dropped.
+     */
+    public record StartRefreshFamily(
+            RefreshFamily family, String passwordHash, int maxPerUser, long nowMillis, ActorRef<Result> replyTo)
+            implements Command {}
+
+    /**
+     * Replaces the family's current refresh token (whose secret hashes to {@code presentedHash})
+     * by one hashing to {@code newHash}. A replaced token presented again ends the family
+     * ({@link Outcome#TOKEN_REUSED}).
+     */
+    public record RotateRefreshToken(
+            String familyId,
+            String presentedHash,
+            String newHash,
+            long expiresAtMillis,
+            long nowMillis,
+            ActorRef<Result> replyTo)
+            implements Command {}
+
+    /** Ends a refresh-token family: its refresh and access tokens stop working. */
+    public record EndRefreshFamily(String familyId, ActorRef<Result> replyTo) implements Command {}
+
     // ---- replies
 
     public enum Outcome {
@@ -88,7 +132,11 @@ public final class SecurityCatalogEntity
         /** The API key's owner is not a user. */
         UNKNOWN_OWNER,
         /** Bootstrap found users already. */
-        ALREADY_INITIALIZED
+        ALREADY_INITIALIZED,
+        /** A refresh token that is unknown, expired or ended, or a user gone (the detail says which). */
+        INVALID_GRANT,
+        /** A replaced refresh token was presented again: its family is ended. */
+        TOKEN_REUSED
     }
 
     public record Result(Outcome outcome, String detail, SecurityState state) implements CborSerializable {}
@@ -111,6 +159,25 @@ public final class SecurityCatalogEntity
     public record KeyCreated(ApiKey key) implements Event {}
 
     public record KeyRevoked(String id) implements Event {}
+
+    public record SigningKeyAdded(SigningKey key) implements Event {}
+
+    /** A family started; {@code dropped} names the families it ends (expired, or over the user's limit). */
+    public record RefreshFamilyStarted(RefreshFamily family, List<String> dropped) implements Event {
+        public RefreshFamilyStarted {
+            dropped = List.copyOf(dropped);
+        }
+    }
+
+    public record RefreshTokenRotated(String familyId, String tokenHash, long expiresAtMillis) implements Event {}
+
+    public record RefreshFamilyEnded(String familyId) implements Event {}
+
+    /** How many keys are kept: the signing one and the one before, for the tokens it signed. */
+    static final int SIGNING_KEYS_KEPT = 2;
+
+    /** How many replaced refresh tokens of a family are recognised when presented again. */
+    static final int USED_HASHES_KEPT = 8;
 
     // ---- creation
 
@@ -162,6 +229,10 @@ public final class SecurityCatalogEntity
                 .onCommand(CreateKey.class, this::onCreateKey)
                 .onCommand(RevokeKey.class, this::onRevokeKey)
                 .onCommand(GetState.class, (state, cmd) -> Effect().reply(cmd.replyTo(), state))
+                .onCommand(AddSigningKey.class, this::onAddSigningKey)
+                .onCommand(StartRefreshFamily.class, this::onStartRefreshFamily)
+                .onCommand(RotateRefreshToken.class, this::onRotateRefreshToken)
+                .onCommand(EndRefreshFamily.class, this::onEndRefreshFamily)
                 .build();
     }
 
@@ -260,6 +331,69 @@ public final class SecurityCatalogEntity
         return change(new KeyRevoked(cmd.id()), cmd.replyTo(), Outcome.DELETED);
     }
 
+    private ReplyEffect<Event, SecurityState> onAddSigningKey(SecurityState state, AddSigningKey cmd) {
+        if (cmd.onlyIfNone() && !state.signingKeys().isEmpty()) {
+            return refuse(state, cmd.replyTo(), Outcome.UPDATED, null);
+        }
+        return change(new SigningKeyAdded(cmd.key()), cmd.replyTo(), Outcome.CREATED);
+    }
+
+    private ReplyEffect<Event, SecurityState> onStartRefreshFamily(SecurityState state, StartRefreshFamily cmd) {
+        RefreshFamily family = cmd.family();
+        User user = state.users().get(family.user());
+        if (user == null || !user.passwordHash().equals(cmd.passwordHash())) {
+            return refuse(state, cmd.replyTo(), Outcome.INVALID_GRANT, "the user or its password changed meanwhile");
+        }
+        List<String> dropped = new ArrayList<>();
+        List<RefreshFamily> own = new ArrayList<>();
+        for (RefreshFamily f : state.refreshFamilies().values()) {
+            if (f.expiresAtMillis() <= cmd.nowMillis()) {
+                dropped.add(f.id());
+            } else if (f.user().equals(family.user())) {
+                own.add(f);
+            }
+        }
+        own.sort(Comparator.comparingLong(RefreshFamily::createdAtMillis));
+        for (int i = 0; i < own.size() - (Math.max(1, cmd.maxPerUser()) - 1); i++) {
+            dropped.add(own.get(i).id());
+        }
+        return change(new RefreshFamilyStarted(family, dropped), cmd.replyTo(), Outcome.CREATED);
+    }
+
+    private ReplyEffect<Event, SecurityState> onRotateRefreshToken(SecurityState state, RotateRefreshToken cmd) {
+        RefreshFamily family = state.refreshFamilies().get(cmd.familyId());
+        if (family == null) {
+            return refuse(
+                    state, cmd.replyTo(), Outcome.INVALID_GRANT, "the refresh token is unknown, revoked or expired");
+        }
+        if (family.usedHashes().contains(cmd.presentedHash())) {
+            return change(new RefreshFamilyEnded(family.id()), cmd.replyTo(), Outcome.TOKEN_REUSED);
+        }
+        if (!family.tokenHash().equals(cmd.presentedHash())) {
+            return refuse(
+                    state, cmd.replyTo(), Outcome.INVALID_GRANT, "the refresh token is unknown, revoked or expired");
+        }
+        if (family.expiresAtMillis() <= cmd.nowMillis()) {
+            return Effect()
+                    .persist(new RefreshFamilyEnded(family.id()))
+                    .thenRun(next -> topic.tell(Topic.publish(new Changed(next))))
+                    .thenReply(
+                            cmd.replyTo(),
+                            next -> new Result(Outcome.INVALID_GRANT, "the refresh token has expired", next));
+        }
+        return change(
+                new RefreshTokenRotated(family.id(), cmd.newHash(), cmd.expiresAtMillis()),
+                cmd.replyTo(),
+                Outcome.UPDATED);
+    }
+
+    private ReplyEffect<Event, SecurityState> onEndRefreshFamily(SecurityState state, EndRefreshFamily cmd) {
+        if (!state.refreshFamilies().containsKey(cmd.familyId())) {
+            return refuse(state, cmd.replyTo(), Outcome.NOT_FOUND, null);
+        }
+        return change(new RefreshFamilyEnded(cmd.familyId()), cmd.replyTo(), Outcome.DELETED);
+    }
+
     // ---- event handler
 
     @Override
@@ -268,15 +402,18 @@ public final class SecurityCatalogEntity
                 .forAnyState()
                 .onEvent(UserPut.class, (s, e) -> {
                     var users = new HashMap<>(s.users());
-                    users.put(e.user().name(), e.user());
-                    return s.next(users, s.keys(), s.roles());
+                    User before = users.put(e.user().name(), e.user());
+                    SecurityState next = s.next(users, s.keys(), s.roles());
+                    boolean newPassword = before != null
+                            && !before.passwordHash().equals(e.user().passwordHash());
+                    return newPassword ? withoutFamiliesOf(next, e.user().name()) : next;
                 })
                 .onEvent(UserDeleted.class, (s, e) -> {
                     var users = new HashMap<>(s.users());
                     users.remove(e.name());
                     Map<String, ApiKey> keys = new HashMap<>(s.keys());
                     keys.values().removeIf(k -> k.owner().equals(e.name()));
-                    return s.next(users, keys, s.roles());
+                    return withoutFamiliesOf(s.next(users, keys, s.roles()), e.name());
                 })
                 .onEvent(RolePut.class, (s, e) -> {
                     var roles = new HashMap<>(s.roles());
@@ -298,6 +435,57 @@ public final class SecurityCatalogEntity
                     keys.remove(e.id());
                     return s.next(s.users(), keys, s.roles());
                 })
+                .onEvent(SigningKeyAdded.class, SecurityCatalogEntity::onSigningKeyAdded)
+                .onEvent(RefreshFamilyStarted.class, SecurityCatalogEntity::onRefreshFamilyStarted)
+                .onEvent(RefreshTokenRotated.class, SecurityCatalogEntity::onRefreshTokenRotated)
+                .onEvent(RefreshFamilyEnded.class, (s, e) -> {
+                    var families = new HashMap<>(s.refreshFamilies());
+                    families.remove(e.familyId());
+                    return s.nextTokens(s.signingKeys(), families);
+                })
                 .build();
+    }
+
+    private static SecurityState onSigningKeyAdded(SecurityState s, SigningKeyAdded e) {
+        List<SigningKey> keys = new ArrayList<>();
+        keys.add(e.key());
+        keys.addAll(s.signingKeys());
+        return s.nextTokens(keys.subList(0, Math.min(SIGNING_KEYS_KEPT, keys.size())), s.refreshFamilies());
+    }
+
+    private static SecurityState onRefreshFamilyStarted(SecurityState s, RefreshFamilyStarted e) {
+        var families = new HashMap<>(s.refreshFamilies());
+        e.dropped().forEach(families::remove);
+        families.put(e.family().id(), e.family());
+        return s.nextTokens(s.signingKeys(), families);
+    }
+
+    private static SecurityState onRefreshTokenRotated(SecurityState s, RefreshTokenRotated e) {
+        RefreshFamily f = s.refreshFamilies().get(e.familyId());
+        if (f == null) {
+            return s.nextTokens(s.signingKeys(), s.refreshFamilies());
+        }
+        List<String> used = new ArrayList<>();
+        used.add(f.tokenHash());
+        used.addAll(f.usedHashes());
+        var families = new HashMap<>(s.refreshFamilies());
+        families.put(
+                f.id(),
+                new RefreshFamily(
+                        f.id(),
+                        f.user(),
+                        e.tokenHash(),
+                        used.subList(0, Math.min(USED_HASHES_KEPT, used.size())),
+                        f.createdAtMillis(),
+                        e.expiresAtMillis()));
+        return s.nextTokens(s.signingKeys(), families);
+    }
+
+    private static SecurityState withoutFamiliesOf(SecurityState s, String user) {
+        var families = new HashMap<>(s.refreshFamilies());
+        if (!families.values().removeIf(f -> f.user().equals(user))) {
+            return s;
+        }
+        return new SecurityState(s.version(), s.users(), s.keys(), s.roles(), s.signingKeys(), families);
     }
 }

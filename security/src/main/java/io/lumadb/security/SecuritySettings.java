@@ -2,6 +2,7 @@ package io.lumadb.security;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
+import io.lumadb.security.tokens.JwtSettings;
 import java.time.Duration;
 
 /**
@@ -14,6 +15,7 @@ import java.time.Duration;
  * @param hashThreads threads that verify passwords (Argon2id is deliberately slow)
  * @param refreshInterval how often a node re-reads the catalog even without a change notice
  * @param askTimeout how long a node waits for the security catalog
+ * @param jwt bearer tokens: LumaDB's own and an external identity provider's
  */
 public record SecuritySettings(
         boolean enabled,
@@ -22,11 +24,32 @@ public record SecuritySettings(
         int credentialCacheSize,
         int hashThreads,
         Duration refreshInterval,
-        Duration askTimeout) {
+        Duration askTimeout,
+        JwtSettings jwt) {
 
     /** Security off, for tests that build the API without a node. */
     public static final SecuritySettings OFF = new SecuritySettings(
             false, "", PasswordHasher.DEFAULT, 0, 1, Duration.ofSeconds(30), Duration.ofSeconds(10));
+
+    /** Settings with the default token settings. */
+    public SecuritySettings(
+            boolean enabled,
+            String adminPassword,
+            PasswordHasher.Cost passwordCost,
+            int credentialCacheSize,
+            int hashThreads,
+            Duration refreshInterval,
+            Duration askTimeout) {
+        this(
+                enabled,
+                adminPassword,
+                passwordCost,
+                credentialCacheSize,
+                hashThreads,
+                refreshInterval,
+                askTimeout,
+                JwtSettings.DEFAULTS);
+    }
 
     public static SecuritySettings from(Config root) {
         Config c = root.getConfig("lumadb.security");
@@ -52,6 +75,7 @@ public record SecuritySettings(
                 c.getInt("credential-cache-size"),
                 Math.max(1, c.getInt("hash-threads")),
                 c.getDuration("refresh-interval"),
-                root.getDuration("lumadb.shards.ask-timeout"));
+                root.getDuration("lumadb.shards.ask-timeout"),
+                JwtSettings.from(root));
     }
 }

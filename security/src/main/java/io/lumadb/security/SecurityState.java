@@ -13,11 +13,21 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * The security catalog at one version: users, API keys and custom roles. Immutable; the
- * {@link SecurityCatalogEntity} makes the next one from each event, and every node keeps the
- * newest it has seen.
+ * The security catalog at one version: users, API keys and custom roles, and for bearer tokens
+ * LumaDB's signing keys and the refresh-token families. Immutable; the {@link
+ * SecurityCatalogEntity} makes the next one from each event, and every node keeps the newest it
+ * has seen.
+ *
+ * @param signingKeys the keys that sign LumaDB's access tokens, newest (the one that signs) first
+ * @param refreshFamilies the live refresh-token families by id (see {@link RefreshFamily})
  */
-public record SecurityState(long version, Map<String, User> users, Map<String, ApiKey> keys, Map<String, Role> roles)
+public record SecurityState(
+        long version,
+        Map<String, User> users,
+        Map<String, ApiKey> keys,
+        Map<String, Role> roles,
+        List<SigningKey> signingKeys,
+        Map<String, RefreshFamily> refreshFamilies)
         implements CborSerializable {
 
     /**
@@ -52,12 +62,51 @@ public record SecurityState(long version, Map<String, User> users, Map<String, A
         }
     }
 
-    public static final SecurityState EMPTY = new SecurityState(0, Map.of(), Map.of(), Map.of());
+    /**
+     * A key that signs LumaDB's access tokens (HS256): its id ({@code kid} in the token's header)
+     * and its 256-bit secret in Base64url.
+     */
+    public record SigningKey(String kid, String secret, long createdAtMillis) implements CborSerializable {
+        @Override
+        public String toString() {
+            return "SigningKey[kid=" + kid + ", createdAtMillis=" + createdAtMillis + "]";
+        }
+    }
+
+    /**
+     * The refresh tokens issued from one sign-in: only the current token is valid; each use
+     * replaces it (rotation). The SHA-256 of the current token's secret is kept, and of the last
+     * few replaced ones, so that a replaced token presented again is recognised as a reuse (the
+     * token was copied) and ends the family. Access tokens name their family ({@code sid}), so
+     * they stop too.
+     *
+     * @param user the user signed in
+     * @param tokenHash SHA-256 (hex) of the current refresh token's secret
+     * @param usedHashes hashes of the last replaced tokens, newest first
+     * @param expiresAtMillis when the current refresh token expires
+     */
+    public record RefreshFamily(
+            String id,
+            String user,
+            String tokenHash,
+            List<String> usedHashes,
+            long createdAtMillis,
+            long expiresAtMillis)
+            implements CborSerializable {
+        public RefreshFamily {
+            usedHashes = List.copyOf(usedHashes);
+        }
+    }
+
+    public static final SecurityState EMPTY = new SecurityState(0, Map.of(), Map.of(), Map.of(), List.of(), Map.of());
 
     public SecurityState {
         users = Map.copyOf(users);
         keys = Map.copyOf(keys);
         roles = Map.copyOf(roles);
+        // Absent in snapshots written before tokens existed.
+        signingKeys = signingKeys == null ? List.of() : List.copyOf(signingKeys);
+        refreshFamilies = refreshFamilies == null ? Map.of() : Map.copyOf(refreshFamilies);
     }
 
     /** The role called {@code name}: built in or custom. */
@@ -225,6 +274,10 @@ public record SecurityState(long version, Map<String, User> users, Map<String, A
     }
 
     SecurityState next(Map<String, User> users, Map<String, ApiKey> keys, Map<String, Role> roles) {
-        return new SecurityState(version + 1, users, keys, roles);
+        return new SecurityState(version + 1, users, keys, roles, signingKeys, refreshFamilies);
+    }
+
+    SecurityState nextTokens(List<SigningKey> signingKeys, Map<String, RefreshFamily> refreshFamilies) {
+        return new SecurityState(version + 1, users, keys, roles, signingKeys, refreshFamilies);
     }
 }
