@@ -318,6 +318,60 @@ class RowRulesIT {
         }
     }
 
+    @Test
+    void writeRulesCheckTheDocumentBeforeAndAfterEveryWrite() throws Exception {
+        try (InProcessServer node = new InProcessServer(secured())) {
+            TestHttp admin = node.http().asUser("admin", ADMIN_PASSWORD);
+            assertEquals(201, admin.method("PUT", "/api/v1/rls", null, null).status());
+            ok(admin.put(
+                    "/api/v1/_security/roles/ownWrite",
+                    "{\"grants\":[{\"resource\":\"db:rls/docs\",\"actions\":"
+                            + "[\"read\",\"query\",\"write\",\"delete\"]}],\"rules\":[{\"resource\":\"db:rls/docs\","
+                            + "\"read\":{\"$or\":[{\"owner\":\"$claims.sub\"},{\"public\":true}]},"
+                            + "\"write\":{\"owner\":\"$claims.sub\"}}]}"));
+            ok(admin.put("/api/v1/_security/users/cy", "{\"password\":\"cy-password-1\",\"roles\":[\"ownWrite\"]}"));
+            TestHttp cy = node.http().asUser("cy", "cy-password-1");
+            ok(admin.put(DOCS + "/mine", "{\"owner\":\"cy\",\"v\":1}"));
+            ok(admin.put(DOCS + "/shared", "{\"owner\":\"ada\",\"public\":true,\"v\":1}"));
+            ok(admin.put(DOCS + "/hidden", "{\"owner\":\"ada\",\"v\":1}"));
+
+            // After the write: a new document must be the caller's.
+            ok(cy.put(DOCS + "/new", "{\"owner\":\"cy\"}"));
+            assertEquals(403, cy.put(DOCS + "/gift", "{\"owner\":\"ada\"}").status());
+            assertEquals(404, admin.get(DOCS + "/gift").status(), "a refused write writes nothing");
+            // A patch giving its own document away is refused; one keeping it is fine.
+            assertEquals(
+                    403,
+                    cy.method("PATCH", DOCS + "/mine", "application/merge-patch+json", "{\"owner\":\"ada\"}")
+                            .status());
+            ok(cy.method("PATCH", DOCS + "/mine", "application/merge-patch+json", "{\"v\":2}"));
+            // Before the write: a document it sees but does not own is 403, one it cannot see 404.
+            assertEquals(403, cy.put(DOCS + "/shared", "{\"owner\":\"cy\"}").status());
+            assertEquals(403, cy.delete(DOCS + "/shared").status());
+            assertEquals(404, cy.put(DOCS + "/hidden", "{\"owner\":\"cy\"}").status());
+            assertEquals(404, cy.delete(DOCS + "/hidden").status());
+            assertEquals("ada", admin.get(DOCS + "/shared").json().path("owner").asText(), "unchanged");
+            assertEquals(1, admin.get(DOCS + "/hidden").json().path("v").asInt(), "unchanged");
+            ok(cy.delete(DOCS + "/new"));
+            // Bulk: each item is judged alone; refused items fail with 403 and write nothing.
+            var bulk = cy.method(
+                    "POST",
+                    DOCS + "/_bulk",
+                    "application/x-ndjson",
+                    "{\"doc\":{\"_id\":\"b1\",\"owner\":\"cy\"}}\n{\"doc\":{\"_id\":\"b2\",\"owner\":\"ada\"}}\n"
+                            + "{\"op\":\"delete\",\"id\":\"shared\"}\n");
+            assertEquals(200, bulk.status(), bulk.toString());
+            JsonNode items = bulk.json().path("items");
+            assertEquals(201, items.get(0).path("status").asInt(), bulk.toString());
+            assertEquals(403, items.get(1).path("status").asInt(), bulk.toString());
+            assertEquals(403, items.get(2).path("status").asInt(), bulk.toString());
+            assertEquals(404, admin.get(DOCS + "/b2").status());
+            assertEquals(200, admin.get(DOCS + "/shared").status());
+            // The admin has no rule: it writes anything.
+            ok(admin.put(DOCS + "/gift", "{\"owner\":\"ada\"}"));
+        }
+    }
+
     private static String tenantRole(String grants, String tenant) {
         return "{\"grants\":" + grants + ",\"rules\":[{\"resource\":\"db:rls/docs\",\"read\":{\"tenant\":\"" + tenant
                 + "\"}}]}";
