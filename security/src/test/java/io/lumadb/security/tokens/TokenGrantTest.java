@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.nimbusds.jwt.SignedJWT;
-import com.typesafe.config.ConfigFactory;
 import io.lumadb.security.AuthenticationException;
 import io.lumadb.security.PasswordHasher;
 import io.lumadb.security.Principal;
@@ -17,7 +16,6 @@ import io.lumadb.security.SecuritySettings;
 import io.lumadb.security.tokens.TokenService.InvalidGrantException;
 import io.lumadb.security.tokens.TokenService.Tokens;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -25,10 +23,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Join;
-import org.apache.pekko.persistence.testkit.PersistenceTestKitPlugin;
-import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -49,18 +43,7 @@ class TokenGrantTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Map<String, Object> settings = new HashMap<>(Map.of(
-                "pekko.actor.provider", "cluster",
-                "pekko.remote.artery.canonical.hostname", "127.0.0.1",
-                "pekko.remote.artery.canonical.port", 0,
-                "pekko.actor.serialize-messages", "on",
-                "pekko.cluster.jmx.multi-mbeans-in-same-jvm", "on"));
-        kit = ActorTestKit.create(ConfigFactory.parseMap(settings)
-                .withFallback(PersistenceTestKitPlugin.getInstance().config())
-                .withFallback(PersistenceTestKitSnapshotPlugin.config())
-                .withFallback(ConfigFactory.load()));
-        Cluster cluster = Cluster.get(kit.system());
-        cluster.manager().tell(Join.create(cluster.selfMember().address()));
+        kit = io.lumadb.testkit.TestClusters.singleNode(Map.of());
         security = Security.start(
                 kit.system(),
                 new SecuritySettings(
