@@ -121,9 +121,11 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
         if (permission.action() == Permission.Action.NONE) {
             return route.handler().handle(new Call(request, parameters, Principal.UNRESTRICTED));
         }
-        return security.authenticate(request.getHeader("Authorization").map(HttpHeader::value))
+        String client = Audits.client(request);
+        return security.authenticate(request.getHeader("Authorization").map(HttpHeader::value), client)
                 .thenCompose(principal -> {
-                    security.authorize(principal, permission, parameters);
+                    security.authorize(
+                            principal, permission, parameters, route.method() + " " + route.template(), client);
                     return route.handler().handle(new Call(request, parameters, principal));
                 });
     }
