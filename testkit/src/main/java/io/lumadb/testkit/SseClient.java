@@ -26,9 +26,17 @@ public final class SseClient implements AutoCloseable {
     private String lastId;
 
     public SseClient(String url, String lastEventId) throws IOException, InterruptedException {
+        this(url, lastEventId, null);
+    }
+
+    /** A subscription that sends {@code authorization} (an {@code Authorization} header value; null: none). */
+    public SseClient(String url, String lastEventId, String authorization) throws IOException, InterruptedException {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url))
                 .header("Accept", "text/event-stream")
                 .timeout(Duration.ofSeconds(30));
+        if (authorization != null) {
+            b.header("Authorization", authorization);
+        }
         if (lastEventId != null) {
             b.header("Last-Event-ID", lastEventId);
         }
