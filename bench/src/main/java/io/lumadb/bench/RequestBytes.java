@@ -32,10 +32,30 @@ public final class RequestBytes {
         return head.getBytes(StandardCharsets.US_ASCII);
     }
 
+    /**
+     * A complete request without a body, with extra header lines ({@code extraHeaders} is empty
+     * or lines each ending in CRLF, such as an {@code Authorization} line).
+     */
+    public static byte[] request(String method, String host, String path, String extraHeaders) {
+        String head = method + " " + path + " HTTP/1.1\r\nHost: " + host + "\r\nUser-Agent: lumadb-bench\r\n"
+                + (method.equals("GET") || method.equals("HEAD") || method.equals("DELETE")
+                        ? ""
+                        : "Content-Length: 0\r\n")
+                + extraHeaders
+                + "\r\n";
+        return head.getBytes(StandardCharsets.US_ASCII);
+    }
+
     /** A complete request with {@code body} of type {@code contentType}. */
     public static byte[] request(String method, String host, String path, String contentType, byte[] body) {
-        RequestBytes r = new RequestBytes(body.length + 256);
-        r.appendHead(method, host, path, contentType, body.length);
+        return request(method, host, path, contentType, body, "");
+    }
+
+    /** A complete request with {@code body} of type {@code contentType} and extra header lines (see {@link #request(String, String, String, String)}). */
+    public static byte[] request(
+            String method, String host, String path, String contentType, byte[] body, String extraHeaders) {
+        RequestBytes r = new RequestBytes(body.length + 256 + extraHeaders.length());
+        r.appendHead(method, host, path, contentType, body.length, extraHeaders);
         r.append(body, 0, body.length);
         return r.toByteArray();
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.lumadb.shards.model.DocumentChange;
 import io.lumadb.shards.model.DocumentJson;
+import io.lumadb.shards.query.RowAccess;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -127,6 +128,54 @@ public final class ChangeEvent {
         } catch (IOException e) {
             throw new UncheckedIOException("stored document is not JSON", e);
         }
+    }
+
+    /**
+     * This change as a caller with {@code access} sees it: a document entering its view is a
+     * create, one leaving it a delete (with the pre-image as its before), a change it cannot see
+     * on either side is null (not delivered, so a delete of a document the caller never saw is
+     * never sent), and hidden fields are gone from both images. A change without a recorded
+     * pre-image counts as unseen before. The same instance when nothing is restricted.
+     */
+    public ChangeEvent seenThrough(RowAccess access) {
+        if (access.unrestricted()) {
+            return this;
+        }
+        boolean seenBefore = hasBefore() && access.sees(before());
+        boolean seenAfter = change.document() != null && access.sees(after());
+        DocumentChange.Op op;
+        if (seenBefore && seenAfter) {
+            op = DocumentChange.Op.UPDATED;
+        } else if (seenAfter) {
+            op = DocumentChange.Op.CREATED;
+        } else if (seenBefore) {
+            op = DocumentChange.Op.DELETED;
+        } else {
+            return null;
+        }
+        byte[] after = seenAfter ? access.strip(change.document()) : null;
+        byte[] prior = seenBefore ? access.strip(change.before()) : null;
+        if (op == change.op() && after == change.document() && prior == change.before()) {
+            return this;
+        }
+        return withChange(new DocumentChange(change.id(), op, change.version(), after, prior));
+    }
+
+    /** This change with {@code access}'s hidden fields removed from both images, as it is otherwise. */
+    public ChangeEvent stripped(RowAccess access) {
+        if (access.hiddenFields().isEmpty()) {
+            return this;
+        }
+        return withChange(new DocumentChange(
+                change.id(),
+                change.op(),
+                change.version(),
+                access.strip(change.document()),
+                access.strip(change.before())));
+    }
+
+    private ChangeEvent withChange(DocumentChange seen) {
+        return new ChangeEvent(database, collection, shard, seq, index, changesInEvent, committedAtMillis, seen);
     }
 
     /** The envelope as one line of JSON (no newline), with {@code token} as its last field. */

@@ -12,6 +12,7 @@ import io.lumadb.shards.query.Deadline;
 import io.lumadb.shards.query.Filter;
 import io.lumadb.shards.query.QueryException;
 import io.lumadb.shards.query.QuerySpec;
+import io.lumadb.shards.query.RowAccess;
 import io.lumadb.streams.SubscriberBuffer;
 import java.time.Duration;
 import java.util.List;
@@ -20,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -151,7 +153,16 @@ public final class ChangeStreams {
      */
     public CompletionStage<Subscription> changes(
             String database, String collection, String from, JsonNode filter, Duration heartbeat) {
-        return changes(database, collection, from, filter, heartbeat, false, null, ConsumerGroups.Member.ALL);
+        return changes(
+                database,
+                collection,
+                from,
+                filter,
+                heartbeat,
+                false,
+                null,
+                ConsumerGroups.Member.ALL,
+                () -> RowAccess.ALL);
     }
 
     /**
@@ -169,11 +180,20 @@ public final class ChangeStreams {
             Duration heartbeat,
             boolean pull,
             String group,
-            ConsumerGroups.Member member) {
+            ConsumerGroups.Member member,
+            Supplier<RowAccess> access) {
         Filter parsed = filter(filter);
-        Function<ChangeEvent, String> classify = event -> {
+        // The access is asked for every change: a rule or role change applies from the next
+        // change on, and a revoked caller's stream fails there (the supplier throws).
+        Function<ChangeEvent, StreamItem.Change> classify = original -> {
+            ChangeEvent event = original.seenThrough(access.get());
+            if (event == null) {
+                return null;
+            }
             JsonNode doc = event.after() != null ? event.after() : event.before();
-            return doc == null || parsed.matches(doc, Deadline.none()) ? "change" : null;
+            return doc == null || parsed.matches(doc, Deadline.none())
+                    ? new StreamItem.Change("change", event, null)
+                    : null;
         };
         if (group != null) {
             ConsumerGroups.checkName(group);
@@ -225,7 +245,7 @@ public final class ChangeStreams {
      */
     public CompletionStage<LiveQuery> liveQuery(
             String database, String collection, JsonNode filter, JsonNode sort, String resumeToken) {
-        return liveQuery(database, collection, filter, sort, null, resumeToken);
+        return liveQuery(database, collection, filter, sort, null, resumeToken, () -> RowAccess.ALL);
     }
 
     /**
@@ -235,19 +255,31 @@ public final class ChangeStreams {
      * ignored and the answer says {@code resumed} false.
      */
     public CompletionStage<LiveQuery> liveQuery(
-            String database, String collection, JsonNode filter, JsonNode sort, Integer limit, String resumeToken) {
+            String database,
+            String collection,
+            JsonNode filter,
+            JsonNode sort,
+            Integer limit,
+            String resumeToken,
+            Supplier<RowAccess> access) {
         if (limit != null && (limit < 1 || limit > settings.maxLiveQueryResult())) {
             throw new InvalidStreamRequestException(
                     "/limit",
                     "limit must be from 1 to " + settings.maxLiveQueryResult() + " (lumadb.cdc.max-live-query-result)");
         }
         Filter parsed = filter(filter);
-        Function<ChangeEvent, String> classify = event -> {
-            boolean after = event.after() != null && parsed.matches(event.after(), Deadline.none());
+        RowAccess initialAccess = access.get();
+        // A document the caller may not see is outside the result like one the filter leaves out:
+        // it is "removed" when it leaves the caller's view, "added" when it enters it.
+        Function<ChangeEvent, StreamItem.Change> classify = event -> {
+            RowAccess seen = access.get();
+            boolean after =
+                    event.after() != null && seen.sees(event.after()) && parsed.matches(event.after(), Deadline.none());
             boolean before = event.hasBefore()
-                    ? parsed.matches(event.before(), Deadline.none())
-                    : event.op() != DocumentChange.Op.CREATED; // unknown: assume it did
-            return after ? (before ? "changed" : "added") : before ? "removed" : null;
+                    ? seen.sees(event.before()) && parsed.matches(event.before(), Deadline.none())
+                    : event.op() != DocumentChange.Op.CREATED && seen.unrestricted(); // unknown: assume it did
+            String kind = after ? (before ? "changed" : "added") : before ? "removed" : null;
+            return kind == null ? null : new StreamItem.Change(kind, event.stripped(seen), null);
         };
         return catalog.resolve(database, collection, false).thenCompose(info -> {
             if (resumeToken != null && limit == null) {
@@ -260,8 +292,13 @@ public final class ChangeStreams {
                         items(info, start, classify, settings.heartbeat(), false, ConsumerGroups.Member.ALL)));
             }
             ObjectNode body = DocumentJson.mapper().createObjectNode();
-            if (filter != null) {
-                body.set("filter", filter);
+            JsonNode rowFilter = initialAccess.filterJson();
+            if (filter != null && rowFilter != null) {
+                ObjectNode and = DocumentJson.mapper().createObjectNode();
+                and.putArray("$and").add(filter).add(rowFilter);
+                body.set("filter", and);
+            } else if (filter != null || rowFilter != null) {
+                body.set("filter", filter != null ? filter : rowFilter);
             }
             if (sort != null) {
                 body.set("sort", sort);
@@ -278,7 +315,16 @@ public final class ChangeStreams {
                 UnaryOperator<Source<StreamItem, NotUsed>> rows = items -> items;
                 if (limit != null) {
                     LiveWindow window = new LiveWindow(spec, result, () -> queries.query(database, collection, spec));
-                    rows = items -> items.mapAsync(1, window::process).mapConcat(r -> r);
+                    rows = items -> items.mapAsync(1, window::process)
+                            .mapConcat(r -> r)
+                            .map(item -> item instanceof StreamItem.Row row && row.document() != null
+                                    ? new StreamItem.Row(
+                                            row.kind(),
+                                            row.id(),
+                                            row.version(),
+                                            access.get().strip(row.document()),
+                                            row.position())
+                                    : item);
                 } else if (result.next() != null) {
                     throw new InvalidStreamRequestException(
                             "/filter",
@@ -289,7 +335,9 @@ public final class ChangeStreams {
                 return snapshotPositions(info, result.positions())
                         .thenApply(start -> new LiveQuery(
                                 info,
-                                result.documents(),
+                                result.documents().stream()
+                                        .map(initialAccess::strip)
+                                        .toList(),
                                 false,
                                 start,
                                 toRows.apply(items(
@@ -361,7 +409,7 @@ public final class ChangeStreams {
     private Source<StreamItem, NotUsed> items(
             CollectionInfo info,
             ResumeToken start,
-            Function<ChangeEvent, String> classify,
+            Function<ChangeEvent, StreamItem.Change> classify,
             Duration heartbeat,
             boolean pull,
             ConsumerGroups.Member member) {

@@ -37,7 +37,7 @@ final class ChangeSubscription {
 
     private final CollectionInfo info;
     private final ChangeFeeds feeds;
-    private final Function<ChangeEvent, String> classify;
+    private final Function<ChangeEvent, StreamItem.Change> classify;
     private final int page;
     private final long pageBytes;
     private final Duration heartbeat;
@@ -63,7 +63,7 @@ final class ChangeSubscription {
             CollectionInfo info,
             ResumeToken from,
             ChangeFeeds feeds,
-            Function<ChangeEvent, String> classify,
+            Function<ChangeEvent, StreamItem.Change> classify,
             SubscriberBuffer<ShardBatch> buffer,
             int page,
             long pageBytes,
@@ -234,9 +234,9 @@ final class ChangeSubscription {
             } else {
                 skips[shard] = i + 1;
             }
-            String kind = classify.apply(event);
-            if (kind != null) {
-                out.add(new StreamItem.Change(kind, event, position()));
+            StreamItem.Change seen = classify.apply(event);
+            if (seen != null) {
+                out.add(new StreamItem.Change(seen.kind(), seen.event(), position()));
                 delivered = true;
             }
         }

@@ -218,7 +218,9 @@ class ChangeStreamPositionPropertyTest {
                 info,
                 from,
                 journal.feeds(),
-                e -> s.hidden().contains(e.shard() + "/" + e.seq() + "/" + e.index()) ? null : "change",
+                e -> s.hidden().contains(e.shard() + "/" + e.seq() + "/" + e.index())
+                        ? null
+                        : new StreamItem.Change("change", e, null),
                 new SubscriberBuffer<>(16, new AtomicLong()),
                 s.page(),
                 1024 * 1024,

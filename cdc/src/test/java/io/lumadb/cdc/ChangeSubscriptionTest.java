@@ -55,7 +55,7 @@ class ChangeSubscriptionTest {
                 info,
                 ResumeToken.beginning(info.incarnation(), 1),
                 journal.feeds(),
-                event -> "change",
+                event -> new StreamItem.Change("change", event, null),
                 new SubscriberBuffer<>(16, new AtomicLong()),
                 256,
                 1024 * 1024,

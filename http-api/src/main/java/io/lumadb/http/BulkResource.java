@@ -44,7 +44,10 @@ final class BulkResource implements Resource {
                 .thenCompose(bytes -> {
                     boolean ndjson = Bodies.mediaType(call.request()).equals("application/x-ndjson");
                     List<DocumentWrite> writes = ndjson ? items.parseNdjson(bytes) : items.parseArray(bytes);
-                    return api.documents().writeAll(db, coll, writes);
+                    return RowWrites.restricted(api, call.principal(), Action.WRITE, db, coll)
+                                    || RowWrites.restricted(api, call.principal(), Action.DELETE, db, coll)
+                            ? RowWrites.writeAll(api, call.principal(), db, coll, writes)
+                            : api.documents().writeAll(db, coll, writes);
                 })
                 .thenApply(outcomes -> JsonResponses.json(StatusCodes.OK, WriteResults.bulk(outcomes)));
     }

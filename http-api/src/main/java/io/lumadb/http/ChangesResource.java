@@ -69,17 +69,27 @@ final class ChangesResource implements Resource {
         String from = StreamParams.resumeFrom(request).orElse(group == null ? "now" : null);
         JsonNode filter = StreamParams.json(request, "filter");
         Optional<Boolean> beforeParam = StreamParams.flag(request, "before");
+        SubscriptionGuard guard = new SubscriptionGuard(api, call.principal(), db, collection);
         if (sse) {
             return streams.changes(
-                            db, collection, from, filter, streams.settings().heartbeat(), false, group, member)
+                            db,
+                            collection,
+                            from,
+                            filter,
+                            streams.settings().heartbeat(),
+                            false,
+                            group,
+                            member,
+                            guard.access())
                     .thenApply(s -> {
                         boolean before = StreamParams.before(s.collection(), beforeParam);
                         Source<ByteString, NotUsed> frames = Source.single(Sse.frame(
                                         "subscribed",
                                         null,
                                         StreamPayloads.token(s.start().encode())))
-                                .concat(s.items().mapConcat(item -> StreamParams.sseFrames(item, before, "change")));
-                        return Sse.response(frames);
+                                .concat(guard.guard(s.items(), false)
+                                        .mapConcat(item -> StreamParams.sseFrames(item, before, "change")));
+                        return Sse.response(SubscriptionGuard.withClosingFrame(frames));
                     });
         }
         int limit = StreamParams.integer(
@@ -94,7 +104,7 @@ final class ChangesResource implements Resource {
                 .updateTimeout(scala.concurrent.duration.Duration.fromNanos(
                         wait.plusSeconds(20).toNanos())));
         long maxBytes = streams.settings().maxPullBytes();
-        return streams.changes(db, collection, from, filter, quiet, true, group, member)
+        return streams.changes(db, collection, from, filter, quiet, true, group, member, guard.access())
                 .thenCompose(s -> {
                     PullPage page = new PullPage(
                             s.start().encode(), StreamParams.before(s.collection(), beforeParam), limit, maxBytes);

@@ -10,6 +10,8 @@ import io.lumadb.security.Permission.Scope;
 import io.lumadb.shards.model.DocumentJson;
 import io.lumadb.shards.model.DocumentWrite;
 import io.lumadb.shards.model.StoredDocument;
+import io.lumadb.shards.model.WriteOutcome;
+import io.lumadb.shards.query.RowAccess;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -54,7 +56,28 @@ final class DocumentsResource implements Resource {
         String db = call.db();
         String coll = call.collection();
         String id = call.id();
-        return api.documents().get(db, coll, id).thenApply(found -> getResponse(call.request(), db, coll, id, found));
+        RowAccess sight = sight(call, db, coll);
+        return api.documents()
+                .get(db, coll, id)
+                .thenApply(found -> getResponse(call.request(), db, coll, id, seen(found, sight)));
+    }
+
+    /** What the caller may see of the collection (its read rules). */
+    private RowAccess sight(Call call, String db, String coll) {
+        return api.security().access(call.principal(), Action.READ, false, db, coll);
+    }
+
+    /** A document the caller may not see is missing for it (404, never 403: its existence is not told). */
+    private static Optional<StoredDocument> seen(Optional<StoredDocument> found, RowAccess sight) {
+        if (sight.unrestricted() || found.isEmpty()) {
+            return found;
+        }
+        StoredDocument doc = found.get();
+        var parsed = RowAccess.parse(doc.json());
+        if (!sight.sees(parsed)) {
+            return Optional.empty();
+        }
+        return Optional.of(new StoredDocument(doc.id(), doc.version(), DocumentJson.bytes(sight.strip(parsed))));
     }
 
     private static HttpResponse getResponse(
@@ -96,8 +119,9 @@ final class DocumentsResource implements Resource {
         long expected = Preconditions.ofWrite(call.request());
         return api.bodies()
                 .read(call.request(), 2L * api.settings().maxDocumentBytes(), mediaTypes)
-                .thenCompose(bytes -> api.documents().write(db, coll, write.of(id, content(bytes, id), expected)))
-                .thenApply(outcome -> WriteResults.response(outcome, withDocument));
+                .thenCompose(bytes ->
+                        RowWrites.write(api, call.principal(), db, coll, write.of(id, content(bytes, id), expected)))
+                .thenApply(outcome -> WriteResults.response(visible(call, db, coll, outcome), withDocument));
     }
 
     private CompletionStage<HttpResponse> delete(Call call) {
@@ -105,9 +129,19 @@ final class DocumentsResource implements Resource {
         String coll = call.collection();
         String id = call.id();
         long expected = Preconditions.ofWrite(call.request());
-        return api.documents()
-                .write(db, coll, DocumentWrite.delete(id, expected))
+        return RowWrites.write(api, call.principal(), db, coll, DocumentWrite.delete(id, expected))
                 .thenApply(outcome -> WriteResults.response(outcome, false));
+    }
+
+    /** A patched document as the caller may see it: without hidden fields, or not at all. */
+    private WriteOutcome visible(Call call, String db, String coll, WriteOutcome outcome) {
+        RowAccess sight = sight(call, db, coll);
+        if (outcome.document() == null || sight.unrestricted()) {
+            return outcome;
+        }
+        var parsed = RowAccess.parse(outcome.document());
+        byte[] shown = sight.sees(parsed) ? DocumentJson.bytes(sight.strip(parsed)) : null;
+        return new WriteOutcome(outcome.id(), outcome.status(), outcome.version(), shown);
     }
 
     /** The user content of a document body: a JSON object whose {@code _id}, if any, matches the path. */
@@ -149,8 +183,19 @@ final class DocumentsResource implements Resource {
                         "limit");
             }
         }
+        RowAccess sight = sight(call, db, coll);
         return api.documents()
                 .list(db, coll, after.orElse(null), Math.min(limit, max))
+                // A page keeps its cursor; with read rules it holds only what the caller sees, so
+                // it may be shorter than the limit (even empty) while "next" still leads on.
+                .thenApply(page -> sight.unrestricted()
+                        ? page
+                        : new io.lumadb.shards.Documents.Page(
+                                page.documents().stream()
+                                        .map(d -> seen(Optional.of(d), sight))
+                                        .flatMap(Optional::stream)
+                                        .toList(),
+                                page.next()))
                 .thenApply(page -> {
                     ByteArrayOutputStream out = new ByteArrayOutputStream();
                     out.writeBytes("{\"docs\":[".getBytes(StandardCharsets.UTF_8));

@@ -50,21 +50,24 @@ final class LiveResource implements Resource {
                 ? StreamParams.integer(
                         request, "limit", 0, 1, streams.settings().maxLiveQueryResult())
                 : null;
-        return streams.liveQuery(db, collection, filter, sort, limit, resume).thenApply(q -> {
-            List<ByteString> head = new ArrayList<>();
-            String token = q.start().encode();
-            ObjectNode subscribed = StreamPayloads.token(token);
-            subscribed.put("resumed", q.resumed());
-            head.add(Sse.frame("subscribed", null, subscribed));
-            for (byte[] doc : q.initial()) {
-                head.add(Sse.frame("result", null, doc));
-            }
-            ObjectNode ready = StreamPayloads.token(token);
-            ready.put("count", q.initial().size());
-            head.add(Sse.frame("ready", token, ready));
-            Source<ByteString, NotUsed> frames =
-                    Source.from(head).concat(q.items().mapConcat(item -> StreamParams.sseFrames(item, false, null)));
-            return Sse.response(frames);
-        });
+        SubscriptionGuard guard = new SubscriptionGuard(api, call.principal(), db, collection);
+        return streams.liveQuery(db, collection, filter, sort, limit, resume, guard.access())
+                .thenApply(q -> {
+                    List<ByteString> head = new ArrayList<>();
+                    String token = q.start().encode();
+                    ObjectNode subscribed = StreamPayloads.token(token);
+                    subscribed.put("resumed", q.resumed());
+                    head.add(Sse.frame("subscribed", null, subscribed));
+                    for (byte[] doc : q.initial()) {
+                        head.add(Sse.frame("result", null, doc));
+                    }
+                    ObjectNode ready = StreamPayloads.token(token);
+                    ready.put("count", q.initial().size());
+                    head.add(Sse.frame("ready", token, ready));
+                    Source<ByteString, NotUsed> frames = Source.from(head)
+                            .concat(guard.guard(q.items(), true)
+                                    .mapConcat(item -> StreamParams.sseFrames(item, false, null)));
+                    return Sse.response(SubscriptionGuard.withClosingFrame(frames));
+                });
     }
 }

@@ -129,6 +129,8 @@ final class Problems {
                 new ApiException(401, "unauthorized", "Unauthorized", unknown.getMessage(), "Authorization");
             case AccessDeniedException denied ->
                 new ApiException(403, "forbidden", "Forbidden", denied.getMessage(), null);
+            case SubscriptionGuard.AccessChanged changed ->
+                new ApiException(409, "access-changed", "Access changed", changed.getMessage(), null);
             case Authenticator.Busy busy ->
                 new ApiException(429, "too-many-logins", "Too many logins", busy.getMessage(), null);
             case SecurityCatalogException refused -> securityProblem(refused);

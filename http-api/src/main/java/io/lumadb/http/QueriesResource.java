@@ -1,11 +1,15 @@
 package io.lumadb.http;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lumadb.security.AccessDeniedException;
 import io.lumadb.security.Permission;
 import io.lumadb.security.Permission.Action;
 import io.lumadb.security.Permission.Scope;
 import io.lumadb.shards.Queries;
 import io.lumadb.shards.model.DocumentJson;
+import io.lumadb.shards.query.RowAccess;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -37,21 +41,76 @@ final class QueriesResource implements Resource {
         String db = call.db();
         String coll = call.collection();
         Queries queries = api.queries();
+        RowAccess sight = api.security().access(call.principal(), Action.READ, false, db, coll);
         return api.bodies()
                 .readJson(call.request(), api.settings().maxRequestBytes())
-                .thenCompose(body -> queries.query(db, coll, queries.parse(body)))
-                .thenApply(result -> JsonResponses.json(StatusCodes.OK, render(result)));
+                .thenCompose(body -> queries.query(db, coll, queries.parse(withinSight(body, sight))))
+                .thenApply(result -> JsonResponses.json(StatusCodes.OK, render(result, sight)));
+    }
+
+    /**
+     * The query as the caller may run it: its filter ANDed with the caller's row filter, so
+     * documents, count, aggregate and distinct all cover only what it may see (and indexes still
+     * serve it). A query naming a hidden field anywhere (filter, sort, fields, aggregate,
+     * distinct) is refused: its answer would tell the field's values.
+     */
+    private static JsonNode withinSight(JsonNode body, RowAccess sight) {
+        if (sight.unrestricted() || !body.isObject()) {
+            return body;
+        }
+        if (!sight.hiddenFields().isEmpty()) {
+            for (var member : body.properties()) {
+                String name = member.getKey();
+                if (!List.of("limit", "after", "timeoutMs", "count", "explain").contains(name)) {
+                    checkHidden(member.getValue(), sight, name.equals("filter"));
+                }
+            }
+        }
+        if (sight.filterJson() == null) {
+            return body;
+        }
+        ObjectNode query = ((ObjectNode) body).deepCopy();
+        JsonNode filter = query.get("filter");
+        if (filter == null || filter.isNull() || (filter.isObject() && filter.isEmpty())) {
+            query.set("filter", sight.filterJson());
+        } else {
+            ObjectNode and = DocumentJson.mapper().createObjectNode();
+            and.putArray("$and").add(filter).add(sight.filterJson());
+            query.set("filter", and);
+        }
+        return query;
+    }
+
+    /** Refuses a hidden field named as a key (or, outside a filter, as a string) anywhere in {@code node}. */
+    private static void checkHidden(JsonNode node, RowAccess sight, boolean filter) {
+        if (node.isObject()) {
+            for (var member : node.properties()) {
+                String key = member.getKey();
+                if (!key.startsWith("$") && sight.hides(key)) {
+                    throw hidden(key);
+                }
+                checkHidden(member.getValue(), sight, filter);
+            }
+        } else if (node.isArray()) {
+            node.forEach(child -> checkHidden(child, sight, filter));
+        } else if (!filter && node.isTextual() && sight.hides(node.textValue())) {
+            throw hidden(node.textValue());
+        }
+    }
+
+    private static AccessDeniedException hidden(String field) {
+        return new AccessDeniedException("the field '" + field + "' is hidden from your roles; a query cannot name it");
     }
 
     /** The documents are written as stored (or as projected by the shard), never re-parsed. */
-    private static byte[] render(Queries.Result result) {
+    private static byte[] render(Queries.Result result, RowAccess sight) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (JsonGenerator g = DocumentJson.mapper().createGenerator(out)) {
             g.writeStartObject();
             if (result.documents() != null) {
                 g.writeArrayFieldStart("documents");
                 for (byte[] document : result.documents()) {
-                    g.writeRawValue(new String(document, StandardCharsets.UTF_8));
+                    g.writeRawValue(new String(sight.strip(document), StandardCharsets.UTF_8));
                 }
                 g.writeEndArray();
                 g.writeStringField("next", result.next());

@@ -12,6 +12,7 @@ import io.lumadb.security.Permission.Scope;
 import io.lumadb.security.Principal;
 import io.lumadb.security.Role;
 import io.lumadb.security.RoleBinding;
+import io.lumadb.security.RowRule;
 import io.lumadb.security.Security;
 import io.lumadb.security.SecurityCatalogEntity.Outcome;
 import io.lumadb.security.SecurityCatalogException;
@@ -200,7 +201,7 @@ final class SecurityResource implements Resource {
                 .readJson(call.request(), api.settings().maxDocumentBytes())
                 .thenCompose(json -> {
                     ObjectNode body = JsonBodies.requireObject(json, "");
-                    allowOnly(body, "grants");
+                    allowOnly(body, "grants", "rules");
                     JsonNode grants = body.get("grants");
                     if (grants == null || !grants.isArray()) {
                         throw invalidRole(
@@ -210,21 +211,39 @@ final class SecurityResource implements Resource {
                     for (int i = 0; i < grants.size(); i++) {
                         list.add(grant(grants.get(i), "/grants/" + i));
                     }
-                    return security().putRole(new Role(name, list, false)).thenApply(result -> {
-                        ObjectNode rendered = role(result.state().role(name).orElseThrow());
-                        Audits.securityChange(
-                                api,
-                                call,
-                                result.outcome() == Outcome.CREATED ? "create-role" : "update-role",
-                                Map.of(
-                                        "role",
-                                        name,
-                                        "grants",
-                                        io.lumadb.shards.model.DocumentJson.mapper()
-                                                .convertValue(rendered.get("grants"), List.class)));
-                        return json(
-                                result.outcome() == Outcome.CREATED ? StatusCodes.CREATED : StatusCodes.OK, rendered);
-                    });
+                    List<RowRule> rules = new ArrayList<>();
+                    JsonNode ruleNodes = body.get("rules");
+                    if (ruleNodes != null && !ruleNodes.isArray()) {
+                        throw invalidRole(
+                                "rules must be an array of {\"resource\", \"read\", \"write\", \"hide\"}", "/rules");
+                    }
+                    if (ruleNodes != null) {
+                        for (int i = 0; i < ruleNodes.size(); i++) {
+                            rules.add(rule(ruleNodes.get(i), "/rules/" + i));
+                        }
+                    }
+                    return security()
+                            .putRole(new Role(name, list, false, rules))
+                            .thenApply(result -> {
+                                ObjectNode rendered =
+                                        role(result.state().role(name).orElseThrow());
+                                Audits.securityChange(
+                                        api,
+                                        call,
+                                        result.outcome() == Outcome.CREATED ? "create-role" : "update-role",
+                                        Map.of(
+                                                "role",
+                                                name,
+                                                "grants",
+                                                io.lumadb.shards.model.DocumentJson.mapper()
+                                                        .convertValue(rendered.get("grants"), List.class),
+                                                "rules",
+                                                io.lumadb.shards.model.DocumentJson.mapper()
+                                                        .convertValue(rendered.path("rules"), List.class)));
+                                return json(
+                                        result.outcome() == Outcome.CREATED ? StatusCodes.CREATED : StatusCodes.OK,
+                                        rendered);
+                            });
                 });
     }
 
@@ -285,6 +304,46 @@ final class SecurityResource implements Resource {
         }
     }
 
+    private static RowRule rule(JsonNode node, String pointer) {
+        if (node == null || !node.isObject()) {
+            throw invalidRole(
+                    "a rule is {\"resource\": ..., \"read\": {...}, \"write\": {...}, \"hide\": [...]}", pointer);
+        }
+        for (var names = node.fieldNames(); names.hasNext(); ) {
+            String f = names.next();
+            if (!List.of("resource", "read", "write", "hide").contains(f)) {
+                throw invalidRole("unknown field '" + f + "' in a rule", pointer + "/" + f);
+            }
+        }
+        JsonNode resource = node.get("resource");
+        if (resource == null || !resource.isTextual()) {
+            throw invalidRole(
+                    "a rule's resource is *, db:<database> or db:<database>/<collection>", pointer + "/resource");
+        }
+        List<String> hide = new ArrayList<>();
+        JsonNode hideNode = node.get("hide");
+        if (hideNode != null) {
+            if (!hideNode.isArray()) {
+                throw invalidRole("hide is an array of field paths", pointer + "/hide");
+            }
+            for (int i = 0; i < hideNode.size(); i++) {
+                if (!hideNode.get(i).isTextual()) {
+                    throw invalidRole("hide is an array of field paths", pointer + "/hide/" + i);
+                }
+                hide.add(hideNode.get(i).textValue());
+            }
+        }
+        try {
+            return new RowRule(resource.textValue(), nullable(node.get("read")), nullable(node.get("write")), hide);
+        } catch (IllegalArgumentException e) {
+            throw invalidRole(e.getMessage(), pointer);
+        }
+    }
+
+    private static JsonNode nullable(JsonNode node) {
+        return node == null || node.isNull() ? null : node;
+    }
+
     private static ApiException invalidRole(String detail, String pointer) {
         return ApiException.badRequest("invalid-role", "Invalid role", detail, pointer);
     }
@@ -295,6 +354,18 @@ final class SecurityResource implements Resource {
         node.put("builtIn", r.builtIn());
         ArrayNode grants = node.putArray("grants");
         r.grants().forEach(g -> grants.add(grant(g)));
+        ArrayNode rules = node.putArray("rules");
+        for (RowRule rule : r.rules()) {
+            ObjectNode out = rules.addObject().put("resource", rule.resource());
+            if (rule.read() != null) {
+                out.set("read", rule.read());
+            }
+            if (rule.write() != null) {
+                out.set("write", rule.write());
+            }
+            ArrayNode hide = out.putArray("hide");
+            rule.hide().forEach(hide::add);
+        }
         return node;
     }
 

@@ -67,7 +67,8 @@ final class WebSocketResource implements Resource {
                 api.webSocketSettings(),
                 (permission, names) -> api.security()
                         .authorize(
-                                call.principal(), permission, names, "GET /api/v1/_ws", Audits.client(call.request())));
+                                call.principal(), permission, names, "GET /api/v1/_ws", Audits.client(call.request())),
+                (db, collection) -> new SubscriptionGuard(api, call.principal(), db, collection));
         return done(upgrade.get().handleMessagesWith(session.flow()));
     }
 }

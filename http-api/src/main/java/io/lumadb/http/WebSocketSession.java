@@ -86,15 +86,18 @@ final class WebSocketSession {
     }
 
     private final Access access;
+    private final java.util.function.BiFunction<String, String, SubscriptionGuard> guards;
 
     WebSocketSession(
             ClassicActorSystemProvider system,
             ChangeStreams streams,
             Topics topics,
             WebSocketSettings settings,
-            Access access) {
+            Access access,
+            java.util.function.BiFunction<String, String, SubscriptionGuard> guards) {
         this.system = system;
         this.access = access;
+        this.guards = guards;
         this.materializer = Materializer.matFromSystem(system);
         this.streams = streams;
         this.topics = topics;
@@ -336,17 +339,22 @@ final class WebSocketSession {
         }
         java.util.Optional<Boolean> asked =
                 java.util.Optional.ofNullable(beforeField).map(JsonNode::booleanValue);
+        SubscriptionGuard guard = guards.apply(db, collection);
         return streams.changes(
                         db,
                         collection,
                         from == null ? "now" : from,
                         filter,
-                        streams.settings().heartbeat())
+                        streams.settings().heartbeat(),
+                        false,
+                        null,
+                        io.lumadb.cdc.groups.ConsumerGroups.Member.ALL,
+                        guard.access())
                 .thenApply(s -> {
                     boolean before = StreamParams.before(s.collection(), asked);
                     return Source.single(withEvent(
                                     "subscribed", StreamPayloads.token(s.start().encode())))
-                            .concat(s.items().map(item -> changeEvent(item, before)));
+                            .concat(guard.guard(s.items(), false).map(item -> changeEvent(item, before)));
                 });
     }
 
@@ -359,7 +367,15 @@ final class WebSocketSession {
             throw protocol("'limit' must be an integer", "/limit");
         }
         Integer limit = limitField == null ? null : limitField.intValue();
-        return streams.liveQuery(db, collection, msg.get("filter"), msg.get("sort"), limit, optionalText(msg, "from"))
+        SubscriptionGuard guard = guards.apply(db, collection);
+        return streams.liveQuery(
+                        db,
+                        collection,
+                        msg.get("filter"),
+                        msg.get("sort"),
+                        limit,
+                        optionalText(msg, "from"),
+                        guard.access())
                 .thenApply(q -> {
                     String token = q.start().encode();
                     List<ObjectNode> head = new ArrayList<>();
@@ -374,7 +390,7 @@ final class WebSocketSession {
                     ObjectNode ready = StreamPayloads.token(token);
                     ready.put("count", q.initial().size());
                     head.add(withEvent("ready", ready));
-                    return Source.from(head).concat(q.items().map(item -> changeEvent(item, false)));
+                    return Source.from(head).concat(guard.guard(q.items(), true).map(item -> changeEvent(item, false)));
                 });
     }
 

@@ -96,6 +96,13 @@ final class WriteResults {
             case INVALID ->
                 ApiException.badRequest(
                         "not-an-object", "Not a JSON object", "a merge patch must be a JSON object", "body");
+            case FORBIDDEN ->
+                new ApiException(
+                        403,
+                        "forbidden",
+                        "Forbidden",
+                        "the write rule of your roles does not allow this write of document '" + o.id() + "'",
+                        null);
             case UNINDEXABLE ->
                 ApiException.badRequest(
                         "unindexable-document",

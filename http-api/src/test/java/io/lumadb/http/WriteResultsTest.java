@@ -26,7 +26,8 @@ class WriteResultsTest {
             Status.ALREADY_EXISTS, new Expected(412, "precondition-failed", "If-None-Match"),
             Status.TOO_LARGE, new Expected(413, "document-too-large", "body"),
             Status.INVALID, new Expected(400, "not-an-object", "body"),
-            Status.UNINDEXABLE, new Expected(400, "unindexable-document", "body"));
+            Status.UNINDEXABLE, new Expected(400, "unindexable-document", "body"),
+            Status.FORBIDDEN, new Expected(403, "forbidden", null));
 
     @Test
     void everyFailedOutcomeHasItsProblem() {

@@ -9,9 +9,10 @@ import java.util.regex.Pattern;
  * A named set of {@link Grant}s. Three are built in and cannot be changed: {@code admin}
  * (everything), {@code readWrite} (read, write, delete, query, subscribe, publish and index
  * everywhere) and {@code read} (read, query and subscribe everywhere); a user or key bound to
- * one of them for a single database gets it only there (see {@link RoleBinding}).
+ * one of them for a single database gets it only there (see {@link RoleBinding}). A custom role
+ * may also carry {@link RowRule}s that narrow what its grants reach in a collection.
  */
-public record Role(String name, List<Grant> grants, boolean builtIn) {
+public record Role(String name, List<Grant> grants, boolean builtIn, List<RowRule> rules) {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_.-]{0,63}");
 
@@ -38,6 +39,12 @@ public record Role(String name, List<Grant> grants, boolean builtIn) {
     public Role {
         checkName(name);
         grants = List.copyOf(grants);
+        rules = List.copyOf(rules == null ? List.of() : rules);
+    }
+
+    /** A role without row- or field-level rules. */
+    public Role(String name, List<Grant> grants, boolean builtIn) {
+        this(name, grants, builtIn, List.of());
     }
 
     /** Checks a role name: a letter, then up to 63 letters, digits, {@code _ . -}. */

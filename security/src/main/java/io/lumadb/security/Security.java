@@ -103,7 +103,107 @@ public final class Security implements AutoCloseable {
 
     private SecurityState remember(SecurityState fresh) {
         loaded = true;
-        return state.accumulateAndGet(fresh, (old, next) -> next.version() >= old.version() ? next : old);
+        SecurityState before = state.get();
+        SecurityState now = state.accumulateAndGet(fresh, (old, next) -> next.version() >= old.version() ? next : old);
+        if (now.version() > before.version()) {
+            accessCache.clear();
+            for (Runnable listener : listeners) {
+                try {
+                    listener.run();
+                } catch (RuntimeException e) {
+                    log.warn("a security change listener failed", e);
+                }
+            }
+        }
+        return now;
+    }
+
+    // ---- what a caller sees, also while it stays subscribed
+
+    private final java.util.Set<Runnable> listeners = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.ConcurrentHashMap<AccessKey, io.lumadb.shards.query.RowAccess> accessCache =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    private record AccessKey(
+            long version, Principal principal, Permission.Action action, boolean write, String db, String collection) {}
+
+    /**
+     * Runs {@code listener} after every change of the security catalog this node learns of (on the
+     * thread that learnt it; keep it short). Returns the handle that removes it.
+     */
+    public AutoCloseable onChange(Runnable listener) {
+        listeners.add(listener);
+        return () -> listeners.remove(listener);
+    }
+
+    /**
+     * What {@code principal} may see of ({@code write} false) or change in ({@code write} true)
+     * {@code db/collection}, through its roles that grant {@code action} there; see {@link
+     * SecurityState#access}. Remembered until the catalog changes.
+     */
+    public io.lumadb.shards.query.RowAccess access(
+            Principal principal, Permission.Action action, boolean write, String db, String collection) {
+        if (!settings.enabled() || principal.kind() == Principal.Kind.UNRESTRICTED) {
+            return io.lumadb.shards.query.RowAccess.ALL;
+        }
+        SecurityState s = state.get();
+        AccessKey key = new AccessKey(s.version(), principal, action, write, db, collection);
+        var cached = accessCache.get(key);
+        if (cached != null) {
+            return cached;
+        }
+        var computed = s.access(principal, action, write, db, collection);
+        if (accessCache.size() > 10_000) {
+            accessCache.clear();
+        }
+        accessCache.put(key, computed);
+        return computed;
+    }
+
+    /**
+     * {@code principal} as the catalog of the moment has it: a user's or key's current roles; an
+     * {@link AuthenticationException} once the user is gone, the key revoked, or the credential
+     * expired. Subscriptions call it for every change they are about to deliver.
+     */
+    public Principal current(Principal principal) {
+        if (!settings.enabled() || principal.kind() == Principal.Kind.UNRESTRICTED) {
+            return principal;
+        }
+        long now = System.currentTimeMillis();
+        if (principal.expiresAtMillis() != 0 && now >= principal.expiresAtMillis()) {
+            throw new AuthenticationException("the credential of " + principal.describe() + " has expired");
+        }
+        SecurityState s = state.get();
+        return switch (principal.kind()) {
+            case USER -> {
+                User u = s.users().get(principal.name());
+                if (u == null) {
+                    throw new AuthenticationException("the user '" + principal.name() + "' no longer exists");
+                }
+                yield u.roles().equals(principal.roles())
+                        ? principal
+                        : new Principal(principal.kind(), principal.name(), null, u.roles(), principal.claims(), 0);
+            }
+            case API_KEY -> {
+                ApiKey k = s.keys().get(principal.keyId());
+                if (k == null) {
+                    throw new AuthenticationException("the API key " + principal.keyId() + " has been revoked");
+                }
+                if (k.expiredAt(now)) {
+                    throw new AuthenticationException("the API key " + principal.keyId() + " has expired");
+                }
+                yield k.roles().equals(principal.roles())
+                        ? principal
+                        : new Principal(
+                                principal.kind(),
+                                principal.name(),
+                                principal.keyId(),
+                                k.roles(),
+                                principal.claims(),
+                                principal.expiresAtMillis());
+            }
+            default -> principal;
+        };
     }
 
     private <T> CompletionStage<T> ask(Function<ActorRef<T>, SecurityCatalogEntity.Command> message) {

@@ -1,9 +1,13 @@
 package io.lumadb.security;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.lumadb.security.Permission.Action;
 import io.lumadb.security.Permission.Scope;
 import io.lumadb.security.audit.AuditLog;
 import io.lumadb.shards.CborSerializable;
+import io.lumadb.shards.model.DocumentJson;
+import io.lumadb.shards.query.QueryLimits;
+import io.lumadb.shards.query.RowAccess;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -132,6 +136,95 @@ public record SecurityState(long version, Map<String, User> users, Map<String, A
             }
         }
         return false;
+    }
+
+    /** A filter no document matches: the rule of a caller lacking a claim its rule names. */
+    private static final JsonNode NOTHING = DocumentJson.mapper()
+            .createObjectNode()
+            .set(
+                    "_id",
+                    DocumentJson.mapper()
+                            .createObjectNode()
+                            .set("$in", DocumentJson.mapper().createArrayNode()));
+
+    /**
+     * What {@code principal} may see of (or, with {@code write}, change in) collection {@code
+     * db/collection} through the roles that grant it {@code action} there: the OR of those roles'
+     * row filters (a role without a rule for the collection allows every row) with its claims
+     * filled in, hiding the fields every one of those roles hides. {@link RowAccess#ALL} when no
+     * rule applies.
+     */
+    public RowAccess access(Principal principal, Action action, boolean write, String db, String collection) {
+        if (principal.kind() == Principal.Kind.UNRESTRICTED) {
+            return RowAccess.ALL;
+        }
+        Map<String, String> names = Map.of(Permission.DB, db, Permission.COLLECTION, collection);
+        List<JsonNode> filters = new java.util.ArrayList<>();
+        boolean everyRow = false;
+        java.util.Set<String> hidden = null;
+        for (RoleBinding b : principal.roles()) {
+            Role role = role(b.role()).orElse(null);
+            if (role == null) {
+                continue;
+            }
+            List<Grant> grants = b.database() == null
+                    ? role.grants()
+                    : role.grants().stream()
+                            .flatMap(g -> g.within(b.database()).stream())
+                            .toList();
+            if (grants.stream().noneMatch(g -> g.allows(action, Scope.COLLECTION, names))) {
+                continue;
+            }
+            List<RowRule> rules = (b.database() == null
+                            ? role.rules()
+                            : role.rules().stream()
+                                    .flatMap(r -> r.within(b.database()).stream())
+                                    .toList())
+                    .stream().filter(r -> r.covers(db, collection)).toList();
+            List<JsonNode> mine = new java.util.ArrayList<>();
+            java.util.Set<String> roleHidden = new java.util.HashSet<>();
+            boolean[] missing = new boolean[1];
+            for (RowRule r : rules) {
+                JsonNode f = write ? r.write() : r.read();
+                if (f != null) {
+                    mine.add(RowRule.substitute(f, principal.claims(), missing));
+                }
+                if (!write) {
+                    roleHidden.addAll(r.hide());
+                }
+            }
+            if (missing[0]) {
+                filters.add(NOTHING);
+            } else if (mine.isEmpty()) {
+                everyRow = true;
+            } else if (mine.size() == 1) {
+                filters.add(mine.get(0));
+            } else {
+                var and = DocumentJson.mapper().createObjectNode();
+                and.putArray("$and").addAll(mine);
+                filters.add(and);
+            }
+            if (hidden == null) {
+                hidden = roleHidden;
+            } else {
+                hidden.retainAll(roleHidden);
+            }
+        }
+        if (hidden == null) {
+            // No role grants the action here: the caller sees nothing (authorization refuses it first).
+            return RowAccess.of(NOTHING, java.util.Set.of(), QueryLimits.DEFAULTS);
+        }
+        JsonNode combined = null;
+        if (!everyRow) {
+            if (filters.size() == 1) {
+                combined = filters.get(0);
+            } else {
+                var or = DocumentJson.mapper().createObjectNode();
+                or.putArray("$or").addAll(filters);
+                combined = or;
+            }
+        }
+        return RowAccess.of(combined, hidden, QueryLimits.DEFAULTS);
     }
 
     /** Whether {@code bindings} make their holder an administrator of the whole cluster. */

@@ -29,7 +29,7 @@ public final class SseClient implements AutoCloseable {
         this(url, lastEventId, null);
     }
 
-    /** A subscription that sends {@code authorization} (an {@code Authorization} header value; null: none). */
+    /** Subscribes sending {@code Authorization: <authorization>} (null: none). */
     public SseClient(String url, String lastEventId, String authorization) throws IOException, InterruptedException {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url))
                 .header("Accept", "text/event-stream")

@@ -66,7 +66,11 @@ import picocli.CommandLine.Option;
                     + " reference, same CPU and JVM options): deliveries/s, latency at 10 writes/s, and the heap of"
                     + " idle subscriptions; every delivery checked (once, in order, none lost). It runs on the node"
                     + " of the sections before it (a fresh one when it runs alone), after them.",
-            "Exit status 1 when the query or the stream benchmark failed a check (the report is written anyway)."
+            "security: YCSB load, A and C on LumaDB with security off, with an API key, with HTTP Basic and with"
+                    + " encryption at rest (each on fresh nodes, taking turns), ratios against security off; and the"
+                    + " cost of an Argon2id password check (in this JVM and as a first HTTP request).",
+            "Exit status 1 when the query, the stream or the security benchmark failed a check (the report is"
+                    + " written anyway)."
         })
 public final class BenchSuite implements Callable<Integer> {
 
@@ -76,7 +80,8 @@ public final class BenchSuite implements Callable<Integer> {
     static final List<String> SYSTEMS = List.of("lumadb", "postgresql", "redis");
 
     /** The suite's sections, in the order they run. */
-    static final List<String> SECTIONS = List.of("ycsb", "http", "query", "streams", "engine", "collections");
+    static final List<String> SECTIONS =
+            List.of("ycsb", "http", "query", "streams", "engine", "collections", "security");
 
     /** Connections the node accepts: 10,000 idle subscriptions, the measurements' and some to spare. */
     private static final int STREAM_MAX_CONNECTIONS = 16_384;
@@ -92,7 +97,7 @@ public final class BenchSuite implements Callable<Integer> {
             names = "--quick",
             description = "1 run of 1,000 records and 2,000 operations per workload, short JMH and HTTP runs,"
                     + " queries on 20,000 items (30 s of load), change-stream fan-out to 200 SSE subscribers"
-                    + " and 1,000 idle subscriptions, 1,000 collections (a few minutes)")
+                    + " and 1,000 idle subscriptions, 1,000 collections, 1 security run per variant (a few minutes)")
     private boolean quick;
 
     @Option(names = "--runs", description = "runs, reported as medians (default 3; quick 1)")
@@ -113,7 +118,8 @@ public final class BenchSuite implements Callable<Integer> {
     @Option(
             names = "--sections",
             split = ",",
-            description = "run only these parts of the suite: ycsb,http,query,streams,engine,collections (default all)")
+            description =
+                    "run only these parts of the suite: ycsb,http,query,streams,engine,collections,security (default all)")
     private List<String> sections = SECTIONS;
 
     @Option(names = "--query-records", description = "items of the query benchmark (default 100,000; quick 20,000)")
@@ -135,6 +141,7 @@ public final class BenchSuite implements Callable<Integer> {
     private final List<String> notes = new ArrayList<>();
     private QueryReport query;
     private StreamReport streams;
+    private SecurityResults security;
 
     public static void main(String[] args) {
         Cli.exit(new BenchSuite(), args);
@@ -162,6 +169,11 @@ public final class BenchSuite implements Callable<Integer> {
         if (streams != null && !streams.ok()) {
             System.err.println("The stream benchmark FAILED (see the report and " + out.resolve("streams.log")
                     + "):\n  " + String.join("\n  ", streams.failures()));
+            failed = true;
+        }
+        if (security != null && !security.ok()) {
+            System.err.println("The security benchmark FAILED (see the report and the logs in "
+                    + out.resolve("security") + "):\n  " + String.join("\n  ", security.failures()));
             failed = true;
         }
         return failed ? 1 : 0;
@@ -229,9 +241,27 @@ public final class BenchSuite implements Callable<Integer> {
         if (runs("collections")) {
             collections();
         }
+        if (runs("security")) {
+            long t = System.nanoTime();
+            security = new SecurityBenchmark(
+                            nodeJar,
+                            serverPrefix,
+                            clientPrefix,
+                            NODE_OPTIONS,
+                            out,
+                            runs,
+                            records,
+                            operations,
+                            threads,
+                            20,
+                            quick ? 3 : 5)
+                    .run();
+            settings.put("security section duration", seconds(t, "%.0f s with its nodes' starts and stops"));
+        }
         settings.put("suite duration", String.format("%.1f min", (System.nanoTime() - started) / 60e9));
         return Report.write(
-                new SuiteResults(Machine.describe(), settings, ycsb, engine, http, query, streams, notes), out);
+                new SuiteResults(Machine.describe(), settings, ycsb, engine, http, query, streams, security, notes),
+                out);
     }
 
     private boolean runs(String section) {
@@ -353,7 +383,7 @@ public final class BenchSuite implements Callable<Integer> {
     }
 
     /** The command that runs {@code main} with this JVM's java and class path. */
-    private static List<String> java(List<String> prefix, List<String> jvmOptions, Class<?> main, String... args) {
+    static List<String> java(List<String> prefix, List<String> jvmOptions, Class<?> main, String... args) {
         List<String> command = new ArrayList<>(prefix);
         command.add(ProcessHandle.current().info().command().orElse("java"));
         command.addAll(jvmOptions);

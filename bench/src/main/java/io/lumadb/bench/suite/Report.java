@@ -125,6 +125,9 @@ final class Report {
         if (r.streams() != null) {
             streams(md, r);
         }
+        if (r.security() != null) {
+            security(md, r.security());
+        }
         md.line("%n## Targets%n").table("lrrl", "target | measured | required | result");
         for (SuiteResults.Target t : r.targets()) {
             md.row(
@@ -199,6 +202,78 @@ final class Report {
                             .collect(Collectors.joining(", ")));
         }
         q.checks().forEach(c -> md.line("- checked: %s", c));
+    }
+
+    static void security(Markdown md, SecurityResults s) {
+        md.line("%n## Security: what authentication and encryption at rest cost (YCSB on LumaDB)%n");
+        status(
+                md,
+                s.ok(),
+                "every variant checked before measuring (401 without credentials, the active encryption key in"
+                        + " /metrics); no failed YCSB operation",
+                s.failures());
+        if (!s.ycsb().isEmpty()) {
+            md.line(
+                    "Throughput (YCSB operations/s) and latency of every database call (µs), medians of %s; each"
+                            + " variant of each run on a fresh node, the variants taking turns:%n",
+                    rounds(s.ycsb().stream().mapToInt(SecurityResults.Row::runs), "run"));
+            md.table("llrrrrll", "workload | variant | ops/s | p50 | p99 | / security off | required | result");
+            for (SecurityResults.Row row : s.ycsb()) {
+                SecurityResults.Variant v = SecurityResults.Variant.of(row.variant());
+                boolean off = v == SecurityResults.Variant.OFF;
+                double ratio = s.ratio(row.workload(), v);
+                md.row(
+                        SecurityResults.workloadName(row.workload()),
+                        v.description,
+                        fmt(row.throughput()),
+                        fmt(row.p50Micros()),
+                        fmt(row.p99Micros()),
+                        off ? "1.00x" : String.format(Locale.ROOT, "%.3fx", ratio),
+                        off ? "" : "≥ " + fmt(v.required) + "x",
+                        off ? "" : !s.ok() || Double.isNaN(ratio) ? "—" : ratio >= v.required ? "met" : "**missed**");
+            }
+            md.line(
+                    "%nThroughput of each run, in run order: %s.",
+                    s.ycsb().stream()
+                            .map(row -> SecurityResults.workloadName(row.workload()) + " " + row.variant() + " "
+                                    + row.runThroughputs().stream()
+                                            .map(Report::fmt)
+                                            .collect(Collectors.joining(" / ")))
+                            .collect(Collectors.joining("; ")));
+        }
+        SecurityResults.Login l = s.login();
+        if (l != null) {
+            md.line("%nPassword checks, Argon2id with the default cost (%s):%n", l.parameters());
+            md.table("lrl", "measurement | time | target");
+            md.row("one hash (a new password), in a JVM started and pinned like a node", fmt(l.hashMs()) + " ms", "");
+            md.row(
+                    "one verification, median of " + l.verifications() + " in that JVM (max " + fmt(l.verifyMaxMs())
+                            + " ms)",
+                    fmt(l.verifyMedianMs()) + " ms",
+                    "< " + fmt(SecurityResults.LOGIN_MS) + " ms: "
+                            + met(l.verifyMedianMs() < SecurityResults.LOGIN_MS));
+            md.row(
+                    "the same verifications' CPU time (the verifying thread's), median",
+                    fmt(l.verifyCpuMedianMs()) + " ms",
+                    "");
+            md.row(
+                    "first request of a new HTTP Basic user (the node checks the password), median of " + l.httpLogins()
+                            + " (max " + fmt(l.httpFirstMaxMs()) + " ms)",
+                    fmt(l.httpFirstMedianMs()) + " ms",
+                    "< " + fmt(SecurityResults.LOGIN_MS) + " ms: "
+                            + met(l.httpFirstMedianMs() < SecurityResults.LOGIN_MS));
+            md.row(
+                    "the same user's next requests (credential cached), median",
+                    fmt(l.httpCachedMedianMs()) + " ms",
+                    "");
+        }
+        md.line("");
+        s.settings().forEach((k, v) -> md.line("- %s: %s", k, v));
+        s.checks().forEach(c -> md.line("- checked: %s", c));
+    }
+
+    private static String met(boolean met) {
+        return met ? "met" : "**missed**";
     }
 
     private static String variantName(String id) {

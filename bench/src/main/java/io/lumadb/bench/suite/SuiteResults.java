@@ -23,7 +23,7 @@ import java.util.function.ToDoubleFunction;
  * Everything one suite run measured, as the report shows it (medians over the runs), and what
  * follows from it: the ratios and the targets. It is suite.json as it is. A section left out of
  * the run ({@code --sections}) is an empty list, or null (and absent from the JSON) for {@code
- * http}, {@code query} and {@code streams}.
+ * http}, {@code query}, {@code streams} and {@code security}.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({
@@ -36,6 +36,7 @@ import java.util.function.ToDoubleFunction;
     "query",
     "streams",
     "streamsSummary",
+    "security",
     "targets",
     "notes"
 })
@@ -47,6 +48,7 @@ record SuiteResults(
         HttpCeiling http,
         QueryReport query,
         StreamReport streams,
+        SecurityResults security,
         List<String> notes) {
 
     static final List<String> WORKLOADS = List.of("load", "a", "b", "c", "d", "e", "f");
@@ -218,6 +220,9 @@ record SuiteResults(
         }
         if (streams != null) {
             t.addAll(streamTargets());
+        }
+        if (security != null) {
+            t.addAll(security.targets());
         }
         return t;
     }

@@ -14,6 +14,9 @@ import java.nio.charset.StandardCharsets;
  * benchmark reach it: with the same hand-made HTTP/1.1 client ({@link HttpConnection}), so that no
  * client library's cost is measured. It holds one keep-alive connection for setup requests (or a
  * YCSB client thread's operations) and opens more for the query benchmark's client threads.
+ * Given an {@code Authorization} header value, it sends it with every setup request ({@link
+ * #expect}) and offers it as a ready header line ({@link #authorizationLine()}) for hand-built
+ * requests; without one, requests carry no such header.
  */
 public final class LumaDbHttp implements AutoCloseable {
 
@@ -23,9 +26,20 @@ public final class LumaDbHttp implements AutoCloseable {
     private final String basePath;
     private final int timeoutMillis;
     private final HttpConnection connection;
+    private final String authorizationLine;
 
     /** {@code timeoutMillis} is the connect and read timeout of every connection. */
     public LumaDbHttp(String url, int timeoutMillis) {
+        this(url, timeoutMillis, null);
+    }
+
+    /**
+     * Like {@link #LumaDbHttp(String, int)}, with {@code authorization} (the whole value of an
+     * {@code Authorization} header, such as {@code Bearer luma_...}; null or blank for none).
+     *
+     * @throws IllegalArgumentException if {@code authorization} is not one line of printable ASCII
+     */
+    public LumaDbHttp(String url, int timeoutMillis, String authorization) {
         URI uri = URI.create(url);
         if (!"http".equals(uri.getScheme()) || uri.getHost() == null) {
             throw new IllegalArgumentException("LumaDB's URL must be an http:// URL, got '" + url + "'");
@@ -36,7 +50,34 @@ public final class LumaDbHttp implements AutoCloseable {
         this.host = uri.getHost() + ":" + port;
         this.basePath = uri.getRawPath() == null ? "" : uri.getRawPath().replaceAll("/+$", "");
         this.timeoutMillis = timeoutMillis;
+        this.authorizationLine = authorizationLine(authorization);
         this.connection = newConnection();
+    }
+
+    /**
+     * {@code Authorization: <value>} and CRLF, or the empty string for a null or blank value.
+     *
+     * @throws IllegalArgumentException if {@code value} is not one line of printable ASCII (a CR
+     *     or LF would end the header and start another)
+     */
+    public static String authorizationLine(String value) {
+        if (value == null || value.isBlank()) {
+            return "";
+        }
+        String v = value.strip();
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            if (c < 0x20 || c > 0x7E) {
+                throw new IllegalArgumentException("an Authorization header value must be printable ASCII on one line;"
+                        + " found character U+" + String.format("%04X", (int) c) + " at index " + i);
+            }
+        }
+        return "Authorization: " + v + "\r\n";
+    }
+
+    /** The {@code Authorization} header line (ending in CRLF) this API sends, or the empty string for none. */
+    public String authorizationLine() {
+        return authorizationLine;
     }
 
     public String url() {
@@ -75,8 +116,14 @@ public final class LumaDbHttp implements AutoCloseable {
      */
     public String expect(String method, String path, String json, int... statuses) throws IOException {
         byte[] request = json == null
-                ? RequestBytes.request(method, host, path)
-                : RequestBytes.request(method, host, path, "application/json", json.getBytes(StandardCharsets.UTF_8));
+                ? RequestBytes.request(method, host, path, authorizationLine)
+                : RequestBytes.request(
+                        method,
+                        host,
+                        path,
+                        "application/json",
+                        json.getBytes(StandardCharsets.UTF_8),
+                        authorizationLine);
         int status = exchange(connection, request, request.length, true);
         for (int s : statuses) {
             if (status == s) {

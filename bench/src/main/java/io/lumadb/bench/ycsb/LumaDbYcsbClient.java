@@ -42,7 +42,10 @@ import site.ycsb.Status;
  * <p>Properties: {@code lumadb.url} (default {@value #DEFAULT_URL}), {@code lumadb.database} (default
  * {@value #DEFAULT_DATABASE}), {@code lumadb.shards} (used only by {@link #reset}), {@code
  * lumadb.timeout.ms} (connect and read timeout, default 30000), {@code lumadb.maxlistlimit} (largest
- * page the server allows, default 1000). {@link #init} fails if the collection does not exist: create
+ * page the server allows, default 1000), {@code lumadb.authorization} (the whole value of an {@code
+ * Authorization} header sent with every request, such as {@code Bearer luma_<id>_<secret>} or {@code
+ * Basic <base64>}, for a node with security on; default none, and then requests are byte for byte
+ * what they were before the option existed). {@link #init} fails if the collection does not exist: create
  * it with {@link #reset} (YcsbRunner.reset does), so that a misconfigured run fails at once instead of
  * counting thousands of 404s. Not thread-safe: YCSB makes one instance per thread.
  */
@@ -53,6 +56,7 @@ public final class LumaDbYcsbClient extends Binding {
     public static final String SHARDS_PROPERTY = "lumadb.shards";
     public static final String TIMEOUT_PROPERTY = "lumadb.timeout.ms";
     public static final String MAX_LIST_LIMIT_PROPERTY = "lumadb.maxlistlimit";
+    public static final String AUTHORIZATION_PROPERTY = "lumadb.authorization";
     public static final String DEFAULT_URL = "http://127.0.0.1:8080";
     public static final String DEFAULT_DATABASE = "ycsb";
 
@@ -70,11 +74,28 @@ public final class LumaDbYcsbClient extends Binding {
     private final Buffer body = new Buffer();
     private String lastTable;
     private String lastTablePath;
+    /** Null without {@code lumadb.authorization}, so that requests without it are built exactly as before. */
+    private String authorizationLine;
+    /** The extra header lines of a PATCH and of another write, built once. */
+    private String patchHeaders = PREFER_MINIMAL;
+
+    private String writeHeaders = "";
+
+    private static final String PREFER_MINIMAL = "Prefer: return=minimal\r\n";
 
     @Override
     public void init() throws DBException {
         Properties p = getProperties();
-        api = api(p);
+        try {
+            api = api(p);
+        } catch (IllegalArgumentException e) {
+            throw new DBException("bad LumaDB binding property: " + e.getMessage(), e);
+        }
+        if (!api.authorizationLine().isEmpty()) {
+            authorizationLine = api.authorizationLine();
+            patchHeaders = PREFER_MINIMAL + authorizationLine;
+            writeHeaders = authorizationLine;
+        }
         connection = api.connection();
         database = p.getProperty(DATABASE_PROPERTY, DEFAULT_DATABASE);
         maxListLimit = Integer.parseInt(p.getProperty(MAX_LIST_LIMIT_PROPERTY, "1000"));
@@ -223,9 +244,18 @@ public final class LumaDbYcsbClient extends Binding {
         }
     }
 
+    /**
+     * @throws IllegalArgumentException naming {@code lumadb.authorization} if its value cannot be a
+     *     header
+     */
     private static LumaDbHttp api(Properties p) {
-        return new LumaDbHttp(
-                p.getProperty(URL_PROPERTY, DEFAULT_URL), Integer.parseInt(p.getProperty(TIMEOUT_PROPERTY, "30000")));
+        String url = p.getProperty(URL_PROPERTY, DEFAULT_URL);
+        int timeout = Integer.parseInt(p.getProperty(TIMEOUT_PROPERTY, "30000"));
+        try {
+            return new LumaDbHttp(url, timeout, p.getProperty(AUTHORIZATION_PROPERTY));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(AUTHORIZATION_PROPERTY + ": " + e.getMessage(), e);
+        }
     }
 
     // ---- scan cursor and id order
@@ -283,14 +313,16 @@ public final class LumaDbYcsbClient extends Binding {
     /** One exchange, {@link #body} sent if {@code withBody}; retried once if a kept-alive connection turned out closed. */
     private int send(String method, String path, boolean withBody) throws IOException {
         if (!withBody) {
-            byte[] head = RequestBytes.request(method, api.host(), path);
+            byte[] head = authorizationLine == null
+                    ? RequestBytes.request(method, api.host(), path)
+                    : RequestBytes.request(method, api.host(), path, authorizationLine);
             return LumaDbHttp.exchange(connection, head, head.length, false);
         }
         // A PATCH needs only the new version back, not the whole merged document.
         boolean patch = method.equals("PATCH");
         String type = patch ? "application/merge-patch+json" : "application/json";
         request.clear()
-                .appendHead(method, api.host(), path, type, body.size(), patch ? "Prefer: return=minimal\r\n" : "")
+                .appendHead(method, api.host(), path, type, body.size(), patch ? patchHeaders : writeHeaders)
                 .append(body.array(), 0, body.size());
         return LumaDbHttp.exchange(connection, request.array(), request.length(), false);
     }

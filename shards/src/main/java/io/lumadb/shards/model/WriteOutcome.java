@@ -27,7 +27,9 @@ public record WriteOutcome(String id, Status status, long version, byte[] docume
         /** The patch could not be applied (it is not a JSON object). */
         INVALID,
         /** The document would put more entries into a secondary index than one document may. */
-        UNINDEXABLE;
+        UNINDEXABLE,
+        /** A bulk item the caller's write rules do not allow (decided before the shard, never by it). */
+        FORBIDDEN;
 
         public boolean succeeded() {
             return this == CREATED || this == UPDATED || this == DELETED;

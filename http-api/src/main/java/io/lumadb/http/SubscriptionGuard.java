@@ -1,0 +1,131 @@
+package io.lumadb.http;
+
+import io.lumadb.security.AuthenticationException;
+import io.lumadb.security.Permission.Action;
+import io.lumadb.security.Principal;
+import io.lumadb.security.Security;
+import io.lumadb.shards.query.RowAccess;
+import java.time.Duration;
+import java.util.function.Supplier;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.Cancellable;
+import org.apache.pekko.actor.ClassicActorSystemProvider;
+import org.apache.pekko.stream.KillSwitches;
+import org.apache.pekko.stream.UniqueKillSwitch;
+import org.apache.pekko.stream.javadsl.Keep;
+import org.apache.pekko.stream.javadsl.Source;
+
+/**
+ * Keeps a subscription (a change stream or a live query, over SSE or WebSocket) within what its
+ * caller may see for its whole life:
+ *
+ * <ul>
+ *   <li>every change is judged by the caller's access of the moment ({@link #access}): a rule or
+ *       role change applies from the next change on;
+ *   <li>when the security catalog changes and the caller is gone (user dropped, key revoked) the
+ *       stream fails at once with {@link AuthenticationException}, and when its credential expires
+ *       it fails at that instant; the transports turn that into an {@code unauthorized} message
+ *       as the stream's last;
+ *   <li>a live query, whose result was computed under the old rules, ends with {@link
+ *       AccessChanged} when the caller's access to its collection changes: the client runs it
+ *       again and gets a result under the new rules.
+ * </ul>
+ */
+final class SubscriptionGuard {
+
+    /** The caller's access to a live query's collection changed; the query must be run again. */
+    static final class AccessChanged extends RuntimeException {
+        AccessChanged() {
+            super("the caller's access to the collection changed; run the live query again", null, false, false);
+        }
+    }
+
+    private final ClassicActorSystemProvider system;
+    private final Security security;
+    private final Principal principal;
+    private final String db;
+    private final String collection;
+
+    SubscriptionGuard(ApiContext api, Principal principal, String db, String collection) {
+        this.system = api.system();
+        this.security = api.security();
+        this.principal = principal;
+        this.db = db;
+        this.collection = collection;
+    }
+
+    /** What the caller sees of the collection now; throws {@link AuthenticationException} once it is gone. */
+    RowAccess now() {
+        return security.access(security.current(principal), Action.SUBSCRIBE, false, db, collection);
+    }
+
+    /** {@link #now()}, asked anew for every change. */
+    Supplier<RowAccess> access() {
+        return this::now;
+    }
+
+    /**
+     * {@code items} failing at once when the caller is gone or its credential expires, and with
+     * {@code endOnAccessChange} (live queries) when its access to the collection changes.
+     */
+    <T> Source<T, NotUsed> guard(Source<T, NotUsed> items, boolean endOnAccessChange) {
+        if (!security.enabled() || principal.kind() == Principal.Kind.UNRESTRICTED) {
+            return items;
+        }
+        RowAccess initial = now();
+        return items.viaMat(KillSwitches.single(), Keep.right()).watchTermination((killSwitch, done) -> {
+            Runnable check = () -> check(killSwitch, endOnAccessChange ? initial : null);
+            AutoCloseable listening = security.onChange(check);
+            Cancellable expiry = null;
+            if (principal.expiresAtMillis() != 0) {
+                long delay = Math.max(0, principal.expiresAtMillis() - System.currentTimeMillis());
+                expiry = system.classicSystem()
+                        .scheduler()
+                        .scheduleOnce(
+                                Duration.ofMillis(delay + 1),
+                                check,
+                                system.classicSystem().dispatcher());
+            }
+            Cancellable timer = expiry;
+            done.whenComplete((d, failure) -> {
+                try {
+                    listening.close();
+                } catch (Exception ignored) {
+                    // removing a listener does not fail
+                }
+                if (timer != null) {
+                    timer.cancel();
+                }
+            });
+            return NotUsed.getInstance();
+        });
+    }
+
+    /**
+     * SSE frames ending with a last control frame when the guard stops the stream: {@code
+     * unauthorized} (the caller is gone or its credential expired) or {@code access-changed} (a
+     * live query must be run again), each with its problem.
+     */
+    static Source<org.apache.pekko.util.ByteString, NotUsed> withClosingFrame(
+            Source<org.apache.pekko.util.ByteString, NotUsed> frames) {
+        return frames.recover(new org.apache.pekko.japi.pf.PFBuilder<Throwable, org.apache.pekko.util.ByteString>()
+                .match(
+                        AuthenticationException.class,
+                        e -> Sse.frame("unauthorized", null, StreamPayloads.error(Problems.classify(e), null)))
+                .match(
+                        AccessChanged.class,
+                        e -> Sse.frame("access-changed", null, StreamPayloads.error(Problems.classify(e), null)))
+                .build());
+    }
+
+    private void check(UniqueKillSwitch killSwitch, RowAccess initial) {
+        try {
+            RowAccess current = now();
+            if (initial != null && !current.equals(initial)) {
+                killSwitch.abort(new AccessChanged());
+            }
+        } catch (AuthenticationException gone) {
+            killSwitch.abort(gone);
+        }
+    }
+}
