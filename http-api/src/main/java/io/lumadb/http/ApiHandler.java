@@ -128,13 +128,15 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
         if (permission.action() == Permission.Action.NONE) {
             return route.handler().handle(new Call(request, parameters, Principal.UNRESTRICTED));
         }
+        String client = Audits.client(request);
         return limits.authenticate(
                         request,
                         () -> security.authenticate(
-                                request.getHeader("Authorization").map(HttpHeader::value)))
+                                request.getHeader("Authorization").map(HttpHeader::value), client))
                 .thenCompose(principal -> {
                     limits.admitPrincipal(principal);
-                    security.authorize(principal, permission, parameters);
+                    security.authorize(
+                            principal, permission, parameters, route.method() + " " + route.template(), client);
                     HttpRequest counted = subscriptions.prepare(request, principal);
                     return subscriptions.admit(
                             counted, () -> route.handler().handle(new Call(counted, parameters, principal)));

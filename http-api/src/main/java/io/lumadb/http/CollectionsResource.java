@@ -11,6 +11,7 @@ import io.lumadb.shards.NotFoundException;
 import io.lumadb.shards.catalog.CollectionInfo;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
@@ -63,6 +64,7 @@ final class CollectionsResource implements Resource {
                 case COLLECTION_NOT_FOUND -> throw new NotFoundException("collection", db + "/" + name);
                 default -> {}
             }
+            Audits.dataDefinition(api, call, "drop-collection", Map.of("database", db, "collection", name));
             return json(StatusCodes.OK, JsonResponses.object().put("dropped", db + "/" + name));
         });
     }
@@ -72,10 +74,10 @@ final class CollectionsResource implements Resource {
         String name = call.collection();
         return api.bodies()
                 .readOptionalJson(call.request(), api.settings().maxRequestBytes())
-                .thenCompose(body -> create(db, name, body));
+                .thenCompose(body -> create(call, db, name, body));
     }
 
-    private CompletionStage<HttpResponse> create(String db, String name, Optional<JsonNode> body) {
+    private CompletionStage<HttpResponse> create(Call call, String db, String name, Optional<JsonNode> body) {
         int shards = 0;
         Boolean preImages = null;
         if (body.isPresent()) {
@@ -141,7 +143,22 @@ final class CollectionsResource implements Resource {
                         }
                         yield json(StatusCodes.OK, describe(r.collection()));
                     }
-                    default -> json(StatusCodes.CREATED, describe(r.collection()));
+                    default -> {
+                        Audits.dataDefinition(
+                                api,
+                                call,
+                                "create-collection",
+                                Map.of(
+                                        "database",
+                                        db,
+                                        "collection",
+                                        name,
+                                        "shards",
+                                        r.collection().shards(),
+                                        "preImages",
+                                        r.collection().preImages()));
+                        yield json(StatusCodes.CREATED, describe(r.collection()));
+                    }
                 });
     }
 }

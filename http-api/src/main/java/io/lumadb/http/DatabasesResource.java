@@ -12,6 +12,7 @@ import io.lumadb.shards.catalog.CatalogEntity;
 import io.lumadb.shards.catalog.DatabaseInfo;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
@@ -59,6 +60,9 @@ final class DatabasesResource implements Resource {
     private CompletionStage<HttpResponse> create(Call call) {
         String db = call.db();
         return api.catalog().createDatabase(db).thenApply(r -> {
+            if (r.outcome() == CatalogEntity.Outcome.CREATED) {
+                Audits.dataDefinition(api, call, "create-database", Map.of("database", db));
+            }
             ObjectNode body = describe(r.snapshot().database(db).orElseThrow(), false);
             return json(r.outcome() == CatalogEntity.Outcome.CREATED ? StatusCodes.CREATED : StatusCodes.OK, body);
         });
@@ -70,6 +74,11 @@ final class DatabasesResource implements Resource {
             if (r.outcome() == CatalogEntity.Outcome.DATABASE_NOT_FOUND) {
                 throw new NotFoundException("database", db);
             }
+            Audits.dataDefinition(
+                    api,
+                    call,
+                    "drop-database",
+                    Map.of("database", db, "collectionsDropped", r.dropped().size()));
             ObjectNode body = JsonResponses.object().put("dropped", db);
             body.put("collectionsDropped", r.dropped().size());
             return json(StatusCodes.OK, body);

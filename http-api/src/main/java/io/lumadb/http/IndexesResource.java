@@ -12,6 +12,7 @@ import io.lumadb.shards.model.IndexDefinition;
 import io.lumadb.shards.model.Names;
 import io.lumadb.shards.query.QueryException;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
@@ -61,16 +62,30 @@ final class IndexesResource implements Resource {
         return api.bodies()
                 .read(call.request(), api.settings().maxDocumentBytes(), Bodies.JSON)
                 .thenCompose(bytes -> api.queries().createIndex(db, coll, name, fields(bytes)))
-                .thenApply(status -> json(status.created() ? StatusCodes.CREATED : StatusCodes.OK, describe(status)));
+                .thenApply(status -> {
+                    if (status.created()) {
+                        Audits.dataDefinition(api, call, "create-index", indexDetails(db, coll, status));
+                    }
+                    return json(status.created() ? StatusCodes.CREATED : StatusCodes.OK, describe(status));
+                });
     }
 
     private CompletionStage<HttpResponse> drop(Call call) {
         String db = call.db();
         String coll = call.collection();
         String name = Names.checkIndex(call.parameter("name"));
-        return api.queries()
-                .dropIndex(db, coll, name)
-                .thenApply(v -> json(StatusCodes.OK, JsonResponses.object().put("dropped", name)));
+        return api.queries().dropIndex(db, coll, name).thenApply(v -> {
+            Audits.dataDefinition(api, call, "drop-index", Map.of("database", db, "collection", coll, "index", name));
+            return json(StatusCodes.OK, JsonResponses.object().put("dropped", name));
+        });
+    }
+
+    private static Map<String, Object> indexDetails(String db, String coll, Queries.IndexStatus status) {
+        List<String> fields = status.definition().fields().stream()
+                .map(f -> (f.descending() ? "-" : "") + f.path())
+                .toList();
+        return Map.of(
+                "database", db, "collection", coll, "index", status.definition().name(), "fields", fields);
     }
 
     private static List<IndexDefinition.Field> fields(byte[] body) {

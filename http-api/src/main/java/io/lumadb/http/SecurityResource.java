@@ -24,6 +24,7 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
@@ -133,7 +134,13 @@ final class SecurityResource implements Resource {
                         }
                     }
                     List<RoleBinding> roles = roleBindings(body.get("roles"));
+                    boolean passwordSet = password != null;
                     return security().putUser(name, password, roles).thenApply(result -> {
+                        Audits.securityChange(
+                                api,
+                                call,
+                                result.outcome() == Outcome.CREATED ? "create-user" : "update-user",
+                                Map.of("user", name, "roles", audited(roles), "passwordSet", passwordSet));
                         var u = result.state().users().get(name);
                         return json(
                                 result.outcome() == Outcome.CREATED ? StatusCodes.CREATED : StatusCodes.OK, user(u));
@@ -146,7 +153,10 @@ final class SecurityResource implements Resource {
         return security()
                 .deleteUser(name)
                 .handle((r, failure) -> notFoundAs(failure, "user", name))
-                .thenApply(r -> json(StatusCodes.OK, JsonResponses.object().put("deleted", name)));
+                .thenApply(r -> {
+                    Audits.securityChange(api, call, "delete-user", Map.of("user", name));
+                    return json(StatusCodes.OK, JsonResponses.object().put("deleted", name));
+                });
     }
 
     private static String userName(Call call) {
@@ -214,9 +224,26 @@ final class SecurityResource implements Resource {
                     }
                     return security()
                             .putRole(new Role(name, list, false, rules))
-                            .thenApply(result -> json(
-                                    result.outcome() == Outcome.CREATED ? StatusCodes.CREATED : StatusCodes.OK,
-                                    role(result.state().role(name).orElseThrow())));
+                            .thenApply(result -> {
+                                ObjectNode rendered =
+                                        role(result.state().role(name).orElseThrow());
+                                Audits.securityChange(
+                                        api,
+                                        call,
+                                        result.outcome() == Outcome.CREATED ? "create-role" : "update-role",
+                                        Map.of(
+                                                "role",
+                                                name,
+                                                "grants",
+                                                io.lumadb.shards.model.DocumentJson.mapper()
+                                                        .convertValue(rendered.get("grants"), List.class),
+                                                "rules",
+                                                io.lumadb.shards.model.DocumentJson.mapper()
+                                                        .convertValue(rendered.path("rules"), List.class)));
+                                return json(
+                                        result.outcome() == Outcome.CREATED ? StatusCodes.CREATED : StatusCodes.OK,
+                                        rendered);
+                            });
                 });
     }
 
@@ -225,7 +252,10 @@ final class SecurityResource implements Resource {
         return security()
                 .deleteRole(name)
                 .handle((r, failure) -> notFoundAs(failure, "role", name))
-                .thenApply(r -> json(StatusCodes.OK, JsonResponses.object().put("deleted", name)));
+                .thenApply(r -> {
+                    Audits.securityChange(api, call, "delete-role", Map.of("role", name));
+                    return json(StatusCodes.OK, JsonResponses.object().put("deleted", name));
+                });
     }
 
     private static String roleName(Call call) {
@@ -396,6 +426,19 @@ final class SecurityResource implements Resource {
                     return security()
                             .createKey(owner, nameNode.textValue(), roles, expires)
                             .thenApply(created -> {
+                                var k = created.key();
+                                Map<String, Object> details = new java.util.LinkedHashMap<>();
+                                details.put("key", k.id());
+                                details.put("name", k.name());
+                                details.put("owner", k.owner());
+                                details.put("roles", audited(k.roles()));
+                                details.put(
+                                        "expires",
+                                        k.expiresAtMillis() == 0
+                                                ? null
+                                                : Instant.ofEpochMilli(k.expiresAtMillis())
+                                                        .toString());
+                                Audits.securityChange(api, call, "create-key", details);
                                 ObjectNode out = key(created.key());
                                 out.put("secret", created.secret());
                                 return json(StatusCodes.CREATED, out);
@@ -434,7 +477,10 @@ final class SecurityResource implements Resource {
         return security()
                 .revokeKey(id)
                 .handle((r, failure) -> notFoundAs(failure, "key", id))
-                .thenApply(r -> json(StatusCodes.OK, JsonResponses.object().put("revoked", id)));
+                .thenApply(r -> {
+                    Audits.securityChange(api, call, "revoke-key", Map.of("key", id));
+                    return json(StatusCodes.OK, JsonResponses.object().put("revoked", id));
+                });
     }
 
     private static ApiException invalidKey(String detail, String pointer) {
@@ -457,6 +503,13 @@ final class SecurityResource implements Resource {
     }
 
     // ---- shared
+
+    /** Role bindings as the audit log shows them: {@code "read"} or {@code {"role": ..., "database": ...}}. */
+    private static List<Object> audited(List<RoleBinding> bindings) {
+        return bindings.stream()
+                .<Object>map(b -> b.database() == null ? b.role() : Map.of("role", b.role(), "database", b.database()))
+                .toList();
+    }
 
     /**
      * Role bindings: {@code "readWrite"} (everywhere) or {@code {"role": "readWrite", "database":

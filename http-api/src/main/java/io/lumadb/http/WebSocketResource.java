@@ -65,7 +65,9 @@ final class WebSocketResource implements Resource {
                 api.changeStreams(),
                 api.topics(),
                 api.webSocketSettings(),
-                (permission, names) -> api.security().authorize(call.principal(), permission, names),
+                (permission, names) -> api.security()
+                        .authorize(
+                                call.principal(), permission, names, "GET /api/v1/_ws", Audits.client(call.request())),
                 (db, collection) -> new SubscriptionGuard(api, call.principal(), db, collection));
         return done(upgrade.get().handleMessagesWith(session.flow()));
     }

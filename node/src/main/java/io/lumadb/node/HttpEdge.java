@@ -140,7 +140,9 @@ final class HttpEdge {
             timeouts = timeouts.withRequestTimeout(scala.concurrent.duration.Duration.fromNanos(
                     requestTimeout.get().toNanos()));
         }
+        // The remote-address attribute gives the API the client's address (for the audit log).
         ServerSettings settings = base.withTimeouts(timeouts)
+                .withRemoteAddressAttribute(true)
                 .withParserSettings(base.getParserSettings().withCustomMediaTypes(EdgeProblems.jsonMediaTypes()));
         scala.concurrent.duration.Duration idle = timeouts.idleTimeout();
         Duration idleTimeout = idle.isFinite() ? Duration.ofNanos(idle.toNanos()) : null;

@@ -114,6 +114,7 @@ public final class LumaDbServer {
             HttpSettings http = HttpSettings.from(config);
             Security security = Security.start(system, SecuritySettings.from(config));
             system.getWhenTerminated().thenRun(security::close);
+            AuditWiring.start(system, config, security, shards, metrics);
             if (security.enabled()) {
                 InitialAdmin.create(security, Path.of(config.getString("lumadb.data-dir")), cluster);
             }

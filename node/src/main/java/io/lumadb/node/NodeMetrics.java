@@ -77,6 +77,13 @@ final class NodeMetrics implements RequestObserver {
             Kamon.gauge("lumadb.encryption.reencryption.running", "1 while the background re-encryption runs, else 0");
     private final Metric.Gauge activeKeyId = Kamon.gauge(
             "lumadb.encryption.active.key.id", "The id of the key new writes are encrypted with (0: encryption off)");
+    private final Metric.Gauge auditDropped = Kamon.gauge(
+            "lumadb.audit.dropped.events",
+            "Audit log entries dropped because the audit queue was full, since the node started (each is logged at WARN)");
+    private final Metric.Gauge auditQueued =
+            Kamon.gauge("lumadb.audit.queued.events", "Audit log entries waiting to be written to system/audit");
+    private final Metric.Gauge auditWritten = Kamon.gauge(
+            "lumadb.audit.written.events", "Audit log entries written to system/audit since the node started");
     private final Metric.Counter storageNoSpaceErrors = Kamon.counter(
             "lumadb.storage.no.space.errors",
             "Journal commits, flushes and compactions of this node's RocksDB that failed for lack of disk space");
@@ -160,6 +167,12 @@ final class NodeMetrics implements RequestObserver {
     void shards(int dataShards, int shardingShards) {
         shardsHosted.withoutTags().update(dataShards);
         this.shardingShards.withoutTags().update(shardingShards);
+    }
+
+    void audit(io.lumadb.security.audit.AuditWriter writer) {
+        auditDropped.withoutTags().update(writer.dropped());
+        auditQueued.withoutTags().update(writer.queued());
+        auditWritten.withoutTags().update(writer.written());
     }
 
     void encryption(int keyId, long rewritten, boolean running) {

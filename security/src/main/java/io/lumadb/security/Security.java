@@ -4,16 +4,20 @@ import io.lumadb.security.SecurityCatalogEntity.Outcome;
 import io.lumadb.security.SecurityCatalogEntity.Result;
 import io.lumadb.security.SecurityState.ApiKey;
 import io.lumadb.security.SecurityState.User;
+import io.lumadb.security.audit.AuditEvent;
+import io.lumadb.security.audit.AuditLog;
 import io.lumadb.security.tokens.TokenService;
 import io.lumadb.security.tokens.TokenVerifier;
 import io.lumadb.shards.ShardUnavailableException;
 import io.lumadb.shards.Stages;
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -44,6 +48,9 @@ public final class Security implements AutoCloseable {
     private final TokenVerifier tokenVerifier;
     private final TokenService tokens;
     private volatile boolean loaded;
+    private volatile AuditLog audit = AuditLog.NONE;
+    /** Credentials whose login this node has recorded: who -> what they signed in with (see {@link #loggedIn}). */
+    private final ConcurrentHashMap<String, String> logins = new ConcurrentHashMap<>();
 
     private Security(ActorSystem<?> system, SecuritySettings settings) {
         this.system = system;
@@ -221,6 +228,21 @@ public final class Security implements AutoCloseable {
                         new ShardUnavailableException("the security catalog is unavailable", e)));
     }
 
+    // ---- the audit log
+
+    /**
+     * Sends this node's logins, failed logins and denials to {@code log} (the node's audit
+     * trail); with security off nothing is recorded.
+     */
+    public void auditTo(AuditLog log) {
+        this.audit = settings.enabled() ? log : AuditLog.NONE;
+    }
+
+    /** Where this node's audit events go; the API records administrative changes there. */
+    public AuditLog audit() {
+        return audit;
+    }
+
     /** Reads the catalog's current state. */
     public CompletionStage<SecurityState> refresh() {
         return this.<SecurityState>ask(SecurityCatalogEntity.GetState::new).thenApply(this::remember);
@@ -244,13 +266,104 @@ public final class Security implements AutoCloseable {
     }
 
     /**
+     * {@link #authenticate(Optional)}, recording in the audit log a failed login, and a
+     * successful one the first time this node sees the credential (for a user: per password; for
+     * an API key: per key; for a token: per subject and expiry), not on every request.
+     *
+     * @param client the client's IP address, or null
+     */
+    public CompletionStage<Principal> authenticate(Optional<String> authorization, String client) {
+        return authenticate(authorization).whenComplete((principal, failure) -> {
+            if (principal != null && loggedIn(principal)) {
+                audit.record(AuditEvent.login(principal, client));
+            } else if (failure != null && unwrap(failure) instanceof AuthenticationException refused) {
+                audit.record(AuditEvent.loginFailed(
+                        tried(authorization), scheme(authorization), refused.getMessage(), client));
+            }
+        });
+    }
+
+    /** Whether this is the first login of this credential this node records (and remember it). */
+    private boolean loggedIn(Principal principal) {
+        if (principal.kind() == Principal.Kind.UNRESTRICTED || audit == AuditLog.NONE) {
+            return false;
+        }
+        String who = principal.kind() + "\u0000" + principal.name() + "\u0000" + principal.keyId();
+        String with =
+                switch (principal.kind()) {
+                    case USER -> {
+                        var user = state.get().users().get(principal.name());
+                        yield user == null ? "" : user.passwordHash();
+                    }
+                    default -> Long.toString(principal.expiresAtMillis());
+                };
+        if (with.equals(logins.get(who))) {
+            return false;
+        }
+        if (logins.size() >= Math.max(1000, settings.credentialCacheSize())) {
+            logins.clear();
+        }
+        return !with.equals(logins.put(who, with));
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        return t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+    }
+
+    private static String scheme(Optional<String> authorization) {
+        if (authorization.isEmpty()) {
+            return "none";
+        }
+        String header = authorization.get().trim();
+        int space = header.indexOf(' ');
+        return (space < 0 ? header : header.substring(0, space)).toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** Whom a refused credential named, never its secret: a Basic user name, or an API key's id. */
+    private static AuditEvent.Who tried(Optional<String> authorization) {
+        String scheme = scheme(authorization);
+        String value = authorization
+                .map(h -> h.trim().indexOf(' ') < 0
+                        ? ""
+                        : h.trim().substring(h.trim().indexOf(' ') + 1).trim())
+                .orElse("");
+        if (scheme.equals("basic")) {
+            try {
+                String decoded = new String(java.util.Base64.getDecoder().decode(value), StandardCharsets.UTF_8);
+                int colon = decoded.indexOf(':');
+                return colon < 0 ? null : new AuditEvent.Who(decoded.substring(0, colon), "user", null);
+            } catch (IllegalArgumentException e) {
+                return null;
+            }
+        }
+        if (scheme.equals("bearer")) {
+            return ApiKeySecrets.parse(value)
+                    .map(k -> new AuditEvent.Who(null, "api-key", k.id()))
+                    .orElse(null);
+        }
+        return null;
+    }
+
+    /**
      * Checks that {@code principal} may do what {@code permission} names on the resource named by
      * {@code names} (path parameters).
      *
      * @throws AccessDeniedException if it may not
      */
     public void authorize(Principal principal, Permission permission, Map<String, String> names) {
+        authorize(principal, permission, names, null, null);
+    }
+
+    /**
+     * {@link #authorize(Principal, Permission, Map)}, recording a denial in the audit log.
+     *
+     * @param route the route, as {@code METHOD /template}, or null
+     * @param client the client's IP address, or null
+     */
+    public void authorize(
+            Principal principal, Permission permission, Map<String, String> names, String route, String client) {
         if (!state.get().allows(principal, permission.action(), permission.scope(), names)) {
+            audit.record(AuditEvent.denied(principal, permission, names, route, client));
             throw new AccessDeniedException(principal.describe() + " may not "
                     + permission.action().jsonName() + " " + resource(permission, names));
         }
@@ -297,6 +410,11 @@ public final class Security implements AutoCloseable {
                         return Optional.empty();
                     }
                     log.info("Created the user 'admin' (the security catalog had no user)");
+                    audit.record(AuditEvent.securityChange(
+                            null,
+                            null,
+                            "create-user",
+                            Map.of("user", "admin", "roles", List.of("admin"), "reason", "the catalog had no user")));
                     return configured.isEmpty() ? Optional.of(password) : Optional.empty();
                 });
     }

@@ -3,6 +3,7 @@ package io.lumadb.security;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.lumadb.security.Permission.Action;
 import io.lumadb.security.Permission.Scope;
+import io.lumadb.security.audit.AuditLog;
 import io.lumadb.shards.CborSerializable;
 import io.lumadb.shards.model.DocumentJson;
 import io.lumadb.shards.query.QueryLimits;
@@ -149,8 +150,37 @@ public record SecurityState(
         if (action == Action.SIGNED_IN) {
             return true;
         }
+        if (inSystemDatabase(scope, names)) {
+            return allowsInSystemDatabase(principal, action, scope, names);
+        }
         for (Grant g : grants(principal.roles())) {
             if (g.allows(action, scope, names)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean inSystemDatabase(Scope scope, Map<String, String> names) {
+        return (scope == Scope.DATABASE || scope == Scope.COLLECTION)
+                && AuditLog.DATABASE.equals(names.get(Permission.DB));
+    }
+
+    /**
+     * The database {@code system} holds the audit log, which only the node's audit writer
+     * changes: through the API nobody, not even an admin, may write to it, delete from it,
+     * create or drop it or its collections, or index it, so that an entry cannot be forged or
+     * erased. Reading, querying and subscribing need a grant that names the database (a role
+     * bound to it, {@code db:system}, {@code db:system/audit}) or admin on everything: a plain
+     * {@code read} or {@code readWrite} everywhere does not reach it.
+     */
+    private boolean allowsInSystemDatabase(Principal principal, Action action, Scope scope, Map<String, String> names) {
+        if (action != Action.READ && action != Action.QUERY && action != Action.SUBSCRIBE) {
+            return false;
+        }
+        for (Grant g : grants(principal.roles())) {
+            boolean explicit = !g.resource().equals("*") || g.actions().contains(Action.ADMIN);
+            if (explicit && g.allows(action, scope, names)) {
                 return true;
             }
         }
