@@ -73,7 +73,15 @@ public final class AuditTrail {
                             settings.retentionInterval(),
                             settings.retentionInterval(),
                             () -> trail.prune(System.currentTimeMillis()).exceptionally(e -> {
-                                log.warn("Audit log retention run failed (the next run tries again): {}", e.toString());
+                                Throwable cause = e.getCause() != null ? e.getCause() : e;
+                                if (cause instanceof io.lumadb.shards.NotFoundException) {
+                                    // system/audit is still being created: nothing to prune yet.
+                                    log.debug("Audit log retention: {}", cause.getMessage());
+                                } else {
+                                    log.warn(
+                                            "Audit log retention run failed (the next run tries again): {}",
+                                            e.toString());
+                                }
                                 return 0;
                             }),
                             system.executionContext());
