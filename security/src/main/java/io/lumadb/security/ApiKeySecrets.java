@@ -1,11 +1,5 @@
 package io.lumadb.security;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
-import java.util.Base64;
-import java.util.HexFormat;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -23,8 +17,6 @@ public final class ApiKeySecrets {
     public static final String PREFIX = "luma_";
 
     private static final Pattern FORM = Pattern.compile("luma_([a-z0-9]{12})_([A-Za-z0-9_-]{43})");
-    private static final char[] ID_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789".toCharArray();
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private ApiKeySecrets() {}
 
@@ -32,14 +24,9 @@ public final class ApiKeySecrets {
     public record NewKey(String id, String key, String secretHash) {}
 
     public static NewKey generate() {
-        StringBuilder id = new StringBuilder(12);
-        for (int i = 0; i < 12; i++) {
-            id.append(ID_CHARS[RANDOM.nextInt(ID_CHARS.length)]);
-        }
-        byte[] secret = new byte[32];
-        RANDOM.nextBytes(secret);
-        String encoded = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
-        return new NewKey(id.toString(), PREFIX + id + "_" + encoded, hash(encoded));
+        String id = Secrets.randomId(12);
+        String secret = Secrets.randomBase64Url(32);
+        return new NewKey(id, PREFIX + id + "_" + secret, Secrets.sha256Hex(secret));
     }
 
     /** A presented key split into id and secret, if it has the form of one. */
@@ -52,16 +39,6 @@ public final class ApiKeySecrets {
 
     /** Whether {@code secret} is the one whose hash is {@code secretHash} (in constant time). */
     public static boolean matches(String secret, String secretHash) {
-        return MessageDigest.isEqual(
-                hash(secret).getBytes(StandardCharsets.US_ASCII), secretHash.getBytes(StandardCharsets.US_ASCII));
-    }
-
-    static String hash(String secret) {
-        try {
-            return HexFormat.of()
-                    .formatHex(MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.US_ASCII)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JDK", e);
-        }
+        return Secrets.sameDigest(Secrets.sha256Hex(secret), secretHash);
     }
 }

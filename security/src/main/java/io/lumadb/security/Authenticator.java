@@ -2,11 +2,8 @@ package io.lumadb.security;
 
 import io.lumadb.security.tokens.TokenVerifier;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -191,16 +188,11 @@ public final class Authenticator implements AutoCloseable {
     }
 
     private String cacheKey(String name, String password) {
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update(cacheSalt);
-            sha.update(name.getBytes(StandardCharsets.UTF_8));
-            sha.update((byte) 0);
-            sha.update(password.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(sha.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JDK", e);
-        }
+        return Secrets.sha256Hex(
+                cacheSalt,
+                name.getBytes(StandardCharsets.UTF_8),
+                new byte[] {0},
+                password.getBytes(StandardCharsets.UTF_8));
     }
 
     @Override

@@ -1,11 +1,6 @@
 package io.lumadb.security.tokens;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
-import java.util.Base64;
-import java.util.HexFormat;
+import io.lumadb.security.Secrets;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -21,8 +16,6 @@ public final class RefreshTokens {
     public static final String PREFIX = "lumart_";
 
     private static final Pattern FORM = Pattern.compile("lumart_([a-z0-9]{16})_([A-Za-z0-9_-]{43})");
-    private static final char[] ID_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789".toCharArray();
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private RefreshTokens() {}
 
@@ -31,37 +24,20 @@ public final class RefreshTokens {
 
     /** A new family id. */
     public static String newFamilyId() {
-        StringBuilder id = new StringBuilder(16);
-        for (int i = 0; i < 16; i++) {
-            id.append(ID_CHARS[RANDOM.nextInt(ID_CHARS.length)]);
-        }
-        return id.toString();
+        return Secrets.randomId(16);
     }
 
     /** A new token of {@code familyId}. */
     public static Token generate(String familyId) {
-        String secret = randomBase64Url(32);
-        return new Token(familyId, PREFIX + familyId + "_" + secret, hash(secret));
+        String secret = Secrets.randomBase64Url(32);
+        return new Token(familyId, PREFIX + familyId + "_" + secret, Secrets.sha256Hex(secret));
     }
 
     /** A presented token split into its family and the hash of its secret, if it has the form of one. */
     public static Optional<Token> parse(String token) {
         Matcher m = FORM.matcher(token);
-        return m.matches() ? Optional.of(new Token(m.group(1), token, hash(m.group(2)))) : Optional.empty();
-    }
-
-    static String randomBase64Url(int bytes) {
-        byte[] b = new byte[bytes];
-        RANDOM.nextBytes(b);
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
-    }
-
-    static String hash(String secret) {
-        try {
-            return HexFormat.of()
-                    .formatHex(MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.US_ASCII)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JDK", e);
-        }
+        return m.matches()
+                ? Optional.of(new Token(m.group(1), token, Secrets.sha256Hex(m.group(2))))
+                : Optional.empty();
     }
 }

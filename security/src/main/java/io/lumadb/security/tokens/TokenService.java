@@ -9,6 +9,7 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import io.lumadb.security.AuthenticationException;
 import io.lumadb.security.RoleBinding;
+import io.lumadb.security.Secrets;
 import io.lumadb.security.SecurityCatalogEntity;
 import io.lumadb.security.SecurityCatalogEntity.Outcome;
 import io.lumadb.security.SecurityCatalogEntity.Result;
@@ -184,7 +185,7 @@ public final class TokenService {
     private static SigningKey newSigningKey() {
         return new SigningKey(
                 "k" + RefreshTokens.newFamilyId().substring(0, 11),
-                RefreshTokens.randomBase64Url(32),
+                Secrets.randomBase64Url(32),
                 System.currentTimeMillis());
     }
 
