@@ -2,7 +2,6 @@ package io.lumadb.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
@@ -12,10 +11,8 @@ import io.lumadb.testkit.TestHttp;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.stream.javadsl.Sink;
@@ -96,15 +93,7 @@ class SecuredClientIT {
     }
 
     private static LumaDbException failure(LumaDbClient client, ActorSystem system) {
-        var stream = client.changes(
-                        "shop",
-                        "orders",
-                        StartPosition.beginning(),
-                        ChangeStreamSettings.defaults().withMaxRetries(0))
-                .completionTimeout(Duration.ofSeconds(30))
-                .runWith(Sink.ignore(), system);
-        ExecutionException e = assertThrows(
-                ExecutionException.class, () -> stream.toCompletableFuture().get(40, TimeUnit.SECONDS));
-        return assertInstanceOf(LumaDbException.class, e.getCause(), String.valueOf(e.getCause()));
+        Throwable cause = TestLumaDb.streamFailure(client, "shop", "orders", system);
+        return assertInstanceOf(LumaDbException.class, cause, String.valueOf(cause));
     }
 }

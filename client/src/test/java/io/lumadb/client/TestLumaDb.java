@@ -1,6 +1,7 @@
 package io.lumadb.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -16,9 +17,30 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.stream.javadsl.Sink;
 
 /** Writes and reads documents of a real server over HTTP (the JDK client), for tests. */
 final class TestLumaDb implements AutoCloseable {
+
+    /**
+     * How the change stream of {@code database/collection} fails for {@code client} (no retries),
+     * within 30 seconds.
+     */
+    static Throwable streamFailure(LumaDbClient client, String database, String collection, ActorSystem system) {
+        var stream = client.changes(
+                        database,
+                        collection,
+                        StartPosition.beginning(),
+                        ChangeStreamSettings.defaults().withMaxRetries(0))
+                .completionTimeout(Duration.ofSeconds(30))
+                .runWith(Sink.ignore(), system);
+        ExecutionException e = assertThrows(
+                ExecutionException.class, () -> stream.toCompletableFuture().get(40, TimeUnit.SECONDS));
+        return e.getCause();
+    }
 
     static final ObjectMapper JSON = new ObjectMapper();
 

@@ -16,10 +16,8 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.ActorSystem;
-import org.apache.pekko.stream.javadsl.Sink;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -53,12 +51,12 @@ class TlsClientIT {
             try (LumaDbClient client =
                     LumaDbClient.builder(base).caCertificate(ca.caFile()).build()) {
                 // The node answered over TLS: a typed 404 for a collection that does not exist.
-                Throwable missing = failure(client, system);
+                Throwable missing = TestLumaDb.streamFailure(client, "nodb", "nocoll", system);
                 LumaDbException answered = assertInstanceOf(LumaDbException.class, missing, String.valueOf(missing));
                 assertEquals(404, answered.status());
             }
             try (LumaDbClient untrusting = LumaDbClient.builder(base).build()) {
-                Throwable refused = failure(untrusting, system);
+                Throwable refused = TestLumaDb.streamFailure(untrusting, "nodb", "nocoll", system);
                 assertTrue(
                         !(refused instanceof LumaDbException) || refused instanceof LumaDbUnavailableException,
                         String.valueOf(refused));
@@ -76,17 +74,5 @@ class TlsClientIT {
             system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
             TestFiles.deleteRecursively(dir);
         }
-    }
-
-    private static Throwable failure(LumaDbClient client, ActorSystem system) {
-        var stream = client.changes(
-                        "nodb",
-                        "nocoll",
-                        StartPosition.beginning(),
-                        ChangeStreamSettings.defaults().withMaxRetries(0))
-                .runWith(Sink.ignore(), system);
-        ExecutionException e = assertThrows(
-                ExecutionException.class, () -> stream.toCompletableFuture().get(30, TimeUnit.SECONDS));
-        return e.getCause();
     }
 }
