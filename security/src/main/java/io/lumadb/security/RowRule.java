@@ -39,6 +39,10 @@ public record RowRule(String resource, JsonNode read, JsonNode write, List<Strin
                     "a rule's resource is *, db:<database> or db:<database>/<collection>: " + resource);
         }
         Grant.checkResource(resource);
+        // A rule without a filter crosses between nodes (and comes back from the journal) with
+        // that filter as a JSON null: it means no filter, as a Java null does.
+        read = absent(read) ? null : read;
+        write = absent(write) ? null : write;
         hide = List.copyOf(hide == null ? List.of() : hide);
         for (String field : hide) {
             if (!FIELD.matcher(field).matches() || field.equals("_id") || field.equals("_version")) {
@@ -51,6 +55,10 @@ public record RowRule(String resource, JsonNode read, JsonNode write, List<Strin
         }
         check(read, "read");
         check(write, "write");
+    }
+
+    private static boolean absent(JsonNode filter) {
+        return filter == null || filter.isNull() || filter.isMissingNode();
     }
 
     /** Validates a filter with placeholder claims, so a bad rule is refused when it is defined. */

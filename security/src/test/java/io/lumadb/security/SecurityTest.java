@@ -85,6 +85,34 @@ class SecurityTest {
     }
 
     @Test
+    void rolesWithRulesOfEveryShapeCrossToAnotherNodeIntact() throws Exception {
+        // Nodes receive the catalog's state over the cluster, and the journal gives its events
+        // back on recovery: both go through Pekko's serialization, which every rule must survive.
+        var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        List<RowRule> rules = List.of(
+                new RowRule("db:ser/a", mapper.readTree("{\"owner\":\"$claims.sub\"}"), null, List.of()),
+                new RowRule("db:ser/b", null, mapper.readTree("{\"open\":true}"), List.of()),
+                new RowRule("db:ser/c", null, null, List.of("secret")));
+        Role role = new Role("serRules", List.of(Grant.of("db:ser", Action.READ)), false, rules);
+        SecurityState state = await(security.putRole(role)).state();
+        var serialization = org.apache.pekko.serialization.SerializationExtension.get(
+                org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(kit.system()));
+        for (Object message : List.of(new SecurityCatalogEntity.Changed(state), state)) {
+            byte[] bytes = serialization.serialize(message).get();
+            var serializer = serialization.findSerializerFor(message);
+            String manifest = org.apache.pekko.serialization.Serializers.manifestFor(serializer, message);
+            Object back = serialization
+                    .deserialize(bytes, serializer.identifier(), manifest)
+                    .get();
+            SecurityState received = back instanceof SecurityCatalogEntity.Changed c ? c.state() : (SecurityState) back;
+            assertEquals(
+                    rules,
+                    received.roles().get("serRules").rules(),
+                    message.getClass().getSimpleName());
+        }
+    }
+
+    @Test
     void wrongUnknownMalformedAndMissingCredentialsAreRefused() throws Exception {
         await(security.putUser("carol", "carol-pw-1", List.of(RoleBinding.everywhere("read"))));
         assertThrows(AuthenticationException.class, () -> login("carol", "carol-pw-2"));
