@@ -1,6 +1,7 @@
 package io.lumadb.multijvm;
 
 import io.lumadb.testkit.NodeProcess;
+import io.lumadb.testkit.TestHttp;
 import io.lumadb.testkit.TestPostgres;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -62,6 +63,16 @@ final class ClusterNode {
     /** The node's cluster address as {@code /api/v1/_cluster} shows it: {@code 127.0.0.1:<artery port>}. */
     String address() {
         return "127.0.0.1:" + clusterPort;
+    }
+
+    /** The node's Artery (cluster transport) port. */
+    int clusterPort() {
+        return clusterPort;
+    }
+
+    /** A client of the node's HTTP API (anonymous; see {@link TestHttp#asUser}). */
+    TestHttp http() {
+        return new TestHttp(process.port());
     }
 
     /** The URL of {@code path} on the node's HTTP API. */

@@ -6,6 +6,8 @@ import io.lumadb.testkit.TestFiles;
 import io.lumadb.testkit.TestHttp;
 import io.lumadb.testkit.TestPostgres;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,6 +44,7 @@ final class TestCluster implements AutoCloseable {
     private final boolean eachNodeItsOwnSeed;
     private final int seedCount;
     private final Map<String, String> extraProperties;
+    private final String authorization;
     private final List<ClusterNode> nodes = new CopyOnWriteArrayList<>();
     private final Thread killOnExit;
     private boolean closed;
@@ -60,6 +63,9 @@ final class TestCluster implements AutoCloseable {
         this.seedCount = seedCount;
         this.eachNodeItsOwnSeed = eachNodeItsOwnSeed;
         this.extraProperties = Map.copyOf(extraProperties);
+        // With security on (the nodes' first admin given by the test), the probes sign in as it.
+        String adminPassword = extraProperties.get("lumadb.security.admin-password");
+        this.authorization = adminPassword == null ? null : TestHttp.basic("admin", adminPassword);
         // If the test JVM itself is stopped, the nodes must not outlive it.
         this.killOnExit = new Thread(() -> nodes.forEach(ClusterNode::destroy), "kill-cluster-nodes");
         Runtime.getRuntime().addShutdownHook(killOnExit);
@@ -238,13 +244,24 @@ final class TestCluster implements AutoCloseable {
         }
     }
 
+    /** A GET of {@code path} on {@code node}'s API, as the first admin when security is on. */
+    private TestHttp.Outcome apiGet(ClusterNode node, String path, Duration timeout) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(node.url(path)))
+                .timeout(timeout)
+                .GET();
+        if (authorization != null) {
+            b.header("Authorization", authorization);
+        }
+        return TestHttp.attempt(b.build());
+    }
+
     /** Null when {@code node} is ready and sees exactly {@code members} Up; else what is missing. */
-    private static String readiness(ClusterNode node, Set<String> members) {
+    private String readiness(ClusterNode node, Set<String> members) {
         TestHttp.Outcome ready = TestHttp.attemptGet(node.managementUrl(ClusterNode.READY_PATH), PROBE_TIMEOUT);
         if (!(ready instanceof TestHttp.Answered a) || a.response().status() != 200) {
             return ClusterNode.READY_PATH + ": " + describe(ready);
         }
-        TestHttp.Outcome view = TestHttp.attemptGet(node.url("/api/v1/_cluster"), PROBE_TIMEOUT);
+        TestHttp.Outcome view = apiGet(node, "/api/v1/_cluster", PROBE_TIMEOUT);
         if (!(view instanceof TestHttp.Answered v) || v.response().status() != 200) {
             return "/api/v1/_cluster: " + describe(view);
         }
@@ -269,8 +286,8 @@ final class TestCluster implements AutoCloseable {
 
     /** {@code /api/v1/_cluster} as {@code node} answers it. */
     JsonNode clusterView(ClusterNode node) {
-        TestHttp.Response r = TestHttp.attemptGet(node.url("/api/v1/_cluster"), Duration.ofSeconds(10))
-                .answer();
+        TestHttp.Response r =
+                apiGet(node, "/api/v1/_cluster", Duration.ofSeconds(10)).answer();
         if (r.status() != 200) {
             throw new AssertionError("GET /api/v1/_cluster on " + node + ": " + r);
         }

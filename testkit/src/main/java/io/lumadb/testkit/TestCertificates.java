@@ -13,11 +13,14 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.KeyStore;
 import java.security.SecureRandom;
+import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
@@ -133,14 +136,33 @@ public final class TestCertificates {
 
     /** A client-side context that trusts this CA only. */
     public SSLContext clientContext() {
+        return clientContext(null);
+    }
+
+    /**
+     * A client-side context that trusts this CA only and, for servers that ask for one (mutual
+     * TLS), presents {@code identity} (a certificate this CA issued); none when it is null.
+     */
+    public SSLContext clientContext(Issued identity) {
         try {
             KeyStore trust = KeyStore.getInstance("PKCS12");
             trust.load(null, null);
             trust.setCertificateEntry("ca", ca);
             TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             factory.init(trust);
+            KeyManager[] keyManagers = null;
+            if (identity != null) {
+                KeyStore own = KeyStore.getInstance("PKCS12");
+                own.load(null, null);
+                char[] password = "unused".toCharArray();
+                own.setKeyEntry(
+                        "identity", identity.keys().getPrivate(), password, new Certificate[] {identity.x509()});
+                KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+                keys.init(own, password);
+                keyManagers = keys.getKeyManagers();
+            }
             SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, factory.getTrustManagers(), null);
+            context.init(keyManagers, factory.getTrustManagers(), null);
             return context;
         } catch (GeneralSecurityException | IOException e) {
             throw new IllegalStateException(e);
