@@ -70,6 +70,7 @@ final class ChangesResource implements Resource {
         JsonNode filter = StreamParams.json(request, "filter");
         Optional<Boolean> beforeParam = StreamParams.flag(request, "before");
         SubscriptionGuard guard = new SubscriptionGuard(api, call.principal(), db, collection);
+        guard.refuseHidden(filter, null);
         if (sse) {
             return streams.changes(
                             db,

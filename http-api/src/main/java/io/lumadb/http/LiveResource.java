@@ -51,6 +51,7 @@ final class LiveResource implements Resource {
                         request, "limit", 0, 1, streams.settings().maxLiveQueryResult())
                 : null;
         SubscriptionGuard guard = new SubscriptionGuard(api, call.principal(), db, collection);
+        guard.refuseHidden(filter, sort);
         return streams.liveQuery(db, collection, filter, sort, limit, resume, guard.access())
                 .thenApply(q -> {
                     List<ByteString> head = new ArrayList<>();

@@ -3,7 +3,6 @@ package io.lumadb.http;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.lumadb.security.AccessDeniedException;
 import io.lumadb.security.Permission;
 import io.lumadb.security.Permission.Action;
 import io.lumadb.security.Permission.Scope;
@@ -52,20 +51,14 @@ final class QueriesResource implements Resource {
      * The query as the caller may run it: its filter ANDed with the caller's row filter, so
      * documents, count, aggregate and distinct all cover only what it may see (and indexes still
      * serve it). A query naming a hidden field anywhere (filter, sort, fields, aggregate,
-     * distinct) is refused: its answer would tell the field's values.
+     * distinct) is refused ({@link HiddenFields#refuseInQuery}): its answer would tell the field's
+     * values.
      */
     private static JsonNode withinSight(JsonNode body, RowAccess sight) {
         if (sight.unrestricted() || !body.isObject()) {
             return body;
         }
-        if (!sight.hiddenFields().isEmpty()) {
-            for (var member : body.properties()) {
-                String name = member.getKey();
-                if (!List.of("limit", "after", "timeoutMs", "count", "explain").contains(name)) {
-                    checkHidden(member.getValue(), sight, name.equals("filter"));
-                }
-            }
-        }
+        HiddenFields.refuseInQuery(body, sight);
         if (sight.filterJson() == null) {
             return body;
         }
@@ -79,27 +72,6 @@ final class QueriesResource implements Resource {
             query.set("filter", and);
         }
         return query;
-    }
-
-    /** Refuses a hidden field named as a key (or, outside a filter, as a string) anywhere in {@code node}. */
-    private static void checkHidden(JsonNode node, RowAccess sight, boolean filter) {
-        if (node.isObject()) {
-            for (var member : node.properties()) {
-                String key = member.getKey();
-                if (!key.startsWith("$") && sight.hides(key)) {
-                    throw hidden(key);
-                }
-                checkHidden(member.getValue(), sight, filter);
-            }
-        } else if (node.isArray()) {
-            node.forEach(child -> checkHidden(child, sight, filter));
-        } else if (!filter && node.isTextual() && sight.hides(node.textValue())) {
-            throw hidden(node.textValue());
-        }
-    }
-
-    private static AccessDeniedException hidden(String field) {
-        return new AccessDeniedException("the field '" + field + "' is hidden from your roles; a query cannot name it");
     }
 
     /** The documents are written as stored (or as projected by the shard), never re-parsed. */

@@ -1,5 +1,6 @@
 package io.lumadb.http;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.lumadb.security.AuthenticationException;
 import io.lumadb.security.Permission.Action;
 import io.lumadb.security.Principal;
@@ -57,6 +58,15 @@ final class SubscriptionGuard {
     /** What the caller sees of the collection now; throws {@link AuthenticationException} once it is gone. */
     RowAccess now() {
         return security.access(security.current(principal), Action.SUBSCRIBE, false, db, collection);
+    }
+
+    /**
+     * Refuses a subscription whose {@code filter} or {@code sort} (either may be null) names a field
+     * hidden from the caller, as {@code _query} does: which documents match, and in which order,
+     * would tell the field's values (a live query judges its filter on whole documents).
+     */
+    void refuseHidden(JsonNode filter, JsonNode sort) {
+        HiddenFields.refuseInSubscription(filter, sort, now());
     }
 
     /** {@link #now()}, asked anew for every change. */

@@ -340,6 +340,7 @@ final class WebSocketSession {
         java.util.Optional<Boolean> asked =
                 java.util.Optional.ofNullable(beforeField).map(JsonNode::booleanValue);
         SubscriptionGuard guard = guards.apply(db, collection);
+        guard.refuseHidden(filter, null);
         return streams.changes(
                         db,
                         collection,
@@ -368,6 +369,7 @@ final class WebSocketSession {
         }
         Integer limit = limitField == null ? null : limitField.intValue();
         SubscriptionGuard guard = guards.apply(db, collection);
+        guard.refuseHidden(msg.get("filter"), msg.get("sort"));
         return streams.liveQuery(
                         db,
                         collection,

@@ -103,6 +103,14 @@ final class WriteResults {
                         "Forbidden",
                         "the write rule of your roles does not allow this write of document '" + o.id() + "'",
                         null);
+            case HIDDEN_FIELD ->
+                new ApiException(
+                        403,
+                        "hidden-field",
+                        "Hidden field",
+                        "document '" + o.id() + "' names a field hidden from your roles, which a write can neither set"
+                                + " nor remove",
+                        null);
             case UNINDEXABLE ->
                 ApiException.badRequest(
                         "unindexable-document",

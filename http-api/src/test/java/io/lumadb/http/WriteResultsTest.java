@@ -27,7 +27,8 @@ class WriteResultsTest {
             Status.TOO_LARGE, new Expected(413, "document-too-large", "body"),
             Status.INVALID, new Expected(400, "not-an-object", "body"),
             Status.UNINDEXABLE, new Expected(400, "unindexable-document", "body"),
-            Status.FORBIDDEN, new Expected(403, "forbidden", null));
+            Status.FORBIDDEN, new Expected(403, "forbidden", null),
+            Status.HIDDEN_FIELD, new Expected(403, "hidden-field", null));
 
     @Test
     void everyFailedOutcomeHasItsProblem() {

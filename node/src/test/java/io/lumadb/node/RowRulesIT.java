@@ -372,6 +372,203 @@ class RowRulesIT {
         }
     }
 
+    @Test
+    void writesByACallerWithHiddenFieldsNeitherDropNorTouchNorLeakThem() throws Exception {
+        try (InProcessServer node = new InProcessServer(secured())) {
+            TestHttp admin = node.http().asUser("admin", ADMIN_PASSWORD);
+            assertEquals(201, admin.method("PUT", "/api/v1/rls", null, null).status());
+            assertEquals(201, admin.put(DOCS, "{\"shards\":1}").status());
+            // No write rule: the caller's writes would go to the shard in one step but for the hidden fields.
+            ok(admin.put(
+                    "/api/v1/_security/roles/staff",
+                    "{\"grants\":[{\"resource\":\"db:rls/docs\",\"actions\":"
+                            + "[\"read\",\"query\",\"write\",\"delete\",\"subscribe\"]}],"
+                            + "\"rules\":[{\"resource\":\"db:rls/docs\",\"hide\":[\"salary\",\"comp.bonus\"]}]}"));
+            ok(admin.put("/api/v1/_security/users/eve", "{\"password\":\"eve-password-1\",\"roles\":[\"staff\"]}"));
+            TestHttp eve = node.http().asUser("eve", "eve-password-1");
+            String full = "{\"name\":\"a\",\"salary\":100,\"comp\":{\"base\":1,\"bonus\":7}}";
+            ok(admin.put(DOCS + "/e1", full));
+            assertEquals(json("{\"name\":\"a\",\"comp\":{\"base\":1}}"), content(eve.get(DOCS + "/e1")));
+
+            // A replace keeps what the caller cannot see, and its answer shows none of it.
+            var replaced = eve.put(DOCS + "/e1", "{\"name\":\"b\",\"comp\":{\"base\":2}}");
+            ok(replaced);
+            noHidden(replaced);
+            assertEquals(
+                    json("{\"name\":\"b\",\"comp\":{\"base\":2,\"bonus\":7},\"salary\":100}"),
+                    content(admin.get(DOCS + "/e1")));
+            // So does a replace naming neither comp nor anything else.
+            ok(eve.put(DOCS + "/e1", "{\"name\":\"c\"}"));
+            assertEquals(
+                    json("{\"name\":\"c\",\"salary\":100,\"comp\":{\"bonus\":7}}"), content(admin.get(DOCS + "/e1")));
+
+            // Naming a hidden field, to set it or remove it, is refused and writes nothing.
+            long version = admin.get(DOCS + "/e1").json().path("_version").asLong();
+            String patch = "application/merge-patch+json";
+            for (var refused : List.of(
+                    eve.put(DOCS + "/e1", "{\"name\":\"d\",\"salary\":1}"),
+                    eve.put(DOCS + "/e1", "{\"name\":\"d\",\"comp\":{\"bonus\":0}}"),
+                    eve.put(DOCS + "/e1", "{\"name\":\"d\",\"comp\":5}"),
+                    eve.method("PATCH", DOCS + "/e1", patch, "{\"salary\":null}"),
+                    eve.method("PATCH", DOCS + "/e1", patch, "{\"salary\":1000}"),
+                    eve.method("PATCH", DOCS + "/e1", patch, "{\"comp\":{\"bonus\":null}}"),
+                    eve.method("PATCH", DOCS + "/e1", patch, "{\"comp\":\"flat\"}"),
+                    eve.put(DOCS + "/e9", "{\"name\":\"new\",\"salary\":1}"))) {
+                hiddenField(refused);
+            }
+            assertEquals(
+                    version, admin.get(DOCS + "/e1").json().path("_version").asLong(), "nothing written");
+            assertEquals(404, admin.get(DOCS + "/e9").status(), "nothing created");
+
+            // A patch removing what the caller sees of comp keeps the hidden part; its answer hides it.
+            var patched = eve.method("PATCH", DOCS + "/e1", patch, "{\"comp\":null,\"name\":\"e\"}");
+            ok(patched);
+            noHidden(patched);
+            assertEquals("e", patched.json().path("name").asText(), patched.toString());
+            assertEquals(
+                    json("{\"name\":\"e\",\"salary\":100,\"comp\":{\"bonus\":7}}"), content(admin.get(DOCS + "/e1")));
+
+            // Preconditions: a replace at the right version keeps the hidden fields; a stale one is 412
+            // and tells nothing hidden.
+            version = eve.get(DOCS + "/e1").json().path("_version").asLong();
+            ok(eve.method(
+                    "PUT", DOCS + "/e1", "application/json", "{\"name\":\"f\"}", "If-Match", "\"" + version + "\""));
+            var stale = eve.method(
+                    "PUT", DOCS + "/e1", "application/json", "{\"name\":\"g\"}", "If-Match", "\"" + version + "\"");
+            assertEquals(412, stale.status(), stale.toString());
+            noHidden(stale);
+            assertEquals(
+                    json("{\"name\":\"f\",\"salary\":100,\"comp\":{\"bonus\":7}}"), content(admin.get(DOCS + "/e1")));
+
+            // Bulk: an item naming a hidden field fails alone; a replace keeps them; no result shows them.
+            var bulk = eve.method(
+                    "POST",
+                    DOCS + "/_bulk",
+                    "application/x-ndjson",
+                    "{\"doc\":{\"_id\":\"b1\",\"name\":\"x\"}}\n{\"doc\":{\"_id\":\"b2\",\"salary\":5}}\n"
+                            + "{\"op\":\"put\",\"id\":\"e1\",\"doc\":{\"name\":\"h\"}}\n"
+                            + "{\"op\":\"patch\",\"id\":\"e1\",\"doc\":{\"salary\":null}}\n");
+            assertEquals(200, bulk.status(), bulk.toString());
+            noHidden(bulk);
+            JsonNode items = bulk.json().path("items");
+            assertEquals(201, items.get(0).path("status").asInt(), bulk.toString());
+            assertEquals(403, items.get(1).path("status").asInt(), bulk.toString());
+            assertEquals(
+                    "urn:lumadb:problem:hidden-field",
+                    items.get(1).path("error").path("type").asText(),
+                    bulk.toString());
+            assertEquals(200, items.get(2).path("status").asInt(), bulk.toString());
+            assertEquals(403, items.get(3).path("status").asInt(), bulk.toString());
+            assertEquals(404, admin.get(DOCS + "/b2").status());
+            assertEquals(
+                    json("{\"name\":\"h\",\"salary\":100,\"comp\":{\"bonus\":7}}"), content(admin.get(DOCS + "/e1")));
+
+            // Queries and subscriptions cannot filter, sort, project, aggregate or distinct on a hidden field.
+            for (String query : List.of(
+                    "{\"filter\":{\"salary\":{\"$gt\":50}},\"count\":true}",
+                    "{\"sort\":[\"-salary\"]}",
+                    "{\"sort\":[\"comp.bonus\"]}",
+                    "{\"fields\":[\"comp\"]}",
+                    "{\"distinct\":\"comp.bonus\"}",
+                    "{\"aggregate\":{\"metrics\":{\"top\":{\"$max\":\"salary\"}}}}")) {
+                hiddenField(eve.method("POST", DOCS + "/_query", "application/json", query));
+            }
+            String salaryFilter = TestHttp.encode("{\"salary\":100}");
+            try (SseClient live = new SseClient(
+                    node.http().url(DOCS + "/_live?filter=" + salaryFilter),
+                    null,
+                    TestHttp.basic("eve", "eve-password-1"))) {
+                assertEquals(403, live.status(), "a live query filtering on a hidden field");
+            }
+            try (SseClient live = new SseClient(
+                    node.http().url(DOCS + "/_live?sort=" + TestHttp.encode("[\"-salary\"]")),
+                    null,
+                    TestHttp.basic("eve", "eve-password-1"))) {
+                assertEquals(403, live.status(), "a live query sorted by a hidden field");
+            }
+            hiddenField(eve.get(DOCS + "/_changes?from=beginning&filter=" + salaryFilter));
+            try (WsClient ws = new WsClient(node.port(), false, TestHttp.basic("eve", "eve-password-1"))) {
+                ws.send("{\"op\":\"subscribe\",\"sub\":\"l\",\"type\":\"live\",\"db\":\"rls\",\"collection\":\"docs\","
+                        + "\"filter\":{\"salary\":100}}");
+                JsonNode answer = ws.next("l");
+                assertEquals("error", answer.path("event").asText(), answer.toString());
+                assertTrue(answer.toString().contains("urn:lumadb:problem:hidden-field"), answer.toString());
+            }
+
+            // A replace racing with the admin's raises of the salary never puts an older salary back:
+            // every write judges the document at one version and writes only if it is still there.
+            ok(admin.put(DOCS + "/e3", "{\"name\":\"r\",\"salary\":0}"));
+            int raises = 60;
+            List<String> raiseFailures = Collections.synchronizedList(new ArrayList<>());
+            Thread raiser = new Thread(() -> {
+                for (int i = 1; i <= raises; i++) {
+                    var r = admin.method("PATCH", DOCS + "/e3", patch, "{\"salary\":" + i + "}");
+                    if (r.status() != 200) {
+                        raiseFailures.add(r.toString());
+                    }
+                }
+            });
+            raiser.start();
+            int conflicts = 0;
+            for (int i = 0; i < 60; i++) {
+                var r = eve.put(DOCS + "/e3", "{\"name\":\"r" + i + "\"}");
+                if (r.status() == 409) {
+                    conflicts++;
+                    assertTrue(r.body().contains("write-conflict"), r.toString());
+                } else {
+                    ok(r);
+                }
+            }
+            raiser.join(60_000);
+            assertEquals(List.of(), raiseFailures);
+            assertEquals(raises, content(admin.get(DOCS + "/e3")).path("salary").asInt());
+            assertTrue(conflicts < 60, "every replace lost the race");
+            List<Integer> salaries = new ArrayList<>();
+            String token = "beginning";
+            while (true) {
+                var page = admin.get(DOCS + "/_changes?limit=500&from=" + TestHttp.encode(token));
+                assertEquals(200, page.status(), page.toString());
+                token = page.header("LumaDB-Next-Token");
+                if (page.body().isEmpty()) {
+                    break;
+                }
+                for (String line : page.body().split("\n")) {
+                    JsonNode change = json(line);
+                    if (change.path("source").path("id").asText().equals("e3")
+                            && change.path("after").isObject()) {
+                        salaries.add(change.path("after").path("salary").asInt(-1));
+                    }
+                }
+            }
+            for (int i = 1; i < salaries.size(); i++) {
+                assertTrue(salaries.get(i) >= salaries.get(i - 1), "the salary went back: " + salaries);
+            }
+            assertEquals(raises, salaries.getLast(), salaries.toString());
+        }
+    }
+
+    /** A document as read, without its system fields. */
+    private static JsonNode content(TestHttp.Response r) {
+        assertEquals(200, r.status(), r.toString());
+        ObjectNode d = ((ObjectNode) r.json()).deepCopy();
+        d.remove("_id");
+        d.remove("_version");
+        return d;
+    }
+
+    private static void noHidden(TestHttp.Response r) {
+        assertTrue(
+                !r.body().contains("salary")
+                        && !r.body().contains("bonus")
+                        && !r.body().contains("100"),
+                "a hidden field in an answer: " + r);
+    }
+
+    private static void hiddenField(TestHttp.Response r) {
+        assertEquals(403, r.status(), r.toString());
+        assertEquals("urn:lumadb:problem:hidden-field", r.json().path("type").asText(), r.toString());
+    }
+
     private static String tenantRole(String grants, String tenant) {
         return "{\"grants\":" + grants + ",\"rules\":[{\"resource\":\"db:rls/docs\",\"read\":{\"tenant\":\"" + tenant
                 + "\"}}]}";

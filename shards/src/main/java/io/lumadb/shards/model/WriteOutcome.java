@@ -29,7 +29,12 @@ public record WriteOutcome(String id, Status status, long version, byte[] docume
         /** The document would put more entries into a secondary index than one document may. */
         UNINDEXABLE,
         /** A bulk item the caller's write rules do not allow (decided before the shard, never by it). */
-        FORBIDDEN;
+        FORBIDDEN,
+        /**
+         * A bulk item naming a field hidden from the caller, which its writes may neither set nor
+         * remove (decided before the shard, never by it).
+         */
+        HIDDEN_FIELD;
 
         public boolean succeeded() {
             return this == CREATED || this == UPDATED || this == DELETED;
