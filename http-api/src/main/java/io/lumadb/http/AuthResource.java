@@ -2,7 +2,9 @@ package io.lumadb.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lumadb.security.ApiKeySecrets;
 import io.lumadb.security.Permission;
+import io.lumadb.security.audit.AuditEvent;
 import io.lumadb.security.tokens.TokenService;
 import io.lumadb.security.tokens.TokenService.InvalidGrantException;
 import java.net.URLDecoder;
@@ -11,24 +13,29 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.regex.Pattern;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 
 /**
- * Signing in with tokens: {@code POST /api/v1/_auth/token} (public: it is how a caller gets
- * credentials) answers the OAuth 2.0 grants of RFC 6749, {@code password} and {@code
+ * Signing in and out with tokens: {@code POST /api/v1/_auth/token} (public: it is how a caller
+ * gets credentials) answers the OAuth 2.0 grants of RFC 6749, {@code password} and {@code
  * refresh_token}, as a JSON or form-encoded body, with an access token (a JWT for {@code
- * Authorization: Bearer}) and a rotating refresh token. Refusals are problems like every LumaDB
- * error, with RFC 6749's error codes as slugs ({@code invalid-grant}, {@code
- * unsupported-grant-type}).
+ * Authorization: Bearer}) and a rotating refresh token; {@code POST /api/v1/_auth/revoke} signs
+ * out (RFC 7009 token revocation of a refresh token). Refusals are problems like every LumaDB
+ * error, with the RFCs' error codes as slugs ({@code invalid-grant}, {@code
+ * unsupported-grant-type}, {@code unsupported-token-type}).
  */
 final class AuthResource implements Resource {
 
     private static final Set<String> MEDIA_TYPES = Set.of("application/json", "application/x-www-form-urlencoded");
     private static final long MAX_BODY = 16 * 1024;
+    /** The form of a JWS in compact serialization: three Base64url parts. */
+    private static final Pattern JWT = Pattern.compile("[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*");
 
     private final ApiContext api;
 
@@ -38,41 +45,103 @@ final class AuthResource implements Resource {
 
     @Override
     public List<Route> routes() {
-        return List.of(Route.post("/api/v1/_auth/token", "issueToken", Permission.PUBLIC, this::token));
+        return List.of(
+                Route.post("/api/v1/_auth/token", "issueToken", Permission.PUBLIC, this::token),
+                // Public, like the token route: RFC 7009 has the client authenticate, but LumaDB's
+                // clients have no credentials of their own, and a refresh token is a bearer secret
+                // of 256 bits, so holding it is the proof of the right to end its sign-in (whoever
+                // holds it could end the sign-in anyway, by presenting it twice to the token route).
+                // Asking for an access token too would keep a client whose access token expired
+                // from signing out without refreshing first.
+                Route.post("/api/v1/_auth/revoke", "revokeToken", Permission.PUBLIC, this::revoke));
+    }
+
+    private CompletionStage<Map<String, String>> params(Call call, List<String> strings) {
+        return api.bodies()
+                .read(call.request(), MAX_BODY, MEDIA_TYPES)
+                .thenApply(bytes -> Bodies.mediaType(call.request()).equals("application/json")
+                        ? json(bytes, strings)
+                        : form(new String(bytes, StandardCharsets.UTF_8)));
     }
 
     private CompletionStage<HttpResponse> token(Call call) {
-        return api.bodies().read(call.request(), MAX_BODY, MEDIA_TYPES).thenCompose(bytes -> {
-            Map<String, String> params = Bodies.mediaType(call.request()).equals("application/json")
-                    ? json(bytes)
-                    : form(new String(bytes, StandardCharsets.UTF_8));
-            String grant = params.get("grant_type");
-            CompletionStage<TokenService.Tokens> issued =
-                    switch (grant == null ? "" : grant) {
-                        case "password" -> {
-                            String user = required(params, "username");
-                            String password = required(params, "password");
-                            yield tokens().passwordGrant(user, password);
-                        }
-                        case "refresh_token" -> {
-                            String refreshToken = required(params, "refresh_token");
-                            yield tokens().refreshGrant(refreshToken);
-                        }
-                        case "" ->
-                            throw ApiException.badRequest(
-                                    "invalid-request",
-                                    "Invalid request",
-                                    "grant_type is missing: password or refresh_token",
-                                    "/grant_type");
-                        default ->
-                            throw ApiException.badRequest(
-                                    "unsupported-grant-type",
-                                    "Unsupported grant type",
-                                    "grant_type '" + grant + "' is not supported: password or refresh_token",
-                                    "/grant_type");
-                    };
-            return issued.handle(AuthResource::answer);
+        return params(call, List.of("grant_type", "username", "password", "refresh_token"))
+                .thenCompose(params -> {
+                    String grant = params.get("grant_type");
+                    CompletionStage<TokenService.Tokens> issued =
+                            switch (grant == null ? "" : grant) {
+                                case "password" -> {
+                                    String user = required(params, "username");
+                                    String password = required(params, "password");
+                                    yield tokens().passwordGrant(user, password);
+                                }
+                                case "refresh_token" -> {
+                                    String refreshToken = required(params, "refresh_token");
+                                    yield tokens().refreshGrant(refreshToken);
+                                }
+                                case "" ->
+                                    throw ApiException.badRequest(
+                                            "invalid-request",
+                                            "Invalid request",
+                                            "grant_type is missing: password or refresh_token",
+                                            "/grant_type");
+                                default ->
+                                    throw ApiException.badRequest(
+                                            "unsupported-grant-type",
+                                            "Unsupported grant type",
+                                            "grant_type '" + grant + "' is not supported: password or refresh_token",
+                                            "/grant_type");
+                            };
+                    return issued.handle(AuthResource::answer);
+                });
+    }
+
+    /**
+     * RFC 7009: the same answer whether a sign-in ended or the token was unknown, expired or
+     * revoked before (the client could do nothing else about it), so the route tells nobody
+     * whether a token was good. Only a token of a type LumaDB does not revoke here is refused, so
+     * that a client sending its access token or an API key does not take the 200 for a sign-out.
+     */
+    private CompletionStage<HttpResponse> revoke(Call call) {
+        return params(call, List.of("token", "token_type_hint")).thenCompose(params -> {
+            String token = params.get("token");
+            if (token == null || token.isEmpty()) {
+                throw ApiException.badRequest(
+                        "invalid-request",
+                        "Invalid request",
+                        "token is missing: the refresh token to revoke",
+                        "/token");
+            }
+            // token_type_hint (RFC 7009 2.1) is accepted and not needed: the token's form says what it is.
+            if (ApiKeySecrets.parse(token).isPresent()) {
+                throw unsupportedTokenType("an API key is revoked by an administrator with DELETE"
+                        + " /api/v1/_security/keys/{key}; this route revokes refresh tokens");
+            }
+            if (JWT.matcher(token).matches()) {
+                throw unsupportedTokenType("access tokens are not revoked one by one: revoke the refresh token of"
+                        + " their sign-in, which ends its access tokens too");
+            }
+            var tokens = api.security().tokens();
+            if (tokens.isEmpty()) {
+                // Security is off: no token was issued, so there is no sign-in to end.
+                return CompletableFuture.completedFuture(revoked());
+            }
+            return tokens.get().revoke(token).thenApply(ended -> {
+                ended.ifPresent(out -> api.security()
+                        .audit()
+                        .record(AuditEvent.signOut(out.user(), out.familyId(), Audits.client(call.request()))));
+                return revoked();
+            });
         });
+    }
+
+    private static HttpResponse revoked() {
+        return JsonResponses.json(StatusCodes.OK, JsonResponses.object())
+                .addHeader(RawHeader.create("Cache-Control", "no-store"));
+    }
+
+    private static ApiException unsupportedTokenType(String detail) {
+        return ApiException.badRequest("unsupported-token-type", "Unsupported token type", detail, "/token");
     }
 
     private TokenService tokens() {
@@ -116,16 +185,18 @@ final class AuthResource implements Resource {
         return value;
     }
 
-    /** The body's string members; other members are left out, as RFC 6749 ignores unknown parameters. */
-    private static Map<String, String> json(byte[] bytes) {
+    /**
+     * The body's string members; other members are left out, as RFC 6749 ignores unknown
+     * parameters, but one of {@code strings} that is not a string is refused.
+     */
+    private static Map<String, String> json(byte[] bytes, List<String> strings) {
         ObjectNode body = JsonBodies.requireObject(JsonBodies.parse(bytes, "body"), "");
         Map<String, String> params = new HashMap<>();
         for (var e : body.properties()) {
             JsonNode v = e.getValue();
             if (v.isTextual()) {
                 params.put(e.getKey(), v.textValue());
-            } else if (List.of("grant_type", "username", "password", "refresh_token")
-                    .contains(e.getKey())) {
+            } else if (strings.contains(e.getKey())) {
                 throw ApiException.badRequest(
                         "invalid-request", "Invalid request", e.getKey() + " must be a string", "/" + e.getKey());
             }

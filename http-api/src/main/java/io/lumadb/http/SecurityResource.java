@@ -18,6 +18,7 @@ import io.lumadb.security.SecurityCatalogEntity.Outcome;
 import io.lumadb.security.SecurityCatalogException;
 import io.lumadb.security.SecurityState;
 import io.lumadb.security.Users;
+import io.lumadb.security.tokens.TokenService;
 import io.lumadb.shards.model.InvalidNameException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -31,10 +32,10 @@ import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 
 /**
- * Users, roles and API keys under {@code /api/v1/_security}, and {@code whoami}. Changes go to
- * the security catalog, which every node applies at once. Secrets never leave: passwords are
- * hashed before they are stored, and an API key's secret is shown once, in the answer that
- * creates it.
+ * Users, roles, API keys and the rotation of the key that signs access tokens under {@code
+ * /api/v1/_security}, and {@code whoami}. Changes go to the security catalog, which every node
+ * applies at once. Secrets never leave: passwords are hashed before they are stored, an API key's
+ * secret is shown once, in the answer that creates it, and a signing key's never.
  */
 final class SecurityResource implements Resource {
 
@@ -62,7 +63,8 @@ final class SecurityResource implements Resource {
                 Route.get(BASE + "/keys", "listKeys", MANAGE, call -> listKeys()),
                 Route.post(BASE + "/keys", "createKey", MANAGE, this::createKey),
                 Route.get(BASE + "/keys/{key}", "getKey", MANAGE, this::getKey),
-                Route.delete(BASE + "/keys/{key}", "revokeKey", MANAGE, this::revokeKey));
+                Route.delete(BASE + "/keys/{key}", "revokeKey", MANAGE, this::revokeKey),
+                Route.post(BASE + "/signing-keys/_rotate", "rotateSigningKey", MANAGE, this::rotateSigningKey));
     }
 
     private Security security() {
@@ -500,6 +502,41 @@ final class SecurityResource implements Resource {
             node.putNull("expires");
         }
         return node;
+    }
+
+    // ---- the key that signs access tokens
+
+    /** Takes no body (one sent is ignored): there is nothing to choose, the key is random. */
+    private CompletionStage<HttpResponse> rotateSigningKey(Call call) {
+        TokenService tokens = security()
+                .tokens()
+                .orElseThrow(() -> new ApiException(
+                        409,
+                        "security-off",
+                        "Security is off",
+                        "security is off (lumadb.security.enabled): no token is signed, so there is no signing"
+                                + " key to rotate",
+                        null));
+        return tokens.rotateSigningKey().thenApply(rotation -> {
+            Map<String, Object> details = new java.util.LinkedHashMap<>();
+            details.put("kid", rotation.kid());
+            details.put("previousKid", rotation.previousKid());
+            Audits.securityChange(api, call, "rotate-signing-key", details);
+            ObjectNode body = JsonResponses.object();
+            body.put("kid", rotation.kid());
+            body.put("created", Instant.ofEpochMilli(rotation.createdAtMillis()).toString());
+            if (rotation.previousKid() == null) {
+                body.putNull("previous");
+            } else {
+                body.putObject("previous")
+                        .put("kid", rotation.previousKid())
+                        .put(
+                                "verifiesUntil",
+                                Instant.ofEpochMilli(rotation.previousVerifiesUntilMillis())
+                                        .toString());
+            }
+            return json(StatusCodes.OK, body);
+        });
     }
 
     // ---- shared

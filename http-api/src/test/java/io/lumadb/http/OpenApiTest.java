@@ -152,7 +152,8 @@ class OpenApiTest {
 
     /**
      * The route table and {@code openapi.json} agree both ways: every route is documented with
-     * its operation id and path parameters, and every documented operation is served.
+     * its operation id, path parameters and permission ({@code x-permission}), and every
+     * documented operation is served.
      */
     @Test
     void documentsExactlyTheRoutesOfTheRouteTable() {
@@ -187,6 +188,17 @@ class OpenApiTest {
                         "GET /api/v1/_topics/{topic} has path parameters [topic]; openapi.json documents [name]",
                         "POST /api/v1/_topics/{topic} has path parameters [topic]; openapi.json documents [name]"),
                 disagreements(routes, wrongParameter));
+
+        com.fasterxml.jackson.databind.node.ObjectNode wrongPermission = doc.deepCopy();
+        ((com.fasterxml.jackson.databind.node.ObjectNode) wrongPermission
+                        .path("paths")
+                        .path("/api/v1/_auth/revoke")
+                        .path("post"))
+                .put("x-permission", "manage-users on cluster");
+        assertEquals(
+                List.of("POST /api/v1/_auth/revoke needs public; openapi.json says x-permission 'manage-users on"
+                        + " cluster'"),
+                disagreements(routes, wrongPermission));
 
         List<Route> renamed = new ArrayList<>();
         for (Route r : routes.routes()) {
@@ -229,6 +241,11 @@ class OpenApiTest {
             if (!op.path("operationId").asText().equals(route.operationId())) {
                 out.add(where + " is " + route.operationId() + " in the table and " + op.path("operationId")
                         + " in openapi.json");
+            }
+            String permission = op.path("x-permission").asText();
+            if (!permission.equals(route.permission().toString())) {
+                out.add(where + " needs " + route.permission() + "; openapi.json says x-permission '" + permission
+                        + "'");
             }
             Set<String> documented = pathParameters(paths.path(route.template()), op);
             Set<String> declared =

@@ -31,7 +31,7 @@ class RouteTableTest {
     }
 
     @Test
-    void everyRouteDeclaresAPermissionAndOnlyHealthReadinessTheDescriptionAndSignInArePublic() {
+    void everyRouteDeclaresAPermissionAndOnlyHealthReadinessTheDescriptionSignInAndSignOutArePublic() {
         List<String> publicRoutes = new ArrayList<>();
         for (Route route : TestApi.routeTable().routes()) {
             assertNotNull(route.permission(), route.toString());
@@ -43,7 +43,7 @@ class RouteTableTest {
                 assertEquals(Permission.Action.MANAGE_USERS, route.permission().action(), route.toString());
             }
         }
-        assertEquals(List.of("getHealth", "getReady", "getOpenApi", "issueToken"), publicRoutes);
+        assertEquals(List.of("getHealth", "getReady", "getOpenApi", "issueToken", "revokeToken"), publicRoutes);
     }
 
     @Test
@@ -169,8 +169,8 @@ class RouteTableTest {
     @Test
     void everyRouteOfTheApiDeclaresItsPermissionAndOnlyProbesArePublic() {
         for (Route route : API.routes()) {
-            boolean probe =
-                    List.of("getHealth", "getReady", "getOpenApi", "issueToken").contains(route.operationId());
+            boolean probe = List.of("getHealth", "getReady", "getOpenApi", "issueToken", "revokeToken")
+                    .contains(route.operationId());
             assertEquals(probe, route.permission().equals(Permission.PUBLIC), route.toString());
         }
         assertEquals(

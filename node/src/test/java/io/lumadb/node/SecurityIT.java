@@ -37,6 +37,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -44,7 +45,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Security on a real node: the first admin, the authorization matrix over every route of the
- * route table, API keys and their revocation, and the WebSocket's per-operation checks.
+ * route table (each refusal also an audit entry), API keys and their revocation, and the
+ * WebSocket's per-operation checks.
  */
 @Timeout(240)
 class SecurityIT {
@@ -194,6 +196,7 @@ class SecurityIT {
             routes.sort(Comparator.comparing(r -> r.method().equals("DELETE")));
             assertTrue(routes.size() > 40, "the whole route table: " + routes.size());
             List<String> wrong = new ArrayList<>();
+            Set<String> deniedExpected = new TreeSet<>();
             int checked = 0;
             for (Caller who : Caller.values()) {
                 for (Route route : routes) {
@@ -207,12 +210,54 @@ class SecurityIT {
                             wrong.add(who + " " + route.method() + " " + path + " (" + route.permission() + "): "
                                     + status + ", expected " + (allowed ? "allowed" : unauthorized));
                         }
+                        if (!allowed && who != Caller.ANONYMOUS) {
+                            deniedExpected.add(denial(auth.get(who), route, db));
+                        }
                         checked++;
                     }
                 }
             }
             assertEquals(List.of(), wrong, "of " + checked + " requests");
+
+            // Every 403 is a denial in the audit log, naming the caller, the route and the resource.
+            assertTrue(
+                    deniedExpected.stream().anyMatch(d -> d.contains("/api/v1/_security/")),
+                    "the matrix denies some security routes");
+            Set<String> missing = new TreeSet<>(deniedExpected);
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (!missing.isEmpty() && System.nanoTime() < deadline) {
+                var r = admin.method(
+                        "POST",
+                        "/api/v1/system/audit/_query",
+                        "application/json",
+                        "{\"filter\":{\"kind\":\"denied\"},\"limit\":10000}");
+                assertEquals(200, r.status(), r.toString());
+                for (JsonNode e : r.json().path("documents")) {
+                    missing.remove(e.path("principal").path("name").asText() + " "
+                            + e.path("details").path("route").asText() + " "
+                            + e.path("details").path("resource").asText() + " "
+                            + e.path("details").path("permission").asText());
+                }
+                Thread.sleep(200);
+            }
+            assertEquals(Set.of(), missing, "denials without an audit entry, of " + deniedExpected.size());
         }
+    }
+
+    /** A denial as the audit log records it: caller, route, resource and permission. */
+    private static String denial(String authorization, Route route, String db) {
+        String basic = new String(
+                java.util.Base64.getDecoder().decode(authorization.substring("Basic ".length())),
+                java.nio.charset.StandardCharsets.UTF_8);
+        String resource =
+                switch (route.permission().scope()) {
+                    case CLUSTER -> "cluster";
+                    case DATABASE -> "db:" + db;
+                    case COLLECTION -> "db:" + db + "/users";
+                    case TOPIC -> "topic:t1";
+                };
+        return basic.substring(0, basic.indexOf(':')) + " " + route.method() + " " + route.template() + " " + resource
+                + " " + route.permission().action().jsonName();
     }
 
     // ---- the first admin

@@ -106,8 +106,10 @@ public record Permission(Action action, Scope scope) {
 
     @Override
     public String toString() {
-        return action == Action.NONE
-                ? "public"
-                : action.jsonName() + " on " + scope.name().toLowerCase(Locale.ROOT);
+        return switch (action) {
+            case NONE -> "public";
+            case SIGNED_IN -> "signed in";
+            default -> action.jsonName() + " on " + scope.name().toLowerCase(Locale.ROOT);
+        };
     }
 }

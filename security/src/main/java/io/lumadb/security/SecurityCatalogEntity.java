@@ -82,7 +82,7 @@ public final class SecurityCatalogEntity
     /**
      * Adds a signing key for LumaDB's access tokens; with {@code onlyIfNone} only when there is
      * none yet (the first token of a cluster), otherwise it becomes the signing key and the
-     * previous one is kept to verify the tokens it signed.
+     * previous one is kept to verify the tokens it signed; the one before that is dropped.
      */
     public record AddSigningKey(SigningKey key, boolean onlyIfNone, ActorRef<Result> replyTo) implements Command {}
 
@@ -109,8 +109,15 @@ public final class SecurityCatalogEntity
             ActorRef<Result> replyTo)
             implements Command {}
 
-    /** Ends a refresh-token family: its refresh and access tokens stop working. */
-    public record EndRefreshFamily(String familyId, ActorRef<Result> replyTo) implements Command {}
+    /**
+     * Signs out: ends a refresh-token family, whose refresh and access tokens stop working, if
+     * {@code presentedHash} is the hash of its current refresh token or of one it replaced (a
+     * replaced token presented again means it was copied, which ends the family anyway). Answers
+     * {@link Outcome#DELETED} with the family's user as the detail, or {@link Outcome#NOT_FOUND}
+     * for a family that is gone or a token that is none of its own.
+     */
+    public record EndRefreshFamily(String familyId, String presentedHash, ActorRef<Result> replyTo)
+            implements Command {}
 
     // ---- replies
 
@@ -173,7 +180,11 @@ public final class SecurityCatalogEntity
 
     public record RefreshFamilyEnded(String familyId) implements Event {}
 
-    /** How many keys are kept: the signing one and the one before, for the tokens it signed. */
+    /**
+     * How many keys are kept: the signing one and the one before, for the tokens it signed (which
+     * verifiers accept for one access-token lifetime after its replacement). Rotating twice drops
+     * a key at once: the way to stop a leaked one.
+     */
     static final int SIGNING_KEYS_KEPT = 2;
 
     /** How many replaced refresh tokens of a family are recognised when presented again. */
@@ -388,10 +399,17 @@ public final class SecurityCatalogEntity
     }
 
     private ReplyEffect<Event, SecurityState> onEndRefreshFamily(SecurityState state, EndRefreshFamily cmd) {
-        if (!state.refreshFamilies().containsKey(cmd.familyId())) {
+        RefreshFamily family = state.refreshFamilies().get(cmd.familyId());
+        // Checked here rather than on the caller's node, whose copy may not know the newest token yet.
+        if (family == null
+                || !(family.tokenHash().equals(cmd.presentedHash())
+                        || family.usedHashes().contains(cmd.presentedHash()))) {
             return refuse(state, cmd.replyTo(), Outcome.NOT_FOUND, null);
         }
-        return change(new RefreshFamilyEnded(cmd.familyId()), cmd.replyTo(), Outcome.DELETED);
+        return Effect()
+                .persist(new RefreshFamilyEnded(family.id()))
+                .thenRun(next -> topic.tell(Topic.publish(new Changed(next))))
+                .thenReply(cmd.replyTo(), next -> new Result(Outcome.DELETED, family.user(), next));
     }
 
     // ---- event handler

@@ -28,7 +28,10 @@ public record AuditEvent(long timeMillis, Kind kind, Who who, String client, Map
         LOGIN_FAILED("failure"),
         /** An authenticated caller without the permission a request needs (403). */
         DENIED("denied"),
-        /** A user, role or API key created, changed, deleted or revoked. */
+        /**
+         * A user, role or API key created, changed, deleted or revoked; a sign-in ended; the
+         * token signing key rotated.
+         */
         SECURITY_CHANGE("success"),
         /** A database, collection or index created or dropped. */
         DATA_DEFINITION("success");
@@ -51,8 +54,9 @@ public record AuditEvent(long timeMillis, Kind kind, Who who, String client, Map
     }
 
     /**
-     * Who: a name, how it signed in ({@code user}, {@code api-key}, {@code token}), and an API
-     * key's id. For a failed login, the name (or key id) that was tried.
+     * Who: a name, how it signed in ({@code user}, {@code api-key}, {@code token}, or {@code
+     * refresh-token} for a sign-out, where presenting it is the proof), and an API key's id. For
+     * a failed login, the name (or key id) that was tried.
      */
     public record Who(String name, String kind, String keyId) {
 
@@ -112,12 +116,25 @@ public record AuditEvent(long timeMillis, Kind kind, Who who, String client, Map
      * A change to the security catalog.
      *
      * @param operation {@code create-user}, {@code update-user}, {@code delete-user}, {@code
-     *     put-role}, {@code delete-role}, {@code create-key}, {@code revoke-key}, ...
+     *     put-role}, {@code delete-role}, {@code create-key}, {@code revoke-key}, {@code
+     *     rotate-signing-key}, ...
      * @param details its target and what changed, never a secret
      */
     public static AuditEvent securityChange(
             Principal principal, String client, String operation, Map<String, Object> details) {
         return change(Kind.SECURITY_CHANGE, principal, client, operation, details);
+    }
+
+    /**
+     * A sign-out: the holder of one of {@code user}'s refresh tokens ended that sign-in (the
+     * refresh-token family {@code familyId}, the {@code sid} of its access tokens). Never the
+     * token itself.
+     */
+    public static AuditEvent signOut(String user, String familyId, String client) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("operation", "sign-out");
+        details.put("sid", familyId);
+        return new AuditEvent(now(), Kind.SECURITY_CHANGE, new Who(user, "refresh-token", null), client, details);
     }
 
     /**

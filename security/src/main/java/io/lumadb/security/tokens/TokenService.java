@@ -19,6 +19,7 @@ import io.lumadb.security.SecurityState.SigningKey;
 import java.util.Base64;
 import java.util.Date;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -130,24 +131,56 @@ public final class TokenService {
                 .thenCompose(result -> granted(result, next, now));
     }
 
-    /** Ends the sign-in {@code refreshToken} belongs to, if it is its current token. */
-    public CompletionStage<Boolean> revoke(String refreshToken) {
+    /** A sign-in ended by {@link #revoke}: its user and its family id (the access tokens' {@code sid}). */
+    public record SignedOut(String user, String familyId) {}
+
+    /**
+     * Signs out: ends the sign-in (refresh-token family) {@code refreshToken} belongs to, when it
+     * is the family's current refresh token or one it replaced. Its refresh tokens and its access
+     * tokens stop working on every node. Empty when nothing ended: a token that is malformed,
+     * unknown, expired or of a sign-in that ended already.
+     */
+    public CompletionStage<Optional<SignedOut>> revoke(String refreshToken) {
         var presented = RefreshTokens.parse(refreshToken);
-        SecurityState.RefreshFamily family = presented
-                .map(p -> state.get().refreshFamilies().get(p.familyId()))
-                .orElse(null);
-        if (family == null || !family.tokenHash().equals(presented.get().secretHash())) {
-            return CompletableFuture.completedFuture(false);
+        if (presented.isEmpty()) {
+            return CompletableFuture.completedFuture(Optional.empty());
         }
-        return catalog.ask(r -> new SecurityCatalogEntity.EndRefreshFamily(family.id(), r))
-                .thenApply(result -> result.outcome() == Outcome.DELETED);
+        String familyId = presented.get().familyId();
+        return catalog.ask(r -> new SecurityCatalogEntity.EndRefreshFamily(
+                        familyId, presented.get().secretHash(), r))
+                .thenApply(result -> result.outcome() == Outcome.DELETED
+                        ? Optional.of(new SignedOut(result.detail(), familyId))
+                        : Optional.empty());
     }
 
-    /** Makes a new signing key the one that signs; the previous one still verifies the tokens it signed. */
-    public CompletionStage<String> rotateSigningKey() {
+    /**
+     * A rotation of the signing key.
+     *
+     * @param kid the new signing key's id
+     * @param createdAtMillis when it became the signing key
+     * @param previousKid the key it replaced, which verifies the tokens it signed for one more
+     *     access-token lifetime (null if there was none)
+     * @param previousVerifiesUntilMillis until when the previous key verifies (0 if there was none)
+     */
+    public record Rotation(String kid, long createdAtMillis, String previousKid, long previousVerifiesUntilMillis) {}
+
+    /**
+     * Makes a new signing key the one that signs. The previous one still verifies the tokens it
+     * signed until they expire (see {@link TokenVerifier}); the one before it, if any, is dropped,
+     * and the tokens it signed are refused from now on.
+     */
+    public CompletionStage<Rotation> rotateSigningKey() {
         SigningKey key = newSigningKey();
         return catalog.ask(r -> new SecurityCatalogEntity.AddSigningKey(key, false, r))
-                .thenApply(result -> key.kid());
+                .thenApply(result -> {
+                    List<SigningKey> keys = result.state().signingKeys();
+                    SigningKey previous = keys.size() > 1 ? keys.get(1) : null;
+                    return new Rotation(
+                            key.kid(),
+                            key.createdAtMillis(),
+                            previous == null ? null : previous.kid(),
+                            previous == null ? 0 : TokenVerifier.retiredUntil(settings, key.createdAtMillis()));
+                });
     }
 
     private CompletionStage<Tokens> granted(Result result, RefreshTokens.Token refresh, long now) {

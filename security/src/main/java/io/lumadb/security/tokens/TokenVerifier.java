@@ -28,6 +28,7 @@ import java.io.IOException;
 import java.net.MalformedURLException;
 import java.net.URI;
 import java.text.ParseException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Date;
@@ -66,6 +67,11 @@ import java.util.function.Supplier;
  * audience and a missing {@code sub} are refused with an {@link AuthenticationException} that
  * says which. The principal's claims are the token's top-level claims that are strings,
  * numbers, booleans or arrays of strings (times as seconds since the epoch).
+ *
+ * <p>The catalog keeps LumaDB's signing key and the one it replaced ({@code POST
+ * /api/v1/_security/signing-keys/_rotate}); the replaced key verifies for one access-token
+ * lifetime (plus the clock skew) after its replacement, long enough for every token it signed to
+ * expire, and no longer, so that a leaked old key cannot sign new tokens that pass.
  */
 public final class TokenVerifier implements AutoCloseable {
 
@@ -240,10 +246,12 @@ public final class TokenVerifier implements AutoCloseable {
             throw refused("LumaDB's tokens are signed with HS256, this one says " + alg);
         }
         String kid = jwt.getHeader().getKeyID();
-        SecurityState.SigningKey key = s.signingKeys().stream()
-                .filter(k -> k.kid().equals(kid))
-                .findFirst()
-                .orElse(null);
+        List<SecurityState.SigningKey> keys = s.signingKeys();
+        int index = 0;
+        while (index < keys.size() && !keys.get(index).kid().equals(kid)) {
+            index++;
+        }
+        SecurityState.SigningKey key = index < keys.size() ? keys.get(index) : null;
         if (key == null) {
             if (mayBeNewer && kid != null) {
                 throw new Stale(true);
@@ -259,6 +267,16 @@ public final class TokenVerifier implements AutoCloseable {
             throw refused("the token's signature cannot be checked: " + e.getMessage());
         }
         checkClaims(claims, now, settings.audience());
+        if (index > 0) {
+            // A replaced key signed nothing after its successor was made, so every genuine token
+            // of it has expired one lifetime later; past that it only verifies forgeries (made
+            // with a leaked key), whatever exp they claim.
+            long until = retiredUntil(settings, keys.get(index - 1).createdAtMillis());
+            if (now >= until) {
+                throw refused("the token's signing key '" + kid + "' was replaced, and the tokens it signed expired"
+                        + " by " + Instant.ofEpochMilli(until) + "; sign in again");
+            }
+        }
         String subject = claims.getSubject();
         SecurityState.User user = s.users().get(subject);
         if (user == null) {
@@ -284,6 +302,17 @@ public final class TokenVerifier implements AutoCloseable {
                 user.roles(),
                 principalClaims(claims),
                 claims.getExpirationTime().getTime());
+    }
+
+    /**
+     * Until when a signing key replaced at {@code replacedAtMillis} verifies: the tokens it signed
+     * before then expire within one access-token lifetime, plus the clock skew allowed on {@code
+     * exp}.
+     */
+    public static long retiredUntil(JwtSettings settings, long replacedAtMillis) {
+        return replacedAtMillis
+                + settings.accessTokenLifetime().toMillis()
+                + settings.clockSkew().toMillis();
     }
 
     private static boolean issuedRecently(JWTClaimsSet claims, long now) {

@@ -13,6 +13,7 @@ import io.lumadb.security.Principal;
 import io.lumadb.security.RoleBinding;
 import io.lumadb.security.Security;
 import io.lumadb.security.SecuritySettings;
+import io.lumadb.security.SecurityState;
 import io.lumadb.security.tokens.TokenService.InvalidGrantException;
 import io.lumadb.security.tokens.TokenService.Tokens;
 import java.time.Duration;
@@ -193,7 +194,20 @@ class TokenGrantTest {
     void aRotatedSigningKeyStillVerifiesTheTokensItSigned() throws Exception {
         await(security.putUser("eve", "eve-pw-123", List.of(RoleBinding.everywhere("read"))));
         Tokens before = await(tokens.passwordGrant("eve", "eve-pw-123"));
-        String kid = await(tokens.rotateSigningKey());
+        String oldKid = SignedJWT.parse(before.accessToken()).getHeader().getKeyID();
+        TokenService.Rotation rotation = await(tokens.rotateSigningKey());
+        String kid = rotation.kid();
+        assertEquals(oldKid, rotation.previousKid());
+        assertEquals(
+                rotation.createdAtMillis()
+                        + Duration.ofMinutes(15).plusSeconds(5).toMillis(),
+                rotation.previousVerifiesUntilMillis(),
+                "one access-token lifetime and the clock skew");
+        assertEquals(
+                List.of(kid, oldKid),
+                security.state().signingKeys().stream()
+                        .map(SecurityState.SigningKey::kid)
+                        .toList());
         Tokens after = await(tokens.refreshGrant(before.refreshToken()));
         assertEquals(kid, SignedJWT.parse(after.accessToken()).getHeader().getKeyID());
         assertNotEquals(kid, SignedJWT.parse(before.accessToken()).getHeader().getKeyID());
@@ -203,7 +217,51 @@ class TokenGrantTest {
         await(tokens.rotateSigningKey());
         await(tokens.rotateSigningKey());
         assertThrows(AuthenticationException.class, () -> bearer(before.accessToken()));
-        assertTrue(await(tokens.revoke(after.refreshToken())), "signing out");
+        assertEquals(
+                Optional.of(new TokenService.SignedOut("eve", familyOf(after))),
+                await(tokens.revoke(after.refreshToken())),
+                "signing out");
         assertThrows(AuthenticationException.class, () -> bearer(after.accessToken()));
+    }
+
+    private static String familyOf(Tokens t) {
+        return RefreshTokens.parse(t.refreshToken()).orElseThrow().familyId();
+    }
+
+    @Test
+    void signingOutEndsTheWholeSignInAndAnUnknownTokenEndsNothing() throws Exception {
+        await(security.putUser("fay", "fay-pw-123", List.of(RoleBinding.everywhere("read"))));
+        Tokens first = await(tokens.passwordGrant("fay", "fay-pw-123"));
+        Tokens second = await(tokens.refreshGrant(first.refreshToken()));
+        Tokens other = await(tokens.passwordGrant("fay", "fay-pw-123"));
+
+        // Nothing ends for a token that is malformed, unknown, or a wrong secret of a live sign-in.
+        assertEquals(Optional.empty(), await(tokens.revoke("lumart_garbage")));
+        assertEquals(Optional.empty(), await(tokens.revoke("lumart_0123456789abcdef_" + "A".repeat(43))));
+        String forged = second.refreshToken().substring(0, second.refreshToken().length() - 1)
+                + (second.refreshToken().endsWith("A") ? "B" : "A");
+        assertEquals(Optional.empty(), await(tokens.revoke(forged)));
+        assertEquals("fay", bearer(second.accessToken()).name());
+
+        // The current refresh token ends its sign-in: every token of it stops, at once.
+        assertEquals(
+                Optional.of(new TokenService.SignedOut("fay", familyOf(second))),
+                await(tokens.revoke(second.refreshToken())));
+        refusedGrant(tokens.refreshGrant(second.refreshToken()), "unknown, revoked or expired");
+        var e = assertThrows(AuthenticationException.class, () -> bearer(second.accessToken()));
+        assertTrue(e.getMessage().contains("sign-in has ended"), e.getMessage());
+        assertThrows(AuthenticationException.class, () -> bearer(first.accessToken()));
+        assertFalse(security.state().refreshFamilies().containsKey(familyOf(second)));
+        // Again: nothing left to end.
+        assertEquals(Optional.empty(), await(tokens.revoke(second.refreshToken())));
+
+        // The user's other sign-in lives on; signing out with a token it replaced ends it too.
+        assertEquals("fay", bearer(other.accessToken()).name());
+        Tokens renewed = await(tokens.refreshGrant(other.refreshToken()));
+        assertEquals(
+                Optional.of(new TokenService.SignedOut("fay", familyOf(other))),
+                await(tokens.revoke(other.refreshToken())));
+        refusedGrant(tokens.refreshGrant(renewed.refreshToken()), "unknown, revoked or expired");
+        assertThrows(AuthenticationException.class, () -> bearer(renewed.accessToken()));
     }
 }

@@ -221,6 +221,43 @@ class TokenVerifierTest {
     }
 
     @Test
+    void aReplacedKeyVerifiesForOneAccessTokenLifetimeAndNoLonger() throws Exception {
+        long now = System.currentTimeMillis();
+        String newSecret = Base64.getUrlEncoder()
+                .withoutPadding()
+                .encodeToString("fedcba9876543210fedcba9876543210".getBytes(StandardCharsets.US_ASCII));
+        // Default lifetime 15 minutes, clock skew 30 s: k1 verifies until 15.5 minutes after k2 replaced it.
+        for (long replacedAgo : List.of(60_000L, 929_000L, 931_000L, 86_400_000L)) {
+            SecurityState rotated = new SecurityState(
+                    8,
+                    STATE.users(),
+                    Map.of(),
+                    Map.of(),
+                    List.of(new SigningKey("k2", newSecret, now - replacedAgo), KEY),
+                    STATE.refreshFamilies());
+            try (TokenVerifier v = verifier(JwtSettings.DEFAULTS, rotated)) {
+                // Signed by the old key and claiming to be valid for ten more minutes.
+                String old = local(b -> {});
+                if (replacedAgo < 930_000L) {
+                    assertEquals("ada", verify(v, old).name(), "replaced " + replacedAgo + " ms ago");
+                } else {
+                    refused(v, old, "signing key 'k1' was replaced");
+                }
+                String fresh = sign(
+                        new MACSigner(Base64.getUrlDecoder().decode(newSecret)),
+                        JWSAlgorithm.HS256,
+                        "k2",
+                        claims("lumadb", "lumadb").build());
+                assertEquals("ada", verify(v, fresh).name());
+            }
+        }
+        assertEquals(
+                1_000L + 900_000L + 30_000L,
+                TokenVerifier.retiredUntil(JwtSettings.DEFAULTS, 1_000L),
+                "the lifetime and the skew after the replacement");
+    }
+
+    @Test
     void aTokenIssuedAMomentAgoOnAnotherNodeRereadsTheCatalogOnce() throws Exception {
         SecurityState before = new SecurityState(1, STATE.users(), Map.of(), Map.of(), List.of(), Map.of());
         AtomicInteger reloads = new AtomicInteger();
