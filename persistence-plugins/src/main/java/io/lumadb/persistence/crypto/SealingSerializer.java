@@ -169,7 +169,6 @@ public final class SealingSerializer extends SerializerWithStringManifest {
         if (known != null) {
             return known;
         }
-        boolean seals;
         var read = r.serialization().deserialize(stored.bytes(), stored.serializerId(), stored.manifest());
         if (read.isFailure()) {
             log.warn(
@@ -177,10 +176,9 @@ public final class SealingSerializer extends SerializerWithStringManifest {
                     stored.serializerId(),
                     stored.manifest(),
                     read.failed().get().toString());
-            seals = false;
-        } else {
-            seals = r.serialization().findSerializerFor(read.get()) == this;
+            return false; // not remembered: the next message of its kind may read
         }
+        boolean seals = r.serialization().findSerializerFor(read.get()) == this;
         if (!stored.manifest().isEmpty()) {
             sealedTypes.put(key, seals);
         }
