@@ -20,7 +20,8 @@ import java.nio.charset.StandardCharsets;
  *     rest    payload           the delegate's bytes
  * </pre>
  *
- * So the key id is readable (bytes 2 and 3 of the column, for the re-encryption's query), while
+ * So the key id is readable (bytes 2 and 3 of the column, counting from 0: what the re-encryption
+ * queries by), while
  * the message's type and content are not. A row written before encryption was turned on keeps the
  * delegate's id, manifest and bytes in clear, and is read by the delegate as before.
  *
