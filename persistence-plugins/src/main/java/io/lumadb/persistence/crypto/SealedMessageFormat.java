@@ -21,8 +21,7 @@ import java.nio.charset.StandardCharsets;
  * </pre>
  *
  * So the key id is readable (bytes 2 and 3 of the column, counting from 0: what the re-encryption
- * queries by), while
- * the message's type and content are not. A row written before encryption was turned on keeps the
+ * queries by), while the message's type and content are not. A row written before encryption was turned on keeps the
  * delegate's id, manifest and bytes in clear, and is read by the delegate as before.
  *
  * <p>Unlike the embedded journal's envelopes, a sealed message is not bound to its row (persistence
