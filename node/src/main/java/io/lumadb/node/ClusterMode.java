@@ -28,8 +28,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Cluster mode ({@code lumadb.mode = cluster}): several nodes form one Pekko cluster and share
  * one journal and snapshot store in PostgreSQL. This class turns LumaDB's few cluster settings
- * into Pekko's configuration ({@code lumadb-cluster.conf} plus the seed-node addresses) and
- * creates the journal's database and tables on first start.
+ * into Pekko's configuration ({@code lumadb-cluster.conf} plus the seed-node addresses, and with
+ * encryption at rest on, the bindings of {@link PersistedTypes#sealing}) and creates the journal's
+ * database and tables on first start.
  */
 final class ClusterMode {
 
@@ -71,6 +72,8 @@ final class ClusterMode {
         derived.put("pekko.cluster.seed-nodes", seeds);
         derived.put("pekko-persistence-jdbc.shared-databases.slick.db.url", journalUrl(config));
         derived.putAll(clusterTls(config));
+        // Encryption at rest: the journal and the snapshots in PostgreSQL receive what LumaDB persists sealed.
+        derived.putAll(PersistedTypes.sealing(config));
         return ConfigFactory.parseMap(derived)
                 .withFallback(ConfigFactory.parseResources(ClusterMode.class.getClassLoader(), "lumadb-cluster.conf"));
     }

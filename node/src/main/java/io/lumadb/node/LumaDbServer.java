@@ -104,11 +104,6 @@ public final class LumaDbServer {
             shards.localShards().onRecovered(metrics::recordShardRecovery);
             watchStorage(system, wiring.health(), metrics);
             watchEncryption(system, wiring, metrics);
-            if (cluster && wiring.cipher().enabled()) {
-                log.warn("Encryption at rest covers this node's RocksDB (shard state) only: in cluster mode the"
-                        + " journal and the snapshots are in PostgreSQL, which LumaDB does not encrypt; encrypt"
-                        + " PostgreSQL's storage (disk or tablespace encryption)");
-            }
             watchShards(system, metrics);
 
             HttpSettings http = HttpSettings.from(config);

@@ -2,6 +2,7 @@ package io.lumadb.node;
 
 import io.lumadb.persistence.crypto.Encryption;
 import io.lumadb.persistence.crypto.EnvelopeFormat.Domain;
+import io.lumadb.persistence.crypto.SealingSerializer;
 import io.lumadb.persistence.crypto.ValueCipher;
 import io.lumadb.persistence.journal.internal.JournalStore;
 import io.lumadb.persistence.rocksdb.StorageHealth;
@@ -22,7 +23,8 @@ import org.apache.pekko.actor.typed.javadsl.Adapter;
  * too, yet shards may not depend on persistence-plugins. So this class takes the database from
  * persistence-plugins and builds the shards' stores on it; the rest of the node sees only public
  * types. It also hands the node's cipher (encryption at rest) to the shards' stores, and starts
- * the background re-encryption of all three, stopped before the database closes.
+ * the background re-encryption of all three (in cluster mode, of the journal and snapshot rows in
+ * PostgreSQL instead of the embedded ones), stopped before the database closes.
  *
  * @param dataDir the directory the node's database lives in
  * @param health whether the node's storage can make writes durable
@@ -46,8 +48,9 @@ record StorageWiring(
         var config = system.settings().config();
         List<Reencryption.Part> parts = new java.util.ArrayList<>();
         parts.add(new Reencryption.Part("shard documents", stores::reencrypt));
-        // Only the embedded journal and snapshot store are ours to rewrite; in cluster mode they
-        // live in PostgreSQL (pekko-persistence-jdbc), which LumaDB does not encrypt.
+        // The embedded journal and snapshot store seal their values themselves; in cluster mode they
+        // live in PostgreSQL (pekko-persistence-jdbc), which receives messages sealed by the sealing
+        // serializer (see PersistedTypes), and its rows are rewritten over JDBC.
         if (config.getString("pekko.persistence.journal.plugin").equals("lumadb.persistence.journal")) {
             parts.add(new Reencryption.Part("journal events", (batch, after) -> JournalStore.get(classic)
                     .reencrypt(batch, after)));
@@ -55,6 +58,11 @@ record StorageWiring(
         if (config.getString("pekko.persistence.snapshot-store.plugin").equals("lumadb.persistence.snapshot-store")) {
             parts.add(new Reencryption.Part(
                     "snapshots", (batch, after) -> RocksSnapshotStore.reencrypt(rocks, cipher, batch, after)));
+        }
+        if (config.getString("pekko.persistence.journal.plugin").equals("jdbc-journal")) {
+            var postgres = new PostgresReencryption(config, SealingSerializer.get(classic), cipher);
+            parts.add(new Reencryption.Part("journal events in PostgreSQL", postgres::journal));
+            parts.add(new Reencryption.Part("snapshots in PostgreSQL", postgres::snapshots));
         }
         Reencryption reencryption = new Reencryption(config.getConfig("lumadb.encryption.reencrypt"), cipher, parts);
         rocks.beforeClose(reencryption::stop);

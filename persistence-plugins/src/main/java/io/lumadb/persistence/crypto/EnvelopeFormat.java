@@ -17,10 +17,12 @@ package io.lumadb.persistence.crypto;
  *
  * <p>Additional authenticated data (not stored, supplied again by the reader): the first four
  * bytes of the envelope (marker, version, key id), one byte naming the {@link Domain} (shard
- * document, journal event, snapshot), then the record's key in its store: for a shard document
+ * document, journal event, snapshot, sealed message), then the record's key in its store: for a shard document
  * {@code UTF-8(store name) 0x00 UTF-8(document id)}, for a journal event and a snapshot {@code
  * UTF-8(persistence id) 0x00 int64(sequence nr)}. A value copied to another record, store or domain
- * therefore fails authentication instead of being read as that record's.
+ * therefore fails authentication instead of being read as that record's. A message sealed by
+ * {@link SealingSerializer} (domain message) has no record key: a serializer does not learn which
+ * row it writes (see {@link SealedMessageFormat}).
  *
  * <p>Why the marker cannot collide. Readers tell a sealed value from one written before
  * encryption was turned on by the first byte: a plaintext shard document starts with its 8-byte
@@ -55,7 +57,9 @@ public final class EnvelopeFormat {
     public enum Domain {
         SHARD_DOCUMENT(1),
         JOURNAL_EVENT(2),
-        SNAPSHOT(3);
+        SNAPSHOT(3),
+        /** A Pekko message sealed by {@link SealingSerializer}: cluster-mode journal events and snapshots. */
+        MESSAGE(4);
 
         /** The domain's byte of the authenticated data (never modified). */
         final byte[] aad;
