@@ -9,10 +9,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.lumadb.testkit.SseClient;
 import io.lumadb.testkit.TestCertificates;
 import io.lumadb.testkit.TestHttp;
+import io.lumadb.testkit.TestPostgres;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +41,8 @@ import org.junit.jupiter.api.io.TempDir;
  * node reaches the subscriptions open on the other: the revoked key's stream ends with {@code
  * unauthorized} and the other node refuses the key from then on; a narrowed read rule ends the
  * live query with {@code access-changed} and the change stream goes on under the new rule,
- * delivering nothing the new rule forbids.
+ * delivering nothing the new rule forbids. Both nodes encrypt what they write to the shared
+ * journal, and exchange the encrypted types between them.
  */
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
 @Tag("services")
@@ -41,6 +50,7 @@ class SecuredClusterIT {
 
     private static final String ADMIN_PASSWORD = "cluster-admin-pw-1";
     private static final String DOCS = "/api/v1/sec/orders";
+    private static final String MARKER = "cluster-marker-" + java.util.UUID.randomUUID();
     private static final Duration WAIT = Duration.ofSeconds(30);
 
     @RegisterExtension
@@ -54,7 +64,7 @@ class SecuredClusterIT {
         TestCertificates ca = TestCertificates.authority(certificates, "LumaDB cluster test CA");
         TestCertificates.Issued member = ca.issue(
                 certificates, "member", "lumadb-member", TestCertificates.KeyType.RSA, TestCertificates.KeyForm.PKCS8);
-        Path other = java.nio.file.Files.createDirectories(certificates.resolve("other"));
+        Path other = Files.createDirectories(certificates.resolve("other"));
         TestCertificates.Issued stranger = TestCertificates.authority(other, "Another CA")
                 .issue(
                         other,
@@ -62,24 +72,23 @@ class SecuredClusterIT {
                         "lumadb-member",
                         TestCertificates.KeyType.RSA,
                         TestCertificates.KeyForm.PKCS8);
-        Map<String, String> secured = Map.of(
-                "lumadb.security.enabled",
-                "on",
-                "lumadb.security.admin-password",
-                ADMIN_PASSWORD,
-                // Cheap hashes: this test is about what reaches the other node, not about Argon2.
-                "lumadb.security.password-hash.memory",
-                "1 MiB",
-                "lumadb.security.password-hash.iterations",
-                "1",
-                "lumadb.cluster.tls.enabled",
-                "on",
-                "lumadb.cluster.tls.certificate",
-                member.certificate().toString(),
-                "lumadb.cluster.tls.private-key",
-                member.privateKey().toString(),
-                "lumadb.cluster.tls.ca-certificate",
-                ca.caFile().toString());
+        byte[] aesKey = new byte[32];
+        new java.security.SecureRandom().nextBytes(aesKey);
+        Path keyFile = certificates.resolve("encryption.keys");
+        Files.writeString(keyFile, "1:" + Base64.getEncoder().encodeToString(aesKey) + "\n");
+        Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("rw-------"));
+        Map<String, String> secured = new java.util.HashMap<>();
+        secured.put("lumadb.security.enabled", "on");
+        secured.put("lumadb.security.admin-password", ADMIN_PASSWORD);
+        // Cheap hashes: this test is about what reaches the other node, not about Argon2.
+        secured.put("lumadb.security.password-hash.memory", "1 MiB");
+        secured.put("lumadb.security.password-hash.iterations", "1");
+        secured.put("lumadb.cluster.tls.enabled", "on");
+        secured.put("lumadb.cluster.tls.certificate", member.certificate().toString());
+        secured.put("lumadb.cluster.tls.private-key", member.privateKey().toString());
+        secured.put("lumadb.cluster.tls.ca-certificate", ca.caFile().toString());
+        secured.put("lumadb.encryption.enabled", "on");
+        secured.put("lumadb.encryption.key-file", keyFile.toString());
         TestCluster cluster = resources.add(TestCluster.create("secured", 2, 1, false, secured));
         cluster.startAll();
         ClusterNode a = cluster.node(0);
@@ -123,7 +132,7 @@ class SecuredClusterIT {
                 Stream cyLive = new Stream(b.url(DOCS + "/_live"), cyAuth)) {
             await(() -> cyLive.has("ready"), "cy's live query is ready");
             write(adminA, "o1", "{\"owner\":\"cy\",\"total\":5,\"margin\":2}");
-            write(adminA, "o2", "{\"owner\":\"ada\",\"total\":9,\"margin\":3}");
+            write(adminA, "o2", "{\"owner\":\"ada\",\"total\":9,\"margin\":3,\"note\":\"" + MARKER + "\"}");
             await(() -> keyStream.changedIds().equals(List.of("o1", "o2")), "the key's stream has o1 and o2");
             await(() -> cyStream.changedIds().equals(List.of("o1")), "cy's stream has o1 only");
             await(() -> cyLive.rows("added").equals(List.of("o1")), "cy's live query adds o1 only");
@@ -160,6 +169,42 @@ class SecuredClusterIT {
                     keyStream.changedIds().equals(List.of("o1", "o2")),
                     "nothing reached the revoked key after its revocation: " + keyStream.changedIds());
         }
+
+        // Encryption at rest on both nodes: the shared journal in PostgreSQL holds neither the
+        // document's marker nor the security catalog's role name, while both nodes read o2 back.
+        assertTrue(journalRows(cluster) > 0, "the journal has rows");
+        assertEquals(0, rowsHolding(cluster, MARKER), "journal or snapshot rows holding the marker in clear");
+        assertEquals(0, rowsHolding(cluster, "ownOrders"), "journal or snapshot rows holding a role name in clear");
+        for (ClusterNode n : List.of(a, b)) {
+            TestHttp.Response o2 = n.http().asUser("admin", ADMIN_PASSWORD).get(DOCS + "/o2");
+            assertEquals(MARKER, o2.json().path("note").asText(), n + ": " + o2);
+        }
+    }
+
+    private static long journalRows(TestCluster cluster) throws SQLException {
+        try (Connection c = TestPostgres.connect(cluster.database());
+                ResultSet r = c.createStatement().executeQuery("SELECT count(*) FROM event_journal")) {
+            r.next();
+            return r.getLong(1);
+        }
+    }
+
+    /** The rows of the journal and the snapshots whose payload holds {@code text} (as UTF-8). */
+    private static long rowsHolding(TestCluster cluster, String text) throws SQLException {
+        long n = 0;
+        for (String sql : List.of(
+                "SELECT count(*) FROM event_journal WHERE position(convert_to(?, 'UTF8') in event_payload) > 0",
+                "SELECT count(*) FROM snapshot WHERE position(convert_to(?, 'UTF8') in snapshot_payload) > 0")) {
+            try (Connection c = TestPostgres.connect(cluster.database());
+                    PreparedStatement s = c.prepareStatement(sql)) {
+                s.setString(1, text);
+                try (ResultSet r = s.executeQuery()) {
+                    r.next();
+                    n += r.getLong(1);
+                }
+            }
+        }
+        return n;
     }
 
     private static String ownOrders(String readRule) {
