@@ -217,11 +217,15 @@ final class Report {
                     "Throughput (YCSB operations/s) and latency of every database call (µs), medians of %s; each"
                             + " variant of each run on a fresh node, the variants taking turns:%n",
                     rounds(s.ycsb().stream().mapToInt(SecurityResults.Row::runs), "run"));
-            md.table("llrrrrll", "workload | variant | ops/s | p50 | p99 | / security off | required | result");
+            md.table(
+                    "llrrrrrlrl",
+                    "workload | variant | ops/s | p50 | p99 | / security off | node CPU µs/op | off CPU / this |"
+                            + " required | result (ops/s; CPU)");
             for (SecurityResults.Row row : s.ycsb()) {
                 SecurityResults.Variant v = SecurityResults.Variant.of(row.variant());
                 boolean off = v == SecurityResults.Variant.OFF;
                 double ratio = s.ratio(row.workload(), v);
+                double cpu = s.cpuRatio(row.workload(), v);
                 md.row(
                         SecurityResults.workloadName(row.workload()),
                         v.description,
@@ -229,9 +233,19 @@ final class Report {
                         fmt(row.p50Micros()),
                         fmt(row.p99Micros()),
                         off ? "1.00x" : String.format(Locale.ROOT, "%.3fx", ratio),
+                        fmt(row.cpuMicrosPerOp()),
+                        off ? "1.00x" : String.format(Locale.ROOT, "%.3fx", cpu),
                         off ? "" : "≥ " + fmt(v.required) + "x",
-                        off ? "" : !s.ok() || Double.isNaN(ratio) ? "—" : ratio >= v.required ? "met" : "**missed**");
+                        off ? "" : verdict(s.ok(), ratio, v.required) + "; " + verdict(s.ok(), cpu, v.required));
             }
+            md.line(
+                    "%nNode CPU µs per operation of each run, in run order: %s.",
+                    s.ycsb().stream()
+                            .map(row -> SecurityResults.workloadName(row.workload()) + " " + row.variant() + " "
+                                    + row.runCpuMicrosPerOp().stream()
+                                            .map(Report::fmt)
+                                            .collect(Collectors.joining(" / ")))
+                            .collect(Collectors.joining("; ")));
             md.line(
                     "%nThroughput of each run, in run order: %s.",
                     s.ycsb().stream()
@@ -270,6 +284,10 @@ final class Report {
         md.line("");
         s.settings().forEach((k, v) -> md.line("- %s: %s", k, v));
         s.checks().forEach(c -> md.line("- checked: %s", c));
+    }
+
+    private static String verdict(boolean ok, double ratio, double required) {
+        return !ok || Double.isNaN(ratio) ? "—" : met(ratio >= required);
     }
 
     private static String met(boolean met) {

@@ -68,7 +68,7 @@ final class SecurityBenchmark {
     private final int verifications;
     private final int httpLogins;
 
-    private final Map<String, List<YcsbResult>> measured = new LinkedHashMap<>(); // "variant|workload"
+    private final Map<String, List<Measured>> measured = new LinkedHashMap<>(); // "variant|workload"
     private final List<Double> httpFirst = new ArrayList<>();
     private final List<Double> httpCached = new ArrayList<>();
     private final List<String> checks = new ArrayList<>();
@@ -264,7 +264,7 @@ final class SecurityBenchmark {
             }
             try (NodeProcess node = builder.build()) {
                 LumaDbNode.launch(node, Duration.ofSeconds(60));
-                measure(v, node.url(""), v.security ? basic("admin", adminPassword) : null);
+                measure(v, node, v.security ? basic("admin", adminPassword) : null);
             }
         } finally {
             if (keyDir != null) {
@@ -273,7 +273,8 @@ final class SecurityBenchmark {
         }
     }
 
-    private void measure(Variant v, String url, String admin) throws IOException, InterruptedException {
+    private void measure(Variant v, NodeProcess node, String admin) throws IOException, InterruptedException {
+        String url = node.url("");
         String auth =
                 switch (v) {
                     case API_KEY -> "Bearer " + createKey(url, admin);
@@ -292,10 +293,10 @@ final class SecurityBenchmark {
         phase("a", true, warmUp, warmUp, properties(url, auth, WARM_UP_DATABASE), work);
         Map<String, String> run = properties(url, auth, DATABASE);
         YcsbRunner.reset("lumadb", properties(url, admin, DATABASE));
-        record(v, "load", phase("a", true, records, records, run, work));
+        record(v, "load", node, () -> phase("a", true, records, records, run, work));
         phase("c", false, records, warmUp, run, work); // warm-up, not measured
-        record(v, "a", phase("a", false, records, operations, run, work));
-        record(v, "c", phase("c", false, records, operations, run, work));
+        record(v, "a", node, () -> phase("a", false, records, operations, run, work));
+        record(v, "c", node, () -> phase("c", false, records, operations, run, work));
         if (v == Variant.BASIC) {
             httpLogins(url, admin);
         }
@@ -320,16 +321,44 @@ final class SecurityBenchmark {
         return YcsbRunner.run(spec, work);
     }
 
-    private void record(Variant v, String workload, YcsbResult result) {
-        measured.computeIfAbsent(v.id + "|" + workload, k -> new ArrayList<>()).add(result);
+    /** A YCSB phase, which may fail. */
+    private interface Phase {
+        YcsbResult run() throws IOException, InterruptedException;
     }
+
+    /**
+     * Runs {@code phase} and records its result with the CPU time the node spent on it per
+     * operation: on a machine this noisy (disk latency under fsync, other processes), throughput
+     * ratios of a few percent drown, while the node's CPU per operation, which bounds the throughput
+     * of a CPU-bound node, holds still and shows what security itself costs.
+     */
+    private void record(Variant v, String workload, NodeProcess node, Phase phase)
+            throws IOException, InterruptedException {
+        long before = cpuNanos(node);
+        YcsbResult result = phase.run();
+        long spent = cpuNanos(node) - before;
+        OpStats all = result.operations().get("ALL");
+        double perOp = all == null || all.count() == 0 || before < 0 ? Double.NaN : spent / 1e3 / all.count();
+        measured.computeIfAbsent(v.id + "|" + workload, k -> new ArrayList<>()).add(new Measured(result, perOp));
+    }
+
+    /** The node process's CPU time so far (all its threads), or -1 where the system does not tell. */
+    private static long cpuNanos(NodeProcess node) {
+        return ProcessHandle.of(node.pid())
+                .flatMap(p -> p.info().totalCpuDuration())
+                .map(java.time.Duration::toNanos)
+                .orElse(-1L);
+    }
+
+    /** One run of one phase: YCSB's result and the node's CPU µs per operation. */
+    record Measured(YcsbResult result, double cpuMicrosPerOp) {}
 
     /** One row per variant and workload measured, in the order of {@link Variant} and {@link SecurityResults#WORKLOADS}. */
     List<SecurityResults.Row> rows() {
         List<SecurityResults.Row> rows = new ArrayList<>();
         for (String w : SecurityResults.WORKLOADS) {
             for (Variant v : Variant.values()) {
-                List<YcsbResult> results = measured.get(v.id + "|" + w);
+                List<Measured> results = measured.get(v.id + "|" + w);
                 if (results != null) {
                     rows.add(row(w, v.id, results));
                 }
@@ -339,7 +368,9 @@ final class SecurityBenchmark {
     }
 
     /** The medians of {@code results} (one per run): YCSB's throughput and the percentiles of all its database calls. */
-    static SecurityResults.Row row(String workload, String variant, List<YcsbResult> results) {
+    static SecurityResults.Row row(String workload, String variant, List<Measured> runs) {
+        List<YcsbResult> results = runs.stream().map(Measured::result).toList();
+        List<Double> cpu = runs.stream().map(Measured::cpuMicrosPerOp).toList();
         List<OpStats> all = results.stream()
                 .map(r -> r.operations().get("ALL"))
                 .filter(Objects::nonNull)
@@ -352,7 +383,9 @@ final class SecurityBenchmark {
                 Stats.median(all, OpStats::p99Micros),
                 (long) Stats.median(all, OpStats::count),
                 results.size(),
-                results.stream().map(YcsbResult::throughputOpsPerSec).toList());
+                results.stream().map(YcsbResult::throughputOpsPerSec).toList(),
+                Stats.median(cpu.stream().filter(c -> !c.isNaN()).toList(), c -> c),
+                cpu);
     }
 
     // ---- the node's credentials and checks

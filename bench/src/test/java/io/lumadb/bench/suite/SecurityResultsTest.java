@@ -42,7 +42,10 @@ class SecurityResultsTest {
     }
 
     private static SecurityResults.Row row(String workload, Variant v, double throughput) {
-        return new SecurityResults.Row(workload, v.id, throughput, 900, 9000, 2000, 1, List.of(throughput));
+        // CPU per operation in inverse proportion to throughput: a CPU-bound node.
+        double cpu = 50_000 / throughput;
+        return new SecurityResults.Row(
+                workload, v.id, throughput, 900, 9000, 2000, 1, List.of(throughput), cpu, List.of(cpu));
     }
 
     private static Map<String, Boolean> verdicts(SecurityResults r) {
@@ -64,8 +67,12 @@ class SecurityResultsTest {
         assertFalse(v.get("YCSB A: security on, API key (Bearer) / security off"), v.toString());
         assertTrue(v.get("YCSB A: security on, HTTP Basic (verified credentials cached) / security off"));
         assertFalse(v.get("YCSB C: security off, encryption at rest on / security off"));
-        // 3 workloads x 3 variants, and the two logins.
-        assertEquals(11, v.size(), v.toString());
+        assertFalse(v.get("YCSB A, node CPU per operation: security off / security on, API key (Bearer)"));
+        assertTrue(v.get("YCSB A, node CPU per operation: security off / security on, HTTP Basic (verified"
+                + " credentials cached)"));
+        assertEquals(0.94, over.cpuRatio("a", Variant.API_KEY), 1e-12);
+        // 3 workloads x 3 variants, by throughput and by CPU, and the two logins.
+        assertEquals(20, v.size(), v.toString());
     }
 
     @Test
@@ -105,13 +112,16 @@ class SecurityResultsTest {
         Report.security(md, r);
         String text = md.toString();
         assertTrue(text.contains("## Security"), text);
+        // Throughput ratio, the node's CPU per operation (50,000 / throughput here), its ratio, verdicts.
         assertTrue(
-                text.contains("| A | security on, API key (Bearer) | 970 | 900 | 9,000 | 0.970x | ≥ 0.95x | met |"),
+                text.contains("| A | security on, API key (Bearer) | 970 | 900 | 9,000 | 0.970x | 51.55 | 0.970x"
+                        + " | ≥ 0.95x | met; met |"),
                 text);
         assertTrue(
                 text.contains("| C | security on, HTTP Basic (verified credentials cached) | 900 | 900 | 9,000 | 0.900x"
-                        + " | ≥ 0.95x | **missed** |"),
+                        + " | 55.56 | 0.900x | ≥ 0.95x | **missed**; **missed** |"),
                 text);
+        assertTrue(text.contains("Node CPU µs per operation of each run, in run order: load off 50.00;"), text);
         assertTrue(text.contains("| load | security off, encryption at rest on | 800 |"), text);
         assertTrue(text.contains("| load | security off | 1,000 | 900 | 9,000 | 1.00x |"), text);
         assertTrue(text.contains("45.00 ms | < 100 ms: met"), text);
@@ -121,6 +131,8 @@ class SecurityResultsTest {
         JsonNode json = new ObjectMapper().valueToTree(r);
         assertEquals("ok", json.get("status").asText());
         assertEquals(9, json.get("ratios").size());
+        assertEquals(9, json.get("cpuRatios").size());
+        assertEquals(0.97, json.get("cpuRatios").get(0).get("ratio").asDouble(), 1e-9);
         JsonNode first = json.get("ratios").get(0);
         assertEquals("load", first.get("workload").asText());
         assertEquals("api-key", first.get("variant").asText());
@@ -141,13 +153,17 @@ class SecurityResultsTest {
 
     @Test
     void aRowIsTheMedianOfItsRuns() {
-        List<YcsbResult> runs = List.of(result(300, 10, 100), result(100, 30, 300), result(200, 20, 200));
+        List<SecurityBenchmark.Measured> runs = List.of(
+                new SecurityBenchmark.Measured(result(300, 10, 100), 40),
+                new SecurityBenchmark.Measured(result(100, 30, 300), Double.NaN),
+                new SecurityBenchmark.Measured(result(200, 20, 200), 60));
         SecurityResults.Row row = SecurityBenchmark.row("a", "basic", runs);
         assertEquals(200, row.throughput());
         assertEquals(20, row.p50Micros());
         assertEquals(200, row.p99Micros());
         assertEquals(3, row.runs());
         assertEquals(List.of(300.0, 100.0, 200.0), row.runThroughputs());
+        assertEquals(50, row.cpuMicrosPerOp(), 1e-12, "the median of the runs whose CPU time is known");
     }
 
     private static YcsbResult result(double throughput, double p50, double p99) {
