@@ -112,14 +112,31 @@ public final class Authenticator implements AutoCloseable {
         if (stored.expiredAt(nowMillis)) {
             throw new AuthenticationException("the API key " + stored.id() + " has expired");
         }
-        return new Principal(
+        // One principal per key while the key stays as it is, so the caches keyed by principals
+        // (what it may see) find it without comparing role lists on every request.
+        KnownKey known = keyPrincipals.get(stored.id());
+        if (known != null && known.key().equals(stored)) {
+            return known.principal();
+        }
+        Principal principal = new Principal(
                 Principal.Kind.API_KEY,
                 stored.owner(),
                 stored.id(),
                 stored.roles(),
                 java.util.Map.of("sub", stored.owner(), "key", stored.id()),
                 stored.expiresAtMillis());
+        if (keyPrincipals.size() >= Math.max(1000, cacheSize)) {
+            keyPrincipals.clear();
+        }
+        keyPrincipals.put(stored.id(), new KnownKey(stored, principal));
+        return principal;
     }
+
+    /** The principal made for an API key as the catalog had it. */
+    private record KnownKey(SecurityState.ApiKey key, Principal principal) {}
+
+    private final java.util.concurrent.ConcurrentHashMap<String, KnownKey> keyPrincipals =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * Checks {@code password} against the user's hash (off the caller's thread), answering the

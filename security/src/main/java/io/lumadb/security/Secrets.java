@@ -15,6 +15,7 @@ public final class Secrets {
 
     private static final char[] ID_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789".toCharArray();
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final MessageDigest SHA_256 = newSha256();
 
     private Secrets() {}
 
@@ -36,12 +37,29 @@ public final class Secrets {
 
     /** The SHA-256 of {@code parts} one after another, in lower-case hex. */
     public static String sha256Hex(byte[]... parts) {
+        MessageDigest sha = sha256();
+        for (byte[] part : parts) {
+            sha.update(part);
+        }
+        return HexFormat.of().formatHex(sha.digest());
+    }
+
+    /**
+     * A fresh SHA-256 digest, cloned from one made at start: every request with an API key or
+     * cached Basic credentials hashes, and looking the algorithm up among the providers each time
+     * cost more than the hash itself.
+     */
+    private static MessageDigest sha256() {
         try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            for (byte[] part : parts) {
-                sha.update(part);
-            }
-            return HexFormat.of().formatHex(sha.digest());
+            return (MessageDigest) SHA_256.clone();
+        } catch (CloneNotSupportedException e) {
+            return newSha256();
+        }
+    }
+
+    private static MessageDigest newSha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is part of every JDK", e);
         }

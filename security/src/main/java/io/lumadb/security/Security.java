@@ -50,7 +50,10 @@ public final class Security implements AutoCloseable {
     private volatile boolean loaded;
     private volatile AuditLog audit = AuditLog.NONE;
     /** Credentials whose login this node has recorded: who -> what they signed in with (see {@link #loggedIn}). */
-    private final ConcurrentHashMap<String, String> logins = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<LoginKey, String> logins = new ConcurrentHashMap<>();
+
+    /** Whose logins {@link #logins} remembers: a user, or an API key or token of its owner. */
+    private record LoginKey(Principal.Kind kind, String name, String keyId) {}
 
     private Security(ActorSystem<?> system, SecuritySettings settings) {
         this.system = system;
@@ -288,7 +291,7 @@ public final class Security implements AutoCloseable {
         if (principal.kind() == Principal.Kind.UNRESTRICTED || audit == AuditLog.NONE) {
             return false;
         }
-        String who = principal.kind() + "\u0000" + principal.name() + "\u0000" + principal.keyId();
+        LoginKey who = new LoginKey(principal.kind(), principal.name(), principal.keyId());
         String with =
                 switch (principal.kind()) {
                     case USER -> {
