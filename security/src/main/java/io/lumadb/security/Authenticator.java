@@ -139,6 +139,27 @@ public final class Authenticator implements AutoCloseable {
             new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
+     * Hashes a new password with {@code hasher} on the password threads (as logins are checked),
+     * never on a shared pool, where tens of milliseconds of Argon2id per call would hold up
+     * unrelated work; fails with {@link Busy} when they are saturated.
+     */
+    public CompletionStage<String> hash(PasswordHasher hasher, String password) {
+        CompletableFuture<String> result = new CompletableFuture<>();
+        try {
+            hashing.execute(() -> {
+                try {
+                    result.complete(hasher.hash(password));
+                } catch (RuntimeException e) {
+                    result.completeExceptionally(e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            result.completeExceptionally(new Busy());
+        }
+        return result;
+    }
+
+    /**
      * Checks {@code password} against the user's hash (off the caller's thread), answering the
      * user record it matched, or failing with {@link AuthenticationException} or {@link Busy}.
      */

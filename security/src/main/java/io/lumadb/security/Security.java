@@ -440,10 +440,15 @@ public final class Security implements AutoCloseable {
         if (password != null) {
             Users.checkPassword(password);
         }
-        // Hash off the caller's thread: Argon2id takes tens of milliseconds by design.
-        return CompletableFuture.supplyAsync(() -> password == null ? null : hasher.hash(password))
-                .thenCompose(
-                        hash -> change(r -> new SecurityCatalogEntity.PutUser(new User(name, hash, roles, now()), r)));
+        // Hash off the caller's thread: Argon2id takes tens of milliseconds by design. With
+        // security off (no password threads, no logins) the catalog is still managed, rarely.
+        CompletionStage<String> hashed = password == null
+                ? CompletableFuture.completedFuture(null)
+                : authenticator != null
+                        ? authenticator.hash(hasher, password)
+                        : CompletableFuture.supplyAsync(() -> hasher.hash(password));
+        return hashed.thenCompose(
+                hash -> change(r -> new SecurityCatalogEntity.PutUser(new User(name, hash, roles, now()), r)));
     }
 
     public CompletionStage<Result> deleteUser(String name) {
