@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Running the machine's own commands (service control) for the service helpers. */
@@ -24,12 +25,25 @@ final class Commands {
 
     /** Runs {@code command} to its end (at most 60 s); fails with its output unless it exits with 0. */
     static void run(String... command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        run(null, List.of(command));
+    }
+
+    /**
+     * Runs {@code command} in {@code directory} (null: this JVM's) to its end (at most 60 s) and
+     * returns its output; fails with the output unless it exits with 0.
+     */
+    static String run(Path directory, List<String> command) throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        if (directory != null) {
+            builder.directory(directory.toFile());
+        }
+        Process p = builder.start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
             p.destroyForcibly();
             throw new IOException(String.join(" ", command) + " failed: " + output);
         }
+        return output;
     }
 
     /** Waits until {@code name} listens on 127.0.0.1:{@code port}; fails after {@code seconds}. */

@@ -3,7 +3,8 @@
  * ({@link io.lumadb.testkit.NodeProcess}), test clients for HTTP, SSE and WebSocket ({@link
  * io.lumadb.testkit.TestHttp}, {@link io.lumadb.testkit.RawHttp}, {@link
  * io.lumadb.testkit.SseClient}, {@link io.lumadb.testkit.WsClient}), the local PostgreSQL
- * and Redis ({@link io.lumadb.testkit.TestPostgres}, {@link io.lumadb.testkit.TestRedis}), ports,
+ * and Redis ({@link io.lumadb.testkit.TestPostgres}, {@link io.lumadb.testkit.TestRedis}), a
+ * private PostgreSQL that accepts TLS only ({@link io.lumadb.testkit.TlsPostgres}), ports,
  * temporary directories, a small disk to fill ({@link io.lumadb.testkit.SmallDisk}), and seeded
  * property tests ({@link io.lumadb.testkit.Property}).
  *
