@@ -255,6 +255,13 @@ final class ClusterMode {
                     createDatabase(url, user, password);
                     continue;
                 }
+                String lasting = lastingFailure(e);
+                if (lasting != null) {
+                    // Waiting cannot fix these: say so now rather than after the whole timeout.
+                    throw new IllegalStateException(
+                            "cannot reach the cluster journal at " + url + ": " + e.getMessage() + " (" + lasting + ")",
+                            e);
+                }
                 log.warn("The cluster journal at {} is not reachable yet: {}", url, e.getMessage());
             }
             sleep();
@@ -263,6 +270,31 @@ final class ClusterMode {
                 "cannot reach the cluster journal at " + url + " within " + timeout.toSeconds() + " s: "
                         + last.getMessage(),
                 last);
+    }
+
+    /**
+     * What to fix when {@code e} cannot go away by waiting (a server certificate that does not
+     * verify, credentials or a {@code pg_hba.conf} rule PostgreSQL refuses), or null for failures
+     * worth retrying (PostgreSQL not up yet, restarting, unreachable).
+     */
+    static String lastingFailure(SQLException e) {
+        String state = e.getSQLState();
+        if (state != null && state.startsWith("28")) {
+            return "PostgreSQL refused the journal's connection: check lumadb.cluster.postgres.user, .password,"
+                    + " .ssl-mode and the server's pg_hba.conf";
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.security.cert.CertificateException
+                    || t instanceof java.security.cert.CertPathBuilderException
+                    || t instanceof java.security.cert.CertPathValidatorException
+                    || t instanceof javax.net.ssl.SSLPeerUnverifiedException
+                    || String.valueOf(t.getMessage()).contains("could not be verified by hostnameverifier")) {
+                return "the PostgreSQL server's certificate does not verify: lumadb.cluster.postgres.ssl-root-cert"
+                        + " must hold the CA that signed it, and with ssl-mode verify-full the URL's host must be"
+                        + " named in it";
+            }
+        }
+        return null;
     }
 
     private static void createTables(Connection c) throws SQLException {

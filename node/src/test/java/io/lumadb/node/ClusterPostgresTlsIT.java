@@ -117,6 +117,7 @@ class ClusterPostgresTlsIT {
         assertTrue(seen.contains("cannot reach the cluster journal"), seen);
         assertTrue(seen.contains("SSL error"), seen);
         assertTrue(seen.contains("unable to find valid certification path"), seen);
+        assertTrue(seen.contains("must hold the CA that signed it"), "the failure names what to fix: " + seen);
         assertFalse(databaseExists(journal), "the node created its journal on a server it could not verify");
     }
 
@@ -129,6 +130,7 @@ class ClusterPostgresTlsIT {
         assertTrue(seen.contains("cannot reach the cluster journal"), seen);
         assertTrue(seen.contains("pg_hba.conf rejects connection"), seen);
         assertTrue(seen.contains("no encryption"), seen);
+        assertTrue(seen.contains("pg_hba.conf rejects") && seen.contains(".ssl-mode"), "names what to fix: " + seen);
         assertFalse(databaseExists(journal), "the node created its journal over plaintext");
     }
 
