@@ -7,21 +7,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.lumadb.testkit.SseClient;
+import io.lumadb.testkit.SseRecorder;
 import io.lumadb.testkit.TestCertificates;
 import io.lumadb.testkit.TestHttp;
+import io.lumadb.testkit.TestKeys;
 import io.lumadb.testkit.TestPostgres;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Base64;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -72,11 +69,7 @@ class SecuredClusterIT {
                         "lumadb-member",
                         TestCertificates.KeyType.RSA,
                         TestCertificates.KeyForm.PKCS8);
-        byte[] aesKey = new byte[32];
-        new java.security.SecureRandom().nextBytes(aesKey);
-        Path keyFile = certificates.resolve("encryption.keys");
-        Files.writeString(keyFile, "1:" + Base64.getEncoder().encodeToString(aesKey) + "\n");
-        Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("rw-------"));
+        Path keyFile = TestKeys.keyFile(certificates, 1);
         Map<String, String> secured = new java.util.HashMap<>();
         secured.put("lumadb.security.enabled", "on");
         secured.put("lumadb.security.admin-password", ADMIN_PASSWORD);
@@ -173,8 +166,14 @@ class SecuredClusterIT {
         // Encryption at rest on both nodes: the shared journal in PostgreSQL holds neither the
         // document's marker nor the security catalog's role name, while both nodes read o2 back.
         assertTrue(journalRows(cluster) > 0, "the journal has rows");
-        assertEquals(0, rowsHolding(cluster, MARKER), "journal or snapshot rows holding the marker in clear");
-        assertEquals(0, rowsHolding(cluster, "ownOrders"), "journal or snapshot rows holding a role name in clear");
+        assertEquals(
+                0,
+                TestPostgres.journalRowsHolding(cluster.database(), MARKER),
+                "journal or snapshot rows holding the marker in clear");
+        assertEquals(
+                0,
+                TestPostgres.journalRowsHolding(cluster.database(), "ownOrders"),
+                "journal or snapshot rows holding a role name in clear");
         for (ClusterNode n : List.of(a, b)) {
             TestHttp.Response o2 = n.http().asUser("admin", ADMIN_PASSWORD).get(DOCS + "/o2");
             assertEquals(MARKER, o2.json().path("note").asText(), n + ": " + o2);
@@ -187,24 +186,6 @@ class SecuredClusterIT {
             r.next();
             return r.getLong(1);
         }
-    }
-
-    /** The rows of the journal and the snapshots whose payload holds {@code text} (as UTF-8). */
-    private static long rowsHolding(TestCluster cluster, String text) throws SQLException {
-        long n = 0;
-        for (String sql : List.of(
-                "SELECT count(*) FROM event_journal WHERE position(convert_to(?, 'UTF8') in event_payload) > 0",
-                "SELECT count(*) FROM snapshot WHERE position(convert_to(?, 'UTF8') in snapshot_payload) > 0")) {
-            try (Connection c = TestPostgres.connect(cluster.database());
-                    PreparedStatement s = c.prepareStatement(sql)) {
-                s.setString(1, text);
-                try (ResultSet r = s.executeQuery()) {
-                    r.next();
-                    n += r.getLong(1);
-                }
-            }
-        }
-        return n;
     }
 
     private static String ownOrders(String readRule) {
@@ -265,36 +246,20 @@ class SecuredClusterIT {
         }
     }
 
-    /** One SSE subscription, read in the background. */
+    /** One SSE subscription, read in the background, and what the test reads of its events. */
     private static final class Stream implements AutoCloseable {
-        private final List<SseClient.Event> events = Collections.synchronizedList(new ArrayList<>());
-        private final SseClient client;
+        private final SseRecorder recorder;
 
         Stream(String url, String authorization) throws Exception {
-            client = new SseClient(url, null, authorization);
-            assertEquals(200, client.status(), url);
-            Thread reader = new Thread(() -> {
-                try {
-                    SseClient.Event e;
-                    while ((e = client.next()) != null) {
-                        events.add(e);
-                    }
-                } catch (IOException ended) {
-                    // closed by the test or by the server
-                }
-            });
-            reader.setDaemon(true);
-            reader.start();
+            recorder = new SseRecorder(url, authorization);
         }
 
         List<SseClient.Event> events() {
-            synchronized (events) {
-                return new ArrayList<>(events);
-            }
+            return recorder.events();
         }
 
         boolean has(String type) {
-            return events().stream().anyMatch(e -> e.type().equals(type));
+            return recorder.has(type);
         }
 
         List<JsonNode> changes() {
@@ -322,7 +287,7 @@ class SecuredClusterIT {
 
         @Override
         public void close() throws IOException {
-            client.close();
+            recorder.close();
         }
     }
 

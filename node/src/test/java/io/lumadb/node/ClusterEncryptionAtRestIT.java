@@ -7,22 +7,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.lumadb.persistence.crypto.SealedMessageFormat;
 import io.lumadb.testkit.Ports;
 import io.lumadb.testkit.TestHttp;
+import io.lumadb.testkit.TestKeys;
 import io.lumadb.testkit.TestPostgres;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -48,22 +45,6 @@ class ClusterEncryptionAtRestIT {
     Path temp;
 
     private String database;
-
-    private Path keyFile(int... ids) throws IOException {
-        StringBuilder lines = new StringBuilder();
-        for (int id : ids) {
-            byte[] key = new byte[32];
-            new Random(id * 31L).nextBytes(key);
-            lines.append(id)
-                    .append(':')
-                    .append(Base64.getEncoder().encodeToString(key))
-                    .append('\n');
-        }
-        Path file = temp.resolve("keys-" + UUID.randomUUID());
-        Files.writeString(file, lines);
-        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-        return file;
-    }
 
     private Map<String, Object> settings(Path keyFile) {
         Map<String, Object> s = new java.util.HashMap<>();
@@ -102,13 +83,15 @@ class ClusterEncryptionAtRestIT {
                 awaitStatus(http, "PUT", COLLECTION, 201, "{\"shards\":1}");
                 writeDocuments(http, "before", before);
             }
-            assertTrue(rowsHolding(before) > 0, "the clear journal should hold the first marker");
+            assertTrue(
+                    TestPostgres.journalRowsHolding(database, before) > 0,
+                    "the clear journal should hold the first marker");
             if (onPath("pg_dump")) {
                 assertTrue(dumpHolds(before), "pg_dump of the clear journal should hold the first marker");
             }
 
             // 2. Encryption on (key 1): the old rows read and get sealed; new ones are sealed at once.
-            Path key1 = keyFile(1);
+            Path key1 = TestKeys.keyFile(temp, 1);
             try (InProcessServer node = start(key1)) {
                 TestHttp http = node.http();
                 awaitDocument(http, "before", before);
@@ -116,8 +99,8 @@ class ClusterEncryptionAtRestIT {
                 assertDocument(http, "after", marker);
                 awaitNoStaleRows(1);
             }
-            assertEquals(0, rowsHolding(before), "rows still holding the first marker");
-            assertEquals(0, rowsHolding(marker), "rows holding the second marker");
+            assertEquals(0, TestPostgres.journalRowsHolding(database, before), "rows still holding the first marker");
+            assertEquals(0, TestPostgres.journalRowsHolding(database, marker), "rows holding the second marker");
             assertFalse(dumpHolds(before) || dumpHolds(marker), "pg_dump holds a marker in clear");
             assertTrue(count("SELECT count(*) FROM snapshot") > 0, "no snapshot was taken");
             assertEquals(List.of(), unsealedRows(1));
@@ -129,7 +112,7 @@ class ClusterEncryptionAtRestIT {
             }
 
             // 4. Rotation: key 2 added and active. Old rows read; the re-encryption moves them to key 2.
-            try (InProcessServer node = start(keyFile(1, 2))) {
+            try (InProcessServer node = start(TestKeys.keyFile(temp, 1, 2))) {
                 awaitDocument(node.http(), "after", marker);
                 assertDocument(node.http(), "before", before);
                 node.http().putDocument(COLLECTION, "rotated", "{\"n\":2}");
@@ -146,7 +129,7 @@ class ClusterEncryptionAtRestIT {
                             + " = '\\x0001'::bytea"));
 
             // 5. Key 1 gone: everything still reads, from PostgreSQL alone.
-            try (InProcessServer node = start(keyFile(2))) {
+            try (InProcessServer node = start(TestKeys.keyFile(temp, 2))) {
                 awaitDocument(node.http(), "before", before);
                 assertDocument(node.http(), "after", marker);
                 assertEquals(200, node.http().get(COLLECTION + "/rotated").status());
@@ -203,24 +186,6 @@ class ClusterEncryptionAtRestIT {
             r.next();
             return r.getLong(1);
         }
-    }
-
-    /** Rows of the journal and snapshot tables whose payload holds {@code marker}, compared as bytes by PostgreSQL. */
-    private long rowsHolding(String marker) throws SQLException {
-        long n = 0;
-        for (String sql : List.of(
-                "SELECT count(*) FROM event_journal WHERE position(convert_to(?, 'UTF8') in event_payload) > 0",
-                "SELECT count(*) FROM snapshot WHERE position(convert_to(?, 'UTF8') in snapshot_payload) > 0")) {
-            try (Connection c = connect();
-                    PreparedStatement s = c.prepareStatement(sql)) {
-                s.setString(1, marker);
-                try (ResultSet r = s.executeQuery()) {
-                    r.next();
-                    n += r.getLong(1);
-                }
-            }
-        }
-        return n;
     }
 
     /**

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lumadb.testkit.TestFiles;
 import io.lumadb.testkit.TestHttp;
+import io.lumadb.testkit.TestKeys;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,7 +18,6 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -37,22 +37,6 @@ class EncryptionAtRestIT {
 
     @TempDir
     Path keys;
-
-    private Path keyFile(int... ids) throws IOException {
-        StringBuilder lines = new StringBuilder("# test keys\n");
-        for (int id : ids) {
-            byte[] key = new byte[32];
-            new Random(id * 7919L).nextBytes(key);
-            lines.append(id)
-                    .append(':')
-                    .append(Base64.getEncoder().encodeToString(key))
-                    .append('\n');
-        }
-        Path file = keys.resolve("keys-" + UUID.randomUUID());
-        Files.writeString(file, lines);
-        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-        return file;
-    }
 
     private static Map<String, Object> settings(Path keyFile) {
         Map<String, Object> settings = new HashMap<>();
@@ -132,7 +116,7 @@ class EncryptionAtRestIT {
         Path dir = Files.createTempDirectory("lumadb-enc-it");
         try {
             String marker = "marker-" + UUID.randomUUID();
-            Scan scan = writeRestartAndScan(dir, settings(keyFile(1)), marker);
+            Scan scan = writeRestartAndScan(dir, settings(TestKeys.keyFile(keys, 1)), marker);
             assertTrue(scan.files().stream().anyMatch(f -> f.endsWith(".sst")), "no SST file: " + scan.files());
             assertEquals(List.of(), scan.withMarker(), "files holding the marker in clear (of " + scan.files() + ")");
         } finally {
@@ -159,10 +143,10 @@ class EncryptionAtRestIT {
         Path dir = Files.createTempDirectory("lumadb-enc-it");
         try {
             String marker = "marker-" + UUID.randomUUID();
-            Scan first = writeRestartAndScan(dir, settings(keyFile(1)), marker);
+            Scan first = writeRestartAndScan(dir, settings(TestKeys.keyFile(keys, 1)), marker);
             assertEquals(List.of(), first.withMarker());
             // Key 2 added (and active, as the highest id): old data reads, the background task rewrites it.
-            try (InProcessServer server = InProcessServer.on(dir, settings(keyFile(1, 2)))) {
+            try (InProcessServer server = InProcessServer.on(dir, settings(TestKeys.keyFile(keys, 1, 2)))) {
                 assertDocument(server.http(), "/api/v1/enc/c", marker);
                 long deadline = System.nanoTime() + 60_000_000_000L;
                 while (!metric(server.http(), "lumadb_encryption_reencrypted_values")
@@ -172,7 +156,7 @@ class EncryptionAtRestIT {
                 }
             }
             // Key 1 removed: everything still reads, since all was rewritten under key 2.
-            try (InProcessServer server = InProcessServer.on(dir, settings(keyFile(2)))) {
+            try (InProcessServer server = InProcessServer.on(dir, settings(TestKeys.keyFile(keys, 2)))) {
                 assertDocument(server.http(), "/api/v1/enc/c", marker);
                 TestHttp.Response list = server.http().get("/api/v1/enc/c");
                 assertEquals(200, list.status(), list.toString());

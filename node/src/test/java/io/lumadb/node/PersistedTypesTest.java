@@ -15,13 +15,11 @@ import io.lumadb.persistence.crypto.SealedMessageFormat;
 import io.lumadb.persistence.crypto.SealingSerializer;
 import io.lumadb.shards.catalog.CatalogEntity;
 import io.lumadb.shards.catalog.CatalogSnapshot;
+import io.lumadb.testkit.TestKeys;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -123,13 +121,6 @@ class PersistedTypesTest {
         assertTrue(missing.getMessage().contains(PersistedTypes.PATH + ".ghost"), missing.getMessage());
     }
 
-    private Path keyFile() throws Exception {
-        Path file = dir.resolve("keys");
-        Files.writeString(file, "1:" + Base64.getEncoder().encodeToString(new byte[32]) + "\n");
-        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-        return file;
-    }
-
     private static String binding(Config c, Class<?> type) {
         String path = "pekko.actor.serialization-bindings.\"" + type.getName() + "\"";
         return c.hasPath(path) ? c.getString(path) : "(none)";
@@ -137,7 +128,7 @@ class PersistedTypesTest {
 
     @Test
     void onlyClusterModeWithEncryptionOnBindsThePersistedTypes() throws Exception {
-        String key = keyFile().toString();
+        String key = TestKeys.keyFile(dir, 1).toString();
         Config embedded = LumaDbServer.config(
                 ConfigFactory.parseMap(Map.of("lumadb.encryption.enabled", "on", "lumadb.encryption.key-file", key)));
         Config clusterClear = LumaDbServer.config(ConfigFactory.parseMap(Map.of("lumadb.mode", "cluster")));
@@ -162,7 +153,7 @@ class PersistedTypesTest {
                 "lumadb.encryption.enabled",
                 "on",
                 "lumadb.encryption.key-file",
-                keyFile().toString())));
+                TestKeys.keyFile(dir, 1).toString())));
         // Only the serialization settings matter here: a local actor system, no cluster.
         Config local = ConfigFactory.parseString("pekko.actor.provider = local\npekko.loglevel = WARNING")
                 .withFallback(cluster);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lumadb.testkit.SseClient;
+import io.lumadb.testkit.SseRecorder;
 import io.lumadb.testkit.TestHttp;
 import io.lumadb.testkit.WsClient;
 import java.time.Duration;
@@ -53,41 +54,6 @@ class RowRulesIT {
         return s;
     }
 
-    /** A background reader of one SSE stream. */
-    private static final class Collector implements AutoCloseable {
-        final List<SseClient.Event> events = Collections.synchronizedList(new ArrayList<>());
-        final SseClient client;
-        final Thread thread;
-
-        Collector(String url, String authorization) throws Exception {
-            client = new SseClient(url, null, authorization);
-            assertEquals(200, client.status(), url);
-            thread = new Thread(() -> {
-                try {
-                    SseClient.Event e;
-                    while ((e = client.next()) != null) {
-                        events.add(e);
-                    }
-                } catch (Exception ended) {
-                    // closed by the test
-                }
-            });
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        List<SseClient.Event> snapshot() {
-            synchronized (events) {
-                return new ArrayList<>(events);
-            }
-        }
-
-        @Override
-        public void close() throws Exception {
-            client.close();
-        }
-    }
-
     @Test
     void everyReadPathShowsExactlyWhatEachCallersRuleAllows() throws Exception {
         long seed = Long.getLong("rls.seed", 20261202L);
@@ -133,22 +99,22 @@ class RowRulesIT {
             String keyAuth = "Bearer " + key.json().path("secret").asText();
 
             // Everyone watches from before the first write.
-            Map<String, Collector> changes = new TreeMap<>();
-            Map<String, Collector> lives = new TreeMap<>();
+            Map<String, SseRecorder> changes = new TreeMap<>();
+            Map<String, SseRecorder> lives = new TreeMap<>();
             Map<String, WsClient> sockets = new TreeMap<>();
             for (Caller c : callers.values()) {
                 String auth = TestHttp.basic(c.name(), c.name() + "-pw-12");
-                changes.put(c.name(), new Collector(node.http().url(DOCS + "/_changes?from=now"), auth));
-                lives.put(c.name(), new Collector(node.http().url(DOCS + "/_live"), auth));
+                changes.put(c.name(), new SseRecorder(node.http().url(DOCS + "/_changes?from=now"), auth));
+                lives.put(c.name(), new SseRecorder(node.http().url(DOCS + "/_live"), auth));
                 WsClient ws = new WsClient(node.port(), false, auth);
                 ws.send(
                         "{\"op\":\"subscribe\",\"sub\":\"l\",\"type\":\"live\",\"db\":\"rls\",\"collection\":\"docs\"}");
                 sockets.put(c.name(), ws);
             }
-            Collector keyStream = new Collector(node.http().url(DOCS + "/_changes?from=now"), keyAuth);
+            SseRecorder keyStream = new SseRecorder(node.http().url(DOCS + "/_changes?from=now"), keyAuth);
             try {
                 for (var l : lives.values()) {
-                    await(() -> l.snapshot().stream().anyMatch(e -> e.type().equals("ready")), "live query ready");
+                    await(() -> l.events().stream().anyMatch(e -> e.type().equals("ready")), "live query ready");
                 }
                 for (var ws : sockets.values()) {
                     assertEquals("subscribed", ws.next("l").path("event").asText());
@@ -230,11 +196,11 @@ class RowRulesIT {
                         // Rules unchanged: the stream replayed is exactly the caller's view, and the
                         // live queries end on it too.
                         await(
-                                () -> replayChanges(changes.get(c.name()).snapshot(), allowed, c)
+                                () -> replayChanges(changes.get(c.name()).events(), allowed, c)
                                         .equals(expected),
                                 c.name() + "'s change stream replays to its view");
                         await(
-                                () -> replayLive(lives.get(c.name()).snapshot(), allowed, c)
+                                () -> replayLive(lives.get(c.name()).events(), allowed, c)
                                         .equals(expected),
                                 c.name() + "'s live query (SSE) ends on its view");
                         Map<String, JsonNode> wsModel = new TreeMap<>();
@@ -244,14 +210,14 @@ class RowRulesIT {
                                 c.name() + "'s live query (WebSocket) ends on its view");
                     } else {
                         Thread.sleep(1500);
-                        replayChanges(changes.get(c.name()).snapshot(), allowed, null);
+                        replayChanges(changes.get(c.name()).events(), allowed, null);
                         // Its access changed: the live queries end with access-changed; run afresh they
                         // start from exactly the new view.
                         await(
-                                () -> lives.get(c.name()).snapshot().stream()
+                                () -> lives.get(c.name()).events().stream()
                                         .anyMatch(e -> e.type().equals("access-changed")),
                                 c.name() + "'s SSE live query ends with access-changed");
-                        for (SseClient.Event e : lives.get(c.name()).snapshot()) {
+                        for (SseClient.Event e : lives.get(c.name()).events()) {
                             if (e.type().equals("added") || e.type().equals("changed")) {
                                 JsonNode d = json(e.data()).path("document");
                                 assertTrue(allowed.test(d), c.name() + " got a forbidden live row " + d);
@@ -268,15 +234,15 @@ class RowRulesIT {
                             }
                         }
                         assertTrue(String.valueOf(closing).contains("access-changed"), String.valueOf(closing));
-                        Collector fresh = new Collector(
+                        SseRecorder fresh = new SseRecorder(
                                 node.http().url(DOCS + "/_live"), TestHttp.basic(c.name(), c.name() + "-pw-12"));
                         try {
                             await(
-                                    () -> fresh.snapshot().stream()
+                                    () -> fresh.events().stream()
                                             .anyMatch(e -> e.type().equals("ready")),
                                     "ready");
                             Map<String, JsonNode> result = new TreeMap<>();
-                            for (SseClient.Event e : fresh.snapshot()) {
+                            for (SseClient.Event e : fresh.events()) {
                                 if (e.type().equals("result")) {
                                     JsonNode d = json(e.data());
                                     result.put(d.path("_id").asText(), d);
@@ -291,10 +257,9 @@ class RowRulesIT {
 
                 // The revoked key: its stream ended with unauthorized, and carried nothing written after.
                 await(
-                        () -> keyStream.snapshot().stream()
-                                .anyMatch(e -> e.type().equals("unauthorized")),
+                        () -> keyStream.events().stream().anyMatch(e -> e.type().equals("unauthorized")),
                         "the revoked key's stream ends with unauthorized");
-                for (SseClient.Event e : keyStream.snapshot()) {
+                for (SseClient.Event e : keyStream.events()) {
                     if (e.type().equals("change")) {
                         JsonNode env = json(e.data());
                         JsonNode d = env.path("after").isObject() ? env.path("after") : env.path("before");

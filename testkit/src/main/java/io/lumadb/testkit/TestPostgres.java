@@ -5,6 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -46,6 +48,28 @@ public final class TestPostgres {
     /** A connection to {@code database}. */
     public static Connection connect(String database) throws SQLException {
         return DriverManager.getConnection(jdbcUrl(database) + "?user=" + USER);
+    }
+
+    /**
+     * The rows of the cluster journal and snapshot tables in {@code database} whose payload holds
+     * {@code text} (as UTF-8), compared as bytes by PostgreSQL: what encryption at rest must leave
+     * at zero.
+     */
+    public static long journalRowsHolding(String database, String text) throws SQLException {
+        long n = 0;
+        for (String sql : List.of(
+                "SELECT count(*) FROM event_journal WHERE position(convert_to(?, 'UTF8') in event_payload) > 0",
+                "SELECT count(*) FROM snapshot WHERE position(convert_to(?, 'UTF8') in snapshot_payload) > 0")) {
+            try (Connection c = connect(database);
+                    PreparedStatement s = c.prepareStatement(sql)) {
+                s.setString(1, text);
+                try (ResultSet r = s.executeQuery()) {
+                    r.next();
+                    n += r.getLong(1);
+                }
+            }
+        }
+        return n;
     }
 
     /** Makes sure PostgreSQL answers on 127.0.0.1:5432; fails with a clear message if it cannot. */
