@@ -160,11 +160,16 @@ record SecurityResults(
 
     @JsonProperty("cpuRatios")
     List<Ratio> cpuRatios() {
+        return ratios(this::cpuRatio);
+    }
+
+    /** {@code ratio} of each variant measured against security off, per workload (NaN for a failed section). */
+    private List<Ratio> ratios(java.util.function.ToDoubleBiFunction<String, Variant> ratio) {
         List<Ratio> out = new ArrayList<>();
         for (String w : WORKLOADS) {
             for (Variant v : Variant.values()) {
                 if (v != Variant.OFF && row(w, v).isPresent()) {
-                    out.add(new Ratio(w, v.id, ok() ? cpuRatio(w, v) : Double.NaN, v.required));
+                    out.add(new Ratio(w, v.id, ok() ? ratio.applyAsDouble(w, v) : Double.NaN, v.required));
                 }
             }
         }
@@ -173,15 +178,7 @@ record SecurityResults(
 
     @JsonProperty("ratios")
     List<Ratio> ratios() {
-        List<Ratio> out = new ArrayList<>();
-        for (String w : WORKLOADS) {
-            for (Variant v : Variant.values()) {
-                if (v != Variant.OFF && row(w, v).isPresent()) {
-                    out.add(new Ratio(w, v.id, ok() ? ratio(w, v) : Double.NaN, v.required));
-                }
-            }
-        }
-        return out;
+        return ratios(this::ratio);
     }
 
     /** The targets: each variant's throughput ratio per workload, and a login under 100 ms. */
