@@ -109,7 +109,7 @@ public final class LumaDbServer {
             HttpSettings http = HttpSettings.from(config);
             Security security = Security.start(system, SecuritySettings.from(config));
             system.getWhenTerminated().thenRun(security::close);
-            AuditWiring.start(system, config, security, shards, metrics);
+            AuditWiring.start(system, config, security, shards, metrics, cluster);
             if (security.enabled()) {
                 InitialAdmin.create(security, Path.of(config.getString("lumadb.data-dir")), cluster);
             }

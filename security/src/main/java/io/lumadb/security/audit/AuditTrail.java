@@ -39,6 +39,7 @@ public final class AuditTrail {
     private final AuditEntries entries;
     private final AuditWriter writer;
     private final AtomicBoolean pruning = new AtomicBoolean();
+    private final CompletableFuture<Void> collectionReady = new CompletableFuture<>();
 
     private AuditTrail(AuditSettings settings, Catalog catalog, Documents documents, String node) {
         this.settings = settings;
@@ -60,7 +61,7 @@ public final class AuditTrail {
         String node =
                 address.host().getOrElse(() -> "local") + ":" + address.port().getOrElse(() -> 0);
         AuditTrail trail = new AuditTrail(settings, catalog, documents, node);
-        ensureCollection(system, catalog, 1);
+        ensureCollection(system, catalog, trail.collectionReady, 1);
         system.scheduler()
                 .scheduleWithFixedDelay(
                         settings.flushInterval(),
@@ -95,12 +96,14 @@ public final class AuditTrail {
         return trail;
     }
 
-    private static void ensureCollection(ActorSystem<?> system, Catalog catalog, int attempt) {
+    private static void ensureCollection(
+            ActorSystem<?> system, Catalog catalog, CompletableFuture<Void> ready, int attempt) {
         // Both are idempotent: an existing database or collection is left as it is.
         catalog.createDatabase(AuditLog.DATABASE)
                 .thenCompose(r -> catalog.createCollection(AuditLog.DATABASE, AuditLog.COLLECTION, 0))
                 .whenComplete((ok, failure) -> {
                     if (failure == null) {
+                        ready.complete(null);
                         return;
                     }
                     Duration pause = Duration.ofSeconds(Math.min(30, attempt));
@@ -115,9 +118,18 @@ public final class AuditTrail {
                     system.scheduler()
                             .scheduleOnce(
                                     pause,
-                                    () -> ensureCollection(system, catalog, attempt + 1),
+                                    () -> ensureCollection(system, catalog, ready, attempt + 1),
                                     system.executionContext());
                 });
+    }
+
+    /**
+     * Completes once {@code system/audit} exists, so that a node can wait for it before it
+     * answers requests and a query of the audit log never finds it missing. Never fails: the
+     * creation is retried until it succeeds.
+     */
+    public CompletionStage<Void> collectionReady() {
+        return collectionReady;
     }
 
     /** Where this node's events go. */
