@@ -104,9 +104,22 @@ public final class Catalog {
     /** Defines a secondary index (the caller has validated {@code fields}). */
     public CompletionStage<Result> createIndex(
             String database, String collection, String name, List<IndexDefinition.Field> fields) {
+        return createIndex(database, collection, name, fields, null);
+    }
+
+    /**
+     * Defines a secondary index, or with {@code search} a search index whose fields are its
+     * paths (the caller has validated both).
+     */
+    public CompletionStage<Result> createIndex(
+            String database,
+            String collection,
+            String name,
+            List<IndexDefinition.Field> fields,
+            io.lumadb.shards.model.SearchSpec search) {
         Names.checkIndex(name);
-        return this.<Result>ask(r ->
-                        new CatalogEntity.CreateIndex(database, collection, name, fields, settings.maxIndexes(), r))
+        return this.<Result>ask(r -> new CatalogEntity.CreateIndex(
+                        database, collection, name, fields, search, settings.maxIndexes(), r))
                 .thenApply(this::remember);
     }
 

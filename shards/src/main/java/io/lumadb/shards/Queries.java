@@ -359,13 +359,26 @@ public final class Queries {
     /** Defines an index and starts its build on every shard; {@code created} is false if it existed. */
     public CompletionStage<IndexStatus> createIndex(
             String database, String collection, String name, List<IndexDefinition.Field> fields) {
+        return createIndex(database, collection, name, fields, null);
+    }
+
+    /**
+     * Defines a secondary index, or with {@code search} a search index (its fields are its
+     * paths), and starts its build on every shard; {@code created} is false if it existed.
+     */
+    public CompletionStage<IndexStatus> createIndex(
+            String database,
+            String collection,
+            String name,
+            List<IndexDefinition.Field> fields,
+            io.lumadb.shards.model.SearchSpec search) {
         return catalog.resolve(database, collection, false)
-                .thenCompose(info -> catalog.createIndex(database, collection, name, fields))
+                .thenCompose(info -> catalog.createIndex(database, collection, name, fields, search))
                 .thenCompose(result -> switch (result.outcome()) {
                     case CREATED, EXISTS ->
                         status(result.collection(), name, result.outcome() == CatalogEntity.Outcome.CREATED);
                     case INDEX_CONFLICT ->
-                        throw new IndexConflictException("index '" + name + "' exists with other fields "
+                        throw new IndexConflictException("index '" + name + "' exists with another definition "
                                 + describe(result.collection()
                                         .index(name)
                                         .orElseThrow()

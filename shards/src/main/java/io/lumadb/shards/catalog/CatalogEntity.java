@@ -2,6 +2,7 @@ package io.lumadb.shards.catalog;
 
 import io.lumadb.shards.CborSerializable;
 import io.lumadb.shards.model.IndexDefinition;
+import io.lumadb.shards.model.SearchSpec;
 import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -50,14 +51,16 @@ public final class CatalogEntity
     public record DropCollection(String database, String name, ActorRef<Result> replyTo) implements Command {}
 
     /**
-     * Defines a secondary index; {@link Outcome#EXISTS} if one with this name and the same fields
-     * exists, {@link Outcome#INDEX_CONFLICT} if one with this name indexes other fields.
+     * Defines a secondary index, or a search index when {@code search} is given; {@link
+     * Outcome#EXISTS} if one with this name and the same definition exists, {@link
+     * Outcome#INDEX_CONFLICT} if one with this name is defined otherwise.
      */
     public record CreateIndex(
             String database,
             String collection,
             String name,
             List<IndexDefinition.Field> fields,
+            SearchSpec search,
             int maxIndexes,
             ActorRef<Result> replyTo)
             implements Command {
@@ -121,8 +124,13 @@ public final class CatalogEntity
     /** A collection was dropped. */
     public record CollectionDropped(String database, String name) implements Event {}
 
-    /** A secondary index was defined; its id is the catalog version after this event. */
-    public record IndexCreated(String database, String collection, String name, List<IndexDefinition.Field> fields)
+    /**
+     * A secondary index (or, with {@code search}, a search index) was defined; its id is the
+     * catalog version after this event. Events written before search indexes existed have no
+     * {@code search}.
+     */
+    public record IndexCreated(
+            String database, String collection, String name, List<IndexDefinition.Field> fields, SearchSpec search)
             implements Event {
         public IndexCreated {
             fields = List.copyOf(fields);
@@ -240,14 +248,15 @@ public final class CatalogEntity
         CollectionInfo info = collection.get();
         var existing = info.index(cmd.name());
         if (existing.isPresent()) {
-            Outcome outcome = existing.get().sameKeyAs(cmd.fields()) ? Outcome.EXISTS : Outcome.INDEX_CONFLICT;
+            Outcome outcome =
+                    existing.get().sameAs(cmd.fields(), cmd.search()) ? Outcome.EXISTS : Outcome.INDEX_CONFLICT;
             return Effect().reply(cmd.replyTo(), new Result(outcome, info, List.of(), state));
         }
         if (info.indexes().size() >= cmd.maxIndexes()) {
             return Effect().reply(cmd.replyTo(), new Result(Outcome.TOO_MANY_INDEXES, info, List.of(), state));
         }
         return Effect()
-                .persist(new IndexCreated(cmd.database(), cmd.collection(), cmd.name(), cmd.fields()))
+                .persist(new IndexCreated(cmd.database(), cmd.collection(), cmd.name(), cmd.fields(), cmd.search()))
                 .thenReply(cmd.replyTo(), next -> changed(Outcome.CREATED, next, cmd.database(), cmd.collection()));
     }
 
@@ -314,7 +323,7 @@ public final class CatalogEntity
         // Like incarnations, index ids are catalog versions: unique and never reused.
         long version = state.version() + 1;
         CollectionInfo info = state.collection(e.database(), e.collection()).orElseThrow();
-        var index = new IndexDefinition(e.name(), version, e.fields());
+        var index = new IndexDefinition(e.name(), version, e.fields(), e.search());
         return state.withDatabase(state.databases().get(e.database()).with(info.withIndex(index, version)));
     }
 

@@ -637,10 +637,13 @@ final class RocksShardStore implements ShardStore {
     }
 
     @Override
-    public synchronized boolean syncIndexes(long version, List<IndexDefinition> definitions) {
+    public synchronized boolean syncIndexes(long version, List<IndexDefinition> all) {
         if (version <= indexesVersion) {
             return false;
         }
+        // Search indexes live in Lucene, kept by the vector module: this store has no entries for them.
+        List<IndexDefinition> definitions =
+                all.stream().filter(d -> !d.isSearch()).toList();
         if (prefix == null && definitions.isEmpty()) {
             // Nothing to keep: a store that was never written stays unwritten (a read of a
             // missing document adopts the index set too). Its first write records the version.
