@@ -264,7 +264,7 @@ public final class Documents {
      * messages that are safe to resend go through here: reads, and writes carrying a request id
      * (the shard answers a resent write with the first one's outcomes).
      */
-    CompletionStage<ShardEntity.Reply> ask(
+    public CompletionStage<ShardEntity.Reply> ask(
             CollectionInfo info, int shard, Function<ActorRef<ShardEntity.Reply>, ShardEntity.Command> message) {
         long deadline = System.nanoTime() + settings.askTimeout().toNanos();
         java.time.Duration attempt = settings.askTimeout().dividedBy(4);

@@ -28,6 +28,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -118,6 +119,20 @@ public final class ShardEntity {
     /** Asks for the shard's {@link ShardMeta}. */
     public record GetMeta(ActorRef<Reply> replyTo) implements Command {}
 
+    /**
+     * A request for a module layered over the shard's store ({@link ShardStore#extension}), such
+     * as a search; {@code indexes} is the collection's index set at catalog version {@code
+     * indexesVersion}, adopted first if it is newer than the shard's. Answered with {@link
+     * ExtensionAnswered} or {@link QueryFailed}.
+     */
+    public record Extension(
+            String kind, byte[] request, long indexesVersion, List<IndexDefinition> indexes, ActorRef<Reply> replyTo)
+            implements Command {
+        public Extension {
+            indexes = List.copyOf(indexes);
+        }
+    }
+
     /** Stops the shard and deletes its state store; sent after the catalog dropped the collection. */
     public record Drop(ActorRef<Reply> replyTo) implements Command {}
 
@@ -176,6 +191,9 @@ public final class ShardEntity {
 
     /** A query's answer from this shard. */
     public record QueryAnswered(ShardQueryResult result) implements Reply {}
+
+    /** The answer of an {@link Extension}, in the bytes of the module that answered it. */
+    public record ExtensionAnswered(byte[] answer) implements Reply {}
 
     /**
      * Why a query failed here: {@code invalid} (with a pointer), {@code timeout}, {@code unavailable}
@@ -387,6 +405,7 @@ public final class ShardEntity {
                 .onMessage(ListDocuments.class, this::onList)
                 .onMessage(GetMeta.class, cmd -> reply(cmd.replyTo(), new Meta(store.meta())))
                 .onMessage(Query.class, this::onQuery)
+                .onMessage(Extension.class, this::onExtension)
                 .onMessage(GetIndexes.class, this::onGetIndexes)
                 .onMessageEquals(BuildIndexes.INSTANCE, this::onBuildIndexes);
     }
@@ -469,6 +488,42 @@ public final class ShardEntity {
         CompletableFuture.supplyAsync(() -> runQuery(target, cmd), queryExecutor)
                 .whenComplete((reply, failure) -> cmd.replyTo().tell(failure == null ? reply : queryCrashed(failure)));
         return Behaviors.same();
+    }
+
+    /**
+     * Hands the request to the store's layer, which answers on its own threads: an invalid
+     * request ({@link QueryException}) or one that ran out of time is the caller's problem, any
+     * other failure is logged here.
+     */
+    private Behavior<Command> onExtension(Extension cmd) {
+        adopt(cmd.indexesVersion(), cmd.indexes());
+        CompletionStage<byte[]> answer;
+        try {
+            answer = store.extension(cmd.kind(), cmd.request());
+        } catch (RuntimeException e) {
+            answer = CompletableFuture.failedFuture(e);
+        }
+        answer.whenComplete((bytes, failure) -> cmd.replyTo()
+                .tell(failure == null ? new ExtensionAnswered(bytes) : extensionFailed(cmd.kind(), failure)));
+        return Behaviors.same();
+    }
+
+    private QueryFailed extensionFailed(String kind, Throwable failure) {
+        Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                ? failure.getCause()
+                : failure;
+        return switch (cause) {
+            case QueryException e -> new QueryFailed("invalid", e.pointer(), e.getMessage());
+            case QueryTimeoutException e -> new QueryFailed("timeout", null, e.getMessage());
+            case ShardQueryExecutor.ShardClosingException e ->
+                new QueryFailed("unavailable", null, "shard " + entityId + " is closing; retry");
+            case UnsupportedOperationException e -> new QueryFailed("unavailable", null, e.getMessage());
+            default -> {
+                QUERY_LOG.error("A {} on shard {} failed", kind, entityId, cause);
+                yield new QueryFailed(
+                        "internal", null, "the " + kind + " failed on shard " + entityId + "; see the server log");
+            }
+        };
     }
 
     /**
@@ -656,6 +711,7 @@ public final class ShardEntity {
             case GetMeta m -> java.util.Optional.of(m.replyTo());
             case Query q -> java.util.Optional.of(q.replyTo());
             case GetIndexes g -> java.util.Optional.of(g.replyTo());
+            case Extension x -> java.util.Optional.of(x.replyTo());
             case Drop d -> java.util.Optional.of(d.replyTo());
             default -> java.util.Optional.empty();
         };

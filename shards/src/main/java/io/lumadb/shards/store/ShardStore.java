@@ -83,6 +83,17 @@ public interface ShardStore extends AutoCloseable {
      */
     String indexProblem(byte[] json);
 
+    /**
+     * Answers a request of a module layered over this store (the {@code vector} module's search
+     * answers {@code "search"}), through the shard that owns the store: {@code request} and the
+     * answer are that module's own bytes. The stage may complete on any thread. A store without
+     * such a layer fails the stage with {@link UnsupportedOperationException}.
+     */
+    default java.util.concurrent.CompletionStage<byte[]> extension(String kind, byte[] request) {
+        return java.util.concurrent.CompletableFuture.failedFuture(
+                new UnsupportedOperationException("shard " + name() + " has no " + kind));
+    }
+
     /** A consistent read-only view, or null when the store is closing. */
     ReadView readView();
 

@@ -84,6 +84,39 @@ public final class ShardQueryExecutor {
         return new ShardQueryExecutor(shard, view, spec, after, deadline, maxResultBytes).run(limits);
     }
 
+    /** What {@link #forEachMatch} did: its plan's kind and index, and its counters. */
+    public record MatchStats(String plan, String index, long keysExamined, long documentsExamined, long matched) {}
+
+    /**
+     * Hands every document of {@code view} that matches the query's filter to {@code sink}, in no
+     * particular order, planned like a query (by id, through a ready secondary index, or by a
+     * scan): the pre-filter of a search. Only the filter and the hint of {@code spec} count.
+     *
+     * @throws QueryTimeoutException when the deadline passes
+     * @throws ShardClosingException when the store begins to close
+     */
+    public static MatchStats forEachMatch(
+            int shard,
+            ReadView view,
+            QuerySpec spec,
+            Deadline deadline,
+            java.util.function.Consumer<StoredDocument> sink) {
+        var executor = new ShardQueryExecutor(shard, view, spec, null, deadline, Long.MAX_VALUE);
+        ShardPlan plan = Planner.plan(spec.filter(), spec.sort(), view.indexes(), spec.hint(), false);
+        Iterator<StoredDocument> candidates = executor.candidates(plan, false);
+        while (candidates.hasNext()) {
+            StoredDocument document = candidates.next();
+            if (spec.filter().matches(parse(document.json()), deadline)) {
+                executor.matched++;
+                sink.accept(document);
+            }
+        }
+        String index = plan instanceof ShardPlan.IndexScan scan
+                ? scan.index().definition().name()
+                : null;
+        return new MatchStats(plan.kind(), index, executor.keysExamined, executor.documentsExamined, executor.matched);
+    }
+
     /** A matching document on its way into the result. */
     private static final class Candidate {
         final byte[] key;
