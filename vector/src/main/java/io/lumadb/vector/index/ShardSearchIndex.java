@@ -72,9 +72,15 @@ import org.apache.lucene.util.IOUtils;
  *
  * <p><b>Threads.</b> {@link #apply}, {@link #index}, {@link #refresh}, {@link #commit} and {@link
  * #close} must be called from one thread at a time, in order (the shard's serial Lucene task, on a
- * dispatcher for blocking work). {@link #knn}, {@link #text}, {@link #documentCount} and {@link
- * #fileBytes} may be called from any thread, concurrently with everything but {@link #close}. The
- * class holds no static state; Lucene's merge threads are its own.
+ * dispatcher for blocking work). {@link #knn}, {@link #text}, {@link #problem}, {@link
+ * #documentCount}, {@link #fileBytes} and the sequence numbers may be called from any thread,
+ * concurrently with everything but {@link #close}. The class holds no static state; Lucene's merge
+ * threads are its own.
+ *
+ * <p><b>Failures.</b> An I/O error is a {@link SearchIndexException}. A batch that fails half-way
+ * may be partly written but does not advance {@link #appliedSeq}; applying it again is harmless
+ * (every write is an upsert or delete by id). After a fatal error Lucene closes its writer: close
+ * the index, and open it again (it resumes from its last commit) or delete and rebuild it.
  *
  * <p><b>Content.</b> A document whose value at the index's path is missing, null or unfit (see
  * {@link #problem}) has no entry; writing never throws for document content. Callers that must
@@ -105,8 +111,10 @@ public final class ShardSearchIndex implements AutoCloseable {
     static final String LAYOUT_KEY = "lumadb.index.layout";
 
     /**
-     * The number of HNSW candidates a kNN search explores when the caller names none: recall@10 is
-     * at least 0.95 at this value on the recall test's 20,000 clustered 128-d vectors (RecallTest).
+     * The number of HNSW candidates a kNN search explores when the caller names none. On the recall
+     * test's 20,000 clustered 128-d vectors (RecallTest) recall@10 is 1.0 at this value and 0.97 to
+     * 0.98 already at 20; the margin is for real embeddings, which are harder than Gaussian
+     * clusters. A search costs about 0.2 ms there, single-threaded.
      */
     public static final int DEFAULT_NUM_CANDIDATES = 100;
 
@@ -663,6 +671,12 @@ public final class ShardSearchIndex implements AutoCloseable {
                     "search index '" + definition.name() + "' at " + directory + ": cannot close: " + e.getMessage(),
                     e);
         }
+    }
+
+    @Override
+    public String toString() {
+        return "ShardSearchIndex[" + definition.name() + " (" + definition.id() + ") at " + directory + ", applied "
+                + appliedSeq + ", visible " + visibleSeq + ", committed " + committedSeq + "]";
     }
 
     private void ensureOpen() {
