@@ -6,6 +6,7 @@ import io.lumadb.security.Security;
 import io.lumadb.shards.Catalog;
 import io.lumadb.shards.Documents;
 import io.lumadb.shards.Queries;
+import io.lumadb.vector.Search;
 import java.util.List;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.ClassicActorSystemProvider;
@@ -29,6 +30,7 @@ public final class ApiContext {
     private final Cors cors;
     private final Bodies bodies;
     private final Security security;
+    private final Search search;
 
     /**
      * @param metrics the Prometheus text of the node's metrics, for {@code /metrics}
@@ -45,6 +47,34 @@ public final class ApiContext {
             WebSocketSettings webSocketSettings,
             Supplier<String> metrics,
             Security security) {
+        this(
+                system,
+                catalog,
+                documents,
+                queries,
+                changeStreams,
+                topics,
+                settings,
+                webSocketSettings,
+                metrics,
+                security,
+                null);
+    }
+
+    /** @param search vector and full-text search over the collections (null: not on this node) */
+    public ApiContext(
+            ClassicActorSystemProvider system,
+            Catalog catalog,
+            Documents documents,
+            Queries queries,
+            ChangeStreams changeStreams,
+            Topics topics,
+            HttpSettings settings,
+            WebSocketSettings webSocketSettings,
+            Supplier<String> metrics,
+            Security security,
+            Search search) {
+        this.search = search;
         this.system = system;
         this.security = security;
         this.catalog = catalog;
@@ -70,6 +100,7 @@ public final class ApiContext {
                 new DocumentsResource(this),
                 new BulkResource(this),
                 new QueriesResource(this),
+                new SearchResource(this),
                 new IndexesResource(this),
                 new ChangesResource(this),
                 new LiveResource(this),
@@ -93,6 +124,15 @@ public final class ApiContext {
 
     Queries queries() {
         return queries;
+    }
+
+    /** Vector and full-text search. */
+    Search search() {
+        if (search == null) {
+            throw new ApiException(
+                    503, "search-unavailable", "Search unavailable", "search is not running on this node", null);
+        }
+        return search;
     }
 
     ChangeStreams changeStreams() {

@@ -2,6 +2,7 @@ package io.lumadb.http;
 
 import static io.lumadb.http.JsonResponses.json;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lumadb.security.Permission;
@@ -10,14 +11,21 @@ import io.lumadb.security.Permission.Scope;
 import io.lumadb.shards.Queries;
 import io.lumadb.shards.model.IndexDefinition;
 import io.lumadb.shards.model.Names;
+import io.lumadb.shards.model.SearchSpec;
 import io.lumadb.shards.query.QueryException;
+import io.lumadb.vector.SearchIndexBodies;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 
-/** Secondary indexes of a collection: list, get with build progress, create (built in the background), drop. */
+/**
+ * Indexes of a collection, secondary ({@code {"fields": [...]}}) and search ({@code {"type":
+ * "vector" | "text", ...}}, see {@link SearchIndexBodies}): list, get with build progress,
+ * create (built in the background), drop.
+ */
 final class IndexesResource implements Resource {
 
     private static final String INDEX = "/api/v1/{db}/{collection}/_indexes/{name}";
@@ -61,7 +69,20 @@ final class IndexesResource implements Resource {
         String name = Names.checkIndex(call.parameter("name"));
         return api.bodies()
                 .read(call.request(), api.settings().maxDocumentBytes(), Bodies.JSON)
-                .thenCompose(bytes -> api.queries().createIndex(db, coll, name, fields(bytes)))
+                .thenCompose(bytes -> {
+                    JsonNode body = JsonBodies.parse(bytes, "body");
+                    if (SearchIndexBodies.isSearch(body)) {
+                        SearchSpec search = search(body);
+                        return api.queries()
+                                .createIndex(
+                                        db,
+                                        coll,
+                                        name,
+                                        IndexDefinition.search(name, 1, search).fields(),
+                                        search);
+                    }
+                    return api.queries().createIndex(db, coll, name, fields(body));
+                })
                 .thenApply(status -> {
                     if (status.created()) {
                         Audits.dataDefinition(api, call, "create-index", indexDetails(db, coll, status));
@@ -88,9 +109,17 @@ final class IndexesResource implements Resource {
                 "database", db, "collection", coll, "index", status.definition().name(), "fields", fields);
     }
 
-    private static List<IndexDefinition.Field> fields(byte[] body) {
+    private static List<IndexDefinition.Field> fields(JsonNode body) {
         try {
-            return Queries.indexFields(JsonBodies.parse(body, "body"));
+            return Queries.indexFields(body);
+        } catch (QueryException e) {
+            throw ApiException.badRequest("invalid-index", "Invalid index definition", e.getMessage(), e.pointer());
+        }
+    }
+
+    private static SearchSpec search(JsonNode body) {
+        try {
+            return SearchIndexBodies.parse(body);
         } catch (QueryException e) {
             throw ApiException.badRequest("invalid-index", "Invalid index definition", e.getMessage(), e.pointer());
         }
@@ -103,6 +132,22 @@ final class IndexesResource implements Resource {
         status.definition()
                 .fields()
                 .forEach(f -> fields.addObject().put("path", f.path()).put("order", f.descending() ? "desc" : "asc"));
+        SearchSpec search = status.definition().search();
+        if (search != null) {
+            body.put("type", search.kind().name().toLowerCase(Locale.ROOT));
+            ArrayNode paths = body.putArray("paths");
+            search.paths().forEach(paths::add);
+            if (search.kind() == SearchSpec.Kind.VECTOR) {
+                body.put("dimension", search.dimension());
+                body.put("similarity", search.similarity().name().toLowerCase(Locale.ROOT));
+                body.put("m", search.m());
+                body.put("efConstruction", search.efConstruction());
+                body.put("quantization", search.quantization().name().toLowerCase(Locale.ROOT));
+            } else {
+                body.put("analyzer", search.analyzer());
+                body.put("stored", search.stored());
+            }
+        }
         body.put("state", status.state());
         ObjectNode progress = body.putObject("progress");
         progress.put("indexed", status.indexed());
@@ -118,6 +163,13 @@ final class IndexesResource implements Resource {
                     .put("multikey", s.multikey());
             if (s.failure() != null) {
                 shard.put("failure", s.failure());
+            }
+            if (s.search() != null) {
+                shard.put("shardPosition", s.appliedSeq());
+                shard.put("indexPosition", s.search().applied());
+                shard.put("searchablePosition", s.search().visible());
+                shard.put("committedPosition", s.search().committed());
+                shard.put("indexedDocuments", s.search().documents());
             }
         }
         return body;

@@ -59,7 +59,15 @@ final class QueriesResource implements Resource {
             return body;
         }
         HiddenFields.refuseInQuery(body, sight);
-        if (sight.filterJson() == null) {
+        return withRowFilter(body, sight);
+    }
+
+    /**
+     * A copy of the request {@code body} whose {@code filter} is ANDed with the caller's row
+     * filter ({@code body} itself when the caller has none): for queries and searches alike.
+     */
+    static JsonNode withRowFilter(JsonNode body, RowAccess sight) {
+        if (sight.filterJson() == null || !body.isObject()) {
             return body;
         }
         ObjectNode query = ((ObjectNode) body).deepCopy();

@@ -115,9 +115,12 @@ final class WriteResults {
                 ApiException.badRequest(
                         "unindexable-document",
                         "Document cannot be indexed",
-                        "document '" + o.id() + "' would put more than " + IndexEntries.MAX_ENTRIES_PER_DOCUMENT
-                                + " entries into a secondary index of its collection (arrays on indexed paths are"
-                                + " too long)",
+                        o.problem() != null
+                                ? "document '" + o.id() + "' cannot be indexed: " + o.problem()
+                                : "document '" + o.id() + "' would put more than "
+                                        + IndexEntries.MAX_ENTRIES_PER_DOCUMENT
+                                        + " entries into a secondary index of its collection (arrays on indexed paths"
+                                        + " are too long)",
                         "body");
         };
     }

@@ -82,6 +82,8 @@ final class ClassArchive {
                     java,
                     "-XX:ArchiveClassesAtExit=" + partial,
                     "--enable-native-access=ALL-UNNAMED",
+                    "--add-modules",
+                    "jdk.incubator.vector",
                     "-Xmx384m",
                     "-Dlumadb.data-dir=" + dir.resolve("data"),
                     "-Dlumadb.http.port=" + Ports.free()));

@@ -14,8 +14,13 @@ import io.lumadb.persistence.rocksdb.StorageHealth;
 import io.lumadb.security.Security;
 import io.lumadb.security.SecuritySettings;
 import io.lumadb.shards.Shards;
+import io.lumadb.shards.ShardsSettings;
 import io.lumadb.shards.StorageCondition;
 import io.lumadb.shards.shard.ShardEntity;
+import io.lumadb.vector.Search;
+import io.lumadb.vector.SearchNode;
+import io.lumadb.vector.SearchSettings;
+import io.lumadb.vector.SearchStores;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -99,7 +104,8 @@ public final class LumaDbServer {
                 ActorSystem.create(guardian(), config.getString("lumadb.cluster.system-name"), config);
         try {
             StorageWiring wiring = StorageWiring.open(system);
-            Shards shards = Shards.start(system, wiring.shardStores());
+            SearchNode search = SearchNode.start(system, SearchSettings.from(config));
+            Shards shards = Shards.start(system, new SearchStores(wiring.shardStores(), search));
             JournalChanges.get(Adapter.toClassic(system)).setMetrics(metrics::recordJournalWrite);
             shards.localShards().onRecovered(metrics::recordShardRecovery);
             watchStorage(system, wiring.health(), metrics);
@@ -130,7 +136,12 @@ public final class LumaDbServer {
                             http,
                             WebSocketSettings.from(config),
                             metrics::scrape,
-                            security),
+                            security,
+                            new Search(
+                                    shards.catalog(),
+                                    shards.documents(),
+                                    SearchSettings.from(config),
+                                    ShardsSettings.from(config))),
                     metrics);
             HttpEdge binding = HttpEdge.bind(system, http.host(), http.port(), tls, handler)
                     .toCompletableFuture()

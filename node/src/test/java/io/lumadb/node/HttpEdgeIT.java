@@ -11,12 +11,15 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.lumadb.testkit.RawHttp;
+import io.lumadb.testkit.TestFiles;
 import io.lumadb.testkit.TestHttp;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.Socket;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -459,8 +462,23 @@ class HttpEdgeIT {
 
     @Test
     void aResponseLaterThanTheRequestTimeoutIsA503Problem() throws Exception {
-        try (InProcessServer hasty = new InProcessServer(
-                Map.of("pekko.http.server.request-timeout", "1ms", "lumadb.query.timeout", "1ms"))) {
+        // The collection exists, so the bulk really writes 10,000 documents (a request for a missing
+        // database could be answered within the 1 ms): made by a node with the usual timeout first.
+        Path dir = Files.createTempDirectory("lumadb-timeout");
+        try {
+            try (InProcessServer patient = InProcessServer.on(dir, Map.of())) {
+                assertEquals(201, patient.http().put("/api/v1/slow1", "").status());
+                assertEquals(201, patient.http().put("/api/v1/slow1/c", "").status());
+            }
+            writeTooSlowly(dir);
+        } finally {
+            TestFiles.deleteRecursively(dir);
+        }
+    }
+
+    private void writeTooSlowly(Path dir) throws Exception {
+        try (InProcessServer hasty = InProcessServer.on(
+                dir, Map.of("pekko.http.server.request-timeout", "1ms", "lumadb.query.timeout", "1ms"))) {
             StringBuilder items = new StringBuilder("[");
             for (int i = 0; i < 10_000; i++) {
                 items.append(i == 0 ? "" : ",")

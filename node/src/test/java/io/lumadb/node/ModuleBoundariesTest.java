@@ -31,6 +31,9 @@ class ModuleBoundariesTest {
     static final ArchRule cdcDependsOnlyOnShardsAndStreams = RULES.cdcDependsOnlyOnShardsAndStreams();
 
     @ArchTest
+    static final ArchRule vectorDependsOnlyOnShardsAndStreams = RULES.vectorDependsOnlyOnShardsAndStreams();
+
+    @ArchTest
     static final ArchRule securityDependsOnlyOnShards = RULES.securityDependsOnlyOnShards();
 
     @ArchTest

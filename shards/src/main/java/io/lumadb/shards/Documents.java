@@ -249,7 +249,8 @@ public final class Documents {
         });
     }
 
-    static Throwable unwrap(Throwable e) {
+    /** The cause inside a stage's completion or execution wrapper. */
+    public static Throwable unwrap(Throwable e) {
         while (e instanceof CompletionException && e.getCause() != null) {
             e = e.getCause();
         }
@@ -306,7 +307,8 @@ public final class Documents {
         };
     }
 
-    CompletionStage<ShardEntity.Reply> ask(
+    /** Asks a shard once, waiting up to {@code timeout}: for requests that may take longer than the ask timeout. */
+    public CompletionStage<ShardEntity.Reply> ask(
             CollectionInfo info,
             int shard,
             Function<ActorRef<ShardEntity.Reply>, ShardEntity.Command> message,

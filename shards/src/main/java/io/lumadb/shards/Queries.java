@@ -70,8 +70,20 @@ public final class Queries {
             List<ShardIndex> shards,
             boolean created) {}
 
-    /** One shard's part of an index; {@code state} is {@code unknown} when the shard has not adopted it yet. */
-    public record ShardIndex(int shard, String state, long indexed, long total, boolean multikey, String failure) {}
+    /**
+     * One shard's part of an index; {@code state} is {@code unknown} when the shard has not
+     * adopted it yet. {@code appliedSeq} is the shard's applied sequence number and {@code search}
+     * where a search index stands against it (null for a secondary index).
+     */
+    public record ShardIndex(
+            int shard,
+            String state,
+            long indexed,
+            long total,
+            boolean multikey,
+            String failure,
+            long appliedSeq,
+            IndexState.SearchProgress search) {}
 
     private final Catalog catalog;
     private final Documents documents;
@@ -161,7 +173,8 @@ public final class Queries {
         };
     }
 
-    private static RuntimeException failure(ShardEntity.QueryFailed failed) {
+    /** The exception a shard's {@link ShardEntity.QueryFailed} stands for, as the API reports it. */
+    public static RuntimeException failure(ShardEntity.QueryFailed failed) {
         return switch (failed.kind()) {
             case "timeout" -> new QueryTimeoutException(failed.message());
             case "invalid" -> new QueryException(failed.pointer(), failed.message());
@@ -472,12 +485,20 @@ public final class Queries {
                     .findFirst()
                     .orElse(null);
             if (state == null) {
-                shards.add(new ShardIndex(n, "unknown", 0, s.documentCount(), false, null));
+                shards.add(new ShardIndex(n, "unknown", 0, s.documentCount(), false, null, s.appliedSeq(), null));
                 allReady = false;
             } else {
                 String phase = state.phase().name().toLowerCase(java.util.Locale.ROOT);
                 long done = state.ready() ? s.documentCount() : state.indexed();
-                shards.add(new ShardIndex(n, phase, done, s.documentCount(), state.multikey(), state.failure()));
+                shards.add(new ShardIndex(
+                        n,
+                        phase,
+                        done,
+                        s.documentCount(),
+                        state.multikey(),
+                        state.failure(),
+                        s.appliedSeq(),
+                        state.search()));
                 indexed += done;
                 failed |= state.phase() == IndexState.Phase.FAILED;
                 allReady &= state.ready();

@@ -187,7 +187,8 @@ public final class NodeProcess implements AutoCloseable {
 
     private static List<String> javaCommand(Path jar, String heap, List<String> options) {
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xmx" + heap));
+        List<String> command = new ArrayList<>(List.of(
+                java, "--enable-native-access=ALL-UNNAMED", "--add-modules", "jdk.incubator.vector", "-Xmx" + heap));
         command.addAll(options);
         command.add("-jar");
         command.add(jar.toString());

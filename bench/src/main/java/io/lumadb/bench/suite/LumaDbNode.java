@@ -18,7 +18,12 @@ public final class LumaDbNode {
     private static final String HEAP = "2g";
 
     /** The node's JVM options, the same as bin/server's collector choice; the reference server's too. */
-    static final List<String> JVM_OPTIONS = List.of("--enable-native-access=ALL-UNNAMED", "-Xmx" + HEAP, "-XX:+UseZGC");
+    static final List<String> JVM_OPTIONS = List.of(
+            "--enable-native-access=ALL-UNNAMED",
+            "--add-modules",
+            "jdk.incubator.vector",
+            "-Xmx" + HEAP,
+            "-XX:+UseZGC");
 
     private LumaDbNode() {}
 

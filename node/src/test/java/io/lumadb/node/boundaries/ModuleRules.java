@@ -35,7 +35,7 @@ public final class ModuleRules {
 
     /** The modules built today, in table order. */
     private static final List<String> BUILT =
-            List.of("persistence", "shards", "streams", "cdc", "security", "http", "node");
+            List.of("persistence", "shards", "streams", "cdc", "security", "vector", "http", "node");
 
     /** Every module of the table that has Java code, built or still to come. */
     private static final List<String> ALL = List.of(
@@ -126,6 +126,15 @@ public final class ModuleRules {
                 List.of(),
                 "security decides who a caller is and what it may do from the data model's names;"
                         + " every module that serves data asks it, so it can depend on none of them");
+    }
+
+    public ArchRule vectorDependsOnlyOnShardsAndStreams() {
+        return noModuleBut(
+                "vector",
+                List.of("shards", "streams"),
+                List.of(),
+                "search indexes are kept from shard events and the shards' stores;"
+                        + " dependencies point down the module table, never up");
     }
 
     public ArchRule httpApiDependsOnlyOnTheModulesItServes() {

@@ -37,6 +37,7 @@ class ModuleRulesCatchViolationsTest {
                 broken(ModuleRules::streamsIsPekkoStreamsPlumbingOnly, "streams.UsesCluster"),
                 broken(ModuleRules::cdcDependsOnlyOnShardsAndStreams, "cdc.ReachesUp"),
                 broken(ModuleRules::securityDependsOnlyOnShards, "security.ReachesUp"),
+                broken(ModuleRules::vectorDependsOnlyOnShardsAndStreams, "vector.ReachesUp"),
                 broken(ModuleRules::httpApiDependsOnlyOnTheModulesItServes, "http.ReachesUp"),
                 broken(ModuleRules::onlyStorageInternalsUseRocksDb, "persistence.journal.PublicRocks"),
                 broken(ModuleRules::onlyStorageInternalsUseRocksDb, "shards.shard.UsesRocks"),

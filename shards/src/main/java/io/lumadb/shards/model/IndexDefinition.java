@@ -1,5 +1,6 @@
 package io.lumadb.shards.model;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import io.lumadb.shards.CborSerializable;
 import java.util.List;
 
@@ -49,7 +50,8 @@ public record IndexDefinition(String name, long id, List<Field> fields, SearchSp
                 name, id, search.paths().stream().map(p -> new Field(p, false)).toList(), search);
     }
 
-    /** Whether this is a search (vector or full-text) index. */
+    /** Whether this is a search (vector or full-text) index; not a property of its JSON form. */
+    @JsonIgnore
     public boolean isSearch() {
         return search != null;
     }

@@ -7,9 +7,16 @@ package io.lumadb.shards.model;
  * @param version the new version on success; the document's current version (0 if absent) when
  *     a precondition failed
  * @param document the new document after a successful PATCH, else null
+ * @param problem what is wrong with the document, for {@link Status#UNINDEXABLE} (null in
+ *     outcomes recorded before it was kept)
  */
-public record WriteOutcome(String id, Status status, long version, byte[] document)
+public record WriteOutcome(String id, Status status, long version, byte[] document, String problem)
         implements io.lumadb.shards.CborSerializable {
+
+    /** An outcome without a problem's description. */
+    public WriteOutcome(String id, Status status, long version, byte[] document) {
+        this(id, status, version, document, null);
+    }
 
     /** How a write ended. */
     public enum Status {
@@ -26,7 +33,11 @@ public record WriteOutcome(String id, Status status, long version, byte[] docume
         TOO_LARGE,
         /** The patch could not be applied (it is not a JSON object). */
         INVALID,
-        /** The document would put more entries into a secondary index than one document may. */
+        /**
+         * The document cannot go into an index of its collection: it would put more entries into a
+         * secondary index than one document may, or a search index cannot take its value (a vector
+         * of the wrong dimension, a text field that is not a string).
+         */
         UNINDEXABLE,
         /** A bulk item the caller's write rules do not allow (decided before the shard, never by it). */
         FORBIDDEN,

@@ -79,8 +79,9 @@ final class WriteEvaluator {
     }
 
     private WriteOutcome put(String id, StoredDocument doc, byte[] content) {
-        if (indexProblem.apply(content) != null) {
-            return WriteOutcome.failed(id, Status.UNINDEXABLE, doc == null ? 0 : doc.version());
+        String problem = indexProblem.apply(content);
+        if (problem != null) {
+            return new WriteOutcome(id, Status.UNINDEXABLE, doc == null ? 0 : doc.version(), null, problem);
         }
         long version = ++lastVersion;
         byte[] json = DocumentJson.compose(id, version, content);
@@ -108,8 +109,9 @@ final class WriteEvaluator {
         if (content.length > maxDocumentBytes) {
             return WriteOutcome.failed(id, Status.TOO_LARGE, doc.version());
         }
-        if (indexProblem.apply(content) != null) {
-            return WriteOutcome.failed(id, Status.UNINDEXABLE, doc.version());
+        String problem = indexProblem.apply(content);
+        if (problem != null) {
+            return new WriteOutcome(id, Status.UNINDEXABLE, doc.version(), null, problem);
         }
         long version = ++lastVersion;
         byte[] json = DocumentJson.compose(id, version, content);

@@ -9,9 +9,24 @@ import io.lumadb.shards.model.IndexDefinition;
  * @param multikey whether some document of this shard put several entries in the index (an
  *     array on an indexed path): such an index can filter but cannot give a sort order
  * @param failure why the build failed, or null
+ * @param search where a search index stands against its shard, or null for a secondary index
  */
-public record IndexState(IndexDefinition definition, Phase phase, long indexed, boolean multikey, String failure)
+public record IndexState(
+        IndexDefinition definition, Phase phase, long indexed, boolean multikey, String failure, SearchProgress search)
         implements io.lumadb.shards.CborSerializable {
+
+    /** A secondary index's state. */
+    public IndexState(IndexDefinition definition, Phase phase, long indexed, boolean multikey, String failure) {
+        this(definition, phase, indexed, multikey, failure, null);
+    }
+
+    /**
+     * Where a search index of one shard stands: the shard sequence number of the last change it
+     * applied, the one searches see (its last refresh), the one of its last commit (recorded in
+     * the commit, where it resumes after a crash), and the documents it holds.
+     */
+    public record SearchProgress(long applied, long visible, long committed, long documents)
+            implements io.lumadb.shards.CborSerializable {}
 
     /** Where the index is in its life. Only a {@link #READY} index answers queries. */
     public enum Phase {

@@ -44,6 +44,8 @@ import org.apache.lucene.index.Terms;
 import org.apache.lucene.index.TermsEnum;
 import org.apache.lucene.index.TieredMergePolicy;
 import org.apache.lucene.index.VectorSimilarityFunction;
+import org.apache.lucene.search.BooleanClause;
+import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.KnnFloatVectorQuery;
@@ -139,6 +141,9 @@ public final class ShardSearchIndex implements AutoCloseable {
     private final SearcherManager searchers;
 
     private volatile long committedSeq;
+    /** The user data of the last commit: {@value #SEQ_KEY}, the owner's keys and the caller's. */
+    private volatile Map<String, String> commitData;
+
     private volatile long appliedSeq;
     private volatile long visibleSeq;
     private volatile boolean closed;
@@ -158,7 +163,9 @@ public final class ShardSearchIndex implements AutoCloseable {
             Analyzer analyzer,
             IndexWriter writer,
             SearcherManager searchers,
-            long committedSeq) {
+            Map<String, String> commitData) {
+        long committedSeq = commitData.containsKey(SEQ_KEY) ? Long.parseLong(commitData.get(SEQ_KEY)) : 0L;
+        this.commitData = Map.copyOf(commitData);
         this.directory = directory;
         this.definition = definition;
         this.spec = definition.search();
@@ -213,9 +220,8 @@ public final class ShardSearchIndex implements AutoCloseable {
             Map<String, String> data = new HashMap<>();
             writer.getLiveCommitData().forEach(e -> data.put(e.getKey(), e.getValue()));
             checkOwner(directory, definition, data, writer.getDocStats().maxDoc);
-            long seq = data.containsKey(SEQ_KEY) ? Long.parseLong(data.get(SEQ_KEY)) : 0L;
             searchers = new SearcherManager(writer, true, false, new UncachedSearchers());
-            return new ShardSearchIndex(directory, definition, dir, analyzer, writer, searchers, seq);
+            return new ShardSearchIndex(directory, definition, dir, analyzer, writer, searchers, data);
         } catch (IOException | RuntimeException e) {
             IOUtils.closeWhileHandlingException(searchers, writer, analyzer, dir);
             if (e instanceof IllegalStateException | e instanceof IllegalArgumentException) {
@@ -370,9 +376,17 @@ public final class ShardSearchIndex implements AutoCloseable {
      * {@link #appliedSeq} as {@value #SEQ_KEY} in the commit's user data. Serial thread only.
      */
     public void commit() {
+        commit(Map.of());
+    }
+
+    /**
+     * {@link #commit()}, recording {@code extra} in the commit's user data too (the caller's own
+     * keys, such as whether a build has finished; {@link #commitData} reads them back).
+     */
+    public void commit(Map<String, String> extra) {
         ensureOpen();
         long seq = appliedSeq;
-        Map<String, String> data = new LinkedHashMap<>();
+        Map<String, String> data = new LinkedHashMap<>(extra);
         data.put(SEQ_KEY, Long.toString(seq));
         data.put(INDEX_ID_KEY, Long.toString(definition.id()));
         data.put(LAYOUT_KEY, layout(spec));
@@ -383,6 +397,35 @@ public final class ShardSearchIndex implements AutoCloseable {
             throw failure("cannot commit sequence number " + seq, e);
         }
         committedSeq = seq;
+        commitData = Map.copyOf(data);
+    }
+
+    /** The user data of the last commit (empty for a new index). */
+    public Map<String, String> commitData() {
+        return commitData;
+    }
+
+    /**
+     * Removes every entry and sets {@link #appliedSeq} to {@code seq}: the start of a build from
+     * the shard's documents as of {@code seq}. Searches see the empty index after the next
+     * {@link #refresh}; the next commit makes it durable. Serial thread only.
+     */
+    public void reset(long seq) {
+        ensureOpen();
+        try {
+            writer.deleteAll();
+        } catch (IOException | AlreadyClosedException e) {
+            throw failure("cannot empty the index", e);
+        }
+        appliedSeq = seq;
+    }
+
+    /**
+     * Why a document cannot go into an index of {@code definition} (see {@link #problem}), without
+     * an open index: for checking writes before they are accepted, from any thread.
+     */
+    public static java.util.function.Function<byte[], String> validator(IndexDefinition definition) {
+        return new DocumentFields(definition)::problem;
     }
 
     /**
@@ -429,11 +472,7 @@ public final class ShardSearchIndex implements AutoCloseable {
                 return exact(searcher, query, k, allowedIds);
             }
             String field = fields.vectorField();
-            Query filter = allowedIds == null
-                    ? null
-                    : new TermInSetQuery(
-                            DocumentFields.ID,
-                            allowedIds.stream().map(BytesRef::new).toList());
+            Query filter = allowedIds == null ? null : idFilter(allowedIds);
             Query q = new KnnFloatVectorQuery(field, query, candidates, filter);
             if (spec.quantization() != SearchSpec.Quantization.NONE) {
                 // Scores of quantized vectors are estimates: rescore every candidate with its floats.
@@ -446,6 +485,11 @@ public final class ShardSearchIndex implements AutoCloseable {
         } finally {
             release(searcher);
         }
+    }
+
+    private static Query idFilter(Set<String> ids) {
+        return new TermInSetQuery(
+                DocumentFields.ID, ids.stream().map(BytesRef::new).toList());
     }
 
     /** The largest filter that {@link #knn} searches exactly. */
@@ -540,11 +584,30 @@ public final class ShardSearchIndex implements AutoCloseable {
      * @throws IllegalArgumentException if this is not a text index or {@code k} is out of range
      */
     public List<Hit> text(String query, int k, boolean highlight) {
+        return text(query, k, highlight, null);
+    }
+
+    /**
+     * {@link #text(String, int, boolean)} among the documents {@code allowedIds} names (null:
+     * every document): the filter is part of the Lucene query, so {@code k} hits come back
+     * whenever {@code k} allowed documents match.
+     */
+    public List<Hit> text(String query, int k, boolean highlight, Set<String> allowedIds) {
         if (spec.kind() != SearchSpec.Kind.TEXT) {
             throw new IllegalArgumentException("index '" + definition.name() + "' is a vector index, not a text index");
         }
         checkRange("k", k);
-        Query q = new TextQueryParser(definition.name(), spec.paths(), analyzer).parseQuery(query);
+        Query parsed = new TextQueryParser(definition.name(), spec.paths(), analyzer).parseQuery(query);
+        if (allowedIds != null && allowedIds.isEmpty()) {
+            return List.of();
+        }
+        // Highlights come from the text query alone; the filter only narrows the documents.
+        Query q = allowedIds == null
+                ? parsed
+                : new BooleanQuery.Builder()
+                        .add(parsed, BooleanClause.Occur.MUST)
+                        .add(idFilter(allowedIds), BooleanClause.Occur.FILTER)
+                        .build();
         IndexSearcher searcher = acquire();
         try {
             TopDocs top = searcher.search(q, k);
@@ -553,7 +616,7 @@ public final class ShardSearchIndex implements AutoCloseable {
                 int[] docIds =
                         Arrays.stream(top.scoreDocs).mapToInt(sd -> sd.doc).toArray();
                 highlights = new Highlighter(UnifiedHighlighter.builder(searcher, analyzer))
-                        .passages(spec.paths().toArray(String[]::new), q, docIds);
+                        .passages(spec.paths().toArray(String[]::new), parsed, docIds);
             }
             return hits(searcher, top.scoreDocs, highlights);
         } catch (IndexSearcher.TooManyClauses e) {

@@ -35,7 +35,7 @@ public final class ShardQueryExecutor {
 
     /** The shard's store began to close while the query ran; the query may be retried. */
     public static final class ShardClosingException extends RuntimeException {
-        ShardClosingException() {
+        public ShardClosingException() {
             super("the shard is closing", null, false, false);
         }
     }
