@@ -38,13 +38,15 @@ public final class LumaDbNode {
             throw new IOException(
                     "the LumaDB distribution " + jar + " is missing; build it with mvn package -pl node -am");
         }
-        // NodeProcess puts the first two options (native access, heap) on the command line itself.
+        // NodeProcess puts native access, the Vector API module and the heap on the command line
+        // itself: only the options after the heap are ours to add (passing "jdk.incubator.vector"
+        // without its "--add-modules" would make java take it for the main class).
         return NodeProcess.builder(Files.createTempDirectory("lumadb-bench"))
                 .name("the LumaDB node")
                 .jar(jar)
                 .commandPrefix(prefix)
                 .heap(HEAP)
-                .jvmOptions(JVM_OPTIONS.subList(2, JVM_OPTIONS.size()))
+                .jvmOptions(JVM_OPTIONS.subList(JVM_OPTIONS.indexOf("-Xmx" + HEAP) + 1, JVM_OPTIONS.size()))
                 .jvmOptions(extraOptions)
                 .log(log)
                 .deleteDataDirOnClose();

@@ -158,7 +158,13 @@ final class VectorBenchmark {
             Path file = tmp.resolve("vectors.bin");
             long t = System.nanoTime();
             VectorData data = VectorData.generate(
-                    s.seed(), s.vectors(), s.queries(), s.dimension(), s.clusters(), s.sigma(), VectorEngineBenchmark.K);
+                    s.seed(),
+                    s.vectors(),
+                    s.queries(),
+                    s.dimension(),
+                    s.clusters(),
+                    s.sigma(),
+                    VectorEngineBenchmark.K);
             data.write(file);
             data = null;
             settings.put("data generation and brute-force ground truth", seconds(t) + " (both CPUs)");
@@ -180,8 +186,10 @@ final class VectorBenchmark {
             if (usearch.result() != null) {
                 UsearchReference.Result u = usearch.result();
                 System.out.printf("    build %,.0f vectors/s (1 thread)%n", u.buildPerSecond());
-                u.sweep().forEach(p -> System.out.printf(
-                        "    expansion_search %4d: %,8.0f queries/s, recall@10 %.4f%n", p.setting(), p.qps(), p.recall()));
+                u.sweep()
+                        .forEach(p -> System.out.printf(
+                                "    expansion_search %4d: %,8.0f queries/s, recall@10 %.4f%n",
+                                p.setting(), p.qps(), p.recall()));
                 if (!u.node().matches("v(2[2-9]|[3-9]\\d).*")) {
                     notes.add("usearch " + u.version() + " declares Node.js >= 22; it ran on Node.js " + u.node()
                             + " (its prebuilt N-API binary loads there; npm warns about the engine).");
@@ -199,7 +207,10 @@ final class VectorBenchmark {
             Sweep.AtRecall at = Sweep.at(engine.none().sweep(), VectorResults.RECALL);
             nc = at.reached()
                     ? at.cheapestSetting()
-                    : s.numCandidates().stream().mapToInt(Integer::intValue).max().orElseThrow();
+                    : s.numCandidates().stream()
+                            .mapToInt(Integer::intValue)
+                            .max()
+                            .orElseThrow();
             if (!at.reached()) {
                 notes.add("The shard index did not reach recall@10 " + VectorResults.RECALL + " in the sweep; HTTP"
                         + " and INT8 are compared at its largest numCandidates, " + nc + ".");
@@ -241,10 +252,7 @@ final class VectorBenchmark {
         for (SuiteResults.Target target : r.targets()) {
             System.out.printf(
                     "  %s: %s%s (%s)%n",
-                    target.name(),
-                    Report.fmt(target.measured()),
-                    target.unit(),
-                    target.met() ? "met" : "missed");
+                    target.name(), Report.fmt(target.measured()), target.unit(), target.met() ? "met" : "missed");
         }
         return r;
     }
@@ -287,7 +295,8 @@ final class VectorBenchmark {
                 "HTTP",
                 "shards " + join(s.httpShards()) + " (a collection each), bulk load of 1,000 documents per request,"
                         + " the index created afterwards (background build), then every query once for recall and "
-                        + join(s.httpClients()) + " client(s) for " + s.httpDuration().toSeconds()
+                        + join(s.httpClients()) + " client(s) for "
+                        + s.httpDuration().toSeconds()
                         + " s each, with \"fields\": [\"_id\"]");
         if (s.textDocuments() > 0) {
             m.put(
@@ -340,8 +349,8 @@ final class VectorBenchmark {
                 out.resolve("vector-engine.log"),
                 Duration.ofMinutes(30));
         if (exit != 0 || !Files.exists(json)) {
-            throw new IOException("the in-process benchmark failed (exit " + exit + "); see "
-                    + out.resolve("vector-engine.log"));
+            throw new IOException(
+                    "the in-process benchmark failed (exit " + exit + "); see " + out.resolve("vector-engine.log"));
         }
         return new ObjectMapper().readValue(json.toFile(), VectorEngineBenchmark.Result.class);
     }
@@ -369,7 +378,9 @@ final class VectorBenchmark {
                             "--duration",
                             s.httpDuration().toMillis() + "ms",
                             "--node-pid",
-                            Long.toString(node.pid())),
+                            Long.toString(node.pid()),
+                            "--profile",
+                            out.resolve("vector-node-search.jfr").toString()),
                     out.resolve("vector-http.log"),
                     Duration.ofMinutes(30));
             if (exit != 0 || !Files.exists(json)) {

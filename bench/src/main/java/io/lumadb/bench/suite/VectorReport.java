@@ -2,6 +2,7 @@ package io.lumadb.bench.suite;
 
 import static io.lumadb.bench.suite.Report.fmt;
 
+import io.lumadb.bench.vector.NodeProfile;
 import io.lumadb.bench.vector.Sweep;
 import io.lumadb.bench.vector.UsearchReference;
 import io.lumadb.bench.vector.VectorEngineBenchmark;
@@ -10,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 /** The vector section of suite.md: the headline comparison, the sweeps, HTTP, INT8, BM25 and where the time goes. */
 final class VectorReport {
@@ -51,7 +53,8 @@ final class VectorReport {
         if (e != null) {
             headline(
                     md,
-                    "LumaDB shard index, in-process, floats (" + e.none().build().segments() + " segments)",
+                    "LumaDB shard index, in-process, floats (segments: "
+                            + e.none().build().segments() + ")",
                     e.none().build().perSecond(),
                     s.inProcessBuildPerCpuSecond(),
                     s.inProcessAtRecall(),
@@ -60,7 +63,8 @@ final class VectorReport {
                     s);
             headline(
                     md,
-                    "LumaDB shard index, in-process, INT8 (" + e.int8().build().segments() + " segments)",
+                    "LumaDB shard index, in-process, INT8 (segments: "
+                            + e.int8().build().segments() + ")",
                     e.int8().build().perSecond(),
                     e.int8().build().documents() / e.int8().build().cpuSeconds(),
                     s.int8AtRecall(),
@@ -145,9 +149,7 @@ final class VectorReport {
                 "%nLumaDB over HTTP (a fresh node; bulk load, then the index built in the background; every search"
                         + " with numCandidates %d, the cheapest in-process setting reaching the recall, answering ids"
                         + " only); in-process at that setting: %s q/s, %s per CPU-second:%n",
-                v.numCandidates(),
-                fmt(s.inProcessQpsAtNumCandidates()),
-                fmt(s.inProcessCpuQpsAtNumCandidates()));
+                v.numCandidates(), fmt(s.inProcessQpsAtNumCandidates()), fmt(s.inProcessCpuQpsAtNumCandidates()));
         md.table(
                 "rrrrrrrrrrr",
                 "shards | bulk load (docs/s) | index ready after | searchable after (docs/s) | recall@10 | clients |"
@@ -223,7 +225,10 @@ final class VectorReport {
         TreeSet<String> extensions = new TreeSet<>(e.none().build().fileBytes().keySet());
         extensions.addAll(e.int8().build().fileBytes().keySet());
         for (String ext : extensions) {
-            md.row(ext, bytes(e.none().build().fileBytes(), ext), bytes(e.int8().build().fileBytes(), ext));
+            md.row(
+                    ext,
+                    bytes(e.none().build().fileBytes(), ext),
+                    bytes(e.int8().build().fileBytes(), ext));
         }
     }
 
@@ -241,9 +246,7 @@ final class VectorReport {
         md.line(
                 "%nBM25, %,d documents, %,d queries, top 10, one thread (median of %d rounds taking turns; build is"
                         + " indexing, commit and refresh):%n",
-                b.documents(),
-                b.queries(),
-                b.lumadbRounds().size());
+                b.documents(), b.queries(), b.lumadbRounds().size());
         md.table("lrrrl", "system | build (docs/s) | queries/s | / Lucene | same scores as Lucene");
         md.row(
                 "LumaDB shard text index",
@@ -252,6 +255,32 @@ final class VectorReport {
                 fmt(b.lumadbQps() / b.luceneQps()) + "x",
                 b.sameScores() + " of " + b.queries() + " queries");
         md.row("Lucene used directly", fmt(b.luceneBuild().perSecond()), fmt(b.luceneQps()), "1.00x", "");
+    }
+
+    /** The node's profile while one client searched: LumaDB's and Lucene's methods by share of samples. */
+    private static void profile(Markdown md, VectorHttpBenchmark.Collection c) {
+        NodeProfile.Summary p = c.profile();
+        md.line(
+                "- The node profiled (JFR execution samples, %,d, while one client searched the %d-shard collection"
+                        + " apart from the measured runs; vector-node-search.jfr beside this report). Share of samples"
+                        + " with the method on the stack: %s. Most often on top of the stack: %s.",
+                p.samples(),
+                c.shards(),
+                shares(p.inclusive().stream().filter(x -> x.share() >= 0.03).toList()),
+                shares(p.self().stream().limit(8).toList()));
+    }
+
+    private static String shares(List<NodeProfile.Share> shares) {
+        return shares.stream()
+                .map(x -> String.format(Locale.ROOT, "%s %.0f%%", shortName(x.method()), 100 * x.share()))
+                .collect(Collectors.joining(", "));
+    }
+
+    /** {@code ShardSearcher.parse} for {@code io.lumadb.vector.ShardSearcher.parse}. */
+    static String shortName(String method) {
+        int dot = method.lastIndexOf('.');
+        int classDot = dot > 0 ? method.lastIndexOf('.', dot - 1) : -1;
+        return classDot >= 0 ? method.substring(classDot + 1) : method;
     }
 
     /** What the figures say about where LumaDB's time goes (CPU time: less disturbed by other work). */
@@ -270,11 +299,7 @@ final class VectorReport {
                     "- In-process at numCandidates %d a query takes %.0f µs of CPU; Lucene's own query on the same"
                             + " files %.0f µs: %.0f%% of it is Lucene's search, %.0f µs LumaDB's around it (checks, a"
                             + " searcher, reading the ids).",
-                    v.numCandidates(),
-                    lumaUs,
-                    luceneUs,
-                    100 * luceneUs / lumaUs,
-                    lumaUs - luceneUs);
+                    v.numCandidates(), lumaUs, luceneUs, 100 * luceneUs / lumaUs, lumaUs - luceneUs);
         }
         int segments = e.none().build().segments();
         Sweep.AtRecall mergedCpu = e.luceneMerged().isEmpty()
@@ -311,13 +336,18 @@ final class VectorReport {
                     e.dimension(),
                     1e6 / s.httpQps());
         }
+        if (v.http() != null) {
+            v.http().collections().stream()
+                    .filter(c -> c.profile() != null && c.profile().samples() > 0)
+                    .findFirst()
+                    .ifPresent(c -> profile(md, c));
+        }
         if (!Double.isNaN(s.usearchBuildPerCpuSecond())) {
             md.line(
                     "- Build: usearch adds %s vectors per CPU-second on one thread; the shard index %s, which includes"
                             + " parsing every stored document's JSON, Lucene's indexing chain, each flushed segment's"
                             + " graph and the merges.",
-                    fmt(s.usearchBuildPerCpuSecond()),
-                    fmt(s.inProcessBuildPerCpuSecond()));
+                    fmt(s.usearchBuildPerCpuSecond()), fmt(s.inProcessBuildPerCpuSecond()));
         }
     }
 }

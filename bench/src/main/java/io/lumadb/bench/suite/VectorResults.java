@@ -117,7 +117,8 @@ record VectorResults(
     Summary summary() {
         Sweep.AtRecall none = new Sweep.AtRecall(RECALL, Double.NaN, -1, Double.NaN, Double.NaN);
         Sweep.AtRecall usearchAt = usearch == null ? none : Sweep.at(usearch.sweep(), RECALL);
-        Sweep.AtRecall inProcess = engine == null ? none : Sweep.at(engine.none().sweep(), RECALL);
+        Sweep.AtRecall inProcess =
+                engine == null ? none : Sweep.at(engine.none().sweep(), RECALL);
         Sweep.AtRecall int8 = engine == null ? none : Sweep.at(engine.int8().sweep(), RECALL);
         Sweep.AtRecall luceneOnly = engine == null ? none : Sweep.at(engine.luceneOnly(), RECALL);
         Sweep.AtRecall merged =
@@ -145,7 +146,8 @@ record VectorResults(
                 usearch == null ? Double.NaN : usearch.vectors() / usearch.buildCpuSeconds(),
                 engine == null
                         ? Double.NaN
-                        : engine.none().build().documents() / engine.none().build().cpuSeconds(),
+                        : engine.none().build().documents()
+                                / engine.none().build().cpuSeconds(),
                 atNc == null ? Double.NaN : atNc.qps(),
                 atNc == null ? Double.NaN : atNc.cpuQps(),
                 oneClient.map(VectorHttpBenchmark.Rate::qps).orElse(Double.NaN),

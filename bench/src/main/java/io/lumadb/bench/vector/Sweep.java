@@ -35,7 +35,8 @@ public final class Sweep {
      * The speed at a required recall: interpolated, and the cheapest setting that reached it
      * ({@code qps} and {@code cheapestQps} are of the figure asked for: wall-clock or CPU).
      */
-    public record AtRecall(double required, double qps, int cheapestSetting, double cheapestQps, double cheapestRecall) {
+    public record AtRecall(
+            double required, double qps, int cheapestSetting, double cheapestQps, double cheapestRecall) {
         /** Whether some setting reached the recall. */
         public boolean reached() {
             return !Double.isNaN(qps);
@@ -69,8 +70,12 @@ public final class Sweep {
         double seconds = (System.nanoTime() - start) / 1e9;
         double cpuSeconds = (processCpuNanos() - cpuStart) / 1e9;
         return new Point(
-                setting, queries / seconds, cpuSeconds > 0 ? queries / cpuSeconds : Double.NaN, recall / data.queryCount(),
-                queries, seconds);
+                setting,
+                queries / seconds,
+                cpuSeconds > 0 ? queries / cpuSeconds : Double.NaN,
+                recall / data.queryCount(),
+                queries,
+                seconds);
     }
 
     /** This process's CPU time, all threads, or -1 if the JVM cannot tell. */

@@ -94,9 +94,12 @@ public final class UsearchReference {
                                 "--no-fund",
                                 "--no-package-lock",
                                 "--loglevel=error",
+                                // fail soon without a registry, rather than retrying for minutes
+                                "--fetch-retries=1",
+                                "--fetch-timeout=60000",
                                 "usearch@" + VERSION),
                         log,
-                        Duration.ofMinutes(5));
+                        Duration.ofMinutes(3));
                 if (npm.exit() != 0 || !installed(dir)) {
                     return unavailable("`npm install usearch@" + VERSION + "` " + npm.describe() + "; see " + log);
                 }

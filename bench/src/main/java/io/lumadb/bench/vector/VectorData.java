@@ -63,8 +63,9 @@ public record VectorData(
     public static VectorData generate(
             long seed, int count, int queryCount, int dimension, int clusters, double sigma, int k) {
         if (count < k || queryCount < 1 || dimension < 1 || clusters < 1) {
-            throw new IllegalArgumentException("need count >= k and at least one query, dimension and cluster; got count "
-                    + count + ", queryCount " + queryCount + ", dimension " + dimension + ", clusters " + clusters);
+            throw new IllegalArgumentException(
+                    "need count >= k and at least one query, dimension and cluster; got count " + count
+                            + ", queryCount " + queryCount + ", dimension " + dimension + ", clusters " + clusters);
         }
         SplittableRandom random = new SplittableRandom(seed);
         float[] centers = new float[clusters * dimension];
@@ -121,7 +122,8 @@ public record VectorData(
             for (int j = 0; j < k; j++) {
                 order[j] = j;
             }
-            Arrays.sort(order, (a, b) -> scores[a] != scores[b] ? Float.compare(scores[b], scores[a]) : ids[a] - ids[b]);
+            Arrays.sort(
+                    order, (a, b) -> scores[a] != scores[b] ? Float.compare(scores[b], scores[a]) : ids[a] - ids[b]);
             for (int j = 0; j < k; j++) {
                 truth[query * k + j] = ids[order[j]];
             }

@@ -173,9 +173,7 @@ public final class VectorEngineBenchmark implements Callable<Integer> {
         Path dir = temporary ? Files.createTempDirectory("lumadb-vector-engine") : work;
         try {
             Result r = measure(dir);
-            new ObjectMapper()
-                    .enable(SerializationFeature.INDENT_OUTPUT)
-                    .writeValue(json.toFile(), r);
+            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), r);
             return 0;
         } finally {
             if (temporary) {
@@ -434,8 +432,9 @@ public final class VectorEngineBenchmark implements Callable<Integer> {
                 if (equal) {
                     same++;
                 } else if (differences.size() < 5) {
-                    differences.add("'" + q + "': LumaDB " + a.stream().map(ShardSearchIndex.Hit::score).toList()
-                            + ", Lucene " + java.util.Arrays.toString(b));
+                    differences.add("'" + q + "': LumaDB "
+                            + a.stream().map(ShardSearchIndex.Hit::score).toList() + ", Lucene "
+                            + java.util.Arrays.toString(b));
                 }
             }
             Runnable lumaPass = () -> queries.forEach(q -> luma.text(q, K, false));
@@ -518,7 +517,13 @@ public final class VectorEngineBenchmark implements Callable<Integer> {
                 int dot = f.lastIndexOf('.');
                 bytes.merge(dot >= 0 ? f.substring(dot + 1) : f, directory.fileLength(f), Long::sum);
             }
-            return new Build(texts.size(), seconds, cpuSeconds, texts.size() / seconds, reader.leaves().size(), bytes);
+            return new Build(
+                    texts.size(),
+                    seconds,
+                    cpuSeconds,
+                    texts.size() / seconds,
+                    reader.leaves().size(),
+                    bytes);
         }
 
         private TopDocs search(String q) {

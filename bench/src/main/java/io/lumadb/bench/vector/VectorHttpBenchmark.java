@@ -2,7 +2,6 @@ package io.lumadb.bench.vector;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.lumadb.bench.Cli;
 import io.lumadb.bench.Stats;
 import io.lumadb.bench.streams.ProcessProbe;
@@ -75,6 +74,12 @@ public final class VectorHttpBenchmark implements Callable<Integer> {
     @Option(names = "--node-pid", description = "the node's process id, to read its CPU time (default: not read)")
     long nodePid = -1;
 
+    @Option(
+            names = "--profile",
+            description = "record the node (JFR, through jcmd) while one client searches the first collection, into"
+                    + " this file (needs --node-pid)")
+    Path profile;
+
     /**
      * Concurrent clients' queries per second and latency (send to whole answer read).
      *
@@ -100,6 +105,8 @@ public final class VectorHttpBenchmark implements Callable<Integer> {
      * @param buildPerSecond documents per second of {@code searchableSeconds}
      * @param recall mean recall@10 over every query at {@code numCandidates}
      * @param rates one per client count
+     * @param profile where the node's time went while one client searched (a run apart from {@code
+     *     rates}), or null
      * @param index the index's description when it was searchable ({@code GET _indexes/emb})
      */
     public record Collection(
@@ -113,6 +120,7 @@ public final class VectorHttpBenchmark implements Callable<Integer> {
             int numCandidates,
             double recall,
             List<Rate> rates,
+            NodeProfile.Summary profile,
             JsonNode index) {}
 
     /** Every collection measured. */
@@ -178,8 +186,9 @@ public final class VectorHttpBenchmark implements Callable<Integer> {
         double loadSeconds = (System.nanoTime() - t) / 1e9;
         System.out.printf("  loaded in %.1f s (%,.0f/s)%n", loadSeconds, d.count() / loadSeconds);
 
-        String definition = "{\"type\":\"vector\",\"path\":\"" + VectorEngineBenchmark.PATH + "\",\"dimension\":"
-                + d.dimension() + ",\"similarity\":\"cosine\",\"m\":16,\"efConstruction\":100,\"quantization\":\"none\"}";
+        String definition =
+                "{\"type\":\"vector\",\"path\":\"" + VectorEngineBenchmark.PATH + "\",\"dimension\":" + d.dimension()
+                        + ",\"similarity\":\"cosine\",\"m\":16,\"efConstruction\":100,\"quantization\":\"none\"}";
         String index = coll + "/_indexes/" + VectorEngineBenchmark.PATH;
         t = System.nanoTime();
         expect(http, "PUT", index, definition, 200, 201, 202);
@@ -222,7 +231,8 @@ public final class VectorHttpBenchmark implements Callable<Integer> {
         String search = coll + "/_search";
         double recall = 0;
         for (int q = 0; q < bodies.length; q++) {
-            JsonNode hits = JSON.readTree(expect(http, "POST", search, bodies[q], 200).body())
+            JsonNode hits = JSON.readTree(
+                            expect(http, "POST", search, bodies[q], 200).body())
                     .path("hits");
             int[] found = new int[hits.size()];
             for (int i = 0; i < found.length; i++) {
@@ -240,6 +250,15 @@ public final class VectorHttpBenchmark implements Callable<Integer> {
                     c, r.qps(), r.nodeCpuQps(), r.p50Ms(), r.p99Ms(), r.errors());
             rates.add(r);
         }
+        // Profiled apart from the measured runs, so that the recording costs them nothing.
+        NodeProfile.Summary summary = null;
+        if (profile != null && nodePid > 0 && shards == this.shards.get(0) && NodeProfile.start(nodePid)) {
+            rate(search, bodies, 1);
+            if (NodeProfile.stop(nodePid, profile)) {
+                summary = NodeProfile.summarize(profile, 15);
+                System.out.printf("  profiled one client's searches: %d samples in %s%n", summary.samples(), profile);
+            }
+        }
         return new Collection(
                 shards,
                 d.count(),
@@ -251,6 +270,7 @@ public final class VectorHttpBenchmark implements Callable<Integer> {
                 numCandidates,
                 recall,
                 rates,
+                summary,
                 state);
     }
 
@@ -290,15 +310,17 @@ public final class VectorHttpBenchmark implements Callable<Integer> {
                             .append(d.documentJson(VectorEngineBenchmark.PATH, i))
                             .append('}');
                 }
-                JsonNode answer = JSON.readTree(expect(http, "POST", coll + "/_bulk", b.append(']').toString(), 200)
-                        .body());
+                JsonNode answer = JSON.readTree(
+                        expect(http, "POST", coll + "/_bulk", b.append(']').toString(), 200)
+                                .body());
                 for (JsonNode item : answer.path("items")) {
                     if (item.path("status").asInt() / 100 != 2) {
                         throw new IOException("bulk item failed: " + item);
                     }
                 }
                 if (answer.path("items").size() != Math.min(batch, d.count() - from)) {
-                    throw new IOException("the bulk answer lists " + answer.path("items").size() + " items");
+                    throw new IOException(
+                            "the bulk answer lists " + answer.path("items").size() + " items");
                 }
             }
             return null;
