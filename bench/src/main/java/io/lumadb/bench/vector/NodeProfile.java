@@ -95,7 +95,8 @@ public final class NodeProfile {
                 Set<String> seen = new HashSet<>();
                 for (RecordedFrame f : frames) {
                     String n = name(f);
-                    if ((n.startsWith("io.lumadb.") || n.startsWith("org.apache.lucene.")) && seen.add(n)) {
+                    boolean ours = n.startsWith("io.lumadb.") || n.startsWith("org.apache.lucene.");
+                    if (ours && !n.contains("$$Lambda") && seen.add(n)) {
                         inclusive.merge(n, 1, Integer::sum);
                     }
                 }
