@@ -10,6 +10,7 @@ import io.lumadb.testkit.NodeProcess;
 import io.lumadb.testkit.TestFiles;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,6 +20,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The suite's vector section: kNN search on the same seeded, clustered 128-d vectors (with
@@ -218,7 +220,7 @@ final class VectorBenchmark {
 
             System.out.printf("  LumaDB over HTTP at numCandidates %d%n", nc);
             t = System.nanoTime();
-            http = http(file, nc);
+            http = http(file, nc, notes);
             settings.put("HTTP duration", seconds(t) + " with the node's start and stop");
         } catch (IOException | RuntimeException e) {
             failures.add("the vector section failed: " + e.getMessage());
@@ -355,7 +357,8 @@ final class VectorBenchmark {
         return new ObjectMapper().readValue(json.toFile(), VectorEngineBenchmark.Result.class);
     }
 
-    private VectorHttpBenchmark.Result http(Path file, int nc) throws IOException, InterruptedException {
+    private VectorHttpBenchmark.Result http(Path file, int nc, List<String> notes)
+            throws IOException, InterruptedException {
         Path json = out.resolve("vector-http.json");
         try (NodeProcess node = LumaDbNode.start(nodeJar, serverPrefix, out.resolve("vector-node.log"), nodeOptions)) {
             int exit = child(
@@ -387,8 +390,40 @@ final class VectorBenchmark {
                 throw new IOException(
                         "the HTTP benchmark failed (exit " + exit + "); see " + out.resolve("vector-http.log"));
             }
+            notes.add("The node's search indexes after the HTTP runs (Lucene directories in its data directory,"
+                    + " segments counted by their .si files): " + luceneDirectories(node.dataDir()) + ".");
         }
         return new ObjectMapper().readValue(json.toFile(), VectorHttpBenchmark.Result.class);
+    }
+
+    /** Each Lucene index directory under {@code root}: its path below it, its segments and its size. */
+    static String luceneDirectories(Path root) throws IOException {
+        List<String> out = new ArrayList<>();
+        try (Stream<Path> all = Files.walk(root)) {
+            for (Path dir : all.filter(Files::isDirectory).toList()) {
+                List<Path> files;
+                try (Stream<Path> list = Files.list(dir)) {
+                    files = list.filter(Files::isRegularFile).toList();
+                }
+                if (files.stream().noneMatch(f -> f.getFileName().toString().startsWith("segments_"))) {
+                    continue;
+                }
+                long segments = files.stream()
+                        .filter(f -> f.getFileName().toString().endsWith(".si"))
+                        .count();
+                long bytes = 0;
+                for (Path f : files) {
+                    try {
+                        bytes += Files.size(f);
+                    } catch (NoSuchFileException merged) {
+                        // merged away meanwhile: the node is running
+                    }
+                }
+                out.add(String.format(
+                        Locale.ROOT, "%s: %d segments, %.1f MB", root.relativize(dir), segments, bytes / 1e6));
+            }
+        }
+        return out.isEmpty() ? "none found" : String.join("; ", out);
     }
 
     /** Runs {@code main} as a process of its own, its output into {@code log}, for at most {@code timeout}. */

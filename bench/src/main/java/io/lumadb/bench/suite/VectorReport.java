@@ -98,7 +98,7 @@ final class VectorReport {
         http(md, v, s);
         if (e != null) {
             sweeps(md, e, u);
-            int8(md, e, v.numCandidates(), s);
+            int8(md, e, s);
             if (e.bm25() != null) {
                 bm25(md, e.bm25());
             }
@@ -209,15 +209,20 @@ final class VectorReport {
         }
     }
 
-    private static void int8(Markdown md, VectorEngineBenchmark.Result e, int nc, VectorResults.Summary s) {
+    private static void int8(Markdown md, VectorEngineBenchmark.Result e, VectorResults.Summary s) {
+        int nc = VectorResults.DEFAULT_NUM_CANDIDATES;
         md.line(
-                "%n8-bit quantization (Lucene's scalar-quantized HNSW; candidates rescored with the floats): at"
-                        + " numCandidates %d recall@10 %.4f against %.4f with floats (%.2f points lost); the quantized"
-                        + " vectors take %s bytes against %s for the floats (%.3fx). Files per extension:%n",
+                "%n8-bit quantization (Lucene's scalar-quantized HNSW; candidates rescored with the floats): at the"
+                        + " default numCandidates, %d, recall@10 %.4f against %.4f with floats (%.2f points lost; the"
+                        + " most lost in the sweep: %.2f points at numCandidates %d); the quantized vectors take %s"
+                        + " bytes against %s for the floats (%.3fx), which stay on disk for rescoring. Files per"
+                        + " extension:%n",
                 nc,
                 pointRecall(e.int8().sweep(), nc),
                 pointRecall(e.none().sweep(), nc),
                 100 * s.int8RecallLoss(),
+                100 * s.int8MostRecallLoss(),
+                s.int8MostLossAt(),
                 fmt(s.quantizedVectorBytes()),
                 fmt(s.floatVectorBytes()),
                 s.int8MemoryRatio());

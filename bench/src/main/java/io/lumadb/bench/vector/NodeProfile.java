@@ -16,8 +16,9 @@ import jdk.jfr.consumer.RecordingFile;
 /**
  * A quick profile of a node while it answers searches: Java Flight Recorder's execution samples
  * (started and stopped with {@code jcmd}), summed up as the share of samples in which each of
- * LumaDB's and Lucene's methods was on the stack (inclusive) and the methods most often at the
- * top of it (self). It tells where a search's CPU time goes without guessing.
+ * LumaDB's methods was on the stack (inclusive: LumaDB's part and the libraries it calls, such as
+ * Lucene's search under {@code ShardSearchIndex.knn}) and the methods most often at the top of it
+ * (self, any library's). It tells where a search's CPU time goes without guessing.
  */
 public final class NodeProfile {
 
@@ -27,7 +28,7 @@ public final class NodeProfile {
      * A profile's summary.
      *
      * @param samples execution samples of the node's Java threads
-     * @param inclusive method to share of samples with it on the stack, LumaDB's and Lucene's, most first
+     * @param inclusive method to share of samples with it on the stack, LumaDB's, most first
      * @param self method to share of samples with it on top of the stack, most first
      */
     public record Summary(int samples, List<Share> inclusive, List<Share> self) {
@@ -95,8 +96,10 @@ public final class NodeProfile {
                 Set<String> seen = new HashSet<>();
                 for (RecordedFrame f : frames) {
                     String n = name(f);
-                    boolean ours = n.startsWith("io.lumadb.") || n.startsWith("org.apache.lucene.");
-                    if (ours && !n.contains("$$Lambda") && seen.add(n)) {
+                    if (n.startsWith("io.lumadb.")
+                            && !n.contains("$$Lambda")
+                            && !n.contains(".lambda$")
+                            && seen.add(n)) {
                         inclusive.merge(n, 1, Integer::sum);
                     }
                 }

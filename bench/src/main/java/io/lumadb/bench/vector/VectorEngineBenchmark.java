@@ -204,8 +204,9 @@ public final class VectorEngineBenchmark implements Callable<Integer> {
         try (ShardSearchIndex index = open(noneDir, d.dimension(), SearchSpec.Quantization.NONE)) {
             Build build = build(index, noneDir, docs);
             print("NONE", build);
-            warmUp(index, queries);
-            none = new Knn("none", build, sweep("NONE", d, nc -> q -> ids(index.knn(queries[q], K, nc, null))));
+            IntFunction<IntFunction<int[]>> search = nc -> q -> ids(index.knn(queries[q], K, nc, null));
+            warmUp(search, queries.length);
+            none = new Knn("none", build, sweep("NONE", d, search));
             luceneOnly = luceneSweep("Lucene only", noneDir, d, queries);
         }
         if (merged) {
@@ -226,8 +227,9 @@ public final class VectorEngineBenchmark implements Callable<Integer> {
         try (ShardSearchIndex index = open(int8Dir, d.dimension(), SearchSpec.Quantization.INT8)) {
             Build build = build(index, int8Dir, docs);
             print("INT8", build);
-            warmUp(index, queries);
-            int8 = new Knn("int8", build, sweep("INT8", d, nc -> q -> ids(index.knn(queries[q], K, nc, null))));
+            IntFunction<IntFunction<int[]>> search = nc -> q -> ids(index.knn(queries[q], K, nc, null));
+            warmUp(search, queries.length);
+            int8 = new Knn("int8", build, sweep("INT8", d, search));
         }
         docs = null; // the text part needs the memory more
         Bm25 bm25 = textDocuments > 0 ? bm25(dir) : null;
@@ -301,12 +303,19 @@ public final class VectorEngineBenchmark implements Callable<Integer> {
         }
     }
 
-    /** Two passes at the largest setting, so the JIT has compiled the search before the first point. */
-    private void warmUp(ShardSearchIndex index, float[][] queries) {
-        int most = numCandidates.stream().mapToInt(Integer::intValue).max().orElse(100);
+    /**
+     * A pass over the queries at every setting of the sweep, twice, so that the JIT has compiled
+     * every path of the search (a small numCandidates takes branches a large one does not) and its
+     * compiler threads are idle before the first point: on one CPU they would take the first
+     * point's time.
+     */
+    private void warmUp(IntFunction<IntFunction<int[]>> search, int queries) {
         for (int pass = 0; pass < 2; pass++) {
-            for (float[] q : queries) {
-                index.knn(q, K, most, null);
+            for (int nc : numCandidates) {
+                IntFunction<int[]> s = search.apply(nc);
+                for (int q = 0; q < queries; q++) {
+                    s.apply(q);
+                }
             }
         }
     }
@@ -364,11 +373,7 @@ public final class VectorEngineBenchmark implements Callable<Integer> {
                     throw new IllegalStateException(e);
                 }
             };
-            for (int pass = 0; pass < 2; pass++) {
-                for (int q = 0; q < queries.length; q++) {
-                    search.apply(numCandidates.get(numCandidates.size() - 1)).apply(q);
-                }
-            }
+            warmUp(search, queries.length);
             return sweep(what, d, search);
         }
     }
