@@ -155,6 +155,7 @@ final class VectorBenchmark {
         VectorHttpBenchmark.Result http = null;
         int nc = -1;
         Path tmp = null;
+        String loadBefore = loadAverage();
         try {
             tmp = Files.createTempDirectory("lumadb-bench-vector");
             Path file = tmp.resolve("vectors.bin");
@@ -234,6 +235,10 @@ final class VectorBenchmark {
                 }
             }
         }
+        settings.put(
+                "load average (1, 5, 15 min) before and after the section",
+                loadBefore + "; " + loadAverage() + " (other work on this machine disturbs wall-clock figures; CPU"
+                        + " time figures far less)");
         if (engine != null && engine.bm25() != null) {
             VectorEngineBenchmark.Bm25 b = engine.bm25();
             if (b.sameScores() != b.queries()) {
@@ -394,6 +399,15 @@ final class VectorBenchmark {
                     + " segments counted by their .si files): " + luceneDirectories(node.dataDir()) + ".");
         }
         return new ObjectMapper().readValue(json.toFile(), VectorHttpBenchmark.Result.class);
+    }
+
+    private static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
     }
 
     /** Each Lucene index directory under {@code root}: its path below it, its segments and its size. */
