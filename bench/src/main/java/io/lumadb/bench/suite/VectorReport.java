@@ -250,7 +250,9 @@ final class VectorReport {
     private static void bm25(Markdown md, VectorEngineBenchmark.Bm25 b) {
         md.line(
                 "%nBM25, %,d documents, %,d queries, top 10, one thread (median of %d rounds taking turns; build is"
-                        + " indexing, commit and refresh):%n",
+                        + " indexing, commit and refresh). Both parse each query with Lucene's classic parser and score"
+                        + " with BM25; the reference reads each hit's id from a stored field, as Lucene's documentation"
+                        + " shows it, the shard index from doc values:%n",
                 b.documents(), b.queries(), b.lumadbRounds().size());
         md.table("lrrrl", "system | build (docs/s) | queries/s | / Lucene | same scores as Lucene");
         md.row(
