@@ -3,6 +3,7 @@ package io.lumadb.vector;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lumadb.shards.ShardUnavailableException;
 import io.lumadb.shards.model.DocumentJson;
 import io.lumadb.shards.model.SearchSpec;
 import io.lumadb.shards.model.StoredDocument;
@@ -66,6 +67,10 @@ final class ShardSearcher {
             if (index == null) {
                 return CompletableFuture.failedFuture(new QueryException(
                         queries.get(i).path("pointer").asText() + "/index", "no search index named '" + name + "'"));
+            }
+            String unusable = index.unusable();
+            if (unusable != null) {
+                return CompletableFuture.failedFuture(new ShardUnavailableException(unusable, null));
             }
             indexes.add(index);
         }
