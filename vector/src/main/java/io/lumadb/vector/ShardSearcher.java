@@ -123,12 +123,19 @@ final class ShardSearcher {
                 }
             }
         }
+        // The position the ranking reflects: every change up to it is in each index searched (read
+        // before searching; a refresh meanwhile only adds later ones). Documents are read from the
+        // store, which may be further on.
+        long position = Long.MAX_VALUE;
+        for (ShardIndex index : indexes) {
+            position = Math.min(position, index.index().visibleSeq());
+        }
         Projection projection = Projection.parse(request.get("fields"), "/fields");
         ArrayNode results = answer.putArray("results");
         for (int i = 0; i < queries.size(); i++) {
             results.add(one(queries.get(i), indexes.get(i), allowed, projection, store, explain));
         }
-        answer.put("position", store.meta().appliedSeq());
+        answer.put("position", position);
         if (explain != null) {
             explain.put("micros", (System.nanoTime() - started) / 1_000);
         }
