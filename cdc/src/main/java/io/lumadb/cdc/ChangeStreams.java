@@ -317,14 +317,7 @@ public final class ChangeStreams {
                     LiveWindow window = new LiveWindow(spec, result, () -> queries.query(database, collection, spec));
                     rows = items -> items.mapAsync(1, window::process)
                             .mapConcat(r -> r)
-                            .map(item -> item instanceof StreamItem.Row row && row.document() != null
-                                    ? new StreamItem.Row(
-                                            row.kind(),
-                                            row.id(),
-                                            row.version(),
-                                            access.get().strip(row.document()),
-                                            row.position())
-                                    : item);
+                            .map(item -> stripped(item, access.get()));
                 } else if (result.next() != null) {
                     throw new InvalidStreamRequestException(
                             "/filter",
@@ -349,6 +342,61 @@ public final class ChangeStreams {
                                         ConsumerGroups.Member.ALL))));
             });
         });
+    }
+
+    /** A row with the fields the caller may not see removed from its document; other items as they are. */
+    private static StreamItem stripped(StreamItem item, RowAccess access) {
+        return item instanceof StreamItem.Row row && row.document() != null
+                ? new StreamItem.Row(
+                        row.kind(),
+                        row.id(),
+                        row.version(),
+                        access.strip(row.document()),
+                        row.rank(),
+                        row.score(),
+                        row.position())
+                : item;
+    }
+
+    /** A live search: its initial top k as rows (kind {@code result}), its position, and the rows that follow. */
+    public record LiveSearch(
+            CollectionInfo collection,
+            List<StreamItem.Row> initial,
+            ResumeToken start,
+            Source<StreamItem, NotUsed> items) {
+        public LiveSearch {
+            initial = List.copyOf(initial);
+        }
+    }
+
+    /**
+     * A live search ({@link LiveRanking}): the current top k of {@code ranking}, then {@code
+     * added}, {@code removed} and {@code changed} rows as writes move it, each with the resume
+     * token of the position it reflects. Like a limited live query it keeps its state on the
+     * server, so it always starts with a fresh ranking. {@code ranking} applies the caller's row
+     * rules itself (at every ranking, so a changed rule holds at once); {@code access} strips the
+     * hidden fields from the documents.
+     */
+    public CompletionStage<LiveSearch> liveSearch(
+            String database, String collection, Ranking ranking, Supplier<RowAccess> access) {
+        // Any change may move a ranking (BM25 statistics, a deletion letting the next one in).
+        Function<ChangeEvent, StreamItem.Change> every = event -> new StreamItem.Change("changed", event, null);
+        return catalog.resolve(database, collection, false)
+                .thenCompose(info -> ranking.rank().thenCompose(initial -> snapshotPositions(info, initial.positions())
+                        .thenApply(start -> {
+                            LiveRanking live = new LiveRanking(ranking, initial, info.shards());
+                            RowAccess now = access.get();
+                            return new LiveSearch(
+                                    info,
+                                    LiveRanking.rows(initial, start).stream()
+                                            .map(row -> (StreamItem.Row) stripped(row, now))
+                                            .toList(),
+                                    start,
+                                    items(info, start, every, settings.heartbeat(), false, ConsumerGroups.Member.ALL)
+                                            .mapAsync(1, live::process)
+                                            .mapConcat(r -> r)
+                                            .map(item -> stripped(item, access.get())));
+                        })));
     }
 
     /** The snapshot's per-shard positions; shards the query did not ask start at their current position. */

@@ -190,17 +190,32 @@ final class LiveWindow {
      * would undo changes the window has already applied.
      */
     private CompletionStage<Queries.Result> snapshotAtLeast(ResumeToken position, int attempt) {
-        return requery.get().thenCompose(result -> {
-            if (covers(result.positions(), position)) {
+        return atLeast(requery, Queries.Result::positions, position, "the shards' state", attempt);
+    }
+
+    /**
+     * What {@code read} answers once the positions it reflects ({@code positions}) are at or past
+     * {@code position} (including a partly delivered event), asking again every 10 ms, for at most
+     * 5 s: the read of a live query's window or of a live search's ranking right after the event
+     * that called for it.
+     */
+    static <T> CompletionStage<T> atLeast(
+            Supplier<CompletionStage<T>> read,
+            java.util.function.Function<T, Map<Integer, Long>> positions,
+            ResumeToken position,
+            String what,
+            int attempt) {
+        return read.get().thenCompose(result -> {
+            if (covers(positions.apply(result), position)) {
                 return CompletableFuture.completedFuture(result);
             }
             if (attempt >= MAX_SNAPSHOT_ATTEMPTS) {
-                throw new IllegalStateException("the shards' state did not reach the live query's position " + position
+                throw new IllegalStateException(what + " did not reach the live query's position " + position
                         + " within " + MAX_SNAPSHOT_ATTEMPTS * SNAPSHOT_RETRY_MILLIS + " ms");
             }
             return CompletableFuture.runAsync(
                             () -> {}, CompletableFuture.delayedExecutor(SNAPSHOT_RETRY_MILLIS, TimeUnit.MILLISECONDS))
-                    .thenCompose(v -> snapshotAtLeast(position, attempt + 1));
+                    .thenCompose(v -> atLeast(read, positions, position, what, attempt + 1));
         });
     }
 

@@ -19,8 +19,19 @@ public sealed interface StreamItem {
      * inside ({@code changed}) or left ({@code removed}, {@code document} null) the window of the
      * first {@code limit} matches. Rows come from the window, not one change each: one change can
      * push another document out, and a document leaving can pull the next one in.
+     *
+     * <p>A live search (top k) has rows too, with the document's {@code rank} (1 is the best) and
+     * {@code score}; {@code changed} then also means that its rank or score moved. Rows of a
+     * window have rank 0.
      */
-    record Row(String kind, String id, long version, byte[] document, ResumeToken position) implements StreamItem {}
+    record Row(String kind, String id, long version, byte[] document, int rank, double score, ResumeToken position)
+            implements StreamItem {
+
+        /** A row of a live query's window, which has no ranks. */
+        public Row(String kind, String id, long version, byte[] document, ResumeToken position) {
+            this(kind, id, version, document, 0, Double.NaN, position);
+        }
+    }
 
     /** Nothing new for a while; the position may still have moved past filtered-out changes. */
     record Heartbeat(ResumeToken position) implements StreamItem {}

@@ -43,6 +43,10 @@ final class LiveResource implements Resource {
         HttpRequest request = call.request();
         ChangeStreams streams = api.changeStreams();
         Sse.require(request, "a live query");
+        JsonNode search = StreamParams.json(request, "search");
+        if (search != null) {
+            return liveSearch(call, search);
+        }
         String resume = StreamParams.resumeFrom(request).orElse(null);
         JsonNode filter = StreamParams.json(request, "filter");
         JsonNode sort = StreamParams.json(request, "sort");
@@ -67,6 +71,33 @@ final class LiveResource implements Resource {
                     head.add(Sse.frame("ready", token, ready));
                     Source<ByteString, NotUsed> frames = Source.from(head)
                             .concat(guard.guard(q.items(), true)
+                                    .mapConcat(item -> StreamParams.sseFrames(item, false, null)));
+                    return Sse.response(SubscriptionGuard.withClosingFrame(frames));
+                });
+    }
+
+    /**
+     * A live search ({@code ?search=<a _search body>}): its top k as {@code result} events (with
+     * {@code rank} and {@code score}), {@code ready}, then {@code added}, {@code changed} and
+     * {@code removed} as writes move the top k. It always starts afresh, like a limited live query.
+     */
+    private CompletionStage<HttpResponse> liveSearch(Call call, JsonNode search) {
+        SubscriptionGuard guard = new SubscriptionGuard(api, call.principal(), call.db(), call.collection());
+        return LiveSearches.start(api, call.db(), call.collection(), search, guard.access())
+                .thenApply(live -> {
+                    List<ByteString> head = new ArrayList<>();
+                    String token = live.start().encode();
+                    ObjectNode subscribed = StreamPayloads.token(token);
+                    subscribed.put("resumed", false);
+                    head.add(Sse.frame("subscribed", null, subscribed));
+                    for (var row : live.initial()) {
+                        head.add(Sse.frame("result", null, StreamPayloads.row(row, token)));
+                    }
+                    ObjectNode ready = StreamPayloads.token(token);
+                    ready.put("count", live.initial().size());
+                    head.add(Sse.frame("ready", token, ready));
+                    Source<ByteString, NotUsed> frames = Source.from(head)
+                            .concat(guard.guard(live.items(), true)
                                     .mapConcat(item -> StreamParams.sseFrames(item, false, null)));
                     return Sse.response(SubscriptionGuard.withClosingFrame(frames));
                 });

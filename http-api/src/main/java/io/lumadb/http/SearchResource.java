@@ -47,26 +47,28 @@ final class SearchResource implements Resource {
         RowAccess sight = api.security().access(call.principal(), Action.READ, false, db, coll);
         return api.bodies()
                 .readJson(call.request(), api.settings().maxRequestBytes())
-                .thenCompose(body -> checkHidden(db, coll, body, sight).thenCompose(checked -> api.search()
+                .thenCompose(body -> refuseHidden(api, db, coll, body, sight).thenCompose(checked -> api.search()
                         .search(db, coll, QueriesResource.withRowFilter(checked, sight))))
                 .thenApply(answer -> JsonResponses.json(StatusCodes.OK, strip(answer, sight)))
-                .exceptionally(failure -> {
-                    Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                            ? failure.getCause()
-                            : failure;
-                    if (cause instanceof QueryException bad) {
-                        throw ApiException.badRequest(
-                                "invalid-search", "Invalid search", bad.getMessage(), bad.pointer());
-                    }
-                    throw cause instanceof RuntimeException re ? re : new CompletionException(cause);
-                });
+                .exceptionally(SearchResource::invalidSearch);
+    }
+
+    /** A failure of a search as the API reports it: a bad request is 400 {@code invalid-search}. */
+    static <T> T invalidSearch(Throwable failure) {
+        Throwable cause =
+                failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        if (cause instanceof QueryException bad) {
+            throw ApiException.badRequest("invalid-search", "Invalid search", bad.getMessage(), bad.pointer());
+        }
+        throw cause instanceof RuntimeException re ? re : new CompletionException(cause);
     }
 
     /**
      * Refuses a search that names a hidden field in its filter or fields, or that searches an
      * index over one.
      */
-    private CompletionStage<JsonNode> checkHidden(String db, String coll, JsonNode body, RowAccess sight) {
+    static CompletionStage<JsonNode> refuseHidden(
+            ApiContext api, String db, String coll, JsonNode body, RowAccess sight) {
         if (sight.hiddenFields().isEmpty() || !body.isObject()) {
             return java.util.concurrent.CompletableFuture.completedFuture(body);
         }

@@ -37,6 +37,10 @@ final class StreamPayloads {
         ObjectNode data = DocumentJson.mapper().createObjectNode();
         data.put("id", r.id());
         data.put("version", r.version());
+        if (r.rank() > 0) {
+            data.put("rank", r.rank());
+            data.put("score", r.score());
+        }
         if (r.document() == null) {
             data.putNull("document");
         } else {

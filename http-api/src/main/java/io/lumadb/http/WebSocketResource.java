@@ -68,7 +68,8 @@ final class WebSocketResource implements Resource {
                 (permission, names) -> api.security()
                         .authorize(
                                 call.principal(), permission, names, "GET /api/v1/_ws", Audits.client(call.request())),
-                (db, collection) -> new SubscriptionGuard(api, call.principal(), db, collection));
+                (db, collection) -> new SubscriptionGuard(api, call.principal(), db, collection),
+                (db, collection, search, access) -> LiveSearches.start(api, db, collection, search, access));
         return done(upgrade.get().handleMessagesWith(session.flow()));
     }
 }

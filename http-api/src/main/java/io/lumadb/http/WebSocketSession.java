@@ -88,13 +88,27 @@ final class WebSocketSession {
     private final Access access;
     private final java.util.function.BiFunction<String, String, SubscriptionGuard> guards;
 
+    /** Starts a live search ({@link LiveSearches#start}). */
+    @FunctionalInterface
+    interface LiveSearchStarter {
+        CompletionStage<ChangeStreams.LiveSearch> start(
+                String db,
+                String collection,
+                JsonNode search,
+                java.util.function.Supplier<io.lumadb.shards.query.RowAccess> access);
+    }
+
+    private final LiveSearchStarter searches;
+
     WebSocketSession(
             ClassicActorSystemProvider system,
             ChangeStreams streams,
             Topics topics,
             WebSocketSettings settings,
             Access access,
-            java.util.function.BiFunction<String, String, SubscriptionGuard> guards) {
+            java.util.function.BiFunction<String, String, SubscriptionGuard> guards,
+            LiveSearchStarter searches) {
+        this.searches = searches;
         this.system = system;
         this.access = access;
         this.guards = guards;
@@ -369,6 +383,24 @@ final class WebSocketSession {
         }
         Integer limit = limitField == null ? null : limitField.intValue();
         SubscriptionGuard guard = guards.apply(db, collection);
+        if (msg.has("search")) {
+            return searches.start(db, collection, msg.get("search"), guard.access())
+                    .thenApply(live -> {
+                        String token = live.start().encode();
+                        List<ObjectNode> head = new ArrayList<>();
+                        ObjectNode subscribed = StreamPayloads.token(token);
+                        subscribed.put("resumed", false);
+                        head.add(withEvent("subscribed", subscribed));
+                        for (var row : live.initial()) {
+                            head.add(withEvent("result", StreamPayloads.row(row, token)));
+                        }
+                        ObjectNode ready = StreamPayloads.token(token);
+                        ready.put("count", live.initial().size());
+                        head.add(withEvent("ready", ready));
+                        return Source.from(head)
+                                .concat(guard.guard(live.items(), true).map(item -> changeEvent(item, false)));
+                    });
+        }
         guard.refuseHidden(msg.get("filter"), msg.get("sort"));
         return streams.liveQuery(
                         db,

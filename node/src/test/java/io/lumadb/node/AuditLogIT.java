@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.lumadb.testkit.SseClient;
 import io.lumadb.testkit.TestHttp;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -27,11 +26,7 @@ class AuditLogIT {
     private static final String AUDIT = "/api/v1/system/audit";
 
     private static Map<String, Object> secured() {
-        Map<String, Object> s = new HashMap<>();
-        s.put("lumadb.security.enabled", true);
-        s.put("lumadb.security.admin-password", ADMIN_PASSWORD);
-        s.put("lumadb.security.password-hash.memory", "1 MiB");
-        s.put("lumadb.security.password-hash.iterations", 1);
+        Map<String, Object> s = InProcessServer.secured(ADMIN_PASSWORD);
         return s;
     }
 

@@ -19,6 +19,19 @@ final class InProcessServer implements AutoCloseable {
     private final LumaDbServer server;
     private final TestHttp http;
 
+    /**
+     * Settings of a node with security on, its first admin's password {@code adminPassword}, and
+     * password hashing cheap enough for tests (a mutable map: add to it).
+     */
+    static Map<String, Object> secured(String adminPassword) {
+        Map<String, Object> s = new HashMap<>();
+        s.put("lumadb.security.enabled", true);
+        s.put("lumadb.security.admin-password", adminPassword);
+        s.put("lumadb.security.password-hash.memory", "1 MiB");
+        s.put("lumadb.security.password-hash.iterations", 1);
+        return s;
+    }
+
     /** Starts a node with these settings on top of the defaults (the data directory is set here). */
     InProcessServer(Map<String, Object> settings) throws Exception {
         this(settings, Files.createTempDirectory("lumadb-it"), true);

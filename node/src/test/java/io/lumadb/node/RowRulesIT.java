@@ -12,7 +12,6 @@ import io.lumadb.testkit.WsClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -46,11 +45,7 @@ class RowRulesIT {
     private record Caller(String name, TestHttp http, Set<String> hidden) {}
 
     private static Map<String, Object> secured() {
-        Map<String, Object> s = new HashMap<>();
-        s.put("lumadb.security.enabled", true);
-        s.put("lumadb.security.admin-password", ADMIN_PASSWORD);
-        s.put("lumadb.security.password-hash.memory", "1 MiB");
-        s.put("lumadb.security.password-hash.iterations", 1);
+        Map<String, Object> s = InProcessServer.secured(ADMIN_PASSWORD);
         return s;
     }
 

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.lumadb.testkit.TestHttp;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -27,11 +26,7 @@ class SearchSecurityIT {
     private static final String DOCS = "/api/v1/srch/docs";
 
     private static Map<String, Object> secured() {
-        Map<String, Object> s = new HashMap<>();
-        s.put("lumadb.security.enabled", true);
-        s.put("lumadb.security.admin-password", ADMIN_PASSWORD);
-        s.put("lumadb.security.password-hash.memory", "1 MiB");
-        s.put("lumadb.security.password-hash.iterations", 1);
+        Map<String, Object> s = InProcessServer.secured(ADMIN_PASSWORD);
         return s;
     }
 

@@ -55,11 +55,7 @@ class SecurityIT {
 
     /** Security on, with a cheap password hash so the test does not wait on Argon2id. */
     private static Map<String, Object> secured(String adminPassword) {
-        Map<String, Object> s = new HashMap<>();
-        s.put("lumadb.security.enabled", true);
-        s.put("lumadb.security.admin-password", adminPassword);
-        s.put("lumadb.security.password-hash.memory", "1 MiB");
-        s.put("lumadb.security.password-hash.iterations", 1);
+        Map<String, Object> s = InProcessServer.secured(adminPassword);
         return s;
     }
 

@@ -39,11 +39,7 @@ class TokenAuthIT {
 
     /** Security on, access tokens living {@code accessTokenLifetime}, no clock skew. */
     private static Map<String, Object> secured(String accessTokenLifetime) {
-        Map<String, Object> s = new HashMap<>();
-        s.put("lumadb.security.enabled", true);
-        s.put("lumadb.security.admin-password", ADMIN_PASSWORD);
-        s.put("lumadb.security.password-hash.memory", "1 MiB");
-        s.put("lumadb.security.password-hash.iterations", 1);
+        Map<String, Object> s = InProcessServer.secured(ADMIN_PASSWORD);
         s.put("lumadb.security.jwt.access-token-lifetime", accessTokenLifetime);
         s.put("lumadb.security.jwt.clock-skew", "0s");
         return s;

@@ -106,6 +106,16 @@ public final class WsClient implements AutoCloseable {
      * {@code ref} it is; with id null, the next one with neither.
      */
     public JsonNode next(String id, Duration timeout) throws InterruptedException {
+        JsonNode m = poll(id, timeout);
+        if (m == null) {
+            throw new AssertionError(
+                    "no message for '" + (id == null ? "" : id) + "' within " + timeout + "; others: " + byId);
+        }
+        return m;
+    }
+
+    /** Like {@link #next(String, Duration)}, but null when nothing came within {@code timeout}. */
+    public JsonNode poll(String id, Duration timeout) throws InterruptedException {
         String key = id == null ? "" : id;
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
@@ -116,7 +126,7 @@ public final class WsClient implements AutoCloseable {
             long left = deadline - System.nanoTime();
             JsonNode m = left <= 0 ? null : incoming.poll(left, TimeUnit.NANOSECONDS);
             if (m == null) {
-                throw new AssertionError("no message for '" + key + "' within " + timeout + "; others: " + byId);
+                return null;
             }
             if (m == CLOSED) {
                 throw new AssertionError("the connection closed while waiting for '" + key + "'");

@@ -248,7 +248,7 @@ public final class Search {
         JsonNode name = part.get("index");
         String kindName = kind.name().toLowerCase(java.util.Locale.ROOT);
         List<String> candidates = info.indexes().stream()
-                .filter(d -> d.isSearch() && d.search().kind() == kind)
+                .filter(d -> d.hasSearch() && d.search().kind() == kind)
                 .map(IndexDefinition::name)
                 .toList();
         if (name == null || !name.isTextual()) {
@@ -257,7 +257,7 @@ public final class Search {
         }
         return info.indexes().stream()
                 .filter(d -> d.name().equals(name.textValue())
-                        && d.isSearch()
+                        && d.hasSearch()
                         && d.search().kind() == kind)
                 .findFirst()
                 .orElseThrow(() -> new QueryException(

@@ -159,7 +159,7 @@ final class SearchingShardStore implements ShardStore {
             Map<Long, ShardIndex> current = search;
             Map<Long, ShardIndex> next = new LinkedHashMap<>();
             for (IndexDefinition definition : indexes) {
-                if (!definition.isSearch()) {
+                if (!definition.hasSearch()) {
                     continue;
                 }
                 ShardIndex existing = current.get(definition.id());

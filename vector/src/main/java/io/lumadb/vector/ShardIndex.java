@@ -206,11 +206,11 @@ final class ShardIndex {
         buildAfter = null;
         indexed = 0;
         phase = IndexState.Phase.BUILDING;
-        queue.run("building", this::buildStep);
+        guarded("building", this::buildStep);
     }
 
     private void buildStep() {
-        if (closed || built) {
+        if (closed || built || phase == IndexState.Phase.FAILED) {
             return;
         }
         int chunk = node.settings().buildChunk();
@@ -227,22 +227,47 @@ final class ShardIndex {
             return;
         }
         buildAfter = page.getLast().id();
-        queue.run("building", this::buildStep);
+        guarded("building", this::buildStep);
     }
 
     /** Queues the changes of event {@code seq}; the caller holds the store's lock. */
     void applied(long seq, List<DocumentChange> changes) {
-        queue.run("applying event " + seq, () -> {
-            if (index != null && !closed) {
-                index.apply(seq, changes);
+        guarded("applying event " + seq, () -> index.apply(seq, changes));
+    }
+
+    /**
+     * Queues a change to the index that runs only while it is open and sound; one that fails
+     * leaves the index {@link IndexState.Phase#FAILED}: it is then neither changed nor searched
+     * (searches answer that it failed), since an index that missed a change would return wrong
+     * answers silently. A restart catches it up from its last commit, or dropping and creating
+     * it again rebuilds it.
+     */
+    private void guarded(String what, Runnable change) {
+        queue.run(what, () -> {
+            if (index == null || closed || phase == IndexState.Phase.FAILED) {
+                return;
+            }
+            try {
+                change.run();
+            } catch (RuntimeException e) {
+                fail(what + " failed: " + e.getMessage(), e);
             }
         });
+    }
+
+    /** Why the index cannot answer searches, or null when it can. */
+    String unusable() {
+        return phase == IndexState.Phase.FAILED
+                ? "search index '" + definition.name() + "' on shard " + store.name() + " failed (" + failure
+                        + "); restart the node to catch it up, or drop and create it again"
+                : null;
     }
 
     /** The store was replaced by a snapshot image at {@code seq}: build again from its documents. */
     void installed(long seq) {
         queue.run("rebuilding", () -> {
             if (index != null && !closed) {
+                failure = null;
                 startBuild(seq, "the shard's store was replaced by a snapshot image");
             }
         });

@@ -3,6 +3,7 @@ package io.lumadb.vector;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lumadb.shards.ShardUnavailableException;
 import io.lumadb.shards.model.DocumentJson;
 import io.lumadb.shards.model.SearchSpec;
 import io.lumadb.shards.model.StoredDocument;
@@ -67,6 +68,10 @@ final class ShardSearcher {
                 return CompletableFuture.failedFuture(new QueryException(
                         queries.get(i).path("pointer").asText() + "/index", "no search index named '" + name + "'"));
             }
+            String unusable = index.unusable();
+            if (unusable != null) {
+                return CompletableFuture.failedFuture(new ShardUnavailableException(unusable, null));
+            }
             indexes.add(index);
         }
         // The position to wait for is read now: every write acknowledged before this request.
@@ -118,12 +123,19 @@ final class ShardSearcher {
                 }
             }
         }
+        // The position the ranking reflects: every change up to it is in each index searched (read
+        // before searching; a refresh meanwhile only adds later ones). Documents are read from the
+        // store, which may be further on.
+        long position = Long.MAX_VALUE;
+        for (ShardIndex index : indexes) {
+            position = Math.min(position, index.index().visibleSeq());
+        }
         Projection projection = Projection.parse(request.get("fields"), "/fields");
         ArrayNode results = answer.putArray("results");
         for (int i = 0; i < queries.size(); i++) {
             results.add(one(queries.get(i), indexes.get(i), allowed, projection, store, explain));
         }
-        answer.put("position", store.meta().appliedSeq());
+        answer.put("position", position);
         if (explain != null) {
             explain.put("micros", (System.nanoTime() - started) / 1_000);
         }

@@ -19,11 +19,7 @@ public final class LumaDbNode {
 
     /** The node's JVM options, the same as bin/server's collector choice; the reference server's too. */
     static final List<String> JVM_OPTIONS = List.of(
-            "--enable-native-access=ALL-UNNAMED",
-            "--add-modules",
-            "jdk.incubator.vector",
-            "-Xmx" + HEAP,
-            "-XX:+UseZGC");
+            "--enable-native-access=ALL-UNNAMED", "--add-modules=jdk.incubator.vector", "-Xmx" + HEAP, "-XX:+UseZGC");
 
     private LumaDbNode() {}
 
@@ -38,15 +34,13 @@ public final class LumaDbNode {
             throw new IOException(
                     "the LumaDB distribution " + jar + " is missing; build it with mvn package -pl node -am");
         }
-        // NodeProcess puts native access, the Vector API module and the heap on the command line
-        // itself: only the options after the heap are ours to add (passing "jdk.incubator.vector"
-        // without its "--add-modules" would make java take it for the main class).
+        // NodeProcess puts the first three options (native access, the Vector API, heap) on the command line itself.
         return NodeProcess.builder(Files.createTempDirectory("lumadb-bench"))
                 .name("the LumaDB node")
                 .jar(jar)
                 .commandPrefix(prefix)
                 .heap(HEAP)
-                .jvmOptions(JVM_OPTIONS.subList(JVM_OPTIONS.indexOf("-Xmx" + HEAP) + 1, JVM_OPTIONS.size()))
+                .jvmOptions(JVM_OPTIONS.subList(3, JVM_OPTIONS.size()))
                 .jvmOptions(extraOptions)
                 .log(log)
                 .deleteDataDirOnClose();

@@ -1,6 +1,6 @@
 package io.lumadb.shards.model;
 
-import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonCreator;
 import io.lumadb.shards.CborSerializable;
 import java.util.List;
 
@@ -29,6 +29,7 @@ public record IndexDefinition(String name, long id, List<Field> fields, SearchSp
         }
     }
 
+    @JsonCreator
     public IndexDefinition {
         if (id < 1) {
             throw new IllegalArgumentException("id must be >= 1, was " + id);
@@ -50,9 +51,11 @@ public record IndexDefinition(String name, long id, List<Field> fields, SearchSp
                 name, id, search.paths().stream().map(p -> new Field(p, false)).toList(), search);
     }
 
-    /** Whether this is a search (vector or full-text) index; not a property of its JSON form. */
-    @JsonIgnore
-    public boolean isSearch() {
+    /**
+     * Whether this is a search (vector or full-text) index. Not named like a bean property: Jackson
+     * would take {@code isSearch} for the property {@code search} and mix the two up.
+     */
+    public boolean hasSearch() {
         return search != null;
     }
 

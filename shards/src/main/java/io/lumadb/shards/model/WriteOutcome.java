@@ -13,6 +13,10 @@ package io.lumadb.shards.model;
 public record WriteOutcome(String id, Status status, long version, byte[] document, String problem)
         implements io.lumadb.shards.CborSerializable {
 
+    /** The canonical constructor is the one serialization uses (not the shorter one below). */
+    @com.fasterxml.jackson.annotation.JsonCreator
+    public WriteOutcome {}
+
     /** An outcome without a problem's description. */
     public WriteOutcome(String id, Status status, long version, byte[] document) {
         this(id, status, version, document, null);

@@ -518,6 +518,7 @@ public final class ShardEntity {
             case ShardQueryExecutor.ShardClosingException e ->
                 new QueryFailed("unavailable", null, "shard " + entityId + " is closing; retry");
             case UnsupportedOperationException e -> new QueryFailed("unavailable", null, e.getMessage());
+            case io.lumadb.shards.ShardUnavailableException e -> new QueryFailed("unavailable", null, e.getMessage());
             default -> {
                 QUERY_LOG.error("A {} on shard {} failed", kind, entityId, cause);
                 yield new QueryFailed(

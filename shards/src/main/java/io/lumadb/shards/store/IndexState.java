@@ -15,6 +15,10 @@ public record IndexState(
         IndexDefinition definition, Phase phase, long indexed, boolean multikey, String failure, SearchProgress search)
         implements io.lumadb.shards.CborSerializable {
 
+    /** The canonical constructor is the one serialization uses (not the shorter one below). */
+    @com.fasterxml.jackson.annotation.JsonCreator
+    public IndexState {}
+
     /** A secondary index's state. */
     public IndexState(IndexDefinition definition, Phase phase, long indexed, boolean multikey, String failure) {
         this(definition, phase, indexed, multikey, failure, null);

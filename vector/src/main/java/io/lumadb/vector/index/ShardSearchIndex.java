@@ -192,7 +192,7 @@ public final class ShardSearchIndex implements AutoCloseable {
      *     directory is open elsewhere)
      */
     public static ShardSearchIndex open(Path directory, IndexDefinition definition) {
-        if (!definition.isSearch()) {
+        if (!definition.hasSearch()) {
             throw new IllegalArgumentException("index '" + definition.name() + "' is not a search index");
         }
         SearchSpec spec = definition.search();

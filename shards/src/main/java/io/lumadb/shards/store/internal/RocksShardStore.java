@@ -643,7 +643,7 @@ final class RocksShardStore implements ShardStore {
         }
         // Search indexes live in Lucene, kept by the vector module: this store has no entries for them.
         List<IndexDefinition> definitions =
-                all.stream().filter(d -> !d.isSearch()).toList();
+                all.stream().filter(d -> !d.hasSearch()).toList();
         if (prefix == null && definitions.isEmpty()) {
             // Nothing to keep: a store that was never written stays unwritten (a read of a
             // missing document adopts the index set too). Its first write records the version.
