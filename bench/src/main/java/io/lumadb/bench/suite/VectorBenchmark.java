@@ -303,7 +303,8 @@ final class VectorBenchmark {
                 "shards " + join(s.httpShards()) + " (a collection each), bulk load of 1,000 documents per request,"
                         + " the index created afterwards (background build), then every query once for recall, one"
                         + " client for " + s.httpDuration().toSeconds() + " s unmeasured (the node's JIT warms up),"
-                        + " and " + join(s.httpClients()) + " client(s) for " + s.httpDuration().toSeconds()
+                        + " and " + join(s.httpClients()) + " client(s) for "
+                        + s.httpDuration().toSeconds()
                         + " s each, with \"fields\": [\"_id\"]");
         if (s.textDocuments() > 0) {
             m.put(
