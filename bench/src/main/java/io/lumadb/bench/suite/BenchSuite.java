@@ -12,6 +12,7 @@ import io.lumadb.bench.query.QueryReport;
 import io.lumadb.bench.streams.BroadcastServer;
 import io.lumadb.bench.streams.StreamBenchmark;
 import io.lumadb.bench.streams.StreamReport;
+import io.lumadb.bench.vector.UsearchReference;
 import io.lumadb.bench.ycsb.OpStats;
 import io.lumadb.bench.ycsb.YcsbResult;
 import io.lumadb.bench.ycsb.YcsbRunner;
@@ -42,8 +43,10 @@ import picocli.CommandLine.Option;
  * workloads (load, A-F), LumaDB's shard store against raw RocksDB (JMH), LumaDB's HTTP
  * ceiling, and LumaDB's queries on secondary indexes against a full scan and PostgreSQL
  * ({@link QueryBenchmark}), and LumaDB's change-stream fan-out to many SSE subscribers against a
- * trivial broadcast server ({@link StreamBenchmark}), all in one run, reported as medians and as
- * ratios against references measured in the same run.
+ * trivial broadcast server ({@link StreamBenchmark}), what security costs ({@link
+ * SecurityBenchmark}) and vector and text search against a native vector index and Lucene ({@link
+ * VectorBenchmark}), all in one run, reported as medians and as ratios against references measured
+ * in the same run.
  *
  * <p>Fairness: every system gets the same record count, field layout (10 x 100 bytes), client
  * threads and operation count; every server (LumaDB, PostgreSQL, Redis) is pinned to the first
@@ -56,7 +59,8 @@ import picocli.CommandLine.Option;
         name = "BenchSuite",
         mixinStandardHelpOptions = true,
         description = "LumaDB side by side with PostgreSQL and Redis (YCSB), its HTTP ceiling, queries, change"
-                + " streams, engine and many collections; writes suite-<timestamp>/suite.md, .json and .svg.",
+                + " streams, engine, many collections, security and vector search; writes suite-<timestamp>/suite.md,"
+                + " .json and .svg.",
         footer = {
             "Default: 3 runs (medians) of 20,000 records and 20,000 operations per workload, 8 client threads,"
                     + " queries on 100,000 items (a 5 s warm-up pass, then 3 rounds of 2 s warm-up + 5 s per query"
@@ -69,8 +73,12 @@ import picocli.CommandLine.Option;
             "security: YCSB load, A and C on LumaDB with security off, with an API key, with HTTP Basic and with"
                     + " encryption at rest (each on fresh nodes, taking turns), ratios against security off; and the"
                     + " cost of an Argon2id password check (in this JVM and as a first HTTP request).",
-            "Exit status 1 when the query, the stream or the security benchmark failed a check (the report is"
-                    + " written anyway)."
+            "vector: kNN on 100,000 clustered 128-d vectors (1,000 queries, brute-force top 10) by the usearch npm"
+                    + " package (native reference), LumaDB's shard search index in-process (floats and 8-bit) and a"
+                    + " node over HTTP (1 and 4 shards), compared at recall@10 >= 0.95; BM25 against Lucene used"
+                    + " directly. Quick: 3,000 vectors, 50 queries, 1 shard.",
+            "Exit status 1 when the query, the stream, the security or the vector benchmark failed a check (the"
+                    + " report is written anyway)."
         })
 public final class BenchSuite implements Callable<Integer> {
 
@@ -81,7 +89,7 @@ public final class BenchSuite implements Callable<Integer> {
 
     /** The suite's sections, in the order they run. */
     static final List<String> SECTIONS =
-            List.of("ycsb", "http", "query", "streams", "engine", "collections", "security");
+            List.of("ycsb", "http", "query", "streams", "engine", "collections", "security", "vector");
 
     /** Connections the node accepts: 10,000 idle subscriptions, the measurements' and some to spare. */
     private static final int STREAM_MAX_CONNECTIONS = 16_384;
@@ -97,7 +105,8 @@ public final class BenchSuite implements Callable<Integer> {
             names = "--quick",
             description = "1 run of 1,000 records and 2,000 operations per workload, short JMH and HTTP runs,"
                     + " queries on 20,000 items (30 s of load), change-stream fan-out to 200 SSE subscribers"
-                    + " and 1,000 idle subscriptions, 1,000 collections, 1 security run per variant (a few minutes)")
+                    + " and 1,000 idle subscriptions, 1,000 collections, 1 security run per variant, 3,000 vectors"
+                    + " (a few minutes)")
     private boolean quick;
 
     @Option(names = "--runs", description = "runs, reported as medians (default 3; quick 1)")
@@ -119,7 +128,8 @@ public final class BenchSuite implements Callable<Integer> {
             names = "--sections",
             split = ",",
             description =
-                    "run only these parts of the suite: ycsb,http,query,streams,engine,collections,security (default all)")
+                    "run only these parts of the suite: ycsb,http,query,streams,engine,collections,security,vector"
+                            + " (default all)")
     private List<String> sections = SECTIONS;
 
     @Option(names = "--query-records", description = "items of the query benchmark (default 100,000; quick 20,000)")
@@ -142,6 +152,7 @@ public final class BenchSuite implements Callable<Integer> {
     private QueryReport query;
     private StreamReport streams;
     private SecurityResults security;
+    private VectorResults vector;
 
     public static void main(String[] args) {
         Cli.exit(new BenchSuite(), args);
@@ -174,6 +185,11 @@ public final class BenchSuite implements Callable<Integer> {
         if (security != null && !security.ok()) {
             System.err.println("The security benchmark FAILED (see the report and the logs in "
                     + out.resolve("security") + "):\n  " + String.join("\n  ", security.failures()));
+            failed = true;
+        }
+        if (vector != null && !vector.ok()) {
+            System.err.println("The vector benchmark FAILED (see the report and the vector-*.log files in " + out
+                    + "):\n  " + String.join("\n  ", vector.failures()));
             failed = true;
         }
         return failed ? 1 : 0;
@@ -258,9 +274,23 @@ public final class BenchSuite implements Callable<Integer> {
                     .run();
             settings.put("security section duration", seconds(t, "%.0f s with its nodes' starts and stops"));
         }
+        if (runs("vector")) {
+            long t = System.nanoTime();
+            vector = new VectorBenchmark(
+                            nodeJar,
+                            serverPrefix,
+                            clientPrefix,
+                            NODE_OPTIONS,
+                            out,
+                            VectorBenchmark.Settings.defaults(quick),
+                            UsearchReference.defaultDirectory())
+                    .run();
+            settings.put("vector section duration", seconds(t, "%.0f s with its node's start and stop"));
+        }
         settings.put("suite duration", String.format("%.1f min", (System.nanoTime() - started) / 60e9));
         return Report.write(
-                new SuiteResults(Machine.describe(), settings, ycsb, engine, http, query, streams, security, notes),
+                new SuiteResults(
+                        Machine.describe(), settings, ycsb, engine, http, query, streams, security, vector, notes),
                 out);
     }
 

@@ -57,7 +57,7 @@ final class Report {
     }
 
     /** A section's status: ok and why, or FAILED with the failures, one per line. */
-    private static void status(Markdown md, boolean ok, String why, List<String> failures) {
+    static void status(Markdown md, boolean ok, String why, List<String> failures) {
         if (ok) {
             md.line("Status: ok (%s).%n", why);
         } else {
@@ -127,6 +127,9 @@ final class Report {
         }
         if (r.security() != null) {
             security(md, r.security());
+        }
+        if (r.vector() != null) {
+            VectorReport.write(md, r.vector());
         }
         md.line("%n## Targets%n").table("lrrl", "target | measured | required | result");
         for (SuiteResults.Target t : r.targets()) {

@@ -23,7 +23,7 @@ import java.util.function.ToDoubleFunction;
  * Everything one suite run measured, as the report shows it (medians over the runs), and what
  * follows from it: the ratios and the targets. It is suite.json as it is. A section left out of
  * the run ({@code --sections}) is an empty list, or null (and absent from the JSON) for {@code
- * http}, {@code query}, {@code streams} and {@code security}.
+ * http}, {@code query}, {@code streams}, {@code security} and {@code vector}.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({
@@ -37,6 +37,7 @@ import java.util.function.ToDoubleFunction;
     "streams",
     "streamsSummary",
     "security",
+    "vector",
     "targets",
     "notes"
 })
@@ -49,6 +50,7 @@ record SuiteResults(
         QueryReport query,
         StreamReport streams,
         SecurityResults security,
+        VectorResults vector,
         List<String> notes) {
 
     static final List<String> WORKLOADS = List.of("load", "a", "b", "c", "d", "e", "f");
@@ -223,6 +225,9 @@ record SuiteResults(
         }
         if (security != null) {
             t.addAll(security.targets());
+        }
+        if (vector != null) {
+            t.addAll(vector.targets());
         }
         return t;
     }

@@ -1,6 +1,7 @@
 package io.lumadb.bench.suite;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -21,7 +22,9 @@ import org.junit.jupiter.api.Timeout;
  * report, the JSON and the chart, with all three systems and all six workloads and the load,
  * the engine pairs, the HTTP ceiling, the query benchmark (both queries, each by LumaDB's
  * index, LumaDB's full scan and PostgreSQL, on the plans they claim) and the change-stream
- * fan-out (LumaDB and the reference, every delivery checked), and no failed operation anywhere
+ * fan-out (LumaDB and the reference, every delivery checked), the vector section (kNN recall
+ * against brute force in-process and over HTTP, 8-bit quantization, BM25 scores equal to Lucene's,
+ * and the usearch reference or the reason it is unavailable), and no failed operation anywhere
  * (the runners fail on any error). It checks presence and correctness, never speed. It leaves
  * out the security section (four more nodes, about 2.5 minutes in quick mode on a busy machine,
  * which would bring the run too close to its limit); {@code SecurityResultsTest} covers that
@@ -45,7 +48,7 @@ class BenchSuiteQuickIT {
                             BenchSuite.class.getName(),
                             "--quick",
                             "--sections",
-                            "ycsb,http,query,streams,engine,collections",
+                            "ycsb,http,query,streams,engine,collections,vector",
                             "--out",
                             out.toString(),
                             "--node-jar",
@@ -85,6 +88,7 @@ class BenchSuiteQuickIT {
             assertTrue(json.get("targets").size() >= 11, json.get("targets").toString());
             assertQueries(json.get("query"));
             assertStreams(json.get("streams"));
+            assertVector(json.get("vector"));
             String md = Files.readString(dir.resolve("suite.md"));
             assertTrue(md.contains("| C | ") && md.contains("LumaDB / PostgreSQL") && md.contains("## Targets"), md);
             assertTrue(md.contains("## Queries") && md.contains("indexed point query: LumaDB / PostgreSQL"), md);
@@ -92,6 +96,7 @@ class BenchSuiteQuickIT {
                     md.contains("## Change streams")
                             && md.contains("change-stream deliveries per server CPU-second: LumaDB / trivial"),
                     md);
+            assertTrue(md.contains("## Vector search (kNN) and BM25") && md.contains("LumaDB shard text index"), md);
             DocumentBuilderFactory.newInstance()
                     .newDocumentBuilder()
                     .parse(dir.resolve("suite.svg").toFile());
@@ -207,6 +212,40 @@ class BenchSuiteQuickIT {
             }
         }
         assertTrue(idle, "no idle subscription reading for LumaDB");
+    }
+
+    /**
+     * The vector section: ok; the shard index found the true neighbours in-process (floats and
+     * 8-bit) and over HTTP; BM25 agreed with Lucene on every query; and the native reference
+     * either ran or says why not (no network for npm is no failure of LumaDB's).
+     */
+    private static void assertVector(JsonNode vector) {
+        assertTrue(vector != null && vector.isObject(), "suite.json has no vector section");
+        assertEquals(
+                "ok", vector.get("status").asText(), vector.path("failures").toString());
+        JsonNode engine = vector.get("engine");
+        for (String index : List.of("none", "int8")) {
+            JsonNode sweep = engine.get(index).get("sweep");
+            assertTrue(sweep.size() > 0, engine.toString());
+            JsonNode most = sweep.get(sweep.size() - 1);
+            assertTrue(most.get("recall").asDouble() >= 0.9, index + ": " + most);
+            assertTrue(most.get("qps").asDouble() > 0, most.toString());
+            assertEquals(3_000, engine.get(index).get("build").get("documents").asInt());
+        }
+        JsonNode bm25 = engine.get("bm25");
+        assertEquals(bm25.get("queries").asInt(), bm25.get("sameScores").asInt(), bm25.toString());
+        JsonNode http = vector.get("http").get("collections").get(0);
+        assertTrue(http.get("recall").asDouble() >= 0.9, http.toString());
+        for (JsonNode rate : http.get("rates")) {
+            assertTrue(rate.get("qps").asDouble() > 0, rate.toString());
+            assertEquals(0, rate.get("errors").asLong(), rate.toString());
+        }
+        if (vector.has("usearch")) {
+            JsonNode sweep = vector.get("usearch").get("sweep");
+            assertTrue(sweep.get(sweep.size() - 1).get("recall").asDouble() >= 0.9, sweep.toString());
+        } else {
+            assertFalse(vector.get("usearchUnavailable").asText().isBlank(), vector.toString());
+        }
     }
 
     private static String tail(Path log) {
