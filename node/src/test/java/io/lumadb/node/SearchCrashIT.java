@@ -233,7 +233,7 @@ class SearchCrashIT {
                     "POST",
                     C + "/_search",
                     "application/json",
-                    "{\"knn\":{\"index\":\"v\",\"vector\":" + e.getValue() + ",\"k\":1}}");
+                    "{\"knn\":{\"index\":\"v\",\"vector\":" + e.getValue() + ",\"k\":1},\"wait\":true}");
             JsonNode top = r.json().path("hits").get(0);
             assertEquals(e.getValue(), top.path("document").path("v").toString(), r.toString());
             assertEquals(

@@ -97,14 +97,14 @@ class SearchSecurityIT {
                     "POST",
                     DOCS + "/_search",
                     "application/json",
-                    "{\"text\":{\"index\":\"words\",\"query\":\"common\"},\"k\":100}");
+                    "{\"text\":{\"index\":\"words\",\"query\":\"common\"},\"k\":100,\"wait\":true}");
             assertEquals(10, ids(text.json()).size(), text.toString());
             // The admin sees everything.
             var all = admin.method(
                     "POST",
                     DOCS + "/_search",
                     "application/json",
-                    "{\"text\":{\"index\":\"words\",\"query\":\"common\"},\"k\":100}");
+                    "{\"text\":{\"index\":\"words\",\"query\":\"common\"},\"k\":100,\"wait\":true}");
             assertEquals(40, ids(all.json()).size(), all.toString());
 
             // Naming a hidden field, or searching an index over one, tells its contents: refused.
