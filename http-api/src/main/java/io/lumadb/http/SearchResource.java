@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lumadb.security.Permission;
 import io.lumadb.security.Permission.Action;
 import io.lumadb.security.Permission.Scope;
+import io.lumadb.shards.Documents;
 import io.lumadb.shards.model.DocumentJson;
 import io.lumadb.shards.model.IndexDefinition;
 import io.lumadb.shards.query.QueryException;
@@ -55,8 +56,7 @@ final class SearchResource implements Resource {
 
     /** A failure of a search as the API reports it: a bad request is 400 {@code invalid-search}. */
     static <T> T invalidSearch(Throwable failure) {
-        Throwable cause =
-                failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        Throwable cause = Documents.unwrap(failure);
         if (cause instanceof QueryException bad) {
             throw ApiException.badRequest("invalid-search", "Invalid search", bad.getMessage(), bad.pointer());
         }

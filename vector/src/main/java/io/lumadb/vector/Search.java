@@ -69,9 +69,8 @@ public final class Search {
         this.shards = shards;
     }
 
-    /** One sub-search as validated: which list it is, its index, its size and weight. */
-    private record Part(
-            String name, String pointer, IndexDefinition index, int k, double weight, ObjectNode shardQuery) {}
+    /** One sub-search as validated: which list it is, its size and weight, and what the shards are asked. */
+    private record Part(String name, int k, double weight, ObjectNode shardQuery) {}
 
     /**
      * Runs a search; completes with the answer body {@code {"hits": [...], "positions": {...}}}.
@@ -222,7 +221,7 @@ public final class Search {
         q.put("mode", "knn").put("index", index.name()).put("k", partK).put("numCandidates", numCandidates);
         q.set("vector", vector);
         q.put("pointer", "/knn");
-        return new Part("knn", "/knn", index, partK, weight, q);
+        return new Part("knn", partK, weight, q);
     }
 
     private Part text(CollectionInfo info, JsonNode text, int k) {
@@ -241,7 +240,7 @@ public final class Search {
         q.put("mode", "text").put("index", index.name()).put("k", partK).put("query", query.textValue());
         q.put("highlight", bool(text, "highlight"));
         q.put("pointer", "/text");
-        return new Part("text", "/text", index, partK, weight, q);
+        return new Part("text", partK, weight, q);
     }
 
     private static IndexDefinition index(CollectionInfo info, JsonNode part, String pointer, SearchSpec.Kind kind) {

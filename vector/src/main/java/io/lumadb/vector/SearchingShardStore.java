@@ -8,11 +8,9 @@ import io.lumadb.shards.store.ReadView;
 import io.lumadb.shards.store.ShardMeta;
 import io.lumadb.shards.store.ShardStore;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -168,11 +166,7 @@ final class SearchingShardStore implements ShardStore {
                         existing != null
                                 ? existing
                                 : ShardIndex.open(
-                                        node,
-                                        store,
-                                        shard,
-                                        definition,
-                                        store.meta().appliedSeq()));
+                                        node, store, definition, store.meta().appliedSeq()));
                 changed |= existing == null;
             }
             for (var old : current.entrySet()) {
@@ -233,12 +227,5 @@ final class SearchingShardStore implements ShardStore {
         } finally {
             store.close();
         }
-    }
-
-    /** Used by tests: every index's open stage. */
-    CompletableFuture<Void> allOpened() {
-        Map<Long, ShardIndex> now = new HashMap<>(search);
-        return CompletableFuture.allOf(
-                now.values().stream().map(ShardIndex::opened).toArray(CompletableFuture[]::new));
     }
 }

@@ -44,7 +44,6 @@ final class ShardIndex {
 
     private final SearchNode node;
     private final ShardStore store;
-    private final int shard;
     private final IndexDefinition definition;
     private final Path directory;
     private final SerialQueue queue;
@@ -64,10 +63,9 @@ final class ShardIndex {
     private boolean builtCommitted;
     private String buildAfter;
 
-    private ShardIndex(SearchNode node, ShardStore store, int shard, IndexDefinition definition) {
+    private ShardIndex(SearchNode node, ShardStore store, IndexDefinition definition) {
         this.node = node;
         this.store = store;
-        this.shard = shard;
         this.definition = definition;
         this.directory = node.directory(store.name(), definition.id());
         this.queue = new SerialQueue(store.name() + "/" + definition.name(), node.executor());
@@ -79,18 +77,14 @@ final class ShardIndex {
      * sequence number is {@code storeSeq} now; the caller holds the store's lock, so every
      * change after {@code storeSeq} is queued behind the opening.
      */
-    static ShardIndex open(SearchNode node, ShardStore store, int shard, IndexDefinition definition, long storeSeq) {
-        ShardIndex opened = new ShardIndex(node, store, shard, definition);
+    static ShardIndex open(SearchNode node, ShardStore store, IndexDefinition definition, long storeSeq) {
+        ShardIndex opened = new ShardIndex(node, store, definition);
         opened.queue.run("opening", () -> opened.openAt(storeSeq));
         return opened;
     }
 
     IndexDefinition definition() {
         return definition;
-    }
-
-    int shard() {
-        return shard;
     }
 
     /** Completes once the index is open and caught up (or its build has started). */

@@ -509,9 +509,7 @@ public final class ShardEntity {
     }
 
     private QueryFailed extensionFailed(String kind, Throwable failure) {
-        Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
-                ? failure.getCause()
-                : failure;
+        Throwable cause = io.lumadb.shards.Documents.unwrap(failure);
         return switch (cause) {
             case QueryException e -> new QueryFailed("invalid", e.pointer(), e.getMessage());
             case QueryTimeoutException e -> new QueryFailed("timeout", null, e.getMessage());
