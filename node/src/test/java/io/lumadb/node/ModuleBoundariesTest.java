@@ -34,6 +34,9 @@ class ModuleBoundariesTest {
     static final ArchRule vectorDependsOnlyOnShardsAndStreams = RULES.vectorDependsOnlyOnShardsAndStreams();
 
     @ArchTest
+    static final ArchRule tieringDependsOnlyOnShards = RULES.tieringDependsOnlyOnShards();
+
+    @ArchTest
     static final ArchRule securityDependsOnlyOnShards = RULES.securityDependsOnlyOnShards();
 
     @ArchTest
