@@ -303,6 +303,8 @@ public final class Documents {
             case ShardEntity.CollectionGone gone -> CompletableFuture.failedFuture(new CollectionGone());
             case ShardEntity.Unavailable u ->
                 CompletableFuture.failedFuture(new ShardUnavailableException(u.reason(), null));
+            case ShardEntity.ColdUnavailable c ->
+                CompletableFuture.failedFuture(new ColdDataUnavailableException(c.reason()));
             default -> CompletableFuture.completedFuture(reply);
         };
     }

@@ -179,6 +179,7 @@ public final class Queries {
             case "timeout" -> new QueryTimeoutException(failed.message());
             case "invalid" -> new QueryException(failed.pointer(), failed.message());
             case "internal" -> new IllegalStateException(failed.message());
+            case "cold" -> new ColdDataUnavailableException(failed.message());
             default -> new ShardUnavailableException(failed.message(), null);
         };
     }

@@ -1,5 +1,6 @@
 package io.lumadb.vector;
 
+import io.lumadb.shards.store.ColdTier;
 import io.lumadb.shards.store.ShardStore;
 import io.lumadb.shards.store.ShardStores;
 import java.io.IOException;
@@ -48,6 +49,11 @@ public final class SearchStores implements ShardStores {
     @Override
     public long reencrypt(int batchSize, LongPredicate afterBatch) {
         return stores.reencrypt(batchSize, afterBatch);
+    }
+
+    @Override
+    public void coldTier(ColdTier tier) {
+        stores.coldTier(tier);
     }
 
     /** Deletes the index directories of shard {@code storeName} whose ids are not in {@code keep}. */

@@ -3,6 +3,7 @@ package io.lumadb.vector;
 import io.lumadb.shards.model.DocumentChange;
 import io.lumadb.shards.model.IndexDefinition;
 import io.lumadb.shards.model.StoredDocument;
+import io.lumadb.shards.store.ColdTier;
 import io.lumadb.shards.store.IndexState;
 import io.lumadb.shards.store.ReadView;
 import io.lumadb.shards.store.ShardMeta;
@@ -92,6 +93,23 @@ final class SearchingShardStore implements ShardStore {
     @Override
     public List<StoredDocument> list(String afterExclusive, int limit) {
         return store.list(afterExclusive, limit);
+    }
+
+    @Override
+    public List<StoredDocument> scan(String afterExclusive, int limit) {
+        return store.scan(afterExclusive, limit);
+    }
+
+    /** Moving documents to the cold tier changes no document: the indexes only pass the event. */
+    @Override
+    public int cool(long seq, List<ColdTier.Entry> entries) {
+        synchronized (lock) {
+            int cooled = store.cool(seq, entries);
+            for (ShardIndex index : search.values()) {
+                index.applied(seq, List.of());
+            }
+            return cooled;
+        }
     }
 
     @Override

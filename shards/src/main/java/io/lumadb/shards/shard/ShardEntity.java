@@ -18,6 +18,7 @@ import io.lumadb.shards.query.QueryTimeoutException;
 import io.lumadb.shards.query.plan.QueryCursor;
 import io.lumadb.shards.query.plan.ShardQueryExecutor;
 import io.lumadb.shards.query.plan.ShardQueryResult;
+import io.lumadb.shards.store.ColdTier;
 import io.lumadb.shards.store.IndexState;
 import io.lumadb.shards.store.ReadView;
 import io.lumadb.shards.store.ShardMeta;
@@ -133,6 +134,17 @@ public final class ShardEntity {
         }
     }
 
+    /**
+     * Points documents to the cold tier, where their bodies have been written and verified: a
+     * journal event, so it is durable once answered ({@link Cooled}); documents written since
+     * they were sealed stay as they are.
+     */
+    public record Cool(List<ColdTier.Entry> entries, ActorRef<Reply> replyTo) implements Command {
+        public Cool {
+            entries = List.copyOf(entries);
+        }
+    }
+
     /** Stops the shard and deletes its state store; sent after the catalog dropped the collection. */
     public record Drop(ActorRef<Reply> replyTo) implements Command {}
 
@@ -189,6 +201,9 @@ public final class ShardEntity {
     /** The shard's applied sequence number, last version and document count. */
     public record Meta(ShardMeta meta) implements Reply {}
 
+    /** How many documents of a {@link Cool} now point to the cold tier, as of journal event {@code seq}. */
+    public record Cooled(int documents, long seq) implements Reply {}
+
     /** A query's answer from this shard. */
     public record QueryAnswered(ShardQueryResult result) implements Reply {}
 
@@ -226,6 +241,12 @@ public final class ShardEntity {
      * (a write refused while the node's storage is unwritable: resending it at once is pointless).
      */
     public record Unavailable(String reason, boolean untouched) implements Reply {}
+
+    /**
+     * A document this request needs is in the cold tier and cannot be read now ({@link
+     * io.lumadb.shards.ColdDataUnavailableException}); nothing was written.
+     */
+    public record ColdUnavailable(String reason) implements Reply {}
 
     // ---- creation
 
@@ -413,6 +434,7 @@ public final class ShardEntity {
     private Behavior<Command> running() {
         return servingReads()
                 .onMessage(Write.class, this::onWrite)
+                .onMessage(Cool.class, this::onCool)
                 .onMessageEquals(BatchDone.INSTANCE, this::onBatchDone)
                 .onMessage(Drop.class, this::onDrop)
                 .onMessageEquals(Passivate.INSTANCE, this::onPassivate)
@@ -427,12 +449,21 @@ public final class ShardEntity {
     }
 
     private Behavior<Command> onGet(Get cmd) {
-        return reply(cmd.replyTo(), new Found(store.get(cmd.id())));
+        try {
+            return reply(cmd.replyTo(), new Found(store.get(cmd.id())));
+        } catch (io.lumadb.shards.ColdDataUnavailableException e) {
+            return reply(cmd.replyTo(), new ColdUnavailable(e.getMessage()));
+        }
     }
 
     /** At least one document, then only as many as fit in a page's byte bound (one message between nodes). */
     private Behavior<Command> onList(ListDocuments cmd) {
-        List<StoredDocument> docs = store.list(cmd.after(), cmd.limit());
+        List<StoredDocument> docs;
+        try {
+            docs = store.list(cmd.after(), cmd.limit());
+        } catch (io.lumadb.shards.ColdDataUnavailableException e) {
+            return reply(cmd.replyTo(), new ColdUnavailable(e.getMessage()));
+        }
         long bytes = 0;
         for (int i = 0; i < docs.size(); i++) {
             bytes += docs.get(i).json().length + docs.get(i).id().length();
@@ -465,9 +496,16 @@ public final class ShardEntity {
      */
     private Behavior<Command> onBuildIndexes() {
         building = false;
-        if (!stopping && store.buildIndexes(settings.indexBuildChunk())) {
+        try {
+            if (!stopping && store.buildIndexes(settings.indexBuildChunk())) {
+                building = true;
+                context.getSelf().tell(BuildIndexes.INSTANCE);
+            }
+        } catch (io.lumadb.shards.ColdDataUnavailableException e) {
+            // A cold document the build must read is unreadable now; the build resumes where it was.
+            context.getLog().warn("Shard {}: index build waits for the cold tier: {}", entityId, e.getMessage());
             building = true;
-            context.getSelf().tell(BuildIndexes.INSTANCE);
+            timers.startSingleTimer(BuildIndexes.INSTANCE, Duration.ofSeconds(5));
         }
         return Behaviors.same();
     }
@@ -517,6 +555,7 @@ public final class ShardEntity {
                 new QueryFailed("unavailable", null, "shard " + entityId + " is closing; retry");
             case UnsupportedOperationException e -> new QueryFailed("unavailable", null, e.getMessage());
             case io.lumadb.shards.ShardUnavailableException e -> new QueryFailed("unavailable", null, e.getMessage());
+            case io.lumadb.shards.ColdDataUnavailableException e -> new QueryFailed("cold", null, e.getMessage());
             default -> {
                 QUERY_LOG.error("A {} on shard {} failed", kind, entityId, cause);
                 yield new QueryFailed(
@@ -558,6 +597,8 @@ public final class ShardEntity {
             return new QueryFailed("invalid", e.pointer(), e.getMessage());
         } catch (ShardQueryExecutor.ShardClosingException e) {
             return new QueryFailed("unavailable", null, "shard " + entityId + " is closing; retry");
+        } catch (io.lumadb.shards.ColdDataUnavailableException e) {
+            return new QueryFailed("cold", null, e.getMessage());
         } catch (java.io.IOException e) {
             return new QueryFailed("invalid", "", "the query is not valid JSON");
         }
@@ -571,6 +612,15 @@ public final class ShardEntity {
         }
         pending.add(cmd);
         return flushIfIdle();
+    }
+
+    /** The writer orders it with the write batches (it stashes commands while persisting). */
+    private Behavior<Command> onCool(Cool cmd) {
+        if (stopping) {
+            return reply(cmd.replyTo(), new Unavailable("shard " + entityId + " is stopping", true));
+        }
+        writer.tell(new ShardWriter.PersistCool(cmd.entries(), cmd.replyTo()));
+        return Behaviors.same();
     }
 
     private Behavior<Command> onBatchDone() {
@@ -675,6 +725,7 @@ public final class ShardEntity {
     private Behavior<Command> restarting() {
         return servingReads()
                 .onMessage(Write.class, cmd -> reply(cmd.replyTo(), refusedWhileRestarting()))
+                .onMessage(Cool.class, cmd -> reply(cmd.replyTo(), refusedWhileRestarting()))
                 .onMessageEquals(RestartWriter.INSTANCE, this::startWriter)
                 .onMessage(Drop.class, this::onDropWhileRestarting)
                 .onMessageEquals(Passivate.INSTANCE, Behaviors::stopped)
@@ -712,6 +763,7 @@ public final class ShardEntity {
             case GetIndexes g -> java.util.Optional.of(g.replyTo());
             case Extension x -> java.util.Optional.of(x.replyTo());
             case Drop d -> java.util.Optional.of(d.replyTo());
+            case Cool c -> java.util.Optional.of(c.replyTo());
             default -> java.util.Optional.empty();
         };
     }

@@ -18,10 +18,14 @@ public final class ShardEvents {
         return PersistenceId.of("shard", entityId).id();
     }
 
-    /** The changes of one shard event, in the order they were applied. */
+    /** The changes of one shard event, in the order they were applied (none for a move to the cold tier). */
     public static List<DocumentChange> changes(Object event) {
         if (event instanceof ShardWriter.DocumentsWritten written) {
             return written.changes();
+        }
+        if (event instanceof ShardWriter.DocumentsCooled) {
+            // Moving bodies to the cold tier changes no document.
+            return List.of();
         }
         throw new IllegalArgumentException("not a shard event: "
                 + (event == null ? "null" : event.getClass().getName()));

@@ -6,6 +6,7 @@ import io.lumadb.shards.model.DocumentChange;
 import io.lumadb.shards.model.DocumentWrite;
 import io.lumadb.shards.model.StoredDocument;
 import io.lumadb.shards.model.WriteOutcome;
+import io.lumadb.shards.store.ColdTier;
 import io.lumadb.shards.store.ShardStore;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -55,6 +56,13 @@ final class ShardWriter
         }
     }
 
+    /** Points {@code entries} to the cold tier (see {@link DocumentsCooled}); answers {@code replyTo}. */
+    record PersistCool(List<ColdTier.Entry> entries, ActorRef<ShardEntity.Reply> replyTo) implements Command {
+        PersistCool {
+            entries = List.copyOf(entries);
+        }
+    }
+
     // ---- events
 
     /** What a shard's journal holds. */
@@ -70,6 +78,17 @@ final class ShardWriter
         public DocumentsWritten {
             changes = List.copyOf(changes);
             requests = requests == null ? List.of() : List.copyOf(requests);
+        }
+    }
+
+    /**
+     * Documents whose bodies now live in the cold tier: the store keeps their ids, versions and
+     * index entries and replaces each body by the pointer, if the document is still at the
+     * entry's version. No document changes, so the change stream sees no change in it.
+     */
+    public record DocumentsCooled(List<ColdTier.Entry> entries) implements Event {
+        public DocumentsCooled {
+            entries = List.copyOf(entries);
         }
     }
 
@@ -272,6 +291,7 @@ final class ShardWriter
         return newCommandHandlerWithReplyBuilder()
                 .forAnyState()
                 .onCommand(PersistBatch.class, this::onPersistBatch)
+                .onCommand(PersistCool.class, this::onPersistCool)
                 .build();
     }
 
@@ -296,8 +316,15 @@ final class ShardWriter
                 continue;
             }
             List<WriteOutcome> results = new ArrayList<>(write.writes().size());
-            for (DocumentWrite w : write.writes()) {
-                results.add(evaluator.evaluate(w));
+            try {
+                for (DocumentWrite w : write.writes()) {
+                    results.add(evaluator.evaluate(w));
+                }
+            } catch (io.lumadb.shards.ColdDataUnavailableException e) {
+                // A cold document a write needs cannot be read: nothing of the batch is written.
+                ShardEntity.ColdUnavailable refused = new ShardEntity.ColdUnavailable(e.getMessage());
+                cmd.writes().forEach(w -> w.replyTo().tell(refused));
+                return Effect().reply(cmd.replyTo(), ShardEntity.BatchDone.INSTANCE);
             }
             outcomes.add(results);
             if (id != null) {
@@ -314,6 +341,18 @@ final class ShardWriter
                 .persist(new DocumentsWritten(changes, answered))
                 .thenRun(next -> applyAndReply(next, changes, cmd, outcomes))
                 .thenReply(cmd.replyTo(), next -> ShardEntity.BatchDone.INSTANCE);
+    }
+
+    private ReplyEffect<Event, State> onPersistCool(State state, PersistCool cmd) {
+        if (cmd.entries().isEmpty()) {
+            return Effect()
+                    .reply(cmd.replyTo(), new ShardEntity.Cooled(0, store.meta().appliedSeq()));
+        }
+        int[] cooled = {0};
+        return Effect()
+                .persist(new DocumentsCooled(cmd.entries()))
+                .thenRun(next -> cooled[0] = store.cool(next.seq(), cmd.entries()))
+                .thenReply(cmd.replyTo(), next -> new ShardEntity.Cooled(cooled[0], next.seq()));
     }
 
     private void applyAndReply(
@@ -336,6 +375,7 @@ final class ShardWriter
         return newEventHandlerBuilder()
                 .forAnyState()
                 .onEvent(DocumentsWritten.class, this::onDocumentsWritten)
+                .onEvent(DocumentsCooled.class, this::onDocumentsCooled)
                 .build();
     }
 
@@ -361,6 +401,21 @@ final class ShardWriter
         return new State(seq, snapshotted ? image(seq, event.changes()) : null);
     }
 
+    /** Like {@link #onDocumentsWritten}: the store is written in the persist callback, or here in recovery. */
+    private State onDocumentsCooled(State state, DocumentsCooled event) {
+        long seq = state.seq() + 1;
+        if (recovering) {
+            catchUpWithSnapshot(state);
+            if (seq > store.meta().appliedSeq()) {
+                store.cool(seq, event.entries());
+                replayed++;
+            }
+            return new State(seq, null);
+        }
+        boolean snapshotted = snapshotDocuments && seq % snapshotEvery == 0;
+        return new State(seq, snapshotted ? image(seq, List.of()) : null);
+    }
+
     /** Remembers an answered request, forgetting those too old or too many. */
     private void remember(Request request) {
         recent.put(request.id(), request);
@@ -384,7 +439,9 @@ final class ShardWriter
         Map<String, StoredDocument> documents = new LinkedHashMap<>();
         long lastVersion = store.meta().lastVersion();
         String after = null;
-        for (List<StoredDocument> page; !(page = store.list(after, IMAGE_PAGE)).isEmpty(); ) {
+        // As stored: a cold document is carried as its pointer, so images do not bring cold
+        // bodies back into the snapshot store.
+        for (List<StoredDocument> page; !(page = store.scan(after, IMAGE_PAGE)).isEmpty(); ) {
             page.forEach(d -> documents.put(d.id(), d));
             after = page.getLast().id();
         }

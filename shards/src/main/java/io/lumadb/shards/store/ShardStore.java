@@ -35,6 +35,22 @@ public interface ShardStore extends AutoCloseable {
     /** Up to {@code limit} documents with ids after {@code afterExclusive} (null: from the start), in id order. */
     List<StoredDocument> list(String afterExclusive, int limit);
 
+    /**
+     * Like {@link #list}, but documents as stored: the JSON of a cold one is its pointer ({@link
+     * ColdTier#isPointer}), not read from the cold tier. For the cold tier and snapshot images.
+     */
+    List<StoredDocument> scan(String afterExclusive, int limit);
+
+    /**
+     * Applies journal event {@code seq}, which moved {@code entries} to the cold tier: each
+     * document still at the entry's version keeps its version and index entries but stores the
+     * pointer instead of its JSON; one written since (or deleted) is left alone. Atomic with the
+     * new meta, like {@link #apply}; the documents' versions, count and last version do not change.
+     *
+     * @return how many documents now point to the cold tier
+     */
+    int cool(long seq, List<ColdTier.Entry> entries);
+
     ShardMeta meta();
 
     /**
@@ -46,7 +62,8 @@ public interface ShardStore extends AutoCloseable {
     /**
      * Replaces the store's contents, atomically, with a snapshot image of the shard as of journal
      * event {@code seq}: afterwards it holds exactly {@code documents} (with their versions and
-     * the index entries they put into the maintained indexes), its applied sequence number is
+     * the index entries they put into the maintained indexes; a document whose JSON is a cold
+     * pointer, as {@link #scan} gives it, is stored as that pointer), its applied sequence number is
      * {@code seq} and its last version the greater of its own and {@code lastVersion}. Installing
      * at or below {@link ShardMeta#appliedSeq()} is a programming error, like {@link #apply}.
      */

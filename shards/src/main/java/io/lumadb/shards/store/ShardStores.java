@@ -29,4 +29,10 @@ public interface ShardStores {
      * @return the number of values rewritten
      */
     long reencrypt(int batchSize, LongPredicate afterBatch);
+
+    /**
+     * Where the stores resolve the pointers of cold documents from now on (until then: {@link
+     * ColdTier#NONE}). Set once, by the node, before shards serve reads.
+     */
+    void coldTier(ColdTier tier);
 }

@@ -6,6 +6,7 @@ import io.lumadb.shards.model.DocumentJson;
 import io.lumadb.shards.model.IndexDefinition;
 import io.lumadb.shards.model.Names;
 import io.lumadb.shards.model.StoredDocument;
+import io.lumadb.shards.store.ColdTier;
 import io.lumadb.shards.store.DocumentCipher;
 import io.lumadb.shards.store.IndexEntries;
 import io.lumadb.shards.store.IndexState;
@@ -280,12 +281,28 @@ final class RocksShardStore implements ShardStore {
         return new String(key, DOC_ID_OFFSET, key.length - DOC_ID_OFFSET, StandardCharsets.UTF_8);
     }
 
+    /** The document of a stored value, a cold one read from the cold tier. */
     private StoredDocument decode(String id, byte[] value) {
+        return resolve(stored(id, value));
+    }
+
+    /** The document of a stored value as it is stored: a cold one's JSON is its pointer. */
+    private StoredDocument stored(String id, byte[] value) {
         if (DocumentCipher.isSealed(value)) {
             value = open(id, value);
         }
         long version = ByteBuffer.wrap(value, 0, 8).getLong();
         return new StoredDocument(id, version, Arrays.copyOfRange(value, 8, value.length));
+    }
+
+    /** {@code document} with its JSON, read from the cold tier when the store holds a pointer. */
+    private StoredDocument resolve(StoredDocument document) {
+        byte[] json = document.json();
+        if (!ColdTier.isPointer(json)) {
+            return document;
+        }
+        byte[] body = stores.coldTier().read(name, document.id(), document.version(), ColdTier.pointerOf(json));
+        return new StoredDocument(document.id(), document.version(), body);
     }
 
     /** The clear value (version and JSON) of a sealed one. */
@@ -318,6 +335,9 @@ final class RocksShardStore implements ShardStore {
                 return Lookup.NOT_IN_MEMORY;
             }
             StoredDocument document = read(memoryOnly, id);
+            if (document == NOT_IN_MEMORY_MARK) {
+                return Lookup.NOT_IN_MEMORY;
+            }
             return document == null ? Lookup.ABSENT : new Lookup(true, document);
         } catch (RocksDBException e) {
             if (e.getStatus() != null && e.getStatus().getCode() == Status.Code.Incomplete) {
@@ -359,15 +379,41 @@ final class RocksShardStore implements ShardStore {
         if (buffers.value.get(0) < 0) {
             byte[] sealed = new byte[size];
             buffers.value.get(0, sealed);
-            return decode(id, sealed);
+            StoredDocument document = stored(id, sealed);
+            if (options == memoryOnly && ColdTier.isPointer(document.json())) {
+                return fromMemory(document);
+            }
+            return resolve(document);
         }
         byte[] json = new byte[size - 8];
         buffers.value.get(8, json);
-        return new StoredDocument(id, buffers.value.getLong(0), json);
+        StoredDocument document = new StoredDocument(id, buffers.value.getLong(0), json);
+        if (options == memoryOnly && ColdTier.isPointer(json)) {
+            return fromMemory(document);
+        }
+        return resolve(document);
     }
+
+    /** A cold document from the hot cache, or {@link #NOT_IN_MEMORY_MARK} when reading it would block. */
+    private StoredDocument fromMemory(StoredDocument cold) {
+        byte[] body = stores.coldTier().cached(name, cold.id(), cold.version(), ColdTier.pointerOf(cold.json()));
+        return body == null ? NOT_IN_MEMORY_MARK : new StoredDocument(cold.id(), cold.version(), body);
+    }
+
+    /** What {@link #read} answers for a cold document not in the hot cache when asked from memory only. */
+    private static final StoredDocument NOT_IN_MEMORY_MARK = new StoredDocument("", 1, new byte[0]);
 
     @Override
     public List<StoredDocument> list(String afterExclusive, int limit) {
+        return page(afterExclusive, limit, true);
+    }
+
+    @Override
+    public List<StoredDocument> scan(String afterExclusive, int limit) {
+        return page(afterExclusive, limit, false);
+    }
+
+    private List<StoredDocument> page(String afterExclusive, int limit, boolean resolve) {
         List<StoredDocument> page = new ArrayList<>(Math.min(limit, 1024));
         byte[] p = prefix;
         if (p == null) {
@@ -380,7 +426,8 @@ final class RocksShardStore implements ShardStore {
             while (it.isValid() && page.size() < limit) {
                 byte[] key = it.key();
                 if (afterExclusive == null || !Arrays.equals(key, start)) {
-                    page.add(decode(docId(key), it.value()));
+                    StoredDocument document = stored(docId(key), it.value());
+                    page.add(resolve ? resolve(document) : document);
                 }
                 it.next();
             }
@@ -394,6 +441,44 @@ final class RocksShardStore implements ShardStore {
     @Override
     public synchronized void apply(long seq, List<DocumentChange> changes) {
         write(seq, changes, 0);
+    }
+
+    @Override
+    public synchronized int cool(long seq, List<ColdTier.Entry> entries) {
+        synchronized (stores.writeLock(name)) {
+            ShardMeta current = meta;
+            if (seq <= current.appliedSeq()) {
+                throw new IllegalStateException("store " + name + ": event " + seq + " is already applied (applied "
+                        + current.appliedSeq() + ")");
+            }
+            byte[] p = prefixForWrite();
+            int cooled = 0;
+            try {
+                for (ColdTier.Entry entry : entries) {
+                    byte[] value = db.get(cf, plainRead, docKey(p, entry.id()));
+                    if (value == null) {
+                        continue;
+                    }
+                    StoredDocument held = stored(entry.id(), value);
+                    // Written since it was sealed (or already cold): the segment's copy is stale.
+                    if (held.version() != entry.version() || ColdTier.isPointer(held.json())) {
+                        continue;
+                    }
+                    putDocument(
+                            new DocumentChange(entry.id(), DocumentChange.Op.UPDATED, entry.version(), entry.stored()));
+                    cooled++;
+                }
+                ShardMeta next = new ShardMeta(seq, current.lastVersion(), current.documentCount());
+                putMeta(p, next);
+                db.write(writeOptions, batch);
+                meta = next;
+                return cooled;
+            } catch (RocksDBException e) {
+                throw new ShardStoreException("store " + name + ": cannot apply cold-tier event " + seq, e);
+            } finally {
+                releaseBatch();
+            }
+        }
     }
 
     /**
@@ -417,7 +502,7 @@ final class RocksShardStore implements ShardStore {
             for (it.seekToFirst(); it.isValid(); it.next()) {
                 String id = docId(it.key());
                 StoredDocument wanted = image.remove(id);
-                StoredDocument held = decode(id, it.value());
+                StoredDocument held = stored(id, it.value());
                 if (wanted == null) {
                     changes.add(new DocumentChange(id, DocumentChange.Op.DELETED, held.version(), null));
                 } else if (wanted.version() != held.version() || !Arrays.equals(wanted.json(), held.json())) {
@@ -477,15 +562,7 @@ final class RocksShardStore implements ShardStore {
                 lastVersion = Math.max(lastVersion, change.version());
             }
             ShardMeta next = new ShardMeta(seq, lastVersion, count);
-            WriteBuffers buffers = WRITE_BUFFERS.get();
-            ByteBuffer metaValue = buffers.metaValue;
-            metaValue
-                    .clear()
-                    .putLong(next.appliedSeq())
-                    .putLong(next.lastVersion())
-                    .putLong(next.documentCount())
-                    .flip();
-            batch.put(cf, buffers.metaKey.clear().put(p).put(META).flip(), metaValue);
+            putMeta(p, next);
             db.write(writeOptions, batch);
             meta = next;
             // Published after the batch is written, so readers never see a state ahead of the data.
@@ -497,6 +574,18 @@ final class RocksShardStore implements ShardStore {
         } finally {
             releaseBatch();
         }
+    }
+
+    private void putMeta(byte[] p, ShardMeta next) throws RocksDBException {
+        WriteBuffers buffers = WRITE_BUFFERS.get();
+        ByteBuffer metaValue = buffers.metaValue;
+        metaValue
+                .clear()
+                .putLong(next.appliedSeq())
+                .putLong(next.lastVersion())
+                .putLong(next.documentCount())
+                .flip();
+        batch.put(cf, buffers.metaKey.clear().put(p).put(META).flip(), metaValue);
     }
 
     /**
@@ -512,7 +601,7 @@ final class RocksShardStore implements ShardStore {
         boolean stateChanged = false;
         for (DocumentChange change : changes) {
             JsonNode before = overlay.containsKey(change.id()) ? overlay.get(change.id()) : parsedDocument(change.id());
-            JsonNode after = change.op() == DocumentChange.Op.DELETED ? null : parse(change.document());
+            JsonNode after = change.op() == DocumentChange.Op.DELETED ? null : parse(body(change));
             overlay.put(change.id(), after);
             for (Long id : active.keySet()) {
                 Index index = updated.get(id);
@@ -550,6 +639,14 @@ final class RocksShardStore implements ShardStore {
             putState(index);
         }
         return java.util.Collections.unmodifiableMap(updated);
+    }
+
+    /** The JSON a change writes: an image's cold document (a pointer) is read from the cold tier. */
+    private byte[] body(DocumentChange change) {
+        byte[] json = change.document();
+        return ColdTier.isPointer(json)
+                ? stores.coldTier().read(name, change.id(), change.version(), ColdTier.pointerOf(json))
+                : json;
     }
 
     private static Index markMultikey(Index index) {

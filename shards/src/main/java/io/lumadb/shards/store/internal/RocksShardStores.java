@@ -1,5 +1,6 @@
 package io.lumadb.shards.store.internal;
 
+import io.lumadb.shards.store.ColdTier;
 import io.lumadb.shards.store.DocumentCipher;
 import io.lumadb.shards.store.ShardStore;
 import io.lumadb.shards.store.ShardStoreException;
@@ -165,6 +166,17 @@ public final class RocksShardStores implements ShardStores {
                 throw new ShardStoreException("store " + name + ": cannot register", e);
             }
         }
+    }
+
+    private volatile ColdTier coldTier = ColdTier.NONE;
+
+    @Override
+    public void coldTier(ColdTier tier) {
+        this.coldTier = java.util.Objects.requireNonNull(tier, "tier");
+    }
+
+    ColdTier coldTier() {
+        return coldTier;
     }
 
     DocumentCipher cipher() {
