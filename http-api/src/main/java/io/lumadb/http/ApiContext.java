@@ -6,6 +6,7 @@ import io.lumadb.security.Security;
 import io.lumadb.shards.Catalog;
 import io.lumadb.shards.Documents;
 import io.lumadb.shards.Queries;
+import io.lumadb.tiering.Tiering;
 import io.lumadb.vector.Search;
 import java.util.List;
 import java.util.function.Supplier;
@@ -31,6 +32,7 @@ public final class ApiContext {
     private final Bodies bodies;
     private final Security security;
     private final Search search;
+    private final Tiering tiering;
 
     /**
      * @param metrics the Prometheus text of the node's metrics, for {@code /metrics}
@@ -58,6 +60,7 @@ public final class ApiContext {
                 webSocketSettings,
                 metrics,
                 security,
+                null,
                 null);
     }
 
@@ -74,7 +77,40 @@ public final class ApiContext {
             Supplier<String> metrics,
             Security security,
             Search search) {
+        this(
+                system,
+                catalog,
+                documents,
+                queries,
+                changeStreams,
+                topics,
+                settings,
+                webSocketSettings,
+                metrics,
+                security,
+                search,
+                null);
+    }
+
+    /**
+     * @param search vector and full-text search over the collections (null: not on this node)
+     * @param tiering the cold tier (null: not on this node)
+     */
+    public ApiContext(
+            ClassicActorSystemProvider system,
+            Catalog catalog,
+            Documents documents,
+            Queries queries,
+            ChangeStreams changeStreams,
+            Topics topics,
+            HttpSettings settings,
+            WebSocketSettings webSocketSettings,
+            Supplier<String> metrics,
+            Security security,
+            Search search,
+            Tiering tiering) {
         this.search = search;
+        this.tiering = tiering;
         this.system = system;
         this.security = security;
         this.catalog = catalog;
@@ -102,6 +138,7 @@ public final class ApiContext {
                 new QueriesResource(this),
                 new SearchResource(this),
                 new IndexesResource(this),
+                new TieringResource(this),
                 new ChangesResource(this),
                 new LiveResource(this),
                 new TopicsResource(this),
@@ -133,6 +170,19 @@ public final class ApiContext {
                     503, "search-unavailable", "Search unavailable", "search is not running on this node", null);
         }
         return search;
+    }
+
+    /** The cold tier. */
+    Tiering tiering() {
+        if (tiering == null) {
+            throw new ApiException(
+                    503,
+                    "tiering-unavailable",
+                    "Cold tier unavailable",
+                    "the cold tier is not running on this node",
+                    null);
+        }
+        return tiering;
     }
 
     ChangeStreams changeStreams() {

@@ -137,6 +137,8 @@ final class Problems {
             case Authenticator.Busy busy ->
                 new ApiException(429, "too-many-logins", "Too many logins", busy.getMessage(), null);
             case SecurityCatalogException refused -> securityProblem(refused);
+            case io.lumadb.shards.ColdDataUnavailableException cold ->
+                new ApiException(503, "cold-data-unavailable", "Cold data unavailable", cold.getMessage(), null);
             case ShardUnavailableException su ->
                 new ApiException(503, "shard-unavailable", "Shard unavailable", su.getMessage(), null);
             case EntityStreamSizeException big ->

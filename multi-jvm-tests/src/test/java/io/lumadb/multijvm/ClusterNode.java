@@ -85,6 +85,10 @@ final class ClusterNode {
         return "http://127.0.0.1:" + managementPort + path;
     }
 
+    Path dataDir() {
+        return process.dataDir();
+    }
+
     Path log() {
         return process.log();
     }

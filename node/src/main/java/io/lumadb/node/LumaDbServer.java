@@ -17,6 +17,9 @@ import io.lumadb.shards.Shards;
 import io.lumadb.shards.ShardsSettings;
 import io.lumadb.shards.StorageCondition;
 import io.lumadb.shards.shard.ShardEntity;
+import io.lumadb.tiering.TieredStores;
+import io.lumadb.tiering.Tiering;
+import io.lumadb.tiering.TieringSettings;
 import io.lumadb.vector.Search;
 import io.lumadb.vector.SearchNode;
 import io.lumadb.vector.SearchSettings;
@@ -105,7 +108,10 @@ public final class LumaDbServer {
         try {
             StorageWiring wiring = StorageWiring.open(system);
             SearchNode search = SearchNode.start(system, SearchSettings.from(config));
-            Shards shards = Shards.start(system, new SearchStores(wiring.shardStores(), search));
+            Tiering tiering = Tiering.start(system, TieringSettings.from(config));
+            Shards shards =
+                    Shards.start(system, new SearchStores(new TieredStores(wiring.shardStores(), tiering), search));
+            tiering.attach(shards.catalog(), shards.documents());
             JournalChanges.get(Adapter.toClassic(system)).setMetrics(metrics::recordJournalWrite);
             shards.localShards().onRecovered(metrics::recordShardRecovery);
             watchStorage(system, wiring.health(), metrics);
@@ -125,6 +131,15 @@ public final class LumaDbServer {
             system.scheduler()
                     .scheduleAtFixedRate(
                             sample, sample, () -> metrics.streams(changeStreams, topics), system.executionContext());
+            system.scheduler()
+                    .scheduleAtFixedRate(
+                            sample,
+                            sample,
+                            () -> {
+                                metrics.tiering(tiering.counters());
+                                tiering.totals().thenAccept(metrics::tieringTotals);
+                            },
+                            system.executionContext());
             ApiHandler handler = new ApiHandler(
                     new ApiContext(
                             system,
@@ -141,7 +156,8 @@ public final class LumaDbServer {
                                     shards.catalog(),
                                     shards.documents(),
                                     SearchSettings.from(config),
-                                    ShardsSettings.from(config))),
+                                    ShardsSettings.from(config)),
+                            tiering),
                     metrics);
             HttpEdge binding = HttpEdge.bind(system, http.host(), http.port(), tls, handler)
                     .toCompletableFuture()

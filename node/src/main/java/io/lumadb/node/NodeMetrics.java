@@ -156,6 +156,32 @@ final class NodeMetrics implements RequestObserver {
         topicOverflows.withoutTags().update(topics.overflows());
     }
 
+    private final Metric.Gauge tierDocuments = Kamon.gauge(
+            "lumadb.tiering.documents", "Documents by tier: hot (this node's cache), cold (committed segments)");
+    private final Metric.Gauge tierBytes = Kamon.gauge(
+            "lumadb.tiering.bytes",
+            "Bytes by tier: hot (this node's cache), cold (segment data, and stored with parity)");
+    private final Metric.Gauge coldSegments =
+            Kamon.gauge("lumadb.tiering.segments", "Cold segments in the manifest, and those damaged");
+    private final Metric.Gauge coldReads = Kamon.gauge(
+            "lumadb.tiering.cold.reads", "Reads of cold documents on this node since it started, by outcome");
+
+    void tiering(io.lumadb.tiering.Tiering.Counters c) {
+        tierDocuments.withTag("tier", "hot").update(c.hotDocuments());
+        tierBytes.withTag("tier", "hot").update(c.hotBytes());
+        coldReads.withTag("outcome", "read").update(c.coldReads());
+        coldReads.withTag("outcome", "degraded").update(c.degradedReads());
+        coldReads.withTag("outcome", "failed").update(c.failedReads());
+    }
+
+    void tieringTotals(io.lumadb.tiering.TieringCoordinator.Totals t) {
+        tierDocuments.withTag("tier", "cold").update(t.documents());
+        tierBytes.withTag("tier", "cold").update(t.segmentBytes());
+        tierBytes.withTag("tier", "cold-stored").update(t.storedBytes());
+        coldSegments.withTag("state", "all").update(t.segments());
+        coldSegments.withTag("state", "damaged").update(t.damaged());
+    }
+
     void storageWritable(boolean writable) {
         storageWritable.withoutTags().update(writable ? 1 : 0);
     }

@@ -74,6 +74,11 @@ final class InProcessServer implements AutoCloseable {
         return http;
     }
 
+    /** The node's data directory. */
+    Path dir() {
+        return dir;
+    }
+
     @Override
     public void close() throws Exception {
         try {

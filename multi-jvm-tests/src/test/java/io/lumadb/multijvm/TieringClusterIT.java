@@ -1,0 +1,167 @@
+package io.lumadb.multijvm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.lumadb.testkit.TestHttp;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The cold tier in a 3-node cluster: a move is asked for, and the node running the migration
+ * singleton (the oldest, node 0) is killed while it runs. The singleton starts on a survivor,
+ * resumes the move from its manifest and finishes it; every document then reads back equal
+ * through both survivors, although a third of every segment written before the kill was on the
+ * dead node; and the fragments of each segment were spread over distinct nodes.
+ */
+@Timeout(value = 6, unit = TimeUnit.MINUTES)
+@Tag("services")
+class TieringClusterIT {
+
+    private static final String DB = "tiered";
+    private static final String COLL = "docs";
+    private static final int DOCUMENTS = 2000;
+
+    @RegisterExtension
+    final ClusterResources resources = new ClusterResources();
+
+    @Test
+    void theSingletonResumesAMoveOnASurvivorAndFragmentsAreOnDistinctNodes() throws Exception {
+        TestCluster cluster = resources.add(TestCluster.create(
+                "tiering",
+                3,
+                2,
+                false,
+                Map.of(
+                        "lumadb.tiering.segment-bytes", "16KiB",
+                        "lumadb.tiering.segments-per-step", "1",
+                        "lumadb.tiering.check-interval", "2s")));
+        ClusterNode oldest = cluster.node(0);
+        cluster.start(oldest);
+        cluster.start(cluster.node(1));
+        cluster.start(cluster.node(2));
+        cluster.awaitUp(cluster.nodes());
+        TestCluster.createCollection(cluster.node(1), DB, COLL, 6);
+        ServingProbe.untilEveryShardWrites(cluster, DB, COLL, 6, System.nanoTime(), Duration.ofSeconds(60));
+        String coll = "/api/v1/" + DB + "/" + COLL;
+        TestHttp http = cluster.node(1).http();
+        Map<String, String> written = new HashMap<>();
+        for (int start = 0; start < DOCUMENTS; start += 500) {
+            StringBuilder bulk = new StringBuilder("[");
+            for (int n = start; n < start + 500; n++) {
+                String body = "{\"n\":" + n + ",\"pad\":\"" + "p".repeat(100 + n % 700) + "\"}";
+                written.put("t" + n, body);
+                bulk.append(n > start ? "," : "")
+                        .append("{\"id\":\"t")
+                        .append(n)
+                        .append("\",\"doc\":")
+                        .append(body)
+                        .append('}');
+            }
+            var r = http.method(
+                    "POST",
+                    coll + "/_bulk",
+                    "application/json",
+                    bulk.append(']').toString());
+            assertEquals(200, r.status(), r.toString());
+        }
+
+        // Ask for the move through node 2, and kill the singleton's node while it runs.
+        CompletableFuture<TestHttp.Response> move = CompletableFuture.supplyAsync(
+                () -> cluster.node(2).http().put(coll + "/_tiering", "{\"move\":\"cold\"}"));
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (coldSegments(oldest) < 6 && System.nanoTime() < deadline) {
+            TimeUnit.MILLISECONDS.sleep(50);
+        }
+        assertTrue(coldSegments(oldest) > 0, "no fragment reached node 0 within 60 s");
+        cluster.kill9(oldest);
+        move.handle((r, e) -> null); // its answer does not matter: the node it waited on is gone
+
+        // The singleton resumes on a survivor and finishes the move.
+        deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
+        JsonNode tiers = null;
+        while (System.nanoTime() < deadline) {
+            TestHttp.Response r = cluster.node(1).http().get(coll + "/_tiering");
+            if (r.status() == 200) {
+                tiers = r.json();
+                if (tiers.at("/tiers/warm/documents").asLong() == 0) {
+                    break;
+                }
+            }
+            TimeUnit.MILLISECONDS.sleep(500);
+        }
+        assertTrue(tiers != null && tiers.at("/tiers/warm/documents").asLong() == 0, String.valueOf(tiers));
+        assertEquals(DOCUMENTS, tiers.at("/tiers/cold/documents").asLong(), tiers.toString());
+
+        // Everything reads back through both survivors, node 0's fragments missing.
+        for (ClusterNode node : List.of(cluster.node(1), cluster.node(2))) {
+            for (Map.Entry<String, String> e : written.entrySet()) {
+                TestHttp.Response r = node.http().get(coll + "/" + e.getKey());
+                assertEquals(200, r.status(), node + " " + r);
+                JsonNode doc = r.json();
+                ((com.fasterxml.jackson.databind.node.ObjectNode) doc).remove(List.of("_id", "_version"));
+                assertEquals(TestHttp.JSON.readTree(e.getValue()), doc, e.getKey());
+            }
+        }
+
+        // Placement: each segment's 9 fragments were spread over the nodes up when it was sealed.
+        Map<String, Map<String, Integer>> perSegment = new HashMap<>();
+        for (ClusterNode node : cluster.nodes()) {
+            for (String segment : fragmentsOf(node)) {
+                perSegment.computeIfAbsent(segment, k -> new HashMap<>()).merge(node.name(), 1, Integer::sum);
+            }
+        }
+        assertTrue(perSegment.size() >= 6, perSegment.toString());
+        int onThree = 0;
+        for (var e : perSegment.entrySet()) {
+            int total =
+                    e.getValue().values().stream().mapToInt(Integer::intValue).sum();
+            assertEquals(9, total, e.toString());
+            assertTrue(e.getValue().size() >= 2, "fragments of one segment on one node: " + e);
+            if (e.getValue().size() == 3) {
+                onThree++;
+                assertEquals(Set.of(3), new HashSet<>(e.getValue().values()), e.toString());
+            }
+        }
+        assertTrue(onThree > 0, "no segment was spread over all 3 nodes: " + perSegment);
+    }
+
+    private static long coldSegments(ClusterNode node) throws IOException {
+        return fragmentsOf(node).stream().distinct().count();
+    }
+
+    /** The segment id of every fragment file on {@code node}, once per fragment. */
+    private static List<String> fragmentsOf(ClusterNode node) throws IOException {
+        Path cold = node.dataDir().resolve("cold");
+        List<String> out = new ArrayList<>();
+        if (!Files.isDirectory(cold)) {
+            return out;
+        }
+        try (Stream<Path> files = Files.walk(cold)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                String name = f.getFileName().toString();
+                if (name.endsWith(".frag")) {
+                    String stem = name.substring(0, name.length() - ".frag".length());
+                    out.add(stem.substring(0, stem.lastIndexOf('.')));
+                }
+            }
+        }
+        return out;
+    }
+}
