@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(600)
 class TieringCrashIT {
 
-    private static final int DOCUMENTS = 3000;
+    private static final int DOCUMENTS = 1500;
     private static final int KILLS = 20;
     private static final String C = "/api/v1/crash/docs";
 
@@ -74,7 +74,7 @@ class TieringCrashIT {
         int rewrites = 0;
         for (int kill = 0; kill < KILLS; kill++) {
             // Make some documents warm again, so the next migration has work to do.
-            for (int i = 0; i < 150; i++) {
+            for (int i = 0; i < 100; i++) {
                 int n = random.nextInt(DOCUMENTS);
                 int version = DOCUMENTS + rewrites++;
                 TestHttp.Response r = http.put(
@@ -83,7 +83,7 @@ class TieringCrashIT {
                 versions.put(TieringIT.id(n), r.json().get("_version").asLong());
                 contents.put(TieringIT.id(n), version);
             }
-            Thread.sleep(100 + random.nextInt(1500));
+            Thread.sleep(100 + random.nextInt(1000));
             server.kill9();
             server.start();
             http = new TestHttp(server.port());

@@ -149,7 +149,7 @@ class TieringIT {
                 assertEquals(content(n), written(listed.get(id(n))), id(n));
             }
             JsonNode group = ok(http.method(
-                    "POST", coll + "/_query", "application/json", "{\"filter\":{\"group\":3},\"limit\":20000}"));
+                    "POST", coll + "/_query", "application/json", "{\"filter\":{\"group\":3},\"limit\":10000}"));
             assertEquals(count / 10, group.get("documents").size(), "an indexed query over cold documents");
             for (JsonNode d : group.get("documents")) {
                 int n = d.get("n").asInt();
@@ -190,7 +190,8 @@ class TieringIT {
                 page.body().isEmpty() ? List.of() : List.of(page.body().split("\n"));
         assertEquals(1, lines.size(), "changes after the move: " + lines);
         JsonNode change = TestHttp.JSON.readTree(lines.getFirst());
-        assertEquals("d5", change.at("/id").asText(change.at("/document/_id").asText()), change.toString());
+        assertEquals("d5", change.at("/after/_id").asText(), change.toString());
+        assertEquals("u", change.at("/op").asText(), change.toString());
         return change;
     }
 
