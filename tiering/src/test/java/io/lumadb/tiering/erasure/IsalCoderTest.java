@@ -5,7 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.Random;
@@ -52,6 +57,59 @@ class IsalCoderTest extends ErasureCoderContractTest {
         assertEquals("isa-l", isal.name());
         assertEquals("isa-l", ErasureCoders.best().name());
         assertEquals("isa-l", ErasureCoders.isal().orElseThrow().name());
+    }
+
+    /**
+     * The coders share {@link Gf256}'s matrices, so this checks them against ISA-L's own: its
+     * Cauchy matrix ({@code gf_gen_cauchy1_matrix}), its field multiplication ({@code gf_mul}) and
+     * its matrix inversion ({@code gf_invert_matrix}) of every 6 rows of the encoding matrix.
+     */
+    @Test
+    void gf256AgreesWithIsaLsOwnMatrixMultiplicationAndInversion() throws Throwable {
+        try (Arena arena = Arena.ofConfined()) {
+            SymbolLookup lib = SymbolLookup.libraryLookup(((IsalCoder) isal).location(), arena);
+            Linker linker = Linker.nativeLinker();
+            MethodHandle cauchy = linker.downcallHandle(
+                    lib.find("gf_gen_cauchy1_matrix").orElseThrow(),
+                    FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+            MethodHandle mul = linker.downcallHandle(
+                    lib.find("gf_mul").orElseThrow(),
+                    FunctionDescriptor.of(ValueLayout.JAVA_BYTE, ValueLayout.JAVA_BYTE, ValueLayout.JAVA_BYTE));
+            MethodHandle invert = linker.downcallHandle(
+                    lib.find("gf_invert_matrix").orElseThrow(),
+                    FunctionDescriptor.of(
+                            ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+
+            MemorySegment matrix = arena.allocate(9 * 6);
+            cauchy.invokeExact(matrix, 9, 6);
+            byte[][] ours = Gf256.encodingMatrix();
+            for (int i = 0; i < 9; i++) {
+                assertArrayEquals(matrix.asSlice(i * 6L, 6).toArray(ValueLayout.JAVA_BYTE), ours[i], "row " + i);
+            }
+            for (int a = 0; a < 256; a++) {
+                for (int b = 0; b < 256; b++) {
+                    byte theirs = (byte) mul.invokeExact((byte) a, (byte) b);
+                    assertEquals(theirs & 0xff, Gf256.mul(a, b), a + " * " + b);
+                }
+            }
+            MemorySegment in = arena.allocate(36);
+            MemorySegment out = arena.allocate(36);
+            for (int[] rows : Gf256Test.choose(9, 6)) {
+                byte[][] sub = new byte[6][];
+                for (int i = 0; i < 6; i++) {
+                    sub[i] = ours[rows[i]];
+                    MemorySegment.copy(sub[i], 0, in, ValueLayout.JAVA_BYTE, i * 6L, 6);
+                }
+                assertEquals(0, (int) invert.invokeExact(in, out, 6), "ISA-L inverts rows " + Arrays.toString(rows));
+                byte[][] inverse = Gf256.invert(sub);
+                for (int i = 0; i < 6; i++) {
+                    assertArrayEquals(
+                            out.asSlice(i * 6L, 6).toArray(ValueLayout.JAVA_BYTE),
+                            inverse[i],
+                            "row " + i + " of the inverse of rows " + Arrays.toString(rows));
+                }
+            }
+        }
     }
 
     @ParameterizedTest
