@@ -7,7 +7,6 @@ import static jdk.incubator.vector.VectorOperators.XOR;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.VectorSpecies;
@@ -25,18 +24,20 @@ import jdk.incubator.vector.VectorSpecies;
  * while wider species need shuffles across lanes that AVX2 emulates with several instructions
  * (measured slower on this project's machines).
  *
- * <p>Each vector of each of the 6 inputs is loaded once and feeds every output (the 3 parity
- * fragments, or up to 3 rebuilt ones) before the next is loaded, with every table in a local, so
- * every input byte is read exactly once and every output byte written once; the kernels are
- * written out for 3, 2 and 1 outputs for that reason. The bytes after the last whole vector go
- * through a scalar loop.
+ * <p>The fragments are coded in chunks of {@value #CHUNK} bytes: a chunk of each input is copied
+ * into a byte array, every output's chunk is computed while those are in the first-level cache,
+ * and copied out. Within a chunk each input vector is loaded once and feeds every output (the 3
+ * parity fragments, or up to 3 rebuilt ones), with every table in a local; the kernels are
+ * written out for 3, 2 and 1 outputs for that reason. They work on arrays rather than on the
+ * segments themselves because the JIT's speculation over segment accesses in this loop proved
+ * fragile: other code touching segments differently made it deoptimize the kernel again and
+ * again, down to a hundredth of its speed; on arrays it stays compiled. The bytes after the last
+ * whole vector go through a scalar loop.
  *
  * <p>Rebuilding reads the first 6 present fragments, inverts their rows of the encoding matrix, and
  * applies the rows that give the missing ones ({@link Gf256#decodingRows}); each loss pattern's
- * tables are computed once and kept. Thread-safe: an instance holds only immutable tables.
- *
- * <p>Fragments may be native or heap segments; a heap segment not backed by a {@code byte[]} (the
- * Vector API loads only from those) is coded by the scalar loop.
+ * tables are computed once and kept. Thread-safe: an instance holds only immutable tables, and
+ * each call its own chunk buffers. Fragments may be native or heap segments of any kind.
  */
 public final class JavaVectorCoder implements ErasureCoder {
 
@@ -46,9 +47,13 @@ public final class JavaVectorCoder implements ErasureCoder {
     // Constants, so that the JIT compiles every vector operation to instructions.
     private static final VectorSpecies<Byte> SPECIES = ByteVector.SPECIES_128;
     private static final int LANES = 16;
-    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     /** Bytes of the tables of one output row: a low and a high table per input. */
     private static final int ROW_TABLES = DATA * 2 * LANES;
+    /**
+     * Bytes of each fragment per chunk: the 6 input and up to 3 output chunks (36 KiB) stay in the
+     * first-level cache or close to it while all outputs are computed.
+     */
+    private static final int CHUNK = 4096;
 
     private final Coefficients encoding = new Coefficients(Gf256.parityMatrix());
     /** The rebuild tables per set of present fragments (a 9-bit mask), made on first use. */
@@ -113,38 +118,37 @@ public final class JavaVectorCoder implements ErasureCoder {
     }
 
     private static void apply(Coefficients c, MemorySegment[] in, MemorySegment[] out, int length) {
-        if (length == 0) {
-            return;
-        }
-        int vectorEnd = vectorAccessible(in) && vectorAccessible(out) ? length - length % LANES : 0;
+        int vectorEnd = length - length % LANES;
         if (vectorEnd > 0) {
             byte[] t = c.tables();
-            switch (out.length) {
-                case 3 -> vector3(t, in, out[0], out[1], out[2], vectorEnd);
-                case 2 -> vector2(t, in, out[0], out[1], vectorEnd);
-                case 1 -> vector1(t, in, out[0], vectorEnd);
-                default -> throw new IllegalStateException("1 to 3 outputs, not " + out.length);
+            int chunk = Math.min(CHUNK, vectorEnd);
+            byte[][] inChunk = new byte[DATA][chunk];
+            byte[][] outChunk = new byte[out.length][chunk];
+            for (int from = 0; from < vectorEnd; from += chunk) {
+                int n = Math.min(chunk, vectorEnd - from);
+                for (int j = 0; j < DATA; j++) {
+                    MemorySegment.copy(in[j], ValueLayout.JAVA_BYTE, from, inChunk[j], 0, n);
+                }
+                switch (out.length) {
+                    case 3 -> vector3(t, inChunk, outChunk[0], outChunk[1], outChunk[2], n);
+                    case 2 -> vector2(t, inChunk, outChunk[0], outChunk[1], n);
+                    case 1 -> vector1(t, inChunk, outChunk[0], n);
+                    default -> throw new IllegalStateException("1 to 3 outputs, not " + out.length);
+                }
+                for (int r = 0; r < out.length; r++) {
+                    MemorySegment.copy(outChunk[r], 0, out[r], ValueLayout.JAVA_BYTE, from, n);
+                }
             }
         }
         scalar(c.matrix(), in, out, vectorEnd, length);
-    }
-
-    /** Whether the Vector API can load from and store to every segment (native, or on a byte[]). */
-    private static boolean vectorAccessible(MemorySegment[] segments) {
-        for (MemorySegment s : segments) {
-            if (!s.isNative() && !(s.heapBase().orElse(null) instanceof byte[])) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static ByteVector table(byte[] t, int row, int input, int high) {
         return ByteVector.fromArray(SPECIES, t, row * ROW_TABLES + (input * 2 + high) * LANES);
     }
 
-    private static ByteVector load(MemorySegment s, int p) {
-        return ByteVector.fromMemorySegment(SPECIES, s, p, ORDER);
+    private static ByteVector load(byte[] a, int p) {
+        return ByteVector.fromArray(SPECIES, a, p);
     }
 
     /** The high nibbles in the low 4 bits of each lane (what selectFrom reads of an index). */
@@ -152,9 +156,8 @@ public final class JavaVectorCoder implements ErasureCoder {
         return v.lanewise(ASHR, 4);
     }
 
-    private static void vector3(
-            byte[] t, MemorySegment[] in, MemorySegment o0, MemorySegment o1, MemorySegment o2, int end) {
-        MemorySegment i0 = in[0], i1 = in[1], i2 = in[2], i3 = in[3], i4 = in[4], i5 = in[5];
+    private static void vector3(byte[] t, byte[][] in, byte[] o0, byte[] o1, byte[] o2, int end) {
+        byte[] i0 = in[0], i1 = in[1], i2 = in[2], i3 = in[3], i4 = in[4], i5 = in[5];
         ByteVector l00 = table(t, 0, 0, 0), h00 = table(t, 0, 0, 1);
         ByteVector l01 = table(t, 0, 1, 0), h01 = table(t, 0, 1, 1);
         ByteVector l02 = table(t, 0, 2, 0), h02 = table(t, 0, 2, 1);
@@ -189,7 +192,7 @@ public final class JavaVectorCoder implements ErasureCoder {
                     .lanewise(XOR, w4.selectFrom(h04))
                     .lanewise(XOR, v5.selectFrom(l05))
                     .lanewise(XOR, w5.selectFrom(h05))
-                    .intoMemorySegment(o0, p, ORDER);
+                    .intoArray(o0, p);
             v0.selectFrom(l10)
                     .lanewise(XOR, w0.selectFrom(h10))
                     .lanewise(XOR, v1.selectFrom(l11))
@@ -202,7 +205,7 @@ public final class JavaVectorCoder implements ErasureCoder {
                     .lanewise(XOR, w4.selectFrom(h14))
                     .lanewise(XOR, v5.selectFrom(l15))
                     .lanewise(XOR, w5.selectFrom(h15))
-                    .intoMemorySegment(o1, p, ORDER);
+                    .intoArray(o1, p);
             v0.selectFrom(l20)
                     .lanewise(XOR, w0.selectFrom(h20))
                     .lanewise(XOR, v1.selectFrom(l21))
@@ -215,12 +218,12 @@ public final class JavaVectorCoder implements ErasureCoder {
                     .lanewise(XOR, w4.selectFrom(h24))
                     .lanewise(XOR, v5.selectFrom(l25))
                     .lanewise(XOR, w5.selectFrom(h25))
-                    .intoMemorySegment(o2, p, ORDER);
+                    .intoArray(o2, p);
         }
     }
 
-    private static void vector2(byte[] t, MemorySegment[] in, MemorySegment o0, MemorySegment o1, int end) {
-        MemorySegment i0 = in[0], i1 = in[1], i2 = in[2], i3 = in[3], i4 = in[4], i5 = in[5];
+    private static void vector2(byte[] t, byte[][] in, byte[] o0, byte[] o1, int end) {
+        byte[] i0 = in[0], i1 = in[1], i2 = in[2], i3 = in[3], i4 = in[4], i5 = in[5];
         ByteVector l00 = table(t, 0, 0, 0), h00 = table(t, 0, 0, 1);
         ByteVector l01 = table(t, 0, 1, 0), h01 = table(t, 0, 1, 1);
         ByteVector l02 = table(t, 0, 2, 0), h02 = table(t, 0, 2, 1);
@@ -249,7 +252,7 @@ public final class JavaVectorCoder implements ErasureCoder {
                     .lanewise(XOR, w4.selectFrom(h04))
                     .lanewise(XOR, v5.selectFrom(l05))
                     .lanewise(XOR, w5.selectFrom(h05))
-                    .intoMemorySegment(o0, p, ORDER);
+                    .intoArray(o0, p);
             v0.selectFrom(l10)
                     .lanewise(XOR, w0.selectFrom(h10))
                     .lanewise(XOR, v1.selectFrom(l11))
@@ -262,12 +265,12 @@ public final class JavaVectorCoder implements ErasureCoder {
                     .lanewise(XOR, w4.selectFrom(h14))
                     .lanewise(XOR, v5.selectFrom(l15))
                     .lanewise(XOR, w5.selectFrom(h15))
-                    .intoMemorySegment(o1, p, ORDER);
+                    .intoArray(o1, p);
         }
     }
 
-    private static void vector1(byte[] t, MemorySegment[] in, MemorySegment o0, int end) {
-        MemorySegment i0 = in[0], i1 = in[1], i2 = in[2], i3 = in[3], i4 = in[4], i5 = in[5];
+    private static void vector1(byte[] t, byte[][] in, byte[] o0, int end) {
+        byte[] i0 = in[0], i1 = in[1], i2 = in[2], i3 = in[3], i4 = in[4], i5 = in[5];
         ByteVector l00 = table(t, 0, 0, 0), h00 = table(t, 0, 0, 1);
         ByteVector l01 = table(t, 0, 1, 0), h01 = table(t, 0, 1, 1);
         ByteVector l02 = table(t, 0, 2, 0), h02 = table(t, 0, 2, 1);
@@ -290,7 +293,7 @@ public final class JavaVectorCoder implements ErasureCoder {
                     .lanewise(XOR, w4.selectFrom(h04))
                     .lanewise(XOR, v5.selectFrom(l05))
                     .lanewise(XOR, w5.selectFrom(h05))
-                    .intoMemorySegment(o0, p, ORDER);
+                    .intoArray(o0, p);
         }
     }
 

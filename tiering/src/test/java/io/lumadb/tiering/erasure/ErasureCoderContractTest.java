@@ -27,11 +27,16 @@ import org.junit.jupiter.params.provider.EnumSource;
 @Timeout(120)
 abstract class ErasureCoderContractTest {
 
-    /** Lengths around the vector widths, and the empty and one-byte fragments. */
-    static final int[] LENGTHS = {0, 1, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 1000, 4096 + 7, 65536 + 3};
+    /**
+     * Lengths around the vector widths and the coders' 4 KiB chunks (whole ones, and a partial last
+     * one), and the empty and one-byte fragments.
+     */
+    static final int[] LENGTHS = {
+        0, 1, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 1000, 4095, 4096, 4096 + 7, 3 * 4096 + 1000 + 5, 65536 + 3
+    };
 
     /** Lengths for the every-pattern rebuilds. */
-    static final int[] REBUILD_LENGTHS = {1, 17, 1000, 4096 + 7};
+    static final int[] REBUILD_LENGTHS = {1, 17, 1000, 4096 + 7, 3 * 4096 + 1000 + 5};
 
     /** Where fragments live: a heap byte[], native memory, or a heap long[] (which vectors cannot load). */
     enum Kind {
