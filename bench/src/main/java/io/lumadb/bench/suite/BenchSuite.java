@@ -45,7 +45,8 @@ import picocli.CommandLine.Option;
  * ({@link QueryBenchmark}), and LumaDB's change-stream fan-out to many SSE subscribers against a
  * trivial broadcast server ({@link StreamBenchmark}), what security costs ({@link
  * SecurityBenchmark}) and vector and text search against a native vector index and Lucene ({@link
- * VectorBenchmark}), all in one run, reported as medians and as ratios against references measured
+ * VectorBenchmark}), and the erasure coders of the cold tier against ISA-L called from C ({@link
+ * TieringBenchmark}), all in one run, reported as medians and as ratios against references measured
  * in the same run.
  *
  * <p>Fairness: every system gets the same record count, field layout (10 x 100 bytes), client
@@ -77,8 +78,11 @@ import picocli.CommandLine.Option;
                     + " package (native reference), LumaDB's shard search index in-process (floats and 8-bit) and a"
                     + " node over HTTP (1 and 4 shards), compared at recall@10 >= 0.95; BM25 against Lucene used"
                     + " directly. Quick: 3,000 vectors, 50 queries, 1 shard.",
-            "Exit status 1 when the query, the stream, the security or the vector benchmark failed a check (the"
-                    + " report is written anyway)."
+            "tiering: Reed-Solomon 6+3 encode and rebuild (3 lost: 2 data, 1 parity), one thread, 6 x 64 KiB and"
+                    + " 6 x 1 MiB fragments: LumaDB's ISA-L coder (FFM) and Java coder (Vector API) against ISA-L"
+                    + " called from a C program compiled at run time (gcc, libisal2). Quick: 3 rounds of 0.3 GB.",
+            "Exit status 1 when the query, the stream, the security, the vector or the tiering benchmark failed a"
+                    + " check (the report is written anyway)."
         })
 public final class BenchSuite implements Callable<Integer> {
 
@@ -89,7 +93,7 @@ public final class BenchSuite implements Callable<Integer> {
 
     /** The suite's sections, in the order they run. */
     static final List<String> SECTIONS =
-            List.of("ycsb", "http", "query", "streams", "engine", "collections", "security", "vector");
+            List.of("ycsb", "http", "query", "streams", "engine", "collections", "security", "vector", "tiering");
 
     /** Connections the node accepts: 10,000 idle subscriptions, the measurements' and some to spare. */
     private static final int STREAM_MAX_CONNECTIONS = 16_384;
@@ -128,8 +132,8 @@ public final class BenchSuite implements Callable<Integer> {
             names = "--sections",
             split = ",",
             description =
-                    "run only these parts of the suite: ycsb,http,query,streams,engine,collections,security,vector"
-                            + " (default all)")
+                    "run only these parts of the suite: ycsb,http,query,streams,engine,collections,security,vector,"
+                            + "tiering (default all)")
     private List<String> sections = SECTIONS;
 
     @Option(names = "--query-records", description = "items of the query benchmark (default 100,000; quick 20,000)")
@@ -153,6 +157,7 @@ public final class BenchSuite implements Callable<Integer> {
     private StreamReport streams;
     private SecurityResults security;
     private VectorResults vector;
+    private TieringResults tiering;
 
     public static void main(String[] args) {
         Cli.exit(new BenchSuite(), args);
@@ -190,6 +195,11 @@ public final class BenchSuite implements Callable<Integer> {
         if (vector != null && !vector.ok()) {
             System.err.println("The vector benchmark FAILED (see the report and the vector-*.log files in " + out
                     + "):\n  " + String.join("\n  ", vector.failures()));
+            failed = true;
+        }
+        if (tiering != null && !tiering.ok()) {
+            System.err.println("The tiering benchmark FAILED (see the report and the tiering-*.log files in " + out
+                    + "):\n  " + String.join("\n  ", tiering.failures()));
             failed = true;
         }
         return failed ? 1 : 0;
@@ -287,10 +297,25 @@ public final class BenchSuite implements Callable<Integer> {
                     .run();
             settings.put("vector section duration", seconds(t, "%.0f s with its node's start and stop"));
         }
+        if (runs("tiering")) {
+            long t = System.nanoTime();
+            tiering = new TieringBenchmark(serverPrefix, out, quick).run();
+            settings.put("tiering section duration", seconds(t, "%.0f s"));
+        }
         settings.put("suite duration", String.format("%.1f min", (System.nanoTime() - started) / 60e9));
         return Report.write(
                 new SuiteResults(
-                        Machine.describe(), settings, ycsb, engine, http, query, streams, security, vector, notes),
+                        Machine.describe(),
+                        settings,
+                        ycsb,
+                        engine,
+                        http,
+                        query,
+                        streams,
+                        security,
+                        vector,
+                        tiering,
+                        notes),
                 out);
     }
 

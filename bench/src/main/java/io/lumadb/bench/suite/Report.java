@@ -131,6 +131,9 @@ final class Report {
         if (r.vector() != null) {
             VectorReport.write(md, r.vector());
         }
+        if (r.tiering() != null) {
+            TieringReport.write(md, r.tiering());
+        }
         md.line("%n## Targets%n").table("lrrl", "target | measured | required | result");
         for (SuiteResults.Target t : r.targets()) {
             md.row(

@@ -23,7 +23,7 @@ import java.util.function.ToDoubleFunction;
  * Everything one suite run measured, as the report shows it (medians over the runs), and what
  * follows from it: the ratios and the targets. It is suite.json as it is. A section left out of
  * the run ({@code --sections}) is an empty list, or null (and absent from the JSON) for {@code
- * http}, {@code query}, {@code streams}, {@code security} and {@code vector}.
+ * http}, {@code query}, {@code streams}, {@code security}, {@code vector} and {@code tiering}.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({
@@ -38,6 +38,7 @@ import java.util.function.ToDoubleFunction;
     "streamsSummary",
     "security",
     "vector",
+    "tiering",
     "targets",
     "notes"
 })
@@ -51,6 +52,7 @@ record SuiteResults(
         StreamReport streams,
         SecurityResults security,
         VectorResults vector,
+        TieringResults tiering,
         List<String> notes) {
 
     static final List<String> WORKLOADS = List.of("load", "a", "b", "c", "d", "e", "f");
@@ -228,6 +230,9 @@ record SuiteResults(
         }
         if (vector != null) {
             t.addAll(vector.targets());
+        }
+        if (tiering != null) {
+            t.addAll(tiering.targets());
         }
         return t;
     }

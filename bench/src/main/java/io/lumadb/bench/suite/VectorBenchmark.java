@@ -442,7 +442,7 @@ final class VectorBenchmark {
     }
 
     /** Runs {@code main} as a process of its own, its output into {@code log}, for at most {@code timeout}. */
-    private static int child(
+    static int child(
             List<String> prefix, List<String> jvmOptions, Class<?> main, List<String> args, Path log, Duration timeout)
             throws IOException, InterruptedException {
         Process p = new ProcessBuilder(BenchSuite.java(prefix, jvmOptions, main, args.toArray(String[]::new)))
