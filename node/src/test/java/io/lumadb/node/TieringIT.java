@@ -295,6 +295,59 @@ class TieringIT {
         }
     }
 
+    @Test
+    @Timeout(120)
+    void aTimePolicyMovesExactlyTheOldDocumentsAndBadRequestsAreClear400s() throws Exception {
+        try (InProcessServer node = new InProcessServer(Map.of("lumadb.tiering.check-interval", "200ms"))) {
+            TestHttp http = node.http();
+            String coll = DB + "/timed";
+            assertEquals(201, http.method("PUT", DB, null, null).status());
+            assertEquals(201, http.put(coll, "{\"shards\":2}").status());
+            long now = System.currentTimeMillis();
+            for (int n = 0; n < 40; n++) {
+                String ts = n % 2 == 0
+                        ? java.time.Instant.ofEpochMilli(now - 10L * 86_400_000).toString()
+                        : java.time.Instant.ofEpochMilli(now + 86_400_000).toString();
+                assertEquals(201, http.put(coll + "/" + id(n), "{\"ts\":\"" + ts + "\",\"n\":" + n + "}").status());
+            }
+            for (String[] bad : new String[][] {
+                {"{\"policy\":{\"idleFor\":\"soon\"}}", "/policy/idleFor"},
+                {"{\"policy\":{\"timePath\":\"/ts\"}}", "/policy/olderThan"},
+                {"{\"move\":\"warm\"}", "/move"},
+                {"{\"filter\":{\"n\":1}}", "/filter"},
+                {"{\"move\":\"cold\",\"filter\":{\"n\":{\"$bogus\":1}}}", "/filter/n/$bogus"},
+                {"{\"colder\":true}", "/colder"},
+                {"[]", ""}
+            }) {
+                TestHttp.Response r = http.put(coll + "/_tiering", bad[0]);
+                assertEquals(400, r.status(), bad[0] + " -> " + r);
+                assertTrue(r.json().path("field").asText().startsWith(bad[1]), bad[0] + " -> " + r);
+            }
+            assertEquals(404, http.get(DB + "/missing/_tiering").status());
+            assertEquals(404, http.put(DB + "/missing/_tiering", "{\"move\":\"cold\"}").status());
+            assertEquals(0, ok(http.get(coll + "/_tiering")).at("/tiers/cold/documents").asLong());
+
+            JsonNode set = ok(http.put(coll + "/_tiering", "{\"policy\":{\"timePath\":\"/ts\",\"olderThan\":\"1d\"}}"));
+            assertEquals("/ts", set.at("/policy/timePath").asText(), set.toString());
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            JsonNode tiers;
+            do {
+                Thread.sleep(200);
+                tiers = ok(http.get(coll + "/_tiering"));
+            } while (tiers.at("/tiers/cold/documents").asLong() < 20 && System.nanoTime() < deadline);
+            assertEquals(20, tiers.at("/tiers/cold/documents").asLong(), tiers.toString());
+            assertEquals(20, tiers.at("/tiers/warm/documents").asLong(), tiers.toString());
+            for (int n = 0; n < 40; n++) {
+                assertEquals(n, ok(http.get(coll + "/" + id(n))).get("n").asInt());
+            }
+            // The metrics report the tiers.
+            String metrics = http.get("/metrics").body();
+            assertTrue(metrics.contains("lumadb_tiering_segments"), "no tiering metrics");
+            JsonNode removed = ok(http.put(coll + "/_tiering", "{\"policy\":null}"));
+            assertTrue(removed.get("policy").isNull(), removed.toString());
+        }
+    }
+
     /** Reads every document by id, from 4 threads, and compares it with what was written. */
     static void readEveryDocument(TestHttp http, String coll, int count) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(4);

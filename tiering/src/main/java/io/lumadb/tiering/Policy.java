@@ -61,7 +61,7 @@ public record Policy(long idleForMillis, String timePath, long olderThanMillis) 
         long older = object.has("olderThan") ? age(object.get("olderThan"), "/policy/olderThan") : 0;
         if ((path == null) != (older == 0)) {
             throw new PolicyException(
-                    path == null ? "/policy/olderThan" : "/policy/timePath", "timePath and olderThan go together");
+                    path == null ? "/policy/timePath" : "/policy/olderThan", "timePath and olderThan go together");
         }
         if (path == null && idle == 0) {
             throw new PolicyException("/policy", "a policy needs idleFor, or timePath with olderThan");
