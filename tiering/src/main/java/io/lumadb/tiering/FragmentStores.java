@@ -16,6 +16,8 @@ import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
 
 /**
  * Every fragment store of the cluster by name, {@code <node id>/<n>}: this node's own directories,
@@ -71,9 +73,26 @@ final class FragmentStores {
         hosts.values().removeIf(h -> h.ref() != null && !refs.contains(h.ref()));
     }
 
-    /** The hosts known now, this one first, the others by id. */
+    /**
+     * The hosts known now that are Up and reachable members (a crashed node stays listed until it
+     * is removed from the cluster), this one first, the others by id.
+     */
     List<Host> hosts() {
-        List<Host> out = new ArrayList<>(hosts.values());
+        List<Host> out = new ArrayList<>();
+        var state = Cluster.get(system).state();
+        java.util.Set<org.apache.pekko.actor.Address> unreachable = new java.util.HashSet<>();
+        state.getUnreachable().forEach(m -> unreachable.add(m.address()));
+        java.util.Set<org.apache.pekko.actor.Address> up = new java.util.HashSet<>();
+        state.getMembers().forEach(m -> {
+            if (m.status() == MemberStatus.up() && !unreachable.contains(m.address())) {
+                up.add(m.address());
+            }
+        });
+        for (Host h : hosts.values()) {
+            if (h.ref() == null || up.contains(h.ref().path().address())) {
+                out.add(h);
+            }
+        }
         out.sort(Comparator.comparing((Host h) -> !h.nodeId().equals(selfId)).thenComparing(Host::nodeId));
         return out;
     }

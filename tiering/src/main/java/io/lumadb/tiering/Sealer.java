@@ -95,9 +95,13 @@ final class Sealer {
                             return new Answer(sealed, after, scanned);
                         }
                         id = UUID.randomUUID();
-                        // A document bigger than a segment gets a segment of its own size.
-                        long room = Math.max(request.segmentBytes(), 2L * document.json().length + 256 * 1024);
-                        writer = new SegmentWriter(id.toString(), store.name(), System.currentTimeMillis(), room);
+                        long now = System.currentTimeMillis();
+                        writer = new SegmentWriter(id.toString(), store.name(), now, request.segmentBytes());
+                        if (!writer.wouldFit(document.id(), document.json().length)) {
+                            // A document bigger than a segment gets a segment of its own.
+                            long room = request.segmentBytes() + 2L * document.json().length + 256 * 1024;
+                            writer = new SegmentWriter(id.toString(), store.name(), now, room);
+                        }
                     }
                     writer.add(document.id(), document.version(), document.json());
                     after = document.id();

@@ -1,15 +1,9 @@
 package io.lumadb.tiering;
 
-import io.lumadb.shards.model.DocumentChange;
-import io.lumadb.shards.model.IndexDefinition;
-import io.lumadb.shards.model.StoredDocument;
 import io.lumadb.shards.store.ColdTier;
-import io.lumadb.shards.store.IndexState;
-import io.lumadb.shards.store.ReadView;
-import io.lumadb.shards.store.ShardMeta;
+import io.lumadb.shards.store.ForwardingShardStore;
 import io.lumadb.shards.store.ShardStore;
 import io.lumadb.shards.store.ShardStores;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -59,94 +53,20 @@ public final class TieredStores implements ShardStores {
     }
 
     /** A store that also answers the tier's requests. */
-    private record TieredShardStore(ShardStore store, Tiering tiering) implements ShardStore {
+    private static final class TieredShardStore extends ForwardingShardStore {
+        private final Tiering tiering;
+
+        TieredShardStore(ShardStore store, Tiering tiering) {
+            super(store);
+            this.tiering = tiering;
+        }
 
         @Override
         public CompletionStage<byte[]> extension(String kind, byte[] request) {
             if (kind.equals(Tiering.SEAL) || kind.equals(Tiering.USAGE)) {
-                return CompletableFuture.supplyAsync(() -> tiering.answer(store, kind, request), tiering.executor());
+                return CompletableFuture.supplyAsync(() -> tiering.answer(inner, kind, request), tiering.executor());
             }
-            return store.extension(kind, request);
-        }
-
-        @Override
-        public String name() {
-            return store.name();
-        }
-
-        @Override
-        public StoredDocument get(String id) {
-            return store.get(id);
-        }
-
-        @Override
-        public Lookup lookupInMemory(String id) {
-            return store.lookupInMemory(id);
-        }
-
-        @Override
-        public List<StoredDocument> list(String afterExclusive, int limit) {
-            return store.list(afterExclusive, limit);
-        }
-
-        @Override
-        public List<StoredDocument> scan(String afterExclusive, int limit) {
-            return store.scan(afterExclusive, limit);
-        }
-
-        @Override
-        public int cool(long seq, List<ColdTier.Entry> entries) {
-            return store.cool(seq, entries);
-        }
-
-        @Override
-        public ShardMeta meta() {
-            return store.meta();
-        }
-
-        @Override
-        public void apply(long seq, List<DocumentChange> changes) {
-            store.apply(seq, changes);
-        }
-
-        @Override
-        public void install(long seq, long lastVersion, List<StoredDocument> documents) {
-            store.install(seq, lastVersion, documents);
-        }
-
-        @Override
-        public List<IndexState> indexes() {
-            return store.indexes();
-        }
-
-        @Override
-        public long indexesVersion() {
-            return store.indexesVersion();
-        }
-
-        @Override
-        public boolean syncIndexes(long version, List<IndexDefinition> indexes) {
-            return store.syncIndexes(version, indexes);
-        }
-
-        @Override
-        public boolean buildIndexes(int maxDocuments) {
-            return store.buildIndexes(maxDocuments);
-        }
-
-        @Override
-        public String indexProblem(byte[] json) {
-            return store.indexProblem(json);
-        }
-
-        @Override
-        public ReadView readView() {
-            return store.readView();
-        }
-
-        @Override
-        public void close() {
-            store.close();
+            return inner.extension(kind, request);
         }
     }
 }

@@ -87,7 +87,7 @@ public final class Tiering {
                     FragmentStores.name(nodeId, i),
                     settings.fragmentDirectories().get(i)));
         }
-        FragmentStores stores = new FragmentStores(system, nodeId, local, settings.stepTimeout());
+        FragmentStores stores = new FragmentStores(system, nodeId, local, settings.fragmentTimeout());
         ColdStorage storage =
                 new ColdStorage(system, coder, stores, executor, settings.hotCacheBytes(), settings.stepTimeout());
         system.systemActorOf(FragmentHost.create(nodeId, local, executor), FragmentHost.NAME, Props.empty());

@@ -17,6 +17,7 @@ public record TieringSettings(
         int segmentsPerStep,
         long scanPerStep,
         Duration stepTimeout,
+        Duration fragmentTimeout,
         String coder) {
 
     public TieringSettings {
@@ -60,6 +61,7 @@ public record TieringSettings(
                 c.getInt("segments-per-step"),
                 c.getLong("scan-per-step"),
                 c.getDuration("step-timeout"),
+                c.getDuration("fragment-timeout"),
                 c.getString("coder"));
     }
 }

@@ -4,9 +4,8 @@ import io.lumadb.shards.model.DocumentChange;
 import io.lumadb.shards.model.IndexDefinition;
 import io.lumadb.shards.model.StoredDocument;
 import io.lumadb.shards.store.ColdTier;
+import io.lumadb.shards.store.ForwardingShardStore;
 import io.lumadb.shards.store.IndexState;
-import io.lumadb.shards.store.ReadView;
-import io.lumadb.shards.store.ShardMeta;
 import io.lumadb.shards.store.ShardStore;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -21,12 +20,11 @@ import java.util.concurrent.CompletionStage;
  * see the shard's changes in its order), {@link #syncIndexes} opens and drops them, {@link
  * #indexes} and {@link #indexProblem} include them, and {@link #extension} answers searches.
  */
-final class SearchingShardStore implements ShardStore {
+final class SearchingShardStore extends ForwardingShardStore {
 
     /** The extension kind of a search. */
     static final String SEARCH = "search";
 
-    private final ShardStore store;
     private final SearchNode node;
     private final int shard;
     private final ShardSearcher searcher;
@@ -38,9 +36,9 @@ final class SearchingShardStore implements ShardStore {
     private boolean closed;
 
     SearchingShardStore(ShardStore store, SearchNode node) {
-        this.store = store;
+        super(store);
         this.node = node;
-        this.shard = shardNumber(store.name());
+        this.shard = shardNumber(inner.name());
         this.searcher = new ShardSearcher(this, node);
     }
 
@@ -60,7 +58,7 @@ final class SearchingShardStore implements ShardStore {
 
     /** The store underneath, for reads. */
     ShardStore store() {
-        return store;
+        return inner;
     }
 
     /** The open search index called {@code name}, or null. */
@@ -75,36 +73,11 @@ final class SearchingShardStore implements ShardStore {
 
     // ---- reads: the store's
 
-    @Override
-    public String name() {
-        return store.name();
-    }
-
-    @Override
-    public StoredDocument get(String id) {
-        return store.get(id);
-    }
-
-    @Override
-    public Lookup lookupInMemory(String id) {
-        return store.lookupInMemory(id);
-    }
-
-    @Override
-    public List<StoredDocument> list(String afterExclusive, int limit) {
-        return store.list(afterExclusive, limit);
-    }
-
-    @Override
-    public List<StoredDocument> scan(String afterExclusive, int limit) {
-        return store.scan(afterExclusive, limit);
-    }
-
     /** Moving documents to the cold tier changes no document: the indexes only pass the event. */
     @Override
     public int cool(long seq, List<ColdTier.Entry> entries) {
         synchronized (lock) {
-            int cooled = store.cool(seq, entries);
+            int cooled = inner.cool(seq, entries);
             for (ShardIndex index : search.values()) {
                 index.applied(seq, List.of());
             }
@@ -112,22 +85,12 @@ final class SearchingShardStore implements ShardStore {
         }
     }
 
-    @Override
-    public ShardMeta meta() {
-        return store.meta();
-    }
-
-    @Override
-    public ReadView readView() {
-        return store.readView();
-    }
-
     // ---- writes: the store's, then the search indexes'
 
     @Override
     public void apply(long seq, List<DocumentChange> changes) {
         synchronized (lock) {
-            store.apply(seq, changes);
+            inner.apply(seq, changes);
             for (ShardIndex index : search.values()) {
                 index.applied(seq, changes);
             }
@@ -137,7 +100,7 @@ final class SearchingShardStore implements ShardStore {
     @Override
     public void install(long seq, long lastVersion, List<StoredDocument> documents) {
         synchronized (lock) {
-            store.install(seq, lastVersion, documents);
+            inner.install(seq, lastVersion, documents);
             for (ShardIndex index : search.values()) {
                 index.installed(seq);
             }
@@ -148,7 +111,7 @@ final class SearchingShardStore implements ShardStore {
 
     @Override
     public List<IndexState> indexes() {
-        List<IndexState> all = new ArrayList<>(store.indexes());
+        List<IndexState> all = new ArrayList<>(inner.indexes());
         for (ShardIndex index : search.values()) {
             all.add(index.state());
         }
@@ -157,7 +120,7 @@ final class SearchingShardStore implements ShardStore {
 
     @Override
     public long indexesVersion() {
-        return Math.max(store.indexesVersion(), searchVersion);
+        return Math.max(inner.indexesVersion(), searchVersion);
     }
 
     /**
@@ -168,7 +131,7 @@ final class SearchingShardStore implements ShardStore {
     @Override
     public boolean syncIndexes(long version, List<IndexDefinition> indexes) {
         synchronized (lock) {
-            boolean changed = store.syncIndexes(version, indexes);
+            boolean changed = inner.syncIndexes(version, indexes);
             if (version <= searchVersion || closed) {
                 return changed;
             }
@@ -184,7 +147,7 @@ final class SearchingShardStore implements ShardStore {
                         existing != null
                                 ? existing
                                 : ShardIndex.open(
-                                        node, store, definition, store.meta().appliedSeq()));
+                                        node, inner, definition, inner.meta().appliedSeq()));
                 changed |= existing == null;
             }
             for (var old : current.entrySet()) {
@@ -196,7 +159,7 @@ final class SearchingShardStore implements ShardStore {
             search = java.util.Collections.unmodifiableMap(next);
             searchVersion = version;
             if (current.isEmpty()) {
-                SearchStores.deleteLeftovers(node, store.name(), next.keySet());
+                SearchStores.deleteLeftovers(node, inner.name(), next.keySet());
             }
             return changed;
         }
@@ -204,13 +167,8 @@ final class SearchingShardStore implements ShardStore {
 
     /** Search indexes build themselves on the search dispatcher; only the store's need steps here. */
     @Override
-    public boolean buildIndexes(int maxDocuments) {
-        return store.buildIndexes(maxDocuments);
-    }
-
-    @Override
     public String indexProblem(byte[] json) {
-        String problem = store.indexProblem(json);
+        String problem = inner.indexProblem(json);
         if (problem != null) {
             return problem;
         }
@@ -226,7 +184,7 @@ final class SearchingShardStore implements ShardStore {
     @Override
     public CompletionStage<byte[]> extension(String kind, byte[] request) {
         if (!SEARCH.equals(kind)) {
-            return store.extension(kind, request);
+            return inner.extension(kind, request);
         }
         return searcher.search(request);
     }
@@ -243,7 +201,7 @@ final class SearchingShardStore implements ShardStore {
         try {
             open.values().forEach(index -> index.close(false));
         } finally {
-            store.close();
+            inner.close();
         }
     }
 }
