@@ -83,11 +83,13 @@ final class CollectionsResource implements Resource {
         if (body.isPresent()) {
             ObjectNode options = JsonBodies.requireObject(body.get(), "body");
             for (var field : options.properties()) {
-                if (!field.getKey().equals("shards") && !field.getKey().equals("preImages")) {
+                if (!field.getKey().equals("shards")
+                        && !field.getKey().equals("preImages")
+                        && !field.getKey().equals("tiering")) {
                     throw ApiException.badRequest(
                             "unknown-option",
                             "Unknown collection option",
-                            "unknown option '" + field.getKey() + "'; supported: shards, preImages",
+                            "unknown option '" + field.getKey() + "'; supported: shards, preImages, tiering",
                             "/" + field.getKey());
                 }
             }
@@ -115,10 +117,30 @@ final class CollectionsResource implements Resource {
                 shards = s.intValue();
             }
         }
+        // The cold tier's policy (see _tiering), set once the collection exists; changeable there.
+        boolean setPolicy = body.isPresent() && body.get().has("tiering");
+        io.lumadb.tiering.Policy policy = null;
+        if (setPolicy && !body.get().get("tiering").isNull()) {
+            try {
+                policy = io.lumadb.tiering.Policy.parse(body.get().get("tiering"));
+            } catch (io.lumadb.tiering.Policy.PolicyException e) {
+                throw ApiException.badRequest(
+                        "invalid-tiering",
+                        "Invalid tiering policy",
+                        e.getMessage(),
+                        e.pointer().replaceFirst("^/policy", "/tiering"));
+            }
+            api.tiering();
+        }
+        io.lumadb.tiering.Policy tiering = policy;
         int requested = shards;
         Boolean requestedPreImages = preImages;
         return api.catalog()
                 .createCollection(db, name, shards, Boolean.TRUE.equals(preImages))
+                .thenCompose(r ->
+                        !setPolicy || r.outcome() == io.lumadb.shards.catalog.CatalogEntity.Outcome.DATABASE_NOT_FOUND
+                                ? java.util.concurrent.CompletableFuture.completedFuture(r)
+                                : api.tiering().setPolicy(db, name, tiering).thenApply(x -> r))
                 .thenApply(r -> switch (r.outcome()) {
                     case DATABASE_NOT_FOUND -> throw new NotFoundException("database", db);
                     case EXISTS -> {

@@ -90,6 +90,7 @@ final class TieringResource implements Resource {
             ObjectNode out = DocumentJson.mapper().createObjectNode();
             out.put("segments", s.segments());
             out.put("repairedFragments", s.repairedFragments());
+            out.put("orphanFragmentsDeleted", s.orphansDeleted());
             var damaged = out.putArray("damaged");
             s.damaged().forEach(damaged::add);
             return JsonResponses.json(StatusCodes.OK, out);

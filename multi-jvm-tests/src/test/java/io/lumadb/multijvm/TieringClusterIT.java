@@ -51,7 +51,8 @@ class TieringClusterIT {
                 Map.of(
                         "lumadb.tiering.segment-bytes", "16KiB",
                         "lumadb.tiering.segments-per-step", "1",
-                        "lumadb.tiering.check-interval", "2s")));
+                        "lumadb.tiering.check-interval", "2s",
+                        "lumadb.tiering.orphan-grace", "1s")));
         ClusterNode oldest = cluster.node(0);
         cluster.start(oldest);
         cluster.start(cluster.node(1));
@@ -127,26 +128,60 @@ class TieringClusterIT {
             }
         }
 
-        // Placement: each segment's 9 fragments were spread over the nodes up when it was sealed.
+        // Placement: the segments sealed before the kill had 3 of their 9 fragments on each node.
+        Map<String, Map<String, Integer>> before = placement(cluster);
+        long spreadOverThree = before.values().stream()
+                .filter(nodes -> nodes.size() == 3 && Set.of(3).equals(new HashSet<>(nodes.values())))
+                .count();
+        assertTrue(spreadOverThree > 0, "no segment was spread over all 3 nodes: " + before);
+
+        // A scrub rebuilds the fragments the dead node held onto the survivors, and deletes the
+        // fragments of the seal the crash interrupted (never recorded): then every segment has
+        // its 9 fragments on the survivors, and no other fragment is left there.
+        JsonNode scrub = null;
+        deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (scrub == null && System.nanoTime() < deadline) {
+            if (TestHttp.attempt(java.net.http.HttpRequest.newBuilder(
+                                            java.net.URI.create(cluster.node(2).url("/api/v1/_tiering/scrub")))
+                                    .timeout(Duration.ofSeconds(60))
+                                    .header("Content-Type", "application/json")
+                                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{}"))
+                                    .build())
+                            instanceof TestHttp.Answered(TestHttp.Response r)
+                    && r.status() == 200) {
+                scrub = r.json();
+            }
+        }
+        assertTrue(scrub != null && scrub.get("damaged").isEmpty(), String.valueOf(scrub));
+        assertTrue(scrub.get("repairedFragments").asInt() >= 3 * spreadOverThree, scrub.toString());
+        Map<String, Map<String, Integer>> after = placement(cluster);
+        int segments = 0;
+        for (var e : after.entrySet()) {
+            int onSurvivors =
+                    e.getValue().getOrDefault("node1", 0) + e.getValue().getOrDefault("node2", 0);
+            if (onSurvivors == 0) {
+                continue; // only on the dead node's disk
+            }
+            segments++;
+            assertEquals(9, onSurvivors, "fragments on the survivors after the scrub: " + e);
+        }
+        assertEquals(tiers.at("/tiers/cold/segments").asInt(), segments, after.toString());
+        // Everything still reads back, now without any rebuild.
+        for (Map.Entry<String, String> e : written.entrySet()) {
+            assertEquals(
+                    200, cluster.node(2).http().get(coll + "/" + e.getKey()).status());
+        }
+    }
+
+    /** For every segment found on disk, how many of its fragments each node holds. */
+    private static Map<String, Map<String, Integer>> placement(TestCluster cluster) throws IOException {
         Map<String, Map<String, Integer>> perSegment = new HashMap<>();
         for (ClusterNode node : cluster.nodes()) {
             for (String segment : fragmentsOf(node)) {
                 perSegment.computeIfAbsent(segment, k -> new HashMap<>()).merge(node.name(), 1, Integer::sum);
             }
         }
-        assertTrue(perSegment.size() >= 6, perSegment.toString());
-        int onThree = 0;
-        for (var e : perSegment.entrySet()) {
-            int fragments =
-                    e.getValue().values().stream().mapToInt(Integer::intValue).sum();
-            assertEquals(9, fragments, e.toString());
-            assertTrue(e.getValue().size() >= 2, "fragments of one segment on one node: " + e);
-            if (e.getValue().size() == 3) {
-                onThree++;
-                assertEquals(Set.of(3), new HashSet<>(e.getValue().values()), e.toString());
-            }
-        }
-        assertTrue(onThree > 0, "no segment was spread over all 3 nodes: " + perSegment);
+        return perSegment;
     }
 
     private static long coldSegments(ClusterNode node) throws IOException {

@@ -302,13 +302,24 @@ class TieringIT {
             TestHttp http = node.http();
             String coll = DB + "/timed";
             assertEquals(201, http.method("PUT", DB, null, null).status());
-            assertEquals(201, http.put(coll, "{\"shards\":2}").status());
+            TestHttp.Response badOption = http.put(coll, "{\"shards\":2,\"tiering\":{\"idleFor\":\"x\"}}");
+            assertEquals(400, badOption.status(), badOption.toString());
+            assertEquals("/tiering/idleFor", badOption.json().get("field").asText());
+            assertEquals(404, http.get(coll).status(), "a refused option creates nothing");
+            // The policy comes with the collection's options.
+            assertEquals(
+                    201,
+                    http.put(coll, "{\"shards\":2,\"tiering\":{\"timePath\":\"/ts\",\"olderThan\":\"1d\"}}")
+                            .status());
             long now = System.currentTimeMillis();
             for (int n = 0; n < 40; n++) {
                 String ts = n % 2 == 0
                         ? java.time.Instant.ofEpochMilli(now - 10L * 86_400_000).toString()
                         : java.time.Instant.ofEpochMilli(now + 86_400_000).toString();
-                assertEquals(201, http.put(coll + "/" + id(n), "{\"ts\":\"" + ts + "\",\"n\":" + n + "}").status());
+                assertEquals(
+                        201,
+                        http.put(coll + "/" + id(n), "{\"ts\":\"" + ts + "\",\"n\":" + n + "}")
+                                .status());
             }
             for (String[] bad : new String[][] {
                 {"{\"policy\":{\"idleFor\":\"soon\"}}", "/policy/idleFor"},
@@ -324,10 +335,10 @@ class TieringIT {
                 assertTrue(r.json().path("field").asText().startsWith(bad[1]), bad[0] + " -> " + r);
             }
             assertEquals(404, http.get(DB + "/missing/_tiering").status());
-            assertEquals(404, http.put(DB + "/missing/_tiering", "{\"move\":\"cold\"}").status());
-            assertEquals(0, ok(http.get(coll + "/_tiering")).at("/tiers/cold/documents").asLong());
-
-            JsonNode set = ok(http.put(coll + "/_tiering", "{\"policy\":{\"timePath\":\"/ts\",\"olderThan\":\"1d\"}}"));
+            assertEquals(
+                    404,
+                    http.put(DB + "/missing/_tiering", "{\"move\":\"cold\"}").status());
+            JsonNode set = ok(http.get(coll + "/_tiering"));
             assertEquals("/ts", set.at("/policy/timePath").asText(), set.toString());
             long deadline = System.nanoTime() + 60_000_000_000L;
             JsonNode tiers;

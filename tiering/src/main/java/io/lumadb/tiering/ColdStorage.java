@@ -245,6 +245,30 @@ final class ColdStorage implements ColdTier {
         return FragmentStores.name(best.nodeId(), index % best.stores());
     }
 
+    /**
+     * Deletes the fragments, older than {@code graceMillis}, of segments that are not in {@code
+     * known}: left by a seal that a crash interrupted before its segment was recorded (or by a
+     * repair that moved a fragment while its old store was away). Answers how many it deleted.
+     */
+    int deleteOrphans(java.util.Set<String> known, long graceMillis) {
+        int deleted = 0;
+        for (String line : stores.listOld(graceMillis)) {
+            String[] parts = line.split(" ");
+            if (parts.length != 3 || known.contains(parts[1])) {
+                continue;
+            }
+            try {
+                if (stores.store(parts[0])
+                        .delete(new io.lumadb.tiering.fragment.FragmentId(parts[1], Integer.parseInt(parts[2])))) {
+                    deleted++;
+                }
+            } catch (RuntimeException e) {
+                // Deleted at the next scrub.
+            }
+        }
+        return deleted;
+    }
+
     void delete(SegmentDescriptor descriptor) {
         segments.delete(descriptor);
         forget(descriptor.segmentId());

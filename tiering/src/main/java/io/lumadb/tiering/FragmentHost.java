@@ -37,6 +37,9 @@ final class FragmentHost {
 
     record Delete(int store, String segment, int index, ActorRef<Reply> replyTo) implements Command {}
 
+    /** The fragments of this node's stores written more than {@code olderThanMillis} ago. */
+    record ListOld(long olderThanMillis, ActorRef<Reply> replyTo) implements Command {}
+
     sealed interface Reply extends CborSerializable {}
 
     record Described(String nodeId, int stores) implements Reply {}
@@ -45,6 +48,9 @@ final class FragmentHost {
     record Bytes(byte[] bytes) implements Reply {}
 
     record Failed(String message) implements Reply {}
+
+    /** Fragments by store name: {@code <store name> <segment id> <index>} each. */
+    record Fragments(List<String> fragments) implements Reply {}
 
     static Behavior<Command> create(String nodeId, List<FragmentStore> stores, Executor executor) {
         return Behaviors.setup(ctx -> {
@@ -65,6 +71,10 @@ final class FragmentHost {
         executor.execute(() -> {
             ActorRef<Reply> to = replyTo(cmd);
             try {
+                if (cmd instanceof ListOld old) {
+                    to.tell(new Fragments(listOld(stores, old.olderThanMillis())));
+                    return;
+                }
                 to.tell(new Bytes(run(cmd, stores)));
             } catch (RuntimeException e) {
                 to.tell(new Failed(String.valueOf(e.getMessage())));
@@ -87,7 +97,31 @@ final class FragmentHost {
                 yield new byte[0];
             }
             case Describe d -> throw new IllegalStateException("answered by the actor");
+            case ListOld l -> throw new IllegalStateException("answered by serve");
         };
+    }
+
+    /** Fragments older than {@code olderThanMillis}, as {@code <store name> <segment> <index>}. */
+    static List<String> listOld(List<FragmentStore> stores, long olderThanMillis) {
+        long before = System.currentTimeMillis() - olderThanMillis;
+        List<String> out = new java.util.ArrayList<>();
+        for (FragmentStore store : stores) {
+            for (FragmentId id : store.list()) {
+                if (store instanceof io.lumadb.tiering.fragment.LocalFragmentStore local) {
+                    try {
+                        if (java.nio.file.Files.getLastModifiedTime(local.pathOf(id))
+                                        .toMillis()
+                                > before) {
+                            continue;
+                        }
+                    } catch (java.io.IOException e) {
+                        continue; // gone meanwhile
+                    }
+                }
+                out.add(store.name() + " " + id.segmentId() + " " + id.index());
+            }
+        }
+        return out;
     }
 
     private static FragmentStore store(List<FragmentStore> stores, int n) {
@@ -104,6 +138,7 @@ final class FragmentHost {
             case Get g -> g.replyTo();
             case Read r -> r.replyTo();
             case Delete d -> d.replyTo();
+            case ListOld l -> l.replyTo();
         };
     }
 }

@@ -132,6 +132,37 @@ final class FragmentStores {
         return new Remote(name, node, n);
     }
 
+    /**
+     * The fragments older than {@code olderThanMillis} on every reachable node, as {@code <store
+     * name> <segment> <index>}; a node that does not answer is left out.
+     */
+    List<String> listOld(long olderThanMillis) {
+        List<String> out = new ArrayList<>(FragmentHost.listOld(local, olderThanMillis));
+        for (Host host : hosts()) {
+            if (host.ref() == null) {
+                continue;
+            }
+            try {
+                FragmentHost.Reply reply = AskPattern.<FragmentHost.Command, FragmentHost.Reply>ask(
+                                host.ref(),
+                                r -> new FragmentHost.ListOld(olderThanMillis, r),
+                                timeout,
+                                system.scheduler())
+                        .toCompletableFuture()
+                        .get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+                if (reply instanceof FragmentHost.Fragments f) {
+                    out.addAll(f.fragments());
+                }
+            } catch (ExecutionException | TimeoutException e) {
+                // Listed at the next scrub.
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return out;
+            }
+        }
+        return out;
+    }
+
     Function<String, FragmentStore> resolver() {
         return this::store;
     }

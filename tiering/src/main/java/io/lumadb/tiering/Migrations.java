@@ -352,7 +352,17 @@ final class Migrations {
                     .thenApply(done -> null));
         }
         int count = segments;
-        return chain.thenApply(x -> new TieringCoordinator.ScrubDone(count, repaired[0], List.copyOf(damaged)));
+        // Fragments of segments the manifest does not know, older than the grace period (a seal
+        // in progress has written fragments it has not recorded yet).
+        java.util.Set<String> known = new java.util.HashSet<>();
+        manifest.segments().forEach(s -> known.add(s.descriptor().segmentId()));
+        int[] orphans = {0};
+        chain = chain.thenCompose(x -> CompletableFuture.runAsync(
+                () -> orphans[0] =
+                        storage.deleteOrphans(known, settings.orphanGrace().toMillis()),
+                storage.executor()));
+        return chain.thenApply(
+                x -> new TieringCoordinator.ScrubDone(count, repaired[0], List.copyOf(damaged), orphans[0]));
     }
 
     private CompletionStage<Reply> drop(Manifest manifest, String shard, ActorRef<Command> self) {

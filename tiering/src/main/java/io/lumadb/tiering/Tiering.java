@@ -294,13 +294,13 @@ public final class Tiering {
     }
 
     /** How a scrub went. */
-    public record ScrubOutcome(int segments, int repairedFragments, List<String> damaged) {}
+    public record ScrubOutcome(int segments, int repairedFragments, List<String> damaged, int orphansDeleted) {}
 
     /** Verifies every fragment of the tier now and repairs what it can. */
     public CompletionStage<ScrubOutcome> scrub(Duration timeout) {
         return ask(TieringCoordinator.Scrub::new, timeout).thenApply(reply -> {
             TieringCoordinator.ScrubDone s = (TieringCoordinator.ScrubDone) reply;
-            return new ScrubOutcome(s.segments(), s.repairedFragments(), s.damaged());
+            return new ScrubOutcome(s.segments(), s.repairedFragments(), s.damaged(), s.orphansDeleted());
         });
     }
 

@@ -110,7 +110,8 @@ public final class TieringCoordinator
 
     public record SegmentFound(SegmentDescriptor descriptor, boolean committed) implements Reply {}
 
-    public record ScrubDone(int segments, int repairedFragments, List<String> damaged) implements Reply {}
+    public record ScrubDone(int segments, int repairedFragments, List<String> damaged, int orphansDeleted)
+            implements Reply {}
 
     public record Failed(String message) implements Reply {}
 

@@ -18,6 +18,7 @@ public record TieringSettings(
         long scanPerStep,
         Duration stepTimeout,
         Duration fragmentTimeout,
+        Duration orphanGrace,
         String coder) {
 
     public TieringSettings {
@@ -62,6 +63,7 @@ public record TieringSettings(
                 c.getLong("scan-per-step"),
                 c.getDuration("step-timeout"),
                 c.getDuration("fragment-timeout"),
+                c.getDuration("orphan-grace"),
                 c.getString("coder"));
     }
 }
