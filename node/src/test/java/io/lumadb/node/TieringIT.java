@@ -308,7 +308,10 @@ class TieringIT {
                 String ts = n % 2 == 0
                         ? java.time.Instant.ofEpochMilli(now - 10L * 86_400_000).toString()
                         : java.time.Instant.ofEpochMilli(now + 86_400_000).toString();
-                assertEquals(201, http.put(coll + "/" + id(n), "{\"ts\":\"" + ts + "\",\"n\":" + n + "}").status());
+                assertEquals(
+                        201,
+                        http.put(coll + "/" + id(n), "{\"ts\":\"" + ts + "\",\"n\":" + n + "}")
+                                .status());
             }
             for (String[] bad : new String[][] {
                 {"{\"policy\":{\"idleFor\":\"soon\"}}", "/policy/idleFor"},
@@ -324,8 +327,12 @@ class TieringIT {
                 assertTrue(r.json().path("field").asText().startsWith(bad[1]), bad[0] + " -> " + r);
             }
             assertEquals(404, http.get(DB + "/missing/_tiering").status());
-            assertEquals(404, http.put(DB + "/missing/_tiering", "{\"move\":\"cold\"}").status());
-            assertEquals(0, ok(http.get(coll + "/_tiering")).at("/tiers/cold/documents").asLong());
+            assertEquals(
+                    404,
+                    http.put(DB + "/missing/_tiering", "{\"move\":\"cold\"}").status());
+            assertEquals(
+                    0,
+                    ok(http.get(coll + "/_tiering")).at("/tiers/cold/documents").asLong());
 
             JsonNode set = ok(http.put(coll + "/_tiering", "{\"policy\":{\"timePath\":\"/ts\",\"olderThan\":\"1d\"}}"));
             assertEquals("/ts", set.at("/policy/timePath").asText(), set.toString());
