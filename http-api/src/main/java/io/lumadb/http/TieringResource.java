@@ -151,7 +151,8 @@ final class TieringResource implements Resource {
     private static HttpResponse invalidFilter(Throwable failure) {
         Throwable cause = Documents.unwrap(failure);
         if (cause instanceof QueryException bad) {
-            String pointer = bad.pointer() == null ? "/filter" : "/filter" + bad.pointer();
+            // The filter is read as a query's filter: its pointers start at /filter already.
+            String pointer = bad.pointer() == null || bad.pointer().isEmpty() ? "/filter" : bad.pointer();
             throw ApiException.badRequest("invalid-tiering", "Invalid filter", bad.getMessage(), pointer);
         }
         throw cause instanceof RuntimeException re ? re : new CompletionException(cause);

@@ -351,9 +351,15 @@ class TieringIT {
             for (int n = 0; n < 40; n++) {
                 assertEquals(n, ok(http.get(coll + "/" + id(n))).get("n").asInt());
             }
-            // The metrics report the tiers.
-            String metrics = http.get("/metrics").body();
-            assertTrue(metrics.contains("lumadb_tiering_segments"), "no tiering metrics");
+            // The metrics report the tiers (sampled every lumadb.metrics.shard-sample-interval).
+            String metrics = "";
+            long until = System.nanoTime() + 30_000_000_000L;
+            while (!metrics.contains("lumadb_tiering_documents{tier=\"cold\"} 20") && System.nanoTime() < until) {
+                Thread.sleep(250);
+                metrics = http.get("/metrics").body();
+            }
+            assertTrue(metrics.contains("lumadb_tiering_documents{tier=\"cold\"} 20"), metrics);
+            assertTrue(metrics.contains("lumadb_tiering_segments{state=\"damaged\"} 0"), metrics);
             JsonNode removed = ok(http.put(coll + "/_tiering", "{\"policy\":null}"));
             assertTrue(removed.get("policy").isNull(), removed.toString());
         }
