@@ -64,34 +64,6 @@ public final class ApiContext {
                 null);
     }
 
-    /** @param search vector and full-text search over the collections (null: not on this node) */
-    public ApiContext(
-            ClassicActorSystemProvider system,
-            Catalog catalog,
-            Documents documents,
-            Queries queries,
-            ChangeStreams changeStreams,
-            Topics topics,
-            HttpSettings settings,
-            WebSocketSettings webSocketSettings,
-            Supplier<String> metrics,
-            Security security,
-            Search search) {
-        this(
-                system,
-                catalog,
-                documents,
-                queries,
-                changeStreams,
-                topics,
-                settings,
-                webSocketSettings,
-                metrics,
-                security,
-                search,
-                null);
-    }
-
     /**
      * @param search vector and full-text search over the collections (null: not on this node)
      * @param tiering the cold tier (null: not on this node)
