@@ -1,13 +1,11 @@
 package io.lumadb.tiering;
 
-import io.lumadb.shards.store.ColdTier;
 import io.lumadb.shards.store.ForwardingShardStore;
+import io.lumadb.shards.store.ForwardingShardStores;
 import io.lumadb.shards.store.ShardStore;
 import io.lumadb.shards.store.ShardStores;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.function.LongPredicate;
 
 /**
  * The node's shard stores with the cold tier's side of a shard: each store opened answers the
@@ -15,41 +13,25 @@ import java.util.function.LongPredicate;
  * data, on the tier's own threads; everything else goes to the store underneath. A dropped
  * store's segments are deleted with it.
  */
-public final class TieredStores implements ShardStores {
+public final class TieredStores extends ForwardingShardStores {
 
-    private final ShardStores stores;
     private final Tiering tiering;
 
     public TieredStores(ShardStores stores, Tiering tiering) {
-        this.stores = stores;
+        super(stores);
         this.tiering = tiering;
         stores.coldTier(tiering.reader());
     }
 
     @Override
     public ShardStore open(String name) {
-        return new TieredShardStore(stores.open(name), tiering);
+        return new TieredShardStore(inner.open(name), tiering);
     }
 
     @Override
     public void drop(String name) {
-        stores.drop(name);
+        inner.drop(name);
         tiering.shardDropped(name);
-    }
-
-    @Override
-    public Set<String> names() {
-        return stores.names();
-    }
-
-    @Override
-    public long reencrypt(int batchSize, LongPredicate afterBatch) {
-        return stores.reencrypt(batchSize, afterBatch);
-    }
-
-    @Override
-    public void coldTier(ColdTier tier) {
-        stores.coldTier(tier);
     }
 
     /** A store that also answers the tier's requests. */

@@ -1,6 +1,6 @@
 package io.lumadb.vector;
 
-import io.lumadb.shards.store.ColdTier;
+import io.lumadb.shards.store.ForwardingShardStores;
 import io.lumadb.shards.store.ShardStore;
 import io.lumadb.shards.store.ShardStores;
 import java.io.IOException;
@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.Set;
-import java.util.function.LongPredicate;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,42 +17,26 @@ import org.slf4j.LoggerFactory;
  * The node's shard stores with search: each store opened is a {@link SearchingShardStore} over
  * the store of {@code stores}, and dropping a store also deletes its search indexes.
  */
-public final class SearchStores implements ShardStores {
+public final class SearchStores extends ForwardingShardStores {
 
     private static final Logger log = LoggerFactory.getLogger(SearchStores.class);
 
-    private final ShardStores stores;
     private final SearchNode node;
 
     public SearchStores(ShardStores stores, SearchNode node) {
-        this.stores = stores;
+        super(stores);
         this.node = node;
     }
 
     @Override
     public ShardStore open(String name) {
-        return new SearchingShardStore(stores.open(name), node);
+        return new SearchingShardStore(inner.open(name), node);
     }
 
     @Override
     public void drop(String name) {
-        stores.drop(name);
+        inner.drop(name);
         deleteTree(node.shardDirectory(name));
-    }
-
-    @Override
-    public Set<String> names() {
-        return stores.names();
-    }
-
-    @Override
-    public long reencrypt(int batchSize, LongPredicate afterBatch) {
-        return stores.reencrypt(batchSize, afterBatch);
-    }
-
-    @Override
-    public void coldTier(ColdTier tier) {
-        stores.coldTier(tier);
     }
 
     /** Deletes the index directories of shard {@code storeName} whose ids are not in {@code keep}. */
