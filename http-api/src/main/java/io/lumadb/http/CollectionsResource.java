@@ -130,7 +130,7 @@ final class CollectionsResource implements Resource {
                         e.getMessage(),
                         e.pointer().replaceFirst("^/policy", "/tiering"));
             }
-            api.tiering();
+            api.tiering(); // a node without the cold tier refuses (503) before anything is created
         }
         io.lumadb.tiering.Policy tiering = policy;
         int requested = shards;

@@ -60,7 +60,9 @@ final class ColdStorage implements ColdTier {
         this.coder = coder;
         this.stores = stores;
         this.segments = new FragmentedSegments(coder, stores.resolver(), degraded -> degradedReads.incrementAndGet());
-        this.sealer = new Sealer(segments);
+        // The shard's reads of what it just sealed find the descriptor here, without asking the
+        // coordinator from the shard's thread.
+        this.sealer = new Sealer(segments, d -> descriptors.put(d.segmentId(), d));
         this.executor = executor;
         this.hot = new HotCache(hotCacheBytes);
         this.timeout = timeout;

@@ -15,8 +15,6 @@ final class HotCache {
     private final long capacity;
     private final LinkedHashMap<Key, byte[]> entries = new LinkedHashMap<>(1024, 0.75f, true);
     private long bytes;
-    private long hits;
-    private long misses;
 
     HotCache(long capacityBytes) {
         if (capacityBytes < 0) {
@@ -26,13 +24,7 @@ final class HotCache {
     }
 
     synchronized byte[] get(String store, String id, long version) {
-        byte[] json = entries.get(new Key(store, id, version));
-        if (json == null) {
-            misses++;
-        } else {
-            hits++;
-        }
-        return json;
+        return entries.get(new Key(store, id, version));
     }
 
     synchronized void put(String store, String id, long version, byte[] json) {
@@ -60,13 +52,5 @@ final class HotCache {
 
     synchronized long documents() {
         return entries.size();
-    }
-
-    synchronized long hits() {
-        return hits;
-    }
-
-    synchronized long misses() {
-        return misses;
     }
 }

@@ -53,15 +53,18 @@ final class Sealer {
             List<String> placement) {}
 
     /** The sealed segments, and where to go on ({@code next}; null: the shard has been read to its end). */
-    record Answer(List<Sealed> segments, String next, long scanned) {}
+    record Answer(List<Sealed> segments, String next) {}
 
     /** One segment and the pointers of its documents. */
     record Sealed(SegmentDescriptor descriptor, List<ColdTier.Entry> entries) {}
 
     private final FragmentedSegments segments;
+    private final java.util.function.Consumer<SegmentDescriptor> written;
 
-    Sealer(FragmentedSegments segments) {
+    /** @param written told of each segment written, so that reads next to the shard need not ask for it */
+    Sealer(FragmentedSegments segments, java.util.function.Consumer<SegmentDescriptor> written) {
         this.segments = segments;
+        this.written = written;
     }
 
     Answer seal(ShardStore store, Request request) {
@@ -92,7 +95,7 @@ final class Sealer {
                     if (writer == null) {
                         if (sealed.size() == request.maxSegments()) {
                             // Resumes with this document, the first of the next segment.
-                            return new Answer(sealed, after, scanned);
+                            return new Answer(sealed, after);
                         }
                         id = UUID.randomUUID();
                         long now = System.currentTimeMillis();
@@ -114,7 +117,7 @@ final class Sealer {
             if (writer != null && !writer.isEmpty()) {
                 sealed.add(write(id, store.name(), writer, request.placement()));
             }
-            return new Answer(sealed, after, scanned);
+            return new Answer(sealed, after);
         } catch (RuntimeException e) {
             // The segments written so far are recorded nowhere: remove their fragments.
             sealed.forEach(s -> segments.delete(s.descriptor()));
@@ -125,6 +128,7 @@ final class Sealer {
     private Sealed write(UUID id, String shard, SegmentWriter writer, List<String> placement) {
         BuiltSegment built = writer.finish();
         SegmentDescriptor descriptor = segments.write(id.toString(), shard, built, placement);
+        written.accept(descriptor);
         List<ColdTier.Entry> entries = new ArrayList<>(built.entries().size());
         for (BuiltSegment.Entry e : built.entries()) {
             entries.add(new ColdTier.Entry(e.id(), e.version(), new ColdPointer(id, e.offset(), e.length()).bytes()));

@@ -60,6 +60,10 @@ public final class Tiering {
     private final TieringSettings settings;
     private final ColdStorage storage;
     private volatile ActorRef<TieringCoordinator.Command> coordinator;
+    /** Set by {@link #attach}, before the API serves requests. */
+    private volatile Catalog catalog;
+
+    private volatile Documents documents;
 
     private Tiering(ActorSystem<?> system, TieringSettings settings, ColdStorage storage) {
         this.system = system;
@@ -141,9 +145,6 @@ public final class Tiering {
         coordinator = proxy;
         storage.coordinator(proxy);
     }
-
-    private volatile Catalog catalog;
-    private volatile Documents documents;
 
     ColdTier reader() {
         return storage;
@@ -229,9 +230,9 @@ public final class Tiering {
                         return new Overview(
                                 d.policy(),
                                 u,
-                                d.segments(),
-                                d.segmentBytes(),
-                                d.storedBytes(),
+                                d.totals().segments(),
+                                d.totals().segmentBytes(),
+                                d.totals().storedBytes(),
                                 d.damaged(),
                                 storage.hot().documents(),
                                 storage.hot().bytes(),

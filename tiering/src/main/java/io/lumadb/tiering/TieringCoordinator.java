@@ -1,6 +1,7 @@
 package io.lumadb.tiering;
 
 import io.lumadb.shards.CborSerializable;
+import io.lumadb.tiering.erasure.ErasureCoder;
 import io.lumadb.tiering.fragment.SegmentDescriptor;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -44,6 +45,7 @@ public final class TieringCoordinator
 
     // ---- commands
 
+    /** What the coordinator is asked; sent from any node through the singleton proxy. */
     public sealed interface Command extends CborSerializable {}
 
     /** Sets (or, with null, removes) the policy of collection {@code db/collection}. */
@@ -94,25 +96,28 @@ public final class TieringCoordinator
 
     // ---- replies
 
+    /** What the coordinator answers. */
     public sealed interface Reply extends CborSerializable {}
 
+    /** The manifest change asked for is persisted. */
     public enum Done implements Reply {
         INSTANCE
     }
 
-    /** What the manifest knows of a collection. */
-    public record Described(
-            Policy policy, int segments, long documents, long segmentBytes, long storedBytes, List<String> damaged)
-            implements Reply {}
+    /** What the manifest knows of a collection: its policy (null: none) and its committed segments. */
+    public record Described(Policy policy, Totals totals, List<String> damaged) implements Reply {}
 
     /** How a move went. */
     public record Moved(long documents, int segments, long segmentBytes) implements Reply {}
 
-    public record SegmentFound(SegmentDescriptor descriptor, boolean committed) implements Reply {}
+    /** The descriptor of a segment the manifest records. */
+    public record SegmentFound(SegmentDescriptor descriptor) implements Reply {}
 
+    /** What a scrub found and did: fragments repaired, segments damaged, orphan fragments deleted. */
     public record ScrubDone(int segments, int repairedFragments, List<String> damaged, int orphansDeleted)
             implements Reply {}
 
+    /** The request could not be done; the message says why. */
     public record Failed(String message) implements Reply {}
 
     /** Committed segments, the documents pointed to when they were committed, their bytes, and damaged segments. */
@@ -121,17 +126,22 @@ public final class TieringCoordinator
 
     // ---- events
 
+    /** What the manifest's journal holds. */
     public sealed interface Event extends CborSerializable {}
 
+    /** A collection's policy was set (null: removed). */
     public record PolicySet(String collection, Policy policy) implements Event {}
 
+    /** A segment's fragments are written and verified; its shard does not point to it yet. */
     public record SegmentRecorded(String collection, SegmentDescriptor descriptor) implements Event {}
 
+    /** The shard points {@code documents} documents to the segment. */
     public record SegmentCommitted(String segmentId, int documents) implements Event {}
 
     /** A scrub's outcome: the descriptor (fragments placed anew after repairs) and the damage (null: none). */
     public record SegmentScrubbed(SegmentDescriptor descriptor, String damage) implements Event {}
 
+    /** Segments whose fragments were deleted (their shard is gone). */
     public record SegmentsForgotten(List<String> segmentIds) implements Event {
         public SegmentsForgotten {
             segmentIds = List.copyOf(segmentIds);
@@ -144,6 +154,7 @@ public final class TieringCoordinator
     /** An explicit move is done. */
     public record MoveFinished(String collection) implements Event {}
 
+    /** Shards' last versions at a time, for idle ages. */
     public record VersionsSampled(Map<String, Long> lastVersions, long atMillis) implements Event {
         public VersionsSampled {
             lastVersions = Map.copyOf(lastVersions);
@@ -180,8 +191,8 @@ public final class TieringCoordinator
 
     // ---- jobs
 
-    /** Work the coordinator runs one at a time. */
-    sealed interface Job extends CborSerializable {}
+    /** Work the coordinator runs one at a time (local to it, never sent or persisted). */
+    sealed interface Job {}
 
     record MoveJob(String collection, String filter, ActorRef<Reply> replyTo) implements Job {}
 
@@ -293,46 +304,34 @@ public final class TieringCoordinator
     }
 
     private ReplyEffect<Event, State> onDescribe(State state, Describe cmd) {
+        List<String> damaged = new ArrayList<>();
+        Totals totals = totals(state, s -> s.collection().equals(cmd.collection()), damaged);
+        return Effect().reply(cmd.replyTo(), new Described(state.policies().get(cmd.collection()), totals, damaged));
+    }
+
+    private ReplyEffect<Event, State> onGetTotals(State state, GetTotals cmd) {
+        return Effect().reply(cmd.replyTo(), totals(state, s -> true, new ArrayList<>()));
+    }
+
+    /** The totals of the committed segments {@code which} selects; what is wrong with the damaged ones goes to {@code damaged}. */
+    private static Totals totals(State state, java.util.function.Predicate<Segment> which, List<String> damaged) {
         int segments = 0;
         long documents = 0;
         long bytes = 0;
         long stored = 0;
-        List<String> damaged = new ArrayList<>();
         for (Segment s : state.segments().values()) {
-            if (!s.collection().equals(cmd.collection()) || !s.committed()) {
+            if (!s.committed() || !which.test(s)) {
                 continue;
             }
             segments++;
             documents += s.documents();
             bytes += s.descriptor().segmentLength();
-            stored += (long) s.descriptor().fragmentSize() * 9;
+            stored += (long) s.descriptor().fragmentSize() * ErasureCoder.TOTAL;
             if (s.damage() != null) {
                 damaged.add(s.descriptor().segmentId() + ": " + s.damage());
             }
         }
-        return Effect()
-                .reply(
-                        cmd.replyTo(),
-                        new Described(
-                                state.policies().get(cmd.collection()), segments, documents, bytes, stored, damaged));
-    }
-
-    private ReplyEffect<Event, State> onGetTotals(State state, GetTotals cmd) {
-        int segments = 0;
-        long documents = 0;
-        long bytes = 0;
-        long stored = 0;
-        int damaged = 0;
-        for (Segment s : state.segments().values()) {
-            if (s.committed()) {
-                segments++;
-                documents += s.documents();
-                bytes += s.descriptor().segmentLength();
-                stored += (long) s.descriptor().fragmentSize() * 9;
-                damaged += s.damage() == null ? 0 : 1;
-            }
-        }
-        return Effect().reply(cmd.replyTo(), new Totals(segments, documents, bytes, stored, damaged));
+        return new Totals(segments, documents, bytes, stored, damaged.size());
     }
 
     private ReplyEffect<Event, State> onGetSegment(State state, GetSegment cmd) {
@@ -342,7 +341,7 @@ public final class TieringCoordinator
                         cmd.replyTo(),
                         s == null
                                 ? new Failed("segment " + cmd.segmentId() + " is not in the manifest")
-                                : new SegmentFound(s.descriptor(), s.committed()));
+                                : new SegmentFound(s.descriptor()));
     }
 
     private ReplyEffect<Event, State> onRecord(State state, Record cmd) {
