@@ -57,9 +57,31 @@ final class DocumentsResource implements Resource {
         String coll = call.collection();
         String id = call.id();
         RowAccess sight = sight(call, db, coll);
-        return api.documents()
-                .get(db, coll, id)
+        boolean linearizable = linearizable(call.request());
+        return (linearizable
+                        ? api.documents().getLinearizable(db, coll, id)
+                        : api.documents().get(db, coll, id))
                 .thenApply(found -> getResponse(call.request(), db, coll, id, seen(found, sight)));
+    }
+
+    /**
+     * {@code ?consistency=linearizable}: the shard confirms with the journal that its copy is
+     * current before it answers (README "Consistency"); {@code local} (the default) answers from
+     * the copy of the node that hosts the shard at once.
+     */
+    static boolean linearizable(HttpRequest request) {
+        Optional<String> consistency = request.getUri().query().get("consistency");
+        if (consistency.isEmpty() || consistency.get().equals("local")) {
+            return false;
+        }
+        if (consistency.get().equals("linearizable")) {
+            return true;
+        }
+        throw ApiException.badRequest(
+                "invalid-parameter",
+                "Invalid parameter",
+                "consistency must be 'local' (the default) or 'linearizable', not '" + consistency.get() + "'",
+                "consistency");
     }
 
     /** What the caller may see of the collection (its read rules). */

@@ -138,6 +138,19 @@ public final class Documents {
                 .thenApply(reply -> Optional.ofNullable(((ShardEntity.Found) reply).document())));
     }
 
+    /**
+     * The document, if it exists, read linearizably: its shard answers only after confirming with
+     * the journal that no other node has written the shard since its copy was last applied (see
+     * {@link ShardEntity.GetConfirmed}). Costs one journal query in cluster mode; in the embedded
+     * default the node is the only writer there can be and this is a plain read. A stale copy is
+     * answered with {@link ShardUnavailableException}, as a shard that cannot answer now.
+     */
+    public CompletionStage<Optional<StoredDocument>> getLinearizable(String database, String collection, String id) {
+        return withCollection(database, collection, false, info -> ask(
+                        info, shardOf(id, info.shards()), r -> new ShardEntity.GetConfirmed(id, r))
+                .thenApply(reply -> Optional.ofNullable(((ShardEntity.Found) reply).document())));
+    }
+
     /** Up to {@code limit} documents with ids after {@code after} (null: from the start), in UTF-8 byte order of ids. */
     public CompletionStage<Page> list(String database, String collection, String after, int limit) {
         if (limit < 1 || limit > settings.maxListLimit()) {

@@ -27,6 +27,9 @@ import java.time.Duration;
  * @param maxResultBytes most bytes of documents one page of a query carries
  * @param maxIndexes most secondary indexes of one collection
  * @param indexBuildChunk documents a background index build indexes per step
+ * @param confirmReadJournal the read journal a linearizable read asks whether the shard's
+ *     journal holds events this node's copy has not applied (cluster mode); empty when this node
+ *     is the only writer there can be (the embedded default), so its copy is always current
  */
 public record ShardsSettings(
         int defaultShardCount,
@@ -44,7 +47,8 @@ public record ShardsSettings(
         Duration queryTimeout,
         long maxResultBytes,
         int maxIndexes,
-        int indexBuildChunk) {
+        int indexBuildChunk,
+        String confirmReadJournal) {
 
     public ShardsSettings {
         require(defaultShardCount >= 1 && defaultShardCount <= maxShardCount, "default-shard-count", defaultShardCount);
@@ -94,7 +98,8 @@ public record ShardsSettings(
                 root.getDuration("lumadb.query.timeout"),
                 root.getBytes("lumadb.query.max-result-bytes"),
                 root.getInt("lumadb.query.max-indexes-per-collection"),
-                root.getInt("lumadb.query.index-build-chunk"));
+                root.getInt("lumadb.query.index-build-chunk"),
+                c.getString("confirm-read-journal"));
     }
 
     private static QueryLimits queryLimits(Config q) {

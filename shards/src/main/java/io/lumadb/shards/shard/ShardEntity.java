@@ -83,6 +83,15 @@ public final class ShardEntity {
     /** Reads one document of this shard. */
     public record Get(String id, ActorRef<Reply> replyTo) implements Command {}
 
+    /**
+     * Reads one document of this shard linearizably: answered only once the shard's journal is
+     * confirmed to hold no event this copy has not applied (see {@link
+     * io.lumadb.shards.ShardsSettings#confirmReadJournal}). A copy that a split brain or a long
+     * pause left behind another node's writer answers {@link Unavailable} instead of its stale
+     * document.
+     */
+    public record GetConfirmed(String id, ActorRef<Reply> replyTo) implements Command {}
+
     /** Lists documents after {@code after} (null: from the start) in id order. */
     public record ListDocuments(String after, int limit, ActorRef<Reply> replyTo) implements Command {}
 
@@ -154,6 +163,16 @@ public final class ShardEntity {
     }
 
     private record CatalogChecked(CatalogSnapshot snapshot, Throwable failure) implements Command {}
+
+    /**
+     * The journal's answer for a linearizable read: whether it holds events after {@code applied}
+     * (null with a failure), for the document read at {@code applied}.
+     */
+    private record ReadChecked(
+            GetConfirmed read, long applied, StoredDocument document, Boolean newer, Throwable failure, int attempt)
+            implements Command {}
+
+    private record ConfirmAgain(GetConfirmed read, int attempt) implements Command {}
 
     record WriterReady(long seq) implements Command {}
 
@@ -277,6 +296,11 @@ public final class ShardEntity {
                 stash -> Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
                         new ShardEntity(ctx, stash, timers, shard, entityId, stores, local, settings).checking())));
     }
+
+    /** How often a linearizable read is tried again while the journal is ahead of this copy, and how long apart. */
+    private static final int CONFIRM_ATTEMPTS = 5;
+
+    private static final Duration CONFIRM_RETRY = Duration.ofMillis(10);
 
     private final ActorContext<Command> context;
     private final StashBuffer<Command> stash;
@@ -423,6 +447,9 @@ public final class ShardEntity {
     private BehaviorBuilder<Command> servingReads() {
         return Behaviors.receive(Command.class)
                 .onMessage(Get.class, this::onGet)
+                .onMessage(GetConfirmed.class, cmd -> confirmRead(cmd, 0))
+                .onMessage(ConfirmAgain.class, again -> confirmRead(again.read(), again.attempt()))
+                .onMessage(ReadChecked.class, this::onReadChecked)
                 .onMessage(ListDocuments.class, this::onList)
                 .onMessage(GetMeta.class, cmd -> reply(cmd.replyTo(), new Meta(store.meta())))
                 .onMessage(Query.class, this::onQuery)
@@ -454,6 +481,63 @@ public final class ShardEntity {
         } catch (io.lumadb.shards.ColdDataUnavailableException e) {
             return reply(cmd.replyTo(), new ColdUnavailable(e.getMessage()));
         }
+    }
+
+    /**
+     * A linearizable read: the document as this copy holds it at applied sequence number {@code
+     * applied}, answered only after the journal confirms it holds nothing after {@code applied}.
+     * The answer is then the latest committed state at the moment of the journal's answer, which
+     * lies between the request and the reply. Events after {@code applied} are either this
+     * shard's own writer's, persisted and about to be applied (the read is tried again shortly),
+     * or another node's writer's: this copy is stale and must not answer.
+     */
+    private Behavior<Command> confirmRead(GetConfirmed cmd, int attempt) {
+        if (settings.confirmReadJournal().isEmpty()) {
+            return onGet(new Get(cmd.id(), cmd.replyTo()));
+        }
+        long applied = store.meta().appliedSeq();
+        StoredDocument doc;
+        try {
+            doc = store.get(cmd.id());
+        } catch (io.lumadb.shards.ColdDataUnavailableException e) {
+            return reply(cmd.replyTo(), new ColdUnavailable(e.getMessage()));
+        }
+        context.pipeToSelf(
+                JournalProbe.get(context.getSystem(), settings.confirmReadJournal())
+                        .hasEventsAfter(ShardEvents.persistenceId(entityId), applied),
+                (newer, failure) -> new ReadChecked(cmd, applied, doc, newer, failure, attempt));
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onReadChecked(ReadChecked checked) {
+        ActorRef<Reply> replyTo = checked.read().replyTo();
+        if (checked.failure() != null) {
+            return reply(
+                    replyTo,
+                    new Unavailable(
+                            "shard " + entityId + " could not confirm a linearizable read with" + " the journal: "
+                                    + checked.failure().getMessage(),
+                            true));
+        }
+        if (!checked.newer()) {
+            return reply(replyTo, new Found(checked.document()));
+        }
+        if (checked.attempt() < CONFIRM_ATTEMPTS && !stopping) {
+            // Most likely this shard's own writer persisted a batch it has not applied yet.
+            timers.startSingleTimer(
+                    new ConfirmAgain(checked.read(), checked.attempt() + 1),
+                    CONFIRM_RETRY.multipliedBy(checked.attempt() + 1));
+            return Behaviors.same();
+        }
+        // Not "untouched": sending the read here again would only meet the same stale copy.
+        return reply(
+                replyTo,
+                new Unavailable(
+                        "this node's copy of shard " + entityId + " is behind the journal (applied "
+                                + checked.applied()
+                                + "): another node has written the shard since, so a linearizable read cannot be"
+                                + " answered here",
+                        false));
     }
 
     /** At least one document, then only as many as fit in a page's byte bound (one message between nodes). */
@@ -757,6 +841,7 @@ public final class ShardEntity {
         return switch (cmd) {
             case Write w -> java.util.Optional.of(w.replyTo());
             case Get g -> java.util.Optional.of(g.replyTo());
+            case GetConfirmed g -> java.util.Optional.of(g.replyTo());
             case ListDocuments l -> java.util.Optional.of(l.replyTo());
             case GetMeta m -> java.util.Optional.of(m.replyTo());
             case Query q -> java.util.Optional.of(q.replyTo());
