@@ -242,8 +242,9 @@ public final class LinearizabilityChecker {
         List<String> anomalies = new ArrayList<>();
         for (Result r : results) {
             if (r.violated()) {
-                anomalies.add("key " + r.key() + ": " + r.explanation() + " (smallest failing sub-history: "
-                        + r.smallestFailing().size() + " ops)");
+                int size = r.smallestFailing().size();
+                anomalies.add("key " + r.key() + ": " + r.explanation() + " (smallest failing sub-history: " + size
+                        + (size == 1 ? " op)" : " ops)"));
             } else if (r.undecided()) {
                 anomalies.add("key " + r.key() + ": undecided, not a violation: " + r.explanation());
             }
