@@ -1,0 +1,63 @@
+package io.lumadb.chaos.workload;
+
+import io.lumadb.chaos.history.History;
+import io.lumadb.chaos.history.Op;
+import java.util.SplittableRandom;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The set workload: every client inserts documents with ids of its own, each once, with {@code
+ * If-None-Match: *} (a create). At the end every node's copy of the collection is read back, and
+ * every acknowledged insert must be there.
+ */
+public final class Sets {
+
+    /** The {@code kind} field of set documents. */
+    public static final String KIND = "s";
+
+    private final Target target;
+    private final History history;
+
+    public Sets(Target target, History history) {
+        this.target = target;
+        this.history = history;
+    }
+
+    /** One client: inserts into {@code node} until {@code stop} says so. */
+    public Runnable client(int process, String node, SplittableRandom random, BooleanSupplier stop) {
+        return () -> {
+            long n = 0;
+            while (!stop.getAsBoolean()) {
+                long element = (long) process * 100_000_000L + ++n;
+                String id = "s" + element;
+                long index = history.nextIndex();
+                long invoked = history.now();
+                NodeApi.Outcome o = target.api()
+                        .put(
+                                target.docUrl(node, id),
+                                "{\"kind\":\"" + KIND + "\",\"e\":" + element + "}",
+                                "If-None-Match",
+                                "*");
+                long completed = history.now();
+                Op.Outcome outcome = Workloads.writeOutcome(o);
+                Long version = outcome == Op.Outcome.OK
+                        ? ((NodeApi.Answered) o).json().path("_version").asLong()
+                        : null;
+                history.add(new Op(
+                        index,
+                        process,
+                        node,
+                        Op.Type.INSERT,
+                        id,
+                        element,
+                        null,
+                        version,
+                        invoked,
+                        completed,
+                        outcome,
+                        NodeApi.describe(o)));
+                Workloads.pause(random, outcome);
+            }
+        };
+    }
+}
