@@ -37,3 +37,13 @@ CREATE TABLE IF NOT EXISTS snapshot(
   meta_payload BYTEA,
   PRIMARY KEY(persistence_id, sequence_number)
 );
+
+-- The cluster's formation lease (FormationLease): the leader of the running cluster renews it
+-- every few seconds, and a node may form a new cluster only while it is stale, so a restarted
+-- first seed joins the running cluster instead of forming a second one beside it.
+CREATE TABLE IF NOT EXISTS lumadb_cluster_lease(
+  id SMALLINT PRIMARY KEY,
+  holder VARCHAR(255) NOT NULL,
+  renewed_at TIMESTAMPTZ NOT NULL
+);
+INSERT INTO lumadb_cluster_lease(id, holder, renewed_at) VALUES (1, '', 'epoch') ON CONFLICT (id) DO NOTHING;

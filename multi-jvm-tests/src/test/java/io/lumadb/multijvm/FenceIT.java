@@ -35,7 +35,9 @@ class FenceIT {
 
     @Test
     void theJournalKeyFencesAStaleWriterOfTheSameShard() throws Exception {
-        TestCluster cluster = resources.add(TestCluster.create("fence", 2, 1, true, java.util.Map.of()));
+        // Two clusters on one journal on purpose, which the formation lease exists to prevent: off here.
+        TestCluster cluster = resources.add(TestCluster.create(
+                "fence", 2, 1, true, java.util.Map.of("lumadb.cluster.formation-lease.enabled", "off")));
         ClusterNode a = cluster.node(0);
         ClusterNode b = cluster.node(1);
         cluster.start(a);

@@ -99,12 +99,22 @@ public final class LumaDbServer {
         StartupChecks.check(checked, cluster);
         Optional<HttpTls> tls = HttpTls.from(checked);
         Config config = OpenFileBudget.fit(checked);
+        ClusterFormation formation = null;
         if (cluster) {
             ClusterMode.ensureJournal(config);
+            formation = ClusterFormation.prepare(config);
+            if (formation != null) {
+                config = formation.config();
+            }
         }
         NodeMetrics metrics = NodeMetrics.start(config);
-        ActorSystem<Void> system =
-                ActorSystem.create(guardian(), config.getString("lumadb.cluster.system-name"), config);
+        ActorSystem<Void> system = ActorSystem.create(
+                guardian(formation != null && formation.joinOnly()),
+                config.getString("lumadb.cluster.system-name"),
+                config);
+        if (formation != null) {
+            formation.start(system);
+        }
         try {
             StorageWiring wiring = StorageWiring.open(system);
             SearchNode search = SearchNode.start(system, SearchSettings.from(config));
@@ -197,15 +207,19 @@ public final class LumaDbServer {
         }
     }
 
-    /** The guardian: joins the cluster (itself, when no seed nodes are configured). */
-    private static Behavior<Void> guardian() {
+    /**
+     * The guardian: joins the cluster (itself, when no seed nodes are configured, unless {@code
+     * joinOnly}: then the formation lease decides when it may, see {@link ClusterFormation}).
+     */
+    private static Behavior<Void> guardian(boolean joinOnly) {
         return Behaviors.setup(ctx -> {
             Cluster cluster = Cluster.get(ctx.getSystem());
-            if (ctx.getSystem()
-                    .settings()
-                    .config()
-                    .getStringList("pekko.cluster.seed-nodes")
-                    .isEmpty()) {
+            if (!joinOnly
+                    && ctx.getSystem()
+                            .settings()
+                            .config()
+                            .getStringList("pekko.cluster.seed-nodes")
+                            .isEmpty()) {
                 cluster.manager().tell(Join.create(cluster.selfMember().address()));
             }
             return Behaviors.empty();
