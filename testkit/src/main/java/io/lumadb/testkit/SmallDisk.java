@@ -32,6 +32,14 @@ public final class SmallDisk implements AutoCloseable {
 
     /** Writes {@code filler} (on this disk) until no space is left; returns how many bytes it took. */
     public long fill(Path filler) throws IOException {
+        return fillUp(filler);
+    }
+
+    /**
+     * Writes {@code filler} until its file system has no space left; returns how many bytes it
+     * took. For a disk mounted by other means (the chaos harness mounts its own).
+     */
+    public static long fillUp(Path filler) throws IOException {
         byte[] chunk = new byte[64 * 1024];
         try (OutputStream out = Files.newOutputStream(filler)) {
             while (true) {

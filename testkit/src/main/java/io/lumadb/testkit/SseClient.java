@@ -22,8 +22,7 @@ public final class SseClient implements AutoCloseable {
     public record Event(String id, String type, String data) {}
 
     private final HttpResponse<InputStream> response;
-    private final BufferedReader reader;
-    private String lastId;
+    private final SseReader events;
 
     public SseClient(String url, String lastEventId) throws IOException, InterruptedException {
         this(url, lastEventId, null);
@@ -42,8 +41,10 @@ public final class SseClient implements AutoCloseable {
         }
         HttpClient client = HttpClient.newBuilder().build();
         response = client.send(b.GET().build(), HttpResponse.BodyHandlers.ofInputStream());
-        reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8));
-        lastId = lastEventId;
+        events = new SseReader(
+                new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8)),
+                lastEventId,
+                () -> {});
     }
 
     public int status() {
@@ -56,37 +57,7 @@ public final class SseClient implements AutoCloseable {
 
     /** The next event, or null at the end of the stream. */
     public Event next() throws IOException {
-        String type = null;
-        StringBuilder data = null;
-        String line;
-        while ((line = reader.readLine()) != null) {
-            if (line.isEmpty()) {
-                if (data != null) {
-                    return new Event(lastId, type == null ? "message" : type, data.toString());
-                }
-                type = null;
-                continue;
-            }
-            if (line.startsWith(":")) {
-                continue;
-            }
-            int colon = line.indexOf(':');
-            String field = colon < 0 ? line : line.substring(0, colon);
-            String value = colon < 0 ? "" : line.substring(colon + 1);
-            if (value.startsWith(" ")) {
-                value = value.substring(1);
-            }
-            switch (field) {
-                case "id" -> lastId = value;
-                case "event" -> type = value;
-                case "data" ->
-                    data = data == null
-                            ? new StringBuilder(value)
-                            : data.append('\n').append(value);
-                default -> {}
-            }
-        }
-        return null;
+        return events.next();
     }
 
     /** The next event that is not a heartbeat, or null at the end. */
@@ -99,7 +70,7 @@ public final class SseClient implements AutoCloseable {
     }
 
     public String lastId() {
-        return lastId;
+        return events.lastId();
     }
 
     @Override

@@ -2,7 +2,6 @@ package io.lumadb.chaos.hosts;
 
 import io.lumadb.testkit.NodeProcess;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -140,18 +139,7 @@ public final class ChaosNode {
         if (!smallDisk) {
             throw new IllegalStateException(name() + " has no small disk of its own to fill");
         }
-        Path filler = filler();
-        byte[] chunk = new byte[64 * 1024];
-        try (OutputStream out = Files.newOutputStream(filler)) {
-            while (true) {
-                out.write(chunk);
-            }
-        } catch (IOException full) {
-            if (!String.valueOf(full.getMessage()).contains("space")) {
-                throw full;
-            }
-        }
-        return Files.size(filler);
+        return io.lumadb.testkit.SmallDisk.fillUp(filler());
     }
 
     /** Removes the file {@link #fillDisk} wrote. */

@@ -79,7 +79,6 @@ public final class Registers {
         String url =
                 target.docUrl(node, key) + (key.startsWith(LINEARIZABLE_PREFIX) ? "?consistency=linearizable" : "");
         NodeApi.Outcome o = target.api().get(url);
-        long completed = history.now();
         Long value = null;
         Long version = null;
         Op.Outcome outcome = Op.Outcome.FAIL;
@@ -93,19 +92,10 @@ public final class Registers {
             outcome = Op.Outcome.OK;
             lastRead.remove(key);
         }
-        history.add(new Op(
-                index,
-                process,
-                node,
-                Op.Type.READ,
-                key,
-                value,
-                null,
-                version,
-                invoked,
-                completed,
-                outcome,
-                NodeApi.describe(o)));
+        Workloads.record(
+                history,
+                new Op(index, process, node, Op.Type.READ, key, value, null, version, invoked, invoked, outcome, ""),
+                o);
         return outcome;
     }
 
@@ -113,45 +103,14 @@ public final class Registers {
         long index = history.nextIndex();
         long invoked = history.now();
         NodeApi.Outcome o = target.api().put(target.docUrl(node, key), body(value));
-        return record(index, process, node, Op.Type.WRITE, key, value, null, invoked, o);
+        return Workloads.recordWrite(history, index, process, node, Op.Type.WRITE, key, value, null, invoked, o);
     }
 
     private Op.Outcome cas(int process, String node, String key, long expected, long version, long value) {
         long index = history.nextIndex();
         long invoked = history.now();
         NodeApi.Outcome o = target.api().put(target.docUrl(node, key), body(value), "If-Match", "\"" + version + "\"");
-        return record(index, process, node, Op.Type.CAS, key, value, expected, invoked, o);
-    }
-
-    private Op.Outcome record(
-            long index,
-            int process,
-            String node,
-            Op.Type type,
-            String key,
-            long value,
-            Long expected,
-            long invoked,
-            NodeApi.Outcome o) {
-        long completed = history.now();
-        Op.Outcome outcome = Workloads.writeOutcome(o);
-        Long version = outcome == Op.Outcome.OK
-                ? ((NodeApi.Answered) o).json().path("_version").asLong()
-                : null;
-        history.add(new Op(
-                index,
-                process,
-                node,
-                type,
-                key,
-                value,
-                expected,
-                version,
-                invoked,
-                completed,
-                outcome,
-                NodeApi.describe(o)));
-        return outcome;
+        return Workloads.recordWrite(history, index, process, node, Op.Type.CAS, key, value, expected, invoked, o);
     }
 
     private static String key(int slot, long generation) {

@@ -38,24 +38,8 @@ public final class Sets {
                                 "{\"kind\":\"" + KIND + "\",\"e\":" + element + "}",
                                 "If-None-Match",
                                 "*");
-                long completed = history.now();
-                Op.Outcome outcome = Workloads.writeOutcome(o);
-                Long version = outcome == Op.Outcome.OK
-                        ? ((NodeApi.Answered) o).json().path("_version").asLong()
-                        : null;
-                history.add(new Op(
-                        index,
-                        process,
-                        node,
-                        Op.Type.INSERT,
-                        id,
-                        element,
-                        null,
-                        version,
-                        invoked,
-                        completed,
-                        outcome,
-                        NodeApi.describe(o)));
+                Op.Outcome outcome = Workloads.recordWrite(
+                        history, index, process, node, Op.Type.INSERT, id, element, null, invoked, o);
                 Workloads.pause(random, outcome);
             }
         };

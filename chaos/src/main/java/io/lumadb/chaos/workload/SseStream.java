@@ -1,5 +1,7 @@
 package io.lumadb.chaos.workload;
 
+import io.lumadb.testkit.SseClient;
+import io.lumadb.testkit.SseReader;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,23 +21,21 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class SseStream implements AutoCloseable {
 
-    /** One event: {@code id} is the last event id seen on this connection (as EventSource keeps it). */
-    record Event(String id, String type, String data) {}
-
     private static final HttpClient CLIENT = HttpClient.newBuilder()
             .connectTimeout(Duration.ofSeconds(2))
             .version(HttpClient.Version.HTTP_1_1)
             .build();
 
     private final HttpResponse<InputStream> response;
-    private final BufferedReader reader;
+    private final SseReader events;
     private final AtomicLong lastArrival = new AtomicLong(System.nanoTime());
-    private String lastId;
 
     private SseStream(HttpResponse<InputStream> response, String lastId) {
         this.response = response;
-        this.reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8));
-        this.lastId = lastId;
+        this.events = new SseReader(
+                new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8)),
+                lastId,
+                () -> lastArrival.set(System.nanoTime()));
     }
 
     /** Opens the stream, sending {@code Last-Event-ID} when {@code lastEventId} is not null. */
@@ -56,39 +56,8 @@ final class SseStream implements AutoCloseable {
     }
 
     /** The next event, or null at the end of the stream. */
-    Event next() throws IOException {
-        String type = null;
-        StringBuilder data = null;
-        String line;
-        while ((line = reader.readLine()) != null) {
-            lastArrival.set(System.nanoTime());
-            if (line.isEmpty()) {
-                if (data != null) {
-                    return new Event(lastId, type == null ? "message" : type, data.toString());
-                }
-                type = null;
-                continue;
-            }
-            if (line.startsWith(":")) {
-                continue;
-            }
-            int colon = line.indexOf(':');
-            String field = colon < 0 ? line : line.substring(0, colon);
-            String value = colon < 0 ? "" : line.substring(colon + 1);
-            if (value.startsWith(" ")) {
-                value = value.substring(1);
-            }
-            switch (field) {
-                case "id" -> lastId = value;
-                case "event" -> type = value;
-                case "data" ->
-                    data = data == null
-                            ? new StringBuilder(value)
-                            : data.append('\n').append(value);
-                default -> {}
-            }
-        }
-        return null;
+    SseClient.Event next() throws IOException {
+        return events.next();
     }
 
     long idleNanos() {

@@ -1,5 +1,6 @@
 package io.lumadb.chaos.workload;
 
+import io.lumadb.chaos.history.History;
 import io.lumadb.chaos.history.Op;
 import java.util.SplittableRandom;
 import java.util.concurrent.locks.LockSupport;
@@ -33,5 +34,48 @@ final class Workloads {
         boolean ok = last == Op.Outcome.OK;
         LockSupport.parkNanos(
                 ok ? 5_000_000L + random.nextLong(10_000_000L) : 200_000_000L + random.nextLong(100_000_000L));
+    }
+
+    /**
+     * Records a write that ended with {@code o}: its outcome by {@link #writeOutcome}, and the
+     * version the node acknowledged it at.
+     */
+    static Op.Outcome recordWrite(
+            History history,
+            long index,
+            int process,
+            String node,
+            Op.Type type,
+            String key,
+            long value,
+            Long expected,
+            long invoked,
+            NodeApi.Outcome o) {
+        Op.Outcome outcome = writeOutcome(o);
+        Long version = outcome == Op.Outcome.OK
+                ? ((NodeApi.Answered) o).json().path("_version").asLong()
+                : null;
+        record(
+                history,
+                new Op(index, process, node, type, key, value, expected, version, invoked, invoked, outcome, ""),
+                o);
+        return outcome;
+    }
+
+    /** Records {@code op}, completed now, with what the request came to as its detail. */
+    static void record(History history, Op op, NodeApi.Outcome o) {
+        history.add(new Op(
+                op.index(),
+                op.process(),
+                op.node(),
+                op.type(),
+                op.key(),
+                op.value(),
+                op.expected(),
+                op.version(),
+                op.invokedNanos(),
+                history.now(),
+                op.outcome(),
+                NodeApi.describe(o)));
     }
 }
