@@ -315,7 +315,9 @@ public final class ReportWriter {
         if (t.byKind().isEmpty()) {
             md.append("No faults were injected.\n");
         } else {
-            md.append("Availability counts the operations invoked while a fault of the kind was active."
+            md.append("Availability is the share of operations invoked while a fault of the kind was active that the"
+                            + " database answered (they happened, or it refused them definitely, as a compare-and-set"
+                            + " whose precondition failed)."
                             + " Heal → available: from the heal to the first second from which on availability stayed")
                     .append(String.format(Locale.ROOT, " at least %.0f%%", Timeline.AVAILABLE * 100))
                     .append(" for 5 s (or until the next fault or the end); \"not recovered\" counts the faults after"

@@ -29,7 +29,10 @@ import java.util.TreeMap;
  * <em>completed</em>. An operation counts as a write when its type is not {@link Op.Type#READ}.
  *
  * <p><b>Availability</b> is {@code ok / (ok + fail + unknown)}, and {@code NaN} where no operation
- * was invoked.
+ * was invoked. Here {@code ok} counts the operations the database <em>answered</em>: those that
+ * happened, and those it definitely refused with a 4xx answer other than 408 and 429 (a
+ * compare-and-set whose precondition failed is the database working, not unavailable); {@code
+ * fail} the others that certainly did not happen (refused connections, 408, 429, 5xx on reads).
  *
  * <p><b>Latency percentiles</b> use the nearest rank: the p-th percentile of n sorted latencies
  * is the one at rank {@code ceil(p * n)} (1-based).
@@ -337,6 +340,25 @@ public final class Timeline {
         return end;
     }
 
+    /**
+     * Whether the database answered {@code op} definitely: it happened, or it was refused with a
+     * 4xx other than 408 and 429 (the workloads put the status first in the detail).
+     */
+    static boolean answered(Op op) {
+        if (op.outcome() == Op.Outcome.OK) {
+            return true;
+        }
+        String d = op.detail();
+        return op.outcome() == Op.Outcome.FAIL
+                && d.length() >= 3
+                && d.charAt(0) == '4'
+                && Character.isDigit(d.charAt(1))
+                && Character.isDigit(d.charAt(2))
+                && (d.length() == 3 || d.charAt(3) == ' ')
+                && !d.startsWith("408")
+                && !d.startsWith("429");
+    }
+
     private static int bucketOf(long nanos, long width, int n) {
         return (int) Math.clamp(Math.floorDiv(nanos, width), 0, n - 1);
     }
@@ -520,7 +542,8 @@ public final class Timeline {
             for (int i = 0; i < n; i++) {
                 Op op = sorted.get(i);
                 invoked[i] = op.invokedNanos();
-                int outcome = op.outcome().ordinal();
+                int outcome =
+                        answered(op) ? Op.Outcome.OK.ordinal() : op.outcome().ordinal();
                 boolean write = op.type() != Op.Type.READ;
                 for (int o = 0; o < 3; o++) {
                     all[o][i + 1] = all[o][i] + (o == outcome ? 1 : 0);

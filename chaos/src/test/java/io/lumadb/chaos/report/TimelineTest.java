@@ -3,6 +3,7 @@ package io.lumadb.chaos.report;
 import static io.lumadb.chaos.report.Ops.fault;
 import static io.lumadb.chaos.report.Ops.op;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -245,5 +246,35 @@ class TimelineTest {
     @Test
     void aBucketMustBePositive() {
         assertThrows(IllegalArgumentException.class, () -> Timeline.of(List.of(), List.of(), Duration.ZERO));
+    }
+
+    @Test
+    void aDefiniteRefusalCountsAsAnsweredButNotARefusedConnectionOrAnOverloadedNode() {
+        Op base = Ops.op(9, Type.CAS, 100, 110, Outcome.FAIL);
+        java.util.function.Function<String, Op> failedWith = detail -> new Op(
+                base.index(),
+                base.process(),
+                base.node(),
+                base.type(),
+                base.key(),
+                base.value(),
+                base.expected(),
+                null,
+                base.invokedNanos(),
+                base.completedNanos(),
+                Outcome.FAIL,
+                detail);
+        assertTrue(Timeline.answered(failedWith.apply("412 precondition-failed")));
+        assertTrue(Timeline.answered(failedWith.apply("400 invalid-json")));
+        assertFalse(Timeline.answered(failedWith.apply("429 rate-limited")));
+        assertFalse(Timeline.answered(failedWith.apply("408")));
+        assertFalse(Timeline.answered(failedWith.apply("not sent: java.net.ConnectException")));
+        assertFalse(Timeline.answered(failedWith.apply("4000 nonsense")));
+
+        Timeline t = Timeline.of(
+                List.of(failedWith.apply("412 precondition-failed"), failedWith.apply("not sent: refused")),
+                List.of(),
+                java.time.Duration.ofSeconds(1));
+        assertEquals(new Timeline.Counts(1, 1, 0), t.all());
     }
 }
