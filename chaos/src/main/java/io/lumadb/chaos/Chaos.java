@@ -58,12 +58,22 @@ public final class Chaos implements Callable<Integer> {
     @Option(names = "--jar", defaultValue = "node/target/lumadb.jar", description = "The node jar.")
     Path jar;
 
+    @Option(
+            names = "--recheck",
+            description = "Runs nothing: checks the saved history of an earlier run's report directory again and"
+                    + " prints its figures per fault kind.")
+    Path recheck;
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new Chaos()).execute(args));
     }
 
     @Override
     public Integer call() throws Exception {
+        if (recheck != null) {
+            System.out.print(Recheck.of(recheck));
+            return 0;
+        }
         if (nodes != 3 && nodes != 5) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--nodes must be 3 or 5, not " + nodes);
         }
