@@ -33,10 +33,8 @@ final class Recheck {
         List<Op> local = ops.stream()
                 .filter(o -> o.key().startsWith(Registers.LOCAL_PREFIX))
                 .toList();
-        out.append(line(
-                registers.check(guaranteed).valid(),
-                "linearizable reads and all writes",
-                registers.check(guaranteed).summary()));
+        var strong = registers.check(guaranteed);
+        out.append(line(strong.valid(), "linearizable reads and all writes", strong.summary()));
         var observed = registers.check(local);
         out.append(line(observed.valid(), "local reads (observed, not guaranteed)", observed.summary()));
         Timeline t = Timeline.of(history);
