@@ -58,6 +58,15 @@ class ClusterModeTest {
     }
 
     @Test
+    void theJournalsBreakersProbePostgresEveryTwoSecondsAfterAnOutage() {
+        Config c = node(Map.of("lumadb.mode", "cluster"));
+        for (String plugin : List.of("jdbc-journal", "jdbc-snapshot-store")) {
+            assertEquals(
+                    2, c.getDuration(plugin + ".circuit-breaker.reset-timeout").toSeconds(), plugin);
+        }
+    }
+
+    @Test
     void clusterModeWithoutSeedsFormsItsOwnCluster() {
         Config c = node(Map.of("lumadb.mode", "cluster", "lumadb.cluster.port", 25600));
         assertEquals(List.of("pekko://lumadb@127.0.0.1:25600"), c.getStringList("pekko.cluster.seed-nodes"));
