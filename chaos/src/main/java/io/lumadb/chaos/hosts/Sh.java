@@ -1,14 +1,23 @@
 package io.lumadb.chaos.hosts;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
- * The machine's commands ({@code ip}, {@code nft}, {@code pg_ctl}, {@code kill}) as the harness
- * runs them: to their end, output and exit code captured, never longer than a minute.
+ * The machine's commands ({@code ip}, {@code nft}, {@code iptables}, {@code pg_ctl}, {@code
+ * apt-get}, {@code kill}) as the harness runs them: to their end, output and exit code captured,
+ * in the C locale and without interactive prompts; a command that outlives its timeout is killed
+ * and counts as failed.
  */
 public final class Sh {
 
@@ -18,6 +27,11 @@ public final class Sh {
             return exit == 0;
         }
     }
+
+    private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
+    private static final Executor READERS =
+            task -> Thread.ofVirtual().name("sh-output").start(task);
 
     private Sh() {}
 
@@ -36,27 +50,57 @@ public final class Sh {
         return r.output();
     }
 
-    /** Runs {@code command} and tells what happened; never throws for a failing command. */
+    /** Runs {@code command} (at most a minute) and tells what happened; never throws for a failing command. */
     public static Result attempt(String... command) {
         return attempt(List.of(command));
     }
 
-    /** Runs {@code command} and tells what happened; never throws for a failing command. */
+    /** Runs {@code command} (at most a minute) and tells what happened; never throws for a failing command. */
     public static Result attempt(List<String> command) {
         try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            p.getOutputStream().close();
-            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return new Result(-1, output + " (still running after 60 s, killed)");
-            }
-            return new Result(p.exitValue(), output);
-        } catch (IOException e) {
-            return new Result(-1, "could not run " + command.getFirst() + ": " + e.getMessage());
+            return attempt(command, DEFAULT_TIMEOUT);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new UncheckedIOException(new IOException("interrupted while running " + command, e));
+        }
+    }
+
+    /**
+     * Runs {@code command} to its end, at most {@code timeout}, and tells what happened. Its output
+     * is read on a thread of its own, so a command that writes much cannot stall on a full pipe.
+     */
+    public static Result attempt(List<String> command, Duration timeout) throws InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().putAll(Map.of("DEBIAN_FRONTEND", "noninteractive", "LC_ALL", "C"));
+        Process process;
+        try {
+            process = builder.start();
+        } catch (IOException e) {
+            return new Result(-1, "could not run " + command.getFirst() + ": " + e.getMessage());
+        }
+        try {
+            process.getOutputStream().close();
+            CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> readAll(process), READERS);
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                return new Result(-1, "timed out after " + timeout.toSeconds() + " s: " + output.getNow(""));
+            }
+            return new Result(process.exitValue(), output.get(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
+        } catch (IOException | ExecutionException | TimeoutException e) {
+            return new Result(process.isAlive() ? -1 : process.exitValue(), "output lost: " + e);
+        } finally {
+            if (process.isAlive()) {
+                process.destroyForcibly();
+            }
+        }
+    }
+
+    private static String readAll(Process process) {
+        try (InputStream in = process.getInputStream()) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "(output unreadable: " + e.getMessage() + ")";
         }
     }
 

@@ -16,7 +16,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
@@ -111,7 +110,7 @@ public final class SlowNetwork {
                     tables[0]);
             return new SlowNetwork(false, binary, tables[0], tables[1]);
         } finally {
-            run(List.of("ip", "netns", "del", probe), COMMAND_TIMEOUT);
+            Sh.attempt(List.of("ip", "netns", "del", probe), COMMAND_TIMEOUT);
         }
     }
 
@@ -183,7 +182,7 @@ public final class SlowNetwork {
             double lossPercent,
             long seed)
             throws InterruptedException {
-        Result existing = run(inNamespace(namespace, iptables, "-w", "-S", CHAIN), COMMAND_TIMEOUT);
+        Sh.Result existing = Sh.attempt(inNamespace(namespace, iptables, "-w", "-S", CHAIN), COMMAND_TIMEOUT);
         if (existing.exit() == 0) {
             throw new IllegalStateException("namespace " + namespace + " is already slowed (chain " + CHAIN
                     + " exists); close that fault's handle first");
@@ -316,7 +315,7 @@ public final class SlowNetwork {
             boolean interrupted = Thread.interrupted();
             for (List<String> step : steps) {
                 try {
-                    Result result = run(step, COMMAND_TIMEOUT);
+                    Sh.Result result = Sh.attempt(step, COMMAND_TIMEOUT);
                     if (result.exit() != 0) {
                         LOG.log(
                                 System.Logger.Level.WARNING,
@@ -378,7 +377,7 @@ public final class SlowNetwork {
         if (!onPath("tc")) {
             return false;
         }
-        Result result = run(
+        Sh.Result result = Sh.attempt(
                 inNamespace(probe, "tc", "qdisc", "add", "dev", "lo", "root", "netem", "delay", "1ms"),
                 COMMAND_TIMEOUT);
         return result.exit() == 0;
@@ -397,14 +396,14 @@ public final class SlowNetwork {
             }
             boolean works = true;
             for (String command : tables) {
-                Result made = run(inNamespace(probe, command, "-w", "-N", CHAIN), COMMAND_TIMEOUT);
-                Result queued = made.exit() == 0 ? run(queueRule(probe, command), COMMAND_TIMEOUT) : made;
+                Sh.Result made = Sh.attempt(inNamespace(probe, command, "-w", "-N", CHAIN), COMMAND_TIMEOUT);
+                Sh.Result queued = made.exit() == 0 ? Sh.attempt(queueRule(probe, command), COMMAND_TIMEOUT) : made;
                 if (queued.exit() != 0) {
                     failures.add(command + ": " + queued.output().strip());
                     works = false;
                 }
-                run(inNamespace(probe, command, "-w", "-F", CHAIN), COMMAND_TIMEOUT);
-                run(inNamespace(probe, command, "-w", "-X", CHAIN), COMMAND_TIMEOUT);
+                Sh.attempt(inNamespace(probe, command, "-w", "-F", CHAIN), COMMAND_TIMEOUT);
+                Sh.attempt(inNamespace(probe, command, "-w", "-X", CHAIN), COMMAND_TIMEOUT);
             }
             if (works) {
                 return tables;
@@ -461,11 +460,11 @@ public final class SlowNetwork {
         }
         List<String> compile = List.of(
                 "gcc", "-O2", "-Wall", "-Wextra", "-o", binary.toString(), source.toString(), "-lnetfilter_queue");
-        Result result = run(compile, COMMAND_TIMEOUT);
+        Sh.Result result = Sh.attempt(compile, COMMAND_TIMEOUT);
         if (result.exit() != 0 && missing.isEmpty()) {
             // The header was there but the library was not (or is broken): give apt-get one chance.
             install(QUEUE_PACKAGES);
-            result = run(compile, COMMAND_TIMEOUT);
+            result = Sh.attempt(compile, COMMAND_TIMEOUT);
         }
         if (result.exit() != 0) {
             throw new IllegalStateException("cannot compile the delay line (it needs gcc and libnetfilter_queue;"
@@ -485,10 +484,10 @@ public final class SlowNetwork {
         List<String> install =
                 concat(List.of("apt-get", "install", "-y", "--no-install-recommends"), packages.toArray(String[]::new));
         LOG.log(System.Logger.Level.INFO, "slow network: installing {0}", what);
-        Result result = run(install, INSTALL_TIMEOUT);
+        Sh.Result result = Sh.attempt(install, INSTALL_TIMEOUT);
         if (result.exit() != 0) {
-            run(List.of("apt-get", "update"), INSTALL_TIMEOUT);
-            result = run(install, INSTALL_TIMEOUT);
+            Sh.attempt(List.of("apt-get", "update"), INSTALL_TIMEOUT);
+            result = Sh.attempt(install, INSTALL_TIMEOUT);
         }
         if (result.exit() != 0) {
             throw new IllegalStateException("a slow network needs " + what + ", and apt-get could not install it: "
@@ -566,49 +565,11 @@ public final class SlowNetwork {
         return out;
     }
 
-    private record Result(int exit, String output) {}
-
     private static void check(List<String> command) throws InterruptedException {
-        Result result = run(command, COMMAND_TIMEOUT);
+        Sh.Result result = Sh.attempt(command, COMMAND_TIMEOUT);
         if (result.exit() != 0) {
             throw new IllegalStateException(String.join(" ", command) + " failed (exit " + result.exit() + "): "
                     + result.output().strip());
-        }
-    }
-
-    /** Runs {@code command} to its end; a command that outlives {@code timeout} is killed and counts as failed. */
-    private static Result run(List<String> command, Duration timeout) throws InterruptedException {
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-        builder.environment().putAll(Map.of("DEBIAN_FRONTEND", "noninteractive", "LC_ALL", "C"));
-        Process process;
-        try {
-            process = builder.start();
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot run " + command.getFirst() + ": " + e.getMessage(), e);
-        }
-        try {
-            process.getOutputStream().close();
-            CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> readAll(process), READERS);
-            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                process.destroyForcibly();
-                process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-                return new Result(-1, "timed out after " + timeout.toSeconds() + " s: " + output.getNow(""));
-            }
-            return new Result(process.exitValue(), output.get(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
-        } catch (IOException | ExecutionException | TimeoutException e) {
-            return new Result(process.isAlive() ? -1 : process.exitValue(), "output lost: " + e);
-        } finally {
-            if (process.isAlive()) {
-                process.destroyForcibly();
-            }
-        }
-    }
-
-    private static String readAll(Process process) {
-        try (InputStream in = process.getInputStream()) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return "(output unreadable: " + e.getMessage() + ")";
         }
     }
 }
