@@ -2,7 +2,6 @@ package io.lumadb.chaos;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.LocalTime;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -133,9 +132,5 @@ public final class Chaos implements Callable<Integer> {
 
     static void log(String line) {
         System.err.println(LocalTime.now().truncatedTo(ChronoUnit.SECONDS) + " " + line);
-    }
-
-    static Instant now() {
-        return Instant.now();
     }
 }

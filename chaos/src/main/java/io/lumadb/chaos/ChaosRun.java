@@ -247,6 +247,21 @@ public final class ChaosRun {
             Map<String, Map<String, Long>> liveFinal,
             Map<String, Long> answer) {
         List<Op> ops = history.ops();
+        List<Verdict> registers = registerVerdicts(ops);
+        List<Verdict> verdicts = new ArrayList<>();
+        verdicts.add(registers.getFirst());
+        verdicts.add(new SetChecker().check(ops, finalSets));
+        verdicts.addAll(new ChangeStreamChecker().check(history.changes(), reference, ops));
+        verdicts.add(new LiveQueryChecker().check(liveFinal, answer));
+        verdicts.add(registers.getLast());
+        return verdicts;
+    }
+
+    /**
+     * The register verdicts: first the guarantee (keys read linearizably, and every write and
+     * compare-and-set), then the observation (keys read locally, reads included).
+     */
+    static List<Verdict> registerVerdicts(List<Op> ops) {
         LinearizabilityChecker registers = new LinearizabilityChecker();
         List<Op> guaranteed = ops.stream()
                 .filter(o -> o.key().startsWith(Registers.LINEARIZABLE_PREFIX)
@@ -255,14 +270,9 @@ public final class ChaosRun {
         List<Op> local = ops.stream()
                 .filter(o -> o.key().startsWith(Registers.LOCAL_PREFIX))
                 .toList();
-        List<Verdict> verdicts = new ArrayList<>();
-        verdicts.add(named(registers.check(guaranteed), "linearizable registers (linearizable reads, all writes)"));
-        verdicts.add(new SetChecker().check(ops, finalSets));
-        verdicts.addAll(new ChangeStreamChecker().check(history.changes(), reference, ops));
-        verdicts.add(new LiveQueryChecker().check(liveFinal, answer));
-        Verdict observed = registers.check(local);
-        verdicts.add(named(observed, OBSERVED + "registers with local reads"));
-        return verdicts;
+        return List.of(
+                named(registers.check(guaranteed), "linearizable registers (linearizable reads, all writes)"),
+                named(registers.check(local), OBSERVED + "registers with local reads"));
     }
 
     /** The prefix of a verdict that is an observation of a documented trade-off, not a guarantee. */

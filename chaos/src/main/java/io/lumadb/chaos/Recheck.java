@@ -1,14 +1,11 @@
 package io.lumadb.chaos;
 
-import io.lumadb.chaos.check.LinearizabilityChecker;
 import io.lumadb.chaos.history.History;
-import io.lumadb.chaos.history.Op;
+import io.lumadb.chaos.history.Verdict;
 import io.lumadb.chaos.report.HistoryFiles;
 import io.lumadb.chaos.report.Timeline;
-import io.lumadb.chaos.workload.Registers;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
 
 /**
@@ -23,20 +20,14 @@ final class Recheck {
 
     static String of(Path reportDir) throws IOException {
         History history = HistoryFiles.read(reportDir.resolve(HistoryFiles.FILE_NAME));
-        List<Op> ops = history.ops();
         StringBuilder out = new StringBuilder("history " + reportDir + "\n");
-        LinearizabilityChecker registers = new LinearizabilityChecker();
-        List<Op> guaranteed = ops.stream()
-                .filter(o -> o.key().startsWith(Registers.LINEARIZABLE_PREFIX)
-                        || (o.key().startsWith(Registers.LOCAL_PREFIX) && o.type() != Op.Type.READ))
-                .toList();
-        List<Op> local = ops.stream()
-                .filter(o -> o.key().startsWith(Registers.LOCAL_PREFIX))
-                .toList();
-        var strong = registers.check(guaranteed);
-        out.append(line(strong.valid(), "linearizable reads and all writes", strong.summary()));
-        var observed = registers.check(local);
-        out.append(line(observed.valid(), "local reads (observed, not guaranteed)", observed.summary()));
+        for (Verdict v : ChaosRun.registerVerdicts(history.ops())) {
+            out.append(v.valid() ? "PASS " : "FAIL ")
+                    .append(v.check())
+                    .append(": ")
+                    .append(v.summary())
+                    .append('\n');
+        }
         Timeline t = Timeline.of(history);
         Timeline.Counts all = t.all();
         out.append(String.format(
@@ -64,10 +55,6 @@ final class Recheck {
                     k.notRecovered()));
         }
         return out.toString();
-    }
-
-    private static String line(boolean valid, String what, String summary) {
-        return (valid ? "PASS " : "FAIL ") + "registers, " + what + ": " + summary + "\n";
     }
 
     private static String seconds(java.time.Duration d) {

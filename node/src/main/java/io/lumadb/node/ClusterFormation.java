@@ -128,10 +128,9 @@ final class ClusterFormation {
         try {
             Cluster cluster = Cluster.get(system);
             Address address = cluster.selfMember().address();
-            boolean member = cluster.state().getMembers().iterator().hasNext()
-                    && java.util.stream.StreamSupport.stream(
-                                    cluster.state().getMembers().spliterator(), false)
-                            .anyMatch(m -> m.address().equals(address));
+            boolean member = java.util.stream.StreamSupport.stream(
+                            cluster.state().getMembers().spliterator(), false)
+                    .anyMatch(m -> m.address().equals(address));
             if (member
                     && cluster.selfMember().status() == MemberStatus.up()
                     && address.equals(cluster.state().getLeader())) {

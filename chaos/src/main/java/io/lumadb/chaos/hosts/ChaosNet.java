@@ -139,13 +139,6 @@ public final class ChaosNet implements AutoCloseable {
         }
     }
 
-    /** What the packet filter of node {@code i} holds now (for the report and for tests). */
-    public String rules(int i) {
-        List<String> command = new ArrayList<>(exec(i));
-        command.addAll(List.of("nft", "list ruleset"));
-        return Sh.attempt(command).output();
-    }
-
     private String bridge() {
         return PREFIX + id + "b";
     }

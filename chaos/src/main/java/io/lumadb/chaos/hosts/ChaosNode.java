@@ -84,15 +84,6 @@ public final class ChaosNode {
         return process.log();
     }
 
-    public Path dataDir() {
-        return dataDir;
-    }
-
-    /** Whether the node's data directory is a small disk of its own that {@link #fillDisk} can fill. */
-    public boolean smallDisk() {
-        return smallDisk;
-    }
-
     public boolean alive() {
         return process.alive();
     }

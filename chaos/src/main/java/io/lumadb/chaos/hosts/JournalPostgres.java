@@ -25,7 +25,6 @@ public final class JournalPostgres implements AutoCloseable {
     private final Path dir;
     private final String listen;
     private final int port;
-    private boolean running;
 
     private JournalPostgres(Path dir, String listen, int port) {
         this.dir = dir;
@@ -70,10 +69,6 @@ public final class JournalPostgres implements AutoCloseable {
         return "jdbc:postgresql://" + listen + ":" + port + "/" + DATABASE;
     }
 
-    public int port() {
-        return port;
-    }
-
     /** Starts the server (after {@link #crash}, with crash recovery) and waits until it accepts connections. */
     public synchronized void start() {
         String options = "-p " + port + " -c listen_addresses='" + listen + "' -c unix_socket_directories='" + dir
@@ -90,26 +85,19 @@ public final class JournalPostgres implements AutoCloseable {
                 "-t",
                 "60",
                 "start"));
-        running = true;
     }
 
     /** Stops the server at once, as a crash would: no checkpoint, clients cut off. */
     public synchronized void crash() {
         Sh.run(asOwner(bin("pg_ctl"), "-D", dir.resolve("data").toString(), "-m", "immediate", "-w", "stop"));
-        running = false;
-    }
-
-    public synchronized boolean running() {
-        return running;
     }
 
     @Override
     public synchronized void close() {
-        Sh.attempt(asOwner(bin("pg_ctl"), "-D", dir.resolve("data").toString(), "-m", "immediate", "-w", "stop"));
-        running = false;
+        stopLeftover(dir);
     }
 
-    /** Stops a server a harness that died left running in {@code dir}; for the sweep of stale runs. */
+    /** Stops the server in {@code dir} if it runs: at the end of a run, and for a harness that died without. */
     static void stopLeftover(Path dir) {
         if (Files.exists(dir.resolve("data/postmaster.pid"))) {
             Sh.attempt(asOwner(bin("pg_ctl"), "-D", dir.resolve("data").toString(), "-m", "immediate", "-w", "stop"));

@@ -19,7 +19,6 @@ abstract class Subscriber implements Runnable {
     private final AtomicInteger reconnects = new AtomicInteger();
     private volatile boolean stopped;
     private volatile SseStream current;
-    private volatile String lastError = "";
     private volatile String token;
 
     Subscriber(String name, String url, Duration idle) {
@@ -51,10 +50,6 @@ abstract class Subscriber implements Runnable {
         return reconnects.get();
     }
 
-    public String lastError() {
-        return lastError;
-    }
-
     /** Cuts the connection if it has been silent for longer than {@code idle}; the subscriber then reconnects. */
     public void watchdog() {
         SseStream s = current;
@@ -83,12 +78,11 @@ abstract class Subscriber implements Runnable {
                             || e.type().equals("error")
                             || e.type().equals("dropped")) {
                         // The server ends such a stream; resume from the last position applied.
-                        lastError = e.type() + ": " + e.data();
                         s.close();
                     }
                 }
             } catch (IOException | RuntimeException e) {
-                lastError = e.toString();
+                // a node down or cut off: reconnect below
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;

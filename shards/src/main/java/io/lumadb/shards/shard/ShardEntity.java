@@ -319,6 +319,7 @@ public final class ShardEntity {
     private static final org.slf4j.Logger QUERY_LOG = org.slf4j.LoggerFactory.getLogger(ShardEntity.class);
     private boolean building;
     private ActorRef<ShardWriter.Command> writer;
+    private JournalProbe probe;
     private boolean stopping;
     private int writerFailures;
     private final StorageCondition storage;
@@ -503,10 +504,17 @@ public final class ShardEntity {
             return reply(cmd.replyTo(), new ColdUnavailable(e.getMessage()));
         }
         context.pipeToSelf(
-                JournalProbe.get(context.getSystem(), settings.confirmReadJournal())
-                        .hasEventsAfter(ShardEvents.persistenceId(entityId), applied),
+                journalProbe().hasEventsAfter(ShardEvents.persistenceId(entityId), applied),
                 (newer, failure) -> new ReadChecked(cmd, applied, doc, newer, failure, attempt));
         return Behaviors.same();
+    }
+
+    /** The read journal linearizable reads ask, looked up at the first such read. */
+    private JournalProbe journalProbe() {
+        if (probe == null) {
+            probe = JournalProbe.get(context.getSystem(), settings.confirmReadJournal());
+        }
+        return probe;
     }
 
     private Behavior<Command> onReadChecked(ReadChecked checked) {
