@@ -143,7 +143,8 @@ public final class ChaosRun {
                 TimeUnit.SECONDS);
 
         Registers registers = new Registers(target, history, settings.registerSlots(), settings.opsPerKey());
-        Sets sets = new Sets(target, history);
+        Nemesis nemesis = new Nemesis(cluster, plan, history, slow, log, System.nanoTime());
+        Sets sets = new Sets(target, history, nemesis::diskFull);
         SplittableRandom random = new SplittableRandom(plan.seed());
         java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
         List<Thread> clients = new ArrayList<>();
@@ -161,7 +162,6 @@ public final class ChaosRun {
             process++;
         }
 
-        Nemesis nemesis = new Nemesis(cluster, plan, history, slow, log, System.nanoTime());
         Thread nemesisThread = Thread.ofPlatform().name("nemesis").start(nemesis);
         try {
             nemesisThread.join();

@@ -108,7 +108,7 @@ public final class ChaosCluster implements AutoCloseable {
         for (int s = 0; s < Math.min(2, net.size()); s++) {
             seeds.add(net.ip(s) + ":" + ChaosNode.CLUSTER_PORT);
         }
-        List<String> options = List.of(
+        List<String> options = new ArrayList<>(List.of(
                 "-Dlumadb.mode=cluster",
                 "-Dlumadb.cluster.host=" + net.ip(i),
                 "-Dlumadb.cluster.port=" + ChaosNode.CLUSTER_PORT,
@@ -119,7 +119,13 @@ public final class ChaosCluster implements AutoCloseable {
                 "-Dlumadb.management.port=" + ChaosNode.MANAGEMENT_PORT,
                 "-Dlumadb.http.host=" + net.ip(i),
                 // The API listens on the namespace's address, reachable only from this machine's bridge.
-                "-Dlumadb.security.allow-off-on-non-loopback=on");
+                "-Dlumadb.security.allow-off-on-non-loopback=on"));
+        if (smallDisk != null) {
+            // Memtables sized for a small disk: RocksDB sets a memtable's worth of WAL aside, and
+            // resumes after a full disk once that much is free again.
+            options.add("-Dlumadb.persistence.rocksdb.write-buffer-size=4m");
+            options.add("-Dlumadb.persistence.rocksdb.total-write-buffer-size=32m");
+        }
         nodes.add(new ChaosNode(
                 i,
                 net.ip(i),
@@ -235,6 +241,22 @@ public final class ChaosCluster implements AutoCloseable {
             }
         }
         return null;
+    }
+
+    /**
+     * The storage condition node {@code i}'s {@code /ready} reports ({@code no-space}, {@code
+     * io-error}), or null while its storage takes writes or the node does not answer.
+     */
+    public String storageCondition(int i) throws InterruptedException {
+        try {
+            HttpResponse<String> ready = get(nodes.get(i).url("/ready"));
+            if (ready.statusCode() != 503 || !ready.body().contains("storage-unavailable")) {
+                return null;
+            }
+            return JSON.readTree(ready.body()).path("condition").asText("unknown");
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     private HttpResponse<String> get(String url) throws IOException, InterruptedException {

@@ -46,6 +46,11 @@ public final class Nemesis implements Runnable {
         this.startNanos = startNanos;
     }
 
+    /** Whether a node's disk is full now (the set workload then writes larger documents). */
+    public boolean diskFull() {
+        return filledDisk >= 0;
+    }
+
     /** Why the nemesis stopped early, or null. */
     public String failure() {
         return failure;
@@ -64,7 +69,11 @@ public final class Nemesis implements Runnable {
                 String description = inject(f);
                 log.accept("fault " + f.kind().label() + " (" + description + ") for " + f.holdMillis() / 1000 + " s");
                 try {
-                    Thread.sleep(f.holdMillis());
+                    if (f.kind() == FaultKind.DISK) {
+                        description += "; " + holdWatchingStorage(f);
+                    } else {
+                        Thread.sleep(f.holdMillis());
+                    }
                 } finally {
                     heal(f);
                     long end = history.now();
@@ -81,6 +90,32 @@ public final class Nemesis implements Runnable {
         } finally {
             healAll();
         }
+    }
+
+    /**
+     * Holds a full disk, asking the node's {@code /ready} every 500 ms whether its store refuses
+     * writes; says whether and when it did, so that a report shows the fault bit.
+     */
+    private String holdWatchingStorage(PlannedFault f) throws InterruptedException {
+        int node = f.nodes().getFirst();
+        long start = System.nanoTime();
+        long end = start + f.holdMillis() * 1_000_000L;
+        String seen = null;
+        long after = 0;
+        while (System.nanoTime() < end) {
+            if (seen == null) {
+                seen = cluster.storageCondition(node);
+                after = (System.nanoTime() - start) / 1_000_000L;
+                if (seen != null) {
+                    log.accept(cluster.node(node).name() + " reports storage-unavailable (" + seen + ") " + after
+                            + " ms after the fill");
+                }
+            }
+            Thread.sleep(Math.max(0, Math.min(500, (end - System.nanoTime()) / 1_000_000L)));
+        }
+        return seen == null
+                ? "its store never reported the full disk"
+                : "its store refused writes (" + seen + ") after " + after + " ms";
     }
 
     /** Waits until every node is a healthy member (at most two minutes); returns how long it waited, in ms. */

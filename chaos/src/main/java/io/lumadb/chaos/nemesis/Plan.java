@@ -98,7 +98,9 @@ public record Plan(long seed, List<PlannedFault> faults, long endMillis) {
                 if (smallDiskNode < 0) {
                     throw new IllegalArgumentException("a disk fault needs a node with a small disk");
                 }
-                yield new PlannedFault(kind, "full", List.of(smallDiskNode), at, 15_000 + random.nextInt(15_000));
+                // Long enough for the writes that reach the node to use up the space its store had set
+                // aside before the disk filled (about 10-20 s with the set workload's ballast).
+                yield new PlannedFault(kind, "full", List.of(smallDiskNode), at, 30_000 + random.nextInt(20_000));
             }
         };
     }
