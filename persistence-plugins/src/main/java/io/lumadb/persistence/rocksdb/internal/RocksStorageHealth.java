@@ -33,8 +33,8 @@ import org.slf4j.LoggerFactory;
  * it learns of the fault from RocksDB's event listener and from the journal's failed commits,
  * then, while the fault lasts, probes with a tiny synced write (backing off from 250 ms to 5 s)
  * and declares the storage writable again as soon as a write succeeds. The fault is logged once
- * when it starts and once when it ends; one that comes back within a minute of ending (a flapping
- * disk) is logged at debug only.
+ * when it starts and once when it ends, at most once a minute: one that comes back within a minute
+ * of the last one logged (a flapping disk) is logged at debug, and the next warning counts it.
  *
  * <p>Listeners are called on RocksDB's or the journal's threads.
  */
@@ -45,11 +45,12 @@ final class RocksStorageHealth implements StorageHealth {
     private static final byte[] PROBE_KEY = "lumadb-storage-probe".getBytes(StandardCharsets.UTF_8);
     private static final Duration FIRST_PROBE = Duration.ofMillis(250);
     private static final Duration MAX_PROBE = Duration.ofSeconds(5);
-    /** A fault that comes back this soon after it ended is a flap: logged at debug, not again. */
-    private static final Duration FLAP = Duration.ofMinutes(1);
 
     private final Path dir;
     private final long neededFreeBytes;
+    /** At most one warning of a fault beginning per this much time; faults in between are flaps, logged at debug. */
+    private final Duration flap;
+
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private final AtomicLong noSpaceErrors = new AtomicLong();
     private final Object lock = new Object();
@@ -60,8 +61,9 @@ final class RocksStorageHealth implements StorageHealth {
     private ScheduledExecutorService prober; // guarded by lock
     private Duration nextProbe = FIRST_PROBE; // guarded by lock
     private boolean stopped; // guarded by lock
-    private Instant lastEnded = Instant.EPOCH; // guarded by lock
-    private boolean flapping; // guarded by lock: the current condition began soon after the last one ended
+    private Instant lastWarned = Instant.EPOCH; // guarded by lock: when the last fault's beginning was warned of
+    private int flaps; // guarded by lock: faults since then that were logged at debug only
+    private boolean flapping; // guarded by lock: the current condition began within flap of the last warning
 
     /**
      * @param dir the database directory (named in messages, and whose free space is reported)
@@ -69,8 +71,14 @@ final class RocksStorageHealth implements StorageHealth {
      *     largest {@code write-buffer-size}), reported while the disk is full
      */
     RocksStorageHealth(Path dir, long neededFreeBytes) {
+        this(dir, neededFreeBytes, Duration.ofMinutes(1));
+    }
+
+    /** As above, with at most one warning of a fault beginning per {@code flap} (tests shorten it). */
+    RocksStorageHealth(Path dir, long neededFreeBytes, Duration flap) {
         this.dir = dir;
         this.neededFreeBytes = neededFreeBytes;
+        this.flap = flap;
     }
 
     /** The event listener to install in the database's options before it opens. */
@@ -181,14 +189,22 @@ final class RocksStorageHealth implements StorageHealth {
     private void enter(Kind kind, String cause) {
         Condition entered;
         boolean quiet;
+        int earlier = 0;
         synchronized (lock) {
             if (condition != null || stopped) {
                 return;
             }
             entered = new Condition(kind, reason(kind, cause), Instant.now());
             condition = entered;
-            flapping = Duration.between(lastEnded, entered.since()).compareTo(FLAP) < 0;
+            flapping = Duration.between(lastWarned, entered.since()).compareTo(flap) < 0;
             quiet = flapping;
+            if (flapping) {
+                flaps++;
+            } else {
+                lastWarned = entered.since();
+                earlier = flaps;
+                flaps = 0;
+            }
             nextProbe = FIRST_PROBE;
             scheduleProbe(FIRST_PROBE);
         }
@@ -197,10 +213,11 @@ final class RocksStorageHealth implements StorageHealth {
         } else {
             log.warn(
                     "Storage at {} cannot make writes durable ({}): {}. Writes are refused until it recovers;"
-                            + " it is checked every few seconds",
+                            + " it is checked every few seconds{}",
                     dir,
                     kind.slug(),
-                    entered.reason());
+                    entered.reason(),
+                    earlier == 0 ? "" : " (" + earlier + " more since the last warning, logged at debug level)");
         }
         notifyListeners();
     }
@@ -214,7 +231,6 @@ final class RocksStorageHealth implements StorageHealth {
                 return;
             }
             condition = null;
-            lastEnded = Instant.now();
             quiet = flapping;
         }
         String message = "Storage at {} takes writes again after {} ms ({} no-space errors since the node started)";
@@ -305,7 +321,7 @@ final class RocksStorageHealth implements StorageHealth {
                     return;
                 }
                 if (flapping
-                        && Duration.between(condition.since(), Instant.now()).compareTo(FLAP) > 0) {
+                        && Duration.between(condition.since(), Instant.now()).compareTo(flap) > 0) {
                     // A flap that lasts: now it is worth a warning (and its end worth an info).
                     flapping = false;
                     lasting = condition;
