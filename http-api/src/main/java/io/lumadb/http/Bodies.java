@@ -69,6 +69,22 @@ final class Bodies {
             return CompletableFuture.failedFuture(tooLarge(limit));
         }
         boolean perLine = mt.equals("application/x-ndjson");
+        if (request.entity() instanceof org.apache.pekko.http.javadsl.model.HttpEntity.Strict strict) {
+            // The whole body arrived with the request (as it does for most): taken as it is. Pekko's
+            // toStrict with a byte limit would run a stream, an actor of its own, for every request.
+            if (strict.getData().size() > limit) {
+                return CompletableFuture.failedFuture(tooLarge(limit));
+            }
+            byte[] bytes = strict.getData().toArray();
+            try {
+                if (!perLine) {
+                    JsonBodies.requireUtf8(bytes, "body");
+                }
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+            return CompletableFuture.completedFuture(bytes);
+        }
         return Stages.sameThread(request.entity()
                         .withSizeLimit(limit)
                         // With our own limit: the default would stop at pekko.http.parsing.max-to-strict-bytes.

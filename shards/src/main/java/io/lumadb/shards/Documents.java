@@ -139,6 +139,22 @@ public final class Documents {
     }
 
     /**
+     * The store of {@code shard} of {@code info} when that shard runs on this node and has adopted
+     * every index definition {@code info} knows, else null. Such a store holds every acknowledged
+     * write of its shard, so a read over it answers as the shard itself would.
+     */
+    ShardStore localStore(CollectionInfo info, int shard) {
+        ShardStore store = local.store(info.shardEntityId(shard));
+        return store != null && store.indexesVersion() >= info.indexesVersion() ? store : null;
+    }
+
+    /** The threads queries run on ({@code lumadb.shards.query-dispatcher}), shared with the shards. */
+    java.util.concurrent.Executor queryExecutor() {
+        return system.dispatchers()
+                .lookup(org.apache.pekko.actor.typed.DispatcherSelector.fromConfig("lumadb.shards.query-dispatcher"));
+    }
+
+    /**
      * The document, if it exists, read linearizably: its shard answers only after confirming with
      * the journal that no other node has written the shard since its copy was last applied (see
      * {@link ShardEntity.GetConfirmed}). Costs one journal query in cluster mode; in the embedded
