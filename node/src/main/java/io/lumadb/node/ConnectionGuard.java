@@ -52,8 +52,7 @@ final class ConnectionGuard {
         UPGRADED
     }
 
-    private static final ByteString CRLFCRLF = ByteString.fromString("\r\n\r\n");
-    private static final ByteString LFLF = ByteString.fromString("\n\n");
+    private static final byte[] CONTENT_LENGTH = "content-length:".getBytes(StandardCharsets.ISO_8859_1);
     /** Heads longer than this are not checked (Pekko refuses them anyway). */
     private static final int MAX_HEAD = 128 * 1024;
 
@@ -313,27 +312,85 @@ final class ConnectionGuard {
                  */
                 private String scanHead(ByteString bytes) {
                     head = head.concat(bytes);
-                    int crlf = head.indexOfSlice(CRLFCRLF, 0);
-                    int lf = head.indexOfSlice(LFLF, 0);
-                    int end = crlf < 0 ? lf : lf < 0 ? crlf : Math.min(crlf, lf);
-                    if (end < 0 && head.size() < MAX_HEAD) {
+                    byte[] seen = head.toArray();
+                    int end = headEnd(seen);
+                    if (end < 0 && seen.length < MAX_HEAD) {
                         return null;
                     }
                     headScanned = true;
-                    String text = head.take(end < 0 ? MAX_HEAD : end).decodeString(StandardCharsets.ISO_8859_1);
                     head = ByteString.emptyByteString();
-                    for (String line : text.split("\\r?\\n")) {
-                        int colon = line.indexOf(':');
-                        if (colon > 0 && line.substring(0, colon).equalsIgnoreCase("content-length")) {
-                            String value = line.substring(colon + 1).strip();
-                            if (value.isEmpty() || !value.chars().allMatch(c -> c >= '0' && c <= '9')) {
-                                return value;
-                            }
-                        }
-                    }
-                    return null;
+                    return invalidContentLength(seen, end < 0 ? MAX_HEAD : end);
                 }
             };
         }
+    }
+
+    /** Where a request head ends (its blank line: CRLF CRLF or LF LF), or -1 if it has not yet. */
+    static int headEnd(byte[] b) {
+        for (int i = 1; i < b.length; i++) {
+            if (b[i] != '\n') {
+                continue;
+            }
+            if (b[i - 1] == '\n') {
+                return i - 1;
+            }
+            if (i >= 3 && b[i - 1] == '\r' && b[i - 2] == '\n' && b[i - 3] == '\r') {
+                return i - 3;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * The value of the first Content-Length header among the first {@code end} bytes of a request
+     * head whose value is not all digits (blanks around it aside), or null. Scanned by hand, without
+     * decoding the head into a string: this runs for every request.
+     */
+    static String invalidContentLength(byte[] b, int end) {
+        int limit = Math.min(end, b.length);
+        int line = 0;
+        while (line < limit) {
+            int next = line;
+            while (next < limit && b[next] != '\n') {
+                next++;
+            }
+            int lineEnd = next > line && b[next - 1] == '\r' ? next - 1 : next;
+            if (lineEnd - line >= CONTENT_LENGTH.length && startsWithIgnoreCase(b, line, CONTENT_LENGTH)) {
+                int from = line + CONTENT_LENGTH.length;
+                int to = lineEnd;
+                while (from < to && isBlank(b[from])) {
+                    from++;
+                }
+                while (to > from && isBlank(b[to - 1])) {
+                    to--;
+                }
+                boolean digits = to > from;
+                for (int i = from; i < to && digits; i++) {
+                    digits = b[i] >= '0' && b[i] <= '9';
+                }
+                if (!digits) {
+                    return new String(b, from, to - from, StandardCharsets.ISO_8859_1);
+                }
+            }
+            line = next + 1;
+        }
+        return null;
+    }
+
+    private static boolean isBlank(byte c) {
+        return c == ' ' || c == '\t';
+    }
+
+    private static boolean startsWithIgnoreCase(byte[] b, int at, byte[] lowerPrefix) {
+        for (int i = 0; i < lowerPrefix.length; i++) {
+            int c = b[at + i];
+            if (c >= 'A' && c <= 'Z') {
+                c += 'a' - 'A';
+            }
+            if (c != lowerPrefix[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -1,0 +1,45 @@
+package io.lumadb.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** The hand-written scans of a request head: where it ends, and a Content-Length that is not a number. */
+class ConnectionGuardHeadTest {
+
+    private static byte[] b(String s) {
+        return s.getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    @Test
+    void theHeadEndsAtItsBlankLine() {
+        assertEquals(14, ConnectionGuard.headEnd(b("GET / HTTP/1.1\r\n\r\nbody")));
+        assertEquals(14, ConnectionGuard.headEnd(b("GET / HTTP/1.1\n\nbody")));
+        assertEquals(23, ConnectionGuard.headEnd(b("GET / HTTP/1.1\r\nHost: x\r\n\r\n")));
+        assertEquals(-1, ConnectionGuard.headEnd(b("GET / HTTP/1.1\r\nHost: x\r\n")));
+        assertEquals(-1, ConnectionGuard.headEnd(b("GET / HTTP/1.1\r\nHost: x\r\n\r")));
+        assertEquals(-1, ConnectionGuard.headEnd(b("")));
+        assertEquals(0, ConnectionGuard.headEnd(b("\n\n")));
+    }
+
+    @Test
+    void aContentLengthThatIsNotAllDigitsIsReported() {
+        String head = "PUT /a HTTP/1.1\r\nHost: x\r\nContent-Length: %s\r\n";
+        assertNull(invalid(head.formatted("77")));
+        assertNull(invalid(head.formatted(" 77 \t")));
+        assertEquals("7 7", invalid(head.formatted("7 7")));
+        assertEquals("", invalid(head.formatted("")));
+        assertEquals("-1", invalid(head.formatted("-1")));
+        assertEquals("12a", invalid("PUT /a HTTP/1.1\ncontent-LENGTH:12a\n"));
+        assertNull(invalid("PUT /a HTTP/1.1\r\nX-Content-Length: no\r\nContent-Lengthy: 1\r\n"));
+        // Only the head counts: a body line after the blank line is not a header.
+        String whole = "PUT /a HTTP/1.1\r\nContent-Length: 20\r\n\r\nContent-Length: x\r\n";
+        assertNull(ConnectionGuard.invalidContentLength(b(whole), ConnectionGuard.headEnd(b(whole))));
+    }
+
+    private static String invalid(String head) {
+        return ConnectionGuard.invalidContentLength(b(head), head.length());
+    }
+}
