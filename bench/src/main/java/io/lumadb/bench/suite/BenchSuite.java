@@ -250,7 +250,7 @@ public final class BenchSuite implements Callable<Integer> {
                 }
                 settings.putAll(services.facts());
                 try (NodeProcess node = startNode()) {
-                    ycsb = runs("ycsb") ? ycsb(node.url("")) : List.of();
+                    ycsb = runs("ycsb") ? ycsb(node.url(""), node.pid()) : List.of();
                     http = runs("http") ? httpCeiling(node.url("")) : null;
                     query = runs("query") ? queryBenchmark(node.url("")) : null;
                     if (runs("streams")) {
@@ -353,8 +353,9 @@ public final class BenchSuite implements Callable<Integer> {
         };
     }
 
-    private List<SuiteResults.YcsbRow> ycsb(String lumadbUrl) throws IOException, InterruptedException {
+    private List<SuiteResults.YcsbRow> ycsb(String lumadbUrl, long nodePid) throws IOException, InterruptedException {
         Map<String, List<YcsbResult>> measured = new TreeMap<>(); // "system|workload" -> one result per run
+        Map<YcsbResult, Double> cpuPer1000 = new java.util.IdentityHashMap<>();
         Path work = out.resolve("ycsb");
         Files.createDirectories(work);
         for (int run = 1; run <= runs; run++) {
@@ -363,15 +364,15 @@ public final class BenchSuite implements Callable<Integer> {
                 System.out.printf("YCSB run %d/%d, %s%n", run, runs, system);
                 YcsbRunner.reset(system, props);
                 List<YcsbResult> results = new ArrayList<>();
-                results.add(phase(system, "a", true, records, props, work));
+                results.add(measuredPhase(system, "a", true, records, props, work, nodePid, cpuPer1000));
                 // Warm-up, not measured: the same read-heavy work every system sees first.
                 phase(system, "c", false, Math.max(operations / 4, 500), props, work);
                 for (String w : FIRST_PASS) {
-                    results.add(phase(system, w, false, operations, props, work));
+                    results.add(measuredPhase(system, w, false, operations, props, work, nodePid, cpuPer1000));
                 }
                 YcsbRunner.reset(system, props);
                 phase(system, "e", true, records, props, work);
-                results.add(phase(system, "e", false, operations, props, work));
+                results.add(measuredPhase(system, "e", false, operations, props, work, nodePid, cpuPer1000));
                 for (YcsbResult r : results) {
                     String workload = r.spec().load() ? "load" : r.spec().workload();
                     measured.computeIfAbsent(system + "|" + workload, k -> new ArrayList<>())
@@ -399,10 +400,36 @@ public final class BenchSuite implements Callable<Integer> {
                         Stats.median(stats, OpStats::p50Micros),
                         Stats.median(stats, OpStats::p95Micros),
                         Stats.median(stats, OpStats::p99Micros),
+                        Stats.median(results, cpuPer1000::get),
                         stats.size()));
             }
         });
         return rows;
+    }
+
+    /**
+     * A phase whose server CPU is measured too: the CPU seconds {@code system}'s server used per
+     * 1,000 operations go into {@code cpuPer1000} (NaN where /proc cannot tell).
+     */
+    private YcsbResult measuredPhase(
+            String system,
+            String workload,
+            boolean load,
+            long count,
+            Map<String, String> props,
+            Path work,
+            long nodePid,
+            Map<YcsbResult, Double> cpuPer1000)
+            throws IOException, InterruptedException {
+        double before = ServerCpu.read(system, nodePid);
+        YcsbResult result = phase(system, workload, load, count, props, work);
+        double used = ServerCpu.read(system, nodePid) - before;
+        OpStats all = result.operations().values().stream().findFirst().orElse(null);
+        long operations = result.operations().containsKey("ALL")
+                ? result.operations().get("ALL").count()
+                : all == null ? 0 : all.count();
+        cpuPer1000.put(result, operations == 0 ? Double.NaN : used * 1000.0 / operations);
+        return result;
     }
 
     private YcsbResult phase(

@@ -50,6 +50,11 @@ final class Report {
         return String.format(Locale.ROOT, v >= 100 ? "%,.0f" : "%.2f", v);
     }
 
+    /** CPU seconds, to the millisecond. */
+    private static String cpu(double seconds) {
+        return Double.isNaN(seconds) ? "—" : String.format(Locale.ROOT, "%.3f", seconds);
+    }
+
     /** "1 round", "3 rounds": the most rounds (or runs) of {@code rounds}. */
     private static String rounds(IntStream rounds, String noun) {
         int n = rounds.max().orElse(0);
@@ -87,6 +92,19 @@ final class Report {
                         fmt(r.throughput("redis", w).orElse(Double.NaN)),
                         fmt(r.ratio(w, "postgresql")) + "x",
                         fmt(r.ratio(w, "redis")) + "x");
+            }
+            md.line("%n## YCSB server CPU (CPU seconds per 1,000 operations, medians over the runs)%n");
+            md.line("The server's processes only, read from /proc: LumaDB's JVM (every thread), PostgreSQL's"
+                    + " postmaster, background processes and backends (also those that exited), redis-server."
+                    + " Lower is better; the last column is PostgreSQL's cost over LumaDB's.%n");
+            md.table("lrrrr", "workload | LumaDB | PostgreSQL | Redis | PostgreSQL / LumaDB");
+            for (String w : WORKLOADS) {
+                md.row(
+                        w.equals("load") ? "load (insert)" : w.toUpperCase(Locale.ROOT),
+                        cpu(r.cpuPer1000("lumadb", w)),
+                        cpu(r.cpuPer1000("postgresql", w)),
+                        cpu(r.cpuPer1000("redis", w)),
+                        fmt(r.cpuPer1000("postgresql", w) / r.cpuPer1000("lumadb", w)) + "x");
             }
             md.line("%n## YCSB latency (microseconds, medians over the runs)%n");
             md.table("lllrrrr", "workload | system | operation | operations | p50 | p95 | p99");

@@ -67,6 +67,7 @@ record SuiteResults(
             double p50Micros,
             double p95Micros,
             double p99Micros,
+            double serverCpuSecondsPer1000Ops,
             int runs) {}
 
     /** The HTTP ceiling: GET /health against point GET of a 1 KB document, by the same load generator. */
@@ -111,6 +112,15 @@ record SuiteResults(
                 .filter(y -> y.system().equals(system) && y.workload().equals(workload))
                 .map(YcsbRow::throughput)
                 .findFirst();
+    }
+
+    /** Server CPU seconds per 1,000 operations of {@code system} in workload {@code w}, or NaN. */
+    double cpuPer1000(String system, String workload) {
+        return ycsb.stream()
+                .filter(y -> y.system().equals(system) && y.workload().equals(workload))
+                .mapToDouble(YcsbRow::serverCpuSecondsPer1000Ops)
+                .findFirst()
+                .orElse(Double.NaN);
     }
 
     /** LumaDB's throughput over {@code other}'s in workload {@code w}, or NaN. */
