@@ -148,10 +148,9 @@ public final class Documents {
         return store != null && store.indexesVersion() >= info.indexesVersion() ? store : null;
     }
 
-    /** The threads queries run on ({@code lumadb.shards.query-dispatcher}), shared with the shards. */
+    /** The threads queries run on, shared with the shards ({@link ShardEntity#QUERY_DISPATCHER}). */
     java.util.concurrent.Executor queryExecutor() {
-        return system.dispatchers()
-                .lookup(org.apache.pekko.actor.typed.DispatcherSelector.fromConfig("lumadb.shards.query-dispatcher"));
+        return system.dispatchers().lookup(ShardEntity.QUERY_DISPATCHER);
     }
 
     /**

@@ -14,11 +14,9 @@ import io.lumadb.shards.query.QuerySpec;
 import io.lumadb.shards.query.QueryTimeoutException;
 import io.lumadb.shards.query.plan.Planner;
 import io.lumadb.shards.query.plan.QueryCursor;
-import io.lumadb.shards.query.plan.ShardQueryExecutor;
 import io.lumadb.shards.query.plan.ShardQueryResult;
 import io.lumadb.shards.shard.ShardEntity;
 import io.lumadb.shards.store.IndexState;
-import io.lumadb.shards.store.ReadView;
 import io.lumadb.shards.store.ShardStore;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -91,8 +89,6 @@ public final class Queries {
             long appliedSeq,
             IndexState.SearchProgress search) {}
 
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Queries.class);
-
     private final Catalog catalog;
     private final Documents documents;
     private final ShardsSettings settings;
@@ -159,9 +155,21 @@ public final class Queries {
             } else {
                 // A shard on this node: its part runs straight over its store, with the spec parsed
                 // once for every shard, instead of travelling through the shard's mailbox as JSON.
+                // A store that is closing leaves the answer to the shard, wherever it runs next.
                 parts.add(CompletableFuture.supplyAsync(
-                                () -> runLocally(store, shard, spec, after, deadline), queryExecutor)
-                        .thenCompose(r -> r != null ? CompletableFuture.completedFuture(r) : askShard.get()));
+                                () -> ShardEntity.query(
+                                        info.shardEntityId(shard),
+                                        store,
+                                        shard,
+                                        spec,
+                                        after,
+                                        Deadline.at(deadline),
+                                        settings),
+                                queryExecutor)
+                        .thenCompose(reply -> reply instanceof ShardEntity.QueryFailed f
+                                        && f.kind().equals("unavailable")
+                                ? askShard.get()
+                                : CompletableFuture.completedFuture(answer(reply))));
             }
         }
         return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
@@ -183,30 +191,6 @@ public final class Queries {
                     return merge(spec, results, fingerprint, (System.nanoTime() - started) / 1_000)
                             .at(positions);
                 });
-    }
-
-    /**
-     * Runs one shard's part of a query over a local shard's store, on the calling thread (one of the
-     * query dispatcher's, as the shard itself would use); null when
-     * the store is closing (the shard then answers itself, from wherever it runs next). Fails as the
-     * shard would: {@link QueryException}, {@link QueryTimeoutException}, {@link
-     * ColdDataUnavailableException}; anything else is logged and reported without its Java class.
-     */
-    private ShardQueryResult runLocally(ShardStore store, int shard, QuerySpec spec, QueryCursor after, long deadline) {
-        try (ReadView view = store.readView()) {
-            if (view == null) {
-                return null;
-            }
-            return ShardQueryExecutor.execute(
-                    shard, view, spec, after, Deadline.at(deadline), settings.maxResultBytes(), settings.queryLimits());
-        } catch (ShardQueryExecutor.ShardClosingException e) {
-            return null;
-        } catch (QueryException | QueryTimeoutException | ColdDataUnavailableException e) {
-            throw e;
-        } catch (RuntimeException | StackOverflowError e) {
-            log.error("A query on shard {} of {} failed", shard, store.name(), e);
-            throw new IllegalStateException("the query failed on shard " + shard + "; see the server log");
-        }
     }
 
     private static ShardQueryResult answer(ShardEntity.Reply reply) {

@@ -317,6 +317,11 @@ public final class ShardEntity {
     private Executor queryExecutor;
     // Query failures are logged from the query threads, where the actor's own logger must not be used.
     private static final org.slf4j.Logger QUERY_LOG = org.slf4j.LoggerFactory.getLogger(ShardEntity.class);
+
+    /** The threads shards run their queries on ({@code lumadb.shards.query-dispatcher}). */
+    public static final DispatcherSelector QUERY_DISPATCHER =
+            DispatcherSelector.fromConfig("lumadb.shards.query-dispatcher");
+
     private boolean building;
     private ActorRef<ShardWriter.Command> writer;
     private JournalProbe probe;
@@ -376,9 +381,7 @@ public final class ShardEntity {
         store = stores.open(entityId);
         CollectionInfo info = checked.snapshot().collection(parts[0], parts[1]).orElseThrow();
         store.syncIndexes(info.indexesVersion(), info.indexes());
-        queryExecutor = context.getSystem()
-                .dispatchers()
-                .lookup(DispatcherSelector.fromConfig("lumadb.shards.query-dispatcher"));
+        queryExecutor = context.getSystem().dispatchers().lookup(QUERY_DISPATCHER);
         return startWriter();
     }
 
@@ -616,7 +619,8 @@ public final class ShardEntity {
         adopt(cmd.indexesVersion(), cmd.indexes());
         ShardStore target = store;
         CompletableFuture.supplyAsync(() -> runQuery(target, cmd), queryExecutor)
-                .whenComplete((reply, failure) -> cmd.replyTo().tell(failure == null ? reply : queryCrashed(failure)));
+                .whenComplete((reply, failure) ->
+                        cmd.replyTo().tell(failure == null ? reply : queryCrashed(entityId, failure)));
         return Behaviors.same();
     }
 
@@ -660,7 +664,7 @@ public final class ShardEntity {
      * A query that failed unexpectedly (a bug, or an Error such as StackOverflowError): logged
      * here, answered as an internal error whose message names no Java class.
      */
-    private QueryFailed queryCrashed(Throwable failure) {
+    private static QueryFailed queryCrashed(String entityId, Throwable failure) {
         Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
                 ? failure.getCause()
                 : failure;
@@ -674,15 +678,46 @@ public final class ShardEntity {
 
     /** Runs on the query dispatcher. */
     private Reply runQuery(ShardStore target, Query cmd) {
-        Deadline deadline = Deadline.at(System.nanoTime() + cmd.timeoutMillis() * 1_000_000L);
-        try (ReadView view = target.readView()) {
+        QuerySpec spec;
+        try {
+            spec = QuerySpec.parse(DocumentJson.mapper().readTree(cmd.spec()), settings.queryLimits());
+        } catch (QueryException e) {
+            return new QueryFailed("invalid", e.pointer(), e.getMessage());
+        } catch (java.io.IOException e) {
+            return new QueryFailed("invalid", "", "the query is not valid JSON");
+        }
+        QueryCursor after = cmd.afterId() == null ? null : new QueryCursor(cmd.afterValues(), cmd.afterId());
+        return query(
+                entityId,
+                target,
+                cmd.shard(),
+                spec,
+                after,
+                Deadline.at(System.nanoTime() + cmd.timeoutMillis() * 1_000_000L),
+                settings);
+    }
+
+    /**
+     * Shard {@code shard}'s part of a query over its store, answered as the shard answers a {@link
+     * Query}: {@link QueryAnswered}, or {@link QueryFailed} ({@code unavailable} while the store
+     * closes; {@code internal} for a bug, which is logged here). Runs on the calling thread, which
+     * should be one of {@link #QUERY_DISPATCHER}'s; the node runs its own shards' parts this way
+     * without a message through their mailboxes.
+     */
+    public static Reply query(
+            String entityId,
+            ShardStore store,
+            int shard,
+            QuerySpec spec,
+            QueryCursor after,
+            Deadline deadline,
+            ShardsSettings settings) {
+        try (ReadView view = store.readView()) {
             if (view == null) {
                 return new QueryFailed("unavailable", null, "shard " + entityId + " is closing; retry");
             }
-            QuerySpec spec = QuerySpec.parse(DocumentJson.mapper().readTree(cmd.spec()), settings.queryLimits());
-            QueryCursor after = cmd.afterId() == null ? null : new QueryCursor(cmd.afterValues(), cmd.afterId());
             return new QueryAnswered(ShardQueryExecutor.execute(
-                    cmd.shard(), view, spec, after, deadline, settings.maxResultBytes(), settings.queryLimits()));
+                    shard, view, spec, after, deadline, settings.maxResultBytes(), settings.queryLimits()));
         } catch (QueryTimeoutException e) {
             return new QueryFailed("timeout", null, e.getMessage());
         } catch (QueryException e) {
@@ -691,8 +726,8 @@ public final class ShardEntity {
             return new QueryFailed("unavailable", null, "shard " + entityId + " is closing; retry");
         } catch (io.lumadb.shards.ColdDataUnavailableException e) {
             return new QueryFailed("cold", null, e.getMessage());
-        } catch (java.io.IOException e) {
-            return new QueryFailed("invalid", "", "the query is not valid JSON");
+        } catch (RuntimeException | StackOverflowError e) {
+            return queryCrashed(entityId, e);
         }
     }
 
