@@ -10,6 +10,7 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.ClassicActorSystemProvider;
+import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 
 /**
@@ -69,33 +70,25 @@ final class Bodies {
             return CompletableFuture.failedFuture(tooLarge(limit));
         }
         boolean perLine = mt.equals("application/x-ndjson");
-        if (request.entity() instanceof org.apache.pekko.http.javadsl.model.HttpEntity.Strict strict) {
-            // The whole body arrived with the request (as it does for most): taken as it is. Pekko's
-            // toStrict with a byte limit would run a stream, an actor of its own, for every request.
-            if (strict.getData().size() > limit) {
-                return CompletableFuture.failedFuture(tooLarge(limit));
-            }
-            byte[] bytes = strict.getData().toArray();
-            try {
-                if (!perLine) {
-                    JsonBodies.requireUtf8(bytes, "body");
-                }
-            } catch (RuntimeException e) {
-                return CompletableFuture.failedFuture(e);
-            }
-            return CompletableFuture.completedFuture(bytes);
+        CompletionStage<HttpEntity.Strict> whole;
+        if (request.entity() instanceof HttpEntity.Strict strict) {
+            // The whole body arrived with the request (as it does for most; its length, checked above,
+            // is its Content-Length): taken as it is. Pekko's toStrict with a byte limit would run a
+            // stream, an actor of its own, for every request.
+            whole = CompletableFuture.completedFuture(strict);
+        } else {
+            whole = Stages.sameThread(request.entity()
+                    .withSizeLimit(limit)
+                    // With our own limit: the default would stop at pekko.http.parsing.max-to-strict-bytes.
+                    .toStrict(timeout.toMillis(), limit, system));
         }
-        return Stages.sameThread(request.entity()
-                        .withSizeLimit(limit)
-                        // With our own limit: the default would stop at pekko.http.parsing.max-to-strict-bytes.
-                        .toStrict(timeout.toMillis(), limit, system))
-                .thenApply(strict -> {
-                    byte[] bytes = strict.getData().toArray();
-                    if (!perLine) {
-                        JsonBodies.requireUtf8(bytes, "body");
-                    }
-                    return bytes;
-                });
+        return whole.thenApply(strict -> {
+            byte[] bytes = strict.getData().toArray();
+            if (!perLine) {
+                JsonBodies.requireUtf8(bytes, "body");
+            }
+            return bytes;
+        });
     }
 
     /** A JSON body parsed. */
