@@ -311,13 +311,13 @@ final class ConnectionGuard {
                  * @return the invalid Content-Length value, or null
                  */
                 private String scanHead(ByteString bytes) {
+                    int end = headEnd(head, bytes);
                     head = head.concat(bytes);
-                    byte[] seen = head.toArray();
-                    int end = headEnd(seen);
-                    if (end < 0 && seen.length < MAX_HEAD) {
+                    if (end < 0 && head.size() < MAX_HEAD) {
                         return null;
                     }
                     headScanned = true;
+                    byte[] seen = head.toArray();
                     head = ByteString.emptyByteString();
                     return invalidContentLength(seen, end < 0 ? MAX_HEAD : end);
                 }
@@ -339,6 +339,17 @@ final class ConnectionGuard {
             }
         }
         return -1;
+    }
+
+    /**
+     * Where the request head of {@code seen} followed by {@code bytes} ends, or -1, given that
+     * {@code seen} alone holds no end: only the new bytes are searched, with the 3 before them that
+     * could start the blank line, so a head that trickles in byte by byte costs linear time.
+     */
+    static int headEnd(ByteString seen, ByteString bytes) {
+        int overlap = Math.min(3, seen.size());
+        int found = headEnd(seen.drop(seen.size() - overlap).concat(bytes).toArray());
+        return found < 0 ? -1 : seen.size() - overlap + found;
     }
 
     /**

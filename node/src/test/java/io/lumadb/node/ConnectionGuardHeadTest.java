@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.apache.pekko.util.ByteString;
 import org.junit.jupiter.api.Test;
 
 /** The hand-written scans of a request head: where it ends, and a Content-Length that is not a number. */
@@ -22,6 +24,25 @@ class ConnectionGuardHeadTest {
         assertEquals(-1, ConnectionGuard.headEnd(b("GET / HTTP/1.1\r\nHost: x\r\n\r")));
         assertEquals(-1, ConnectionGuard.headEnd(b("")));
         assertEquals(0, ConnectionGuard.headEnd(b("\n\n")));
+    }
+
+    @Test
+    void aHeadThatArrivesInPiecesEndsWhereTheWholeWouldEnd() {
+        for (String whole :
+                List.of("GET / HTTP/1.1\r\nHost: x\r\n\r\nbody", "GET / HTTP/1.1\nHost: x\n\nbody", "\r\n\r\n")) {
+            int expected = ConnectionGuard.headEnd(b(whole));
+            for (int piece = 1; piece <= 4; piece++) {
+                ByteString seen = ByteString.emptyByteString();
+                int end = -1;
+                for (int at = 0; at < whole.length() && end < 0; at += piece) {
+                    ByteString bytes = ByteString.fromString(
+                            whole.substring(at, Math.min(whole.length(), at + piece)), StandardCharsets.ISO_8859_1);
+                    end = ConnectionGuard.headEnd(seen, bytes);
+                    seen = seen.concat(bytes);
+                }
+                assertEquals(expected, end, "pieces of " + piece + " of " + whole.replace("\r", "\\r"));
+            }
+        }
     }
 
     @Test
