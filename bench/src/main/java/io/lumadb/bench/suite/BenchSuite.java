@@ -424,10 +424,7 @@ public final class BenchSuite implements Callable<Integer> {
         double before = ServerCpu.read(system, nodePid);
         YcsbResult result = phase(system, workload, load, count, props, work);
         double used = ServerCpu.read(system, nodePid) - before;
-        OpStats all = result.operations().values().stream().findFirst().orElse(null);
-        long operations = result.operations().containsKey("ALL")
-                ? result.operations().get("ALL").count()
-                : all == null ? 0 : all.count();
+        long operations = result.spec().operationCount(); // YCSB runs exactly this many
         cpuPer1000.put(result, operations == 0 ? Double.NaN : used * 1000.0 / operations);
         return result;
     }
