@@ -159,7 +159,13 @@ class SearchCrashIT {
             server.kill9();
             server.start();
         }
-        sleep(1000);
+        // The clients go on until they have done enough to judge (every check below still holds for
+        // every operation): on a slow machine a restarted node spends most of the kill cadence
+        // recovering, and a fixed second after the last kill left too few answered searches.
+        long enough = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        do {
+            sleep(1000);
+        } while ((searches.get() <= 10 || inserts.get() <= 50) && System.nanoTime() < enough);
         running.set(false);
         clients.shutdown();
         assertTrue(clients.awaitTermination(60, TimeUnit.SECONDS));
