@@ -17,6 +17,7 @@ import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.event.LoggingAdapter;
+import org.apache.pekko.http.impl.engine.server.HttpAttributes$;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
@@ -158,6 +159,13 @@ final class HttpEdge {
                         Duration.ofNanos(settings.getStreamCancellationDelay().toNanos()),
                         Attributes.CancellationStrategy$.MODULE$.failStage())));
         AtomicBoolean terminating = new AtomicBoolean();
+        // One server layer for the binding, as Pekko's own bind builds it: a layer is a blueprint,
+        // and building it primes a header parser (some 60 header-value parsers and the arrays of
+        // its trie), about 25 KB of heap and some CPU that a layer per connection paid again for
+        // every connection and kept for the connection's life. Each connection gets its client's
+        // address as an attribute instead.
+        BidiFlow<HttpResponse, SslTlsOutbound, SslTlsInbound, HttpRequest, NotUsed> serverLayer =
+                Http.get(system).serverLayer(settings, Optional.empty(), pekkoLog);
 
         java.util.function.Function<Tcp.IncomingConnection, CompletionStage<Done>> serve = incoming -> {
             InetAddress address = incoming.remoteAddress().getAddress();
@@ -194,7 +202,7 @@ final class HttpEdge {
             Flow<ByteString, ByteString, CompletionStage<Done>> net = Flow.fromGraph(kill.<ByteString>flow())
                     .viaMat(incoming.flow().watchTermination(Keep.right()), Keep.right());
             BidiFlow<HttpResponse, SslTlsOutbound, SslTlsInbound, HttpRequest, NotUsed> http = guard.httpSide()
-                    .atop(Http.get(system).serverLayer(settings, Optional.of(incoming.remoteAddress()), pekkoLog));
+                    .atop(serverLayer.addAttributes(HttpAttributes$.MODULE$.remoteAddress(incoming.remoteAddress())));
             // Plain: the guard reads the connection's bytes. TLS: it reads them decrypted, above the TLS stage.
             BidiFlow<HttpResponse, ByteString, ByteString, HttpRequest, NotUsed> layers = tls.isPresent()
                     ? http.atop(guard.sessionSide()).atop(transport(tls))
