@@ -140,8 +140,15 @@ public final class ChangeStreams {
         return feeds.running();
     }
 
-    /** A change stream ready to run: where it starts and the items from there. */
-    public record Subscription(CollectionInfo collection, ResumeToken start, Source<StreamItem, NotUsed> items) {}
+    /**
+     * A change stream ready to run: where it starts and the items from there, as a stream ({@code
+     * items}) or as a {@link ChangeCursor} its caller drives ({@code cursor}); either, once.
+     */
+    public record Subscription(
+            CollectionInfo collection,
+            ResumeToken start,
+            Source<StreamItem, NotUsed> items,
+            Supplier<ChangeCursor> cursor) {}
 
     /**
      * A collection's change stream from {@code from}: {@code beginning}, {@code now} or a resume
@@ -204,7 +211,11 @@ public final class ChangeStreams {
                             .<CompletionStage<ResumeToken>>map(CompletableFuture::completedFuture)
                             .orElseGet(() -> start(info, "beginning")))
                     : start(info, from);
-            return start.thenApply(s -> new Subscription(info, s, items(info, s, classify, heartbeat, pull, member)));
+            return start.thenApply(s -> new Subscription(
+                    info,
+                    s,
+                    items(info, s, classify, heartbeat, pull, member),
+                    () -> cursor(info, s, classify, heartbeat, pull, member)));
         });
     }
 
@@ -461,24 +472,43 @@ public final class ChangeStreams {
             Duration heartbeat,
             boolean pull,
             ConsumerGroups.Member member) {
-        return Source.lazySource(() -> {
-                    ChangeSubscription subscription = new ChangeSubscription(
-                            info,
-                            start,
-                            feeds,
-                            classify,
-                            new SubscriberBuffer<>(settings.bufferSize(), buffered, overflows),
-                            settings.catchUpPage(),
-                            settings.maxPullBytes(),
-                            heartbeat,
-                            pull,
-                            member);
-                    open.add(subscription);
-                    // Dropped between resolving the collection and now: the periodic check may
-                    // already have passed this catalog version.
-                    endIfDropped(subscription, catalog.cached());
-                    return subscription.source(() -> open.remove(subscription));
-                })
-                .mapMaterializedValue(m -> NotUsed.getInstance());
+        return Source.fromGraph(new CursorSource(() -> cursor(info, start, classify, heartbeat, pull, member)));
+    }
+
+    private ChangeCursor cursor(
+            CollectionInfo info,
+            ResumeToken start,
+            Function<ChangeEvent, StreamItem.Change> classify,
+            Duration heartbeat,
+            boolean pull,
+            ConsumerGroups.Member member) {
+        ChangeSubscription subscription = open(info, start, classify, heartbeat, pull, member);
+        return subscription.cursor(() -> open.remove(subscription));
+    }
+
+    /** A new subscription, registered among the open ones (for drops, lag and the count). */
+    private ChangeSubscription open(
+            CollectionInfo info,
+            ResumeToken start,
+            Function<ChangeEvent, StreamItem.Change> classify,
+            Duration heartbeat,
+            boolean pull,
+            ConsumerGroups.Member member) {
+        ChangeSubscription subscription = new ChangeSubscription(
+                info,
+                start,
+                feeds,
+                classify,
+                new SubscriberBuffer<>(settings.bufferSize(), buffered, overflows),
+                settings.catchUpPage(),
+                settings.maxPullBytes(),
+                heartbeat,
+                pull,
+                member);
+        open.add(subscription);
+        // Dropped between resolving the collection and now: the periodic check may already have
+        // passed this catalog version.
+        endIfDropped(subscription, catalog.cached());
+        return subscription;
     }
 }

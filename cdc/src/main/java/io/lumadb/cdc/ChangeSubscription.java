@@ -7,15 +7,11 @@ import io.lumadb.streams.SubscriberBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
-import org.apache.pekko.NotUsed;
-import org.apache.pekko.japi.Pair;
 import org.apache.pekko.persistence.query.EventEnvelope;
-import org.apache.pekko.stream.javadsl.Source;
 
 /**
  * One subscriber's walk along a collection's shard journals. Each shard starts in catch-up,
@@ -43,7 +39,6 @@ final class ChangeSubscription {
     private final Duration heartbeat;
     private final boolean pull;
     private boolean delivered;
-    private final String[] persistenceIds;
     private final long[] seqs;
     private final int[] skips;
     private final boolean[] live;
@@ -80,10 +75,6 @@ final class ChangeSubscription {
         this.pageBytes = pageBytes;
         this.heartbeat = heartbeat;
         int shards = info.shards();
-        this.persistenceIds = new String[shards];
-        for (int n = 0; n < shards; n++) {
-            persistenceIds[n] = ShardEvents.persistenceId(info.shardEntityId(n));
-        }
         this.seqs = from.seqs();
         this.skips = from.skips();
         this.live = new boolean[shards];
@@ -92,6 +83,14 @@ final class ChangeSubscription {
         }
         this.behindOnce = new boolean[shards];
         this.hubs = new SequencedHub[shards];
+    }
+
+    /**
+     * A shard's journal id, made when it is needed (catching up, attaching, leaving) rather than
+     * kept: an idle subscription holds no strings of its own.
+     */
+    private String persistenceId(int shard) {
+        return ShardEvents.persistenceId(info.shardEntityId(shard));
     }
 
     CollectionInfo collection() {
@@ -115,20 +114,30 @@ final class ChangeSubscription {
      * The subscription as a stream of items. It ends when the subscription does; however it ends,
      * the subscription is closed and then {@code onClose} runs.
      */
-    Source<StreamItem, NotUsed> source(Runnable onClose) {
-        return Source.unfoldAsync(this, ChangeSubscription::step)
-                .mapConcat(items -> items)
-                .watchTermination((mat, done) -> {
-                    done.whenComplete((d, failure) -> {
-                        close();
-                        onClose.run();
-                    });
-                    return mat;
-                });
+    org.apache.pekko.stream.javadsl.Source<StreamItem, org.apache.pekko.NotUsed> source(Runnable onClose) {
+        return org.apache.pekko.stream.javadsl.Source.fromGraph(new CursorSource(() -> cursor(onClose)));
     }
 
-    private CompletionStage<Optional<Pair<ChangeSubscription, List<StreamItem>>>> step() {
-        return next().thenApply(items -> items == null ? Optional.empty() : Optional.of(Pair.create(this, items)));
+    /**
+     * The subscription as a {@link ChangeCursor}; closing it closes the subscription and then runs
+     * {@code onClose}, once.
+     */
+    ChangeCursor cursor(Runnable onClose) {
+        java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+        return new ChangeCursor() {
+            @Override
+            public CompletionStage<List<StreamItem>> next() {
+                return ChangeSubscription.this.next();
+            }
+
+            @Override
+            public void close() {
+                if (closed.compareAndSet(false, true)) {
+                    ChangeSubscription.this.close();
+                    onClose.run();
+                }
+            }
+        };
     }
 
     /** The next items; an empty list is fine; null ends the subscription. */
@@ -165,9 +174,9 @@ final class ChangeSubscription {
         if (pull && delivered) {
             return CompletableFuture.completedFuture(List.of(new StreamItem.Heartbeat(position())));
         }
+        // The buffer makes a new waiter once one is done, so the timeout may complete it itself.
         return buffer.whenReady()
                 .toCompletableFuture()
-                .copy()
                 .completeOnTimeout(null, heartbeat.toMillis(), TimeUnit.MILLISECONDS)
                 .thenApply(v -> buffer.depth() > 0 || buffer.overflowed() || dropped
                         ? List.of()
@@ -176,7 +185,7 @@ final class ChangeSubscription {
 
     private CompletionStage<List<StreamItem>> catchUp(int shard) {
         long from = seqs[shard] == ResumeToken.EARLIEST ? 1 : seqs[shard] + 1;
-        return feeds.read(persistenceIds[shard], from, from + page - 1, pageBytes)
+        return feeds.read(persistenceId(shard), from, from + page - 1, pageBytes)
                 .thenApply(envelopes -> {
                     List<StreamItem> out = new ArrayList<>();
                     if (envelopes.isEmpty()) {
@@ -202,7 +211,7 @@ final class ChangeSubscription {
             seqs[shard] = 0; // the shard has no event yet
         }
         if (hubs[shard] == null) {
-            hubs[shard] = feeds.acquire(persistenceIds[shard], info.database(), info.name(), shard, seqs[shard]);
+            hubs[shard] = feeds.acquire(persistenceId(shard), info.database(), info.name(), shard, seqs[shard]);
         }
         if (hubs[shard].attach(buffer, seqs[shard]) == SequencedHub.Attach.ATTACHED) {
             live[shard] = true;
@@ -272,7 +281,7 @@ final class ChangeSubscription {
         done = true;
         for (int n = 0; n < hubs.length; n++) {
             if (hubs[n] != null) {
-                feeds.release(persistenceIds[n], hubs[n], buffer);
+                feeds.release(persistenceId(n), hubs[n], buffer);
                 hubs[n] = null;
             }
         }
