@@ -12,7 +12,6 @@ import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.ClassicActorSystemProvider;
 import org.apache.pekko.stream.KillSwitches;
-import org.apache.pekko.stream.UniqueKillSwitch;
 import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.stream.javadsl.Source;
 
@@ -79,36 +78,70 @@ final class SubscriptionGuard {
      * {@code endOnAccessChange} (live queries) when its access to the collection changes.
      */
     <T> Source<T, NotUsed> guard(Source<T, NotUsed> items, boolean endOnAccessChange) {
-        if (!security.enabled() || principal.kind() == Principal.Kind.UNRESTRICTED) {
+        if (!watched()) {
             return items;
         }
         RowAccess initial = now();
         return items.viaMat(KillSwitches.single(), Keep.right()).watchTermination((killSwitch, done) -> {
-            Runnable check = () -> check(killSwitch, endOnAccessChange ? initial : null);
-            AutoCloseable listening = security.onChange(check);
-            Cancellable expiry = null;
-            if (principal.expiresAtMillis() != 0) {
-                long delay = Math.max(0, principal.expiresAtMillis() - System.currentTimeMillis());
-                expiry = system.classicSystem()
-                        .scheduler()
-                        .scheduleOnce(
-                                Duration.ofMillis(delay + 1),
-                                check,
-                                system.classicSystem().dispatcher());
-            }
-            Cancellable timer = expiry;
-            done.whenComplete((d, failure) -> {
-                try {
-                    listening.close();
-                } catch (Exception ignored) {
-                    // removing a listener does not fail
-                }
-                if (timer != null) {
-                    timer.cancel();
-                }
-            });
+            AutoCloseable watching = watching(killSwitch::abort, endOnAccessChange ? initial : null);
+            done.whenComplete((d, failure) -> close(watching));
             return NotUsed.getInstance();
         });
+    }
+
+    /** Whether the caller can lose its access: with security off, or an unrestricted caller, never. */
+    private boolean watched() {
+        return security.enabled() && principal.kind() != Principal.Kind.UNRESTRICTED;
+    }
+
+    /**
+     * Watches the caller for a subscription that is not a stream of its own: {@code stop} is
+     * called (at most once, from any thread) with the {@link AuthenticationException} when the
+     * caller is gone or its credential expires, and with {@code endOnAccessChange} with {@link
+     * AccessChanged} when its access to the collection changes. Closing the result stops watching.
+     */
+    AutoCloseable watch(java.util.function.Consumer<Throwable> stop, boolean endOnAccessChange) {
+        if (!watched()) {
+            return () -> {};
+        }
+        return watching(stop, endOnAccessChange ? now() : null);
+    }
+
+    /** {@link #watch}, ending on a change of access when {@code initial} is not null. */
+    private AutoCloseable watching(java.util.function.Consumer<Throwable> stop, RowAccess initial) {
+        java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.function.Consumer<Throwable> once = failure -> {
+            if (stopped.compareAndSet(false, true)) {
+                stop.accept(failure);
+            }
+        };
+        Runnable check = () -> check(once, initial);
+        AutoCloseable listening = security.onChange(check);
+        Cancellable expiry = null;
+        if (principal.expiresAtMillis() != 0) {
+            long delay = Math.max(0, principal.expiresAtMillis() - System.currentTimeMillis());
+            expiry = system.classicSystem()
+                    .scheduler()
+                    .scheduleOnce(
+                            Duration.ofMillis(delay + 1),
+                            check,
+                            system.classicSystem().dispatcher());
+        }
+        Cancellable timer = expiry;
+        return () -> {
+            close(listening);
+            if (timer != null) {
+                timer.cancel();
+            }
+        };
+    }
+
+    private static void close(AutoCloseable watching) {
+        try {
+            watching.close();
+        } catch (Exception ignored) {
+            // removing a listener does not fail
+        }
     }
 
     /**
@@ -128,14 +161,14 @@ final class SubscriptionGuard {
                 .build());
     }
 
-    private void check(UniqueKillSwitch killSwitch, RowAccess initial) {
+    private void check(java.util.function.Consumer<Throwable> stop, RowAccess initial) {
         try {
             RowAccess current = now();
             if (initial != null && !current.equals(initial)) {
-                killSwitch.abort(new AccessChanged());
+                stop.accept(new AccessChanged());
             }
         } catch (AuthenticationException gone) {
-            killSwitch.abort(gone);
+            stop.accept(gone);
         }
     }
 }

@@ -73,11 +73,38 @@ final class WebSocketSession {
 
     private volatile boolean closed;
 
-    /** A subscription: its kill switch once it runs, and whether it was cancelled before. */
+    /**
+     * A subscription: its kill switch once it runs as a stream of its own (live queries, topics),
+     * or its place in the {@link #pump} (change streams), and whether it was cancelled before.
+     */
     private static final class Subscription {
+        final String id;
         UniqueKillSwitch killSwitch;
+        boolean pumped;
         boolean cancelled;
+
+        Subscription(String id) {
+            this.id = id;
+        }
     }
+
+    /**
+     * Drives the connection's change-stream subscriptions without a stream each: a subscription
+     * then costs about what its buffer and position cost, not a materialized stream's 20 KB.
+     */
+    private final CursorPump<Message> pump = new CursorPump<>(new CursorPump.Ends<>() {
+        @Override
+        public Message error(String id, Throwable failure) {
+            return message(id, withEvent("error", StreamPayloads.error(Problems.classify(failure), null)));
+        }
+
+        @Override
+        public Message closed(String id, String reason) {
+            ObjectNode end = DocumentJson.mapper().createObjectNode();
+            end.put("reason", reason);
+            return message(id, withEvent("closed", end));
+        }
+    });
 
     /** Checks one operation of the connection's caller; throws {@link io.lumadb.security.AccessDeniedException}. */
     @FunctionalInterface
@@ -142,10 +169,13 @@ final class WebSocketSession {
                 })
                 .to(Sink.foreach(this::onText))
                 .mapMaterializedValue(m -> NotUsed.getInstance());
-        Source<Message, NotUsed> out = outboundSource.via(connection.flow()).watchTermination((mat, done) -> {
-            done.whenComplete((d, f) -> close());
-            return mat;
-        });
+        Source<Message, NotUsed> out = outboundSource
+                .merge(Source.fromGraph(pump))
+                .via(connection.flow())
+                .watchTermination((mat, done) -> {
+                    done.whenComplete((d, f) -> close());
+                    return mat;
+                });
         return Flow.fromSinkAndSource(in, out);
     }
 
@@ -257,14 +287,31 @@ final class WebSocketSession {
                             + " subscriptions (lumadb.http.websocket.max-subscriptions)",
                     "/sub");
         }
-        Subscription sub = new Subscription();
+        Subscription sub = new Subscription(id);
         if (subscriptions.putIfAbsent(id, sub) != null) {
             throw protocol("subscription '" + id + "' already exists on this connection", "/sub");
+        }
+        if (type.equals("changes")) {
+            CompletionStage<PumpedChanges> changes;
+            try {
+                changes = changes(msg);
+            } catch (RuntimeException e) {
+                subscriptions.remove(id, sub);
+                throw e;
+            }
+            changes.whenComplete((started, failure) -> {
+                if (failure != null) {
+                    subscriptions.remove(id, sub);
+                    reply(id, ref, "error", StreamPayloads.error(Problems.classify(failure), null));
+                    return;
+                }
+                pump(sub, started);
+            });
+            return;
         }
         CompletionStage<Source<ObjectNode, NotUsed>> events;
         try {
             events = switch (type) {
-                case "changes" -> changes(msg);
                 case "live" -> live(msg);
                 case "topic" -> topic(msg);
                 default -> throw protocol("unknown subscription type '" + type + "': changes, live or topic", "/type");
@@ -313,6 +360,42 @@ final class WebSocketSession {
         }
     }
 
+    /**
+     * Hands a change stream to the {@link #pump}: it sends {@code subscribed}, the changes, and
+     * {@code closed} last, after which the id is free again. A caller who loses its access gets an
+     * {@code error} event (unauthorized) before {@code closed}, as on the other transports.
+     */
+    private void pump(Subscription sub, PumpedChanges started) {
+        synchronized (sub) {
+            if (sub.cancelled || closed) {
+                subscriptions.remove(sub.id, sub);
+                return;
+            }
+            sub.pumped = true;
+            String id = sub.id;
+            AutoCloseable watching = started.guard().watch(failure -> pump.cancel(id, failure), false);
+            boolean before = started.before();
+            pump.add(
+                    id,
+                    message(
+                            id,
+                            withEvent(
+                                    "subscribed",
+                                    StreamPayloads.token(
+                                            started.stream().start().encode()))),
+                    started.stream().cursor().get(),
+                    item -> message(id, changeEvent(item, before)),
+                    () -> {
+                        subscriptions.remove(id, sub);
+                        try {
+                            watching.close();
+                        } catch (Exception ignored) {
+                            // removing a listener does not fail
+                        }
+                    });
+        }
+    }
+
     private void unsubscribe(String id) {
         Subscription sub = subscriptions.get(id);
         if (sub == null) {
@@ -332,6 +415,9 @@ final class WebSocketSession {
             if (sub.killSwitch != null) {
                 sub.killSwitch.shutdown();
             }
+            if (sub.pumped) {
+                pump.cancel(sub.id, null);
+            }
         }
     }
 
@@ -341,7 +427,10 @@ final class WebSocketSession {
     private static final Permission SUBSCRIBE_TOPIC = Permission.of(Action.SUBSCRIBE, Scope.TOPIC);
     private static final Permission PUBLISH_TOPIC = Permission.of(Action.PUBLISH, Scope.TOPIC);
 
-    private CompletionStage<Source<ObjectNode, NotUsed>> changes(ObjectNode msg) {
+    /** A change stream ready for the pump, with whether its events carry {@code before} and its caller's guard. */
+    private record PumpedChanges(ChangeStreams.Subscription stream, boolean before, SubscriptionGuard guard) {}
+
+    private CompletionStage<PumpedChanges> changes(ObjectNode msg) {
         String db = Names.checkDatabase(requiredText(msg, "db"));
         String collection = Names.checkCollection(requiredText(msg, "collection"));
         access.check(SUBSCRIBE_COLLECTION, Map.of(Permission.DB, db, Permission.COLLECTION, collection));
@@ -365,12 +454,7 @@ final class WebSocketSession {
                         null,
                         io.lumadb.cdc.groups.ConsumerGroups.Member.ALL,
                         guard.access())
-                .thenApply(s -> {
-                    boolean before = StreamParams.before(s.collection(), asked);
-                    return Source.single(withEvent(
-                                    "subscribed", StreamPayloads.token(s.start().encode())))
-                            .concat(guard.guard(s.items(), false).map(item -> changeEvent(item, before)));
-                });
+                .thenApply(s -> new PumpedChanges(s, StreamParams.before(s.collection(), asked), guard));
     }
 
     private CompletionStage<Source<ObjectNode, NotUsed>> live(ObjectNode msg) {

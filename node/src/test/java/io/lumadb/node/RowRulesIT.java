@@ -107,7 +107,11 @@ class RowRulesIT {
                 sockets.put(c.name(), ws);
             }
             SseRecorder keyStream = new SseRecorder(node.http().url(DOCS + "/_changes?from=now"), keyAuth);
+            WsClient keySocket = new WsClient(node.port(), false, keyAuth);
+            keySocket.send("{\"op\":\"subscribe\",\"sub\":\"c\",\"type\":\"changes\",\"db\":\"rls\","
+                    + "\"collection\":\"docs\",\"from\":\"now\"}");
             try {
+                assertEquals("subscribed", keySocket.next("c").path("event").asText());
                 for (var l : lives.values()) {
                     await(() -> l.events().stream().anyMatch(e -> e.type().equals("ready")), "live query ready");
                 }
@@ -263,7 +267,28 @@ class RowRulesIT {
                     }
                 }
                 assertEquals(401, node.http().as(keyAuth).get(DOCS + "/d0").status());
+                // The same key's change stream over WebSocket: changes up to the revocation, then an
+                // unauthorized error, then closed; the connection itself stays.
+                JsonNode m;
+                while (!(m = keySocket.next("c", Duration.ofSeconds(20)))
+                        .path("event")
+                        .asText()
+                        .equals("error")) {
+                    if (m.path("event").asText().equals("heartbeat")) {
+                        continue;
+                    }
+                    assertEquals("change", m.path("event").asText(), m.toString());
+                    JsonNode env = m.path("data");
+                    JsonNode d = env.path("after").isObject() ? env.path("after") : env.path("before");
+                    assertTrue(d.path("n").asInt() <= revokeAt, "delivered after the revocation: " + env);
+                    assertTrue(!d.has("secret"), "hidden field delivered: " + env);
+                }
+                assertTrue(m.toString().contains("unauthorized"), m.toString());
+                JsonNode closed = keySocket.next("c", Duration.ofSeconds(20));
+                assertEquals("closed", closed.path("event").asText(), closed.toString());
+                assertEquals("ended", closed.path("reason").asText(), closed.toString());
             } finally {
+                keySocket.close();
                 for (var c : changes.values()) {
                     c.close();
                 }
