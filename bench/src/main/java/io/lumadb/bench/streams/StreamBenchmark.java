@@ -117,8 +117,17 @@ public final class StreamBenchmark implements Callable<Integer> {
     @Option(names = "--latency-window", description = "latency window (default 15 s; quick 4 s)")
     private Duration latencyWindow;
 
-    @Option(names = "--parts", split = ",", description = "throughput,latency,idle (default all)")
-    private List<String> parts = List.of("throughput", "latency", "idle");
+    @Option(
+            names = "--parts",
+            split = ",",
+            description = "throughput,latency,idle,idle-ws (default all; idle-ws: LumaDB's WebSocket only)")
+    private List<String> parts = List.of("throughput", "latency", "idle", "idle-ws");
+
+    @Option(
+            names = "--ws-per-connection",
+            description = "idle-ws: subscriptions per WebSocket connection (default 100; at most the node's"
+                    + " lumadb.http.websocket.max-subscriptions, 256)")
+    private int wsPerConnection = 100;
 
     @Option(
             names = "--meta",
@@ -141,7 +150,7 @@ public final class StreamBenchmark implements Callable<Integer> {
         if (lumadbUrl == null && referenceUrl == null) {
             throw new IllegalArgumentException("give --lumadb-url, --reference-url or both");
         }
-        Cli.check("--parts", parts, List.of("throughput", "latency", "idle"));
+        Cli.check("--parts", parts, List.of("throughput", "latency", "idle", "idle-ws"));
         subscribers = Cli.orDefault(subscribers, quick, 200, 1000);
         idleSubscriptions = Cli.orDefault(idleSubscriptions, quick, 1000, 10_000);
         rounds = Cli.orDefault(rounds, quick, 1, 3);
@@ -154,8 +163,10 @@ public final class StreamBenchmark implements Callable<Integer> {
                 || idleCollections < 1
                 || writeRate <= 0
                 || inFlight < 1
-                || rounds < 1) {
-            throw new IllegalArgumentException("--subscribers, --idle-collections, --in-flight and --rounds must be"
+                || rounds < 1
+                || wsPerConnection < 1) {
+            throw new IllegalArgumentException("--subscribers, --idle-collections, --in-flight, --rounds and"
+                    + " --ws-per-connection must be"
                     + " at least 1, --rate positive, --idle not negative");
         }
         StreamReport report = run();
@@ -191,8 +202,11 @@ public final class StreamBenchmark implements Callable<Integer> {
                 "idle",
                 String.format(
                         Locale.ROOT,
-                        "%,d subscriptions (from=now), heap after jcmd GC.run before and after",
-                        idleCount));
+                        "%,d subscriptions (from=now), heap after jcmd GC.run before and after; LumaDB also"
+                                + " %,d over WebSocket connections of %d subscriptions each",
+                        idleCount,
+                        idleSubscriptions,
+                        wsPerConnection));
         settings.putAll(meta);
         settings.put("load average at start", loadAverage());
         settings.put("load average at end", "");
@@ -239,6 +253,13 @@ public final class StreamBenchmark implements Callable<Integer> {
             if (parts.contains("idle") && idleCount > 0) {
                 for (StreamServer s : systems) {
                     idle(s, idleCount);
+                }
+            }
+            if (parts.contains("idle-ws") && idleSubscriptions > 0) {
+                for (StreamServer s : systems) {
+                    if (s instanceof StreamServer.LumaDb luma) {
+                        idleWebSocket(luma, idleSubscriptions);
+                    }
                 }
             }
         } catch (Exception e) {
@@ -401,50 +422,102 @@ public final class StreamBenchmark implements Callable<Integer> {
             return;
         }
         List<String> paths = s.prepareIdle(idleCollections);
-        Thread.sleep(1000); // let the connections of earlier measurements be torn down
-        ProcessProbe.Heap before = ProcessProbe.heap(s.pid);
-        long started = System.nanoTime();
         try (SubscriberPool pool = new SubscriberPool(s.address, MAX_CONNECTING, 1)) {
-            pool.open(count, i -> paths.get(i % paths.size()));
-            boolean all = pool.awaitSubscribed(Duration.ofSeconds(Math.max(120, count / 20)));
-            double openSeconds = (System.nanoTime() - started) / 1e9;
-            Thread.sleep(1000); // let the subscriptions settle (attach to their shards' feeds)
-            int subscribed = pool.subscribed();
-            ProcessProbe.Heap after = ProcessProbe.heap(s.pid);
-            SubscriberPool.Check check = pool.check(new BitSet());
-            String problem = null;
-            if (!all || subscribed < count) {
-                problem = (count - subscribed) + " of " + count + " idle subscriptions did not subscribe ("
-                        + String.join("; ", check.samples()) + ")";
-            } else if (!check.clean()) {
-                problem = String.join("; ", check.problems());
-            }
-            if (problem != null) {
-                failures.add(s.name + " idle subscriptions: " + problem);
-            }
-            double heapDelta = after.usedMb() - before.usedMb();
-            double liveDelta = (after.liveBytes() - before.liveBytes()) / 1024.0 / 1024.0;
-            StreamReport.Idle r = new StreamReport.Idle(
-                    s.name,
-                    count,
-                    subscribed,
-                    s.idleLayout(idleCollections),
-                    openSeconds,
-                    before.usedMb(),
-                    after.usedMb(),
-                    heapDelta,
-                    before.liveBytes() / 1024.0 / 1024.0,
-                    after.liveBytes() / 1024.0 / 1024.0,
-                    liveDelta,
-                    subscribed == 0 ? Double.NaN : heapDelta * 1024 / subscribed,
-                    subscribed == 0 ? Double.NaN : liveDelta * 1024 / subscribed,
-                    ProcessProbe.growth(before, after, 10),
-                    problem);
-            idle.add(r);
-            log(
-                    "  opened in %.1f s; heap +%.0f MB (%.1f KB each), live objects +%.1f MB (%.1f KB each)",
-                    openSeconds, heapDelta, r.kbPerSubscription(), liveDelta, r.liveKbPerSubscription());
+            measureIdle(s.name, s.idleLayout(idleCollections), s.pid, count, () -> {
+                pool.open(count, i -> paths.get(i % paths.size()));
+                boolean all = pool.awaitSubscribed(Duration.ofSeconds(Math.max(120, count / 20)));
+                Thread.sleep(1000); // let the subscriptions settle (attach to their shards' feeds)
+                int subscribed = pool.subscribed();
+                SubscriberPool.Check check = pool.check(new BitSet());
+                String problem = null;
+                if (!all || subscribed < count) {
+                    problem = (count - subscribed) + " of " + count + " idle subscriptions did not subscribe ("
+                            + String.join("; ", check.samples()) + ")";
+                } else if (!check.clean()) {
+                    problem = String.join("; ", check.problems());
+                }
+                return new Opened(subscribed, problem);
+            });
         }
+    }
+
+    /** LumaDB only (the reference has no WebSocket): idle subscriptions, {@link #wsPerConnection} per connection. */
+    private void idleWebSocket(StreamServer.LumaDb s, int count) throws Exception {
+        log("%s: %,d idle subscriptions over WebSocket, %d per connection", s.name, count, wsPerConnection);
+        if (s.pid <= 0) {
+            notes.add(s.name + ": no process id given, so no heap reading of idle WebSocket subscriptions");
+            return;
+        }
+        List<String> collections = s.prepareIdleCollections(idleCollections);
+        String layout = String.format(
+                Locale.ROOT,
+                "%d WebSocket connections, %d subscriptions each, over %d collections with the default shard count",
+                (count + wsPerConnection - 1) / wsPerConnection,
+                wsPerConnection,
+                idleCollections);
+        try (WebSocketIdle sockets = new WebSocketIdle()) {
+            measureIdle(StreamReport.LUMADB_WEBSOCKET, layout, s.pid, count, () -> {
+                sockets.open(
+                        s.webSocketUri(),
+                        s.database(),
+                        count,
+                        wsPerConnection,
+                        i -> collections.get(i % collections.size()));
+                boolean all = sockets.awaitSubscribed(count, Duration.ofSeconds(Math.max(120, count / 20)));
+                Thread.sleep(1000); // let the subscriptions settle (attach to their shards' feeds)
+                String problem = null;
+                if (!all || !sockets.problems().isEmpty()) {
+                    problem = (count - sockets.subscribed()) + " of " + count
+                            + " idle WebSocket subscriptions did not subscribe ("
+                            + String.join("; ", sockets.problems()) + ")";
+                }
+                return new Opened(sockets.subscribed(), problem);
+            });
+        }
+    }
+
+    /** What opening the idle subscriptions gave: how many subscribed, and what went wrong (or null). */
+    private record Opened(int subscribed, String problem) {}
+
+    @FunctionalInterface
+    private interface IdleOpener {
+        Opened open() throws Exception;
+    }
+
+    /** The heap before and after {@code opener} opens {@code count} idle subscriptions. */
+    private void measureIdle(String system, String layout, long pid, int count, IdleOpener opener) throws Exception {
+        Thread.sleep(1000); // let the connections of earlier measurements be torn down
+        ProcessProbe.Heap before = ProcessProbe.heap(pid);
+        long started = System.nanoTime();
+        Opened opened = opener.open();
+        double openSeconds = (System.nanoTime() - started) / 1e9 - 1; // less the settling second
+        ProcessProbe.Heap after = ProcessProbe.heap(pid);
+        int subscribed = opened.subscribed();
+        if (opened.problem() != null) {
+            failures.add(system + " idle subscriptions: " + opened.problem());
+        }
+        double heapDelta = after.usedMb() - before.usedMb();
+        double liveDelta = (after.liveBytes() - before.liveBytes()) / 1024.0 / 1024.0;
+        StreamReport.Idle r = new StreamReport.Idle(
+                system,
+                count,
+                subscribed,
+                layout,
+                openSeconds,
+                before.usedMb(),
+                after.usedMb(),
+                heapDelta,
+                before.liveBytes() / 1024.0 / 1024.0,
+                after.liveBytes() / 1024.0 / 1024.0,
+                liveDelta,
+                subscribed == 0 ? Double.NaN : heapDelta * 1024 / subscribed,
+                subscribed == 0 ? Double.NaN : liveDelta * 1024 / subscribed,
+                ProcessProbe.growth(before, after, 20),
+                opened.problem());
+        idle.add(r);
+        log(
+                "  opened in %.1f s; heap +%.0f MB (%.1f KB each), live objects +%.1f MB (%.1f KB each)",
+                openSeconds, heapDelta, r.kbPerSubscription(), liveDelta, r.liveKbPerSubscription());
     }
 
     private boolean subscribe(SubscriberPool pool, StreamServer s, String path, String what)

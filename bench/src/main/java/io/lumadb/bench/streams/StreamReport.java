@@ -29,6 +29,8 @@ public record StreamReport(
 
     public static final String LUMADB = "lumadb";
     public static final String REFERENCE = "reference";
+    /** LumaDB's idle subscriptions multiplexed over WebSocket connections. */
+    public static final String LUMADB_WEBSOCKET = "lumadb-websocket";
 
     public StreamReport {
         failures = List.copyOf(failures);

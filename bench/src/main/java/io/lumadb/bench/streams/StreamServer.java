@@ -67,11 +67,28 @@ abstract class StreamServer {
         @Override
         List<String> prepareIdle(int count) throws IOException {
             List<String> paths = new ArrayList<>();
-            for (int i = 0; i < count; i++) {
-                put(DATABASE + "/idle-" + i, null);
-                paths.add(DATABASE + "/idle-" + i + "/_changes?from=now");
+            for (String collection : prepareIdleCollections(count)) {
+                paths.add(DATABASE + "/" + collection + "/_changes?from=now");
             }
             return paths;
+        }
+
+        /** Creates (or keeps) {@code count} collections for idle subscriptions; returns their names. */
+        List<String> prepareIdleCollections(int count) throws IOException {
+            List<String> names = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                put(DATABASE + "/idle-" + i, null);
+                names.add("idle-" + i);
+            }
+            return names;
+        }
+
+        String database() {
+            return DATABASE.substring(DATABASE.lastIndexOf('/') + 1);
+        }
+
+        java.net.URI webSocketUri() {
+            return java.net.URI.create("ws://" + host + "/api/v1/_ws");
         }
 
         @Override

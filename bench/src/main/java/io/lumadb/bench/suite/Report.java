@@ -465,6 +465,10 @@ final class Report {
     }
 
     private static String streamName(String system) {
-        return system.equals(StreamReport.LUMADB) ? "LumaDB" : "reference (NIO broadcast)";
+        return switch (system) {
+            case StreamReport.LUMADB -> "LumaDB";
+            case StreamReport.LUMADB_WEBSOCKET -> "LumaDB over WebSocket";
+            default -> "reference (NIO broadcast)";
+        };
     }
 }
