@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Migrations under {@code kill -9}: the real server process moves documents to the cold tier
  * (its policy runs every 200 ms and finds every document cold) while some are rewritten, and is
- * killed at a random moment of that, 20 times. After each restart and at the end, every
+ * killed at a random moment of that, 12 times. After each restart and at the end, every
  * acknowledged document reads back with its version and content, whatever tier it is in; at the
  * end, once the policy has run undisturbed, they are all cold.
  */
@@ -28,7 +28,12 @@ import org.junit.jupiter.api.Timeout;
 class TieringCrashIT {
 
     private static final int DOCUMENTS = 1500;
-    private static final int KILLS = 20;
+    /**
+     * Kills per run: each costs a restart and a read-back of every document, 10-20 s on a busy
+     * 2-CPU machine, so 12 keep this test near two minutes of the suite's budget (20 took up to
+     * six). The kill points are random within migrations either way.
+     */
+    private static final int KILLS = 12;
     private static final String C = "/api/v1/crash/docs";
 
     @Test
