@@ -482,18 +482,7 @@ public final class ChangeStreams {
             Duration heartbeat,
             boolean pull,
             ConsumerGroups.Member member) {
-        ChangeSubscription subscription = open(info, start, classify, heartbeat, pull, member);
-        return subscription.cursor(() -> open.remove(subscription));
-    }
-
-    /** A new subscription, registered among the open ones (for drops, lag and the count). */
-    private ChangeSubscription open(
-            CollectionInfo info,
-            ResumeToken start,
-            Function<ChangeEvent, StreamItem.Change> classify,
-            Duration heartbeat,
-            boolean pull,
-            ConsumerGroups.Member member) {
+        // A new subscription, registered among the open ones (for drops, lag and the count).
         ChangeSubscription subscription = new ChangeSubscription(
                 info,
                 start,
@@ -509,6 +498,6 @@ public final class ChangeStreams {
         // Dropped between resolving the collection and now: the periodic check may already have
         // passed this catalog version.
         endIfDropped(subscription, catalog.cached());
-        return subscription;
+        return subscription.cursor(() -> open.remove(subscription));
     }
 }

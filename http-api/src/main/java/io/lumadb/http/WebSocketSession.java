@@ -291,42 +291,41 @@ final class WebSocketSession {
         if (subscriptions.putIfAbsent(id, sub) != null) {
             throw protocol("subscription '" + id + "' already exists on this connection", "/sub");
         }
-        if (type.equals("changes")) {
-            CompletionStage<PumpedChanges> changes;
-            try {
-                changes = changes(msg);
-            } catch (RuntimeException e) {
+        switch (type) {
+            case "changes" -> starting(sub, ref, () -> changes(msg), started -> pump(sub, started));
+            case "live" -> starting(sub, ref, () -> live(msg), source -> start(id, sub, source));
+            case "topic" -> starting(sub, ref, () -> topic(msg), source -> start(id, sub, source));
+            default -> {
                 subscriptions.remove(id, sub);
-                throw e;
+                throw protocol("unknown subscription type '" + type + "': changes, live or topic", "/type");
             }
-            changes.whenComplete((started, failure) -> {
-                if (failure != null) {
-                    subscriptions.remove(id, sub);
-                    reply(id, ref, "error", StreamPayloads.error(Problems.classify(failure), null));
-                    return;
-                }
-                pump(sub, started);
-            });
-            return;
         }
-        CompletionStage<Source<ObjectNode, NotUsed>> events;
+    }
+
+    /**
+     * Starts what {@code starting} prepares with {@code start} once it is ready. If it cannot be
+     * prepared the id is free again: a request it refuses at once throws, a later failure is
+     * answered with an {@code error} event.
+     */
+    private <T> void starting(
+            Subscription sub,
+            String ref,
+            java.util.function.Supplier<CompletionStage<T>> starting,
+            java.util.function.Consumer<T> start) {
+        CompletionStage<T> ready;
         try {
-            events = switch (type) {
-                case "live" -> live(msg);
-                case "topic" -> topic(msg);
-                default -> throw protocol("unknown subscription type '" + type + "': changes, live or topic", "/type");
-            };
+            ready = starting.get();
         } catch (RuntimeException e) {
-            subscriptions.remove(id, sub);
+            subscriptions.remove(sub.id, sub);
             throw e;
         }
-        events.whenComplete((source, failure) -> {
+        ready.whenComplete((started, failure) -> {
             if (failure != null) {
-                subscriptions.remove(id, sub);
-                reply(id, ref, "error", StreamPayloads.error(Problems.classify(failure), null));
+                subscriptions.remove(sub.id, sub);
+                reply(sub.id, ref, "error", StreamPayloads.error(Problems.classify(failure), null));
                 return;
             }
-            start(id, sub, source);
+            start.accept(started);
         });
     }
 

@@ -250,16 +250,18 @@ public final class StreamBenchmark implements Callable<Integer> {
                     }
                 }
             }
-            if (parts.contains("idle") && idleCount > 0) {
-                for (StreamServer s : systems) {
-                    idle(s, idleCount);
-                }
-            }
+            // WebSocket first: its few connections are gone at once, where thousands of SSE
+            // connections take a while to be torn down after their measurement.
             if (parts.contains("idle-ws") && idleSubscriptions > 0) {
                 for (StreamServer s : systems) {
                     if (s instanceof StreamServer.LumaDb luma) {
                         idleWebSocket(luma, idleSubscriptions);
                     }
+                }
+            }
+            if (parts.contains("idle") && idleCount > 0) {
+                for (StreamServer s : systems) {
+                    idle(s, idleCount);
                 }
             }
         } catch (Exception e) {
@@ -422,6 +424,9 @@ public final class StreamBenchmark implements Callable<Integer> {
             return;
         }
         List<String> paths = s.prepareIdle(idleCollections);
+        if (s instanceof StreamServer.LumaDb luma) {
+            luma.awaitNoSubscriptions(Duration.ofSeconds(60));
+        }
         try (SubscriberPool pool = new SubscriberPool(s.address, MAX_CONNECTING, 1)) {
             measureIdle(s.name, s.idleLayout(idleCollections), s.pid, count, () -> {
                 pool.open(count, i -> paths.get(i % paths.size()));
@@ -449,6 +454,7 @@ public final class StreamBenchmark implements Callable<Integer> {
             return;
         }
         List<String> collections = s.prepareIdleCollections(idleCollections);
+        s.awaitNoSubscriptions(Duration.ofSeconds(60));
         String layout = String.format(
                 Locale.ROOT,
                 "%d WebSocket connections, %d subscriptions each, over %d collections with the default shard count",

@@ -83,6 +83,31 @@ abstract class StreamServer {
             return names;
         }
 
+        /**
+         * Waits (up to {@code timeout}) until the node reports no open change-stream subscription
+         * ({@code lumadb_cdc_subscriptions} in {@code /metrics}): closed connections are torn down
+         * asynchronously, and a heap reading taken before would count their remains.
+         */
+        void awaitNoSubscriptions(java.time.Duration timeout) throws IOException, InterruptedException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (true) {
+                String metrics;
+                try (HttpConnection c = new HttpConnection(address, 30_000)) {
+                    metrics = c.require("GET", host, "/metrics", null);
+                }
+                double open = -1;
+                for (String line : metrics.split("\n")) {
+                    if (line.startsWith("lumadb_cdc_subscriptions")) {
+                        open = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                    }
+                }
+                if (open == 0 || System.nanoTime() > deadline) {
+                    return;
+                }
+                Thread.sleep(200);
+            }
+        }
+
         String database() {
             return DATABASE.substring(DATABASE.lastIndexOf('/') + 1);
         }
