@@ -34,6 +34,7 @@ class TieringCrashIT {
      * six). The kill points are random within migrations either way.
      */
     private static final int KILLS = 12;
+
     private static final String C = "/api/v1/crash/docs";
 
     @Test
