@@ -211,11 +211,10 @@ public final class ChangeStreams {
                             .<CompletionStage<ResumeToken>>map(CompletableFuture::completedFuture)
                             .orElseGet(() -> start(info, "beginning")))
                     : start(info, from);
-            return start.thenApply(s -> new Subscription(
-                    info,
-                    s,
-                    items(info, s, classify, heartbeat, pull, member),
-                    () -> cursor(info, s, classify, heartbeat, pull, member)));
+            return start.thenApply(s -> {
+                Supplier<ChangeCursor> cursor = () -> cursor(info, s, classify, heartbeat, pull, member);
+                return new Subscription(info, s, items(cursor), cursor);
+            });
         });
     }
 
@@ -300,7 +299,8 @@ public final class ChangeStreams {
                         List.of(),
                         true,
                         start,
-                        items(info, start, classify, settings.heartbeat(), false, ConsumerGroups.Member.ALL)));
+                        items(() -> cursor(
+                                info, start, classify, settings.heartbeat(), false, ConsumerGroups.Member.ALL))));
             }
             ObjectNode body = DocumentJson.mapper().createObjectNode();
             JsonNode rowFilter = initialAccess.filterJson();
@@ -344,13 +344,13 @@ public final class ChangeStreams {
                                         .toList(),
                                 false,
                                 start,
-                                toRows.apply(items(
+                                toRows.apply(items(() -> cursor(
                                         info,
                                         start,
                                         classify,
                                         settings.heartbeat(),
                                         false,
-                                        ConsumerGroups.Member.ALL))));
+                                        ConsumerGroups.Member.ALL)))));
             });
         });
     }
@@ -403,7 +403,13 @@ public final class ChangeStreams {
                                             .map(row -> (StreamItem.Row) stripped(row, now))
                                             .toList(),
                                     start,
-                                    items(info, start, every, settings.heartbeat(), false, ConsumerGroups.Member.ALL)
+                                    items(() -> cursor(
+                                                    info,
+                                                    start,
+                                                    every,
+                                                    settings.heartbeat(),
+                                                    false,
+                                                    ConsumerGroups.Member.ALL))
                                             .mapAsync(1, live::process)
                                             .mapConcat(r -> r)
                                             .map(item -> stripped(item, access.get())));
@@ -465,14 +471,9 @@ public final class ChangeStreams {
         return token;
     }
 
-    private Source<StreamItem, NotUsed> items(
-            CollectionInfo info,
-            ResumeToken start,
-            Function<ChangeEvent, StreamItem.Change> classify,
-            Duration heartbeat,
-            boolean pull,
-            ConsumerGroups.Member member) {
-        return Source.fromGraph(new CursorSource(() -> cursor(info, start, classify, heartbeat, pull, member)));
+    /** A subscription as a stream: {@code cursor} opens it when the stream starts. */
+    private static Source<StreamItem, NotUsed> items(Supplier<ChangeCursor> cursor) {
+        return Source.fromGraph(new CursorSource(cursor));
     }
 
     private ChangeCursor cursor(

@@ -21,7 +21,9 @@ import org.apache.pekko.persistence.query.EventEnvelope;
  * before the next catch-up page, and per shard every event is delivered once, in sequence
  * order, without a gap: a gap can only mean that retention dropped events, and is reported.
  *
- * <p>Not thread-safe: {@link #next} is called by one stream, one call at a time.
+ * <p>Not thread-safe: {@link #next} is called by one caller (a stream or a pump), one call at a
+ * time; {@link #dropped} may come from any thread, {@link #close} from any thread but not while
+ * a call of {@link #next} runs (its stage may still be pending).
  */
 final class ChangeSubscription {
 
@@ -108,14 +110,6 @@ final class ChangeSubscription {
 
     ResumeToken position() {
         return new ResumeToken(info.incarnation(), seqs, skips);
-    }
-
-    /**
-     * The subscription as a stream of items. It ends when the subscription does; however it ends,
-     * the subscription is closed and then {@code onClose} runs.
-     */
-    org.apache.pekko.stream.javadsl.Source<StreamItem, org.apache.pekko.NotUsed> source(Runnable onClose) {
-        return org.apache.pekko.stream.javadsl.Source.fromGraph(new CursorSource(() -> cursor(onClose)));
     }
 
     /**

@@ -1,9 +1,6 @@
 package io.lumadb.cdc;
 
 import java.util.ArrayDeque;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.Outlet;
@@ -35,14 +32,12 @@ final class CursorSource extends GraphStage<SourceShape<StreamItem>> {
         return shape;
     }
 
-    private record Answer(List<StreamItem> items, Throwable failure) {}
-
     @Override
     public GraphStageLogic createLogic(Attributes attributes) {
         return new GraphStageLogic(shape) {
             private ChangeCursor cursor;
             private final ArrayDeque<StreamItem> pending = new ArrayDeque<>(2);
-            private AsyncCallback<Answer> answered;
+            private AsyncCallback<ChangeCursor.Answer> answered;
             private boolean asking;
 
             {
@@ -75,51 +70,35 @@ final class CursorSource extends GraphStage<SourceShape<StreamItem>> {
                         push(out, item);
                         return;
                     }
-                    CompletableFuture<List<StreamItem>> next;
-                    try {
-                        next = cursor.next().toCompletableFuture();
-                    } catch (RuntimeException failure) {
-                        failStage(failure);
-                        return;
-                    }
-                    if (!next.isDone()) {
+                    ChangeCursor.Answer now = cursor.ask(answered::invoke);
+                    if (now == null) {
                         asking = true;
-                        next.whenComplete((items, failure) -> answered.invoke(new Answer(items, failure)));
                         return;
                     }
-                    List<StreamItem> items;
-                    try {
-                        items = next.join();
-                    } catch (CompletionException | java.util.concurrent.CancellationException failure) {
-                        failStage(failure.getCause() != null ? failure.getCause() : failure);
-                        return;
-                    }
-                    if (!take(items)) {
+                    if (!take(now)) {
                         return;
                     }
                 }
             }
 
-            private void onAnswer(Answer answer) {
+            private void onAnswer(ChangeCursor.Answer answer) {
                 asking = false;
-                Throwable failure = answer.failure();
-                if (failure != null) {
-                    failStage(
-                            failure instanceof CompletionException && failure.getCause() != null
-                                    ? failure.getCause()
-                                    : failure);
-                } else if (take(answer.items())) {
+                if (take(answer)) {
                     deliver();
                 }
             }
 
-            /** Keeps {@code items}; false (and the stream completes) if the cursor has ended. */
-            private boolean take(List<StreamItem> items) {
-                if (items == null) {
+            /** Keeps the answer's items; false (and the stream ends) if the cursor ended or failed. */
+            private boolean take(ChangeCursor.Answer answer) {
+                if (answer.failure() != null) {
+                    failStage(answer.failure());
+                    return false;
+                }
+                if (answer.items() == null) {
                     completeStage();
                     return false;
                 }
-                pending.addAll(items);
+                pending.addAll(answer.items());
                 return true;
             }
         };

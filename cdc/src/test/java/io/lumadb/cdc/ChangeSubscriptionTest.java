@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -83,7 +84,7 @@ class ChangeSubscriptionTest {
     void aSubscriberCatchingUpInBoundedReadsGetsEveryChangeOnce() throws Exception {
         write(10, 300_000);
         ChangeSubscription s = subscription(Duration.ofMillis(200));
-        List<StreamItem> items = s.source(() -> {})
+        List<StreamItem> items = Source.fromGraph(new CursorSource(() -> s.cursor(() -> {})))
                 .takeWhile(item -> item instanceof StreamItem.Change)
                 .runWith(Sink.seq(), journal.system())
                 .toCompletableFuture()
@@ -99,7 +100,9 @@ class ChangeSubscriptionTest {
         write(2, 100);
         // A heartbeat far away: the subscription would wait this long for anything new.
         ChangeSubscription s = subscription(Duration.ofMinutes(5));
-        var items = s.source(() -> {}).runWith(Sink.seq(), journal.system()).toCompletableFuture();
+        var items = Source.fromGraph(new CursorSource(() -> s.cursor(() -> {})))
+                .runWith(Sink.seq(), journal.system())
+                .toCompletableFuture();
         // The two changes, then it waits on the live feed.
         Thread.sleep(500);
         s.dropped();

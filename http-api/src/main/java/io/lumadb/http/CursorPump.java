@@ -6,8 +6,6 @@ import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Function;
 import org.apache.pekko.stream.Attributes;
@@ -127,14 +125,15 @@ final class CursorPump<M> extends GraphStage<SourceShape<M>> {
         }
     }
 
-    private record Answer(Object entry, List<StreamItem> items, Throwable failure) {}
+    /** A cursor's answer that came later; {@code entry} is an {@code Entry} (a nested record cannot name it). */
+    private record Later(Object entry, ChangeCursor.Answer answer) {}
 
     @Override
     public GraphStageLogic createLogic(Attributes attributes) {
         return new GraphStageLogic(shape) {
             private final Map<String, Entry> entries = new HashMap<>();
             private final ArrayDeque<Entry> ready = new ArrayDeque<>();
-            private AsyncCallback<Answer> answered;
+            private AsyncCallback<Later> answered;
 
             {
                 setHandler(out, new AbstractOutHandler() {
@@ -206,54 +205,35 @@ final class CursorPump<M> extends GraphStage<SourceShape<M>> {
             /** Asks {@code e} for its next items unless it has some to send or was asked already. */
             private void ask(Entry e) {
                 while (!e.asking && !e.ending && e.pending.isEmpty()) {
-                    CompletionStage<List<StreamItem>> next;
-                    try {
-                        next = e.cursor.next();
-                    } catch (RuntimeException failure) {
-                        next = CompletableFuture.failedFuture(failure);
-                    }
-                    CompletableFuture<List<StreamItem>> f = next.toCompletableFuture();
-                    if (!f.isDone()) {
+                    ChangeCursor.Answer now = e.cursor.ask(answer -> answered.invoke(new Later(e, answer)));
+                    if (now == null) {
                         e.asking = true;
-                        f.whenComplete((items, failure) -> answered.invoke(new Answer(e, items, failure)));
                         return;
                     }
-                    List<StreamItem> items;
-                    Throwable failure = null;
-                    try {
-                        items = f.join();
-                    } catch (RuntimeException thrown) {
-                        items = null;
-                        failure = thrown.getCause() != null ? thrown.getCause() : thrown;
-                    }
-                    take(e, items, failure);
+                    take(e, now);
                 }
             }
 
             @SuppressWarnings("unchecked")
-            private void onAnswer(Answer answer) {
-                Entry e = (Entry) answer.entry();
+            private void onAnswer(Later later) {
+                Entry e = (Entry) later.entry();
                 e.asking = false;
                 if (entries.get(e.id) != e || e.ending) {
                     return; // ended meanwhile: its cursor is closed
                 }
-                Throwable failure = answer.failure();
-                if (failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null) {
-                    failure = failure.getCause();
-                }
-                take(e, answer.items(), failure);
+                take(e, later.answer());
                 ask(e);
                 emit();
             }
 
             /** Turns one answer of {@code e}'s cursor into its messages. */
-            private void take(Entry e, List<StreamItem> items, Throwable failure) {
-                if (failure != null) {
-                    end(e, failure, "ended");
-                } else if (items == null) {
+            private void take(Entry e, ChangeCursor.Answer answer) {
+                if (answer.failure() != null) {
+                    end(e, answer.failure(), "ended");
+                } else if (answer.items() == null) {
                     end(e, null, "ended");
-                } else if (!items.isEmpty()) {
-                    for (StreamItem item : items) {
+                } else if (!answer.items().isEmpty()) {
+                    for (StreamItem item : answer.items()) {
                         e.pending.add(e.items.apply(item));
                     }
                     enqueue(e);

@@ -83,8 +83,8 @@ final class SubscriptionGuard {
         }
         RowAccess initial = now();
         return items.viaMat(KillSwitches.single(), Keep.right()).watchTermination((killSwitch, done) -> {
-            AutoCloseable watching = watching(killSwitch::abort, endOnAccessChange ? initial : null);
-            done.whenComplete((d, failure) -> close(watching));
+            Runnable unwatch = watching(killSwitch::abort, endOnAccessChange ? initial : null);
+            done.whenComplete((d, failure) -> unwatch.run());
             return NotUsed.getInstance();
         });
     }
@@ -98,9 +98,9 @@ final class SubscriptionGuard {
      * Watches the caller for a subscription that is not a stream of its own: {@code stop} is
      * called (at most once, from any thread) with the {@link AuthenticationException} when the
      * caller is gone or its credential expires, and with {@code endOnAccessChange} with {@link
-     * AccessChanged} when its access to the collection changes. Closing the result stops watching.
+     * AccessChanged} when its access to the collection changes. Running the result stops watching.
      */
-    AutoCloseable watch(java.util.function.Consumer<Throwable> stop, boolean endOnAccessChange) {
+    Runnable watch(java.util.function.Consumer<Throwable> stop, boolean endOnAccessChange) {
         if (!watched()) {
             return () -> {};
         }
@@ -108,7 +108,7 @@ final class SubscriptionGuard {
     }
 
     /** {@link #watch}, ending on a change of access when {@code initial} is not null. */
-    private AutoCloseable watching(java.util.function.Consumer<Throwable> stop, RowAccess initial) {
+    private Runnable watching(java.util.function.Consumer<Throwable> stop, RowAccess initial) {
         java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
         java.util.function.Consumer<Throwable> once = failure -> {
             if (stopped.compareAndSet(false, true)) {
@@ -129,19 +129,15 @@ final class SubscriptionGuard {
         }
         Cancellable timer = expiry;
         return () -> {
-            close(listening);
+            try {
+                listening.close();
+            } catch (Exception ignored) {
+                // removing a listener does not fail
+            }
             if (timer != null) {
                 timer.cancel();
             }
         };
-    }
-
-    private static void close(AutoCloseable watching) {
-        try {
-            watching.close();
-        } catch (Exception ignored) {
-            // removing a listener does not fail
-        }
     }
 
     /**

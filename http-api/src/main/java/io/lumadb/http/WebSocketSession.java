@@ -372,7 +372,7 @@ final class WebSocketSession {
             }
             sub.pumped = true;
             String id = sub.id;
-            AutoCloseable watching = started.guard().watch(failure -> pump.cancel(id, failure), false);
+            Runnable unwatch = started.guard().watch(failure -> pump.cancel(id, failure), false);
             boolean before = started.before();
             pump.add(
                     id,
@@ -386,11 +386,7 @@ final class WebSocketSession {
                     item -> message(id, changeEvent(item, before)),
                     () -> {
                         subscriptions.remove(id, sub);
-                        try {
-                            watching.close();
-                        } catch (Exception ignored) {
-                            // removing a listener does not fail
-                        }
+                        unwatch.run();
                     });
         }
     }
