@@ -428,21 +428,27 @@ public final class StreamBenchmark implements Callable<Integer> {
             luma.awaitNoSubscriptions(Duration.ofSeconds(60));
         }
         try (SubscriberPool pool = new SubscriberPool(s.address, MAX_CONNECTING, 1)) {
-            measureIdle(s.name, s.idleLayout(idleCollections), s.pid, count, () -> {
-                pool.open(count, i -> paths.get(i % paths.size()));
-                boolean all = pool.awaitSubscribed(Duration.ofSeconds(Math.max(120, count / 20)));
-                Thread.sleep(1000); // let the subscriptions settle (attach to their shards' feeds)
-                int subscribed = pool.subscribed();
-                SubscriberPool.Check check = pool.check(new BitSet());
-                String problem = null;
-                if (!all || subscribed < count) {
-                    problem = (count - subscribed) + " of " + count + " idle subscriptions did not subscribe ("
-                            + String.join("; ", check.samples()) + ")";
-                } else if (!check.clean()) {
-                    problem = String.join("; ", check.problems());
-                }
-                return new Opened(subscribed, problem);
-            });
+            measureIdle(
+                    s.name,
+                    s.idleLayout(idleCollections),
+                    s.pid,
+                    count,
+                    () -> {
+                        pool.open(count, i -> paths.get(i % paths.size()));
+                        return pool.awaitSubscribed(Duration.ofSeconds(Math.max(120, count / 20)));
+                    },
+                    all -> {
+                        int subscribed = pool.subscribed();
+                        SubscriberPool.Check check = pool.check(new BitSet());
+                        String problem = null;
+                        if (!all || subscribed < count) {
+                            problem = (count - subscribed) + " of " + count + " idle subscriptions did not subscribe ("
+                                    + String.join("; ", check.samples()) + ")";
+                        } else if (!check.clean()) {
+                            problem = String.join("; ", check.problems());
+                        }
+                        return new Opened(subscribed, problem);
+                    });
         }
     }
 
@@ -462,41 +468,55 @@ public final class StreamBenchmark implements Callable<Integer> {
                 wsPerConnection,
                 idleCollections);
         try (WebSocketIdle sockets = new WebSocketIdle()) {
-            measureIdle(StreamReport.LUMADB_WEBSOCKET, layout, s.pid, count, () -> {
-                sockets.open(
-                        s.webSocketUri(),
-                        s.database(),
-                        count,
-                        wsPerConnection,
-                        i -> collections.get(i % collections.size()));
-                boolean all = sockets.awaitSubscribed(count, Duration.ofSeconds(Math.max(120, count / 20)));
-                Thread.sleep(1000); // let the subscriptions settle (attach to their shards' feeds)
-                String problem = null;
-                if (!all || !sockets.problems().isEmpty()) {
-                    problem = (count - sockets.subscribed()) + " of " + count
-                            + " idle WebSocket subscriptions did not subscribe ("
-                            + String.join("; ", sockets.problems()) + ")";
-                }
-                return new Opened(sockets.subscribed(), problem);
-            });
+            measureIdle(
+                    StreamReport.LUMADB_WEBSOCKET,
+                    layout,
+                    s.pid,
+                    count,
+                    () -> {
+                        sockets.open(
+                                s.webSocketUri(),
+                                s.database(),
+                                count,
+                                wsPerConnection,
+                                i -> collections.get(i % collections.size()));
+                        return sockets.awaitSubscribed(count, Duration.ofSeconds(Math.max(120, count / 20)));
+                    },
+                    all -> {
+                        String problem = null;
+                        if (!all || !sockets.problems().isEmpty()) {
+                            problem = (count - sockets.subscribed()) + " of " + count
+                                    + " idle WebSocket subscriptions did not subscribe ("
+                                    + String.join("; ", sockets.problems()) + ")";
+                        }
+                        return new Opened(sockets.subscribed(), problem);
+                    });
         }
     }
 
     /** What opening the idle subscriptions gave: how many subscribed, and what went wrong (or null). */
     private record Opened(int subscribed, String problem) {}
 
-    @FunctionalInterface
-    private interface IdleOpener {
-        Opened open() throws Exception;
-    }
-
-    /** The heap before and after {@code opener} opens {@code count} idle subscriptions. */
-    private void measureIdle(String system, String layout, long pid, int count, IdleOpener opener) throws Exception {
+    /**
+     * The heap before {@code open} opens {@code count} idle subscriptions (true once all subscribed) and after
+     * they settled; {@code settled} then says, given whether all subscribed, how many did and
+     * what went wrong.
+     */
+    private void measureIdle(
+            String system,
+            String layout,
+            long pid,
+            int count,
+            java.util.concurrent.Callable<Boolean> open,
+            java.util.function.Function<Boolean, Opened> settled)
+            throws Exception {
         Thread.sleep(1000); // let the connections of earlier measurements be torn down
         ProcessProbe.Heap before = ProcessProbe.heap(pid);
         long started = System.nanoTime();
-        Opened opened = opener.open();
-        double openSeconds = (System.nanoTime() - started) / 1e9 - 1; // less the settling second
+        boolean all = open.call();
+        double openSeconds = (System.nanoTime() - started) / 1e9;
+        Thread.sleep(1000); // let the subscriptions settle (attach to their shards' feeds)
+        Opened opened = settled.apply(all);
         ProcessProbe.Heap after = ProcessProbe.heap(pid);
         int subscribed = opened.subscribed();
         if (opened.problem() != null) {

@@ -271,19 +271,19 @@ record SuiteResults(
         // Idle subscriptions: heap per subscription, each on its own SSE connection, and multiplexed
         // over WebSocket connections (where a subscription, not a connection, is what is measured).
         idle(StreamReport.LUMADB)
-                .ifPresent(i -> targets.add(new Target(
+                .ifPresent(i -> targets.add(idleTarget(
+                        i,
+                        ok,
                         String.format(Locale.ROOT, "heap per idle SSE subscription (%,d)", i.subscribed()),
-                        ok && i.problem() == null ? i.kbPerSubscription() : Double.NaN,
-                        15,
-                        " KB",
-                        true)));
+                        15)));
         idle(StreamReport.LUMADB_WEBSOCKET)
-                .ifPresent(i -> targets.add(new Target(
-                        String.format(Locale.ROOT, "heap per idle WebSocket subscription (%s)", i.layout()),
-                        ok && i.problem() == null ? i.kbPerSubscription() : Double.NaN,
-                        3,
-                        " KB",
-                        true)));
+                .ifPresent(i ->
+                        targets.add(idleTarget(i, ok, "heap per idle WebSocket subscription (" + i.layout() + ")", 3)));
         return targets;
+    }
+
+    /** At most {@code kb} of heap per idle subscription; a failed section or measurement meets none. */
+    private static Target idleTarget(StreamReport.Idle i, boolean ok, String name, double kb) {
+        return new Target(name, ok && i.problem() == null ? i.kbPerSubscription() : Double.NaN, kb, " KB", true);
     }
 }
