@@ -47,3 +47,7 @@ CREATE TABLE IF NOT EXISTS lumadb_cluster_lease(
   renewed_at TIMESTAMPTZ NOT NULL
 );
 INSERT INTO lumadb_cluster_lease(id, holder, renewed_at) VALUES (1, '', 'epoch') ON CONFLICT (id) DO NOTHING;
+-- How many members the holder's cluster had at its last renewal: a holder that led others may
+-- not take the lease back at its restart (the others may run on under a new leader), nor give it
+-- up when it leaves them.
+ALTER TABLE lumadb_cluster_lease ADD COLUMN IF NOT EXISTS members INTEGER NOT NULL DEFAULT 1;

@@ -227,9 +227,15 @@ final class TestCluster implements AutoCloseable {
                     throw new AssertionError(node + " exited while starting; " + logTail(node, 60));
                 }
                 last = readiness(node, members);
-                if (node == joiner && last != null && last.startsWith(ISLAND)) {
-                    throw new AssertionError(node + " was restarted to join the running cluster of " + members
-                            + " but formed a cluster of its own instead: " + last);
+                // The joiner is watched while any node is waited for: the others cannot see it as a
+                // member while it is dead or in a cluster of its own, so that is where it shows.
+                String joinerView = node == joiner ? last : joiner == null ? null : readiness(joiner, members);
+                if (joiner != null && !joiner.alive()) {
+                    throw new AssertionError(joiner + " exited while joining; " + logTail(joiner, 60));
+                }
+                if (joinerView != null && joinerView.startsWith(ISLAND)) {
+                    throw new AssertionError(joiner + " was restarted to join the running cluster of " + members
+                            + " but formed a cluster of its own instead: " + joinerView);
                 }
                 if (last == null) {
                     node.state(ClusterNode.State.UP);

@@ -11,10 +11,17 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.AddressFromURIString;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.cluster.typed.JoinSeedNodes;
+import org.apache.pekko.cluster.typed.Subscribe;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,8 +31,10 @@ import org.slf4j.LoggerFactory;
  * claiming the lease. When a running cluster holds it, the node drops itself from its seed list
  * and adds the lease's holder (that cluster's leader), so it joins the running cluster, however
  * many of the configured seeds are unreachable. While it waits to join, it claims the lease again
- * every renew interval: once no cluster has renewed it for {@code stale-after}, it forms one. The
- * leader of the cluster renews the lease.
+ * every renew interval: once no cluster has renewed it for {@code stale-after}, it forms one; and
+ * when the lease names a leader it is not yet joining through (the holder it found at start was its
+ * own earlier run, or the leader changed), it joins through that one. The leader of the cluster
+ * renews the lease with the number of members it leads.
  */
 final class ClusterFormation {
 
@@ -36,14 +45,22 @@ final class ClusterFormation {
     private final Duration renewInterval;
     private final Config config;
     private volatile boolean restricted;
+    /** The leader this join-only node last asked to join through (host:port), or null. */
+    private volatile String joiningThrough;
 
     private ClusterFormation(
-            FormationLease lease, String self, Duration renewInterval, Config config, boolean restricted) {
+            FormationLease lease,
+            String self,
+            Duration renewInterval,
+            Config config,
+            boolean restricted,
+            String joiningThrough) {
         this.lease = lease;
         this.self = self;
         this.renewInterval = renewInterval;
         this.config = config;
         this.restricted = restricted;
+        this.joiningThrough = joiningThrough;
     }
 
     /**
@@ -68,13 +85,15 @@ final class ClusterFormation {
         boolean mayForm = seeds.isEmpty() || seeds.getFirst().equals(selfSeed);
         try {
             if (!mayForm || lease.claim(self)) {
-                return new ClusterFormation(lease, self, renew, config, false);
+                return new ClusterFormation(lease, self, renew, config, false, null);
             }
             List<String> joinOnly = new ArrayList<>(
                     seeds.stream().filter(s -> !s.equals(selfSeed)).toList());
-            Optional<String> holder = lease.liveHolder();
+            // The holder may be this node's own earlier run, which led others: they run on under
+            // a new leader, whom the lease will name once it renews (see tick).
+            Optional<String> holder = lease.liveHolder().filter(h -> !h.equals(self));
             holder.map(h -> "pekko://" + system + "@" + h)
-                    .filter(h -> !h.equals(selfSeed) && !joinOnly.contains(h))
+                    .filter(h -> !joinOnly.contains(h))
                     .ifPresent(h -> joinOnly.addFirst(h));
             log.info(
                     "A running cluster holds the formation lease (leader {}): joining it through {} instead of"
@@ -86,7 +105,8 @@ final class ClusterFormation {
                     self,
                     renew,
                     config.withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(joinOnly)),
-                    true);
+                    true,
+                    holder.orElse(null));
         } catch (SQLException e) {
             throw new IllegalStateException(
                     "cannot read the cluster's formation lease in " + ClusterMode.journalUrl(config) + ": "
@@ -105,7 +125,13 @@ final class ClusterFormation {
         return restricted;
     }
 
-    /** Renews the lease while this node leads, and forms a cluster once a join-only node finds the lease stale. */
+    /**
+     * Renews the lease while this node leads, and forms a cluster once a join-only node finds the
+     * lease stale. Besides every renew interval, the lease is looked at whenever the membership or
+     * the leader changes: a new leader renews it at once, and the leader records each member that
+     * joins or leaves, so that the lease never says "alone" while others run on (a leader that
+     * then left would give it up, and its restart could form a second cluster).
+     */
     void start(ActorSystem<?> system) {
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "lumadb-formation-lease");
@@ -114,6 +140,22 @@ final class ClusterFormation {
         });
         long millis = renewInterval.toMillis();
         timer.scheduleWithFixedDelay(() -> tick(system), millis, millis, TimeUnit.MILLISECONDS);
+        system.systemActorOf(
+                Behaviors.<ClusterEvent.ClusterDomainEvent>setup(ctx -> {
+                    Cluster cluster = Cluster.get(ctx.getSystem());
+                    cluster.subscriptions()
+                            .tell(Subscribe.create(ctx.getSelf().narrow(), ClusterEvent.MemberEvent.class));
+                    cluster.subscriptions()
+                            .tell(Subscribe.create(ctx.getSelf().narrow(), ClusterEvent.LeaderChanged.class));
+                    return Behaviors.receiveMessage(event -> {
+                        if (!timer.isShutdown()) {
+                            timer.execute(() -> tick(system));
+                        }
+                        return Behaviors.same();
+                    });
+                }),
+                "lumadb-formation-lease",
+                Props.empty());
         system.getWhenTerminated().thenRun(() -> {
             timer.shutdownNow();
             try {
@@ -128,22 +170,53 @@ final class ClusterFormation {
         try {
             Cluster cluster = Cluster.get(system);
             Address address = cluster.selfMember().address();
-            boolean member = java.util.stream.StreamSupport.stream(
-                            cluster.state().getMembers().spliterator(), false)
-                    .anyMatch(m -> m.address().equals(address));
+            List<Member> members = new ArrayList<>();
+            cluster.state().getMembers().forEach(members::add);
+            boolean member = members.stream().anyMatch(m -> m.address().equals(address));
             if (member
                     && cluster.selfMember().status() == MemberStatus.up()
                     && address.equals(cluster.state().getLeader())) {
-                lease.renew(self);
-            } else if (restricted && !member && lease.claim(self)) {
-                restricted = false;
-                log.warn("No cluster has renewed the formation lease for a while: forming a new cluster");
-                cluster.manager().tell(Join.create(address));
+                lease.renew(self, (int)
+                        members.stream().filter(ClusterFormation::mayRunOn).count());
+            } else if (restricted && !member) {
+                if (lease.claim(self)) {
+                    restricted = false;
+                    log.warn("No cluster has renewed the formation lease for a while: forming a new cluster");
+                    cluster.manager().tell(Join.create(address));
+                } else {
+                    joinTheHolder(cluster, address);
+                }
             }
         } catch (SQLException e) {
             log.warn("The cluster's formation lease could not be read or renewed: {}", e.getMessage());
         } catch (RuntimeException e) {
             log.warn("The cluster's formation lease check failed", e);
         }
+    }
+
+    /** Joins through the leader that renews the lease, unless this node already tries to. */
+    private void joinTheHolder(Cluster cluster, Address address) throws SQLException {
+        Optional<String> holder = lease.liveHolder().filter(h -> !h.equals(self) && !h.equals(joiningThrough));
+        if (holder.isEmpty()) {
+            return;
+        }
+        List<Address> seeds = new ArrayList<>();
+        String system = address.system();
+        seeds.add(AddressFromURIString.parse("pekko://" + system + "@" + holder.get()));
+        for (String seed : config.getStringList("pekko.cluster.seed-nodes")) {
+            Address a = AddressFromURIString.parse(seed);
+            if (!seeds.contains(a)) {
+                seeds.add(a);
+            }
+        }
+        joiningThrough = holder.get();
+        log.info("The running cluster's leader is {}: joining it through {}", holder.get(), seeds);
+        cluster.manager().tell(new JoinSeedNodes(seeds));
+    }
+
+    /** Whether {@code m} is a member that runs on or is about to (not leaving the cluster for good). */
+    private static boolean mayRunOn(Member m) {
+        MemberStatus s = m.status();
+        return s != MemberStatus.down() && s != MemberStatus.exiting() && s != MemberStatus.removed();
     }
 }

@@ -38,14 +38,17 @@ final class FormationLease {
 
     /**
      * Claims the lease for {@code self} if it is stale (no cluster has renewed it within {@code
-     * stale-after}) or {@code self} holds it already (an earlier run of this node, which led and
-     * then died); whether this node may now form a new cluster.
+     * stale-after}), or if {@code self} holds it from an earlier run in which it led a cluster of
+     * its own alone (it died, and nobody else can be running on); whether this node may now form a
+     * new cluster. A holder whose cluster had other members must wait until the lease is stale or
+     * join the leader that renews it: those members may run on under a new leader.
      */
     boolean claim(String self) throws SQLException {
         try (Connection c = DriverManager.getConnection(url, user, password);
-                PreparedStatement s =
-                        c.prepareStatement("UPDATE lumadb_cluster_lease SET holder = ?, renewed_at = now()"
-                                + " WHERE id = 1 AND (renewed_at < now() - make_interval(secs => ?) OR holder = ?)")) {
+                PreparedStatement s = c.prepareStatement(
+                        "UPDATE lumadb_cluster_lease SET holder = ?, renewed_at = now(), members = 1 WHERE id = 1"
+                                + " AND (renewed_at < now() - make_interval(secs => ?)"
+                                + " OR (holder = ? AND members <= 1))")) {
             s.setString(1, self);
             s.setDouble(2, staleAfter.toMillis() / 1000.0);
             s.setString(3, self);
@@ -53,22 +56,27 @@ final class FormationLease {
         }
     }
 
-    /** Gives the lease up if {@code self} holds it (a leader leaving), so that it need not go stale first. */
+    /**
+     * Gives the lease up if {@code self} holds it as the leader of a cluster of its own alone (the
+     * last member leaving), so that the next start need not wait until it is stale. A leader that
+     * leaves other members keeps it until one of them, the next leader, renews it.
+     */
     void release(String self) throws SQLException {
         try (Connection c = DriverManager.getConnection(url, user, password);
-                PreparedStatement s = c.prepareStatement(
-                        "UPDATE lumadb_cluster_lease SET renewed_at = 'epoch' WHERE id = 1 AND holder = ?")) {
+                PreparedStatement s = c.prepareStatement("UPDATE lumadb_cluster_lease SET renewed_at = 'epoch'"
+                        + " WHERE id = 1 AND holder = ? AND members <= 1")) {
             s.setString(1, self);
             s.executeUpdate();
         }
     }
 
-    /** Renews the lease for {@code self}, the leader of the running cluster. */
-    void renew(String self) throws SQLException {
+    /** Renews the lease for {@code self}, the leader of the running cluster of {@code members} members. */
+    void renew(String self, int members) throws SQLException {
         try (Connection c = DriverManager.getConnection(url, user, password);
                 PreparedStatement s = c.prepareStatement(
-                        "UPDATE lumadb_cluster_lease SET holder = ?, renewed_at = now() WHERE id = 1")) {
+                        "UPDATE lumadb_cluster_lease SET holder = ?, renewed_at = now(), members = ? WHERE id = 1")) {
             s.setString(1, self);
+            s.setInt(2, members);
             s.executeUpdate();
         }
     }
