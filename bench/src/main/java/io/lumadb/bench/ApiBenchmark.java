@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.ser.std.StdSerializer;
+import io.lumadb.bench.suite.ServerCpu;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
@@ -121,6 +122,12 @@ public final class ApiBenchmark implements Callable<Integer> {
     @Option(names = "--fail-on-missed-target", description = "exit 3 when a target is missed (errors always exit 1)")
     private boolean failOnMissedTarget;
 
+    @Option(
+            names = "--server-pid",
+            description = "the node's process id on this machine: each scenario then reports the node's CPU time per"
+                    + " request in its measured window, read from /proc")
+    private Long serverPid;
+
     private String host;
     private InetSocketAddress address;
     private final List<Row> rows = new ArrayList<>();
@@ -144,7 +151,13 @@ public final class ApiBenchmark implements Callable<Integer> {
 
     /** One line of the report: a scenario's result, or why it could not run. */
     record Row(
-            String id, String name, HttpLoad.Result result, int docsPerRequest, double clientCpuCores, String failure) {
+            String id,
+            String name,
+            HttpLoad.Result result,
+            int docsPerRequest,
+            double clientCpuCores,
+            double serverCpuMicrosPerRequest,
+            String failure) {
 
         double docsPerSecond() {
             return result == null ? Double.NaN : result.throughput() * docsPerRequest;
@@ -186,6 +199,9 @@ public final class ApiBenchmark implements Callable<Integer> {
             j.put("errorSamples", result.errorSamples());
             j.put("socketsOpened", result.connects());
             j.put("clientCpuCores", clientCpuCores);
+            j.put(
+                    "serverCpuMicrosPerRequest",
+                    Double.isNaN(serverCpuMicrosPerRequest) ? null : serverCpuMicrosPerRequest);
             return j;
         }
     }
@@ -283,7 +299,7 @@ public final class ApiBenchmark implements Callable<Integer> {
     }
 
     private Row skip(String id, String name, String why) {
-        Row row = new Row(id, name, null, 1, Double.NaN, why);
+        Row row = new Row(id, name, null, 1, Double.NaN, Double.NaN, why);
         rows.add(row);
         return row;
     }
@@ -308,9 +324,27 @@ public final class ApiBenchmark implements Callable<Integer> {
         long cpu0 = processCpuNanos();
         long wall0 = System.nanoTime();
         try {
-            HttpLoad.Result r = HttpLoad.run(options, sources, check);
+            double[] server = {Double.NaN, Double.NaN};
+            HttpLoad.Window window = serverPid == null
+                    ? null
+                    : new HttpLoad.Window() {
+                        @Override
+                        public void opened() {
+                            server[0] = ServerCpu.read("lumadb", serverPid);
+                        }
+
+                        @Override
+                        public void closed() {
+                            server[1] = ServerCpu.read("lumadb", serverPid);
+                        }
+                    };
+            HttpLoad.Result r = HttpLoad.run(options, sources, check, window);
             double cpu = (processCpuNanos() - cpu0) / (double) (System.nanoTime() - wall0);
-            Row row = new Row(id, name, r, docsPerRequest, cpu, null);
+            // The window closes at the end of the configured duration; an open loop's responses
+            // may come later, so the requests counted are those the window's length allows for.
+            double windowRequests = r.throughput() * options.duration().toNanos() / 1e9;
+            double serverMicros = (server[1] - server[0]) * 1e6 / windowRequests;
+            Row row = new Row(id, name, r, docsPerRequest, cpu, serverMicros, null);
             rows.add(row);
             log("    %s", r.summary().replace("\n", "\n    "));
             if (docsPerRequest > 1) {
@@ -546,19 +580,21 @@ public final class ApiBenchmark implements Callable<Integer> {
                 human(warmup),
                 human(duration),
                 quick ? " (--quick)" : ""));
-        m.append("| # | scenario | load | req/s | docs/s | p50 | p90 | p99 | p99.9 | max | errors | client CPU |\n");
-        m.append("|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+        m.append(
+                "| # | scenario | load | req/s | docs/s | p50 | p90 | p99 | p99.9 | max | errors | client CPU | server CPU µs/req |\n");
+        m.append("|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
         for (Row r : rows) {
             HttpLoad.Result x = r.result();
             if (x == null) {
                 m.append(String.format(
-                        "| %s | %s | — | — | — | — | — | — | — | — | **%s** | — |%n", r.id(), r.name(), r.failure()));
+                        "| %s | %s | — | — | — | — | — | — | — | — | **%s** | — | — |%n",
+                        r.id(), r.name(), r.failure()));
                 continue;
             }
             HttpLoad.Options o = x.options();
             m.append(String.format(
                     Locale.ROOT,
-                    "| %s | %s | %s, %d conn | %,.0f | %s | %s | %s | %s | %s | %s | %s | %.2f |%n",
+                    "| %s | %s | %s, %d conn | %,.0f | %s | %s | %s | %s | %s | %s | %s | %.2f | %s |%n",
                     r.id(),
                     r.name(),
                     o.openLoop() ? String.format(Locale.ROOT, "open %,.0f/s", o.rate()) : "closed",
@@ -571,7 +607,10 @@ public final class ApiBenchmark implements Callable<Integer> {
                     ms(x.latencyMillis(99.9)),
                     ms(x.latencyMillis(100)),
                     r.errors() == 0 ? "0" : "**" + r.errors() + "**",
-                    r.clientCpuCores()));
+                    r.clientCpuCores(),
+                    Double.isNaN(r.serverCpuMicrosPerRequest())
+                            ? "—"
+                            : String.format(Locale.ROOT, "%.0f", r.serverCpuMicrosPerRequest())));
         }
         m.append(
                 "\nOpen-loop latency (e) is measured from each request's intended send time (no coordinated omission)");
@@ -588,7 +627,9 @@ public final class ApiBenchmark implements Callable<Integer> {
                     100.0 * x.queued() / Math.max(1, x.requests())));
         }
         m.append(
-                ". \"client CPU\" is the load generator's CPU use in cores: near its CPU count, the client, not the server, is the limit.\n\n");
+                ". \"client CPU\" is the load generator's CPU use in cores: near its CPU count, the client, not the server, is the"
+                        + " limit. \"server CPU µs/req\" is the node's CPU time (all threads, from /proc) in the measured"
+                        + " window per request answered in it (with --server-pid).\n\n");
         if (!Double.isNaN(getOverHealth())) {
             m.append(String.format(Locale.ROOT, "Ratio point GET / health: **%.2f**%n%n", getOverHealth()));
         }

@@ -235,7 +235,23 @@ public final class HttpLoad {
      */
     public static Result run(Options options, IntFunction<RequestSource> sources, ResponseCheck check)
             throws InterruptedException {
-        return new Run(options, check).run(sources);
+        return run(options, sources, check, null);
+    }
+
+    /**
+     * Told when the measured window opens and closes (on the thread that called {@link #run}), so
+     * that a caller can read what the server spent in exactly that window.
+     */
+    public interface Window {
+        void opened();
+
+        void closed();
+    }
+
+    /** As {@link #run(Options, IntFunction, ResponseCheck)}; {@code window} (may be null) is told of the measured window. */
+    public static Result run(Options options, IntFunction<RequestSource> sources, ResponseCheck check, Window window)
+            throws InterruptedException {
+        return new Run(options, check).run(sources, window);
     }
 
     /** One run: its clock (written before {@code go} opens), its client threads and their error samples. */
@@ -255,7 +271,14 @@ public final class HttpLoad {
             this.ready = new CountDownLatch(options.connections());
         }
 
-        Result run(IntFunction<RequestSource> sources) throws InterruptedException {
+        private static void sleepUntil(long nanoTime) throws InterruptedException {
+            long left;
+            while ((left = nanoTime - System.nanoTime()) > 0) {
+                TimeUnit.NANOSECONDS.sleep(left);
+            }
+        }
+
+        Result run(IntFunction<RequestSource> sources, Window window) throws InterruptedException {
             List<Worker> workers = new ArrayList<>();
             for (int i = 0; i < options.connections(); i++) {
                 Worker w = new Worker(i, sources.apply(i));
@@ -270,6 +293,12 @@ public final class HttpLoad {
             measureStart = t0 + options.warmup().toNanos();
             measureEnd = measureStart + durationNanos;
             go.countDown();
+            if (window != null) {
+                sleepUntil(measureStart);
+                window.opened();
+                sleepUntil(measureEnd);
+                window.closed();
+            }
             long joinMillis = TimeUnit.NANOSECONDS.toMillis(measureEnd - t0 + durationNanos)
                     + 3 * options.timeout().toMillis()
                     + 30_000;

@@ -261,6 +261,47 @@ class HttpConnectionTest {
     }
 
     @Test
+    void theWindowIsToldWhenTheMeasuredWindowOpensAndCloses() throws Exception {
+        hits.set(0);
+        HttpLoad.Request r = HttpLoad.Request.of(get("/count"));
+        long[] at = new long[2];
+        int[] hitsAt = new int[2];
+        long before = System.nanoTime();
+        HttpLoad.Result res = HttpLoad.run(
+                new HttpLoad.Options(
+                        "t", address, 2, Duration.ofMillis(200), Duration.ofMillis(400), 0, Duration.ofSeconds(5)),
+                i -> () -> r,
+                HttpLoad.ANY_2XX,
+                new HttpLoad.Window() {
+                    @Override
+                    public void opened() {
+                        at[0] = System.nanoTime();
+                        hitsAt[0] = hits.get();
+                    }
+
+                    @Override
+                    public void closed() {
+                        at[1] = System.nanoTime();
+                        hitsAt[1] = hits.get();
+                    }
+                });
+        assertFalse(res.failed(), res.summary());
+        assertTrue(at[0] - before >= Duration.ofMillis(200).toNanos(), "opened after the warm-up");
+        long open = at[1] - at[0];
+        assertTrue(
+                open >= Duration.ofMillis(400).toNanos()
+                        && open < Duration.ofMillis(1_000).toNanos(),
+                "open for the measured window: " + open / 1_000_000 + " ms");
+        assertTrue(hitsAt[0] > 0, "the warm-up's requests came before the window opened");
+        // The server counts a request as it answers; the client records it a little later.
+        int inWindow = hitsAt[1] - hitsAt[0];
+        assertTrue(
+                Math.abs(inWindow - res.requests()) <= 2 + res.requests() / 10,
+                "requests the server answered in the window (" + inWindow + ") against those measured ("
+                        + res.requests() + ")");
+    }
+
+    @Test
     void non2xxIsAnErrorWithTheExactRequest() throws Exception {
         HttpLoad.Request r = HttpLoad.Request.of(get("/missing"));
         HttpLoad.Result res = HttpLoad.run(

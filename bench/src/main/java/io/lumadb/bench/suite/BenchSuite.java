@@ -251,7 +251,7 @@ public final class BenchSuite implements Callable<Integer> {
                 settings.putAll(services.facts());
                 try (NodeProcess node = startNode()) {
                     ycsb = runs("ycsb") ? ycsb(node.url(""), node.pid()) : List.of();
-                    http = runs("http") ? httpCeiling(node.url("")) : null;
+                    http = runs("http") ? httpCeiling(node.url(""), node.pid()) : null;
                     query = runs("query") ? queryBenchmark(node.url("")) : null;
                     if (runs("streams")) {
                         long t = System.nanoTime();
@@ -504,7 +504,7 @@ public final class BenchSuite implements Callable<Integer> {
 
     // ---- HTTP ceiling
 
-    private SuiteResults.HttpCeiling httpCeiling(String url) throws IOException, InterruptedException {
+    private SuiteResults.HttpCeiling httpCeiling(String url, long pid) throws IOException, InterruptedException {
         String md = out.resolve("api.md").toString();
         String json = out.resolve("api.json").toString();
         int exit = client(
@@ -518,7 +518,9 @@ public final class BenchSuite implements Callable<Integer> {
                 "--markdown",
                 md,
                 "--db",
-                "httpceiling");
+                "httpceiling",
+                "--server-pid",
+                Long.toString(pid));
         JsonNode report = required("ApiBenchmark", "api", exit);
         JsonNode health = scenario(report, "a");
         JsonNode get = scenario(report, "b");
@@ -529,6 +531,8 @@ public final class BenchSuite implements Callable<Integer> {
                 health.get("latencyMs").get("p99").asDouble(),
                 get.get("throughputPerSecond").asDouble(),
                 get.get("latencyMs").get("p99").asDouble(),
+                health.path("serverCpuMicrosPerRequest").asDouble(Double.NaN),
+                get.path("serverCpuMicrosPerRequest").asDouble(Double.NaN),
                 asMap);
     }
 

@@ -131,10 +131,26 @@ final class Report {
         if (r.http() != null) {
             SuiteResults.HttpCeiling h = r.http();
             md.line("%n## HTTP ceiling (same load generator, same run)%n");
-            md.table("rrrrr", "GET /health | p99 | point GET of a 1 KB document | p99 | point GET / health");
+            md.table(
+                    "rrrrrrr",
+                    "GET /health | p99 | node CPU per request | point GET of a 1 KB document | p99 | node CPU per"
+                            + " request | point GET / health");
             md.line(
-                    "| %s req/s | %.2f ms | %s req/s | %.2f ms | %sx |",
-                    fmt(h.healthPerSec()), h.healthP99Ms(), fmt(h.pointGetPerSec()), h.pointGetP99Ms(), fmt(h.ratio()));
+                    "| %s req/s | %.2f ms | %s µs | %s req/s | %.2f ms | %s µs | %sx |",
+                    fmt(h.healthPerSec()),
+                    h.healthP99Ms(),
+                    fmt(h.healthCpuMicros()),
+                    fmt(h.pointGetPerSec()),
+                    h.pointGetP99Ms(),
+                    fmt(h.pointGetCpuMicros()),
+                    fmt(h.ratio()));
+            double pgRead = r.cpuPer1000("postgresql", "c") * 1000; // CPU s per 1,000 operations -> µs per operation
+            if (!Double.isNaN(pgRead) && !Double.isNaN(h.healthCpuMicros())) {
+                md.line(
+                        "%nThe node's CPU per `GET /health` (routing, no storage) is %s µs; PostgreSQL's whole YCSB C"
+                                + " read in this run cost it %s µs: the HTTP stack alone costs %sx of PostgreSQL's read.",
+                        fmt(h.healthCpuMicros()), fmt(pgRead), fmt(h.healthCpuMicros() / pgRead));
+            }
             md.line("%nThe API scenarios (PUT, bulk, GET at half rate) are in api.md beside this report.");
         }
         if (r.query() != null) {

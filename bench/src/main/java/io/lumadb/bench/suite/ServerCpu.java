@@ -29,7 +29,7 @@ import java.util.stream.Stream;
  *
  * Readings are in seconds; a phase's cost is the difference of two readings.
  */
-final class ServerCpu {
+public final class ServerCpu {
 
     /** Clock ticks per second of {@code /proc/<pid>/stat}: 100 on every Linux this runs on. */
     private static final double TICKS = 100.0;
@@ -37,7 +37,7 @@ final class ServerCpu {
     private ServerCpu() {}
 
     /** The CPU seconds {@code system}'s server has used so far ({@code lumadbPid} for LumaDB), or NaN. */
-    static double read(String system, long lumadbPid) {
+    public static double read(String system, long lumadbPid) {
         try {
             return switch (system) {
                 case "lumadb" -> {

@@ -70,12 +70,17 @@ record SuiteResults(
             double serverCpuSecondsPer1000Ops,
             int runs) {}
 
-    /** The HTTP ceiling: GET /health against point GET of a 1 KB document, by the same load generator. */
+    /**
+     * The HTTP ceiling: GET /health against point GET of a 1 KB document, by the same load
+     * generator, with the node's CPU time per request of each (NaN if not measured).
+     */
     record HttpCeiling(
             double healthPerSec,
             double healthP99Ms,
             double pointGetPerSec,
             double pointGetP99Ms,
+            double healthCpuMicros,
+            double pointGetCpuMicros,
             Map<String, Object> apiBenchmark) {
         @JsonProperty("ratio")
         double ratio() {
