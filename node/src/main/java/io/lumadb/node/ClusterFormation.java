@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.Address;
@@ -79,7 +80,7 @@ final class ClusterFormation {
                 config.getDuration("lumadb.cluster.formation-lease.stale-after"));
         String system = config.getString("lumadb.cluster.system-name");
         String self = config.getString("lumadb.cluster.host") + ":" + config.getInt("lumadb.cluster.port");
-        String selfSeed = "pekko://" + system + "@" + self;
+        String selfSeed = seed(system, self);
         Duration renew = config.getDuration("lumadb.cluster.formation-lease.renew-interval");
         List<String> seeds = config.getStringList("pekko.cluster.seed-nodes");
         boolean mayForm = seeds.isEmpty() || seeds.getFirst().equals(selfSeed);
@@ -92,9 +93,7 @@ final class ClusterFormation {
             // The holder may be this node's own earlier run, which led others: they run on under
             // a new leader, whom the lease will name once it renews (see tick).
             Optional<String> holder = lease.liveHolder().filter(h -> !h.equals(self));
-            holder.map(h -> "pekko://" + system + "@" + h)
-                    .filter(h -> !joinOnly.contains(h))
-                    .ifPresent(h -> joinOnly.addFirst(h));
+            holder.map(h -> seed(system, h)).filter(h -> !joinOnly.contains(h)).ifPresent(h -> joinOnly.addFirst(h));
             log.info(
                     "A running cluster holds the formation lease (leader {}): joining it through {} instead of"
                             + " forming a new cluster",
@@ -148,8 +147,10 @@ final class ClusterFormation {
                     cluster.subscriptions()
                             .tell(Subscribe.create(ctx.getSelf().narrow(), ClusterEvent.LeaderChanged.class));
                     return Behaviors.receiveMessage(event -> {
-                        if (!timer.isShutdown()) {
+                        try {
                             timer.execute(() -> tick(system));
+                        } catch (RejectedExecutionException stopped) {
+                            // the node is terminating: nothing to renew any more
                         }
                         return Behaviors.same();
                     });
@@ -201,8 +202,7 @@ final class ClusterFormation {
             return;
         }
         List<Address> seeds = new ArrayList<>();
-        String system = address.system();
-        seeds.add(AddressFromURIString.parse("pekko://" + system + "@" + holder.get()));
+        seeds.add(AddressFromURIString.parse(seed(address.system(), holder.get())));
         for (String seed : config.getStringList("pekko.cluster.seed-nodes")) {
             Address a = AddressFromURIString.parse(seed);
             if (!seeds.contains(a)) {
@@ -212,6 +212,11 @@ final class ClusterFormation {
         joiningThrough = holder.get();
         log.info("The running cluster's leader is {}: joining it through {}", holder.get(), seeds);
         cluster.manager().tell(new JoinSeedNodes(seeds));
+    }
+
+    /** The seed-node address of the node at {@code hostPort} in actor system {@code system}. */
+    private static String seed(String system, String hostPort) {
+        return "pekko://" + system + "@" + hostPort;
     }
 
     /** Whether {@code m} is a member that runs on or is about to (not leaving the cluster for good). */
