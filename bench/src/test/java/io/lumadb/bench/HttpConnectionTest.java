@@ -286,12 +286,13 @@ class HttpConnectionTest {
                     }
                 });
         assertFalse(res.failed(), res.summary());
+        // Only lower bounds: the callbacks may run late on a busy machine (each may be late by a
+        // different amount), never early.
         assertTrue(at[0] - before >= Duration.ofMillis(200).toNanos(), "opened after the warm-up");
-        long open = at[1] - at[0];
         assertTrue(
-                open >= Duration.ofMillis(400).toNanos()
-                        && open < Duration.ofMillis(1_000).toNanos(),
-                "open for the measured window: " + open / 1_000_000 + " ms");
+                at[1] - before >= Duration.ofMillis(600).toNanos(),
+                "closed after the warm-up and the measured window: " + (at[1] - before) / 1_000_000 + " ms");
+        assertTrue(at[1] > at[0], "closed after it opened");
         assertTrue(hitsAt[0] > 0, "the warm-up's requests came before the window opened");
         // The server counts a request as it answers; the client records it a little later.
         int inWindow = hitsAt[1] - hitsAt[0];
