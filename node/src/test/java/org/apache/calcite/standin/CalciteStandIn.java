@@ -1,4 +1,0 @@
-package org.apache.calcite.standin;
-
-/** A class in Calcite's package for ModuleRulesCatchViolationsTest: Calcite is on no class path of LumaDB yet. */
-public class CalciteStandIn {}

@@ -1,0 +1,416 @@
+package io.lumadb.sql;
+
+import io.lumadb.shards.catalog.CatalogSnapshot;
+import io.lumadb.sql.SqlException.Kind;
+import io.lumadb.sql.schema.ColumnInference;
+import io.lumadb.sql.schema.DatabaseSchema;
+import io.lumadb.sql.schema.SqlBackend;
+import io.lumadb.sql.schema.SqlSession;
+import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.apache.calcite.jdbc.CalciteConnection;
+import org.apache.calcite.schema.SchemaPlus;
+
+/**
+ * SQL over a node's collections: Calcite parses, validates and plans each statement over the
+ * tables of one database ({@link DatabaseSchema}), LumaDB's planner rules push filters, sorts
+ * and limits into each collection's JQL query, and Calcite's runtime does the rest (joins,
+ * grouping, expressions). Statements run on the engine's own threads, since a running
+ * statement blocks while its shards answer; each is planned once per planner connection and
+ * kept in that connection's statement cache, keyed by its text.
+ *
+ * <p>Identifiers follow PostgreSQL: unquoted names fold to lower case, quoted names keep their
+ * case ({@code "userName"}). Only reads ({@code SELECT}, {@code VALUES}, {@code EXPLAIN}) run
+ * for now; other statements are refused with SQLSTATE {@code 0A000}.
+ */
+public final class SqlEngine implements AutoCloseable {
+
+    private final SqlBackend backend;
+    private final SqlSettings settings;
+    private final ColumnInference inference;
+    private final ExecutorService executor;
+    private final Map<String, Deque<Planner>> planners = new ConcurrentHashMap<>();
+
+    public SqlEngine(SqlBackend backend, SqlSettings settings) {
+        this.backend = backend;
+        this.settings = settings;
+        this.inference = new ColumnInference(backend, settings.sampleSize(), settings.schemaRefresh());
+        this.executor = Executors.newFixedThreadPool(
+                settings.threads(),
+                Thread.ofPlatform().name("lumadb-sql-", 0).daemon(true).factory());
+    }
+
+    public SqlSettings settings() {
+        return settings;
+    }
+
+    /**
+     * Runs {@code sql} in {@code database} with positional {@code params} ({@code ?} in the
+     * statement), seeing what {@code sight} allows. Fails with a {@link SqlException}.
+     */
+    public CompletionStage<SqlResult> execute(
+            String database, String sql, List<Object> params, SqlSession.Sight sight) {
+        try {
+            return CompletableFuture.supplyAsync(() -> run(database, sql, params, sight), executor);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(
+                    new SqlException(Kind.UNAVAILABLE, "57P03", "the SQL engine is shut down"));
+        }
+    }
+
+    private SqlResult run(String database, String sql, List<Object> params, SqlSession.Sight sight) {
+        Statement statement = Statement.of(sql);
+        SqlSession session = new SqlSession(
+                sight, System.nanoTime() + settings.timeout().toNanos(), statement.mode() == Mode.ANALYZE);
+        try {
+            requireDatabase(database);
+            return ScopedValue.where(SqlSession.CURRENT, session).call(() -> switch (statement.mode()) {
+                case QUERY -> runIn(database, statement.calcite(), params, session);
+                case EXPLAIN -> plan(runIn(database, statement.calcite(), params, session));
+                case ANALYZE -> analyze(database, statement, params, session);
+            });
+        } catch (Throwable failure) {
+            SqlException e = SqlErrors.of(failure, statement.calcite());
+            if (e == null) {
+                throw failure instanceof RuntimeException re ? re : new IllegalStateException(failure);
+            }
+            throw statement.shift(e);
+        }
+    }
+
+    /** Calcite's one-cell plan as PostgreSQL shows a plan: a row per line, column {@code QUERY PLAN}. */
+    private static SqlResult plan(SqlResult explained) {
+        List<Object[]> lines = new ArrayList<>();
+        for (Object[] row : explained.rows()) {
+            for (String line : String.valueOf(row[0]).split("\n")) {
+                if (!line.isBlank()) {
+                    lines.add(new Object[] {line});
+                }
+            }
+        }
+        return new SqlResult(
+                List.of(new SqlResult.Column("QUERY PLAN", "VARCHAR", false)), lines, explained.documentsRead());
+    }
+
+    /**
+     * {@code EXPLAIN ANALYZE}: the plan, then the statement run to its end (rows counted, not
+     * returned), then what the shards did for each collection's scans.
+     */
+    private SqlResult analyze(String database, Statement statement, List<Object> params, SqlSession session)
+            throws SQLException {
+        // The statement first, so that an error in it points into the statement as given.
+        long started = System.nanoTime();
+        SqlResult ran = runIn(database, statement.query(), params, session);
+        long micros = (System.nanoTime() - started) / 1_000;
+        SqlResult plan = plan(runIn(database, "EXPLAIN PLAN FOR " + statement.query(), params, session));
+        List<Object[]> lines = new ArrayList<>(plan.rows());
+        for (SqlSession.ScanStats s : session.scans()) {
+            lines.add(new Object[] {
+                "Scan of " + s.collection() + ": " + String.join(", ", s.plans()) + "; keysExamined="
+                        + s.keysExamined() + " documentsExamined=" + s.documentsExamined() + " documentsReturned="
+                        + s.documentsReturned() + " pages=" + s.pages()
+            });
+        }
+        lines.add(new Object[] {"Rows: " + ran.rows().size() + ", execution time: " + micros / 1000.0 + " ms"});
+        return new SqlResult(plan.columns(), lines, session.documentsRead());
+    }
+
+    private void requireDatabase(String database) throws Exception {
+        if (backend.catalog().database(database).isPresent()) {
+            return;
+        }
+        CatalogSnapshot fresh = backend.refreshCatalog().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        if (fresh.database(database).isEmpty()) {
+            throw new SqlException(Kind.NOT_FOUND, "3D000", "database \"" + database + "\" does not exist");
+        }
+    }
+
+    private SqlResult runIn(String database, String sql, List<Object> params, SqlSession session) throws SQLException {
+        Deque<Planner> pool = planners.computeIfAbsent(database, d -> new ConcurrentLinkedDeque<>());
+        Planner planner = pool.poll();
+        if (planner == null) {
+            planner = new Planner(database);
+        }
+        boolean healthy = false;
+        try {
+            PreparedStatement prepared = planner.prepare(sql, backend.catalog().version());
+            prepared.clearParameters();
+            for (int i = 0; i < params.size(); i++) {
+                prepared.setObject(i + 1, params.get(i));
+            }
+            int timeoutSeconds =
+                    (int) Math.max(1, TimeUnit.NANOSECONDS.toSeconds(session.deadlineNanos() - System.nanoTime()));
+            prepared.setQueryTimeout(timeoutSeconds);
+            SqlResult result;
+            try (ResultSet rs = prepared.executeQuery()) {
+                result = read(rs, session);
+            }
+            healthy = true;
+            return result;
+        } finally {
+            if (healthy) {
+                pool.push(planner);
+            } else {
+                planner.close();
+            }
+        }
+    }
+
+    private SqlResult read(ResultSet rs, SqlSession session) throws SQLException {
+        ResultSetMetaData meta = rs.getMetaData();
+        int n = meta.getColumnCount();
+        List<SqlResult.Column> columns = new ArrayList<>(n);
+        for (int i = 1; i <= n; i++) {
+            columns.add(new SqlResult.Column(
+                    meta.getColumnLabel(i),
+                    meta.getColumnTypeName(i),
+                    meta.isNullable(i) != ResultSetMetaData.columnNoNulls));
+        }
+        List<Object[]> rows = new ArrayList<>();
+        while (rs.next()) {
+            if (rows.size() == settings.maxRows()) {
+                throw new SqlException(
+                        Kind.TOO_LARGE,
+                        "54000",
+                        "the answer has more than " + settings.maxRows()
+                                + " rows (lumadb.sql.max-rows); add a LIMIT or ask for NDJSON, which streams any number");
+            }
+            Object[] row = new Object[n];
+            for (int i = 0; i < n; i++) {
+                row[i] = value(rs.getObject(i + 1));
+            }
+            rows.add(row);
+        }
+        return new SqlResult(columns, rows, session.documentsRead());
+    }
+
+    /** A JDBC value as a JSON-friendly one: numbers, booleans and text as they are; dates and times as ISO-8601. */
+    private static Object value(Object v) {
+        return switch (v) {
+            case null -> null;
+            case String s -> s;
+            case Boolean b -> b;
+            case Long l -> l;
+            case Integer i -> i;
+            case Short s -> (int) s;
+            case Byte b -> (int) b;
+            case Double d -> d;
+            case Float f -> (double) f;
+            case BigDecimal d -> d;
+            case java.sql.Timestamp t -> t.toInstant().toString();
+            case java.sql.Date d -> d.toLocalDate().toString();
+            case java.sql.Time t -> t.toLocalTime().toString();
+            case byte[] bytes -> java.util.HexFormat.of().formatHex(bytes);
+            default -> v.toString();
+        };
+    }
+
+    @Override
+    public void close() {
+        executor.shutdownNow();
+        planners.values().forEach(pool -> pool.forEach(Planner::close));
+        planners.clear();
+    }
+
+    /**
+     * One Calcite connection whose default schema is a database, with its cache of planned
+     * statements. Used by one statement at a time.
+     */
+    private final class Planner implements AutoCloseable {
+        private final CalciteConnection connection;
+        private final Map<String, Cached> cache = new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Cached> eldest) {
+                if (size() > settings.statementCacheSize()) {
+                    eldest.getValue().close();
+                    return true;
+                }
+                return false;
+            }
+        };
+
+        private record Cached(PreparedStatement statement, long catalogVersion, long plannedAtNanos) {
+            void close() {
+                try {
+                    statement.close();
+                } catch (SQLException ignored) {
+                    // closing a planned statement frees memory only
+                }
+            }
+        }
+
+        Planner(String database) throws SQLException {
+            Properties info = new Properties();
+            info.setProperty("caseSensitive", "true");
+            info.setProperty("unquotedCasing", "TO_LOWER");
+            info.setProperty("quotedCasing", "UNCHANGED");
+            info.setProperty("quoting", "DOUBLE_QUOTE");
+            info.setProperty("conformance", "LENIENT");
+            info.setProperty("fun", "standard,postgresql");
+            info.setProperty("timeZone", "UTC");
+            Connection c = new org.apache.calcite.jdbc.Driver().connect("jdbc:calcite:", info);
+            connection = c.unwrap(CalciteConnection.class);
+            SchemaPlus db = connection
+                    .getRootSchema()
+                    .add(database, new DatabaseSchema(database, backend, inference, Duration.ofSeconds(10)));
+            db.setCacheEnabled(false);
+            connection.setSchema(database);
+        }
+
+        /** The planned statement for {@code sql}, from the cache while the catalog and columns are unchanged. */
+        PreparedStatement prepare(String sql, long catalogVersion) throws SQLException {
+            Cached hit = cache.get(sql);
+            if (hit != null
+                    && hit.catalogVersion() == catalogVersion
+                    && System.nanoTime() - hit.plannedAtNanos()
+                            < settings.schemaRefresh().toNanos()) {
+                return hit.statement();
+            }
+            if (hit != null) {
+                cache.remove(sql);
+                hit.close();
+            }
+            PreparedStatement planned = connection.prepareStatement(sql);
+            cache.put(sql, new Cached(planned, catalogVersion, System.nanoTime()));
+            return planned;
+        }
+
+        @Override
+        public void close() {
+            cache.values().forEach(Cached::close);
+            cache.clear();
+            try {
+                connection.close();
+            } catch (SQLException ignored) {
+                // nothing is held outside this process
+            }
+        }
+    }
+
+    /** What a statement asks for. */
+    private enum Mode {
+        QUERY,
+        /** {@code EXPLAIN}: the plan, with what each scan pushes into JQL. */
+        EXPLAIN,
+        /** {@code EXPLAIN ANALYZE}: the plan, and what running the statement took. */
+        ANALYZE
+    }
+
+    /**
+     * A statement as given, checked to be a read, and as Calcite is given it: PostgreSQL's
+     * {@code EXPLAIN <query>} becomes Calcite's {@code EXPLAIN PLAN FOR <query>}.
+     *
+     * @param query the statement without its {@code EXPLAIN [ANALYZE]}
+     * @param calcite the text Calcite plans
+     * @param shift how many characters {@code calcite} has more than the statement as given,
+     *     before {@code query}
+     */
+    private record Statement(Mode mode, String query, String calcite, int shift) {
+
+        static Statement of(String sql) {
+            if (sql == null || sql.isBlank()) {
+                throw new SqlException(Kind.BAD_STATEMENT, "42601", "the statement is empty");
+            }
+            int start = skipCommentsAndSpace(sql, 0);
+            int end = wordEnd(sql, start);
+            String first = sql.substring(start, end).toUpperCase(Locale.ROOT);
+            switch (first) {
+                case "EXPLAIN" -> {
+                    int next = skipCommentsAndSpace(sql, end);
+                    int nextEnd = wordEnd(sql, next);
+                    String second = sql.substring(next, nextEnd).toUpperCase(Locale.ROOT);
+                    if (second.equals("PLAN")) {
+                        return new Statement(Mode.EXPLAIN, sql, sql, 0);
+                    }
+                    if (second.equals("ANALYZE") || second.equals("ANALYSE")) {
+                        int at = skipCommentsAndSpace(sql, nextEnd);
+                        String query = sql.substring(at);
+                        refuseWrites(query, 0);
+                        return new Statement(Mode.ANALYZE, query, query, -at);
+                    }
+                    String query = sql.substring(next);
+                    refuseWrites(query, next);
+                    String calcite = "EXPLAIN PLAN FOR " + query;
+                    return new Statement(Mode.EXPLAIN, query, calcite, calcite.length() - sql.length());
+                }
+                default -> {
+                    refuseWrites(sql, 0);
+                    return new Statement(Mode.QUERY, sql, sql, 0);
+                }
+            }
+        }
+
+        private static void refuseWrites(String sql, int offset) {
+            int start = skipCommentsAndSpace(sql, 0);
+            String first = sql.substring(start, wordEnd(sql, start)).toUpperCase(Locale.ROOT);
+            switch (first) {
+                case "INSERT", "UPDATE", "DELETE", "MERGE", "UPSERT", "CREATE", "DROP", "ALTER", "TRUNCATE" ->
+                    throw new SqlException(
+                            Kind.UNSUPPORTED,
+                            "0A000",
+                            first + " is not supported yet: SQL reads collections (SELECT, VALUES, EXPLAIN); write"
+                                    + " documents through the document, bulk or JQL APIs",
+                            offset + start + 1,
+                            0,
+                            0,
+                            null);
+                default -> {}
+            }
+        }
+
+        /** {@code e} with its position in the statement as given (before any rewrite). */
+        SqlException shift(SqlException e) {
+            if (shift == 0 || e.position() == 0) {
+                return e;
+            }
+            int position = Math.max(1, e.position() - shift);
+            return new SqlException(e.kind(), e.sqlState(), e.getMessage(), position, 0, 0, e);
+        }
+
+        private static int wordEnd(String sql, int from) {
+            int end = from;
+            while (end < sql.length() && Character.isLetter(sql.charAt(end))) {
+                end++;
+            }
+            return end;
+        }
+
+        private static int skipCommentsAndSpace(String sql, int from) {
+            int i = from;
+            while (i < sql.length()) {
+                char c = sql.charAt(i);
+                if (Character.isWhitespace(c)) {
+                    i++;
+                } else if (sql.startsWith("--", i)) {
+                    int nl = sql.indexOf('\n', i);
+                    i = nl < 0 ? sql.length() : nl + 1;
+                } else if (sql.startsWith("/*", i)) {
+                    int close = sql.indexOf("*/", i + 2);
+                    i = close < 0 ? sql.length() : close + 2;
+                } else {
+                    break;
+                }
+            }
+            return i;
+        }
+    }
+}

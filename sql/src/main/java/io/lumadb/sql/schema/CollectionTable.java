@@ -1,0 +1,274 @@
+package io.lumadb.sql.schema;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lumadb.shards.Queries;
+import io.lumadb.shards.catalog.CollectionInfo;
+import io.lumadb.shards.model.DocumentJson;
+import io.lumadb.shards.query.QueryTimeoutException;
+import io.lumadb.shards.query.RowAccess;
+import io.lumadb.sql.plan.LumaTableScan;
+import io.lumadb.sql.plan.ScanSpec;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.reflect.Method;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.calcite.DataContext;
+import org.apache.calcite.adapter.java.AbstractQueryableTable;
+import org.apache.calcite.linq4j.AbstractEnumerable;
+import org.apache.calcite.linq4j.Enumerable;
+import org.apache.calcite.linq4j.Enumerator;
+import org.apache.calcite.linq4j.QueryProvider;
+import org.apache.calcite.linq4j.Queryable;
+import org.apache.calcite.linq4j.tree.Types;
+import org.apache.calcite.plan.RelOptTable;
+import org.apache.calcite.rel.RelNode;
+import org.apache.calcite.rel.type.RelDataType;
+import org.apache.calcite.rel.type.RelDataTypeFactory;
+import org.apache.calcite.schema.SchemaPlus;
+import org.apache.calcite.schema.Statistic;
+import org.apache.calcite.schema.Statistics;
+import org.apache.calcite.schema.TranslatableTable;
+import org.apache.calcite.util.ImmutableBitSet;
+
+/**
+ * A collection as a SQL table: {@code _id}, {@code _version}, {@code doc} (the stored document as
+ * JSON text) and a column per top-level field ({@link ColumnInference}). The planner turns a scan
+ * of it into a {@link LumaTableScan}; at run time {@link #scan} pages through the collection's
+ * JQL query with the caller's row rules ANDed in and its hidden fields removed.
+ */
+public final class CollectionTable extends AbstractQueryableTable implements TranslatableTable {
+
+    /** {@link #scan}, for generated code. */
+    public static final Method SCAN =
+            Types.lookupMethod(CollectionTable.class, "scan", DataContext.class, String.class, Object[].class);
+
+    private final CollectionInfo info;
+    private final SqlBackend backend;
+    private final ColumnInference.Inferred inferred;
+
+    CollectionTable(CollectionInfo info, SqlBackend backend, ColumnInference.Inferred inferred) {
+        super(Object[].class);
+        this.info = info;
+        this.backend = backend;
+        this.inferred = inferred;
+    }
+
+    public CollectionInfo info() {
+        return info;
+    }
+
+    public List<Column> columns() {
+        return inferred.columns();
+    }
+
+    @Override
+    public RelDataType getRowType(RelDataTypeFactory types) {
+        RelDataTypeFactory.Builder row = types.builder();
+        for (Column c : columns()) {
+            row.add(c.name(), c.type().relType(types, c.nullable()));
+        }
+        return row.build();
+    }
+
+    @Override
+    public Statistic getStatistic() {
+        // A sample smaller than asked for is the whole collection; otherwise the size is unknown.
+        double rows = inferred.sampled() < 1_000 ? Math.max(1, inferred.sampled()) : inferred.sampled() * 10.0;
+        return Statistics.of(rows, List.of(ImmutableBitSet.of(0)));
+    }
+
+    @Override
+    public RelNode toRel(RelOptTable.ToRelContext context, RelOptTable relOptTable) {
+        return LumaTableScan.create(context.getCluster(), relOptTable, this);
+    }
+
+    @Override
+    public <T> Queryable<T> asQueryable(QueryProvider queryProvider, SchemaPlus schema, String tableName) {
+        throw new UnsupportedOperationException("collections are read through LumaTableScan, not as Queryable");
+    }
+
+    /**
+     * The rows of a pushed scan ({@link ScanSpec} as JSON), with the statement's parameters. Called
+     * by generated code; pages are fetched as the rows are consumed.
+     */
+    public Enumerable<Object[]> scan(DataContext root, String specJson, Object[] params) {
+        ScanSpec spec = ScanSpec.fromJson(specJson);
+        SqlSession session = SqlSession.current();
+        RowAccess sight = session.sight().of(info.database(), info.name());
+        JsonNode pushed = spec.filter(params);
+        if (pushed != null && !sight.hiddenFields().isEmpty()) {
+            refuseHidden(pushed, sight);
+        }
+        return new AbstractEnumerable<>() {
+            @Override
+            public Enumerator<Object[]> enumerator() {
+                return new Pages(spec, pushed, sight, session);
+            }
+        };
+    }
+
+    private static void refuseHidden(JsonNode filter, RowAccess sight) {
+        for (var field : filter.properties()) {
+            String key = field.getKey();
+            if (key.startsWith("$")) {
+                field.getValue().forEach(f -> refuseHidden(f, sight));
+            } else if (sight.hides(key)) {
+                throw new HiddenColumnException(key);
+            }
+        }
+    }
+
+    /** A condition on a field the caller may not see: refused, as a JQL query naming it is. */
+    public static final class HiddenColumnException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        HiddenColumnException(String field) {
+            super("the statement filters on '" + field + "', which your role may not read");
+        }
+    }
+
+    /** The rows of one scan, a page of the JQL query at a time. */
+    private final class Pages implements Enumerator<Object[]> {
+        private final ScanSpec spec;
+        private final JsonNode filter;
+        private final RowAccess sight;
+        private final SqlSession session;
+        private final Deque<byte[]> page = new ArrayDeque<>();
+        private String next;
+        private boolean started;
+        private long skip;
+        private long left;
+        private Object[] current;
+
+        Pages(ScanSpec spec, JsonNode pushed, RowAccess sight, SqlSession session) {
+            this.spec = spec;
+            this.sight = sight;
+            this.session = session;
+            this.filter = withRowFilter(pushed, sight.filterJson());
+            this.skip = spec.offset();
+            this.left = spec.fetch() < 0 ? Long.MAX_VALUE : spec.fetch();
+        }
+
+        @Override
+        public Object[] current() {
+            return current;
+        }
+
+        @Override
+        public boolean moveNext() {
+            while (true) {
+                if (left <= 0) {
+                    return false;
+                }
+                if (page.isEmpty() && !fetch()) {
+                    return false;
+                }
+                byte[] doc = page.poll();
+                if (skip > 0) {
+                    skip--;
+                    continue;
+                }
+                current = row(doc);
+                left--;
+                return true;
+            }
+        }
+
+        /** Fetches the next page; false once there is none. */
+        private boolean fetch() {
+            if (started && next == null) {
+                return false;
+            }
+            started = true;
+            ObjectNode body = JsonNodeFactory.instance.objectNode();
+            if (filter != null) {
+                body.set("filter", filter);
+            }
+            JsonNode sort = spec.jqlSort();
+            if (sort != null) {
+                body.set("sort", sort);
+            }
+            long want = left == Long.MAX_VALUE ? Long.MAX_VALUE : left + skip;
+            body.put("limit", (int) Math.min(want, backend.limits().maxLimit()));
+            if (next != null) {
+                body.put("after", next);
+            }
+            long millis = session.remainingMillis();
+            body.put("timeoutMs", millis);
+            if (session.analyze()) {
+                body.put("explain", true);
+            }
+            Queries.Result result;
+            try {
+                result = backend.query(info.database(), info.name(), body)
+                        .toCompletableFuture()
+                        .get(millis + 1_000, TimeUnit.MILLISECONDS);
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+            } catch (TimeoutException e) {
+                throw new QueryTimeoutException("the statement did not finish in time");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new QueryTimeoutException("the statement was cancelled");
+            }
+            page.addAll(result.documents());
+            session.page(info.name(), result.documents().size(), result.explain());
+            next = result.next();
+            return !page.isEmpty();
+        }
+
+        private Object[] row(byte[] stored) {
+            JsonNode doc;
+            try {
+                doc = sight.strip(DocumentJson.mapper().readTree(stored));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            List<Column> columns = spec.columns();
+            Object[] row = new Object[columns.size()];
+            for (int i = 0; i < row.length; i++) {
+                Column c = columns.get(i);
+                row[i] = switch (c.kind()) {
+                    case DOC ->
+                        sight.hiddenFields().isEmpty() ? new String(stored, StandardCharsets.UTF_8) : doc.toString();
+                    default -> c.type().read(doc.get(c.name()));
+                };
+            }
+            return row;
+        }
+
+        @Override
+        public void reset() {
+            throw new UnsupportedOperationException("a collection scan runs once");
+        }
+
+        @Override
+        public void close() {
+            page.clear();
+            next = null;
+            started = true;
+        }
+    }
+
+    private static JsonNode withRowFilter(JsonNode pushed, JsonNode rowFilter) {
+        if (rowFilter == null) {
+            return pushed;
+        }
+        if (pushed == null) {
+            return rowFilter;
+        }
+        ObjectNode and = JsonNodeFactory.instance.objectNode();
+        ArrayNode all = and.putArray("$and");
+        all.add(pushed).add(rowFilter);
+        return and;
+    }
+}

@@ -1,0 +1,132 @@
+package io.lumadb.sql.schema;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lumadb.shards.Queries;
+import io.lumadb.shards.catalog.CollectionInfo;
+import io.lumadb.shards.model.DocumentJson;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The typed columns of collections without a declared schema, inferred from a sample: the first
+ * {@code sampleSize} documents in {@code _id} order. Each top-level field becomes a column of its
+ * dominant type (the type most sampled documents hold there; integers and fractions count as one
+ * numeric type, {@code DOUBLE} if any fraction was seen). Columns are in order of first
+ * appearance. A collection's columns are sampled again once they are older than {@code refresh},
+ * so a new field shows up within that time; a new or dropped-and-recreated collection is sampled
+ * at once.
+ */
+public final class ColumnInference {
+
+    /** The three columns every table has, ahead of its fields. */
+    public static final List<Column> SYSTEM = List.of(
+            new Column(DocumentJson.ID, ColumnType.VARCHAR, Column.Kind.ID, true),
+            new Column(DocumentJson.VERSION, ColumnType.BIGINT, Column.Kind.VERSION, true),
+            new Column("doc", ColumnType.JSON, Column.Kind.DOC, true));
+
+    /**
+     * A collection's inferred columns.
+     *
+     * @param sampled how many documents the sample held (fewer than the sample size: the whole
+     *     collection)
+     */
+    public record Inferred(List<Column> columns, int sampled, long atNanos) {}
+
+    private final SqlBackend backend;
+    private final int sampleSize;
+    private final Duration refresh;
+    private final Map<String, Inferred> cache = new ConcurrentHashMap<>();
+
+    public ColumnInference(SqlBackend backend, int sampleSize, Duration refresh) {
+        this.backend = backend;
+        this.sampleSize = sampleSize;
+        this.refresh = refresh;
+    }
+
+    /** The columns of {@code info}, sampled now if not known or older than the refresh interval. */
+    public Inferred columns(CollectionInfo info, long deadlineNanos) {
+        String key = info.database() + "/" + info.name() + "/" + info.incarnation();
+        Inferred known = cache.get(key);
+        if (known != null && System.nanoTime() - known.atNanos() < refresh.toNanos()) {
+            return known;
+        }
+        Inferred fresh = sample(info, deadlineNanos);
+        cache.keySet().removeIf(k -> k.startsWith(info.database() + "/" + info.name() + "/"));
+        cache.put(key, fresh);
+        return fresh;
+    }
+
+    private Inferred sample(CollectionInfo info, long deadlineNanos) {
+        ObjectNode body = JsonNodeFactory.instance.objectNode();
+        body.put("limit", Math.min(sampleSize, backend.limits().maxLimit()));
+        long millis = Math.max(1, (deadlineNanos - System.nanoTime()) / 1_000_000L);
+        body.put("timeoutMs", millis);
+        Queries.Result result;
+        try {
+            result = backend.query(info.database(), info.name(), body)
+                    .toCompletableFuture()
+                    .get(millis + 1_000, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+        } catch (TimeoutException e) {
+            throw new io.lumadb.shards.query.QueryTimeoutException(
+                    "sampling " + info.database() + "/" + info.name() + " for its columns took too long");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while sampling " + info.name(), e);
+        }
+        Map<String, Map<ColumnType, Integer>> seen = new LinkedHashMap<>();
+        for (byte[] doc : result.documents()) {
+            JsonNode node;
+            try {
+                node = DocumentJson.mapper().readTree(doc);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            for (var field : node.properties()) {
+                String name = field.getKey();
+                if (SYSTEM.stream().anyMatch(c -> c.name().equals(name))) {
+                    continue;
+                }
+                ColumnType type = ColumnType.of(field.getValue());
+                Map<ColumnType, Integer> counts = seen.computeIfAbsent(name, n -> new EnumMap<>(ColumnType.class));
+                if (type != null) {
+                    counts.merge(type, 1, Integer::sum);
+                }
+            }
+        }
+        List<Column> columns = new ArrayList<>(SYSTEM);
+        seen.forEach((name, counts) -> columns.add(new Column(name, dominant(counts), Column.Kind.FIELD, false)));
+        return new Inferred(List.copyOf(columns), result.documents().size(), System.nanoTime());
+    }
+
+    /** The most frequent type, numbers counted together; {@code VARCHAR} for a field only ever null. */
+    static ColumnType dominant(Map<ColumnType, Integer> counts) {
+        int numbers = counts.getOrDefault(ColumnType.BIGINT, 0) + counts.getOrDefault(ColumnType.DOUBLE, 0);
+        ColumnType best = ColumnType.VARCHAR;
+        int bestCount = counts.getOrDefault(ColumnType.VARCHAR, 0);
+        if (numbers > bestCount) {
+            best = counts.getOrDefault(ColumnType.DOUBLE, 0) > 0 ? ColumnType.DOUBLE : ColumnType.BIGINT;
+            bestCount = numbers;
+        }
+        for (ColumnType other : List.of(ColumnType.BOOLEAN, ColumnType.JSON)) {
+            if (counts.getOrDefault(other, 0) > bestCount) {
+                best = other;
+                bestCount = counts.get(other);
+            }
+        }
+        return best;
+    }
+}

@@ -1,0 +1,48 @@
+package io.lumadb.sql.schema;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.lumadb.shards.Queries;
+import io.lumadb.shards.catalog.CatalogSnapshot;
+import io.lumadb.shards.query.QueryLimits;
+import java.util.concurrent.CompletionStage;
+
+/** What SQL needs of the data layer: the catalog and JQL queries over collections. */
+public interface SqlBackend {
+
+    /** The newest catalog this node knows. */
+    CatalogSnapshot catalog();
+
+    /** Fetches the catalog from its single writer (after a name was not found in {@link #catalog}). */
+    CompletionStage<CatalogSnapshot> refreshCatalog();
+
+    /** Runs a JQL request body over one collection. */
+    CompletionStage<Queries.Result> query(String database, String collection, JsonNode body);
+
+    QueryLimits limits();
+
+    /** The data layer of this node. */
+    static SqlBackend of(io.lumadb.shards.Shards shards) {
+        return new SqlBackend() {
+            @Override
+            public CatalogSnapshot catalog() {
+                return shards.catalog().cached();
+            }
+
+            @Override
+            public CompletionStage<CatalogSnapshot> refreshCatalog() {
+                return shards.catalog().refresh();
+            }
+
+            @Override
+            public CompletionStage<Queries.Result> query(String database, String collection, JsonNode body) {
+                Queries queries = shards.queries();
+                return queries.query(database, collection, queries.parse(body));
+            }
+
+            @Override
+            public QueryLimits limits() {
+                return shards.catalog().settings().queryLimits();
+            }
+        };
+    }
+}

@@ -1,0 +1,128 @@
+package io.lumadb.sql.schema;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.lumadb.shards.query.RowAccess;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What one statement runs with: whose rows it may see, until when it may run, and whether its
+ * scans report what the shards did ({@code EXPLAIN ANALYZE}). The engine binds it around
+ * planning and executing ({@link #CURRENT}), so that a cached plan, shared by every caller, reads
+ * each caller's rows with that caller's rules.
+ */
+public final class SqlSession {
+
+    /** The session of the statement running on this thread. */
+    public static final ScopedValue<SqlSession> CURRENT = ScopedValue.newInstance();
+
+    /** What a caller may see of a collection; throws if it may not read it at all. */
+    @FunctionalInterface
+    public interface Sight {
+        RowAccess of(String database, String collection);
+
+        /** Every row and field of every collection. */
+        Sight ALL = (database, collection) -> RowAccess.ALL;
+    }
+
+    /**
+     * What the shards did for the scans of one collection, summed over its pages and over every
+     * scan of it in the statement.
+     */
+    public record ScanStats(
+            String collection,
+            List<String> plans,
+            long pages,
+            long keysExamined,
+            long documentsExamined,
+            long documentsReturned) {}
+
+    private final Sight sight;
+    private final long deadlineNanos;
+    private final boolean analyze;
+    private final AtomicLong documentsRead = new AtomicLong();
+    private final Map<String, Counters> scans = new LinkedHashMap<>();
+
+    public SqlSession(Sight sight, long deadlineNanos, boolean analyze) {
+        this.sight = sight;
+        this.deadlineNanos = deadlineNanos;
+        this.analyze = analyze;
+    }
+
+    public Sight sight() {
+        return sight;
+    }
+
+    public long deadlineNanos() {
+        return deadlineNanos;
+    }
+
+    /** Whether scans ask the shards to explain what they did. */
+    public boolean analyze() {
+        return analyze;
+    }
+
+    /** Documents the shards returned to this statement's scans. */
+    public long documentsRead() {
+        return documentsRead.get();
+    }
+
+    static SqlSession current() {
+        if (!CURRENT.isBound()) {
+            throw new IllegalStateException("a collection is read outside a SQL statement");
+        }
+        return CURRENT.get();
+    }
+
+    /** Milliseconds left until the deadline, at least 1. */
+    long remainingMillis() {
+        return Math.max(1, (deadlineNanos - System.nanoTime()) / 1_000_000L);
+    }
+
+    /** Counts a page of {@code collection}'s scan, with the shards' explain when analysing. */
+    void page(String collection, int documents, JsonNode explain) {
+        documentsRead.addAndGet(documents);
+        if (!analyze) {
+            return;
+        }
+        synchronized (scans) {
+            Counters c = scans.computeIfAbsent(collection, k -> new Counters());
+            c.pages++;
+            c.returned += documents;
+            if (explain != null) {
+                c.keys += explain.path("keysExamined").asLong();
+                c.docs += explain.path("documentsExamined").asLong();
+                for (JsonNode shard : explain.path("shards")) {
+                    String index = shard.path("index").asText(null);
+                    c.plans.add(shard.path("plan").asText() + (index == null ? "" : " " + index));
+                }
+            }
+        }
+    }
+
+    /** What the scans of each collection did, in the order they were first read. */
+    public List<ScanStats> scans() {
+        synchronized (scans) {
+            return scans.entrySet().stream()
+                    .map(e -> new ScanStats(
+                            e.getKey(),
+                            List.copyOf(e.getValue().plans),
+                            e.getValue().pages,
+                            e.getValue().keys,
+                            e.getValue().docs,
+                            e.getValue().returned))
+                    .toList();
+        }
+    }
+
+    private static final class Counters {
+        final TreeSet<String> plans = new TreeSet<>();
+        long pages;
+        long keys;
+        long docs;
+        long returned;
+    }
+}
