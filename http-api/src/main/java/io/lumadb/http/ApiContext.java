@@ -33,6 +33,7 @@ public final class ApiContext {
     private final Security security;
     private final Search search;
     private final Tiering tiering;
+    private final io.lumadb.sql.SqlEngine sql;
 
     /**
      * @param metrics the Prometheus text of the node's metrics, for {@code /metrics}
@@ -61,12 +62,14 @@ public final class ApiContext {
                 metrics,
                 security,
                 null,
+                null,
                 null);
     }
 
     /**
      * @param search vector and full-text search over the collections (null: not on this node)
      * @param tiering the cold tier (null: not on this node)
+     * @param sql SQL over the collections (null: not on this node)
      */
     public ApiContext(
             ClassicActorSystemProvider system,
@@ -80,8 +83,10 @@ public final class ApiContext {
             Supplier<String> metrics,
             Security security,
             Search search,
-            Tiering tiering) {
+            Tiering tiering,
+            io.lumadb.sql.SqlEngine sql) {
         this.search = search;
+        this.sql = sql;
         this.tiering = tiering;
         this.system = system;
         this.security = security;
@@ -108,6 +113,7 @@ public final class ApiContext {
                 new DocumentsResource(this),
                 new BulkResource(this),
                 new QueriesResource(this),
+                new SqlResource(this),
                 new SearchResource(this),
                 new IndexesResource(this),
                 new TieringResource(this),
@@ -155,6 +161,14 @@ public final class ApiContext {
                     null);
         }
         return tiering;
+    }
+
+    /** SQL over the collections. */
+    io.lumadb.sql.SqlEngine sql() {
+        if (sql == null) {
+            throw new ApiException(503, "sql-unavailable", "SQL unavailable", "SQL is not running on this node", null);
+        }
+        return sql;
     }
 
     ChangeStreams changeStreams() {

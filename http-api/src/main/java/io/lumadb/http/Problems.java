@@ -119,6 +119,7 @@ final class Problems {
                         410, "collection-dropped", "Collection dropped", dropped.getMessage(), dropped.pointer());
             case io.lumadb.cdc.topics.InvalidTopicException bad ->
                 ApiException.badRequest("invalid-topic", "Invalid topic", bad.getMessage(), "topic");
+            case io.lumadb.sql.SqlException bad -> SqlResource.problem(bad);
             case QueryTimeoutException slow ->
                 new ApiException(
                         408,

@@ -17,6 +17,9 @@ import io.lumadb.shards.Shards;
 import io.lumadb.shards.ShardsSettings;
 import io.lumadb.shards.StorageCondition;
 import io.lumadb.shards.shard.ShardEntity;
+import io.lumadb.sql.SqlEngine;
+import io.lumadb.sql.SqlSettings;
+import io.lumadb.sql.schema.SqlBackend;
 import io.lumadb.tiering.TieredStores;
 import io.lumadb.tiering.Tiering;
 import io.lumadb.tiering.TieringSettings;
@@ -150,6 +153,8 @@ public final class LumaDbServer {
                                 tiering.totals().thenAccept(metrics::tieringTotals);
                             },
                             system.executionContext());
+            SqlEngine sql = new SqlEngine(SqlBackend.of(shards), SqlSettings.from(config));
+            system.getWhenTerminated().thenRun(sql::close);
             ApiHandler handler = new ApiHandler(
                     new ApiContext(
                             system,
@@ -167,7 +172,8 @@ public final class LumaDbServer {
                                     shards.documents(),
                                     SearchSettings.from(config),
                                     ShardsSettings.from(config)),
-                            tiering),
+                            tiering,
+                            sql),
                     metrics);
             HttpEdge binding = HttpEdge.bind(system, http.host(), http.port(), tls, handler)
                     .toCompletableFuture()

@@ -40,6 +40,9 @@ class ModuleBoundariesTest {
     static final ArchRule securityDependsOnlyOnShards = RULES.securityDependsOnlyOnShards();
 
     @ArchTest
+    static final ArchRule sqlDependsOnlyOnShardsAndSecurity = RULES.sqlDependsOnlyOnShardsAndSecurity();
+
+    @ArchTest
     static final ArchRule httpApiDependsOnlyOnTheModulesItServes = RULES.httpApiDependsOnlyOnTheModulesItServes();
 
     @ArchTest

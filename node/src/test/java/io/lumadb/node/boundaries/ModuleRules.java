@@ -35,7 +35,7 @@ public final class ModuleRules {
 
     /** The modules built today, in table order. */
     private static final List<String> BUILT =
-            List.of("persistence", "shards", "streams", "cdc", "security", "vector", "tiering", "http", "node");
+            List.of("persistence", "shards", "streams", "cdc", "security", "vector", "tiering", "sql", "http", "node");
 
     /** Every module of the table that has Java code, built or still to come. */
     private static final List<String> ALL = List.of(
@@ -143,6 +143,15 @@ public final class ModuleRules {
                 List.of("shards"),
                 List.of(),
                 "the cold tier moves the shards' documents and serves them back through the shards' stores;"
+                        + " dependencies point down the module table, never up");
+    }
+
+    public ArchRule sqlDependsOnlyOnShardsAndSecurity() {
+        return noModuleBut(
+                "sql",
+                List.of("shards", "security"),
+                List.of(),
+                "SQL is one more way to read the shards, with the same permissions as every other;"
                         + " dependencies point down the module table, never up");
     }
 
