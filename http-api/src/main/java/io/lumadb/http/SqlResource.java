@@ -8,6 +8,7 @@ import io.lumadb.security.Permission.Scope;
 import io.lumadb.security.Principal;
 import io.lumadb.shards.model.DocumentJson;
 import io.lumadb.shards.query.RowAccess;
+import io.lumadb.sql.SqlEngine;
 import io.lumadb.sql.SqlException;
 import io.lumadb.sql.SqlResult;
 import io.lumadb.sql.schema.SqlSession;
@@ -15,13 +16,28 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.http.javadsl.model.ContentType;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.stream.ActorAttributes;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
 
 /**
  * {@code _sql}: a SQL statement over the collections of one database. Any signed-in caller may send
@@ -47,13 +63,176 @@ final class SqlResource implements Resource {
     private CompletionStage<HttpResponse> sql(Call call) {
         String db = call.db();
         SqlSession.Sight sight = sight(call.principal());
+        boolean ndjson = call.request()
+                .getHeader("Accept")
+                .map(h -> h.value().contains("application/x-ndjson"))
+                .orElse(false);
         return api.bodies()
                 .readJson(call.request(), api.settings().maxRequestBytes())
                 .thenCompose(body -> {
                     Request r = Request.parse(body);
-                    return api.sql().execute(db, r.sql(), r.params(), sight);
-                })
-                .thenApply(result -> JsonResponses.json(StatusCodes.OK, render(result)));
+                    if (ndjson) {
+                        return stream(db, r, sight);
+                    }
+                    return api.sql()
+                            .execute(db, r.sql(), r.params(), sight)
+                            .thenApply(result -> JsonResponses.json(StatusCodes.OK, render(result)));
+                });
+    }
+
+    /**
+     * The answer as NDJSON, streamed while the statement runs: {@code {"columns": [...]}}, a JSON
+     * array per row, then {@code {"rowCount", "documentsRead"}}, or {@code {"error": problem}} if
+     * the statement fails after its columns were sent. A failure before that is an ordinary problem
+     * response. The statement waits while the client reads slowly, within its time limit, and stops
+     * when the client goes away.
+     */
+    private CompletionStage<HttpResponse> stream(String db, Request r, SqlSession.Sight sight) {
+        NdjsonPipe pipe = new NdjsonPipe(api.sql().settings().timeout());
+        api.sql().stream(db, r.sql(), r.params(), sight, pipe).whenComplete(pipe::finish);
+        return pipe.started().thenApply(v -> HttpResponse.create()
+                .withStatus(StatusCodes.OK)
+                .addHeader(RawHeader.create("X-Accel-Buffering", "no"))
+                .withEntity(HttpEntities.createChunked(NDJSON, pipe.source())));
+    }
+
+    private static final ContentType NDJSON = ContentTypes.parse("application/x-ndjson");
+
+    /** Lines from the statement's thread to the response stream, through a small bounded queue. */
+    static final class NdjsonPipe implements SqlEngine.RowSink {
+        private static final ByteString END = ByteString.emptyByteString();
+
+        private final BlockingQueue<ByteString> lines = new ArrayBlockingQueue<>(256);
+        private final CompletableFuture<Void> started = new CompletableFuture<>();
+        private final AtomicBoolean gone = new AtomicBoolean();
+        private final Duration patience;
+        private long rows;
+
+        NdjsonPipe(Duration patience) {
+            this.patience = patience;
+        }
+
+        CompletionStage<Void> started() {
+            return started;
+        }
+
+        @Override
+        public void columns(List<SqlResult.Column> columns) throws InterruptedException {
+            put(line(g -> {
+                g.writeStartObject();
+                writeColumns(g, columns);
+                g.writeEndObject();
+            }));
+            started.complete(null);
+        }
+
+        @Override
+        public void row(Object[] row) throws InterruptedException {
+            put(line(g -> writeRow(g, row)));
+            rows++;
+        }
+
+        /** Ends the stream with the totals, or with the failure as a problem. */
+        void finish(Long documentsRead, Throwable failure) {
+            if (failure != null && !started.isDone()) {
+                started.completeExceptionally(failure);
+                return;
+            }
+            try {
+                if (failure == null) {
+                    put(line(g -> {
+                        g.writeStartObject();
+                        g.writeNumberField("rowCount", rows);
+                        g.writeNumberField("documentsRead", documentsRead);
+                        g.writeEndObject();
+                    }));
+                } else if (!gone.get()) {
+                    ApiException problem = Problems.classify(failure);
+                    put(line(g -> {
+                        g.writeStartObject();
+                        g.writeObjectFieldStart("error");
+                        g.writeStringField("type", Problems.TYPE_PREFIX + problem.type);
+                        g.writeStringField("title", problem.title);
+                        g.writeNumberField("status", problem.status);
+                        if (problem.getMessage() != null) {
+                            g.writeStringField("detail", problem.getMessage());
+                        }
+                        for (Map.Entry<String, Object> x : problem.extra.entrySet()) {
+                            g.writeObjectField(x.getKey(), x.getValue());
+                        }
+                        g.writeEndObject();
+                        g.writeEndObject();
+                    }));
+                }
+                put(END);
+            } catch (InterruptedException | RuntimeException e) {
+                gone.set(true); // the client left; nothing more to tell it
+            }
+        }
+
+        private void put(ByteString line) throws InterruptedException {
+            long deadline = System.nanoTime() + patience.toNanos();
+            while (!lines.offer(line, 100, TimeUnit.MILLISECONDS)) {
+                if (gone.get()) {
+                    throw new java.util.concurrent.CancellationException("the client stopped reading the answer");
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new io.lumadb.shards.query.QueryTimeoutException(
+                            "the client did not read the answer within " + patience.toSeconds() + " s");
+                }
+            }
+        }
+
+        /** The response body: the lines as they come, read on the blocking-I/O dispatcher. */
+        Source<ByteString, NotUsed> source() {
+            Iterator<ByteString> taken = new Iterator<>() {
+                private ByteString next;
+
+                @Override
+                public boolean hasNext() {
+                    if (next == null) {
+                        try {
+                            next = lines.take();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            next = END;
+                        }
+                    }
+                    return next != END;
+                }
+
+                @Override
+                public ByteString next() {
+                    if (!hasNext()) {
+                        throw new java.util.NoSuchElementException();
+                    }
+                    ByteString line = next;
+                    next = null;
+                    return line;
+                }
+            };
+            return Source.fromIterator(() -> taken)
+                    .withAttributes(ActorAttributes.dispatcher("pekko.actor.default-blocking-io-dispatcher"))
+                    .watchTermination((mat, done) -> {
+                        done.whenComplete((ok, err) -> gone.set(true));
+                        return NotUsed.getInstance();
+                    });
+        }
+
+        private interface Writer {
+            void write(JsonGenerator g) throws IOException;
+        }
+
+        private static ByteString line(Writer writer) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            try (JsonGenerator g = DocumentJson.mapper().createGenerator(out)) {
+                writer.write(g);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            out.write('\n');
+            return ByteString.fromArray(out.toByteArray());
+        }
     }
 
     /** What {@code principal} may see of each collection a statement reads. */
@@ -140,22 +319,10 @@ final class SqlResource implements Resource {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (JsonGenerator g = DocumentJson.mapper().createGenerator(out)) {
             g.writeStartObject();
-            g.writeArrayFieldStart("columns");
-            for (SqlResult.Column c : result.columns()) {
-                g.writeStartObject();
-                g.writeStringField("name", c.name());
-                g.writeStringField("type", c.type());
-                g.writeBooleanField("nullable", c.nullable());
-                g.writeEndObject();
-            }
-            g.writeEndArray();
+            writeColumns(g, result.columns());
             g.writeArrayFieldStart("rows");
             for (Object[] row : result.rows()) {
-                g.writeStartArray();
-                for (Object v : row) {
-                    g.writeObject(v);
-                }
-                g.writeEndArray();
+                writeRow(g, row);
             }
             g.writeEndArray();
             g.writeNumberField("rowCount", result.rows().size());
@@ -165,6 +332,26 @@ final class SqlResource implements Resource {
             throw new UncheckedIOException(e);
         }
         return out.toByteArray();
+    }
+
+    private static void writeColumns(JsonGenerator g, List<SqlResult.Column> columns) throws IOException {
+        g.writeArrayFieldStart("columns");
+        for (SqlResult.Column c : columns) {
+            g.writeStartObject();
+            g.writeStringField("name", c.name());
+            g.writeStringField("type", c.type());
+            g.writeBooleanField("nullable", c.nullable());
+            g.writeEndObject();
+        }
+        g.writeEndArray();
+    }
+
+    private static void writeRow(JsonGenerator g, Object[] row) throws IOException {
+        g.writeStartArray();
+        for (Object v : row) {
+            g.writeObject(v);
+        }
+        g.writeEndArray();
     }
 
     /** A statement's failure as a problem with its SQLSTATE and its place in the statement. */

@@ -77,7 +77,7 @@ class SqlApiIT {
 
     @Test
     void answersJoinsParametersAndPlansAndNamesEveryError() throws Exception {
-        try (InProcessServer server = new InProcessServer(Map.of())) {
+        try (InProcessServer server = new InProcessServer(Map.of("lumadb.sql.max-rows", 100))) {
             TestHttp http = server.http();
             String db = http.freshDatabase("sql");
             load(http, db);
@@ -119,6 +119,50 @@ class SqlApiIT {
             problem(badParam, 400, "invalid-sql-request", null);
             assertEquals("/params/0", badParam.json().path("field").asText(), badParam.toString());
             problem(sql(http, db, "{\"sql\":"), 400, "invalid-json", null);
+
+            // 125 rows: more than a JSON answer may hold here, streamed as NDJSON.
+            String cube = "{\"sql\":\"SELECT a._id, b._id, c._id FROM orders a, orders b, orders c"
+                    + " ORDER BY a._id, b._id, c._id\"}";
+            problem(sql(http, db, cube), 413, "sql-result-too-large", "54000");
+            TestHttp.Response streamed =
+                    http.method("POST", db + "/_sql", "application/json", cube, "Accept", "application/x-ndjson");
+            assertEquals(200, streamed.status(), streamed.toString());
+            assertTrue(streamed.contentType().startsWith("application/x-ndjson"), streamed.contentType());
+            List<String> lines = streamed.body().lines().toList();
+            assertEquals(127, lines.size(), "columns, 125 rows, totals");
+            assertTrue(lines.getFirst().startsWith("{\"columns\":["), lines.getFirst());
+            assertEquals("[\"o1\",\"o1\",\"o1\"]", lines.get(1));
+            assertEquals("[\"o5\",\"o5\",\"o5\"]", lines.get(125));
+            JsonNode totals = new com.fasterxml.jackson.databind.ObjectMapper().readTree(lines.getLast());
+            assertEquals(125, totals.path("rowCount").asInt(), lines.getLast());
+            // A nested-loop join reads its inner tables again for each outer row.
+            assertTrue(totals.path("documentsRead").asInt() >= 15, lines.getLast());
+            // A failure before the columns is a problem; one after them ends the stream with it.
+            problem(
+                    http.method(
+                            "POST",
+                            db + "/_sql",
+                            "application/json",
+                            "{\"sql\":\"SELECT * FROM nosuch\"}",
+                            "Accept",
+                            "application/x-ndjson"),
+                    400,
+                    "invalid-sql",
+                    "42P01");
+            TestHttp.Response failed = http.method(
+                    "POST",
+                    db + "/_sql",
+                    "application/json",
+                    "{\"sql\":\"SELECT 100 / (amount - 10) FROM orders ORDER BY _id\"}",
+                    "Accept",
+                    "application/x-ndjson");
+            assertEquals(200, failed.status(), failed.toString());
+            List<String> failedLines = failed.body().lines().toList();
+            assertTrue(failedLines.getFirst().startsWith("{\"columns\":["), failed.toString());
+            assertTrue(
+                    failedLines.getLast().startsWith("{\"error\":{\"type\":\"urn:lumadb:problem:invalid-sql\""),
+                    failed.toString());
+            assertTrue(failedLines.getLast().contains("\"sqlState\":\"22012\""), failed.toString());
             JsonNode count = ok(http.method("POST", db + "/orders/_query", "application/json", "{\"count\":true}"));
             assertEquals(5, count.path("count").asInt(), "no statement wrote anything");
         }

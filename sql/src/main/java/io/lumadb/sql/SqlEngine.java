@@ -64,36 +64,110 @@ public final class SqlEngine implements AutoCloseable {
     }
 
     /**
+     * Where a streamed statement's answer goes, on the engine's thread: the columns first, then
+     * each row. A sink may block (the statement waits, within its time limit) and may throw to
+     * stop the statement.
+     */
+    public interface RowSink {
+        void columns(List<SqlResult.Column> columns) throws Exception;
+
+        void row(Object[] row) throws Exception;
+    }
+
+    /**
      * Runs {@code sql} in {@code database} with positional {@code params} ({@code ?} in the
-     * statement), seeing what {@code sight} allows. Fails with a {@link SqlException}.
+     * statement), seeing what {@code sight} allows, and answers at most {@code lumadb.sql.max-rows}
+     * rows. Fails with a {@link SqlException}.
      */
     public CompletionStage<SqlResult> execute(
             String database, String sql, List<Object> params, SqlSession.Sight sight) {
+        return submit(() -> {
+            Collector all = new Collector(settings.maxRows());
+            SqlSession session = run(database, sql, params, sight, all);
+            return all.result(session.documentsRead());
+        });
+    }
+
+    /**
+     * Runs a statement as {@link #execute} does, handing its columns and any number of rows to
+     * {@code sink} as they are read; answers how many documents its scans read.
+     */
+    public CompletionStage<Long> stream(
+            String database, String sql, List<Object> params, SqlSession.Sight sight, RowSink sink) {
+        return submit(() -> run(database, sql, params, sight, sink).documentsRead());
+    }
+
+    private <T> CompletionStage<T> submit(java.util.function.Supplier<T> work) {
         try {
-            return CompletableFuture.supplyAsync(() -> run(database, sql, params, sight), executor);
+            return CompletableFuture.supplyAsync(work, executor);
         } catch (java.util.concurrent.RejectedExecutionException e) {
             return CompletableFuture.failedFuture(
                     new SqlException(Kind.UNAVAILABLE, "57P03", "the SQL engine is shut down"));
         }
     }
 
-    private SqlResult run(String database, String sql, List<Object> params, SqlSession.Sight sight) {
+    private SqlSession run(String database, String sql, List<Object> params, SqlSession.Sight sight, RowSink sink) {
         Statement statement = Statement.of(sql);
         SqlSession session = new SqlSession(
                 sight, System.nanoTime() + settings.timeout().toNanos(), statement.mode() == Mode.ANALYZE);
         try {
             requireDatabase(database);
-            return ScopedValue.where(SqlSession.CURRENT, session).call(() -> switch (statement.mode()) {
-                case QUERY -> runIn(database, statement.calcite(), params, session);
-                case EXPLAIN -> plan(runIn(database, statement.calcite(), params, session));
-                case ANALYZE -> analyze(database, statement, params, session);
+            ScopedValue.where(SqlSession.CURRENT, session).call(() -> {
+                switch (statement.mode()) {
+                    case QUERY -> runIn(database, statement.calcite(), params, session, sink);
+                    case EXPLAIN ->
+                        plan(collect(database, statement.calcite(), params, session))
+                                .feed(sink);
+                    case ANALYZE ->
+                        analyze(database, statement, params, session).feed(sink);
+                }
+                return null;
             });
+            return session;
         } catch (Throwable failure) {
             SqlException e = SqlErrors.of(failure, statement.calcite());
             if (e == null) {
                 throw failure instanceof RuntimeException re ? re : new IllegalStateException(failure);
             }
             throw statement.shift(e);
+        }
+    }
+
+    private SqlResult collect(String database, String sql, List<Object> params, SqlSession session) throws Exception {
+        Collector all = new Collector(settings.maxRows());
+        runIn(database, sql, params, session, all);
+        return all.result(session.documentsRead());
+    }
+
+    /** A sink that keeps every row, up to a limit. */
+    private static final class Collector implements RowSink {
+        private final int maxRows;
+        private List<SqlResult.Column> columns = List.of();
+        private final List<Object[]> rows = new ArrayList<>();
+
+        Collector(int maxRows) {
+            this.maxRows = maxRows;
+        }
+
+        @Override
+        public void columns(List<SqlResult.Column> given) {
+            columns = given;
+        }
+
+        @Override
+        public void row(Object[] row) {
+            if (rows.size() == maxRows) {
+                throw new SqlException(
+                        Kind.TOO_LARGE,
+                        "54000",
+                        "the answer has more than " + maxRows
+                                + " rows (lumadb.sql.max-rows); add a LIMIT or ask for NDJSON, which streams any number");
+            }
+            rows.add(row);
+        }
+
+        SqlResult result(long documentsRead) {
+            return new SqlResult(columns, rows, documentsRead);
         }
     }
 
@@ -116,12 +190,12 @@ public final class SqlEngine implements AutoCloseable {
      * returned), then what the shards did for each collection's scans.
      */
     private SqlResult analyze(String database, Statement statement, List<Object> params, SqlSession session)
-            throws SQLException {
+            throws Exception {
         // The statement first, so that an error in it points into the statement as given.
         long started = System.nanoTime();
-        SqlResult ran = runIn(database, statement.query(), params, session);
+        SqlResult ran = collect(database, statement.query(), params, session);
         long micros = (System.nanoTime() - started) / 1_000;
-        SqlResult plan = plan(runIn(database, "EXPLAIN PLAN FOR " + statement.query(), params, session));
+        SqlResult plan = plan(collect(database, "EXPLAIN PLAN FOR " + statement.query(), params, session));
         List<Object[]> lines = new ArrayList<>(plan.rows());
         for (SqlSession.ScanStats s : session.scans()) {
             lines.add(new Object[] {
@@ -144,7 +218,8 @@ public final class SqlEngine implements AutoCloseable {
         }
     }
 
-    private SqlResult runIn(String database, String sql, List<Object> params, SqlSession session) throws SQLException {
+    private void runIn(String database, String sql, List<Object> params, SqlSession session, RowSink sink)
+            throws Exception {
         Deque<Planner> pool = planners.computeIfAbsent(database, d -> new ConcurrentLinkedDeque<>());
         Planner planner = pool.poll();
         if (planner == null) {
@@ -160,12 +235,10 @@ public final class SqlEngine implements AutoCloseable {
             int timeoutSeconds =
                     (int) Math.max(1, TimeUnit.NANOSECONDS.toSeconds(session.deadlineNanos() - System.nanoTime()));
             prepared.setQueryTimeout(timeoutSeconds);
-            SqlResult result;
             try (ResultSet rs = prepared.executeQuery()) {
-                result = read(rs, session);
+                read(rs, sink);
             }
             healthy = true;
-            return result;
         } finally {
             if (healthy) {
                 pool.push(planner);
@@ -175,7 +248,7 @@ public final class SqlEngine implements AutoCloseable {
         }
     }
 
-    private SqlResult read(ResultSet rs, SqlSession session) throws SQLException {
+    private static void read(ResultSet rs, RowSink sink) throws Exception {
         ResultSetMetaData meta = rs.getMetaData();
         int n = meta.getColumnCount();
         List<SqlResult.Column> columns = new ArrayList<>(n);
@@ -185,22 +258,14 @@ public final class SqlEngine implements AutoCloseable {
                     meta.getColumnTypeName(i),
                     meta.isNullable(i) != ResultSetMetaData.columnNoNulls));
         }
-        List<Object[]> rows = new ArrayList<>();
+        sink.columns(columns);
         while (rs.next()) {
-            if (rows.size() == settings.maxRows()) {
-                throw new SqlException(
-                        Kind.TOO_LARGE,
-                        "54000",
-                        "the answer has more than " + settings.maxRows()
-                                + " rows (lumadb.sql.max-rows); add a LIMIT or ask for NDJSON, which streams any number");
-            }
             Object[] row = new Object[n];
             for (int i = 0; i < n; i++) {
                 row[i] = value(rs.getObject(i + 1));
             }
-            rows.add(row);
+            sink.row(row);
         }
-        return new SqlResult(columns, rows, session.documentsRead());
     }
 
     /** A JDBC value as a JSON-friendly one: numbers, booleans and text as they are; dates and times as ISO-8601. */

@@ -14,6 +14,14 @@ public record SqlResult(List<Column> columns, List<Object[]> rows, long document
         rows = List.copyOf(rows);
     }
 
+    /** Hands this answer to {@code sink}, columns first. */
+    void feed(SqlEngine.RowSink sink) throws Exception {
+        sink.columns(columns);
+        for (Object[] row : rows) {
+            sink.row(row);
+        }
+    }
+
     /**
      * A result column.
      *

@@ -51,6 +51,10 @@ public final class CollectionTable extends AbstractQueryableTable implements Tra
     public static final Method SCAN =
             Types.lookupMethod(CollectionTable.class, "scan", DataContext.class, String.class, Object[].class);
 
+    /** Parsed scan specs by their text: a cached plan runs with the same text every time. */
+    private static final java.util.concurrent.ConcurrentHashMap<String, ScanSpec> SPECS =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
     private final CollectionInfo info;
     private final SqlBackend backend;
     private final ColumnInference.Inferred inferred;
@@ -101,7 +105,10 @@ public final class CollectionTable extends AbstractQueryableTable implements Tra
      * by generated code; pages are fetched as the rows are consumed.
      */
     public Enumerable<Object[]> scan(DataContext root, String specJson, Object[] params) {
-        ScanSpec spec = ScanSpec.fromJson(specJson);
+        ScanSpec spec = SPECS.computeIfAbsent(specJson, ScanSpec::fromJson);
+        if (SPECS.size() > 4_096) {
+            SPECS.clear(); // plans come and go; parsing a spec again is cheap
+        }
         SqlSession session = SqlSession.current();
         RowAccess sight = session.sight().of(info.database(), info.name());
         JsonNode pushed = spec.filter(params);
