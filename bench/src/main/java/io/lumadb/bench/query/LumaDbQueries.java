@@ -18,6 +18,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -41,6 +43,7 @@ final class LumaDbQueries implements QuerySystem {
     private final String dbPath;
     private final String collectionPath;
     private final String queryPath;
+    private final String sqlPath;
 
     /** {@code shards} of the collection, null for the server's default. */
     LumaDbQueries(String url, Duration timeout, Integer shards, Duration indexTimeout) {
@@ -50,6 +53,7 @@ final class LumaDbQueries implements QuerySystem {
         this.dbPath = api.path(DATABASE);
         this.collectionPath = api.path(DATABASE, COLLECTION);
         this.queryPath = collectionPath + "/_query";
+        this.sqlPath = dbPath + "/_sql";
     }
 
     /** The field {@code q} filters on, and its secondary index. */
@@ -63,7 +67,7 @@ final class LumaDbQueries implements QuerySystem {
 
     @Override
     public List<Variant> variants() {
-        return List.of(Variant.LUMADB_INDEX, Variant.LUMADB_SCAN);
+        return List.of(Variant.LUMADB_INDEX, Variant.LUMADB_SCAN, Variant.LUMADB_SQL);
     }
 
     @Override
@@ -155,6 +159,14 @@ final class LumaDbQueries implements QuerySystem {
 
     @Override
     public List<JsonNode> documents(QueryParams p, Variant v) throws IOException {
+        if (v == Variant.LUMADB_SQL) {
+            JsonNode answer = MAPPER.readTree(api.expect("POST", sqlPath, sqlBody(p, ""), 200));
+            List<JsonNode> out = new ArrayList<>();
+            for (JsonNode row : answer.path("rows")) {
+                out.add(MAPPER.readTree(row.get(0).asText()));
+            }
+            return out;
+        }
         String request = body(p, v == Variant.LUMADB_SCAN, false);
         JsonNode answer = MAPPER.readTree(api.expect("POST", queryPath, request, 200));
         if (!answer.path("documents").isArray()) {
@@ -175,6 +187,9 @@ final class LumaDbQueries implements QuerySystem {
      */
     @Override
     public QueryReport.PlanCheck plan(QueryParams p, Variant v, List<String> failures) throws IOException {
+        if (v == Variant.LUMADB_SQL) {
+            return sqlPlan(p, failures);
+        }
         boolean scan = v == Variant.LUMADB_SCAN;
         String plan = scan ? "scan" : "index";
         String index = scan ? null : index(p.query());
@@ -210,10 +225,88 @@ final class LumaDbQueries implements QuerySystem {
         return new QueryReport.PlanCheck(p.query().id(), v.id(), String.join(", ", summary), keys, docs, returned, ok);
     }
 
+    /**
+     * SQL's plan of {@code p} from {@code EXPLAIN ANALYZE}: ok when its scan of the collection ran on
+     * the query's index on every shard; keys and documents examined and returned as the shards
+     * counted them.
+     */
+    private QueryReport.PlanCheck sqlPlan(QueryParams p, List<String> failures) throws IOException {
+        String request = sqlBody(p, "EXPLAIN ANALYZE ");
+        JsonNode answer = MAPPER.readTree(api.expect("POST", sqlPath, request, 200));
+        String scan = null;
+        for (JsonNode row : answer.path("rows")) {
+            String line = row.get(0).asText();
+            if (line.startsWith("Scan of " + COLLECTION + ":")) {
+                scan = line;
+            }
+        }
+        Matcher m = scan == null ? null : SCAN_LINE.matcher(scan);
+        if (m == null || !m.find()) {
+            throw new IOException("POST " + sqlPath + " " + request + " answered without a scan line: "
+                    + abbreviate(answer.toString()));
+        }
+        String plans = m.group(1);
+        boolean ok = plans.equals("index " + index(p.query()));
+        if (!ok) {
+            failures.add(p.query().id() + ", " + Variant.LUMADB_SQL.id() + ": SQL's scan did not run on "
+                    + index(p.query()) + " alone: " + scan);
+        }
+        return new QueryReport.PlanCheck(
+                p.query().id(),
+                Variant.LUMADB_SQL.id(),
+                "pushed into JQL: " + plans,
+                Long.parseLong(m.group(2)),
+                Long.parseLong(m.group(3)),
+                Long.parseLong(m.group(4)),
+                ok);
+    }
+
+    private static final Pattern SCAN_LINE =
+            Pattern.compile(": (.*); keysExamined=(\\d+) documentsExamined=(\\d+) documentsReturned=(\\d+)");
+
+    /** The SQL of {@code q}, the same query as {@link #body} in JQL. */
+    static String sql(Query q) {
+        return q == Query.POINT
+                ? "SELECT doc FROM " + COLLECTION + " WHERE sku = ?"
+                : "SELECT doc FROM " + COLLECTION + " WHERE price >= ? AND price < ? ORDER BY price, _id LIMIT "
+                        + ItemData.RANGE_LIMIT;
+    }
+
+    /** The {@code _sql} body of {@code p}, its statement prefixed by {@code prefix}. */
+    static String sqlBody(QueryParams p, String prefix) {
+        String params = p.query() == Query.POINT ? "[\"" + p.sku() + "\"]" : "[" + p.lo() + "," + p.hi() + "]";
+        return "{\"sql\":\"" + prefix + sql(p.query()) + "\",\"params\":" + params + "}";
+    }
+
     /** A client thread's connection; the scan variant adds {@code "hint":"scan"} to every query. */
     @Override
     public Client client(Variant v) {
-        return new HttpClient(v == Variant.LUMADB_SCAN);
+        return v == Variant.LUMADB_SQL ? new SqlClient() : new HttpClient(v == Variant.LUMADB_SCAN);
+    }
+
+    /** A client thread's connection sending each query as SQL with its parameters. */
+    private final class SqlClient implements Client {
+        private final HttpConnection connection = api.newConnection();
+        private final RequestBytes request = new RequestBytes(512);
+
+        @Override
+        public int run(QueryParams p) throws IOException {
+            String body = sqlBody(p, "");
+            request.clear()
+                    .appendHead("POST", api.host(), sqlPath, "application/json", body.length())
+                    .append(body);
+            int status = connection.exchange(request.array(), 0, request.length());
+            if (status != 200) {
+                throw new IOException("POST " + sqlPath + " " + p + " answered " + status + ": "
+                        + abbreviate(connection.bodyString()));
+            }
+            return countArray(connection.body(), connection.bodyLength(), "rows");
+        }
+
+        @Override
+        public void close() {
+            connection.close();
+        }
     }
 
     private final class HttpClient implements Client {
@@ -247,15 +340,21 @@ final class LumaDbQueries implements QuerySystem {
 
     /** Counts the elements of the answer's {@code "documents"} array, reading every byte of it. */
     static int countDocuments(byte[] body, int length) throws IOException {
+        return countArray(body, length, "documents");
+    }
+
+    /** Counts the elements of the answer's array {@code field}, reading every byte of it. */
+    static int countArray(byte[] body, int length, String field) throws IOException {
         try (JsonParser parser = MAPPER.getFactory().createParser(body, 0, length)) {
             int count = -1;
             if (parser.nextToken() == JsonToken.START_OBJECT) {
                 while (parser.nextToken() == JsonToken.FIELD_NAME) {
                     String name = parser.currentName();
                     JsonToken value = parser.nextToken();
-                    if (name.equals("documents") && value == JsonToken.START_ARRAY) {
+                    if (name.equals(field) && value == JsonToken.START_ARRAY) {
                         count = 0;
-                        while (parser.nextToken() == JsonToken.START_OBJECT) {
+                        JsonToken element;
+                        while ((element = parser.nextToken()) != JsonToken.END_ARRAY && element != null) {
                             parser.skipChildren();
                             count++;
                         }
@@ -265,7 +364,7 @@ final class LumaDbQueries implements QuerySystem {
                 }
             }
             if (count < 0) {
-                throw new IOException("the answer is not a JSON object with a \"documents\" array: "
+                throw new IOException("the answer is not a JSON object with a \"" + field + "\" array: "
                         + abbreviate(new String(body, 0, length, StandardCharsets.UTF_8)));
             }
             return count;

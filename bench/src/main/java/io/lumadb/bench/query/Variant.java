@@ -6,6 +6,11 @@ public enum Variant {
     LUMADB_INDEX("lumadb-index", "LumaDB, secondary index"),
     /** LumaDB, the same query with {@code "hint":"scan"}: every document of every shard examined. */
     LUMADB_SCAN("lumadb-scan", "LumaDB, full scan"),
+    /**
+     * LumaDB, the same query as SQL over HTTP ({@code POST _sql} with parameters, so its plan is
+     * cached): the filter is pushed into JQL and answered on the same index.
+     */
+    LUMADB_SQL("lumadb-sql", "LumaDB, SQL over HTTP"),
     /** PostgreSQL, jsonb with an expression B-tree index equivalent to LumaDB's. */
     POSTGRESQL("postgresql", "PostgreSQL, B-tree index");
 

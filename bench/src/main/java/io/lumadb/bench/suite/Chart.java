@@ -30,9 +30,12 @@ final class Chart {
             SYSTEMS.stream().map(Report.COLORS::get).toList();
     private static final List<String> SYSTEM_NAMES =
             SYSTEMS.stream().map(Report.NAMES::get).toList();
-    /** The query variants' colors: LumaDB's purple, lighter for the scan, PostgreSQL's blue. */
+    /**
+     * The query variants' colors, in {@link Variant} order: LumaDB's purple, lighter for the scan,
+     * a dark purple for SQL, PostgreSQL's blue.
+     */
     private static final List<String> VARIANT_COLORS =
-            List.of(Report.COLORS.get("lumadb"), "#cab2d6", Report.COLORS.get("postgresql"));
+            List.of(Report.COLORS.get("lumadb"), "#cab2d6", "#3f007d", Report.COLORS.get("postgresql"));
 
     private static final List<String> VARIANT_NAMES =
             Arrays.stream(Variant.values()).map(Variant::description).toList();

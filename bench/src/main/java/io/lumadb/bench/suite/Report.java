@@ -201,6 +201,18 @@ final class Report {
                         fmt(queryRatio(q, query, Variant.POSTGRESQL)),
                         fmt(queryRatio(q, query, Variant.LUMADB_SCAN)));
             }
+            md.line("%nThe same queries as SQL over HTTP (`POST _sql` with parameters; planned once, then cached):%n");
+            md.table("lrrrr", "query | SQL | JQL, index | SQL / JQL | SQL / PostgreSQL");
+            for (Query query : Query.values()) {
+                double sql = queryThroughput(q, query, Variant.LUMADB_SQL);
+                md.line(
+                        "| %s | %s q/s | %s q/s | %sx | %sx |",
+                        query.id(),
+                        fmt(sql),
+                        fmt(queryThroughput(q, query, Variant.LUMADB_INDEX)),
+                        fmt(sql / queryThroughput(q, query, Variant.LUMADB_INDEX)),
+                        fmt(sql / queryThroughput(q, query, Variant.POSTGRESQL)));
+            }
             md.line(
                     "%nLatency (ms, send to whole answer read; medians over %s) and the plan each system chose,"
                             + " checked before measuring:%n",
