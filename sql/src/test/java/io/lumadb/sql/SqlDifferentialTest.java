@@ -4,17 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lumadb.shards.Shards;
-import io.lumadb.shards.TestRocks;
 import io.lumadb.shards.model.DocumentWrite;
-import io.lumadb.sql.schema.SqlBackend;
 import io.lumadb.sql.schema.SqlSession;
-import io.lumadb.testkit.TestClusters;
-import io.lumadb.testkit.TestFiles;
 import io.lumadb.testkit.TestPostgres;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -23,10 +17,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -49,9 +41,7 @@ class SqlDifferentialTest {
     private static final int STATEMENTS = Integer.getInteger("sql.diff.statements", 400);
     private static final String[] WORDS = {"a", "ab", "abc", "b", "ba", "bab", "c", "Ca", "cb", "d"};
 
-    private static Path dir;
-    private static ActorTestKit kit;
-    private static TestRocks rocks;
+    private static TestNode node;
     private static SqlEngine engine;
     private static String pgDatabase;
     private static Connection pg;
@@ -61,33 +51,19 @@ class SqlDifferentialTest {
         TestPostgres.ensureRunning();
         pgDatabase = TestPostgres.createDatabase();
         pg = TestPostgres.connect(pgDatabase);
-        dir = Files.createTempDirectory("sql-differential");
-        kit = TestClusters.singleNode(
-                Map.of("lumadb.shards.auto-create", true, "pekko.actor.serialize-messages", "off"));
-        rocks = new TestRocks(dir);
-        Shards shards = Shards.start(kit.system(), rocks.stores());
+        node = new TestNode(new SqlSettings(2, 10_000, Duration.ofSeconds(30), 1_000, Duration.ofMinutes(5), 512));
+        Shards shards = node.shards;
+        engine = node.engine;
         shards.catalog().createDatabase("diff").toCompletableFuture().get(60, TimeUnit.SECONDS);
         Random random = new Random(SEED);
         load(shards, random, "t1", 60);
         load(shards, random, "t2", 40);
-        engine = new SqlEngine(
-                SqlBackend.of(shards),
-                new SqlSettings(2, 10_000, Duration.ofSeconds(30), 1_000, Duration.ofMinutes(5), 512));
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (engine != null) {
-            engine.close();
-        }
-        if (kit != null) {
-            kit.shutdownTestKit();
-        }
-        if (rocks != null) {
-            rocks.close();
-        }
-        if (dir != null) {
-            TestFiles.deleteRecursively(dir);
+        if (node != null) {
+            node.close();
         }
         if (pg != null) {
             pg.close();

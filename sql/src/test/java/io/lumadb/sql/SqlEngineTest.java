@@ -8,18 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lumadb.shards.Shards;
-import io.lumadb.shards.TestRocks;
 import io.lumadb.shards.model.DocumentJson;
-import io.lumadb.shards.model.DocumentWrite;
 import io.lumadb.shards.model.IndexDefinition;
 import io.lumadb.shards.query.QueryLimits;
 import io.lumadb.shards.query.RowAccess;
-import io.lumadb.sql.schema.SqlBackend;
 import io.lumadb.sql.schema.SqlSession;
-import io.lumadb.testkit.TestClusters;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -28,10 +21,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,9 +37,7 @@ class SqlEngineTest {
     private static final String[] CITIES = {"Oslo", "Lima", "Kyiv", "Pune"};
     private static final String[] STATUSES = {"paid", "open", "void"};
 
-    private static Path dir;
-    private static ActorTestKit kit;
-    private static TestRocks rocks;
+    private static TestNode node;
     private static Shards shards;
     private static SqlEngine engine;
 
@@ -60,12 +48,9 @@ class SqlEngineTest {
 
     @BeforeAll
     static void start() throws Exception {
-        dir = Files.createTempDirectory("sql-engine-test");
-        // Shard messages that stay on one node are not serializable by design (as in the shards tests).
-        kit = TestClusters.singleNode(
-                Map.of("lumadb.shards.auto-create", true, "pekko.actor.serialize-messages", "off"));
-        rocks = new TestRocks(dir);
-        shards = Shards.start(kit.system(), rocks.stores());
+        node = new TestNode(new SqlSettings(2, 1_000, Duration.ofSeconds(30), 1_000, Duration.ofMillis(300), 64));
+        shards = node.shards;
+        engine = node.engine;
         await(shards.catalog().createDatabase("shop"));
         await(shards.catalog().createCollection("shop", "customers", 2));
         await(shards.catalog().createCollection("shop", "orders", 3));
@@ -97,39 +82,21 @@ class SqlEngineTest {
         // Odd documents a schemaless collection may hold: SQL reads their amount as NULL.
         put("orders", "x-array", "{\"customer\":\"c01\",\"amount\":[900],\"status\":\"paid\"}");
         put("orders", "x-text", "{\"customer\":\"c01\",\"amount\":\"950\",\"status\":\"paid\"}");
-        engine = new SqlEngine(
-                SqlBackend.of(shards),
-                new SqlSettings(2, 1_000, Duration.ofSeconds(30), 1_000, Duration.ofMillis(300), 64));
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (engine != null) {
-            engine.close();
+        if (node != null) {
+            node.close();
         }
-        if (kit != null) {
-            kit.shutdownTestKit();
-        }
-        if (rocks != null) {
-            rocks.close();
-        }
-        io.lumadb.testkit.TestFiles.deleteRecursively(dir);
     }
 
     private static void put(String collection, String id, String json) throws Exception {
-        await(shards.documents()
-                .write(
-                        "shop",
-                        collection,
-                        DocumentWrite.put(id, json.getBytes(StandardCharsets.UTF_8), DocumentWrite.ANY)));
+        node.put("shop", collection, id, json);
     }
 
     private static <T> T await(CompletionStage<T> stage) throws Exception {
-        try {
-            return stage.toCompletableFuture().get(60, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof Exception ex ? ex : e;
-        }
+        return TestNode.await(stage);
     }
 
     private static SqlResult sql(String sql, Object... params) throws Exception {

@@ -18,9 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.apache.calcite.DataContext;
 import org.apache.calcite.adapter.java.AbstractQueryableTable;
 import org.apache.calcite.linq4j.AbstractEnumerable;
@@ -214,19 +211,10 @@ public final class CollectionTable extends AbstractQueryableTable implements Tra
             if (session.analyze()) {
                 body.put("explain", true);
             }
-            Queries.Result result;
-            try {
-                result = backend.query(info.database(), info.name(), body)
-                        .toCompletableFuture()
-                        .get(millis + 1_000, TimeUnit.MILLISECONDS);
-            } catch (ExecutionException e) {
-                throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
-            } catch (TimeoutException e) {
-                throw new QueryTimeoutException("the statement did not finish in time");
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new QueryTimeoutException("the statement was cancelled");
-            }
+            Queries.Result result = Waits.await(
+                    backend.query(info.database(), info.name(), body),
+                    millis + 1_000,
+                    () -> new QueryTimeoutException("the statement did not finish in time"));
             page.addAll(result.documents());
             session.page(info.name(), result.documents().size(), result.explain());
             next = result.next();

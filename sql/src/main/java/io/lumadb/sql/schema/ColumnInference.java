@@ -15,9 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * The typed columns of collections without a declared schema, inferred from a sample: the first
@@ -73,20 +70,11 @@ public final class ColumnInference {
         body.put("limit", Math.min(sampleSize, backend.limits().maxLimit()));
         long millis = Math.max(1, (deadlineNanos - System.nanoTime()) / 1_000_000L);
         body.put("timeoutMs", millis);
-        Queries.Result result;
-        try {
-            result = backend.query(info.database(), info.name(), body)
-                    .toCompletableFuture()
-                    .get(millis + 1_000, TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
-        } catch (TimeoutException e) {
-            throw new io.lumadb.shards.query.QueryTimeoutException(
-                    "sampling " + info.database() + "/" + info.name() + " for its columns took too long");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while sampling " + info.name(), e);
-        }
+        Queries.Result result = Waits.await(
+                backend.query(info.database(), info.name(), body),
+                millis + 1_000,
+                () -> new io.lumadb.shards.query.QueryTimeoutException(
+                        "sampling " + info.database() + "/" + info.name() + " for its columns took too long"));
         Map<String, Map<ColumnType, Integer>> seen = new LinkedHashMap<>();
         for (byte[] doc : result.documents()) {
             JsonNode node;

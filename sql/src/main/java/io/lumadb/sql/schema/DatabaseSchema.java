@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import org.apache.calcite.schema.Schema;
 import org.apache.calcite.schema.SchemaVersion;
 import org.apache.calcite.schema.Table;
@@ -73,15 +72,9 @@ public final class DatabaseSchema extends AbstractSchema {
     }
 
     private CatalogSnapshot refreshed() {
-        try {
-            return backend.refreshCatalog().toCompletableFuture().get(catalogTimeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new io.lumadb.shards.ShardUnavailableException("the catalog did not answer in time", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return Waits.await(
+                backend.refreshCatalog(),
+                catalogTimeout.toMillis(),
+                () -> new io.lumadb.shards.ShardUnavailableException("the catalog did not answer in time", null));
     }
 }
