@@ -121,13 +121,13 @@ class BenchSuiteQuickIT {
         tree.forEach(ProcessHandle::destroyForcibly);
     }
 
-    /** The query section: ok, six measurements that answered without error, each on the plan it claims. */
+    /** The query section: ok, eight measurements that answered without error, each on the plan it claims. */
     private static void assertQueries(JsonNode query) {
         assertTrue(query != null && query.isObject(), "suite.json has no query section");
         assertEquals("ok", query.get("status").asText(), query.toString());
         assertEquals(0, query.get("failures").size(), query.get("failures").toString());
         for (String q : List.of("point", "range")) {
-            for (String variant : List.of("lumadb-index", "lumadb-scan", "postgresql")) {
+            for (String variant : List.of("lumadb-index", "lumadb-scan", "lumadb-sql", "postgresql")) {
                 JsonNode m = null;
                 for (JsonNode row : query.get("measurements")) {
                     if (row.get("query").asText().equals(q)
@@ -157,6 +157,11 @@ class BenchSuiteQuickIT {
                 assertTrue(text.startsWith("index by_") && !text.contains("scan"), plan.toString());
             } else if (variant.equals("lumadb-scan")) {
                 assertTrue(text.startsWith("scan on ") && !text.contains("index by_"), plan.toString());
+            } else if (variant.equals("lumadb-sql")) {
+                assertTrue(
+                        text.equals("pushed into JQL: index by_"
+                                + (plan.get("query").asText().equals("point") ? "sku" : "price")),
+                        plan.toString());
             } else {
                 assertTrue(text.contains("query_bench_"), plan.toString());
             }
