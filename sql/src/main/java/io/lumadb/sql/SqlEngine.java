@@ -114,7 +114,7 @@ public final class SqlEngine implements AutoCloseable {
             requireDatabase(database);
             ScopedValue.where(SqlSession.CURRENT, session).call(() -> {
                 switch (statement.mode()) {
-                    case QUERY -> runIn(database, statement.calcite(), params, session, sink);
+                    case QUERY -> runIn(database, statement.calcite(), params, session, sink, true);
                     case EXPLAIN ->
                         plan(collect(database, statement.calcite(), params, session))
                                 .feed(sink);
@@ -135,7 +135,9 @@ public final class SqlEngine implements AutoCloseable {
 
     private SqlResult collect(String database, String sql, List<Object> params, SqlSession session) throws Exception {
         Collector all = new Collector(settings.maxRows());
-        runIn(database, sql, params, session, all);
+        // A plan is explained from a fresh planning, never from the cache: planning is where a
+        // caller's permission on each collection is checked, and a plan reveals the columns.
+        runIn(database, sql, params, session, all, !Statement.explains(sql));
         return all.result(session.documentsRead());
     }
 
@@ -218,7 +220,8 @@ public final class SqlEngine implements AutoCloseable {
         }
     }
 
-    private void runIn(String database, String sql, List<Object> params, SqlSession session, RowSink sink)
+    private void runIn(
+            String database, String sql, List<Object> params, SqlSession session, RowSink sink, boolean cached)
             throws Exception {
         Deque<Planner> pool = planners.computeIfAbsent(database, d -> new ConcurrentLinkedDeque<>());
         Planner planner = pool.poll();
@@ -227,7 +230,7 @@ public final class SqlEngine implements AutoCloseable {
         }
         boolean healthy = false;
         try {
-            PreparedStatement prepared = planner.prepare(sql, backend.catalog().version());
+            PreparedStatement prepared = planner.prepare(sql, backend.catalog().version(), cached);
             prepared.clearParameters();
             for (int i = 0; i < params.size(); i++) {
                 prepared.setObject(i + 1, params.get(i));
@@ -342,7 +345,16 @@ public final class SqlEngine implements AutoCloseable {
         }
 
         /** The planned statement for {@code sql}, from the cache while the catalog and columns are unchanged. */
-        PreparedStatement prepare(String sql, long catalogVersion) throws SQLException {
+        PreparedStatement prepare(String sql, long catalogVersion, boolean cached) throws SQLException {
+            if (!cached) {
+                Cached stale = cache.remove(sql);
+                if (stale != null) {
+                    stale.close();
+                }
+                PreparedStatement planned = connection.prepareStatement(sql);
+                cache.put(sql, new Cached(planned, Long.MIN_VALUE, System.nanoTime())); // closed on the next use
+                return planned;
+            }
             Cached hit = cache.get(sql);
             if (hit != null
                     && hit.catalogVersion() == catalogVersion
@@ -422,6 +434,12 @@ public final class SqlEngine implements AutoCloseable {
                     return new Statement(Mode.QUERY, sql, sql, 0);
                 }
             }
+        }
+
+        /** Whether {@code sql} is an {@code EXPLAIN} (of any kind). */
+        static boolean explains(String sql) {
+            int start = skipCommentsAndSpace(sql, 0);
+            return sql.substring(start, wordEnd(sql, start)).equalsIgnoreCase("EXPLAIN");
         }
 
         private static void refuseWrites(String sql, int offset) {

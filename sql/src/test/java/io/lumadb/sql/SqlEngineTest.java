@@ -317,6 +317,32 @@ class SqlEngineTest {
     }
 
     @Test
+    void aCallerWhoMayNotReadACollectionLearnsNothingOfIt() throws Exception {
+        SqlSession.Sight noOrders = (db, coll) -> {
+            if (coll.equals("orders")) {
+                throw new io.lumadb.security.AccessDeniedException("may not query shop/orders");
+            }
+            return RowAccess.ALL;
+        };
+        // Planned and cached for a caller who may read everything first.
+        for (String sql : List.of(
+                "SELECT _id, amount FROM orders WHERE _id = 'o001'", "EXPLAIN SELECT _id, amount FROM orders")) {
+            sql(sql);
+            SqlException refused =
+                    assertThrows(SqlException.class, () -> await(engine.execute("shop", sql, List.of(), noOrders)));
+            assertEquals("42501", refused.sqlState(), sql);
+            assertEquals(SqlException.Kind.FORBIDDEN, refused.kind(), sql);
+        }
+        assertEquals(
+                List.of(List.of("c01")),
+                await(engine.execute("shop", "SELECT _id FROM customers WHERE _id = 'c01'", List.of(), noOrders))
+                        .rows()
+                        .stream()
+                        .map(Arrays::asList)
+                        .toList());
+    }
+
+    @Test
     void newCollectionsAndFieldsAppear() throws Exception {
         await(shards.catalog().createCollection("shop", "fresh", 1));
         put("fresh", "a", "{\"x\":1}");

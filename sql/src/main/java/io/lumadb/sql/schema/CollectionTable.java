@@ -54,13 +54,19 @@ public final class CollectionTable extends AbstractQueryableTable implements Tra
 
     private final CollectionInfo info;
     private final SqlBackend backend;
-    private final ColumnInference.Inferred inferred;
+    private final java.util.function.Supplier<ColumnInference.Inferred> columns;
+    private ColumnInference.Inferred inferred;
 
-    CollectionTable(CollectionInfo info, SqlBackend backend, ColumnInference.Inferred inferred) {
+    /**
+     * @param columns the collection's columns, asked for only when a statement uses the table
+     *     (Calcite looks at every table of a schema while preparing, the used ones closely)
+     */
+    CollectionTable(
+            CollectionInfo info, SqlBackend backend, java.util.function.Supplier<ColumnInference.Inferred> columns) {
         super(Object[].class);
         this.info = info;
         this.backend = backend;
-        this.inferred = inferred;
+        this.columns = columns;
     }
 
     public CollectionInfo info() {
@@ -68,7 +74,14 @@ public final class CollectionTable extends AbstractQueryableTable implements Tra
     }
 
     public List<Column> columns() {
-        return inferred.columns();
+        return inferred().columns();
+    }
+
+    private synchronized ColumnInference.Inferred inferred() {
+        if (inferred == null) {
+            inferred = columns.get();
+        }
+        return inferred;
     }
 
     @Override
@@ -83,7 +96,8 @@ public final class CollectionTable extends AbstractQueryableTable implements Tra
     @Override
     public Statistic getStatistic() {
         // A sample smaller than asked for is the whole collection; otherwise the size is unknown.
-        double rows = inferred.sampled() < 1_000 ? Math.max(1, inferred.sampled()) : inferred.sampled() * 10.0;
+        ColumnInference.Inferred sample = inferred();
+        double rows = sample.sampled() < 1_000 ? Math.max(1, sample.sampled()) : sample.sampled() * 10.0;
         return Statistics.of(rows, List.of(ImmutableBitSet.of(0)));
     }
 

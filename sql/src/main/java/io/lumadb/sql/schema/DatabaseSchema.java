@@ -64,7 +64,13 @@ public final class DatabaseSchema extends AbstractSchema {
             return null;
         }
         SqlSession session = SqlSession.current();
-        return new CollectionTable(info.get(), backend, inference.columns(info.get(), session.deadlineNanos()));
+        CollectionInfo collection = info.get();
+        return new CollectionTable(collection, backend, () -> {
+            // Planning a statement that uses the collection reads its columns: only a caller that
+            // may read the collection learns them.
+            session.sight().of(database, name);
+            return inference.columns(collection, session.deadlineNanos());
+        });
     }
 
     private Optional<CollectionInfo> collection(CatalogSnapshot snapshot, String name) {
