@@ -128,7 +128,9 @@ public final class Queries {
     private CompletionStage<Result> run(
             CollectionInfo info, QuerySpec spec, QueryCursor after, long deadline, int fingerprint) {
         long started = System.nanoTime();
-        String body = spec.source().toString();
+        // The request as text only for a shard on another node (it travels in the message): a
+        // local shard reads the parsed spec, and serializing it was a measurable part of a query.
+        Supplier<String> body = memoized(() -> spec.source().toString());
         long remaining = Math.max(1, (deadline - started) / 1_000_000L);
         List<CompletableFuture<ShardQueryResult>> parts = new ArrayList<>();
         List<Integer> asked = shardsOf(info, spec);
@@ -139,7 +141,7 @@ public final class Queries {
                             shard,
                             r -> new ShardEntity.Query(
                                     shard,
-                                    body,
+                                    body.get(),
                                     after == null ? null : after.values(),
                                     after == null ? null : after.id(),
                                     remaining,
@@ -191,6 +193,21 @@ public final class Queries {
                     return merge(spec, results, fingerprint, (System.nanoTime() - started) / 1_000)
                             .at(positions);
                 });
+    }
+
+    /** {@code value}, computed once, on first use. */
+    private static <T> Supplier<T> memoized(Supplier<T> value) {
+        return new Supplier<>() {
+            private T computed;
+
+            @Override
+            public synchronized T get() {
+                if (computed == null) {
+                    computed = value.get();
+                }
+                return computed;
+            }
+        };
     }
 
     private static ShardQueryResult answer(ShardEntity.Reply reply) {
