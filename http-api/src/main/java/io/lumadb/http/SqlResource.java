@@ -7,7 +7,6 @@ import io.lumadb.security.Permission.Action;
 import io.lumadb.security.Permission.Scope;
 import io.lumadb.security.Principal;
 import io.lumadb.shards.model.DocumentJson;
-import io.lumadb.shards.query.RowAccess;
 import io.lumadb.sql.SqlEngine;
 import io.lumadb.sql.SqlException;
 import io.lumadb.sql.SqlResult;
@@ -243,8 +242,7 @@ final class SqlResource implements Resource {
                             principal,
                             Permission.of(Action.QUERY, Scope.COLLECTION),
                             Map.of(Permission.DB, db, Permission.COLLECTION, collection));
-            RowAccess access = api.security().access(principal, Action.READ, false, db, collection);
-            return access;
+            return api.security().access(principal, Action.READ, false, db, collection);
         };
     }
 

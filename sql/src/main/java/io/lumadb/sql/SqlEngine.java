@@ -240,6 +240,10 @@ public final class SqlEngine implements AutoCloseable {
             prepared.setQueryTimeout(timeoutSeconds);
             try (ResultSet rs = prepared.executeQuery()) {
                 read(rs, sink);
+            } finally {
+                if (!cached) {
+                    prepared.close();
+                }
             }
             healthy = true;
         } finally {
@@ -347,13 +351,7 @@ public final class SqlEngine implements AutoCloseable {
         /** The planned statement for {@code sql}, from the cache while the catalog and columns are unchanged. */
         PreparedStatement prepare(String sql, long catalogVersion, boolean cached) throws SQLException {
             if (!cached) {
-                Cached stale = cache.remove(sql);
-                if (stale != null) {
-                    stale.close();
-                }
-                PreparedStatement planned = connection.prepareStatement(sql);
-                cache.put(sql, new Cached(planned, Long.MIN_VALUE, System.nanoTime())); // closed on the next use
-                return planned;
+                return connection.prepareStatement(sql); // the caller closes it after one use
             }
             Cached hit = cache.get(sql);
             if (hit != null

@@ -21,24 +21,16 @@ import org.apache.calcite.rel.metadata.RelMetadataQuery;
  */
 public final class LumaTableScan extends TableScan implements LumaRel {
 
-    private final CollectionTable collection;
     private final ScanSpec spec;
 
-    LumaTableScan(
-            RelOptCluster cluster, RelTraitSet traits, RelOptTable table, CollectionTable collection, ScanSpec spec) {
+    LumaTableScan(RelOptCluster cluster, RelTraitSet traits, RelOptTable table, ScanSpec spec) {
         super(cluster, traits, List.of(), table);
-        this.collection = collection;
         this.spec = spec;
     }
 
     /** A scan of the whole collection, nothing pushed yet. */
     public static LumaTableScan create(RelOptCluster cluster, RelOptTable table, CollectionTable collection) {
-        return new LumaTableScan(
-                cluster, cluster.traitSetOf(CONVENTION), table, collection, ScanSpec.all(collection.columns()));
-    }
-
-    CollectionTable collection() {
-        return collection;
+        return new LumaTableScan(cluster, cluster.traitSetOf(CONVENTION), table, ScanSpec.all(collection.columns()));
     }
 
     ScanSpec spec() {
@@ -47,12 +39,12 @@ public final class LumaTableScan extends TableScan implements LumaRel {
 
     LumaTableScan with(ScanSpec newSpec, RelCollation collation) {
         RelTraitSet traits = collation == null ? getTraitSet() : getTraitSet().replace(collation);
-        return new LumaTableScan(getCluster(), traits, getTable(), collection, newSpec);
+        return new LumaTableScan(getCluster(), traits, getTable(), newSpec);
     }
 
     @Override
     public RelNode copy(RelTraitSet traitSet, List<RelNode> inputs) {
-        return new LumaTableScan(getCluster(), traitSet, getTable(), collection, spec);
+        return new LumaTableScan(getCluster(), traitSet, getTable(), spec);
     }
 
     @Override

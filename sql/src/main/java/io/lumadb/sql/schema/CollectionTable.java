@@ -69,10 +69,6 @@ public final class CollectionTable extends AbstractQueryableTable implements Tra
         this.columns = columns;
     }
 
-    public CollectionInfo info() {
-        return info;
-    }
-
     public List<Column> columns() {
         return inferred().columns();
     }

@@ -30,11 +30,6 @@ public enum ColumnType {
         return sqlType;
     }
 
-    /** The name clients see for this type (in results and in {@code information_schema}). */
-    public String displayName() {
-        return this == JSON ? "JSON" : sqlType.getName();
-    }
-
     RelDataType relType(RelDataTypeFactory types, boolean nullable) {
         return types.createTypeWithNullability(types.createSqlType(sqlType), nullable);
     }
