@@ -139,16 +139,17 @@ public final class Authenticator implements AutoCloseable {
             new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
-     * Hashes a new password with {@code hasher} on the password threads (as logins are checked),
-     * never on a shared pool, where tens of milliseconds of Argon2id per call would hold up
-     * unrelated work; fails with {@link Busy} when they are saturated.
+     * Runs password work (hashing a new password, deriving its SCRAM verifier) on the password
+     * threads, as logins are checked, never on a shared pool, where tens of milliseconds of
+     * Argon2id per call would hold up unrelated work; fails with {@link Busy} when they are
+     * saturated.
      */
-    public CompletionStage<String> hash(PasswordHasher hasher, String password) {
-        CompletableFuture<String> result = new CompletableFuture<>();
+    public <T> CompletionStage<T> offload(java.util.function.Supplier<T> work) {
+        CompletableFuture<T> result = new CompletableFuture<>();
         try {
             hashing.execute(() -> {
                 try {
-                    result.complete(hasher.hash(password));
+                    result.complete(work.get());
                 } catch (RuntimeException e) {
                     result.completeExceptionally(e);
                 }

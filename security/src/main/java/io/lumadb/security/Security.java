@@ -286,6 +286,65 @@ public final class Security implements AutoCloseable {
         });
     }
 
+    // ---- logins over the PostgreSQL protocol
+
+    /** Makes up the salts of SCRAM exchanges for unknown users. */
+    private final byte[] fakeSaltKey = newFakeSaltKey();
+
+    private static byte[] newFakeSaltKey() {
+        byte[] key = new byte[32];
+        new java.security.SecureRandom().nextBytes(key);
+        return key;
+    }
+
+    /**
+     * A SCRAM-SHA-256 exchange for a login as {@code name}. For an unknown user, or one without a
+     * verifier, the exchange runs to its end with a salt made up from the name (the same on every
+     * try) and then fails as a wrong password does.
+     */
+    public CompletionStage<Scram.Exchange> scram(String name) {
+        CompletionStage<SecurityState> current = loaded ? CompletableFuture.completedFuture(state.get()) : refresh();
+        return current.thenApply(s -> {
+            User user = s.users().get(name);
+            Optional<Scram.Verifier> verifier =
+                    user == null ? Optional.empty() : Scram.Verifier.parse(user.scramVerifier());
+            if (user != null && verifier.isEmpty()) {
+                log.info(
+                        "The user '{}' has no SCRAM-SHA-256 verifier (its password was set before they were"
+                                + " kept); set its password again to sign in over the PostgreSQL protocol",
+                        name);
+            }
+            byte[] salt = java.util.Arrays.copyOf(
+                    java.util.HexFormat.of()
+                            .parseHex(Secrets.sha256Hex(fakeSaltKey, name.getBytes(StandardCharsets.UTF_8))),
+                    16);
+            return new Scram.Exchange(verifier.orElse(null), salt);
+        });
+    }
+
+    /**
+     * The principal of the user {@code name}, who has just proved its password in a {@link
+     * #scram} exchange; the login is recorded in the audit log.
+     *
+     * @param client the client's IP address, or null
+     */
+    public Principal scramLogin(String name, String client) {
+        User user = state.get().users().get(name);
+        if (user == null) {
+            throw new AuthenticationException("the user '" + name + "' no longer exists");
+        }
+        Principal principal = new Principal(Principal.Kind.USER, user.name(), null, user.roles());
+        if (loggedIn(principal)) {
+            audit.record(AuditEvent.login(principal, client));
+        }
+        return principal;
+    }
+
+    /** Records a refused login over the PostgreSQL protocol. */
+    public void scramLoginFailed(String name, String reason, String client) {
+        audit.record(AuditEvent.loginFailed(new AuditEvent.Who(name, "user", null), "scram-sha-256", reason, client));
+    }
+
     /** Whether this is the first login of this credential this node records (and remember it). */
     private boolean loggedIn(Principal principal) {
         if (principal.kind() == Principal.Kind.UNRESTRICTED || audit == AuditLog.NONE) {
@@ -405,7 +464,12 @@ public final class Security implements AutoCloseable {
     public CompletionStage<Optional<String>> bootstrap() {
         String configured = settings.adminPassword();
         String password = configured.isEmpty() ? generatePassword() : configured;
-        User admin = new User("admin", hasher.hash(password), List.of(RoleBinding.everywhere("admin")), now());
+        User admin = new User(
+                "admin",
+                hasher.hash(password),
+                List.of(RoleBinding.everywhere("admin")),
+                now(),
+                Scram.verifier(password));
         return this.<Result>ask(r -> new SecurityCatalogEntity.Bootstrap(admin, r))
                 .thenApply(result -> {
                     remember(result.state());
@@ -442,13 +506,14 @@ public final class Security implements AutoCloseable {
         }
         // Hash off the caller's thread: Argon2id takes tens of milliseconds by design. With
         // security off (no password threads, no logins) the catalog is still managed, rarely.
-        CompletionStage<String> hashed = password == null
-                ? CompletableFuture.completedFuture(null)
-                : authenticator != null
-                        ? authenticator.hash(hasher, password)
-                        : CompletableFuture.supplyAsync(() -> hasher.hash(password));
+        // The SCRAM verifier (4096 rounds of PBKDF2, a few milliseconds) is made alongside.
+        java.util.function.Supplier<String[]> both =
+                () -> new String[] {hasher.hash(password), Scram.verifier(password)};
+        CompletionStage<String[]> hashed = password == null
+                ? CompletableFuture.completedFuture(new String[2])
+                : authenticator != null ? authenticator.offload(both) : CompletableFuture.supplyAsync(both);
         return hashed.thenCompose(
-                hash -> change(r -> new SecurityCatalogEntity.PutUser(new User(name, hash, roles, now()), r)));
+                h -> change(r -> new SecurityCatalogEntity.PutUser(new User(name, h[0], roles, now(), h[1]), r)));
     }
 
     public CompletionStage<Result> deleteUser(String name) {

@@ -288,7 +288,8 @@ public final class SecurityCatalogEntity
                         user.name(),
                         user.passwordHash() != null ? user.passwordHash() : existing.passwordHash(),
                         user.roles(),
-                        existing.createdAtMillis());
+                        existing.createdAtMillis(),
+                        user.passwordHash() != null ? user.scramVerifier() : existing.scramVerifier());
         return change(new UserPut(stored), cmd.replyTo(), existing == null ? Outcome.CREATED : Outcome.UPDATED);
     }
 

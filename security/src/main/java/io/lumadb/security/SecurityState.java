@@ -32,12 +32,21 @@ public record SecurityState(
         implements CborSerializable {
 
     /**
-     * A user: its name, its password as an Argon2id PHC string ({@link PasswordHasher}), and its roles.
+     * A user: its name, its password as an Argon2id PHC string ({@link PasswordHasher}), its roles,
+     * and its password's SCRAM-SHA-256 verifier ({@link Scram}) for the PostgreSQL protocol. The
+     * verifier is null for users whose password was last set before verifiers were kept; they sign
+     * in over the PostgreSQL protocol once their password is set again.
      */
-    public record User(String name, String passwordHash, List<RoleBinding> roles, long createdAtMillis)
+    public record User(
+            String name, String passwordHash, List<RoleBinding> roles, long createdAtMillis, String scramVerifier)
             implements CborSerializable {
         public User {
             roles = List.copyOf(roles);
+        }
+
+        /** A user without a SCRAM verifier. */
+        public User(String name, String passwordHash, List<RoleBinding> roles, long createdAtMillis) {
+            this(name, passwordHash, roles, createdAtMillis, null);
         }
     }
 
