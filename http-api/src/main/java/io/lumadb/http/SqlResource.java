@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.lumadb.security.Permission;
 import io.lumadb.security.Permission.Action;
 import io.lumadb.security.Permission.Scope;
-import io.lumadb.security.Principal;
 import io.lumadb.shards.model.DocumentJson;
 import io.lumadb.sql.SqlEngine;
 import io.lumadb.sql.SqlException;
@@ -61,7 +60,7 @@ final class SqlResource implements Resource {
 
     private CompletionStage<HttpResponse> sql(Call call) {
         String db = call.db();
-        SqlSession.Sight sight = sight(call.principal());
+        SqlSession.Sight sight = SqlSession.Sight.of(api.security(), call.principal());
         boolean ndjson = call.request()
                 .getHeader("Accept")
                 .map(h -> h.value().contains("application/x-ndjson"))
@@ -104,6 +103,7 @@ final class SqlResource implements Resource {
         private final BlockingQueue<ByteString> lines = new ArrayBlockingQueue<>(256);
         private final CompletableFuture<Void> started = new CompletableFuture<>();
         private final AtomicBoolean gone = new AtomicBoolean();
+        private final AtomicBoolean finished = new AtomicBoolean();
         private final Duration patience;
         private long rows;
 
@@ -131,8 +131,16 @@ final class SqlResource implements Resource {
             rows++;
         }
 
-        /** Ends the stream with the totals, or with the failure as a problem. */
-        void finish(Long documentsRead, Throwable failure) {
+        /**
+         * Ends the stream with the totals, or with the failure as a problem: on the statement's
+         * thread, and again (then it does nothing) when the statement's stage completes, which
+         * covers a statement that never ran.
+         */
+        @Override
+        public void finish(Long documentsRead, Throwable failure) {
+            if (!finished.compareAndSet(false, true)) {
+                return;
+            }
             if (failure != null && !started.isDone()) {
                 started.completeExceptionally(failure);
                 return;
@@ -232,18 +240,6 @@ final class SqlResource implements Resource {
             out.write('\n');
             return ByteString.fromArray(out.toByteArray());
         }
-    }
-
-    /** What {@code principal} may see of each collection a statement reads. */
-    private SqlSession.Sight sight(Principal principal) {
-        return (db, collection) -> {
-            api.security()
-                    .authorize(
-                            principal,
-                            Permission.of(Action.QUERY, Scope.COLLECTION),
-                            Map.of(Permission.DB, db, Permission.COLLECTION, collection));
-            return api.security().access(principal, Action.READ, false, db, collection);
-        };
     }
 
     /** The request body: {@code {"sql": "...", "params": [...]}}. */

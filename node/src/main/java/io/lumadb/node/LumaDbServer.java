@@ -19,6 +19,8 @@ import io.lumadb.shards.StorageCondition;
 import io.lumadb.shards.shard.ShardEntity;
 import io.lumadb.sql.SqlEngine;
 import io.lumadb.sql.SqlSettings;
+import io.lumadb.sql.pgwire.PgServer;
+import io.lumadb.sql.pgwire.PgSettings;
 import io.lumadb.sql.schema.SqlBackend;
 import io.lumadb.tiering.TieredStores;
 import io.lumadb.tiering.Tiering;
@@ -58,10 +60,12 @@ public final class LumaDbServer {
 
     private final ActorSystem<Void> system;
     private final HttpEdge binding;
+    private final Optional<PgServer> postgres;
 
-    private LumaDbServer(ActorSystem<Void> system, HttpEdge binding) {
+    private LumaDbServer(ActorSystem<Void> system, HttpEdge binding, Optional<PgServer> postgres) {
         this.system = system;
         this.binding = binding;
+        this.postgres = postgres;
     }
 
     public static void main(String[] args) {
@@ -179,6 +183,20 @@ public final class LumaDbServer {
                     .toCompletableFuture()
                     .get(30, TimeUnit.SECONDS);
             binding.addToCoordinatedShutdown(Duration.ofSeconds(10), system);
+            Optional<PgServer> postgres = PgServer.start(
+                            system,
+                            PgSettings.from(config, http.host()),
+                            sql,
+                            security,
+                            Optional.ofNullable(LumaDbServer.class.getPackage().getImplementationVersion())
+                                    .orElse("dev"))
+                    .toCompletableFuture()
+                    .get(30, TimeUnit.SECONDS);
+            postgres.ifPresent(pg -> org.apache.pekko.actor.CoordinatedShutdown.get(system)
+                    .addTask(
+                            org.apache.pekko.actor.CoordinatedShutdown.PhaseServiceUnbind(),
+                            "lumadb-postgres-unbind",
+                            pg::unbind));
             if (cluster) {
                 StorageCondition storage = StorageCondition.get(system);
                 ApiReadinessCheck.register(Adapter.toClassic(system), () -> shards.catalog()
@@ -203,7 +221,7 @@ public final class LumaDbServer {
                                     + ", management on port " + config.getInt("pekko.management.http.port")
                             : "embedded",
                     security.enabled() ? "security on" : "SECURITY OFF: anyone reaching the port may do everything");
-            return new LumaDbServer(system, binding);
+            return new LumaDbServer(system, binding, postgres);
         } catch (Exception e) {
             system.terminate();
             system.getWhenTerminated().toCompletableFuture().join();
@@ -289,6 +307,11 @@ public final class LumaDbServer {
                                     s.getShards().size()));
                         },
                         system.executionContext());
+    }
+
+    /** The port the PostgreSQL protocol listens on, if it does. */
+    public Optional<Integer> postgresPort() {
+        return postgres.map(PgServer::port);
     }
 
     /** The port the API listens on. */

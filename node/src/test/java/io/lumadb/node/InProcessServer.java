@@ -54,6 +54,8 @@ final class InProcessServer implements AutoCloseable {
         config.putIfAbsent("lumadb.http.port", 0);
         // Security is on by default; tests that are about something else speak without credentials.
         config.putIfAbsent("lumadb.security.enabled", false);
+        // The PostgreSQL protocol only for tests that ask for it (port 0: any free one).
+        config.putIfAbsent("lumadb.sql.postgres.enabled", "off");
         try {
             server = LumaDbServer.start(ConfigFactory.parseMap(config));
         } catch (RuntimeException e) {
@@ -68,6 +70,11 @@ final class InProcessServer implements AutoCloseable {
     /** The port the API listens on. */
     int port() {
         return server.port();
+    }
+
+    /** The port the PostgreSQL protocol listens on. */
+    int postgresPort() {
+        return server.postgresPort().orElseThrow(() -> new IllegalStateException("no PostgreSQL protocol"));
     }
 
     TestHttp http() {

@@ -8,6 +8,7 @@ import io.lumadb.sql.schema.SqlBackend;
 import io.lumadb.sql.schema.SqlSession;
 import java.math.BigDecimal;
 import java.sql.Connection;
+import java.sql.ParameterMetaData;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
@@ -72,6 +73,20 @@ public final class SqlEngine implements AutoCloseable {
         void columns(List<SqlResult.Column> columns) throws Exception;
 
         void row(Object[] row) throws Exception;
+
+        /**
+         * Whether rows carry values as the JDBC runtime gives them ({@code java.sql} dates and
+         * times, byte arrays, floats) rather than as JSON-friendly ones.
+         */
+        default boolean raw() {
+            return false;
+        }
+
+        /**
+         * Called last by {@link #stream}, on the statement's thread (where the sink may block):
+         * with the documents read, or with the failure (then {@code documentsRead} is null).
+         */
+        default void finish(Long documentsRead, Throwable failure) throws Exception {}
     }
 
     /**
@@ -83,7 +98,7 @@ public final class SqlEngine implements AutoCloseable {
             String database, String sql, List<Object> params, SqlSession.Sight sight) {
         return submit(() -> {
             Collector all = new Collector(settings.maxRows());
-            SqlSession session = run(database, sql, params, sight, all);
+            SqlSession session = run(database, sql, params, sight, all, new Cancellation());
             return all.result(session.documentsRead());
         });
     }
@@ -94,7 +109,92 @@ public final class SqlEngine implements AutoCloseable {
      */
     public CompletionStage<Long> stream(
             String database, String sql, List<Object> params, SqlSession.Sight sight, RowSink sink) {
-        return submit(() -> run(database, sql, params, sight, sink).documentsRead());
+        return stream(database, sql, params, sight, sink, new Cancellation());
+    }
+
+    /** {@link #stream}, stopping with SQLSTATE {@code 57014} once {@code cancellation} is requested. */
+    public CompletionStage<Long> stream(
+            String database,
+            String sql,
+            List<Object> params,
+            SqlSession.Sight sight,
+            RowSink sink,
+            Cancellation cancellation) {
+        return submit(() -> {
+            long read;
+            try {
+                read = run(database, sql, params, sight, sink, cancellation).documentsRead();
+            } catch (RuntimeException failure) {
+                finish(sink, null, failure);
+                throw failure;
+            }
+            finish(sink, read, null);
+            return read;
+        });
+    }
+
+    private static void finish(RowSink sink, Long read, Throwable failure) {
+        try {
+            sink.finish(read, failure);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** What a statement takes and answers, from its plan: its parameters' and its columns' types. */
+    public record Description(List<SqlResult.Column> parameters, List<SqlResult.Column> columns) {}
+
+    /**
+     * Plans {@code sql} (or takes its plan from the cache) without running it, and answers its
+     * parameters ({@code ?}, typed from where they are used) and result columns. Fails with a
+     * {@link SqlException} as running it would, also when {@code sight} may not read a
+     * collection it uses.
+     */
+    public CompletionStage<Description> describe(String database, String sql, SqlSession.Sight sight) {
+        return submit(() -> {
+            Statement statement = Statement.of(sql);
+            SqlSession session =
+                    new SqlSession(sight, System.nanoTime() + settings.timeout().toNanos(), false);
+            try {
+                requireDatabase(database);
+                return ScopedValue.where(SqlSession.CURRENT, session)
+                        .call(() -> describeIn(database, statement, session));
+            } catch (Throwable failure) {
+                throw failed(failure, statement);
+            }
+        });
+    }
+
+    private Description describeIn(String database, Statement statement, SqlSession session) throws Exception {
+        boolean query = statement.mode() == Mode.QUERY;
+        return withPlanner(database, planner -> {
+            // An EXPLAIN's parameters are its query's; its plan is never cached (see collect).
+            Planner.Cached planned =
+                    planner.prepare(statement.query(), backend.catalog().version(), query);
+            try {
+                // A plan from the cache was made for another caller: this one must be allowed to read
+                // every collection it uses, as planning would have checked.
+                for (String collection : planned.collections()) {
+                    session.sight().of(database, collection);
+                }
+                List<SqlResult.Column> parameters = new ArrayList<>();
+                java.sql.ParameterMetaData p = planned.statement().getParameterMetaData();
+                for (int i = 1; i <= p.getParameterCount(); i++) {
+                    parameters.add(new SqlResult.Column(
+                            "$" + i, p.getParameterTypeName(i), p.isNullable(i) != ParameterMetaData.parameterNoNulls));
+                }
+                List<SqlResult.Column> columns = query
+                        ? columns(planned.statement().getMetaData())
+                        : List.of(new SqlResult.Column("QUERY PLAN", "VARCHAR", false));
+                return new Description(parameters, columns);
+            } finally {
+                if (!query) {
+                    planned.close();
+                }
+            }
+        });
     }
 
     private <T> CompletionStage<T> submit(java.util.function.Supplier<T> work) {
@@ -106,10 +206,19 @@ public final class SqlEngine implements AutoCloseable {
         }
     }
 
-    private SqlSession run(String database, String sql, List<Object> params, SqlSession.Sight sight, RowSink sink) {
+    private SqlSession run(
+            String database,
+            String sql,
+            List<Object> params,
+            SqlSession.Sight sight,
+            RowSink sink,
+            Cancellation cancellation) {
         Statement statement = Statement.of(sql);
         SqlSession session = new SqlSession(
-                sight, System.nanoTime() + settings.timeout().toNanos(), statement.mode() == Mode.ANALYZE);
+                sight,
+                System.nanoTime() + settings.timeout().toNanos(),
+                statement.mode() == Mode.ANALYZE,
+                cancellation);
         try {
             requireDatabase(database);
             ScopedValue.where(SqlSession.CURRENT, session).call(() -> {
@@ -125,12 +234,17 @@ public final class SqlEngine implements AutoCloseable {
             });
             return session;
         } catch (Throwable failure) {
-            SqlException e = SqlErrors.of(failure, statement.calcite());
-            if (e == null) {
-                throw failure instanceof RuntimeException re ? re : new IllegalStateException(failure);
-            }
-            throw statement.shift(e);
+            throw failed(failure, statement);
         }
+    }
+
+    /** {@code failure} as a {@link SqlException} pointing into the statement as given, where it is one. */
+    private static RuntimeException failed(Throwable failure, Statement statement) {
+        SqlException e = SqlErrors.of(failure, statement.calcite());
+        if (e == null) {
+            return failure instanceof RuntimeException re ? re : new IllegalStateException(failure);
+        }
+        return statement.shift(e);
     }
 
     private SqlResult collect(String database, String sql, List<Object> params, SqlSession session) throws Exception {
@@ -210,6 +324,15 @@ public final class SqlEngine implements AutoCloseable {
         return new SqlResult(plan.columns(), lines, session.documentsRead());
     }
 
+    /** Whether {@code database} exists (asking the catalog itself when the cached one lacks it). */
+    public CompletionStage<Boolean> databaseExists(String database) {
+        if (backend.catalog().database(database).isPresent()) {
+            return CompletableFuture.completedFuture(true);
+        }
+        return backend.refreshCatalog()
+                .thenApply(fresh -> fresh.database(database).isPresent());
+    }
+
     private void requireDatabase(String database) throws Exception {
         if (backend.catalog().database(database).isPresent()) {
             return;
@@ -223,14 +346,9 @@ public final class SqlEngine implements AutoCloseable {
     private void runIn(
             String database, String sql, List<Object> params, SqlSession session, RowSink sink, boolean cached)
             throws Exception {
-        Deque<Planner> pool = planners.computeIfAbsent(database, d -> new ConcurrentLinkedDeque<>());
-        Planner planner = pool.poll();
-        if (planner == null) {
-            planner = new Planner(database);
-        }
-        boolean healthy = false;
-        try {
-            PreparedStatement prepared = planner.prepare(sql, backend.catalog().version(), cached);
+        withPlanner(database, planner -> {
+            Planner.Cached planned = planner.prepare(sql, backend.catalog().version(), cached);
+            PreparedStatement prepared = planned.statement();
             prepared.clearParameters();
             for (int i = 0; i < params.size(); i++) {
                 prepared.setObject(i + 1, params.get(i));
@@ -239,13 +357,32 @@ public final class SqlEngine implements AutoCloseable {
                     (int) Math.max(1, TimeUnit.NANOSECONDS.toSeconds(session.deadlineNanos() - System.nanoTime()));
             prepared.setQueryTimeout(timeoutSeconds);
             try (ResultSet rs = prepared.executeQuery()) {
-                read(rs, sink);
+                read(rs, sink, session.cancellation());
             } finally {
                 if (!cached) {
-                    prepared.close();
+                    planned.close();
                 }
             }
+            return null;
+        });
+    }
+
+    private interface PlannerWork<T> {
+        T apply(Planner planner) throws Exception;
+    }
+
+    /** Runs {@code work} with a planner connection of {@code database}, which goes back to its pool unless it failed. */
+    private <T> T withPlanner(String database, PlannerWork<T> work) throws Exception {
+        Deque<Planner> pool = planners.computeIfAbsent(database, d -> new ConcurrentLinkedDeque<>());
+        Planner planner = pool.poll();
+        if (planner == null) {
+            planner = new Planner(database);
+        }
+        boolean healthy = false;
+        try {
+            T result = work.apply(planner);
             healthy = true;
+            return result;
         } finally {
             if (healthy) {
                 pool.push(planner);
@@ -255,8 +392,7 @@ public final class SqlEngine implements AutoCloseable {
         }
     }
 
-    private static void read(ResultSet rs, RowSink sink) throws Exception {
-        ResultSetMetaData meta = rs.getMetaData();
+    private static List<SqlResult.Column> columns(ResultSetMetaData meta) throws SQLException {
         int n = meta.getColumnCount();
         List<SqlResult.Column> columns = new ArrayList<>(n);
         for (int i = 1; i <= n; i++) {
@@ -265,11 +401,20 @@ public final class SqlEngine implements AutoCloseable {
                     meta.getColumnTypeName(i),
                     meta.isNullable(i) != ResultSetMetaData.columnNoNulls));
         }
+        return columns;
+    }
+
+    private static void read(ResultSet rs, RowSink sink, Cancellation cancellation) throws Exception {
+        List<SqlResult.Column> columns = columns(rs.getMetaData());
+        int n = columns.size();
+        boolean raw = sink.raw();
         sink.columns(columns);
         while (rs.next()) {
+            cancellation.check();
             Object[] row = new Object[n];
             for (int i = 0; i < n; i++) {
-                row[i] = value(rs.getObject(i + 1));
+                Object v = rs.getObject(i + 1);
+                row[i] = raw ? v : value(v);
             }
             sink.row(row);
         }
@@ -320,7 +465,12 @@ public final class SqlEngine implements AutoCloseable {
             }
         };
 
-        private record Cached(PreparedStatement statement, long catalogVersion, long plannedAtNanos) {
+        /** A planned statement, and the collections its planning used. */
+        record Cached(
+                PreparedStatement statement,
+                long catalogVersion,
+                long plannedAtNanos,
+                java.util.Set<String> collections) {
             void close() {
                 try {
                     statement.close();
@@ -348,25 +498,39 @@ public final class SqlEngine implements AutoCloseable {
             connection.setSchema(database);
         }
 
-        /** The planned statement for {@code sql}, from the cache while the catalog and columns are unchanged. */
-        PreparedStatement prepare(String sql, long catalogVersion, boolean cached) throws SQLException {
+        /**
+         * The planned statement for {@code sql}, from the cache while the catalog and columns are
+         * unchanged; not {@code cached}, a fresh one that the caller closes after one use.
+         */
+        Cached prepare(String sql, long catalogVersion, boolean cached) throws SQLException {
             if (!cached) {
-                return connection.prepareStatement(sql); // the caller closes it after one use
+                return plan(sql, catalogVersion);
             }
             Cached hit = cache.get(sql);
             if (hit != null
                     && hit.catalogVersion() == catalogVersion
                     && System.nanoTime() - hit.plannedAtNanos()
                             < settings.schemaRefresh().toNanos()) {
-                return hit.statement();
+                return hit;
             }
             if (hit != null) {
                 cache.remove(sql);
                 hit.close();
             }
-            PreparedStatement planned = connection.prepareStatement(sql);
-            cache.put(sql, new Cached(planned, catalogVersion, System.nanoTime()));
+            Cached planned = plan(sql, catalogVersion);
+            cache.put(sql, planned);
             return planned;
+        }
+
+        private Cached plan(String sql, long catalogVersion) throws SQLException {
+            PreparedStatement planned = connection.prepareStatement(sql);
+            // What the session's planning used so far: this statement's collections (and, for
+            // an EXPLAIN ANALYZE planned twice, the same ones again).
+            return new Cached(
+                    planned,
+                    catalogVersion,
+                    System.nanoTime(),
+                    SqlSession.CURRENT.get().plannedCollections());
         }
 
         @Override

@@ -34,6 +34,7 @@ public final class NodeProcess implements AutoCloseable {
     private final Path dataDir;
     private final Path log;
     private final int port;
+    private final int postgresPort;
     private final String heap;
     private final List<String> jvmOptions;
     private final List<String> prefix;
@@ -53,6 +54,12 @@ public final class NodeProcess implements AutoCloseable {
         List<String> options = new ArrayList<>();
         if (!b.security) {
             options.add("-Dlumadb.security.enabled=off");
+        }
+        // The PostgreSQL protocol only where a test asks for it, never on whatever port is free.
+        this.postgresPort = b.postgres ? Ports.free() : 0;
+        options.add(b.postgres ? "-Dlumadb.sql.postgres.enabled=on" : "-Dlumadb.sql.postgres.enabled=off");
+        if (b.postgres) {
+            options.add("-Dlumadb.sql.postgres.port=" + postgresPort);
         }
         options.addAll(b.jvmOptions);
         this.jvmOptions = List.copyOf(options);
@@ -85,6 +92,7 @@ public final class NodeProcess implements AutoCloseable {
         private String ulimit;
         private boolean deleteDataDir;
         private boolean security;
+        private boolean postgres;
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir;
@@ -105,6 +113,12 @@ public final class NodeProcess implements AutoCloseable {
         /** The log file (appended to); by default {@code server.log} in the data directory. */
         public Builder log(Path log) {
             this.log = log;
+            return this;
+        }
+
+        /** Listen for the PostgreSQL protocol too, on a free port ({@link NodeProcess#postgresPort()}). */
+        public Builder postgresProtocol() {
+            this.postgres = true;
             return this;
         }
 
@@ -201,6 +215,14 @@ public final class NodeProcess implements AutoCloseable {
 
     public int port() {
         return port;
+    }
+
+    /** The PostgreSQL protocol's port, if the node was built with {@link Builder#postgresProtocol()}. */
+    public int postgresPort() {
+        if (postgresPort == 0) {
+            throw new IllegalStateException(name + " does not listen for the PostgreSQL protocol");
+        }
+        return postgresPort;
     }
 
     /** {@code http://127.0.0.1:<port>}. */

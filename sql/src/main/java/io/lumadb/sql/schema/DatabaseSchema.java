@@ -64,6 +64,7 @@ public final class DatabaseSchema extends AbstractSchema {
             return null;
         }
         SqlSession session = SqlSession.current();
+        session.planned(name);
         CollectionInfo collection = info.get();
         return new CollectionTable(collection, backend, () -> {
             // Planning a statement that uses the collection reads its columns: only a caller that

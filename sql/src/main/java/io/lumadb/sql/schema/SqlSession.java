@@ -1,10 +1,15 @@
 package io.lumadb.sql.schema;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.lumadb.security.Permission;
+import io.lumadb.security.Principal;
+import io.lumadb.security.Security;
 import io.lumadb.shards.query.RowAccess;
+import io.lumadb.sql.Cancellation;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -26,6 +31,20 @@ public final class SqlSession {
 
         /** Every row and field of every collection. */
         Sight ALL = (database, collection) -> RowAccess.ALL;
+
+        /**
+         * What {@code principal} may see: a collection needs {@code query} on it, as a JQL query
+         * does, and is read with the caller's row rules and without its hidden fields.
+         */
+        static Sight of(Security security, Principal principal) {
+            return (db, collection) -> {
+                security.authorize(
+                        principal,
+                        Permission.of(Permission.Action.QUERY, Permission.Scope.COLLECTION),
+                        Map.of(Permission.DB, db, Permission.COLLECTION, collection));
+                return security.access(principal, Permission.Action.READ, false, db, collection);
+            };
+        }
     }
 
     /**
@@ -43,13 +62,39 @@ public final class SqlSession {
     private final Sight sight;
     private final long deadlineNanos;
     private final boolean analyze;
+    private final Cancellation cancellation;
+    private final Set<String> planned = new TreeSet<>();
     private final AtomicLong documentsRead = new AtomicLong();
     private final Map<String, Counters> scans = new LinkedHashMap<>();
 
     public SqlSession(Sight sight, long deadlineNanos, boolean analyze) {
+        this(sight, deadlineNanos, analyze, new Cancellation());
+    }
+
+    public SqlSession(Sight sight, long deadlineNanos, boolean analyze, Cancellation cancellation) {
         this.sight = sight;
         this.deadlineNanos = deadlineNanos;
         this.analyze = analyze;
+        this.cancellation = cancellation;
+    }
+
+    /** Notes that planning the statement used {@code collection}. */
+    void planned(String collection) {
+        synchronized (planned) {
+            planned.add(collection);
+        }
+    }
+
+    /** The collections planning the statement used, so far. */
+    public Set<String> plannedCollections() {
+        synchronized (planned) {
+            return Set.copyOf(planned);
+        }
+    }
+
+    /** Where a cancel request for this statement arrives. */
+    public Cancellation cancellation() {
+        return cancellation;
     }
 
     public Sight sight() {
