@@ -67,7 +67,15 @@ final class SqlErrors {
                             Kind.BAD_STATEMENT, "54001", "the statement is too complex to run: " + e.getMessage());
                 }
                 case ArithmeticException e -> {
-                    return new SqlException(Kind.BAD_STATEMENT, "22012", messageOf(e, "division by zero"));
+                    // As PostgreSQL words them: the JVM says "/ by zero" or "integer overflow".
+                    String m = String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT);
+                    if (m.contains("overflow")) {
+                        return new SqlException(Kind.BAD_STATEMENT, "22003", "integer out of range");
+                    }
+                    if (m.contains("zero") || m.contains("division")) {
+                        return new SqlException(Kind.BAD_STATEMENT, "22012", "division by zero");
+                    }
+                    return new SqlException(Kind.BAD_STATEMENT, "22000", messageOf(e, "arithmetic error"));
                 }
                 case NumberFormatException e -> {
                     return new SqlException(Kind.BAD_STATEMENT, "22P02", "invalid input syntax: " + e.getMessage());
