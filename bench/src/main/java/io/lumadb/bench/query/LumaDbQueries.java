@@ -45,8 +45,18 @@ final class LumaDbQueries implements QuerySystem {
     private final String queryPath;
     private final String sqlPath;
 
-    /** {@code shards} of the collection, null for the server's default. */
-    LumaDbQueries(String url, Duration timeout, Integer shards, Duration indexTimeout) {
+    /** The JDBC URL of the node's PostgreSQL protocol, or null when it is not measured. */
+    private final String wireUrl;
+
+    /**
+     * {@code shards} of the collection, null for the server's default; {@code pgPort} the node's
+     * PostgreSQL protocol, 0 to leave SQL over the wire out.
+     */
+    LumaDbQueries(String url, Duration timeout, Integer shards, Duration indexTimeout, int pgPort) {
+        this.wireUrl = pgPort > 0
+                ? "jdbc:postgresql://" + java.net.URI.create(url).getHost() + ":" + pgPort + "/" + DATABASE
+                        + "?user=bench&connectTimeout=10&socketTimeout=" + timeout.toSeconds()
+                : null;
         this.api = new LumaDbHttp(url, (int) timeout.toMillis());
         this.shards = shards;
         this.indexTimeout = indexTimeout;
@@ -67,7 +77,9 @@ final class LumaDbQueries implements QuerySystem {
 
     @Override
     public List<Variant> variants() {
-        return List.of(Variant.LUMADB_INDEX, Variant.LUMADB_SCAN, Variant.LUMADB_SQL);
+        return wireUrl == null
+                ? List.of(Variant.LUMADB_INDEX, Variant.LUMADB_SCAN, Variant.LUMADB_SQL)
+                : List.of(Variant.LUMADB_INDEX, Variant.LUMADB_SCAN, Variant.LUMADB_SQL, Variant.LUMADB_PGWIRE);
     }
 
     @Override
@@ -159,6 +171,19 @@ final class LumaDbQueries implements QuerySystem {
 
     @Override
     public List<JsonNode> documents(QueryParams p, Variant v) throws IOException {
+        if (v == Variant.LUMADB_PGWIRE) {
+            try (WireClient wire = new WireClient()) {
+                List<JsonNode> out = new ArrayList<>();
+                try (java.sql.ResultSet rs = wire.bind(p).executeQuery()) {
+                    while (rs.next()) {
+                        out.add(MAPPER.readTree(rs.getString(1)));
+                    }
+                }
+                return out;
+            } catch (java.sql.SQLException e) {
+                throw new IOException("SQL over the PostgreSQL protocol failed for " + p + ": " + e.getMessage(), e);
+            }
+        }
         if (v == Variant.LUMADB_SQL) {
             JsonNode answer = MAPPER.readTree(api.expect("POST", sqlPath, sqlBody(p, ""), 200));
             List<JsonNode> out = new ArrayList<>();
@@ -187,8 +212,9 @@ final class LumaDbQueries implements QuerySystem {
      */
     @Override
     public QueryReport.PlanCheck plan(QueryParams p, Variant v, List<String> failures) throws IOException {
-        if (v == Variant.LUMADB_SQL) {
-            return sqlPlan(p, failures);
+        if (v == Variant.LUMADB_SQL || v == Variant.LUMADB_PGWIRE) {
+            // The same statement through the same engine and plan cache, whichever door it came in by.
+            return sqlPlan(p, v, failures);
         }
         boolean scan = v == Variant.LUMADB_SCAN;
         String plan = scan ? "scan" : "index";
@@ -230,7 +256,7 @@ final class LumaDbQueries implements QuerySystem {
      * the query's index on every shard; keys and documents examined and returned as the shards
      * counted them.
      */
-    private QueryReport.PlanCheck sqlPlan(QueryParams p, List<String> failures) throws IOException {
+    private QueryReport.PlanCheck sqlPlan(QueryParams p, Variant v, List<String> failures) throws IOException {
         String request = sqlBody(p, "EXPLAIN ANALYZE ");
         JsonNode answer = MAPPER.readTree(api.expect("POST", sqlPath, request, 200));
         String scan = null;
@@ -248,12 +274,12 @@ final class LumaDbQueries implements QuerySystem {
         String plans = m.group(1);
         boolean ok = plans.equals("index " + index(p.query()));
         if (!ok) {
-            failures.add(p.query().id() + ", " + Variant.LUMADB_SQL.id() + ": SQL's scan did not run on "
-                    + index(p.query()) + " alone: " + scan);
+            failures.add(p.query().id() + ", " + v.id() + ": SQL's scan did not run on " + index(p.query()) + " alone: "
+                    + scan);
         }
         return new QueryReport.PlanCheck(
                 p.query().id(),
-                Variant.LUMADB_SQL.id(),
+                v.id(),
                 "pushed into JQL: " + plans,
                 Long.parseLong(m.group(2)),
                 Long.parseLong(m.group(3)),
@@ -278,10 +304,76 @@ final class LumaDbQueries implements QuerySystem {
         return "{\"sql\":\"" + prefix + sql(p.query()) + "\",\"params\":" + params + "}";
     }
 
-    /** A client thread's connection; the scan variant adds {@code "hint":"scan"} to every query. */
+    /**
+     * A client thread's connection; the scan variant adds {@code "hint":"scan"} to every query,
+     * and the wire variant speaks the PostgreSQL protocol.
+     */
     @Override
-    public Client client(Variant v) {
-        return v == Variant.LUMADB_SQL ? new SqlClient() : new HttpClient(v == Variant.LUMADB_SCAN);
+    public Client client(Variant v) throws IOException {
+        return switch (v) {
+            case LUMADB_SQL -> new SqlClient();
+            case LUMADB_PGWIRE -> {
+                try {
+                    yield new WireClient();
+                } catch (java.sql.SQLException e) {
+                    throw new IOException("cannot connect to " + wireUrl + ": " + e.getMessage(), e);
+                }
+            }
+            default -> new HttpClient(v == Variant.LUMADB_SCAN);
+        };
+    }
+
+    /**
+     * A client thread's connection over the PostgreSQL protocol, both statements prepared once
+     * (the driver names them on the server after their fifth use, and from then on sends only
+     * Bind and Execute).
+     */
+    private final class WireClient implements Client {
+        private final java.sql.Connection connection;
+        private final java.sql.PreparedStatement point;
+        private final java.sql.PreparedStatement range;
+
+        WireClient() throws java.sql.SQLException {
+            connection = java.sql.DriverManager.getConnection(wireUrl);
+            point = connection.prepareStatement(sql(Query.POINT));
+            range = connection.prepareStatement(sql(Query.RANGE));
+        }
+
+        java.sql.PreparedStatement bind(QueryParams p) throws java.sql.SQLException {
+            if (p.query() == Query.POINT) {
+                point.setString(1, p.sku());
+                return point;
+            }
+            range.setDouble(1, p.lo());
+            range.setDouble(2, p.hi());
+            return range;
+        }
+
+        @Override
+        public int run(QueryParams p) throws IOException {
+            int count = 0;
+            try (java.sql.ResultSet rs = bind(p).executeQuery()) {
+                while (rs.next()) {
+                    // Read the whole document, as the HTTP clients read every byte of their answer.
+                    if (rs.getString(1) == null) {
+                        throw new IOException("a row without its document for " + p);
+                    }
+                    count++;
+                }
+            } catch (java.sql.SQLException e) {
+                throw new IOException("SQL over the PostgreSQL protocol failed for " + p + ": " + e.getMessage(), e);
+            }
+            return count;
+        }
+
+        @Override
+        public void close() {
+            try {
+                connection.close();
+            } catch (java.sql.SQLException ignored) {
+                // closing is best effort
+            }
+        }
     }
 
     /** A client thread's connection sending each query as SQL with its parameters. */

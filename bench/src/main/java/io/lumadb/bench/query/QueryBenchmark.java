@@ -83,6 +83,11 @@ public final class QueryBenchmark implements Callable<Integer> {
     @Option(names = "--shards", description = "shards of LumaDB's collection (default: the server's default)")
     private Integer shards;
 
+    @Option(
+            names = "--lumadb-pg-port",
+            description = "the port of the node's PostgreSQL protocol (default 0: not measured)")
+    private int lumadbPgPort;
+
     @Option(names = "--pg-url", description = "PostgreSQL's JDBC URL")
     private String pgUrl = "jdbc:postgresql://127.0.0.1:5432/test";
 
@@ -179,7 +184,7 @@ public final class QueryBenchmark implements Callable<Integer> {
         List<QuerySystem> opened = new ArrayList<>();
         try {
             if (systems.contains("lumadb")) {
-                opened.add(new LumaDbQueries(url, TIMEOUT, shards, indexTimeout));
+                opened.add(new LumaDbQueries(url, TIMEOUT, shards, indexTimeout, lumadbPgPort));
             }
             if (systems.contains("postgresql")) {
                 opened.add(new PostgresQueries(pgUrl, pgUser, TIMEOUT));

@@ -11,6 +11,11 @@ public enum Variant {
      * cached): the filter is pushed into JQL and answered on the same index.
      */
     LUMADB_SQL("lumadb-sql", "LumaDB, SQL over HTTP"),
+    /**
+     * LumaDB, the same SQL over the PostgreSQL protocol with the PostgreSQL JDBC driver, as a
+     * prepared statement per client thread (named on the server after its fifth use).
+     */
+    LUMADB_PGWIRE("lumadb-pgwire", "LumaDB, SQL over the PostgreSQL protocol (JDBC)"),
     /** PostgreSQL, jsonb with an expression B-tree index equivalent to LumaDB's. */
     POSTGRESQL("postgresql", "PostgreSQL, B-tree index");
 

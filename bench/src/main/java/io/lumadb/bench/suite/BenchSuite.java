@@ -257,7 +257,7 @@ public final class BenchSuite implements Callable<Integer> {
                 try (NodeProcess node = startNode()) {
                     ycsb = runs("ycsb") ? ycsb(node.url(""), node.pid()) : List.of();
                     http = runs("http") ? httpCeiling(node.url(""), node.pid()) : null;
-                    query = runs("query") ? queryBenchmark(node.url("")) : null;
+                    query = runs("query") ? queryBenchmark(node.url(""), node.postgresPort()) : null;
                     if (runs("streams")) {
                         long t = System.nanoTime();
                         streams = streamBenchmark(node, "the node of the sections before, on its own now");
@@ -345,7 +345,17 @@ public final class BenchSuite implements Callable<Integer> {
     }
 
     private NodeProcess startNode() throws IOException, InterruptedException {
-        return LumaDbNode.start(nodeJar, serverPrefix, out.resolve("lumadb-node.log"), NODE_OPTIONS);
+        // With the PostgreSQL protocol on a free port, for the query section's SQL over the wire.
+        NodeProcess node = LumaDbNode.builder(nodeJar, serverPrefix, out.resolve("lumadb-node.log"), NODE_OPTIONS)
+                .postgresProtocol()
+                .build();
+        try {
+            LumaDbNode.launch(node, java.time.Duration.ofSeconds(60));
+            return node;
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            node.close();
+            throw e;
+        }
     }
 
     // ---- YCSB
@@ -563,10 +573,12 @@ public final class BenchSuite implements Callable<Integer> {
      * other load generators, and reads its report. A failed run is reported, not thrown: the rest
      * of the suite's report is worth having, and {@link #main} exits non-zero afterwards.
      */
-    private QueryReport queryBenchmark(String url) throws IOException, InterruptedException {
+    private QueryReport queryBenchmark(String url, int pgPort) throws IOException, InterruptedException {
         List<String> args = new ArrayList<>(List.of(
                 "--url",
                 url,
+                "--lumadb-pg-port",
+                Integer.toString(pgPort),
                 "--json",
                 out.resolve("query.json").toString(),
                 "--pg-url",

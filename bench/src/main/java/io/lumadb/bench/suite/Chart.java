@@ -32,10 +32,11 @@ final class Chart {
             SYSTEMS.stream().map(Report.NAMES::get).toList();
     /**
      * The query variants' colors, in {@link Variant} order: LumaDB's purple, lighter for the scan,
-     * a dark purple for SQL, PostgreSQL's blue.
+     * a dark purple for SQL over HTTP, a middle one for SQL over the PostgreSQL protocol,
+     * PostgreSQL's blue.
      */
     private static final List<String> VARIANT_COLORS =
-            List.of(Report.COLORS.get("lumadb"), "#cab2d6", "#3f007d", Report.COLORS.get("postgresql"));
+            List.of(Report.COLORS.get("lumadb"), "#cab2d6", "#3f007d", "#807dba", Report.COLORS.get("postgresql"));
 
     private static final List<String> VARIANT_NAMES =
             Arrays.stream(Variant.values()).map(Variant::description).toList();
@@ -120,7 +121,7 @@ final class Chart {
         List<String> groups = Arrays.stream(queries).map(x -> x.id() + " query").toList();
         panel(MARGIN_L, ROW_H, "Queries (queries/s, log scale)", throughput, groups, VARIANT_NAMES, VARIANT_COLORS);
         panel(RIGHT, ROW_H, "Queries: p99 latency (ms, log scale)", p99, groups, VARIANT_NAMES, VARIANT_COLORS);
-        legend(2 * ROW_H - 12, VARIANT_NAMES, VARIANT_COLORS, 220);
+        legend(2 * ROW_H - 12, VARIANT_NAMES, VARIANT_COLORS, 200);
         if (!q.ok()) {
             text(MARGIN_L + 3 * 220, 2 * ROW_H - 12, "fill=\"#e31a1c\"", "query benchmark FAILED: see suite.md");
         }

@@ -201,17 +201,27 @@ final class Report {
                         fmt(queryRatio(q, query, Variant.POSTGRESQL)),
                         fmt(queryRatio(q, query, Variant.LUMADB_SCAN)));
             }
-            md.line("%nThe same queries as SQL over HTTP (`POST _sql` with parameters; planned once, then cached):%n");
-            md.table("lrrrr", "query | SQL | JQL, index | SQL / JQL | SQL / PostgreSQL");
+            md.line("%nThe same queries as SQL: over HTTP (`POST _sql` with parameters) and over the PostgreSQL"
+                    + " protocol (JDBC, a prepared statement per client thread); planned once, then cached:%n");
+            md.table(
+                    "lrrrrrrr",
+                    "query | SQL, HTTP | SQL, wire | JQL, index | HTTP / JQL | wire / JQL | HTTP / PostgreSQL"
+                            + " | wire / PostgreSQL");
             for (Query query : Query.values()) {
                 double sql = queryThroughput(q, query, Variant.LUMADB_SQL);
+                double wire = queryThroughput(q, query, Variant.LUMADB_PGWIRE);
+                double jql = queryThroughput(q, query, Variant.LUMADB_INDEX);
+                double pg = queryThroughput(q, query, Variant.POSTGRESQL);
                 md.line(
-                        "| %s | %s q/s | %s q/s | %sx | %sx |",
+                        "| %s | %s q/s | %s q/s | %s q/s | %sx | %sx | %sx | %sx |",
                         query.id(),
                         fmt(sql),
-                        fmt(queryThroughput(q, query, Variant.LUMADB_INDEX)),
-                        fmt(sql / queryThroughput(q, query, Variant.LUMADB_INDEX)),
-                        fmt(sql / queryThroughput(q, query, Variant.POSTGRESQL)));
+                        fmt(wire),
+                        fmt(jql),
+                        fmt(sql / jql),
+                        fmt(wire / jql),
+                        fmt(sql / pg),
+                        fmt(wire / pg));
             }
             md.line(
                     "%nLatency (ms, send to whole answer read; medians over %s) and the plan each system chose,"

@@ -242,6 +242,11 @@ record SuiteResults(
                             / queryThroughput(query, Query.POINT, Variant.LUMADB_INDEX)
                     : Double.NaN;
             t.add(new Target("point query: SQL over HTTP / the same in JQL", sql, 1 / 1.2));
+            double wire = query.ok()
+                    ? queryThroughput(query, Query.POINT, Variant.LUMADB_PGWIRE)
+                            / queryThroughput(query, Query.POINT, Variant.POSTGRESQL)
+                    : Double.NaN;
+            t.add(new Target("point query: SQL over the PostgreSQL protocol / PostgreSQL", wire, 0.5));
         }
         if (streams != null) {
             t.addAll(streamTargets());

@@ -127,7 +127,7 @@ class BenchSuiteQuickIT {
         assertEquals("ok", query.get("status").asText(), query.toString());
         assertEquals(0, query.get("failures").size(), query.get("failures").toString());
         for (String q : List.of("point", "range")) {
-            for (String variant : List.of("lumadb-index", "lumadb-scan", "lumadb-sql", "postgresql")) {
+            for (String variant : List.of("lumadb-index", "lumadb-scan", "lumadb-sql", "lumadb-pgwire", "postgresql")) {
                 JsonNode m = null;
                 for (JsonNode row : query.get("measurements")) {
                     if (row.get("query").asText().equals(q)
@@ -157,7 +157,7 @@ class BenchSuiteQuickIT {
                 assertTrue(text.startsWith("index by_") && !text.contains("scan"), plan.toString());
             } else if (variant.equals("lumadb-scan")) {
                 assertTrue(text.startsWith("scan on ") && !text.contains("index by_"), plan.toString());
-            } else if (variant.equals("lumadb-sql")) {
+            } else if (variant.equals("lumadb-sql") || variant.equals("lumadb-pgwire")) {
                 assertTrue(
                         text.equals("pushed into JQL: index by_"
                                 + (plan.get("query").asText().equals("point") ? "sku" : "price")),
