@@ -104,6 +104,13 @@ final class SqlResource implements Resource {
         private final CompletableFuture<Void> started = new CompletableFuture<>();
         private final AtomicBoolean gone = new AtomicBoolean();
         private final AtomicBoolean finished = new AtomicBoolean();
+        private volatile SqlResult.Written written;
+
+        @Override
+        public void written(SqlResult.Written done) {
+            written = done;
+        }
+
         private final Duration patience;
         private long rows;
 
@@ -149,7 +156,10 @@ final class SqlResource implements Resource {
                 if (failure == null) {
                     put(line(g -> {
                         g.writeStartObject();
-                        g.writeNumberField("rowCount", rows);
+                        if (written != null) {
+                            g.writeStringField("command", written.command());
+                        }
+                        g.writeNumberField("rowCount", written != null ? written.count() : rows);
                         g.writeNumberField("documentsRead", documentsRead);
                         g.writeEndObject();
                     }));
@@ -319,7 +329,13 @@ final class SqlResource implements Resource {
                 writeRow(g, row);
             }
             g.writeEndArray();
-            g.writeNumberField("rowCount", result.rows().size());
+            if (result.written() != null) {
+                // A write: its command, and the documents it wrote.
+                g.writeStringField("command", result.written().command());
+                g.writeNumberField("rowCount", result.written().count());
+            } else {
+                g.writeNumberField("rowCount", result.rows().size());
+            }
             g.writeNumberField("documentsRead", result.documentsRead());
             g.writeEndObject();
         } catch (IOException e) {
@@ -359,7 +375,9 @@ final class SqlResource implements Resource {
             extra.put("line", e.line());
             extra.put("column", e.column());
         }
-        String detail = e.getMessage();
+        String detail = e.getMessage()
+                + (e.detail() == null ? "" : ". " + e.detail())
+                + (e.hint() == null ? "" : " (" + e.hint() + ")");
         String field = e.position() > 0 ? "/sql" : null;
         return switch (e.kind()) {
             case BAD_STATEMENT -> new ApiException(400, "invalid-sql", "Invalid SQL", detail, field, extra);

@@ -111,6 +111,15 @@ class PgClientsIT {
             "SELECT 2 AS ignored;",
             "ROLLBACK;",
             "SHOW server_encoding;",
+            "INSERT INTO customers (_id, name, city) VALUES ('c4', 'Dan', 'Kyiv'), ('c5', 'Eli', 'Oslo');",
+            "INSERT INTO orders (_id, customer, amount, status) SELECT 'n' || _id, _id, 3, 'open' FROM customers"
+                    + " WHERE city = 'Oslo';",
+            "UPDATE orders SET amount = amount * 10, status = 'paid' WHERE customer IN ('c1', 'c5');",
+            "DELETE FROM orders WHERE status = 'open' AND amount < 5;",
+            "INSERT INTO customers (_id, name) VALUES ('c1', 'Again');",
+            "SELECT c.city, COUNT(o._id) AS orders, SUM(o.amount) AS total FROM customers c LEFT JOIN orders o"
+                    + " ON o.customer = c._id GROUP BY c.city ORDER BY c.city;",
+            "SELECT _id, customer, amount, status FROM orders ORDER BY _id;",
             "");
 
     @Test
@@ -161,7 +170,10 @@ class PgClientsIT {
         List<String> lines = new ArrayList<>();
         for (String line : stderr.lines().toList()) {
             String l = line.replaceFirst("^psql:session\\.sql:\\d+: ", "");
-            if (l.startsWith("ERROR:") || l.startsWith("LINE") || l.trim().equals("^")) {
+            if (l.startsWith("ERROR:")
+                    || l.startsWith("DETAIL:")
+                    || l.startsWith("LINE")
+                    || l.trim().equals("^")) {
                 lines.add(l);
             }
         }

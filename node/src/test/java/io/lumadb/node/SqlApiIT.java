@@ -111,7 +111,7 @@ class SqlApiIT {
             problem(table, 400, "invalid-sql", "42P01");
             assertEquals(15, table.json().path("position").asInt(), table.toString());
             problem(sql(http, db, "{\"sql\":\"SELECT nosuch FROM orders\"}"), 400, "invalid-sql", "42703");
-            problem(sql(http, db, "{\"sql\":\"DELETE FROM orders\"}"), 400, "sql-not-supported", "0A000");
+            problem(sql(http, db, "{\"sql\":\"DROP TABLE orders\"}"), 400, "sql-not-supported", "0A000");
             problem(sql(http, "/api/v1/nosuchdb", "{\"sql\":\"SELECT 1\"}"), 404, "database-not-found", "3D000");
             problem(sql(http, db, "{\"sql\":\"SELECT 1\",\"limit\":3}"), 400, "invalid-sql-request", null);
             problem(sql(http, db, "{\"sql\":\"\"}"), 400, "invalid-sql-request", null);
@@ -194,6 +194,16 @@ class SqlApiIT {
             JsonNode all = ok(sql(admin, "/api/v1/shop", "{\"sql\":\"SELECT COUNT(*) FROM customers\"}"));
             assertEquals(List.of(List.of("3")), rows(all));
             assertFalse(all.toString().contains("forbidden"));
+
+            // Writes need write (or delete) on the collection; a row rule sends the caller to the document API.
+            String update = "{\"sql\":\"UPDATE customers SET city = ? WHERE _id = ?\",\"params\":[\"Rome\",\"c1\"]}";
+            problem(sql(cy, "/api/v1/shop", update), 403, "forbidden", "42501");
+            JsonNode updated = ok(sql(admin, "/api/v1/shop", update));
+            assertEquals("UPDATE", updated.path("command").asText(), updated.toString());
+            assertEquals(1, updated.path("rowCount").asInt(), updated.toString());
+            assertEquals(
+                    "Rome",
+                    admin.get("/api/v1/shop/customers/c1").json().path("city").asText());
         }
     }
 }

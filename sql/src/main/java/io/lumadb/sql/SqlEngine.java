@@ -40,8 +40,9 @@ import org.apache.calcite.schema.SchemaPlus;
  * kept in that connection's statement cache, keyed by its text.
  *
  * <p>Identifiers follow PostgreSQL: unquoted names fold to lower case, quoted names keep their
- * case ({@code "userName"}). Only reads ({@code SELECT}, {@code VALUES}, {@code EXPLAIN}) run
- * for now; other statements are refused with SQLSTATE {@code 0A000}.
+ * case ({@code "userName"}). Reads ({@code SELECT}, {@code VALUES}, {@code EXPLAIN}) run as
+ * planned; {@code INSERT}, {@code UPDATE} and {@code DELETE} are document writes ({@link
+ * SqlWrites}); other statements (DDL) are refused with SQLSTATE {@code 0A000}.
  */
 public final class SqlEngine implements AutoCloseable {
 
@@ -49,12 +50,14 @@ public final class SqlEngine implements AutoCloseable {
     private final SqlSettings settings;
     private final ColumnInference inference;
     private final ExecutorService executor;
+    private final SqlWrites writes;
     private final Map<String, Deque<Planner>> planners = new ConcurrentHashMap<>();
 
     public SqlEngine(SqlBackend backend, SqlSettings settings) {
         this.backend = backend;
         this.settings = settings;
         this.inference = new ColumnInference(backend, settings.sampleSize(), settings.schemaRefresh());
+        this.writes = new SqlWrites(backend, settings.maxWriteRows(), inference::invalidate);
         this.executor = Executors.newFixedThreadPool(
                 settings.threads(),
                 Thread.ofPlatform().name("lumadb-sql-", 0).daemon(true).factory());
@@ -87,6 +90,9 @@ public final class SqlEngine implements AutoCloseable {
          * with the documents read, or with the failure (then {@code documentsRead} is null).
          */
         default void finish(Long documentsRead, Throwable failure) throws Exception {}
+
+        /** What a write statement did (after its empty {@link #columns}); reads never call it. */
+        default void written(SqlResult.Written written) throws Exception {}
     }
 
     /**
@@ -144,7 +150,7 @@ public final class SqlEngine implements AutoCloseable {
     }
 
     /** What a statement takes and answers, from its plan: its parameters' and its columns' types. */
-    public record Description(List<SqlResult.Column> parameters, List<SqlResult.Column> columns) {}
+    public record Description(List<SqlResult.Column> parameters, List<SqlResult.Column> columns, boolean rows) {}
 
     /**
      * Plans {@code sql} (or takes its plan from the cache) without running it, and answers its
@@ -168,11 +174,14 @@ public final class SqlEngine implements AutoCloseable {
     }
 
     private Description describeIn(String database, Statement statement, SqlSession session) throws Exception {
-        boolean query = statement.mode() == Mode.QUERY;
+        boolean write = statement.mode() == Mode.WRITE;
+        boolean query = statement.mode() == Mode.QUERY || write;
+        // A write's parameters are those of the read it makes first; it answers no rows.
+        String described = write ? SqlWrites.readOf(SqlWrites.parse(statement.query())) : statement.query();
         return withPlanner(database, planner -> {
             // An EXPLAIN's parameters are its query's; its plan is never cached (see collect).
             Planner.Cached planned =
-                    planner.prepare(statement.query(), backend.catalog().version(), query);
+                    planner.prepare(described, backend.catalog().version(), query);
             try {
                 // A plan from the cache was made for another caller: this one must be allowed to read
                 // every collection it uses, as planning would have checked.
@@ -185,10 +194,12 @@ public final class SqlEngine implements AutoCloseable {
                     parameters.add(new SqlResult.Column(
                             "$" + i, p.getParameterTypeName(i), p.isNullable(i) != ParameterMetaData.parameterNoNulls));
                 }
-                List<SqlResult.Column> columns = query
-                        ? columns(planned.statement().getMetaData())
-                        : List.of(new SqlResult.Column("QUERY PLAN", "VARCHAR", false));
-                return new Description(parameters, columns);
+                List<SqlResult.Column> columns = write
+                        ? List.of()
+                        : query
+                                ? columns(planned.statement().getMetaData())
+                                : List.of(new SqlResult.Column("QUERY PLAN", "VARCHAR", false));
+                return new Description(parameters, columns, !write);
             } finally {
                 if (!query) {
                     planned.close();
@@ -224,6 +235,16 @@ public final class SqlEngine implements AutoCloseable {
             ScopedValue.where(SqlSession.CURRENT, session).call(() -> {
                 switch (statement.mode()) {
                     case QUERY -> runIn(database, statement.calcite(), params, session, sink, true);
+                    case WRITE -> {
+                        SqlResult.Written written = writes.run(
+                                database,
+                                SqlWrites.parse(statement.calcite()),
+                                params,
+                                session,
+                                (read, p) -> readForWrite(database, read, p, session));
+                        sink.columns(List.of());
+                        sink.written(written);
+                    }
                     case EXPLAIN ->
                         plan(collect(database, statement.calcite(), params, session))
                                 .feed(sink);
@@ -255,14 +276,69 @@ public final class SqlEngine implements AutoCloseable {
         return all.result(session.documentsRead());
     }
 
+    /** The rows a write statement reads before it writes, up to {@code lumadb.sql.max-write-rows}. */
+    private List<Object[]> readForWrite(String database, String sql, List<Object> params, SqlSession session)
+            throws Exception {
+        List<Object[]> rows = new ArrayList<>();
+        try {
+            readInto(rows, database, sql, params, session);
+        } catch (Exception failure) {
+            // An error in the read the engine made up has no place in the statement as given.
+            SqlException e = SqlErrors.of(failure, sql);
+            if (e == null) {
+                throw failure;
+            }
+            throw new SqlException(e.kind(), e.sqlState(), e.getMessage(), e.detail(), e.hint());
+        }
+        return rows;
+    }
+
+    private void readInto(List<Object[]> rows, String database, String sql, List<Object> params, SqlSession session)
+            throws Exception {
+        runIn(
+                database,
+                sql,
+                params,
+                session,
+                new RowSink() {
+                    @Override
+                    public void columns(List<SqlResult.Column> columns) {}
+
+                    @Override
+                    public void row(Object[] row) {
+                        if (rows.size() == settings.maxWriteRows()) {
+                            throw new SqlException(
+                                    Kind.TOO_LARGE,
+                                    "54000",
+                                    "the statement would write more than lumadb.sql.max-write-rows ("
+                                            + settings.maxWriteRows() + ") rows; split it (by ranges of _id, for"
+                                            + " example)");
+                        }
+                        rows.add(row);
+                    }
+
+                    @Override
+                    public boolean raw() {
+                        return true;
+                    }
+                },
+                true);
+    }
+
     /** A sink that keeps every row, up to a limit. */
     private static final class Collector implements RowSink {
         private final int maxRows;
         private List<SqlResult.Column> columns = List.of();
         private final List<Object[]> rows = new ArrayList<>();
+        private SqlResult.Written written;
 
         Collector(int maxRows) {
             this.maxRows = maxRows;
+        }
+
+        @Override
+        public void written(SqlResult.Written done) {
+            written = done;
         }
 
         @Override
@@ -283,7 +359,7 @@ public final class SqlEngine implements AutoCloseable {
         }
 
         SqlResult result(long documentsRead) {
-            return new SqlResult(columns, rows, documentsRead);
+            return new SqlResult(columns, rows, documentsRead, written);
         }
     }
 
@@ -469,6 +545,7 @@ public final class SqlEngine implements AutoCloseable {
         record Cached(
                 PreparedStatement statement,
                 long catalogVersion,
+                long columnsVersion,
                 long plannedAtNanos,
                 java.util.Set<String> collections) {
             void close() {
@@ -509,6 +586,7 @@ public final class SqlEngine implements AutoCloseable {
             Cached hit = cache.get(sql);
             if (hit != null
                     && hit.catalogVersion() == catalogVersion
+                    && hit.columnsVersion() == inference.version()
                     && System.nanoTime() - hit.plannedAtNanos()
                             < settings.schemaRefresh().toNanos()) {
                 return hit;
@@ -523,12 +601,25 @@ public final class SqlEngine implements AutoCloseable {
         }
 
         private Cached plan(String sql, long catalogVersion) throws SQLException {
-            PreparedStatement planned = connection.prepareStatement(sql);
+            long columnsVersion = inference.version();
+            PreparedStatement planned;
+            try {
+                planned = connection.prepareStatement(sql);
+            } catch (SQLException e) {
+                if (!unknownColumn(e)) {
+                    throw e;
+                }
+                // The columns were sampled before a document brought the field: sample again, once.
+                inference.invalidateAll();
+                columnsVersion = inference.version();
+                planned = connection.prepareStatement(sql);
+            }
             // What the session's planning used so far: this statement's collections (and, for
             // an EXPLAIN ANALYZE planned twice, the same ones again).
             return new Cached(
                     planned,
                     catalogVersion,
+                    columnsVersion,
                     System.nanoTime(),
                     SqlSession.CURRENT.get().plannedCollections());
         }
@@ -545,9 +636,24 @@ public final class SqlEngine implements AutoCloseable {
         }
     }
 
+    /** Whether planning failed on a column that no table has (Calcite's "Column 'x' not found"). */
+    private static boolean unknownColumn(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof org.apache.calcite.sql.validate.SqlValidatorException v
+                    && v.getMessage() != null
+                    && v.getMessage().startsWith("Column '")
+                    && v.getMessage().contains("not found")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** What a statement asks for. */
     private enum Mode {
         QUERY,
+        /** {@code INSERT}, {@code UPDATE}, {@code DELETE}: document writes ({@link SqlWrites}). */
+        WRITE,
         /** {@code EXPLAIN}: the plan, with what each scan pushes into JQL. */
         EXPLAIN,
         /** {@code EXPLAIN ANALYZE}: the plan, and what running the statement took. */
@@ -592,6 +698,9 @@ public final class SqlEngine implements AutoCloseable {
                     return new Statement(Mode.EXPLAIN, query, calcite, calcite.length() - sql.length());
                 }
                 default -> {
+                    if (SqlWrites.isWrite(first)) {
+                        return new Statement(Mode.WRITE, sql, sql, 0);
+                    }
                     refuseWrites(sql, 0);
                     return new Statement(Mode.QUERY, sql, sql, 0);
                 }
@@ -612,8 +721,9 @@ public final class SqlEngine implements AutoCloseable {
                     throw new SqlException(
                             Kind.UNSUPPORTED,
                             "0A000",
-                            first + " is not supported yet: SQL reads collections (SELECT, VALUES, EXPLAIN); write"
-                                    + " documents through the document, bulk or JQL APIs",
+                            first + (SqlWrites.isWrite(first) ? " under EXPLAIN" : "")
+                                    + " is not supported yet: SQL reads collections (SELECT, VALUES, EXPLAIN) and"
+                                    + " writes documents (INSERT, UPDATE, DELETE)",
                             offset + start + 1,
                             0,
                             0,

@@ -50,6 +50,26 @@ public final class SqlException extends RuntimeException {
         this(kind, sqlState, message, 0, 0, 0, null);
     }
 
+    /** A failure with PostgreSQL's detail and hint (either may be null). */
+    public SqlException(Kind kind, String sqlState, String message, String detail, String hint) {
+        this(kind, sqlState, message, 0, 0, 0, null);
+        this.detail = detail;
+        this.hint = hint;
+    }
+
+    private String detail;
+    private String hint;
+
+    /** More about the failure (PostgreSQL's DETAIL), or null. */
+    public String detail() {
+        return detail;
+    }
+
+    /** What to do about it (PostgreSQL's HINT), or null. */
+    public String hint() {
+        return hint;
+    }
+
     public Kind kind() {
         return kind;
     }

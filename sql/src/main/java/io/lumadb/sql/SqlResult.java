@@ -7,11 +7,19 @@ import java.util.List;
  * {@link Integer}, {@link Double}, {@link java.math.BigDecimal}, {@link String}, or null;
  * dates and times as ISO-8601 text), and how many documents the statement read from the shards.
  */
-public record SqlResult(List<Column> columns, List<Object[]> rows, long documentsRead) {
+public record SqlResult(List<Column> columns, List<Object[]> rows, long documentsRead, Written written) {
+
+    /** What a write statement did: its command ({@code INSERT}, {@code UPDATE}, {@code DELETE}) and rows written. */
+    public record Written(String command, long count) {}
 
     public SqlResult {
         columns = List.copyOf(columns);
         rows = List.copyOf(rows);
+    }
+
+    /** The answer of a read. */
+    public SqlResult(List<Column> columns, List<Object[]> rows, long documentsRead) {
+        this(columns, rows, documentsRead, null);
     }
 
     /** Hands this answer to {@code sink}, columns first. */

@@ -28,13 +28,18 @@ final class TestNode implements AutoCloseable {
     private final TestRocks rocks;
 
     TestNode(SqlSettings settings) throws Exception {
+        this(settings, backend -> backend);
+    }
+
+    /** A node whose engine reaches the shards through {@code around} (which may interfere, as a concurrent client does). */
+    TestNode(SqlSettings settings, java.util.function.UnaryOperator<SqlBackend> around) throws Exception {
         dir = Files.createTempDirectory("sql-test");
         // Shard messages that stay on one node are not serializable by design (as in the shards tests).
         kit = TestClusters.singleNode(
                 Map.of("lumadb.shards.auto-create", true, "pekko.actor.serialize-messages", "off"));
         rocks = new TestRocks(dir);
         shards = Shards.start(kit.system(), rocks.stores());
-        engine = new SqlEngine(SqlBackend.of(shards), settings);
+        engine = new SqlEngine(around.apply(SqlBackend.of(shards)), settings);
     }
 
     /** Writes (creates or replaces) document {@code id} of {@code collection} in {@code database}. */

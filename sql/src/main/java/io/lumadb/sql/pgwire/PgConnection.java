@@ -422,7 +422,7 @@ final class PgConnection {
                     "ERROR", "42P02", "there is no parameter $" + positional.parameterOf()[0], null, null, 0);
         }
         IntUnaryOperator shift = p -> positional.original(p) + piece.offset();
-        return run(positional.text(), List.of(), null, true, tag(sql), shift, onError);
+        return run(positional.text(), List.of(), null, !writes(sql), tag(sql), shift, onError);
     }
 
     private void refuseInFailedBlock(PgCommands.Command command) {
@@ -436,6 +436,17 @@ final class PgConnection {
 
     private static String tag(String sql) {
         return PgSql.words(sql, 1).equals("EXPLAIN") ? "EXPLAIN" : "SELECT";
+    }
+
+    /** Whether {@code sql} writes (and so answers no rows, nor their description). */
+    private static boolean writes(String sql) {
+        String first = PgSql.words(sql, 1);
+        return first.equals("INSERT") || first.equals("UPDATE") || first.equals("DELETE");
+    }
+
+    /** PostgreSQL's command tag of a write: {@code INSERT 0 n}, {@code UPDATE n}, {@code DELETE n}. */
+    private static String tag(SqlResult.Written written) {
+        return (written.command().equals("INSERT") ? "INSERT 0 " : written.command() + " ") + written.count();
     }
 
     // ---- commands answered here
@@ -689,8 +700,17 @@ final class PgConnection {
         for (SqlResult.Column c : description.columns()) {
             columns.add(new PgOut.Field(c.name(), PgType.ofSql(c.type()), 0));
         }
+        if (!description.rows()) {
+            columns = null; // a write: NoData
+        }
         return new Prepared(
-                query, null, positional, List.copyOf(reported), List.copyOf(readAs), List.copyOf(columns), false);
+                query,
+                null,
+                positional,
+                List.copyOf(reported),
+                List.copyOf(readAs),
+                columns == null ? null : List.copyOf(columns),
+                false);
     }
 
     private Source<ByteString, NotUsed> bind(ByteBuffer body) {
@@ -849,7 +869,8 @@ final class PgConnection {
             skipUntilSync = true;
             failTransaction();
         };
-        if (maxRows <= 0) {
+        if (maxRows <= 0 || statement.columns() == null) {
+            // Everything at once: no row limit, or a write (which answers no rows to limit).
             portal.done = true;
             return run(
                     statement.positional().text(),
@@ -952,7 +973,7 @@ final class PgConnection {
                 public void finish(Long read, Throwable failure) {
                     try {
                         if (failure == null) {
-                            out.commandComplete(tag + " " + count);
+                            out.commandComplete(written != null ? tag(written) : tag + " " + count);
                         } else {
                             onError.run();
                             out.problem('E', errorOf(failure, shift));
@@ -1011,6 +1032,12 @@ final class PgConnection {
         final long patienceMillis;
         List<PgOut.Field> columns;
         long count;
+        SqlResult.Written written;
+
+        @Override
+        public void written(SqlResult.Written done) {
+            written = done;
+        }
 
         Rows(SourceQueueWithComplete<ByteString> queue, boolean describe, int[] formats, long patienceMillis) {
             this.queue = queue;

@@ -81,8 +81,8 @@ final class PgError extends RuntimeException {
                         "ERROR",
                         e.sqlState(),
                         e.getMessage(),
-                        null,
-                        null,
+                        e.detail(),
+                        e.hint(),
                         e.position() > 0 ? Math.max(1, shift.applyAsInt(e.position())) : 0);
             case AccessDeniedException e -> error("42501", e.getMessage());
             case io.lumadb.shards.ShardUnavailableException e -> error("57P03", e.getMessage());

@@ -52,6 +52,29 @@ public final class ColumnInference {
         this.refresh = refresh;
     }
 
+    /** Counts the invalidations, so that plans made over older columns are made again. */
+    private final java.util.concurrent.atomic.AtomicLong version = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * Forgets the columns of a collection (SQL just wrote it: a field may be new), and counts an
+     * invalidation, so that cached plans are made again over the columns sampled next.
+     */
+    public void invalidate(String database, String collection) {
+        cache.keySet().removeIf(k -> k.startsWith(database + "/" + collection + "/"));
+        version.incrementAndGet();
+    }
+
+    /** Forgets the columns of every collection (a statement named a column no sample had). */
+    public void invalidateAll() {
+        cache.clear();
+        version.incrementAndGet();
+    }
+
+    /** How many invalidations there were. */
+    public long version() {
+        return version.get();
+    }
+
     /** The columns of {@code info}, sampled now if not known or older than the refresh interval. */
     public Inferred columns(CollectionInfo info, long deadlineNanos) {
         String key = info.database() + "/" + info.name() + "/" + info.incarnation();

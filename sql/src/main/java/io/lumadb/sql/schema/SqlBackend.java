@@ -20,6 +20,10 @@ public interface SqlBackend {
 
     QueryLimits limits();
 
+    /** Writes documents of one collection: atomic per shard, as a bulk request (see {@code Documents#writeAll}). */
+    CompletionStage<java.util.List<io.lumadb.shards.model.WriteOutcome>> write(
+            String database, String collection, java.util.List<io.lumadb.shards.model.DocumentWrite> writes);
+
     /** The data layer of this node. */
     static SqlBackend of(io.lumadb.shards.Shards shards) {
         return new SqlBackend() {
@@ -42,6 +46,12 @@ public interface SqlBackend {
             @Override
             public QueryLimits limits() {
                 return shards.catalog().settings().queryLimits();
+            }
+
+            @Override
+            public CompletionStage<java.util.List<io.lumadb.shards.model.WriteOutcome>> write(
+                    String database, String collection, java.util.List<io.lumadb.shards.model.DocumentWrite> writes) {
+                return shards.documents().writeAll(database, collection, writes);
             }
         };
     }

@@ -29,6 +29,12 @@ public final class SqlSession {
     public interface Sight {
         RowAccess of(String database, String collection);
 
+        /**
+         * Checks that the caller may write ({@code delete} false: insert and update) or delete
+         * documents of a collection through SQL, and throws if not.
+         */
+        default void write(String database, String collection, boolean delete) {}
+
         /** Every row and field of every collection. */
         Sight ALL = (database, collection) -> RowAccess.ALL;
 
@@ -37,12 +43,45 @@ public final class SqlSession {
          * does, and is read with the caller's row rules and without its hidden fields.
          */
         static Sight of(Security security, Principal principal) {
-            return (db, collection) -> {
-                security.authorize(
-                        principal,
-                        Permission.of(Permission.Action.QUERY, Permission.Scope.COLLECTION),
-                        Map.of(Permission.DB, db, Permission.COLLECTION, collection));
-                return security.access(principal, Permission.Action.READ, false, db, collection);
+            return new Sight() {
+                @Override
+                public RowAccess of(String db, String collection) {
+                    security.authorize(
+                            principal,
+                            Permission.of(Permission.Action.QUERY, Permission.Scope.COLLECTION),
+                            Map.of(Permission.DB, db, Permission.COLLECTION, collection));
+                    return security.access(principal, Permission.Action.READ, false, db, collection);
+                }
+
+                /**
+                 * {@code write} or {@code delete} on the collection, as the document API asks. A
+                 * caller with write rules or hidden fields there writes through the document and
+                 * bulk APIs, which judge every document against them; SQL refuses rather than
+                 * write past them.
+                 */
+                @Override
+                public void write(String db, String collection, boolean delete) {
+                    Permission.Action action = delete ? Permission.Action.DELETE : Permission.Action.WRITE;
+                    security.authorize(
+                            principal,
+                            Permission.of(action, Permission.Scope.COLLECTION),
+                            Map.of(Permission.DB, db, Permission.COLLECTION, collection));
+                    boolean rules = security.access(principal, action, true, db, collection)
+                                            .filterJson()
+                                    != null
+                            || !security.access(principal, Permission.Action.READ, false, db, collection)
+                                    .hiddenFields()
+                                    .isEmpty()
+                            || !security.access(principal, Permission.Action.WRITE, false, db, collection)
+                                    .hiddenFields()
+                                    .isEmpty();
+                    if (rules) {
+                        throw new io.lumadb.security.AccessDeniedException(principal.describe()
+                                + " has row rules or hidden fields in '" + db + "/" + collection
+                                + "'; SQL does not write there for it: use the document or bulk API, which"
+                                + " judge each document by them");
+                    }
+                }
             };
         }
     }
