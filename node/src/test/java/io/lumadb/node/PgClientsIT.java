@@ -202,6 +202,11 @@ class PgClientsIT {
             })().catch(e => { console.error(e.code + ' ' + e.message); process.exit(2); });
             """;
 
+    /** The Node.js client script against a server. */
+    private static Ran client(Path dir, int port, String user, String password, String database) throws Exception {
+        return run(dir, Map.of(), List.of("node", "client.js", Integer.toString(port), user, password, database));
+    }
+
     @Test
     void nodePgRunsParameterisedQueriesAsOnPostgresql() throws Exception {
         Path dir = Files.createTempDirectory("lumadb-node-pg");
@@ -214,35 +219,14 @@ class PgClientsIT {
                     dir, Map.of(), List.of("npm", "install", "--no-audit", "--no-fund", "--loglevel=error", "pg@8"));
             assertEquals(0, installed.exit(), installed.err());
 
-            Ran luma = run(
-                    dir,
-                    Map.of(),
-                    List.of(
-                            "node",
-                            "client.js",
-                            Integer.toString(server.postgresPort()),
-                            "admin",
-                            ADMIN_PASSWORD,
-                            "shop"));
-            Ran pg = run(
-                    dir,
-                    Map.of(),
-                    List.of("node", "client.js", Integer.toString(TestPostgres.PORT), TestPostgres.USER, "", pgDb));
+            Ran luma = client(dir, server.postgresPort(), "admin", ADMIN_PASSWORD, "shop");
+            Ran pg = client(dir, TestPostgres.PORT, TestPostgres.USER, "", pgDb);
             assertEquals(0, pg.exit(), pg.err());
             assertEquals(0, luma.exit(), luma.err());
             assertEquals(pg.out(), luma.out());
             assertTrue(luma.out().contains("\"failed\":\"22P02\""), luma.out());
 
-            Ran refused = run(
-                    dir,
-                    Map.of(),
-                    List.of(
-                            "node",
-                            "client.js",
-                            Integer.toString(server.postgresPort()),
-                            "admin",
-                            "wrong-password",
-                            "shop"));
+            Ran refused = client(dir, server.postgresPort(), "admin", "wrong-password", "shop");
             assertEquals(2, refused.exit(), refused.out());
             assertTrue(refused.err().startsWith("28P01 "), refused.err());
         } finally {
