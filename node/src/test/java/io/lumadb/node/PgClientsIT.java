@@ -111,6 +111,7 @@ class PgClientsIT {
             "SELECT 2 AS ignored;",
             "ROLLBACK;",
             "SHOW server_encoding;",
+            "SELECT status, COUNT(*), MAX(amount), amount > 5 FROM public.orders GROUP BY status, amount ORDER BY 1, 3;",
             "INSERT INTO customers (_id, name, city) VALUES ('c4', 'Dan', 'Kyiv'), ('c5', 'Eli', 'Oslo');",
             "INSERT INTO orders (_id, customer, amount, status) SELECT 'n' || _id, _id, 3, 'open' FROM customers"
                     + " WHERE city = 'Oslo';",

@@ -197,7 +197,7 @@ public final class SqlEngine implements AutoCloseable {
                 List<SqlResult.Column> columns = write
                         ? List.of()
                         : query
-                                ? columns(planned.statement().getMetaData())
+                                ? columns(planned.statement().getMetaData(), planned.names())
                                 : List.of(new SqlResult.Column("QUERY PLAN", "VARCHAR", false));
                 return new Description(parameters, columns, !write);
             } finally {
@@ -433,7 +433,7 @@ public final class SqlEngine implements AutoCloseable {
                     (int) Math.max(1, TimeUnit.NANOSECONDS.toSeconds(session.deadlineNanos() - System.nanoTime()));
             prepared.setQueryTimeout(timeoutSeconds);
             try (ResultSet rs = prepared.executeQuery()) {
-                read(rs, sink, session.cancellation());
+                read(rs, sink, session.cancellation(), planned.names());
             } finally {
                 if (!cached) {
                     planned.close();
@@ -468,20 +468,22 @@ public final class SqlEngine implements AutoCloseable {
         }
     }
 
-    private static List<SqlResult.Column> columns(ResultSetMetaData meta) throws SQLException {
+    /** The columns of a result, named as PostgreSQL names them where the statement does not ({@link ColumnNames}). */
+    private static List<SqlResult.Column> columns(ResultSetMetaData meta, List<String> names) throws SQLException {
         int n = meta.getColumnCount();
         List<SqlResult.Column> columns = new ArrayList<>(n);
         for (int i = 1; i <= n; i++) {
             columns.add(new SqlResult.Column(
-                    meta.getColumnLabel(i),
+                    ColumnNames.label(meta.getColumnLabel(i), i - 1, names),
                     meta.getColumnTypeName(i),
                     meta.isNullable(i) != ResultSetMetaData.columnNoNulls));
         }
         return columns;
     }
 
-    private static void read(ResultSet rs, RowSink sink, Cancellation cancellation) throws Exception {
-        List<SqlResult.Column> columns = columns(rs.getMetaData());
+    private static void read(ResultSet rs, RowSink sink, Cancellation cancellation, List<String> names)
+            throws Exception {
+        List<SqlResult.Column> columns = columns(rs.getMetaData(), names);
         int n = columns.size();
         boolean raw = sink.raw();
         sink.columns(columns);
@@ -541,13 +543,14 @@ public final class SqlEngine implements AutoCloseable {
             }
         };
 
-        /** A planned statement, and the collections its planning used. */
+        /** A planned statement, the collections its planning used, and PostgreSQL's names of its unnamed columns. */
         record Cached(
                 PreparedStatement statement,
                 long catalogVersion,
                 long columnsVersion,
                 long plannedAtNanos,
-                java.util.Set<String> collections) {
+                java.util.Set<String> collections,
+                List<String> names) {
             void close() {
                 try {
                     statement.close();
@@ -568,10 +571,13 @@ public final class SqlEngine implements AutoCloseable {
             info.setProperty("timeZone", "UTC");
             Connection c = new org.apache.calcite.jdbc.Driver().connect("jdbc:calcite:", info);
             connection = c.unwrap(CalciteConnection.class);
-            SchemaPlus db = connection
-                    .getRootSchema()
-                    .add(database, new DatabaseSchema(database, backend, inference, Duration.ofSeconds(10)));
+            DatabaseSchema tables = new DatabaseSchema(database, backend, inference, Duration.ofSeconds(10));
+            SchemaPlus db = connection.getRootSchema().add(database, tables);
             db.setCacheEnabled(false);
+            if (!database.equals("public")) {
+                // PostgreSQL's default schema, which tools written for it put before table names.
+                connection.getRootSchema().add("public", tables).setCacheEnabled(false);
+            }
             connection.setSchema(database);
         }
 
@@ -621,7 +627,8 @@ public final class SqlEngine implements AutoCloseable {
                     catalogVersion,
                     columnsVersion,
                     System.nanoTime(),
-                    SqlSession.CURRENT.get().plannedCollections());
+                    SqlSession.CURRENT.get().plannedCollections(),
+                    ColumnNames.of(sql));
         }
 
         @Override

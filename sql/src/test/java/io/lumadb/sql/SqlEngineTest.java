@@ -352,4 +352,19 @@ class SqlEngineTest {
         assertEquals(
                 List.of(Arrays.asList("a", null), List.of("b", "new")), rows("SELECT _id, y FROM fresh ORDER BY _id"));
     }
+
+    @Test
+    void unnamedColumnsAreNamedAsPostgresqlNamesThemAndPublicIsTheDatabase() throws Exception {
+        SqlResult r = sql("SELECT COUNT(*), SUM(amount), CAST(amount AS INTEGER), CASE WHEN amount > 1 THEN 'a' END,"
+                + " amount + 1, UPPER(customer), customer, customer AS who FROM orders GROUP BY amount, customer");
+        assertEquals(
+                List.of("count", "sum", "int4", "case", "?column?", "upper", "customer", "who"),
+                r.columns().stream().map(SqlResult.Column::name).toList());
+        assertEquals(
+                List.of("max"),
+                sql("SELECT MAX(amount) FROM orders UNION SELECT 1 FROM customers").columns().stream()
+                        .map(SqlResult.Column::name)
+                        .toList());
+        assertEquals(rows("SELECT COUNT(*) FROM orders"), rows("SELECT COUNT(*) FROM public.orders"));
+    }
 }
