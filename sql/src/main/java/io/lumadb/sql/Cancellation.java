@@ -16,11 +16,6 @@ public final class Cancellation {
         return requested;
     }
 
-    /** Forgets an earlier request, before the next statement of the same connection. */
-    public void reset() {
-        requested = false;
-    }
-
     /** Throws the cancel error if cancelling was asked for. */
     public void check() {
         if (requested) {

@@ -17,7 +17,7 @@ import org.apache.calcite.sql.parser.SqlParseException;
  * with their place in the statement and the SQLSTATE PostgreSQL would give, and the data layer's
  * failures with theirs. One exhaustive place, so the HTTP API and the wire protocol agree.
  */
-final class SqlErrors {
+public final class SqlErrors {
 
     private static final Pattern NOT_FOUND_OBJECT = Pattern.compile("Object '([^']*)' not found.*");
     private static final Pattern NOT_FOUND_TABLE = Pattern.compile("Table '([^']*)' not found.*");
@@ -25,7 +25,11 @@ final class SqlErrors {
 
     private SqlErrors() {}
 
-    static SqlException of(Throwable failure, String sql) {
+    /**
+     * {@code failure} as a {@link SqlException}, positioned in {@code sql} where it is the
+     * statement's fault; null for a failure that is LumaDB's own (a bug, reported as internal).
+     */
+    public static SqlException of(Throwable failure, String sql) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             switch (t) {
                 case SqlException e -> {

@@ -38,12 +38,27 @@ public final class SqlException extends RuntimeException {
      */
     public SqlException(
             Kind kind, String sqlState, String message, int position, int line, int column, Throwable cause) {
+        this(kind, sqlState, message, position, line, column, cause, null, null);
+    }
+
+    private SqlException(
+            Kind kind,
+            String sqlState,
+            String message,
+            int position,
+            int line,
+            int column,
+            Throwable cause,
+            String detail,
+            String hint) {
         super(message, cause);
         this.kind = kind;
         this.sqlState = sqlState;
         this.position = position;
         this.line = line;
         this.column = column;
+        this.detail = detail;
+        this.hint = hint;
     }
 
     public SqlException(Kind kind, String sqlState, String message) {
@@ -52,13 +67,11 @@ public final class SqlException extends RuntimeException {
 
     /** A failure with PostgreSQL's detail and hint (either may be null). */
     public SqlException(Kind kind, String sqlState, String message, String detail, String hint) {
-        this(kind, sqlState, message, 0, 0, 0, null);
-        this.detail = detail;
-        this.hint = hint;
+        this(kind, sqlState, message, 0, 0, 0, null, detail, hint);
     }
 
-    private String detail;
-    private String hint;
+    private final String detail;
+    private final String hint;
 
     /** More about the failure (PostgreSQL's DETAIL), or null. */
     public String detail() {

@@ -502,25 +502,14 @@ final class PgConnection {
                 out.commandComplete("RESET");
             }
             case PgCommands.Show s -> {
-                if (s.name() == null) {
-                    List<String[]> all = parameters.all();
-                    if (describe) {
-                        out.rowDescription(List.of(
-                                new PgOut.Field("name", PgType.TEXT, 0), new PgOut.Field("setting", PgType.TEXT, 0)));
-                    }
-                    for (String[] row : all) {
-                        dataRow(out, row);
-                    }
-                    out.commandComplete("SHOW");
-                } else {
-                    String value = parameters.get(s.name());
-                    if (describe) {
-                        out.rowDescription(
-                                List.of(new PgOut.Field(s.name().toLowerCase(java.util.Locale.ROOT), PgType.TEXT, 0)));
-                    }
-                    dataRow(out, new String[] {value});
-                    out.commandComplete("SHOW");
+                List<String[]> rows = s.name() == null
+                        ? parameters.all()
+                        : List.<String[]>of(new String[] {parameters.get(s.name())});
+                if (describe) {
+                    out.rowDescription(localColumns(s));
                 }
+                rows.forEach(row -> dataRow(out, row));
+                out.commandComplete("SHOW");
             }
             case PgCommands.Discard d -> {
                 statements.clear();

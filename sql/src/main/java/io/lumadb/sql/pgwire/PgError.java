@@ -1,6 +1,6 @@
 package io.lumadb.sql.pgwire;
 
-import io.lumadb.security.AccessDeniedException;
+import io.lumadb.sql.SqlErrors;
 import io.lumadb.sql.SqlException;
 
 /**
@@ -74,22 +74,21 @@ final class PgError extends RuntimeException {
                 && t.getCause() != null) {
             t = t.getCause();
         }
-        return switch (t) {
-            case PgError e -> e;
-            case SqlException e ->
-                new PgError(
-                        "ERROR",
-                        e.sqlState(),
-                        e.getMessage(),
-                        e.detail(),
-                        e.hint(),
-                        e.position() > 0 ? Math.max(1, shift.applyAsInt(e.position())) : 0);
-            case AccessDeniedException e -> error("42501", e.getMessage());
-            case io.lumadb.shards.ShardUnavailableException e -> error("57P03", e.getMessage());
-            case io.lumadb.shards.query.QueryTimeoutException e ->
-                error("57014", "canceling statement due to statement timeout: " + e.getMessage());
-            default -> internal(t);
-        };
+        if (t instanceof PgError e) {
+            return e;
+        }
+        // The same SQLSTATE and wording as over HTTP: one mapping for both.
+        SqlException e = SqlErrors.of(t, "");
+        if (e == null) {
+            return internal(t);
+        }
+        return new PgError(
+                "ERROR",
+                e.sqlState(),
+                e.getMessage(),
+                e.detail(),
+                e.hint(),
+                e.position() > 0 ? Math.max(1, shift.applyAsInt(e.position())) : 0);
     }
 
     static PgError internal(Throwable t) {

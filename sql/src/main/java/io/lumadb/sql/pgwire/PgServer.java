@@ -136,11 +136,6 @@ public final class PgServer implements AutoCloseable {
         }
     }
 
-    /** Connections now open. */
-    public int connections() {
-        return connections.size();
-    }
-
     /** Stops listening; connections already open go on until they end or the node stops. */
     public CompletionStage<Done> unbind() {
         Tcp.ServerBinding b = binding;

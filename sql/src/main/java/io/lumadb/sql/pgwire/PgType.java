@@ -112,11 +112,6 @@ enum PgType {
         };
     }
 
-    /** Whether values of this type can be sent in the binary format. */
-    boolean binary() {
-        return this != UNKNOWN;
-    }
-
     // ---- values out
 
     private static final DateTimeFormatter TIME_OUT = new DateTimeFormatterBuilder()
