@@ -116,6 +116,7 @@ public final class ApiContext {
                 new SqlResource(this),
                 new SearchResource(this),
                 new IndexesResource(this),
+                new SchemaResource(this),
                 new TieringResource(this),
                 new ChangesResource(this),
                 new LiveResource(this),

@@ -44,6 +44,11 @@ final class CollectionsResource implements Resource {
         node.put("shards", c.shards());
         node.put("preImages", c.preImages());
         node.put("createdAt", Instant.ofEpochMilli(c.createdAtMillis()).toString());
+        if (c.schema() != null) {
+            node.set(
+                    "schema",
+                    io.lumadb.shards.model.CollectionSchema.parse(c.schema()).node());
+        }
         return node;
     }
 
@@ -80,16 +85,18 @@ final class CollectionsResource implements Resource {
     private CompletionStage<HttpResponse> create(Call call, String db, String name, Optional<JsonNode> body) {
         int shards = 0;
         Boolean preImages = null;
+        io.lumadb.shards.model.CollectionSchema schema = null;
         if (body.isPresent()) {
             ObjectNode options = JsonBodies.requireObject(body.get(), "body");
             for (var field : options.properties()) {
                 if (!field.getKey().equals("shards")
                         && !field.getKey().equals("preImages")
-                        && !field.getKey().equals("tiering")) {
+                        && !field.getKey().equals("tiering")
+                        && !field.getKey().equals("schema")) {
                     throw ApiException.badRequest(
                             "unknown-option",
                             "Unknown collection option",
-                            "unknown option '" + field.getKey() + "'; supported: shards, preImages, tiering",
+                            "unknown option '" + field.getKey() + "'; supported: shards, preImages, tiering, schema",
                             "/" + field.getKey());
                 }
             }
@@ -103,6 +110,9 @@ final class CollectionsResource implements Resource {
                             "/preImages");
                 }
                 preImages = p.booleanValue();
+            }
+            if (options.hasNonNull("schema")) {
+                schema = SchemaResource.schema(options.get("schema"), "/schema");
             }
             JsonNode s = options.get("shards");
             if (s != null) {
@@ -135,8 +145,9 @@ final class CollectionsResource implements Resource {
         io.lumadb.tiering.Policy tiering = policy;
         int requested = shards;
         Boolean requestedPreImages = preImages;
+        io.lumadb.shards.model.CollectionSchema requestedSchema = schema;
         return api.catalog()
-                .createCollection(db, name, shards, Boolean.TRUE.equals(preImages))
+                .createCollection(db, name, shards, Boolean.TRUE.equals(preImages), schema)
                 .thenCompose(r ->
                         !setPolicy || r.outcome() == io.lumadb.shards.catalog.CatalogEntity.Outcome.DATABASE_NOT_FOUND
                                 ? java.util.concurrent.CompletableFuture.completedFuture(r)
@@ -162,6 +173,16 @@ final class CollectionsResource implements Resource {
                                     "collection " + db + "/" + name + " exists with preImages "
                                             + r.collection().preImages() + "; it is fixed at creation",
                                     "/preImages");
+                        }
+                        if (requestedSchema != null
+                                && !requestedSchema.json().equals(r.collection().schema())) {
+                            throw new ApiException(
+                                    409,
+                                    "conflict",
+                                    "Conflict",
+                                    "collection " + db + "/" + name + " exists with another schema; change it with PUT"
+                                            + " /api/v1/" + db + "/" + name + "/_schema",
+                                    "/schema");
                         }
                         yield json(StatusCodes.OK, describe(r.collection()));
                     }

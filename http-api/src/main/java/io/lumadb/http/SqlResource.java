@@ -159,7 +159,7 @@ final class SqlResource implements Resource {
                         if (written != null) {
                             g.writeStringField("command", written.command());
                         }
-                        g.writeNumberField("rowCount", written != null ? written.count() : rows);
+                        g.writeNumberField("rowCount", written != null ? Math.max(0, written.count()) : rows);
                         g.writeNumberField("documentsRead", documentsRead);
                         g.writeEndObject();
                     }));
@@ -332,7 +332,7 @@ final class SqlResource implements Resource {
             if (result.written() != null) {
                 // A write: its command, and the documents it wrote.
                 g.writeStringField("command", result.written().command());
-                g.writeNumberField("rowCount", result.written().count());
+                g.writeNumberField("rowCount", Math.max(0, result.written().count()));
             } else {
                 g.writeNumberField("rowCount", result.rows().size());
             }

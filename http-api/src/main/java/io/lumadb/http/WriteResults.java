@@ -111,6 +111,14 @@ final class WriteResults {
                         "document '" + o.id() + "' names a field hidden from your roles, which a write can neither set"
                                 + " nor remove",
                         null);
+            case SCHEMA_VIOLATION ->
+                ApiException.badRequest(
+                        "schema-violation",
+                        "Document does not match the collection's schema",
+                        "document '" + o.id() + "' does not match the schema of its collection at "
+                                + (o.violationPointer().isEmpty() ? "the document's root" : o.violationPointer()) + ": "
+                                + o.violationMessage(),
+                        o.violationPointer());
             case UNINDEXABLE ->
                 ApiException.badRequest(
                         "unindexable-document",
@@ -147,6 +155,9 @@ final class WriteResults {
                     g.writeStringField("type", Problems.TYPE_PREFIX + problem.type);
                     g.writeStringField("title", problem.title);
                     g.writeStringField("detail", problem.getMessage());
+                    if (o.status() == WriteOutcome.Status.SCHEMA_VIOLATION) {
+                        g.writeStringField("field", problem.field);
+                    }
                     if (o.version() > 0) {
                         g.writeNumberField("currentVersion", o.version());
                     }

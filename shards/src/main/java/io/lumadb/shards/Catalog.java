@@ -5,6 +5,7 @@ import io.lumadb.shards.catalog.CatalogEntity.Outcome;
 import io.lumadb.shards.catalog.CatalogEntity.Result;
 import io.lumadb.shards.catalog.CatalogSnapshot;
 import io.lumadb.shards.catalog.CollectionInfo;
+import io.lumadb.shards.model.CollectionSchema;
 import io.lumadb.shards.model.IndexDefinition;
 import io.lumadb.shards.model.Names;
 import io.lumadb.shards.shard.ShardEntity;
@@ -81,6 +82,15 @@ public final class Catalog {
 
     /** Creates a collection; with {@code preImages}, change-stream consumers see previous documents. */
     public CompletionStage<Result> createCollection(String database, String name, int shards, boolean preImages) {
+        return createCollection(database, name, shards, preImages, null);
+    }
+
+    /**
+     * Creates a collection, with {@code schema} declared unless it is null; with {@code
+     * preImages}, change-stream consumers see previous documents.
+     */
+    public CompletionStage<Result> createCollection(
+            String database, String name, int shards, boolean preImages, CollectionSchema schema) {
         Names.checkDatabase(database);
         Names.checkCollection(name);
         int count = shards == 0 ? settings.defaultShardCount() : shards;
@@ -88,7 +98,8 @@ public final class Catalog {
             throw new IllegalArgumentException(
                     "shards must be between 1 and " + settings.maxShardCount() + ", was " + shards);
         }
-        return this.<Result>ask(r -> new CatalogEntity.CreateCollection(database, name, count, preImages, r))
+        return this.<Result>ask(r -> new CatalogEntity.CreateCollection(
+                        database, name, count, preImages, schema == null ? null : schema.json(), r))
                 .thenApply(this::remember);
     }
 
@@ -120,6 +131,15 @@ public final class Catalog {
         Names.checkIndex(name);
         return this.<Result>ask(r -> new CatalogEntity.CreateIndex(
                         database, collection, name, fields, search, settings.maxIndexes(), r))
+                .thenApply(this::remember);
+    }
+
+    /** Declares {@code schema} for the collection's writes from now on, or with null removes its schema. */
+    public CompletionStage<Result> setSchema(String database, String collection, CollectionSchema schema) {
+        Names.checkDatabase(database);
+        Names.checkCollection(collection);
+        return this.<Result>ask(r ->
+                        new CatalogEntity.SetSchema(database, collection, schema == null ? null : schema.json(), r))
                 .thenApply(this::remember);
     }
 

@@ -104,7 +104,10 @@ public final class Documents {
             }
             List<DocumentWrite> shardWrites = perShard.get(n);
             List<Integer> at = positions.get(n);
-            parts.add(ask(info, n, r -> new ShardEntity.Write(shardWrites, requestId, r))
+            parts.add(ask(
+                            info,
+                            n,
+                            r -> new ShardEntity.Write(shardWrites, requestId, info.schemaVersion(), info.schema(), r))
                     .thenAccept(reply -> {
                         List<WriteOutcome> results = ((ShardEntity.Written) reply).outcomes();
                         for (int k = 0; k < results.size(); k++) {

@@ -51,6 +51,7 @@ public final class SqlEngine implements AutoCloseable {
     private final ColumnInference inference;
     private final ExecutorService executor;
     private final SqlWrites writes;
+    private final SqlDdl ddl;
     private final Map<String, Deque<Planner>> planners = new ConcurrentHashMap<>();
 
     public SqlEngine(SqlBackend backend, SqlSettings settings) {
@@ -58,6 +59,7 @@ public final class SqlEngine implements AutoCloseable {
         this.settings = settings;
         this.inference = new ColumnInference(backend, settings.sampleSize(), settings.schemaRefresh());
         this.writes = new SqlWrites(backend, settings.maxWriteRows(), inference::invalidate);
+        this.ddl = new SqlDdl(backend, inference::invalidate);
         this.executor = Executors.newFixedThreadPool(
                 settings.threads(),
                 Thread.ofPlatform().name("lumadb-sql-", 0).daemon(true).factory());
@@ -93,6 +95,9 @@ public final class SqlEngine implements AutoCloseable {
 
         /** What a write statement did (after its empty {@link #columns}); reads never call it. */
         default void written(SqlResult.Written written) throws Exception {}
+
+        /** A notice the statement gives (PostgreSQL's NOTICE), such as a skipped {@code IF EXISTS}. */
+        default void notice(String message) throws Exception {}
     }
 
     /**
@@ -174,6 +179,9 @@ public final class SqlEngine implements AutoCloseable {
     }
 
     private Description describeIn(String database, Statement statement, SqlSession session) throws Exception {
+        if (statement.mode() == Mode.DDL) {
+            return new Description(List.of(), List.of(), false);
+        }
         boolean write = statement.mode() == Mode.WRITE;
         boolean query = statement.mode() == Mode.QUERY || write;
         // A write's parameters are those of the read it makes first; it answers no rows.
@@ -244,6 +252,17 @@ public final class SqlEngine implements AutoCloseable {
                                 (read, p) -> readForWrite(database, read, p, session));
                         sink.columns(List.of());
                         sink.written(written);
+                    }
+                    case DDL -> {
+                        SqlResult.Written done = ddl.run(database, statement.query(), session, message -> {
+                            try {
+                                sink.notice(message);
+                            } catch (Exception e) {
+                                throw new IllegalStateException(e);
+                            }
+                        });
+                        sink.columns(List.of());
+                        sink.written(done);
                     }
                     case EXPLAIN ->
                         plan(collect(database, statement.calcite(), params, session))
@@ -661,6 +680,8 @@ public final class SqlEngine implements AutoCloseable {
         QUERY,
         /** {@code INSERT}, {@code UPDATE}, {@code DELETE}: document writes ({@link SqlWrites}). */
         WRITE,
+        /** {@code CREATE TABLE}, {@code DROP TABLE}, {@code ALTER TABLE}, {@code CREATE INDEX} ({@link SqlDdl}). */
+        DDL,
         /** {@code EXPLAIN}: the plan, with what each scan pushes into JQL. */
         EXPLAIN,
         /** {@code EXPLAIN ANALYZE}: the plan, and what running the statement took. */
@@ -707,6 +728,9 @@ public final class SqlEngine implements AutoCloseable {
                 default -> {
                     if (SqlWrites.isWrite(first)) {
                         return new Statement(Mode.WRITE, sql, sql, 0);
+                    }
+                    if (SqlDdl.isDdl(first)) {
+                        return new Statement(Mode.DDL, sql, sql, 0);
                     }
                     refuseWrites(sql, 0);
                     return new Statement(Mode.QUERY, sql, sql, 0);

@@ -2,6 +2,8 @@ package io.lumadb.sql;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lumadb.shards.catalog.CollectionInfo;
+import io.lumadb.shards.model.CollectionSchema;
 import io.lumadb.shards.model.DocumentJson;
 import io.lumadb.shards.model.DocumentWrite;
 import io.lumadb.shards.model.WriteOutcome;
@@ -127,8 +129,12 @@ final class SqlWrites {
             refuseSystemColumn(name, "doc", "INSERT");
             columns.add(name);
         }
+        Declared declared = declared(database, collection);
+        declared.checkColumns(collection, columns);
         List<Object[]> rows = reader.rows(text(typed(insert.getSource(), params)), params);
         int idColumn = columns.indexOf("_id");
+        String key = declared.primaryKey();
+        int keyColumn = key == null ? -1 : columns.indexOf(key);
         List<DocumentWrite> writes = new ArrayList<>(rows.size());
         for (Object[] row : rows) {
             if (row.length != columns.size()) {
@@ -137,7 +143,18 @@ final class SqlWrites {
                         "42601",
                         "INSERT has " + row.length + " expressions for " + columns.size() + " target columns");
             }
-            String id = idColumn < 0 ? java.util.UUID.randomUUID().toString() : id(row[idColumn]);
+            declared.checkNotNull(collection, columns, row, 0);
+            String id = idColumn >= 0
+                    ? id(row[idColumn])
+                    : keyColumn >= 0
+                            ? id(row[keyColumn])
+                            : java.util.UUID.randomUUID().toString();
+            if (idColumn >= 0 && keyColumn >= 0 && !id.equals(id(row[keyColumn]))) {
+                throw new SqlException(
+                        Kind.BAD_STATEMENT,
+                        "22023",
+                        "_id and the primary key " + key + " must be equal: the primary key's value is the _id");
+            }
             ObjectNode doc = JsonNodeFactory.instance.objectNode();
             for (int i = 0; i < columns.size(); i++) {
                 if (i != idColumn) {
@@ -164,11 +181,63 @@ final class SqlWrites {
                     Kind.BAD_STATEMENT,
                     "23505",
                     "duplicate key value violates unique constraint \"" + collection + "_pkey\"",
-                    "Key (_id)=(" + duplicates.getFirst() + ") already exists."
+                    "Key (" + (key == null ? "_id" : key) + ")=(" + duplicates.getFirst() + ") already exists."
                             + (duplicates.size() > 1 ? " So do " + (duplicates.size() - 1) + " more." : ""),
                     written + " other rows were written: a write is atomic per shard, not across shards");
         }
         return new SqlResult.Written("INSERT", written);
+    }
+
+    /**
+     * What a declared schema says about a statement's columns: which exist, which may not be null
+     * and which is the primary key. Without a schema, any column goes.
+     */
+    private record Declared(CollectionSchema schema) {
+        String primaryKey() {
+            return schema == null ? null : schema.primaryKey();
+        }
+
+        void checkColumns(String collection, List<String> columns) {
+            if (schema == null) {
+                return;
+            }
+            Set<String> known = new HashSet<>();
+            schema.properties().forEach(p -> known.add(p.name()));
+            for (String c : columns) {
+                if (!c.equals("_id") && !known.contains(c)) {
+                    throw new SqlException(
+                            Kind.BAD_STATEMENT,
+                            "42703",
+                            "column \"" + c + "\" of relation \"" + collection + "\" does not exist");
+                }
+            }
+        }
+
+        /** Refuses a row whose value for a required column is missing or null ({@code from}: where values start). */
+        void checkNotNull(String collection, List<String> columns, Object[] row, int from) {
+            if (schema == null) {
+                return;
+            }
+            for (CollectionSchema.Property p : schema.properties()) {
+                int at = columns.indexOf(p.name());
+                boolean insert = from == 0;
+                if (p.required() && ((at < 0 && insert) || (at >= 0 && row[from + at] == null))) {
+                    throw new SqlException(
+                            Kind.BAD_STATEMENT,
+                            "23502",
+                            "null value in column \"" + p.name() + "\" of relation \"" + collection
+                                    + "\" violates not-null constraint");
+                }
+            }
+        }
+    }
+
+    private Declared declared(String database, String collection) {
+        return new Declared(backend.catalog()
+                .collection(database, collection)
+                .map(CollectionInfo::schema)
+                .map(CollectionSchema::parse)
+                .orElse(null));
     }
 
     private static String id(Object value) {
@@ -213,10 +282,20 @@ final class SqlWrites {
             refuseSystemColumn(name, "doc", "UPDATE");
             columns.add(name);
         }
+        Declared declared = declared(database, collection);
+        declared.checkColumns(collection, columns);
+        if (declared.primaryKey() != null && columns.contains(declared.primaryKey())) {
+            throw new SqlException(
+                    Kind.UNSUPPORTED,
+                    "0A000",
+                    "the primary key " + declared.primaryKey() + " is the _id of a document, which cannot change:"
+                            + " insert the row under the new key and delete the old one");
+        }
         return rewrite("UPDATE", database, collection, session, ids -> {
             List<Object[]> rows = reader.rows(updateRead(update, ids, params), params);
             List<DocumentWrite> writes = new ArrayList<>(rows.size());
             for (Object[] row : rows) {
+                declared.checkNotNull(collection, columns, row, 2);
                 ObjectNode patch = JsonNodeFactory.instance.objectNode();
                 for (int i = 0; i < columns.size(); i++) {
                     // In a merge patch null removes the field: read back, it is NULL either way.
@@ -341,6 +420,13 @@ final class SqlWrites {
             case TOO_LARGE ->
                 new SqlException(
                         Kind.TOO_LARGE, "54000", "the document " + o.id() + " would exceed the size limit" + after);
+            case SCHEMA_VIOLATION ->
+                new SqlException(
+                        Kind.BAD_STATEMENT,
+                        "23514",
+                        "the row " + o.id() + " does not match the table's schema at "
+                                + (o.violationPointer().isEmpty() ? "its root" : o.violationPointer()) + ": "
+                                + o.violationMessage() + after);
             case INVALID ->
                 new SqlException(
                         Kind.BAD_STATEMENT,

@@ -74,6 +74,30 @@ class SqlWritesTest {
             }
 
             @Override
+            public CompletionStage<io.lumadb.shards.catalog.CatalogEntity.Result> createCollection(
+                    String database, String name, io.lumadb.shards.model.CollectionSchema schema) {
+                return real.createCollection(database, name, schema);
+            }
+
+            @Override
+            public CompletionStage<io.lumadb.shards.catalog.CatalogEntity.Result> dropCollection(
+                    String database, String name) {
+                return real.dropCollection(database, name);
+            }
+
+            @Override
+            public CompletionStage<io.lumadb.shards.catalog.CatalogEntity.Result> setSchema(
+                    String database, String name, io.lumadb.shards.model.CollectionSchema schema) {
+                return real.setSchema(database, name, schema);
+            }
+
+            @Override
+            public CompletionStage<Queries.IndexStatus> createIndex(
+                    String database, String collection, String name, List<IndexDefinition.Field> fields) {
+                return real.createIndex(database, collection, name, fields);
+            }
+
+            @Override
             public CompletionStage<List<WriteOutcome>> write(
                     String database, String collection, List<DocumentWrite> writes) {
                 Runnable before = beforeNextWrite.getAndSet(null);

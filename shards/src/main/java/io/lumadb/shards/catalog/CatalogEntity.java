@@ -43,9 +43,21 @@ public final class CatalogEntity
     /** Drops a database and all its collections. */
     public record DropDatabase(String name, ActorRef<Result> replyTo) implements Command {}
 
-    /** Creates a collection; if it exists the reply is {@link Outcome#EXISTS} with the existing one. */
+    /**
+     * Creates a collection, with a declared schema unless {@code schema} is null (the caller has
+     * checked it); if it exists the reply is {@link Outcome#EXISTS} with the existing one.
+     */
     public record CreateCollection(
-            String database, String name, int shards, boolean preImages, ActorRef<Result> replyTo) implements Command {}
+            String database, String name, int shards, boolean preImages, String schema, ActorRef<Result> replyTo)
+            implements Command {}
+
+    /**
+     * Declares a collection's schema (the caller has checked it), or with null removes it: {@link
+     * Outcome#CREATED} when declared, {@link Outcome#DROPPED} when removed, {@link Outcome#EXISTS}
+     * when it is already so.
+     */
+    public record SetSchema(String database, String collection, String schema, ActorRef<Result> replyTo)
+            implements Command {}
 
     /** Drops a collection; its shards are dropped after the reply. */
     public record DropCollection(String database, String name, ActorRef<Result> replyTo) implements Command {}
@@ -116,10 +128,17 @@ public final class CatalogEntity
     /** A database and its collections were dropped. */
     public record DatabaseDropped(String name) implements Event {}
 
-    /** A collection was created; its incarnation is the catalog version after this event. */
-    /** {@code preImages} is absent (false) in events written before the setting existed. */
-    public record CollectionCreated(String database, String name, int shards, long atMillis, boolean preImages)
+    /**
+     * A collection was created; its incarnation is the catalog version after this event. {@code
+     * preImages} is absent (false) in events written before the setting existed, {@code schema}
+     * (null) in those written before schemas existed.
+     */
+    public record CollectionCreated(
+            String database, String name, int shards, long atMillis, boolean preImages, String schema)
             implements Event {}
+
+    /** A collection's schema was declared, replaced or (null) removed. */
+    public record SchemaSet(String database, String collection, String schema) implements Event {}
 
     /** A collection was dropped. */
     public record CollectionDropped(String database, String name) implements Event {}
@@ -180,6 +199,7 @@ public final class CatalogEntity
                 .onCommand(DropCollection.class, this::onDropCollection)
                 .onCommand(CreateIndex.class, this::onCreateIndex)
                 .onCommand(DropIndex.class, this::onDropIndex)
+                .onCommand(SetSchema.class, this::onSetSchema)
                 .onCommand(GetSnapshot.class, (state, cmd) -> Effect().reply(cmd.replyTo(), state))
                 .build();
     }
@@ -218,7 +238,12 @@ public final class CatalogEntity
         }
         return Effect()
                 .persist(new CollectionCreated(
-                        cmd.database(), cmd.name(), cmd.shards(), System.currentTimeMillis(), cmd.preImages()))
+                        cmd.database(),
+                        cmd.name(),
+                        cmd.shards(),
+                        System.currentTimeMillis(),
+                        cmd.preImages(),
+                        cmd.schema()))
                 .thenReply(
                         cmd.replyTo(),
                         next -> new Result(
@@ -274,6 +299,20 @@ public final class CatalogEntity
                 .thenReply(cmd.replyTo(), next -> changed(Outcome.DROPPED, next, cmd.database(), cmd.collection()));
     }
 
+    private ReplyEffect<Event, CatalogSnapshot> onSetSchema(CatalogSnapshot state, SetSchema cmd) {
+        var collection = state.collection(cmd.database(), cmd.collection());
+        if (collection.isEmpty()) {
+            return notFound(state, cmd.database(), cmd.replyTo());
+        }
+        if (java.util.Objects.equals(collection.get().schema(), cmd.schema())) {
+            return Effect().reply(cmd.replyTo(), new Result(Outcome.EXISTS, collection.get(), List.of(), state));
+        }
+        Outcome outcome = cmd.schema() == null ? Outcome.DROPPED : Outcome.CREATED;
+        return Effect()
+                .persist(new SchemaSet(cmd.database(), cmd.collection(), cmd.schema()))
+                .thenReply(cmd.replyTo(), next -> changed(outcome, next, cmd.database(), cmd.collection()));
+    }
+
     private ReplyEffect<Event, CatalogSnapshot> notFound(
             CatalogSnapshot state, String database, ActorRef<Result> replyTo) {
         Outcome outcome =
@@ -298,6 +337,7 @@ public final class CatalogEntity
                 .onEvent(CollectionCreated.class, CatalogEntity::onCollectionCreated)
                 .onEvent(IndexCreated.class, CatalogEntity::onIndexCreated)
                 .onEvent(IndexDropped.class, CatalogEntity::onIndexDropped)
+                .onEvent(SchemaSet.class, CatalogEntity::onSchemaSet)
                 .onEvent(
                         CollectionDropped.class,
                         (state, e) -> state.withDatabase(
@@ -315,7 +355,9 @@ public final class CatalogEntity
                 e.atMillis(),
                 List.of(),
                 state.version() + 1,
-                e.preImages());
+                e.preImages(),
+                e.schema(),
+                e.schema() == null ? 0 : state.version() + 1);
         return state.withDatabase(state.databases().get(e.database()).with(info));
     }
 
@@ -325,6 +367,12 @@ public final class CatalogEntity
         CollectionInfo info = state.collection(e.database(), e.collection()).orElseThrow();
         var index = new IndexDefinition(e.name(), version, e.fields(), e.search());
         return state.withDatabase(state.databases().get(e.database()).with(info.withIndex(index, version)));
+    }
+
+    private static CatalogSnapshot onSchemaSet(CatalogSnapshot state, SchemaSet e) {
+        CollectionInfo info = state.collection(e.database(), e.collection()).orElseThrow();
+        return state.withDatabase(
+                state.databases().get(e.database()).with(info.withSchema(e.schema(), state.version() + 1)));
     }
 
     private static CatalogSnapshot onIndexDropped(CatalogSnapshot state, IndexDropped e) {

@@ -16,6 +16,10 @@ import java.util.Optional;
  *     an index set only when it is newer than the one they have
  * @param preImages whether change-stream consumers see each change's previous document
  *     ({@code before}); shards always record it, because live queries classify updates with it
+ * @param schema the declared schema as JSON text ({@link io.lumadb.shards.model.CollectionSchema}),
+ *     or null: documents of any shape
+ * @param schemaVersion the catalog version at which {@code schema} last changed (0: never); shards
+ *     adopt a schema only when it is newer than the one they have
  */
 public record CollectionInfo(
         String database,
@@ -25,7 +29,9 @@ public record CollectionInfo(
         long createdAtMillis,
         List<IndexDefinition> indexes,
         long indexesVersion,
-        boolean preImages)
+        boolean preImages,
+        String schema,
+        long schemaVersion)
         implements CborSerializable {
 
     public CollectionInfo {
@@ -37,7 +43,7 @@ public record CollectionInfo(
     }
 
     public CollectionInfo(String database, String name, int shards, long incarnation, long createdAtMillis) {
-        this(database, name, shards, incarnation, createdAtMillis, List.of(), incarnation, false);
+        this(database, name, shards, incarnation, createdAtMillis, List.of(), incarnation, false, null, 0);
     }
 
     /** The shard entity id of shard {@code n}: {@code <database>/<collection>/<incarnation>/<n>}. */
@@ -52,12 +58,28 @@ public record CollectionInfo(
     CollectionInfo withIndex(IndexDefinition index, long version) {
         List<IndexDefinition> next = new ArrayList<>(indexes);
         next.add(index);
-        return new CollectionInfo(database, name, shards, incarnation, createdAtMillis, next, version, preImages);
+        return new CollectionInfo(
+                database, name, shards, incarnation, createdAtMillis, next, version, preImages, schema, schemaVersion);
+    }
+
+    CollectionInfo withSchema(String nextSchema, long version) {
+        return new CollectionInfo(
+                database,
+                name,
+                shards,
+                incarnation,
+                createdAtMillis,
+                indexes,
+                indexesVersion,
+                preImages,
+                nextSchema,
+                version);
     }
 
     CollectionInfo withoutIndex(String indexName, long version) {
         List<IndexDefinition> next = new ArrayList<>(indexes);
         next.removeIf(i -> i.name().equals(indexName));
-        return new CollectionInfo(database, name, shards, incarnation, createdAtMillis, next, version, preImages);
+        return new CollectionInfo(
+                database, name, shards, incarnation, createdAtMillis, next, version, preImages, schema, schemaVersion);
     }
 }

@@ -43,6 +43,11 @@ public record WriteOutcome(String id, Status status, long version, byte[] docume
          * of the wrong dimension, a text field that is not a string).
          */
         UNINDEXABLE,
+        /**
+         * The document does not satisfy its collection's declared schema; {@code problem} is
+         * {@code <JSON Pointer into the document> <space> <why>}.
+         */
+        SCHEMA_VIOLATION,
         /** A bulk item the caller's write rules do not allow (decided before the shard, never by it). */
         FORBIDDEN,
         /**
@@ -54,6 +59,18 @@ public record WriteOutcome(String id, Status status, long version, byte[] docume
         public boolean succeeded() {
             return this == CREATED || this == UPDATED || this == DELETED;
         }
+    }
+
+    /** The JSON Pointer of a {@link Status#SCHEMA_VIOLATION} (into the document), else null. */
+    public String violationPointer() {
+        return status == Status.SCHEMA_VIOLATION && problem != null ? problem.substring(0, problem.indexOf(' ')) : null;
+    }
+
+    /** Why a {@link Status#SCHEMA_VIOLATION} was refused, else {@code problem}. */
+    public String violationMessage() {
+        return status == Status.SCHEMA_VIOLATION && problem != null
+                ? problem.substring(problem.indexOf(' ') + 1)
+                : problem;
     }
 
     public static WriteOutcome failed(String id, Status status, long currentVersion) {

@@ -13,7 +13,7 @@ import java.util.Deque;
  * that would compile to a huge program are refused with a {@link QueryException} before anything
  * is compiled. The syntax is RE2's: {@value #SYNTAX}.
  */
-final class Regexes {
+public final class Regexes {
 
     /** Where RE2's syntax is documented. */
     static final String SYNTAX = "https://github.com/google/re2/wiki/Syntax";
@@ -35,6 +35,11 @@ final class Regexes {
      * @param options the {@code $options} value next to it, or null
      * @param optionsAt the JSON Pointer of {@code $options}
      */
+    /** Compiles {@code pattern} without flags under the same limits; {@code at} is its JSON Pointer. */
+    public static Pattern compile(String pattern, String at) {
+        return compile(pattern, null, at, null);
+    }
+
     static Pattern compile(String pattern, JsonNode options, String at, String optionsAt) {
         int flags = flags(options, optionsAt);
         Size size = estimate(pattern);

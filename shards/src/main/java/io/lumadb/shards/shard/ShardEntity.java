@@ -6,6 +6,7 @@ import io.lumadb.shards.StorageCondition;
 import io.lumadb.shards.catalog.CatalogEntity;
 import io.lumadb.shards.catalog.CatalogSnapshot;
 import io.lumadb.shards.catalog.CollectionInfo;
+import io.lumadb.shards.model.CollectionSchema;
 import io.lumadb.shards.model.DocumentJson;
 import io.lumadb.shards.model.DocumentWrite;
 import io.lumadb.shards.model.IndexDefinition;
@@ -73,10 +74,19 @@ public final class ShardEntity {
      * Writes to documents of this shard; executed in order, in one journal event. A Write sent
      * again with the same {@code requestId} (null: none) is answered with the first one's
      * outcomes instead of being applied again, so a sender may resend when an answer is late.
+     * {@code schema} is the collection's declared schema at catalog version {@code schemaVersion}
+     * (0: the sender does not know), adopted first if it is newer than the shard's.
      */
-    public record Write(List<DocumentWrite> writes, String requestId, ActorRef<Reply> replyTo) implements Command {
+    public record Write(
+            List<DocumentWrite> writes, String requestId, long schemaVersion, String schema, ActorRef<Reply> replyTo)
+            implements Command {
         public Write {
             writes = List.copyOf(writes);
+        }
+
+        /** Writes checked against the schema the shard knows. */
+        public Write(List<DocumentWrite> writes, String requestId, ActorRef<Reply> replyTo) {
+            this(writes, requestId, 0, null, replyTo);
         }
     }
 
@@ -315,6 +325,10 @@ public final class ShardEntity {
     private List<Write> inFlight = List.of();
     private ShardStore store;
     private Executor queryExecutor;
+    /** The collection's declared schema as this shard last learned it (null: none). */
+    private CollectionSchema schema;
+
+    private long schemaVersion;
     // Query failures are logged from the query threads, where the actor's own logger must not be used.
     private static final org.slf4j.Logger QUERY_LOG = org.slf4j.LoggerFactory.getLogger(ShardEntity.class);
 
@@ -381,6 +395,7 @@ public final class ShardEntity {
         store = stores.open(entityId);
         CollectionInfo info = checked.snapshot().collection(parts[0], parts[1]).orElseThrow();
         store.syncIndexes(info.indexesVersion(), info.indexes());
+        adoptSchema(info.schemaVersion(), info.schema());
         queryExecutor = context.getSystem().dispatchers().lookup(QUERY_DISPATCHER);
         return startWriter();
     }
@@ -737,8 +752,28 @@ public final class ShardEntity {
         if (stopping) {
             return reply(cmd.replyTo(), new Unavailable("shard " + entityId + " is stopping", true));
         }
+        adoptSchema(cmd.schemaVersion(), cmd.schema());
         pending.add(cmd);
         return flushIfIdle();
+    }
+
+    /**
+     * Takes {@code json} as the collection's schema if {@code version} is newer than the one this
+     * shard has. The catalog accepted it, so it compiles; one that no longer does (a newer
+     * LumaDB refusing what an older one accepted) is logged and not enforced rather than
+     * refusing every write.
+     */
+    private void adoptSchema(long version, String json) {
+        if (version <= schemaVersion) {
+            return;
+        }
+        schemaVersion = version;
+        try {
+            schema = json == null ? null : CollectionSchema.parse(json);
+        } catch (IllegalArgumentException e) {
+            context.getLog().error("Shard {} cannot compile its collection's schema: {}", entityId, e.getMessage());
+            schema = null;
+        }
     }
 
     /** The writer orders it with the write batches (it stashes commands while persisting). */
@@ -786,7 +821,7 @@ public final class ShardEntity {
             batch.add(next);
         }
         inFlight = batch;
-        writer.tell(new ShardWriter.PersistBatch(batch, context.getSelf()));
+        writer.tell(new ShardWriter.PersistBatch(batch, schema, context.getSelf()));
         return Behaviors.same();
     }
 

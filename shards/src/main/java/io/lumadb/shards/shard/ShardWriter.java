@@ -49,8 +49,15 @@ final class ShardWriter
 
     sealed interface Command {}
 
-    /** Executes {@code writes} as one event; answers each write's requester, then {@code replyTo}. */
-    record PersistBatch(List<ShardEntity.Write> writes, ActorRef<ShardEntity.Command> replyTo) implements Command {
+    /**
+     * Executes {@code writes} as one event, each checked against {@code schema} (null: none);
+     * answers each write's requester, then {@code replyTo}.
+     */
+    record PersistBatch(
+            List<ShardEntity.Write> writes,
+            io.lumadb.shards.model.CollectionSchema schema,
+            ActorRef<ShardEntity.Command> replyTo)
+            implements Command {
         PersistBatch {
             writes = List.copyOf(writes);
         }
@@ -302,7 +309,7 @@ final class ShardWriter
     private ReplyEffect<Event, State> onPersistBatch(State state, PersistBatch cmd) {
         int writes = cmd.writes().stream().mapToInt(w -> w.writes().size()).sum();
         WriteEvaluator evaluator = new WriteEvaluator(
-                store::get, store::indexProblem, store.meta().lastVersion(), maxDocumentBytes, writes);
+                store::get, store::indexProblem, cmd.schema(), store.meta().lastVersion(), maxDocumentBytes, writes);
         List<List<WriteOutcome>> outcomes = new ArrayList<>(cmd.writes().size());
         Map<String, Integer> inBatch = new HashMap<>();
         List<Request> answered = new ArrayList<>();

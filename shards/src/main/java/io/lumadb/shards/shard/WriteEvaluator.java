@@ -1,6 +1,7 @@
 package io.lumadb.shards.shard;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.lumadb.shards.model.CollectionSchema;
 import io.lumadb.shards.model.DocumentChange;
 import io.lumadb.shards.model.DocumentJson;
 import io.lumadb.shards.model.DocumentWrite;
@@ -26,6 +27,7 @@ final class WriteEvaluator {
 
     private final Function<String, StoredDocument> current;
     private final Function<byte[], String> indexProblem;
+    private final CollectionSchema schema;
     private final long maxDocumentBytes;
     private final Map<String, StoredDocument> overlay;
     private final List<DocumentChange> changes;
@@ -33,15 +35,18 @@ final class WriteEvaluator {
 
     /**
      * @param indexProblem why a document's content cannot go into the shard's indexes, or null
+     * @param schema the collection's declared schema, or null
      */
     WriteEvaluator(
             Function<String, StoredDocument> current,
             Function<byte[], String> indexProblem,
+            CollectionSchema schema,
             long lastVersion,
             long maxDocumentBytes,
             int expectedWrites) {
         this.current = current;
         this.indexProblem = indexProblem;
+        this.schema = schema;
         this.lastVersion = lastVersion;
         this.maxDocumentBytes = maxDocumentBytes;
         this.overlay = HashMap.newHashMap(expectedWrites);
@@ -79,6 +84,12 @@ final class WriteEvaluator {
     }
 
     private WriteOutcome put(String id, StoredDocument doc, byte[] content) {
+        if (schema != null) {
+            WriteOutcome refused = checkSchema(id, doc, parse(content));
+            if (refused != null) {
+                return refused;
+            }
+        }
         String problem = indexProblem.apply(content);
         if (problem != null) {
             return new WriteOutcome(id, Status.UNINDEXABLE, doc == null ? 0 : doc.version(), null, problem);
@@ -109,6 +120,10 @@ final class WriteEvaluator {
         if (content.length > maxDocumentBytes) {
             return WriteOutcome.failed(id, Status.TOO_LARGE, doc.version());
         }
+        WriteOutcome refused = schema == null ? null : checkSchema(id, doc, merged);
+        if (refused != null) {
+            return refused;
+        }
         String problem = indexProblem.apply(content);
         if (problem != null) {
             return new WriteOutcome(id, Status.UNINDEXABLE, doc.version(), null, problem);
@@ -117,6 +132,37 @@ final class WriteEvaluator {
         byte[] json = DocumentJson.compose(id, version, content);
         record(new DocumentChange(id, DocumentChange.Op.UPDATED, version, json, doc.json()));
         return new WriteOutcome(id, Status.UPDATED, version, json);
+    }
+
+    private static JsonNode parse(byte[] content) {
+        try {
+            return DocumentJson.mapper().readTree(content);
+        } catch (IOException e) {
+            // The API parsed it before it came here; an unreadable body is no document.
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** The refusal of {@code content} (without {@code _id} and {@code _version}) by the schema, or null. */
+    private WriteOutcome checkSchema(String id, StoredDocument doc, JsonNode content) {
+        JsonNode checked = content;
+        if (content.has(DocumentJson.ID) || content.has(DocumentJson.VERSION)) {
+            com.fasterxml.jackson.databind.node.ObjectNode bare =
+                    ((com.fasterxml.jackson.databind.node.ObjectNode) content).deepCopy();
+            bare.remove(DocumentJson.ID);
+            bare.remove(DocumentJson.VERSION);
+            checked = bare;
+        }
+        CollectionSchema.Violation violation = schema.check(checked);
+        if (violation == null) {
+            return null;
+        }
+        return new WriteOutcome(
+                id,
+                Status.SCHEMA_VIOLATION,
+                doc == null ? 0 : doc.version(),
+                null,
+                violation.pointer() + " " + violation.message());
     }
 
     private WriteOutcome delete(String id, StoredDocument doc) {

@@ -126,6 +126,7 @@ class ShardWriterRecoveryTest {
         s.writer()
                 .tell(new ShardWriter.PersistBatch(
                         List.of(new ShardEntity.Write(List.of(writes), null, client.getRef())),
+                        null,
                         s.parent().getRef()));
         ShardEntity.Written written = client.expectMessageClass(ShardEntity.Written.class);
         written.outcomes().forEach(o -> assertEquals(true, o.status().succeeded(), o.toString()));
@@ -142,7 +143,7 @@ class ShardWriterRecoveryTest {
             clients.add(client);
             writes.add(new ShardEntity.Write(List.of(r.second()), r.first(), client.getRef()));
         }
-        s.writer().tell(new ShardWriter.PersistBatch(writes, s.parent().getRef()));
+        s.writer().tell(new ShardWriter.PersistBatch(writes, null, s.parent().getRef()));
         s.parent().expectMessage(ShardEntity.BatchDone.INSTANCE);
         return clients.stream()
                 .map(c -> c.expectMessageClass(ShardEntity.Written.class).outcomes())

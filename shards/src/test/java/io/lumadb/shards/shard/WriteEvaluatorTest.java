@@ -21,7 +21,40 @@ class WriteEvaluatorTest {
     }
 
     private WriteEvaluator evaluator(long lastVersion) {
-        return new WriteEvaluator(stored::get, content -> null, lastVersion, 1024, 4);
+        return new WriteEvaluator(stored::get, content -> null, null, lastVersion, 1024, 4);
+    }
+
+    private WriteEvaluator withSchema(String schema) {
+        return new WriteEvaluator(
+                stored::get, content -> null, io.lumadb.shards.model.CollectionSchema.parse(schema), 0, 1024, 4);
+    }
+
+    @Test
+    void aDeclaredSchemaRefusesPutsAndMergedPatchesThatBreakIt() {
+        WriteEvaluator e = withSchema("{\"type\":\"object\",\"properties\":{\"qty\":{\"type\":\"integer\","
+                + "\"minimum\":0},\"name\":{\"type\":\"string\"}},\"required\":[\"name\"]}");
+        var refused = e.evaluate(DocumentWrite.put("a", b("{\"name\":\"x\",\"qty\":-1}"), DocumentWrite.ANY));
+        assertEquals(Status.SCHEMA_VIOLATION, refused.status());
+        assertEquals("/qty", refused.violationPointer());
+        var missing = e.evaluate(DocumentWrite.put("a", b("{\"qty\":1}"), DocumentWrite.ANY));
+        assertEquals("/name", missing.violationPointer(), missing.problem());
+        assertEquals(0, e.changes().size(), "nothing refused is recorded");
+        assertEquals(
+                Status.CREATED,
+                e.evaluate(DocumentWrite.put("a", b("{\"name\":\"x\",\"qty\":1}"), DocumentWrite.ANY))
+                        .status());
+        // The patch alone would be valid; merged, it removes a required property.
+        var patched = e.evaluate(DocumentWrite.patch("a", b("{\"name\":null}"), DocumentWrite.ANY));
+        assertEquals(Status.SCHEMA_VIOLATION, patched.status());
+        assertEquals("/name", patched.violationPointer());
+        assertEquals(
+                Status.UPDATED,
+                e.evaluate(DocumentWrite.patch("a", b("{\"qty\":5}"), DocumentWrite.ANY))
+                        .status());
+        assertEquals(
+                Status.DELETED,
+                e.evaluate(DocumentWrite.delete("a", DocumentWrite.ANY)).status());
+        assertEquals(3, e.changes().size());
     }
 
     @Test

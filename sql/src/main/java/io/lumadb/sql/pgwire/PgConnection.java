@@ -441,11 +441,22 @@ final class PgConnection {
     /** Whether {@code sql} writes (and so answers no rows, nor their description). */
     private static boolean writes(String sql) {
         String first = PgSql.words(sql, 1);
-        return first.equals("INSERT") || first.equals("UPDATE") || first.equals("DELETE");
+        return first.equals("INSERT")
+                || first.equals("UPDATE")
+                || first.equals("DELETE")
+                || first.equals("CREATE")
+                || first.equals("DROP")
+                || first.equals("ALTER");
     }
 
-    /** PostgreSQL's command tag of a write: {@code INSERT 0 n}, {@code UPDATE n}, {@code DELETE n}. */
+    /**
+     * PostgreSQL's command tag of a write ({@code INSERT 0 n}, {@code UPDATE n}, {@code DELETE n})
+     * or of a definition ({@code CREATE TABLE}: no count).
+     */
     private static String tag(SqlResult.Written written) {
+        if (written.count() < 0) {
+            return written.command();
+        }
         return (written.command().equals("INSERT") ? "INSERT 0 " : written.command() + " ") + written.count();
     }
 
@@ -1026,6 +1037,11 @@ final class PgConnection {
         @Override
         public void written(SqlResult.Written done) {
             written = done;
+        }
+
+        @Override
+        public void notice(String message) {
+            out.problem('N', new PgError("NOTICE", "00000", message, null, null, 0));
         }
 
         Rows(SourceQueueWithComplete<ByteString> queue, boolean describe, int[] formats, long patienceMillis) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lumadb.shards.Queries;
 import io.lumadb.shards.catalog.CollectionInfo;
+import io.lumadb.shards.model.CollectionSchema;
 import io.lumadb.shards.model.DocumentJson;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -77,7 +78,7 @@ public final class ColumnInference {
 
     /** The columns of {@code info}, sampled now if not known or older than the refresh interval. */
     public Inferred columns(CollectionInfo info, long deadlineNanos) {
-        String key = info.database() + "/" + info.name() + "/" + info.incarnation();
+        String key = info.database() + "/" + info.name() + "/" + info.incarnation() + "/" + info.schemaVersion();
         Inferred known = cache.get(key);
         if (known != null && System.nanoTime() - known.atNanos() < refresh.toNanos()) {
             return known;
@@ -119,8 +120,34 @@ public final class ColumnInference {
             }
         }
         List<Column> columns = new ArrayList<>(SYSTEM);
+        if (info.schema() != null) {
+            // A declared schema names the columns; the sample only estimates the size.
+            columns.addAll(declared(CollectionSchema.parse(info.schema())));
+            return new Inferred(List.copyOf(columns), result.documents().size(), System.nanoTime());
+        }
         seen.forEach((name, counts) -> columns.add(new Column(name, dominant(counts), Column.Kind.FIELD, false)));
         return new Inferred(List.copyOf(columns), result.documents().size(), System.nanoTime());
+    }
+
+    /**
+     * The columns of a declared schema's properties, in declaration order, typed by their JSON
+     * type. They are not exact (a document written before the schema was declared may hold
+     * another type there, which reads as NULL), so conditions on them are pushed as pre-filters.
+     */
+    static List<Column> declared(CollectionSchema schema) {
+        List<Column> columns = new ArrayList<>();
+        for (CollectionSchema.Property p : schema.properties()) {
+            ColumnType type =
+                    switch (p.type() == null ? "" : p.type()) {
+                        case "integer" -> ColumnType.BIGINT;
+                        case "number" -> ColumnType.DOUBLE;
+                        case "boolean" -> ColumnType.BOOLEAN;
+                        case "object", "array" -> ColumnType.JSON;
+                        default -> ColumnType.VARCHAR;
+                    };
+            columns.add(new Column(p.name(), type, Column.Kind.FIELD, false));
+        }
+        return columns;
     }
 
     /** The most frequent type, numbers counted together; {@code VARCHAR} for a field only ever null. */

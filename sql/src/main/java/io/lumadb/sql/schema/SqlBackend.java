@@ -24,6 +24,24 @@ public interface SqlBackend {
     CompletionStage<java.util.List<io.lumadb.shards.model.WriteOutcome>> write(
             String database, String collection, java.util.List<io.lumadb.shards.model.DocumentWrite> writes);
 
+    /** Creates a collection with {@code schema} declared (null: none), as SQL's {@code CREATE TABLE}. */
+    CompletionStage<io.lumadb.shards.catalog.CatalogEntity.Result> createCollection(
+            String database, String name, io.lumadb.shards.model.CollectionSchema schema);
+
+    /** Drops a collection and its documents. */
+    CompletionStage<io.lumadb.shards.catalog.CatalogEntity.Result> dropCollection(String database, String name);
+
+    /** Declares (null: removes) a collection's schema. */
+    CompletionStage<io.lumadb.shards.catalog.CatalogEntity.Result> setSchema(
+            String database, String name, io.lumadb.shards.model.CollectionSchema schema);
+
+    /** Defines a secondary index, built in the background. */
+    CompletionStage<Queries.IndexStatus> createIndex(
+            String database,
+            String collection,
+            String name,
+            java.util.List<io.lumadb.shards.model.IndexDefinition.Field> fields);
+
     /** The data layer of this node. */
     static SqlBackend of(io.lumadb.shards.Shards shards) {
         return new SqlBackend() {
@@ -52,6 +70,33 @@ public interface SqlBackend {
             public CompletionStage<java.util.List<io.lumadb.shards.model.WriteOutcome>> write(
                     String database, String collection, java.util.List<io.lumadb.shards.model.DocumentWrite> writes) {
                 return shards.documents().writeAll(database, collection, writes);
+            }
+
+            @Override
+            public CompletionStage<io.lumadb.shards.catalog.CatalogEntity.Result> createCollection(
+                    String database, String name, io.lumadb.shards.model.CollectionSchema schema) {
+                return shards.catalog().createCollection(database, name, 0, false, schema);
+            }
+
+            @Override
+            public CompletionStage<io.lumadb.shards.catalog.CatalogEntity.Result> dropCollection(
+                    String database, String name) {
+                return shards.catalog().dropCollection(database, name);
+            }
+
+            @Override
+            public CompletionStage<io.lumadb.shards.catalog.CatalogEntity.Result> setSchema(
+                    String database, String name, io.lumadb.shards.model.CollectionSchema schema) {
+                return shards.catalog().setSchema(database, name, schema);
+            }
+
+            @Override
+            public CompletionStage<Queries.IndexStatus> createIndex(
+                    String database,
+                    String collection,
+                    String name,
+                    java.util.List<io.lumadb.shards.model.IndexDefinition.Field> fields) {
+                return shards.queries().createIndex(database, collection, name, fields);
             }
         };
     }

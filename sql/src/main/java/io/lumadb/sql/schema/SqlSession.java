@@ -35,6 +35,13 @@ public final class SqlSession {
          */
         default void write(String database, String collection, boolean delete) {}
 
+        /**
+         * Checks that the caller may define a collection ({@code index} false: create, drop or
+         * change its schema, as {@code manage-databases} on the database) or an index of it ({@code
+         * index} on the collection), and throws if not.
+         */
+        default void define(String database, String collection, boolean index) {}
+
         /** Every row and field of every collection. */
         Sight ALL = (database, collection) -> RowAccess.ALL;
 
@@ -59,6 +66,16 @@ public final class SqlSession {
                  * bulk APIs, which judge every document against them; SQL refuses rather than
                  * write past them.
                  */
+                @Override
+                public void define(String db, String collection, boolean index) {
+                    security.authorize(
+                            principal,
+                            index
+                                    ? Permission.of(Permission.Action.INDEX, Permission.Scope.COLLECTION)
+                                    : Permission.of(Permission.Action.MANAGE_DATABASES, Permission.Scope.DATABASE),
+                            Map.of(Permission.DB, db, Permission.COLLECTION, collection));
+                }
+
                 @Override
                 public void write(String db, String collection, boolean delete) {
                     Permission.Action action = delete ? Permission.Action.DELETE : Permission.Action.WRITE;
