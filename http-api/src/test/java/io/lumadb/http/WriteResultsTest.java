@@ -3,6 +3,7 @@ package io.lumadb.http;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.lumadb.shards.model.DocumentJson;
@@ -28,7 +29,8 @@ class WriteResultsTest {
             Status.INVALID, new Expected(400, "not-an-object", "body"),
             Status.UNINDEXABLE, new Expected(400, "unindexable-document", "body"),
             Status.FORBIDDEN, new Expected(403, "forbidden", null),
-            Status.HIDDEN_FIELD, new Expected(403, "hidden-field", null));
+            Status.HIDDEN_FIELD, new Expected(403, "hidden-field", null),
+            Status.SCHEMA_VIOLATION, new Expected(400, "schema-violation", ""));
 
     @Test
     void everyFailedOutcomeHasItsProblem() {
@@ -43,6 +45,10 @@ class WriteResultsTest {
             assertEquals(expected, new Expected(problem.status, problem.type, problem.field), status.name());
             assertEquals(WriteResults.problem(outcome, "/ifMatch").status, problem.status, status.name());
         }
+        ApiException violation = WriteResults.problem(
+                new WriteOutcome("a", Status.SCHEMA_VIOLATION, 0, null, "/tags/1 must be a string"), "If-Match");
+        assertEquals("/tags/1", violation.field);
+        assertTrue(violation.getMessage().endsWith("at /tags/1: must be a string"), violation.getMessage());
         assertEquals(
                 Map.of("currentVersion", 3L),
                 WriteResults.problem(WriteOutcome.failed("a", Status.VERSION_MISMATCH, 3), "If-Match").extra);

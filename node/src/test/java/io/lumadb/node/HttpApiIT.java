@@ -382,6 +382,72 @@ class HttpApiIT {
     }
 
     @Test
+    void aDeclaredSchemaHoldsForEveryWritePath() {
+        String db = db();
+        String schema = "{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\",\"minLength\":1},"
+                + "\"age\":{\"type\":\"integer\",\"minimum\":0}},\"required\":[\"name\"]}";
+        TestHttp.Response created =
+                http.method("PUT", db + "/people", "application/json", "{\"schema\":" + schema + "}");
+        assertEquals(201, created.status(), created.toString());
+        assertEquals("object", created.json().path("schema").path("type").asText());
+        assertEquals(
+                409,
+                http.method("PUT", db + "/people", "application/json", "{\"schema\":{\"type\":\"object\"}}")
+                        .status());
+
+        assertProblem(http.put(db + "/people/a", "{\"name\":\"Ada\",\"age\":-1}"), 400, "schema-violation", "/age");
+        assertProblem(http.put(db + "/people/a", "{\"age\":1}"), 400, "schema-violation", "/name");
+        assertProblem(http.get(db + "/people/a"), 404, "document-not-found", null);
+        assertEquals(201, http.put(db + "/people/a", "{\"name\":\"Ada\"}").status());
+        assertProblem(
+                http.method("PATCH", db + "/people/a", "application/merge-patch+json", "{\"name\":null}"),
+                400,
+                "schema-violation",
+                "/name");
+        assertEquals("Ada", http.get(db + "/people/a").json().get("name").asText());
+
+        TestHttp.Response bulk = http.method(
+                "POST",
+                db + "/people/_bulk",
+                "application/json",
+                "[{\"doc\":{\"_id\":\"b\",\"name\":\"Bo\"}},{\"doc\":{\"_id\":\"c\",\"name\":\"\"}}]");
+        assertEquals(200, bulk.status(), bulk.toString());
+        assertEquals(201, bulk.json().get("items").get(0).get("status").asInt());
+        JsonNode refused = bulk.json().get("items").get(1);
+        assertEquals(400, refused.get("status").asInt(), bulk.toString());
+        assertEquals(
+                "urn:lumadb:problem:schema-violation",
+                refused.path("error").path("type").asText());
+        assertEquals("/name", refused.path("error").path("field").asText());
+        assertProblem(http.get(db + "/people/c"), 404, "document-not-found", null);
+
+        assertEquals(200, http.get(db + "/people/_schema").status());
+        assertProblem(
+                http.method(
+                        "PUT",
+                        db + "/people/_schema",
+                        "application/json",
+                        "{\"properties\":{\"age\":{\"type\":\"int\"}}}"),
+                400,
+                "invalid-schema",
+                "/properties/age/type");
+        assertProblem(
+                http.method("PUT", db + "/people/_schema", "application/json", "{\"$ref\":\"http://example.com/s\"}"),
+                400,
+                "invalid-schema",
+                "/$ref");
+        TestHttp.Response replaced = http.method(
+                "PUT", db + "/people/_schema", "application/json", "{\"properties\":{\"age\":{\"maximum\":150}}}");
+        assertEquals(200, replaced.status(), replaced.toString());
+        assertEquals(201, http.put(db + "/people/d", "{\"age\":3}").status(), "name is no longer required");
+        assertProblem(http.put(db + "/people/e", "{\"age\":151}"), 400, "schema-violation", "/age");
+        assertEquals(
+                200, http.method("DELETE", db + "/people/_schema", null, null).status());
+        assertProblem(http.get(db + "/people/_schema"), 404, "schema-not-found", null);
+        assertEquals(201, http.put(db + "/people/e", "{\"age\":151}").status());
+    }
+
+    @Test
     void bulkReportsEachItemAndValidatesEverythingFirst() {
         String db = db();
         http.put(db + "/b/taken", "{}");

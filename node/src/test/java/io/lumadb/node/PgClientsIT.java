@@ -121,6 +121,23 @@ class PgClientsIT {
             "SELECT c.city, COUNT(o._id) AS orders, SUM(o.amount) AS total FROM customers c LEFT JOIN orders o"
                     + " ON o.customer = c._id GROUP BY c.city ORDER BY c.city;",
             "SELECT _id, customer, amount, status FROM orders ORDER BY _id;",
+            "CREATE TABLE products (sku text PRIMARY KEY, title varchar(12) NOT NULL, price double precision,"
+                    + " stock integer);",
+            "CREATE TABLE lines (id integer PRIMARY KEY, sku text NOT NULL, qty smallint);",
+            "CREATE INDEX products_price ON products (price);",
+            "INSERT INTO products (sku, title, price, stock) VALUES ('p1', 'Pen', 1.5, 10), ('p2', 'Pad', 4, 0),"
+                    + " ('p3', 'Ink', 2.25, 3);",
+            "INSERT INTO lines (id, sku, qty) VALUES (1, 'p1', 2), (2, 'p1', 3), (3, 'p3', 4), (4, 'p2', 1);",
+            "ALTER TABLE products ADD COLUMN colour text;",
+            "UPDATE products SET colour = 'blue' WHERE price < 3;",
+            "INSERT INTO products (sku, title) VALUES ('p1', 'Again');",
+            "SELECT p.title, COUNT(*) AS n, SUM(l.qty) AS qty, SUM(l.qty * p.price) AS revenue FROM lines l"
+                    + " JOIN products p ON l.sku = p.sku WHERE p.price > 1 GROUP BY p.title HAVING SUM(l.qty) > 1"
+                    + " ORDER BY revenue DESC;",
+            "SELECT sku, title, price, stock, colour FROM products WHERE price BETWEEN 1 AND 3 ORDER BY sku;",
+            "DROP TABLE lines;",
+            "DROP TABLE IF EXISTS lines;",
+            "SELECT id FROM lines;",
             "");
 
     @Test

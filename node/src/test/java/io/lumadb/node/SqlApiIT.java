@@ -111,7 +111,19 @@ class SqlApiIT {
             problem(table, 400, "invalid-sql", "42P01");
             assertEquals(15, table.json().path("position").asInt(), table.toString());
             problem(sql(http, db, "{\"sql\":\"SELECT nosuch FROM orders\"}"), 400, "invalid-sql", "42703");
-            problem(sql(http, db, "{\"sql\":\"DROP TABLE orders\"}"), 400, "sql-not-supported", "0A000");
+            problem(sql(http, db, "{\"sql\":\"TRUNCATE orders\"}"), 400, "sql-not-supported", "0A000");
+            // Definitions answer their command; the table's schema then holds for writes over HTTP.
+            JsonNode defined = ok(sql(
+                    http, db, "{\"sql\":\"CREATE TABLE notes (id integer PRIMARY KEY, body varchar(5) NOT NULL)\"}"));
+            assertEquals("CREATE TABLE", defined.path("command").asText(), defined.toString());
+            TestHttp.Response tooLong =
+                    sql(http, db, "{\"sql\":\"INSERT INTO notes (id, body) VALUES (1, 'far too long')\"}");
+            problem(tooLong, 400, "invalid-sql", "23514");
+            TestHttp.Response direct = http.put(db + "/notes/2", "{\"id\":2,\"body\":7}");
+            assertEquals(400, direct.status(), direct.toString());
+            assertEquals("/body", direct.json().path("field").asText(), direct.toString());
+            ok(sql(http, db, "{\"sql\":\"DROP TABLE notes\"}"));
+            problem(sql(http, db, "{\"sql\":\"SELECT * FROM notes\"}"), 400, "invalid-sql", "42P01");
             problem(sql(http, "/api/v1/nosuchdb", "{\"sql\":\"SELECT 1\"}"), 404, "database-not-found", "3D000");
             problem(sql(http, db, "{\"sql\":\"SELECT 1\",\"limit\":3}"), 400, "invalid-sql-request", null);
             problem(sql(http, db, "{\"sql\":\"\"}"), 400, "invalid-sql-request", null);

@@ -282,9 +282,12 @@ class SqlEngineTest {
         SqlException explained = failure("EXPLAIN SELECT nosuch FROM orders");
         assertEquals(16, explained.position(), "the place in the statement as given");
 
-        SqlException ddl = failure("CREATE TABLE things (a INT)");
-        assertEquals("0A000", ddl.sqlState());
-        assertEquals(SqlException.Kind.UNSUPPORTED, ddl.kind());
+        SqlException unsupported = failure("TRUNCATE orders");
+        assertEquals("0A000", unsupported.sqlState());
+        assertEquals(SqlException.Kind.UNSUPPORTED, unsupported.kind());
+        SqlException view = failure("CREATE VIEW v AS SELECT 1");
+        assertEquals("0A000", view.sqlState());
+        assertEquals(8, view.position());
 
         SqlException division = failure("SELECT 1 / 0");
         assertEquals("22012", division.sqlState());

@@ -63,14 +63,18 @@ public record WriteOutcome(String id, Status status, long version, byte[] docume
 
     /** The JSON Pointer of a {@link Status#SCHEMA_VIOLATION} (into the document), else null. */
     public String violationPointer() {
-        return status == Status.SCHEMA_VIOLATION && problem != null ? problem.substring(0, problem.indexOf(' ')) : null;
+        if (status != Status.SCHEMA_VIOLATION) {
+            return null;
+        }
+        return problem == null ? "" : problem.substring(0, problem.indexOf(' '));
     }
 
     /** Why a {@link Status#SCHEMA_VIOLATION} was refused, else {@code problem}. */
     public String violationMessage() {
-        return status == Status.SCHEMA_VIOLATION && problem != null
-                ? problem.substring(problem.indexOf(' ') + 1)
-                : problem;
+        if (status != Status.SCHEMA_VIOLATION) {
+            return problem;
+        }
+        return problem == null ? "the document does not match the schema" : problem.substring(problem.indexOf(' ') + 1);
     }
 
     public static WriteOutcome failed(String id, Status status, long currentVersion) {
