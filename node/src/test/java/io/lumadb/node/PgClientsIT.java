@@ -175,6 +175,25 @@ class PgClientsIT {
             assertEquals(pg.out(), luma.out());
             assertEquals(errors(pg.err()), errors(luma.err()));
             assertTrue(luma.out().contains("Oslo"), luma.out());
+
+            // psql's own listings, from the system catalogs: the tables, and one described.
+            Ran described = run(
+                    dir,
+                    Map.of(
+                            "PGHOST", "127.0.0.1",
+                            "PGPORT", Integer.toString(server.postgresPort()),
+                            "PGUSER", "admin",
+                            "PGPASSWORD", ADMIN_PASSWORD,
+                            "PGDATABASE", "shop"),
+                    List.of("psql", "-X", "-c", "\\dt", "-c", "\\d products", "-c", "\\l"));
+            assertEquals(0, described.exit(), described.err());
+            assertEquals("", described.err());
+            assertTrue(described.out().startsWith(DESCRIBED), described.out());
+            assertTrue(
+                    java.util.regex.Pattern.compile("(?m)^ shop +\\| lumadb \\| UTF8 ")
+                            .matcher(described.out())
+                            .find(),
+                    described.out());
         } finally {
             TestFiles.deleteRecursively(dir);
             if (pgDb != null) {
@@ -182,6 +201,33 @@ class PgClientsIT {
             }
         }
     }
+
+    /** What psql's {@code \\dt} and {@code \\d products} print after the session. */
+    private static final String DESCRIBED = """
+                      List of relations
+             Schema |   Name    | Type  | Owner \s
+            --------+-----------+-------+--------
+             public | customers | table | lumadb
+             public | orders    | table | lumadb
+             public | products  | table | lumadb
+            (3 rows)
+
+                                  Table "public.products"
+              Column  |         Type          | Collation | Nullable | Default\s
+            ----------+-----------------------+-----------+----------+---------
+             _id      | text                  |           | not null |\s
+             _version | bigint                |           | not null |\s
+             doc      | jsonb                 |           | not null |\s
+             sku      | text                  |           | not null |\s
+             title    | character varying(12) |           | not null |\s
+             price    | double precision      |           |          |\s
+             stock    | integer               |           |          |\s
+             colour   | text                  |           |          |\s
+            Indexes:
+                "products_pkey" PRIMARY KEY, btree (sku)
+                "products_price" btree (price)
+
+            """;
 
     /** psql's error lines: the SQLSTATE's message and where it points, without psql's own prefix. */
     private static List<String> errors(String stderr) {

@@ -9,6 +9,7 @@ import io.lumadb.testkit.TestHttp;
 import io.lumadb.testkit.TestPostgres;
 import java.math.BigDecimal;
 import java.sql.Connection;
+import java.sql.DatabaseMetaData;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -181,6 +182,67 @@ class PgProtocolIT {
         } finally {
             TestPostgres.dropDatabase(pgDb);
         }
+    }
+
+    @Test
+    void databaseMetaDataListsTablesAndColumnsAsPostgresqlDoes() throws Exception {
+        TestPostgres.ensureRunning();
+        String pgDb = TestPostgres.createDatabase();
+        String ddl = "CREATE TABLE m (id integer PRIMARY KEY, name varchar(20) NOT NULL, score double precision,"
+                + " ok boolean, n smallint, big bigint, r real, amount numeric, note text, tag uuid)";
+        try (InProcessServer server = new InProcessServer(settings(false));
+                Connection pg = TestPostgres.connect(pgDb)) {
+            assertEquals(
+                    201, server.http().method("PUT", "/api/v1/shop", null, null).status());
+            server.http().putDocument("/api/v1/shop/loose", "a", "{\"qty\":3,\"label\":\"x\",\"on\":true}");
+            try (Connection luma = connect(server.postgresPort(), "shop", "anyone", null);
+                    Statement sl = luma.createStatement();
+                    Statement sp = pg.createStatement()) {
+                sl.execute(ddl);
+                sp.execute(ddl);
+                DatabaseMetaData lm = luma.getMetaData();
+                DatabaseMetaData pm = pg.getMetaData();
+                assertEquals(List.of("loose", "m"), tables(lm, "%"));
+                assertEquals(List.of("m"), tables(pm, "m"));
+                assertEquals(List.of("m"), tables(lm, "m"));
+                // A declared table: the columns PostgreSQL lists, with the same types, sizes and
+                // nullability, after LumaDB's _id, _version and doc.
+                List<String> declared = columns(lm, "m");
+                assertEquals(
+                        List.of("_id text 12 2147483647 0", "_version int8 -5 19 0", "doc jsonb 1111 2147483647 0"),
+                        declared.subList(0, 3));
+                assertEquals(columns(pm, "m"), declared.subList(3, declared.size()));
+                // A collection without a schema: its sampled fields.
+                assertEquals(
+                        List.of("qty int8 -5 19 1", "label text 12 2147483647 1", "on bool -7 1 1"),
+                        columns(lm, "loose").subList(3, 6));
+            }
+        } finally {
+            TestPostgres.dropDatabase(pgDb);
+        }
+    }
+
+    private static List<String> tables(DatabaseMetaData meta, String pattern) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (ResultSet rs = meta.getTables(null, "public", pattern, new String[] {"TABLE"})) {
+            while (rs.next()) {
+                assertEquals("TABLE", rs.getString("TABLE_TYPE"));
+                out.add(rs.getString("TABLE_NAME"));
+            }
+        }
+        return out;
+    }
+
+    /** Each column as {@code name type_name data_type column_size nullable}. */
+    private static List<String> columns(DatabaseMetaData meta, String table) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (ResultSet rs = meta.getColumns(null, "public", table, null)) {
+            while (rs.next()) {
+                out.add(rs.getString("COLUMN_NAME") + " " + rs.getString("TYPE_NAME") + " " + rs.getInt("DATA_TYPE")
+                        + " " + rs.getInt("COLUMN_SIZE") + " " + rs.getInt("NULLABLE"));
+            }
+        }
+        return out;
     }
 
     /** A statement and its parameters, bound with the setter of their Java type. */

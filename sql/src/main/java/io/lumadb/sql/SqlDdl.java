@@ -248,8 +248,11 @@ final class SqlDdl {
             case "INTEGER", "INT", "INT4" ->
                 s.put("type", "integer").put("minimum", Integer.MIN_VALUE).put("maximum", Integer.MAX_VALUE);
             case "BIGINT", "INT8" -> s.put("type", "integer");
-            case "REAL", "FLOAT4", "FLOAT8", "FLOAT", "DOUBLE PRECISION", "DOUBLE", "NUMERIC", "DECIMAL" ->
-                s.put("type", "number");
+            // format says which SQL type declared the number, for the catalogs (an annotation only).
+            case "REAL", "FLOAT4" -> s.put("type", "number").put("format", "float");
+            case "FLOAT8", "FLOAT", "DOUBLE PRECISION", "DOUBLE" ->
+                s.put("type", "number").put("format", "double");
+            case "NUMERIC", "DECIMAL" -> s.put("type", "number").put("format", "decimal");
             case "TEXT" -> s.put("type", "string");
             case "VARCHAR", "CHARACTER VARYING", "CHAR", "CHARACTER", "BPCHAR" -> {
                 s.put("type", "string");
@@ -260,6 +263,7 @@ final class SqlDdl {
             case "BOOLEAN", "BOOL" -> s.put("type", "boolean");
             case "UUID" ->
                 s.put("type", "string")
+                        .put("format", "uuid")
                         .put(
                                 "pattern",
                                 "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$");

@@ -2,6 +2,8 @@ package io.lumadb.sql;
 
 import io.lumadb.shards.catalog.CatalogSnapshot;
 import io.lumadb.sql.SqlException.Kind;
+import io.lumadb.sql.catalog.PgCatalog;
+import io.lumadb.sql.catalog.PgRewrite;
 import io.lumadb.sql.schema.ColumnInference;
 import io.lumadb.sql.schema.DatabaseSchema;
 import io.lumadb.sql.schema.SqlBackend;
@@ -165,7 +167,7 @@ public final class SqlEngine implements AutoCloseable {
      */
     public CompletionStage<Description> describe(String database, String sql, SqlSession.Sight sight) {
         return submit(() -> {
-            Statement statement = Statement.of(sql);
+            Statement statement = Statement.of(catalogSyntax(sql, database));
             SqlSession session =
                     new SqlSession(sight, System.nanoTime() + settings.timeout().toNanos(), false);
             try {
@@ -181,6 +183,9 @@ public final class SqlEngine implements AutoCloseable {
     private Description describeIn(String database, Statement statement, SqlSession session) throws Exception {
         if (statement.mode() == Mode.DDL) {
             return new Description(List.of(), List.of(), false);
+        }
+        if (statement.mode() == Mode.QUERY && PgRewrite.readsEmptyCatalog(statement.query())) {
+            return new Description(List.of(), EMPTY_CATALOG_COLUMNS, true);
         }
         boolean write = statement.mode() == Mode.WRITE;
         boolean query = statement.mode() == Mode.QUERY || write;
@@ -216,6 +221,18 @@ public final class SqlEngine implements AutoCloseable {
         });
     }
 
+    /** The answer's columns for a query of a catalog LumaDB keeps empty; it has no rows. */
+    private static final List<SqlResult.Column> EMPTY_CATALOG_COLUMNS =
+            List.of(new SqlResult.Column("?column?", "VARCHAR", true));
+
+    /**
+     * {@code sql} with the PostgreSQL syntax of catalog queries rewritten for Calcite ({@link
+     * PgRewrite}), when it reads the system catalogs; otherwise as given.
+     */
+    private static String catalogSyntax(String sql, String database) {
+        return sql != null && PgRewrite.applies(sql) ? PgRewrite.rewrite(sql, database) : sql;
+    }
+
     private <T> CompletionStage<T> submit(java.util.function.Supplier<T> work) {
         try {
             return CompletableFuture.supplyAsync(work, executor);
@@ -232,7 +249,7 @@ public final class SqlEngine implements AutoCloseable {
             SqlSession.Sight sight,
             RowSink sink,
             Cancellation cancellation) {
-        Statement statement = Statement.of(sql);
+        Statement statement = Statement.of(catalogSyntax(sql, database));
         SqlSession session = new SqlSession(
                 sight,
                 System.nanoTime() + settings.timeout().toNanos(),
@@ -242,7 +259,14 @@ public final class SqlEngine implements AutoCloseable {
             requireDatabase(database);
             ScopedValue.where(SqlSession.CURRENT, session).call(() -> {
                 switch (statement.mode()) {
-                    case QUERY -> runIn(database, statement.calcite(), params, session, sink, true);
+                    case QUERY -> {
+                        if (PgRewrite.readsEmptyCatalog(statement.query())) {
+                            // Policies, publications, inheritance...: LumaDB has none of them.
+                            sink.columns(EMPTY_CATALOG_COLUMNS);
+                        } else {
+                            runIn(database, statement.calcite(), params, session, sink, true);
+                        }
+                    }
                     case WRITE -> {
                         SqlResult.Written written = writes.run(
                                 database,
@@ -588,6 +612,7 @@ public final class SqlEngine implements AutoCloseable {
             info.setProperty("conformance", "LENIENT");
             info.setProperty("fun", "standard,postgresql");
             info.setProperty("timeZone", "UTC");
+            info.setProperty("typeSystem", io.lumadb.sql.schema.PgTypeSystem.class.getName() + "#INSTANCE");
             Connection c = new org.apache.calcite.jdbc.Driver().connect("jdbc:calcite:", info);
             connection = c.unwrap(CalciteConnection.class);
             DatabaseSchema tables = new DatabaseSchema(database, backend, inference, Duration.ofSeconds(10));
@@ -597,6 +622,11 @@ public final class SqlEngine implements AutoCloseable {
                 // PostgreSQL's default schema, which tools written for it put before table names.
                 connection.getRootSchema().add("public", tables).setCacheEnabled(false);
             }
+            // The system catalogs PostgreSQL clients read to list and describe tables.
+            connection.getRootSchema().add("pg_catalog", PgCatalog.pgCatalog(database, backend, inference));
+            connection
+                    .getRootSchema()
+                    .add("information_schema", PgCatalog.informationSchema(database, backend, inference));
             connection.setSchema(database);
         }
 

@@ -221,6 +221,12 @@ public final class CollectionSchema {
         return found;
     }
 
+    /** The schema of the root's property {@code name} (a copy), or null when it is not declared. */
+    public JsonNode propertySchema(String name) {
+        JsonNode p = json.path("properties").get(name);
+        return p == null ? null : p.deepCopy();
+    }
+
     /** {@code ["integer", "null"]} reads as integer; anything else with several types as any. */
     private static String singleNonNull(JsonNode types) {
         if (types == null || !types.isArray()) {

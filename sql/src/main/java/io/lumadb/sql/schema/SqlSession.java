@@ -171,7 +171,8 @@ public final class SqlSession {
         return documentsRead.get();
     }
 
-    static SqlSession current() {
+    /** The session of the statement running on this thread. */
+    public static SqlSession current() {
         if (!CURRENT.isBound()) {
             throw new IllegalStateException("a collection is read outside a SQL statement");
         }
