@@ -30,6 +30,10 @@ final class ItemData {
     static final int RANGE_LIMIT = 20;
     /** Items a range window holds on average, before the limit: within the 20-100 asked for. */
     static final int WINDOW_ITEMS = 50;
+    /** Items a join's window holds on average. */
+    static final int JOIN_WINDOW_ITEMS = 500;
+    /** The regions the categories are spread over (category c is in region c mod 5). */
+    static final int REGIONS = 5;
     /** Bytes of JSON per item, {@code _id} included, that the name pads up to. */
     static final int TARGET_BYTES = 300;
 
@@ -43,6 +47,9 @@ final class ItemData {
 
     private final double[] sortedPrices;
     private final double windowWidth;
+    private final double joinWidth;
+    private final int[] categories;
+    private final int[] stocks;
 
     ItemData(int n) {
         if (n < 100) {
@@ -55,6 +62,8 @@ final class ItemData {
         skus = new String[n];
         prices = new double[n];
         bodies = new String[n];
+        categories = new int[n];
+        stocks = new int[n];
         bySku = new HashMap<>(n * 2);
         StringBuilder s = new StringBuilder(TARGET_BYTES + 32);
         for (int i = 0; i < n; i++) {
@@ -62,15 +71,17 @@ final class ItemData {
             skus[i] = String.format("sku-%07d", skuNumbers.get(i));
             prices[i] = random.nextDouble() * PRICE_MAX;
             bySku.put(skus[i], i);
+            categories[i] = random.nextInt(CATEGORIES);
+            stocks[i] = random.nextInt(10_000);
             s.setLength(0);
             s.append("{\"sku\":\"")
                     .append(skus[i])
                     .append("\",\"category\":\"cat-")
-                    .append(random.nextInt(CATEGORIES))
+                    .append(categories[i])
                     .append("\",\"price\":")
                     .append(prices[i])
                     .append(",\"stock\":")
-                    .append(random.nextInt(10_000))
+                    .append(stocks[i])
                     .append(",\"name\":\"");
             // "_id":"item-0000042", plus the closing quote and brace, is what the rest adds.
             int nameBytes = TARGET_BYTES - s.length() - ("\"_id\":\"\",".length() + ids[i].length()) - 2;
@@ -85,6 +96,38 @@ final class ItemData {
                 .toArray();
         sortedPrices = Arrays.stream(byPrice).mapToDouble(i -> prices[i]).toArray();
         windowWidth = WINDOW_ITEMS * PRICE_MAX / n;
+        joinWidth = JOIN_WINDOW_ITEMS * PRICE_MAX / n;
+    }
+
+    /** The id of category {@code c}: {@code cat-7}, as items name it. */
+    static String categoryId(int c) {
+        return "cat-" + c;
+    }
+
+    static String region(int c) {
+        return "region-" + (c % REGIONS);
+    }
+
+    /** Category {@code c} as a JSON object without {@code _id}. */
+    static String categoryBody(int c) {
+        return "{\"name\":\"Category " + c + "\",\"region\":\"" + region(c) + "\"}";
+    }
+
+    /**
+     * The rows a correct answer to join {@code p} holds, in region order, each {@code region|count|
+     * sum of stock}.
+     */
+    List<String> expectedRows(QueryParams p) {
+        java.util.TreeMap<String, long[]> groups = new java.util.TreeMap<>();
+        for (int k = lowerBound(p.lo()); k < lowerBound(p.hi()); k++) {
+            int i = byPrice[k];
+            long[] g = groups.computeIfAbsent(region(categories[i]), r -> new long[2]);
+            g[0]++;
+            g[1] += stocks[i];
+        }
+        List<String> rows = new ArrayList<>();
+        groups.forEach((region, g) -> rows.add(region + "|" + g[0] + "|" + g[1]));
+        return rows;
     }
 
     private static void appendWords(StringBuilder s, SplittableRandom random, int length) {
@@ -133,15 +176,19 @@ final class ItemData {
         if (query == Query.POINT) {
             return QueryParams.point(skus[random.nextInt(skus.length)]);
         }
-        double lo = Math.floor(random.nextDouble() * (PRICE_MAX - windowWidth) * 1000) / 1000;
-        double hi = Math.round((lo + windowWidth) * 1000) / 1000.0;
-        return QueryParams.range(lo, hi);
+        double width = query == Query.JOIN ? joinWidth : windowWidth;
+        double lo = Math.floor(random.nextDouble() * (PRICE_MAX - width) * 1000) / 1000;
+        double hi = Math.round((lo + width) * 1000) / 1000.0;
+        return query == Query.JOIN ? QueryParams.join(lo, hi) : QueryParams.range(lo, hi);
     }
 
     /** How many documents a correct answer to {@code p} holds. */
     int expectedCount(QueryParams p) {
         if (p.query() == Query.POINT) {
             return bySku.containsKey(p.sku()) ? 1 : 0;
+        }
+        if (p.query() == Query.JOIN) {
+            return expectedRows(p).size();
         }
         return Math.min(RANGE_LIMIT, lowerBound(p.hi()) - lowerBound(p.lo()));
     }

@@ -33,6 +33,8 @@ final class LumaDbQueries implements QuerySystem {
 
     static final String DATABASE = "querybench";
     static final String COLLECTION = "items";
+    /** The join's other table: the items' categories. */
+    static final String CATEGORIES = "categories";
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final int BULK_BATCH = 1000;
@@ -105,6 +107,17 @@ final class LumaDbQueries implements QuerySystem {
                         + data.id(to - 1) + ") reported errors: " + abbreviate(answer.toString()));
             }
         }
+        String categoriesPath = api.path(DATABASE, CATEGORIES);
+        api.expect("PUT", categoriesPath, "{\"shards\":1}", 201);
+        String categories = IntStream.range(0, ItemData.CATEGORIES)
+                .mapToObj(c -> "{\"doc\":{\"_id\":\"" + ItemData.categoryId(c) + "\","
+                        + ItemData.categoryBody(c).substring(1) + "}")
+                .collect(Collectors.joining(",", "[", "]"));
+        JsonNode loaded = MAPPER.readTree(api.expect("POST", categoriesPath + "/_bulk", categories, 200));
+        if (loaded.path("errors").asBoolean(true)) {
+            throw new IOException(
+                    "POST " + categoriesPath + "/_bulk reported errors: " + abbreviate(loaded.toString()));
+        }
         double s = (System.nanoTime() - t0) / 1e9;
         // The shard count as the server reports it ("?" if it does not say).
         String count = MAPPER.readTree(api.expect("GET", collectionPath, null, 200))
@@ -122,17 +135,21 @@ final class LumaDbQueries implements QuerySystem {
     public void index(ItemData data, Map<String, Double> buildSeconds, Map<String, String> settings)
             throws IOException, InterruptedException {
         List<String> indexes = new ArrayList<>();
-        for (Query q : Query.values()) {
+        for (Query q : Query.INDEXED) {
             String fields = "[\"" + field(q) + "\"]";
             buildSeconds.put("lumadb." + index(q), QueryBenchmark.secs(createIndex(index(q), fields)));
             indexes.add(index(q) + " {\"fields\":" + fields + "}");
         }
         settings.put("lumadb.indexes", String.join(", ", indexes));
         log("LumaDB: indexes ready (%s)", buildSeconds);
-        for (Query q : Query.values()) {
+        for (Query q : Query.INDEXED) {
             settings.put(
                     "lumadb." + q.id(), "POST _query " + body(data.next(q, new SplittableRandom(1)), false, false));
         }
+        settings.put("lumadb.join", sql(Query.JOIN));
+        settings.put(
+                "lumadb.categories",
+                DATABASE + "/" + CATEGORIES + ", 1 shard, " + ItemData.CATEGORIES + " documents {name, region}");
         settings.put("lumadb.scan", "the same with \"hint\":\"scan\"");
     }
 
@@ -200,6 +217,28 @@ final class LumaDbQueries implements QuerySystem {
         }
         List<JsonNode> out = new ArrayList<>();
         answer.get("documents").forEach(out::add);
+        return out;
+    }
+
+    @Override
+    public List<String> rows(QueryParams p, Variant v) throws IOException {
+        List<String> out = new ArrayList<>();
+        if (v == Variant.LUMADB_PGWIRE) {
+            try (WireClient wire = new WireClient();
+                    java.sql.ResultSet rs = wire.bind(p).executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getString(1) + "|" + rs.getLong(2) + "|" + rs.getLong(3));
+                }
+            } catch (java.sql.SQLException e) {
+                throw new IOException("SQL over the PostgreSQL protocol failed for " + p + ": " + e.getMessage(), e);
+            }
+            return out;
+        }
+        JsonNode answer = MAPPER.readTree(api.expect("POST", sqlPath, sqlBody(p, ""), 200));
+        for (JsonNode row : answer.path("rows")) {
+            out.add(row.get(0).asText() + "|" + row.get(1).asLong() + "|"
+                    + row.get(2).asLong());
+        }
         return out;
     }
 
@@ -290,12 +329,18 @@ final class LumaDbQueries implements QuerySystem {
     private static final Pattern SCAN_LINE =
             Pattern.compile(": (.*); keysExamined=(\\d+) documentsExamined=(\\d+) documentsReturned=(\\d+)");
 
-    /** The SQL of {@code q}, the same query as {@link #body} in JQL. */
+    /** The SQL of {@code q}, the same query as {@link #body} in JQL (the join has none). */
     static String sql(Query q) {
-        return q == Query.POINT
-                ? "SELECT doc FROM " + COLLECTION + " WHERE sku = ?"
-                : "SELECT doc FROM " + COLLECTION + " WHERE price >= ? AND price < ? ORDER BY price, _id LIMIT "
+        return switch (q) {
+            case POINT -> "SELECT doc FROM " + COLLECTION + " WHERE sku = ?";
+            case RANGE ->
+                "SELECT doc FROM " + COLLECTION + " WHERE price >= ? AND price < ? ORDER BY price, _id LIMIT "
                         + ItemData.RANGE_LIMIT;
+            case JOIN ->
+                "SELECT c.region, COUNT(*) AS n, SUM(i.stock) AS stock FROM " + COLLECTION + " i JOIN " + CATEGORIES
+                        + " c ON i.category = c._id WHERE i.price >= ? AND i.price < ? GROUP BY c.region"
+                        + " ORDER BY c.region";
+        };
     }
 
     /** The {@code _sql} body of {@code p}, its statement prefixed by {@code prefix}. */
@@ -332,11 +377,13 @@ final class LumaDbQueries implements QuerySystem {
         private final java.sql.Connection connection;
         private final java.sql.PreparedStatement point;
         private final java.sql.PreparedStatement range;
+        private final java.sql.PreparedStatement join;
 
         WireClient() throws java.sql.SQLException {
             connection = java.sql.DriverManager.getConnection(wireUrl);
             point = connection.prepareStatement(sql(Query.POINT));
             range = connection.prepareStatement(sql(Query.RANGE));
+            join = connection.prepareStatement(sql(Query.JOIN));
         }
 
         java.sql.PreparedStatement bind(QueryParams p) throws java.sql.SQLException {
@@ -344,9 +391,10 @@ final class LumaDbQueries implements QuerySystem {
                 point.setString(1, p.sku());
                 return point;
             }
-            range.setDouble(1, p.lo());
-            range.setDouble(2, p.hi());
-            return range;
+            java.sql.PreparedStatement ps = p.query() == Query.JOIN ? join : range;
+            ps.setDouble(1, p.lo());
+            ps.setDouble(2, p.hi());
+            return ps;
         }
 
         @Override

@@ -34,6 +34,14 @@ final class PostgresQueries implements QuerySystem {
     static final String RANGE_SQL = "SELECT id, doc FROM " + TABLE + " WHERE " + PRICE + " >= ? AND " + PRICE
             + " < ? ORDER BY " + PRICE + ", id LIMIT " + ItemData.RANGE_LIMIT;
 
+    /** The join's other table: the items' categories, {@code (id text primary key, doc jsonb)}. */
+    static final String CATEGORIES = TABLE + "_categories";
+
+    static final String JOIN_SQL = "SELECT c.doc->>'region' AS region, COUNT(*) AS n,"
+            + " SUM((i.doc->>'stock')::bigint) AS stock FROM " + TABLE + " i JOIN " + CATEGORIES
+            + " c ON c.id = i.doc->>'category' WHERE (i.doc->>'price')::float8 >= ? AND (i.doc->>'price')::float8 < ?"
+            + " GROUP BY 1 ORDER BY 1";
+
     private static final int BATCH = 1000;
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -85,7 +93,17 @@ final class PostgresQueries implements QuerySystem {
         long t0 = System.nanoTime();
         execute(
                 "DROP TABLE IF EXISTS " + TABLE,
-                "CREATE TABLE " + TABLE + " (id text PRIMARY KEY, doc jsonb NOT NULL)");
+                "DROP TABLE IF EXISTS " + CATEGORIES,
+                "CREATE TABLE " + TABLE + " (id text PRIMARY KEY, doc jsonb NOT NULL)",
+                "CREATE TABLE " + CATEGORIES + " (id text PRIMARY KEY, doc jsonb NOT NULL)");
+        try (PreparedStatement ps =
+                setup.prepareStatement("INSERT INTO " + CATEGORIES + " (id, doc) VALUES (?, ?::jsonb)")) {
+            for (int c = 0; c < ItemData.CATEGORIES; c++) {
+                ps.setString(1, ItemData.categoryId(c));
+                ps.setString(2, ItemData.categoryBody(c));
+                ps.executeUpdate();
+            }
+        }
         try (Connection c = connect(true)) {
             c.setAutoCommit(false);
             try (PreparedStatement ps =
@@ -113,22 +131,23 @@ final class PostgresQueries implements QuerySystem {
     public void index(ItemData data, Map<String, Double> buildSeconds, Map<String, String> settings)
             throws SQLException {
         List<String> indexes = new ArrayList<>();
-        for (Query q : Query.values()) {
+        for (Query q : Query.INDEXED) {
             long t0 = System.nanoTime();
             execute("CREATE INDEX " + index(q) + " ON " + TABLE + " ((" + expression(q) + "))");
             buildSeconds.put("postgresql." + index(q), QueryBenchmark.secs(Duration.ofNanos(System.nanoTime() - t0)));
             indexes.add("B-tree " + index(q) + " ((" + expression(q) + "))");
         }
-        execute("ANALYZE " + TABLE);
+        execute("ANALYZE " + TABLE, "ANALYZE " + CATEGORIES);
         settings.put("postgresql.indexes", String.join(", ", indexes) + ", then ANALYZE");
         settings.put("postgresql.point", POINT_SQL);
         settings.put("postgresql.range", RANGE_SQL);
+        settings.put("postgresql.join", JOIN_SQL);
         log("PostgreSQL: indexes built and analyzed");
     }
 
     @Override
     public void drop() throws SQLException {
-        execute("DROP TABLE IF EXISTS " + TABLE);
+        execute("DROP TABLE IF EXISTS " + TABLE, "DROP TABLE IF EXISTS " + CATEGORIES);
     }
 
     private void execute(String... statements) throws SQLException {
@@ -188,7 +207,23 @@ final class PostgresQueries implements QuerySystem {
     }
 
     static String sql(Query q) {
-        return q == Query.POINT ? POINT_SQL : RANGE_SQL;
+        return switch (q) {
+            case POINT -> POINT_SQL;
+            case RANGE -> RANGE_SQL;
+            case JOIN -> JOIN_SQL;
+        };
+    }
+
+    @Override
+    public List<String> rows(QueryParams p, Variant v) throws SQLException {
+        List<String> rows = new ArrayList<>();
+        try (PreparedStatement ps = bind(setup.prepareStatement(sql(p.query())), p);
+                ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                rows.add(rs.getString(1) + "|" + rs.getLong(2) + "|" + rs.getLong(3));
+            }
+        }
+        return rows;
     }
 
     static PreparedStatement bind(PreparedStatement ps, QueryParams p) throws SQLException {
@@ -206,9 +241,11 @@ final class PostgresQueries implements QuerySystem {
     public Client client(Variant v) throws SQLException {
         Connection c = connect(false);
         try {
-            JdbcClient client = new JdbcClient(c, c.prepareStatement(POINT_SQL), c.prepareStatement(RANGE_SQL));
+            JdbcClient client = new JdbcClient(
+                    c, c.prepareStatement(POINT_SQL), c.prepareStatement(RANGE_SQL), c.prepareStatement(JOIN_SQL));
             client.point().setQueryTimeout(timeoutSeconds);
             client.range().setQueryTimeout(timeoutSeconds);
+            client.join().setQueryTimeout(timeoutSeconds);
             return client;
         } catch (SQLException e) {
             close(c);
@@ -216,13 +253,19 @@ final class PostgresQueries implements QuerySystem {
         }
     }
 
-    private record JdbcClient(Connection connection, PreparedStatement point, PreparedStatement range)
+    private record JdbcClient(
+            Connection connection, PreparedStatement point, PreparedStatement range, PreparedStatement join)
             implements Client {
         @Override
         public int run(QueryParams p) throws SQLException {
             int count = 0;
-            try (ResultSet rs =
-                    bind(p.query() == Query.POINT ? point : range, p).executeQuery()) {
+            PreparedStatement ps =
+                    switch (p.query()) {
+                        case POINT -> point;
+                        case RANGE -> range;
+                        case JOIN -> join;
+                    };
+            try (ResultSet rs = bind(ps, p).executeQuery()) {
                 while (rs.next()) {
                     // Read both columns, as the LumaDB client reads every byte of its answer.
                     if (rs.getString(1) == null || rs.getString(2) == null) {

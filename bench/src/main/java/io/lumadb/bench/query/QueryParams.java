@@ -11,6 +11,10 @@ record QueryParams(Query query, String sku, double lo, double hi) {
         return new QueryParams(Query.RANGE, null, lo, hi);
     }
 
+    static QueryParams join(double lo, double hi) {
+        return new QueryParams(Query.JOIN, null, lo, hi);
+    }
+
     @Override
     public String toString() {
         return query == Query.POINT ? "sku=" + sku : "price in [" + lo + ", " + hi + ")";

@@ -36,6 +36,12 @@ interface QuerySystem extends AutoCloseable {
     /** Its answer to {@code p} answered as {@code v}: the documents, each with its {@code _id}. */
     List<JsonNode> documents(QueryParams p, Variant v) throws Exception;
 
+    /**
+     * Its answer to join {@code p} answered as {@code v}: each row as {@code region|count|sum of
+     * stock}, in order.
+     */
+    List<String> rows(QueryParams p, Variant v) throws Exception;
+
     /** A new client thread's connection, answering as {@code v}. */
     Client client(Variant v) throws Exception;
 

@@ -34,4 +34,9 @@ public enum Variant {
     public String description() {
         return description;
     }
+
+    /** Whether this variant answers {@code q}: JQL has no joins, so the join is measured in SQL alone. */
+    public boolean answers(Query q) {
+        return q != Query.JOIN || (this != LUMADB_INDEX && this != LUMADB_SCAN);
+    }
 }
