@@ -252,6 +252,36 @@ class SqlEngineTest {
     }
 
     @Test
+    void countingRowsIsTheShardsWorkWhenTheFilterIsExact() throws Exception {
+        String all = "SELECT COUNT(*) FROM orders";
+        assertTrue(plan(all).contains("count=true"), plan(all));
+        assertEquals(List.of(List.of(152L)), rows(all));
+        assertEquals(0, sql(all).documentsRead(), "the shards sent the count, not the documents");
+        String some = "SELECT COUNT(*) AS n FROM orders WHERE _id >= ? AND _id < 'o100'";
+        assertTrue(plan(some, "o050").contains("count=true"), plan(some, "o050"));
+        assertEquals(List.of(List.of(50L)), rows(some, "o050"));
+        assertEquals("n", sql(some, "o050").columns().getFirst().name());
+        // A loose filter (JQL would also count the array and the text amount) stays with Calcite.
+        String loose = "SELECT COUNT(*) FROM orders WHERE amount > 450";
+        assertFalse(plan(loose).contains("count=true"), plan(loose));
+        long expected = orders.values().stream().filter(o -> (long) o[1] > 450).count();
+        assertEquals(List.of(List.of(expected)), rows(loose));
+        // Grouped counts, and counts of a column (its non-null values), are Calcite's too.
+        assertFalse(plan("SELECT status, COUNT(*) FROM orders GROUP BY status").contains("count=true"));
+        assertFalse(plan("SELECT COUNT(status) FROM orders").contains("count=true"));
+        long withStatus = orders.values().stream().filter(o -> o[2] != null).count() + 2;
+        assertEquals(List.of(List.of(withStatus)), rows("SELECT COUNT(status) FROM orders"));
+        // Row rules hold for a pushed count as for any scan.
+        ObjectNode oslo = DocumentJson.mapper().createObjectNode().put("city", "Oslo");
+        RowAccess rule = RowAccess.of(oslo, Set.of(), QueryLimits.DEFAULTS);
+        SqlResult counted =
+                await(engine.execute("shop", "SELECT COUNT(*) FROM customers", List.of(), (db, coll) -> rule));
+        long inOslo =
+                customers.values().stream().filter(c -> c[1].equals("Oslo")).count();
+        assertEquals(inOslo, ((Number) counted.rows().getFirst()[0]).longValue());
+    }
+
+    @Test
     void aSortOnALooseFieldIsCalcites() throws Exception {
         String plan = plan("SELECT _id, amount FROM orders ORDER BY amount DESC NULLS LAST, _id LIMIT 2");
         assertTrue(plan.contains("EnumerableSort") || plan.contains("EnumerableLimitSort"), plan);

@@ -8,10 +8,15 @@ import org.apache.calcite.plan.RelOptRuleCall;
 import org.apache.calcite.plan.RelOptUtil;
 import org.apache.calcite.plan.RelRule;
 import org.apache.calcite.rel.RelFieldCollation;
+import org.apache.calcite.rel.core.Aggregate;
+import org.apache.calcite.rel.core.AggregateCall;
+import org.apache.calcite.rel.logical.LogicalAggregate;
 import org.apache.calcite.rel.logical.LogicalFilter;
+import org.apache.calcite.rel.logical.LogicalProject;
 import org.apache.calcite.rel.logical.LogicalSort;
 import org.apache.calcite.rex.RexLiteral;
 import org.apache.calcite.rex.RexNode;
+import org.apache.calcite.sql.SqlKind;
 import org.apache.calcite.tools.RelBuilder;
 
 /**
@@ -22,7 +27,13 @@ final class LumaRules {
 
     private LumaRules() {}
 
-    static final RelOptRule[] RULES = {FilterRule.INSTANCE, SortRule.INSTANCE};
+    static final RelOptRule[] RULES = {
+        FilterRule.INSTANCE,
+        SortRule.INSTANCE,
+        CountRule.INSTANCE,
+        CountOverProjectRule.INSTANCE,
+        CountOverFilterRule.INSTANCE
+    };
 
     /**
      * Pushes the conjuncts of a filter above a scan into the scan. A conjunct JQL cannot express
@@ -78,6 +89,119 @@ final class LumaRules {
                 RelBuilder builder = call.builder();
                 call.transformTo(builder.push(narrowed).filter(residual).build());
             }
+        }
+    }
+
+    /**
+     * Pushes {@code COUNT(*)} without grouping, directly above a scan whose filter was pushed
+     * exactly (nothing of it left for Calcite, no sort or limit), into the scan: the shards count
+     * the matching documents (with the caller's row rules, as a JQL count does) and send only the
+     * number. Other aggregations stay in Calcite: JQL's typing of values (a sum over whatever is a
+     * number in a field) is not SQL's (a column reads a value of another type as NULL).
+     */
+    static final class CountRule extends RelRule<RuleConfig> {
+        static final RelOptRule INSTANCE = RuleConfig.of(
+                        "LumaCountRule",
+                        b0 -> b0.operand(LogicalAggregate.class)
+                                .predicate(CountRule::countsRows)
+                                .oneInput(b1 -> b1.operand(LumaTableScan.class)
+                                        .predicate(CountRule::countable)
+                                        .noInputs()),
+                        CountRule::new)
+                .toRule();
+
+        private CountRule(RuleConfig config) {
+            super(config);
+        }
+
+        static boolean countsRows(LogicalAggregate a) {
+            if (!a.getGroupSet().isEmpty()
+                    || a.getGroupType() != Aggregate.Group.SIMPLE
+                    || a.getAggCallList().size() != 1) {
+                return false;
+            }
+            AggregateCall c = a.getAggCallList().getFirst();
+            return c.getAggregation().getKind() == SqlKind.COUNT
+                    && c.getArgList().isEmpty()
+                    && !c.isDistinct()
+                    && c.filterArg < 0;
+        }
+
+        static boolean countable(LumaTableScan scan) {
+            return !scan.spec().ordered() && !scan.spec().count();
+        }
+
+        @Override
+        public void onMatch(RelOptRuleCall call) {
+            LumaTableScan scan = call.rel(1);
+            call.transformTo(scan.with(scan.spec().withCount(), null));
+        }
+    }
+
+    /** {@link CountRule} where Calcite put an empty projection between the count and the scan. */
+    static final class CountOverProjectRule extends RelRule<RuleConfig> {
+        static final RelOptRule INSTANCE = RuleConfig.of(
+                        "LumaCountOverProjectRule",
+                        b0 -> b0.operand(LogicalAggregate.class)
+                                .predicate(CountRule::countsRows)
+                                .oneInput(b1 -> b1.operand(LogicalProject.class)
+                                        .oneInput(b2 -> b2.operand(LumaTableScan.class)
+                                                .predicate(CountRule::countable)
+                                                .noInputs())),
+                        CountOverProjectRule::new)
+                .toRule();
+
+        private CountOverProjectRule(RuleConfig config) {
+            super(config);
+        }
+
+        @Override
+        public void onMatch(RelOptRuleCall call) {
+            LumaTableScan scan = call.rel(2);
+            call.transformTo(scan.with(scan.spec().withCount(), null));
+        }
+    }
+
+    /**
+     * {@link CountRule} over a filter that JQL expresses exactly as a whole: filter and count go
+     * into the scan together. (The scan the filter rule makes is of the scan's convention, which
+     * the count's input, the filter's logical subset, does not list; so the count is matched with
+     * the filter still there.)
+     */
+    static final class CountOverFilterRule extends RelRule<RuleConfig> {
+        static final RelOptRule INSTANCE = RuleConfig.of(
+                        "LumaCountOverFilterRule",
+                        b0 -> b0.operand(LogicalAggregate.class)
+                                .predicate(CountRule::countsRows)
+                                .oneInput(b1 -> b1.operand(LogicalFilter.class)
+                                        .oneInput(b2 -> b2.operand(LumaTableScan.class)
+                                                .predicate(CountRule::countable)
+                                                .noInputs())),
+                        CountOverFilterRule::new)
+                .toRule();
+
+        private CountOverFilterRule(RuleConfig config) {
+            super(config);
+        }
+
+        @Override
+        public void onMatch(RelOptRuleCall call) {
+            LogicalFilter filter = call.rel(1);
+            LumaTableScan scan = call.rel(2);
+            JqlTranslator translator =
+                    new JqlTranslator(scan.spec().columns(), filter.getCluster().getRexBuilder());
+            List<ScanSpec.Conjunct> pushed = new ArrayList<>();
+            for (RexNode conjunct : RelOptUtil.conjunctions(filter.getCondition())) {
+                JqlTranslator.Translation t = translator.translate(conjunct);
+                if (t == null || !t.exact()) {
+                    return; // Calcite must see the rows to filter them; it counts them too
+                }
+                String digest = conjunct.toString();
+                if (!scan.spec().hasDigest(digest)) {
+                    pushed.add(new ScanSpec.Conjunct(digest, t.tree()));
+                }
+            }
+            call.transformTo(scan.with(scan.spec().withFilters(pushed).withCount(), null));
         }
     }
 

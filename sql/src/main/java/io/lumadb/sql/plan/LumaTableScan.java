@@ -47,6 +47,18 @@ public final class LumaTableScan extends TableScan implements LumaRel {
         return new LumaTableScan(getCluster(), traitSet, getTable(), spec);
     }
 
+    /** A counting scan answers one row, the count; any other the collection's columns. */
+    @Override
+    public org.apache.calcite.rel.type.RelDataType deriveRowType() {
+        if (!spec.count()) {
+            return super.deriveRowType();
+        }
+        var types = getCluster().getTypeFactory();
+        return types.builder()
+                .add("count", types.createSqlType(org.apache.calcite.sql.type.SqlTypeName.BIGINT))
+                .build();
+    }
+
     @Override
     public RelWriter explainTerms(RelWriter pw) {
         String pushed = spec.describe();
@@ -70,14 +82,20 @@ public final class LumaTableScan extends TableScan implements LumaRel {
         if (spec.fetch() >= 0) {
             rows = Math.min(rows, spec.fetch());
         }
+        if (spec.count()) {
+            return 1;
+        }
         return Math.max(rows, 1);
     }
 
     @Override
     public RelOptCost computeSelfCost(RelOptPlanner planner, RelMetadataQuery mq) {
         // Each thing pushed takes work off Calcite, whatever the row estimate says.
-        int pushed =
-                spec.filters().size() + spec.sort().size() + (spec.fetch() >= 0 ? 1 : 0) + (spec.offset() > 0 ? 1 : 0);
+        int pushed = spec.filters().size()
+                + spec.sort().size()
+                + (spec.fetch() >= 0 ? 1 : 0)
+                + (spec.offset() > 0 ? 1 : 0)
+                + (spec.count() ? 4 : 0);
         double factor = Math.pow(0.8, pushed);
         double rows = estimateRowCount(mq);
         return planner.getCostFactory().makeCost(rows * factor, rows * factor, 0);

@@ -48,7 +48,8 @@ public final class LumaToEnumerableConverter extends ConverterImpl implements En
     public Result implement(EnumerableRelImplementor implementor, Prefer pref) {
         LumaTableScan scan = (LumaTableScan) getInput();
         BlockBuilder block = new BlockBuilder();
-        PhysType physType = PhysTypeImpl.of(implementor.getTypeFactory(), getRowType(), JavaRowFormat.ARRAY);
+        // Rows stay arrays even with one column (a count), as the scan produces them.
+        PhysType physType = PhysTypeImpl.of(implementor.getTypeFactory(), getRowType(), JavaRowFormat.ARRAY, false);
         Expression table = block.append("table", scan.getTable().getExpression(CollectionTable.class));
         List<Expression> params = new ArrayList<>();
         for (int i = 0; i <= scan.spec().maxParam(); i++) {

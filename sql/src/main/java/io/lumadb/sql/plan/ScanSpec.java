@@ -29,14 +29,15 @@ import java.util.List;
  * @param offset rows to skip, 0 for none
  * @param fetch rows to return at most, or -1 for all
  */
-public record ScanSpec(List<Column> columns, List<Conjunct> filters, List<SortKey> sort, long offset, long fetch) {
+public record ScanSpec(
+        List<Column> columns, List<Conjunct> filters, List<SortKey> sort, long offset, long fetch, boolean count) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     /** Nothing pushed: every document of a table with {@code columns}, in {@code _id} order. */
     public static ScanSpec all(List<Column> columns) {
-        return new ScanSpec(columns, List.of(), List.of(), 0, -1);
+        return new ScanSpec(columns, List.of(), List.of(), 0, -1, false);
     }
 
     public ScanSpec {
@@ -54,11 +55,16 @@ public record ScanSpec(List<Column> columns, List<Conjunct> filters, List<SortKe
     ScanSpec withFilters(List<Conjunct> more) {
         List<Conjunct> all = new ArrayList<>(filters);
         all.addAll(more);
-        return new ScanSpec(columns, all, sort, offset, fetch);
+        return new ScanSpec(columns, all, sort, offset, fetch, count);
     }
 
     ScanSpec withSort(List<SortKey> keys, long newOffset, long newFetch) {
-        return new ScanSpec(columns, filters, keys, newOffset, newFetch);
+        return new ScanSpec(columns, filters, keys, newOffset, newFetch, count);
+    }
+
+    /** This scan answering only how many documents match: one row, the count ({@code COUNT(*)}). */
+    ScanSpec withCount() {
+        return new ScanSpec(columns, filters, sort, offset, fetch, true);
     }
 
     boolean hasDigest(String digest) {
@@ -88,7 +94,7 @@ public record ScanSpec(List<Column> columns, List<Conjunct> filters, List<SortKe
         for (SortKey k : sort) {
             s.addObject().put("field", k.field()).put("descending", k.descending());
         }
-        o.put("offset", offset).put("fetch", fetch);
+        o.put("offset", offset).put("fetch", fetch).put("count", count);
         return o.toString();
     }
 
@@ -113,7 +119,12 @@ public record ScanSpec(List<Column> columns, List<Conjunct> filters, List<SortKe
                 .forEach(k -> sort.add(
                         new SortKey(k.get("field").asText(), k.get("descending").asBoolean())));
         return new ScanSpec(
-                columns, filters, sort, o.get("offset").asLong(), o.get("fetch").asLong());
+                columns,
+                filters,
+                sort,
+                o.get("offset").asLong(),
+                o.get("fetch").asLong(),
+                o.path("count").asBoolean());
     }
 
     /** The highest statement parameter index the pushed filter reads, or -1 for none. */
@@ -266,6 +277,9 @@ public record ScanSpec(List<Column> columns, List<Conjunct> filters, List<SortKe
         }
         if (fetch >= 0) {
             out.append(out.isEmpty() ? "" : ", ").append("limit=").append(fetch);
+        }
+        if (count) {
+            out.append(out.isEmpty() ? "" : ", ").append("count=true");
         }
         return out.toString();
     }

@@ -23,6 +23,7 @@ import org.apache.calcite.adapter.java.AbstractQueryableTable;
 import org.apache.calcite.linq4j.AbstractEnumerable;
 import org.apache.calcite.linq4j.Enumerable;
 import org.apache.calcite.linq4j.Enumerator;
+import org.apache.calcite.linq4j.Linq4j;
 import org.apache.calcite.linq4j.QueryProvider;
 import org.apache.calcite.linq4j.Queryable;
 import org.apache.calcite.linq4j.tree.Types;
@@ -122,12 +123,36 @@ public final class CollectionTable extends AbstractQueryableTable implements Tra
         if (pushed != null && !sight.hiddenFields().isEmpty()) {
             refuseHidden(pushed, sight);
         }
+        if (spec.count()) {
+            return Linq4j.asEnumerable(
+                    List.<Object[]>of(new Object[] {count(withRowFilter(pushed, sight.filterJson()), session)}));
+        }
         return new AbstractEnumerable<>() {
             @Override
             public Enumerator<Object[]> enumerator() {
                 return new Pages(spec, pushed, sight, session);
             }
         };
+    }
+
+    /** How many documents match {@code filter} (null: all), counted by the shards. */
+    private long count(JsonNode filter, SqlSession session) {
+        ObjectNode body = JsonNodeFactory.instance.objectNode();
+        if (filter != null) {
+            body.set("filter", filter);
+        }
+        body.put("count", true);
+        long millis = session.remainingMillis();
+        body.put("timeoutMs", millis);
+        if (session.analyze()) {
+            body.put("explain", true);
+        }
+        Queries.Result result = Waits.await(
+                backend.query(info.database(), info.name(), body),
+                millis + 1_000,
+                () -> new QueryTimeoutException("the statement did not finish in time"));
+        session.page(info.name(), 0, result.explain());
+        return result.count();
     }
 
     private static void refuseHidden(JsonNode filter, RowAccess sight) {
