@@ -154,7 +154,7 @@ class SqlEngineTest {
     @Test
     void anIdEqualityIsAnsweredByTheShardsAlone() throws Exception {
         String plan = plan("SELECT name FROM customers WHERE _id = 'c07'");
-        assertTrue(plan.contains("jql=[filter={\"_id\":{\"$eq\":\"c07\"}}]"), plan);
+        assertTrue(plan.contains("jql=[filter={\"_id\":{\"$eq\":\"c07\"}}, fields=[\"name\"]]"), plan);
         assertFalse(filtersAgain(plan), "the exact filter is not evaluated again:\n" + plan);
         SqlResult analyzed = sql("EXPLAIN ANALYZE SELECT name FROM customers WHERE _id = 'c07'");
         assertEquals(1, analyzed.documentsRead(), "the shards returned only the matching document");
@@ -166,7 +166,7 @@ class SqlEngineTest {
         String analyzed = rows("EXPLAIN ANALYZE SELECT _id FROM orders WHERE status = 'paid'").stream()
                 .map(r -> (String) r.getFirst())
                 .collect(Collectors.joining("\n"));
-        assertTrue(analyzed.contains("jql=[filter={\"status\":{\"$eq\":\"paid\"}}]"), analyzed);
+        assertTrue(analyzed.contains("jql=[filter={\"status\":{\"$eq\":\"paid\"}}, fields=[\"status\"]]"), analyzed);
         assertTrue(analyzed.contains("index by_status"), analyzed);
         assertTrue(analyzed.contains("documentsExamined=" + paid + " "), analyzed);
         assertTrue(analyzed.contains("documentsReturned=" + paid + " "), analyzed);
@@ -179,7 +179,7 @@ class SqlEngineTest {
         assertEquals(List.of(), rows("SELECT _id FROM orders WHERE amount > 800"));
         String plan = plan("SELECT _id FROM orders WHERE amount > 800");
         assertTrue(filtersAgain(plan), plan);
-        assertTrue(plan.contains("jql=[filter={\"amount\":{\"$gt\":800}}]"), plan);
+        assertTrue(plan.contains("jql=[filter={\"amount\":{\"$gt\":800}}, fields=[\"amount\"]]"), plan);
         List<String> expected = orders.entrySet().stream()
                 .filter(e -> (long) e.getValue()[1] > 400)
                 .map(Map.Entry::getKey)
@@ -249,6 +249,41 @@ class SqlEngineTest {
         assertFalse(plan.contains("EnumerableSort") || plan.contains("EnumerableLimit"), plan);
         assertEquals(List.of(List.of("x-array"), List.of("o150"), List.of("o149")), rows(sql));
         assertEquals(4, sql(sql).documentsRead(), "offset + limit documents, not the collection");
+    }
+
+    @Test
+    void onlyTheColumnsAStatementUsesAreFetched() throws Exception {
+        String one = "SELECT customer FROM orders WHERE _id = 'o007'";
+        assertTrue(plan(one).contains("fields=[\"customer\"]"), plan(one));
+        assertEquals(List.of(List.of(orders.get("o007")[0])), rows(one));
+        // Through a filter Calcite evaluates again: the filter's column is fetched too.
+        String loose = "SELECT _id FROM orders WHERE amount > 480 ORDER BY _id";
+        assertTrue(plan(loose).contains("fields=[\"amount\"]"), plan(loose));
+        assertEquals(
+                orders.entrySet().stream()
+                        .filter(e -> (long) e.getValue()[1] > 480)
+                        .map(e -> List.<Object>of(e.getKey()))
+                        .sorted(java.util.Comparator.comparing(r -> (String) r.getFirst()))
+                        .toList(),
+                rows(loose));
+        // Each side of a join reads what the join, the filter and the grouping need.
+        String join = "SELECT c.city, SUM(o.amount) FROM orders o JOIN customers c ON o.customer = c._id"
+                + " GROUP BY c.city";
+        String joined = plan(join);
+        assertTrue(joined.contains("fields=[\"customer\",\"amount\"]"), joined);
+        assertTrue(joined.contains("fields=[\"city\"]"), joined);
+        // The whole document is read whole.
+        assertFalse(plan("SELECT doc FROM orders WHERE _id = 'o007'").contains("fields="));
+        // Scans of one column each, set against each other.
+        long smallest =
+                orders.values().stream().mapToLong(o -> (long) o[1]).min().orElseThrow();
+        long above =
+                orders.values().stream().filter(o -> (long) o[1] > smallest).count();
+        assertEquals(
+                customers.size() + above,
+                rows("SELECT _id FROM orders WHERE amount > (SELECT MIN(amount) FROM orders) UNION SELECT _id FROM"
+                                + " customers ORDER BY 1")
+                        .size());
     }
 
     @Test

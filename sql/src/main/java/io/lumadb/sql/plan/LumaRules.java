@@ -16,8 +16,11 @@ import org.apache.calcite.rel.logical.LogicalProject;
 import org.apache.calcite.rel.logical.LogicalSort;
 import org.apache.calcite.rex.RexLiteral;
 import org.apache.calcite.rex.RexNode;
+import org.apache.calcite.rex.RexPermuteInputsShuttle;
 import org.apache.calcite.sql.SqlKind;
 import org.apache.calcite.tools.RelBuilder;
+import org.apache.calcite.util.ImmutableBitSet;
+import org.apache.calcite.util.mapping.Mappings;
 
 /**
  * The planner rules that push work into a collection's JQL query: filters (the shards choose an
@@ -32,7 +35,9 @@ final class LumaRules {
         SortRule.INSTANCE,
         CountRule.INSTANCE,
         CountOverProjectRule.INSTANCE,
-        CountOverFilterRule.INSTANCE
+        CountOverFilterRule.INSTANCE,
+        ProjectRule.INSTANCE,
+        ProjectOverFilterRule.INSTANCE
     };
 
     /**
@@ -69,7 +74,7 @@ final class LumaRules {
                     residual.add(conjunct);
                     continue;
                 }
-                if (!scan.spec().hasDigest(digest)) {
+                if (!scan.spec().hasConjunct(t.tree())) {
                     pushed.add(new ScanSpec.Conjunct(digest, t.tree()));
                     changed = true;
                 }
@@ -196,12 +201,113 @@ final class LumaRules {
                 if (t == null || !t.exact()) {
                     return; // Calcite must see the rows to filter them; it counts them too
                 }
-                String digest = conjunct.toString();
-                if (!scan.spec().hasDigest(digest)) {
-                    pushed.add(new ScanSpec.Conjunct(digest, t.tree()));
+                if (!scan.spec().hasConjunct(t.tree())) {
+                    pushed.add(new ScanSpec.Conjunct(conjunct.toString(), t.tree()));
                 }
             }
             call.transformTo(scan.with(scan.spec().withFilters(pushed).withCount(), null));
+        }
+    }
+
+    /**
+     * Pushes a projection into the scan below it: the scan reads only the columns the projection
+     * uses, and asks the shards for only those fields ({@code fields} of the JQL query), so less
+     * of each document travels and is parsed.
+     */
+    static final class ProjectRule extends RelRule<RuleConfig> {
+        static final RelOptRule INSTANCE = RuleConfig.of(
+                        "LumaProjectRule",
+                        b0 -> b0.operand(LogicalProject.class).oneInput(b1 -> b1.operand(LumaTableScan.class)
+                                .predicate(ProjectRule::narrowable)
+                                .noInputs()),
+                        ProjectRule::new)
+                .toRule();
+
+        private ProjectRule(RuleConfig config) {
+            super(config);
+        }
+
+        /** Not a count, and no pushed sort (whose collation names columns by position). */
+        static boolean narrowable(LumaTableScan scan) {
+            return !scan.spec().count() && !scan.spec().ordered();
+        }
+
+        @Override
+        public void onMatch(RelOptRuleCall call) {
+            LogicalProject project = call.rel(0);
+            LumaTableScan scan = call.rel(1);
+            ImmutableBitSet used = RelOptUtil.InputFinder.bits(project.getProjects(), null);
+            Narrowed n = Narrowed.of(scan, used);
+            if (n == null) {
+                return;
+            }
+            call.transformTo(call.builder()
+                    .push(n.scan())
+                    .project(
+                            n.remap(project.getProjects()), project.getRowType().getFieldNames())
+                    .build());
+        }
+    }
+
+    /** {@link ProjectRule} through a filter: the scan reads the columns either uses. */
+    static final class ProjectOverFilterRule extends RelRule<RuleConfig> {
+        static final RelOptRule INSTANCE = RuleConfig.of(
+                        "LumaProjectOverFilterRule",
+                        b0 -> b0.operand(LogicalProject.class).oneInput(b1 -> b1.operand(LogicalFilter.class)
+                                .oneInput(b2 -> b2.operand(LumaTableScan.class)
+                                        .predicate(ProjectRule::narrowable)
+                                        .noInputs())),
+                        ProjectOverFilterRule::new)
+                .toRule();
+
+        private ProjectOverFilterRule(RuleConfig config) {
+            super(config);
+        }
+
+        @Override
+        public void onMatch(RelOptRuleCall call) {
+            LogicalProject project = call.rel(0);
+            LogicalFilter filter = call.rel(1);
+            LumaTableScan scan = call.rel(2);
+            ImmutableBitSet used = RelOptUtil.InputFinder.bits(project.getProjects(), null)
+                    .union(RelOptUtil.InputFinder.bits(filter.getCondition()));
+            Narrowed n = Narrowed.of(scan, used);
+            if (n == null) {
+                return;
+            }
+            call.transformTo(call.builder()
+                    .push(n.scan())
+                    .filter(n.remap(List.of(filter.getCondition())))
+                    .project(
+                            n.remap(project.getProjects()), project.getRowType().getFieldNames())
+                    .build());
+        }
+    }
+
+    /** A scan narrowed to the columns in {@code used}, and how to rewrite expressions over the wide one. */
+    private record Narrowed(LumaTableScan scan, Mappings.TargetMapping mapping) {
+        static Narrowed of(LumaTableScan wide, ImmutableBitSet used) {
+            int width = wide.spec().columns().size();
+            if (used.cardinality() >= width) {
+                return null;
+            }
+            // _id stays first: the table's statistics say its first column is unique, which holds
+            // only while that column is _id (a narrowed scan is still a scan of the same table).
+            List<Integer> keep = used.set(0).toList();
+            if (keep.size() >= width) {
+                return null;
+            }
+            Mappings.TargetMapping mapping =
+                    Mappings.create(org.apache.calcite.util.mapping.MappingType.INVERSE_SURJECTION, width, keep.size());
+            for (int i = 0; i < keep.size(); i++) {
+                mapping.set(keep.get(i), i);
+            }
+            return new Narrowed(wide.with(wide.spec().withColumns(keep), null), mapping);
+        }
+
+        List<RexNode> remap(List<RexNode> expressions) {
+            RexPermuteInputsShuttle shuttle = RexPermuteInputsShuttle.of(mapping);
+            return expressions.stream().map(e -> e.accept(shuttle)).toList();
         }
     }
 

@@ -50,10 +50,15 @@ public final class LumaTableScan extends TableScan implements LumaRel {
     /** A counting scan answers one row, the count; any other the collection's columns. */
     @Override
     public org.apache.calcite.rel.type.RelDataType deriveRowType() {
-        if (!spec.count()) {
-            return super.deriveRowType();
-        }
         var types = getCluster().getTypeFactory();
+        if (!spec.count()) {
+            // The columns it reads: the table's, or those a pushed projection kept.
+            var row = types.builder();
+            for (io.lumadb.sql.schema.Column c : spec.columns()) {
+                row.add(c.name(), c.type().relType(types, c.nullable()));
+            }
+            return row.build();
+        }
         return types.builder()
                 .add("count", types.createSqlType(org.apache.calcite.sql.type.SqlTypeName.BIGINT))
                 .build();
@@ -97,6 +102,11 @@ public final class LumaTableScan extends TableScan implements LumaRel {
                 + (spec.offset() > 0 ? 1 : 0)
                 + (spec.count() ? 4 : 0);
         double factor = Math.pow(0.8, pushed);
+        // Fewer columns: less of each document travels and is read.
+        int all = getTable().getRowType().getFieldCount();
+        if (!spec.count() && spec.columns().size() < all) {
+            factor *= 0.5 + 0.5 * spec.columns().size() / all;
+        }
         double rows = estimateRowCount(mq);
         return planner.getCostFactory().makeCost(rows * factor, rows * factor, 0);
     }

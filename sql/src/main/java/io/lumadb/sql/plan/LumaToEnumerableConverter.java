@@ -48,8 +48,8 @@ public final class LumaToEnumerableConverter extends ConverterImpl implements En
     public Result implement(EnumerableRelImplementor implementor, Prefer pref) {
         LumaTableScan scan = (LumaTableScan) getInput();
         BlockBuilder block = new BlockBuilder();
-        // Rows stay arrays even with one column (a count), as the scan produces them.
-        PhysType physType = PhysTypeImpl.of(implementor.getTypeFactory(), getRowType(), JavaRowFormat.ARRAY, false);
+        // Rows are arrays, but a one-column row is its value (see CollectionTable.scalars).
+        PhysType physType = PhysTypeImpl.of(implementor.getTypeFactory(), getRowType(), JavaRowFormat.ARRAY);
         Expression table = block.append("table", scan.getTable().getExpression(CollectionTable.class));
         List<Expression> params = new ArrayList<>();
         for (int i = 0; i <= scan.spec().maxParam(); i++) {
@@ -64,6 +64,9 @@ public final class LumaToEnumerableConverter extends ConverterImpl implements En
                         DataContext.ROOT,
                         Expressions.constant(scan.spec().toJson()),
                         Expressions.newArrayInit(Object.class, params)));
+        if (getRowType().getFieldCount() == 1) {
+            enumerable = block.append("values", Expressions.call(CollectionTable.SCALARS, enumerable));
+        }
         block.add(Expressions.return_(null, enumerable));
         return implementor.result(physType, block.toBlock());
     }

@@ -62,13 +62,42 @@ public record ScanSpec(
         return new ScanSpec(columns, filters, keys, newOffset, newFetch, count);
     }
 
+    /** This scan reading only the columns at {@code keep} (positions in {@link #columns}, in order). */
+    ScanSpec withColumns(List<Integer> keep) {
+        List<Column> narrowed = new ArrayList<>();
+        keep.forEach(i -> narrowed.add(columns.get(i)));
+        return new ScanSpec(narrowed, filters, sort, offset, fetch, count);
+    }
+
+    /**
+     * The fields to ask the shards for ({@code fields} of the JQL query), or null for whole
+     * documents: when the whole document is a column, or nothing was left out.
+     */
+    public JsonNode jqlFields() {
+        if (columns.stream()
+                .anyMatch(c -> c.kind() == Column.Kind.DOC || (c.kind() == Column.Kind.FIELD && !c.pushable()))) {
+            return null; // a field JQL would read as a path ("a.b") is read from the whole document
+        }
+        ArrayNode fields = NODES.arrayNode();
+        for (Column c : columns) {
+            if (c.kind() == Column.Kind.FIELD) {
+                fields.add(c.name());
+            }
+        }
+        return fields;
+    }
+
     /** This scan answering only how many documents match: one row, the count ({@code COUNT(*)}). */
     ScanSpec withCount() {
         return new ScanSpec(columns, filters, sort, offset, fetch, true);
     }
 
-    boolean hasDigest(String digest) {
-        return filters.stream().anyMatch(c -> c.digest().equals(digest));
+    /**
+     * Whether a conjunct with this JQL is pushed already (compared by JQL, which names fields, not
+     * by the SQL digest, which names columns by position and changes when a scan is narrowed).
+     */
+    boolean hasConjunct(JsonNode tree) {
+        return filters.stream().anyMatch(c -> c.tree().equals(tree));
     }
 
     /** Whether a sort, offset or limit is pushed, after which no filter may be pushed. */
@@ -280,6 +309,8 @@ public record ScanSpec(
         }
         if (count) {
             out.append(out.isEmpty() ? "" : ", ").append("count=true");
+        } else if (jqlFields() != null) {
+            out.append(out.isEmpty() ? "" : ", ").append("fields=").append(jqlFields());
         }
         return out.toString();
     }

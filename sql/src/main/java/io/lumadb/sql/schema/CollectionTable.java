@@ -46,6 +46,17 @@ import org.apache.calcite.util.ImmutableBitSet;
 public final class CollectionTable extends AbstractQueryableTable implements TranslatableTable {
 
     /** {@link #scan}, for generated code. */
+    /** {@link #scalars}, for generated code. */
+    public static final Method SCALARS = Types.lookupMethod(CollectionTable.class, "scalars", Enumerable.class);
+
+    /**
+     * The rows of a one-column scan as its values: Calcite's generated code holds one-column rows
+     * as the value itself, not an array.
+     */
+    public static Enumerable<Object> scalars(Enumerable<Object[]> rows) {
+        return rows.select(row -> row[0]);
+    }
+
     public static final Method SCAN =
             Types.lookupMethod(CollectionTable.class, "scan", DataContext.class, String.class, Object[].class);
 
@@ -235,6 +246,10 @@ public final class CollectionTable extends AbstractQueryableTable implements Tra
             JsonNode sort = spec.jqlSort();
             if (sort != null) {
                 body.set("sort", sort);
+            }
+            JsonNode fields = spec.jqlFields();
+            if (fields != null) {
+                body.set("fields", fields);
             }
             long want = left == Long.MAX_VALUE ? Long.MAX_VALUE : left + skip;
             body.put("limit", (int) Math.min(want, backend.limits().maxLimit()));

@@ -30,7 +30,7 @@ public enum ColumnType {
         return sqlType;
     }
 
-    RelDataType relType(RelDataTypeFactory types, boolean nullable) {
+    public RelDataType relType(RelDataTypeFactory types, boolean nullable) {
         return types.createTypeWithNullability(types.createSqlType(sqlType), nullable);
     }
 
