@@ -146,18 +146,17 @@ class PgClientsIT {
         String pgDb = null;
         try (InProcessServer server = new InProcessServer(settings())) {
             pgDb = load(server.http().asUser("admin", ADMIN_PASSWORD));
+            // psql's environment for LumaDB, as admin in the database shop.
+            Map<String, String> lumadb = Map.of(
+                    "PGHOST", "127.0.0.1",
+                    "PGPORT", Integer.toString(server.postgresPort()),
+                    "PGUSER", "admin",
+                    "PGPASSWORD", ADMIN_PASSWORD,
+                    "PGDATABASE", "shop");
             Path script = dir.resolve("session.sql");
             Files.writeString(script, SESSION);
             List<String> psql = List.of("psql", "-X", "-q", "-v", "ON_ERROR_STOP=0", "-f", "session.sql");
-            Ran luma = run(
-                    dir,
-                    Map.of(
-                            "PGHOST", "127.0.0.1",
-                            "PGPORT", Integer.toString(server.postgresPort()),
-                            "PGUSER", "admin",
-                            "PGPASSWORD", ADMIN_PASSWORD,
-                            "PGDATABASE", "shop"),
-                    psql);
+            Ran luma = run(dir, lumadb, psql);
             Ran pg = run(
                     dir,
                     Map.of(
@@ -177,15 +176,7 @@ class PgClientsIT {
             assertTrue(luma.out().contains("Oslo"), luma.out());
 
             // psql's own listings, from the system catalogs: the tables, and one described.
-            Ran described = run(
-                    dir,
-                    Map.of(
-                            "PGHOST", "127.0.0.1",
-                            "PGPORT", Integer.toString(server.postgresPort()),
-                            "PGUSER", "admin",
-                            "PGPASSWORD", ADMIN_PASSWORD,
-                            "PGDATABASE", "shop"),
-                    List.of("psql", "-X", "-c", "\\dt", "-c", "\\d products", "-c", "\\l"));
+            Ran described = run(dir, lumadb, List.of("psql", "-X", "-c", "\\dt", "-c", "\\d products", "-c", "\\l"));
             assertEquals(0, described.exit(), described.err());
             assertEquals("", described.err());
             assertTrue(described.out().startsWith(DESCRIBED), described.out());

@@ -153,17 +153,22 @@ public final class CollectionTable extends AbstractQueryableTable implements Tra
             body.set("filter", filter);
         }
         body.put("count", true);
+        Queries.Result result = ask(body, session);
+        session.page(info.name(), 0, result.explain());
+        return result.count();
+    }
+
+    /** Runs a JQL request of the statement: within its time left, explained for EXPLAIN ANALYZE. */
+    private Queries.Result ask(ObjectNode body, SqlSession session) {
         long millis = session.remainingMillis();
         body.put("timeoutMs", millis);
         if (session.analyze()) {
             body.put("explain", true);
         }
-        Queries.Result result = Waits.await(
+        return Waits.await(
                 backend.query(info.database(), info.name(), body),
                 millis + 1_000,
                 () -> new QueryTimeoutException("the statement did not finish in time"));
-        session.page(info.name(), 0, result.explain());
-        return result.count();
     }
 
     private static void refuseHidden(JsonNode filter, RowAccess sight) {
@@ -256,15 +261,7 @@ public final class CollectionTable extends AbstractQueryableTable implements Tra
             if (next != null) {
                 body.put("after", next);
             }
-            long millis = session.remainingMillis();
-            body.put("timeoutMs", millis);
-            if (session.analyze()) {
-                body.put("explain", true);
-            }
-            Queries.Result result = Waits.await(
-                    backend.query(info.database(), info.name(), body),
-                    millis + 1_000,
-                    () -> new QueryTimeoutException("the statement did not finish in time"));
+            Queries.Result result = ask(body, session);
             page.addAll(result.documents());
             session.page(info.name(), result.documents().size(), result.explain());
             next = result.next();
