@@ -574,6 +574,7 @@ public final class SqlEngine implements AutoCloseable {
      * statements. Used by one statement at a time.
      */
     private final class Planner implements AutoCloseable {
+        private final String database;
         private final CalciteConnection connection;
         private final Map<String, Cached> cache = new LinkedHashMap<>(16, 0.75f, true) {
             @Override
@@ -604,6 +605,7 @@ public final class SqlEngine implements AutoCloseable {
         }
 
         Planner(String database) throws SQLException {
+            this.database = database;
             Properties info = new Properties();
             info.setProperty("caseSensitive", "true");
             info.setProperty("unquotedCasing", "TO_LOWER");
@@ -639,12 +641,31 @@ public final class SqlEngine implements AutoCloseable {
                 return plan(sql, catalogVersion);
             }
             Cached hit = cache.get(sql);
-            if (hit != null
-                    && hit.catalogVersion() == catalogVersion
-                    && hit.columnsVersion() == inference.version()
-                    && System.nanoTime() - hit.plannedAtNanos()
-                            < settings.schemaRefresh().toNanos()) {
-                return hit;
+            if (hit != null && hit.catalogVersion() == catalogVersion && hit.columnsVersion() == inference.version()) {
+                long now = System.nanoTime();
+                if (now - hit.plannedAtNanos() < settings.schemaRefresh().toNanos()) {
+                    return hit;
+                }
+                // Planned over columns that may be out of date: sample its collections again where
+                // due. Only columns that changed (a new field, another type) make a new plan; the
+                // same columns keep this one, without compiling it again.
+                for (String name : hit.collections()) {
+                    backend.catalog()
+                            .collection(database, name)
+                            .ifPresent(info ->
+                                    inference.columns(info, SqlSession.current().deadlineNanos()));
+                }
+                if (hit.columnsVersion() == inference.version()) {
+                    Cached renewed = new Cached(
+                            hit.statement(),
+                            hit.catalogVersion(),
+                            hit.columnsVersion(),
+                            now,
+                            hit.collections(),
+                            hit.names());
+                    cache.put(sql, renewed);
+                    return renewed;
+                }
             }
             if (hit != null) {
                 cache.remove(sql);

@@ -419,6 +419,19 @@ class SqlEngineTest {
         Thread.sleep(400); // past schema-refresh
         assertEquals(
                 List.of(Arrays.asList("a", null), List.of("b", "new")), rows("SELECT _id, y FROM fresh ORDER BY _id"));
+        // A cached plan outlives schema-refresh while the columns stay the same, and is made again
+        // once a new sample finds a new field.
+        String all = "SELECT * FROM fresh ORDER BY _id";
+        assertEquals(List.of("_id", "_version", "doc", "x", "y"), names(sql(all)));
+        Thread.sleep(400);
+        assertEquals(List.of("_id", "_version", "doc", "x", "y"), names(sql(all)));
+        put("fresh", "c", "{\"z\":true}");
+        Thread.sleep(400);
+        assertEquals(List.of("_id", "_version", "doc", "x", "y", "z"), names(sql(all)));
+    }
+
+    private static List<String> names(SqlResult r) {
+        return r.columns().stream().map(SqlResult.Column::name).toList();
     }
 
     @Test

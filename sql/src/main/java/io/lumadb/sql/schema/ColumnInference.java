@@ -71,7 +71,7 @@ public final class ColumnInference {
         version.incrementAndGet();
     }
 
-    /** How many invalidations there were. */
+    /** How many invalidations, and re-samples that found other columns, there were. */
     public long version() {
         return version.get();
     }
@@ -86,6 +86,10 @@ public final class ColumnInference {
         Inferred fresh = sample(info, deadlineNanos);
         cache.keySet().removeIf(k -> k.startsWith(info.database() + "/" + info.name() + "/"));
         cache.put(key, fresh);
+        if (known != null && !known.columns().equals(fresh.columns())) {
+            // Plans made over the old columns are made again (SqlEngine compares this version).
+            version.incrementAndGet();
+        }
         return fresh;
     }
 
