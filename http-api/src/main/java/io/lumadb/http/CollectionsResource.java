@@ -45,9 +45,7 @@ final class CollectionsResource implements Resource {
         node.put("preImages", c.preImages());
         node.put("createdAt", Instant.ofEpochMilli(c.createdAtMillis()).toString());
         if (c.schema() != null) {
-            node.set(
-                    "schema",
-                    io.lumadb.shards.model.CollectionSchema.parse(c.schema()).node());
+            node.set("schema", c.declaredSchema().node());
         }
         return node;
     }

@@ -57,7 +57,7 @@ final class SchemaResource implements Resource {
             if (info.schema() == null) {
                 throw ApiException.notFound("schema", "collection " + db + "/" + coll + " declares no schema");
             }
-            return json(StatusCodes.OK, CollectionSchema.parse(info.schema()).node());
+            return json(StatusCodes.OK, info.declaredSchema().node());
         });
     }
 
@@ -73,9 +73,7 @@ final class SchemaResource implements Resource {
                         if (r.outcome() == CatalogEntity.Outcome.CREATED) {
                             Audits.dataDefinition(api, call, "set-schema", Map.of("database", db, "collection", coll));
                         }
-                        return json(
-                                StatusCodes.OK,
-                                CollectionSchema.parse(info.schema()).node());
+                        return json(StatusCodes.OK, info.declaredSchema().node());
                     });
                 });
     }

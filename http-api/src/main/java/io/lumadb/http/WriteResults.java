@@ -111,14 +111,16 @@ final class WriteResults {
                         "document '" + o.id() + "' names a field hidden from your roles, which a write can neither set"
                                 + " nor remove",
                         null);
-            case SCHEMA_VIOLATION ->
-                ApiException.badRequest(
+            case SCHEMA_VIOLATION -> {
+                String at = o.pointer() == null ? "" : o.pointer();
+                yield ApiException.badRequest(
                         "schema-violation",
                         "Document does not match the collection's schema",
                         "document '" + o.id() + "' does not match the schema of its collection at "
-                                + (o.violationPointer().isEmpty() ? "the document's root" : o.violationPointer()) + ": "
-                                + o.violationMessage(),
-                        o.violationPointer());
+                                + (at.isEmpty() ? "the document's root" : at) + ": "
+                                + (o.problem() == null ? "the document does not match the schema" : o.problem()),
+                        at);
+            }
             case UNINDEXABLE ->
                 ApiException.badRequest(
                         "unindexable-document",

@@ -46,7 +46,7 @@ class WriteResultsTest {
             assertEquals(WriteResults.problem(outcome, "/ifMatch").status, problem.status, status.name());
         }
         ApiException violation = WriteResults.problem(
-                new WriteOutcome("a", Status.SCHEMA_VIOLATION, 0, null, "/tags/1 must be a string"), "If-Match");
+                new WriteOutcome("a", Status.SCHEMA_VIOLATION, 0, null, "must be a string", "/tags/1"), "If-Match");
         assertEquals("/tags/1", violation.field);
         assertTrue(violation.getMessage().endsWith("at /tags/1: must be a string"), violation.getMessage());
         assertEquals(

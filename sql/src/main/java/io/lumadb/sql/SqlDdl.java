@@ -364,7 +364,7 @@ final class SqlDdl {
                             + " so a new column appears when documents hold the field (declare a schema with CREATE TABLE"
                             + " or PUT /api/v1/" + database + "/" + name + "/_schema)");
         }
-        CollectionSchema current = CollectionSchema.parse(collection.schema());
+        CollectionSchema current = collection.declaredSchema();
         if (current.properties().stream().anyMatch(p -> p.name().equals(column.name()))) {
             if (ifNotExists) {
                 notice.accept("column \"" + column.name() + "\" of relation \"" + name + "\" already exists, skipping");

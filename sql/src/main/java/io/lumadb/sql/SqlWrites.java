@@ -192,17 +192,17 @@ final class SqlWrites {
      * What a declared schema says about a statement's columns: which exist, which may not be null
      * and which is the primary key. Without a schema, any column goes.
      */
-    private record Declared(CollectionSchema schema) {
-        String primaryKey() {
-            return schema == null ? null : schema.primaryKey();
+    private record Declared(String primaryKey, List<CollectionSchema.Property> properties) {
+        static Declared of(CollectionSchema schema) {
+            return schema == null ? new Declared(null, null) : new Declared(schema.primaryKey(), schema.properties());
         }
 
         void checkColumns(String collection, List<String> columns) {
-            if (schema == null) {
+            if (properties == null) {
                 return;
             }
             Set<String> known = new HashSet<>();
-            schema.properties().forEach(p -> known.add(p.name()));
+            properties.forEach(p -> known.add(p.name()));
             for (String c : columns) {
                 if (!c.equals("_id") && !known.contains(c)) {
                     throw new SqlException(
@@ -215,10 +215,10 @@ final class SqlWrites {
 
         /** Refuses a row whose value for a required column is missing or null ({@code from}: where values start). */
         void checkNotNull(String collection, List<String> columns, Object[] row, int from) {
-            if (schema == null) {
+            if (properties == null) {
                 return;
             }
-            for (CollectionSchema.Property p : schema.properties()) {
+            for (CollectionSchema.Property p : properties) {
                 int at = columns.indexOf(p.name());
                 boolean insert = from == 0;
                 if (p.required() && ((at < 0 && insert) || (at >= 0 && row[from + at] == null))) {
@@ -233,10 +233,9 @@ final class SqlWrites {
     }
 
     private Declared declared(String database, String collection) {
-        return new Declared(backend.catalog()
+        return Declared.of(backend.catalog()
                 .collection(database, collection)
-                .map(CollectionInfo::schema)
-                .map(CollectionSchema::parse)
+                .map(CollectionInfo::declaredSchema)
                 .orElse(null));
     }
 
@@ -425,8 +424,8 @@ final class SqlWrites {
                         Kind.BAD_STATEMENT,
                         "23514",
                         "the row " + o.id() + " does not match the table's schema at "
-                                + (o.violationPointer().isEmpty() ? "its root" : o.violationPointer()) + ": "
-                                + o.violationMessage() + after);
+                                + (o.pointer() == null || o.pointer().isEmpty() ? "its root" : o.pointer()) + ": "
+                                + o.problem() + after);
             case INVALID ->
                 new SqlException(
                         Kind.BAD_STATEMENT,

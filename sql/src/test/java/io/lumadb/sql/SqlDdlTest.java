@@ -115,11 +115,11 @@ class SqlDdlTest {
                 .documents()
                 .write("d", "orders", DocumentWrite.put("9", bytes("{\"id\":9,\"customer\":7}"), DocumentWrite.ANY)));
         assertEquals(WriteOutcome.Status.SCHEMA_VIOLATION, put.status());
-        assertEquals("/customer", put.violationPointer());
+        assertEquals("/customer", put.pointer());
         WriteOutcome patch = TestNode.await(node.shards
                 .documents()
                 .write("d", "orders", DocumentWrite.patch("1", bytes("{\"customer\":null}"), DocumentWrite.ANY)));
-        assertEquals("/customer", patch.violationPointer());
+        assertEquals("/customer", patch.pointer());
         assertEquals(
                 "ada", sql("SELECT customer FROM orders WHERE id = 1").rows().getFirst()[0]);
 

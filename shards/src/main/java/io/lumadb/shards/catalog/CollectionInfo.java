@@ -51,6 +51,11 @@ public record CollectionInfo(
         return database + "/" + name + "/" + incarnation + "/" + n;
     }
 
+    /** The declared schema, compiled (once per text), or null when the collection declares none. */
+    public io.lumadb.shards.model.CollectionSchema declaredSchema() {
+        return schema == null ? null : io.lumadb.shards.model.CollectionSchema.parse(schema);
+    }
+
     public Optional<IndexDefinition> index(String indexName) {
         return indexes.stream().filter(i -> i.name().equals(indexName)).findFirst();
     }

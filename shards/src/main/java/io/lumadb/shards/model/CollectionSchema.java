@@ -23,7 +23,7 @@ import java.util.Set;
  * the collection must satisfy, checked by the shard before anything is persisted (so it holds for
  * every API: single writes, merge patches after merging, bulk writes and SQL).
  *
- * <p>The subset is {@value #KEYWORDS_TEXT}. Anything else ({@code $ref}, combinators,
+ * <p>The subset is {@link #KEYWORD_LIST} (and {@code $schema} at the root). Anything else ({@code $ref}, combinators,
  * conditionals) is refused when the schema is declared rather than silently ignored, so a
  * declared schema means exactly what it says. {@code format} is an annotation, as the 2020-12
  * specification makes it, never asserted. Patterns are RE2 patterns under the limits of JQL's
@@ -41,11 +41,8 @@ public final class CollectionSchema {
     /** The root keyword naming the property whose value is also the {@code _id}. */
     public static final String PRIMARY_KEY = "x-primaryKey";
 
-    static final String KEYWORDS_TEXT = "type, enum, const, properties, required, additionalProperties, items,"
-            + " minItems, maxItems, uniqueItems, minimum, maximum, exclusiveMinimum, exclusiveMaximum, multipleOf,"
-            + " minLength, maxLength, pattern, format, title, description, default, examples, $schema";
-
-    private static final Set<String> KEYWORDS = Set.of(
+    /** The keywords of the subset, as the class comment and error messages list them. */
+    private static final List<String> KEYWORD_LIST = List.of(
             "type",
             "enum",
             "const",
@@ -69,6 +66,10 @@ public final class CollectionSchema {
             "description",
             "default",
             "examples");
+
+    private static final Set<String> KEYWORDS = Set.copyOf(KEYWORD_LIST);
+
+    private static final String KEYWORDS_TEXT = String.join(", ", KEYWORD_LIST) + ", $schema";
 
     private static final Set<String> TYPES =
             Set.of("object", "array", "string", "integer", "number", "boolean", "null");
@@ -147,13 +148,31 @@ public final class CollectionSchema {
         return new CollectionSchema(copy, text, compiled);
     }
 
-    /** A schema stored by {@link #json()}; throws like {@link #of(JsonNode)}. */
+    /** Schemas compiled from their stored text: the catalog hands every reader the same text. */
+    private static final Map<String, CollectionSchema> PARSED = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static final int PARSED_MAX = 1_024;
+
+    /**
+     * A schema stored by {@link #json()}, compiled once per text (schemas are immutable and their
+     * validation is thread-safe); throws like {@link #of(JsonNode)}.
+     */
     public static CollectionSchema parse(String text) {
+        CollectionSchema known = PARSED.get(text);
+        if (known != null) {
+            return known;
+        }
+        CollectionSchema parsed;
         try {
-            return of(DocumentJson.mapper().readTree(text));
+            parsed = of(DocumentJson.mapper().readTree(text));
         } catch (JsonProcessingException e) {
             throw new InvalidSchemaException("", "a schema is JSON: " + e.getOriginalMessage());
         }
+        if (PARSED.size() >= PARSED_MAX) {
+            PARSED.clear(); // schemas change rarely; compiling one again is cheap enough
+        }
+        PARSED.put(text, parsed);
+        return parsed;
     }
 
     /** The schema as JSON text, as declared. */
@@ -251,7 +270,7 @@ public final class CollectionSchema {
                 next.has("properties") ? (ObjectNode) next.get("properties") : next.putObject("properties");
         if (properties.has(name)) {
             throw new InvalidSchemaException(
-                    "/properties/" + escape(name), "property " + name + " is declared already");
+                    QueryException.child("/properties", name), "property " + name + " is declared already");
         }
         properties.set(name, propertySchema);
         if (required) {
@@ -275,7 +294,7 @@ public final class CollectionSchema {
             pointer = "";
         }
         if ("required".equals(first.getKeyword()) && first.getProperty() != null) {
-            pointer = pointer + "/" + escape(first.getProperty());
+            pointer = QueryException.child(pointer, first.getProperty());
         }
         return new Violation(pointer, first.getMessage());
     }
@@ -333,7 +352,7 @@ public final class CollectionSchema {
         for (Iterator<Map.Entry<String, JsonNode>> it = schema.properties().iterator(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             String keyword = e.getKey();
-            String here = at + "/" + escape(keyword);
+            String here = QueryException.child(at, keyword);
             JsonNode value = e.getValue();
             if (root && (keyword.equals("$schema") || keyword.equals(PRIMARY_KEY))) {
                 continue;
@@ -349,7 +368,7 @@ public final class CollectionSchema {
                         throw new InvalidSchemaException(here, "properties is an object of schemas");
                     }
                     for (Map.Entry<String, JsonNode> p : value.properties()) {
-                        checkSubschema(p.getValue(), here + "/" + escape(p.getKey()), false);
+                        checkSubschema(p.getValue(), QueryException.child(here, p.getKey()), false);
                     }
                 }
                 case "items", "additionalProperties" -> checkSubschema(value, here, false);
@@ -416,10 +435,6 @@ public final class CollectionSchema {
                 throw new InvalidSchemaException(at, "type is one of " + TYPES + " or an array of distinct ones");
             }
         }
-    }
-
-    private static String escape(String token) {
-        return token.replace("~", "~0").replace("/", "~1");
     }
 
     @Override

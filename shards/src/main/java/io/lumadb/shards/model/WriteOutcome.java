@@ -8,9 +8,11 @@ package io.lumadb.shards.model;
  *     a precondition failed
  * @param document the new document after a successful PATCH, else null
  * @param problem what is wrong with the document, for {@link Status#UNINDEXABLE} (null in
- *     outcomes recorded before it was kept)
+ *     outcomes recorded before it was kept) and {@link Status#SCHEMA_VIOLATION}
+ * @param pointer where in the document the problem is (a JSON Pointer), for {@link
+ *     Status#SCHEMA_VIOLATION}; else null
  */
-public record WriteOutcome(String id, Status status, long version, byte[] document, String problem)
+public record WriteOutcome(String id, Status status, long version, byte[] document, String problem, String pointer)
         implements io.lumadb.shards.CborSerializable {
 
     /** The canonical constructor is the one serialization uses (not the shorter one below). */
@@ -19,7 +21,12 @@ public record WriteOutcome(String id, Status status, long version, byte[] docume
 
     /** An outcome without a problem's description. */
     public WriteOutcome(String id, Status status, long version, byte[] document) {
-        this(id, status, version, document, null);
+        this(id, status, version, document, null, null);
+    }
+
+    /** An outcome with a problem's description that points nowhere. */
+    public WriteOutcome(String id, Status status, long version, byte[] document, String problem) {
+        this(id, status, version, document, problem, null);
     }
 
     /** How a write ended. */
@@ -44,8 +51,8 @@ public record WriteOutcome(String id, Status status, long version, byte[] docume
          */
         UNINDEXABLE,
         /**
-         * The document does not satisfy its collection's declared schema; {@code problem} is
-         * {@code <JSON Pointer into the document> <space> <why>}.
+         * The document does not satisfy its collection's declared schema: {@code problem} says why,
+         * {@code pointer} where in the document (a JSON Pointer).
          */
         SCHEMA_VIOLATION,
         /** A bulk item the caller's write rules do not allow (decided before the shard, never by it). */
@@ -59,22 +66,6 @@ public record WriteOutcome(String id, Status status, long version, byte[] docume
         public boolean succeeded() {
             return this == CREATED || this == UPDATED || this == DELETED;
         }
-    }
-
-    /** The JSON Pointer of a {@link Status#SCHEMA_VIOLATION} (into the document), else null. */
-    public String violationPointer() {
-        if (status != Status.SCHEMA_VIOLATION) {
-            return null;
-        }
-        return problem == null ? "" : problem.substring(0, problem.indexOf(' '));
-    }
-
-    /** Why a {@link Status#SCHEMA_VIOLATION} was refused, else {@code problem}. */
-    public String violationMessage() {
-        if (status != Status.SCHEMA_VIOLATION) {
-            return problem;
-        }
-        return problem == null ? "the document does not match the schema" : problem.substring(problem.indexOf(' ') + 1);
     }
 
     public static WriteOutcome failed(String id, Status status, long currentVersion) {

@@ -20,7 +20,7 @@ public final class QueryException extends RuntimeException {
     }
 
     /** {@code pointer} extended by one reference token, escaped per RFC 6901. */
-    static String child(String pointer, String token) {
+    public static String child(String pointer, String token) {
         return pointer + "/" + token.replace("~", "~0").replace("/", "~1");
     }
 

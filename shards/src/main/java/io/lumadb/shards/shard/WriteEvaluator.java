@@ -143,17 +143,12 @@ final class WriteEvaluator {
         }
     }
 
-    /** The refusal of {@code content} (without {@code _id} and {@code _version}) by the schema, or null. */
+    /**
+     * The refusal of {@code content} by the schema, or null. Content never holds {@code _id} or
+     * {@code _version} (see {@link DocumentJson#compose}), which a schema cannot declare.
+     */
     private WriteOutcome checkSchema(String id, StoredDocument doc, JsonNode content) {
-        JsonNode checked = content;
-        if (content.has(DocumentJson.ID) || content.has(DocumentJson.VERSION)) {
-            com.fasterxml.jackson.databind.node.ObjectNode bare =
-                    ((com.fasterxml.jackson.databind.node.ObjectNode) content).deepCopy();
-            bare.remove(DocumentJson.ID);
-            bare.remove(DocumentJson.VERSION);
-            checked = bare;
-        }
-        CollectionSchema.Violation violation = schema.check(checked);
+        CollectionSchema.Violation violation = schema.check(content);
         if (violation == null) {
             return null;
         }
@@ -162,7 +157,8 @@ final class WriteEvaluator {
                 Status.SCHEMA_VIOLATION,
                 doc == null ? 0 : doc.version(),
                 null,
-                violation.pointer() + " " + violation.message());
+                violation.message(),
+                violation.pointer());
     }
 
     private WriteOutcome delete(String id, StoredDocument doc) {

@@ -35,9 +35,9 @@ class WriteEvaluatorTest {
                 + "\"minimum\":0},\"name\":{\"type\":\"string\"}},\"required\":[\"name\"]}");
         var refused = e.evaluate(DocumentWrite.put("a", b("{\"name\":\"x\",\"qty\":-1}"), DocumentWrite.ANY));
         assertEquals(Status.SCHEMA_VIOLATION, refused.status());
-        assertEquals("/qty", refused.violationPointer());
+        assertEquals("/qty", refused.pointer());
         var missing = e.evaluate(DocumentWrite.put("a", b("{\"qty\":1}"), DocumentWrite.ANY));
-        assertEquals("/name", missing.violationPointer(), missing.problem());
+        assertEquals("/name", missing.pointer(), missing.problem());
         assertEquals(0, e.changes().size(), "nothing refused is recorded");
         assertEquals(
                 Status.CREATED,
@@ -46,7 +46,7 @@ class WriteEvaluatorTest {
         // The patch alone would be valid; merged, it removes a required property.
         var patched = e.evaluate(DocumentWrite.patch("a", b("{\"name\":null}"), DocumentWrite.ANY));
         assertEquals(Status.SCHEMA_VIOLATION, patched.status());
-        assertEquals("/name", patched.violationPointer());
+        assertEquals("/name", patched.pointer());
         assertEquals(
                 Status.UPDATED,
                 e.evaluate(DocumentWrite.patch("a", b("{\"qty\":5}"), DocumentWrite.ANY))
@@ -55,6 +55,14 @@ class WriteEvaluatorTest {
                 Status.DELETED,
                 e.evaluate(DocumentWrite.delete("a", DocumentWrite.ANY)).status());
         assertEquals(3, e.changes().size());
+    }
+
+    @Test
+    void aViolationPointsAtAFieldWhoseNameHoldsASpace() {
+        WriteEvaluator e = withSchema("{\"properties\":{\"first name\":{\"type\":\"string\",\"minLength\":1}}}");
+        var refused = e.evaluate(DocumentWrite.put("a", b("{\"first name\":\"\"}"), DocumentWrite.ANY));
+        assertEquals(Status.SCHEMA_VIOLATION, refused.status());
+        assertEquals("/first name", refused.pointer());
     }
 
     @Test

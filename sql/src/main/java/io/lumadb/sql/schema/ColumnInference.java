@@ -126,7 +126,7 @@ public final class ColumnInference {
         List<Column> columns = new ArrayList<>(SYSTEM);
         if (info.schema() != null) {
             // A declared schema names the columns; the sample only estimates the size.
-            columns.addAll(declared(CollectionSchema.parse(info.schema())));
+            columns.addAll(declared(info.declaredSchema()));
             return new Inferred(List.copyOf(columns), result.documents().size(), System.nanoTime());
         }
         seen.forEach((name, counts) -> columns.add(new Column(name, dominant(counts), Column.Kind.FIELD, false)));
