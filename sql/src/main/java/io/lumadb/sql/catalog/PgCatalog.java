@@ -7,12 +7,12 @@ import io.lumadb.shards.catalog.CollectionInfo;
 import io.lumadb.shards.catalog.DatabaseInfo;
 import io.lumadb.shards.model.CollectionSchema;
 import io.lumadb.shards.model.IndexDefinition;
+import io.lumadb.sql.pgwire.PgType;
 import io.lumadb.sql.schema.Column;
 import io.lumadb.sql.schema.ColumnInference;
 import io.lumadb.sql.schema.SqlBackend;
 import io.lumadb.sql.schema.SqlSession;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -63,40 +63,19 @@ public final class PgCatalog {
 
     private static final Map<Integer, String> CONSTRAINT_DEFINITIONS = new ConcurrentHashMap<>();
 
-    /** A PostgreSQL type: OID, name, length, and the collation of its values (100: default; 0: none). */
-    record PgType(int oid, String name, int length, int collation) {}
-
-    static final List<PgType> TYPES = List.of(
-            new PgType(16, "bool", 1, 0),
-            new PgType(20, "int8", 8, 0),
-            new PgType(21, "int2", 2, 0),
-            new PgType(23, "int4", 4, 0),
-            new PgType(25, "text", -1, 100),
-            new PgType(114, "json", -1, 0),
-            new PgType(700, "float4", 4, 0),
-            new PgType(701, "float8", 8, 0),
-            new PgType(1043, "varchar", -1, 100),
-            new PgType(1700, "numeric", -1, 0),
-            new PgType(2950, "uuid", 16, 0),
-            new PgType(3802, "jsonb", -1, 0));
-
-    private static final Map<Integer, PgType> TYPES_BY_OID = new HashMap<>();
-
-    static {
-        TYPES.forEach(t -> TYPES_BY_OID.put(t.oid(), t));
+    /** The collation of a type's values: 100 (default) for text, 0 (none) for the others. */
+    static int collation(PgType t) {
+        return t == PgType.TEXT || t == PgType.VARCHAR || t == PgType.BPCHAR ? 100 : 0;
     }
 
     /** A column as the catalogs describe it: type OID and modifier ({@code varchar(n)}: n + 4). */
-    record PgColumn(String name, int type, int typmod, boolean notNull) {}
+    record PgColumn(String name, PgType type, int typmod, boolean notNull) {}
 
     /** A table with its OID and, read only when asked for, its columns. */
     record PgTable(CollectionInfo info, int oid) {
         String primaryKey() {
-            return info.schema() == null
-                    ? "_id"
-                    : CollectionSchema.parse(info.schema()).primaryKey() == null
-                            ? "_id"
-                            : CollectionSchema.parse(info.schema()).primaryKey();
+            CollectionSchema schema = info.declaredSchema();
+            return schema == null || schema.primaryKey() == null ? "_id" : schema.primaryKey();
         }
     }
 
@@ -488,11 +467,11 @@ public final class PgCatalog {
 
         List<PgColumn> columns(CollectionInfo info) {
             List<PgColumn> out = new ArrayList<>();
-            out.add(new PgColumn("_id", 25, -1, true));
-            out.add(new PgColumn("_version", 20, -1, true));
-            out.add(new PgColumn("doc", 3802, -1, true));
-            if (info.schema() != null) {
-                CollectionSchema schema = CollectionSchema.parse(info.schema());
+            out.add(new PgColumn("_id", PgType.TEXT, -1, true));
+            out.add(new PgColumn("_version", PgType.INT8, -1, true));
+            out.add(new PgColumn("doc", PgType.JSONB, -1, true));
+            CollectionSchema schema = info.declaredSchema();
+            if (schema != null) {
                 for (CollectionSchema.Property p : schema.properties()) {
                     out.add(declared(p, schema.propertySchema(p.name())));
                 }
@@ -504,13 +483,13 @@ public final class PgCatalog {
                 if (c.kind() != Column.Kind.FIELD) {
                     continue;
                 }
-                int type =
+                PgType type =
                         switch (c.type()) {
-                            case BIGINT -> 20;
-                            case DOUBLE -> 701;
-                            case BOOLEAN -> 16;
-                            case JSON -> 3802;
-                            default -> 25;
+                            case BIGINT -> PgType.INT8;
+                            case DOUBLE -> PgType.FLOAT8;
+                            case BOOLEAN -> PgType.BOOL;
+                            case JSON -> PgType.JSONB;
+                            default -> PgType.TEXT;
                         };
                 out.add(new PgColumn(c.name(), type, -1, false));
             }
@@ -520,29 +499,32 @@ public final class PgCatalog {
         /** The SQL type a declared property stands for (the one CREATE TABLE declared it with). */
         private static PgColumn declared(CollectionSchema.Property p, JsonNode schema) {
             String format = schema == null ? null : schema.path("format").asText(null);
-            int type;
+            PgType type;
             int typmod = -1;
             switch (p.type() == null ? "" : p.type()) {
                 case "integer" -> {
                     long min = schema.path("minimum").asLong(Long.MIN_VALUE);
                     long max = schema.path("maximum").asLong(Long.MAX_VALUE);
                     type = min >= Short.MIN_VALUE && max <= Short.MAX_VALUE
-                            ? 21
-                            : min >= Integer.MIN_VALUE && max <= Integer.MAX_VALUE ? 23 : 20;
+                            ? PgType.INT2
+                            : min >= Integer.MIN_VALUE && max <= Integer.MAX_VALUE ? PgType.INT4 : PgType.INT8;
                 }
-                case "number" -> type = "float".equals(format) ? 700 : "decimal".equals(format) ? 1700 : 701;
-                case "boolean" -> type = 16;
+                case "number" ->
+                    type = "float".equals(format)
+                            ? PgType.FLOAT4
+                            : "decimal".equals(format) ? PgType.NUMERIC : PgType.FLOAT8;
+                case "boolean" -> type = PgType.BOOL;
                 case "string" -> {
                     if ("uuid".equals(format)) {
-                        type = 2950;
+                        type = PgType.UUID_TYPE;
                     } else if (schema.has("maxLength")) {
-                        type = 1043;
+                        type = PgType.VARCHAR;
                         typmod = schema.get("maxLength").asInt() + 4;
                     } else {
-                        type = 25;
+                        type = PgType.TEXT;
                     }
                 }
-                default -> type = 3802;
+                default -> type = PgType.JSONB;
             }
             return new PgColumn(p.name(), type, typmod, p.required());
         }
@@ -581,11 +563,11 @@ public final class PgCatalog {
             for (PgTable t : tables()) {
                 short n = 0;
                 for (PgColumn c : columns(t.info())) {
-                    PgType type = TYPES_BY_OID.get(c.type());
+                    PgType type = c.type();
                     out.add(new Object[] {
                         t.oid(),
                         c.name(),
-                        c.type(),
+                        type.oid(),
                         (short) type.length(),
                         ++n,
                         c.typmod(),
@@ -597,7 +579,7 @@ public final class PgCatalog {
                         "",
                         false,
                         true,
-                        type.collation(),
+                        collation(type),
                         null,
                         null
                     });
@@ -608,10 +590,13 @@ public final class PgCatalog {
 
         List<Object[]> types() {
             List<Object[]> out = new ArrayList<>();
-            for (PgType t : TYPES) {
+            for (PgType t : PgType.values()) {
+                if (t == PgType.UNKNOWN) {
+                    continue;
+                }
                 out.add(new Object[] {
                     t.oid(),
-                    t.name(),
+                    t.pgName(),
                     PG_CATALOG,
                     OWNER,
                     (short) t.length(),
@@ -627,7 +612,7 @@ public final class PgCatalog {
                     0,
                     -1,
                     0,
-                    t.collation()
+                    collation(t)
                 });
             }
             return out;
@@ -740,9 +725,9 @@ public final class PgCatalog {
                         ++n,
                         null,
                         c.notNull() ? "NO" : "YES",
-                        PgFunctions.format_type(c.type(), -1),
+                        PgFunctions.format_type(c.type().oid(), -1),
                         c.typmod() > 0 ? c.typmod() - 4 : null,
-                        TYPES_BY_OID.get(c.type()).name()
+                        c.type().pgName()
                     });
                 }
             }
@@ -777,9 +762,5 @@ public final class PgCatalog {
 
     static String constraintDefinition(int oid) {
         return CONSTRAINT_DEFINITIONS.get(oid);
-    }
-
-    static PgType type(int oid) {
-        return TYPES_BY_OID.get(oid);
     }
 }

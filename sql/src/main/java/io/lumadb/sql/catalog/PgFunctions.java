@@ -3,6 +3,7 @@ package io.lumadb.sql.catalog;
 import com.google.re2j.Pattern;
 import com.google.re2j.PatternSyntaxException;
 import io.lumadb.sql.SqlException;
+import io.lumadb.sql.pgwire.PgType;
 
 /**
  * The functions of {@code pg_catalog} that clients' catalog queries call, as Calcite functions
@@ -23,24 +24,29 @@ public final class PgFunctions {
         return oid == null ? null : true;
     }
 
+    /** A type's name as SQL writes it ({@code integer}, {@code character varying(12)}). */
     public static String format_type(Integer oid, Integer typmod) {
         if (oid == null) {
             return null;
         }
-        PgCatalog.PgType type = PgCatalog.type(oid);
+        PgType type = PgType.ofOid(oid);
         if (type == null) {
             return "???";
         }
-        return switch (type.name()) {
-            case "bool" -> "boolean";
-            case "int2" -> "smallint";
-            case "int4" -> "integer";
-            case "int8" -> "bigint";
-            case "float4" -> "real";
-            case "float8" -> "double precision";
-            case "varchar" ->
-                typmod != null && typmod > 4 ? "character varying(" + (typmod - 4) + ")" : "character varying";
-            default -> type.name();
+        int n = typmod == null ? -1 : typmod - 4;
+        return switch (type) {
+            case BOOL -> "boolean";
+            case INT2 -> "smallint";
+            case INT4 -> "integer";
+            case INT8 -> "bigint";
+            case FLOAT4 -> "real";
+            case FLOAT8 -> "double precision";
+            case VARCHAR -> n > 0 ? "character varying(" + n + ")" : "character varying";
+            case BPCHAR -> n > 0 ? "character(" + n + ")" : "bpchar";
+            case TIME -> "time without time zone";
+            case TIMESTAMP -> "timestamp without time zone";
+            case TIMESTAMPTZ -> "timestamp with time zone";
+            default -> type.pgName();
         };
     }
 

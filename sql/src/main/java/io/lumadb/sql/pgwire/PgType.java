@@ -22,7 +22,7 @@ import java.util.UUID;
  * PostgreSQL's {@code pg_type}), and their text and binary encodings. Values are those of the
  * SQL engine's raw rows ({@code java.sql} dates and times in UTC, numbers, strings, byte arrays).
  */
-enum PgType {
+public enum PgType {
     BOOL(16, 1, "bool", "BOOLEAN"),
     BYTEA(17, -1, "bytea", "VARBINARY"),
     INT8(20, 8, "int8", "BIGINT"),
@@ -55,16 +55,17 @@ enum PgType {
         this.sqlCast = sqlCast;
     }
 
-    int oid() {
+    public int oid() {
         return oid;
     }
 
     /** {@code pg_type.typlen}: bytes of a fixed-size value, -1 for variable size. */
-    int length() {
+    public int length() {
         return length;
     }
 
-    String pgName() {
+    /** {@code pg_type.typname}. */
+    public String pgName() {
         return pgName;
     }
 
@@ -79,7 +80,7 @@ enum PgType {
     }
 
     /** The type with {@code oid}, or null if LumaDB does not know it. */
-    static PgType ofOid(int oid) {
+    public static PgType ofOid(int oid) {
         for (PgType t : values()) {
             if (t.oid == oid) {
                 return t;
