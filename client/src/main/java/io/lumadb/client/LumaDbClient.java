@@ -1,23 +1,13 @@
 package io.lumadb.client;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
-import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.event.Logging;
@@ -164,38 +154,9 @@ public final class LumaDbClient implements AutoCloseable {
             HttpClient.Builder http =
                     HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5));
             if (caCertificate != null) {
-                http.sslContext(trusting(caCertificate));
+                http.sslContext(TrustedCertificates.sslContext(caCertificate));
             }
             return new LumaDbClient(baseUrl, http.build(), true, authorization);
-        }
-
-        private static SSLContext trusting(Path pemFile) {
-            Collection<? extends Certificate> certificates;
-            try (InputStream in = Files.newInputStream(pemFile)) {
-                certificates = CertificateFactory.getInstance("X.509").generateCertificates(in);
-            } catch (IOException | GeneralSecurityException e) {
-                throw new IllegalArgumentException(
-                        "caCertificate " + pemFile + " is not a readable PEM certificate file: " + e, e);
-            }
-            if (certificates.isEmpty()) {
-                throw new IllegalArgumentException("caCertificate " + pemFile + " holds no certificate");
-            }
-            try {
-                KeyStore trust = KeyStore.getInstance("PKCS12");
-                trust.load(null, null);
-                int n = 0;
-                for (Certificate certificate : certificates) {
-                    trust.setCertificateEntry("ca-" + n++, certificate);
-                }
-                TrustManagerFactory factory =
-                        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-                factory.init(trust);
-                SSLContext context = SSLContext.getInstance("TLS");
-                context.init(null, factory.getTrustManagers(), null);
-                return context;
-            } catch (IOException | GeneralSecurityException e) {
-                throw new IllegalStateException("cannot set up TLS trusting " + pemFile + ": " + e, e);
-            }
         }
     }
 

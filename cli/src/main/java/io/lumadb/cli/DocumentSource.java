@@ -1,0 +1,453 @@
+package io.lumadb.cli;
+
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.exc.StreamReadException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.csv.CsvMapper;
+import com.fasterxml.jackson.dataformat.csv.CsvParser;
+import java.io.BufferedReader;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * The documents of an import file, one at a time, each with the line it starts on, so that a bad
+ * one is reported by line number. Streaming: a file larger than memory is fine. A bad item is
+ * {@link Bad} and reading goes on after it, except where the file cannot be read further (a JSON
+ * array broken mid-way, a CSV quote never closed): then it is {@link Bad#fatal}.
+ */
+abstract class DocumentSource implements AutoCloseable {
+
+    /** The import formats. */
+    enum Format {
+        ndjson,
+        json,
+        csv
+    }
+
+    /** One item of the file: a document or the reason it is not one. */
+    sealed interface Item permits Doc, Bad {
+        long line();
+    }
+
+    record Doc(long line, ObjectNode doc) implements Item {}
+
+    record Bad(long line, String reason, boolean fatal) implements Item {}
+
+    private final Counting in;
+
+    DocumentSource(InputStream in) {
+        this.in = new Counting(in);
+    }
+
+    static DocumentSource open(Format format, InputStream in, CsvColumns columns) {
+        return switch (format) {
+            case ndjson -> new Ndjson(in);
+            case json -> new JsonArray(in);
+            case csv -> new Csv(in, columns);
+        };
+    }
+
+    /** The next item, or null at the end of the file. */
+    abstract Item next();
+
+    /** Bytes read from the file so far. */
+    long bytesRead() {
+        return in.count;
+    }
+
+    InputStream input() {
+        return in;
+    }
+
+    @Override
+    public void close() {
+        try {
+            in.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String describe(JsonNode n) {
+        return n.isArray()
+                ? "an array"
+                : n.isTextual() ? "a string" : n.isNumber() ? "a number" : n.isBoolean() ? "a boolean" : "null";
+    }
+
+    /** One JSON object per line; blank lines are skipped. */
+    static final class Ndjson extends DocumentSource {
+        private final BufferedReader reader;
+        private long line;
+
+        Ndjson(InputStream in) {
+            super(in);
+            this.reader = new BufferedReader(new InputStreamReader(input(), StandardCharsets.UTF_8), 1 << 16);
+        }
+
+        @Override
+        Item next() {
+            try {
+                String text;
+                do {
+                    text = reader.readLine();
+                    line++;
+                    if (text == null) {
+                        return null;
+                    }
+                } while (text.isBlank());
+                JsonNode node;
+                try {
+                    node = NodeApi.JSON.readTree(text);
+                } catch (JsonParseException e) {
+                    return new Bad(line, "not JSON: " + e.getOriginalMessage(), false);
+                } catch (StreamReadException e) {
+                    return new Bad(line, "not JSON: " + e.getOriginalMessage(), false);
+                }
+                if (!(node instanceof ObjectNode doc)) {
+                    return new Bad(line, "a document is a JSON object, found " + describe(node), false);
+                }
+                return new Doc(line, doc);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    /** A JSON array of objects, read element by element. */
+    static final class JsonArray extends DocumentSource {
+        private final JsonParser parser;
+        private boolean started;
+        private boolean ended;
+
+        JsonArray(InputStream in) {
+            super(in);
+            try {
+                this.parser = NodeApi.JSON.getFactory().createParser(input());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        Item next() {
+            if (ended) {
+                return null;
+            }
+            try {
+                if (!started) {
+                    started = true;
+                    JsonToken first = parser.nextToken();
+                    if (first == null) {
+                        ended = true;
+                        return null;
+                    }
+                    if (first != JsonToken.START_ARRAY) {
+                        ended = true;
+                        return new Bad(
+                                line(),
+                                "a JSON import file is an array of documents ([{...}, ...]); use --format ndjson for one document per line",
+                                true);
+                    }
+                }
+                JsonToken t = parser.nextToken();
+                long line = line();
+                if (t == JsonToken.END_ARRAY) {
+                    ended = true;
+                    if (parser.nextToken() != null) {
+                        return new Bad(line(), "more content after the end of the array", true);
+                    }
+                    return null;
+                }
+                if (t == null) {
+                    ended = true;
+                    return new Bad(line, "the file ends inside the array (no closing ])", true);
+                }
+                JsonNode node = NodeApi.JSON.readTree(parser);
+                if (!(node instanceof ObjectNode doc)) {
+                    return new Bad(line, "a document is a JSON object, found " + describe(node), false);
+                }
+                return new Doc(line, doc);
+            } catch (StreamReadException e) {
+                ended = true;
+                long at = e.getLocation() == null ? line() : e.getLocation().getLineNr();
+                return new Bad(
+                        at, "not JSON: " + e.getOriginalMessage() + " (the rest of the array cannot be read)", true);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        private long line() {
+            return parser.currentTokenLocation().getLineNr();
+        }
+    }
+
+    /**
+     * CSV with a header row (RFC 4180: quotes, commas and line breaks inside quoted cells). Each
+     * row becomes a document whose fields are the header's names; the cells are typed by {@link
+     * CsvColumns}. An empty unquoted cell leaves the field out; {@code ""} is the empty string.
+     */
+    static final class Csv extends DocumentSource {
+        private static final CsvMapper CSV = new CsvMapper();
+        private final MappingIterator<List<String>> rows;
+        private final CsvColumns columns;
+        private List<String> header;
+
+        Csv(InputStream in, CsvColumns columns) {
+            super(in);
+            this.columns = columns;
+            try {
+                this.rows = CSV.readerForListOf(String.class)
+                        .with(CsvParser.Feature.WRAP_AS_ARRAY)
+                        .with(CsvParser.Feature.EMPTY_UNQUOTED_STRING_AS_NULL)
+                        .readValues(input());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        Item next() {
+            try {
+                if (header == null) {
+                    if (!rows.hasNextValue()) {
+                        return null;
+                    }
+                    header = rows.nextValue();
+                    String problem = columns.checkHeader(header);
+                    if (problem != null) {
+                        return new Bad(1, problem, true);
+                    }
+                }
+                if (!rows.hasNextValue()) {
+                    return null;
+                }
+                long line = rows.getCurrentLocation().getLineNr();
+                List<String> cells = rows.nextValue();
+                if (cells.size() == 1 && cells.get(0) == null) {
+                    return next(); // an empty line
+                }
+                if (cells.size() != header.size()) {
+                    return new Bad(line, "the row has " + cells.size() + " cells, the header " + header.size(), false);
+                }
+                try {
+                    return new Doc(line, columns.document(header, cells));
+                } catch (IllegalArgumentException e) {
+                    return new Bad(line, e.getMessage(), false);
+                }
+            } catch (StreamReadException e) {
+                long at = e.getLocation() == null ? -1 : e.getLocation().getLineNr();
+                return new Bad(
+                        at, "not CSV: " + e.getOriginalMessage() + " (the rest of the file cannot be read)", true);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (RuntimeException e) {
+                if (e.getCause() instanceof StreamReadException s) {
+                    long at = s.getLocation() == null ? -1 : s.getLocation().getLineNr();
+                    return new Bad(
+                            at, "not CSV: " + s.getOriginalMessage() + " (the rest of the file cannot be read)", true);
+                }
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * How CSV cells become JSON values: by a declared mapping ({@code --columns
+     * name:type,...}, types {@code string}, {@code integer}, {@code number}, {@code boolean},
+     * {@code json}, {@code auto}, {@code skip}) or, for columns it does not name, by inference:
+     * {@code true}/{@code false} are booleans, integers without leading zeros are integers,
+     * decimals are numbers, a cell that starts with <code>{</code> or {@code [} and is JSON is
+     * that JSON, anything else is a string. {@code _id} is always a string.
+     */
+    static final class CsvColumns {
+        private static final Pattern INTEGER = Pattern.compile("-?(0|[1-9][0-9]{0,17})");
+        private static final Pattern NUMBER = Pattern.compile("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?");
+        private static final List<String> TYPES =
+                List.of("string", "integer", "number", "boolean", "json", "auto", "skip");
+        private final Map<String, String> declared;
+        private final boolean strict;
+
+        private CsvColumns(Map<String, String> declared, boolean strict) {
+            this.declared = declared;
+            this.strict = strict;
+        }
+
+        static CsvColumns inferred() {
+            return new CsvColumns(Map.of(), false);
+        }
+
+        /**
+         * From {@code name:type,name:type}. With {@code strict}, the header must hold exactly the
+         * declared columns (in any order).
+         */
+        static CsvColumns parse(String spec, boolean strict) {
+            Map<String, String> declared = new LinkedHashMap<>();
+            for (String part : spec.split(",")) {
+                String p = part.strip();
+                int colon = p.lastIndexOf(':');
+                String name = colon < 0 ? p : p.substring(0, colon).strip();
+                String type =
+                        colon < 0 ? "auto" : p.substring(colon + 1).strip().toLowerCase(Locale.ROOT);
+                type = switch (type) {
+                    case "int", "long" -> "integer";
+                    case "double", "float", "decimal" -> "number";
+                    case "bool" -> "boolean";
+                    case "text", "str" -> "string";
+                    default -> type;
+                };
+                if (name.isEmpty() || !TYPES.contains(type)) {
+                    throw new CliException(
+                            ExitCodes.USAGE,
+                            "--columns: '" + p + "' is not name:type (types: " + String.join(", ", TYPES) + ")");
+                }
+                declared.put(name, type);
+            }
+            return new CsvColumns(declared, strict);
+        }
+
+        String checkHeader(List<String> header) {
+            List<String> seen = new ArrayList<>();
+            for (String h : header) {
+                if (h == null || h.isEmpty()) {
+                    return "the header has an empty column name (column " + (seen.size() + 1) + ")";
+                }
+                if (seen.contains(h)) {
+                    return "the header names column '" + h + "' twice";
+                }
+                seen.add(h);
+            }
+            for (String name : declared.keySet()) {
+                if (!header.contains(name)) {
+                    return "--columns names '" + name + "', which the header does not have (header: " + header + ")";
+                }
+            }
+            if (strict) {
+                for (String h : header) {
+                    if (!declared.containsKey(h)) {
+                        return "the header has column '" + h + "', which --columns does not declare";
+                    }
+                }
+            }
+            return null;
+        }
+
+        ObjectNode document(List<String> header, List<String> cells) {
+            ObjectNode doc = JsonNodeFactory.instance.objectNode();
+            for (int i = 0; i < header.size(); i++) {
+                String name = header.get(i);
+                String cell = cells.get(i);
+                String type = name.equals("_id") ? "string" : declared.getOrDefault(name, "auto");
+                if (cell == null || type.equals("skip")) {
+                    continue;
+                }
+                doc.set(name, value(name, type, cell));
+            }
+            return doc;
+        }
+
+        private static JsonNode value(String column, String type, String cell) {
+            JsonNodeFactory f = JsonNodeFactory.instance;
+            switch (type) {
+                case "string":
+                    return f.textNode(cell);
+                case "integer":
+                    try {
+                        return f.numberNode(Long.parseLong(cell.strip()));
+                    } catch (NumberFormatException e) {
+                        throw new IllegalArgumentException("column " + column + ": '" + cell + "' is not an integer");
+                    }
+                case "number":
+                    try {
+                        BigDecimal d = new BigDecimal(cell.strip());
+                        return f.numberNode(d.doubleValue());
+                    } catch (NumberFormatException e) {
+                        throw new IllegalArgumentException("column " + column + ": '" + cell + "' is not a number");
+                    }
+                case "boolean":
+                    return switch (cell.strip().toLowerCase(Locale.ROOT)) {
+                        case "true", "t", "yes", "1" -> f.booleanNode(true);
+                        case "false", "f", "no", "0" -> f.booleanNode(false);
+                        default ->
+                            throw new IllegalArgumentException(
+                                    "column " + column + ": '" + cell + "' is not a boolean");
+                    };
+                case "json":
+                    try {
+                        return NodeApi.JSON.readTree(cell);
+                    } catch (IOException e) {
+                        throw new IllegalArgumentException("column " + column + ": '" + cell + "' is not JSON");
+                    }
+                default:
+                    return infer(cell);
+            }
+        }
+
+        static JsonNode infer(String cell) {
+            JsonNodeFactory f = JsonNodeFactory.instance;
+            if (cell.equals("true") || cell.equals("false")) {
+                return f.booleanNode(cell.equals("true"));
+            }
+            if (INTEGER.matcher(cell).matches()) {
+                return f.numberNode(Long.parseLong(cell));
+            }
+            if (NUMBER.matcher(cell).matches()) {
+                double d = Double.parseDouble(cell);
+                if (Double.isFinite(d)) {
+                    return f.numberNode(d);
+                }
+            }
+            if (cell.startsWith("{") || cell.startsWith("[")) {
+                try {
+                    return NodeApi.JSON.readTree(cell);
+                } catch (IOException e) {
+                    return f.textNode(cell);
+                }
+            }
+            return f.textNode(cell);
+        }
+    }
+
+    /** Counts the bytes read, for the progress bar. */
+    private static final class Counting extends FilterInputStream {
+        long count;
+
+        Counting(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+                count++;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) {
+                count += n;
+            }
+            return n;
+        }
+    }
+}
