@@ -34,6 +34,7 @@ public final class ApiContext {
     private final Search search;
     private final Tiering tiering;
     private final io.lumadb.sql.SqlEngine sql;
+    private final Backups backups;
 
     /**
      * @param metrics the Prometheus text of the node's metrics, for {@code /metrics}
@@ -85,6 +86,40 @@ public final class ApiContext {
             Search search,
             Tiering tiering,
             io.lumadb.sql.SqlEngine sql) {
+        this(
+                system,
+                catalog,
+                documents,
+                queries,
+                changeStreams,
+                topics,
+                settings,
+                webSocketSettings,
+                metrics,
+                security,
+                search,
+                tiering,
+                sql,
+                null);
+    }
+
+    /** @param backups the node's online backups (null: not on this node) */
+    public ApiContext(
+            ClassicActorSystemProvider system,
+            Catalog catalog,
+            Documents documents,
+            Queries queries,
+            ChangeStreams changeStreams,
+            Topics topics,
+            HttpSettings settings,
+            WebSocketSettings webSocketSettings,
+            Supplier<String> metrics,
+            Security security,
+            Search search,
+            Tiering tiering,
+            io.lumadb.sql.SqlEngine sql,
+            Backups backups) {
+        this.backups = backups;
         this.search = search;
         this.sql = sql;
         this.tiering = tiering;
@@ -118,6 +153,7 @@ public final class ApiContext {
                 new IndexesResource(this),
                 new SchemaResource(this),
                 new TieringResource(this),
+                new BackupsResource(this),
                 new ChangesResource(this),
                 new LiveResource(this),
                 new TopicsResource(this),
@@ -162,6 +198,15 @@ public final class ApiContext {
                     null);
         }
         return tiering;
+    }
+
+    /** The node's online backups. */
+    Backups backups() {
+        if (backups == null) {
+            throw new ApiException(
+                    503, "backups-unavailable", "Backups unavailable", "backups are not made on this node", null);
+        }
+        return backups;
     }
 
     /** SQL over the collections. */

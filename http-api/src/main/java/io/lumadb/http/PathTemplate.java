@@ -13,6 +13,10 @@ import java.util.Set;
  * {@code _}: database, collection and document names cannot start with one, so such a segment
  * always names one of LumaDB's own resources ({@code _docs}, {@code _changes}, ...) and a
  * misspelt one is a 404, not a document called {@code _chnages}.
+ *
+ * <p>The last segment may be a rest parameter, {@code {path...}}: it matches one or more
+ * non-empty segments and holds them joined by {@code /} (each already decoded), for resources
+ * named by a relative path such as a backup's files. Its name is {@code path}.
  */
 final class PathTemplate {
 
@@ -25,12 +29,15 @@ final class PathTemplate {
     private final String[] names;
 
     private final List<String> parameters;
+    /** Whether the last segment is a rest parameter ({@code {name...}}). */
+    private final boolean rest;
 
     private PathTemplate(String text, List<String> segments, List<String> parameters) {
         this.text = text;
         this.segments = segments;
         this.names = segments.stream().map(PathTemplate::parameterName).toArray(String[]::new);
         this.parameters = parameters;
+        this.rest = segments.getLast().endsWith("...}");
     }
 
     static PathTemplate parse(String text) {
@@ -40,7 +47,11 @@ final class PathTemplate {
         }
         List<String> segments = List.of(text.substring(1).split("/", -1));
         List<String> parameters = new ArrayList<>();
-        for (String s : segments) {
+        for (int i = 0; i < segments.size(); i++) {
+            String s = segments.get(i);
+            if (s.endsWith("...}") && i != segments.size() - 1) {
+                throw new IllegalArgumentException("a rest parameter {name...} is the last segment: " + text);
+            }
             String name = parameterName(s);
             if (name != null) {
                 if (!name.matches("[a-z][a-zA-Z0-9]*")) {
@@ -58,6 +69,9 @@ final class PathTemplate {
     }
 
     private static String parameterName(String segment) {
+        if (segment.length() > 5 && segment.startsWith("{") && segment.endsWith("...}")) {
+            return segment.substring(1, segment.length() - 4);
+        }
         return segment.length() > 2 && segment.startsWith("{") && segment.endsWith("}")
                 ? segment.substring(1, segment.length() - 1)
                 : null;
@@ -74,12 +88,15 @@ final class PathTemplate {
 
     /** The parameter values if {@code path} matches, else null. */
     Map<String, String> match(List<String> path) {
-        if (path.size() != segments.size()) {
+        if (path.size() != segments.size() && !(rest && path.size() > segments.size())) {
             return null;
         }
         Map<String, String> values = null;
         for (int i = 0; i < segments.size(); i++) {
-            String actual = path.get(i);
+            String actual = rest && i == segments.size() - 1 ? restOf(path, i) : path.get(i);
+            if (actual == null) {
+                return null;
+            }
             String name = names[i];
             if (name == null) {
                 if (!segments.get(i).equals(actual)) {
@@ -98,6 +115,16 @@ final class PathTemplate {
         return values == null ? Map.of() : values;
     }
 
+    /** Segments {@code from..} joined by '/', or null if one is empty. */
+    private static String restOf(List<String> path, int from) {
+        for (int i = from; i < path.size(); i++) {
+            if (path.get(i).isEmpty()) {
+                return null;
+            }
+        }
+        return String.join("/", path.subList(from, path.size()));
+    }
+
     /**
      * Orders templates so that the more specific comes first where two could match one path:
      * segment by segment from the left, a literal before a parameter.
@@ -111,6 +138,10 @@ final class PathTemplate {
                 return la ? -1 : 1;
             }
         }
+        if (a.rest != b.rest) {
+            // A fixed template before a rest one that could match the same paths.
+            return a.rest ? 1 : -1;
+        }
         return Integer.compare(a.segments.size(), b.segments.size());
     }
 
@@ -118,7 +149,8 @@ final class PathTemplate {
     String shape() {
         StringBuilder shape = new StringBuilder();
         for (int i = 0; i < segments.size(); i++) {
-            shape.append('/').append(names[i] == null ? segments.get(i) : "{}");
+            shape.append('/')
+                    .append(names[i] == null ? segments.get(i) : rest && i == segments.size() - 1 ? "{...}" : "{}");
         }
         return shape.toString();
     }
