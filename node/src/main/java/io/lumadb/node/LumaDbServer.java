@@ -159,6 +159,18 @@ public final class LumaDbServer {
                             system.executionContext());
             SqlEngine sql = new SqlEngine(SqlBackend.of(shards), SqlSettings.from(config));
             system.getWhenTerminated().thenRun(sql::close);
+            String version = Optional.ofNullable(LumaDbServer.class.getPackage().getImplementationVersion())
+                    .orElse("dev");
+            NodeBackups backups = new NodeBackups(
+                    Path.of(config.getString("lumadb.data-dir")),
+                    wiring.checkpoint(),
+                    shards.catalog(),
+                    cluster,
+                    wiring.cipher().enabled(),
+                    TieringSettings.from(config).fragmentDirectories(),
+                    SearchSettings.from(config).directory(),
+                    version);
+            system.getWhenTerminated().thenRun(backups::close);
             ApiHandler handler = new ApiHandler(
                     new ApiContext(
                             system,
@@ -177,7 +189,8 @@ public final class LumaDbServer {
                                     SearchSettings.from(config),
                                     ShardsSettings.from(config)),
                             tiering,
-                            sql),
+                            sql,
+                            backups),
                     metrics);
             HttpEdge binding = HttpEdge.bind(system, http.host(), http.port(), tls, handler)
                     .toCompletableFuture()

@@ -4,15 +4,22 @@ import io.lumadb.persistence.crypto.Encryption;
 import io.lumadb.persistence.crypto.EnvelopeFormat.Domain;
 import io.lumadb.persistence.crypto.SealingSerializer;
 import io.lumadb.persistence.crypto.ValueCipher;
+import io.lumadb.persistence.journal.JournalContents;
+import io.lumadb.persistence.journal.internal.JournalCut;
 import io.lumadb.persistence.journal.internal.JournalStore;
 import io.lumadb.persistence.rocksdb.StorageHealth;
+import io.lumadb.persistence.rocksdb.internal.RocksCheckpoints;
 import io.lumadb.persistence.rocksdb.internal.RocksDbNode;
 import io.lumadb.persistence.snapshot.internal.RocksSnapshotStore;
 import io.lumadb.shards.store.DocumentCipher;
 import io.lumadb.shards.store.ShardStores;
 import io.lumadb.shards.store.internal.RocksShardStores;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 
@@ -26,14 +33,25 @@ import org.apache.pekko.actor.typed.javadsl.Adapter;
  * the background re-encryption of all three (in cluster mode, of the journal and snapshot rows in
  * PostgreSQL instead of the embedded ones), stopped before the database closes.
  *
+ * <p>Backups and restores need the database too: {@link #checkpoint} writes a RocksDB checkpoint
+ * and reads its journal position, and {@link #open} applies a requested point-in-time restore
+ * ({@link PointInTimeRestore}) right after the database opens, before any actor uses it.
+ *
  * @param dataDir the directory the node's database lives in
  * @param health whether the node's storage can make writes durable
  * @param shardStores the state stores of the shards this node hosts
  * @param cipher the node's encryption at rest
  * @param reencryption the background re-encryption (idle when encryption is off)
+ * @param checkpoint writes a checkpoint of the node's RocksDB into the (new) directory it is given
+ *     and answers the journal it holds (embedded mode only)
  */
 record StorageWiring(
-        Path dataDir, StorageHealth health, ShardStores shardStores, ValueCipher cipher, Reencryption reencryption) {
+        Path dataDir,
+        StorageHealth health,
+        ShardStores shardStores,
+        ValueCipher cipher,
+        Reencryption reencryption,
+        Function<Path, JournalContents> checkpoint) {
 
     /**
      * Opens the node's RocksDB (once per actor system; it closes when the system terminates) and
@@ -46,6 +64,11 @@ record StorageWiring(
         ShardStores stores = new RocksShardStores(
                 rocks.db(), rocks::columnFamily, rocks::dropColumnFamily, rocks::columnFamilyNames, documents(cipher));
         var config = system.settings().config();
+        boolean embeddedJournal =
+                config.getString("pekko.persistence.journal.plugin").equals("lumadb.persistence.journal");
+        var serialization = org.apache.pekko.serialization.SerializationExtension.get(classic);
+        Function<byte[][], Long> timestamps = JournalCut.timestamps(serialization, cipher);
+        restore(config, rocks, stores, embeddedJournal, timestamps);
         List<Reencryption.Part> parts = new java.util.ArrayList<>();
         parts.add(new Reencryption.Part("shard documents", stores::reencrypt));
         // The embedded journal and snapshot store seal their values themselves; in cluster mode they
@@ -66,7 +89,55 @@ record StorageWiring(
         }
         Reencryption reencryption = new Reencryption(config.getConfig("lumadb.encryption.reencrypt"), cipher, parts);
         rocks.beforeClose(reencryption::stop);
-        return new StorageWiring(rocks.dir(), rocks.storageHealth(), stores, cipher, reencryption);
+        return new StorageWiring(
+                rocks.dir(),
+                rocks.storageHealth(),
+                stores,
+                cipher,
+                reencryption,
+                target -> RocksCheckpoints.checkpoint(rocks, target, timestamps));
+    }
+
+    /**
+     * Applies the point-in-time restore the data directory asks for ({@code restore-target.json}),
+     * before anything reads the journal or the stores; refuses one in cluster mode, where the
+     * journal is PostgreSQL's.
+     */
+    private static void restore(
+            com.typesafe.config.Config config,
+            RocksDbNode rocks,
+            ShardStores stores,
+            boolean embeddedJournal,
+            Function<byte[][], Long> timestamps) {
+        Path dataDir = Path.of(config.getString("lumadb.data-dir")).toAbsolutePath();
+        if (!Files.exists(dataDir.resolve(PointInTimeRestore.TARGET_FILE))) {
+            return;
+        }
+        if (!embeddedJournal) {
+            throw new PointInTimeRestore.RestoreException(
+                    "cannot restore: " + dataDir.resolve(PointInTimeRestore.TARGET_FILE)
+                            + " asks for a point-in-time restore, but this node runs in cluster mode, whose journal is the"
+                            + " PostgreSQL database: restore that database to the point in time instead (PostgreSQL's"
+                            + " point-in-time recovery), and start the nodes on empty data directories");
+        }
+        JournalCut.Families families = RocksCheckpoints.families(rocks);
+        PointInTimeRestore.Journal journal = new PointInTimeRestore.Journal() {
+            @Override
+            public JournalContents scan(boolean withTimestamps) {
+                return JournalCut.scan(rocks.db(), families, withTimestamps ? timestamps : null, timestamps);
+            }
+
+            @Override
+            public Map<String, Integer> cut(
+                    JournalContents contents, Map<String, Long> keepTo, Set<String> dropSnapshots) {
+                return JournalCut.apply(rocks.db(), families, contents, keepTo, dropSnapshots);
+            }
+        };
+        PointInTimeRestore.applyIfRequested(
+                dataDir,
+                journal,
+                stores,
+                io.lumadb.vector.SearchSettings.from(config).directory());
     }
 
     /** The node's cipher as the shards' stores see it: sealing in the shard-document domain. */
