@@ -97,8 +97,8 @@ public final class BenchSuite implements Callable<Integer> {
     static final List<String> SYSTEMS = List.of("lumadb", "postgresql", "redis");
 
     /** The suite's sections, in the order they run. */
-    static final List<String> SECTIONS =
-            List.of("ycsb", "http", "query", "streams", "engine", "collections", "security", "vector", "tiering");
+    static final List<String> SECTIONS = List.of(
+            "ycsb", "http", "query", "streams", "engine", "collections", "security", "vector", "tiering", "import");
 
     /** Connections the node accepts: 10,000 idle subscriptions, the measurements' and some to spare. */
     private static final int STREAM_MAX_CONNECTIONS = 16_384;
@@ -149,6 +149,16 @@ public final class BenchSuite implements Callable<Integer> {
 
     @Option(names = "--node-jar", description = "the node's jar (default node/target/lumadb.jar)")
     private Path nodeJar = Path.of("node/target/lumadb.jar");
+
+    @Option(
+            names = "--cli-jar",
+            description = "the command line's jar, for the import section (default cli/target/lumadb-cli.jar)")
+    private Path cliJar = Path.of("cli/target/lumadb-cli.jar");
+
+    @Option(
+            names = "--import-documents",
+            description = "documents of the import section (default 1,000,000; quick 100,000)")
+    private Long importDocuments;
 
     @Option(names = "--command", description = "the command line to record (default bin/bench)")
     private String command = "bin/bench";
@@ -311,6 +321,12 @@ public final class BenchSuite implements Callable<Integer> {
             tiering = new TieringBenchmark(nodeJar, serverPrefix, clientPrefix, NODE_OPTIONS, out, quick).run();
             settings.put("tiering section duration", seconds(t, "%.0f s with its node's start and stop"));
         }
+        ImportBenchmark.Result imports = null;
+        if (runs("import")) {
+            long t = System.nanoTime();
+            imports = importBenchmark();
+            settings.put("import section duration", seconds(t, "%.0f s with its node's start and stop"));
+        }
         settings.put("suite duration", String.format("%.1f min", (System.nanoTime() - started) / 60e9));
         return Report.write(
                 new SuiteResults(
@@ -324,6 +340,7 @@ public final class BenchSuite implements Callable<Integer> {
                         security,
                         vector,
                         tiering,
+                        imports,
                         notes),
                 out);
     }
@@ -723,6 +740,32 @@ public final class BenchSuite implements Callable<Integer> {
         return Arrays.stream(new ObjectMapper().treeToValue(pairs, EngineBenchmarks.Pair[].class))
                 .filter(p -> p.storeOpsPerSec() > 0 && p.rawOpsPerSec() > 0)
                 .toList();
+    }
+
+    // ---- import
+
+    /**
+     * Runs {@link ImportBenchmark}: one NDJSON file loaded by {@code lumadb import} into a fresh
+     * node and by {@code COPY} into PostgreSQL, both pinned like the other sections.
+     */
+    private ImportBenchmark.Result importBenchmark() throws IOException, InterruptedException {
+        long documents = importDocuments != null ? importDocuments : quick ? 100_000 : 1_000_000;
+        System.out.printf("Import: %,d NDJSON documents, lumadb import against PostgreSQL COPY%n", documents);
+        ImportBenchmark.Result r;
+        try (Services services = new Services()) {
+            services.ensureUp();
+            services.configure();
+            List<Integer> cpus = Services.allowedCpus();
+            if (cpus.size() >= 2) {
+                services.pin(cpus.get(0));
+            }
+            r = ImportBenchmark.run(nodeJar, cliJar, serverPrefix, clientPrefix, NODE_OPTIONS, out, documents);
+        } catch (java.sql.SQLException e) {
+            r = new ImportBenchmark.Result(documents, 0, Double.NaN, Double.NaN, e.toString());
+        }
+        r.lines().forEach(l -> System.out.println("  " + l));
+        notes.addAll(r.lines());
+        return r;
     }
 
     // ---- many collections

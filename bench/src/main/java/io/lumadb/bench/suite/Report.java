@@ -168,6 +168,14 @@ final class Report {
         if (r.tiering() != null) {
             TieringReport.write(md, r.tiering());
         }
+        if (r.imports() != null) {
+            md.line("%n## Import%n");
+            md.line("The same NDJSON file loaded by `lumadb import` (bulk requests of 1,000, 2 in flight, each"
+                    + " acknowledged after the journal's fsync) into a fresh node, and by `COPY` into a PostgreSQL table"
+                    + " `(id text PRIMARY KEY GENERATED ALWAYS AS (doc->>'_id') STORED, doc jsonb)` with"
+                    + " `synchronous_commit = on`; wall time from start to end of each load, counts checked.%n");
+            r.imports().lines().forEach(l -> md.line("- " + l.replace("%", "%%")));
+        }
         md.line("%n## Targets%n").table("lrrl", "target | measured | required | result");
         for (SuiteResults.Target t : r.targets()) {
             md.row(

@@ -39,6 +39,7 @@ import java.util.function.ToDoubleFunction;
     "security",
     "vector",
     "tiering",
+    "imports",
     "targets",
     "notes"
 })
@@ -53,6 +54,7 @@ record SuiteResults(
         SecurityResults security,
         VectorResults vector,
         TieringResults tiering,
+        ImportBenchmark.Result imports,
         List<String> notes) {
 
     static final List<String> WORKLOADS = List.of("load", "a", "b", "c", "d", "e", "f");
@@ -259,6 +261,9 @@ record SuiteResults(
         }
         if (tiering != null) {
             t.addAll(tiering.targets());
+        }
+        if (imports != null) {
+            t.add(imports.target());
         }
         return t;
     }
