@@ -254,8 +254,8 @@ final class AdminCommands {
         @Command(
                 name = "create",
                 description = {
-                    "Create a secondary index over FIELD... (-field for descending); built in the background.",
-                    "Example: lumadb index create shop/users by_city_age city -age --wait"
+                    "Create a secondary index over FIELD... (field:desc for descending, or -field after --); built in the background.",
+                    "Example: lumadb index create shop/users by_city_age city age:desc --wait"
                 })
         static final class Create extends Base implements Callable<Integer> {
             @Parameters(index = "0", paramLabel = "DB/COLLECTION")
@@ -278,7 +278,12 @@ final class AdminCommands {
                 Target t = Target.collection(target);
                 ObjectNode body = NodeApi.object();
                 ArrayNode f = body.putArray("fields");
-                fields.forEach(f::add);
+                for (String field : fields) {
+                    f.add(
+                            field.endsWith(":desc")
+                                    ? "-" + field.substring(0, field.length() - 5)
+                                    : field.endsWith(":asc") ? field.substring(0, field.length() - 4) : field);
+                }
                 JsonNode answer = api().put(t.path("_indexes", name), body);
                 if (!await) {
                     printJson(answer);

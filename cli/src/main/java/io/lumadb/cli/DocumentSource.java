@@ -1,9 +1,8 @@
 package io.lumadb.cli;
 
-import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -114,9 +113,7 @@ abstract class DocumentSource implements AutoCloseable {
                 JsonNode node;
                 try {
                     node = NodeApi.JSON.readTree(text);
-                } catch (JsonParseException e) {
-                    return new Bad(line, "not JSON: " + e.getOriginalMessage(), false);
-                } catch (StreamReadException e) {
+                } catch (JsonProcessingException e) {
                     return new Bad(line, "not JSON: " + e.getOriginalMessage(), false);
                 }
                 if (!(node instanceof ObjectNode doc)) {
@@ -183,7 +180,10 @@ abstract class DocumentSource implements AutoCloseable {
                     return new Bad(line, "a document is a JSON object, found " + describe(node), false);
                 }
                 return new Doc(line, doc);
-            } catch (StreamReadException e) {
+            } catch (com.fasterxml.jackson.core.io.JsonEOFException e) {
+                ended = true;
+                return new Bad(line(), "the file ends inside the array (no closing ])", true);
+            } catch (JsonProcessingException e) {
                 ended = true;
                 long at = e.getLocation() == null ? line() : e.getLocation().getLineNr();
                 return new Bad(
@@ -201,7 +201,9 @@ abstract class DocumentSource implements AutoCloseable {
     /**
      * CSV with a header row (RFC 4180: quotes, commas and line breaks inside quoted cells). Each
      * row becomes a document whose fields are the header's names; the cells are typed by {@link
-     * CsvColumns}. An empty unquoted cell leaves the field out; {@code ""} is the empty string.
+     * CsvColumns}. An empty cell, quoted or not, leaves the field out: CSV cannot tell a missing
+     * value from an empty string reliably (and the CSV library's option to tell {@code ,,} from
+     * {@code ,"",} misreads some rows in this version), so an empty string does not survive CSV.
      */
     static final class Csv extends DocumentSource {
         private static final CsvMapper CSV = new CsvMapper();
@@ -215,7 +217,6 @@ abstract class DocumentSource implements AutoCloseable {
             try {
                 this.rows = CSV.readerForListOf(String.class)
                         .with(CsvParser.Feature.WRAP_AS_ARRAY)
-                        .with(CsvParser.Feature.EMPTY_UNQUOTED_STRING_AS_NULL)
                         .readValues(input());
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
@@ -240,7 +241,7 @@ abstract class DocumentSource implements AutoCloseable {
                 }
                 long line = rows.getCurrentLocation().getLineNr();
                 List<String> cells = rows.nextValue();
-                if (cells.size() == 1 && cells.get(0) == null) {
+                if (cells.size() == 1 && (cells.get(0) == null || cells.get(0).isEmpty())) {
                     return next(); // an empty line
                 }
                 if (cells.size() != header.size()) {
@@ -251,14 +252,14 @@ abstract class DocumentSource implements AutoCloseable {
                 } catch (IllegalArgumentException e) {
                     return new Bad(line, e.getMessage(), false);
                 }
-            } catch (StreamReadException e) {
+            } catch (JsonProcessingException e) {
                 long at = e.getLocation() == null ? -1 : e.getLocation().getLineNr();
                 return new Bad(
                         at, "not CSV: " + e.getOriginalMessage() + " (the rest of the file cannot be read)", true);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             } catch (RuntimeException e) {
-                if (e.getCause() instanceof StreamReadException s) {
+                if (e.getCause() instanceof JsonProcessingException s) {
                     long at = s.getLocation() == null ? -1 : s.getLocation().getLineNr();
                     return new Bad(
                             at, "not CSV: " + s.getOriginalMessage() + " (the rest of the file cannot be read)", true);
@@ -354,7 +355,7 @@ abstract class DocumentSource implements AutoCloseable {
                 String name = header.get(i);
                 String cell = cells.get(i);
                 String type = name.equals("_id") ? "string" : declared.getOrDefault(name, "auto");
-                if (cell == null || type.equals("skip")) {
+                if (cell == null || cell.isEmpty() || type.equals("skip")) {
                     continue;
                 }
                 doc.set(name, value(name, type, cell));

@@ -38,8 +38,8 @@ import picocli.CommandLine.Parameters;
             "Formats: ndjson (one JSON object per line), json (an array of objects), csv (a header row, cells typed by"
                     + " inference or --columns). The format comes from the file's extension (.ndjson .jsonl .json .csv,"
                     + " each optionally .gz) unless --format says it; stdin is ndjson unless told.",
-            "A document's _id is its id (or the --id-field); without one the node makes one. _version is the node's"
-                    + " and is dropped from the input.",
+            "CSV: an empty cell leaves the field out (so an empty string does not survive CSV); a cell written as JSON"
+                    + " text ([...] or {...}) is read back as JSON, as lumadb export writes arrays and objects.",
             "",
             "Bad lines (not JSON, not an object, a CSV row with the wrong cell count or a cell that does not fit its"
                     + " declared type, a document the node refuses) are printed with their line number. Without"

@@ -18,6 +18,7 @@ import picocli.CommandLine.Mixin;
         name = "lumadb",
         mixinStandardHelpOptions = true,
         usageHelpAutoWidth = true,
+        scope = CommandLine.ScopeType.INHERIT,
         versionProvider = LumaDbCli.Version.class,
         description = "The LumaDB command line: shell, queries, documents, import and export, backup and restore,"
                 + " change tails and administration.",

@@ -238,7 +238,7 @@ abstract class Rows implements AutoCloseable {
                     List<String> values = new ArrayList<>(columns.size());
                     for (String c : columns) {
                         JsonNode v = row.get(c);
-                        values.add(v == null || v.isNull() ? null : text(v));
+                        values.add(v == null || v.isNull() ? "" : text(v));
                     }
                     writer.write(values);
                     count++;
