@@ -114,19 +114,21 @@ class SecurityIT {
         return new ApiHandler(api, RequestObserver.NONE).routes().routes();
     }
 
-    private static final Pattern PARAMETER = Pattern.compile("\\{([a-zA-Z]+)}");
+    private static final Pattern PARAMETER = Pattern.compile("\\{([a-zA-Z]+)(?:\\.\\.\\.)?}");
 
     private static String path(String template, String db) {
-        Map<String, String> values = Map.of(
-                "db", db,
-                "collection", "users",
-                "id", "d1",
-                "name", "ix",
-                "topic", "t1",
-                "group", "g1",
-                "user", "zed",
-                "role", "zrole",
-                "key", "nokey");
+        Map<String, String> values = Map.ofEntries(
+                Map.entry("db", db),
+                Map.entry("collection", "users"),
+                Map.entry("id", "d1"),
+                Map.entry("name", "ix"),
+                Map.entry("topic", "t1"),
+                Map.entry("group", "g1"),
+                Map.entry("user", "zed"),
+                Map.entry("role", "zrole"),
+                Map.entry("key", "nokey"),
+                Map.entry("backup", "nobackup"),
+                Map.entry("path", "rocksdb/CURRENT"));
         Matcher m = PARAMETER.matcher(template);
         StringBuilder out = new StringBuilder();
         while (m.find()) {
