@@ -185,14 +185,7 @@ final class ExportCommand extends Base implements Callable<Integer> {
         String after = null;
         do {
             String path = t.path("_docs") + "?limit=" + PAGE + (after == null ? "" : "&after=" + NodeApi.encode(after));
-            HttpResponse<byte[]> page = api.send("GET", path, null, null);
-            bytes += page.body().length;
-            JsonNode answer = NodeApi.json(page);
-            for (JsonNode doc : answer.path("docs")) {
-                spool.write(NodeApi.JSON.writeValueAsBytes(doc));
-                spool.write('\n');
-                read++;
-            }
+            JsonNode answer = spoolPage(api.send("GET", path, null, null), "docs", spool);
             JsonNode next = answer.get("next");
             after = next == null || next.isNull() ? null : next.asText();
             progress.update(read, bytes);
@@ -205,14 +198,8 @@ final class ExportCommand extends Base implements Callable<Integer> {
         query.putArray("sort").add("_id");
         query.put("limit", PAGE);
         while (true) {
-            HttpResponse<byte[]> page = api.send("POST", t.path("_query"), NodeApi.bytes(query), "application/json");
-            bytes += page.body().length;
-            JsonNode answer = NodeApi.json(page);
-            for (JsonNode doc : answer.path("documents")) {
-                spool.write(NodeApi.JSON.writeValueAsBytes(doc));
-                spool.write('\n');
-                read++;
-            }
+            JsonNode answer = spoolPage(
+                    api.send("POST", t.path("_query"), NodeApi.bytes(query), "application/json"), "documents", spool);
             progress.update(read, bytes);
             JsonNode next = answer.get("next");
             if (next == null || next.isNull()) {
@@ -220,6 +207,18 @@ final class ExportCommand extends Base implements Callable<Integer> {
             }
             query.set("after", next);
         }
+    }
+
+    /** Appends the documents of a page's {@code field} to the spool, one JSON line each; answers the page. */
+    private JsonNode spoolPage(HttpResponse<byte[]> page, String field, OutputStream spool) throws IOException {
+        bytes += page.body().length;
+        JsonNode answer = NodeApi.json(page);
+        for (JsonNode doc : answer.path(field)) {
+            spool.write(NodeApi.JSON.writeValueAsBytes(doc));
+            spool.write('\n');
+            read++;
+        }
+        return answer;
     }
 
     /** The change stream's position now (or of {@code from}) without reading any change. */
