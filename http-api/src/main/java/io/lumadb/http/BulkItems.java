@@ -1,5 +1,6 @@
 package io.lumadb.http;
 
+import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.lumadb.shards.model.DocumentWrite;
@@ -61,22 +62,76 @@ final class BulkItems {
         });
     }
 
-    /** The writes of an NDJSON body: one item per non-blank line. */
+    /**
+     * The writes of an NDJSON body: one item per non-blank line. One streaming parser reads the
+     * whole body (a parser per line costs more than the parsing of a small item); each item must
+     * begin and end on its own line, and a problem names the item of the line it is on.
+     */
     List<DocumentWrite> parseNdjson(byte[] body) {
-        List<byte[]> lines = JsonBodies.ndjsonLines(body);
-        checkCount(lines.size());
-        List<DocumentWrite> writes = new ArrayList<>(lines.size());
-        for (byte[] line : lines) {
-            String at = "/" + writes.size();
-            // Each line on its own, so that the problem names the line (the body is not checked as a whole).
-            JsonBodies.requireUtf8(line, at);
-            writes.add(JsonBodies.streaming(line, at, p -> {
-                DocumentWrite w = item(p, p.nextToken(), line, at);
-                JsonBodies.requireEnd(p, at);
-                return w;
-            }));
+        // Checked first and as a whole: the parser would guess another encoding from NUL bytes.
+        int bad = startsWithByteOrderMark(body) ? 0 : JsonBodies.invalidUtf8At(body);
+        if (bad >= 0) {
+            int from = bad;
+            while (from > 0 && body[from - 1] != '\n') {
+                from--;
+            }
+            int to = bad;
+            while (to < body.length && body[to] != '\n') {
+                to++;
+            }
+            JsonBodies.requireUtf8(java.util.Arrays.copyOfRange(body, from, to), "/" + itemsBefore(body, from));
+        }
+        List<DocumentWrite> writes = new ArrayList<>();
+        int lastLine = 0;
+        try (JsonParser p = JsonBodies.strictParser(body)) {
+            for (JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
+                String at = "/" + writes.size();
+                checkCount(writes.size() + 1);
+                int line = p.currentTokenLocation().getLineNr();
+                if (line == lastLine) {
+                    throw invalidLine(at, "a line holds one item, and this one follows another on line " + line);
+                }
+                DocumentWrite w = item(p, t, body, at);
+                if (p.currentTokenLocation().getLineNr() != line) {
+                    throw invalidLine(
+                            at,
+                            "an item is one line, and this one runs from line " + line + " to line "
+                                    + p.currentTokenLocation().getLineNr());
+                }
+                lastLine = line;
+                writes.add(w);
+            }
+        } catch (JacksonException e) {
+            // On the line of the last item read, the problem is that item's; else the next one's.
+            boolean onLast = e.getLocation() != null && e.getLocation().getLineNr() == lastLine;
+            throw JsonBodies.malformed(e, "/" + (onLast ? writes.size() - 1 : writes.size()));
+        } catch (IOException e) {
+            throw ApiException.badRequest("invalid-json", "Malformed JSON", e.getMessage(), "/" + writes.size());
         }
         return checkNotEmpty(writes);
+    }
+
+    private static boolean startsWithByteOrderMark(byte[] body) {
+        return body.length >= 3 && (body[0] & 0xFF) == 0xEF && (body[1] & 0xFF) == 0xBB && (body[2] & 0xFF) == 0xBF;
+    }
+
+    /** The number of non-blank lines before offset {@code end} (the start of a line). */
+    private static int itemsBefore(byte[] body, int end) {
+        int items = 0;
+        boolean blank = true;
+        for (int i = 0; i < end; i++) {
+            if (body[i] == '\n') {
+                items += blank ? 0 : 1;
+                blank = true;
+            } else if (body[i] != ' ' && body[i] != '\t' && body[i] != '\r') {
+                blank = false;
+            }
+        }
+        return items;
+    }
+
+    private static ApiException invalidLine(String pointer, String detail) {
+        return ApiException.badRequest("invalid-json", "Malformed JSON", detail, pointer);
     }
 
     private void checkCount(int items) {

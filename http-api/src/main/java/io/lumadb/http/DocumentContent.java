@@ -3,7 +3,6 @@ package io.lumadb.http;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lumadb.shards.model.DocumentJson;
 import java.io.IOException;
 import java.util.Arrays;
@@ -12,9 +11,8 @@ import java.util.Arrays;
  * The content of a document sent by a client: checked, without system fields, size-limited.
  *
  * <p>Streaming: the object is walked once, token by token (which also checks it is well formed
- * and has no duplicate keys), and when it has no top-level {@code _id} or {@code _version} its
- * bytes are stored as sent, with no tree built and nothing re-serialized. Only a document that
- * carries system fields is rewritten without them.
+ * and has no duplicate keys), and its bytes are stored as sent, with no tree built and nothing
+ * re-serialized; top-level {@code _id} and {@code _version} members are cut out of the bytes.
  */
 final class DocumentContent {
 
@@ -29,33 +27,90 @@ final class DocumentContent {
      */
     static Scanned scan(JsonParser p, byte[] raw, String pointer) throws IOException {
         int start = (int) p.currentTokenLocation().getByteOffset();
-        boolean system = false;
         JsonNode bodyId = null;
+        // Byte ranges [from, to) of raw to leave out: one per run of adjacent system members.
+        int[] cuts = null;
+        int cutCount = 0;
+        boolean inRun = false;
+        boolean kept = false;
         for (JsonToken t = p.nextToken(); t != JsonToken.END_OBJECT; t = p.nextToken()) {
             String field = p.currentName();
+            boolean system = field.equals(DocumentJson.ID) || field.equals(DocumentJson.VERSION);
+            if (system != inRun) { // a run of system members starts or ends at this name
+                int at = (int) p.currentTokenLocation().getByteOffset();
+                if (system) {
+                    cuts = cuts == null
+                            ? new int[4]
+                            : cutCount == cuts.length ? Arrays.copyOf(cuts, cutCount * 2) : cuts;
+                    cuts[cutCount++] = at;
+                    cuts[cutCount++] = -1;
+                } else {
+                    cuts[cutCount - 1] = at; // the next member's name: the run takes its own commas
+                }
+                inRun = system;
+            }
+            kept |= !system;
             JsonToken value = p.nextToken();
             if (field.equals(DocumentJson.ID)) {
-                system = true;
                 bodyId = value == JsonToken.VALUE_STRING
                         ? com.fasterxml.jackson.databind.node.TextNode.valueOf(p.getText())
                         : DocumentJson.mapper().readTree(p);
-            } else if (field.equals(DocumentJson.VERSION)) {
-                system = true;
-                p.skipChildren();
             } else {
                 p.skipChildren();
             }
         }
-        int end = (int) p.currentTokenLocation().getByteOffset() + 1;
-        return new Scanned(raw, start, end, system, bodyId, pointer);
+        int close = (int) p.currentTokenLocation().getByteOffset();
+        if (inRun) {
+            // The last members were cut: so is the comma after the last member that stays.
+            cuts[cutCount - 2] = kept ? commaBefore(raw, cuts[cutCount - 2]) : cuts[cutCount - 2];
+            cuts[cutCount - 1] = close;
+        }
+        return new Scanned(raw, start, close + 1, cuts == null ? null : Arrays.copyOf(cuts, cutCount), bodyId, pointer);
     }
 
-    /** An object found in a request: where it is, and its {@code _id} if it has one. */
-    record Scanned(byte[] raw, int start, int end, boolean hasSystemFields, JsonNode bodyId, String pointer) {
+    /** The position of the comma before the member name at {@code name} (only whitespace between). */
+    private static int commaBefore(byte[] raw, int name) {
+        int at = name - 1;
+        while (raw[at] != ',') {
+            at--;
+        }
+        return at;
+    }
+
+    /**
+     * An object found in a request: where it is, its {@code _id} if it has one, and the byte
+     * ranges of its top-level system members ({@code _id}, {@code _version}) with their commas,
+     * null when it has none.
+     */
+    record Scanned(byte[] raw, int start, int end, int[] cuts, JsonNode bodyId, String pointer) {
 
         /** The document's own {@code _id} when it is a string, else null. */
         String idOf() {
             return bodyId != null && bodyId.isTextual() ? bodyId.textValue() : null;
+        }
+
+        /**
+         * The object's bytes as sent without its system members: cut out, no tree built and
+         * nothing re-serialized, so every other member keeps its bytes and order.
+         */
+        byte[] stripped() {
+            if (cuts == null) {
+                return start == 0 && end == raw.length ? raw : Arrays.copyOfRange(raw, start, end);
+            }
+            int length = end - start;
+            for (int i = 0; i < cuts.length; i += 2) {
+                length -= cuts[i + 1] - cuts[i];
+            }
+            byte[] out = new byte[length];
+            int from = start;
+            int at = 0;
+            for (int i = 0; i < cuts.length; i += 2) {
+                System.arraycopy(raw, from, out, at, cuts[i] - from);
+                at += cuts[i] - from;
+                from = cuts[i + 1];
+            }
+            System.arraycopy(raw, from, out, at, end - from);
+            return out;
         }
 
         /** The content to store for document {@code id}; checks the body's {@code _id} and the size limit. */
@@ -67,16 +122,7 @@ final class DocumentContent {
                         "the _id " + bodyId + " differs from the document id '" + id + "'",
                         pointer + "/_id");
             }
-            byte[] content;
-            if (hasSystemFields) {
-                ObjectNode doc = (ObjectNode)
-                        JsonBodies.parse(Arrays.copyOfRange(raw, start, end), pointer.isEmpty() ? "body" : pointer);
-                doc.remove(DocumentJson.ID);
-                doc.remove(DocumentJson.VERSION);
-                content = DocumentJson.bytes(doc);
-            } else {
-                content = start == 0 && end == raw.length ? raw : Arrays.copyOfRange(raw, start, end);
-            }
+            byte[] content = stripped();
             if (content.length > maxBytes) {
                 throw new ApiException(
                         413,

@@ -7,8 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lumadb.shards.model.DocumentJson;
-import java.util.ArrayList;
-import java.util.List;
 
 /** Strict parsing of request bodies: one JSON value, no duplicate keys, no trailing data. */
 final class JsonBodies {
@@ -31,15 +29,25 @@ final class JsonBodies {
      * turning malformed JSON into 400 {@code invalid-json} naming {@code field}.
      */
     static <T> T streaming(byte[] bytes, String field, ParserWork<T> work) {
-        try (JsonParser parser = STRICT.getFactory().createParser(bytes)) {
-            parser.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+        try (JsonParser parser = strictParser(bytes)) {
             return work.apply(parser);
         } catch (JacksonException e) {
-            throw ApiException.badRequest(
-                    "invalid-json", "Malformed JSON", e.getOriginalMessage() + location(e), field);
+            throw malformed(e, field);
         } catch (java.io.IOException e) {
             throw ApiException.badRequest("invalid-json", "Malformed JSON", e.getMessage(), field);
         }
+    }
+
+    /** A strict streaming parser over {@code bytes}: duplicate keys are errors. */
+    static JsonParser strictParser(byte[] bytes) throws java.io.IOException {
+        JsonParser parser = STRICT.getFactory().createParser(bytes);
+        parser.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+        return parser;
+    }
+
+    /** 400 {@code invalid-json} naming {@code field}, with the parser's message and location. */
+    static ApiException malformed(JacksonException e, String field) {
+        return ApiException.badRequest("invalid-json", "Malformed JSON", e.getOriginalMessage() + location(e), field);
     }
 
     /** Fails with 400 {@code invalid-json} if anything but whitespace follows the value. */
@@ -190,24 +198,5 @@ final class JsonBodies {
             i += len;
         }
         return -1;
-    }
-
-    /** Splits newline-delimited JSON into its non-blank lines. */
-    static List<byte[]> ndjsonLines(byte[] bytes) {
-        List<byte[]> lines = new ArrayList<>();
-        int start = 0;
-        for (int i = 0; i <= bytes.length; i++) {
-            if (i == bytes.length || bytes[i] == '\n') {
-                boolean blank = true;
-                for (int k = start; k < i && blank; k++) {
-                    blank = bytes[k] == ' ' || bytes[k] == '\t' || bytes[k] == '\r';
-                }
-                if (!blank) {
-                    lines.add(java.util.Arrays.copyOfRange(bytes, start, i));
-                }
-                start = i + 1;
-            }
-        }
-        return lines;
     }
 }

@@ -74,6 +74,32 @@ class BulkItemsTest {
         assertTrue(encoding.field.startsWith("/1"), encoding.field);
     }
 
+    @Test
+    void anNdjsonItemIsExactlyOneLineAndAProblemNamesTheItemOfItsLine() {
+        BulkItems many = new BulkItems(10, 64);
+        assertEquals(
+                List.of("a", "b", "c"),
+                many
+                        .parseNdjson(utf8("\n{\"id\":\"a\",\"doc\":{}}\r\n  \n\t{\"doc\":{\"_id\":\"b\"}}\n"
+                                + "{\"op\":\"delete\",\"id\":\"c\"}"))
+                        .stream()
+                        .map(DocumentWrite::id)
+                        .toList());
+        for (String[] bad : new String[][] {
+            {"{\"id\":\"a\",\"doc\":{}} {\"id\":\"b\",\"doc\":{}}\n", "/1", "follows another on line 1"},
+            {"{\"id\":\"a\",\"doc\":{}}\n{\"id\":\"b\",\n\"doc\":{}}\n", "/1", "runs from line 2 to line 3"},
+            {"{\"id\":\"a\",\"doc\":{}} x\n{\"id\":\"b\",\"doc\":{}}\n", "/0", "Unrecognized token 'x'"},
+            {"{\"id\":\"a\",\"doc\":{}}\n\n[1]\n", "/1", "array"},
+            {"\uFEFF{\"id\":\"a\",\"doc\":{}}\n", "/0", "byte order mark"},
+            {"{\"id\":\"a\",\"doc\":{}}\n{\"id\":\"b\",\"doc\":{},\"doc\":{}}\n", "/1", "Duplicate field"},
+        }) {
+            ApiException e = assertThrows(ApiException.class, () -> many.parseNdjson(utf8(bad[0])), bad[0]);
+            assertEquals(400, e.status, bad[0]);
+            assertEquals(bad[1], e.field, bad[0] + ": " + e.getMessage());
+            assertTrue(e.getMessage().contains(bad[2]), bad[0] + ": " + e.getMessage());
+        }
+    }
+
     private void assertRefused(String body, int status, String type, String field) {
         ApiException e = assertThrows(ApiException.class, () -> items.parseArray(utf8(body)), body);
         assertEquals(status, e.status, body + ": " + e.getMessage());
