@@ -9,14 +9,11 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvParser;
-import java.io.BufferedReader;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,7 +41,29 @@ abstract class DocumentSource implements AutoCloseable {
         long line();
     }
 
-    record Doc(long line, ObjectNode doc) implements Item {}
+    /**
+     * A document. CSV rows and JSON array elements arrive {@code parsed}; an NDJSON line arrives
+     * {@code raw}, its bytes as they are in the file, already checked to be one JSON object, with
+     * its top-level {@code _id} value ({@code id}, null when it has none), so an import can pass it
+     * on without building and writing it again.
+     */
+    record Doc(long line, ObjectNode parsed, byte[] raw, JsonNode id) implements Item {
+        Doc(long line, ObjectNode parsed) {
+            this(line, parsed, null, null);
+        }
+
+        /** The document as a tree, parsed from the raw bytes when it came raw. */
+        ObjectNode doc() {
+            if (parsed != null) {
+                return parsed;
+            }
+            try {
+                return (ObjectNode) NodeApi.JSON.readTree(raw);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e); // checked when the line was read
+            }
+        }
+    }
 
     record Bad(long line, String reason, boolean fatal) implements Item {}
 
@@ -89,40 +108,124 @@ abstract class DocumentSource implements AutoCloseable {
                 : n.isTextual() ? "a string" : n.isNumber() ? "a number" : n.isBoolean() ? "a boolean" : "null";
     }
 
-    /** One JSON object per line; blank lines are skipped. */
+    /**
+     * One JSON object per line; blank lines are skipped. Lines are read as bytes and checked with
+     * the streaming parser, without building a tree; a UTF-8 byte order mark before the first line
+     * is dropped.
+     */
     static final class Ndjson extends DocumentSource {
-        private final BufferedReader reader;
+        private final byte[] buffer = new byte[1 << 16];
+        private int position;
+        private int limit;
         private long line;
 
         Ndjson(InputStream in) {
             super(in);
-            this.reader = new BufferedReader(new InputStreamReader(input(), StandardCharsets.UTF_8), 1 << 16);
         }
 
         @Override
         Item next() {
             try {
-                String text;
+                byte[] bytes;
                 do {
-                    text = reader.readLine();
+                    bytes = readLine();
                     line++;
-                    if (text == null) {
+                    if (bytes == null) {
                         return null;
                     }
-                } while (text.isBlank());
-                JsonNode node;
-                try {
-                    node = NodeApi.JSON.readTree(text);
-                } catch (JsonProcessingException e) {
-                    return new Bad(line, "not JSON: " + e.getOriginalMessage(), false);
-                }
-                if (!(node instanceof ObjectNode doc)) {
-                    return new Bad(line, "a document is a JSON object, found " + describe(node), false);
-                }
-                return new Doc(line, doc);
+                } while (blank(bytes));
+                return check(line, bytes);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
+        }
+
+        /** The line's document, or why it is not one. */
+        static Item check(long line, byte[] bytes) {
+            try (JsonParser p = NodeApi.JSON.getFactory().createParser(bytes)) {
+                JsonToken first = p.nextToken();
+                if (first != JsonToken.START_OBJECT) {
+                    return new Bad(line, "a document is a JSON object, found " + describe(p, first), false);
+                }
+                JsonNode id = null;
+                for (JsonToken t = p.nextToken(); t != JsonToken.END_OBJECT; t = p.nextToken()) {
+                    String name = p.currentName();
+                    p.nextToken();
+                    if (name.equals("_id")) {
+                        id = NodeApi.JSON.readTree(p);
+                    } else {
+                        p.skipChildren();
+                    }
+                }
+                if (p.nextToken() != null) {
+                    return new Bad(line, "not JSON: more after the end of the object", false);
+                }
+                return new Doc(line, null, bytes, id);
+            } catch (JsonProcessingException e) {
+                return new Bad(line, "not JSON: " + e.getOriginalMessage(), false);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        private static String describe(JsonParser p, JsonToken first) throws IOException {
+            JsonNode node = NodeApi.JSON.readTree(p); // a malformed value fails here as not JSON
+            return DocumentSource.describe(node);
+        }
+
+        /** The next line's bytes without its line break, or null at the end of the input. */
+        private byte[] readLine() throws IOException {
+            byte[] partial = null;
+            while (true) {
+                if (position == limit) {
+                    int n = input().read(buffer, 0, buffer.length);
+                    if (n <= 0) {
+                        return partial == null ? null : withoutCarriageReturn(partial);
+                    }
+                    position = 0;
+                    limit = n;
+                    if (line == 0
+                            && partial == null
+                            && n >= 3
+                            && (buffer[0] & 0xFF) == 0xEF
+                            && (buffer[1] & 0xFF) == 0xBB
+                            && (buffer[2] & 0xFF) == 0xBF) {
+                        position = 3;
+                    }
+                }
+                int end = position;
+                while (end < limit && buffer[end] != '\n') {
+                    end++;
+                }
+                byte[] piece = java.util.Arrays.copyOfRange(buffer, position, end);
+                partial = partial == null ? piece : concat(partial, piece);
+                if (end < limit) {
+                    position = end + 1;
+                    return withoutCarriageReturn(partial);
+                }
+                position = limit;
+            }
+        }
+
+        private static byte[] concat(byte[] a, byte[] b) {
+            byte[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+            System.arraycopy(b, 0, all, a.length, b.length);
+            return all;
+        }
+
+        private static byte[] withoutCarriageReturn(byte[] line) {
+            return line.length > 0 && line[line.length - 1] == '\r'
+                    ? java.util.Arrays.copyOf(line, line.length - 1)
+                    : line;
+        }
+
+        private static boolean blank(byte[] line) {
+            for (byte b : line) {
+                if (b != ' ' && b != '\t' && b != '\r') {
+                    return false;
+                }
+            }
+            return true;
         }
     }
 

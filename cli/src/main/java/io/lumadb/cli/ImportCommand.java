@@ -6,6 +6,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -57,6 +58,8 @@ final class ImportCommand extends Base implements Callable<Integer> {
 
     private static final Pattern ITEM_POINTER = Pattern.compile("^/(\\d+)(/.*)?$");
     private static final int MAX_BATCH_BYTES = 8 << 20;
+    private static final byte[] PUT_PREFIX = "{\"op\":\"put\",\"doc\":".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] CREATE_PREFIX = "{\"op\":\"create\",\"doc\":".getBytes(StandardCharsets.UTF_8);
 
     @Parameters(index = "0", paramLabel = "DB/COLLECTION", description = "where the documents go")
     String target;
@@ -214,28 +217,10 @@ final class ImportCommand extends Base implements Callable<Integer> {
 
     private void add(DocumentSource.Doc item, PrintStream err, NodeApi api, String bulk, ExecutorService senders)
             throws IOException {
-        ObjectNode doc = item.doc();
-        doc.remove("_version");
-        if (idField != null) {
-            JsonNode id = doc.get(idField);
-            if (id == null || id.isNull() || id.isContainerNode()) {
-                badLine(item.line(), "no id: field " + idField + " is missing or not a string or number", err);
-                return;
-            }
-            doc.put("_id", id.asText());
-        }
-        JsonNode id = doc.get("_id");
-        if (id != null && !id.isTextual()) {
-            badLine(item.line(), "_id must be a string, found " + id, err);
+        byte[] bytes = item.raw() != null && idField == null ? passThrough(item, err) : rebuilt(item, err);
+        if (bytes == null) {
             return;
         }
-        ObjectNode line = NodeApi.object();
-        line.put("op", mode == Mode.insert ? "create" : "put");
-        if (mode == Mode.insert && id != null) {
-            line.put("id", id.asText());
-        }
-        line.set("doc", doc);
-        byte[] bytes = NodeApi.JSON.writeValueAsBytes(line);
         if (body.size() + bytes.length + 1 > MAX_BATCH_BYTES && !batchLines.isEmpty()) {
             submit(api, bulk, senders);
         }
@@ -246,6 +231,48 @@ final class ImportCommand extends Base implements Callable<Integer> {
         if (batchLines.size() >= batchSize) {
             submit(api, bulk, senders);
         }
+    }
+
+    /**
+     * The bulk item of a document read raw (an NDJSON line), its bytes wrapped as they are: the
+     * node takes the id from the document's {@code _id} and drops a {@code _version}, as it does
+     * for any write, so only a non-string {@code _id} needs a look here. Null for a bad line.
+     */
+    private byte[] passThrough(DocumentSource.Doc item, PrintStream err) {
+        if (item.id() != null && !item.id().isTextual()) {
+            badLine(item.line(), "_id must be a string, found " + item.id(), err);
+            return null;
+        }
+        byte[] prefix = mode == Mode.insert ? CREATE_PREFIX : PUT_PREFIX;
+        byte[] raw = item.raw();
+        byte[] bytes = new byte[prefix.length + raw.length + 1];
+        System.arraycopy(prefix, 0, bytes, 0, prefix.length);
+        System.arraycopy(raw, 0, bytes, prefix.length, raw.length);
+        bytes[bytes.length - 1] = '}';
+        return bytes;
+    }
+
+    /** The bulk item of a document built as a tree (CSV, JSON arrays, {@code --id-field}); null for a bad line. */
+    private byte[] rebuilt(DocumentSource.Doc item, PrintStream err) throws IOException {
+        ObjectNode doc = item.doc();
+        doc.remove("_version");
+        if (idField != null) {
+            JsonNode id = doc.get(idField);
+            if (id == null || id.isNull() || id.isContainerNode()) {
+                badLine(item.line(), "no id: field " + idField + " is missing or not a string or number", err);
+                return null;
+            }
+            doc.put("_id", id.asText());
+        }
+        JsonNode id = doc.get("_id");
+        if (id != null && !id.isTextual()) {
+            badLine(item.line(), "_id must be a string, found " + id, err);
+            return null;
+        }
+        ObjectNode line = NodeApi.object();
+        line.put("op", mode == Mode.insert ? "create" : "put");
+        line.set("doc", doc);
+        return NodeApi.JSON.writeValueAsBytes(line);
     }
 
     private void badLine(long line, String reason, PrintStream err) {

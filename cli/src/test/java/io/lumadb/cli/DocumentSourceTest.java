@@ -50,6 +50,32 @@ class DocumentSourceTest {
     }
 
     @Test
+    void ndjsonLinesPassThroughAsTheirBytesWithTheirIdWhateverTheLineEndsAndBufferBoundaries() {
+        String big = "x".repeat(200_000); // longer than the reader's buffer: read in several pieces
+        String text = "\uFEFF{\"_id\":\"a\",\"n\":{\"_id\":5}}\r\n"
+                + "{\"_id\":7}\n"
+                + "{\"a\":1} {\"b\":2}\n"
+                + "{\"a\":1} x\n"
+                + "{\"big\":\"" + big + "\"}\n"
+                + "{\"last\":true}"; // no line break at the end
+        List<DocumentSource.Item> items = read(DocumentSource.Format.ndjson, text);
+        assertEquals(6, items.size(), items.toString());
+        DocumentSource.Doc first = (DocumentSource.Doc) items.get(0);
+        assertEquals("{\"_id\":\"a\",\"n\":{\"_id\":5}}", new String(first.raw(), StandardCharsets.UTF_8));
+        assertEquals("\"a\"", first.id().toString()); // the top-level _id, not the nested one
+        assertEquals("7", ((DocumentSource.Doc) items.get(1)).id().toString());
+        assertTrue(((DocumentSource.Bad) items.get(2)).reason().contains("more after the end"));
+        assertTrue(((DocumentSource.Bad) items.get(3)).reason().startsWith("not JSON"));
+        DocumentSource.Doc large = (DocumentSource.Doc) items.get(4);
+        assertEquals(5, large.line());
+        assertEquals(big, large.doc().path("big").asText());
+        assertNull(large.id());
+        assertEquals(6, items.get(5).line());
+        assertEquals(
+                "{\"last\":true}", ((DocumentSource.Doc) items.get(5)).doc().toString());
+    }
+
+    @Test
     void jsonArrayGivesEachElementWithItsLineAndStopsWhereTheArrayBreaks() {
         List<DocumentSource.Item> items =
                 read(DocumentSource.Format.json, "[\n{\"a\":1},\n 7,\n{\"b\":2},\n{\"c\": }\n]");
