@@ -24,8 +24,10 @@ import org.junit.jupiter.api.Timeout;
  * index, LumaDB's full scan and PostgreSQL, on the plans they claim) and the change-stream
  * fan-out (LumaDB and the reference, every delivery checked), the vector section (kNN recall
  * against brute force in-process and over HTTP, 8-bit quantization, BM25 scores equal to Lucene's,
- * and the usearch reference or the reason it is unavailable), and no failed operation anywhere
- * (the runners fail on any error). It checks presence and correctness, never speed. It leaves
+ * and the usearch reference or the reason it is unavailable), the import section (20,000
+ * documents by lumadb import and by COPY, both counts checked), and no failed operation anywhere
+ * (the runners fail on any error). It checks presence and correctness, never speed; the query
+ * section runs on 5,000 items instead of the quick mode's 20,000 to save about a minute. It leaves
  * out the sections that would bring the run too close to its limit (the whole quick suite took
  * about 10 minutes on a busy 2-core machine): security (four more nodes, about 2.5 minutes;
  * {@code SecurityResultsTest} covers its report), the JMH engine pairs (about 1.2 minutes; {@code
@@ -50,11 +52,17 @@ class BenchSuiteQuickIT {
                             BenchSuite.class.getName(),
                             "--quick",
                             "--sections",
-                            "ycsb,http,query,streams,vector",
+                            "ycsb,http,query,streams,vector,import",
+                            "--query-records",
+                            "5000",
+                            "--import-documents",
+                            "20000",
                             "--out",
                             out.toString(),
                             "--node-jar",
-                            System.getProperty("lumadb.jar"))
+                            System.getProperty("lumadb.jar"),
+                            "--cli-jar",
+                            System.getProperty("lumadb.cli.jar"))
                     .redirectErrorStream(true)
                     .redirectOutput(out.resolve("suite.log").toFile())
                     .start();
@@ -90,6 +98,11 @@ class BenchSuiteQuickIT {
             assertQueries(json.get("query"));
             assertStreams(json.get("streams"));
             assertVector(json.get("vector"));
+            JsonNode imports = json.get("imports");
+            assertTrue(imports.get("failure").isNull(), imports.toString());
+            assertEquals(20_000, imports.get("documents").asLong(), imports.toString());
+            assertTrue(imports.get("lumadbSeconds").asDouble() > 0, imports.toString());
+            assertTrue(imports.get("postgresSeconds").asDouble() > 0, imports.toString());
             String md = Files.readString(dir.resolve("suite.md"));
             assertTrue(md.contains("| C | ") && md.contains("LumaDB / PostgreSQL") && md.contains("## Targets"), md);
             assertTrue(md.contains("## Queries") && md.contains("indexed point query: LumaDB / PostgreSQL"), md);
