@@ -482,7 +482,7 @@ class LumaDbCliIT {
         f.api("PUT", "/api/v1/term/planets/earth", "{\"name\":\"Earth\",\"moons\":1}");
         Tmux tmux = new Tmux(f);
         try {
-            tmux.start("term");
+            tmux.start("shell", "term");
             tmux.awaitScreen("term>"); // capture-pane drops trailing spaces
             tmux.keys("SELECT name, moons", "Enter");
             tmux.awaitScreen("->");
@@ -506,6 +506,24 @@ class LumaDbCliIT {
             assertTrue(history.contains("SELECT name, moons\\nFROM planets ORDER BY moons DESC;"), history);
         } finally {
             tmux.close();
+        }
+        // On a terminal an import draws its progress as a bar (elsewhere it prints plain lines).
+        Path file = f.dir.resolve("term.ndjson");
+        try (var out = Files.newBufferedWriter(file)) {
+            for (int i = 0; i < 20_000; i++) {
+                out.write("{\"_id\":\"p" + i + "\",\"n\":" + i + "}\n");
+            }
+        }
+        Tmux importing = new Tmux(f);
+        try {
+            importing.start("import", "term/imported", file.toString());
+            String screen = importing.awaitScreen("[exited]");
+            assertTrue(
+                    screen.matches(
+                            "(?s).*\\[=+\\] 100% 20,000 docs +[0-9.]+ [KM]B / [0-9.]+ [KM]B +[0-9,]+ docs/s +[0-9.]+ s\\n.*"),
+                    screen);
+        } finally {
+            importing.close();
         }
     }
 

@@ -22,15 +22,16 @@ final class Tmux implements AutoCloseable {
         this.socket = f.dir.resolve("tmux.sock").toString();
     }
 
-    void start(String db) throws IOException, InterruptedException {
+    /** Runs {@code bin/lumadb args...} in a fresh terminal of 160x50; "[exited]" shows when it ends. */
+    void start(String... args) throws IOException, InterruptedException {
         List<String> env = new ArrayList<>();
         for (Map.Entry<String, String> e : f.env().entrySet()) {
             env.add(e.getKey() + "='" + e.getValue() + "'");
         }
         String command = "env HOME='" + f.home + "' XDG_STATE_HOME='" + f.home.resolve(".state") + "' XDG_CONFIG_HOME='"
-                + f.home.resolve(".config") + "' " + String.join(" ", env) + " '" + CliFixture.script() + "' shell "
-                + db
-                + "; echo '[exited]'; sleep 600";
+                + f.home.resolve(".config") + "' " + String.join(" ", env) + " '" + CliFixture.script() + "' '"
+                + String.join("' '", args)
+                + "'; echo '[exited]'; sleep 600";
         tmux("new-session", "-d", "-x", "160", "-y", "50", command);
     }
 
