@@ -480,6 +480,11 @@ class LumaDbCliIT {
         f.api("PUT", "/api/v1/term", "{}");
         f.api("PUT", "/api/v1/term/planets/mars", "{\"name\":\"Mars\",\"moons\":2}");
         f.api("PUT", "/api/v1/term/planets/earth", "{\"name\":\"Earth\",\"moons\":1}");
+        List<String> many = new ArrayList<>();
+        for (int i = 0; i < 80; i++) {
+            many.add(String.format("{\"doc\":{\"_id\":\"m%03d\",\"n\":%d}}", i, i));
+        }
+        f.api("POST", "/api/v1/term/many/_bulk", "[" + String.join(",", many) + "]");
         Tmux tmux = new Tmux(f);
         try {
             tmux.start("shell", "term");
@@ -494,6 +499,16 @@ class LumaDbCliIT {
             tmux.awaitScreen("$lte");
             tmux.keys("e\": 1}}}\\;", "Enter");
             tmux.awaitScreen("(1 row)");
+            // A result longer than the screen (50 lines) goes through less: one page, then q.
+            tmux.keys("SELECT _id FROM many ORDER BY _id\\;", "Enter");
+            tmux.awaitScreen(" m040");
+            Thread.sleep(500); // without a pager the rest would be printed by now
+            String paged = tmux.screen();
+            assertFalse(paged.contains("m079") || paged.contains("(80 rows)"), paged);
+            tmux.keys("q");
+            tmux.keys("\\pager off", "Enter");
+            tmux.keys("SELECT _id FROM many ORDER BY _id\\;", "Enter");
+            assertTrue(tmux.awaitScreen("(80 rows)").contains(" m079"));
             tmux.keys("\\timing", "Enter");
             tmux.keys("get planets nope\\;", "Enter");
             tmux.awaitScreen("ERROR: Document not found");
