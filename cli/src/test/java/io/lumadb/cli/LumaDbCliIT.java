@@ -475,6 +475,82 @@ class LumaDbCliIT {
     }
 
     @Test
+    void aNodeOverTlsIsReachedWithItsCaCertificateAndRefusedWithoutIt() throws Exception {
+        Path dir = Files.createDirectories(f.dir.resolve("tls"));
+        io.lumadb.testkit.TestCertificates ca = io.lumadb.testkit.TestCertificates.authority(dir, "cli test CA");
+        io.lumadb.testkit.TestCertificates.Issued issued = ca.issue(
+                dir,
+                "node",
+                "localhost",
+                io.lumadb.testkit.TestCertificates.KeyType.EC,
+                io.lumadb.testkit.TestCertificates.KeyForm.PKCS8);
+        io.lumadb.node.LumaDbServer server =
+                io.lumadb.node.LumaDbServer.start(com.typesafe.config.ConfigFactory.parseMap(Map.of(
+                        "lumadb.data-dir",
+                        dir.resolve("data").toString(),
+                        "lumadb.http.port",
+                        0,
+                        "lumadb.security.enabled",
+                        false,
+                        "lumadb.sql.postgres.enabled",
+                        "off",
+                        "lumadb.http.tls.enabled",
+                        true,
+                        "lumadb.http.tls.certificate-chain",
+                        issued.certificate().toString(),
+                        "lumadb.http.tls.private-key",
+                        issued.privateKey().toString())));
+        try {
+            String url = "https://localhost:" + server.port();
+            f.lumadb(
+                            "db",
+                            "create",
+                            "secure",
+                            "--url",
+                            url,
+                            "--ca-cert",
+                            ca.caFile().toString())
+                    .ok();
+            f.lumadb(
+                            "put",
+                            "secure/notes/n1",
+                            "{\"text\":\"over TLS\"}",
+                            "--url",
+                            url,
+                            "--ca-cert",
+                            ca.caFile().toString())
+                    .ok();
+            assertEquals(
+                    "over TLS",
+                    f.lumadb(
+                                    "get",
+                                    "secure/notes/n1",
+                                    "--url",
+                                    url,
+                                    "--ca-cert",
+                                    ca.caFile().toString())
+                            .ok()
+                            .json()
+                            .path("text")
+                            .asText());
+            CliFixture.Run untrusted =
+                    f.lumadb("get", "secure/notes/n1", "--url", url).exits(ExitCodes.UNREACHABLE);
+            assertTrue(
+                    untrusted.err().contains("TLS failed") && untrusted.err().contains("--ca-cert"), untrusted.err());
+            f.lumadb(
+                            "get",
+                            "secure/notes/n1",
+                            "--url",
+                            url,
+                            "--ca-cert",
+                            dir.resolve("missing.pem").toString())
+                    .exits(ExitCodes.USAGE);
+        } finally {
+            server.stop();
+        }
+    }
+
+    @Test
     @org.junit.jupiter.api.Tag("services") // tmux, which bin/test installs
     void theShellRunsAMultiLineQueryWithCompletionInATerminal() throws Exception {
         f.api("PUT", "/api/v1/term", "{}");
