@@ -151,10 +151,24 @@ final class CliFixture implements AutoCloseable {
      */
     Map<String, JsonNode> fold(String db, String coll, String token) throws IOException, InterruptedException {
         long[] upTo = io.lumadb.cdc.ResumeToken.decode(token).seqs();
+        return fold(
+                db,
+                coll,
+                source ->
+                        source.path("seq").asLong() <= upTo[source.path("shard").asInt()]);
+    }
+
+    /** As {@link #fold(String, String, String)}, for the changes committed at or before {@code millis}. */
+    Map<String, JsonNode> foldUntil(String db, String coll, long millis) throws IOException, InterruptedException {
+        return fold(db, coll, source -> source.path("ts_ms").asLong() <= millis);
+    }
+
+    private Map<String, JsonNode> fold(String db, String coll, java.util.function.Predicate<JsonNode> sourceIn)
+            throws IOException, InterruptedException {
         Map<String, JsonNode> docs = new HashMap<>();
         for (JsonNode c : changes(db, coll)) {
             JsonNode source = c.path("source");
-            if (source.path("seq").asLong() > upTo[source.path("shard").asInt()]) {
+            if (!sourceIn.test(source)) {
                 continue;
             }
             String id = source.path("id").asText();

@@ -624,10 +624,18 @@ class LumaDbCliIT {
         f.api("PUT", "/api/v1/safe/ledger", "{\"shards\":2}");
         AtomicBoolean writing = new AtomicBoolean(true);
         AtomicReference<Throwable> failure = new AtomicReference<>();
+        // Once, the writer pauses for 600 ms: the middle of the pause is a time that no commit is
+        // near, for a point-in-time restore by time.
+        java.util.concurrent.CompletableFuture<Long> quietTime = new java.util.concurrent.CompletableFuture<>();
         Thread writer = new Thread(() -> {
             for (int i = 0; writing.get() && failure.get() == null; i++) {
                 try {
                     f.api("PUT", "/api/v1/safe/ledger/k" + (i % 300), "{\"i\":" + i + "}");
+                    if (i == 200) {
+                        Thread.sleep(300);
+                        quietTime.complete(System.currentTimeMillis());
+                        Thread.sleep(300);
+                    }
                 } catch (Throwable e) {
                     failure.set(e);
                 }
@@ -637,7 +645,8 @@ class LumaDbCliIT {
         Path backup = f.dir.resolve("backup");
         CliFixture.Run created;
         try {
-            Thread.sleep(1500);
+            quietTime.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            Thread.sleep(1000);
             created = f.lumadb("backup", "create", backup.toString(), "--progress", "none")
                     .ok();
             Thread.sleep(500);
@@ -684,6 +693,16 @@ class LumaDbCliIT {
         assertEquals(
                 f.fold("safe", "ledger", middle),
                 restoredLedger(backup, "middle", "--to-token", "safe/ledger=" + middle));
+        // a point in time given as a time: exactly the changes committed up to it
+        long quiet = quietTime.get();
+        assertEquals(
+                f.foldUntil("safe", "ledger", quiet),
+                restoredLedger(
+                        backup,
+                        "time",
+                        "--to-time",
+                        java.time.Instant.ofEpochMilli(quiet).toString()));
+        assertTrue(f.foldUntil("safe", "ledger", quiet).size() > 150);
         f.lumadb(
                         "restore",
                         backup.toString(),
