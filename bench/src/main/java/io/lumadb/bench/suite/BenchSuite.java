@@ -138,7 +138,8 @@ public final class BenchSuite implements Callable<Integer> {
             split = ",",
             description =
                     "run only these parts of the suite: ycsb,http,query,streams,engine,collections,security,vector,"
-                            + "tiering (default all)")
+                            + "tiering,import (default all); sql is another name for query, which measures SQL over"
+                            + " HTTP and over the PostgreSQL protocol beside JQL and PostgreSQL")
     private List<String> sections = SECTIONS;
 
     @Option(names = "--query-records", description = "items of the query benchmark (default 100,000; quick 20,000)")
@@ -181,6 +182,10 @@ public final class BenchSuite implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Cli.check("--systems", systems, SYSTEMS);
+        sections = sections.stream()
+                .map(n -> n.equals("sql") ? "query" : n)
+                .distinct()
+                .toList();
         Cli.check("--sections", sections, SECTIONS);
         runs = Cli.orDefault(runs, quick, 1, 3);
         records = Cli.orDefault(records, quick, 1_000L, 20_000L);
