@@ -69,7 +69,7 @@ final class BulkItems {
      */
     List<DocumentWrite> parseNdjson(byte[] body) {
         // Checked first and as a whole: the parser would guess another encoding from NUL bytes.
-        int bad = startsWithByteOrderMark(body) ? 0 : JsonBodies.invalidUtf8At(body);
+        int bad = JsonBodies.startsWithByteOrderMark(body) ? 0 : JsonBodies.invalidUtf8At(body);
         if (bad >= 0) {
             int from = bad;
             while (from > 0 && body[from - 1] != '\n') {
@@ -109,10 +109,6 @@ final class BulkItems {
             throw ApiException.badRequest("invalid-json", "Malformed JSON", e.getMessage(), "/" + writes.size());
         }
         return checkNotEmpty(writes);
-    }
-
-    private static boolean startsWithByteOrderMark(byte[] body) {
-        return body.length >= 3 && (body[0] & 0xFF) == 0xEF && (body[1] & 0xFF) == 0xBB && (body[2] & 0xFF) == 0xBF;
     }
 
     /** The number of non-blank lines before offset {@code end} (the start of a line). */

@@ -126,7 +126,7 @@ final class JsonBodies {
      * through to the stored bytes.
      */
     static void requireUtf8(byte[] bytes, String field) {
-        if (bytes.length >= 3 && (bytes[0] & 0xFF) == 0xEF && (bytes[1] & 0xFF) == 0xBB && (bytes[2] & 0xFF) == 0xBF) {
+        if (startsWithByteOrderMark(bytes)) {
             throw invalidEncoding("it starts with a byte order mark; send UTF-8 JSON without one", field);
         }
         int bad = invalidUtf8At(bytes);
@@ -137,6 +137,11 @@ final class JsonBodies {
                             : "malformed UTF-8 at byte offset " + bad,
                     field);
         }
+    }
+
+    /** Whether {@code bytes} start with UTF-8's byte order mark, which JSON text must not carry. */
+    static boolean startsWithByteOrderMark(byte[] bytes) {
+        return bytes.length >= 3 && (bytes[0] & 0xFF) == 0xEF && (bytes[1] & 0xFF) == 0xBB && (bytes[2] & 0xFF) == 0xBF;
     }
 
     private static ApiException invalidEncoding(String why, String field) {
