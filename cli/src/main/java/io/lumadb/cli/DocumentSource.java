@@ -145,7 +145,9 @@ abstract class DocumentSource implements AutoCloseable {
             try (JsonParser p = NodeApi.JSON.getFactory().createParser(bytes)) {
                 JsonToken first = p.nextToken();
                 if (first != JsonToken.START_OBJECT) {
-                    return new Bad(line, "a document is a JSON object, found " + describe(p, first), false);
+                    // a malformed value fails in readTree, as not JSON
+                    return new Bad(
+                            line, "a document is a JSON object, found " + describe(NodeApi.JSON.readTree(p)), false);
                 }
                 JsonNode id = null;
                 for (JsonToken t = p.nextToken(); t != JsonToken.END_OBJECT; t = p.nextToken()) {
@@ -168,24 +170,22 @@ abstract class DocumentSource implements AutoCloseable {
             }
         }
 
-        private static String describe(JsonParser p, JsonToken first) throws IOException {
-            JsonNode node = NodeApi.JSON.readTree(p); // a malformed value fails here as not JSON
-            return DocumentSource.describe(node);
-        }
-
-        /** The next line's bytes without its line break, or null at the end of the input. */
+        /**
+         * The next line's bytes without its line break, or null at the end of the input. A line
+         * longer than the buffer is gathered piece by piece, each piece copied once.
+         */
         private byte[] readLine() throws IOException {
-            byte[] partial = null;
+            java.io.ByteArrayOutputStream longLine = null;
             while (true) {
                 if (position == limit) {
                     int n = input().read(buffer, 0, buffer.length);
                     if (n <= 0) {
-                        return partial == null ? null : withoutCarriageReturn(partial);
+                        return longLine == null ? null : withoutCarriageReturn(longLine.toByteArray());
                     }
                     position = 0;
                     limit = n;
                     if (line == 0
-                            && partial == null
+                            && longLine == null
                             && n >= 3
                             && (buffer[0] & 0xFF) == 0xEF
                             && (buffer[1] & 0xFF) == 0xBB
@@ -197,20 +197,21 @@ abstract class DocumentSource implements AutoCloseable {
                 while (end < limit && buffer[end] != '\n') {
                     end++;
                 }
-                byte[] piece = java.util.Arrays.copyOfRange(buffer, position, end);
-                partial = partial == null ? piece : concat(partial, piece);
+                if (end < limit && longLine == null) {
+                    byte[] bytes = java.util.Arrays.copyOfRange(buffer, position, end);
+                    position = end + 1;
+                    return withoutCarriageReturn(bytes);
+                }
+                if (longLine == null) {
+                    longLine = new java.io.ByteArrayOutputStream(2 * buffer.length);
+                }
+                longLine.write(buffer, position, end - position);
                 if (end < limit) {
                     position = end + 1;
-                    return withoutCarriageReturn(partial);
+                    return withoutCarriageReturn(longLine.toByteArray());
                 }
                 position = limit;
             }
-        }
-
-        private static byte[] concat(byte[] a, byte[] b) {
-            byte[] all = java.util.Arrays.copyOf(a, a.length + b.length);
-            System.arraycopy(b, 0, all, a.length, b.length);
-            return all;
         }
 
         private static byte[] withoutCarriageReturn(byte[] line) {
