@@ -118,6 +118,13 @@ public final class BenchSuite implements Callable<Integer> {
                     + " (a few minutes)")
     private boolean quick;
 
+    @Option(
+            names = "--smoke",
+            description = "quick mode with every measurement window cut to about a second and the warm-ups left"
+                    + " out: every section runs end to end, every answer is still checked, in the least time (the"
+                    + " suite's own test uses it); its figures are too short to be read as measurements")
+    private boolean smoke;
+
     @Option(names = "--runs", description = "runs, reported as medians (default 3; quick 1)")
     private Integer runs;
 
@@ -187,6 +194,7 @@ public final class BenchSuite implements Callable<Integer> {
                 .distinct()
                 .toList();
         Cli.check("--sections", sections, SECTIONS);
+        quick |= smoke;
         runs = Cli.orDefault(runs, quick, 1, 3);
         records = Cli.orDefault(records, quick, 1_000L, 20_000L);
         operations = Cli.orDefault(operations, quick, 2_000L, 20_000L);
@@ -234,7 +242,7 @@ public final class BenchSuite implements Callable<Integer> {
         } else {
             notes.add("CPU pinning off: " + (cpus.isEmpty() ? "taskset is not available" : "only one CPU") + ".");
         }
-        settings.put("mode", quick ? "quick" : "full");
+        settings.put("mode", smoke ? "smoke (figures not meant to be read)" : quick ? "quick" : "full");
         settings.put("runs", Integer.toString(runs));
         settings.put("records", Long.toString(records));
         settings.put("operations per workload", Long.toString(operations));
@@ -404,12 +412,16 @@ public final class BenchSuite implements Callable<Integer> {
                 // the JIT compiler's CPU as the cost of inserting, which a server that has run for
                 // a minute no longer pays. Every system gets the same pass.
                 YcsbRunner.reset(system, props);
-                phase(system, "a", true, records, props, work);
-                YcsbRunner.reset(system, props);
+                if (!smoke) {
+                    phase(system, "a", true, records, props, work);
+                    YcsbRunner.reset(system, props);
+                }
                 List<YcsbResult> results = new ArrayList<>();
                 results.add(measuredPhase(system, "a", true, records, props, work, nodePid, cpuPer1000));
                 // Warm-up, not measured: the same read-heavy work every system sees first.
-                phase(system, "c", false, Math.max(operations / 4, 500), props, work);
+                if (!smoke) {
+                    phase(system, "c", false, Math.max(operations / 4, 500), props, work);
+                }
                 for (String w : FIRST_PASS) {
                     results.add(measuredPhase(system, w, false, operations, props, work, nodePid, cpuPer1000));
                 }
@@ -502,6 +514,15 @@ public final class BenchSuite implements Callable<Integer> {
                 .waitFor();
     }
 
+    /** {@code args}, followed in smoke mode by {@code smokeArgs}: the short windows a section runs with there. */
+    private String[] withSmoke(List<String> smokeArgs, String... args) {
+        List<String> all = new ArrayList<>(Arrays.asList(args));
+        if (smoke) {
+            all.addAll(smokeArgs);
+        }
+        return all.toArray(String[]::new);
+    }
+
     /** A load generator: on the client CPU, a fixed 1 GB heap, the serial collector. */
     private int client(String title, String name, Class<?> main, String... args)
             throws IOException, InterruptedException {
@@ -554,16 +575,18 @@ public final class BenchSuite implements Callable<Integer> {
                 "HTTP ceiling and API scenarios",
                 "api",
                 ApiBenchmark.class,
-                "--url",
-                url,
-                "--json",
-                json,
-                "--markdown",
-                md,
-                "--db",
-                "httpceiling",
-                "--server-pid",
-                Long.toString(pid));
+                withSmoke(
+                        List.of("--warmup", "200ms", "--duration", "1s"),
+                        "--url",
+                        url,
+                        "--json",
+                        json,
+                        "--markdown",
+                        md,
+                        "--db",
+                        "httpceiling",
+                        "--server-pid",
+                        Long.toString(pid)));
         JsonNode report = required("ApiBenchmark", "api", exit);
         JsonNode health = scenario(report, "a");
         JsonNode get = scenario(report, "b");
@@ -614,11 +637,9 @@ public final class BenchSuite implements Callable<Integer> {
         if (queryRecords != null) {
             args.addAll(List.of("--records", queryRecords.toString()));
         }
-        int exit = client(
-                "Queries: secondary index, full scan, PostgreSQL",
-                "query",
-                QueryBenchmark.class,
-                args.toArray(String[]::new));
+        String[] all = withSmoke(
+                List.of("--warmup-pass", "0s", "--warmup", "200ms", "--duration", "1s"), args.toArray(String[]::new));
+        int exit = client("Queries: secondary index, full scan, PostgreSQL", "query", QueryBenchmark.class, all);
         String failure = childFailure("query", "query", exit);
         if (failure != null) {
             return QueryReport.failed(failure);
@@ -671,26 +692,30 @@ public final class BenchSuite implements Callable<Integer> {
                     "Change streams: SSE fan-out against a trivial broadcast server",
                     "streams",
                     StreamBenchmark.class,
-                    "--json",
-                    out.resolve("streams.json").toString(),
-                    "--lumadb-url",
-                    node.url(""),
-                    "--lumadb-pid",
-                    Long.toString(node.pid()),
-                    "--reference-url",
-                    "http://127.0.0.1:" + port,
-                    "--reference-pid",
-                    Long.toString(reference.pid()),
-                    "--rounds",
-                    runs.toString(),
-                    "--meta",
-                    "servers=LumaDB (" + String.join(" ", nodeOptions()) + "; " + nodeNote + ") and the reference ("
-                            + String.join(" ", LumaDbNode.JVM_OPTIONS)
-                            + "), both on the server CPU, each idle while the other is measured",
-                    "--meta",
-                    "max-connections=the node runs with pekko.http.server.max-connections=" + STREAM_MAX_CONNECTIONS
-                            + ": with the default, 1024, a node leaves every connection after the 1,024th"
-                            + " unanswered (no error), so it cannot hold 10,000 subscriptions as shipped");
+                    withSmoke(
+                            List.of("--warmup", "500ms", "--window", "1s", "--latency-window", "1s", "--idle", "200"),
+                            "--json",
+                            out.resolve("streams.json").toString(),
+                            "--lumadb-url",
+                            node.url(""),
+                            "--lumadb-pid",
+                            Long.toString(node.pid()),
+                            "--reference-url",
+                            "http://127.0.0.1:" + port,
+                            "--reference-pid",
+                            Long.toString(reference.pid()),
+                            "--rounds",
+                            runs.toString(),
+                            "--meta",
+                            "servers=LumaDB (" + String.join(" ", nodeOptions()) + "; " + nodeNote
+                                    + ") and the reference ("
+                                    + String.join(" ", LumaDbNode.JVM_OPTIONS)
+                                    + "), both on the server CPU, each idle while the other is measured",
+                            "--meta",
+                            "max-connections=the node runs with pekko.http.server.max-connections="
+                                    + STREAM_MAX_CONNECTIONS
+                                    + ": with the default, 1024, a node leaves every connection after the 1,024th"
+                                    + " unanswered (no error), so it cannot hold 10,000 subscriptions as shipped"));
         } finally {
             // SIGTERM, then SIGKILL if it still runs after 10 s.
             reference.destroy();
