@@ -31,6 +31,7 @@ import io.lumadb.vector.SearchSettings;
 import io.lumadb.vector.SearchStores;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -68,7 +69,31 @@ public final class LumaDbServer {
         this.postgres = postgres;
     }
 
+    /** What {@code java -jar lumadb.jar --help} prints: the node takes settings, never arguments. */
+    static final String USAGE = """
+            Usage: java --add-modules jdk.incubator.vector -jar lumadb.jar
+
+            Starts a LumaDB node (bin/server does this with the right JVM options). The node takes
+            no arguments: settings come from -D<setting>=<value> JVM options (README.md,
+            "Configuration") and the environment (LUMADB_HTTP_PORT, LUMADB_DATA_DIR, LUMADB_MODE,
+            LUMADB_CLUSTER_*). Without any: HTTP on http://127.0.0.1:8080, data in ./data.
+            """;
+
     public static void main(String[] args) {
+        if (args.length > 0) {
+            boolean help = args.length == 1 && List.of("-h", "--help", "help").contains(args[0]);
+            (help ? System.out : System.err)
+                    .print((help ? "" : "LumaDB takes no arguments (got: " + String.join(" ", args) + ")\n\n") + USAGE);
+            System.exit(help ? 0 : 64);
+            return;
+        }
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            // Checked before anything opens: the cold tier's erasure coder needs the Vector API.
+            System.err.println("LumaDB failed to start: the JVM needs --add-modules jdk.incubator.vector"
+                    + " (bin/server adds it): java --add-modules jdk.incubator.vector -jar lumadb.jar");
+            System.exit(1);
+            return;
+        }
         LumaDbServer server;
         try {
             server = start(ConfigFactory.empty());

@@ -17,8 +17,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Starting the distribution as a user does: a mistake in the settings ends the process with one
- * line naming the setting and no stack trace, and a good start of the embedded default logs no
+ * Starting the distribution as a user does: a mistake in the settings (or a JVM without the
+ * Vector API) ends the process with one line naming the setting and no stack trace, {@code
+ * --help} prints the usage and an argument is a usage error (the node takes settings only), and a good start of the embedded default logs no
  * cluster-formation chatter.
  */
 @Timeout(180)
@@ -27,9 +28,13 @@ class StartupIT {
     @TempDir
     Path dir;
 
-    /** Runs the jar to its end; returns its exit code and its whole output. */
+    /** Runs the jar with JVM options {@code args} to its end; returns its exit code and its whole output. */
     private static Run run(String... args) throws Exception {
-        ProcessBuilder pb = NodeProcess.command(args).redirectErrorStream(true);
+        return run(NodeProcess.command(args));
+    }
+
+    private static Run run(ProcessBuilder pb) throws Exception {
+        pb.redirectErrorStream(true);
         Process p = pb.start();
         try {
             assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the node did not give up");
@@ -54,6 +59,41 @@ class StartupIT {
         for (String m : mentions) {
             assertTrue(line.contains(m), "'" + m + "' missing from: " + line);
         }
+    }
+
+    @Test
+    void helpPrintsTheUsageAndAnArgumentIsAUsageError() throws Exception {
+        ProcessBuilder help = NodeProcess.command();
+        help.command().add("--help");
+        help.environment().put("LUMADB_DATA_DIR", dir.resolve("data").toString());
+        Run usage = run(help);
+        assertEquals(0, usage.exit(), usage.output());
+        assertTrue(
+                usage.lines().getFirst().startsWith("Usage: java --add-modules jdk.incubator.vector -jar lumadb.jar"),
+                usage.output());
+        assertFalse(usage.output().contains("listening"), usage.output());
+
+        ProcessBuilder bad = NodeProcess.command();
+        bad.command().add("--port=9090");
+        bad.environment().put("LUMADB_DATA_DIR", dir.resolve("data").toString());
+        Run wrong = run(bad);
+        assertEquals(64, wrong.exit(), wrong.output());
+        assertTrue(wrong.lines().getFirst().equals("LumaDB takes no arguments (got: --port=9090)"), wrong.output());
+        assertFalse(Files.exists(dir.resolve("data")), "a refused start wrote its data directory");
+    }
+
+    @Test
+    void withoutTheVectorModuleTheStartEndsInOneLineBeforeAnythingOpens() throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        ProcessBuilder pb = new ProcessBuilder(
+                java,
+                "-Dlumadb.http.port=0",
+                "-jar",
+                NodeProcess.distributionJar().toString());
+        pb.environment().put("LUMADB_DATA_DIR", dir.resolve("data").toString());
+        Run run = run(pb);
+        assertOneLine(run, "--add-modules jdk.incubator.vector");
+        assertFalse(Files.exists(dir.resolve("data")), "the node opened its data directory before the check");
     }
 
     @Test
