@@ -1,0 +1,404 @@
+package io.lumadb.timeseries;
+
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The column encodings of {@link TimeBlockFormat}: each writes into and reads from a bit stream.
+ * Every encoding is exact: decoding gives back the very bits that were encoded.
+ */
+final class Codecs {
+    private Codecs() {}
+
+    /** Values per bit-packed frame of integer deltas. */
+    static final int FRAME = 64;
+
+    /** The largest decimal exponent the decimal float mode tries. */
+    static final int MAX_DECIMAL_EXPONENT = 15;
+
+    private static final double[] POW10 = new double[MAX_DECIMAL_EXPONENT + 1];
+
+    static {
+        double p = 1;
+        for (int i = 0; i <= MAX_DECIMAL_EXPONENT; i++) {
+            POW10[i] = p;
+            p *= 10;
+        }
+    }
+
+    static final int FLOAT_GORILLA = 0;
+    static final int FLOAT_DECIMAL = 1;
+    static final int INT_DELTA = 0;
+    static final int INT_DELTA_OF_DELTA = 1;
+
+    // ------------------------------------------------------------ timestamps
+
+    /** Delta-of-delta (Gorilla) timestamps; see {@link TimeBlockFormat}. */
+    static void writeTimestamps(long[] t, int n, BitWriter w) {
+        w.writeBits(t[0], 64);
+        long prevDelta = 0;
+        for (int i = 1; i < n; i++) {
+            long delta = t[i] - t[i - 1];
+            long dod = delta - prevDelta;
+            prevDelta = delta;
+            if (dod == 0) {
+                w.writeBits(0b0, 1);
+            } else if (fits(dod, 7)) {
+                w.writeBits(0b10, 2);
+                w.writeBits(dod, 7);
+            } else if (fits(dod, 9)) {
+                w.writeBits(0b110, 3);
+                w.writeBits(dod, 9);
+            } else if (fits(dod, 12)) {
+                w.writeBits(0b1110, 4);
+                w.writeBits(dod, 12);
+            } else if (fits(dod, 32)) {
+                w.writeBits(0b11110, 5);
+                w.writeBits(dod, 32);
+            } else {
+                w.writeBits(0b11111, 5);
+                w.writeBits(dod, 64);
+            }
+        }
+    }
+
+    static long[] readTimestamps(BitReader r, int n) {
+        long[] t = new long[n];
+        t[0] = r.readBits(64);
+        long delta = 0;
+        for (int i = 1; i < n; i++) {
+            long dod;
+            if (!r.readBit()) {
+                dod = 0;
+            } else if (!r.readBit()) {
+                dod = signExtend(r.readBits(7), 7);
+            } else if (!r.readBit()) {
+                dod = signExtend(r.readBits(9), 9);
+            } else if (!r.readBit()) {
+                dod = signExtend(r.readBits(12), 12);
+            } else if (!r.readBit()) {
+                dod = signExtend(r.readBits(32), 32);
+            } else {
+                dod = r.readBits(64);
+            }
+            delta += dod;
+            t[i] = t[i - 1] + delta;
+        }
+        return t;
+    }
+
+    // ------------------------------------------------------------ floats
+
+    /** Floats: a mode byte, then Gorilla XOR or decimal-scaled integers, whichever is smaller. */
+    static void writeFloats(double[] v, int n, BitWriter w) {
+        int e = decimalExponent(v, n);
+        if (e >= 0) {
+            long[] scaled = new long[n];
+            for (int i = 0; i < n; i++) {
+                scaled[i] = Math.round(v[i] * POW10[e]);
+            }
+            BitWriter dec = new BitWriter(n);
+            dec.writeBits(e, 8);
+            writeLongs(scaled, n, dec);
+            BitWriter gor = new BitWriter(n * 2);
+            writeGorilla(v, n, gor);
+            if (dec.size() < gor.size()) {
+                w.writeByte(FLOAT_DECIMAL);
+                byte[] b = dec.toByteArray();
+                w.writeBytes(b, 0, b.length);
+                return;
+            }
+        }
+        w.writeByte(FLOAT_GORILLA);
+        writeGorilla(v, n, w);
+    }
+
+    static double[] readFloats(BitReader r, int n) {
+        int mode = r.readByte();
+        if (mode == FLOAT_DECIMAL) {
+            int e = r.readByte();
+            if (e > MAX_DECIMAL_EXPONENT) {
+                throw new TimeBlockException("decimal exponent " + e + " is out of range");
+            }
+            long[] scaled = readLongs(r, n);
+            double[] v = new double[n];
+            for (int i = 0; i < n; i++) {
+                v[i] = scaled[i] / POW10[e];
+            }
+            return v;
+        }
+        if (mode != FLOAT_GORILLA) {
+            throw new TimeBlockException("unknown float encoding " + mode);
+        }
+        return readGorilla(r, n);
+    }
+
+    /**
+     * The smallest exponent e ≤ {@value #MAX_DECIMAL_EXPONENT} for which every value is exactly
+     * {@code round(v * 10^e) / 10^e} with {@code |round(v * 10^e)| < 2^53}, or -1. Division of an
+     * exact integer by an exact power of ten rounds correctly, so the check also holds for every
+     * larger exponent and each value needs to raise e only as far as it needs itself.
+     */
+    static int decimalExponent(double[] v, int n) {
+        int e = 0;
+        for (int i = 0; i < n; i++) {
+            while (!isDecimal(v[i], e)) {
+                if (++e > MAX_DECIMAL_EXPONENT) {
+                    return -1;
+                }
+            }
+        }
+        return e;
+    }
+
+    private static boolean isDecimal(double v, int e) {
+        double scaled = v * POW10[e];
+        if (!(Math.abs(scaled) < 0x1p53)) {
+            return false;
+        }
+        long s = Math.round(scaled);
+        return Double.doubleToRawLongBits(s / POW10[e]) == Double.doubleToRawLongBits(v);
+    }
+
+    private static void writeGorilla(double[] v, int n, BitWriter w) {
+        long prev = Double.doubleToRawLongBits(v[0]);
+        w.writeBits(prev, 64);
+        int prevLeading = -1;
+        int prevTrailing = 0;
+        for (int i = 1; i < n; i++) {
+            long cur = Double.doubleToRawLongBits(v[i]);
+            long xor = cur ^ prev;
+            prev = cur;
+            if (xor == 0) {
+                w.writeBits(0b0, 1);
+                continue;
+            }
+            int leading = Math.min(Long.numberOfLeadingZeros(xor), 31);
+            int trailing = Long.numberOfTrailingZeros(xor);
+            if (prevLeading >= 0 && leading >= prevLeading && trailing >= prevTrailing) {
+                w.writeBits(0b10, 2);
+                w.writeBits(xor >>> prevTrailing, 64 - prevLeading - prevTrailing);
+            } else {
+                int meaningful = 64 - leading - trailing;
+                w.writeBits(0b11, 2);
+                w.writeBits(leading, 5);
+                w.writeBits(meaningful & 63, 6); // 64 is written as 0
+                w.writeBits(xor >>> trailing, meaningful);
+                prevLeading = leading;
+                prevTrailing = trailing;
+            }
+        }
+    }
+
+    private static double[] readGorilla(BitReader r, int n) {
+        double[] v = new double[n];
+        long prev = r.readBits(64);
+        v[0] = Double.longBitsToDouble(prev);
+        int leading = -1;
+        int trailing = 0;
+        for (int i = 1; i < n; i++) {
+            if (r.readBit()) {
+                if (r.readBit()) {
+                    leading = (int) r.readBits(5);
+                    int meaningful = (int) r.readBits(6);
+                    if (meaningful == 0) {
+                        meaningful = 64;
+                    }
+                    trailing = 64 - leading - meaningful;
+                    if (trailing < 0) {
+                        throw new TimeBlockException(
+                                "corrupt float column: " + leading + " leading and " + meaningful + " meaningful bits");
+                    }
+                } else if (leading < 0) {
+                    throw new TimeBlockException("corrupt float column: window reused before it was set");
+                }
+                long xor = r.readBits(64 - leading - trailing) << trailing;
+                prev ^= xor;
+            }
+            v[i] = Double.longBitsToDouble(prev);
+        }
+        return v;
+    }
+
+    // ------------------------------------------------------------ integers
+
+    /**
+     * 64-bit integers (signed, unsigned or decimal-scaled floats): a mode byte (delta or
+     * delta-of-delta, whichever packs smaller), the first value as a 7-bit width and its zigzag
+     * form in that many bits, then the zigzagged differences in frames of {@value #FRAME}, each a
+     * 7-bit width w (0..64) followed by its values in w bits each. All arithmetic wraps modulo
+     * 2^64, so any values round-trip.
+     */
+    static void writeLongs(long[] v, int n, BitWriter w) {
+        long[] d1 = new long[Math.max(0, n - 1)];
+        for (int i = 1; i < n; i++) {
+            d1[i - 1] = zigzag(v[i] - v[i - 1]);
+        }
+        long[] d2 = new long[Math.max(0, n - 1)];
+        long prevDelta = 0;
+        for (int i = 1; i < n; i++) {
+            long delta = v[i] - v[i - 1];
+            d2[i - 1] = zigzag(delta - prevDelta);
+            prevDelta = delta;
+        }
+        boolean dod = packedBits(d2) < packedBits(d1);
+        w.writeBits(dod ? INT_DELTA_OF_DELTA : INT_DELTA, 8);
+        long first = zigzag(v[0]);
+        int width = 64 - Long.numberOfLeadingZeros(first);
+        w.writeBits(width, 7);
+        w.writeBits(first, width);
+        writeFrames(dod ? d2 : d1, w);
+    }
+
+    static long[] readLongs(BitReader r, int n) {
+        int mode = r.readByte();
+        if (mode != INT_DELTA && mode != INT_DELTA_OF_DELTA) {
+            throw new TimeBlockException("unknown integer encoding " + mode);
+        }
+        long[] v = new long[n];
+        int width = readWidth(r);
+        v[0] = unzigzag(r.readBits(width));
+        long delta = 0;
+        for (int start = 1; start < n; start += FRAME) {
+            int end = Math.min(n, start + FRAME);
+            int w = readWidth(r);
+            for (int i = start; i < end; i++) {
+                long d = unzigzag(r.readBits(w));
+                if (mode == INT_DELTA) {
+                    delta = d;
+                } else {
+                    delta += d;
+                }
+                v[i] = v[i - 1] + delta;
+            }
+        }
+        return v;
+    }
+
+    private static int readWidth(BitReader r) {
+        int w = (int) r.readBits(7);
+        if (w > 64) {
+            throw new TimeBlockException("bit width " + w + " is over 64");
+        }
+        return w;
+    }
+
+    private static void writeFrames(long[] z, BitWriter w) {
+        for (int start = 0; start < z.length; start += FRAME) {
+            int end = Math.min(z.length, start + FRAME);
+            long or = 0;
+            for (int i = start; i < end; i++) {
+                or |= z[i];
+            }
+            int width = 64 - Long.numberOfLeadingZeros(or);
+            w.writeBits(width, 7);
+            for (int i = start; i < end; i++) {
+                w.writeBits(z[i], width);
+            }
+        }
+    }
+
+    private static long packedBits(long[] z) {
+        long bits = 0;
+        for (int start = 0; start < z.length; start += FRAME) {
+            int end = Math.min(z.length, start + FRAME);
+            long or = 0;
+            for (int i = start; i < end; i++) {
+                or |= z[i];
+            }
+            bits += 7 + (long) (end - start) * (64 - Long.numberOfLeadingZeros(or));
+        }
+        return bits;
+    }
+
+    // ------------------------------------------------------------ booleans and strings
+
+    static void writeBooleans(boolean[] v, int n, BitWriter w) {
+        for (int i = 0; i < n; i++) {
+            w.writeBit(v[i]);
+        }
+    }
+
+    static boolean[] readBooleans(BitReader r, int n) {
+        boolean[] v = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = r.readBit();
+        }
+        return v;
+    }
+
+    /**
+     * Strings: a dictionary of the distinct values in first-seen order (a varint count, then each
+     * as a varint byte length and its UTF-8 bytes), then each value's dictionary index in
+     * ceil(log2(count)) bits.
+     */
+    static void writeStrings(String[] v, int n, BitWriter w) {
+        Map<String, Integer> dict = new HashMap<>();
+        int[] idx = new int[n];
+        java.util.List<String> order = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Integer k = dict.get(v[i]);
+            if (k == null) {
+                k = order.size();
+                dict.put(v[i], k);
+                order.add(v[i]);
+            }
+            idx[i] = k;
+        }
+        w.writeVarLong(order.size());
+        for (String s : order) {
+            byte[] b = s.getBytes(StandardCharsets.UTF_8);
+            w.writeVarLong(b.length);
+            w.writeBytes(b, 0, b.length);
+        }
+        int width = 32 - Integer.numberOfLeadingZeros(order.size() - 1);
+        for (int i = 0; i < n; i++) {
+            w.writeBits(idx[i], width);
+        }
+    }
+
+    static String[] readStrings(BitReader r, int n, int maxBytes) {
+        int size = r.readLength(n, "dictionary size");
+        if (size == 0 && n > 0) {
+            throw new TimeBlockException("empty dictionary for " + n + " strings");
+        }
+        String[] dict = new String[size];
+        for (int i = 0; i < size; i++) {
+            int len = r.readLength(maxBytes, "string length");
+            int pos = r.bytePosition();
+            r.seek(pos + len);
+            dict[i] = new String(r.buffer(), pos, len, StandardCharsets.UTF_8);
+        }
+        int width = 32 - Integer.numberOfLeadingZeros(Math.max(0, size - 1));
+        String[] v = new String[n];
+        for (int i = 0; i < n; i++) {
+            int k = (int) r.readBits(width);
+            if (k >= size) {
+                throw new TimeBlockException("dictionary index " + k + " is out of range 0.." + (size - 1));
+            }
+            v[i] = dict[k];
+        }
+        return v;
+    }
+
+    // ------------------------------------------------------------ helpers
+
+    static long zigzag(long v) {
+        return (v << 1) ^ (v >> 63);
+    }
+
+    static long unzigzag(long z) {
+        return (z >>> 1) ^ -(z & 1);
+    }
+
+    /** Whether {@code v} fits in an {@code bits}-bit two's complement integer. */
+    static boolean fits(long v, int bits) {
+        long half = 1L << (bits - 1);
+        return v >= -half && v < half;
+    }
+
+    static long signExtend(long v, int bits) {
+        return (v << (64 - bits)) >> (64 - bits);
+    }
+}

@@ -1,0 +1,97 @@
+package io.lumadb.timeseries;
+
+/**
+ * One decoded field column of a {@link TimeBlock}: for each row of the block, whether the row
+ * carries the field and its value. Indexed by row, like {@link TimeBlock#timestamps()}.
+ */
+public final class Column {
+    private final String name;
+    private final FieldType type;
+    private final boolean[] present; // null when every row carries the field
+    private final double[] doubles;
+    private final long[] longs;
+    private final boolean[] booleans;
+    private final String[] strings;
+
+    Column(String name, FieldType type, boolean[] present, double[] d, long[] l, boolean[] b, String[] s) {
+        this.name = name;
+        this.type = type;
+        this.present = present;
+        this.doubles = d;
+        this.longs = l;
+        this.booleans = b;
+        this.strings = s;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public FieldType type() {
+        return type;
+    }
+
+    /** Whether row {@code row} carries this field. */
+    public boolean present(int row) {
+        return present == null || present[row];
+    }
+
+    /** The FLOAT value of a present row. */
+    public double doubleAt(int row) {
+        require(FieldType.FLOAT);
+        return doubles[row];
+    }
+
+    /** The INTEGER or UNSIGNED value (its bits) of a present row. */
+    public long longAt(int row) {
+        if (type != FieldType.INTEGER && type != FieldType.UNSIGNED) {
+            throw new IllegalStateException("field '" + name + "' is " + type + ", not an integer");
+        }
+        return longs[row];
+    }
+
+    /** A numeric value as a double (UNSIGNED read as unsigned); exact for integers up to 2^53. */
+    public double numberAt(int row) {
+        return switch (type) {
+            case FLOAT -> doubles[row];
+            case INTEGER -> longs[row];
+            case UNSIGNED -> unsignedToDouble(longs[row]);
+            default -> throw new IllegalStateException("field '" + name + "' is " + type + ", not a number");
+        };
+    }
+
+    public boolean booleanAt(int row) {
+        require(FieldType.BOOLEAN);
+        return booleans[row];
+    }
+
+    public String stringAt(int row) {
+        require(FieldType.STRING);
+        return strings[row];
+    }
+
+    /** The value of row {@code row}, or null when the row does not carry the field. */
+    public FieldValue valueAt(int row) {
+        if (!present(row)) {
+            return null;
+        }
+        return switch (type) {
+            case FLOAT -> new FieldValue.FloatValue(doubles[row]);
+            case INTEGER -> new FieldValue.IntegerValue(longs[row]);
+            case UNSIGNED -> new FieldValue.UnsignedValue(longs[row]);
+            case BOOLEAN -> new FieldValue.BooleanValue(booleans[row]);
+            case STRING -> new FieldValue.StringValue(strings[row]);
+        };
+    }
+
+    static double unsignedToDouble(long v) {
+        // Halve keeping the low bit sticky, so the one rounding to double is still correct.
+        return v >= 0 ? (double) v : (double) ((v >>> 1) | (v & 1)) * 2.0;
+    }
+
+    private void require(FieldType t) {
+        if (type != t) {
+            throw new IllegalStateException("field '" + name + "' is " + type + ", not " + t);
+        }
+    }
+}
