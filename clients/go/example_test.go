@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"strings"
 
 	lumadb "github.com/lumadb/lumadb-go"
 )
@@ -93,7 +94,7 @@ func ExampleCollection_Changes() {
 	// Output:
 	// c o1 1 120
 	// u o1 2 80
-	// d o1 2 <nil>
+	// d o1 3 <nil>
 }
 
 // A live query read from a channel: the current result, ready, then what changes in it.
@@ -114,7 +115,7 @@ func ExampleCollection_Live() {
 	}
 	defer live.Close()
 	for event := range live.C() {
-		fmt.Println(event.Kind, event.ID)
+		fmt.Println(strings.TrimSpace(event.Kind + " " + event.ID))
 		switch event.Kind {
 		case lumadb.LiveReady:
 			orders.Put(ctx, "o2", lumadb.M{"total": 300})
