@@ -1,0 +1,3 @@
+module github.com/lumadb/lumadb-go
+
+go 1.19
