@@ -43,6 +43,8 @@ public final class NodeProcess implements AutoCloseable {
     private final Thread killOnExit;
     private Process process;
     private int starts;
+    /** The node's java.io.tmpdir, removed with the node (see {@link #destroy()}). */
+    private Path tmpDir;
 
     private NodeProcess(Builder b) throws IOException {
         this.name = b.name;
@@ -277,7 +279,13 @@ public final class NodeProcess implements AutoCloseable {
             throw new IllegalStateException(name + " is running already");
         }
         Files.createDirectories(dataDir);
+        if (tmpDir == null) {
+            // RocksDB unpacks its 14 MB native library into java.io.tmpdir and deletes it only
+            // when the JVM exits normally: a node killed with SIGKILL would leave it in /tmp.
+            tmpDir = Files.createTempDirectory("lumadb-node-tmp");
+        }
         List<String> jvm = new ArrayList<>(jvmOptions);
+        jvm.add("-Djava.io.tmpdir=" + tmpDir);
         jvm.addAll(options);
         List<String> command = new ArrayList<>(prefix);
         command.addAll(javaCommand(jar, heap, jvm));
@@ -382,11 +390,16 @@ public final class NodeProcess implements AutoCloseable {
         }
     }
 
-    /** Kills the process if it still runs and waits for it to be gone; for cleanup, never throws. */
+    /**
+     * Kills the process if it still runs and waits for it to be gone, then removes its temporary
+     * directory (a later start makes a new one); for cleanup, never throws.
+     */
     public void destroy() {
         Process p;
+        Path tmp;
         synchronized (this) {
             p = process;
+            tmp = tmpDir;
         }
         if (p != null && p.isAlive()) {
             p.destroyForcibly();
@@ -394,6 +407,18 @@ public final class NodeProcess implements AutoCloseable {
                 p.waitFor(30, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            }
+        }
+        if (tmp != null && (p == null || !p.isAlive())) {
+            synchronized (this) {
+                if (tmpDir == tmp) {
+                    tmpDir = null;
+                }
+            }
+            try {
+                TestFiles.deleteRecursively(tmp);
+            } catch (IOException e) {
+                System.err.println("could not remove " + tmp + " of " + name + ": " + e);
             }
         }
     }
