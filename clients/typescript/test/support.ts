@@ -12,7 +12,8 @@
  */
 
 import { randomUUID } from "node:crypto";
-import { Client, type ClientOptions, type EventStream, type Reconnect } from "@lumadb/client";
+import assert from "node:assert/strict";
+import { Client, type Change, type ClientOptions, type Collection, type EventStream, type Reconnect } from "@lumadb/client";
 
 export function env(name: string): string {
   const value = process.env[name];
@@ -85,4 +86,40 @@ export function byteOrder(a: string, b: string): number {
 
 export function sorted<T>(items: T[]): T[] {
   return [...items].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
+}
+
+export type Key = [string, string, number];
+
+export function key(change: Change): Key {
+  return [change.id, change.op, change.version];
+}
+
+/** Each shard's changes arrive in its sequence order (shards interleave freely). */
+export function checkShardOrder(changes: Change[]): void {
+  const last = new Map<number, [number, number]>();
+  for (const c of changes) {
+    const index = ((c.envelope.source as Record<string, unknown>).index as number | undefined) ?? 0;
+    const [seq, idx] = last.get(c.shard) ?? [-1, -1];
+    assert.ok(c.seq > seq || (c.seq === seq && index > idx), `shard ${c.shard} out of order at ${JSON.stringify(c)}`);
+    last.set(c.shard, [c.seq, index]);
+  }
+}
+
+/** Writes through the client and remembers the change each write must show on the stream. */
+export class Writer {
+  readonly expected: Key[] = [];
+  constructor(readonly coll: Collection) {}
+
+  async put(id: string, doc: Record<string, unknown>): Promise<void> {
+    const answer = await this.coll.put(id, doc);
+    this.expected.push([id, answer.result === "created" ? "c" : "u", answer._version]);
+  }
+
+  async patch(id: string, patch: Record<string, unknown>): Promise<void> {
+    this.expected.push([id, "u", (await this.coll.patch(id, patch))._version as number]);
+  }
+
+  async delete(id: string): Promise<void> {
+    this.expected.push([id, "d", (await this.coll.delete(id))._version]);
+  }
 }
