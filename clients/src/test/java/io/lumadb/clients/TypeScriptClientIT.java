@@ -94,8 +94,13 @@ class TypeScriptClientIT {
             throw prepare;
         }
 
+        long waitingSince = System.nanoTime();
         try (ClientSuite suite = started(starting)) {
+            System.out.printf(
+                    "[typescript] the node was ready %d ms after the package was built%n",
+                    (System.nanoTime() - waitingSince) / 1_000_000);
             ClientSuite.Result run = suite.run(project, ENV, Duration.ofMinutes(4), List.of(npm, "test"));
+            System.out.printf("[typescript] npm test took %d ms%n", run.took().toMillis());
             String failure = "the TypeScript client's suite failed (exit " + run.exit() + ", "
                     + run.took().toSeconds() + " s); its output:\n" + run.output()
                     + "\nthe end of the node's log:\n" + ClientSuite.tail(suite.nodeLog(), 80);
@@ -182,8 +187,9 @@ class TypeScriptClientIT {
                     throw new AssertionError(String.join(" ", command) + " did not end within " + timeout.toSeconds()
                             + " s; its output:\n" + output);
                 }
-                return new ClientSuite.Result(
-                        process.exitValue(), output.toString(), Duration.ofNanos(System.nanoTime() - started));
+                Duration took = Duration.ofNanos(System.nanoTime() - started);
+                System.out.println(prefix + String.join(" ", command) + " took " + took.toMillis() + " ms");
+                return new ClientSuite.Result(process.exitValue(), output.toString(), took);
             }
         } finally {
             process.descendants().forEach(ProcessHandle::destroyForcibly);
