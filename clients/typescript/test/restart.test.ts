@@ -1,7 +1,7 @@
 /**
  * The node restarts in the middle of four streams: a change stream and a live query whose
- * consumer paused before the restart (no read pending), and the same two read by `for await`
- * loops that keep waiting through it.
+ * consumer paused before the restart (no read pending), and the same two read all along through
+ * it (the change stream by `next()`, the live query by a callback).
  *
  * Writes: w1 before the restart, read by every consumer; w2 after the paused consumers last
  * read, just before the restart (the node may or may not have sent them before it stopped);
@@ -90,11 +90,25 @@ describe("a restart of the node", () => {
       const activeInitial = await takeUntilReady(activeLive);
       assert.deepEqual(activeInitial.sort(), ["keep", "leave"]);
 
+      // One active consumer loops on next(), the other is a callback.
       const activeChangesSeen: Change[] = [];
       const activeLiveSeen: LiveEvent[] = [];
+      const liveMissing = new Set(ends);
+      let liveComplete!: () => void;
+      const liveSeenEnds = new Promise<void>((resolve) => (liveComplete = resolve));
+      const unsubscribeLive = activeLive.subscribe((event) => {
+        activeLiveSeen.push(event);
+        if (event.id !== null) liveMissing.delete(event.id);
+        if (liveMissing.size === 0) liveComplete();
+      });
       const active = Promise.all([
         readToEnds(activeChanges, ends, activeChangesSeen),
-        readToEnds(activeLive, ends, activeLiveSeen),
+        Promise.race([
+          liveSeenEnds,
+          unsubscribeLive.done.then((e) => {
+            throw new Error(`the live query's callbacks ended before both ends: ${String(e)}`);
+          }),
+        ]),
       ]);
       active.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
 
@@ -159,6 +173,8 @@ describe("a restart of the node", () => {
       );
       assert.deepEqual(activeLive.results, now);
       assert.ok(![...liveAfter, ...activeLiveSeen].some((e) => e.kind === "reset"));
+      unsubscribeLive();
+      assert.equal(await unsubscribeLive.done, undefined);
     } finally {
       for (const s of streams) s.close();
       await c.dropDatabase(db);
