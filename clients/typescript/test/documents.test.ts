@@ -14,6 +14,23 @@ import { byteOrder, client, unique } from "./support.js";
 describe("databases and collections", () => {
   const c = client();
 
+  it("answers health, readiness, whoami and its OpenAPI description", async () => {
+    assert.ok(await c.health());
+    assert.ok(await c.ready());
+    const me = await c.whoami();
+    assert.equal(me.kind, "api-key", JSON.stringify(me)); // the suite signs in with an API key
+    assert.ok((me.roles as string[]).includes("admin"), JSON.stringify(me));
+    const api = await c.openapi();
+    assert.match(String(api.openapi), /^3\.1/);
+    const paths = Object.keys(api.paths as Record<string, unknown>);
+    for (const used of ["_query", "_changes", "_live", "_search", "_sql", "_bulk"]) {
+      assert.ok(
+        paths.some((p) => p.endsWith(`/${used}`)),
+        `the node's API has no ${used}: ${paths.join(" ")}`,
+      );
+    }
+  });
+
   it("creates, lists and drops databases and collections", async () => {
     const db = unique("docs");
     try {
