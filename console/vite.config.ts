@@ -12,7 +12,10 @@ export default defineConfig({
     chunkSizeWarningLimit: 1024,
   },
   server: {
-    // `npm run dev` against a node on localhost:8080.
-    proxy: { '/api': 'http://127.0.0.1:8080', '/metrics': 'http://127.0.0.1:8080' },
+    // `npm run dev` (and `vite preview`) against a node: LUMADB_URL, else localhost:8080.
+    proxy: {
+      '/api': process.env.LUMADB_URL ?? 'http://127.0.0.1:8080',
+      '/metrics': process.env.LUMADB_URL ?? 'http://127.0.0.1:8080',
+    },
   },
 });

@@ -80,6 +80,9 @@ export function Editor(props: EditorProps) {
   const view = useRef<EditorView | null>(null);
   const latest = useRef(props);
   latest.current = props;
+  // The texts this editor reported lately: a render that still carries one of them is behind the
+  // editor, not a new value from outside, and must not overwrite what was typed since.
+  const emitted = useRef<string[]>([]);
 
   useEffect(() => {
     const run = keymap.of([
@@ -107,7 +110,10 @@ export function Editor(props: EditorProps) {
       EditorView.contentAttributes.of({ 'aria-label': props.label, 'aria-multiline': 'true' }),
       placeholder(props.language === 'sql' ? 'SELECT ...' : '{ }'),
       EditorView.updateListener.of((u) => {
-        if (u.docChanged) latest.current.onChange(u.state.doc.toString());
+        if (!u.docChanged) return;
+        const text = u.state.doc.toString();
+        emitted.current = [...emitted.current.slice(-49), text];
+        latest.current.onChange(text);
       }),
     ];
     if (props.language === 'jql') {
@@ -125,7 +131,8 @@ export function Editor(props: EditorProps) {
 
   useEffect(() => {
     const v = view.current;
-    if (v && v.state.doc.toString() !== props.value) {
+    if (v && v.state.doc.toString() !== props.value && !emitted.current.includes(props.value)) {
+      emitted.current = [];
       v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: props.value } });
     }
   }, [props.value]);

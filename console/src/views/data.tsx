@@ -211,7 +211,7 @@ function Documents(props: { db: string; collection: string }) {
   const [next, setNext] = useState<string | null>(null);
   const [refresh, setRefresh] = useState(0);
   const [error, setError] = useState<unknown>(null);
-  const [editing, setEditing] = useState<{ id: string; isNew: boolean } | null>(null);
+  const [editing, setEditing] = useState<{ id: string; isNew: boolean; key: number } | null>(null);
   const [count, setCount] = useState<number | null>(null);
   const [dialog, ask] = useConfirm(setError);
   const base = apiPath(props.db, props.collection);
@@ -242,7 +242,7 @@ function Documents(props: { db: string; collection: string }) {
         Documents of {props.db}/{props.collection}
       </h1>
       <div class="row">
-        <button type="button" onClick={() => setEditing({ id: '', isNew: true })}>
+        <button type="button" onClick={() => setEditing({ id: '', isNew: true, key: Date.now() })}>
           New document
         </button>
         <button type="button" onClick={() => navigate('/query')}>
@@ -255,13 +255,14 @@ function Documents(props: { db: string; collection: string }) {
       <ErrorBox error={error} />
       {editing && (
         <DocumentEditor
-          key={editing.id + String(editing.isNew)}
+          key={editing.key}
           base={base}
           id={editing.id}
           isNew={editing.isNew}
           onClose={() => setEditing(null)}
           onSaved={(id) => {
-            setEditing({ id, isNew: false });
+            // The same editor goes on with the saved document (a new one becomes an existing one).
+            setEditing((e) => (e ? { ...e, id, isNew: false } : e));
             setRefresh((r) => r + 1);
           }}
         />
@@ -283,7 +284,7 @@ function Documents(props: { db: string; collection: string }) {
               <td>{d._version}</td>
               <td class="mono">{preview(d)}</td>
               <td class="actions">
-                <button type="button" class="small" aria-label={`Edit document ${d._id}`} onClick={() => setEditing({ id: d._id, isNew: false })}>
+                <button type="button" class="small" aria-label={`Edit document ${d._id}`} onClick={() => setEditing({ id: d._id, isNew: false, key: Date.now() })}>
                   Edit
                 </button>
                 <button
