@@ -95,6 +95,9 @@ test('the sign-in page, then signing in', async () => {
   await page.goto(process.env.LUMADB_CONSOLE_BASE ? '/console/' : '/console');
   await expect(page.getByRole('heading', { name: 'Sign in to LumaDB' })).toBeVisible();
   expect(await theme()).toBe('light'); // follows the system setting (prefers-color-scheme: light)
+  // The node's Content-Security-Policy allows styles only from itself or with this page's nonce.
+  const csp = (await page.request.get(process.env.LUMADB_CONSOLE_BASE ? '/console/' : '/console')).headers()['content-security-policy'];
+  if (!process.env.LUMADB_CONSOLE_BASE) expect(csp).toMatch(/script-src 'self';/);
   await checkView('sign-in');
   await page.getByLabel('User').fill(user);
   await page.getByLabel('Password').fill('not the password');
@@ -190,6 +193,7 @@ test('runs a JQL query with completion, shows its explain, and runs SQL', async 
   await checkView('query');
 
   await page.getByRole('radio', { name: 'SQL' }).check();
+  await expect(page.locator('#query-editor .cm-content')).toContainText('SELECT');
   await setEditor('#query-editor', `SELECT _id, total FROM ${collection} WHERE total >= 100 ORDER BY _id`);
   await page.getByRole('button', { name: 'Run query' }).click();
   await expect(page.getByRole('status').filter({ hasText: '2 rows' })).toBeVisible();

@@ -2,7 +2,7 @@
 // with completion of field names and operators) and SQL. Colours come from the page's CSS
 // variables, so the editors follow the theme.
 import { useEffect, useRef } from 'preact/hooks';
-import { EditorState, type Extension } from '@codemirror/state';
+import { Compartment, EditorState, type Extension } from '@codemirror/state';
 import { EditorView, keymap, lineNumbers, highlightActiveLine, drawSelection, placeholder } from '@codemirror/view';
 import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
 import { bracketMatching, syntaxHighlighting, HighlightStyle, indentOnInput } from '@codemirror/language';
@@ -60,7 +60,17 @@ function jqlCompletion(fields: () => string[]) {
   };
 }
 
+/**
+ * The per-page nonce the node puts in index.html and in its Content-Security-Policy, so that
+ * CodeMirror's own style element is allowed while inline styles in general are not.
+ */
+const cspNonce = document.querySelector('meta[name="lumadb-csp-nonce"]')?.getAttribute('content') ?? '';
+
 export type Language = 'json' | 'jql' | 'sql';
+
+function sqlLanguage(tables: Record<string, string[]>): Extension {
+  return sql({ dialect: PostgreSQL, schema: tables, upperCaseKeywords: true });
+}
 
 export interface EditorProps {
   value: string;
@@ -84,15 +94,18 @@ export function Editor(props: EditorProps) {
   // editor, not a new value from outside, and must not overwrite what was typed since.
   const emitted = useRef<string[]>([]);
 
+  const sqlSchema = useRef(new Compartment());
+
   useEffect(() => {
     const run = keymap.of([
       { key: 'Mod-Enter', run: () => (latest.current.onRun?.(), true) },
     ]);
     const language: Extension =
       props.language === 'sql'
-        ? sql({ dialect: PostgreSQL, schema: props.tables ?? {}, upperCaseKeywords: true })
+        ? sqlSchema.current.of(sqlLanguage(props.tables ?? {}))
         : [json(), linter(jsonParseLinter(), { delay: 200 }), lintGutter()];
     const extensions: Extension[] = [
+      EditorView.cspNonce.of(cspNonce),
       run,
       lineNumbers(),
       history(),
@@ -126,8 +139,15 @@ export function Editor(props: EditorProps) {
       parent: host.current!,
     });
     return () => view.current?.destroy();
-    // The editor is rebuilt when its language or SQL tables change; its text follows `value`.
-  }, [props.language, JSON.stringify(props.tables ?? {})]);
+    // The editor is rebuilt when its language changes; its text follows `value`.
+  }, [props.language]);
+
+  // New SQL tables (sampled after the editor opened) only reconfigure completion.
+  useEffect(() => {
+    if (props.language === 'sql' && view.current) {
+      view.current.dispatch({ effects: sqlSchema.current.reconfigure(sqlLanguage(props.tables ?? {})) });
+    }
+  }, [JSON.stringify(props.tables ?? {})]);
 
   useEffect(() => {
     const v = view.current;

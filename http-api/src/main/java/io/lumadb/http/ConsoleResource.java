@@ -6,6 +6,9 @@ import io.lumadb.security.Permission;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -29,7 +32,10 @@ import org.apache.pekko.http.javadsl.model.headers.RawHeader;
  * at once). Files under {@code assets/} carry a content hash in their names and are cached for a
  * year. A missing file is a {@code 404 console-file-not-found} problem, never {@code index.html}
  * served as a script. Every answer carries a strict Content-Security-Policy: scripts, styles and
- * connections from this origin only, no inline script, no framing.
+ * connections from this origin only, no inline script, no framing. {@code index.html} gets a fresh
+ * nonce per answer, in place of {@value #NONCE_PLACEHOLDER} in the page and in its policy's {@code
+ * style-src}: the editor (CodeMirror) writes its styles into a {@code <style>} element carrying it,
+ * and no other inline style is allowed.
  */
 final class ConsoleResource implements Resource {
 
@@ -39,6 +45,11 @@ final class ConsoleResource implements Resource {
     static final String CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self';"
             + " img-src 'self' data:; font-src 'self'; connect-src 'self'; manifest-src 'self';"
             + " base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+    /** What the built {@code index.html} holds where each answer puts its own nonce. */
+    static final String NONCE_PLACEHOLDER = "LUMADB_CSP_NONCE";
+
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     static final String IMMUTABLE = "public, max-age=31536000, immutable";
     static final String NO_CACHE = "no-cache";
@@ -105,16 +116,32 @@ final class ConsoleResource implements Resource {
         }
         String extension = path.substring(path.lastIndexOf('.') + 1).toLowerCase(Locale.ROOT);
         ContentType type = TYPES.getOrDefault(extension, ContentTypes.APPLICATION_OCTET_STREAM);
+        byte[] body = bytes.get();
+        String policy = CONTENT_SECURITY_POLICY;
+        if (path.equals(INDEX)) {
+            String nonce = nonce();
+            body = new String(body, StandardCharsets.UTF_8)
+                    .replace(NONCE_PLACEHOLDER, nonce)
+                    .getBytes(StandardCharsets.UTF_8);
+            policy = policy.replace("style-src 'self';", "style-src 'self' 'nonce-" + nonce + "';");
+        }
         List<HttpHeader> headers = List.of(
                 RawHeader.create("Cache-Control", path.startsWith("assets/") ? IMMUTABLE : NO_CACHE),
-                RawHeader.create("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+                RawHeader.create("Content-Security-Policy", policy),
                 RawHeader.create("X-Content-Type-Options", "nosniff"),
                 RawHeader.create("Referrer-Policy", "no-referrer"),
                 RawHeader.create("X-Frame-Options", "DENY"));
         return done(HttpResponse.create()
                 .withStatus(StatusCodes.OK)
-                .withEntity(type, bytes.get())
+                .withEntity(type, body)
                 .addHeaders(headers));
+    }
+
+    /** 128 random bits, base64: a nonce no page can guess. */
+    static String nonce() {
+        byte[] bits = new byte[16];
+        RANDOM.nextBytes(bits);
+        return Base64.getEncoder().encodeToString(bits);
     }
 
     /**

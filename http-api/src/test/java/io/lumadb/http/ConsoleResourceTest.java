@@ -9,8 +9,12 @@ import io.lumadb.security.Permission;
 import io.lumadb.security.Security;
 import io.lumadb.shards.model.DocumentJson;
 import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpMethods;
@@ -101,11 +105,31 @@ class ConsoleResourceTest {
         assertTrue(body(index).contains("console fixture"));
         assertEquals("no-cache", header(index, "Cache-Control"));
         String csp = header(index, "Content-Security-Policy");
-        assertEquals(ConsoleResource.CONTENT_SECURITY_POLICY, csp);
-        assertTrue(csp.contains("default-src 'none'") && csp.contains("script-src 'self'"), csp);
+        assertTrue(csp.contains("default-src 'none'") && csp.contains("script-src 'self';"), csp);
         assertFalse(csp.contains("unsafe-inline") || csp.contains("unsafe-eval"), csp);
         assertTrue(csp.contains("frame-ancestors 'none'"), csp);
         assertEquals("nosniff", header(index, "X-Content-Type-Options"));
+    }
+
+    @Test
+    void eachIndexHtmlCarriesAFreshNonceThatItsPolicyAllowsForStyles() throws Exception {
+        Pattern meta = Pattern.compile("<meta name=\"lumadb-csp-nonce\" content=\"([A-Za-z0-9+/=]{24})\">");
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < 3; i++) {
+            HttpResponse index = get("/console");
+            Matcher m = meta.matcher(body(index));
+            assertTrue(m.find(), "index.html holds its nonce");
+            String nonce = m.group(1);
+            assertTrue(seen.add(nonce), "a nonce is never reused: " + nonce);
+            assertEquals(
+                    ConsoleResource.CONTENT_SECURITY_POLICY.replace(
+                            "style-src 'self';", "style-src 'self' 'nonce-" + nonce + "';"),
+                    header(index, "Content-Security-Policy"));
+        }
+        // Other files carry the policy without a nonce.
+        assertEquals(
+                ConsoleResource.CONTENT_SECURITY_POLICY,
+                header(get("/console/assets/app-1a2b3c.css"), "Content-Security-Policy"));
     }
 
     @Test
