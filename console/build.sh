@@ -5,7 +5,6 @@
 # installed from, and the build only when a source is newer than the built index.html.
 set -eu
 out="$1"
-cd "$(dirname "$0")"
 
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   echo "ERROR: the web console (console/) is built with the system's Node.js 20+ and npm, which are not on the PATH." >&2
@@ -17,6 +16,7 @@ if [ "$major" -lt 20 ]; then
   echo "ERROR: the web console needs Node.js 20 or newer; $(command -v node) is $(node --version)." >&2
   exit 1
 fi
+cd "$(dirname "$0")"
 
 stamp=node_modules/.lumadb-installed-from-package-lock.json
 if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
