@@ -264,6 +264,17 @@ test('indexes, cluster, metrics and security views', async () => {
   await checkView('security');
 });
 
+test('the keyboard moves out of an editor and runs the query', async () => {
+  await nav('Query').focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { name: 'Query', exact: true })).toBeVisible();
+  await page.locator('#query-editor .cm-content').focus();
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('button', { name: 'Run query' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('status').filter({ hasText: '2 rows' })).toBeVisible();
+});
+
 test('switches theme and keeps the choice', async () => {
   const before = await theme();
   const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);

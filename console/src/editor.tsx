@@ -4,7 +4,7 @@
 import { useEffect, useRef } from 'preact/hooks';
 import { Compartment, EditorState, type Extension } from '@codemirror/state';
 import { EditorView, keymap, lineNumbers, highlightActiveLine, drawSelection, placeholder } from '@codemirror/view';
-import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
+import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
 import { bracketMatching, syntaxHighlighting, HighlightStyle, indentOnInput } from '@codemirror/language';
 import { autocompletion, closeBrackets, closeBracketsKeymap, completionKeymap, type CompletionContext, type Completion } from '@codemirror/autocomplete';
 import { json, jsonParseLinter } from '@codemirror/lang-json';
@@ -116,8 +116,9 @@ export function Editor(props: EditorProps) {
       highlightActiveLine(),
       syntaxHighlighting(highlight),
       language,
-      // Tab indents; Escape then Tab (or Ctrl-M) leaves the editor, as CodeMirror documents.
-      keymap.of([...closeBracketsKeymap, ...defaultKeymap, ...historyKeymap, ...completionKeymap, indentWithTab]),
+      // Tab is left to the browser, so the keyboard moves through the page and never gets stuck in
+      // an editor (Enter indents; Ctrl+[ and Ctrl+] change indentation).
+      keymap.of([...closeBracketsKeymap, ...defaultKeymap, ...historyKeymap, ...completionKeymap]),
       theme,
       EditorView.lineWrapping,
       EditorView.contentAttributes.of({ 'aria-label': props.label, 'aria-multiline': 'true' }),
