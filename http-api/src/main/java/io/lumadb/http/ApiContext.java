@@ -159,7 +159,8 @@ public final class ApiContext {
                 new TopicsResource(this),
                 new WebSocketResource(this),
                 new SecurityResource(this),
-                new AuthResource(this));
+                new AuthResource(this),
+                new ConsoleResource());
     }
 
     ClassicActorSystemProvider system() {

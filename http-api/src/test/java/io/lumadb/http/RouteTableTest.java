@@ -31,7 +31,7 @@ class RouteTableTest {
     }
 
     @Test
-    void everyRouteDeclaresAPermissionAndOnlyHealthReadinessTheDescriptionSignInAndSignOutArePublic() {
+    void everyRouteDeclaresAPermissionAndOnlyHealthReadinessTheDescriptionSignInSignOutAndTheConsoleArePublic() {
         List<String> publicRoutes = new ArrayList<>();
         for (Route route : TestApi.routeTable().routes()) {
             assertNotNull(route.permission(), route.toString());
@@ -43,7 +43,16 @@ class RouteTableTest {
                 assertEquals(Permission.Action.MANAGE_USERS, route.permission().action(), route.toString());
             }
         }
-        assertEquals(List.of("getHealth", "getReady", "getOpenApi", "issueToken", "revokeToken"), publicRoutes);
+        assertEquals(
+                List.of(
+                        "getHealth",
+                        "getReady",
+                        "getOpenApi",
+                        "issueToken",
+                        "revokeToken",
+                        "getConsole",
+                        "getConsoleFile"),
+                publicRoutes);
     }
 
     @Test
@@ -169,7 +178,14 @@ class RouteTableTest {
     @Test
     void everyRouteOfTheApiDeclaresItsPermissionAndOnlyProbesArePublic() {
         for (Route route : API.routes()) {
-            boolean probe = List.of("getHealth", "getReady", "getOpenApi", "issueToken", "revokeToken")
+            boolean probe = List.of(
+                            "getHealth",
+                            "getReady",
+                            "getOpenApi",
+                            "issueToken",
+                            "revokeToken",
+                            "getConsole",
+                            "getConsoleFile")
                     .contains(route.operationId());
             assertEquals(probe, route.permission().equals(Permission.PUBLIC), route.toString());
         }
