@@ -27,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.BiConsumer;
@@ -45,12 +46,13 @@ import org.rocksdb.WriteOptions;
  * other keys (a shard's documents), in the layout {@link TimeSeriesKeyFormat} documents. Every
  * read and scan is bounded to the prefix's range.
  *
- * <p>The writer keeps in memory what it needs to decide without reading much: the meta (applied
- * sequence number, next series id, watermark, retention horizon), a cache of series ids and field
- * types read or written, and the open blocks with the newest time in each (so that a point newer
- * than every open row of its block is written without reading its key first). All of it is loaded
- * from, or written to, the database, and changed in memory only after the database write
- * succeeded, so a failed write leaves the store as it was.
+ * <p>Ingest writes one open chunk per block and batch, without reading first: duplicates and
+ * out-of-order points of later batches are merged when the block is read or sealed. Reads in a
+ * batch are only for a new series (its id), a series' field types (once, then cached) and a block
+ * the batch touches (is it sealed?). The writer keeps in memory the meta (applied sequence number,
+ * next series id, watermark, retention horizon), the cached series ids and field types, and which
+ * blocks have open chunks. All of it is loaded from, or written to, the database, and changed in
+ * memory only after the database write succeeded, so a failed write leaves the store as it was.
  *
  * <p>Native objects: the store owns only its {@link WriteOptions} (created first, closed by {@link
  * #close}); every read creates its snapshot, read options, bound slices and iterators and closes
@@ -74,10 +76,12 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
     private long nextSeriesId;
     private long watermark = Long.MIN_VALUE;
     private long horizon = Long.MIN_VALUE;
-    private final Map<String, Long> seriesIds = new HashMap<>();
+    /** Series ids by measurement and tags (not by canonical key, which costs an escaped string a point). */
+    private final Map<Identity, Long> seriesIds = new HashMap<>();
+
     private final Map<Long, Map<String, FieldType>> fieldTypes = new HashMap<>();
-    /** Open blocks → the newest time of their rows. */
-    private final TreeMap<BlockRef, Long> open = new TreeMap<>();
+    /** The blocks that hold open chunks. */
+    private final TreeSet<BlockRef> open = new TreeSet<>();
 
     /** A block of a series: the series id and the block's start. */
     private record BlockRef(long series, long start) implements Comparable<BlockRef> {
@@ -87,6 +91,9 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
             return c != 0 ? c : Long.compare(start, o.start);
         }
     }
+
+    /** A series as a point names it: its measurement and its tags, sorted by key. */
+    private record Identity(String measurement, List<Point.Tag> tags) {}
 
     /** A series found by a read: its id, key and canonical form in UTF-8 (the order of results). */
     private record Series(long id, SeriesKey key, byte[] canonical) {}
@@ -151,8 +158,7 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
                     TimeSeriesKeyFormat.key(prefix, TimeSeriesKeyFormat.OPEN).toArray();
             v.forEach(from, end(from), (key, value) -> {
                 TimeSeriesKeyFormat.Reader r = new TimeSeriesKeyFormat.Reader(key, at);
-                BlockRef ref = new BlockRef(r.i64(), r.time());
-                open.merge(ref, r.time(), Math::max);
+                open.add(new BlockRef(r.i64(), r.time()));
             });
         }
     }
@@ -168,7 +174,7 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
         if (batchSeq <= appliedSeq) {
             return WriteResult.skipped();
         }
-        Map<String, Long> newIds = new HashMap<>();
+        Map<Identity, Long> newIds = new HashMap<>();
         Map<Long, Map<String, FieldType>> newTypes = new HashMap<>();
         TreeMap<BlockRef, TreeMap<Long, Map<String, FieldValue>>> groups = new TreeMap<>();
         List<PointError> errors = new ArrayList<>();
@@ -203,19 +209,22 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
                             "point at " + t + " is before the first block of " + duration + " ns"));
                     continue;
                 }
-                SeriesKey key = p.seriesKey();
-                String canonical = key.canonical();
-                Long id = seriesIds.get(canonical);
+                Identity identity = new Identity(p.measurement(), p.tags());
+                Long id = seriesIds.get(identity);
                 if (id == null) {
-                    id = newIds.get(canonical);
+                    id = newIds.get(identity);
                 }
                 if (id == null) {
+                    SeriesKey key = p.seriesKey();
+                    String canonical = key.canonical();
                     id = storedSeriesId(v, canonical);
-                }
-                if (id == null) {
-                    id = next++;
-                    newIds.put(canonical, id);
-                    putSeries(batch, key, canonical, id);
+                    if (id != null) {
+                        seriesIds.put(identity, id); // stored already, so safe to cache before the write
+                    } else {
+                        id = next++;
+                        newIds.put(identity, id);
+                        putSeries(batch, key, canonical, id);
+                    }
                 }
                 Map<String, FieldType> stored = typesOf(v, id);
                 Map<String, FieldType> staged = newTypes.get(id);
@@ -236,7 +245,7 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
                                 f.getKey(),
                                 known,
                                 given,
-                                "field '" + f.getKey() + "' is " + known + " in series " + canonical
+                                "field '" + f.getKey() + "' is " + known + " in series " + p.seriesKey()
                                         + "; the point gives " + given);
                     }
                 }
@@ -260,16 +269,22 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
                                 new byte[] {(byte) type.code()});
                     }
                 }
-                groups.computeIfAbsent(new BlockRef(id, start), r -> new TreeMap<>())
-                        .computeIfAbsent(t, x -> new HashMap<>())
-                        .putAll(p.fields());
+                TreeMap<Long, Map<String, FieldValue>> rows =
+                        groups.computeIfAbsent(new BlockRef(id, start), r -> new TreeMap<>());
+                // The point's own (immutable) fields, copied only when a duplicate merges into them.
+                Map<String, FieldValue> earlier = rows.putIfAbsent(t, p.fields());
+                if (earlier != null) {
+                    Map<String, FieldValue> merged = new HashMap<>(earlier);
+                    merged.putAll(p.fields());
+                    rows.put(t, merged);
+                }
                 newest = Math.max(newest, t);
                 written++;
             }
 
             int sealedCount = 0;
             Set<BlockRef> sealedNow = new HashSet<>();
-            Map<BlockRef, Long> opened = new HashMap<>();
+            Set<BlockRef> opened = new HashSet<>();
             for (Map.Entry<BlockRef, TreeMap<Long, Map<String, FieldValue>>> g : groups.entrySet()) {
                 BlockRef ref = g.getKey();
                 TreeMap<Long, Map<String, FieldValue>> rows = g.getValue();
@@ -283,34 +298,24 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
                     sealedCount++;
                 } else if (sealable(ref.start(), newest)) {
                     TimeBlock.Builder b = TimeBlock.builder();
-                    if (open.containsKey(ref)) {
-                        addOpenRows(v, ref, b);
-                        deleteOpenRows(batch, ref);
+                    if (open.contains(ref)) {
+                        moveOpenRows(v, batch, ref, b);
                         sealedNow.add(ref);
                     }
                     rows.forEach(b::add);
                     put(batch, sealedKey, b.build().toByteArray());
                     sealedCount++;
                 } else {
-                    Long newestOpen = open.get(ref);
-                    for (Map.Entry<Long, Map<String, FieldValue>> r : rows.entrySet()) {
-                        byte[] rowKey = TimeSeriesKeyFormat.open(prefix, ref.series(), ref.start(), r.getKey());
-                        Map<String, FieldValue> fields = r.getValue();
-                        if (newestOpen != null && r.getKey() <= newestOpen) {
-                            byte[] old = v.get(rowKey);
-                            if (old != null) {
-                                Map<String, FieldValue> merged = TimeSeriesKeyFormat.decodeRow(old);
-                                merged.putAll(fields);
-                                fields = merged;
-                            }
-                        }
-                        put(batch, rowKey, TimeSeriesKeyFormat.encodeRow(fields));
-                    }
-                    long top = rows.lastKey();
-                    opened.put(ref, newestOpen == null ? top : Math.max(newestOpen, top));
+                    // One chunk per block and batch: no read before the write, duplicates of
+                    // earlier batches are merged when the block is read or sealed.
+                    put(
+                            batch,
+                            TimeSeriesKeyFormat.open(prefix, ref.series(), ref.start(), batchSeq),
+                            TimeSeriesKeyFormat.encodeChunk(rows));
+                    opened.add(ref);
                 }
             }
-            for (BlockRef ref : open.keySet()) {
+            for (BlockRef ref : open) {
                 if (!groups.containsKey(ref) && sealable(ref.start(), newest)) {
                     if (sealOpen(v, batch, ref)) {
                         sealedCount++;
@@ -329,7 +334,7 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
             watermark = newest;
             seriesIds.putAll(newIds);
             newTypes.forEach((id, types) -> fieldTypes.get(id).putAll(types));
-            open.putAll(opened);
+            open.addAll(opened);
             sealedNow.forEach(open::remove);
             return new WriteResult(true, written, errors, sealedCount);
         } catch (RocksDBException e) {
@@ -350,7 +355,7 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
         }
         try (View v = new View(false);
                 WriteBatch batch = new WriteBatch()) {
-            for (BlockRef ref : open.keySet()) {
+            for (BlockRef ref : open) {
                 sealOpen(v, batch, ref);
             }
             db.write(writeOptions, batch);
@@ -382,19 +387,9 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
                     }
                 }
             }
-            for (Map.Entry<BlockRef, Long> e : open.entrySet()) {
-                BlockRef ref = e.getKey();
-                if (ref.start() >= time) {
-                    continue;
-                }
-                if (e.getValue() < time) {
-                    deleteOpenRows(batch, ref);
+            for (BlockRef ref : open) {
+                if (ref.start() < time && !dropOpenRowsBefore(v, batch, ref, time)) {
                     emptied.add(ref);
-                } else {
-                    batch.deleteRange(
-                            cf,
-                            TimeSeriesKeyFormat.open(prefix, ref.series(), ref.start(), Long.MIN_VALUE),
-                            TimeSeriesKeyFormat.open(prefix, ref.series(), ref.start(), time));
                 }
             }
             long newHorizon = Math.max(horizon, time);
@@ -439,8 +434,7 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
     /** Seals an open block into {@code batch}; false when it had no rows left (retention). */
     private boolean sealOpen(View v, WriteBatch batch, BlockRef ref) throws RocksDBException {
         TimeBlock.Builder b = TimeBlock.builder();
-        addOpenRows(v, ref, b);
-        deleteOpenRows(batch, ref);
+        moveOpenRows(v, batch, ref, b);
         if (b.size() == 0) {
             return false;
         }
@@ -451,21 +445,56 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
         return true;
     }
 
-    private void addOpenRows(View v, BlockRef ref, TimeBlock.Builder b) {
+    /** Adds the open rows of a block to {@code b}, chunk by chunk in batch order, and deletes the chunks. */
+    private void moveOpenRows(View v, WriteBatch batch, BlockRef ref, TimeBlock.Builder b) {
         byte[] from =
                 TimeSeriesKeyFormat.open(prefix, ref.series(), ref.start()).toArray();
-        int at = from.length;
-        v.forEach(
-                from,
-                end(from),
-                (key, value) ->
-                        b.add(new TimeSeriesKeyFormat.Reader(key, at).time(), TimeSeriesKeyFormat.decodeRow(value)));
+        v.forEach(from, end(from), (key, value) -> {
+            TimeSeriesKeyFormat.decodeChunk(value, b::add);
+            delete(batch, key);
+        });
     }
 
-    private void deleteOpenRows(WriteBatch batch, BlockRef ref) throws RocksDBException {
+    /**
+     * Removes the rows before {@code time} from the open chunks of a block, rewriting or deleting
+     * the chunks that held any; whether any row is left in the block.
+     */
+    private boolean dropOpenRowsBefore(View v, WriteBatch batch, BlockRef ref, long time) {
         byte[] from =
                 TimeSeriesKeyFormat.open(prefix, ref.series(), ref.start()).toArray();
-        batch.deleteRange(cf, from, end(from));
+        boolean[] left = {false};
+        v.forEach(from, end(from), (key, value) -> {
+            TreeMap<Long, Map<String, FieldValue>> rows = new TreeMap<>();
+            TimeSeriesKeyFormat.decodeChunk(value, rows::put);
+            SortedMap<Long, Map<String, FieldValue>> kept = rows.tailMap(time);
+            if (kept.isEmpty()) {
+                delete(batch, key);
+            } else {
+                left[0] = true;
+                if (kept.size() < rows.size()) {
+                    try {
+                        put(batch, key, TimeSeriesKeyFormat.encodeChunk(kept));
+                    } catch (RocksDBException e) {
+                        throw new TimeSeriesStoreException(
+                                "time-series store " + name + ": cannot rewrite key "
+                                        + HexFormat.of().formatHex(key),
+                                e);
+                    }
+                }
+            }
+        });
+        return left[0];
+    }
+
+    private void delete(WriteBatch batch, byte[] key) {
+        try {
+            batch.delete(cf, key);
+        } catch (RocksDBException e) {
+            throw new TimeSeriesStoreException(
+                    "time-series store " + name + ": cannot delete key "
+                            + HexFormat.of().formatHex(key),
+                    e);
+        }
     }
 
     private Long storedSeriesId(View v, String canonical) {
@@ -473,9 +502,7 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
         if (value == null) {
             return null;
         }
-        long id = new TimeSeriesKeyFormat.Reader(value, 0).i64();
-        seriesIds.put(canonical, id);
-        return id;
+        return new TimeSeriesKeyFormat.Reader(value, 0).i64();
     }
 
     /** The stored field types of a series (cached; new ones are added after their write). */
@@ -664,13 +691,14 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
                 TimeSeriesKeyFormat.open(prefix, id, lower).toArray(),
                 TimeSeriesKeyFormat.open(prefix, id, to).toArray(),
                 (key, value) -> {
-                    TimeSeriesKeyFormat.Reader r = new TimeSeriesKeyFormat.Reader(key, startAt);
-                    long start = r.time();
-                    long t = r.time();
-                    if (t >= from && t < to) {
-                        builders.computeIfAbsent(start, x -> TimeBlock.builder())
-                                .add(t, TimeSeriesKeyFormat.decodeRow(value));
-                    }
+                    long start = new TimeSeriesKeyFormat.Reader(key, startAt).time();
+                    // Chunks come in batch order, and a builder lets the row added last win.
+                    TimeSeriesKeyFormat.decodeChunk(value, (t, fields) -> {
+                        if (t >= from && t < to) {
+                            builders.computeIfAbsent(start, x -> TimeBlock.builder())
+                                    .add(t, fields);
+                        }
+                    });
                 });
         builders.forEach((start, b) -> blocks.put(start, b.build()));
         return blocks;
@@ -706,7 +734,14 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
         try (View v = new View(true)) {
             byte[] from =
                     TimeSeriesKeyFormat.key(prefix, TimeSeriesKeyFormat.OPEN).toArray();
-            v.forEach(from, end(from), (key, value) -> n[0]++);
+            int at = from.length;
+            Map<BlockRef, Set<Long>> times = new HashMap<>();
+            v.forEach(from, end(from), (key, value) -> {
+                TimeSeriesKeyFormat.Reader r = new TimeSeriesKeyFormat.Reader(key, at);
+                Set<Long> t = times.computeIfAbsent(new BlockRef(r.i64(), r.time()), x -> new HashSet<>());
+                TimeSeriesKeyFormat.decodeChunk(value, (time, fields) -> t.add(time));
+            });
+            times.values().forEach(t -> n[0] += t.size());
         }
         return n[0];
     }

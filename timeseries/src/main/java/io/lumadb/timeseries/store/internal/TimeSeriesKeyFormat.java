@@ -10,9 +10,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.function.BiConsumer;
 
 /**
  * The key layout of a time-series store: every key and value it writes, under the store's key
@@ -42,12 +45,18 @@ import java.util.TreeMap;
  * R 0x05 int64(id) utf8(field)             the field's type in the series: 1 byte, {@link FieldType#code()}
  * R 0x06 int64(id) time(block start)       a sealed block, encoded as {@link TimeBlock} (its own
  *                                          format: header, columns, CRC32C footer)
- * R 0x07 int64(id) time(block start) time(t)
- *                                          an open row: varint(field count), then per field,
- *                                          sorted by name: str(name), type (1 byte, {@link FieldType#code()}) and
- *                                          the value: FLOAT 8-byte IEEE 754 bits, INTEGER and
- *                                          UNSIGNED int64, BOOLEAN 1 byte (0 or 1), STRING str(value)
+ * R 0x07 int64(id) time(block start) int64(batch seq)
+ *                                          an open chunk: the rows one batch wrote to the block,
+ *                                          one per timestamp (see below)
  * </pre>
+ *
+ * <p>An open chunk: varint(name count), name count × str(field name) in code point order; then
+ * varint(row count) and per row, in time order: int64(t), varint(field count), then per field,
+ * in name order: varint(index of its name), type (1 byte, {@link FieldType#code()}) and the
+ * value: FLOAT 8-byte IEEE 754 bits, INTEGER and UNSIGNED int64, BOOLEAN 1 byte (0 or 1),
+ * STRING str(value). The open rows of a block are its chunks merged in batch order, a later
+ * chunk's field winning over an earlier one's for the same timestamp; one key per block and
+ * batch keeps ingest free of reads and of per-point keys.
  *
  * <p>A block starts at a multiple of the block duration and covers {@code [start, start +
  * duration)}. For one series and block start, the rows are either one sealed block or open rows,
@@ -230,8 +239,8 @@ final class TimeSeriesKeyFormat {
         return open(r, id).time(blockStart);
     }
 
-    static byte[] open(byte[] r, long id, long blockStart, long time) {
-        return open(r, id, blockStart).time(time).toArray();
+    static byte[] open(byte[] r, long id, long blockStart, long batchSeq) {
+        return open(r, id, blockStart).i64(batchSeq).toArray();
     }
 
     /**
@@ -281,38 +290,83 @@ final class TimeSeriesKeyFormat {
         return new SeriesKey(measurement, tags);
     }
 
-    static byte[] encodeRow(Map<String, FieldValue> fields) {
-        Bytes b = new Bytes(16 + 16 * fields.size()).varint(fields.size());
-        // Sorted, so that equal rows encode to equal bytes whatever map they came in.
-        for (Map.Entry<String, FieldValue> f : new TreeMap<>(fields).entrySet()) {
-            b.str(f.getKey()).u8(f.getValue().type().code());
-            switch (f.getValue()) {
-                case FieldValue.FloatValue v -> b.i64(Double.doubleToRawLongBits(v.value()));
-                case FieldValue.IntegerValue v -> b.i64(v.value());
-                case FieldValue.UnsignedValue v -> b.i64(v.value());
-                case FieldValue.BooleanValue v -> b.u8(v.value() ? 1 : 0);
-                case FieldValue.StringValue v -> b.str(v.value());
+    static byte[] encodeChunk(SortedMap<Long, Map<String, FieldValue>> rows) {
+        Set<String> distinct = new HashSet<>();
+        for (Map<String, FieldValue> fields : rows.values()) {
+            distinct.addAll(fields.keySet());
+        }
+        String[] order = distinct.toArray(String[]::new);
+        Arrays.sort(order, TimeSeriesKeyFormat::compareCodePoints);
+        Bytes b = new Bytes(16 + rows.size() * 16 * (1 + order.length)).varint(order.length);
+        for (String n : order) {
+            b.str(n);
+        }
+        b.varint(rows.size());
+        for (Map.Entry<Long, Map<String, FieldValue>> row : rows.entrySet()) {
+            Map<String, FieldValue> fields = row.getValue();
+            b.i64(row.getKey()).varint(fields.size());
+            for (int i = 0; i < order.length; i++) {
+                FieldValue value = fields.get(order[i]);
+                if (value == null) {
+                    continue;
+                }
+                b.varint(i).u8(value.type().code());
+                switch (value) {
+                    case FieldValue.FloatValue v -> b.i64(Double.doubleToRawLongBits(v.value()));
+                    case FieldValue.IntegerValue v -> b.i64(v.value());
+                    case FieldValue.UnsignedValue v -> b.i64(v.value());
+                    case FieldValue.BooleanValue v -> b.u8(v.value() ? 1 : 0);
+                    case FieldValue.StringValue v -> b.str(v.value());
+                }
             }
         }
         return b.toArray();
     }
 
-    static Map<String, FieldValue> decodeRow(byte[] value) {
-        Reader r = new Reader(value, 0);
-        int n = Math.toIntExact(r.varint());
-        Map<String, FieldValue> fields = new HashMap<>(n * 2);
-        for (int i = 0; i < n; i++) {
-            String name = r.str();
-            FieldValue v =
-                    switch (FieldType.ofCode(r.u8())) {
-                        case FLOAT -> new FieldValue.FloatValue(Double.longBitsToDouble(r.i64()));
-                        case INTEGER -> new FieldValue.IntegerValue(r.i64());
-                        case UNSIGNED -> new FieldValue.UnsignedValue(r.i64());
-                        case BOOLEAN -> new FieldValue.BooleanValue(r.u8() != 0);
-                        case STRING -> new FieldValue.StringValue(r.str());
-                    };
-            fields.put(name, v);
+    /** Hands every row of a chunk, in time order, to {@code row}. */
+    static void decodeChunk(byte[] chunk, BiConsumer<Long, Map<String, FieldValue>> row) {
+        Reader r = new Reader(chunk, 0);
+        String[] names = new String[Math.toIntExact(r.varint())];
+        for (int i = 0; i < names.length; i++) {
+            names[i] = r.str();
         }
-        return fields;
+        long rows = r.varint();
+        for (long k = 0; k < rows; k++) {
+            long t = r.i64();
+            int n = Math.toIntExact(r.varint());
+            Map<String, FieldValue> fields = new HashMap<>(n * 2);
+            for (int i = 0; i < n; i++) {
+                String name = names[Math.toIntExact(r.varint())];
+                FieldValue v =
+                        switch (FieldType.ofCode(r.u8())) {
+                            case FLOAT -> new FieldValue.FloatValue(Double.longBitsToDouble(r.i64()));
+                            case INTEGER -> new FieldValue.IntegerValue(r.i64());
+                            case UNSIGNED -> new FieldValue.UnsignedValue(r.i64());
+                            case BOOLEAN -> new FieldValue.BooleanValue(r.u8() != 0);
+                            case STRING -> new FieldValue.StringValue(r.str());
+                        };
+                fields.put(name, v);
+            }
+            row.accept(t, fields);
+        }
+        if (!r.atEnd()) {
+            throw new TimeSeriesStoreException("an open chunk has " + (chunk.length - r.pos) + " bytes after its rows");
+        }
+    }
+
+    /** Compares two strings by Unicode code point, the order of their UTF-8 bytes. */
+    static int compareCodePoints(String a, String b) {
+        int i = 0;
+        int j = 0;
+        while (i < a.length() && j < b.length()) {
+            int ca = a.codePointAt(i);
+            int cb = b.codePointAt(j);
+            if (ca != cb) {
+                return Integer.compare(ca, cb);
+            }
+            i += Character.charCount(ca);
+            j += Character.charCount(cb);
+        }
+        return Integer.compare(a.length() - i, b.length() - j);
     }
 }
