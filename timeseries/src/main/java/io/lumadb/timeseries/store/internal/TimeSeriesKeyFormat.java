@@ -60,8 +60,9 @@ import java.util.function.BiConsumer;
  *
  * <p>A block starts at a multiple of the block duration and covers {@code [start, start +
  * duration)}. For one series and block start, the rows are either one sealed block or open rows,
- * never both: sealing writes the block and deletes the open rows in one write batch. The meta is
- * written in the same batch as every change, so the store is always at exactly one applied batch.
+ * never both: sealing writes the block and deletes the open rows in one write batch. Every
+ * {@code write} and {@code dropBefore} writes the meta in the same write batch as its changes (a
+ * {@code flush} changes no meta field), so the store is always at exactly one applied batch.
  */
 final class TimeSeriesKeyFormat {
     private TimeSeriesKeyFormat() {}
