@@ -433,12 +433,9 @@ public final class TimeBlock {
 
     private static TimeBlock encode(long[] t, List<Map<String, FieldValue>> rows, Map<String, FieldType> types) {
         int count = t.length;
+        // The builder records a type for exactly the fields its rows carry: no need to visit every row.
         Map<String, FieldType> sortedFields = new TreeMap<>(SeriesKey::compareCodePoints);
-        for (Map<String, FieldValue> row : rows) {
-            for (String k : row.keySet()) {
-                sortedFields.putIfAbsent(k, types.get(k));
-            }
-        }
+        sortedFields.putAll(types);
         BitWriter timeCol = new BitWriter(count / 4 + 16);
         Codecs.writeTimestamps(t, count, timeCol);
         byte[] timeBytes = timeCol.toByteArray();

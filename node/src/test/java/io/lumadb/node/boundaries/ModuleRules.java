@@ -182,13 +182,16 @@ public final class ModuleRules {
                 .that()
                 .resideInAnyPackage(built())
                 .and()
-                .resideOutsideOfPackages(root + ".persistence..internal..", root + ".shards.store.internal..")
+                .resideOutsideOfPackages(
+                        root + ".persistence..internal..",
+                        root + ".shards.store.internal..",
+                        root + ".timeseries.store.internal..")
                 .and(not(compositionRoot()))
                 .should()
                 .dependOnClassesThat()
                 .resideInAPackage("org.rocksdb..")
-                .because("only the storage internals (the internal packages of persistence-plugins and"
-                        + " shards' store.internal) touch RocksDB, so its native objects, their closing"
+                .because("only the storage internals (the internal packages of persistence-plugins,"
+                        + " shards' store.internal and timeseries' store.internal) touch RocksDB, so its native objects, their closing"
                         + " order and its exceptions stay behind our own interfaces"
                         + COMPOSITION_ROOT_REASON);
     }

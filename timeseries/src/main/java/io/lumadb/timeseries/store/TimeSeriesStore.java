@@ -1,0 +1,102 @@
+package io.lumadb.timeseries.store;
+
+import io.lumadb.timeseries.Point;
+import io.lumadb.timeseries.SeriesKey;
+import io.lumadb.timeseries.WindowAggregator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The time series of one shard: a series index, per-series field types, sealed compressed blocks
+ * and the open (not yet sealed) points of each series, stored under one key prefix of the shard's
+ * column family (the byte layout is documented in {@code internal.TimeSeriesKeyFormat}).
+ *
+ * <p>Writes are made to be called from a shard's event handler: {@link #write} applies a numbered
+ * batch all or nothing, records its sequence number in the same atomic write and skips a batch
+ * whose number was already applied, so replaying the journal after a crash leads to the same
+ * stored state. What a batch stores depends only on the store's state and the batch, never on the
+ * clock. Writes ({@link #write}, {@link #flush}, {@link #dropBefore}) are serialized; reads may run
+ * on any thread, each on one consistent snapshot.
+ *
+ * <p>Times are nanoseconds since the epoch; ranges are half-open, {@code [from, to)}.
+ */
+public interface TimeSeriesStore extends AutoCloseable {
+
+    /**
+     * Applies batch {@code batchSeq}: each point goes to its series' block for its time (a new
+     * series is indexed first); points of one series and timestamp merge, the later one winning
+     * per field, also with what is stored. A point whose field has another type than the series
+     * gave it, or which is older than what retention dropped, is reported in the result and left
+     * out; the others are stored. Blocks whose end plus the lateness the newest time written has
+     * passed are sealed in the same write.
+     *
+     * @param batchSeq the batch's sequence number, positive; a number not above the last applied
+     *     one skips the batch
+     * @throws TimeSeriesStoreException when the storage fails (nothing of the batch is then stored)
+     */
+    WriteResult write(long batchSeq, List<Point> points);
+
+    /** The sequence number of the last batch applied, 0 before the first. */
+    long appliedSeq();
+
+    /**
+     * Seals every open block. Changes how points are stored, not which: every read answers the
+     * same before and after.
+     */
+    void flush();
+
+    /**
+     * Retention: deletes every sealed block whose time range ends at or before {@code time} and
+     * every open point older than it; a block that straddles {@code time} is kept whole. Points
+     * older than {@code time} written later are refused ({@link PointError.Kind#BEFORE_RETENTION}).
+     * Idempotent.
+     */
+    void dropBefore(long time);
+
+    /** Every series, ordered by their canonical keys. */
+    List<SeriesKey> seriesKeys();
+
+    /** The series {@code filter} matches, ordered by their canonical keys; found through the tag index. */
+    List<SeriesKey> series(SeriesFilter filter);
+
+    /** The rows in {@code [from, to)} of the series {@code filter} matches, series by series, each in time order. */
+    List<SeriesRows> scan(SeriesFilter filter, long from, long to);
+
+    /** The sealed blocks of the series {@code filter} matches, by series and start. */
+    List<BlockInfo> blocks(SeriesFilter filter);
+
+    /** How many open (unsealed) rows the store holds. */
+    long openRows();
+
+    /**
+     * Aggregates numeric {@code field} over the series {@code filter} matches, in windows of {@code
+     * every} nanoseconds over {@code [from, to)}, as {@link WindowAggregator} defines; a sealed
+     * block within the range and one window answers count, sum, min, max and mean from its header.
+     * For equal times in several series, {@code first} takes the series whose key sorts first and
+     * {@code last} the one that sorts last.
+     *
+     * @throws IllegalArgumentException when the field is not numeric or the window arguments are bad
+     */
+    List<WindowAggregator.Window> aggregate(
+            SeriesFilter filter,
+            String field,
+            long from,
+            long to,
+            long every,
+            WindowAggregator.Aggregate aggregate,
+            WindowAggregator.Fill fill);
+
+    /** Like {@link #aggregate} but per series (for a query grouped by every tag), by canonical key. */
+    Map<SeriesKey, List<WindowAggregator.Window>> aggregatePerSeries(
+            SeriesFilter filter,
+            String field,
+            long from,
+            long to,
+            long every,
+            WindowAggregator.Aggregate aggregate,
+            WindowAggregator.Fill fill);
+
+    /** Releases the store's native objects; the database and column family stay the caller's. */
+    @Override
+    void close();
+}

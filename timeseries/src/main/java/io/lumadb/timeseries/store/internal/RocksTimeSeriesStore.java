@@ -1,0 +1,885 @@
+package io.lumadb.timeseries.store.internal;
+
+import static io.lumadb.timeseries.store.internal.TimeSeriesKeyFormat.end;
+
+import io.lumadb.timeseries.FieldType;
+import io.lumadb.timeseries.FieldValue;
+import io.lumadb.timeseries.Point;
+import io.lumadb.timeseries.SeriesKey;
+import io.lumadb.timeseries.TimeBlock;
+import io.lumadb.timeseries.TimeBlockException;
+import io.lumadb.timeseries.WindowAggregator;
+import io.lumadb.timeseries.store.BlockInfo;
+import io.lumadb.timeseries.store.PointError;
+import io.lumadb.timeseries.store.SeriesFilter;
+import io.lumadb.timeseries.store.SeriesRows;
+import io.lumadb.timeseries.store.TimeSeriesSettings;
+import io.lumadb.timeseries.store.TimeSeriesStore;
+import io.lumadb.timeseries.store.TimeSeriesStoreException;
+import io.lumadb.timeseries.store.WriteResult;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.BiConsumer;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.Slice;
+import org.rocksdb.Snapshot;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+
+/**
+ * A {@link TimeSeriesStore} under one key prefix of a RocksDB column family that it shares with
+ * other keys (a shard's documents), in the layout {@link TimeSeriesKeyFormat} documents. Every
+ * read and scan is bounded to the prefix's range.
+ *
+ * <p>Ingest writes one open chunk per block and batch, without reading first: duplicates and
+ * out-of-order points of later batches are merged when the block is read or sealed. Reads in a
+ * batch are only for a new series (its id), a series' field types (once, then cached) and a block
+ * the batch touches (is it sealed?). The writer keeps in memory the meta (applied sequence number,
+ * next series id, watermark, retention horizon), the cached series ids and field types, and which
+ * blocks have open chunks. All of it is loaded from, or written to, the database, and changed in
+ * memory only after the database write succeeded, so a failed write leaves the store as it was.
+ *
+ * <p>Native objects: the store owns only its {@link WriteOptions} (created first, closed by {@link
+ * #close}); every read creates its snapshot, read options, bound slices and iterators and closes
+ * them, in reverse order, before it returns. The database and the column family are the caller's.
+ * Writes are not fsynced here: the journal's fsync of the shared WAL, or a replay of the journal
+ * after a crash, makes them durable.
+ */
+public final class RocksTimeSeriesStore implements TimeSeriesStore {
+
+    private final String name;
+    private final RocksDB db;
+    private final ColumnFamilyHandle cf;
+    private final byte[] prefix;
+    private final long duration;
+    private final long lateness;
+    private final WriteOptions writeOptions;
+    private volatile boolean closed;
+
+    // Writer state, guarded by this.
+    private long appliedSeq;
+    private long nextSeriesId;
+    private long watermark = Long.MIN_VALUE;
+    private long horizon = Long.MIN_VALUE;
+    /** Series ids by measurement and tags (not by canonical key, which costs an escaped string a point). */
+    private final Map<Identity, Long> seriesIds = new HashMap<>();
+
+    private final Map<Long, Map<String, FieldType>> fieldTypes = new HashMap<>();
+    /** The blocks that hold open chunks. */
+    private final TreeSet<BlockRef> open = new TreeSet<>();
+
+    /** A block of a series: the series id and the block's start. */
+    private record BlockRef(long series, long start) implements Comparable<BlockRef> {
+        @Override
+        public int compareTo(BlockRef o) {
+            int c = Long.compare(series, o.series);
+            return c != 0 ? c : Long.compare(start, o.start);
+        }
+    }
+
+    /** A series as a point names it: its measurement and its tags, sorted by key. */
+    private record Identity(String measurement, List<Point.Tag> tags) {}
+
+    /** A series found by a read: its id, key and canonical form in UTF-8 (the order of results). */
+    private record Series(long id, SeriesKey key, byte[] canonical) {}
+
+    private RocksTimeSeriesStore(
+            String name, RocksDB db, ColumnFamilyHandle cf, byte[] prefix, TimeSeriesSettings settings) {
+        this.name = name;
+        this.db = db;
+        this.cf = cf;
+        this.prefix = prefix.clone();
+        this.duration = settings.blockDuration();
+        this.lateness = settings.lateness();
+        this.writeOptions = new WriteOptions();
+    }
+
+    /**
+     * Opens the store under {@code prefix} of {@code cf}. Nothing is written until the first write.
+     *
+     * @param name names the store in errors
+     * @param prefix the store's key prefix: no other key of the column family may start with it
+     * @throws TimeSeriesStoreException when the stored data has another format version or block
+     *     duration than {@code settings}, or cannot be read
+     */
+    public static RocksTimeSeriesStore open(
+            String name, RocksDB db, ColumnFamilyHandle cf, byte[] prefix, TimeSeriesSettings settings) {
+        if (name == null || db == null || cf == null || prefix == null || settings == null) {
+            throw new IllegalArgumentException("name, db, cf, prefix and settings must not be null");
+        }
+        RocksTimeSeriesStore store = new RocksTimeSeriesStore(name, db, cf, prefix, settings);
+        try {
+            store.load();
+            return store;
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
+    }
+
+    private void load() {
+        try (View v = new View(false)) {
+            byte[] meta = v.get(TimeSeriesKeyFormat.meta(prefix));
+            if (meta != null) {
+                TimeSeriesKeyFormat.Reader r = new TimeSeriesKeyFormat.Reader(meta, 0);
+                int version = r.u8();
+                if (version != TimeSeriesKeyFormat.VERSION || meta.length != TimeSeriesKeyFormat.META_LENGTH) {
+                    throw new TimeSeriesStoreException("time-series store " + name + ": format version " + version
+                            + " (" + meta.length + " meta bytes) is not version " + TimeSeriesKeyFormat.VERSION);
+                }
+                long storedDuration = r.i64();
+                if (storedDuration != duration) {
+                    throw new TimeSeriesStoreException("time-series store " + name + " was written with blocks of "
+                            + storedDuration + " ns; the settings give " + duration
+                            + " ns, and the block duration of a store cannot change");
+                }
+                appliedSeq = r.i64();
+                nextSeriesId = r.i64();
+                watermark = r.i64();
+                horizon = r.i64();
+            }
+            int at = prefix.length + 1;
+            byte[] from =
+                    TimeSeriesKeyFormat.key(prefix, TimeSeriesKeyFormat.OPEN).toArray();
+            v.forEach(from, end(from), (key, value) -> {
+                TimeSeriesKeyFormat.Reader r = new TimeSeriesKeyFormat.Reader(key, at);
+                open.add(new BlockRef(r.i64(), r.time()));
+            });
+        }
+    }
+
+    // ------------------------------------------------------------------ writes
+
+    @Override
+    public synchronized WriteResult write(long batchSeq, List<Point> points) {
+        ensureOpen();
+        if (batchSeq <= 0) {
+            throw new IllegalArgumentException("batchSeq must be positive, got " + batchSeq);
+        }
+        if (batchSeq <= appliedSeq) {
+            return WriteResult.skipped();
+        }
+        Map<Identity, Long> newIds = new HashMap<>();
+        Map<Long, Map<String, FieldType>> newTypes = new HashMap<>();
+        TreeMap<BlockRef, TreeMap<Long, Map<String, FieldValue>>> groups = new TreeMap<>();
+        List<PointError> errors = new ArrayList<>();
+        long next = nextSeriesId;
+        long newest = watermark;
+        int written = 0;
+        try (View v = new View(false);
+                WriteBatch batch = new WriteBatch()) {
+            for (int i = 0; i < points.size(); i++) {
+                Point p = points.get(i);
+                long t = p.time();
+                if (t < horizon) {
+                    errors.add(new PointError(
+                            i,
+                            PointError.Kind.BEFORE_RETENTION,
+                            null,
+                            null,
+                            null,
+                            "point at " + t + " is older than the retention horizon " + horizon));
+                    continue;
+                }
+                long start;
+                try {
+                    start = blockStart(t);
+                } catch (ArithmeticException e) {
+                    errors.add(new PointError(
+                            i,
+                            PointError.Kind.TIME_OUT_OF_RANGE,
+                            null,
+                            null,
+                            null,
+                            "point at " + t + " is before the first block of " + duration + " ns"));
+                    continue;
+                }
+                Identity identity = new Identity(p.measurement(), p.tags());
+                Long id = seriesIds.get(identity);
+                if (id == null) {
+                    id = newIds.get(identity);
+                }
+                if (id == null) {
+                    SeriesKey key = p.seriesKey();
+                    String canonical = key.canonical();
+                    id = storedSeriesId(v, canonical);
+                    if (id != null) {
+                        seriesIds.put(identity, id); // stored already, so safe to cache before the write
+                    } else {
+                        id = next++;
+                        newIds.put(identity, id);
+                        putSeries(batch, key, canonical, id);
+                    }
+                }
+                Map<String, FieldType> stored = typesOf(v, id);
+                Map<String, FieldType> staged = newTypes.get(id);
+                PointError conflict = null;
+                for (Map.Entry<String, FieldValue> f : p.fields().entrySet()) {
+                    FieldType known = stored.get(f.getKey());
+                    if (known == null && staged != null) {
+                        known = staged.get(f.getKey());
+                    }
+                    FieldType given = f.getValue().type();
+                    // Of several conflicting fields, the first by name is reported, whatever the map's order.
+                    if (known != null
+                            && known != given
+                            && (conflict == null || f.getKey().compareTo(conflict.field()) < 0)) {
+                        conflict = new PointError(
+                                i,
+                                PointError.Kind.FIELD_TYPE_CONFLICT,
+                                f.getKey(),
+                                known,
+                                given,
+                                "field '" + f.getKey() + "' is " + known + " in series " + p.seriesKey()
+                                        + "; the point gives " + given);
+                    }
+                }
+                if (conflict != null) {
+                    errors.add(conflict);
+                    continue;
+                }
+                for (Map.Entry<String, FieldValue> f : p.fields().entrySet()) {
+                    if (!stored.containsKey(f.getKey()) && (staged == null || !staged.containsKey(f.getKey()))) {
+                        if (staged == null) {
+                            staged = new HashMap<>();
+                            newTypes.put(id, staged);
+                        }
+                        FieldType type = f.getValue().type();
+                        staged.put(f.getKey(), type);
+                        put(
+                                batch,
+                                TimeSeriesKeyFormat.fieldTypes(prefix, id)
+                                        .raw(f.getKey().getBytes(StandardCharsets.UTF_8))
+                                        .toArray(),
+                                new byte[] {(byte) type.code()});
+                    }
+                }
+                TreeMap<Long, Map<String, FieldValue>> rows =
+                        groups.computeIfAbsent(new BlockRef(id, start), r -> new TreeMap<>());
+                // The point's own (immutable) fields, copied only when a duplicate merges into them.
+                Map<String, FieldValue> earlier = rows.putIfAbsent(t, p.fields());
+                if (earlier != null) {
+                    Map<String, FieldValue> merged = new HashMap<>(earlier);
+                    merged.putAll(p.fields());
+                    rows.put(t, merged);
+                }
+                newest = Math.max(newest, t);
+                written++;
+            }
+
+            int sealedCount = 0;
+            Set<BlockRef> sealedNow = new HashSet<>();
+            Set<BlockRef> opened = new HashSet<>();
+            for (Map.Entry<BlockRef, TreeMap<Long, Map<String, FieldValue>>> g : groups.entrySet()) {
+                BlockRef ref = g.getKey();
+                TreeMap<Long, Map<String, FieldValue>> rows = g.getValue();
+                byte[] sealedKey = TimeSeriesKeyFormat.sealed(prefix, ref.series(), ref.start());
+                byte[] existing = v.get(sealedKey);
+                if (existing != null) {
+                    // Late points for a sealed block: decode, merge (the new rows win), encode.
+                    TimeBlock.Builder b = TimeBlock.builder().addAll(readBlock(sealedKey, existing));
+                    rows.forEach(b::add);
+                    put(batch, sealedKey, b.build().toByteArray());
+                    sealedCount++;
+                } else if (sealable(ref.start(), newest)) {
+                    TimeBlock.Builder b = TimeBlock.builder();
+                    if (open.contains(ref)) {
+                        moveOpenRows(v, batch, ref, b);
+                        sealedNow.add(ref);
+                    }
+                    rows.forEach(b::add);
+                    put(batch, sealedKey, b.build().toByteArray());
+                    sealedCount++;
+                } else {
+                    // One chunk per block and batch: no read before the write, duplicates of
+                    // earlier batches are merged when the block is read or sealed.
+                    put(
+                            batch,
+                            TimeSeriesKeyFormat.open(prefix, ref.series(), ref.start(), batchSeq),
+                            TimeSeriesKeyFormat.encodeChunk(rows));
+                    opened.add(ref);
+                }
+            }
+            for (BlockRef ref : open) {
+                if (!groups.containsKey(ref) && sealable(ref.start(), newest)) {
+                    if (sealOpen(v, batch, ref)) {
+                        sealedCount++;
+                    }
+                    sealedNow.add(ref);
+                }
+            }
+            put(
+                    batch,
+                    TimeSeriesKeyFormat.meta(prefix),
+                    TimeSeriesKeyFormat.encodeMeta(duration, batchSeq, next, newest, horizon));
+            db.write(writeOptions, batch);
+
+            appliedSeq = batchSeq;
+            nextSeriesId = next;
+            watermark = newest;
+            seriesIds.putAll(newIds);
+            newTypes.forEach((id, types) -> fieldTypes.get(id).putAll(types));
+            open.addAll(opened);
+            sealedNow.forEach(open::remove);
+            return new WriteResult(true, written, errors, sealedCount);
+        } catch (RocksDBException e) {
+            throw new TimeSeriesStoreException("time-series store " + name + ": cannot write batch " + batchSeq, e);
+        }
+    }
+
+    @Override
+    public synchronized long appliedSeq() {
+        return appliedSeq;
+    }
+
+    @Override
+    public synchronized void flush() {
+        ensureOpen();
+        if (open.isEmpty()) {
+            return;
+        }
+        try (View v = new View(false);
+                WriteBatch batch = new WriteBatch()) {
+            for (BlockRef ref : open) {
+                sealOpen(v, batch, ref);
+            }
+            db.write(writeOptions, batch);
+            open.clear();
+        } catch (RocksDBException e) {
+            throw new TimeSeriesStoreException("time-series store " + name + ": cannot seal its open blocks", e);
+        }
+    }
+
+    @Override
+    public synchronized void dropBefore(long time) {
+        ensureOpen();
+        List<BlockRef> emptied = new ArrayList<>();
+        try (View v = new View(false);
+                WriteBatch batch = new WriteBatch()) {
+            long cut;
+            try {
+                cut = blockStart(time);
+            } catch (ArithmeticException e) {
+                cut = Long.MIN_VALUE; // no block ends before a time that early
+            }
+            if (cut != Long.MIN_VALUE) {
+                for (long id = 0; id < nextSeriesId; id++) {
+                    byte[] from = TimeSeriesKeyFormat.sealed(prefix, id, Long.MIN_VALUE);
+                    byte[] to = TimeSeriesKeyFormat.sealed(prefix, id, cut);
+                    // A range tombstone only where there is something to drop.
+                    if (v.any(from, to)) {
+                        batch.deleteRange(cf, from, to);
+                    }
+                }
+            }
+            for (BlockRef ref : open) {
+                if (ref.start() < time && !dropOpenRowsBefore(v, batch, ref, time)) {
+                    emptied.add(ref);
+                }
+            }
+            long newHorizon = Math.max(horizon, time);
+            put(
+                    batch,
+                    TimeSeriesKeyFormat.meta(prefix),
+                    TimeSeriesKeyFormat.encodeMeta(duration, appliedSeq, nextSeriesId, watermark, newHorizon));
+            db.write(writeOptions, batch);
+            horizon = newHorizon;
+            emptied.forEach(open::remove);
+        } catch (RocksDBException e) {
+            throw new TimeSeriesStoreException("time-series store " + name + ": cannot drop what is before " + time, e);
+        }
+    }
+
+    private void putSeries(WriteBatch batch, SeriesKey key, String canonical, long id) throws RocksDBException {
+        put(
+                batch,
+                TimeSeriesKeyFormat.seriesId(prefix, canonical),
+                new TimeSeriesKeyFormat.Bytes(8).i64(id).toArray());
+        put(batch, TimeSeriesKeyFormat.seriesKey(prefix, id), TimeSeriesKeyFormat.encodeSeriesKey(key));
+        put(
+                batch,
+                TimeSeriesKeyFormat.measurementIndex(prefix, key.measurement())
+                        .i64(id)
+                        .toArray(),
+                new byte[0]);
+        for (Point.Tag t : key.tags()) {
+            put(
+                    batch,
+                    TimeSeriesKeyFormat.tagIndex(prefix, key.measurement(), t.key(), t.value())
+                            .i64(id)
+                            .toArray(),
+                    new byte[0]);
+        }
+    }
+
+    private void put(WriteBatch batch, byte[] key, byte[] value) throws RocksDBException {
+        batch.put(cf, key, value);
+    }
+
+    /** Seals an open block into {@code batch}; false when it had no rows left (retention). */
+    private boolean sealOpen(View v, WriteBatch batch, BlockRef ref) throws RocksDBException {
+        TimeBlock.Builder b = TimeBlock.builder();
+        moveOpenRows(v, batch, ref, b);
+        if (b.size() == 0) {
+            return false;
+        }
+        put(
+                batch,
+                TimeSeriesKeyFormat.sealed(prefix, ref.series(), ref.start()),
+                b.build().toByteArray());
+        return true;
+    }
+
+    /** Adds the open rows of a block to {@code b}, chunk by chunk in batch order, and deletes the chunks. */
+    private void moveOpenRows(View v, WriteBatch batch, BlockRef ref, TimeBlock.Builder b) {
+        byte[] from =
+                TimeSeriesKeyFormat.open(prefix, ref.series(), ref.start()).toArray();
+        v.forEach(from, end(from), (key, value) -> {
+            TimeSeriesKeyFormat.decodeChunk(value, b::add);
+            delete(batch, key);
+        });
+    }
+
+    /**
+     * Removes the rows before {@code time} from the open chunks of a block, rewriting or deleting
+     * the chunks that held any; whether any row is left in the block.
+     */
+    private boolean dropOpenRowsBefore(View v, WriteBatch batch, BlockRef ref, long time) {
+        byte[] from =
+                TimeSeriesKeyFormat.open(prefix, ref.series(), ref.start()).toArray();
+        boolean[] left = {false};
+        v.forEach(from, end(from), (key, value) -> {
+            TreeMap<Long, Map<String, FieldValue>> rows = new TreeMap<>();
+            TimeSeriesKeyFormat.decodeChunk(value, rows::put);
+            SortedMap<Long, Map<String, FieldValue>> kept = rows.tailMap(time);
+            if (kept.isEmpty()) {
+                delete(batch, key);
+            } else {
+                left[0] = true;
+                if (kept.size() < rows.size()) {
+                    try {
+                        put(batch, key, TimeSeriesKeyFormat.encodeChunk(kept));
+                    } catch (RocksDBException e) {
+                        throw new TimeSeriesStoreException(
+                                "time-series store " + name + ": cannot rewrite key "
+                                        + HexFormat.of().formatHex(key),
+                                e);
+                    }
+                }
+            }
+        });
+        return left[0];
+    }
+
+    private void delete(WriteBatch batch, byte[] key) {
+        try {
+            batch.delete(cf, key);
+        } catch (RocksDBException e) {
+            throw new TimeSeriesStoreException(
+                    "time-series store " + name + ": cannot delete key "
+                            + HexFormat.of().formatHex(key),
+                    e);
+        }
+    }
+
+    private Long storedSeriesId(View v, String canonical) {
+        byte[] value = v.get(TimeSeriesKeyFormat.seriesId(prefix, canonical));
+        if (value == null) {
+            return null;
+        }
+        return new TimeSeriesKeyFormat.Reader(value, 0).i64();
+    }
+
+    /** The stored field types of a series (cached; new ones are added after their write). */
+    private Map<String, FieldType> typesOf(View v, long id) {
+        Map<String, FieldType> types = fieldTypes.get(id);
+        if (types == null) {
+            types = new HashMap<>();
+            Map<String, FieldType> found = types;
+            byte[] from = TimeSeriesKeyFormat.fieldTypes(prefix, id).toArray();
+            int at = from.length;
+            v.forEach(
+                    from,
+                    end(from),
+                    (key, value) -> found.put(
+                            new String(key, at, key.length - at, StandardCharsets.UTF_8), FieldType.ofCode(value[0])));
+            fieldTypes.put(id, types);
+        }
+        return types;
+    }
+
+    /** The start of the block holding {@code t}; ArithmeticException when it is before Long.MIN_VALUE. */
+    private long blockStart(long t) {
+        return Math.multiplyExact(Math.floorDiv(t, duration), duration);
+    }
+
+    /** Whether the block starting at {@code start} is sealed once the newest time written is {@code newest}. */
+    private boolean sealable(long start, long newest) {
+        try {
+            return start <= Math.subtractExact(Math.subtractExact(newest, duration), lateness);
+        } catch (ArithmeticException e) {
+            return false;
+        }
+    }
+
+    private TimeBlock readBlock(byte[] key, byte[] value) {
+        try {
+            return TimeBlock.read(value);
+        } catch (TimeBlockException e) {
+            throw new TimeSeriesStoreException(
+                    "time-series store " + name + ": block at key "
+                            + HexFormat.of().formatHex(key) + " is corrupt: " + e.getMessage(),
+                    e);
+        }
+    }
+
+    // ------------------------------------------------------------------ reads
+
+    @Override
+    public List<SeriesKey> seriesKeys() {
+        return series(SeriesFilter.ALL);
+    }
+
+    @Override
+    public List<SeriesKey> series(SeriesFilter filter) {
+        ensureOpen();
+        try (View v = new View(true)) {
+            return resolve(v, filter).stream().map(Series::key).toList();
+        }
+    }
+
+    private List<Series> resolve(View v, SeriesFilter filter) {
+        Set<Long> ids;
+        if (filter.measurement() == null) {
+            List<Series> all = new ArrayList<>();
+            byte[] from = TimeSeriesKeyFormat.key(prefix, TimeSeriesKeyFormat.SERIES_KEY)
+                    .toArray();
+            int at = from.length;
+            v.forEach(from, end(from), (key, value) -> {
+                SeriesKey k = TimeSeriesKeyFormat.decodeSeriesKey(value);
+                if (matchesTags(k, filter.tags())) {
+                    all.add(new Series(new TimeSeriesKeyFormat.Reader(key, at).i64(), k, utf8(k)));
+                }
+            });
+            all.sort((a, b) -> Arrays.compareUnsigned(a.canonical(), b.canonical()));
+            return all;
+        }
+        if (filter.tags().isEmpty()) {
+            ids = idsUnder(
+                    v,
+                    TimeSeriesKeyFormat.measurementIndex(prefix, filter.measurement())
+                            .toArray());
+        } else {
+            ids = null;
+            for (Map.Entry<String, String> t : new TreeMap<>(filter.tags()).entrySet()) {
+                Set<Long> found = idsUnder(
+                        v,
+                        TimeSeriesKeyFormat.tagIndex(prefix, filter.measurement(), t.getKey(), t.getValue())
+                                .toArray());
+                if (ids == null) {
+                    ids = found;
+                } else {
+                    ids.retainAll(found);
+                }
+                if (ids.isEmpty()) {
+                    break;
+                }
+            }
+        }
+        List<Series> out = new ArrayList<>(ids.size());
+        for (long id : ids) {
+            byte[] key = TimeSeriesKeyFormat.seriesKey(prefix, id);
+            byte[] value = v.get(key);
+            if (value == null) {
+                throw new TimeSeriesStoreException("time-series store " + name + ": the index names series " + id
+                        + ", which has no key " + HexFormat.of().formatHex(key));
+            }
+            SeriesKey k = TimeSeriesKeyFormat.decodeSeriesKey(value);
+            out.add(new Series(id, k, utf8(k)));
+        }
+        out.sort((a, b) -> Arrays.compareUnsigned(a.canonical(), b.canonical()));
+        return out;
+    }
+
+    private static byte[] utf8(SeriesKey k) {
+        return k.canonical().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static boolean matchesTags(SeriesKey k, Map<String, String> tags) {
+        if (tags.isEmpty()) {
+            return true;
+        }
+        int matched = 0;
+        for (Point.Tag t : k.tags()) {
+            if (t.value().equals(tags.get(t.key()))) {
+                matched++;
+            }
+        }
+        return matched == tags.size();
+    }
+
+    /** The series ids that end the keys under an index prefix. */
+    private Set<Long> idsUnder(View v, byte[] from) {
+        Set<Long> ids = new TreeSet<>();
+        v.forEach(from, end(from), (key, value) -> {
+            if (key.length == from.length + 8) {
+                ids.add(new TimeSeriesKeyFormat.Reader(key, from.length).i64());
+            }
+        });
+        return ids;
+    }
+
+    @Override
+    public List<SeriesRows> scan(SeriesFilter filter, long from, long to) {
+        ensureOpen();
+        List<SeriesRows> out = new ArrayList<>();
+        if (from >= to) {
+            return out;
+        }
+        try (View v = new View(true)) {
+            for (Series s : resolve(v, filter)) {
+                List<TimeBlock.Row> rows = new ArrayList<>();
+                for (TimeBlock block : blocksOf(v, s.id(), from, to).values()) {
+                    for (TimeBlock.Row r : block.rows()) {
+                        if (r.time() >= from && r.time() < to) {
+                            rows.add(r);
+                        }
+                    }
+                }
+                if (!rows.isEmpty()) {
+                    out.add(new SeriesRows(s.key(), rows));
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The blocks of a series that may hold rows in {@code [from, to)}, by start: the sealed ones as
+     * stored, the open rows of each open block built into a block.
+     */
+    private TreeMap<Long, TimeBlock> blocksOf(View v, long id, long from, long to) {
+        long lower;
+        try {
+            lower = blockStart(from);
+        } catch (ArithmeticException e) {
+            lower = Long.MIN_VALUE;
+        }
+        TreeMap<Long, TimeBlock> blocks = new TreeMap<>();
+        int startAt = prefix.length + 1 + 8;
+        v.forEach(
+                TimeSeriesKeyFormat.sealed(prefix, id, lower),
+                TimeSeriesKeyFormat.sealed(prefix, id, to),
+                (key, value) -> blocks.put(new TimeSeriesKeyFormat.Reader(key, startAt).time(), readBlock(key, value)));
+        Map<Long, TimeBlock.Builder> builders = new TreeMap<>();
+        v.forEach(
+                TimeSeriesKeyFormat.open(prefix, id, lower).toArray(),
+                TimeSeriesKeyFormat.open(prefix, id, to).toArray(),
+                (key, value) -> {
+                    long start = new TimeSeriesKeyFormat.Reader(key, startAt).time();
+                    // Chunks come in batch order, and a builder lets the row added last win.
+                    TimeSeriesKeyFormat.decodeChunk(value, (t, fields) -> {
+                        if (t >= from && t < to) {
+                            builders.computeIfAbsent(start, x -> TimeBlock.builder())
+                                    .add(t, fields);
+                        }
+                    });
+                });
+        builders.forEach((start, b) -> blocks.put(start, b.build()));
+        return blocks;
+    }
+
+    @Override
+    public List<BlockInfo> blocks(SeriesFilter filter) {
+        ensureOpen();
+        List<BlockInfo> out = new ArrayList<>();
+        try (View v = new View(true)) {
+            for (Series s : resolve(v, filter)) {
+                byte[] from = TimeSeriesKeyFormat.sealed(prefix, s.id()).toArray();
+                int at = from.length;
+                v.forEach(from, end(from), (key, value) -> {
+                    TimeBlock b = readBlock(key, value);
+                    out.add(new BlockInfo(
+                            s.key(),
+                            new TimeSeriesKeyFormat.Reader(key, at).time(),
+                            b.count(),
+                            b.firstTime(),
+                            b.lastTime(),
+                            b.encodedSize()));
+                });
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public long openRows() {
+        ensureOpen();
+        long[] n = {0};
+        try (View v = new View(true)) {
+            byte[] from =
+                    TimeSeriesKeyFormat.key(prefix, TimeSeriesKeyFormat.OPEN).toArray();
+            int at = from.length;
+            Map<BlockRef, Set<Long>> times = new HashMap<>();
+            v.forEach(from, end(from), (key, value) -> {
+                TimeSeriesKeyFormat.Reader r = new TimeSeriesKeyFormat.Reader(key, at);
+                Set<Long> t = times.computeIfAbsent(new BlockRef(r.i64(), r.time()), x -> new HashSet<>());
+                TimeSeriesKeyFormat.decodeChunk(value, (time, fields) -> t.add(time));
+            });
+            times.values().forEach(t -> n[0] += t.size());
+        }
+        return n[0];
+    }
+
+    @Override
+    public List<WindowAggregator.Window> aggregate(
+            SeriesFilter filter,
+            String field,
+            long from,
+            long to,
+            long every,
+            WindowAggregator.Aggregate aggregate,
+            WindowAggregator.Fill fill) {
+        ensureOpen();
+        List<TimeBlock> blocks = new ArrayList<>();
+        if (from < to) {
+            try (View v = new View(true)) {
+                for (Series s : resolve(v, filter)) {
+                    blocks.addAll(blocksOf(v, s.id(), from, to).values());
+                }
+            }
+        }
+        return WindowAggregator.aggregate(blocks, field, from, to, every, aggregate, fill);
+    }
+
+    @Override
+    public Map<SeriesKey, List<WindowAggregator.Window>> aggregatePerSeries(
+            SeriesFilter filter,
+            String field,
+            long from,
+            long to,
+            long every,
+            WindowAggregator.Aggregate aggregate,
+            WindowAggregator.Fill fill) {
+        ensureOpen();
+        // Checks the arguments even when no series matches.
+        WindowAggregator.aggregate(List.of(), field, from, to, every, aggregate, WindowAggregator.Fill.NONE);
+        Map<SeriesKey, List<WindowAggregator.Window>> out = new LinkedHashMap<>();
+        try (View v = new View(true)) {
+            for (Series s : resolve(v, filter)) {
+                List<TimeBlock> blocks =
+                        new ArrayList<>(blocksOf(v, s.id(), from, to).values());
+                out.put(s.key(), WindowAggregator.aggregate(blocks, field, from, to, every, aggregate, fill));
+            }
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------ lifecycle
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new TimeSeriesStoreException("time-series store " + name + " is closed");
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            writeOptions.close();
+        }
+    }
+
+    /**
+     * Reads of one operation: point reads and bounded iterations, on a snapshot when asked (so a
+     * read sees one batch entirely or not at all), closed with the operation.
+     */
+    private final class View implements AutoCloseable {
+        private final Snapshot snapshot;
+        private final ReadOptions options;
+
+        View(boolean consistent) {
+            snapshot = consistent ? db.getSnapshot() : null;
+            options = new ReadOptions();
+            if (snapshot != null) {
+                options.setSnapshot(snapshot);
+            }
+        }
+
+        byte[] get(byte[] key) {
+            try {
+                return db.get(cf, options, key);
+            } catch (RocksDBException e) {
+                throw new TimeSeriesStoreException(
+                        "time-series store " + name + ": cannot read key "
+                                + HexFormat.of().formatHex(key),
+                        e);
+            }
+        }
+
+        /** Every key and value in {@code [from, to)} ({@code to} null: to the end), in key order. */
+        void forEach(byte[] from, byte[] to, BiConsumer<byte[], byte[]> action) {
+            iterate(from, to, it -> {
+                for (it.seekToFirst(); it.isValid(); it.next()) {
+                    action.accept(it.key(), it.value());
+                }
+                return null;
+            });
+        }
+
+        /** Whether any key lies in {@code [from, to)}. */
+        boolean any(byte[] from, byte[] to) {
+            return iterate(from, to, it -> {
+                it.seekToFirst();
+                return it.isValid();
+            });
+        }
+
+        private <T> T iterate(byte[] from, byte[] to, java.util.function.Function<RocksIterator, T> body) {
+            try (Slice lower = new Slice(from);
+                    Slice upper = to == null ? null : new Slice(to);
+                    ReadOptions bounded = new ReadOptions().setIterateLowerBound(lower)) {
+                if (upper != null) {
+                    bounded.setIterateUpperBound(upper);
+                }
+                if (snapshot != null) {
+                    bounded.setSnapshot(snapshot);
+                }
+                try (RocksIterator it = db.newIterator(cf, bounded)) {
+                    T result = body.apply(it);
+                    it.status();
+                    return result;
+                }
+            } catch (RocksDBException e) {
+                throw new TimeSeriesStoreException(
+                        "time-series store " + name + ": cannot read keys from "
+                                + HexFormat.of().formatHex(from),
+                        e);
+            }
+        }
+
+        @Override
+        public void close() {
+            options.close();
+            if (snapshot != null) {
+                db.releaseSnapshot(snapshot);
+            }
+        }
+    }
+}

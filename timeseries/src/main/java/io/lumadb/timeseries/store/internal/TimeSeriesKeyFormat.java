@@ -1,0 +1,373 @@
+package io.lumadb.timeseries.store.internal;
+
+import io.lumadb.timeseries.FieldType;
+import io.lumadb.timeseries.FieldValue;
+import io.lumadb.timeseries.Point;
+import io.lumadb.timeseries.SeriesKey;
+import io.lumadb.timeseries.TimeBlock;
+import io.lumadb.timeseries.store.TimeSeriesStoreException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.function.BiConsumer;
+
+/**
+ * The key layout of a time-series store: every key and value it writes, under the store's key
+ * prefix {@code R} (any bytes the caller chooses so that no other key of the column family starts
+ * with them; a shard uses its 8-byte store id followed by a key-space byte of its own).
+ *
+ * <h2>Layout (version 1)</h2>
+ *
+ * Notation: {@code int64(x)} is 8 bytes big-endian; {@code time(t)} is {@code int64(t ^
+ * 0x8000000000000000)}, so that byte order is signed time order (times before 1970 included);
+ * {@code varint} is unsigned LEB128; {@code str(s)} is {@code varint(length) ++ utf8(s)}, so that
+ * a component is delimited whatever bytes it holds. A series id is an {@code int64}, given in
+ * order of first write from 0 and never reused.
+ *
+ * <pre>
+ * R 0x00                                   meta: version (1 byte, 1), block duration (int64, ns),
+ *                                          applied batch seq (int64), next series id (int64),
+ *                                          watermark: newest time written (int64, Long.MIN_VALUE
+ *                                          before any), retention horizon (int64, Long.MIN_VALUE
+ *                                          before any retention)
+ * R 0x01 utf8(canonical series key)        series id (int64)
+ * R 0x02 int64(id)                         series key: str(measurement) varint(tag count)
+ *                                          tag count × (str(key) str(value)), tags sorted by key
+ * R 0x03 str(measurement) int64(id)        empty: measurement index
+ * R 0x04 str(measurement) str(tag key) str(tag value) int64(id)
+ *                                          empty: tag index, one per tag of each series
+ * R 0x05 int64(id) utf8(field)             the field's type in the series: 1 byte, {@link FieldType#code()}
+ * R 0x06 int64(id) time(block start)       a sealed block, encoded as {@link TimeBlock} (its own
+ *                                          format: header, columns, CRC32C footer)
+ * R 0x07 int64(id) time(block start) int64(batch seq)
+ *                                          an open chunk: the rows one batch wrote to the block,
+ *                                          one per timestamp (see below)
+ * </pre>
+ *
+ * <p>An open chunk: varint(name count), name count × str(field name) in code point order; then
+ * varint(row count) and per row, in time order: int64(t), varint(field count), then per field,
+ * in name order: varint(index of its name), type (1 byte, {@link FieldType#code()}) and the
+ * value: FLOAT 8-byte IEEE 754 bits, INTEGER and UNSIGNED int64, BOOLEAN 1 byte (0 or 1),
+ * STRING str(value). The open rows of a block are its chunks merged in batch order, a later
+ * chunk's field winning over an earlier one's for the same timestamp; one key per block and
+ * batch keeps ingest free of reads and of per-point keys.
+ *
+ * <p>A block starts at a multiple of the block duration and covers {@code [start, start +
+ * duration)}. For one series and block start, the rows are either one sealed block or open rows,
+ * never both: sealing writes the block and deletes the open rows in one write batch. Every
+ * {@code write} and {@code dropBefore} writes the meta in the same write batch as its changes (a
+ * {@code flush} changes no meta field), so the store is always at exactly one applied batch.
+ */
+final class TimeSeriesKeyFormat {
+    private TimeSeriesKeyFormat() {}
+
+    static final int VERSION = 1;
+
+    static final byte META = 0x00;
+    static final byte SERIES_ID = 0x01;
+    static final byte SERIES_KEY = 0x02;
+    static final byte MEASUREMENT_INDEX = 0x03;
+    static final byte TAG_INDEX = 0x04;
+    static final byte FIELD_TYPE = 0x05;
+    static final byte SEALED = 0x06;
+    static final byte OPEN = 0x07;
+
+    /** Bytes of the meta value. */
+    static final int META_LENGTH = 1 + 5 * 8;
+
+    /** A growable byte array for keys and values. */
+    static final class Bytes {
+        private byte[] buf;
+        private int len;
+
+        Bytes(byte[] prefix, int extra) {
+            buf = Arrays.copyOf(prefix, prefix.length + Math.max(extra, 16));
+            len = prefix.length;
+        }
+
+        Bytes(int capacity) {
+            buf = new byte[Math.max(capacity, 16)];
+        }
+
+        private void ensure(int n) {
+            if (len + n > buf.length) {
+                buf = Arrays.copyOf(buf, Math.max(buf.length * 2, len + n));
+            }
+        }
+
+        Bytes u8(int b) {
+            ensure(1);
+            buf[len++] = (byte) b;
+            return this;
+        }
+
+        Bytes i64(long v) {
+            ensure(8);
+            for (int i = 7; i >= 0; i--) {
+                buf[len++] = (byte) (v >>> (8 * i));
+            }
+            return this;
+        }
+
+        Bytes time(long t) {
+            return i64(t ^ Long.MIN_VALUE);
+        }
+
+        Bytes varint(long v) {
+            ensure(10);
+            while ((v & ~0x7FL) != 0) {
+                buf[len++] = (byte) ((v & 0x7F) | 0x80);
+                v >>>= 7;
+            }
+            buf[len++] = (byte) v;
+            return this;
+        }
+
+        Bytes raw(byte[] b) {
+            ensure(b.length);
+            System.arraycopy(b, 0, buf, len, b.length);
+            len += b.length;
+            return this;
+        }
+
+        Bytes str(String s) {
+            byte[] b = s.getBytes(StandardCharsets.UTF_8);
+            return varint(b.length).raw(b);
+        }
+
+        byte[] toArray() {
+            return Arrays.copyOf(buf, len);
+        }
+    }
+
+    /** Reads what {@link Bytes} wrote. */
+    static final class Reader {
+        private final byte[] b;
+        private int pos;
+
+        Reader(byte[] b, int pos) {
+            this.b = b;
+            this.pos = pos;
+        }
+
+        int u8() {
+            return b[pos++] & 0xFF;
+        }
+
+        long i64() {
+            long v = 0;
+            for (int i = 0; i < 8; i++) {
+                v = (v << 8) | (b[pos++] & 0xFF);
+            }
+            return v;
+        }
+
+        long time() {
+            return i64() ^ Long.MIN_VALUE;
+        }
+
+        long varint() {
+            long v = 0;
+            for (int shift = 0; shift < 64; shift += 7) {
+                int x = b[pos++];
+                v |= (long) (x & 0x7F) << shift;
+                if (x >= 0) {
+                    return v;
+                }
+            }
+            throw new TimeSeriesStoreException("malformed varint");
+        }
+
+        String str() {
+            int n = Math.toIntExact(varint());
+            String s = new String(b, pos, n, StandardCharsets.UTF_8);
+            pos += n;
+            return s;
+        }
+
+        boolean atEnd() {
+            return pos == b.length;
+        }
+    }
+
+    static Bytes key(byte[] prefix, byte space) {
+        return new Bytes(prefix, 32).u8(space);
+    }
+
+    static byte[] meta(byte[] r) {
+        return key(r, META).toArray();
+    }
+
+    static byte[] seriesId(byte[] r, String canonical) {
+        return key(r, SERIES_ID).raw(canonical.getBytes(StandardCharsets.UTF_8)).toArray();
+    }
+
+    static byte[] seriesKey(byte[] r, long id) {
+        return key(r, SERIES_KEY).i64(id).toArray();
+    }
+
+    static Bytes measurementIndex(byte[] r, String measurement) {
+        return key(r, MEASUREMENT_INDEX).str(measurement);
+    }
+
+    static Bytes tagIndex(byte[] r, String measurement, String tagKey, String tagValue) {
+        return key(r, TAG_INDEX).str(measurement).str(tagKey).str(tagValue);
+    }
+
+    static Bytes fieldTypes(byte[] r, long id) {
+        return key(r, FIELD_TYPE).i64(id);
+    }
+
+    static Bytes sealed(byte[] r, long id) {
+        return key(r, SEALED).i64(id);
+    }
+
+    static byte[] sealed(byte[] r, long id, long blockStart) {
+        return sealed(r, id).time(blockStart).toArray();
+    }
+
+    static Bytes open(byte[] r, long id) {
+        return key(r, OPEN).i64(id);
+    }
+
+    static Bytes open(byte[] r, long id, long blockStart) {
+        return open(r, id).time(blockStart);
+    }
+
+    static byte[] open(byte[] r, long id, long blockStart, long batchSeq) {
+        return open(r, id, blockStart).i64(batchSeq).toArray();
+    }
+
+    /**
+     * The smallest key greater than every key starting with {@code prefix}, or null when there is
+     * none (the prefix is empty or all 0xFF).
+     */
+    static byte[] end(byte[] prefix) {
+        for (int i = prefix.length - 1; i >= 0; i--) {
+            if (prefix[i] != (byte) 0xFF) {
+                byte[] e = Arrays.copyOf(prefix, i + 1);
+                e[i]++;
+                return e;
+            }
+        }
+        return null;
+    }
+
+    static byte[] encodeMeta(long blockDuration, long appliedSeq, long nextSeriesId, long watermark, long horizon) {
+        return new Bytes(META_LENGTH)
+                .u8(VERSION)
+                .i64(blockDuration)
+                .i64(appliedSeq)
+                .i64(nextSeriesId)
+                .i64(watermark)
+                .i64(horizon)
+                .toArray();
+    }
+
+    static byte[] encodeSeriesKey(SeriesKey key) {
+        Bytes b = new Bytes(32 + 16 * key.tags().size())
+                .str(key.measurement())
+                .varint(key.tags().size());
+        for (Point.Tag t : key.tags()) {
+            b.str(t.key()).str(t.value());
+        }
+        return b.toArray();
+    }
+
+    static SeriesKey decodeSeriesKey(byte[] value) {
+        Reader r = new Reader(value, 0);
+        String measurement = r.str();
+        int n = Math.toIntExact(r.varint());
+        List<Point.Tag> tags = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            tags.add(new Point.Tag(r.str(), r.str()));
+        }
+        return new SeriesKey(measurement, tags);
+    }
+
+    static byte[] encodeChunk(SortedMap<Long, Map<String, FieldValue>> rows) {
+        Set<String> distinct = new HashSet<>();
+        for (Map<String, FieldValue> fields : rows.values()) {
+            distinct.addAll(fields.keySet());
+        }
+        String[] order = distinct.toArray(String[]::new);
+        Arrays.sort(order, TimeSeriesKeyFormat::compareCodePoints);
+        Bytes b = new Bytes(16 + rows.size() * 16 * (1 + order.length)).varint(order.length);
+        for (String n : order) {
+            b.str(n);
+        }
+        b.varint(rows.size());
+        for (Map.Entry<Long, Map<String, FieldValue>> row : rows.entrySet()) {
+            Map<String, FieldValue> fields = row.getValue();
+            b.i64(row.getKey()).varint(fields.size());
+            for (int i = 0; i < order.length; i++) {
+                FieldValue value = fields.get(order[i]);
+                if (value == null) {
+                    continue;
+                }
+                b.varint(i).u8(value.type().code());
+                switch (value) {
+                    case FieldValue.FloatValue v -> b.i64(Double.doubleToRawLongBits(v.value()));
+                    case FieldValue.IntegerValue v -> b.i64(v.value());
+                    case FieldValue.UnsignedValue v -> b.i64(v.value());
+                    case FieldValue.BooleanValue v -> b.u8(v.value() ? 1 : 0);
+                    case FieldValue.StringValue v -> b.str(v.value());
+                }
+            }
+        }
+        return b.toArray();
+    }
+
+    /** Hands every row of a chunk, in time order, to {@code row}. */
+    static void decodeChunk(byte[] chunk, BiConsumer<Long, Map<String, FieldValue>> row) {
+        Reader r = new Reader(chunk, 0);
+        String[] names = new String[Math.toIntExact(r.varint())];
+        for (int i = 0; i < names.length; i++) {
+            names[i] = r.str();
+        }
+        long rows = r.varint();
+        for (long k = 0; k < rows; k++) {
+            long t = r.i64();
+            int n = Math.toIntExact(r.varint());
+            Map<String, FieldValue> fields = new HashMap<>(n * 2);
+            for (int i = 0; i < n; i++) {
+                String name = names[Math.toIntExact(r.varint())];
+                FieldValue v =
+                        switch (FieldType.ofCode(r.u8())) {
+                            case FLOAT -> new FieldValue.FloatValue(Double.longBitsToDouble(r.i64()));
+                            case INTEGER -> new FieldValue.IntegerValue(r.i64());
+                            case UNSIGNED -> new FieldValue.UnsignedValue(r.i64());
+                            case BOOLEAN -> new FieldValue.BooleanValue(r.u8() != 0);
+                            case STRING -> new FieldValue.StringValue(r.str());
+                        };
+                fields.put(name, v);
+            }
+            row.accept(t, fields);
+        }
+        if (!r.atEnd()) {
+            throw new TimeSeriesStoreException("an open chunk has " + (chunk.length - r.pos) + " bytes after its rows");
+        }
+    }
+
+    /** Compares two strings by Unicode code point, the order of their UTF-8 bytes. */
+    static int compareCodePoints(String a, String b) {
+        int i = 0;
+        int j = 0;
+        while (i < a.length() && j < b.length()) {
+            int ca = a.codePointAt(i);
+            int cb = b.codePointAt(j);
+            if (ca != cb) {
+                return Integer.compare(ca, cb);
+            }
+            i += Character.charCount(ca);
+            j += Character.charCount(cb);
+        }
+        return Integer.compare(a.length() - i, b.length() - j);
+    }
+}
