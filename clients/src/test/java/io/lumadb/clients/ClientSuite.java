@@ -159,11 +159,23 @@ final class ClientSuite implements AutoCloseable {
      */
     Result run(Path directory, Map<String, String> extraEnv, Duration timeout, List<String> command)
             throws IOException, InterruptedException {
+        Map<String, String> env = new LinkedHashMap<>(extraEnv);
+        env.putAll(environment());
+        return runCommand(directory, env, timeout, command);
+    }
+
+    /**
+     * Runs {@code command} in {@code directory} with {@code env} and without any other {@code
+     * LUMADB_} variable, forwarding each line of its output to this test's output as it comes: for
+     * what needs no node (an install or a build) as much as for a suite. Kills it (and its
+     * children) after {@code timeout}.
+     */
+    static Result runCommand(Path directory, Map<String, String> env, Duration timeout, List<String> command)
+            throws IOException, InterruptedException {
         ProcessBuilder pb =
                 new ProcessBuilder(command).directory(directory.toFile()).redirectErrorStream(true);
         pb.environment().keySet().removeIf(k -> k.startsWith("LUMADB_"));
-        pb.environment().putAll(extraEnv);
-        pb.environment().putAll(environment());
+        pb.environment().putAll(env);
         pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         String prefix = "[" + Path.of(command.getFirst()).getFileName() + "] ";
         System.out.println(prefix + "running " + String.join(" ", command) + " in " + directory);
@@ -195,9 +207,10 @@ final class ClientSuite implements AutoCloseable {
                 }
             }
             pump.join(10_000);
+            Duration took = Duration.ofNanos(System.nanoTime() - started);
+            System.out.println(prefix + String.join(" ", command) + " took " + took.toMillis() + " ms");
             synchronized (output) {
-                return new Result(
-                        process.exitValue(), output.toString(), Duration.ofNanos(System.nanoTime() - started));
+                return new Result(process.exitValue(), output.toString(), took);
             }
         } finally {
             process.descendants().forEach(ProcessHandle::destroyForcibly);

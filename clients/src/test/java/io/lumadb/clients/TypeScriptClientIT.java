@@ -3,12 +3,8 @@ package io.lumadb.clients;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
-import java.io.File;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -145,55 +141,9 @@ class TypeScriptClientIT {
         }
     }
 
-    /**
-     * Runs a command that needs no node (install, pack, build) in {@code directory}, without any
-     * {@code LUMADB_} variable, forwarding its output; kills it (and its children) after {@code
-     * timeout}.
-     */
+    /** Runs a command that needs no node (install, pack, build) in {@code directory}, without any node's variables. */
     private static ClientSuite.Result run(Path directory, Duration timeout, String... command)
             throws IOException, InterruptedException {
-        ProcessBuilder pb =
-                new ProcessBuilder(command).directory(directory.toFile()).redirectErrorStream(true);
-        pb.environment().keySet().removeIf(k -> k.startsWith("LUMADB_"));
-        pb.environment().putAll(ENV);
-        pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-        String prefix = "[" + Path.of(command[0]).getFileName() + "] ";
-        System.out.println(prefix + "running " + String.join(" ", command) + " in " + directory);
-        long started = System.nanoTime();
-        Process process = pb.start();
-        StringBuilder output = new StringBuilder();
-        try {
-            Thread pump = Thread.ofPlatform().name("typescript build output").start(() -> {
-                try (BufferedReader lines =
-                        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                    for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-                        System.out.println(prefix + line);
-                        synchronized (output) {
-                            output.append(line).append('\n');
-                        }
-                    }
-                } catch (IOException ignored) {
-                    // the process was killed: its output ends here
-                }
-            });
-            boolean ended = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            if (!ended) {
-                process.descendants().forEach(ProcessHandle::destroyForcibly);
-                process.destroyForcibly();
-            }
-            pump.join(10_000);
-            synchronized (output) {
-                if (!ended) {
-                    throw new AssertionError(String.join(" ", command) + " did not end within " + timeout.toSeconds()
-                            + " s; its output:\n" + output);
-                }
-                Duration took = Duration.ofNanos(System.nanoTime() - started);
-                System.out.println(prefix + String.join(" ", command) + " took " + took.toMillis() + " ms");
-                return new ClientSuite.Result(process.exitValue(), output.toString(), took);
-            }
-        } finally {
-            process.descendants().forEach(ProcessHandle::destroyForcibly);
-            process.destroyForcibly();
-        }
+        return ClientSuite.runCommand(directory, ENV, timeout, List.of(command));
     }
 }

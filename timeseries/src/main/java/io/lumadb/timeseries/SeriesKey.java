@@ -39,7 +39,7 @@ public record SeriesKey(String measurement, List<Point.Tag> tags) {
     }
 
     /** Compares two strings by Unicode code point, which is the order of their UTF-8 bytes. */
-    static int compareCodePoints(String a, String b) {
+    public static int compareCodePoints(String a, String b) {
         int i = 0;
         int j = 0;
         while (i < a.length() && j < b.length()) {

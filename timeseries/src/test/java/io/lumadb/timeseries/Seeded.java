@@ -7,10 +7,10 @@ import java.util.function.Consumer;
  * Runs a randomized check with a seed taken from {@code -Dlumadb.seed=...} or the clock, and names
  * the seed when the check fails, so the failure can be replayed exactly.
  */
-final class Seeded {
+public final class Seeded {
     private Seeded() {}
 
-    static void run(String what, Consumer<Random> check) {
+    public static void run(String what, Consumer<Random> check) {
         String fixed = System.getProperty("lumadb.seed");
         long seed = fixed != null ? Long.parseLong(fixed) : System.nanoTime();
         try {

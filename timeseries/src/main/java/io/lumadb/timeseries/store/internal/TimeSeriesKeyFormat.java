@@ -297,7 +297,7 @@ final class TimeSeriesKeyFormat {
             distinct.addAll(fields.keySet());
         }
         String[] order = distinct.toArray(String[]::new);
-        Arrays.sort(order, TimeSeriesKeyFormat::compareCodePoints);
+        Arrays.sort(order, SeriesKey::compareCodePoints);
         Bytes b = new Bytes(16 + rows.size() * 16 * (1 + order.length)).varint(order.length);
         for (String n : order) {
             b.str(n);
@@ -353,21 +353,5 @@ final class TimeSeriesKeyFormat {
         if (!r.atEnd()) {
             throw new TimeSeriesStoreException("an open chunk has " + (chunk.length - r.pos) + " bytes after its rows");
         }
-    }
-
-    /** Compares two strings by Unicode code point, the order of their UTF-8 bytes. */
-    static int compareCodePoints(String a, String b) {
-        int i = 0;
-        int j = 0;
-        while (i < a.length() && j < b.length()) {
-            int ca = a.codePointAt(i);
-            int cb = b.codePointAt(j);
-            if (ca != cb) {
-                return Integer.compare(ca, cb);
-            }
-            i += Character.charCount(ca);
-            j += Character.charCount(cb);
-        }
-        return Integer.compare(a.length() - i, b.length() - j);
     }
 }

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.lumadb.timeseries.FieldType;
 import io.lumadb.timeseries.FieldValue;
 import io.lumadb.timeseries.Point;
+import io.lumadb.timeseries.Seeded;
 import io.lumadb.timeseries.SeriesKey;
 import io.lumadb.timeseries.WindowAggregator;
 import io.lumadb.timeseries.WindowAggregator.Aggregate;
@@ -30,7 +31,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -74,18 +74,6 @@ class RocksTimeSeriesStoreTest {
         store.close();
         rocks.reopen();
         store = open(PREFIX);
-    }
-
-    static void seeded(String what, Consumer<Random> check) {
-        String fixed = System.getProperty("lumadb.seed");
-        long seed = fixed != null ? Long.parseLong(fixed) : System.nanoTime();
-        try {
-            check.accept(new Random(seed));
-        } catch (AssertionError | RuntimeException e) {
-            throw new AssertionError(
-                    what + " failed with seed " + seed + " (replay with -Dlumadb.seed=" + seed + "): " + e.getMessage(),
-                    e);
-        }
     }
 
     static Point point(String measurement, String host, long time, Map<String, FieldValue> fields) {
@@ -210,7 +198,7 @@ class RocksTimeSeriesStoreTest {
 
     @Test
     void randomBatchesReadBackLikeTheModelAcrossReopensAndFlush() {
-        seeded("random batches", rnd -> {
+        Seeded.run("random batches", rnd -> {
             TimeSeriesModel model = new TimeSeriesModel();
             List<List<Point>> batches = randomBatches(rnd, 80, false);
             int sealed = 0;
@@ -276,7 +264,7 @@ class RocksTimeSeriesStoreTest {
 
     @Test
     void replayedBatchesAreSkippedAndRecoveryReachesTheSameBytes() throws RocksDBException {
-        seeded("replay", rnd -> {
+        Seeded.run("replay", rnd -> {
             List<List<Point>> batches = randomBatches(rnd, 30, false);
             TimeSeriesModel model = new TimeSeriesModel();
             for (int i = 0; i < batches.size(); i++) {
@@ -473,7 +461,7 @@ class RocksTimeSeriesStoreTest {
 
     @Test
     void windowAggregatesEqualBruteForce() {
-        seeded("window aggregates", rnd -> {
+        Seeded.run("window aggregates", rnd -> {
             TimeSeriesModel model = new TimeSeriesModel();
             List<List<Point>> batches = randomBatches(rnd, 60, true);
             for (int i = 0; i < batches.size(); i++) {
