@@ -125,6 +125,33 @@ export function useConfirm(onError: (e: unknown) => void) {
   return [dialog, setAsk] as const;
 }
 
+/**
+ * A row's destructive action: a small danger button named "<verb> <what> <name>" (its accessible
+ * name) that asks first, through {@link useConfirm}'s ask, and runs `action` only once confirmed.
+ */
+export function ConfirmButton(props: {
+  verb: string;
+  what: string;
+  name: string;
+  text: string;
+  ask: (a: Ask) => void;
+  action: () => Promise<void>;
+}) {
+  const subject = `${props.verb} ${props.what} ${props.name}`;
+  return (
+    <button
+      type="button"
+      class="danger small"
+      aria-label={subject}
+      onClick={() =>
+        props.ask({ title: `${subject}?`, text: props.text, confirmLabel: `${props.verb} ${props.what}`, action: props.action })
+      }
+    >
+      {props.verb}
+    </button>
+  );
+}
+
 // ---- database and collection pickers
 
 export interface DatabaseInfo {

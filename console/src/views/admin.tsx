@@ -2,7 +2,7 @@
 // node's /metrics, and users, API keys and roles.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { apiPath, get, request } from '../api';
-import { ErrorBox, TargetPicker, pretty, useConfirm, useTarget } from '../ui';
+import { ConfirmButton, ErrorBox, TargetPicker, pretty, useConfirm, useTarget } from '../ui';
 
 interface IndexInfo {
   name: string;
@@ -90,24 +90,17 @@ export function IndexesView() {
                   {indexed}/{total}
                 </td>
                 <td>
-                  <button
-                    type="button"
-                    class="danger small"
-                    aria-label={`Drop index ${i.name}`}
-                    onClick={() =>
-                      ask({
-                        title: `Drop index ${i.name}?`,
-                        text: 'Queries that used it fall back to other plans.',
-                        confirmLabel: 'Drop index',
-                        action: async () => {
-                          await request('DELETE', `${apiPath(db, collection)}/_indexes/${encodeURIComponent(i.name)}`);
-                          setTick((n) => n + 1);
-                        },
-                      })
-                    }
-                  >
-                    Drop
-                  </button>
+                  <ConfirmButton
+                    verb="Drop"
+                    what="index"
+                    name={i.name}
+                    text={'Queries that used it fall back to other plans.'}
+                    ask={ask}
+                    action={async () => {
+                      await request('DELETE', `${apiPath(db, collection)}/_indexes/${encodeURIComponent(i.name)}`);
+                      setTick((n) => n + 1);
+                    }}
+                  />
                 </td>
               </tr>
             );
@@ -393,24 +386,17 @@ export function SecurityView() {
                 <th scope="row">{u.name}</th>
                 <td>{roleText(u.roles)}</td>
                 <td>
-                  <button
-                    type="button"
-                    class="danger small"
-                    aria-label={`Drop user ${u.name}`}
-                    onClick={() =>
-                      ask({
-                        title: `Drop user ${u.name}?`,
-                        text: `${u.name} can no longer sign in, and its streams end.`,
-                        confirmLabel: 'Drop user',
-                        action: async () => {
-                          await request('DELETE', `/api/v1/_security/users/${encodeURIComponent(u.name)}`);
-                          setTick((n) => n + 1);
-                        },
-                      })
-                    }
-                  >
-                    Drop
-                  </button>
+                  <ConfirmButton
+                    verb="Drop"
+                    what="user"
+                    name={u.name}
+                    text={`${u.name} can no longer sign in, and its streams end.`}
+                    ask={ask}
+                    action={async () => {
+                      await request('DELETE', `/api/v1/_security/users/${encodeURIComponent(u.name)}`);
+                      setTick((n) => n + 1);
+                    }}
+                  />
                 </td>
               </tr>
             ))}
@@ -467,24 +453,17 @@ export function SecurityView() {
                 <td>{roleText(k.roles ?? [])}</td>
                 <td>{k.expires ?? 'never'}</td>
                 <td>
-                  <button
-                    type="button"
-                    class="danger small"
-                    aria-label={`Revoke key ${k.name}`}
-                    onClick={() =>
-                      ask({
-                        title: `Revoke key ${k.name}?`,
-                        text: 'Services using it are refused from their next request.',
-                        confirmLabel: 'Revoke key',
-                        action: async () => {
-                          await request('DELETE', `/api/v1/_security/keys/${encodeURIComponent(k.id)}`);
-                          setTick((n) => n + 1);
-                        },
-                      })
-                    }
-                  >
-                    Revoke
-                  </button>
+                  <ConfirmButton
+                    verb="Revoke"
+                    what="key"
+                    name={k.name}
+                    text={'Services using it are refused from their next request.'}
+                    ask={ask}
+                    action={async () => {
+                      await request('DELETE', `/api/v1/_security/keys/${encodeURIComponent(k.id)}`);
+                      setTick((n) => n + 1);
+                    }}
+                  />
                 </td>
               </tr>
             ))}

@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, apiPath, get, request } from '../api';
 import { Editor, jsonObjectError } from '../editor';
-import { ErrorBox, Link, navigate, pretty, preview, useCollections, useConfirm, useDatabases } from '../ui';
+import { ConfirmButton, ErrorBox, Link, navigate, pretty, preview, useCollections, useConfirm, useDatabases } from '../ui';
 
 export function DataView(props: { parts: string[] }) {
   const [db, collection] = props.parts;
@@ -88,24 +88,17 @@ function Databases() {
               <td>{d.collectionCount}</td>
               <td>{new Date(d.createdAt).toLocaleString()}</td>
               <td>
-                <button
-                  type="button"
-                  class="danger small"
-                  aria-label={`Drop database ${d.name}`}
-                  onClick={() =>
-                    ask({
-                      title: `Drop database ${d.name}?`,
-                      text: `Every collection and document of ${d.name} is deleted. This cannot be undone.`,
-                      confirmLabel: 'Drop database',
-                      action: async () => {
-                        await request('DELETE', apiPath(d.name));
-                        setRefresh((r) => r + 1);
-                      },
-                    })
-                  }
-                >
-                  Drop
-                </button>
+                <ConfirmButton
+                  verb="Drop"
+                  what="database"
+                  name={d.name}
+                  text={`Every collection and document of ${d.name} is deleted. This cannot be undone.`}
+                  ask={ask}
+                  action={async () => {
+                    await request('DELETE', apiPath(d.name));
+                    setRefresh((r) => r + 1);
+                  }}
+                />
               </td>
             </tr>
           ))}
@@ -171,24 +164,17 @@ function Collections(props: { db: string }) {
               <td>{c.shards}</td>
               <td>{c.preImages ? 'yes' : 'no'}</td>
               <td>
-                <button
-                  type="button"
-                  class="danger small"
-                  aria-label={`Drop collection ${c.name}`}
-                  onClick={() =>
-                    ask({
-                      title: `Drop collection ${c.name}?`,
-                      text: `Every document of ${props.db}/${c.name} is deleted and its subscribers are ended. This cannot be undone.`,
-                      confirmLabel: 'Drop collection',
-                      action: async () => {
-                        await request('DELETE', apiPath(props.db, c.name));
-                        setRefresh((r) => r + 1);
-                      },
-                    })
-                  }
-                >
-                  Drop
-                </button>
+                <ConfirmButton
+                  verb="Drop"
+                  what="collection"
+                  name={c.name}
+                  text={`Every document of ${props.db}/${c.name} is deleted and its subscribers are ended. This cannot be undone.`}
+                  ask={ask}
+                  action={async () => {
+                    await request('DELETE', apiPath(props.db, c.name));
+                    setRefresh((r) => r + 1);
+                  }}
+                />
               </td>
             </tr>
           ))}
@@ -287,25 +273,18 @@ function Documents(props: { db: string; collection: string }) {
                 <button type="button" class="small" aria-label={`Edit document ${d._id}`} onClick={() => setEditing({ id: d._id, isNew: false, key: Date.now() })}>
                   Edit
                 </button>
-                <button
-                  type="button"
-                  class="danger small"
-                  aria-label={`Delete document ${d._id}`}
-                  onClick={() =>
-                    ask({
-                      title: `Delete document ${d._id}?`,
-                      text: `The document ${d._id} (version ${d._version}) is deleted, unless it changed since this page was read.`,
-                      confirmLabel: 'Delete document',
-                      action: async () => {
-                        await request('DELETE', `${base}/${encodeURIComponent(d._id)}`, undefined, { 'If-Match': `"${d._version}"` });
-                        if (editing?.id === d._id) setEditing(null);
-                        setRefresh((r) => r + 1);
-                      },
-                    })
-                  }
-                >
-                  Delete
-                </button>
+                <ConfirmButton
+                  verb="Delete"
+                  what="document"
+                  name={d._id}
+                  text={`The document ${d._id} (version ${d._version}) is deleted, unless it changed since this page was read.`}
+                  ask={ask}
+                  action={async () => {
+                    await request('DELETE', `${base}/${encodeURIComponent(d._id)}`, undefined, { 'If-Match': `"${d._version}"` });
+                    if (editing?.id === d._id) setEditing(null);
+                    setRefresh((r) => r + 1);
+                  }}
+                />
               </td>
             </tr>
           ))}
