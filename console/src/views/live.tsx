@@ -1,7 +1,7 @@
 // Live: a live query whose rows appear, change and disappear as the collection changes, and a
 // change stream tail with its resume token.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { apiPath, follow } from '../api';
+import { apiPath, follow, type ServerEvent } from '../api';
 import { Editor, jsonObjectError } from '../editor';
 import { ErrorBox, TargetPicker, preview, useTarget } from '../ui';
 
@@ -24,18 +24,41 @@ export function LiveView() {
   );
 }
 
+/**
+ * One followed stream at a time: its state and error; `start` stops the one before, and `stop`,
+ * an unmount or a change of collection ends it.
+ */
+function useFollow(target: string) {
+  const [state, setState] = useState('stopped');
+  const [error, setError] = useState<unknown>(null);
+  const abort = useRef<AbortController | null>(null);
+  const stop = () => {
+    abort.current?.abort();
+    abort.current = null;
+    setState('stopped');
+  };
+  useEffect(() => () => abort.current?.abort(), []);
+  useEffect(() => stop(), [target]);
+  const start = (path: string, onEvent: (e: ServerEvent) => void) => {
+    stop();
+    setError(null);
+    const controller = new AbortController();
+    abort.current = controller;
+    follow(path, onEvent, controller.signal, (s, detail) => {
+      setState(s);
+      if (detail) setError(new Error(detail));
+    });
+  };
+  return { state, error, setError, start, stop, running: state !== 'stopped' && state !== 'ended' };
+}
+
 function LiveQuery(props: { db: string; collection: string }) {
   const [filter, setFilter] = useState('{}');
   const [rows, setRows] = useState<Map<string, Row>>(new Map());
-  const [state, setState] = useState('stopped');
   const [token, setToken] = useState('');
   const [announce, setAnnounce] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const abort = useRef<AbortController | null>(null);
+  const { state, error, setError, start: followPath, stop, running } = useFollow(`${props.db}/${props.collection}`);
   const parseError = jsonObjectError(filter);
-
-  useEffect(() => () => abort.current?.abort(), []);
-  useEffect(() => stop(), [props.db, props.collection]);
 
   const update = (f: (m: Map<string, Row>) => void) =>
     setRows((prev) => {
@@ -57,13 +80,9 @@ function LiveQuery(props: { db: string; collection: string }) {
     );
 
   const start = () => {
-    stop();
-    setError(null);
     setRows(new Map());
-    const controller = new AbortController();
-    abort.current = controller;
     const params = new URLSearchParams({ filter: JSON.stringify(JSON.parse(filter)) });
-    follow(
+    followPath(
       `${apiPath(props.db, props.collection)}/_live?${params}`,
       (e) => {
         const data = e.data ? JSON.parse(e.data) : {};
@@ -98,21 +117,9 @@ function LiveQuery(props: { db: string; collection: string }) {
             break;
         }
       },
-      controller.signal,
-      (s, detail) => {
-        setState(s);
-        if (detail) setError(new Error(detail));
-      },
     );
   };
 
-  const stop = () => {
-    abort.current?.abort();
-    abort.current = null;
-    setState('stopped');
-  };
-
-  const running = state !== 'stopped' && state !== 'ended';
   const list = [...rows.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return (
     <section aria-labelledby="live-query-title" class="panel">
@@ -177,20 +184,11 @@ function ChangeTail(props: { db: string; collection: string }) {
   const [from, setFrom] = useState('now');
   const [changes, setChanges] = useState<Change[]>([]);
   const [token, setToken] = useState('');
-  const [state, setState] = useState('stopped');
-  const [error, setError] = useState<unknown>(null);
-  const abort = useRef<AbortController | null>(null);
-
-  useEffect(() => () => abort.current?.abort(), []);
-  useEffect(() => stop(), [props.db, props.collection]);
+  const { state, error, setError, start: followPath, stop, running } = useFollow(`${props.db}/${props.collection}`);
 
   const start = () => {
-    stop();
-    setError(null);
     setChanges([]);
-    const controller = new AbortController();
-    abort.current = controller;
-    follow(
+    followPath(
       `${apiPath(props.db, props.collection)}/_changes?from=${encodeURIComponent(from.trim() || 'now')}`,
       (e) => {
         const data = e.data ? JSON.parse(e.data) : {};
@@ -203,20 +201,8 @@ function ChangeTail(props: { db: string; collection: string }) {
         } else if (e.event === 'overflow') setToken(data.token);
         else if (e.event === 'error' || e.event === 'dropped') setError(new Error(`${e.event}: ${data.detail ?? data.message ?? e.data}`));
       },
-      controller.signal,
-      (s, detail) => {
-        setState(s);
-        if (detail) setError(new Error(detail));
-      },
     );
   };
-
-  const stop = () => {
-    abort.current?.abort();
-    abort.current = null;
-    setState('stopped');
-  };
-  const running = state !== 'stopped' && state !== 'ended';
   const ops: Record<string, string> = { c: 'create', u: 'update', d: 'delete' };
 
   return (
