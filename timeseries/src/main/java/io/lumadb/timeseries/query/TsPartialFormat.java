@@ -4,7 +4,6 @@ import io.lumadb.timeseries.FieldType;
 import io.lumadb.timeseries.FieldValue;
 import io.lumadb.timeseries.Point;
 import io.lumadb.timeseries.SeriesKey;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -58,7 +57,8 @@ final class TsPartialFormat {
                 out.u8(KIND_AGGREGATES);
                 out.u8((a.firstLast() ? FLAG_FIRST_LAST : 0) | (a.values() ? FLAG_VALUES : 0));
                 out.varint(a.groups().size());
-                for (Map.Entry<GroupKey, Map<Long, Map<String, Cell>>> g : a.groups().entrySet()) {
+                for (Map.Entry<GroupKey, Map<Long, Map<String, Cell>>> g :
+                        a.groups().entrySet()) {
                     GroupKey k = g.getKey();
                     out.u8(k.measurement() == null ? 0 : 1);
                     if (k.measurement() != null) {

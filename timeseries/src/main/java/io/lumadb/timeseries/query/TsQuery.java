@@ -372,7 +372,8 @@ public final class TsQuery {
     /** The order of groups in the response: by the grouped tags' values (absent first), or by series key. */
     int compareGroups(GroupKey a, GroupKey b) {
         if (groupBySeries) {
-            return SeriesKey.compareCodePoints(a.series().canonical(), b.series().canonical());
+            return SeriesKey.compareCodePoints(
+                    a.series().canonical(), b.series().canonical());
         }
         for (String k : groupBy) {
             String va = a.tag(k);
@@ -703,8 +704,7 @@ public final class TsQuery {
                     }
                     default ->
                         throw new TsQueryException(
-                                q,
-                                "unknown tag operator '" + op.getKey() + "'; use $eq, $ne, $in, $nin or $exists");
+                                q, "unknown tag operator '" + op.getKey() + "'; use $eq, $ne, $in, $nin or $exists");
                 }
             }
         }
@@ -754,8 +754,7 @@ public final class TsQuery {
                 if (fop == null) {
                     throw new TsQueryException(
                             q,
-                            "unknown field operator '" + op.getKey()
-                                    + "'; use $eq, $ne, $gt, $gte, $lt, $lte or $in");
+                            "unknown field operator '" + op.getKey() + "'; use $eq, $ne, $gt, $gte, $lt, $lte or $in");
                 }
                 JsonNode v = op.getValue();
                 if (fop == FieldOp.IN) {

@@ -116,7 +116,10 @@ public final class TsQueryMerge {
         }
         long[] starts;
         if (q.window() == 0 || q.fill() instanceof Fill.None) {
-            starts = windows.keySet().stream().mapToLong(Long::longValue).sorted().toArray();
+            starts = windows.keySet().stream()
+                    .mapToLong(Long::longValue)
+                    .sorted()
+                    .toArray();
         } else {
             long first = q.windowStart(q.from());
             int n = (int) ((q.windowStart(q.to() - 1) - first) / q.window() + 1);

@@ -23,7 +23,8 @@ final class Values {
     static boolean same(FieldValue v, Object operand) {
         return switch (operand) {
             case BigDecimal d -> v.type().numeric() && compareNumber(v, d) == 0;
-            case String s -> v instanceof FieldValue.StringValue sv && sv.value().equals(s);
+            case String s ->
+                v instanceof FieldValue.StringValue sv && sv.value().equals(s);
             case Boolean b -> v instanceof FieldValue.BooleanValue bv && bv.value() == b;
             default -> false;
         };
@@ -68,7 +69,8 @@ final class Values {
         return switch (v) {
             case FieldValue.FloatValue f -> f.value();
             case FieldValue.IntegerValue i -> i.value();
-            case FieldValue.UnsignedValue u -> u.value() >= 0 ? u.value() : unsigned(u.value()).doubleValue();
+            case FieldValue.UnsignedValue u ->
+                u.value() >= 0 ? u.value() : unsigned(u.value()).doubleValue();
             default -> throw new IllegalArgumentException(v + " is not a number");
         };
     }
@@ -84,7 +86,8 @@ final class Values {
         return switch (v) {
             case FieldValue.FloatValue d -> number(d.value());
             case FieldValue.IntegerValue i -> f.numberNode(i.value());
-            case FieldValue.UnsignedValue u -> u.value() >= 0 ? f.numberNode(u.value()) : f.numberNode(unsigned(u.value()));
+            case FieldValue.UnsignedValue u ->
+                u.value() >= 0 ? f.numberNode(u.value()) : f.numberNode(unsigned(u.value()));
             case FieldValue.BooleanValue b -> f.booleanNode(b.value());
             case FieldValue.StringValue s -> f.textNode(s.value());
         };
