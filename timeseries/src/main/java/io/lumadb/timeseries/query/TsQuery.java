@@ -448,7 +448,7 @@ public final class TsQuery {
         }
         if (groupBySeries) {
             o.putArray("groupBy").add("*");
-        } else {
+        } else if (!groupBy.isEmpty()) {
             groupBy.forEach(o.putArray("groupBy")::add);
         }
         if (window != 0) {
