@@ -197,7 +197,12 @@ public record TimeSeriesOptions(
                     case "d" -> TimeUnit.DAYS.toNanos(1);
                     default -> TimeUnit.DAYS.toNanos(7);
                 };
-        return Math.multiplyExact(n, unit);
+        try {
+            return Math.multiplyExact(n, unit);
+        } catch (ArithmeticException e) {
+            throw new InvalidOptionsException(
+                    pointer, "duration " + node.asText() + " is too long (at most 292 years)");
+        }
     }
 
     /** The largest unit that writes {@code nanos} exactly. */
