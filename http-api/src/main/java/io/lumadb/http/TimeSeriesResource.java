@@ -90,24 +90,31 @@ final class TimeSeriesResource implements Resource {
         String coll;
         if (v2) {
             String bucket = q.get("bucket")
-                    .orElseThrow(
-                            () -> influx(400, "missing-bucket", "the bucket parameter names <database>/<collection>"));
+                    .orElseThrow(() -> influx(ApiException.badRequest(
+                            "missing-bucket",
+                            "Invalid write",
+                            "the bucket parameter names <database>/<collection>",
+                            "bucket")));
             int slash = bucket.indexOf('/');
             if (slash <= 0 || slash == bucket.length() - 1 || bucket.indexOf('/', slash + 1) >= 0) {
-                throw influx(
-                        400,
+                throw influx(ApiException.badRequest(
                         "invalid-bucket",
-                        "bucket '" + bucket + "' must be <database>/<collection>, like metrics/cpu");
+                        "Invalid write",
+                        "bucket '" + bucket + "' must be <database>/<collection>, like metrics/cpu",
+                        "bucket"));
             }
             db = bucket.substring(0, slash);
             coll = bucket.substring(slash + 1);
         } else {
-            db = q.get("db").orElseThrow(() -> influx(400, "missing-database", "the db parameter names the database"));
+            db = q.get("db")
+                    .orElseThrow(() -> influx(ApiException.badRequest(
+                            "missing-database", "Invalid write", "the db parameter names the database", "db")));
             coll = q.get("rp")
-                    .orElseThrow(() -> influx(
-                            400,
+                    .orElseThrow(() -> influx(ApiException.badRequest(
                             "missing-collection",
-                            "the rp (retention policy) parameter names the time-series collection of database " + db));
+                            "Invalid write",
+                            "the rp (retention policy) parameter names the time-series collection of database " + db,
+                            "rp")));
         }
         authorize(call, db, coll);
         Optional<String> precisionParameter = q.get("precision");
@@ -119,10 +126,15 @@ final class TimeSeriesResource implements Resource {
                 try {
                     precision = Precision.of(precisionParameter.get());
                 } catch (IllegalArgumentException e) {
-                    throw influx(400, "invalid-precision", e.getMessage());
+                    throw influx(
+                            ApiException.badRequest("invalid-precision", "Invalid write", e.getMessage(), "precision"));
                 }
                 if (v2 && (precision == Precision.MINUTES || precision == Precision.HOURS)) {
-                    throw influx(400, "invalid-precision", "precision must be one of ns, us, ms, s");
+                    throw influx(ApiException.badRequest(
+                            "invalid-precision",
+                            "Invalid write",
+                            "precision must be one of ns, us, ms, s",
+                            "precision"));
                 }
             }
             Precision p = precision;
@@ -165,7 +177,11 @@ final class TimeSeriesResource implements Resource {
             }
             return out.toByteArray();
         } catch (IOException e) {
-            throw influx(400, "invalid-gzip", "the body says it is gzip but is not: " + e.getMessage());
+            throw influx(ApiException.badRequest(
+                    "invalid-gzip",
+                    "Invalid write",
+                    "the body says it is gzip but is not: " + e.getMessage(),
+                    "Content-Encoding"));
         }
     }
 
@@ -434,7 +450,7 @@ final class TimeSeriesResource implements Resource {
             io.lumadb.shards.model.Names.checkDatabase(db);
             io.lumadb.shards.model.Names.checkCollection(coll);
         } catch (IllegalArgumentException e) {
-            throw influx(400, "invalid-name", e.getMessage());
+            throw influx(ApiException.badRequest("invalid-name", "Invalid name", e.getMessage(), null));
         }
         api.security()
                 .authorize(
@@ -445,14 +461,18 @@ final class TimeSeriesResource implements Resource {
                         Audits.client(call.request()));
     }
 
-    /** A problem that InfluxDB clients can show: with its {@code code}/{@code message} and {@code error}. */
-    private static ApiException influx(int status, String type, String message) {
+    /**
+     * {@code problem} with the members InfluxDB clients show: {@code code} and {@code message}
+     * (2.x) and {@code error} (1.x).
+     */
+    private static ApiException influx(ApiException problem) {
+        String message = problem.getMessage();
         return new ApiException(
-                status,
-                type,
-                "Invalid write",
+                problem.status,
+                problem.type,
+                problem.title,
                 message,
-                null,
-                Map.of("code", status == 404 ? "not found" : "invalid", "message", message, "error", message));
+                problem.field,
+                Map.of("code", "invalid", "message", message, "error", message));
     }
 }
