@@ -28,6 +28,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.zip.GZIPInputStream;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
@@ -84,7 +85,28 @@ final class TimeSeriesResource implements Resource {
 
     // ---- line protocol
 
+    /**
+     * A line-protocol write. Its problems go out as {@code application/json}, as InfluxDB sends
+     * its errors: InfluxDB's clients read {@code code} and {@code message} (or {@code error}) only
+     * from a JSON media type, and show the raw body otherwise.
+     */
     private CompletionStage<HttpResponse> lineProtocol(Call call, boolean v2) {
+        CompletionStage<HttpResponse> answer;
+        try {
+            answer = write(call, v2);
+        } catch (RuntimeException e) {
+            answer = CompletableFuture.failedFuture(e);
+        }
+        return answer.exceptionally(failure -> {
+            HttpResponse problem = Problems.response(Problems.classify(failure), call.path());
+            byte[] body = ((org.apache.pekko.http.javadsl.model.HttpEntity.Strict) problem.entity())
+                    .getData()
+                    .toArray();
+            return problem.withEntity(ContentTypes.APPLICATION_JSON, body);
+        });
+    }
+
+    private CompletionStage<HttpResponse> write(Call call, boolean v2) {
         var q = call.request().getUri().query();
         String db;
         String coll;

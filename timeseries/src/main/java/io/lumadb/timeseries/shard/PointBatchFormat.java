@@ -225,11 +225,13 @@ public final class PointBatchFormat {
     /** Decodes a shard's answer. */
     public static Answer readAnswer(byte[] bytes) {
         In in = new In(bytes);
-        int stored = in.count();
+        // How many points were stored, and where the refused ones are, are not bounded by the
+        // answer's own length (an answer without errors takes two bytes whatever the batch held).
+        int stored = in.index();
         int n = in.count();
         List<Error> errors = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            int position = in.count();
+            int position = in.index();
             int length = in.count();
             errors.add(new Error(position, new String(bytes, in.take(length), length, StandardCharsets.UTF_8)));
         }
@@ -291,6 +293,15 @@ public final class PointBatchFormat {
             long v = varint();
             if (v < 0 || v > bytes.length * 8L + 1) {
                 throw new IllegalArgumentException("point batch count " + v + " is out of range");
+            }
+            return (int) v;
+        }
+
+        /** A varint that is a position or a number of points: any int. */
+        int index() {
+            long v = varint();
+            if (v < 0 || v > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("point batch answer number " + v + " is out of range");
             }
             return (int) v;
         }

@@ -96,6 +96,28 @@ class PointBatchFormatTest {
     }
 
     @Test
+    void answersOfLargeBatchesRoundTrip() {
+        // An answer without errors is two bytes, whatever the number of points it counts.
+        for (int stored : new int[] {0, 17, 18, 1000, 5_000_000}) {
+            WriteResult result = new WriteResult(true, stored, List.of(), 0);
+            assertEquals(
+                    stored,
+                    PointBatchFormat.readAnswer(PointBatchFormat.answer(result)).stored());
+        }
+        WriteResult late = new WriteResult(
+                true,
+                99_998,
+                List.of(new PointError(99_998, PointError.Kind.BEFORE_RETENTION, null, null, null, "x")),
+                0);
+        assertEquals(
+                99_998,
+                PointBatchFormat.readAnswer(PointBatchFormat.answer(late))
+                        .errors()
+                        .getFirst()
+                        .position());
+    }
+
+    @Test
     void answersRoundTrip() {
         WriteResult result = new WriteResult(
                 true,
