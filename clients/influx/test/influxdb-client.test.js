@@ -128,6 +128,16 @@ test('v2 client: every field type, tags needing escapes and four precisions read
   }
 
   assertSamePoints(await readBack(target), expected, 'points written by the v2 client');
+
+  // _tsquery answers signed and unsigned integers alike; a signed one written into the unsigned
+  // field shows that LumaDB keeps the field as uintField wrote it.
+  const api = writeApi(influx, target.bucket, 'ns');
+  const signed = new Point(measurements[0]).intField('bytes', 1).timestamp('1764547300000000000');
+  for (const [k, v] of Object.entries(tags[0])) signed.tag(k, v);
+  api.writePoint(signed);
+  const conflict = await api.flush().then(() => undefined, (e) => e);
+  await api.close().catch(() => {});
+  assert.match(String(conflict?.message), /field 'bytes' is UNSIGNED in series .*; the point gives INTEGER/);
 });
 
 test('v2 client: a batch above gzipThreshold is sent gzipped and reads back whole', async () => {
@@ -165,7 +175,7 @@ test('v2 client: a batch above gzipThreshold is sent gzipped and reads back whol
     // LUMADB BUG (if this fails): a write in which one shard stores more than 17 points answers 400
     // "point batch count N is out of range" although every point was stored (PointBatchFormat.readAnswer
     // bounds the stored count by the answer's own length).
-    assert.equal(failure, undefined, `the batch was stored but the write failed: ${failure}`);
+    assert.equal(failure, undefined, `LumaDB bug: the batch was stored but the write failed: ${failure}`);
   } finally {
     await proxy.close();
   }
@@ -239,7 +249,7 @@ test('v2 client: HttpError carries InfluxDB\'s code and message parsed from Luma
   assert.ok(error instanceof HttpError, `not an HttpError: ${error}`);
   // LUMADB BUG (if this fails): the answer's Content-Type is application/problem+json, which the
   // client does not parse as JSON, so code and json stay undefined and the message is the raw body.
-  assert.match(String(error.contentType), /^application\/json/, `Content-Type ${error.contentType}`);
+  assert.match(String(error.contentType), /^application\/json/, `LumaDB bug: a write error comes as ${error.contentType}, which the client does not parse (InfluxDB answers application/json)`);
   assert.equal(error.code, 'invalid');
   assert.equal(error.message, 'partial write: 1 point not written, 0 written; line 1, column 9: expected \'=\' after field key \'line\'');
 });
