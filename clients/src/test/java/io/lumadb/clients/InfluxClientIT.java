@@ -1,0 +1,142 @@
+package io.lumadb.clients;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * InfluxDB's own client libraries from npm against a real node: {@code @influxdata/influxdb-client}
+ * (InfluxDB 2.x's official JavaScript client) writes points through LumaDB's {@code
+ * /api/v2/write}, and {@code influx} (node-influx, for InfluxDB 1.x) through {@code /write}; every
+ * point read back through {@code _tsquery} must equal the one written: measurement, tags (with the
+ * characters line protocol escapes), each field's type and value, and the time to the nanosecond.
+ * The suite also checks what the clients report when LumaDB refuses a write (a field type
+ * conflict, a malformed line, unknown credentials) and that a large batch really goes out gzipped.
+ *
+ * <p>The suite is {@code clients/influx/test} (Node.js's built-in test runner); its output is this
+ * test's output, and the test fails with it when the suite does, when fewer tests than expected
+ * ran, or when one was skipped. {@code npm ci} installs the two pinned packages into {@code
+ * clients/influx/node_modules}, which git ignores, with npm's cache under {@code
+ * clients/target/npm-cache}; it runs while the node starts.
+ */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class InfluxClientIT {
+
+    /** The tests of the suite; fewer passing means some did not run. */
+    private static final int TESTS = 9;
+
+    /** The closing counters of the TAP reporter: {@code # pass 9}, {@code # skipped 0}, ... */
+    private static final Pattern COUNTER =
+            Pattern.compile("^# (tests|pass|fail|cancelled|skipped|todo) (\\d+)$", Pattern.MULTILINE);
+
+    @Test
+    void influxDbClientsWritePointsThatReadBackEqual() throws Exception {
+        String install = "Node.js 20 or newer with npm (apt-get install nodejs npm; bin/test installs them as root)";
+        String node = ClientSuite.requireTool("node", install);
+        String npm = ClientSuite.requireTool("npm", install);
+        Path clients = ClientSuite.clientsDir();
+        Path project = clients.resolve("influx");
+        Path cache = Files.createDirectories(clients.resolve("target/npm-cache"));
+        // No colours, prompts, update checks or audit requests: plain output a test can read.
+        Map<String, String> env = Map.of(
+                "NO_COLOR", "1",
+                "npm_config_cache", cache.toString(),
+                "npm_config_update_notifier", "false",
+                "npm_config_fund", "false",
+                "npm_config_audit", "false",
+                "npm_config_progress", "false");
+
+        CompletableFuture<ClientSuite> starting = CompletableFuture.supplyAsync(() -> {
+            try {
+                return ClientSuite.start("influx");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while the node started", e);
+            }
+        });
+        try {
+            ClientSuite.Result version = ClientSuite.runCommand(
+                    project,
+                    env,
+                    Duration.ofSeconds(30),
+                    List.of(node, "-p", "Number(process.versions.node.split('.')[0]) >= 20"));
+            assertEquals(
+                    "true", version.output().strip(), () -> node + " is older than Node.js 20: " + version.output());
+            ClientSuite.Result installed = ClientSuite.runCommand(
+                    project, env, Duration.ofMinutes(2), List.of(npm, "ci", "--no-audit", "--no-fund"));
+            assertEquals(0, installed.exit(), () -> "npm ci failed in " + project + ":\n" + installed.output());
+        } catch (Throwable prepare) {
+            try {
+                closeOnceStarted(starting);
+            } catch (IOException | RuntimeException stopping) {
+                prepare.addSuppressed(stopping);
+            }
+            throw prepare;
+        }
+
+        try (ClientSuite suite = started(starting)) {
+            ClientSuite.Result run = suite.run(project, env, Duration.ofMinutes(2), List.of(npm, "test"));
+            System.out.printf("[influx] npm test took %d ms%n", run.took().toMillis());
+            String failure = "the InfluxDB clients' suite failed (exit " + run.exit() + ", "
+                    + run.took().toSeconds() + " s); its output:\n" + run.output()
+                    + "\nthe end of the node's log:\n" + ClientSuite.tail(suite.nodeLog(), 80);
+            assertEquals(0, run.exit(), failure);
+            Map<String, Integer> counters = counters(run.output());
+            assertTrue(
+                    counters.getOrDefault("pass", 0) >= TESTS,
+                    () -> "fewer than " + TESTS + " tests passed: " + counters + "\n" + failure);
+            assertEquals(counters.get("tests"), counters.get("pass"), () -> "not every test passed\n" + failure);
+            // Every test needs to have run against the node: a skipped one would hide a gap.
+            for (String none : List.of("fail", "cancelled", "skipped", "todo")) {
+                assertEquals(0, counters.get(none), () -> "# " + none + " is not 0: " + counters + "\n" + failure);
+            }
+        }
+    }
+
+    /** The last value of each TAP counter; a counter missing from the output is missing from the map. */
+    private static Map<String, Integer> counters(String output) {
+        Map<String, Integer> counters = new TreeMap<>();
+        Matcher m = COUNTER.matcher(output);
+        while (m.find()) {
+            counters.put(m.group(1), Integer.parseInt(m.group(2)));
+        }
+        return counters;
+    }
+
+    /** The started suite, or what made its start fail. */
+    private static ClientSuite started(CompletableFuture<ClientSuite> starting) throws Exception {
+        try {
+            return starting.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof Exception cause) {
+                throw cause;
+            }
+            throw e;
+        }
+    }
+
+    /** Stops the node once its start (which cleans up after itself when it fails) has ended. */
+    private static void closeOnceStarted(CompletableFuture<ClientSuite> starting) throws IOException {
+        ClientSuite suite = starting.handle((s, e) -> s).join();
+        if (suite != null) {
+            suite.close();
+        }
+    }
+}
