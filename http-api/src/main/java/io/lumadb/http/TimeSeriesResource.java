@@ -162,7 +162,7 @@ final class TimeSeriesResource implements Resource {
             Precision p = precision;
             return body(call.request()).thenCompose(bytes -> {
                 LineProtocol.ParseResult parsed = LineProtocol.parse(bytes, p, now);
-                return write(info, options, parsed.points()).thenApply(outcome -> answer(parsed.errors(), outcome));
+                return write(info, options, parsed.points()).thenApply(outcome -> answer(parsed, outcome));
             });
         });
     }
@@ -207,7 +207,8 @@ final class TimeSeriesResource implements Resource {
         }
     }
 
-    private HttpResponse answer(List<LineProtocolError> bad, TimeSeriesWrites.Outcome outcome) {
+    private HttpResponse answer(LineProtocol.ParseResult parsed, TimeSeriesWrites.Outcome outcome) {
+        List<LineProtocolError> bad = parsed.errors();
         if (bad.isEmpty() && outcome.rejected().isEmpty()) {
             return HttpResponse.create().withStatus(StatusCodes.NO_CONTENT);
         }
@@ -227,7 +228,7 @@ final class TimeSeriesResource implements Resource {
         }
         for (TimeSeriesWrites.Rejected r : outcome.rejected()) {
             if (reasons.size() < MAX_NAMED_ERRORS) {
-                reasons.add("point " + (r.position() + 1) + ": " + r.message());
+                reasons.add("line " + parsed.line(r.position()) + ": " + r.message());
             }
         }
         int failed = bad.size() + outcome.rejected().size();
@@ -245,7 +246,7 @@ final class TimeSeriesResource implements Resource {
                     "rejected",
                     outcome.rejected().stream()
                             .limit(MAX_NAMED_ERRORS * 50L)
-                            .map(r -> Map.of("point", r.position() + 1, "message", r.message()))
+                            .map(r -> Map.of("line", parsed.line(r.position()), "message", r.message()))
                             .toList());
         }
         throw new ApiException(400, "partial-write", "Partial write", message, "body", extra);

@@ -64,11 +64,21 @@ public final class LineProtocol {
      *
      * @param points the points of the good lines, in body order
      * @param errors one error per bad line, in body order
+     * @param lines the line number (from 1) of each point, so that a point refused later can be
+     *     named by its line
      */
-    public record ParseResult(List<Point> points, List<LineProtocolError> errors) {
+    public record ParseResult(List<Point> points, List<LineProtocolError> errors, int[] lines) {
         public ParseResult {
             points = List.copyOf(points);
             errors = List.copyOf(errors);
+            if (lines.length != points.size()) {
+                throw new IllegalArgumentException("one line number per point");
+            }
+        }
+
+        /** The line number (from 1) of point {@code index}. */
+        public int line(int index) {
+            return lines[index];
         }
 
         /** Whether every line was good. */
@@ -92,6 +102,7 @@ public final class LineProtocol {
     public static ParseResult parse(byte[] body, Precision precision, long nowNanos) {
         List<Point> points = new ArrayList<>();
         List<LineProtocolError> errors = new ArrayList<>();
+        int[] lines = new int[16];
         int lineNo = 0;
         int pos = 0;
         while (pos < body.length) {
@@ -105,6 +116,10 @@ public final class LineProtocol {
             try {
                 Point p = new LineParser(body, pos, end, precision, nowNanos).parse();
                 if (p != null) {
+                    if (points.size() == lines.length) {
+                        lines = java.util.Arrays.copyOf(lines, lines.length * 2);
+                    }
+                    lines[points.size()] = lineNo;
                     points.add(p);
                 }
             } catch (Fault f) {
@@ -113,7 +128,7 @@ public final class LineProtocol {
             }
             pos = next;
         }
-        return new ParseResult(points, errors);
+        return new ParseResult(points, errors, java.util.Arrays.copyOf(lines, points.size()));
     }
 
     /**

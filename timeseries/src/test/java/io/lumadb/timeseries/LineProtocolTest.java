@@ -61,6 +61,17 @@ class LineProtocolTest {
     // ------------------------------------------------------------ the reference's examples
 
     @Test
+    void eachPointKnowsItsLineSoAPointRefusedLaterCanBeNamedByIt() {
+        LineProtocol.ParseResult r = LineProtocol.parse(
+                "# a comment\ncpu v=1 1\n\nbad line\r\ncpu v=2 2\ncpu v=3 3", Precision.NANOSECONDS, 0);
+        assertEquals(3, r.points().size());
+        assertEquals(2, r.line(0));
+        assertEquals(5, r.line(1));
+        assertEquals(6, r.line(2));
+        assertEquals(4, r.errors().getFirst().line());
+    }
+
+    @Test
     void readsTheReferenceExample() {
         Point p = one("myMeasurement,tag1=value1,tag2=value2 fieldKey=\"fieldValue\" 1556813561098000000");
         assertEquals("myMeasurement", p.measurement());
