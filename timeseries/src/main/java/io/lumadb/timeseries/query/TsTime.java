@@ -14,7 +14,7 @@ import java.time.temporal.ChronoField;
  * nine fraction digits; writing gives UTC with the fraction's trailing zeros dropped, as InfluxDB's
  * RFC3339Nano does ({@code 2026-12-01T00:00:01.5Z}, {@code 2026-12-01T00:00:00Z}).
  */
-final class TsTime {
+public final class TsTime {
     private static final long NANOS = 1_000_000_000L;
 
     private static final DateTimeFormatter RFC_3339 = new DateTimeFormatterBuilder()
@@ -59,7 +59,7 @@ final class TsTime {
     }
 
     /** The RFC 3339 text of {@code nanos} in UTC, with as many fraction digits as needed. */
-    static String format(long nanos) {
+    public static String format(long nanos) {
         long seconds = Math.floorDiv(nanos, NANOS);
         int fraction = (int) Math.floorMod(nanos, NANOS);
         StringBuilder sb = new StringBuilder(30);
