@@ -225,11 +225,12 @@ public final class PointBatchFormat {
     /** Decodes a shard's answer. */
     public static Answer readAnswer(byte[] bytes) {
         In in = new In(bytes);
-        int stored = in.count();
+        // The number stored and the positions count points of the batch, not bytes of the answer.
+        int stored = in.number();
         int n = in.count();
         List<Error> errors = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            int position = in.count();
+            int position = in.number();
             int length = in.count();
             errors.add(new Error(position, new String(bytes, in.take(length), length, StandardCharsets.UTF_8)));
         }
@@ -291,6 +292,15 @@ public final class PointBatchFormat {
             long v = varint();
             if (v < 0 || v > bytes.length * 8L + 1) {
                 throw new IllegalArgumentException("point batch count " + v + " is out of range");
+            }
+            return (int) v;
+        }
+
+        /** A varint that numbers something outside these bytes (the points of a batch): an int. */
+        int number() {
+            long v = varint();
+            if (v < 0 || v > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("point batch number " + v + " is out of range");
             }
             return (int) v;
         }
