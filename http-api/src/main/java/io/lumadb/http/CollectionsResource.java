@@ -202,6 +202,8 @@ final class CollectionsResource implements Resource {
         Boolean requestedPreImages = preImages;
         io.lumadb.shards.model.CollectionSchema requestedSchema = schema;
         boolean requestedKind = timeSeries != null;
+        // Time-series options asked for explicitly must match an existing collection's, as a schema must.
+        String requestedTimeSeries = timeSeries != null && body.get().has("timeseries") ? timeSeries.json() : null;
         return api.catalog()
                 .createCollection(
                         db,
@@ -245,6 +247,16 @@ final class CollectionsResource implements Resource {
                                             + (r.collection().isTimeSeries() ? "time series" : "documents")
                                             + "; its kind is fixed at creation",
                                     "/kind");
+                        }
+                        if (requestedTimeSeries != null
+                                && !requestedTimeSeries.equals(r.collection().timeSeries())) {
+                            throw new ApiException(
+                                    409,
+                                    "conflict",
+                                    "Conflict",
+                                    "collection " + db + "/" + name + " exists with other time-series options "
+                                            + r.collection().timeSeries() + "; they are fixed at creation",
+                                    "/timeseries");
                         }
                         if (requestedSchema != null
                                 && !requestedSchema.json().equals(r.collection().schema())) {

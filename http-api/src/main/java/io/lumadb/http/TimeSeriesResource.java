@@ -325,6 +325,7 @@ final class TimeSeriesResource implements Resource {
         List<Point.Tag> tags = new ArrayList<>();
         Map<String, FieldValue> fields = new LinkedHashMap<>();
         JsonNode time;
+        String timeAt;
         if (node.has("fields")) {
             for (var member : node.properties()) {
                 if (!List.of("measurement", "tags", "fields", "time").contains(member.getKey())) {
@@ -356,6 +357,7 @@ final class TimeSeriesResource implements Resource {
                 fields.put(field.getKey(), field(field.getValue(), at + "/fields/" + field.getKey()));
             }
             time = node.get("time");
+            timeAt = at + "/time";
         } else {
             for (var member : node.properties()) {
                 String key = member.getKey();
@@ -369,11 +371,12 @@ final class TimeSeriesResource implements Resource {
                 }
             }
             time = node.get(options.timeField());
+            timeAt = at + "/" + options.timeField();
         }
         if (fields.isEmpty()) {
             throw invalidPoint(at, "a point needs at least one field");
         }
-        long t = time == null || time.isNull() ? now : time(time, options.precision(), at);
+        long t = time == null || time.isNull() ? now : time(time, options.precision(), timeAt);
         try {
             return new Point(measurement, tags, fields, t);
         } catch (IllegalArgumentException e) {

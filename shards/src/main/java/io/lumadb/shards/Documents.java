@@ -126,7 +126,8 @@ public final class Documents {
      */
     public CompletionStage<Optional<StoredDocument>> get(String database, String collection, String id) {
         var cached = catalog.cached().collection(database, collection);
-        if (cached.isPresent()) {
+        // A time-series collection goes the slow way, which refuses it (its store knows no documents).
+        if (cached.isPresent() && !cached.get().isTimeSeries()) {
             CollectionInfo info = cached.get();
             ShardStore store = local.store(info.shardEntityId(shardOf(id, info.shards())));
             if (store != null) {

@@ -128,4 +128,12 @@ class PointBatchFormatTest {
         assertEquals(3, answer.stored());
         assertEquals(List.of(new PointBatchFormat.Error(4, "too old: ü")), answer.errors());
     }
+
+    @Test
+    void aTruncatedAnswerIsRefused() {
+        byte[] whole = PointBatchFormat.answer(new WriteResult(
+                true, 3, List.of(new PointError(1, PointError.Kind.BEFORE_RETENTION, null, null, null, "too old")), 0));
+        byte[] cut = Arrays.copyOf(whole, whole.length - 2);
+        assertThrows(RuntimeException.class, () -> PointBatchFormat.readAnswer(cut));
+    }
 }
