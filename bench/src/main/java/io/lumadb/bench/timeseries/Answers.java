@@ -38,6 +38,25 @@ final class Answers {
     }
 
     /**
+     * Whether {@code SELECT * FROM wal_tables() WHERE name = ...} says the table applied every
+     * transaction of its WAL ({@code writerTxn} = {@code sequencerTxn}) and is not suspended.
+     */
+    static boolean questDbWalApplied(JsonNode answer) {
+        String error = questDbError(answer);
+        if (error != null) {
+            throw new IllegalStateException("QuestDB answered wal_tables() with an error: " + error);
+        }
+        JsonNode row = answer.path("dataset").path(0);
+        if (row.isMissingNode()) {
+            throw new IllegalStateException("wal_tables() does not list the table: " + abbreviated(answer));
+        }
+        JsonNode writer = row.path(column(answer, "writerTxn"));
+        JsonNode sequencer = row.path(column(answer, "sequencerTxn"));
+        boolean suspended = row.path(column(answer, "suspended")).asBoolean(true);
+        return !suspended && writer.canConvertToLong() && writer.asLong() == sequencer.asLong();
+    }
+
+    /**
      * The rows of {@code SELECT timestamp, hostname, avg(usage_user), max(usage_user) ... SAMPLE BY},
      * found by column name, sorted by host and window.
      */

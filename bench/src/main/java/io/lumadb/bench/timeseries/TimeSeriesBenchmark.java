@@ -266,7 +266,7 @@ public final class TimeSeriesBenchmark {
         System.out.println("  QuestDB: ingest, count, window aggregate");
         try (QuestDbServer q =
                 QuestDbServer.start(questDbJar, questDbJava, serverPrefix, root, log, Duration.ofSeconds(60))) {
-            TimeSeriesLoad.Result r = load("questdb", q.url(), data, file);
+            TimeSeriesLoad.Result r = load("questdb", q.url(), q.pid(), data, file);
             if (r == null || !r.status().equals("ok")) {
                 failures.add("QuestDB: " + (r == null ? "no result" : String.join("; ", r.failures())) + "; see "
                         + out.resolve("timeseries-load-questdb.log"));
@@ -275,12 +275,18 @@ public final class TimeSeriesBenchmark {
             checks.add(String.format(Locale.ROOT, "QuestDB counts %,d rows, as generated", r.rows()));
             compare("QuestDB", r.windows(), expected, failures, checks);
             Path table = q.tableDirectory("cpu");
+            boolean applied = Answers.questDbWalApplied(q.exec("SELECT * FROM wal_tables() WHERE name = 'cpu'"));
+            if (applied) {
+                checks.add("QuestDB applied every WAL transaction to the table before it was stopped (wal_tables())");
+            } else {
+                notes.add("QuestDB had not applied every WAL transaction when stopped: its WAL segments count");
+            }
             boolean clean = q.stop();
             if (!clean) {
                 notes.add("QuestDB did not stop within 30 s of SIGTERM and was killed: its files were measured as"
                         + " they were left");
             }
-            TimeSeriesResults.Disk disk = questDbDisk(table, data.rows());
+            TimeSeriesResults.Disk disk = questDbDisk(table, data.rows(), applied);
             return measured(r, disk);
         } catch (IOException | RuntimeException e) {
             failures.add("QuestDB: " + e.getMessage() + " (see " + log + ")");
@@ -297,30 +303,43 @@ public final class TimeSeriesBenchmark {
     /**
      * The table's directory after a clean stop (which truncates the column files QuestDB had
      * extended ahead), split into its parts: partitions (column files), symbol tables and
-     * metadata at the table's top, and the WAL (segments not yet purged, and the sequencer).
+     * metadata at the table's top, the sequencer's transaction log, and the WAL segments. When
+     * every WAL transaction was applied to the table ({@code walApplied}), the segments are a
+     * second copy of rows the partitions hold, which QuestDB's purge job deletes on its own: the
+     * headline leaves them out (and says how much they were); otherwise it counts them.
      */
-    static TimeSeriesResults.Disk questDbDisk(Path table, long rows) {
+    static TimeSeriesResults.Disk questDbDisk(Path table, long rows, boolean walApplied) {
         DiskUsage total = DiskUsage.of(table);
-        DiskUsage wal = DiskUsage.of(table, p -> {
-            String top = table.relativize(p).getName(0).toString();
-            return top.startsWith("wal") || top.equals("txn_seq");
-        });
+        DiskUsage segments = DiskUsage.of(table, p -> top(table, p).startsWith("wal"));
+        DiskUsage sequencer = DiskUsage.of(table, p -> top(table, p).equals("txn_seq"));
         DiskUsage partitions = DiskUsage.of(table, p -> {
-            Path rel = table.relativize(p);
-            String top = rel.getName(0).toString();
-            return rel.getNameCount() > 1 && !top.startsWith("wal") && !top.equals("txn_seq");
+            String top = top(table, p);
+            return table.relativize(p).getNameCount() > 1 && !top.startsWith("wal") && !top.equals("txn_seq");
         });
+        DiskUsage headline = walApplied ? total.minus(segments) : total;
         Map<String, Long> parts = new LinkedHashMap<>();
         parts.put("partitions (column files)", partitions.bytes());
         parts.put(
-                "symbol tables and metadata", total.minus(wal).minus(partitions).bytes());
-        parts.put("WAL segments and sequencer", wal.bytes());
+                "symbol tables and metadata",
+                total.minus(segments).minus(sequencer).minus(partitions).bytes());
+        parts.put("sequencer (txn_seq)", sequencer.bytes());
+        parts.put(
+                walApplied
+                        ? "WAL segments, every transaction applied, not yet purged (left out of the headline)"
+                        : "WAL segments, NOT every transaction applied (counted in the headline)",
+                segments.bytes());
         return new TimeSeriesResults.Disk(
-                total.bytes(),
-                (double) total.bytes() / rows,
+                headline.bytes(),
+                (double) headline.bytes() / rows,
                 parts,
-                "the table's directory (db/" + table.getFileName() + "), bytes allocated (du), after QuestDB stopped"
-                        + " cleanly; apparent size " + total.apparentBytes() + " bytes");
+                "the table's directory (db/" + table.getFileName() + ") after QuestDB stopped cleanly"
+                        + (walApplied ? ", less the WAL segments already applied" : "") + ", bytes allocated (du);"
+                        + " apparent size " + headline.apparentBytes() + " bytes; with every WAL segment "
+                        + String.format(Locale.ROOT, "%.1f", (double) total.bytes() / rows) + " bytes a row");
+    }
+
+    private static String top(Path dir, Path file) {
+        return dir.relativize(file).getName(0).toString();
     }
 
     // ---- LumaDB
@@ -358,7 +377,7 @@ public final class TimeSeriesBenchmark {
             n.terminate();
             DiskUsage before = DiskUsage.of(n.dataDir());
             launch(n);
-            TimeSeriesLoad.Result r = load("lumadb", n.url(""), data, file);
+            TimeSeriesLoad.Result r = load("lumadb", n.url(""), n.pid(), data, file);
             if (r == null) {
                 failures.add("LumaDB: no result; see " + out.resolve("timeseries-load-lumadb.log"));
                 return null;
@@ -474,7 +493,7 @@ public final class TimeSeriesBenchmark {
 
     // ---- both
 
-    private TimeSeriesLoad.Result load(String system, String url, CpuData.Settings data, Path file)
+    private TimeSeriesLoad.Result load(String system, String url, long serverPid, CpuData.Settings data, Path file)
             throws IOException, InterruptedException {
         Path json = out.resolve("timeseries-load-" + system + ".json");
         Files.deleteIfExists(json);
@@ -507,6 +526,8 @@ public final class TimeSeriesBenchmark {
                 Integer.toString(settings.warmupRuns()),
                 "--runs",
                 Integer.toString(settings.runs()),
+                "--server-pid",
+                Long.toString(serverPid),
                 "--json",
                 json.toString()));
         Path log = out.resolve("timeseries-load-" + system + ".log");
@@ -548,6 +569,8 @@ public final class TimeSeriesBenchmark {
                 r.queryableSeconds(),
                 r.acknowledgedSeconds(),
                 r.countPolls(),
+                r.serverCpuSeconds(),
+                r.clientCpuSeconds(),
                 r.requestBytes(),
                 r.batches(),
                 r.linesPerBatch(),

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lumadb.bench.Cli;
 import io.lumadb.bench.Stats;
+import io.lumadb.bench.streams.ProcessProbe;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -95,6 +96,12 @@ public final class TimeSeriesLoad implements Callable<Integer> {
     @Option(names = "--lumadb-bucket", defaultValue = "bench/cpu", description = "LumaDB's database/collection")
     private String bucket;
 
+    @Option(
+            names = "--server-pid",
+            defaultValue = "-1",
+            description = "the server's process id, to read its CPU time over the ingest from /proc")
+    private long serverPid;
+
     @Option(names = "--json", required = true, description = "where the result goes")
     private Path json;
 
@@ -106,6 +113,9 @@ public final class TimeSeriesLoad implements Callable<Integer> {
      * @param acknowledgedSeconds first request sent to last one answered
      * @param queryableSeconds first request sent to the first count that returned every row
      * @param countPolls counts sent after the last acknowledgement until one returned every row
+     * @param serverCpuSeconds the server's CPU time (all threads) from the first request sent until
+     *     every row was queryable, NaN where /proc cannot tell
+     * @param clientCpuSeconds this load generator's CPU time over the same span
      * @param aggregateMs each measured run of the window aggregate, send to whole answer read
      * @param windows the aggregate's answer (of the last run), sorted by host and window
      */
@@ -123,6 +133,8 @@ public final class TimeSeriesLoad implements Callable<Integer> {
             double acknowledgedSeconds,
             double queryableSeconds,
             int countPolls,
+            double serverCpuSeconds,
+            double clientCpuSeconds,
             List<Double> aggregateMs,
             int aggregateWarmupRuns,
             List<Window> windows,
@@ -188,6 +200,8 @@ public final class TimeSeriesLoad implements Callable<Integer> {
                         .build();
                 FileChannel file = FileChannel.open(data)) {
             AtomicInteger next = new AtomicInteger();
+            double serverCpu = serverCpu();
+            double clientCpu = clientCpu();
             long start = System.nanoTime();
             ExecutorService senders = Executors.newFixedThreadPool(connections);
             List<Future<?>> running = new ArrayList<>();
@@ -235,6 +249,8 @@ public final class TimeSeriesLoad implements Callable<Integer> {
                         Double.NaN,
                         Double.NaN,
                         0,
+                        Double.NaN,
+                        Double.NaN,
                         null,
                         0,
                         null,
@@ -255,6 +271,8 @@ public final class TimeSeriesLoad implements Callable<Integer> {
                 Thread.sleep(10);
             }
             long queryable = System.nanoTime();
+            serverCpu = serverCpu() - serverCpu;
+            clientCpu = clientCpu() - clientCpu;
             if (counted != rows) {
                 failures.add("the count over the whole range is " + counted + " after " + polls + " polls ("
                         + seconds(acknowledged, queryable) + " s after the last acknowledgement), not " + rows);
@@ -289,6 +307,8 @@ public final class TimeSeriesLoad implements Callable<Integer> {
                     seconds(start, acknowledged),
                     seconds(start, queryable),
                     polls,
+                    serverCpu,
+                    clientCpu,
                     ms,
                     warmupRuns,
                     answer,
@@ -322,6 +342,8 @@ public final class TimeSeriesLoad implements Callable<Integer> {
                 acknowledged,
                 queryable,
                 polls,
+                Double.NaN,
+                Double.NaN,
                 ms,
                 warmupRuns,
                 windows,
@@ -353,6 +375,18 @@ public final class TimeSeriesLoad implements Callable<Integer> {
             offsets.add(position);
         }
         return offsets.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    private double serverCpu() {
+        return serverPid > 0 ? ProcessProbe.cpuSeconds(serverPid) : Double.NaN;
+    }
+
+    private static double clientCpu() {
+        return ProcessHandle.current()
+                .info()
+                .totalCpuDuration()
+                .map(d -> d.toNanos() / 1e9)
+                .orElse(Double.NaN);
     }
 
     private static byte[] read(FileChannel file, long from, long to) {

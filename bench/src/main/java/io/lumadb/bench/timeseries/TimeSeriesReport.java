@@ -31,20 +31,21 @@ public final class TimeSeriesReport {
                     d.hosts(), d.rowsPerHost(), d.rows(), d.interval(), d.fileBytes() / 1e6, d.window(), d.windows());
         }
         md.table(
-                "lrrrrrr",
-                "system | rows/s until queryable | acknowledged after | queryable after | window aggregate (median)"
-                        + " | bytes on disk | bytes per row");
+                "lrrrrrrr",
+                "system | rows/s until queryable | rows per server CPU-second | acknowledged after | queryable after"
+                        + " | window aggregate (median) | bytes on disk | bytes per row");
         row(md, "QuestDB (reference)", r.questdb());
         if (r.lumadb() != null) {
             row(md, "LumaDB", r.lumadb());
         } else if (r.lumadbUnavailable() != null) {
-            md.row("LumaDB", "unavailable", "", "", "", "", "");
+            md.row("LumaDB", "unavailable", "", "", "", "", "", "");
         }
         if (r.questdb() != null && r.lumadb() != null) {
             md.row(
                     "LumaDB / QuestDB",
                     fmt(r.ingestRatio()) + "x (target ≥ " + fmt(TimeSeriesResults.INGEST_REQUIRED) + "x: "
                             + verdict(r.ingestRatio() >= TimeSeriesResults.INGEST_REQUIRED) + ")",
+                    fmt(r.ratio(TimeSeriesResults.Measured::rowsPerServerCpuSecond)) + "x",
                     "",
                     "",
                     fmt(r.aggregateLatencyRatio()) + "x the latency",
@@ -64,12 +65,23 @@ public final class TimeSeriesReport {
             String name = m.system().equals(TimeSeriesLoad.QUESTDB) ? "QuestDB" : "LumaDB";
             md.line("");
             md.line(
-                    "- %s, aggregate runs (ms): %s; %d count(s) polled after the last acknowledgement",
+                    "- %s, ingest: %,d requests of %,d lines (%.1f MB) over %d connections; server CPU %.2f s, load"
+                            + " generator CPU %.2f s over the ingest; %d count(s) polled after the last"
+                            + " acknowledgement",
+                    name,
+                    m.batches(),
+                    m.linesPerBatch(),
+                    m.requestBytes() / 1e6,
+                    m.connections(),
+                    m.serverCpuSeconds(),
+                    m.clientCpuSeconds(),
+                    m.countPolls());
+            md.line(
+                    "- %s, aggregate runs (ms): %s",
                     name,
                     String.join(
                             ", ",
-                            m.aggregateMs().stream().map(TimeSeriesReport::fmt).toList()),
-                    m.countPolls());
+                            m.aggregateMs().stream().map(TimeSeriesReport::fmt).toList()));
             if (m.disk() != null) {
                 md.line("- %s, bytes on disk: %s", name, m.disk().what());
                 for (Map.Entry<String, Long> part : m.disk().parts().entrySet()) {
@@ -90,12 +102,13 @@ public final class TimeSeriesReport {
 
     private static void row(Markdown md, String name, TimeSeriesResults.Measured m) {
         if (m == null) {
-            md.row(name, "—", "—", "—", "—", "—", "—");
+            md.row(name, "—", "—", "—", "—", "—", "—", "—");
             return;
         }
         md.row(
                 name,
                 fmt(m.rowsPerSecond()),
+                fmt(m.rowsPerServerCpuSecond()),
                 String.format(Locale.ROOT, "%.2f s", m.acknowledgedSeconds()),
                 String.format(Locale.ROOT, "%.2f s", m.queryableSeconds()),
                 String.format(Locale.ROOT, "%.1f ms", m.aggregateMedianMs()),

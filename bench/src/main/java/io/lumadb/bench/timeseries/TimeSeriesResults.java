@@ -87,6 +87,8 @@ public record TimeSeriesResults(
      * @param rowsPerSecond rows / queryableSeconds
      * @param queryableSeconds first batch sent to the first count that returned every row
      * @param acknowledgedSeconds first batch sent to the last one acknowledged
+     * @param serverCpuSeconds the server's CPU time (all threads) over the ingest, NaN if unknown
+     * @param clientCpuSeconds the load generator's CPU time over the ingest
      * @param aggregateMs the window aggregate's measured runs (send to whole answer read)
      * @param disk the bytes it keeps for the data
      * @param requests the requests, as sent
@@ -98,6 +100,8 @@ public record TimeSeriesResults(
             double queryableSeconds,
             double acknowledgedSeconds,
             int countPolls,
+            double serverCpuSeconds,
+            double clientCpuSeconds,
             long requestBytes,
             int batches,
             int linesPerBatch,
@@ -109,6 +113,11 @@ public record TimeSeriesResults(
         public Measured {
             aggregateMs = List.copyOf(aggregateMs);
             requests = List.copyOf(requests);
+        }
+
+        /** Rows ingested per CPU-second of the server: a figure a busy machine distorts less. */
+        public double rowsPerServerCpuSecond() {
+            return rows / serverCpuSeconds;
         }
     }
 
@@ -138,7 +147,7 @@ public record TimeSeriesResults(
     }
 
     /** LumaDB's figure over QuestDB's, or NaN when either is missing or the section failed. */
-    double ratio(java.util.function.ToDoubleFunction<Measured> figure) {
+    public double ratio(java.util.function.ToDoubleFunction<Measured> figure) {
         if (!ok() || questdb == null || lumadb == null) {
             return Double.NaN;
         }
@@ -161,6 +170,7 @@ public record TimeSeriesResults(
     Map<String, Double> ratios() {
         Map<String, Double> r = new LinkedHashMap<>();
         r.put("ingestRowsPerSecond lumadb/questdb", ingestRatio());
+        r.put("ingestRowsPerServerCpuSecond lumadb/questdb", ratio(Measured::rowsPerServerCpuSecond));
         r.put("bytesPerRow lumadb/questdb", bytesPerRowRatio());
         r.put("aggregateMedianMs lumadb/questdb", aggregateLatencyRatio());
         r.values().removeIf(v -> Double.isNaN(v));

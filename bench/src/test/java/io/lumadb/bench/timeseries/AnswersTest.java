@@ -1,6 +1,7 @@
 package io.lumadb.bench.timeseries;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -83,6 +84,18 @@ class AnswersTest {
     void theErrorOfAnAnswerOrNone() throws Exception {
         assertNull(Answers.questDbError(json("{\"dataset\":[[1]]}")));
         assertEquals("boom", Answers.questDbError(json("{\"error\":\"boom\"}")));
+    }
+
+    @Test
+    void questDbsWalIsAppliedWhenTheWriterCaughtUpWithTheSequencer() throws Exception {
+        String columns = "\"columns\":[{\"name\":\"name\",\"type\":\"STRING\"},{\"name\":\"suspended\","
+                + "\"type\":\"BOOLEAN\"},{\"name\":\"writerTxn\",\"type\":\"LONG\"},{\"name\":"
+                + "\"bufferedTxnSize\",\"type\":\"LONG\"},{\"name\":\"sequencerTxn\",\"type\":\"LONG\"}]";
+        assertTrue(Answers.questDbWalApplied(json("{" + columns + ",\"dataset\":[[\"cpu\",false,29,0,29]]}")));
+        assertFalse(Answers.questDbWalApplied(json("{" + columns + ",\"dataset\":[[\"cpu\",false,28,0,29]]}")));
+        assertFalse(Answers.questDbWalApplied(json("{" + columns + ",\"dataset\":[[\"cpu\",true,29,0,29]]}")));
+        assertThrows(
+                IllegalStateException.class, () -> Answers.questDbWalApplied(json("{" + columns + ",\"dataset\":[]}")));
     }
 
     // LumaDB's answers, as the contract writes them.
