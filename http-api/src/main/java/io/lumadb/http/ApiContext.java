@@ -22,6 +22,8 @@ public final class ApiContext {
     private final ClassicActorSystemProvider system;
     private final Catalog catalog;
     private final Documents documents;
+    private final io.lumadb.timeseries.shard.TimeSeriesWrites timeSeriesWrites;
+    private final io.lumadb.timeseries.shard.TimeSeriesQueries timeSeriesQueries;
     private final Queries queries;
     private final ChangeStreams changeStreams;
     private final Topics topics;
@@ -127,6 +129,8 @@ public final class ApiContext {
         this.security = security;
         this.catalog = catalog;
         this.documents = documents;
+        this.timeSeriesWrites = new io.lumadb.timeseries.shard.TimeSeriesWrites(documents);
+        this.timeSeriesQueries = new io.lumadb.timeseries.shard.TimeSeriesQueries(documents);
         this.queries = queries;
         this.changeStreams = changeStreams;
         this.topics = topics;
@@ -150,6 +154,7 @@ public final class ApiContext {
                 new QueriesResource(this),
                 new SqlResource(this),
                 new SearchResource(this),
+                new TimeSeriesResource(this),
                 new IndexesResource(this),
                 new SchemaResource(this),
                 new TieringResource(this),
@@ -177,6 +182,16 @@ public final class ApiContext {
 
     Queries queries() {
         return queries;
+    }
+
+    /** Writes to time-series collections. */
+    io.lumadb.timeseries.shard.TimeSeriesWrites timeSeriesWrites() {
+        return timeSeriesWrites;
+    }
+
+    /** Queries of time-series collections. */
+    io.lumadb.timeseries.shard.TimeSeriesQueries timeSeriesQueries() {
+        return timeSeriesQueries;
     }
 
     /** Vector and full-text search. */

@@ -129,10 +129,7 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
             return route.handler().handle(new Call(request, parameters, Principal.UNRESTRICTED));
         }
         String client = Audits.client(request);
-        return limits.authenticate(
-                        request,
-                        () -> security.authenticate(
-                                request.getHeader("Authorization").map(HttpHeader::value), client))
+        return limits.authenticate(request, () -> security.authenticate(authorization(request, route), client))
                 .thenCompose(principal -> {
                     limits.admitPrincipal(principal);
                     security.authorize(
@@ -141,6 +138,24 @@ public final class ApiHandler implements Function<HttpRequest, CompletionStage<H
                     return subscriptions.admit(
                             counted, () -> route.handler().handle(new Call(counted, parameters, principal)));
                 });
+    }
+
+    /**
+     * The request's Authorization header; for InfluxDB 1.x's write route without one, its {@code
+     * u} and {@code p} parameters as HTTP Basic, as InfluxDB takes them.
+     */
+    private static java.util.Optional<String> authorization(HttpRequest request, Route route) {
+        var header = request.getHeader("Authorization").map(HttpHeader::value);
+        if (header.isPresent() || !route.template().equals("/write")) {
+            return header;
+        }
+        var q = request.getUri().query();
+        if (q.get("u").isEmpty()) {
+            return header;
+        }
+        String pair = q.get("u").get() + ":" + q.get("p").orElse("");
+        return java.util.Optional.of("Basic "
+                + java.util.Base64.getEncoder().encodeToString(pair.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 
     /** Records the answered request under its route template, and logs it. */

@@ -64,12 +64,25 @@ final class Bodies {
                             + charset.get().value(),
                     "Content-Type"));
         }
+        boolean perLine = mt.equals("application/x-ndjson");
+        return bytes(request, limit).thenApply(bytes -> {
+            if (!perLine) {
+                JsonBodies.requireUtf8(bytes, "body");
+            }
+            return bytes;
+        });
+    }
+
+    /**
+     * Reads the whole body as it is, of any media type, refusing bodies over {@code limit} (413);
+     * for routes that take another format than JSON and check it themselves.
+     */
+    CompletionStage<byte[]> bytes(HttpRequest request, long limit) {
         var length = request.entity().getContentLengthOption();
         if (length.isPresent() && length.getAsLong() > limit) {
             request.discardEntityBytes(system);
             return CompletableFuture.failedFuture(tooLarge(limit));
         }
-        boolean perLine = mt.equals("application/x-ndjson");
         CompletionStage<HttpEntity.Strict> whole;
         if (request.entity() instanceof HttpEntity.Strict strict) {
             // The whole body arrived with the request (as it does for most; its length, checked above,
@@ -82,13 +95,7 @@ final class Bodies {
                     // With our own limit: the default would stop at pekko.http.parsing.max-to-strict-bytes.
                     .toStrict(timeout.toMillis(), limit, system));
         }
-        return whole.thenApply(strict -> {
-            byte[] bytes = strict.getData().toArray();
-            if (!perLine) {
-                JsonBodies.requireUtf8(bytes, "body");
-            }
-            return bytes;
-        });
+        return whole.thenApply(strict -> strict.getData().toArray());
     }
 
     /** A JSON body parsed. */
@@ -107,7 +114,7 @@ final class Bodies {
                         bytes -> bytes.length == 0 ? Optional.empty() : Optional.of(JsonBodies.parse(bytes, "body")));
     }
 
-    private static ApiException tooLarge(long limit) {
+    static ApiException tooLarge(long limit) {
         return new ApiException(
                 413,
                 "payload-too-large",

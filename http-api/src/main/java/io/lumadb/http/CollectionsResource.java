@@ -47,6 +47,12 @@ final class CollectionsResource implements Resource {
         if (c.schema() != null) {
             node.set("schema", c.declaredSchema().node());
         }
+        node.put("kind", c.isTimeSeries() ? "timeseries" : "documents");
+        if (c.isTimeSeries()) {
+            node.set(
+                    "timeseries",
+                    JsonBodies.parse(c.timeSeries().getBytes(java.nio.charset.StandardCharsets.UTF_8), "timeseries"));
+        }
         return node;
     }
 
@@ -72,6 +78,56 @@ final class CollectionsResource implements Resource {
         });
     }
 
+    /**
+     * The time-series options of a collection to create with {@code "kind": "timeseries"}, null
+     * for one of documents (the default kind).
+     */
+    private static io.lumadb.timeseries.shard.TimeSeriesOptions timeSeries(
+            ObjectNode options, String name, boolean snapshotImages) {
+        JsonNode kind = options.get("kind");
+        boolean series = kind != null && kind.isTextual() && kind.asText().equals("timeseries");
+        if (kind != null && !series && !(kind.isTextual() && kind.asText().equals("documents"))) {
+            throw ApiException.badRequest(
+                    "invalid-option", "Invalid collection option", "kind must be documents or timeseries", "/kind");
+        }
+        if (!series) {
+            if (options.has("timeseries")) {
+                throw ApiException.badRequest(
+                        "invalid-option",
+                        "Invalid collection option",
+                        "timeseries options need \"kind\": \"timeseries\"",
+                        "/timeseries");
+            }
+            return null;
+        }
+        for (String documentsOnly : List.of("schema", "tiering", "preImages")) {
+            if (options.has(documentsOnly)) {
+                throw ApiException.badRequest(
+                        "invalid-option",
+                        "Invalid collection option",
+                        documentsOnly + " is an option of document collections, not of time series",
+                        "/" + documentsOnly);
+            }
+        }
+        if (snapshotImages) {
+            // A shard that moves to another node rebuilds its store from the newest snapshot's image
+            // plus the journal after it; images carry documents only, so the points before the
+            // snapshot would be missing there.
+            throw new ApiException(
+                    409,
+                    "not-supported",
+                    "Not supported in this mode",
+                    "time-series collections need lumadb.shards.snapshot-documents off (the embedded default);"
+                            + " in cluster mode, where snapshots carry shard images, they are not supported yet",
+                    "/kind");
+        }
+        try {
+            return io.lumadb.timeseries.shard.TimeSeriesOptions.parse(options.get("timeseries"), name, "/timeseries");
+        } catch (io.lumadb.timeseries.shard.TimeSeriesOptions.InvalidOptionsException e) {
+            throw ApiException.badRequest("invalid-option", "Invalid time-series option", e.getMessage(), e.pointer());
+        }
+    }
+
     private CompletionStage<HttpResponse> create(Call call) {
         String db = call.db();
         String name = call.collection();
@@ -84,20 +140,21 @@ final class CollectionsResource implements Resource {
         int shards = 0;
         Boolean preImages = null;
         io.lumadb.shards.model.CollectionSchema schema = null;
+        io.lumadb.timeseries.shard.TimeSeriesOptions timeSeries = null;
         if (body.isPresent()) {
             ObjectNode options = JsonBodies.requireObject(body.get(), "body");
             for (var field : options.properties()) {
-                if (!field.getKey().equals("shards")
-                        && !field.getKey().equals("preImages")
-                        && !field.getKey().equals("tiering")
-                        && !field.getKey().equals("schema")) {
+                if (!List.of("shards", "preImages", "tiering", "schema", "kind", "timeseries")
+                        .contains(field.getKey())) {
                     throw ApiException.badRequest(
                             "unknown-option",
                             "Unknown collection option",
-                            "unknown option '" + field.getKey() + "'; supported: shards, preImages, tiering, schema",
+                            "unknown option '" + field.getKey()
+                                    + "'; supported: kind, shards, preImages, tiering, schema, timeseries",
                             "/" + field.getKey());
                 }
             }
+            timeSeries = timeSeries(options, name, api.catalog().settings().snapshotDocuments());
             JsonNode p = options.get("preImages");
             if (p != null) {
                 if (!p.isBoolean()) {
@@ -144,8 +201,15 @@ final class CollectionsResource implements Resource {
         int requested = shards;
         Boolean requestedPreImages = preImages;
         io.lumadb.shards.model.CollectionSchema requestedSchema = schema;
+        boolean requestedKind = timeSeries != null;
         return api.catalog()
-                .createCollection(db, name, shards, Boolean.TRUE.equals(preImages), schema)
+                .createCollection(
+                        db,
+                        name,
+                        shards,
+                        Boolean.TRUE.equals(preImages),
+                        schema,
+                        timeSeries == null ? null : timeSeries.json())
                 .thenCompose(r ->
                         !setPolicy || r.outcome() == io.lumadb.shards.catalog.CatalogEntity.Outcome.DATABASE_NOT_FOUND
                                 ? java.util.concurrent.CompletableFuture.completedFuture(r)
@@ -171,6 +235,16 @@ final class CollectionsResource implements Resource {
                                     "collection " + db + "/" + name + " exists with preImages "
                                             + r.collection().preImages() + "; it is fixed at creation",
                                     "/preImages");
+                        }
+                        if (requestedKind != r.collection().isTimeSeries()) {
+                            throw new ApiException(
+                                    409,
+                                    "conflict",
+                                    "Conflict",
+                                    "collection " + db + "/" + name + " exists and holds "
+                                            + (r.collection().isTimeSeries() ? "time series" : "documents")
+                                            + "; its kind is fixed at creation",
+                                    "/kind");
                         }
                         if (requestedSchema != null
                                 && !requestedSchema.json().equals(r.collection().schema())) {

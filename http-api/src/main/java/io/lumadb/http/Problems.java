@@ -127,6 +127,8 @@ final class Problems {
                         "Query timeout",
                         slow.getMessage() + "; it was cancelled (lumadb.query.timeout, or the request's timeoutMs)",
                         null);
+            case io.lumadb.shards.WrongKindException wrong ->
+                new ApiException(409, "not-documents", "Not a collection of documents", wrong.getMessage(), null);
             case IndexConflictException conflict ->
                 new ApiException(409, "index-conflict", "Index conflict", conflict.getMessage(), null);
             case AuthenticationException unknown ->

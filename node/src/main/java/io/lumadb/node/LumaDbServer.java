@@ -25,6 +25,7 @@ import io.lumadb.sql.schema.SqlBackend;
 import io.lumadb.tiering.TieredStores;
 import io.lumadb.tiering.Tiering;
 import io.lumadb.tiering.TieringSettings;
+import io.lumadb.timeseries.shard.TimeSeriesStores;
 import io.lumadb.vector.Search;
 import io.lumadb.vector.SearchNode;
 import io.lumadb.vector.SearchSettings;
@@ -151,8 +152,13 @@ public final class LumaDbServer {
             StorageWiring wiring = StorageWiring.open(system);
             SearchNode search = SearchNode.start(system, SearchSettings.from(config));
             Tiering tiering = Tiering.start(system, TieringSettings.from(config));
-            Shards shards =
-                    Shards.start(system, new SearchStores(new TieredStores(wiring.shardStores(), tiering), search));
+            TimeSeriesStores timeSeries = new TimeSeriesStores(
+                    wiring.shardStores(),
+                    wiring.timeSeries(),
+                    config.getDuration("lumadb.timeseries.retention-sweep").toMillis(),
+                    () -> System.currentTimeMillis() * 1_000_000L,
+                    config.getInt("lumadb.timeseries.query-threads"));
+            Shards shards = Shards.start(system, new SearchStores(new TieredStores(timeSeries, tiering), search));
             tiering.attach(shards.catalog(), shards.documents());
             JournalChanges.get(Adapter.toClassic(system)).setMetrics(metrics::recordJournalWrite);
             shards.localShards().onRecovered(metrics::recordShardRecovery);

@@ -14,6 +14,8 @@ import io.lumadb.persistence.snapshot.internal.RocksSnapshotStore;
 import io.lumadb.shards.store.DocumentCipher;
 import io.lumadb.shards.store.ShardStores;
 import io.lumadb.shards.store.internal.RocksShardStores;
+import io.lumadb.timeseries.shard.TimeSeriesStores;
+import io.lumadb.timeseries.store.internal.RocksTimeSeriesStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -42,6 +44,9 @@ import org.apache.pekko.actor.typed.javadsl.Adapter;
  * @param shardStores the state stores of the shards this node hosts
  * @param cipher the node's encryption at rest
  * @param reencryption the background re-encryption (idle when encryption is off)
+ * @param timeSeries opens a shard's time series in the same column family, under the shard store's
+ *     key prefix followed by {@link #TIME_SERIES_SPACE} (above every key space of a shard store),
+ *     so that dropping the shard store drops them too
  * @param checkpoint writes a checkpoint of the node's RocksDB into the (new) directory it is given
  *     and answers the journal it holds (embedded mode only)
  */
@@ -51,7 +56,11 @@ record StorageWiring(
         ShardStores shardStores,
         ValueCipher cipher,
         Reencryption reencryption,
+        TimeSeriesStores.Opener timeSeries,
         Function<Path, JournalContents> checkpoint) {
+
+    /** The key-space byte of a shard's time series after its store's 8-byte prefix. */
+    static final byte TIME_SERIES_SPACE = 0x10;
 
     /**
      * Opens the node's RocksDB (once per actor system; it closes when the system terminates) and
@@ -61,7 +70,7 @@ record StorageWiring(
         var classic = Adapter.toClassic(system);
         RocksDbNode rocks = RocksDbNode.get(classic);
         ValueCipher cipher = Encryption.get(classic).cipher();
-        ShardStores stores = new RocksShardStores(
+        RocksShardStores stores = new RocksShardStores(
                 rocks.db(), rocks::columnFamily, rocks::dropColumnFamily, rocks::columnFamilyNames, documents(cipher));
         var config = system.settings().config();
         boolean embeddedJournal =
@@ -95,6 +104,12 @@ record StorageWiring(
                 stores,
                 cipher,
                 reencryption,
+                (name, settings) -> {
+                    byte[] store = stores.keyPrefix(name);
+                    byte[] prefix = java.util.Arrays.copyOf(store, store.length + 1);
+                    prefix[store.length] = TIME_SERIES_SPACE;
+                    return RocksTimeSeriesStore.open(name, stores.db(), stores.stateColumnFamily(), prefix, settings);
+                },
                 target -> RocksCheckpoints.checkpoint(rocks, target, timestamps));
     }
 

@@ -43,6 +43,9 @@ class ModuleBoundariesTest {
     static final ArchRule sqlDependsOnlyOnShardsAndSecurity = RULES.sqlDependsOnlyOnShardsAndSecurity();
 
     @ArchTest
+    static final ArchRule timeseriesDependsOnlyOnShardsAndStreams = RULES.timeseriesDependsOnlyOnShardsAndStreams();
+
+    @ArchTest
     static final ArchRule httpApiDependsOnlyOnTheModulesItServes = RULES.httpApiDependsOnlyOnTheModulesItServes();
 
     @ArchTest

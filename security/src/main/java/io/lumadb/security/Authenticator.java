@@ -87,7 +87,13 @@ public final class Authenticator implements AutoCloseable {
         if (scheme.equalsIgnoreCase("Basic")) {
             return basic(value);
         }
-        if (scheme.equalsIgnoreCase("Bearer")) {
+        if (scheme.equalsIgnoreCase("Token") && value.indexOf(':') > 0 && !value.startsWith(ApiKeySecrets.PREFIX)) {
+            // InfluxDB 1.8's 2.x compatibility: "Token user:password".
+            return basic(java.util.Base64.getEncoder()
+                    .encodeToString(value.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        }
+        if (scheme.equalsIgnoreCase("Bearer") || scheme.equalsIgnoreCase("Token")) {
+            // "Token" is InfluxDB 2.x's name for a bearer token, which its clients send.
             if (tokens != null && !value.startsWith(ApiKeySecrets.PREFIX)) {
                 return tokens.verify(value);
             }
@@ -97,8 +103,8 @@ public final class Authenticator implements AutoCloseable {
                 return CompletableFuture.failedFuture(e);
             }
         }
-        return CompletableFuture.failedFuture(
-                new AuthenticationException("unsupported authorization scheme '" + scheme + "'; use Basic or Bearer"));
+        return CompletableFuture.failedFuture(new AuthenticationException(
+                "unsupported authorization scheme '" + scheme + "'; use Basic or Bearer (or Token)"));
     }
 
     /** The principal of an API key ({@code luma_<id>_<secret>}), or {@link AuthenticationException}. */

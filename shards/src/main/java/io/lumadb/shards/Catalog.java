@@ -91,6 +91,16 @@ public final class Catalog {
      */
     public CompletionStage<Result> createCollection(
             String database, String name, int shards, boolean preImages, CollectionSchema schema) {
+        return createCollection(database, name, shards, preImages, schema, null);
+    }
+
+    /**
+     * Creates a collection as {@link #createCollection(String, String, int, boolean,
+     * CollectionSchema)} does, of time series when {@code timeSeries} (its options as JSON text,
+     * checked by the caller) is not null.
+     */
+    public CompletionStage<Result> createCollection(
+            String database, String name, int shards, boolean preImages, CollectionSchema schema, String timeSeries) {
         Names.checkDatabase(database);
         Names.checkCollection(name);
         int count = shards == 0 ? settings.defaultShardCount() : shards;
@@ -99,7 +109,7 @@ public final class Catalog {
                     "shards must be between 1 and " + settings.maxShardCount() + ", was " + shards);
         }
         return this.<Result>ask(r -> new CatalogEntity.CreateCollection(
-                        database, name, count, preImages, schema == null ? null : schema.json(), r))
+                        database, name, count, preImages, schema == null ? null : schema.json(), timeSeries, r))
                 .thenApply(this::remember);
     }
 

@@ -238,7 +238,7 @@ public final class Documents {
 
     /** Document count and per-shard state of a collection. */
     public CompletionStage<CollectionStats> stats(String database, String collection) {
-        return withCollection(database, collection, false, this::statsOf);
+        return withAnyCollection(database, collection, false, this::statsOf);
     }
 
     private CompletionStage<CollectionStats> statsOf(CollectionInfo info) {
@@ -264,7 +264,19 @@ public final class Documents {
         }
     }
 
+    /** Runs {@code body} for the collection of documents, refusing one of another kind. */
     <T> CompletionStage<T> withCollection(
+            String database, String collection, boolean create, Function<CollectionInfo, CompletionStage<T>> body) {
+        return withAnyCollection(database, collection, create, info -> {
+            if (info.isTimeSeries()) {
+                throw new WrongKindException(database, collection);
+            }
+            return body.apply(info);
+        });
+    }
+
+    /** Runs {@code body} for the collection, of any kind, retrying once with a fresh catalog. */
+    private <T> CompletionStage<T> withAnyCollection(
             String database, String collection, boolean create, Function<CollectionInfo, CompletionStage<T>> body) {
         return catalog.resolve(database, collection, create).thenCompose(body).exceptionallyCompose(e -> {
             if (unwrap(e) instanceof CollectionGone) {

@@ -432,7 +432,12 @@ public final class Queries {
             List<IndexDefinition.Field> fields,
             io.lumadb.shards.model.SearchSpec search) {
         return catalog.resolve(database, collection, false)
-                .thenCompose(info -> catalog.createIndex(database, collection, name, fields, search))
+                .thenCompose(info -> {
+                    if (info.isTimeSeries()) {
+                        throw new WrongKindException(database, collection);
+                    }
+                    return catalog.createIndex(database, collection, name, fields, search);
+                })
                 .thenCompose(result -> switch (result.outcome()) {
                     case CREATED, EXISTS ->
                         status(result.collection(), name, result.outcome() == CatalogEntity.Outcome.CREATED);

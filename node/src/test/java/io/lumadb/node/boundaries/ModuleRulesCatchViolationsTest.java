@@ -39,6 +39,7 @@ class ModuleRulesCatchViolationsTest {
                 broken(ModuleRules::securityDependsOnlyOnShards, "security.ReachesUp"),
                 broken(ModuleRules::vectorDependsOnlyOnShardsAndStreams, "vector.ReachesUp"),
                 broken(ModuleRules::sqlDependsOnlyOnShardsAndSecurity, "sql.ReachesUp"),
+                broken(ModuleRules::timeseriesDependsOnlyOnShardsAndStreams, "timeseries.ReachesUp"),
                 broken(ModuleRules::httpApiDependsOnlyOnTheModulesItServes, "http.ReachesUp"),
                 broken(ModuleRules::onlyStorageInternalsUseRocksDb, "persistence.journal.PublicRocks"),
                 broken(ModuleRules::onlyStorageInternalsUseRocksDb, "shards.shard.UsesRocks"),

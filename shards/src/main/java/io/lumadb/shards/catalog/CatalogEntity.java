@@ -45,10 +45,17 @@ public final class CatalogEntity
 
     /**
      * Creates a collection, with a declared schema unless {@code schema} is null (the caller has
-     * checked it); if it exists the reply is {@link Outcome#EXISTS} with the existing one.
+     * checked it), of time series when {@code timeSeries} (its options, checked by the caller) is
+     * not null; if it exists the reply is {@link Outcome#EXISTS} with the existing one.
      */
     public record CreateCollection(
-            String database, String name, int shards, boolean preImages, String schema, ActorRef<Result> replyTo)
+            String database,
+            String name,
+            int shards,
+            boolean preImages,
+            String schema,
+            String timeSeries,
+            ActorRef<Result> replyTo)
             implements Command {}
 
     /**
@@ -131,10 +138,17 @@ public final class CatalogEntity
     /**
      * A collection was created; its incarnation is the catalog version after this event. {@code
      * preImages} is absent (false) in events written before the setting existed, {@code schema}
-     * (null) in those written before schemas existed.
+     * (null) in those written before schemas existed, {@code timeSeries} (null) in those written
+     * before time-series collections existed.
      */
     public record CollectionCreated(
-            String database, String name, int shards, long atMillis, boolean preImages, String schema)
+            String database,
+            String name,
+            int shards,
+            long atMillis,
+            boolean preImages,
+            String schema,
+            String timeSeries)
             implements Event {}
 
     /** A collection's schema was declared, replaced or (null) removed. */
@@ -243,7 +257,8 @@ public final class CatalogEntity
                         cmd.shards(),
                         System.currentTimeMillis(),
                         cmd.preImages(),
-                        cmd.schema()))
+                        cmd.schema(),
+                        cmd.timeSeries()))
                 .thenReply(
                         cmd.replyTo(),
                         next -> new Result(
@@ -357,7 +372,8 @@ public final class CatalogEntity
                 state.version() + 1,
                 e.preImages(),
                 e.schema(),
-                e.schema() == null ? 0 : state.version() + 1);
+                e.schema() == null ? 0 : state.version() + 1,
+                e.timeSeries());
         return state.withDatabase(state.databases().get(e.database()).with(info));
     }
 

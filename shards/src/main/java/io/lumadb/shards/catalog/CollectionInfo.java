@@ -20,6 +20,9 @@ import java.util.Optional;
  *     or null: documents of any shape
  * @param schemaVersion the catalog version at which {@code schema} last changed (0: never); shards
  *     adopt a schema only when it is newer than the one they have
+ * @param timeSeries for a time-series collection ({@code "kind": "timeseries"}), its options as
+ *     JSON text, which the {@code timeseries} module defines and checked before creation; null for
+ *     a collection of documents. Fixed at creation.
  */
 public record CollectionInfo(
         String database,
@@ -31,7 +34,8 @@ public record CollectionInfo(
         long indexesVersion,
         boolean preImages,
         String schema,
-        long schemaVersion)
+        long schemaVersion,
+        String timeSeries)
         implements CborSerializable {
 
     public CollectionInfo {
@@ -43,12 +47,17 @@ public record CollectionInfo(
     }
 
     public CollectionInfo(String database, String name, int shards, long incarnation, long createdAtMillis) {
-        this(database, name, shards, incarnation, createdAtMillis, List.of(), incarnation, false, null, 0);
+        this(database, name, shards, incarnation, createdAtMillis, List.of(), incarnation, false, null, 0, null);
     }
 
     /** The shard entity id of shard {@code n}: {@code <database>/<collection>/<incarnation>/<n>}. */
     public String shardEntityId(int n) {
         return database + "/" + name + "/" + incarnation + "/" + n;
+    }
+
+    /** Whether this is a time-series collection (its shards hold points, not documents). */
+    public boolean isTimeSeries() {
+        return timeSeries != null;
     }
 
     /** The declared schema, compiled (once per text), or null when the collection declares none. */
@@ -64,7 +73,17 @@ public record CollectionInfo(
         List<IndexDefinition> next = new ArrayList<>(indexes);
         next.add(index);
         return new CollectionInfo(
-                database, name, shards, incarnation, createdAtMillis, next, version, preImages, schema, schemaVersion);
+                database,
+                name,
+                shards,
+                incarnation,
+                createdAtMillis,
+                next,
+                version,
+                preImages,
+                schema,
+                schemaVersion,
+                timeSeries);
     }
 
     CollectionInfo withSchema(String nextSchema, long version) {
@@ -78,13 +97,24 @@ public record CollectionInfo(
                 indexesVersion,
                 preImages,
                 nextSchema,
-                version);
+                version,
+                timeSeries);
     }
 
     CollectionInfo withoutIndex(String indexName, long version) {
         List<IndexDefinition> next = new ArrayList<>(indexes);
         next.removeIf(i -> i.name().equals(indexName));
         return new CollectionInfo(
-                database, name, shards, incarnation, createdAtMillis, next, version, preImages, schema, schemaVersion);
+                database,
+                name,
+                shards,
+                incarnation,
+                createdAtMillis,
+                next,
+                version,
+                preImages,
+                schema,
+                schemaVersion,
+                timeSeries);
     }
 }

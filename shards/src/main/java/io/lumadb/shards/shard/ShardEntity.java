@@ -164,6 +164,18 @@ public final class ShardEntity {
         }
     }
 
+    /**
+     * Appends {@code batch}, in the bytes of the module layered over the shard's store that takes
+     * appends of {@code kind} ({@link ShardStore#appendProblem}; the {@code timeseries} module's point
+     * batches), to this shard: group-committed with the other appends of that kind waiting here as
+     * one journal event, applied by that module and answered with {@link Appended} once durable.
+     * A shard whose store takes no such appends, or not these bytes, answers {@link QueryFailed}
+     * ({@code invalid}) and
+     * writes nothing. Appending the same batch again must be harmless to that module (time-series
+     * points merge by series and time), so there is no request id.
+     */
+    public record Append(String kind, byte[] batch, ActorRef<Reply> replyTo) implements Command {}
+
     /** Stops the shard and deletes its state store; sent after the catalog dropped the collection. */
     public record Drop(ActorRef<Reply> replyTo) implements Command {}
 
@@ -239,6 +251,9 @@ public final class ShardEntity {
     /** The answer of an {@link Extension}, in the bytes of the module that answered it. */
     public record ExtensionAnswered(byte[] answer) implements Reply {}
 
+    /** An {@link Append} is durable; {@code answer} is the module's own answer to it. */
+    public record Appended(byte[] answer) implements Reply {}
+
     /**
      * Why a query failed here: {@code invalid} (with a pointer), {@code timeout}, {@code unavailable}
      * or {@code internal} (a bug, logged on the shard's node; the message names no Java class).
@@ -312,6 +327,12 @@ public final class ShardEntity {
 
     private static final Duration CONFIRM_RETRY = Duration.ofMillis(10);
 
+    /**
+     * Most bytes of appends one journal event carries (one larger append goes alone): well inside
+     * the cluster's largest message, and a bound on what one group commit holds up.
+     */
+    private static final long MAX_APPEND_EVENT_BYTES = 4L << 20;
+
     private final ActorContext<Command> context;
     private final StashBuffer<Command> stash;
     private final TimerScheduler<Command> timers;
@@ -320,9 +341,11 @@ public final class ShardEntity {
     private final ShardStores stores;
     private final LocalShards local;
     private final ShardsSettings settings;
-    private final ArrayDeque<Write> pending = new ArrayDeque<>();
+    /** Writes and appends waiting for the writer, in arrival order. */
+    private final ArrayDeque<Command> pending = new ArrayDeque<>();
+
     private final List<ActorRef<Reply>> dropRequests = new ArrayList<>();
-    private List<Write> inFlight = List.of();
+    private List<? extends Command> inFlight = List.of();
     private ShardStore store;
     private Executor queryExecutor;
     /** The collection's declared schema as this shard last learned it (null: none). */
@@ -480,6 +503,7 @@ public final class ShardEntity {
     private Behavior<Command> running() {
         return servingReads()
                 .onMessage(Write.class, this::onWrite)
+                .onMessage(Append.class, this::onAppend)
                 .onMessage(Cool.class, this::onCool)
                 .onMessageEquals(BatchDone.INSTANCE, this::onBatchDone)
                 .onMessage(Drop.class, this::onDrop)
@@ -757,6 +781,18 @@ public final class ShardEntity {
         return flushIfIdle();
     }
 
+    private Behavior<Command> onAppend(Append cmd) {
+        if (stopping) {
+            return reply(cmd.replyTo(), new Unavailable("shard " + entityId + " is stopping", true));
+        }
+        String problem = store.appendProblem(cmd.kind(), cmd.batch());
+        if (problem != null) {
+            return reply(cmd.replyTo(), new QueryFailed("invalid", null, problem));
+        }
+        pending.add(cmd);
+        return flushIfIdle();
+    }
+
     /**
      * Takes {@code json} as the collection's schema if {@code version} is newer than the one this
      * shard has. The catalog accepted it, so it compiles; one that no longer does (a newer
@@ -808,15 +844,30 @@ public final class ShardEntity {
                     "storage unavailable (" + unwritable.get().kind() + "): "
                             + unwritable.get().reason() + "; nothing was written, retry later",
                     false);
-            pending.forEach(w -> w.replyTo().tell(refused));
+            pending.forEach(w -> replyTo(w).ifPresent(r -> r.tell(refused)));
             pending.clear();
             return stopping ? Behaviors.stopped() : Behaviors.same();
         }
+        if (pending.peek() instanceof Append first) {
+            // Appends of one kind, in arrival order, up to the bytes one event may carry.
+            List<Append> batch = new ArrayList<>();
+            long bytes = 0;
+            while (pending.peek() instanceof Append next
+                    && next.kind().equals(first.kind())
+                    && (batch.isEmpty() || bytes + next.batch().length <= MAX_APPEND_EVENT_BYTES)) {
+                pending.poll();
+                bytes += next.batch().length;
+                batch.add(next);
+            }
+            inFlight = batch;
+            writer.tell(new ShardWriter.PersistAppends(first.kind(), batch, context.getSelf()));
+            return Behaviors.same();
+        }
         List<Write> batch = new ArrayList<>();
         int writes = 0;
-        while (!pending.isEmpty()
-                && (batch.isEmpty() || writes + pending.peek().writes().size() <= settings.maxBatchWrites())) {
-            Write next = pending.poll();
+        while (pending.peek() instanceof Write next
+                && (batch.isEmpty() || writes + next.writes().size() <= settings.maxBatchWrites())) {
+            pending.poll();
             writes += next.writes().size();
             batch.add(next);
         }
@@ -858,8 +909,8 @@ public final class ShardEntity {
                 "shard " + entityId + " lost its journal writer" + why + "; the outcome of the write is unknown",
                 false);
         Unavailable untouched = new Unavailable("shard " + entityId + " lost its journal writer; retry", true);
-        inFlight.forEach(w -> w.replyTo().tell(unknown));
-        pending.forEach(w -> w.replyTo().tell(untouched));
+        inFlight.forEach(w -> replyTo(w).ifPresent(r -> r.tell(unknown)));
+        pending.forEach(w -> replyTo(w).ifPresent(r -> r.tell(untouched)));
         inFlight = List.of();
         pending.clear();
         stash.forEach(cmd -> replyTo(cmd).ifPresent(r -> r.tell(untouched)));
@@ -887,6 +938,7 @@ public final class ShardEntity {
     private Behavior<Command> restarting() {
         return servingReads()
                 .onMessage(Write.class, cmd -> reply(cmd.replyTo(), refusedWhileRestarting()))
+                .onMessage(Append.class, cmd -> reply(cmd.replyTo(), refusedWhileRestarting()))
                 .onMessage(Cool.class, cmd -> reply(cmd.replyTo(), refusedWhileRestarting()))
                 .onMessageEquals(RestartWriter.INSTANCE, this::startWriter)
                 .onMessage(Drop.class, this::onDropWhileRestarting)
@@ -918,6 +970,7 @@ public final class ShardEntity {
     private static java.util.Optional<ActorRef<Reply>> replyTo(Command cmd) {
         return switch (cmd) {
             case Write w -> java.util.Optional.of(w.replyTo());
+            case Append a -> java.util.Optional.of(a.replyTo());
             case Get g -> java.util.Optional.of(g.replyTo());
             case GetConfirmed g -> java.util.Optional.of(g.replyTo());
             case ListDocuments l -> java.util.Optional.of(l.replyTo());

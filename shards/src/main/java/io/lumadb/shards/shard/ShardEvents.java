@@ -23,11 +23,24 @@ public final class ShardEvents {
         if (event instanceof ShardWriter.DocumentsWritten written) {
             return written.changes();
         }
-        if (event instanceof ShardWriter.DocumentsCooled) {
-            // Moving bodies to the cold tier changes no document.
+        if (event instanceof ShardWriter.DocumentsCooled || event instanceof ShardWriter.AppendsWritten) {
+            // Moving bodies to the cold tier changes no document, nor do a module's appends.
             return List.of();
         }
         throw new IllegalArgumentException("not a shard event: "
                 + (event == null ? "null" : event.getClass().getName()));
+    }
+
+    /**
+     * The batches of one shard event that a module layered over the shard's store appended with
+     * {@code kind} ({@link ShardEntity.Append}), in order; none for any other event.
+     */
+    public static List<byte[]> appends(Object event, String kind) {
+        if (event instanceof ShardWriter.AppendsWritten appended
+                && appended.kind().equals(kind)) {
+            return appended.batches();
+        }
+        changes(event); // refuses what is not a shard event
+        return List.of();
     }
 }

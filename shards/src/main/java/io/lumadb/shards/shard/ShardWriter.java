@@ -70,6 +70,17 @@ final class ShardWriter
         }
     }
 
+    /**
+     * Appends {@code appends} (all of {@code kind}) as one {@link AppendsWritten} event; answers
+     * each append's requester, then {@code replyTo}.
+     */
+    record PersistAppends(String kind, List<ShardEntity.Append> appends, ActorRef<ShardEntity.Command> replyTo)
+            implements Command {
+        PersistAppends {
+            appends = List.copyOf(appends);
+        }
+    }
+
     // ---- events
 
     /** What a shard's journal holds. */
@@ -96,6 +107,18 @@ final class ShardWriter
     public record DocumentsCooled(List<ColdTier.Entry> entries) implements Event {
         public DocumentsCooled {
             entries = List.copyOf(entries);
+        }
+    }
+
+    /**
+     * Appends for the module layered over the shard's store that takes {@code kind} ({@link
+     * ShardStore#append}), in that module's bytes, committed together: a time-series shard's
+     * point batches. No document changes, so the change stream sees no change in it; modules that
+     * follow these appends read them with {@link ShardEvents#appends}.
+     */
+    public record AppendsWritten(String kind, List<byte[]> batches) implements Event {
+        public AppendsWritten {
+            batches = List.copyOf(batches);
         }
     }
 
@@ -299,6 +322,7 @@ final class ShardWriter
                 .forAnyState()
                 .onCommand(PersistBatch.class, this::onPersistBatch)
                 .onCommand(PersistCool.class, this::onPersistCool)
+                .onCommand(PersistAppends.class, this::onPersistAppends)
                 .build();
     }
 
@@ -362,6 +386,21 @@ final class ShardWriter
                 .thenReply(cmd.replyTo(), next -> new ShardEntity.Cooled(cooled[0], next.seq()));
     }
 
+    /** Persists the appends as one event, then has the store's module apply them and answers each. */
+    private ReplyEffect<Event, State> onPersistAppends(State state, PersistAppends cmd) {
+        List<byte[]> batches =
+                cmd.appends().stream().map(ShardEntity.Append::batch).toList();
+        return Effect()
+                .persist(new AppendsWritten(cmd.kind(), batches))
+                .thenRun(next -> {
+                    List<byte[]> answers = store.append(next.seq(), cmd.kind(), batches);
+                    for (int i = 0; i < cmd.appends().size(); i++) {
+                        cmd.appends().get(i).replyTo().tell(new ShardEntity.Appended(answers.get(i)));
+                    }
+                })
+                .thenReply(cmd.replyTo(), next -> ShardEntity.BatchDone.INSTANCE);
+    }
+
     private void applyAndReply(
             State next, List<DocumentChange> changes, PersistBatch cmd, List<List<WriteOutcome>> outcomes) {
         store.apply(next.seq(), changes);
@@ -383,6 +422,7 @@ final class ShardWriter
                 .forAnyState()
                 .onEvent(DocumentsWritten.class, this::onDocumentsWritten)
                 .onEvent(DocumentsCooled.class, this::onDocumentsCooled)
+                .onEvent(AppendsWritten.class, this::onAppendsWritten)
                 .build();
     }
 
@@ -415,6 +455,21 @@ final class ShardWriter
             catchUpWithSnapshot(state);
             if (seq > store.meta().appliedSeq()) {
                 store.cool(seq, event.entries());
+                replayed++;
+            }
+            return new State(seq, null);
+        }
+        boolean snapshotted = snapshotDocuments && seq % snapshotEvery == 0;
+        return new State(seq, snapshotted ? image(seq, List.of()) : null);
+    }
+
+    /** Like {@link #onDocumentsWritten}: the store is written in the persist callback, or here in recovery. */
+    private State onAppendsWritten(State state, AppendsWritten event) {
+        long seq = state.seq() + 1;
+        if (recovering) {
+            catchUpWithSnapshot(state);
+            if (seq > store.meta().appliedSeq()) {
+                store.append(seq, event.kind(), event.batches());
                 replayed++;
             }
             return new State(seq, null);

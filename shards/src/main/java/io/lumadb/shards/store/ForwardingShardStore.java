@@ -95,6 +95,16 @@ public abstract class ForwardingShardStore implements ShardStore {
     }
 
     @Override
+    public String appendProblem(String kind, byte[] batch) {
+        return inner.appendProblem(kind, batch);
+    }
+
+    @Override
+    public List<byte[]> append(long seq, String kind, List<byte[]> batches) {
+        return inner.append(seq, kind, batches);
+    }
+
+    @Override
     public ReadView readView() {
         return inner.readView();
     }

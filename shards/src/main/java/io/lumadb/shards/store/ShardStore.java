@@ -111,6 +111,29 @@ public interface ShardStore extends AutoCloseable {
                 new UnsupportedOperationException("shard " + name() + " has no " + kind));
     }
 
+    /**
+     * Why a module layered over this store would not take {@code batch} as an {@link #append} of
+     * {@code kind} (no such module, or bytes it cannot read), or null if it would: asked before
+     * an append is journaled, since {@link #append} cannot refuse one.
+     */
+    default String appendProblem(String kind, byte[] batch) {
+        return "shard " + name() + " takes no appends of " + kind;
+    }
+
+    /**
+     * Applies journal event {@code seq}, which appended {@code batches} of {@code kind} (in the
+     * bytes of the module that takes them, such as time-series points), and advances {@link
+     * ShardMeta#appliedSeq()} to {@code seq}. What it stores may depend only on the store's
+     * contents and the batches, never on the clock, because recovery applies the event again
+     * after a crash that left the store behind; the module makes that idempotent. Applying an
+     * event at or below {@link ShardMeta#appliedSeq()} is a programming error, like {@link #apply}.
+     *
+     * @return the module's answer to each batch, in order
+     */
+    default List<byte[]> append(long seq, String kind, List<byte[]> batches) {
+        throw new UnsupportedOperationException("shard " + name() + " takes no appends of " + kind);
+    }
+
     /** A consistent read-only view, or null when the store is closing. */
     ReadView readView();
 

@@ -147,6 +147,26 @@ public final class RocksShardStores implements ShardStores {
         }
     }
 
+    /**
+     * The 8-byte key prefix of store {@code name} in {@link #stateColumnFamily()}, registering the
+     * store if it has none yet: for a module that keeps more of the shard's state under the same
+     * prefix (with a key-space byte of its own, above the store's), which then goes with the
+     * store's drop. For the node's composition root only.
+     */
+    public byte[] keyPrefix(String name) {
+        return prefix(register(name));
+    }
+
+    /** The database the stores live in. For the node's composition root only. */
+    public RocksDB db() {
+        return db;
+    }
+
+    /** The column family every store's keys live in ({@value #STATE_COLUMN_FAMILY}). */
+    public ColumnFamilyHandle stateColumnFamily() {
+        return state;
+    }
+
     /** The id of store {@code name}, allocated and registered if it has none. */
     long register(String name) {
         synchronized (db) {

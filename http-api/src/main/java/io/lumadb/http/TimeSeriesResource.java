@@ -1,0 +1,458 @@
+package io.lumadb.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.lumadb.security.Permission;
+import io.lumadb.security.Permission.Action;
+import io.lumadb.security.Permission.Scope;
+import io.lumadb.shards.catalog.CollectionInfo;
+import io.lumadb.timeseries.FieldValue;
+import io.lumadb.timeseries.LineProtocol;
+import io.lumadb.timeseries.LineProtocolError;
+import io.lumadb.timeseries.Point;
+import io.lumadb.timeseries.Precision;
+import io.lumadb.timeseries.query.TsQuery;
+import io.lumadb.timeseries.query.TsQueryException;
+import io.lumadb.timeseries.shard.TimeSeriesOptions;
+import io.lumadb.timeseries.shard.TimeSeriesWrites;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.zip.GZIPInputStream;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+
+/**
+ * Time-series collections over HTTP: InfluxDB's line-protocol write endpoints, so InfluxDB client
+ * libraries and agents can write to LumaDB unchanged, JSON points, and {@code _tsquery}.
+ *
+ * <ul>
+ *   <li>{@code POST /write?db=<database>&rp=<collection>&precision=<n|u|ms|s|m|h>}: InfluxDB 1.x; the
+ *       retention policy names the collection. Credentials as LumaDB takes them, or InfluxDB's
+ *       {@code u} and {@code p} parameters.
+ *   <li>{@code POST /api/v2/write?bucket=<database>/<collection>&precision=<ns|us|ms|s>}: InfluxDB
+ *       2.x (the {@code org} parameter is ignored); {@code Authorization: Token <API key or
+ *       token>} works as Bearer does.
+ * </ul>
+ *
+ * Bodies may be gzip ({@code Content-Encoding: gzip}). A body with bad lines stores its good ones
+ * and answers 400 naming each bad line and column, as InfluxDB's partial writes do; the problem
+ * also carries InfluxDB's {@code code}/{@code message} (2.x) and {@code error} (1.x) members, which
+ * its clients show.
+ */
+final class TimeSeriesResource implements Resource {
+
+    /** How much larger than the request limit a gzip body may grow once decompressed. */
+    private static final int MAX_INFLATION = 8;
+
+    /** Bad lines named one by one in a problem; the rest are counted. */
+    private static final int MAX_NAMED_ERRORS = 20;
+
+    private final ApiContext api;
+
+    TimeSeriesResource(ApiContext api) {
+        this.api = api;
+    }
+
+    @Override
+    public List<Route> routes() {
+        Permission signedIn = Permission.of(Action.SIGNED_IN, Scope.CLUSTER);
+        return List.of(
+                Route.post("/write", "writeLineProtocolV1", signedIn, call -> lineProtocol(call, false)),
+                Route.post("/api/v2/write", "writeLineProtocol", signedIn, call -> lineProtocol(call, true)),
+                Route.post(
+                        "/api/v1/{db}/{collection}/_points",
+                        "writePoints",
+                        Permission.of(Action.WRITE, Scope.COLLECTION),
+                        this::jsonPoints),
+                Route.post(
+                        "/api/v1/{db}/{collection}/_tsquery",
+                        "timeSeriesQuery",
+                        Permission.of(Action.QUERY, Scope.COLLECTION),
+                        this::query));
+    }
+
+    // ---- line protocol
+
+    private CompletionStage<HttpResponse> lineProtocol(Call call, boolean v2) {
+        var q = call.request().getUri().query();
+        String db;
+        String coll;
+        if (v2) {
+            String bucket = q.get("bucket")
+                    .orElseThrow(
+                            () -> influx(400, "missing-bucket", "the bucket parameter names <database>/<collection>"));
+            int slash = bucket.indexOf('/');
+            if (slash <= 0 || slash == bucket.length() - 1 || bucket.indexOf('/', slash + 1) >= 0) {
+                throw influx(
+                        400,
+                        "invalid-bucket",
+                        "bucket '" + bucket + "' must be <database>/<collection>, like metrics/cpu");
+            }
+            db = bucket.substring(0, slash);
+            coll = bucket.substring(slash + 1);
+        } else {
+            db = q.get("db").orElseThrow(() -> influx(400, "missing-database", "the db parameter names the database"));
+            coll = q.get("rp")
+                    .orElseThrow(() -> influx(
+                            400,
+                            "missing-collection",
+                            "the rp (retention policy) parameter names the time-series collection of database " + db));
+        }
+        authorize(call, db, coll);
+        Optional<String> precisionParameter = q.get("precision");
+        long now = System.currentTimeMillis() * 1_000_000L;
+        return timeSeries(db, coll).thenCompose(info -> {
+            TimeSeriesOptions options = options(info);
+            Precision precision = options.precision();
+            if (precisionParameter.isPresent()) {
+                try {
+                    precision = Precision.of(precisionParameter.get());
+                } catch (IllegalArgumentException e) {
+                    throw influx(400, "invalid-precision", e.getMessage());
+                }
+                if (v2 && (precision == Precision.MINUTES || precision == Precision.HOURS)) {
+                    throw influx(400, "invalid-precision", "precision must be one of ns, us, ms, s");
+                }
+            }
+            Precision p = precision;
+            return body(call.request()).thenCompose(bytes -> {
+                LineProtocol.ParseResult parsed = LineProtocol.parse(bytes, p, now);
+                return write(info, options, parsed.points()).thenApply(outcome -> answer(parsed.errors(), outcome));
+            });
+        });
+    }
+
+    /** The request body, gunzipped when it says it is gzip. */
+    private CompletionStage<byte[]> body(HttpRequest request) {
+        long limit = api.settings().maxRequestBytes();
+        String encoding = request.getHeader("Content-Encoding")
+                .map(h -> h.value().trim().toLowerCase(java.util.Locale.ROOT))
+                .orElse("identity");
+        if (!encoding.equals("identity") && !encoding.equals("gzip")) {
+            request.discardEntityBytes(api.system());
+            throw new ApiException(
+                    415,
+                    "unsupported-encoding",
+                    "Unsupported content encoding",
+                    "Content-Encoding must be gzip or identity, got " + encoding,
+                    "Content-Encoding");
+        }
+        return api.bodies()
+                .bytes(request, limit)
+                .thenApply(bytes -> encoding.equals("gzip") ? gunzip(bytes, limit * MAX_INFLATION) : bytes);
+    }
+
+    private static byte[] gunzip(byte[] bytes, long limit) {
+        try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(bytes))) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream(bytes.length * 4);
+            byte[] buffer = new byte[64 * 1024];
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                if (out.size() + (long) n > limit) {
+                    throw Bodies.tooLarge(limit);
+                }
+                out.write(buffer, 0, n);
+            }
+            return out.toByteArray();
+        } catch (IOException e) {
+            throw influx(400, "invalid-gzip", "the body says it is gzip but is not: " + e.getMessage());
+        }
+    }
+
+    private HttpResponse answer(List<LineProtocolError> bad, TimeSeriesWrites.Outcome outcome) {
+        if (bad.isEmpty() && outcome.rejected().isEmpty()) {
+            return HttpResponse.create().withStatus(StatusCodes.NO_CONTENT);
+        }
+        List<String> reasons = new ArrayList<>();
+        List<Map<String, Object>> lines = new ArrayList<>();
+        for (LineProtocolError e : bad) {
+            if (reasons.size() < MAX_NAMED_ERRORS) {
+                reasons.add(e.describe());
+            }
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("line", e.line());
+            line.put("column", e.column());
+            line.put("message", e.message());
+            if (lines.size() < MAX_NAMED_ERRORS * 50) {
+                lines.add(line);
+            }
+        }
+        for (TimeSeriesWrites.Rejected r : outcome.rejected()) {
+            if (reasons.size() < MAX_NAMED_ERRORS) {
+                reasons.add("point " + (r.position() + 1) + ": " + r.message());
+            }
+        }
+        int failed = bad.size() + outcome.rejected().size();
+        String message = "partial write: " + failed + " point" + (failed == 1 ? "" : "s") + " not written, "
+                + outcome.stored() + " written; " + String.join("; ", reasons)
+                + (failed > reasons.size() ? "; and " + (failed - reasons.size()) + " more" : "");
+        Map<String, Object> extra = new LinkedHashMap<>();
+        extra.put("code", "invalid");
+        extra.put("message", message);
+        extra.put("error", message);
+        extra.put("written", outcome.stored());
+        extra.put("errors", lines);
+        if (!outcome.rejected().isEmpty()) {
+            extra.put(
+                    "rejected",
+                    outcome.rejected().stream()
+                            .limit(MAX_NAMED_ERRORS * 50L)
+                            .map(r -> Map.of("point", r.position() + 1, "message", r.message()))
+                            .toList());
+        }
+        throw new ApiException(400, "partial-write", "Partial write", message, "body", extra);
+    }
+
+    // ---- JSON points
+
+    private CompletionStage<HttpResponse> jsonPoints(Call call) {
+        String db = call.db();
+        String coll = call.collection();
+        long now = System.currentTimeMillis() * 1_000_000L;
+        return timeSeries(db, coll).thenCompose(info -> {
+            TimeSeriesOptions options = options(info);
+            return api.bodies()
+                    .readJson(call.request(), api.settings().maxRequestBytes())
+                    .thenCompose(body -> {
+                        JsonNode array = body.isObject() && body.has("points") ? body.get("points") : body;
+                        String at = array == body ? "" : "/points";
+                        if (!array.isArray()) {
+                            throw ApiException.badRequest(
+                                    "invalid-points",
+                                    "Invalid points",
+                                    "the body must be an array of points or {\"points\": [...]}",
+                                    at.isEmpty() ? "body" : at);
+                        }
+                        List<Point> points = new ArrayList<>(array.size());
+                        for (int i = 0; i < array.size(); i++) {
+                            points.add(point(array.get(i), options, now, at + "/" + i));
+                        }
+                        return write(info, options, points);
+                    })
+                    .thenApply(outcome -> {
+                        if (!outcome.rejected().isEmpty()) {
+                            TimeSeriesWrites.Rejected first = outcome.rejected().getFirst();
+                            throw new ApiException(
+                                    400,
+                                    "partial-write",
+                                    "Partial write",
+                                    outcome.rejected().size() + " points not written, " + outcome.stored()
+                                            + " written; the first: " + first.message(),
+                                    "/" + first.position(),
+                                    Map.of(
+                                            "written",
+                                            outcome.stored(),
+                                            "rejected",
+                                            outcome.rejected().stream()
+                                                    .map(r -> Map.of("point", r.position(), "message", r.message()))
+                                                    .toList()));
+                        }
+                        return JsonResponses.json(
+                                StatusCodes.OK, JsonResponses.object().put("written", outcome.stored()));
+                    });
+        });
+    }
+
+    /**
+     * A JSON point: {@code {"measurement", "tags": {...}, "fields": {...}, "time"}}, or flat: the
+     * time in the collection's time field, its tag members as tags and every other member a field.
+     * Numbers are floats; times are RFC 3339 strings or integers in the collection's precision.
+     */
+    private static Point point(JsonNode node, TimeSeriesOptions options, long now, String at) {
+        if (!node.isObject()) {
+            throw invalidPoint(at, "a point must be an object");
+        }
+        String measurement = options.measurement();
+        List<Point.Tag> tags = new ArrayList<>();
+        Map<String, FieldValue> fields = new LinkedHashMap<>();
+        JsonNode time;
+        if (node.has("fields")) {
+            for (var member : node.properties()) {
+                if (!List.of("measurement", "tags", "fields", "time").contains(member.getKey())) {
+                    throw invalidPoint(
+                            at + "/" + member.getKey(),
+                            "a point with \"fields\" has only measurement, tags, fields and time; got '"
+                                    + member.getKey() + "'");
+                }
+            }
+            if (node.has("measurement")) {
+                JsonNode m = node.get("measurement");
+                if (!m.isTextual() || m.asText().isEmpty()) {
+                    throw invalidPoint(at + "/measurement", "measurement must be a non-empty string");
+                }
+                measurement = m.asText();
+            }
+            JsonNode t = node.path("tags");
+            if (!t.isMissingNode() && !t.isObject()) {
+                throw invalidPoint(at + "/tags", "tags must be an object of strings");
+            }
+            for (var tag : t.properties()) {
+                tags.add(tag(tag.getKey(), tag.getValue(), at + "/tags/" + tag.getKey()));
+            }
+            JsonNode f = node.get("fields");
+            if (!f.isObject()) {
+                throw invalidPoint(at + "/fields", "fields must be an object");
+            }
+            for (var field : f.properties()) {
+                fields.put(field.getKey(), field(field.getValue(), at + "/fields/" + field.getKey()));
+            }
+            time = node.get("time");
+        } else {
+            for (var member : node.properties()) {
+                String key = member.getKey();
+                if (key.equals(options.timeField())) {
+                    continue;
+                }
+                if (options.tags().contains(key)) {
+                    tags.add(tag(key, member.getValue(), at + "/" + key));
+                } else if (!member.getValue().isNull()) {
+                    fields.put(key, field(member.getValue(), at + "/" + key));
+                }
+            }
+            time = node.get(options.timeField());
+        }
+        if (fields.isEmpty()) {
+            throw invalidPoint(at, "a point needs at least one field");
+        }
+        long t = time == null || time.isNull() ? now : time(time, options.precision(), at);
+        try {
+            return new Point(measurement, tags, fields, t);
+        } catch (IllegalArgumentException e) {
+            throw invalidPoint(at, e.getMessage());
+        }
+    }
+
+    private static Point.Tag tag(String key, JsonNode value, String at) {
+        if (!value.isTextual() || value.asText().isEmpty()) {
+            throw invalidPoint(at, "a tag value must be a non-empty string");
+        }
+        return new Point.Tag(key, value.asText());
+    }
+
+    private static FieldValue field(JsonNode value, String at) {
+        if (value.isNumber()) {
+            double d = value.doubleValue();
+            if (!Double.isFinite(d)) {
+                throw invalidPoint(at, "a field must be a finite number");
+            }
+            return new FieldValue.FloatValue(d);
+        }
+        if (value.isBoolean()) {
+            return new FieldValue.BooleanValue(value.booleanValue());
+        }
+        if (value.isTextual()) {
+            return new FieldValue.StringValue(value.asText());
+        }
+        throw invalidPoint(at, "a field is a number, a boolean or a string");
+    }
+
+    private static long time(JsonNode time, Precision precision, String at) {
+        if (time.isIntegralNumber() && time.canConvertToLong()) {
+            try {
+                return Math.multiplyExact(time.longValue(), precision.nanos());
+            } catch (ArithmeticException e) {
+                throw invalidPoint(at, "time is out of range");
+            }
+        }
+        if (time.isTextual()) {
+            try {
+                OffsetDateTime t = OffsetDateTime.parse(time.asText());
+                return Math.addExact(Math.multiplyExact(t.toEpochSecond(), 1_000_000_000L), t.getNano());
+            } catch (DateTimeParseException | ArithmeticException e) {
+                throw invalidPoint(at, "time must be an RFC 3339 timestamp like 2026-12-01T10:00:00Z");
+            }
+        }
+        throw invalidPoint(at, "time must be an RFC 3339 string or an integer in " + precision.symbol());
+    }
+
+    private static ApiException invalidPoint(String at, String message) {
+        return ApiException.badRequest("invalid-point", "Invalid point", message, at);
+    }
+
+    // ---- queries
+
+    private CompletionStage<HttpResponse> query(Call call) {
+        String db = call.db();
+        String coll = call.collection();
+        long now = System.currentTimeMillis() * 1_000_000L;
+        return timeSeries(db, coll).thenCompose(info -> api.bodies()
+                .readJson(call.request(), api.settings().maxRequestBytes())
+                .thenCompose(body -> {
+                    TsQuery query;
+                    try {
+                        query = TsQuery.parse(body, now);
+                    } catch (TsQueryException e) {
+                        throw ApiException.badRequest("invalid-query", "Invalid query", e.getMessage(), e.pointer());
+                    }
+                    return api.timeSeriesQueries().query(info, options(info), query);
+                })
+                .thenApply(answer -> JsonResponses.json(StatusCodes.OK, answer)));
+    }
+
+    // ---- shared
+
+    private CompletionStage<TimeSeriesWrites.Outcome> write(
+            CollectionInfo info, TimeSeriesOptions options, List<Point> points) {
+        if (points.isEmpty()) {
+            return CompletableFuture.completedFuture(new TimeSeriesWrites.Outcome(0, List.of()));
+        }
+        return api.timeSeriesWrites().write(info, options, points);
+    }
+
+    /** The collection, which must be a time-series one. */
+    private CompletionStage<CollectionInfo> timeSeries(String db, String coll) {
+        return api.catalog().resolve(db, coll, false).thenApply(info -> {
+            if (!info.isTimeSeries()) {
+                throw new ApiException(
+                        409,
+                        "not-time-series",
+                        "Not a time-series collection",
+                        "collection " + db + "/" + coll + " holds documents; create a time-series collection with"
+                                + " PUT /api/v1/" + db + "/<name> {\"kind\": \"timeseries\"}",
+                        null);
+            }
+            return info;
+        });
+    }
+
+    static TimeSeriesOptions options(CollectionInfo info) {
+        return TimeSeriesOptions.fromJson(info.timeSeries(), info.name());
+    }
+
+    private void authorize(Call call, String db, String coll) {
+        try {
+            io.lumadb.shards.model.Names.checkDatabase(db);
+            io.lumadb.shards.model.Names.checkCollection(coll);
+        } catch (IllegalArgumentException e) {
+            throw influx(400, "invalid-name", e.getMessage());
+        }
+        api.security()
+                .authorize(
+                        call.principal(),
+                        Permission.of(Action.WRITE, Scope.COLLECTION),
+                        Map.of(Call.DB, db, Call.COLLECTION, coll),
+                        call.method() + " " + call.path(),
+                        Audits.client(call.request()));
+    }
+
+    /** A problem that InfluxDB clients can show: with its {@code code}/{@code message} and {@code error}. */
+    private static ApiException influx(int status, String type, String message) {
+        return new ApiException(
+                status,
+                type,
+                "Invalid write",
+                message,
+                null,
+                Map.of("code", status == 404 ? "not found" : "invalid", "message", message, "error", message));
+    }
+}

@@ -1,0 +1,321 @@
+package io.lumadb.timeseries.shard;
+
+import io.lumadb.timeseries.FieldValue;
+import io.lumadb.timeseries.Point;
+import io.lumadb.timeseries.store.PointError;
+import io.lumadb.timeseries.store.TimeSeriesSettings;
+import io.lumadb.timeseries.store.WriteResult;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The bytes of a batch of points that a time-series shard journals ({@code ShardEntity.Append} of
+ * kind {@value TimeSeriesShardStore#APPEND_KIND}) and of the shard's answer to it. A batch is the
+ * source of truth for its points (the store is rebuilt from the journal), so it is exact, and
+ * compact: every string is written once per batch and every series once.
+ *
+ * <h2>Batch (version 1)</h2>
+ *
+ * Notation: {@code varint} is unsigned LEB128, {@code zigzag} a signed varint in zigzag form,
+ * {@code int64} 8 bytes big-endian, {@code str} an index into the string table as a varint.
+ *
+ * <pre>
+ * 0x54 0x31                      magic "T1"
+ * varint(1)                      format version
+ * int64 block duration, int64 lateness, int64 retention (ns; 0: forever)   the collection's settings
+ * varint n, n × (varint length, utf8)                                       the string table
+ * varint s, s × (str measurement, varint tags, tags × (str key, str value)) the series, tags sorted
+ * varint p, p × point            the points, in the order written (errors name them by position)
+ * point: varint series, zigzag(time − previous point's time; the first: − 0), varint fields,
+ *        fields × (str name, type byte, value)
+ * value: FLOAT int64 IEEE 754 bits; INTEGER zigzag; UNSIGNED varint; BOOLEAN 1 byte; STRING str
+ * </pre>
+ *
+ * <h2>Answer</h2>
+ *
+ * {@code varint(points stored), varint(errors), errors × (varint position, varint length, utf8
+ * message)}.
+ */
+public final class PointBatchFormat {
+
+    private static final byte MAGIC_0 = 0x54;
+    private static final byte MAGIC_1 = 0x31;
+    private static final int VERSION = 1;
+
+    private PointBatchFormat() {}
+
+    /** A decoded batch: the collection's settings and retention with the points, in order. */
+    public record Batch(TimeSeriesSettings settings, long retention, List<Point> points) {}
+
+    /** The shard's answer to a batch: how many points it stored and why it left out the others. */
+    public record Answer(int stored, List<Error> errors) {
+        public Answer {
+            errors = List.copyOf(errors);
+        }
+    }
+
+    /** A point of the batch that was not stored: its position in the batch and why. */
+    public record Error(int position, String message) {}
+
+    /** Encodes {@code points} with the collection's {@code settings} and {@code retention} (0: none). */
+    public static byte[] encode(TimeSeriesSettings settings, long retention, List<Point> points) {
+        Out out = new Out(64 + points.size() * 48);
+        out.bytes.write(MAGIC_0);
+        out.bytes.write(MAGIC_1);
+        out.varint(VERSION);
+        out.int64(settings.blockDuration());
+        out.int64(settings.lateness());
+        out.int64(retention);
+        Map<String, Integer> strings = new LinkedHashMap<>();
+        Map<List<Object>, Integer> series = new LinkedHashMap<>();
+        int[] seriesOf = new int[points.size()];
+        for (int i = 0; i < points.size(); i++) {
+            Point p = points.get(i);
+            List<Object> key = new ArrayList<>(1 + p.tags().size());
+            key.add(p.measurement());
+            key.addAll(p.tags());
+            Integer id = series.get(key);
+            if (id == null) {
+                id = series.size();
+                series.put(key, id);
+                intern(strings, p.measurement());
+                for (Point.Tag t : p.tags()) {
+                    intern(strings, t.key());
+                    intern(strings, t.value());
+                }
+            }
+            seriesOf[i] = id;
+            for (Map.Entry<String, FieldValue> f : p.fields().entrySet()) {
+                intern(strings, f.getKey());
+                if (f.getValue() instanceof FieldValue.StringValue s) {
+                    intern(strings, s.value());
+                }
+            }
+        }
+        out.varint(strings.size());
+        for (String s : strings.keySet()) {
+            byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+            out.varint(utf8.length);
+            out.bytes.writeBytes(utf8);
+        }
+        out.varint(series.size());
+        for (List<Object> key : series.keySet()) {
+            out.varint(strings.get((String) key.get(0)));
+            out.varint(key.size() - 1);
+            for (int t = 1; t < key.size(); t++) {
+                Point.Tag tag = (Point.Tag) key.get(t);
+                out.varint(strings.get(tag.key()));
+                out.varint(strings.get(tag.value()));
+            }
+        }
+        out.varint(points.size());
+        long previous = 0;
+        for (int i = 0; i < points.size(); i++) {
+            Point p = points.get(i);
+            out.varint(seriesOf[i]);
+            out.zigzag(p.time() - previous);
+            previous = p.time();
+            out.varint(p.fields().size());
+            for (Map.Entry<String, FieldValue> f : p.fields().entrySet()) {
+                out.varint(strings.get(f.getKey()));
+                FieldValue v = f.getValue();
+                out.bytes.write(v.type().code());
+                switch (v) {
+                    case FieldValue.FloatValue x -> out.int64(Double.doubleToRawLongBits(x.value()));
+                    case FieldValue.IntegerValue x -> out.zigzag(x.value());
+                    case FieldValue.UnsignedValue x -> out.varint(x.value());
+                    case FieldValue.BooleanValue x -> out.bytes.write(x.value() ? 1 : 0);
+                    case FieldValue.StringValue x -> out.varint(strings.get(x.value()));
+                }
+            }
+        }
+        return out.bytes.toByteArray();
+    }
+
+    private static void intern(Map<String, Integer> strings, String s) {
+        strings.putIfAbsent(s, strings.size());
+    }
+
+    /**
+     * Decodes a batch.
+     *
+     * @throws IllegalArgumentException when the bytes are not a batch of this format
+     */
+    public static Batch decode(byte[] bytes) {
+        In in = new In(bytes);
+        try {
+            if (in.u8() != MAGIC_0 || in.u8() != MAGIC_1) {
+                throw new IllegalArgumentException("not a time-series point batch");
+            }
+            int version = (int) in.varint();
+            if (version != VERSION) {
+                throw new IllegalArgumentException("point batch format version " + version + " is not supported");
+            }
+            TimeSeriesSettings settings = new TimeSeriesSettings(in.int64(), in.int64());
+            long retention = in.int64();
+            String[] strings = new String[in.count()];
+            for (int i = 0; i < strings.length; i++) {
+                int length = in.count();
+                strings[i] = new String(bytes, in.take(length), length, StandardCharsets.UTF_8);
+            }
+            int seriesCount = in.count();
+            String[] measurements = new String[seriesCount];
+            List<List<Point.Tag>> tags = new ArrayList<>(seriesCount);
+            for (int s = 0; s < seriesCount; s++) {
+                measurements[s] = strings[in.count()];
+                int n = in.count();
+                List<Point.Tag> t = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    t.add(new Point.Tag(strings[in.count()], strings[in.count()]));
+                }
+                tags.add(List.copyOf(t));
+            }
+            int pointCount = in.count();
+            List<Point> points = new ArrayList<>(pointCount);
+            long time = 0;
+            for (int i = 0; i < pointCount; i++) {
+                int s = in.count();
+                time += in.zigzag();
+                int n = in.count();
+                Map<String, FieldValue> fields = HashMap.newHashMap(n);
+                for (int f = 0; f < n; f++) {
+                    String name = strings[in.count()];
+                    int type = in.u8();
+                    FieldValue value =
+                            switch (type) {
+                                case 1 -> new FieldValue.FloatValue(Double.longBitsToDouble(in.int64()));
+                                case 2 -> new FieldValue.IntegerValue(in.zigzag());
+                                case 3 -> new FieldValue.UnsignedValue(in.varint());
+                                case 4 -> new FieldValue.BooleanValue(in.u8() != 0);
+                                case 5 -> new FieldValue.StringValue(strings[in.count()]);
+                                default -> throw new IllegalArgumentException("unknown field type " + type);
+                            };
+                    fields.put(name, value);
+                }
+                points.add(new Point(measurements[s], tags.get(s), fields, time));
+            }
+            if (in.at != bytes.length) {
+                throw new IllegalArgumentException("point batch has " + (bytes.length - in.at) + " trailing bytes");
+            }
+            return new Batch(settings, retention, points);
+        } catch (ArrayIndexOutOfBoundsException e) {
+            throw new IllegalArgumentException("point batch is truncated", e);
+        }
+    }
+
+    /** The answer to a batch whose store write gave {@code result}. */
+    public static byte[] answer(WriteResult result) {
+        Out out = new Out(16);
+        out.varint(result.pointsWritten());
+        out.varint(result.errors().size());
+        for (PointError e : result.errors()) {
+            out.varint(e.index());
+            byte[] utf8 = e.message().getBytes(StandardCharsets.UTF_8);
+            out.varint(utf8.length);
+            out.bytes.writeBytes(utf8);
+        }
+        return out.bytes.toByteArray();
+    }
+
+    /** Decodes a shard's answer. */
+    public static Answer readAnswer(byte[] bytes) {
+        In in = new In(bytes);
+        int stored = in.count();
+        int n = in.count();
+        List<Error> errors = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            int position = in.count();
+            int length = in.count();
+            errors.add(new Error(position, new String(bytes, in.take(length), length, StandardCharsets.UTF_8)));
+        }
+        return new Answer(stored, errors);
+    }
+
+    private static final class Out {
+        final ByteArrayOutputStream bytes;
+
+        Out(int size) {
+            bytes = new ByteArrayOutputStream(size);
+        }
+
+        void varint(long v) {
+            while ((v & ~0x7FL) != 0) {
+                bytes.write((int) ((v & 0x7F) | 0x80));
+                v >>>= 7;
+            }
+            bytes.write((int) v);
+        }
+
+        void zigzag(long v) {
+            varint((v << 1) ^ (v >> 63));
+        }
+
+        void int64(long v) {
+            for (int shift = 56; shift >= 0; shift -= 8) {
+                bytes.write((int) (v >>> shift));
+            }
+        }
+    }
+
+    private static final class In {
+        final byte[] bytes;
+        int at;
+
+        In(byte[] bytes) {
+            this.bytes = bytes;
+        }
+
+        int u8() {
+            return bytes[at++] & 0xFF;
+        }
+
+        long varint() {
+            long v = 0;
+            for (int shift = 0; shift < 64; shift += 7) {
+                int b = u8();
+                v |= (long) (b & 0x7F) << shift;
+                if ((b & 0x80) == 0) {
+                    return v;
+                }
+            }
+            throw new IllegalArgumentException("varint longer than 64 bits");
+        }
+
+        /** A varint that counts or indexes something in this batch: not above its length. */
+        int count() {
+            long v = varint();
+            if (v < 0 || v > bytes.length * 8L + 1) {
+                throw new IllegalArgumentException("point batch count " + v + " is out of range");
+            }
+            return (int) v;
+        }
+
+        long zigzag() {
+            long v = varint();
+            return (v >>> 1) ^ -(v & 1);
+        }
+
+        long int64() {
+            long v = 0;
+            for (int i = 0; i < 8; i++) {
+                v = (v << 8) | u8();
+            }
+            return v;
+        }
+
+        /** Skips {@code length} bytes and answers where they start. */
+        int take(int length) {
+            int start = at;
+            if (length > bytes.length - at) {
+                throw new ArrayIndexOutOfBoundsException(length);
+            }
+            at += length;
+            return start;
+        }
+    }
+}

@@ -1,0 +1,142 @@
+package io.lumadb.timeseries.shard;
+
+import io.lumadb.shards.store.ForwardingShardStore;
+import io.lumadb.shards.store.ShardStore;
+import io.lumadb.timeseries.Point;
+import io.lumadb.timeseries.store.PointError;
+import io.lumadb.timeseries.store.TimeSeriesSettings;
+import io.lumadb.timeseries.store.TimeSeriesStore;
+import io.lumadb.timeseries.store.WriteResult;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * A shard's store with its time series: takes appends of point batches ({@link
+ * PointBatchFormat}) and answers time-series queries, over a {@link TimeSeriesStore} under the
+ * shard store's key prefix, opened at its first use (a shard of documents never opens one).
+ *
+ * <p>Applying an append writes the points with the journal event's sequence number as the batch
+ * number, then advances the shard store's applied sequence number; the time-series store skips a
+ * batch it has applied, so a crash between the two is repaired by replaying the event.
+ */
+public final class TimeSeriesShardStore extends ForwardingShardStore {
+
+    /** The kind of the appends this layer takes: batches of points. */
+    public static final String APPEND_KIND = "timeseries";
+
+    private final TimeSeriesStores stores;
+    private TimeSeriesStore series;
+    private long retention;
+
+    TimeSeriesShardStore(ShardStore inner, TimeSeriesStores stores) {
+        super(inner);
+        this.stores = stores;
+    }
+
+    @Override
+    public String appendProblem(String kind, byte[] batch) {
+        if (!kind.equals(APPEND_KIND)) {
+            return inner.appendProblem(kind, batch);
+        }
+        try {
+            PointBatchFormat.decode(batch);
+            return null;
+        } catch (IllegalArgumentException e) {
+            return "shard " + name() + ": " + e.getMessage();
+        }
+    }
+
+    @Override
+    public List<byte[]> append(long seq, String kind, List<byte[]> batches) {
+        if (!kind.equals(APPEND_KIND)) {
+            return inner.append(seq, kind, batches);
+        }
+        List<Point> points = new ArrayList<>();
+        int[] ends = new int[batches.size()];
+        TimeSeriesSettings settings = null;
+        long batchRetention = 0;
+        for (int i = 0; i < batches.size(); i++) {
+            PointBatchFormat.Batch batch = PointBatchFormat.decode(batches.get(i));
+            settings = batch.settings();
+            batchRetention = batch.retention();
+            points.addAll(batch.points());
+            ends[i] = points.size();
+        }
+        WriteResult result;
+        synchronized (this) {
+            result = series(settings, batchRetention).write(seq, points);
+        }
+        inner.apply(seq, List.of());
+        List<byte[]> answers = new ArrayList<>(batches.size());
+        int start = 0;
+        int e = 0;
+        List<PointError> errors = result.errors();
+        for (int end : ends) {
+            List<PointError> mine = new ArrayList<>();
+            while (e < errors.size() && errors.get(e).index() < end) {
+                PointError err = errors.get(e++);
+                mine.add(new PointError(
+                        err.index() - start,
+                        err.kind(),
+                        err.field(),
+                        err.storedType(),
+                        err.givenType(),
+                        err.message()));
+            }
+            // A replayed batch (already applied) reports nothing; its answer goes nowhere.
+            int stored = result.applied() ? end - start - mine.size() : 0;
+            answers.add(PointBatchFormat.answer(new WriteResult(result.applied(), stored, mine, 0)));
+            start = end;
+        }
+        return answers;
+    }
+
+    /**
+     * The shard's time series, opened with {@code settings} at first use; null when it is not open
+     * and {@code settings} is null.
+     */
+    synchronized TimeSeriesStore series(TimeSeriesSettings settings) {
+        if (series == null && settings != null) {
+            series = stores.openSeries(name(), settings);
+            stores.opened(this);
+        }
+        return series;
+    }
+
+    /**
+     * The shard's time series, opened with the collection's {@code settings} if it is not open,
+     * and the collection's {@code retention} (ns, 0: none), which a store opened by a read since
+     * the node started learns here.
+     */
+    synchronized TimeSeriesStore series(TimeSeriesSettings settings, long retention) {
+        this.retention = retention;
+        return series(settings);
+    }
+
+    /** The retention (ns, 0: none) the collection's last batch carried. */
+    synchronized long retention() {
+        return retention;
+    }
+
+    @Override
+    public CompletionStage<byte[]> extension(String kind, byte[] request) {
+        if (!kind.equals(TimeSeriesQueries.SHARD_QUERY_KIND)) {
+            return inner.extension(kind, request);
+        }
+        return CompletableFuture.supplyAsync(() -> TimeSeriesQueries.runOnShard(this, request), stores.queryExecutor());
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (series != null) {
+                stores.closed(this);
+                series.close();
+                series = null;
+            }
+        }
+        inner.close();
+    }
+}

@@ -1,0 +1,184 @@
+package io.lumadb.timeseries.shard;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lumadb.shards.TestRocks;
+import io.lumadb.shards.store.ShardStore;
+import io.lumadb.shards.store.internal.RocksShardStores;
+import io.lumadb.timeseries.FieldValue;
+import io.lumadb.timeseries.Point;
+import io.lumadb.timeseries.store.SeriesFilter;
+import io.lumadb.timeseries.store.TimeSeriesSettings;
+import io.lumadb.timeseries.store.TimeSeriesStore;
+import io.lumadb.timeseries.store.internal.RocksTimeSeriesStore;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The time-series layer over real shard stores and a real RocksDB, as a node wires it: appends
+ * advance the shard's applied sequence number, answers name points per batch, a replay after a
+ * crash between the two writes stores nothing twice, retention drops old blocks, and dropping the
+ * shard store drops its series.
+ */
+class TimeSeriesShardStoreTest {
+
+    private static final long HOUR = TimeUnit.HOURS.toNanos(1);
+    private static final TimeSeriesSettings SETTINGS = new TimeSeriesSettings(HOUR, 0);
+    private static final String STORE = "db/cpu/7/0";
+
+    @TempDir
+    Path dir;
+
+    private TestRocks rocks;
+    private RocksShardStores shardStores;
+    private TimeSeriesStores stores;
+    private final AtomicLong now = new AtomicLong(100 * HOUR);
+
+    @BeforeEach
+    void open() throws Exception {
+        rocks = new TestRocks(dir);
+        shardStores = new RocksShardStores(rocks.db(), rocks::columnFamily, rocks::drop, rocks::names);
+        stores = new TimeSeriesStores(shardStores, this::openSeries, 0, now::get, 1);
+    }
+
+    private TimeSeriesStore openSeries(String name, TimeSeriesSettings settings) {
+        byte[] store = shardStores.keyPrefix(name);
+        byte[] prefix = java.util.Arrays.copyOf(store, store.length + 1);
+        prefix[store.length] = 0x10;
+        return RocksTimeSeriesStore.open(name, shardStores.db(), shardStores.stateColumnFamily(), prefix, settings);
+    }
+
+    @AfterEach
+    void close() {
+        rocks.close();
+    }
+
+    private static Point point(String host, long time, FieldValue value) {
+        return new Point("cpu", List.of(new Point.Tag("host", host)), Map.of("usage", value), time);
+    }
+
+    private static Point point(String host, long time, double value) {
+        return point(host, time, new FieldValue.FloatValue(value));
+    }
+
+    private static byte[] batch(long retention, Point... points) {
+        return PointBatchFormat.encode(SETTINGS, retention, List.of(points));
+    }
+
+    private static long rows(TimeSeriesShardStore store) {
+        return store.series(SETTINGS).scan(SeriesFilter.ALL, Long.MIN_VALUE, Long.MAX_VALUE).stream()
+                .mapToLong(s -> s.rows().size())
+                .sum();
+    }
+
+    @Test
+    void appendsStorePointsAdvanceTheShardAndAnswerPerBatch() {
+        try (ShardStore opened = stores.open(STORE)) {
+            TimeSeriesShardStore store = (TimeSeriesShardStore) opened;
+            List<byte[]> answers = store.append(
+                    1,
+                    TimeSeriesShardStore.APPEND_KIND,
+                    List.of(
+                            batch(0, point("a", 10, 1.0), point("b", 10, 2.0)),
+                            // The second batch's second point gives the series' float field an integer.
+                            batch(0, point("c", 20, 3.0), point("a", 30, new FieldValue.IntegerValue(4)))));
+            assertEquals(1, store.meta().appliedSeq(), "the shard's applied sequence number follows the event");
+            PointBatchFormat.Answer first = PointBatchFormat.readAnswer(answers.get(0));
+            PointBatchFormat.Answer second = PointBatchFormat.readAnswer(answers.get(1));
+            assertEquals(2, first.stored());
+            assertTrue(first.errors().isEmpty());
+            assertEquals(1, second.stored());
+            assertEquals(1, second.errors().size());
+            assertEquals(1, second.errors().getFirst().position(), "positions count within each batch");
+            assertTrue(
+                    second.errors().getFirst().message().contains("usage"),
+                    second.errors().toString());
+            assertEquals(3, rows(store));
+        }
+    }
+
+    @Test
+    void aReplayAfterACrashBetweenTheTwoWritesStoresNothingTwice() {
+        try (ShardStore opened = stores.open(STORE)) {
+            TimeSeriesShardStore store = (TimeSeriesShardStore) opened;
+            // A crash after the series were written for event 1 but before the shard's meta was:
+            store.series(SETTINGS).write(1, List.of(point("a", 10, 1.0)));
+            assertEquals(0, store.meta().appliedSeq());
+            // Recovery replays event 1: the series skip it, the shard catches up.
+            store.append(1, TimeSeriesShardStore.APPEND_KIND, List.of(batch(0, point("a", 10, 1.0))));
+            assertEquals(1, store.meta().appliedSeq());
+            store.append(2, TimeSeriesShardStore.APPEND_KIND, List.of(batch(0, point("a", 20, 2.0))));
+            assertEquals(2, rows(store));
+        }
+        // Reopened (a node restart): the series are there and a replayed event is skipped again.
+        try (ShardStore opened = stores.open(STORE)) {
+            TimeSeriesShardStore store = (TimeSeriesShardStore) opened;
+            assertEquals(2, store.meta().appliedSeq());
+            assertEquals(2, rows(store));
+        }
+    }
+
+    @Test
+    void refusesBatchesItCannotReadAndHandsOtherKindsOn() {
+        try (ShardStore store = stores.open(STORE)) {
+            assertNull(store.appendProblem(TimeSeriesShardStore.APPEND_KIND, batch(0, point("a", 1, 1.0))));
+            assertNotNull(store.appendProblem(TimeSeriesShardStore.APPEND_KIND, new byte[] {0x54, 0x31, 9}));
+            assertNotNull(store.appendProblem(TimeSeriesShardStore.APPEND_KIND, new byte[0]));
+            String other = store.appendProblem("something-else", new byte[0]);
+            assertTrue(other.contains("takes no appends of something-else"), other);
+            assertThrows(
+                    UnsupportedOperationException.class, () -> store.append(1, "something-else", List.of(new byte[0])));
+        }
+    }
+
+    @Test
+    void retentionDropsOldBlocksAndThenRefusesOlderPoints() {
+        try (ShardStore opened = stores.open(STORE)) {
+            TimeSeriesShardStore store = (TimeSeriesShardStore) opened;
+            long retention = 10 * HOUR;
+            store.append(
+                    1,
+                    TimeSeriesShardStore.APPEND_KIND,
+                    List.of(batch(retention, point("a", 1 * HOUR, 1.0), point("a", 95 * HOUR, 2.0))));
+            store.series(SETTINGS).flush();
+            assertEquals(2, rows(store));
+            // The clock is at 100 h: everything before 90 h goes, in whole blocks.
+            assertEquals(1, stores.sweep(), "one store has a retention");
+            assertEquals(1, rows(store));
+            List<byte[]> answers = store.append(
+                    2, TimeSeriesShardStore.APPEND_KIND, List.of(batch(retention, point("a", 2 * HOUR, 3.0))));
+            PointBatchFormat.Answer late = PointBatchFormat.readAnswer(answers.getFirst());
+            assertEquals(0, late.stored());
+            assertEquals(0, late.errors().getFirst().position());
+            assertEquals(1, rows(store), "a point older than what retention dropped is refused");
+            // Simulated time moves on: at 200 h the newest block goes too.
+            now.set(200 * HOUR);
+            stores.sweep();
+            assertEquals(0, rows(store));
+        }
+    }
+
+    @Test
+    void droppingTheShardStoreDropsItsSeries() {
+        try (ShardStore opened = stores.open(STORE)) {
+            opened.append(1, TimeSeriesShardStore.APPEND_KIND, List.of(batch(0, point("a", 1, 1.0))));
+        }
+        stores.drop(STORE);
+        try (ShardStore opened = stores.open(STORE)) {
+            TimeSeriesShardStore store = (TimeSeriesShardStore) opened;
+            assertEquals(0, store.meta().appliedSeq());
+            assertEquals(0, rows(store));
+        }
+    }
+}
