@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.FlushOptions;
@@ -389,10 +390,10 @@ public final class TimeSeriesBenchmark {
             DiskUsage before;
             if (settings.cleanBaseline()) {
                 n.terminate();
-                before = DiskUsage.of(n.dataDir());
+                before = DiskUsage.of(n.dataDir(), NODE_DATA);
                 launch(n);
             } else {
-                before = DiskUsage.of(n.dataDir());
+                before = DiskUsage.of(n.dataDir(), NODE_DATA);
                 notes.add("Smoke mode: LumaDB's baseline size was taken on the running node (no restart), so its"
                         + " bytes on disk are only roughly comparable");
             }
@@ -434,42 +435,56 @@ public final class TimeSeriesBenchmark {
         }
     }
 
+    /** Files of a node's data directory that hold data: all but RocksDB's info logs (LOG, LOG.old.*). */
+    static final Predicate<Path> NODE_DATA = p -> !p.getFileName().toString().startsWith("LOG");
+
     /**
-     * The growth of the node's data directory over the ingest, both ends after a clean stop (which
-     * syncs RocksDB's WAL but leaves the memtables in it); then, from RocksDB opened here with the
-     * node's own options, the live SST bytes of the journal's and the state's column families after
-     * their memtables were flushed, and again after a full compaction.
+     * The growth of the node's data files ({@link #NODE_DATA}) over the ingest, both ends after a
+     * clean stop, measured once the memtables were flushed: a clean stop syncs RocksDB's WAL but
+     * leaves the memtables in it, so RocksDB is opened here with the node's own options and flushed
+     * (the WAL's bytes become SST files). With it, the live SST bytes of the journal's and the
+     * state's column families, after the flush and again after a full compaction, and the growth
+     * as the stop left it. {@code before} is {@link #NODE_DATA} of the baseline.
      */
     static TimeSeriesResults.Disk lumaDbDisk(Path dataDir, DiskUsage before, long rows, List<String> notes) {
-        DiskUsage after = DiskUsage.of(dataDir);
-        DiskUsage growth = after.minus(before);
+        DiskUsage stopped = DiskUsage.of(dataDir, NODE_DATA).minus(before);
         Map<String, Long> parts = new LinkedHashMap<>();
         Path rocks = dataDir.resolve("rocksdb");
-        DiskUsage wal = DiskUsage.of(rocks, p -> p.getFileName().toString().endsWith(".log"));
-        DiskUsage infoLogs = DiskUsage.of(rocks, p -> p.getFileName().toString().startsWith("LOG"));
-        parts.put("RocksDB WAL files after the stop (memtables not yet flushed)", wal.bytes());
-        parts.put("RocksDB info logs (LOG*) after the stop", infoLogs.bytes());
+        parts.put("growth as the clean stop left it (RocksDB's WAL still holding the memtables)", stopped.bytes());
         parts.put(
-                "outside rocksdb/ after the stop",
-                after.minus(DiskUsage.of(rocks)).bytes());
+                "of which RocksDB WAL files",
+                DiskUsage.of(rocks, p -> p.getFileName().toString().endsWith(".log"))
+                        .bytes());
+        parts.put(
+                "RocksDB info logs (LOG*, not counted)",
+                DiskUsage.of(rocks, NODE_DATA.negate()).bytes());
+        DiskUsage headline = stopped;
+        boolean flushed = false;
         try {
-            Map<String, Long> flushed = columnFamilies(rocks, false);
-            flushed.forEach((k, v) -> parts.put(k + ", memtables flushed", v));
+            columnFamilies(rocks, false).forEach((k, v) -> parts.put(k + ", memtables flushed", v));
+            headline = DiskUsage.of(dataDir, NODE_DATA).minus(before);
+            flushed = true;
+            columnFamilies(rocks, true).forEach((k, v) -> parts.put(k + ", after a full compaction", v));
             parts.put(
-                    "data directory growth, memtables flushed",
-                    DiskUsage.of(dataDir).minus(before).bytes());
-            Map<String, Long> compacted = columnFamilies(rocks, true);
-            compacted.forEach((k, v) -> parts.put(k + ", after a full compaction", v));
+                    "growth after a full compaction",
+                    DiskUsage.of(dataDir, NODE_DATA).minus(before).bytes());
         } catch (RuntimeException | RocksDBException e) {
-            notes.add("LumaDB's column families could not be measured: " + e);
+            notes.add("LumaDB's memtables could not be flushed here, so its bytes on disk are as the clean stop left"
+                    + " them: " + e);
         }
         return new TimeSeriesResults.Disk(
-                growth.bytes(),
-                (double) growth.bytes() / rows,
+                headline.bytes(),
+                (double) headline.bytes() / rows,
                 parts,
-                "the growth of the node's data directory from before the ingest to after it, both after a clean stop"
-                        + " (journal, state, RocksDB's WAL and its info logs: everything the node keeps), bytes"
-                        + " allocated (du); apparent growth " + growth.apparentBytes() + " bytes");
+                "the growth of the node's data directory over the ingest (journal, state, RocksDB's WAL, manifest"
+                        + " and everything else the node keeps, but RocksDB's info logs), both ends after a clean"
+                        + " stop"
+                        + (flushed
+                                ? ", the end once the memtables were flushed (a clean stop syncs RocksDB's WAL but"
+                                        + " does not flush them; the bench opened RocksDB with the node's options"
+                                        + " and flushed)"
+                                : "")
+                        + ", bytes allocated (du); apparent growth " + headline.apparentBytes() + " bytes");
     }
 
     /**
