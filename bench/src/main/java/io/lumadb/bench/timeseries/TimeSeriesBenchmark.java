@@ -42,7 +42,7 @@ public final class TimeSeriesBenchmark {
             "{\"kind\": \"timeseries\", \"shards\": 4, \"timeseries\": {\"tags\": [\"hostname\"], \"precision\": \"ns\"}}";
 
     /** The relative tolerance of the aggregate's means (sums in another order differ in the last bits). */
-    static final double TOLERANCE = 1e-9;
+    static final double TOLERANCE = Window.TOLERANCE;
 
     static final long HOUR = TimeUnit.HOURS.toNanos(1);
 

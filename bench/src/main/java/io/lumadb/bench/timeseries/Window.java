@@ -13,6 +13,12 @@ import java.util.TreeMap;
  */
 public record Window(String host, long start, double mean, double max) {
 
+    /**
+     * How far two answers' means and maxima may be apart, relative to their magnitude (at least 1):
+     * sums in another order differ in the last bits, a wrong answer by far more.
+     */
+    static final double TOLERANCE = 1e-9;
+
     /** Sorted by host, then window start: the order answers are compared in. */
     static final Comparator<Window> ORDER = Comparator.comparing(Window::host).thenComparingLong(Window::start);
 
@@ -57,6 +63,10 @@ public record Window(String host, long start, double mean, double max) {
             if (!want.containsKey(key) && count++ < limit) {
                 problems.add(actualName + " has a window " + expectedName + " has not: " + key);
             }
+        }
+        if (got.size() != actual.size()) {
+            count++;
+            problems.add(actualName + " answered " + (actual.size() - got.size()) + " window(s) twice");
         }
         if (count > limit) {
             problems.add("... " + (count - limit) + " more differences");

@@ -50,6 +50,12 @@ class WindowTest {
     }
 
     @Test
+    void aWindowAnsweredTwiceIsADifference() {
+        List<String> problems = compare(List.of(EXPECTED.get(0), EXPECTED.get(1), EXPECTED.get(1)));
+        assertEquals(List.of("A answered 1 window(s) twice"), problems);
+    }
+
+    @Test
     void manyDifferencesAreCountedNotListed() {
         List<String> problems = Window.compare("A", List.of(), "B", EXPECTED, 1e-9, 1);
         assertEquals(List.of(problems.get(0), "... 1 more differences"), problems);
