@@ -39,6 +39,8 @@ public final class TimeSeriesReport {
             row(md, "LumaDB", r.lumadb());
         } else if (r.lumadbUnavailable() != null) {
             md.row("LumaDB", "unavailable", "", "", "", "", "", "");
+        } else if (!r.ok()) {
+            md.row("LumaDB", "failed (see the status above)", "", "", "", "", "", "");
         }
         if (r.questdb() != null && r.lumadb() != null) {
             md.row(

@@ -95,6 +95,17 @@ class TimeSeriesResultsTest {
         String md = markdown(r);
         assertTrue(md.contains("Status: **FAILED**"), md);
         assertTrue(md.contains("- LumaDB's window aggregate differs: host_0"), md);
+        TimeSeriesResults noLumaDb = new TimeSeriesResults(
+                "failed",
+                List.of("LumaDB: POST /api/v2/write answered 400"),
+                DATA,
+                measured("questdb", 2, 18_000_000, 30),
+                null,
+                null,
+                List.of(),
+                Map.of(),
+                List.of());
+        assertTrue(markdown(noLumaDb).contains("| LumaDB | failed (see the status above) |"), markdown(noLumaDb));
     }
 
     @Test
