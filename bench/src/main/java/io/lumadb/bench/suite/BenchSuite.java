@@ -12,6 +12,9 @@ import io.lumadb.bench.query.QueryReport;
 import io.lumadb.bench.streams.BroadcastServer;
 import io.lumadb.bench.streams.StreamBenchmark;
 import io.lumadb.bench.streams.StreamReport;
+import io.lumadb.bench.timeseries.QuestDbServer;
+import io.lumadb.bench.timeseries.TimeSeriesBenchmark;
+import io.lumadb.bench.timeseries.TimeSeriesResults;
 import io.lumadb.bench.vector.UsearchReference;
 import io.lumadb.bench.ycsb.OpStats;
 import io.lumadb.bench.ycsb.YcsbResult;
@@ -46,7 +49,8 @@ import picocli.CommandLine.Option;
  * trivial broadcast server ({@link StreamBenchmark}), what security costs ({@link
  * SecurityBenchmark}) and vector and text search against a native vector index and Lucene ({@link
  * VectorBenchmark}), and the erasure coders of the cold tier against ISA-L called from C and cold
- * point reads against warm ones on a node ({@link TieringBenchmark}), all in one run, reported as
+ * point reads against warm ones on a node ({@link TieringBenchmark}), and time-series ingest and a
+ * window aggregate against QuestDB ({@link TimeSeriesBenchmark}), all in one run, reported as
  * medians and as ratios against references measured in the same run.
  *
  * <p>Fairness: every system gets the same record count, field layout (10 x 100 bytes), client
@@ -60,7 +64,8 @@ import picocli.CommandLine.Option;
         name = "BenchSuite",
         mixinStandardHelpOptions = true,
         description = "LumaDB side by side with PostgreSQL and Redis (YCSB), its HTTP ceiling, queries, change"
-                + " streams, engine, many collections, security and vector search; writes suite-<timestamp>/suite.md,"
+                + " streams, engine, many collections, security, vector search, tiering, import and time series;"
+                + " writes suite-<timestamp>/suite.md,"
                 + " .json and .svg.",
         footer = {
             "Default: 3 runs (medians) of 20,000 records and 20,000 operations per workload (each system warmed"
@@ -86,8 +91,15 @@ import picocli.CommandLine.Option;
                     + " of the collection to the cold tier (documents/s), the same reads cold (target: p99 < 10 ms),"
                     + " and again with one data fragment of every segment deleted. Quick: 3 rounds of 0.3 GB; 5,000"
                     + " documents, 2,000 reads.",
-            "Exit status 1 when the query, the stream, the security, the vector or the tiering benchmark failed a"
-                    + " check (the report is written anyway)."
+            "timeseries: TSBS cpu-only data (10 tags, 10 float fields, a row per host every 10 s) as InfluxDB line"
+                    + " protocol over HTTP into QuestDB (the reference: its jar from Maven Central, run by a JDK 17 on a"
+                    + " fresh root under bench/target) and into LumaDB (POST /api/v2/write into a time-series"
+                    + " collection): rows/s until the last row is queryable, bytes on disk per row after a clean stop,"
+                    + " and the mean and max of usage_user per host and hour, both answers checked against the"
+                    + " generator's. Full: 100 hosts x 1 day (864,000 rows); quick: 100 hosts x 4 h; smoke: 10 hosts x"
+                    + " 2 h. While LumaDB has no time-series collections its half is reported as unavailable.",
+            "Exit status 1 when the query, the stream, the security, the vector, the tiering or the timeseries"
+                    + " benchmark failed a check (the report is written anyway)."
         })
 public final class BenchSuite implements Callable<Integer> {
 
@@ -98,7 +110,17 @@ public final class BenchSuite implements Callable<Integer> {
 
     /** The suite's sections, in the order they run. */
     static final List<String> SECTIONS = List.of(
-            "ycsb", "http", "query", "streams", "engine", "collections", "security", "vector", "tiering", "import");
+            "ycsb",
+            "http",
+            "query",
+            "streams",
+            "engine",
+            "collections",
+            "security",
+            "vector",
+            "tiering",
+            "import",
+            "timeseries");
 
     /** Connections the node accepts: 10,000 idle subscriptions, the measurements' and some to spare. */
     private static final int STREAM_MAX_CONNECTIONS = 16_384;
@@ -114,8 +136,8 @@ public final class BenchSuite implements Callable<Integer> {
             names = "--quick",
             description = "1 run of 1,000 records and 2,000 operations per workload, short JMH and HTTP runs,"
                     + " queries on 20,000 items (30 s of load), change-stream fan-out to 200 SSE subscribers"
-                    + " and 1,000 idle subscriptions, 1,000 collections, 1 security run per variant, 3,000 vectors"
-                    + " (a few minutes)")
+                    + " and 1,000 idle subscriptions, 1,000 collections, 1 security run per variant, 3,000 vectors,"
+                    + " 4 hours of TSBS cpu rows (a few minutes)")
     private boolean quick;
 
     @Option(
@@ -145,7 +167,7 @@ public final class BenchSuite implements Callable<Integer> {
             split = ",",
             description =
                     "run only these parts of the suite: ycsb,http,query,streams,engine,collections,security,vector,"
-                            + "tiering,import (default all); sql is another name for query, which measures SQL over"
+                            + "tiering,import,timeseries (default all); sql is another name for query, which measures SQL over"
                             + " HTTP and over the PostgreSQL protocol beside JQL and PostgreSQL")
     private List<String> sections = SECTIONS;
 
@@ -168,6 +190,18 @@ public final class BenchSuite implements Callable<Integer> {
             description = "documents of the import section (default 1,000,000; quick 100,000)")
     private Long importDocuments;
 
+    @Option(
+            names = "--questdb-jar",
+            description = "QuestDB's server jar, the timeseries section's reference (default: questdb/questdb.jar"
+                    + " beside the benchmark's jar or classes, where the build copies it)")
+    private Path questDbJar;
+
+    @Option(
+            names = "--questdb-java",
+            description = "the java that runs QuestDB (default: the first JDK 17, then 21, in /usr/lib/jvm, else this"
+                    + " JVM's)")
+    private Path questDbJava;
+
     @Option(names = "--command", description = "the command line to record (default bin/bench)")
     private String command = "bin/bench";
 
@@ -181,6 +215,7 @@ public final class BenchSuite implements Callable<Integer> {
     private SecurityResults security;
     private VectorResults vector;
     private TieringResults tiering;
+    private TimeSeriesResults timeseries;
 
     public static void main(String[] args) {
         Cli.exit(new BenchSuite(), args);
@@ -228,6 +263,11 @@ public final class BenchSuite implements Callable<Integer> {
         if (tiering != null && !tiering.ok()) {
             System.err.println("The tiering benchmark FAILED (see the report and the tiering-*.log files in " + out
                     + "):\n  " + String.join("\n  ", tiering.failures()));
+            failed = true;
+        }
+        if (timeseries != null && !timeseries.ok()) {
+            System.err.println("The timeseries benchmark FAILED (see the report and the timeseries-*.log files in "
+                    + out + "):\n  " + String.join("\n  ", timeseries.failures()));
             failed = true;
         }
         return failed ? 1 : 0;
@@ -340,6 +380,12 @@ public final class BenchSuite implements Callable<Integer> {
             imports = importBenchmark();
             settings.put("import section duration", seconds(t, "%.0f s with its node's start and stop"));
         }
+        if (runs("timeseries")) {
+            long t = System.nanoTime();
+            timeseries = timeSeries();
+            settings.put(
+                    "timeseries section duration", seconds(t, "%.0f s with QuestDB's and the node's starts and stops"));
+        }
         settings.put("suite duration", String.format("%.1f min", (System.nanoTime() - started) / 60e9));
         return Report.write(
                 new SuiteResults(
@@ -354,6 +400,7 @@ public final class BenchSuite implements Callable<Integer> {
                         vector,
                         tiering,
                         imports,
+                        timeseries,
                         notes),
                 out);
     }
@@ -796,6 +843,54 @@ public final class BenchSuite implements Callable<Integer> {
         r.lines().forEach(l -> System.out.println("  " + l));
         notes.addAll(r.lines());
         return r;
+    }
+
+    // ---- time series
+
+    /**
+     * Runs {@link TimeSeriesBenchmark}: QuestDB and then a fresh node on the server CPU, each loaded
+     * from the client CPU. QuestDB's jar and root directories live beside the benchmark's jar.
+     */
+    private TimeSeriesResults timeSeries() throws InterruptedException {
+        Path target = benchTarget();
+        Path jar = questDbJar != null ? questDbJar : target.resolve("questdb/questdb.jar");
+        Path java = QuestDbServer.java(questDbJava, List.of(Path.of("/usr/lib/jvm"), Path.of("/usr/local/lib/jvm")));
+        return new TimeSeriesBenchmark(
+                        () -> {
+                            try {
+                                return LumaDbNode.builder(
+                                        nodeJar, serverPrefix, out.resolve("timeseries-node.log"), NODE_OPTIONS);
+                            } catch (IOException e) {
+                                throw new java.io.UncheckedIOException(e);
+                            }
+                        },
+                        "a fresh node (" + String.join(" ", nodeOptions()) + ", security off)"
+                                + (serverPrefix.isEmpty() ? "" : " behind " + String.join(" ", serverPrefix)),
+                        serverPrefix,
+                        clientPrefix,
+                        out,
+                        jar,
+                        java,
+                        target.resolve("questdb-runs"),
+                        TimeSeriesBenchmark.Settings.defaults(quick, smoke))
+                .run();
+    }
+
+    /**
+     * The benchmark module's target directory: where lumadb-bench.jar is (bench/target), or the
+     * parent of the classes directory when run from the build's classes.
+     */
+    private static Path benchTarget() {
+        try {
+            Path code = Path.of(BenchSuite.class
+                    .getProtectionDomain()
+                    .getCodeSource()
+                    .getLocation()
+                    .toURI());
+            return code.toAbsolutePath().getParent();
+        } catch (java.net.URISyntaxException | RuntimeException e) {
+            return Path.of("bench/target").toAbsolutePath();
+        }
     }
 
     // ---- many collections

@@ -4,12 +4,12 @@ import java.util.Locale;
 import java.util.stream.Collectors;
 
 /** A markdown text being written line by line, formatted in the root locale, with tables. */
-final class Markdown {
+public final class Markdown {
 
     private final StringBuilder text = new StringBuilder();
 
     /** Appends {@code String.format(format, args)} and a line break. */
-    Markdown line(String format, Object... args) {
+    public Markdown line(String format, Object... args) {
         text.append(String.format(Locale.ROOT, format, args)).append('\n');
         return this;
     }
@@ -18,14 +18,14 @@ final class Markdown {
      * Starts a table: the header row, its cells written {@code "a | b"}, and the alignment row, one
      * letter per column in {@code align}: {@code l} left, {@code r} right.
      */
-    Markdown table(String align, String header) {
+    public Markdown table(String align, String header) {
         text.append("| ").append(header).append(" |\n");
         text.append(align.chars().mapToObj(c -> c == 'r' ? "--:|" : "---|").collect(Collectors.joining("", "|", "\n")));
         return this;
     }
 
     /** A table row of {@code cells}. */
-    Markdown row(Object... cells) {
+    public Markdown row(Object... cells) {
         StringBuilder row = new StringBuilder("|");
         for (Object cell : cells) {
             row.append(' ').append(cell).append(" |");

@@ -14,6 +14,7 @@ import io.lumadb.bench.query.Variant;
 import io.lumadb.bench.streams.ProcessProbe;
 import io.lumadb.bench.streams.StreamBenchmark;
 import io.lumadb.bench.streams.StreamReport;
+import io.lumadb.bench.timeseries.TimeSeriesReport;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -175,6 +176,9 @@ final class Report {
                     + " `(id text PRIMARY KEY GENERATED ALWAYS AS (doc->>'_id') STORED, doc jsonb)` with"
                     + " `synchronous_commit = on`; wall time from start to end of each load, counts checked.%n");
             r.imports().lines().forEach(l -> md.line("- " + l.replace("%", "%%")));
+        }
+        if (r.timeseries() != null) {
+            TimeSeriesReport.write(md, r.timeseries());
         }
         md.line("%n## Targets%n").table("lrrl", "target | measured | required | result");
         for (SuiteResults.Target t : r.targets()) {

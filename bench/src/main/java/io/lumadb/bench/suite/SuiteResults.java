@@ -10,6 +10,7 @@ import io.lumadb.bench.query.QueryReport;
 import io.lumadb.bench.query.Variant;
 import io.lumadb.bench.streams.StreamBenchmark;
 import io.lumadb.bench.streams.StreamReport;
+import io.lumadb.bench.timeseries.TimeSeriesResults;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,7 +24,8 @@ import java.util.function.ToDoubleFunction;
  * Everything one suite run measured, as the report shows it (medians over the runs), and what
  * follows from it: the ratios and the targets. It is suite.json as it is. A section left out of
  * the run ({@code --sections}) is an empty list, or null (and absent from the JSON) for {@code
- * http}, {@code query}, {@code streams}, {@code security}, {@code vector} and {@code tiering}.
+ * http}, {@code query}, {@code streams}, {@code security}, {@code vector}, {@code tiering} and {@code
+ * timeseries}.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({
@@ -40,6 +42,7 @@ import java.util.function.ToDoubleFunction;
     "vector",
     "tiering",
     "imports",
+    "timeseries",
     "targets",
     "notes"
 })
@@ -55,6 +58,7 @@ record SuiteResults(
         VectorResults vector,
         TieringResults tiering,
         ImportBenchmark.Result imports,
+        TimeSeriesResults timeseries,
         List<String> notes) {
 
     static final List<String> WORKLOADS = List.of("load", "a", "b", "c", "d", "e", "f");
@@ -264,6 +268,11 @@ record SuiteResults(
         }
         if (imports != null) {
             t.add(imports.target());
+        }
+        if (timeseries != null) {
+            timeseries
+                    .targets()
+                    .forEach(x -> t.add(new Target(x.name(), x.measured(), x.required(), x.unit(), x.atMost())));
         }
         return t;
     }

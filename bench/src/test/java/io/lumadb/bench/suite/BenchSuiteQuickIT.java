@@ -25,7 +25,9 @@ import org.junit.jupiter.api.Timeout;
  * fan-out (LumaDB and the reference, every delivery checked), the vector section (kNN recall
  * against brute force in-process and over HTTP, 8-bit quantization, BM25 scores equal to Lucene's,
  * and the usearch reference or the reason it is unavailable), the import section (20,000
- * documents by lumadb import and by COPY, both counts checked), and no failed operation anywhere
+ * documents by lumadb import and by COPY, both counts checked), the timeseries section (7,200 TSBS cpu
+ * rows into QuestDB, and into LumaDB once it has time-series collections, counts and the hourly
+ * aggregate checked against the generator's; about 25 s), and no failed operation anywhere
  * (the runners fail on any error). It checks presence and correctness, never speed, so it runs in
  * smoke mode (quick mode with measurement windows of about a second and no warm-ups, which saves
  * about two minutes), and the query section runs on 5,000 items instead of 20,000. It leaves
@@ -53,7 +55,7 @@ class BenchSuiteQuickIT {
                             BenchSuite.class.getName(),
                             "--smoke",
                             "--sections",
-                            "ycsb,http,query,streams,vector,import",
+                            "ycsb,http,query,streams,vector,import,timeseries",
                             "--query-records",
                             "5000",
                             "--import-documents",
@@ -104,6 +106,7 @@ class BenchSuiteQuickIT {
             assertEquals(20_000, imports.get("documents").asLong(), imports.toString());
             assertTrue(imports.get("lumadbSeconds").asDouble() > 0, imports.toString());
             assertTrue(imports.get("postgresSeconds").asDouble() > 0, imports.toString());
+            assertTimeSeries(json.get("timeseries"));
             String md = Files.readString(dir.resolve("suite.md"));
             assertTrue(md.contains("| C | ") && md.contains("LumaDB / PostgreSQL") && md.contains("## Targets"), md);
             assertTrue(md.contains("## Queries") && md.contains("indexed point query: LumaDB / PostgreSQL"), md);
@@ -112,6 +115,10 @@ class BenchSuiteQuickIT {
                             && md.contains("change-stream deliveries per server CPU-second: LumaDB / trivial"),
                     md);
             assertTrue(md.contains("## Vector search (kNN) and BM25") && md.contains("LumaDB shard text index"), md);
+            assertTrue(
+                    md.contains("## Time series: TSBS cpu-only over HTTP line protocol against QuestDB")
+                            && md.contains("| QuestDB (reference) |"),
+                    md);
             DocumentBuilderFactory.newInstance()
                     .newDocumentBuilder()
                     .parse(dir.resolve("suite.svg").toFile());
@@ -134,6 +141,33 @@ class BenchSuiteQuickIT {
         p.destroy();
         p.waitFor(30, TimeUnit.SECONDS);
         tree.forEach(ProcessHandle::destroyForcibly);
+    }
+
+    /**
+     * The timeseries section: ok (so QuestDB counted every row and its hourly aggregate equals the
+     * generator's), QuestDB's figures present, and LumaDB's either measured and checked the same way
+     * or unavailable with a reason (until its time-series endpoints exist).
+     */
+    private static void assertTimeSeries(JsonNode ts) {
+        assertTrue(ts != null && ts.isObject(), "suite.json has no timeseries section");
+        assertEquals("ok", ts.get("status").asText(), ts.toString());
+        assertEquals(7_200, ts.get("data").get("rows").asLong(), ts.toString());
+        JsonNode questdb = ts.get("questdb");
+        assertTrue(questdb.get("rowsPerSecond").asDouble() > 0, questdb.toString());
+        assertTrue(questdb.get("aggregateMedianMs").asDouble() > 0, questdb.toString());
+        assertTrue(questdb.get("disk").get("bytesPerRow").asDouble() > 0, questdb.toString());
+        String checks = ts.get("checks").toString();
+        assertTrue(
+                checks.contains("QuestDB counts 7,200 rows") && checks.contains("QuestDB's window aggregate equals"),
+                checks);
+        if (ts.has("lumadb")) {
+            assertTrue(
+                    checks.contains("LumaDB counts 7,200 rows") && checks.contains("LumaDB's window aggregate equals"),
+                    checks);
+            assertTrue(ts.get("lumadb").get("disk").get("bytesPerRow").asDouble() > 0, ts.toString());
+        } else {
+            assertFalse(ts.get("lumadbUnavailable").asText().isBlank(), ts.toString());
+        }
     }
 
     /**

@@ -1,0 +1,125 @@
+package io.lumadb.bench.timeseries;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lumadb.bench.suite.Markdown;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class TimeSeriesResultsTest {
+
+    private static final TimeSeriesResults.Data DATA = new TimeSeriesResults.Data(
+            22,
+            100,
+            1_440,
+            144_000,
+            CpuData.TSBS_START,
+            CpuData.TSBS_START + 14_400_000_000_000L,
+            "10s",
+            51_000_000,
+            "1h",
+            400);
+
+    private static TimeSeriesResults.Measured measured(String system, double seconds, long bytes, double aggregateMs) {
+        return new TimeSeriesResults.Measured(
+                system,
+                144_000,
+                144_000 / seconds,
+                seconds,
+                seconds * 0.9,
+                1,
+                seconds * 0.8,
+                0.5,
+                51_000_000,
+                29,
+                5_000,
+                4,
+                List.of(aggregateMs, aggregateMs),
+                aggregateMs,
+                new TimeSeriesResults.Disk(bytes, (double) bytes / 144_000, Map.of("part", bytes), "what was measured"),
+                List.of("POST /write"));
+    }
+
+    private static TimeSeriesResults results(
+            String status, TimeSeriesResults.Measured lumadb, String unavailable, List<String> failures) {
+        return new TimeSeriesResults(
+                status,
+                failures,
+                DATA,
+                measured("questdb", 2, 18_000_000, 30),
+                lumadb,
+                unavailable,
+                List.of("QuestDB counts 144,000 rows"),
+                Map.of("data", "TSBS 100 % shaped"),
+                List.of());
+    }
+
+    @Test
+    void ratiosAreLumaDbOverQuestDbAndJudgedByTheIssuesTargets() {
+        // LumaDB: 4 s (half QuestDB's rate), 30 MB (1.67x its bytes), 60 ms (twice the latency).
+        TimeSeriesResults r = results("ok", measured("lumadb", 4, 30_000_000, 60), null, List.of());
+        assertEquals(0.5, r.ingestRatio(), 1e-12);
+        assertEquals(30.0 / 18, r.bytesPerRowRatio(), 1e-12);
+        assertEquals(2, r.aggregateLatencyRatio(), 1e-12);
+        List<TimeSeriesResults.Target> targets = r.targets();
+        assertEquals(2, targets.size());
+        assertTrue(targets.get(0).met(), targets.toString());
+        assertTrue(targets.get(1).met(), targets.toString());
+        TimeSeriesResults slower = results("ok", measured("lumadb", 4.1, 36_000_000, 60), null, List.of());
+        assertFalse(slower.targets().get(0).met());
+        assertFalse(slower.targets().get(1).met(), "2x the bytes is not less than 2x");
+    }
+
+    @Test
+    void anUnavailableLumaDbMissesItsTargetsWithoutFailingTheSection() {
+        TimeSeriesResults r = results("ok", null, "PUT /api/v1/bench/cpu answered 400", List.of());
+        assertTrue(r.ok());
+        assertTrue(Double.isNaN(r.ingestRatio()));
+        r.targets().forEach(t -> assertFalse(t.met(), t.toString()));
+        String md = markdown(r);
+        assertTrue(md.contains("| LumaDB | unavailable |"), md);
+        assertTrue(md.contains("LumaDB's half is unavailable: PUT /api/v1/bench/cpu answered 400."), md);
+        assertTrue(md.contains("| QuestDB (reference) | 72,000 | 90,000 | 1.80 s | 2.00 s | 30.0 ms |"), md);
+        assertTrue(md.contains("- data: TSBS 100 % shaped"), md);
+    }
+
+    @Test
+    void aFailedSectionMeetsNoTargetAndSaysWhy() {
+        TimeSeriesResults r = results(
+                "failed", measured("lumadb", 1, 1, 1), null, List.of("LumaDB's window aggregate differs: host_0"));
+        assertFalse(r.ok());
+        r.targets().forEach(t -> assertFalse(t.met(), t.toString()));
+        String md = markdown(r);
+        assertTrue(md.contains("Status: **FAILED**"), md);
+        assertTrue(md.contains("- LumaDB's window aggregate differs: host_0"), md);
+        TimeSeriesResults noLumaDb = new TimeSeriesResults(
+                "failed",
+                List.of("LumaDB: POST /api/v2/write answered 400"),
+                DATA,
+                measured("questdb", 2, 18_000_000, 30),
+                null,
+                null,
+                List.of(),
+                Map.of(),
+                List.of());
+        assertTrue(markdown(noLumaDb).contains("| LumaDB | failed (see the status above) |"), markdown(noLumaDb));
+    }
+
+    @Test
+    void theReportShowsBothSystemsAndTheirRatios() {
+        String md = markdown(results("ok", measured("lumadb", 4, 30_000_000, 60), null, List.of()));
+        assertTrue(md.contains("| LumaDB / QuestDB | 0.50x (target ≥ 0.50x: met) |"), md);
+        assertTrue(md.contains("1.67x (target < 2.00x: met)"), md);
+        assertTrue(md.contains("2.00x the latency"), md);
+        assertTrue(md.contains("- LumaDB, bytes on disk: what was measured"), md);
+    }
+
+    private static String markdown(TimeSeriesResults r) {
+        Markdown md = new Markdown();
+        TimeSeriesReport.write(md, r);
+        return md.toString();
+    }
+}
