@@ -25,8 +25,8 @@ import org.junit.jupiter.api.Timeout;
 class TimeSeriesLiveIT {
 
     private static final long SECOND = TimeUnit.SECONDS.toNanos(1);
-    private static final String QUERY = "{\"measurement\":\"m\",\"fields\":[\"v\"],\"window\":\"1s\","
-            + "\"aggregates\":[\"sum\",\"count\"]}";
+    private static final String QUERY =
+            "{\"measurement\":\"m\",\"fields\":[\"v\"],\"window\":\"1s\"," + "\"aggregates\":[\"sum\",\"count\"]}";
 
     @Test
     void aLiveWindowSubscriptionResumesAcrossAKill9() throws Exception {
@@ -45,8 +45,7 @@ class TimeSeriesLiveIT {
     }
 
     private static void write(TestHttp http, String lines) {
-        TestHttp.Response r = http.method(
-                "POST", "/api/v2/write?bucket=live/m&precision=ns", "text/plain", lines);
+        TestHttp.Response r = http.method("POST", "/api/v2/write?bucket=live/m&precision=ns", "text/plain", lines);
         assertEquals(204, r.status(), r.toString());
     }
 
@@ -79,7 +78,8 @@ class TimeSeriesLiveIT {
         assertEquals(201, http.method("PUT", "/api/v1/live", null, null).status());
         assertEquals(
                 201,
-                http.put("/api/v1/live/m", "{\"kind\":\"timeseries\",\"shards\":2}").status());
+                http.put("/api/v1/live/m", "{\"kind\":\"timeseries\",\"shards\":2}")
+                        .status());
 
         String token;
         long w;
