@@ -6,6 +6,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -102,6 +103,7 @@ public final class LineProtocol {
     public static ParseResult parse(byte[] body, Precision precision, long nowNanos) {
         List<Point> points = new ArrayList<>();
         List<LineProtocolError> errors = new ArrayList<>();
+        Map<SeriesBytes, Point> series = new HashMap<>();
         int[] lines = new int[16];
         int lineNo = 0;
         int pos = 0;
@@ -114,7 +116,7 @@ public final class LineProtocol {
                 end--;
             }
             try {
-                Point p = new LineParser(body, pos, end, precision, nowNanos).parse();
+                Point p = new LineParser(body, pos, end, precision, nowNanos, series).parse();
                 if (p != null) {
                     if (points.size() == lines.length) {
                         lines = java.util.Arrays.copyOf(lines, lines.length * 2);
@@ -147,7 +149,7 @@ public final class LineProtocol {
             throw new IllegalArgumentException("a line must not contain a line break");
         }
         try {
-            return new LineParser(b, 0, end, precision, nowNanos).parse();
+            return new LineParser(b, 0, end, precision, nowNanos, null).parse();
         } catch (Fault f) {
             throw new LineProtocolException(new LineProtocolError(1, column(b, 0, f.offset), f.getMessage(), line));
         }
@@ -301,14 +303,53 @@ public final class LineProtocol {
     }
 
     /** Reads one line, {@code [start, end)} of the body without its line break. */
+    /**
+     * The bytes of a line's series (measurement and tags, up to the space before the fields), as a
+     * key: the lines of one series in a body parse their series once and share its measurement and
+     * tag list, which also makes the series cheap to look up downstream.
+     */
+    private static final class SeriesBytes {
+        private final byte[] b;
+        private final int from;
+        private final int to;
+        private final int hash;
+
+        SeriesBytes(byte[] b, int from, int to) {
+            this.b = b;
+            this.from = from;
+            this.to = to;
+            int h = 1;
+            for (int i = from; i < to; i++) {
+                h = 31 * h + b[i];
+            }
+            this.hash = h;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof SeriesBytes k
+                    && k.hash == hash
+                    && java.util.Arrays.equals(b, from, to, k.b, k.from, k.to);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+    }
+
     private static final class LineParser {
         private final byte[] b;
         private final int end;
         private final Precision precision;
         private final long now;
+        /** Series already parsed in this body, by their bytes (a point of each); null: none kept. */
+        private final Map<SeriesBytes, Point> series;
+
         private int pos;
 
-        LineParser(byte[] b, int start, int end, Precision precision, long now) {
+        LineParser(byte[] b, int start, int end, Precision precision, long now, Map<SeriesBytes, Point> series) {
+            this.series = series;
             this.b = b;
             this.pos = start;
             this.end = end;
@@ -322,6 +363,14 @@ public final class LineProtocol {
             }
             if (pos == end || b[pos] == '#') {
                 return null;
+            }
+            int seriesEnd = series == null ? -1 : seriesEnd();
+            SeriesBytes seriesKey = seriesEnd < 0 ? null : new SeriesBytes(b, pos, seriesEnd);
+            Point same = seriesKey == null ? null : series.get(seriesKey);
+            if (same != null) {
+                pos = seriesEnd;
+                skipSpaces();
+                return fieldsAndTime(same.measurement(), same.tags());
             }
             String measurement = name(NameKind.MEASUREMENT, "a measurement name");
             List<Point.Tag> tags = new ArrayList<>();
@@ -344,12 +393,39 @@ public final class LineProtocol {
                 }
                 tags.add(new Point.Tag(key, value));
             }
+            boolean whole = pos == seriesEnd;
             if (!skipSpaces()) {
                 throw new Fault(
                         pos,
                         "expected a space and a field set after '" + measurement + "'"
                                 + (tags.isEmpty() ? "" : " and its tags"));
             }
+            Point p = fieldsAndTime(measurement, tags);
+            if (seriesKey != null && whole) {
+                series.put(seriesKey, p);
+            }
+            return p;
+        }
+
+        /**
+         * Where the series of the line ends: its first space (or the line's end); -1 when the
+         * series holds a backslash, whose escapes only the full parse reads right.
+         */
+        private int seriesEnd() {
+            for (int i = pos; i < end; i++) {
+                byte c = b[i];
+                if (c == ' ') {
+                    return i;
+                }
+                if (c == '\\') {
+                    return -1;
+                }
+            }
+            return -1;
+        }
+
+        /** The field set and the timestamp, after the series and its space. */
+        private Point fieldsAndTime(String measurement, List<Point.Tag> tags) {
             Map<String, FieldValue> fields = new LinkedHashMap<>();
             while (true) {
                 int keyAt = pos;

@@ -27,6 +27,17 @@ public record Point(String measurement, List<Tag> tags, Map<String, FieldValue> 
                 throw new IllegalArgumentException("tag '" + key + "' must have a non-empty value");
             }
         }
+
+        // Written out: series are looked up by their tags for every point written.
+        @Override
+        public boolean equals(Object o) {
+            return o == this || o instanceof Tag t && key.equals(t.key) && value.equals(t.value);
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * key.hashCode() + value.hashCode();
+        }
     }
 
     /** Orders tags by key in Unicode code point order (the order of their UTF-8 bytes). */
@@ -36,15 +47,24 @@ public record Point(String measurement, List<Tag> tags, Map<String, FieldValue> 
         if (measurement == null || measurement.isEmpty()) {
             throw new IllegalArgumentException("measurement must not be empty");
         }
-        List<Tag> sorted = new ArrayList<>(tags);
-        sorted.sort(TAG_ORDER);
-        for (int i = 1; i < sorted.size(); i++) {
-            if (sorted.get(i - 1).key().equals(sorted.get(i).key())) {
-                throw new IllegalArgumentException(
-                        "duplicate tag key '" + sorted.get(i).key() + "'");
-            }
+        // Tags already sorted and unique (as a series shared by many points has them) are taken
+        // as they are; List.copyOf keeps an immutable list without copying it.
+        boolean ordered = true;
+        for (int i = 1; i < tags.size() && ordered; i++) {
+            ordered = TAG_ORDER.compare(tags.get(i - 1), tags.get(i)) < 0;
         }
-        tags = List.copyOf(sorted);
+        if (!ordered) {
+            List<Tag> sorted = new ArrayList<>(tags);
+            sorted.sort(TAG_ORDER);
+            for (int i = 1; i < sorted.size(); i++) {
+                if (sorted.get(i - 1).key().equals(sorted.get(i).key())) {
+                    throw new IllegalArgumentException(
+                            "duplicate tag key '" + sorted.get(i).key() + "'");
+                }
+            }
+            tags = sorted;
+        }
+        tags = List.copyOf(tags);
         if (fields.isEmpty()) {
             throw new IllegalArgumentException("a point needs at least one field");
         }

@@ -61,6 +61,46 @@ class LineProtocolTest {
     // ------------------------------------------------------------ the reference's examples
 
     @Test
+    void linesOfASeriesSeenBeforeInTheBodyParseAsIfAlone() {
+        String[] series = {
+            "cpu,host=a,region=eu",
+            "cpu,region=eu,host=a",
+            "cpu",
+            "mem,host=a",
+            "cpu,host=a\\ b",
+            "cpu,host=\"q\"",
+            "cpu,host=a,host=b",
+            "cpu,time=x",
+            "cpu,host=",
+            "cpu,host=a,region=eu,zone=1"
+        };
+        String[] fieldSets = {"v=1", "v=2i,s=\"x y\"", "v=", "v=1,v=2", "ok=true", "time=1", "v=1.5e3,u=3u"};
+        Seeded.run("the series cache", random -> {
+            StringBuilder body = new StringBuilder();
+            List<String> lines = new ArrayList<>();
+            for (int i = 0; i < 300; i++) {
+                String line = series[random.nextInt(series.length)] + " "
+                        + fieldSets[random.nextInt(fieldSets.length)]
+                        + (random.nextBoolean() ? " " + random.nextInt(1000) : "");
+                lines.add(line);
+                body.append(line).append('\n');
+            }
+            LineProtocol.ParseResult all = LineProtocol.parse(body.toString(), Precision.NANOSECONDS, 7);
+            List<Point> alone = new ArrayList<>();
+            List<Integer> bad = new ArrayList<>();
+            for (int i = 0; i < lines.size(); i++) {
+                try {
+                    alone.add(LineProtocol.parseLine(lines.get(i), Precision.NANOSECONDS, 7));
+                } catch (LineProtocolException e) {
+                    bad.add(i + 1);
+                }
+            }
+            assertEquals(alone, all.points());
+            assertEquals(bad, all.errors().stream().map(LineProtocolError::line).toList());
+        });
+    }
+
+    @Test
     void eachPointKnowsItsLineSoAPointRefusedLaterCanBeNamedByIt() {
         LineProtocol.ParseResult r = LineProtocol.parse(
                 "# a comment\ncpu v=1 1\n\nbad line\r\ncpu v=2 2\ncpu v=3 3", Precision.NANOSECONDS, 0);

@@ -5,9 +5,9 @@ import io.lumadb.timeseries.Point;
 import io.lumadb.timeseries.store.PointError;
 import io.lumadb.timeseries.store.TimeSeriesSettings;
 import io.lumadb.timeseries.store.WriteResult;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -65,8 +65,8 @@ public final class PointBatchFormat {
     /** Encodes {@code points} with the collection's {@code settings} and {@code retention} (0: none). */
     public static byte[] encode(TimeSeriesSettings settings, long retention, List<Point> points) {
         Out out = new Out(64 + points.size() * 48);
-        out.bytes.write(MAGIC_0);
-        out.bytes.write(MAGIC_1);
+        out.write(MAGIC_0);
+        out.write(MAGIC_1);
         out.varint(VERSION);
         out.int64(settings.blockDuration());
         out.int64(settings.lateness());
@@ -74,8 +74,16 @@ public final class PointBatchFormat {
         Map<String, Integer> strings = new LinkedHashMap<>();
         Map<List<Object>, Integer> series = new LinkedHashMap<>();
         int[] seriesOf = new int[points.size()];
+        // Points of one series usually share their tag list: looked up by identity first.
+        java.util.IdentityHashMap<List<Point.Tag>, Object[]> seen = new java.util.IdentityHashMap<>();
         for (int i = 0; i < points.size(); i++) {
             Point p = points.get(i);
+            Object[] known = seen.get(p.tags());
+            if (known != null && known[0].equals(p.measurement())) {
+                seriesOf[i] = (Integer) known[1];
+                internFields(strings, p);
+                continue;
+            }
             List<Object> key = new ArrayList<>(1 + p.tags().size());
             key.add(p.measurement());
             key.addAll(p.tags());
@@ -90,18 +98,14 @@ public final class PointBatchFormat {
                 }
             }
             seriesOf[i] = id;
-            for (Map.Entry<String, FieldValue> f : p.fields().entrySet()) {
-                intern(strings, f.getKey());
-                if (f.getValue() instanceof FieldValue.StringValue s) {
-                    intern(strings, s.value());
-                }
-            }
+            seen.put(p.tags(), new Object[] {p.measurement(), id});
+            internFields(strings, p);
         }
         out.varint(strings.size());
         for (String s : strings.keySet()) {
             byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
             out.varint(utf8.length);
-            out.bytes.writeBytes(utf8);
+            out.writeBytes(utf8);
         }
         out.varint(series.size());
         for (List<Object> key : series.keySet()) {
@@ -124,17 +128,26 @@ public final class PointBatchFormat {
             for (Map.Entry<String, FieldValue> f : p.fields().entrySet()) {
                 out.varint(strings.get(f.getKey()));
                 FieldValue v = f.getValue();
-                out.bytes.write(v.type().code());
+                out.write(v.type().code());
                 switch (v) {
                     case FieldValue.FloatValue x -> out.int64(Double.doubleToRawLongBits(x.value()));
                     case FieldValue.IntegerValue x -> out.zigzag(x.value());
                     case FieldValue.UnsignedValue x -> out.varint(x.value());
-                    case FieldValue.BooleanValue x -> out.bytes.write(x.value() ? 1 : 0);
+                    case FieldValue.BooleanValue x -> out.write(x.value() ? 1 : 0);
                     case FieldValue.StringValue x -> out.varint(strings.get(x.value()));
                 }
             }
         }
-        return out.bytes.toByteArray();
+        return out.toByteArray();
+    }
+
+    private static void internFields(Map<String, Integer> strings, Point p) {
+        for (Map.Entry<String, FieldValue> f : p.fields().entrySet()) {
+            intern(strings, f.getKey());
+            if (f.getValue() instanceof FieldValue.StringValue s) {
+                intern(strings, s.value());
+            }
+        }
     }
 
     private static void intern(Map<String, Integer> strings, String s) {
@@ -217,9 +230,9 @@ public final class PointBatchFormat {
             out.varint(e.index());
             byte[] utf8 = e.message().getBytes(StandardCharsets.UTF_8);
             out.varint(utf8.length);
-            out.bytes.writeBytes(utf8);
+            out.writeBytes(utf8);
         }
-        return out.bytes.toByteArray();
+        return out.toByteArray();
     }
 
     /** Decodes a shard's answer. */
@@ -238,19 +251,43 @@ public final class PointBatchFormat {
         return new Answer(stored, errors);
     }
 
+    /** A growable byte buffer (not ByteArrayOutputStream, whose every write takes a lock). */
     private static final class Out {
-        final ByteArrayOutputStream bytes;
+        private byte[] buf;
+        private int size;
 
-        Out(int size) {
-            bytes = new ByteArrayOutputStream(size);
+        Out(int capacity) {
+            buf = new byte[Math.max(16, capacity)];
+        }
+
+        private void ensure(int more) {
+            if (size + more > buf.length) {
+                buf = Arrays.copyOf(buf, Math.max(buf.length * 2, size + more));
+            }
+        }
+
+        void write(int b) {
+            ensure(1);
+            buf[size++] = (byte) b;
+        }
+
+        void writeBytes(byte[] bytes) {
+            ensure(bytes.length);
+            System.arraycopy(bytes, 0, buf, size, bytes.length);
+            size += bytes.length;
+        }
+
+        byte[] toByteArray() {
+            return Arrays.copyOf(buf, size);
         }
 
         void varint(long v) {
+            ensure(10);
             while ((v & ~0x7FL) != 0) {
-                bytes.write((int) ((v & 0x7F) | 0x80));
+                buf[size++] = (byte) ((v & 0x7F) | 0x80);
                 v >>>= 7;
             }
-            bytes.write((int) v);
+            buf[size++] = (byte) v;
         }
 
         void zigzag(long v) {
@@ -258,8 +295,9 @@ public final class PointBatchFormat {
         }
 
         void int64(long v) {
+            ensure(8);
             for (int shift = 56; shift >= 0; shift -= 8) {
-                bytes.write((int) (v >>> shift));
+                buf[size++] = (byte) (v >>> shift);
             }
         }
     }

@@ -54,9 +54,20 @@ public final class TimeSeriesWrites {
             perShard.add(new ArrayList<>());
             positions.add(new ArrayList<>());
         }
+        // The points of one series in a body share their tag list (LineProtocol parses a series
+        // once per body), so the series key is built once per list, not once per point.
+        java.util.IdentityHashMap<List<Point.Tag>, Object[]> seen = new java.util.IdentityHashMap<>();
         for (int i = 0; i < points.size(); i++) {
-            int n = shardOf(points.get(i), shards);
-            perShard.get(n).add(points.get(i));
+            Point p = points.get(i);
+            Object[] known = seen.get(p.tags());
+            int n;
+            if (known != null && known[0].equals(p.measurement())) {
+                n = (Integer) known[1];
+            } else {
+                n = shardOf(p, shards);
+                seen.put(p.tags(), new Object[] {p.measurement(), n});
+            }
+            perShard.get(n).add(p);
             positions.get(n).add(i);
         }
         List<CompletableFuture<List<Rejected>>> answers = new ArrayList<>();

@@ -175,6 +175,7 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
             return WriteResult.skipped();
         }
         Map<Identity, Long> newIds = new HashMap<>();
+        java.util.IdentityHashMap<List<Point.Tag>, Object[]> batchSeries = new java.util.IdentityHashMap<>();
         Map<Long, Map<String, FieldType>> newTypes = new HashMap<>();
         TreeMap<BlockRef, TreeMap<Long, Map<String, FieldValue>>> groups = new TreeMap<>();
         List<PointError> errors = new ArrayList<>();
@@ -209,8 +210,14 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
                             "point at " + t + " is before the first block of " + duration + " ns"));
                     continue;
                 }
-                Identity identity = new Identity(p.measurement(), p.tags());
-                Long id = seriesIds.get(identity);
+                // A batch's points of one series share their tag list: found by identity first.
+                Object[] inBatch = batchSeries.get(p.tags());
+                Long id = inBatch != null && inBatch[0].equals(p.measurement()) ? (Long) inBatch[1] : null;
+                Identity identity = null;
+                if (id == null) {
+                    identity = new Identity(p.measurement(), p.tags());
+                    id = seriesIds.get(identity);
+                }
                 if (id == null) {
                     id = newIds.get(identity);
                 }
@@ -225,6 +232,9 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
                         newIds.put(identity, id);
                         putSeries(batch, key, canonical, id);
                     }
+                }
+                if (inBatch == null) {
+                    batchSeries.put(p.tags(), new Object[] {p.measurement(), id});
                 }
                 Map<String, FieldType> stored = typesOf(v, id);
                 Map<String, FieldType> staged = newTypes.get(id);
