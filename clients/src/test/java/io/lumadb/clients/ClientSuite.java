@@ -368,4 +368,71 @@ final class ClientSuite implements AutoCloseable {
         List<String> all = new ArrayList<>(List.of(output.split("\n")));
         return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
     }
+
+    // ---- npm suites (node:test's TAP output)
+
+    /** The closing counters of the TAP reporter: {@code # pass 57}, {@code # skipped 0}, ... */
+    private static final java.util.regex.Pattern TAP_COUNTER = java.util.regex.Pattern.compile(
+            "^# (tests|pass|fail|cancelled|skipped|todo) (\\d+)$", java.util.regex.Pattern.MULTILINE);
+
+    /** The last value of each TAP counter; a counter missing from the output is missing from the map. */
+    static Map<String, Integer> tapCounters(String output) {
+        Map<String, Integer> counters = new java.util.TreeMap<>();
+        java.util.regex.Matcher m = TAP_COUNTER.matcher(output);
+        while (m.find()) {
+            counters.put(m.group(1), Integer.parseInt(m.group(2)));
+        }
+        return counters;
+    }
+
+    /**
+     * Asserts that a node:test run passed every test and at least {@code atLeast} of them, and that
+     * none failed, was cancelled, skipped or left to do: a skipped test would hide a gap.
+     */
+    static void assertAllPassed(String output, int atLeast, String failure) {
+        Map<String, Integer> counters = tapCounters(output);
+        org.junit.jupiter.api.Assertions.assertTrue(
+                counters.getOrDefault("pass", 0) >= Math.max(1, atLeast),
+                () -> "fewer than " + Math.max(1, atLeast) + " tests passed: " + counters + "\n" + failure);
+        org.junit.jupiter.api.Assertions.assertEquals(
+                counters.get("tests"), counters.get("pass"), () -> "not every test passed\n" + failure);
+        for (String none : List.of("fail", "cancelled", "skipped", "todo")) {
+            org.junit.jupiter.api.Assertions.assertEquals(
+                    0, counters.get(none), () -> "# " + none + " is not 0: " + counters + "\n" + failure);
+        }
+    }
+
+    /** Starts the suite's node in the background, while the caller installs and builds. */
+    static java.util.concurrent.CompletableFuture<ClientSuite> startAsync(String name) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return start(name);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while the node started", e);
+            }
+        });
+    }
+
+    /** The started suite, or what made its start fail. */
+    static ClientSuite started(java.util.concurrent.CompletableFuture<ClientSuite> starting) throws Exception {
+        try {
+            return starting.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof Exception cause) {
+                throw cause;
+            }
+            throw e;
+        }
+    }
+
+    /** Stops the node once its start (which cleans up after itself when it fails) has ended. */
+    static void closeOnceStarted(java.util.concurrent.CompletableFuture<ClientSuite> starting) throws IOException {
+        ClientSuite suite = starting.handle((started, e) -> started).join();
+        if (suite != null) {
+            suite.close();
+        }
+    }
 }

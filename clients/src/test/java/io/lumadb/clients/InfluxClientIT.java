@@ -1,21 +1,15 @@
 package io.lumadb.clients;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -40,10 +34,6 @@ class InfluxClientIT {
     /** The tests of the suite; fewer passing means some did not run. */
     private static final int TESTS = 9;
 
-    /** The closing counters of the TAP reporter: {@code # pass 9}, {@code # skipped 0}, ... */
-    private static final Pattern COUNTER =
-            Pattern.compile("^# (tests|pass|fail|cancelled|skipped|todo) (\\d+)$", Pattern.MULTILINE);
-
     @Test
     void influxDbClientsWritePointsThatReadBackEqual() throws Exception {
         String install = "Node.js 20 or newer with npm (apt-get install nodejs npm; bin/test installs them as root)";
@@ -61,16 +51,7 @@ class InfluxClientIT {
                 "npm_config_audit", "false",
                 "npm_config_progress", "false");
 
-        CompletableFuture<ClientSuite> starting = CompletableFuture.supplyAsync(() -> {
-            try {
-                return ClientSuite.start("influx");
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while the node started", e);
-            }
-        });
+        CompletableFuture<ClientSuite> starting = ClientSuite.startAsync("influx");
         try {
             ClientSuite.Result version = ClientSuite.runCommand(
                     project,
@@ -84,59 +65,21 @@ class InfluxClientIT {
             assertEquals(0, installed.exit(), () -> "npm ci failed in " + project + ":\n" + installed.output());
         } catch (Throwable prepare) {
             try {
-                closeOnceStarted(starting);
+                ClientSuite.closeOnceStarted(starting);
             } catch (IOException | RuntimeException stopping) {
                 prepare.addSuppressed(stopping);
             }
             throw prepare;
         }
 
-        try (ClientSuite suite = started(starting)) {
+        try (ClientSuite suite = ClientSuite.started(starting)) {
             ClientSuite.Result run = suite.run(project, env, Duration.ofMinutes(2), List.of(npm, "test"));
             System.out.printf("[influx] npm test took %d ms%n", run.took().toMillis());
             String failure = "the InfluxDB clients' suite failed (exit " + run.exit() + ", "
                     + run.took().toSeconds() + " s); its output:\n" + run.output()
                     + "\nthe end of the node's log:\n" + ClientSuite.tail(suite.nodeLog(), 80);
             assertEquals(0, run.exit(), failure);
-            Map<String, Integer> counters = counters(run.output());
-            assertTrue(
-                    counters.getOrDefault("pass", 0) >= TESTS,
-                    () -> "fewer than " + TESTS + " tests passed: " + counters + "\n" + failure);
-            assertEquals(counters.get("tests"), counters.get("pass"), () -> "not every test passed\n" + failure);
-            // Every test needs to have run against the node: a skipped one would hide a gap.
-            for (String none : List.of("fail", "cancelled", "skipped", "todo")) {
-                assertEquals(0, counters.get(none), () -> "# " + none + " is not 0: " + counters + "\n" + failure);
-            }
-        }
-    }
-
-    /** The last value of each TAP counter; a counter missing from the output is missing from the map. */
-    private static Map<String, Integer> counters(String output) {
-        Map<String, Integer> counters = new TreeMap<>();
-        Matcher m = COUNTER.matcher(output);
-        while (m.find()) {
-            counters.put(m.group(1), Integer.parseInt(m.group(2)));
-        }
-        return counters;
-    }
-
-    /** The started suite, or what made its start fail. */
-    private static ClientSuite started(CompletableFuture<ClientSuite> starting) throws Exception {
-        try {
-            return starting.join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof Exception cause) {
-                throw cause;
-            }
-            throw e;
-        }
-    }
-
-    /** Stops the node once its start (which cleans up after itself when it fails) has ended. */
-    private static void closeOnceStarted(CompletableFuture<ClientSuite> starting) throws IOException {
-        ClientSuite suite = starting.handle((s, e) -> s).join();
-        if (suite != null) {
-            suite.close();
+            ClientSuite.assertAllPassed(run.output(), TESTS, failure);
         }
     }
 }

@@ -4,17 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -35,10 +30,6 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 6, unit = TimeUnit.MINUTES)
 class TypeScriptClientIT {
 
-    /** The closing counters of the TAP reporter: {@code # pass 57}, {@code # skipped 0}, ... */
-    private static final Pattern COUNTER =
-            Pattern.compile("^# (tests|pass|fail|cancelled|skipped|todo) (\\d+)$", Pattern.MULTILINE);
-
     /** No colours, prompts, update checks or audit requests: plain output a test can read. */
     private static final Map<String, String> ENV = Map.of(
             "NO_COLOR", "1",
@@ -54,16 +45,7 @@ class TypeScriptClientIT {
         String npm = ClientSuite.requireTool("npm", install);
         Path project = ClientSuite.clientsDir().resolve("typescript");
 
-        CompletableFuture<ClientSuite> starting = CompletableFuture.supplyAsync(() -> {
-            try {
-                return ClientSuite.start("typescript");
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while the node started", e);
-            }
-        });
+        CompletableFuture<ClientSuite> starting = ClientSuite.startAsync("typescript");
         try {
             ClientSuite.Result version = run(
                     project, Duration.ofSeconds(30), node, "-p", "Number(process.versions.node.split('.')[0]) >= 20");
@@ -83,7 +65,7 @@ class TypeScriptClientIT {
             assertEquals(0, built.exit(), () -> "the suite does not compile:\n" + built.output());
         } catch (Throwable prepare) {
             try {
-                closeOnceStarted(starting);
+                ClientSuite.closeOnceStarted(starting);
             } catch (IOException | RuntimeException stopping) {
                 prepare.addSuppressed(stopping);
             }
@@ -91,7 +73,7 @@ class TypeScriptClientIT {
         }
 
         long waitingSince = System.nanoTime();
-        try (ClientSuite suite = started(starting)) {
+        try (ClientSuite suite = ClientSuite.started(starting)) {
             System.out.printf(
                     "[typescript] the node was ready %d ms after the package was built%n",
                     (System.nanoTime() - waitingSince) / 1_000_000);
@@ -101,43 +83,7 @@ class TypeScriptClientIT {
                     + run.took().toSeconds() + " s); its output:\n" + run.output()
                     + "\nthe end of the node's log:\n" + ClientSuite.tail(suite.nodeLog(), 80);
             assertEquals(0, run.exit(), failure);
-            Map<String, Integer> counters = counters(run.output());
-            assertTrue(counters.getOrDefault("pass", 0) > 0, () -> "no test passed: " + counters + "\n" + failure);
-            assertEquals(counters.get("tests"), counters.get("pass"), () -> "not every test passed\n" + failure);
-            // Every test needs to have run against the node: a skipped one would hide a gap.
-            for (String none : List.of("fail", "cancelled", "skipped", "todo")) {
-                assertEquals(0, counters.get(none), () -> "# " + none + " is not 0: " + counters + "\n" + failure);
-            }
-        }
-    }
-
-    /** The last value of each TAP counter; a counter missing from the output is missing from the map. */
-    private static Map<String, Integer> counters(String output) {
-        Map<String, Integer> counters = new TreeMap<>();
-        Matcher m = COUNTER.matcher(output);
-        while (m.find()) {
-            counters.put(m.group(1), Integer.parseInt(m.group(2)));
-        }
-        return counters;
-    }
-
-    /** The started suite, or what made its start fail. */
-    private static ClientSuite started(CompletableFuture<ClientSuite> starting) throws Exception {
-        try {
-            return starting.join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof Exception cause) {
-                throw cause;
-            }
-            throw e;
-        }
-    }
-
-    /** Stops the node once its start (which cleans up after itself when it fails) has ended. */
-    private static void closeOnceStarted(CompletableFuture<ClientSuite> starting) throws IOException {
-        ClientSuite suite = starting.handle((s, e) -> s).join();
-        if (suite != null) {
-            suite.close();
+            ClientSuite.assertAllPassed(run.output(), 1, failure);
         }
     }
 
