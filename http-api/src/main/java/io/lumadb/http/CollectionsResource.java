@@ -47,8 +47,8 @@ final class CollectionsResource implements Resource {
         if (c.schema() != null) {
             node.set("schema", c.declaredSchema().node());
         }
-        node.put("kind", c.isTimeSeries() ? "timeseries" : "documents");
-        if (c.isTimeSeries()) {
+        node.put("kind", c.holdsTimeSeries() ? "timeseries" : "documents");
+        if (c.holdsTimeSeries()) {
             node.set(
                     "timeseries",
                     JsonBodies.parse(c.timeSeries().getBytes(java.nio.charset.StandardCharsets.UTF_8), "timeseries"));
@@ -238,13 +238,13 @@ final class CollectionsResource implements Resource {
                                             + r.collection().preImages() + "; it is fixed at creation",
                                     "/preImages");
                         }
-                        if (requestedKind != r.collection().isTimeSeries()) {
+                        if (requestedKind != r.collection().holdsTimeSeries()) {
                             throw new ApiException(
                                     409,
                                     "conflict",
                                     "Conflict",
                                     "collection " + db + "/" + name + " exists and holds "
-                                            + (r.collection().isTimeSeries() ? "time series" : "documents")
+                                            + (r.collection().holdsTimeSeries() ? "time series" : "documents")
                                             + "; its kind is fixed at creation",
                                     "/kind");
                         }

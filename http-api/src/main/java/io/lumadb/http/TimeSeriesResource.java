@@ -569,7 +569,7 @@ final class TimeSeriesResource implements Resource {
     /** The collection, which must be a time-series one. */
     private CompletionStage<CollectionInfo> timeSeries(String db, String coll) {
         return api.catalog().resolve(db, coll, false).thenApply(info -> {
-            if (!info.isTimeSeries()) {
+            if (!info.holdsTimeSeries()) {
                 throw new ApiException(
                         409,
                         "not-time-series",

@@ -127,7 +127,7 @@ public final class Documents {
     public CompletionStage<Optional<StoredDocument>> get(String database, String collection, String id) {
         var cached = catalog.cached().collection(database, collection);
         // A time-series collection goes the slow way, which refuses it (its store knows no documents).
-        if (cached.isPresent() && !cached.get().isTimeSeries()) {
+        if (cached.isPresent() && !cached.get().holdsTimeSeries()) {
             CollectionInfo info = cached.get();
             ShardStore store = local.store(info.shardEntityId(shardOf(id, info.shards())));
             if (store != null) {
@@ -269,7 +269,7 @@ public final class Documents {
     <T> CompletionStage<T> withCollection(
             String database, String collection, boolean create, Function<CollectionInfo, CompletionStage<T>> body) {
         return withAnyCollection(database, collection, create, info -> {
-            if (info.isTimeSeries()) {
+            if (info.holdsTimeSeries()) {
                 throw new WrongKindException(database, collection);
             }
             return body.apply(info);

@@ -433,7 +433,7 @@ public final class Queries {
             io.lumadb.shards.model.SearchSpec search) {
         return catalog.resolve(database, collection, false)
                 .thenCompose(info -> {
-                    if (info.isTimeSeries()) {
+                    if (info.holdsTimeSeries()) {
                         throw new WrongKindException(database, collection);
                     }
                     return catalog.createIndex(database, collection, name, fields, search);

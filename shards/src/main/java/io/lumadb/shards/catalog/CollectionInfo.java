@@ -56,7 +56,7 @@ public record CollectionInfo(
     }
 
     /** Whether this is a time-series collection (its shards hold points, not documents). */
-    public boolean isTimeSeries() {
+    public boolean holdsTimeSeries() {
         return timeSeries != null;
     }
 
