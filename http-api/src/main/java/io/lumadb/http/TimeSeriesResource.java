@@ -1,7 +1,6 @@
 package io.lumadb.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lumadb.security.Permission;
 import io.lumadb.security.Permission.Action;
 import io.lumadb.security.Permission.Scope;
@@ -19,7 +18,6 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -30,13 +28,10 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.zip.GZIPInputStream;
-import org.apache.pekko.NotUsed;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
-import org.apache.pekko.stream.javadsl.Source;
-import org.apache.pekko.util.ByteString;
 
 /**
  * Time-series collections over HTTP: InfluxDB's line-protocol write endpoints, so InfluxDB client
@@ -453,107 +448,23 @@ final class TimeSeriesResource implements Resource {
 
     // ---- live windows
 
-    /** Heartbeats of a quiet live window query, which carry its newest token. */
-    private static final Duration LIVE_HEARTBEAT = Duration.ofSeconds(10);
-
-    /**
-     * A live window query over SSE: {@code query} is a {@code _tsquery} body with a window and
-     * aggregates but no range; each window is delivered as {@code window} once its end plus
-     * {@code grace} (default 2s) has passed, and again as {@code update} when late points change
-     * one of the last {@code horizon} windows (default: the collection's lateness). Every event's
-     * id is a token to resume from ({@code Last-Event-ID} or {@code resume}).
-     */
+    /** A live window query over SSE; see {@link LiveWindowStreams} for the events. */
     private CompletionStage<HttpResponse> live(Call call) {
         HttpRequest request = call.request();
         Sse.require(request, "a live window query");
-        JsonNode body = StreamParams.json(request, "query");
-        if (body == null || !body.isObject()) {
-            throw ApiException.badRequest(
-                    "invalid-query", "Invalid query", "query must be a _tsquery body (JSON), URL-encoded", "query");
-        }
-        if (body.has("from") || body.has("to")) {
-            throw ApiException.badRequest(
-                    "invalid-query", "Invalid query", "a live query has no range: it follows the clock", "query");
-        }
-        String resume = StreamParams.resumeFrom(request).orElse(null);
         var q = request.getUri().query();
-        return timeSeries(call.db(), call.collection()).thenApply(info -> {
-            TimeSeriesOptions options = options(info);
-            Duration grace = Duration.ofSeconds(2);
-            if (q.get("grace").isPresent()) {
-                grace = Duration.ofNanos(liveDuration(q.get("grace").get(), "grace"));
-            }
-            io.lumadb.timeseries.live.LiveWindows live;
-            try {
-                ObjectNode ranged = ((ObjectNode) body).deepCopy();
-                ranged.put("from", 0);
-                TsQuery query = TsQuery.parse(ranged, 1);
-                int horizon = q.get("horizon").isPresent()
-                        ? StreamParams.integer(
-                                request, "horizon", 0, 0, io.lumadb.timeseries.live.LiveWindows.MAX_HORIZON)
-                        : (int) Math.min(
-                                io.lumadb.timeseries.live.LiveWindows.MAX_HORIZON,
-                                Math.max(1, -Math.floorDiv(-options.lateness(), Math.max(1, query.window()))));
-                live = new io.lumadb.timeseries.live.LiveWindows(
-                        query,
-                        ranged2 -> api.timeSeriesQueries().query(info, options, ranged2),
-                        () -> System.currentTimeMillis() * 1_000_000L,
-                        grace,
+        Integer horizon = q.get("horizon").isPresent()
+                ? StreamParams.integer(request, "horizon", 0, 0, io.lumadb.timeseries.live.LiveWindows.MAX_HORIZON)
+                : null;
+        return LiveWindowStreams.open(
+                        api,
+                        call.db(),
+                        call.collection(),
+                        StreamParams.json(request, "query"),
+                        q.get("grace").orElse(null),
                         horizon,
-                        resume);
-            } catch (TsQueryException e) {
-                throw ApiException.badRequest(
-                        "invalid-query",
-                        "Invalid query",
-                        e.getMessage(),
-                        e.pointer().startsWith("/resume") ? "resume" : "query" + e.pointer());
-            }
-            return Sse.response(liveFrames(live));
-        });
-    }
-
-    private static long liveDuration(String text, String parameter) {
-        try {
-            return TimeSeriesOptions.duration(JsonResponses.object().textNode(text), "/" + parameter);
-        } catch (TimeSeriesOptions.InvalidOptionsException e) {
-            throw ApiException.badRequest(
-                    "invalid-parameter", "Invalid parameter", parameter + ": " + e.getMessage(), parameter);
-        }
-    }
-
-    /** The SSE frames of a live window query: its steps, a few per window, and heartbeats. */
-    private static Source<ByteString, NotUsed> liveFrames(io.lumadb.timeseries.live.LiveWindows live) {
-        Duration every = Duration.ofMillis(Math.clamp(live.windowNanos() / 4_000_000L, 100, 1_000));
-        String first = live.token();
-        ObjectNode subscribed = JsonResponses.object().put("token", first);
-        long[] lastSent = {System.nanoTime()};
-        return Source.single(Sse.frame("subscribed", first, subscribed))
-                .concat(Source.tick(Duration.ZERO, every, "step")
-                        .mapAsync(1, tick -> live.step())
-                        .mapConcat(windows -> {
-                            List<ByteString> frames = new ArrayList<>();
-                            for (var w : windows) {
-                                ObjectNode data = JsonResponses.object();
-                                data.put("start", io.lumadb.timeseries.query.TsTime.format(w.start()));
-                                data.put("end", io.lumadb.timeseries.query.TsTime.format(w.end()));
-                                data.set("groups", w.groups());
-                                data.put("token", w.token());
-                                frames.add(Sse.frame(w.update() ? "update" : "window", w.token(), data));
-                            }
-                            long now = System.nanoTime();
-                            if (!frames.isEmpty()) {
-                                lastSent[0] = now;
-                            } else if (now - lastSent[0] >= LIVE_HEARTBEAT.toNanos()) {
-                                lastSent[0] = now;
-                                String token = live.token();
-                                frames.add(Sse.frame(
-                                        "heartbeat",
-                                        token,
-                                        JsonResponses.object().put("token", token)));
-                            }
-                            return frames;
-                        }))
-                .mapMaterializedValue(m -> NotUsed.getInstance());
+                        StreamParams.resumeFrom(request).orElse(null))
+                .thenApply(events -> Sse.response(events.map(e -> Sse.frame(e.name(), e.token(), e.data()))));
     }
 
     // ---- shared
@@ -566,8 +477,12 @@ final class TimeSeriesResource implements Resource {
         return api.timeSeriesWrites().write(info, options, points);
     }
 
-    /** The collection, which must be a time-series one. */
     private CompletionStage<CollectionInfo> timeSeries(String db, String coll) {
+        return timeSeries(api, db, coll);
+    }
+
+    /** The collection, which must be a time-series one. */
+    static CompletionStage<CollectionInfo> timeSeries(ApiContext api, String db, String coll) {
         return api.catalog().resolve(db, coll, false).thenApply(info -> {
             if (!info.holdsTimeSeries()) {
                 throw new ApiException(

@@ -69,7 +69,9 @@ final class WebSocketResource implements Resource {
                         .authorize(
                                 call.principal(), permission, names, "GET /api/v1/_ws", Audits.client(call.request())),
                 (db, collection) -> new SubscriptionGuard(api, call.principal(), db, collection),
-                (db, collection, search, access) -> LiveSearches.start(api, db, collection, search, access));
+                (db, collection, search, access) -> LiveSearches.start(api, db, collection, search, access),
+                (db, collection, query, grace, horizon, resume) ->
+                        LiveWindowStreams.open(api, db, collection, query, grace, horizon, resume));
         return done(upgrade.get().handleMessagesWith(session.flow()));
     }
 }

@@ -117,6 +117,12 @@ final class WebSocketSession {
 
     /** Starts a live search ({@link LiveSearches#start}). */
     @FunctionalInterface
+    /** Opens a live window query ({@link LiveWindowStreams#open}, less the API context). */
+    interface LiveWindowsOpener {
+        CompletionStage<Source<LiveWindowStreams.Event, NotUsed>> open(
+                String db, String collection, JsonNode query, String grace, Integer horizon, String resume);
+    }
+
     interface LiveSearchStarter {
         CompletionStage<ChangeStreams.LiveSearch> start(
                 String db,
@@ -127,6 +133,8 @@ final class WebSocketSession {
 
     private final LiveSearchStarter searches;
 
+    private final LiveWindowsOpener liveWindows;
+
     WebSocketSession(
             ClassicActorSystemProvider system,
             ChangeStreams streams,
@@ -134,8 +142,10 @@ final class WebSocketSession {
             WebSocketSettings settings,
             Access access,
             java.util.function.BiFunction<String, String, SubscriptionGuard> guards,
-            LiveSearchStarter searches) {
+            LiveSearchStarter searches,
+            LiveWindowsOpener liveWindows) {
         this.searches = searches;
+        this.liveWindows = liveWindows;
         this.system = system;
         this.access = access;
         this.guards = guards;
@@ -295,9 +305,10 @@ final class WebSocketSession {
             case "changes" -> starting(sub, ref, () -> changes(msg), started -> pump(sub, started));
             case "live" -> starting(sub, ref, () -> live(msg), source -> start(id, sub, source));
             case "topic" -> starting(sub, ref, () -> topic(msg), source -> start(id, sub, source));
+            case "windows" -> starting(sub, ref, () -> windows(msg), source -> start(id, sub, source));
             default -> {
                 subscriptions.remove(id, sub);
-                throw protocol("unknown subscription type '" + type + "': changes, live or topic", "/type");
+                throw protocol("unknown subscription type '" + type + "': changes, live, windows or topic", "/type");
             }
         }
     }
@@ -505,6 +516,29 @@ final class WebSocketSession {
                     head.add(withEvent("ready", ready));
                     return Source.from(head).concat(guard.guard(q.items(), true).map(item -> changeEvent(item, false)));
                 });
+    }
+
+    /**
+     * A live window query of a time-series collection: {@code query} (a {@code _tsquery} body
+     * without a range), optional {@code grace}, {@code horizon} and {@code from} (a token).
+     */
+    private CompletionStage<Source<ObjectNode, NotUsed>> windows(ObjectNode msg) {
+        String db = Names.checkDatabase(requiredText(msg, "db"));
+        String collection = Names.checkCollection(requiredText(msg, "collection"));
+        access.check(SUBSCRIBE_COLLECTION, Map.of(Permission.DB, db, Permission.COLLECTION, collection));
+        JsonNode horizon = msg.get("horizon");
+        if (horizon != null && (!horizon.canConvertToInt() || horizon.intValue() < 0)) {
+            throw protocol("'horizon' must be a number of windows, 0 or more", "/horizon");
+        }
+        return liveWindows
+                .open(
+                        db,
+                        collection,
+                        msg.get("query"),
+                        optionalText(msg, "grace"),
+                        horizon == null ? null : horizon.intValue(),
+                        optionalText(msg, "from"))
+                .thenApply(events -> events.map(e -> withEvent(e.name(), e.data())));
     }
 
     private CompletionStage<Source<ObjectNode, NotUsed>> topic(ObjectNode msg) {

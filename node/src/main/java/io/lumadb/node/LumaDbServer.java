@@ -159,6 +159,7 @@ public final class LumaDbServer {
                     () -> System.currentTimeMillis() * 1_000_000L,
                     config.getInt("lumadb.timeseries.query-threads"));
             Shards shards = Shards.start(system, new SearchStores(new TieredStores(timeSeries, tiering), search));
+            system.getWhenTerminated().thenRun(timeSeries::close);
             tiering.attach(shards.catalog(), shards.documents());
             JournalChanges.get(Adapter.toClassic(system)).setMetrics(metrics::recordJournalWrite);
             shards.localShards().onRecovered(metrics::recordShardRecovery);

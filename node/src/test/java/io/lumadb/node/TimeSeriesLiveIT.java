@@ -9,14 +9,16 @@ import io.lumadb.testkit.NodeProcess;
 import io.lumadb.testkit.SseClient;
 import io.lumadb.testkit.TestFiles;
 import io.lumadb.testkit.TestHttp;
+import io.lumadb.testkit.WsClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * A live window query over SSE across a {@code kill -9} of the node: the subscriber resumes from
+ * A live window query over SSE (and the WebSocket) across a {@code kill -9} of the node: the subscriber resumes from
  * the token of the last window it saw and gets, from the restarted node, the update of that window
  * (a late point written before the crash) and every window that closed while it was away, with
  * the points acknowledged before the crash in them.
@@ -112,5 +114,39 @@ class TimeSeriesLiveIT {
             assertEquals(10.0, sum(missed));
             assertTrue(node.starts() >= 2);
         }
+
+        // The same query over the WebSocket, resumed from the same token: the same deliveries.
+        try (WsClient ws = new WsClient(node.port())) {
+            ws.send("{\"op\":\"subscribe\",\"sub\":\"w\",\"type\":\"windows\",\"db\":\"live\","
+                    + "\"collection\":\"m\",\"grace\":\"300ms\",\"query\":" + QUERY + ",\"from\":\"" + token
+                    + "\"}");
+            assertEquals(
+                    "subscribed",
+                    ws.next("w", Duration.ofSeconds(30)).path("event").asText());
+            JsonNode update = awaitWs(ws, "update", w);
+            assertEquals(10.0, sum(update));
+            assertEquals(10.0, sum(awaitWs(ws, "window", ahead)));
+            // A query that cannot be live is refused on the subscription, with its pointer.
+            ws.send("{\"op\":\"subscribe\",\"sub\":\"bad\",\"type\":\"windows\",\"db\":\"live\","
+                    + "\"collection\":\"m\",\"query\":{\"window\":\"1s\",\"aggregates\":[\"mean\"],"
+                    + "\"fill\":\"linear\"}}");
+            JsonNode refused = ws.next("bad", Duration.ofSeconds(30));
+            assertEquals("error", refused.path("event").asText(), refused.toString());
+            assertTrue(refused.toString().contains("fill"), refused.toString());
+        }
+    }
+
+    /** Like {@link #await} over the WebSocket subscription {@code w}. */
+    private static JsonNode awaitWs(WsClient ws, String type, long start) throws Exception {
+        String wanted = io.lumadb.timeseries.query.TsTime.format(start);
+        for (int i = 0; i < 200; i++) {
+            JsonNode m = ws.next("w", Duration.ofSeconds(30));
+            assertFalse(m.path("event").asText().equals("error"), m.toString());
+            if (m.path("event").asText().equals(type)
+                    && m.path("start").asText().equals(wanted)) {
+                return m;
+            }
+        }
+        throw new AssertionError("no " + type + " for the window at " + wanted + " over the WebSocket");
     }
 }

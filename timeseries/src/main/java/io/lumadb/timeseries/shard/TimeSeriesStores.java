@@ -104,6 +104,14 @@ public final class TimeSeriesStores extends ForwardingShardStores {
         return swept;
     }
 
+    /** Stops retention and the query threads; for the node's shutdown, after its shards stopped. */
+    public void close() {
+        sweeper.shutdownNow();
+        if (queries instanceof java.util.concurrent.ExecutorService pool) {
+            pool.shutdownNow();
+        }
+    }
+
     private void sweepQuietly() {
         try {
             sweep();
