@@ -4,6 +4,7 @@ import io.lumadb.timeseries.FieldType;
 import io.lumadb.timeseries.FieldValue;
 import io.lumadb.timeseries.Point;
 import io.lumadb.timeseries.SeriesKey;
+import io.lumadb.timeseries.VarBytes;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -117,7 +118,7 @@ final class TsPartialFormat {
             }
         }
         CRC32C crc = new CRC32C();
-        crc.update(out.buf, 0, out.len);
+        out.update(crc);
         int c = (int) crc.getValue();
         out.u8(c >>> 24);
         out.u8(c >>> 16);
@@ -157,8 +158,8 @@ final class TsPartialFormat {
                         case KIND_ROWS -> readRows(in);
                         default -> throw new IllegalArgumentException("unknown kind " + (bytes[1] & 0xFF));
                     };
-            if (in.pos != end) {
-                throw new IllegalArgumentException((end - in.pos) + " bytes left over");
+            if (in.remaining() != 0) {
+                throw new IllegalArgumentException(in.remaining() + " bytes left over");
             }
             return p;
         } catch (IllegalArgumentException | IndexOutOfBoundsException | NegativeArraySizeException e) {
@@ -226,36 +227,12 @@ final class TsPartialFormat {
         return new TsPartial.Rows(truncated, rows);
     }
 
-    /** A growable output buffer. */
-    private static final class Out {
-        byte[] buf = new byte[256];
-        int len;
+    /** The output buffer, with the format's back-referenced strings and values. */
+    private static final class Out extends VarBytes.Writer {
         final Map<String, Integer> strings = new HashMap<>();
 
-        void u8(int b) {
-            if (len == buf.length) {
-                buf = java.util.Arrays.copyOf(buf, buf.length * 2);
-            }
-            buf[len++] = (byte) b;
-        }
-
-        void varint(long v) {
-            while ((v & ~0x7FL) != 0) {
-                u8((int) ((v & 0x7F) | 0x80));
-                v >>>= 7;
-            }
-            u8((int) v);
-        }
-
-        void zigzag(long v) {
-            varint((v << 1) ^ (v >> 63));
-        }
-
-        void f64(double d) {
-            long bits = Double.doubleToRawLongBits(d);
-            for (int s = 56; s >= 0; s -= 8) {
-                u8((int) (bits >>> s));
-            }
+        Out() {
+            super(256);
         }
 
         void str(String s) {
@@ -268,9 +245,7 @@ final class TsPartialFormat {
             byte[] b = s.getBytes(StandardCharsets.UTF_8);
             varint(0);
             varint(b.length);
-            for (byte x : b) {
-                u8(x);
-            }
+            bytes(b);
         }
 
         void tags(List<Point.Tag> tags) {
@@ -291,64 +266,14 @@ final class TsPartialFormat {
                 case FieldValue.StringValue s -> str(s.value());
             }
         }
-
-        byte[] toByteArray() {
-            return java.util.Arrays.copyOf(buf, len);
-        }
     }
 
     /** A bounds-checked reader of the body (between the header and the checksum). */
-    private static final class In {
-        final byte[] buf;
-        int pos;
-        final int end;
+    private static final class In extends VarBytes.Reader {
         final List<String> strings = new ArrayList<>();
 
         In(byte[] buf, int pos, int end) {
-            this.buf = buf;
-            this.pos = pos;
-            this.end = end;
-        }
-
-        int u8() {
-            if (pos >= end) {
-                throw new IllegalArgumentException("it ends early");
-            }
-            return buf[pos++] & 0xFF;
-        }
-
-        long varint() {
-            long v = 0;
-            for (int shift = 0; shift < 64; shift += 7) {
-                int b = u8();
-                v |= (long) (b & 0x7F) << shift;
-                if ((b & 0x80) == 0) {
-                    return v;
-                }
-            }
-            throw new IllegalArgumentException("a varint is longer than 10 bytes");
-        }
-
-        /** A count of items, each at least one byte, so never more than the bytes left. */
-        long count() {
-            long n = varint();
-            if (n < 0 || n > end - pos) {
-                throw new IllegalArgumentException("a count of " + n + " exceeds the " + (end - pos) + " bytes left");
-            }
-            return n;
-        }
-
-        long zigzag() {
-            long v = varint();
-            return (v >>> 1) ^ -(v & 1);
-        }
-
-        double f64() {
-            long bits = 0;
-            for (int i = 0; i < 8; i++) {
-                bits = (bits << 8) | u8();
-            }
-            return Double.longBitsToDouble(bits);
+            super(buf, pos, end);
         }
 
         String str() {
@@ -359,9 +284,7 @@ final class TsPartialFormat {
                 }
                 return strings.get((int) (ref - 1));
             }
-            int n = (int) count();
-            String s = new String(buf, pos, n, StandardCharsets.UTF_8);
-            pos += n;
+            String s = utf8(count());
             strings.add(s);
             return s;
         }

@@ -2,12 +2,12 @@ package io.lumadb.timeseries.shard;
 
 import io.lumadb.timeseries.FieldValue;
 import io.lumadb.timeseries.Point;
+import io.lumadb.timeseries.VarBytes;
 import io.lumadb.timeseries.store.PointError;
 import io.lumadb.timeseries.store.TimeSeriesSettings;
 import io.lumadb.timeseries.store.WriteResult;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -64,9 +64,9 @@ public final class PointBatchFormat {
 
     /** Encodes {@code points} with the collection's {@code settings} and {@code retention} (0: none). */
     public static byte[] encode(TimeSeriesSettings settings, long retention, List<Point> points) {
-        Out out = new Out(64 + points.size() * 48);
-        out.write(MAGIC_0);
-        out.write(MAGIC_1);
+        VarBytes.Writer out = new VarBytes.Writer(64 + points.size() * 48);
+        out.u8(MAGIC_0);
+        out.u8(MAGIC_1);
         out.varint(VERSION);
         out.int64(settings.blockDuration());
         out.int64(settings.lateness());
@@ -105,7 +105,7 @@ public final class PointBatchFormat {
         for (String s : strings.keySet()) {
             byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
             out.varint(utf8.length);
-            out.writeBytes(utf8);
+            out.bytes(utf8);
         }
         out.varint(series.size());
         for (List<Object> key : series.keySet()) {
@@ -128,12 +128,12 @@ public final class PointBatchFormat {
             for (Map.Entry<String, FieldValue> f : p.fields().entrySet()) {
                 out.varint(strings.get(f.getKey()));
                 FieldValue v = f.getValue();
-                out.write(v.type().code());
+                out.u8(v.type().code());
                 switch (v) {
-                    case FieldValue.FloatValue x -> out.int64(Double.doubleToRawLongBits(x.value()));
+                    case FieldValue.FloatValue x -> out.f64(x.value());
                     case FieldValue.IntegerValue x -> out.zigzag(x.value());
                     case FieldValue.UnsignedValue x -> out.varint(x.value());
-                    case FieldValue.BooleanValue x -> out.write(x.value() ? 1 : 0);
+                    case FieldValue.BooleanValue x -> out.u8(x.value() ? 1 : 0);
                     case FieldValue.StringValue x -> out.varint(strings.get(x.value()));
                 }
             }
@@ -160,7 +160,7 @@ public final class PointBatchFormat {
      * @throws IllegalArgumentException when the bytes are not a batch of this format
      */
     public static Batch decode(byte[] bytes) {
-        In in = new In(bytes);
+        VarBytes.Reader in = new VarBytes.Reader(bytes, 0, bytes.length);
         try {
             if (in.u8() != MAGIC_0 || in.u8() != MAGIC_1) {
                 throw new IllegalArgumentException("not a time-series point batch");
@@ -173,18 +173,17 @@ public final class PointBatchFormat {
             long retention = in.int64();
             String[] strings = new String[in.count()];
             for (int i = 0; i < strings.length; i++) {
-                int length = in.count();
-                strings[i] = new String(bytes, in.take(length), length, StandardCharsets.UTF_8);
+                strings[i] = in.utf8(in.count());
             }
             int seriesCount = in.count();
             String[] measurements = new String[seriesCount];
             List<List<Point.Tag>> tags = new ArrayList<>(seriesCount);
             for (int s = 0; s < seriesCount; s++) {
-                measurements[s] = strings[in.count()];
+                measurements[s] = strings[in.index()];
                 int n = in.count();
                 List<Point.Tag> t = new ArrayList<>(n);
                 for (int i = 0; i < n; i++) {
-                    t.add(new Point.Tag(strings[in.count()], strings[in.count()]));
+                    t.add(new Point.Tag(strings[in.index()], strings[in.index()]));
                 }
                 tags.add(List.copyOf(t));
             }
@@ -192,52 +191,52 @@ public final class PointBatchFormat {
             List<Point> points = new ArrayList<>(pointCount);
             long time = 0;
             for (int i = 0; i < pointCount; i++) {
-                int s = in.count();
+                int s = in.index();
                 time += in.zigzag();
                 int n = in.count();
                 Map<String, FieldValue> fields = HashMap.newHashMap(n);
                 for (int f = 0; f < n; f++) {
-                    String name = strings[in.count()];
+                    String name = strings[in.index()];
                     int type = in.u8();
                     FieldValue value =
                             switch (type) {
-                                case 1 -> new FieldValue.FloatValue(Double.longBitsToDouble(in.int64()));
+                                case 1 -> new FieldValue.FloatValue(in.f64());
                                 case 2 -> new FieldValue.IntegerValue(in.zigzag());
                                 case 3 -> new FieldValue.UnsignedValue(in.varint());
                                 case 4 -> new FieldValue.BooleanValue(in.u8() != 0);
-                                case 5 -> new FieldValue.StringValue(strings[in.count()]);
+                                case 5 -> new FieldValue.StringValue(strings[in.index()]);
                                 default -> throw new IllegalArgumentException("unknown field type " + type);
                             };
                     fields.put(name, value);
                 }
                 points.add(new Point(measurements[s], tags.get(s), fields, time));
             }
-            if (in.at != bytes.length) {
-                throw new IllegalArgumentException("point batch has " + (bytes.length - in.at) + " trailing bytes");
+            if (in.remaining() != 0) {
+                throw new IllegalArgumentException("point batch has " + in.remaining() + " trailing bytes");
             }
             return new Batch(settings, retention, points);
         } catch (ArrayIndexOutOfBoundsException e) {
-            throw new IllegalArgumentException("point batch is truncated", e);
+            throw new IllegalArgumentException("point batch refers to a string or series it does not hold", e);
         }
     }
 
     /** The answer to a batch whose store write gave {@code result}. */
     public static byte[] answer(WriteResult result) {
-        Out out = new Out(16);
+        VarBytes.Writer out = new VarBytes.Writer(16);
         out.varint(result.pointsWritten());
         out.varint(result.errors().size());
         for (PointError e : result.errors()) {
             out.varint(e.index());
             byte[] utf8 = e.message().getBytes(StandardCharsets.UTF_8);
             out.varint(utf8.length);
-            out.writeBytes(utf8);
+            out.bytes(utf8);
         }
         return out.toByteArray();
     }
 
     /** Decodes a shard's answer. */
     public static Answer readAnswer(byte[] bytes) {
-        In in = new In(bytes);
+        VarBytes.Reader in = new VarBytes.Reader(bytes, 0, bytes.length);
         // How many points were stored, and where the refused ones are, are not bounded by the
         // answer's own length (an answer without errors takes two bytes whatever the batch held).
         int stored = in.index();
@@ -245,126 +244,8 @@ public final class PointBatchFormat {
         List<Error> errors = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             int position = in.index();
-            int length = in.count();
-            errors.add(new Error(position, new String(bytes, in.take(length), length, StandardCharsets.UTF_8)));
+            errors.add(new Error(position, in.utf8(in.count())));
         }
         return new Answer(stored, errors);
-    }
-
-    /** A growable byte buffer (not ByteArrayOutputStream, whose every write takes a lock). */
-    private static final class Out {
-        private byte[] buf;
-        private int size;
-
-        Out(int capacity) {
-            buf = new byte[Math.max(16, capacity)];
-        }
-
-        private void ensure(int more) {
-            if (size + more > buf.length) {
-                buf = Arrays.copyOf(buf, Math.max(buf.length * 2, size + more));
-            }
-        }
-
-        void write(int b) {
-            ensure(1);
-            buf[size++] = (byte) b;
-        }
-
-        void writeBytes(byte[] bytes) {
-            ensure(bytes.length);
-            System.arraycopy(bytes, 0, buf, size, bytes.length);
-            size += bytes.length;
-        }
-
-        byte[] toByteArray() {
-            return Arrays.copyOf(buf, size);
-        }
-
-        void varint(long v) {
-            ensure(10);
-            while ((v & ~0x7FL) != 0) {
-                buf[size++] = (byte) ((v & 0x7F) | 0x80);
-                v >>>= 7;
-            }
-            buf[size++] = (byte) v;
-        }
-
-        void zigzag(long v) {
-            varint((v << 1) ^ (v >> 63));
-        }
-
-        void int64(long v) {
-            ensure(8);
-            for (int shift = 56; shift >= 0; shift -= 8) {
-                buf[size++] = (byte) (v >>> shift);
-            }
-        }
-    }
-
-    private static final class In {
-        final byte[] bytes;
-        int at;
-
-        In(byte[] bytes) {
-            this.bytes = bytes;
-        }
-
-        int u8() {
-            return bytes[at++] & 0xFF;
-        }
-
-        long varint() {
-            long v = 0;
-            for (int shift = 0; shift < 64; shift += 7) {
-                int b = u8();
-                v |= (long) (b & 0x7F) << shift;
-                if ((b & 0x80) == 0) {
-                    return v;
-                }
-            }
-            throw new IllegalArgumentException("varint longer than 64 bits");
-        }
-
-        /** A varint that counts or indexes something in this batch: not above its length. */
-        int count() {
-            long v = varint();
-            if (v < 0 || v > bytes.length * 8L + 1) {
-                throw new IllegalArgumentException("point batch count " + v + " is out of range");
-            }
-            return (int) v;
-        }
-
-        /** A varint that is a position or a number of points: any int. */
-        int index() {
-            long v = varint();
-            if (v < 0 || v > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException("point batch answer number " + v + " is out of range");
-            }
-            return (int) v;
-        }
-
-        long zigzag() {
-            long v = varint();
-            return (v >>> 1) ^ -(v & 1);
-        }
-
-        long int64() {
-            long v = 0;
-            for (int i = 0; i < 8; i++) {
-                v = (v << 8) | u8();
-            }
-            return v;
-        }
-
-        /** Skips {@code length} bytes and answers where they start. */
-        int take(int length) {
-            int start = at;
-            if (length > bytes.length - at) {
-                throw new ArrayIndexOutOfBoundsException(length);
-            }
-            at += length;
-            return start;
-        }
     }
 }
