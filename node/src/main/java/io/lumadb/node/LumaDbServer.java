@@ -25,6 +25,7 @@ import io.lumadb.sql.schema.SqlBackend;
 import io.lumadb.tiering.TieredStores;
 import io.lumadb.tiering.Tiering;
 import io.lumadb.tiering.TieringSettings;
+import io.lumadb.timeseries.downsample.ProjectionDownsampler;
 import io.lumadb.timeseries.shard.TimeSeriesStores;
 import io.lumadb.vector.Search;
 import io.lumadb.vector.SearchNode;
@@ -158,6 +159,8 @@ public final class LumaDbServer {
                     config.getDuration("lumadb.timeseries.retention-sweep").toMillis(),
                     () -> System.currentTimeMillis() * 1_000_000L,
                     config.getInt("lumadb.timeseries.query-threads"));
+            timeSeries.downsampler(
+                    new ProjectionDownsampler(system, config.getString("lumadb.timeseries.read-journal")));
             Shards shards = Shards.start(system, new SearchStores(new TieredStores(timeSeries, tiering), search));
             system.getWhenTerminated().thenRun(timeSeries::close);
             tiering.attach(shards.catalog(), shards.documents());

@@ -32,6 +32,14 @@ public final class ShardEvents {
     }
 
     /**
+     * The journal event of appends of {@code kind}, as a shard writes it: for tools that read or
+     * replay shard journals, and for tests of the layers that follow them.
+     */
+    public static Object appendsEvent(String kind, List<byte[]> batches) {
+        return new ShardWriter.AppendsWritten(kind, batches);
+    }
+
+    /**
      * The batches of one shard event that a module layered over the shard's store appended with
      * {@code kind} ({@link ShardEntity.Append}), in order; none for any other event.
      */

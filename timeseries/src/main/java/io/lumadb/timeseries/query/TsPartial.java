@@ -15,8 +15,14 @@ sealed interface TsPartial {
      * @param values whether the cells carry their numeric values (for percentiles)
      * @param groups group → window start → field → state
      */
-    record Aggregates(boolean firstLast, boolean values, Map<GroupKey, Map<Long, Map<String, Cell>>> groups)
-            implements TsPartial {}
+    record Aggregates(
+            boolean firstLast, boolean values, Map<GroupKey, Map<Long, Map<String, Cell>>> groups, long downsampled)
+            implements TsPartial {
+        /** A partial from the points (not from rolled-up windows). */
+        Aggregates(boolean firstLast, boolean values, Map<GroupKey, Map<Long, Map<String, Cell>>> groups) {
+            this(firstLast, values, groups, 0);
+        }
+    }
 
     /**
      * Rows of the raw or last mode, in the response's order.

@@ -21,7 +21,8 @@ import java.util.zip.CRC32C;
  * <pre>
  * partial    = version:u8 (=1) kind:u8 body crc:u32be
  *              kind 1 = aggregates, 2 = rows; crc is CRC32C of every byte before it
- * aggregates = flags:u8 (bit 0: cells carry first/last, bit 1: cells carry values)
+ * aggregates = flags:u8 (bit 0: cells carry first/last, bit 1: cells carry values, bit 2: the
+ *              shard answered from rolled-up windows) [every:varint (their length, ns) when bit 2]
  *              groups:varint { group cells:varint { cell } }
  * group      = hasMeasurement:u8 [measurement:str] tags:varint { key:str value:str }
  * cell       = windowStart:zigzag field:str count:varint n:varint
@@ -46,6 +47,7 @@ final class TsPartialFormat {
     static final int KIND_ROWS = 2;
     static final int FLAG_FIRST_LAST = 1;
     static final int FLAG_VALUES = 2;
+    static final int FLAG_DOWNSAMPLED = 4;
 
     private TsPartialFormat() {}
 
@@ -56,7 +58,12 @@ final class TsPartialFormat {
         switch (partial) {
             case TsPartial.Aggregates a -> {
                 out.u8(KIND_AGGREGATES);
-                out.u8((a.firstLast() ? FLAG_FIRST_LAST : 0) | (a.values() ? FLAG_VALUES : 0));
+                out.u8((a.firstLast() ? FLAG_FIRST_LAST : 0)
+                        | (a.values() ? FLAG_VALUES : 0)
+                        | (a.downsampled() > 0 ? FLAG_DOWNSAMPLED : 0));
+                if (a.downsampled() > 0) {
+                    out.varint(a.downsampled());
+                }
                 out.varint(a.groups().size());
                 for (Map.Entry<GroupKey, Map<Long, Map<String, Cell>>> g :
                         a.groups().entrySet()) {
@@ -171,6 +178,7 @@ final class TsPartialFormat {
         int flags = in.u8();
         boolean firstLast = (flags & FLAG_FIRST_LAST) != 0;
         boolean values = (flags & FLAG_VALUES) != 0;
+        long downsampled = (flags & FLAG_DOWNSAMPLED) != 0 ? in.varint() : 0;
         Map<GroupKey, Map<Long, Map<String, Cell>>> groups = new LinkedHashMap<>();
         long ng = in.count();
         for (long g = 0; g < ng; g++) {
@@ -207,7 +215,7 @@ final class TsPartialFormat {
                 windows.computeIfAbsent(start, x -> new HashMap<>()).put(field, c);
             }
         }
-        return new TsPartial.Aggregates(firstLast, values, groups);
+        return new TsPartial.Aggregates(firstLast, values, groups, downsampled);
     }
 
     private static TsPartial readRows(In in) {

@@ -11,6 +11,7 @@ import io.lumadb.timeseries.SeriesKey;
 import io.lumadb.timeseries.WindowAggregator.Fill;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -80,7 +81,9 @@ public final class TsQueryMerge {
 
     private static ObjectNode aggregates(TsQuery q, List<TsPartial> partials) {
         Map<GroupKey, Map<Long, Map<String, Cell>>> groups = new HashMap<>();
+        Set<Long> downsampled = new HashSet<>();
         for (TsPartial p : partials) {
+            downsampled.add(((TsPartial.Aggregates) p).downsampled());
             ((TsPartial.Aggregates) p).groups().forEach((g, windows) -> {
                 Map<Long, Map<String, Cell>> into = groups.computeIfAbsent(g, x -> new HashMap<>());
                 windows.forEach((start, cells) -> {
@@ -102,6 +105,10 @@ public final class TsQueryMerge {
             groupsJson.add(gj);
         }
         out.put("truncated", false);
+        // Said when every shard answered from the same rule's rolled-up windows.
+        if (downsampled.size() == 1 && downsampled.iterator().next() > 0) {
+            out.put("downsampled", TsTime.duration(downsampled.iterator().next()));
+        }
         return out;
     }
 

@@ -4,7 +4,10 @@ import io.lumadb.timeseries.FieldValue;
 import io.lumadb.timeseries.SeriesKey;
 import io.lumadb.timeseries.TimeBlock;
 import io.lumadb.timeseries.WindowAggregator;
+import io.lumadb.timeseries.store.DownsamplingRule;
+import io.lumadb.timeseries.store.RollupCell;
 import io.lumadb.timeseries.store.SeriesFilter;
+import io.lumadb.timeseries.store.SeriesRollups;
 import io.lumadb.timeseries.store.SeriesRows;
 import io.lumadb.timeseries.store.TimeSeriesStore;
 import java.util.ArrayList;
@@ -48,9 +51,21 @@ public final class TsQueryShard {
      * @throws io.lumadb.timeseries.store.TimeSeriesStoreException when the store fails
      */
     public static byte[] run(TimeSeriesStore store, TsQuery q) {
+        return run(store, q, List.of());
+    }
+
+    /**
+     * This shard's partial answer to {@code q} over a collection with the downsampling {@code
+     * rules}: an aggregate query that a rule's rolled-up windows answer exactly is answered from
+     * them, up to where they are closed, and from the points after that.
+     */
+    public static byte[] run(TimeSeriesStore store, TsQuery q, List<DownsamplingRule> rules) {
         TsPartial partial =
                 switch (q.mode()) {
-                    case AGGREGATE -> aggregates(store, q);
+                    case AGGREGATE -> {
+                        int rule = rollupFor(store, q, rules, System.currentTimeMillis() * 1_000_000L);
+                        yield rule >= 0 ? fromRollups(store, q, rule, rules.get(rule)) : aggregates(store, q);
+                    }
                     case RAW -> raw(store, q);
                     case LAST -> last(store, q);
                 };
@@ -84,12 +99,20 @@ public final class TsQueryShard {
                 // A named field is not numeric in some series: count needs those values too.
             }
         }
+        Map<GroupKey, Map<Long, Map<String, Cell>>> groups = new HashMap<>();
+        scan(store, q, q.from(), q.to(), groups);
+        groups.values().removeIf(Map::isEmpty);
+        return new TsPartial.Aggregates(q.needsFirstLast(), q.needsValues(), groups);
+    }
+
+    /** Adds the cells of the rows in {@code [from, to)} to {@code groups}. */
+    private static void scan(
+            TimeSeriesStore store, TsQuery q, long from, long to, Map<GroupKey, Map<Long, Map<String, Cell>>> groups) {
         boolean firstLast = q.needsFirstLast();
         boolean keepValues = q.needsValues();
-        Map<GroupKey, Map<Long, Map<String, Cell>>> groups = new HashMap<>();
         SeriesFilter sf = q.seriesFilter();
         Map<SeriesKey, Boolean> matches = new HashMap<>();
-        forEachSlice(q.from(), q.to(), (lo, hi) -> {
+        forEachSlice(from, to, (lo, hi) -> {
             for (SeriesRows sr : store.scan(sf, lo, hi)) {
                 SeriesKey key = sr.series();
                 if (!matches.computeIfAbsent(key, q::matchesSeries)) {
@@ -116,8 +139,114 @@ public final class TsQueryShard {
             }
             return true;
         });
+    }
+
+    // ------------------------------------------------------------------ rolled-up windows
+
+    /** How long a query waits for the downsampling projection to catch up before it reads points instead. */
+    private static final long CATCH_UP_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    /**
+     * The rule whose rolled-up windows answer {@code q} exactly, or -1: an aggregate query without a
+     * row filter or percentiles, whose aggregates the rule keeps, whose window is a multiple of the
+     * rule's (or which has none) and whose range starts on a window of the rule and ends on one or
+     * after the windows closed so far; and the projection has downsampled every event the store
+     * applied. The coarsest such rule whose retention reaches back to the range's start wins (else
+     * the one that keeps windows longest).
+     */
+    static int rollupFor(TimeSeriesStore store, TsQuery q, List<DownsamplingRule> rules, long now) {
+        if (rules.isEmpty() || q.mode() != TsQuery.Mode.AGGREGATE || !q.filter().isEmpty() || q.needsValues()) {
+            return -1;
+        }
+        int best = -1;
+        boolean bestCovers = false;
+        for (int r = rules.size() - 1; r >= 0; r--) {
+            DownsamplingRule rule = rules.get(r);
+            if (!answers(store, q, rule)) {
+                continue;
+            }
+            boolean covers = rule.retention() == 0 || q.from() >= now - rule.retention();
+            if (best < 0 || (covers && !bestCovers) || (!covers && !bestCovers && keepsLonger(rule, rules.get(best)))) {
+                best = r;
+                bestCovers = covers;
+            }
+        }
+        if (best < 0) {
+            return -1;
+        }
+        long deadline = System.nanoTime() + CATCH_UP_NANOS;
+        while (store.downsampledSeq() < store.appliedSeq()) {
+            if (System.nanoTime() > deadline) {
+                return -1;
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return -1;
+            }
+        }
+        return best;
+    }
+
+    private static boolean keepsLonger(DownsamplingRule a, DownsamplingRule b) {
+        return b.retention() != 0 && (a.retention() == 0 || a.retention() > b.retention());
+    }
+
+    private static boolean answers(TimeSeriesStore store, TsQuery q, DownsamplingRule rule) {
+        for (TsQuery.Aggregate a : q.aggregates()) {
+            if (!rule.aggregates().contains(a.spec().kind())) {
+                return false;
+            }
+        }
+        long every = rule.every();
+        if (q.window() != 0 && q.window() % every != 0) {
+            return false;
+        }
+        if (Math.floorMod(q.from(), every) != 0) {
+            return false;
+        }
+        return q.to() >= store.rolledUpBefore(rule) || Math.floorMod(q.to(), every) == 0;
+    }
+
+    /** The partial from rule {@code r}'s closed windows in the range, and from the points after them. */
+    private static TsPartial fromRollups(TimeSeriesStore store, TsQuery q, int r, DownsamplingRule rule) {
+        long cut = store.rolledUpBefore(rule);
+        long end = cut == Long.MIN_VALUE ? q.from() : Math.max(q.from(), Math.min(q.to(), cut));
+        boolean firstLast = q.needsFirstLast();
+        Map<GroupKey, Map<Long, Map<String, Cell>>> groups = new HashMap<>();
+        for (SeriesRollups sr : store.rollups(r, q.seriesFilter(), q.from(), end)) {
+            if (!q.matchesSeries(sr.series())) {
+                continue;
+            }
+            String canonical = sr.series().canonical();
+            Map<Long, Map<String, Cell>> windows = groups.computeIfAbsent(q.groupOf(sr.series()), g -> new HashMap<>());
+            for (SeriesRollups.Window w : sr.windows()) {
+                Map<String, Cell> cells = null;
+                for (Map.Entry<String, RollupCell> f : w.fields().entrySet()) {
+                    if (!q.selects(f.getKey())) {
+                        continue;
+                    }
+                    if (cells == null) {
+                        cells = windows.computeIfAbsent(q.windowStart(w.start()), x -> new HashMap<>());
+                    }
+                    RollupCell rc = f.getValue();
+                    Cell c = cells.computeIfAbsent(f.getKey(), x -> new Cell());
+                    c.count += rc.count();
+                    if (rc.n() > 0) {
+                        c.addNumbers(rc.n(), rc.sum(), rc.min(), rc.max());
+                    }
+                    if (firstLast && rc.first() != null) {
+                        c.offerFirst(rc.firstTime(), canonical, rc.first());
+                        c.offerLast(rc.lastTime(), canonical, rc.last());
+                    }
+                }
+            }
+        }
+        scan(store, q, end, q.to(), groups);
         groups.values().removeIf(Map::isEmpty);
-        return new TsPartial.Aggregates(firstLast, keepValues, groups);
+        // Said only when closed windows took part: a range of open windows was read from the points.
+        return new TsPartial.Aggregates(firstLast, false, groups, end > q.from() ? rule.every() : 0);
     }
 
     /** Count, sum, min and max from the store's window aggregates, which read sealed blocks' headers. */

@@ -8,6 +8,7 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeFormatterBuilder;
 import java.time.format.ResolverStyle;
 import java.time.temporal.ChronoField;
+import java.util.concurrent.TimeUnit;
 
 /**
  * RFC 3339 timestamps to and from nanoseconds since the epoch. Reading takes any offset and up to
@@ -73,5 +74,25 @@ public final class TsTime {
             sb.append('.').append(digits, 0, end);
         }
         return sb.append('Z').toString();
+    }
+
+    /** A duration as the options write it: in the largest unit that writes {@code nanos} exactly ({@code 1m}, {@code 90s}). */
+    public static String duration(long nanos) {
+        String[] units = {"w", "d", "h", "m", "s", "ms", "us"};
+        long[] sizes = {
+            TimeUnit.DAYS.toNanos(7),
+            TimeUnit.DAYS.toNanos(1),
+            TimeUnit.HOURS.toNanos(1),
+            TimeUnit.MINUTES.toNanos(1),
+            TimeUnit.SECONDS.toNanos(1),
+            1_000_000,
+            1_000
+        };
+        for (int i = 0; i < units.length; i++) {
+            if (nanos % sizes[i] == 0 && nanos / sizes[i] < 1_000_000_000L) {
+                return nanos / sizes[i] + units[i];
+            }
+        }
+        return nanos + "ns";
     }
 }

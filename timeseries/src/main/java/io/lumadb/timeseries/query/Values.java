@@ -66,13 +66,7 @@ final class Values {
      * are exact up to 2^53 and round to the nearest double beyond.
      */
     static double number(FieldValue v) {
-        return switch (v) {
-            case FieldValue.FloatValue f -> f.value();
-            case FieldValue.IntegerValue i -> i.value();
-            case FieldValue.UnsignedValue u ->
-                u.value() >= 0 ? u.value() : unsigned(u.value()).doubleValue();
-            default -> throw new IllegalArgumentException(v + " is not a number");
-        };
+        return io.lumadb.timeseries.store.RollupCell.number(v);
     }
 
     /** Whether a value counts as absent for aggregates: a NaN. */

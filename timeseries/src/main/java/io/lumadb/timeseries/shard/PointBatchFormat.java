@@ -3,6 +3,7 @@ package io.lumadb.timeseries.shard;
 import io.lumadb.timeseries.FieldValue;
 import io.lumadb.timeseries.Point;
 import io.lumadb.timeseries.VarBytes;
+import io.lumadb.timeseries.store.DownsamplingRule;
 import io.lumadb.timeseries.store.PointError;
 import io.lumadb.timeseries.store.TimeSeriesSettings;
 import io.lumadb.timeseries.store.WriteResult;
@@ -19,7 +20,7 @@ import java.util.Map;
  * source of truth for its points (the store is rebuilt from the journal), so it is exact, and
  * compact: every string is written once per batch and every series once.
  *
- * <h2>Batch (version 1)</h2>
+ * <h2>Batch (version 2; version 1 had no rules)</h2>
  *
  * Notation: {@code varint} is unsigned LEB128, {@code zigzag} a signed varint in zigzag form,
  * {@code int64} 8 bytes big-endian, {@code str} an index into the string table as a varint.
@@ -28,6 +29,7 @@ import java.util.Map;
  * 0x54 0x31                      magic "T1"
  * varint(1)                      format version
  * int64 block duration, int64 lateness, int64 retention (ns; 0: forever)   the collection's settings
+ * varint r, r × (int64 every, int64 retention, varint aggregates mask)    its downsampling rules
  * varint n, n × (varint length, utf8)                                       the string table
  * varint s, s × (str measurement, varint tags, tags × (str key, str value)) the series, tags sorted
  * varint p, p × point            the points, in the order written (errors name them by position)
@@ -45,12 +47,13 @@ public final class PointBatchFormat {
 
     private static final byte MAGIC_0 = 0x54;
     private static final byte MAGIC_1 = 0x31;
-    private static final int VERSION = 1;
+    private static final int VERSION = 2;
 
     private PointBatchFormat() {}
 
     /** A decoded batch: the collection's settings and retention with the points, in order. */
-    public record Batch(TimeSeriesSettings settings, long retention, List<Point> points) {}
+    public record Batch(
+            TimeSeriesSettings settings, long retention, List<Point> points, List<DownsamplingRule> rules) {}
 
     /** The shard's answer to a batch: how many points it stored and why it left out the others. */
     public record Answer(int stored, List<Error> errors) {
@@ -64,6 +67,12 @@ public final class PointBatchFormat {
 
     /** Encodes {@code points} with the collection's {@code settings} and {@code retention} (0: none). */
     public static byte[] encode(TimeSeriesSettings settings, long retention, List<Point> points) {
+        return encode(settings, retention, List.of(), points);
+    }
+
+    /** Encodes {@code points} with the collection's settings, retention (0: none) and downsampling {@code rules}. */
+    public static byte[] encode(
+            TimeSeriesSettings settings, long retention, List<DownsamplingRule> rules, List<Point> points) {
         VarBytes.Writer out = new VarBytes.Writer(64 + points.size() * 48);
         out.u8(MAGIC_0);
         out.u8(MAGIC_1);
@@ -71,6 +80,12 @@ public final class PointBatchFormat {
         out.int64(settings.blockDuration());
         out.int64(settings.lateness());
         out.int64(retention);
+        out.varint(rules.size());
+        for (DownsamplingRule rule : rules) {
+            out.int64(rule.every());
+            out.int64(rule.retention());
+            out.varint(rule.mask());
+        }
         Map<String, Integer> strings = new LinkedHashMap<>();
         Map<List<Object>, Integer> series = new LinkedHashMap<>();
         int[] seriesOf = new int[points.size()];
@@ -166,11 +181,23 @@ public final class PointBatchFormat {
                 throw new IllegalArgumentException("not a time-series point batch");
             }
             int version = (int) in.varint();
-            if (version != VERSION) {
+            if (version != VERSION && version != 1) {
                 throw new IllegalArgumentException("point batch format version " + version + " is not supported");
             }
             TimeSeriesSettings settings = new TimeSeriesSettings(in.int64(), in.int64());
             long retention = in.int64();
+            List<DownsamplingRule> rules = new ArrayList<>();
+            if (version >= 2) {
+                long count = in.varint();
+                if (count > TimeSeriesOptions.MAX_RULES) {
+                    throw new IllegalArgumentException("a batch names " + count + " downsampling rules");
+                }
+                for (long r = 0; r < count; r++) {
+                    long every = in.int64();
+                    long keep = in.int64();
+                    rules.add(new DownsamplingRule(every, keep, DownsamplingRule.ofMask((int) in.varint())));
+                }
+            }
             String[] strings = new String[in.count()];
             for (int i = 0; i < strings.length; i++) {
                 strings[i] = in.utf8(in.count());
@@ -214,7 +241,7 @@ public final class PointBatchFormat {
             if (in.remaining() != 0) {
                 throw new IllegalArgumentException("point batch has " + in.remaining() + " trailing bytes");
             }
-            return new Batch(settings, retention, points);
+            return new Batch(settings, retention, points, List.copyOf(rules));
         } catch (ArrayIndexOutOfBoundsException e) {
             throw new IllegalArgumentException("point batch refers to a string or series it does not hold", e);
         }

@@ -4,8 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lumadb.shards.model.DocumentJson;
 import io.lumadb.timeseries.Precision;
+import io.lumadb.timeseries.WindowAggregator;
+import io.lumadb.timeseries.store.DownsamplingRule;
 import io.lumadb.timeseries.store.TimeSeriesSettings;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -24,7 +27,9 @@ import java.util.regex.Pattern;
  * @param tags the members of a flat JSON point that are tags (the others are fields)
  * @param retention how long points are kept, in nanoseconds (0: forever)
  * @param blockDuration the time range of one compressed block, in nanoseconds
- * @param lateness how long after a block's end it stays open for late points, in nanoseconds
+ * @param lateness how long after a block's end it stays open for late points, in nanoseconds; also
+ *     how long after its end a downsampling window waits for late points before it is rolled up
+ * @param downsampling the continuous downsampling rules, by increasing window length (none: empty)
  */
 public record TimeSeriesOptions(
         Precision precision,
@@ -33,20 +38,27 @@ public record TimeSeriesOptions(
         List<String> tags,
         long retention,
         long blockDuration,
-        long lateness) {
+        long lateness,
+        List<DownsamplingRule> downsampling) {
 
     /** Longest block: a day. Shortest: a second. */
     private static final long MAX_BLOCK = TimeUnit.DAYS.toNanos(1);
 
     private static final long MIN_BLOCK = TimeUnit.SECONDS.toNanos(1);
 
-    private static final Set<String> MEMBERS =
-            Set.of("precision", "timeField", "measurement", "tags", "retention", "blockDuration", "lateness");
+    private static final Set<String> MEMBERS = Set.of(
+            "precision", "timeField", "measurement", "tags", "retention", "blockDuration", "lateness", "downsampling");
+
+    /** The most downsampling rules a collection has. */
+    static final int MAX_RULES = 4;
+
+    private static final Set<String> RULE_MEMBERS = Set.of("every", "aggregates", "retention");
 
     private static final Pattern DURATION = Pattern.compile("([0-9]{1,9})(ns|us|µs|ms|s|m|h|d|w)");
 
     public TimeSeriesOptions {
         tags = List.copyOf(tags);
+        downsampling = List.copyOf(downsampling);
     }
 
     /** The store's settings for these options. */
@@ -80,11 +92,6 @@ public record TimeSeriesOptions(
         }
         JsonNode o = options == null || options.isNull() ? DocumentJson.mapper().createObjectNode() : options;
         for (var member : o.properties()) {
-            if (member.getKey().equals("downsampling")) {
-                throw new InvalidOptionsException(
-                        at + "/downsampling",
-                        "downsampling rules are not supported yet; aggregate with _tsquery windows instead");
-            }
             if (!MEMBERS.contains(member.getKey())) {
                 throw new InvalidOptionsException(
                         at + "/" + member.getKey(),
@@ -135,7 +142,91 @@ public record TimeSeriesOptions(
             throw new InvalidOptionsException(
                     at + "/retention", "retention must be at least one block (" + format(block) + ")");
         }
-        return new TimeSeriesOptions(precision, timeField, measurement, tags, retention, block, lateness);
+        List<DownsamplingRule> rules = rules(o.get("downsampling"), retention, lateness, at + "/downsampling");
+        return new TimeSeriesOptions(precision, timeField, measurement, tags, retention, block, lateness, rules);
+    }
+
+    private static List<DownsamplingRule> rules(JsonNode n, long retention, long lateness, String at) {
+        if (n == null || n.isNull()) {
+            return List.of();
+        }
+        if (!n.isArray() || n.size() > MAX_RULES) {
+            throw new InvalidOptionsException(
+                    at,
+                    "downsampling must be an array of at most " + MAX_RULES + " rules like {\"every\": \"1m\","
+                            + " \"aggregates\": [\"mean\", \"max\"], \"retention\": \"90d\"}");
+        }
+        List<DownsamplingRule> rules = new ArrayList<>();
+        for (int i = 0; i < n.size(); i++) {
+            JsonNode r = n.get(i);
+            String here = at + "/" + i;
+            if (!r.isObject()) {
+                throw new InvalidOptionsException(
+                        here, "a downsampling rule must be an object with every, aggregates" + " and retention");
+            }
+            for (var member : r.properties()) {
+                if (!RULE_MEMBERS.contains(member.getKey())) {
+                    throw new InvalidOptionsException(
+                            here + "/" + member.getKey(),
+                            "unknown downsampling member '" + member.getKey() + "'; supported: aggregates, every,"
+                                    + " retention");
+                }
+            }
+            if (!r.hasNonNull("every")) {
+                throw new InvalidOptionsException(here + "/every", "a downsampling rule needs every, like 1m or 1h");
+            }
+            long every = duration(r.get("every"), here + "/every");
+            if (every < MIN_BLOCK) {
+                throw new InvalidOptionsException(here + "/every", "every must be at least 1s");
+            }
+            if (!rules.isEmpty() && every <= rules.getLast().every()) {
+                throw new InvalidOptionsException(
+                        here + "/every", "downsampling rules must come by increasing every, each once");
+            }
+            long keep = r.hasNonNull("retention") ? duration(r.get("retention"), here + "/retention") : 0;
+            if (keep != 0 && keep < every) {
+                throw new InvalidOptionsException(
+                        here + "/retention", "retention must be at least one window (" + format(every) + ")");
+            }
+            if (retention != 0 && retention < every + lateness) {
+                throw new InvalidOptionsException(
+                        here + "/every",
+                        "points are kept " + format(retention) + ", less than a window of " + format(every)
+                                + " plus the lateness of " + format(lateness) + ": windows would close without them");
+            }
+            rules.add(new DownsamplingRule(every, keep, aggregates(r.get("aggregates"), here + "/aggregates")));
+        }
+        return rules;
+    }
+
+    private static Set<WindowAggregator.Kind> aggregates(JsonNode n, String at) {
+        if (n == null || n.isNull()) {
+            return DownsamplingRule.KEEPABLE;
+        }
+        if (!n.isArray() || n.isEmpty()) {
+            throw new InvalidOptionsException(
+                    at, "aggregates must be a non-empty array of count, sum, mean, min, max, first and last");
+        }
+        Set<WindowAggregator.Kind> kinds = EnumSet.noneOf(WindowAggregator.Kind.class);
+        for (int i = 0; i < n.size(); i++) {
+            JsonNode a = n.get(i);
+            WindowAggregator.Kind kind = null;
+            if (a.isTextual()) {
+                for (WindowAggregator.Kind k : DownsamplingRule.KEEPABLE) {
+                    if (k.name().toLowerCase(java.util.Locale.ROOT).equals(a.asText())) {
+                        kind = k;
+                    }
+                }
+            }
+            if (kind == null) {
+                throw new InvalidOptionsException(
+                        at + "/" + i,
+                        "a downsampling rule keeps count, sum, mean, min, max, first or last"
+                                + " (percentiles need every point: they are answered from the points)");
+            }
+            kinds.add(kind);
+        }
+        return kinds;
     }
 
     /** The options as the catalog keeps them, every default spelled out. */
@@ -155,6 +246,22 @@ public record TimeSeriesOptions(
         }
         o.put("blockDuration", format(blockDuration));
         o.put("lateness", format(lateness));
+        if (!downsampling.isEmpty()) {
+            var rules = o.putArray("downsampling");
+            for (DownsamplingRule r : downsampling) {
+                ObjectNode rule = rules.addObject();
+                rule.put("every", format(r.every()));
+                var kinds = rule.putArray("aggregates");
+                DownsamplingRule.KEEPABLE.stream()
+                        .filter(r.aggregates()::contains)
+                        .forEach(k -> kinds.add(k.name().toLowerCase(java.util.Locale.ROOT)));
+                if (r.retention() != 0) {
+                    rule.put("retention", format(r.retention()));
+                } else {
+                    rule.putNull("retention");
+                }
+            }
+        }
         return o.toString();
     }
 
@@ -207,22 +314,7 @@ public record TimeSeriesOptions(
 
     /** The largest unit that writes {@code nanos} exactly. */
     static String format(long nanos) {
-        String[] units = {"w", "d", "h", "m", "s", "ms", "us"};
-        long[] sizes = {
-            TimeUnit.DAYS.toNanos(7),
-            TimeUnit.DAYS.toNanos(1),
-            TimeUnit.HOURS.toNanos(1),
-            TimeUnit.MINUTES.toNanos(1),
-            TimeUnit.SECONDS.toNanos(1),
-            1_000_000,
-            1_000
-        };
-        for (int i = 0; i < units.length; i++) {
-            if (nanos % sizes[i] == 0 && nanos / sizes[i] < 1_000_000_000L) {
-                return nanos / sizes[i] + units[i];
-            }
-        }
-        return nanos + "ns";
+        return io.lumadb.timeseries.query.TsTime.duration(nanos);
     }
 
     private static String text(JsonNode o, String member, String otherwise, String at) {

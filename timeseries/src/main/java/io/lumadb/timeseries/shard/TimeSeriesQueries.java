@@ -10,6 +10,7 @@ import io.lumadb.shards.shard.ShardEntity;
 import io.lumadb.timeseries.query.TsQuery;
 import io.lumadb.timeseries.query.TsQueryMerge;
 import io.lumadb.timeseries.query.TsQueryShard;
+import io.lumadb.timeseries.store.DownsamplingRule;
 import io.lumadb.timeseries.store.TimeSeriesSettings;
 import io.lumadb.timeseries.store.TimeSeriesStore;
 import java.io.IOException;
@@ -25,7 +26,8 @@ import java.util.concurrent.CompletionStage;
  * into the answer ({@link TsQueryMerge}).
  *
  * <p>The request a shard gets is JSON: {@code {"blockDuration": ns, "lateness": ns, "retention":
- * ns, "query": <the query, canonical>}}; the collection's settings let a shard open its series
+ * ns, "downsampling": [{"every": ns, "retention": ns, "aggregates": mask}], "query": <the query,
+ * canonical>}}; the collection's settings let a shard open its series
  * before its first write since it started. A shard without series answers no bytes.
  */
 public final class TimeSeriesQueries {
@@ -45,6 +47,13 @@ public final class TimeSeriesQueries {
         request.put("blockDuration", options.blockDuration());
         request.put("lateness", options.lateness());
         request.put("retention", options.retention());
+        var rules = request.putArray("downsampling");
+        for (DownsamplingRule rule : options.downsampling()) {
+            rules.addObject()
+                    .put("every", rule.every())
+                    .put("retention", rule.retention())
+                    .put("aggregates", rule.mask());
+        }
         request.set("query", query.json());
         byte[] bytes = DocumentJson.bytes(request);
         List<CompletableFuture<byte[]>> answers = new ArrayList<>();
@@ -85,8 +94,17 @@ public final class TimeSeriesQueries {
         }
         TimeSeriesSettings settings = new TimeSeriesSettings(
                 r.get("blockDuration").asLong(), r.get("lateness").asLong());
-        TimeSeriesStore series = store.series(settings, r.get("retention").asLong());
+        List<DownsamplingRule> rules = new ArrayList<>();
+        if (r.has("downsampling")) {
+            for (JsonNode rule : r.get("downsampling")) {
+                rules.add(new DownsamplingRule(
+                        rule.get("every").asLong(),
+                        rule.get("retention").asLong(),
+                        DownsamplingRule.ofMask(rule.get("aggregates").asInt())));
+            }
+        }
+        TimeSeriesStore series = store.series(settings, r.get("retention").asLong(), rules);
         TsQuery query = TsQuery.parse(r.get("query"), System.currentTimeMillis() * 1_000_000L);
-        return TsQueryShard.run(series, query);
+        return TsQueryShard.run(series, query, rules);
     }
 }

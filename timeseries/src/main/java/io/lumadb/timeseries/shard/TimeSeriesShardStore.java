@@ -3,6 +3,7 @@ package io.lumadb.timeseries.shard;
 import io.lumadb.shards.store.ForwardingShardStore;
 import io.lumadb.shards.store.ShardStore;
 import io.lumadb.timeseries.Point;
+import io.lumadb.timeseries.store.DownsamplingRule;
 import io.lumadb.timeseries.store.PointError;
 import io.lumadb.timeseries.store.TimeSeriesSettings;
 import io.lumadb.timeseries.store.TimeSeriesStore;
@@ -29,6 +30,9 @@ public final class TimeSeriesShardStore extends ForwardingShardStore {
     private final TimeSeriesStores stores;
     private TimeSeriesStore series;
     private long retention;
+    private List<DownsamplingRule> rules = List.of();
+    /** Stops the downsampling projection; null while none runs. */
+    private Runnable downsampling;
 
     TimeSeriesShardStore(ShardStore inner, TimeSeriesStores stores) {
         super(inner);
@@ -57,16 +61,18 @@ public final class TimeSeriesShardStore extends ForwardingShardStore {
         int[] ends = new int[batches.size()];
         TimeSeriesSettings settings = null;
         long batchRetention = 0;
+        List<DownsamplingRule> batchRules = List.of();
         for (int i = 0; i < batches.size(); i++) {
             PointBatchFormat.Batch batch = PointBatchFormat.decode(batches.get(i));
             settings = batch.settings();
             batchRetention = batch.retention();
+            batchRules = batch.rules();
             points.addAll(batch.points());
             ends[i] = points.size();
         }
         WriteResult result;
         synchronized (this) {
-            result = series(settings, batchRetention).write(seq, points);
+            result = series(settings, batchRetention, batchRules).write(seq, points);
         }
         inner.apply(seq, List.of());
         List<byte[]> answers = new ArrayList<>(batches.size());
@@ -97,7 +103,7 @@ public final class TimeSeriesShardStore extends ForwardingShardStore {
      * The shard's time series, opened with {@code settings} at first use; null when it is not open
      * and {@code settings} is null.
      */
-    synchronized TimeSeriesStore series(TimeSeriesSettings settings) {
+    public synchronized TimeSeriesStore series(TimeSeriesSettings settings) {
         if (series == null && settings != null) {
             series = stores.openSeries(name(), settings);
             stores.opened(this);
@@ -107,12 +113,51 @@ public final class TimeSeriesShardStore extends ForwardingShardStore {
 
     /**
      * The shard's time series, opened with the collection's {@code settings} if it is not open,
-     * and the collection's {@code retention} (ns, 0: none), which a store opened by a read since
-     * the node started learns here.
+     * and the collection's {@code retention} (ns, 0: none) and downsampling {@code rules}, which a
+     * store opened by a read since the node started learns here. The first time rules are known,
+     * the shard's downsampling projection starts.
      */
-    synchronized TimeSeriesStore series(TimeSeriesSettings settings, long retention) {
+    synchronized TimeSeriesStore series(TimeSeriesSettings settings, long retention, List<DownsamplingRule> rules) {
         this.retention = retention;
-        return series(settings);
+        this.rules = List.copyOf(rules);
+        TimeSeriesStore opened = series(settings);
+        if (opened != null && downsampling == null && !rules.isEmpty()) {
+            downsampling = stores.startDownsampling(this);
+        }
+        return opened;
+    }
+
+    /** The collection's downsampling rules, as its last batch or query carried them. */
+    synchronized List<DownsamplingRule> rules() {
+        return rules;
+    }
+
+    /**
+     * Downsamples journal event {@code seq} of this shard, whose appends of this layer's kind are
+     * {@code batches} (none for any other event): see {@link TimeSeriesStore#downsample}. An event
+     * before the store is open, or without rules known, is {@link
+     * TimeSeriesStore.Downsampled#NOT_APPLIED_YET}.
+     */
+    public TimeSeriesStore.Downsampled downsample(long seq, List<byte[]> batches) {
+        TimeSeriesStore store;
+        List<DownsamplingRule> known;
+        synchronized (this) {
+            store = series;
+            known = rules;
+        }
+        if (store == null || known.isEmpty()) {
+            return TimeSeriesStore.Downsampled.NOT_APPLIED_YET;
+        }
+        List<Point> points = new ArrayList<>();
+        for (byte[] batch : batches) {
+            points.addAll(PointBatchFormat.decode(batch).points());
+        }
+        return store.downsample(seq, points, known);
+    }
+
+    /** The last journal event downsampled (0: none, or the store is not open). */
+    public synchronized long downsampledSeq() {
+        return series == null ? 0 : series.downsampledSeq();
     }
 
     /** The retention (ns, 0: none) the collection's last batch carried. */
@@ -130,6 +175,14 @@ public final class TimeSeriesShardStore extends ForwardingShardStore {
 
     @Override
     public void close() {
+        Runnable stop;
+        synchronized (this) {
+            stop = downsampling;
+            downsampling = null;
+        }
+        if (stop != null) {
+            stop.run();
+        }
         synchronized (this) {
             if (series != null) {
                 stores.closed(this);

@@ -3,8 +3,10 @@ package io.lumadb.timeseries.shard;
 import io.lumadb.shards.store.ForwardingShardStores;
 import io.lumadb.shards.store.ShardStore;
 import io.lumadb.shards.store.ShardStores;
+import io.lumadb.timeseries.store.DownsamplingRule;
 import io.lumadb.timeseries.store.TimeSeriesSettings;
 import io.lumadb.timeseries.store.TimeSeriesStore;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -29,6 +31,14 @@ public final class TimeSeriesStores extends ForwardingShardStores {
 
     private static final Logger log = LoggerFactory.getLogger(TimeSeriesStores.class);
 
+    /**
+     * Runs the downsampling projection of a shard's series: started when a store with rules opens,
+     * stopped (by the {@link Runnable} returned) when it closes.
+     */
+    public interface Downsampler {
+        Runnable start(TimeSeriesShardStore store);
+    }
+
     /** Opens the time series of shard store {@code storeName}, with the collection's settings. */
     public interface Opener {
         TimeSeriesStore open(String storeName, TimeSeriesSettings settings);
@@ -39,6 +49,7 @@ public final class TimeSeriesStores extends ForwardingShardStores {
     private final Set<TimeSeriesShardStore> open = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService sweeper;
     private final Executor queries;
+    private volatile Downsampler downsampler;
 
     /**
      * @param sweepEvery how often retention runs, in milliseconds (0: never on its own; {@link
@@ -64,6 +75,16 @@ public final class TimeSeriesStores extends ForwardingShardStores {
     @Override
     public ShardStore open(String name) {
         return new TimeSeriesShardStore(inner.open(name), this);
+    }
+
+    /** Sets what runs each shard's downsampling (none by default: {@link TimeSeriesShardStore#downsample} then only runs when called). */
+    public void downsampler(Downsampler downsampler) {
+        this.downsampler = downsampler;
+    }
+
+    Runnable startDownsampling(TimeSeriesShardStore store) {
+        Downsampler d = downsampler;
+        return d == null ? null : d.start(store);
     }
 
     TimeSeriesStore openSeries(String storeName, TimeSeriesSettings settings) {
@@ -95,9 +116,19 @@ public final class TimeSeriesStores extends ForwardingShardStores {
             synchronized (store) {
                 long retention = store.retention();
                 TimeSeriesStore series = store.series(null);
-                if (retention > 0 && series != null) {
+                if (series == null) {
+                    continue;
+                }
+                if (retention > 0) {
                     series.dropBefore(now - retention);
                     swept++;
+                }
+                List<DownsamplingRule> rules = store.rules();
+                for (int r = 0; r < rules.size(); r++) {
+                    if (rules.get(r).retention() > 0) {
+                        series.dropRollupsBefore(
+                                r, rules.get(r), now - rules.get(r).retention());
+                    }
                 }
             }
         }

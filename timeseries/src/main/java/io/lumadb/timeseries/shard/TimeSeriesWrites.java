@@ -75,7 +75,8 @@ public final class TimeSeriesWrites {
             if (perShard.get(n).isEmpty()) {
                 continue;
             }
-            byte[] batch = PointBatchFormat.encode(options.settings(), options.retention(), perShard.get(n));
+            byte[] batch = PointBatchFormat.encode(
+                    options.settings(), options.retention(), options.downsampling(), perShard.get(n));
             List<Integer> where = positions.get(n);
             answers.add(documents
                     .ask(info, n, r -> new ShardEntity.Append(TimeSeriesShardStore.APPEND_KIND, batch, r))

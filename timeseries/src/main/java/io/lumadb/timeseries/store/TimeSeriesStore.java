@@ -96,6 +96,46 @@ public interface TimeSeriesStore extends AutoCloseable {
             WindowAggregator.Aggregate aggregate,
             WindowAggregator.Fill fill);
 
+    /** What {@link #downsample} did with a journal event. */
+    enum Downsampled {
+        /** The event's windows are noted, and the windows it closed rolled up. */
+        APPLIED,
+        /** The event was downsampled before: nothing changed. */
+        ALREADY,
+        /** The store has not applied the event yet ({@link #appliedSeq()} is below it): try again later. */
+        NOT_APPLIED_YET
+    }
+
+    /**
+     * Downsamples journal event {@code seq}, whose points are {@code points} (every point of the
+     * event, stored or refused), under {@code rules}; events must come in order, each once or again
+     * (a repeat is {@link Downsampled#ALREADY}). A window of a rule closes once the newest time of
+     * the events downsampled passes its end by the store's lateness: it is then rolled up from the
+     * stored points, in the same atomic write that records {@code seq}, so every window is rolled
+     * up once, from what the store holds, whatever merged or was refused there. A point in a
+     * window that closed already rolls that window up again, unless retention has dropped part of
+     * it from the stored points (the rolled-up window then stays as it was).
+     */
+    Downsampled downsample(long seq, List<Point> points, List<DownsamplingRule> rules);
+
+    /** The last journal event {@link #downsample}d, 0 before the first. */
+    long downsampledSeq();
+
+    /**
+     * The end of the windows of {@code rule} that are rolled up: every window ending at or before
+     * it is closed (Long.MIN_VALUE: none yet). A multiple of the rule's {@code every}.
+     */
+    long rolledUpBefore(DownsamplingRule rule);
+
+    /**
+     * The rolled-up windows of rule number {@code rule} starting in {@code [from, to)}, of the
+     * series {@code filter} matches, ordered by their canonical keys, each in time order.
+     */
+    List<SeriesRollups> rollups(int rule, SeriesFilter filter, long from, long to);
+
+    /** Deletes the rolled-up windows of rule number {@code rule} that end at or before {@code time}. */
+    void dropRollupsBefore(int rule, DownsamplingRule spec, long time);
+
     /** Releases the store's native objects; the database and column family stay the caller's. */
     @Override
     void close();

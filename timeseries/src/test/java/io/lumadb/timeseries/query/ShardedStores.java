@@ -1,6 +1,9 @@
 package io.lumadb.timeseries.query;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import io.lumadb.timeseries.Point;
+import io.lumadb.timeseries.store.DownsamplingRule;
 import io.lumadb.timeseries.store.TimeSeriesSettings;
 import io.lumadb.timeseries.store.TimeSeriesStore;
 import io.lumadb.timeseries.store.internal.RocksTimeSeriesStore;
@@ -10,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
@@ -35,6 +39,11 @@ final class ShardedStores implements AutoCloseable {
     private final RocksDB db;
     final List<TimeSeriesStore> stores = new ArrayList<>();
     private final long[] seq;
+    /** Downsampling rules, and each shard's batches not downsampled yet (the projection's backlog). */
+    private List<DownsamplingRule> rules = List.of();
+
+    private final List<List<Map.Entry<Long, List<Point>>>> backlog = new ArrayList<>();
+    private java.util.Random lag;
 
     ShardedStores(int n, TimeSeriesSettings settings) throws IOException, RocksDBException {
         dir = Files.createTempDirectory("lumadb-tsquery");
@@ -60,6 +69,30 @@ final class ShardedStores implements AutoCloseable {
         }
         db = opened;
         seq = new long[n];
+        for (int i = 0; i < n; i++) {
+            backlog.add(new ArrayList<>());
+        }
+    }
+
+    /**
+     * Downsamples every batch written from now on with {@code rules}, each shard's batches in order:
+     * at once, or (with {@code lag} deciding) some batches later, as a projection that falls behind.
+     */
+    ShardedStores downsampling(List<DownsamplingRule> rules, java.util.Random lag) {
+        this.rules = List.copyOf(rules);
+        this.lag = lag;
+        return this;
+    }
+
+    /** Downsamples every batch written so far (the projection caught up). */
+    void catchUp() {
+        for (int i = 0; i < stores.size(); i++) {
+            for (Map.Entry<Long, List<Point>> b : backlog.get(i)) {
+                assertEquals(
+                        TimeSeriesStore.Downsampled.APPLIED, stores.get(i).downsample(b.getKey(), b.getValue(), rules));
+            }
+            backlog.get(i).clear();
+        }
     }
 
     int shardOf(Point p) {
@@ -78,6 +111,12 @@ final class ShardedStores implements AutoCloseable {
                 var result = stores.get(i).write(++seq[i], perShard.get(i));
                 if (!result.errors().isEmpty()) {
                     throw new AssertionError("the test wrote a point the store refused: " + result.errors());
+                }
+                if (!rules.isEmpty()) {
+                    backlog.get(i).add(Map.entry(seq[i], perShard.get(i)));
+                    if (lag.nextInt(3) > 0) {
+                        catchUp();
+                    }
                 }
             }
         }

@@ -145,8 +145,13 @@ class TsQueryPropertyTest {
     }
 
     static void withData(Random rnd, Body body) {
+        withData(rnd, List.of(), body);
+    }
+
+    /** Like {@link #withData(Random, Body)}, the stores downsampling with {@code rules} as they go. */
+    static void withData(Random rnd, List<io.lumadb.timeseries.store.DownsamplingRule> rules, Body body) {
         Data data = new Data();
-        try (ShardedStores shards = new ShardedStores(3, SETTINGS)) {
+        try (ShardedStores shards = new ShardedStores(3, SETTINGS).downsampling(rules, rnd)) {
             List<SeriesKey> keys = new ArrayList<>();
             for (String m : List.of("cpu", "mem")) {
                 for (int h = 0; h < HOSTS.length; h++) {
@@ -201,6 +206,7 @@ class TsQueryPropertyTest {
                     s.flush();
                 }
             }
+            shards.catchUp();
             body.run(data, shards);
         } catch (java.io.IOException | org.rocksdb.RocksDBException e) {
             throw new IllegalStateException(e);

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.lumadb.timeseries.FieldValue;
 import io.lumadb.timeseries.Point;
 import io.lumadb.timeseries.Seeded;
+import io.lumadb.timeseries.WindowAggregator;
+import io.lumadb.timeseries.store.DownsamplingRule;
 import io.lumadb.timeseries.store.PointError;
 import io.lumadb.timeseries.store.TimeSeriesSettings;
 import io.lumadb.timeseries.store.WriteResult;
@@ -91,8 +93,39 @@ class PointBatchFormatTest {
         byte[] longer = Arrays.copyOf(good, good.length + 1);
         assertThrows(IllegalArgumentException.class, () -> PointBatchFormat.decode(longer));
         byte[] otherVersion = good.clone();
-        otherVersion[2] = 2;
+        otherVersion[2] = 3;
         assertThrows(IllegalArgumentException.class, () -> PointBatchFormat.decode(otherVersion));
+    }
+
+    @Test
+    void rulesTravelWithTheBatchAndVersionOneStillReads() {
+        List<Point> points = points(new Random(2), 30);
+        List<DownsamplingRule> rules = List.of(
+                new DownsamplingRule(60_000_000_000L, 0, DownsamplingRule.KEEPABLE),
+                new DownsamplingRule(
+                        3_600_000_000_000L,
+                        86_400_000_000_000L,
+                        java.util.EnumSet.of(WindowAggregator.Kind.MEAN, WindowAggregator.Kind.LAST)));
+        PointBatchFormat.Batch batch = PointBatchFormat.decode(PointBatchFormat.encode(SETTINGS, 7, rules, points));
+        assertEquals(rules, batch.rules());
+        assertEquals(points, batch.points());
+        assertEquals(7, batch.retention());
+        // A journal written before rules existed: version 1, no rule count after the retention.
+        byte[] v2 = PointBatchFormat.encode(SETTINGS, 7, points);
+        int rulesAt = 3 + 3 * 8;
+        assertEquals(0, v2[rulesAt], "no rules: one zero varint");
+        byte[] v1 = new byte[v2.length - 1];
+        System.arraycopy(v2, 0, v1, 0, rulesAt);
+        System.arraycopy(v2, rulesAt + 1, v1, rulesAt, v2.length - rulesAt - 1);
+        v1[2] = 1;
+        PointBatchFormat.Batch old = PointBatchFormat.decode(v1);
+        assertEquals(points, old.points());
+        assertEquals(List.of(), old.rules());
+        // A rule that names no aggregate is not a rule.
+        byte[] bad = PointBatchFormat.encode(SETTINGS, 7, rules.subList(0, 1), points);
+        int mask = rulesAt + 1 + 16;
+        bad[mask] = 0;
+        assertThrows(IllegalArgumentException.class, () -> PointBatchFormat.decode(bad));
     }
 
     @Test

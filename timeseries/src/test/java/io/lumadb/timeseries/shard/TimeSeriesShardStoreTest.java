@@ -6,11 +6,19 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lumadb.shards.TestRocks;
+import io.lumadb.shards.model.DocumentJson;
 import io.lumadb.shards.store.ShardStore;
 import io.lumadb.shards.store.internal.RocksShardStores;
 import io.lumadb.timeseries.FieldValue;
 import io.lumadb.timeseries.Point;
+import io.lumadb.timeseries.query.TsQuery;
+import io.lumadb.timeseries.query.TsQueryMerge;
+import io.lumadb.timeseries.query.TsQueryShard;
+import io.lumadb.timeseries.query.TsTime;
+import io.lumadb.timeseries.store.DownsamplingRule;
 import io.lumadb.timeseries.store.SeriesFilter;
 import io.lumadb.timeseries.store.TimeSeriesSettings;
 import io.lumadb.timeseries.store.TimeSeriesStore;
@@ -167,6 +175,62 @@ class TimeSeriesShardStoreTest {
             stores.sweep();
             assertEquals(0, rows(store));
         }
+    }
+
+    @Test
+    void rolledUpWindowsOutliveTheirPointsAndExpireWithTheirOwnRetention() {
+        long minute = TimeUnit.MINUTES.toNanos(1);
+        List<DownsamplingRule> rules = List.of(new DownsamplingRule(minute, 24 * HOUR, DownsamplingRule.KEEPABLE));
+        long retention = 2 * HOUR;
+        try (ShardStore opened = stores.open(STORE)) {
+            TimeSeriesShardStore store = (TimeSeriesShardStore) opened;
+            // Six hours up to the clock's 100 h, a point every 5 minutes, in events of an hour each.
+            for (int e = 0; e < 6; e++) {
+                List<Point> points = new java.util.ArrayList<>();
+                for (int i = 0; i < 12; i++) {
+                    points.add(point("a", (94 + e) * HOUR + i * 5 * minute, e * 12 + i));
+                }
+                List<byte[]> batches = List.of(PointBatchFormat.encode(SETTINGS, retention, rules, points));
+                store.append(e + 1, TimeSeriesShardStore.APPEND_KIND, batches);
+                assertEquals(TimeSeriesStore.Downsampled.APPLIED, store.downsample(e + 1, batches));
+                assertEquals(TimeSeriesStore.Downsampled.ALREADY, store.downsample(e + 1, batches));
+            }
+            assertEquals(1, stores.sweep());
+            assertEquals(24, rows(store), "the points older than two hours are gone");
+
+            ObjectNode rolled = hourly(store, rules, "mean", "count");
+            assertEquals("1m", rolled.path("downsampled").asText(), rolled.toString());
+            JsonNode rows = rolled.path("groups").path(0).path("rows");
+            assertEquals(6, rows.size(), "every hour is answered from its rolled-up windows: " + rolled);
+            for (int h = 0; h < 6; h++) {
+                assertEquals(12, rows.get(h).path("usage").path("count").asLong(), rolled.toString());
+                assertEquals(
+                        h * 12 + 5.5, rows.get(h).path("usage").path("mean").asDouble(), 1e-9, rolled.toString());
+            }
+            // A percentile needs the points, and only the last two hours have them.
+            ObjectNode fromPoints = hourly(store, rules, "median");
+            assertTrue(!fromPoints.has("downsampled"), fromPoints.toString());
+            assertEquals(2, fromPoints.path("groups").path(0).path("rows").size(), fromPoints.toString());
+
+            // A day later the rolled-up windows have passed their own retention too.
+            now.set(125 * HOUR);
+            stores.sweep();
+            ObjectNode gone = hourly(store, rules, "mean", "count");
+            assertEquals(0, gone.path("groups").size(), gone.toString());
+        }
+    }
+
+    /** Hourly aggregates of the store's series from 94 h to 100 h. */
+    private static ObjectNode hourly(TimeSeriesShardStore store, List<DownsamplingRule> rules, String... aggregates) {
+        ObjectNode body = DocumentJson.mapper().createObjectNode();
+        body.put("from", TsTime.format(94 * HOUR));
+        body.put("to", TsTime.format(100 * HOUR));
+        body.put("window", "1h");
+        for (String a : aggregates) {
+            body.withArray("aggregates").add(a);
+        }
+        TsQuery q = TsQuery.parse(body, 100 * HOUR);
+        return TsQueryMerge.merge(q, List.of(TsQueryShard.run(store.series(SETTINGS), q, rules)));
     }
 
     @Test

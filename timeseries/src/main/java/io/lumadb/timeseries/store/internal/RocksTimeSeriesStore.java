@@ -10,8 +10,11 @@ import io.lumadb.timeseries.TimeBlock;
 import io.lumadb.timeseries.TimeBlockException;
 import io.lumadb.timeseries.WindowAggregator;
 import io.lumadb.timeseries.store.BlockInfo;
+import io.lumadb.timeseries.store.DownsamplingRule;
 import io.lumadb.timeseries.store.PointError;
+import io.lumadb.timeseries.store.RollupCell;
 import io.lumadb.timeseries.store.SeriesFilter;
+import io.lumadb.timeseries.store.SeriesRollups;
 import io.lumadb.timeseries.store.SeriesRows;
 import io.lumadb.timeseries.store.TimeSeriesSettings;
 import io.lumadb.timeseries.store.TimeSeriesStore;
@@ -80,6 +83,10 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
     private final Map<Identity, Long> seriesIds = new HashMap<>();
 
     private final Map<Long, Map<String, FieldType>> fieldTypes = new HashMap<>();
+    /** The last journal event downsampled, and the newest time of the events downsampled. */
+    private long downsampledSeq;
+
+    private long rollupWatermark = Long.MIN_VALUE;
     /** The blocks that hold open chunks. */
     private final TreeSet<BlockRef> open = new TreeSet<>();
 
@@ -152,6 +159,18 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
                 nextSeriesId = r.i64();
                 watermark = r.i64();
                 horizon = r.i64();
+            }
+            byte[] rollupMeta = v.get(TimeSeriesKeyFormat.rollupMeta(prefix));
+            if (rollupMeta != null) {
+                TimeSeriesKeyFormat.Reader r = new TimeSeriesKeyFormat.Reader(rollupMeta, 0);
+                int version = r.u8();
+                if (version != TimeSeriesKeyFormat.VERSION
+                        || rollupMeta.length != TimeSeriesKeyFormat.ROLLUP_META_LENGTH) {
+                    throw new TimeSeriesStoreException("time-series store " + name + ": downsampling format version "
+                            + version + " is not version " + TimeSeriesKeyFormat.VERSION);
+                }
+                downsampledSeq = r.i64();
+                rollupWatermark = r.i64();
             }
             int at = prefix.length + 1;
             byte[] from =
@@ -412,6 +431,226 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
             emptied.forEach(open::remove);
         } catch (RocksDBException e) {
             throw new TimeSeriesStoreException("time-series store " + name + ": cannot drop what is before " + time, e);
+        }
+    }
+
+    // ------------------------------------------------------------------ downsampling
+
+    /** A window of a rule in a series. */
+    private record RollupRef(int rule, long series, long start) {}
+
+    @Override
+    public synchronized Downsampled downsample(long seq, List<Point> points, List<DownsamplingRule> rules) {
+        ensureOpen();
+        if (seq <= downsampledSeq) {
+            return Downsampled.ALREADY;
+        }
+        if (seq > appliedSeq) {
+            return Downsampled.NOT_APPLIED_YET;
+        }
+        long newest = rollupWatermark;
+        Set<RollupRef> touched = new HashSet<>();
+        try (View v = new View(false);
+                WriteBatch batch = new WriteBatch()) {
+            java.util.IdentityHashMap<List<Point.Tag>, Object[]> batchSeries = new java.util.IdentityHashMap<>();
+            for (Point p : points) {
+                Object[] known = batchSeries.get(p.tags());
+                Long id = known != null && known[0].equals(p.measurement()) ? (Long) known[1] : null;
+                if (id == null) {
+                    Identity identity = new Identity(p.measurement(), p.tags());
+                    id = seriesIds.get(identity);
+                    if (id == null) {
+                        id = storedSeriesId(v, p.seriesKey().canonical());
+                    }
+                    if (id == null) {
+                        continue; // every point of a series never stored was refused
+                    }
+                    batchSeries.put(p.tags(), new Object[] {p.measurement(), id});
+                }
+                long t = p.time();
+                newest = Math.max(newest, t);
+                for (int r = 0; r < rules.size(); r++) {
+                    long start = windowStart(t, rules.get(r).every());
+                    if (start != Long.MIN_VALUE) {
+                        touched.add(new RollupRef(r, id, start));
+                    }
+                }
+            }
+            Set<RollupRef> compute = new HashSet<>();
+            for (RollupRef ref : touched) {
+                long cutBefore = rollupCut(rules.get(ref.rule()).every(), rollupWatermark);
+                if (ref.start() < cutBefore) {
+                    // Closed already: a late point; rolled up again if the stored points are whole.
+                    if (ref.start() >= horizon) {
+                        compute.add(ref);
+                    }
+                } else if (ref.start() < rollupCut(rules.get(ref.rule()).every(), newest)) {
+                    compute.add(ref); // opened and closed by this event
+                } else {
+                    put(batch, TimeSeriesKeyFormat.pending(prefix, ref.rule(), ref.start(), ref.series()), new byte[0]);
+                }
+            }
+            for (int r = 0; r < rules.size(); r++) {
+                long cut = rollupCut(rules.get(r).every(), newest);
+                if (cut == Long.MIN_VALUE) {
+                    continue;
+                }
+                int rule = r;
+                byte[] from = TimeSeriesKeyFormat.pending(prefix, rule).toArray();
+                int at = from.length;
+                byte[] to = TimeSeriesKeyFormat.pending(prefix, rule).time(cut).toArray();
+                v.forEach(from, to, (key, value) -> {
+                    TimeSeriesKeyFormat.Reader kr = new TimeSeriesKeyFormat.Reader(key, at);
+                    long start = kr.time();
+                    compute.add(new RollupRef(rule, kr.i64(), start));
+                });
+                if (v.any(from, to)) {
+                    batch.deleteRange(cf, from, to);
+                }
+            }
+            rollUp(v, batch, compute, rules);
+            put(batch, TimeSeriesKeyFormat.rollupMeta(prefix), TimeSeriesKeyFormat.encodeRollupMeta(seq, newest));
+            db.write(writeOptions, batch);
+            downsampledSeq = seq;
+            rollupWatermark = newest;
+            return Downsampled.APPLIED;
+        } catch (RocksDBException e) {
+            throw new TimeSeriesStoreException("time-series store " + name + ": cannot downsample event " + seq, e);
+        }
+    }
+
+    /** Rolls up {@code windows} from the stored points: one read of each series over its windows. */
+    private void rollUp(View v, WriteBatch batch, Set<RollupRef> windows, List<DownsamplingRule> rules)
+            throws RocksDBException {
+        Map<Long, List<RollupRef>> bySeries = new HashMap<>();
+        for (RollupRef ref : windows) {
+            bySeries.computeIfAbsent(ref.series(), x -> new ArrayList<>()).add(ref);
+        }
+        for (Map.Entry<Long, List<RollupRef>> s : bySeries.entrySet()) {
+            long lo = Long.MAX_VALUE;
+            long hi = Long.MIN_VALUE;
+            for (RollupRef ref : s.getValue()) {
+                lo = Math.min(lo, ref.start());
+                hi = Math.max(hi, windowEnd(ref.start(), rules.get(ref.rule()).every()));
+            }
+            List<TimeBlock.Row> rows = new ArrayList<>();
+            for (TimeBlock block : blocksOf(v, s.getKey(), lo, hi).values()) {
+                for (TimeBlock.Row row : block.rows()) {
+                    if (row.time() >= lo && row.time() < hi) {
+                        rows.add(row);
+                    }
+                }
+            }
+            for (RollupRef ref : s.getValue()) {
+                DownsamplingRule rule = rules.get(ref.rule());
+                long end = windowEnd(ref.start(), rule.every());
+                Map<String, RollupCell.Builder> cells = new HashMap<>();
+                for (TimeBlock.Row row : rows) {
+                    if (row.time() < ref.start() || row.time() >= end) {
+                        continue;
+                    }
+                    for (Map.Entry<String, FieldValue> f : row.fields().entrySet()) {
+                        cells.computeIfAbsent(f.getKey(), x -> new RollupCell.Builder(rule.keepsFirstLast()))
+                                .add(row.time(), f.getValue());
+                    }
+                }
+                Map<String, RollupCell> built = new HashMap<>();
+                cells.forEach((field, b) -> {
+                    if (!b.isEmpty()) {
+                        built.put(field, b.build());
+                    }
+                });
+                byte[] key = TimeSeriesKeyFormat.rollup(prefix, ref.rule(), ref.series(), ref.start());
+                if (built.isEmpty()) {
+                    batch.delete(cf, key);
+                } else {
+                    put(batch, key, TimeSeriesKeyFormat.encodeRollup(built));
+                }
+            }
+        }
+    }
+
+    /** The start of the window of length {@code every} holding {@code t}; Long.MIN_VALUE when it overflows. */
+    private static long windowStart(long t, long every) {
+        try {
+            return Math.multiplyExact(Math.floorDiv(t, every), every);
+        } catch (ArithmeticException e) {
+            return Long.MIN_VALUE;
+        }
+    }
+
+    private static long windowEnd(long start, long every) {
+        return start > Long.MAX_VALUE - every ? Long.MAX_VALUE : start + every;
+    }
+
+    /**
+     * The end of the closed windows of length {@code every} once the newest time is {@code
+     * newest}: a window is closed when its end plus the lateness is at or before {@code newest}.
+     */
+    private long rollupCut(long every, long newest) {
+        if (newest < Long.MIN_VALUE + lateness) {
+            return Long.MIN_VALUE;
+        }
+        long cut = windowStart(newest - lateness, every);
+        return cut == Long.MIN_VALUE ? Long.MIN_VALUE : cut;
+    }
+
+    @Override
+    public synchronized long downsampledSeq() {
+        return downsampledSeq;
+    }
+
+    @Override
+    public synchronized long rolledUpBefore(DownsamplingRule rule) {
+        return rollupCut(rule.every(), rollupWatermark);
+    }
+
+    @Override
+    public List<SeriesRollups> rollups(int rule, SeriesFilter filter, long from, long to) {
+        ensureOpen();
+        List<SeriesRollups> out = new ArrayList<>();
+        if (from >= to) {
+            return out;
+        }
+        try (View v = new View(true)) {
+            for (Series s : resolve(v, filter)) {
+                List<SeriesRollups.Window> windows = new ArrayList<>();
+                int at = prefix.length + 1 + 1 + 8;
+                v.forEach(
+                        TimeSeriesKeyFormat.rollup(prefix, rule, s.id(), from),
+                        TimeSeriesKeyFormat.rollup(prefix, rule, s.id(), to),
+                        (key, value) -> windows.add(new SeriesRollups.Window(
+                                new TimeSeriesKeyFormat.Reader(key, at).time(),
+                                TimeSeriesKeyFormat.decodeRollup(value))));
+                if (!windows.isEmpty()) {
+                    out.add(new SeriesRollups(s.key(), windows));
+                }
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public synchronized void dropRollupsBefore(int rule, DownsamplingRule spec, long time) {
+        ensureOpen();
+        long cut = windowStart(time, spec.every());
+        if (cut == Long.MIN_VALUE) {
+            return;
+        }
+        // A window ends at or before 'time' exactly when it starts before the window holding 'time'.
+        try (View v = new View(false);
+                WriteBatch batch = new WriteBatch()) {
+            for (long id = 0; id < nextSeriesId; id++) {
+                byte[] from = TimeSeriesKeyFormat.rollup(prefix, rule, id, Long.MIN_VALUE);
+                byte[] to = TimeSeriesKeyFormat.rollup(prefix, rule, id, cut);
+                if (v.any(from, to)) {
+                    batch.deleteRange(cf, from, to);
+                }
+            }
+            db.write(writeOptions, batch);
+        } catch (RocksDBException e) {
+            throw new TimeSeriesStoreException(
+                    "time-series store " + name + ": cannot drop rolled-up windows before " + time, e);
         }
     }
 

@@ -48,13 +48,26 @@ import java.util.function.BiConsumer;
  * R 0x07 int64(id) time(block start) int64(batch seq)
  *                                          an open chunk: the rows one batch wrote to the block,
  *                                          one per timestamp (see below)
+ * R 0x08                                   downsampling meta: version (1 byte, 1), the last journal
+ *                                          event downsampled (int64), the downsampling watermark:
+ *                                          newest time of the events downsampled (int64)
+ * R 0x09 u8(rule) int64(id) time(window start)
+ *                                          a rolled-up window of a series (see below)
+ * R 0x0A u8(rule) time(window start) int64(id)
+ *                                          empty: a window that has points and is not closed yet
  * </pre>
+ *
+ * <p>A rolled-up window: varint(field count), then per field in code point order: str(name),
+ * varint(count), varint(numeric count), sum, min and max (each the 8 bytes of an IEEE 754
+ * double), then 1 byte: 1 when first and last follow (int64(time), value; int64(time), value), 0
+ * when the rule keeps neither. A rule is named by its position among the collection's rules.
+ *
+ * <p>A value is its type (1 byte, {@link FieldType#code()}) and its bytes: FLOAT 8-byte IEEE 754
+ * bits, INTEGER and UNSIGNED int64, BOOLEAN 1 byte (0 or 1), STRING str(value).
  *
  * <p>An open chunk: varint(name count), name count × str(field name) in code point order; then
  * varint(row count) and per row, in time order: int64(t), varint(field count), then per field,
- * in name order: varint(index of its name), type (1 byte, {@link FieldType#code()}) and the
- * value: FLOAT 8-byte IEEE 754 bits, INTEGER and UNSIGNED int64, BOOLEAN 1 byte (0 or 1),
- * STRING str(value). The open rows of a block are its chunks merged in batch order, a later
+ * in name order: varint(index of its name) and the value. The open rows of a block are its chunks merged in batch order, a later
  * chunk's field winning over an earlier one's for the same timestamp; one key per block and
  * batch keeps ingest free of reads and of per-point keys.
  *
@@ -77,6 +90,12 @@ final class TimeSeriesKeyFormat {
     static final byte FIELD_TYPE = 0x05;
     static final byte SEALED = 0x06;
     static final byte OPEN = 0x07;
+    static final byte ROLLUP_META = 0x08;
+    static final byte ROLLUP = 0x09;
+    static final byte ROLLUP_PENDING = 0x0A;
+
+    /** Bytes of the rollup meta value. */
+    static final int ROLLUP_META_LENGTH = 1 + 2 * 8;
 
     /** Bytes of the meta value. */
     static final int META_LENGTH = 1 + 5 * 8;
@@ -141,6 +160,22 @@ final class TimeSeriesKeyFormat {
             return varint(b.length).raw(b);
         }
 
+        /** A value: its type (1 byte) then its bytes, as an open chunk holds it. */
+        Bytes value(FieldValue value) {
+            u8(value.type().code());
+            return switch (value) {
+                case FieldValue.FloatValue v -> i64(Double.doubleToRawLongBits(v.value()));
+                case FieldValue.IntegerValue v -> i64(v.value());
+                case FieldValue.UnsignedValue v -> i64(v.value());
+                case FieldValue.BooleanValue v -> u8(v.value() ? 1 : 0);
+                case FieldValue.StringValue v -> str(v.value());
+            };
+        }
+
+        Bytes f64(double d) {
+            return i64(Double.doubleToRawLongBits(d));
+        }
+
         byte[] toArray() {
             return Arrays.copyOf(buf, len);
         }
@@ -189,6 +224,21 @@ final class TimeSeriesKeyFormat {
             String s = new String(b, pos, n, StandardCharsets.UTF_8);
             pos += n;
             return s;
+        }
+
+        /** What {@link Bytes#value} wrote. */
+        FieldValue value() {
+            return switch (FieldType.ofCode(u8())) {
+                case FLOAT -> new FieldValue.FloatValue(Double.longBitsToDouble(i64()));
+                case INTEGER -> new FieldValue.IntegerValue(i64());
+                case UNSIGNED -> new FieldValue.UnsignedValue(i64());
+                case BOOLEAN -> new FieldValue.BooleanValue(u8() != 0);
+                case STRING -> new FieldValue.StringValue(str());
+            };
+        }
+
+        double f64() {
+            return Double.longBitsToDouble(i64());
         }
 
         boolean atEnd() {
@@ -242,6 +292,83 @@ final class TimeSeriesKeyFormat {
 
     static byte[] open(byte[] r, long id, long blockStart, long batchSeq) {
         return open(r, id, blockStart).i64(batchSeq).toArray();
+    }
+
+    static byte[] rollupMeta(byte[] r) {
+        return key(r, ROLLUP_META).toArray();
+    }
+
+    static Bytes rollups(byte[] r, int rule, long id) {
+        return key(r, ROLLUP).u8(rule).i64(id);
+    }
+
+    static byte[] rollup(byte[] r, int rule, long id, long windowStart) {
+        return rollups(r, rule, id).time(windowStart).toArray();
+    }
+
+    static Bytes pending(byte[] r, int rule) {
+        return key(r, ROLLUP_PENDING).u8(rule);
+    }
+
+    static byte[] pending(byte[] r, int rule, long windowStart, long id) {
+        return pending(r, rule).time(windowStart).i64(id).toArray();
+    }
+
+    static byte[] encodeRollupMeta(long seq, long watermark) {
+        return new Bytes(ROLLUP_META_LENGTH).u8(VERSION).i64(seq).i64(watermark).toArray();
+    }
+
+    static byte[] encodeRollup(Map<String, io.lumadb.timeseries.store.RollupCell> fields) {
+        String[] names = fields.keySet().toArray(String[]::new);
+        Arrays.sort(names, SeriesKey::compareCodePoints);
+        Bytes b = new Bytes(16 + names.length * 48).varint(names.length);
+        for (String name : names) {
+            io.lumadb.timeseries.store.RollupCell c = fields.get(name);
+            b.str(name)
+                    .varint(c.count())
+                    .varint(c.n())
+                    .f64(c.sum())
+                    .f64(c.min())
+                    .f64(c.max());
+            if (c.first() != null) {
+                b.u8(1).i64(c.firstTime()).value(c.first()).i64(c.lastTime()).value(c.last());
+            } else {
+                b.u8(0);
+            }
+        }
+        return b.toArray();
+    }
+
+    static Map<String, io.lumadb.timeseries.store.RollupCell> decodeRollup(byte[] value) {
+        Reader r = new Reader(value, 0);
+        int n = Math.toIntExact(r.varint());
+        Map<String, io.lumadb.timeseries.store.RollupCell> fields = new HashMap<>(n * 2);
+        for (int i = 0; i < n; i++) {
+            String name = r.str();
+            long count = r.varint();
+            long numeric = r.varint();
+            double sum = r.f64();
+            double min = r.f64();
+            double max = r.f64();
+            long firstTime = 0;
+            long lastTime = 0;
+            FieldValue first = null;
+            FieldValue last = null;
+            if (r.u8() == 1) {
+                firstTime = r.i64();
+                first = r.value();
+                lastTime = r.i64();
+                last = r.value();
+            }
+            fields.put(
+                    name,
+                    new io.lumadb.timeseries.store.RollupCell(
+                            count, numeric, sum, min, max, firstTime, first, lastTime, last));
+        }
+        if (!r.atEnd()) {
+            throw new TimeSeriesStoreException("a rolled-up window has bytes after its fields");
+        }
+        return fields;
     }
 
     /**
@@ -311,14 +438,7 @@ final class TimeSeriesKeyFormat {
                 if (value == null) {
                     continue;
                 }
-                b.varint(i).u8(value.type().code());
-                switch (value) {
-                    case FieldValue.FloatValue v -> b.i64(Double.doubleToRawLongBits(v.value()));
-                    case FieldValue.IntegerValue v -> b.i64(v.value());
-                    case FieldValue.UnsignedValue v -> b.i64(v.value());
-                    case FieldValue.BooleanValue v -> b.u8(v.value() ? 1 : 0);
-                    case FieldValue.StringValue v -> b.str(v.value());
-                }
+                b.varint(i).value(value);
             }
         }
         return b.toArray();
@@ -338,15 +458,7 @@ final class TimeSeriesKeyFormat {
             Map<String, FieldValue> fields = new HashMap<>(n * 2);
             for (int i = 0; i < n; i++) {
                 String name = names[Math.toIntExact(r.varint())];
-                FieldValue v =
-                        switch (FieldType.ofCode(r.u8())) {
-                            case FLOAT -> new FieldValue.FloatValue(Double.longBitsToDouble(r.i64()));
-                            case INTEGER -> new FieldValue.IntegerValue(r.i64());
-                            case UNSIGNED -> new FieldValue.UnsignedValue(r.i64());
-                            case BOOLEAN -> new FieldValue.BooleanValue(r.u8() != 0);
-                            case STRING -> new FieldValue.StringValue(r.str());
-                        };
-                fields.put(name, v);
+                fields.put(name, r.value());
             }
             row.accept(t, fields);
         }

@@ -1,0 +1,221 @@
+package io.lumadb.timeseries.downsample;
+
+import io.lumadb.shards.shard.ShardEvents;
+import io.lumadb.timeseries.shard.TimeSeriesShardStore;
+import io.lumadb.timeseries.store.TimeSeriesStore;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.Done;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.persistence.query.EventEnvelope;
+import org.apache.pekko.projection.HandlerRecoveryStrategy;
+import org.apache.pekko.projection.Projection;
+import org.apache.pekko.projection.ProjectionId;
+import org.apache.pekko.projection.RunningProjection;
+import org.apache.pekko.projection.StatusObserver;
+import org.apache.pekko.projection.internal.ActorHandlerInit;
+import org.apache.pekko.projection.javadsl.SourceProvider;
+import org.apache.pekko.stream.KillSwitches;
+import org.apache.pekko.stream.RestartSettings;
+import org.apache.pekko.stream.UniqueKillSwitch;
+import org.apache.pekko.stream.javadsl.Keep;
+import org.apache.pekko.stream.javadsl.RestartSource;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import scala.Option;
+import scala.concurrent.Future;
+import scala.concurrent.duration.FiniteDuration;
+import scala.jdk.javaapi.FutureConverters;
+
+/**
+ * The continuous downsampling of one time-series shard, an exactly-once Pekko Projection of the
+ * shard's journal events ({@link ShardEventsProvider}) run by {@code ProjectionBehavior}.
+ *
+ * <p>Exactly once needs the offset committed with the handler's effect. Pekko Projections keeps
+ * offsets in JDBC, Cassandra or R2DBC databases; a shard's rolled-up windows live in the node's
+ * RocksDB, so this projection is its own offset store: the store records the event's sequence
+ * number in the same atomic write as the windows the event closed ({@link
+ * TimeSeriesStore#downsample}), reads it back as the offset to resume after, and skips an event
+ * it has downsampled. A restart of the projection, of the node or a move of the shard resumes
+ * from there.
+ *
+ * <p>An event is downsampled only once the shard's store has applied it, since a window is rolled
+ * up from the stored points: the handler waits for that. A failure restarts the stream with
+ * backoff (from the stored offset).
+ */
+public final class DownsamplingProjection implements Projection<EventEnvelope> {
+
+    /** How long the handler waits between two looks at whether the store applied an event. */
+    private static final Duration NOT_APPLIED_PAUSE = Duration.ofMillis(10);
+
+    private final ProjectionId id;
+    private final TimeSeriesShardStore store;
+    private final SourceProvider<Long, EventEnvelope> events;
+    private final RestartSettings restart;
+    private final StatusObserver<EventEnvelope> observer;
+
+    public DownsamplingProjection(
+            ProjectionId id, TimeSeriesShardStore store, SourceProvider<Long, EventEnvelope> events) {
+        this(
+                id,
+                store,
+                events,
+                RestartSettings.create(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2),
+                new QuietObserver());
+    }
+
+    private DownsamplingProjection(
+            ProjectionId id,
+            TimeSeriesShardStore store,
+            SourceProvider<Long, EventEnvelope> events,
+            RestartSettings restart,
+            StatusObserver<EventEnvelope> observer) {
+        this.id = id;
+        this.store = store;
+        this.events = events;
+        this.restart = restart;
+        this.observer = observer;
+    }
+
+    @Override
+    public ProjectionId projectionId() {
+        return id;
+    }
+
+    @Override
+    public Projection<EventEnvelope> withRestartBackoff(
+            FiniteDuration minBackoff, FiniteDuration maxBackoff, double randomFactor) {
+        return withRestartBackoff(
+                Duration.ofNanos(minBackoff.toNanos()), Duration.ofNanos(maxBackoff.toNanos()), randomFactor);
+    }
+
+    @Override
+    public Projection<EventEnvelope> withRestartBackoff(
+            FiniteDuration minBackoff, FiniteDuration maxBackoff, double randomFactor, int maxRestarts) {
+        return withRestartBackoff(
+                Duration.ofNanos(minBackoff.toNanos()),
+                Duration.ofNanos(maxBackoff.toNanos()),
+                randomFactor,
+                maxRestarts);
+    }
+
+    @Override
+    public Projection<EventEnvelope> withRestartBackoff(Duration minBackoff, Duration maxBackoff, double randomFactor) {
+        return new DownsamplingProjection(
+                id, store, events, RestartSettings.create(minBackoff, maxBackoff, randomFactor), observer);
+    }
+
+    @Override
+    public Projection<EventEnvelope> withRestartBackoff(
+            Duration minBackoff, Duration maxBackoff, double randomFactor, int maxRestarts) {
+        return new DownsamplingProjection(
+                id,
+                store,
+                events,
+                RestartSettings.create(minBackoff, maxBackoff, randomFactor).withMaxRestarts(maxRestarts, minBackoff),
+                observer);
+    }
+
+    @Override
+    public StatusObserver<EventEnvelope> statusObserver() {
+        return observer;
+    }
+
+    @Override
+    public Projection<EventEnvelope> withStatusObserver(StatusObserver<EventEnvelope> observer) {
+        return new DownsamplingProjection(id, store, events, restart, observer);
+    }
+
+    @Override
+    public org.apache.pekko.stream.scaladsl.Source<Done, Future<Done>> mappedSource(ActorSystem<?> system) {
+        return once(system)
+                .mapMaterializedValue(
+                        n -> FutureConverters.asScala(CompletableFuture.completedFuture(Done.getInstance())))
+                .asScala();
+    }
+
+    @Override
+    public <T> Option<ActorHandlerInit<T>> actorHandlerInit() {
+        return Option.empty();
+    }
+
+    @Override
+    public RunningProjection run(ActorSystem<?> system) {
+        observer.started(id);
+        var running = RestartSource.onFailuresWithBackoff(restart, () -> once(system))
+                .viaMat(KillSwitches.single(), Keep.right())
+                .toMat(Sink.ignore(), Keep.both())
+                .run(system);
+        UniqueKillSwitch kill = running.first();
+        CompletionStage<Done> done = running.second();
+        return () -> {
+            kill.shutdown();
+            return FutureConverters.asScala(done.whenComplete((d, e) -> observer.stopped(id)));
+        };
+    }
+
+    /** One run: the events after the stored offset, each downsampled in order. */
+    private Source<Done, NotUsed> once(ActorSystem<?> system) {
+        return Source.completionStageSource(
+                        events.source(() -> CompletableFuture.completedFuture(Optional.of(store.downsampledSeq()))))
+                .mapAsync(1, envelope -> handle(envelope, system))
+                .mapMaterializedValue(m -> NotUsed.getInstance());
+    }
+
+    private CompletionStage<Done> handle(EventEnvelope envelope, ActorSystem<?> system) {
+        List<byte[]> batches = ShardEvents.appends(envelope.event(), TimeSeriesShardStore.APPEND_KIND);
+        CompletableFuture<Done> done = new CompletableFuture<>();
+        attempt(envelope, batches, done);
+        return done;
+    }
+
+    private void attempt(EventEnvelope envelope, List<byte[]> batches, CompletableFuture<Done> done) {
+        try {
+            TimeSeriesStore.Downsampled outcome = store.downsample(envelope.sequenceNr(), batches);
+            if (outcome == TimeSeriesStore.Downsampled.NOT_APPLIED_YET) {
+                CompletableFuture.delayedExecutor(NOT_APPLIED_PAUSE.toMillis(), TimeUnit.MILLISECONDS)
+                        .execute(() -> attempt(envelope, batches, done));
+                return;
+            }
+            observer.afterProcess(id, envelope);
+            observer.offsetProgress(id, envelope);
+            done.complete(Done.getInstance());
+        } catch (RuntimeException e) {
+            observer.error(id, envelope, e, HandlerRecoveryStrategy.fail());
+            done.completeExceptionally(e);
+        }
+    }
+
+    /** Observes nothing; failures are logged by the stream's restarts. */
+    private static final class QuietObserver extends StatusObserver<EventEnvelope> {
+        @Override
+        public void started(ProjectionId projectionId) {}
+
+        @Override
+        public void failed(ProjectionId projectionId, Throwable cause) {}
+
+        @Override
+        public void stopped(ProjectionId projectionId) {}
+
+        @Override
+        public void beforeProcess(ProjectionId projectionId, EventEnvelope envelope) {}
+
+        @Override
+        public void afterProcess(ProjectionId projectionId, EventEnvelope envelope) {}
+
+        @Override
+        public void offsetProgress(ProjectionId projectionId, EventEnvelope envelope) {}
+
+        @Override
+        public void error(
+                ProjectionId projectionId,
+                EventEnvelope envelope,
+                Throwable cause,
+                HandlerRecoveryStrategy recoveryStrategy) {}
+    }
+}
