@@ -27,6 +27,8 @@ import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.stream.javadsl.RestartSource;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import scala.Option;
 import scala.concurrent.Future;
 import scala.concurrent.duration.FiniteDuration;
@@ -49,6 +51,8 @@ import scala.jdk.javaapi.FutureConverters;
  * backoff (from the stored offset).
  */
 public final class DownsamplingProjection implements Projection<EventEnvelope> {
+
+    private static final Logger log = LoggerFactory.getLogger(DownsamplingProjection.class);
 
     /** How long the handler waits between two looks at whether the store applied an event. */
     private static final Duration NOT_APPLIED_PAUSE = Duration.ofMillis(10);
@@ -168,6 +172,16 @@ public final class DownsamplingProjection implements Projection<EventEnvelope> {
     }
 
     private CompletionStage<Done> handle(EventEnvelope envelope, ActorSystem<?> system) {
+        long last = store.downsampledSeq();
+        if (envelope.sequenceNr() > last + 1 && last > 0) {
+            // Retention (delete-events-on-snapshot) removed events before they were downsampled.
+            log.warn(
+                    "{}: events {} to {} were deleted from the journal before they were downsampled; windows only"
+                            + " they had points in are not rolled up, and answers from rolled-up windows miss them",
+                    id.id(),
+                    last + 1,
+                    envelope.sequenceNr() - 1);
+        }
         List<byte[]> batches = ShardEvents.appends(envelope.event(), TimeSeriesShardStore.APPEND_KIND);
         CompletableFuture<Done> done = new CompletableFuture<>();
         attempt(envelope, batches, done);

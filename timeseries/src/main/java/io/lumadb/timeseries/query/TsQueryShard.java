@@ -144,7 +144,7 @@ public final class TsQueryShard {
     // ------------------------------------------------------------------ rolled-up windows
 
     /** How long a query waits for the downsampling projection to catch up before it reads points instead. */
-    private static final long CATCH_UP_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final long CATCH_UP_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
 
     /**
      * The rule whose rolled-up windows answer {@code q} exactly, or -1: an aggregate query without a
