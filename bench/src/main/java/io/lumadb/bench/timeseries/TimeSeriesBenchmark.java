@@ -41,6 +41,10 @@ public final class TimeSeriesBenchmark {
     static final String COLLECTION_BODY =
             "{\"kind\": \"timeseries\", \"shards\": 4, \"timeseries\": {\"tags\": [\"hostname\"], \"precision\": \"ns\"}}";
 
+    /** The same collection with continuous downsampling into minutes and hours. */
+    static final String DOWNSAMPLED_BODY = "{\"kind\": \"timeseries\", \"shards\": 4, \"timeseries\": {\"tags\":"
+            + " [\"hostname\"], \"precision\": \"ns\", \"downsampling\": [{\"every\": \"1m\"}, {\"every\": \"1h\"}]}}";
+
     /** The relative tolerance of the aggregate's means (sums in another order differ in the last bits). */
     static final double TOLERANCE = Window.TOLERANCE;
 
@@ -140,7 +144,7 @@ public final class TimeSeriesBenchmark {
             fileBytes = cpu.writeTo(file);
         } catch (IOException e) {
             failures.add("could not write the data: " + e);
-            return new TimeSeriesResults("failed", failures, null, null, null, null, checks, s, notes);
+            return new TimeSeriesResults("failed", failures, null, null, null, null, null, checks, s, notes);
         }
         List<Window> expected = cpu.expectedWindows();
         TimeSeriesResults.Data described = new TimeSeriesResults.Data(
@@ -205,6 +209,8 @@ public final class TimeSeriesBenchmark {
                 lumadb = part.measured();
                 unavailable = part.unavailable();
             }
+            TimeSeriesResults.Measured downsampled =
+                    lumadb == null ? null : lumaDbDownsampled(data, file, expected, failures, checks, s);
             if (questdb != null && lumadb != null) {
                 // Each already matched the generator's answer; this says so for the pair.
                 checks.add("the window aggregate's answers of LumaDB and QuestDB agree (" + expected.size()
@@ -216,6 +222,7 @@ public final class TimeSeriesBenchmark {
                     described,
                     questdb,
                     lumadb,
+                    downsampled,
                     unavailable,
                     checks,
                     s,
@@ -232,17 +239,24 @@ public final class TimeSeriesBenchmark {
     }
 
     private static void print(TimeSeriesResults r) {
-        for (TimeSeriesResults.Measured m : java.util.Arrays.asList(r.questdb(), r.lumadb())) {
+        for (TimeSeriesResults.Measured m : java.util.Arrays.asList(r.questdb(), r.lumadb(), r.lumadbDownsampled())) {
             if (m != null) {
                 System.out.printf(
                         Locale.ROOT,
-                        "  %-8s %,10.0f rows/s until queryable, aggregate median %.1f ms, %s bytes/row on disk%n",
-                        m.system(),
+                        "  %-8s %,10.0f rows/s until queryable, aggregate median %.1f ms, %s bytes/row on disk%s%n",
+                        m == r.lumadbDownsampled() ? "lumadb, downsampled" : m.system(),
                         m.rowsPerSecond(),
                         m.aggregateMedianMs(),
                         m.disk() == null
                                 ? "?"
-                                : String.format(Locale.ROOT, "%.1f", m.disk().bytesPerRow()));
+                                : String.format(Locale.ROOT, "%.1f", m.disk().bytesPerRow()),
+                        m.rolledUpSeconds() == null
+                                ? ""
+                                : String.format(
+                                        Locale.ROOT,
+                                        "; rolled up after %.2f s, aggregate answered from the %s windows",
+                                        m.rolledUpSeconds(),
+                                        m.answeredFrom()));
             }
         }
         if (r.lumadbUnavailable() != null) {
@@ -421,6 +435,59 @@ public final class TimeSeriesBenchmark {
         }
     }
 
+    /**
+     * LumaDB again on a fresh node, into a collection with downsampling rules (1m and 1h): the
+     * ingest with the projections running, the time until the hourly rolled-up windows answer the
+     * aggregate, and the aggregate then; its answer must equal the generator's too.
+     */
+    private TimeSeriesResults.Measured lumaDbDownsampled(
+            CpuData.Settings data,
+            Path file,
+            List<Window> expected,
+            List<String> failures,
+            List<String> checks,
+            Map<String, String> s)
+            throws InterruptedException {
+        s.put("lumadb, downsampled", "another node; database bench, collection cpu: " + DOWNSAMPLED_BODY);
+        System.out.println("  LumaDB with downsampling: ingest, count, rolled up, window aggregate");
+        try (NodeProcess n = node.get().build()) {
+            launch(n);
+            TestHttp http = new TestHttp(n.port());
+            TestHttp.Response db = http.put("/api/v1/bench", "");
+            TestHttp.Response collection = http.put("/api/v1/bench/cpu", DOWNSAMPLED_BODY);
+            if (collection.status() != 201) {
+                failures.add("LumaDB (downsampled): PUT /api/v1/bench/cpu answered " + collection.status() + ": "
+                        + collection.body() + " (database: " + db.status() + ")");
+                return null;
+            }
+            TimeSeriesLoad.Result r = load(
+                    TimeSeriesLoad.LUMADB,
+                    "lumadb-downsampled",
+                    n.url(""),
+                    n.pid(),
+                    data,
+                    file,
+                    List.of("--await-downsampled"));
+            if (r == null || !r.status().equals("ok")) {
+                failures.add("LumaDB (downsampled): "
+                        + (r == null ? "no result" : String.join("; ", r.failures())) + "; see "
+                        + out.resolve("timeseries-load-lumadb-downsampled.log") + " and " + n.log());
+                return null;
+            }
+            if (!"1h".equals(r.answeredFrom())) {
+                failures.add("LumaDB (downsampled): the measured aggregate was answered from "
+                        + (r.answeredFrom() == null ? "the points" : "the " + r.answeredFrom() + " windows")
+                        + ", not the hourly ones");
+            }
+            checks.add(String.format(Locale.ROOT, "LumaDB (downsampled) counts %,d rows, as generated", r.rows()));
+            compare("LumaDB (downsampled)", r.windows(), expected, failures, checks);
+            return measured(r, null);
+        } catch (IOException | RuntimeException e) {
+            failures.add("LumaDB (downsampled): " + e.getMessage());
+            return null;
+        }
+    }
+
     /** Starts {@code n} (again) and waits until it is healthy and ready. */
     private static void launch(NodeProcess n) throws IOException, InterruptedException {
         n.launch(List.of());
@@ -529,7 +596,20 @@ public final class TimeSeriesBenchmark {
 
     private TimeSeriesLoad.Result load(String system, String url, long serverPid, CpuData.Settings data, Path file)
             throws IOException, InterruptedException {
-        Path json = out.resolve("timeseries-load-" + system + ".json");
+        return load(system, system, url, serverPid, data, file, List.of());
+    }
+
+    /** Runs the load generator against {@code system}, its files named by {@code label}, with {@code extra} options. */
+    private TimeSeriesLoad.Result load(
+            String system,
+            String label,
+            String url,
+            long serverPid,
+            CpuData.Settings data,
+            Path file,
+            List<String> extra)
+            throws IOException, InterruptedException {
+        Path json = out.resolve("timeseries-load-" + label + ".json");
         Files.deleteIfExists(json);
         List<String> command = new ArrayList<>(clientPrefix);
         command.add(ProcessHandle.current().info().command().orElse("java"));
@@ -564,7 +644,8 @@ public final class TimeSeriesBenchmark {
                 Long.toString(serverPid),
                 "--json",
                 json.toString()));
-        Path log = out.resolve("timeseries-load-" + system + ".log");
+        command.addAll(extra);
+        Path log = out.resolve("timeseries-load-" + label + ".log");
         Process p = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
@@ -612,7 +693,9 @@ public final class TimeSeriesBenchmark {
                 r.aggregateMs(),
                 r.aggregateMedianMs(),
                 disk,
-                r.requests());
+                r.requests(),
+                r.rolledUpSeconds(),
+                r.answeredFrom());
     }
 
     /** QuestDB's version from its jar's Maven metadata, or "(version unknown)". */

@@ -97,6 +97,12 @@ public final class TimeSeriesLoad implements Callable<Integer> {
     private String bucket;
 
     @Option(
+            names = "--await-downsampled",
+            description = "after the full count, poll the aggregate until rolled-up windows answer it (LumaDB with"
+                    + " downsampling rules), and time that")
+    private boolean awaitDownsampled;
+
+    @Option(
             names = "--server-pid",
             defaultValue = "-1",
             description = "the server's process id, to read its CPU time over the ingest from /proc")
@@ -118,6 +124,10 @@ public final class TimeSeriesLoad implements Callable<Integer> {
      * @param clientCpuSeconds this load generator's CPU time over the same span
      * @param aggregateMs each measured run of the window aggregate, send to whole answer read
      * @param windows the aggregate's answer (of the last run), sorted by host and window
+     * @param rolledUpSeconds with {@code --await-downsampled}: first request sent to the first
+     *     aggregate answered from rolled-up windows; null otherwise
+     * @param answeredFrom what answered the last measured aggregate run: the rule its answer named
+     *     in {@code downsampled}, or null (the points)
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Result(
@@ -138,7 +148,9 @@ public final class TimeSeriesLoad implements Callable<Integer> {
             List<Double> aggregateMs,
             int aggregateWarmupRuns,
             List<Window> windows,
-            List<String> requests) {
+            List<String> requests,
+            Double rolledUpSeconds,
+            String answeredFrom) {
 
         public Result {
             failures = failures == null ? List.of() : List.copyOf(failures);
@@ -254,7 +266,9 @@ public final class TimeSeriesLoad implements Callable<Integer> {
                         null,
                         0,
                         null,
-                        endpoint.requests());
+                        endpoint.requests(),
+                        null,
+                        null);
             }
             if (!failures.isEmpty()) {
                 return failed(endpoint, failures, batches, seconds(start, acknowledged), Double.NaN, 0, null, null);
@@ -278,13 +292,37 @@ public final class TimeSeriesLoad implements Callable<Integer> {
                         + seconds(acknowledged, queryable) + " s after the last acknowledgement), not " + rows);
                 return failed(endpoint, failures, batches, seconds(start, acknowledged), Double.NaN, polls, null, null);
             }
+            Double rolledUp = null;
+            if (awaitDownsampled) {
+                long until = System.nanoTime() + queryableTimeout.toNanos();
+                while (!JSON.readTree(endpoint.aggregate(http)).has("downsampled")) {
+                    if (System.nanoTime() > until) {
+                        failures.add("no aggregate was answered from rolled-up windows within " + queryableTimeout);
+                        return failed(
+                                endpoint,
+                                failures,
+                                batches,
+                                seconds(start, acknowledged),
+                                Double.NaN,
+                                polls,
+                                null,
+                                null);
+                    }
+                    Thread.sleep(10);
+                }
+                rolledUp = seconds(start, System.nanoTime());
+            }
             List<Double> ms = new ArrayList<>();
             List<Window> answer = null;
+            String answeredFrom = null;
             for (int run = 0; run < warmupRuns + runs; run++) {
                 long t = System.nanoTime();
                 String body = endpoint.aggregate(http);
                 double elapsed = (System.nanoTime() - t) / 1e6;
-                List<Window> windows = endpoint.windows(JSON.readTree(body));
+                JsonNode parsed = JSON.readTree(body);
+                answeredFrom =
+                        parsed.has("downsampled") ? parsed.get("downsampled").asText() : null;
+                List<Window> windows = endpoint.windows(parsed);
                 if (answer != null) {
                     // Sums in another order (QuestDB aggregates in parallel) differ in the last bits.
                     List<String> changed =
@@ -316,7 +354,9 @@ public final class TimeSeriesLoad implements Callable<Integer> {
                     ms,
                     warmupRuns,
                     answer,
-                    endpoint.requests());
+                    endpoint.requests(),
+                    rolledUp,
+                    answeredFrom);
         } catch (IOException | RuntimeException e) {
             failures.add(e.toString());
             return failed(endpoint, failures, 0, Double.NaN, Double.NaN, 0, null, null);
@@ -351,7 +391,9 @@ public final class TimeSeriesLoad implements Callable<Integer> {
                 ms,
                 warmupRuns,
                 windows,
-                endpoint.requests());
+                endpoint.requests(),
+                null,
+                null);
     }
 
     /**

@@ -42,6 +42,9 @@ public final class TimeSeriesReport {
         } else if (!r.ok()) {
             md.row("LumaDB", "failed (see the status above)", "", "", "", "", "", "");
         }
+        if (r.lumadbDownsampled() != null) {
+            row(md, "LumaDB, with 1m and 1h downsampling", r.lumadbDownsampled());
+        }
         if (r.questdb() != null && r.lumadb() != null) {
             md.row(
                     "LumaDB / QuestDB",
@@ -59,6 +62,26 @@ public final class TimeSeriesReport {
             md.line(
                     "%nLumaDB's half is unavailable: %s. Its targets are missed for want of a figure.",
                     r.lumadbUnavailable());
+        }
+        TimeSeriesResults.Measured ds = r.lumadbDownsampled();
+        if (ds != null && ds.rolledUpSeconds() != null) {
+            md.line(
+                    "%nWith downsampling (another node, the same data into a collection with 1m and 1h rules): every"
+                            + " row queryable after %.2f s, the aggregate answered from the hourly rolled-up windows"
+                            + " after %.2f s; its median %.1f ms is %sx QuestDB's%s.",
+                    ds.queryableSeconds(),
+                    ds.rolledUpSeconds(),
+                    ds.aggregateMedianMs(),
+                    fmt(
+                            r.questdb() == null
+                                    ? Double.NaN
+                                    : ds.aggregateMedianMs() / r.questdb().aggregateMedianMs()),
+                    r.lumadb() == null
+                            ? ""
+                            : " and " + fmt(ds.aggregateMedianMs() / r.lumadb().aggregateMedianMs())
+                                    + "x the same aggregate from the points; its ingest is "
+                                    + fmt(ds.rowsPerSecond() / r.lumadb().rowsPerSecond())
+                                    + "x the ingest without rules");
         }
         for (TimeSeriesResults.Measured m : java.util.Arrays.asList(r.questdb(), r.lumadb())) {
             if (m == null) {

@@ -21,6 +21,9 @@ import java.util.Map;
  * @param data what was generated
  * @param questdb QuestDB's figures, or null
  * @param lumadb LumaDB's figures, or null
+ * @param lumadbDownsampled LumaDB's figures for a collection with downsampling rules (1m and 1h)
+ *     on another node: ingest with the projections running, and the aggregate once the hourly
+ *     rolled-up windows answer it; or null
  * @param lumadbUnavailable why LumaDB's half was not measured, or null
  * @param checks what was checked and held
  */
@@ -31,6 +34,7 @@ import java.util.Map;
     "data",
     "questdb",
     "lumadb",
+    "lumadbDownsampled",
     "lumadbUnavailable",
     "ratios",
     "checks",
@@ -43,6 +47,7 @@ public record TimeSeriesResults(
         Data data,
         Measured questdb,
         Measured lumadb,
+        Measured lumadbDownsampled,
         String lumadbUnavailable,
         List<String> checks,
         Map<String, String> settings,
@@ -92,6 +97,9 @@ public record TimeSeriesResults(
      * @param aggregateMs the window aggregate's measured runs (send to whole answer read)
      * @param disk the bytes it keeps for the data
      * @param requests the requests, as sent
+     * @param rolledUpSeconds first batch sent to the first aggregate answered from rolled-up
+     *     windows (a collection with downsampling rules), or null
+     * @param answeredFrom the rule whose windows answered the measured aggregate runs, or null
      */
     public record Measured(
             String system,
@@ -109,7 +117,9 @@ public record TimeSeriesResults(
             List<Double> aggregateMs,
             double aggregateMedianMs,
             Disk disk,
-            List<String> requests) {
+            List<String> requests,
+            Double rolledUpSeconds,
+            String answeredFrom) {
         public Measured {
             aggregateMs = List.copyOf(aggregateMs);
             requests = List.copyOf(requests);
@@ -173,6 +183,18 @@ public record TimeSeriesResults(
         r.put("ingestRowsPerServerCpuSecond lumadb/questdb", ratio(Measured::rowsPerServerCpuSecond));
         r.put("bytesPerRow lumadb/questdb", bytesPerRowRatio());
         r.put("aggregateMedianMs lumadb/questdb", aggregateLatencyRatio());
+        if (ok() && lumadbDownsampled != null) {
+            if (questdb != null) {
+                r.put(
+                        "aggregateMedianMs lumadb-downsampled/questdb",
+                        lumadbDownsampled.aggregateMedianMs() / questdb.aggregateMedianMs());
+            }
+            if (lumadb != null) {
+                r.put(
+                        "ingestRowsPerSecond lumadb-downsampled/lumadb",
+                        lumadbDownsampled.rowsPerSecond() / lumadb.rowsPerSecond());
+            }
+        }
         r.values().removeIf(v -> Double.isNaN(v));
         return r;
     }

@@ -40,7 +40,9 @@ class TimeSeriesResultsTest {
                 List.of(aggregateMs, aggregateMs),
                 aggregateMs,
                 new TimeSeriesResults.Disk(bytes, (double) bytes / 144_000, Map.of("part", bytes), "what was measured"),
-                List.of("POST /write"));
+                List.of("POST /write"),
+                null,
+                null);
     }
 
     private static TimeSeriesResults results(
@@ -51,6 +53,7 @@ class TimeSeriesResultsTest {
                 DATA,
                 measured("questdb", 2, 18_000_000, 30),
                 lumadb,
+                null,
                 unavailable,
                 List.of("QuestDB counts 144,000 rows"),
                 Map.of("data", "TSBS 100 % shaped"),
@@ -71,6 +74,48 @@ class TimeSeriesResultsTest {
         TimeSeriesResults slower = results("ok", measured("lumadb", 4.1, 36_000_000, 60), null, List.of());
         assertFalse(slower.targets().get(0).met());
         assertFalse(slower.targets().get(1).met(), "2x the bytes is not less than 2x");
+    }
+
+    @Test
+    void theDownsampledRunIsReportedBesideTheOthers() {
+        TimeSeriesResults.Measured plain = measured("lumadb", 4, 30_000_000, 60);
+        TimeSeriesResults.Measured m = measured("lumadb", 5, 0, 3);
+        TimeSeriesResults.Measured downsampled = new TimeSeriesResults.Measured(
+                m.system(),
+                m.rows(),
+                m.rowsPerSecond(),
+                m.queryableSeconds(),
+                m.acknowledgedSeconds(),
+                m.countPolls(),
+                m.serverCpuSeconds(),
+                m.clientCpuSeconds(),
+                m.requestBytes(),
+                m.batches(),
+                m.linesPerBatch(),
+                m.connections(),
+                m.aggregateMs(),
+                m.aggregateMedianMs(),
+                null,
+                m.requests(),
+                6.5,
+                "1h");
+        TimeSeriesResults r = new TimeSeriesResults(
+                "ok",
+                List.of(),
+                DATA,
+                measured("questdb", 2, 18_000_000, 30),
+                plain,
+                downsampled,
+                null,
+                List.of(),
+                Map.of(),
+                List.of());
+        assertEquals(0.1, r.ratios().get("aggregateMedianMs lumadb-downsampled/questdb"), 1e-12);
+        assertEquals(0.8, r.ratios().get("ingestRowsPerSecond lumadb-downsampled/lumadb"), 1e-12);
+        assertEquals(0.5, r.ingestRatio(), 1e-12, "the targets stay those of the collection without rules");
+        String md = markdown(r);
+        assertTrue(md.contains("| LumaDB, with 1m and 1h downsampling | 28,800 |"), md);
+        assertTrue(md.contains("after 6.50 s; its median 3.0 ms is 0.10x QuestDB's and 0.05x the same aggregate"), md);
     }
 
     @Test
@@ -100,6 +145,7 @@ class TimeSeriesResultsTest {
                 List.of("LumaDB: POST /api/v2/write answered 400"),
                 DATA,
                 measured("questdb", 2, 18_000_000, 30),
+                null,
                 null,
                 null,
                 List.of(),

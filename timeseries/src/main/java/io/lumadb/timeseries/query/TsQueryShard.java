@@ -151,7 +151,7 @@ public final class TsQueryShard {
      * row filter or percentiles, whose aggregates the rule keeps, whose window is a multiple of the
      * rule's (or which has none) and whose range starts on a window of the rule and ends on one or
      * after the windows closed so far; and the projection has downsampled every event the store
-     * applied. The coarsest such rule whose retention reaches back to the range's start wins (else
+     * had applied when the query began (it waits up to {@link #CATCH_UP_NANOS} for that). The coarsest such rule whose retention reaches back to the range's start wins (else
      * the one that keeps windows longest).
      */
     static int rollupFor(TimeSeriesStore store, TsQuery q, List<DownsamplingRule> rules, long now) {
@@ -174,8 +174,11 @@ public final class TsQueryShard {
         if (best < 0) {
             return -1;
         }
+        // Every write acknowledged before the query began must be in the answer: the projection
+        // catches up to where the store is now (not to where later writes take it).
+        long applied = store.appliedSeq();
         long deadline = System.nanoTime() + CATCH_UP_NANOS;
-        while (store.downsampledSeq() < store.appliedSeq()) {
+        while (store.downsampledSeq() < applied) {
             if (System.nanoTime() > deadline) {
                 return -1;
             }

@@ -166,11 +166,14 @@ class DownsamplingProjectionTest {
         // The node restarts: the shard's store opens again, more events come, some late and duplicated.
         try (ShardStore opened = stores.open(STORE)) {
             TimeSeriesShardStore store = (TimeSeriesShardStore) opened;
-            for (int e = 21; e < 40; e++) {
-                event(store, points(rnd, e, written), true);
-            }
+            // The first event opens the store with its rules; the others are written while the
+            // projection runs beside them, as on a node.
+            event(store, points(rnd, 21, written), true);
             offsetsAsked.clear();
             ActorRef<ProjectionBehavior.Command> second = start(store);
+            for (int e = 22; e < 40; e++) {
+                event(store, points(rnd, e, written), true);
+            }
             awaitDownsampled(store, 40);
             assertEquals(List.of(21L), offsetsAsked, "the projection resumed after the offset it stored");
             second.tell(ProjectionBehavior.stopMessage());

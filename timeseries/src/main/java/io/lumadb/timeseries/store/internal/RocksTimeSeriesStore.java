@@ -83,7 +83,13 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
     private final Map<Identity, Long> seriesIds = new HashMap<>();
 
     private final Map<Long, Map<String, FieldType>> fieldTypes = new HashMap<>();
-    /** The last journal event downsampled, and the newest time of the events downsampled. */
+    /**
+     * Guards the downsampling state (and is taken before {@code this} where both are): rolling up
+     * reads stored points and writes windows without holding up the writes of points.
+     */
+    private final Object rollupLock = new Object();
+
+    /** The last journal event downsampled, and the newest time of the events downsampled (rollupLock). */
     private long downsampledSeq;
 
     private long rollupWatermark = Long.MIN_VALUE;
@@ -440,14 +446,29 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
     private record RollupRef(int rule, long series, long start) {}
 
     @Override
-    public synchronized Downsampled downsample(long seq, List<Point> points, List<DownsamplingRule> rules) {
-        ensureOpen();
-        if (seq <= downsampledSeq) {
-            return Downsampled.ALREADY;
+    public Downsampled downsample(long seq, List<Point> points, List<DownsamplingRule> rules) {
+        synchronized (rollupLock) {
+            ensureOpen();
+            if (seq <= downsampledSeq) {
+                return Downsampled.ALREADY;
+            }
+            long horizon;
+            synchronized (this) {
+                if (seq > appliedSeq) {
+                    return Downsampled.NOT_APPLIED_YET;
+                }
+                horizon = this.horizon;
+            }
+            return downsample(seq, points, rules, horizon);
         }
-        if (seq > appliedSeq) {
-            return Downsampled.NOT_APPLIED_YET;
-        }
+    }
+
+    /**
+     * Downsamples an event the store has applied, under rollupLock only: the points it reads are
+     * those of this event or later ones (each later event rolls up again the closed windows it
+     * touches), and {@code horizon} only grows.
+     */
+    private Downsampled downsample(long seq, List<Point> points, List<DownsamplingRule> rules, long horizon) {
         long newest = rollupWatermark;
         Set<RollupRef> touched = new HashSet<>();
         try (View v = new View(false);
@@ -457,11 +478,8 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
                 Object[] known = batchSeries.get(p.tags());
                 Long id = known != null && known[0].equals(p.measurement()) ? (Long) known[1] : null;
                 if (id == null) {
-                    Identity identity = new Identity(p.measurement(), p.tags());
-                    id = seriesIds.get(identity);
-                    if (id == null) {
-                        id = storedSeriesId(v, p.seriesKey().canonical());
-                    }
+                    // The writes' id cache is theirs (guarded by this): the index answers here.
+                    id = storedSeriesId(v, p.seriesKey().canonical());
                     if (id == null) {
                         continue; // every point of a series never stored was refused
                     }
@@ -596,13 +614,17 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
     }
 
     @Override
-    public synchronized long downsampledSeq() {
-        return downsampledSeq;
+    public long downsampledSeq() {
+        synchronized (rollupLock) {
+            return downsampledSeq;
+        }
     }
 
     @Override
-    public synchronized long rolledUpBefore(DownsamplingRule rule) {
-        return rollupCut(rule.every(), rollupWatermark);
+    public long rolledUpBefore(DownsamplingRule rule) {
+        synchronized (rollupLock) {
+            return rollupCut(rule.every(), rollupWatermark);
+        }
     }
 
     @Override
@@ -631,11 +653,21 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
     }
 
     @Override
-    public synchronized void dropRollupsBefore(int rule, DownsamplingRule spec, long time) {
+    public void dropRollupsBefore(int rule, DownsamplingRule spec, long time) {
+        synchronized (rollupLock) {
+            dropRollups(rule, spec, time);
+        }
+    }
+
+    private void dropRollups(int rule, DownsamplingRule spec, long time) {
         ensureOpen();
         long cut = windowStart(time, spec.every());
         if (cut == Long.MIN_VALUE) {
             return;
+        }
+        long nextSeriesId;
+        synchronized (this) {
+            nextSeriesId = this.nextSeriesId;
         }
         // A window ends at or before 'time' exactly when it starts before the window holding 'time'.
         try (View v = new View(false);
@@ -1048,10 +1080,14 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
     }
 
     @Override
-    public synchronized void close() {
-        if (!closed) {
-            closed = true;
-            writeOptions.close();
+    public void close() {
+        synchronized (rollupLock) {
+            synchronized (this) {
+                if (!closed) {
+                    closed = true;
+                    writeOptions.close();
+                }
+            }
         }
     }
 
