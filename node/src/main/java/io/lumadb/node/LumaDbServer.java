@@ -188,6 +188,7 @@ public final class LumaDbServer {
                             sample,
                             sample,
                             () -> {
+                                metrics.downsampling(timeSeries.downsamplingLag());
                                 metrics.tiering(tiering.counters());
                                 tiering.totals().thenAccept(metrics::tieringTotals);
                             },

@@ -166,6 +166,15 @@ final class NodeMetrics implements RequestObserver {
     private final Metric.Gauge coldReads = Kamon.gauge(
             "lumadb.tiering.cold.reads", "Reads of cold documents on this node since it started, by outcome");
 
+    private final Metric.Gauge downsamplingLag = Kamon.gauge(
+            "lumadb.timeseries.downsampling.lag",
+            "Journal events the time-series shards on this node applied and their downsampling projections have not"
+                    + " handled yet (the largest of one shard)");
+
+    void downsampling(long lagEvents) {
+        downsamplingLag.withoutTags().update(lagEvents);
+    }
+
     void tiering(io.lumadb.tiering.Tiering.Counters c) {
         tierDocuments.withTag("tier", "hot").update(c.hotDocuments());
         tierBytes.withTag("tier", "hot").update(c.hotBytes());

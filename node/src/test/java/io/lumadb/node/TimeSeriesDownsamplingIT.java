@@ -122,6 +122,18 @@ class TimeSeriesDownsamplingIT {
         http = new TestHttp(node.port());
         check(http, "10m", "[\"mean\",\"max\",\"count\"]");
         check(http, "1m", "[\"count\",\"sum\",\"max\"]");
+        // Caught up, the projections' lag reads 0 once the node has sampled it.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        String metrics = "";
+        while (System.nanoTime() < deadline) {
+            metrics = http.get("/metrics").body();
+            if (metrics.contains("lumadb_timeseries_downsampling_lag 0.0")) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("no downsampling lag of 0 in /metrics: "
+                + metrics.lines().filter(l -> l.contains("downsampling")).toList());
     }
 
     /** The hour's windows answered from the rolled-up windows of {@code every}, equal to what was sent. */

@@ -155,6 +155,11 @@ public final class TimeSeriesShardStore extends ForwardingShardStore {
         return store.downsample(seq, points, known);
     }
 
+    /** Events applied and not downsampled yet (0 without rules or while the store is not open). */
+    synchronized long downsamplingLag() {
+        return series == null || rules.isEmpty() ? 0 : Math.max(0, series.appliedSeq() - series.downsampledSeq());
+    }
+
     /** The last journal event downsampled (0: none, or the store is not open). */
     public synchronized long downsampledSeq() {
         return series == null ? 0 : series.downsampledSeq();

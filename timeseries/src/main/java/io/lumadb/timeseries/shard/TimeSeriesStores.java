@@ -135,6 +135,18 @@ public final class TimeSeriesStores extends ForwardingShardStores {
         return swept;
     }
 
+    /**
+     * The most journal events an open store with downsampling rules has applied and not
+     * downsampled yet: how far its projection is behind (0 when none is).
+     */
+    public long downsamplingLag() {
+        long lag = 0;
+        for (TimeSeriesShardStore store : open) {
+            lag = Math.max(lag, store.downsamplingLag());
+        }
+        return lag;
+    }
+
     /** Stops retention and the query threads; for the node's shutdown, after its shards stopped. */
     public void close() {
         sweeper.shutdownNow();
