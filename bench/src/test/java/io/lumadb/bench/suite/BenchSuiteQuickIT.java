@@ -146,7 +146,8 @@ class BenchSuiteQuickIT {
     /**
      * The timeseries section: ok (so QuestDB counted every row and its hourly aggregate equals the
      * generator's), QuestDB's figures present, and LumaDB's either measured and checked the same way
-     * or unavailable with a reason (until its time-series endpoints exist).
+     * (also into a collection with downsampling, answered from its hourly windows) or unavailable
+     * with a reason.
      */
     private static void assertTimeSeries(JsonNode ts) {
         assertTrue(ts != null && ts.isObject(), "suite.json has no timeseries section");
@@ -165,6 +166,14 @@ class BenchSuiteQuickIT {
                     checks.contains("LumaDB counts 7,200 rows") && checks.contains("LumaDB's window aggregate equals"),
                     checks);
             assertTrue(ts.get("lumadb").get("disk").get("bytesPerRow").asDouble() > 0, ts.toString());
+            // The same data into a collection with downsampling rules: the hourly windows answered.
+            JsonNode downsampled = ts.get("lumadbDownsampled");
+            assertTrue(downsampled != null && downsampled.get("rolledUpSeconds").asDouble() > 0, ts.toString());
+            assertEquals("1h", downsampled.get("answeredFrom").asText(), downsampled.toString());
+            assertTrue(
+                    checks.contains("LumaDB (downsampled) counts 7,200 rows")
+                            && checks.contains("LumaDB (downsampled)'s window aggregate equals"),
+                    checks);
         } else {
             assertFalse(ts.get("lumadbUnavailable").asText().isBlank(), ts.toString());
         }
