@@ -116,6 +116,10 @@ class TimeSeriesResultsTest {
         String md = markdown(r);
         assertTrue(md.contains("| LumaDB, with 1m and 1h downsampling | 28,800 |"), md);
         assertTrue(md.contains("after 6.50 s; its median 3.0 ms is 0.10x QuestDB's and 0.05x the same aggregate"), md);
+        // suite.json carries it under the names the quick suite's smoke reads.
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(r);
+        assertEquals(6.5, json.get("lumadbDownsampled").get("rolledUpSeconds").asDouble(), 1e-12, json.toString());
+        assertEquals("1h", json.get("lumadbDownsampled").get("answeredFrom").asText(), json.toString());
     }
 
     @Test
