@@ -148,11 +148,12 @@ public final class TsQueryShard {
 
     /**
      * The rule whose rolled-up windows answer {@code q} exactly, or -1: an aggregate query without a
-     * row filter or percentiles, whose aggregates the rule keeps, whose window is a multiple of the
-     * rule's (or which has none) and whose range starts on a window of the rule and ends on one or
-     * after the windows closed so far; and the projection has downsampled every event the store
-     * had applied when the query began (it waits up to {@link #CATCH_UP_NANOS} for that). The coarsest such rule whose retention reaches back to the range's start wins (else
-     * the one that keeps windows longest).
+     * row filter or percentiles, whose aggregates the rule keeps and whose window is a multiple of
+     * the rule's (or which has none); and the projection has downsampled every event the store had
+     * applied when the query began (it waits up to {@link #CATCH_UP_NANOS} for that). The
+     * coarsest such rule whose retention reaches back to the range's start wins (else the one that
+     * keeps windows longest). The parts of the range that are not whole closed windows of the rule
+     * are read from the points.
      */
     static int rollupFor(TimeSeriesStore store, TsQuery q, List<DownsamplingRule> rules, long now) {
         if (rules.isEmpty() || q.mode() != TsQuery.Mode.AGGREGATE || !q.filter().isEmpty() || q.needsValues()) {
@@ -162,7 +163,7 @@ public final class TsQueryShard {
         boolean bestCovers = false;
         for (int r = rules.size() - 1; r >= 0; r--) {
             DownsamplingRule rule = rules.get(r);
-            if (!answers(store, q, rule)) {
+            if (!answers(q, rule)) {
                 continue;
             }
             boolean covers = rule.retention() == 0 || q.from() >= now - rule.retention();
@@ -196,29 +197,33 @@ public final class TsQueryShard {
         return b.retention() != 0 && (a.retention() == 0 || a.retention() > b.retention());
     }
 
-    private static boolean answers(TimeSeriesStore store, TsQuery q, DownsamplingRule rule) {
+    private static boolean answers(TsQuery q, DownsamplingRule rule) {
         for (TsQuery.Aggregate a : q.aggregates()) {
             if (!rule.aggregates().contains(a.spec().kind())) {
                 return false;
             }
         }
-        long every = rule.every();
-        if (q.window() != 0 && q.window() % every != 0) {
-            return false;
-        }
-        if (Math.floorMod(q.from(), every) != 0) {
-            return false;
-        }
-        return q.to() >= store.rolledUpBefore(rule) || Math.floorMod(q.to(), every) == 0;
+        // Each of the rule's windows then lies inside one of the query's (epoch-aligned) windows.
+        return q.window() == 0 || q.window() % rule.every() == 0;
     }
 
-    /** The partial from rule {@code r}'s closed windows in the range, and from the points after them. */
+    /**
+     * The partial from rule {@code r}'s closed windows inside the range, and from the points
+     * around them: before the range's first whole window of the rule, and from the end of the last
+     * one that is inside the range and closed.
+     */
     private static TsPartial fromRollups(TimeSeriesStore store, TsQuery q, int r, DownsamplingRule rule) {
-        long cut = store.rolledUpBefore(rule);
-        long end = cut == Long.MIN_VALUE ? q.from() : Math.max(q.from(), Math.min(q.to(), cut));
-        boolean firstLast = q.needsFirstLast();
+        long every = rule.every();
+        long lo = alignUp(q.from(), every);
+        long hi = Math.min(store.rolledUpBefore(rule), Math.floorDiv(q.to(), every) * every);
+        if (lo == Long.MIN_VALUE || hi <= lo) {
+            lo = q.from();
+            hi = q.from();
+        }
         Map<GroupKey, Map<Long, Map<String, Cell>>> groups = new HashMap<>();
-        for (SeriesRollups sr : store.rollups(r, q.seriesFilter(), q.from(), end)) {
+        scan(store, q, q.from(), lo, groups);
+        boolean firstLast = q.needsFirstLast();
+        for (SeriesRollups sr : store.rollups(r, q.seriesFilter(), lo, hi)) {
             if (!q.matchesSeries(sr.series())) {
                 continue;
             }
@@ -246,10 +251,19 @@ public final class TsQueryShard {
                 }
             }
         }
-        scan(store, q, end, q.to(), groups);
+        scan(store, q, hi, q.to(), groups);
         groups.values().removeIf(Map::isEmpty);
-        // Said only when closed windows took part: a range of open windows was read from the points.
-        return new TsPartial.Aggregates(firstLast, false, groups, end > q.from() ? rule.every() : 0);
+        // Said only when closed windows took part, not when the whole range was read from the points.
+        return new TsPartial.Aggregates(firstLast, false, groups, hi > lo ? every : 0);
+    }
+
+    /** The smallest multiple of {@code every} at or after {@code t}; Long.MIN_VALUE when there is none. */
+    private static long alignUp(long t, long every) {
+        long down = Math.floorDiv(t, every) * every;
+        if (down == t) {
+            return t;
+        }
+        return down > Long.MAX_VALUE - every ? Long.MIN_VALUE : down + every;
     }
 
     /** Count, sum, min and max from the store's window aggregates, which read sealed blocks' headers. */
