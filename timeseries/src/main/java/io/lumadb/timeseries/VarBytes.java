@@ -152,6 +152,14 @@ public final class VarBytes {
             return s;
         }
 
+        /** Skips the next {@code n} bytes. */
+        public void skip(int n) {
+            if (n < 0 || n > end - pos) {
+                throw new IllegalArgumentException("it ends early");
+            }
+            pos += n;
+        }
+
         /** How many bytes are left to read. */
         public int remaining() {
             return end - pos;

@@ -216,8 +216,134 @@ public final class PointBatchFormat {
             }
             return new Batch(settings, retention, points);
         } catch (ArrayIndexOutOfBoundsException e) {
-            throw new IllegalArgumentException("point batch refers to a string or series it does not hold", e);
+            throw notHeld(e);
         }
+    }
+
+    /**
+     * Checks that {@code bytes} are a batch that {@link #decode} reads, without building its
+     * points: it throws what {@code decode} would throw, with the same message, and returns when
+     * {@code decode} would succeed. A shard checks every append before it journals it, so this
+     * pass costs a walk over the bytes, not the points' objects.
+     *
+     * @throws IllegalArgumentException when the bytes are not a batch of this format, or hold a
+     *     point that is not a valid {@link Point}
+     */
+    public static void check(byte[] bytes) {
+        VarBytes.Reader in = new VarBytes.Reader(bytes, 0, bytes.length);
+        if (in.u8() != MAGIC_0 || in.u8() != MAGIC_1) {
+            throw new IllegalArgumentException("not a time-series point batch");
+        }
+        int version = (int) in.varint();
+        if (version != VERSION) {
+            throw new IllegalArgumentException("point batch format version " + version + " is not supported");
+        }
+        new TimeSeriesSettings(in.int64(), in.int64());
+        in.int64();
+        int stringCount = in.count();
+        // Where each string starts and ends; strings are decoded only to compare tag keys.
+        int[] from = new int[stringCount];
+        int[] to = new int[stringCount];
+        for (int i = 0; i < stringCount; i++) {
+            int n = in.count();
+            from[i] = bytes.length - in.remaining();
+            in.skip(n);
+            to[i] = from[i] + n;
+        }
+        int seriesCount = in.count();
+        int[] measurements = new int[seriesCount];
+        int[][] tagKeys = new int[seriesCount][];
+        for (int s = 0; s < seriesCount; s++) {
+            measurements[s] = string(in.index(), stringCount);
+            int n = in.count();
+            int[] keys = new int[n];
+            for (int i = 0; i < n; i++) {
+                keys[i] = string(in.index(), stringCount);
+                int value = string(in.index(), stringCount);
+                if (to[keys[i]] == from[keys[i]]) {
+                    throw new IllegalArgumentException("tag key must not be empty");
+                }
+                if (to[value] == from[value]) {
+                    throw new IllegalArgumentException(
+                            "tag '" + utf8(bytes, from, to, keys[i]) + "' must have a non-empty value");
+                }
+            }
+            tagKeys[s] = keys;
+        }
+        // A series is checked as a point's (measurement and tag keys) at its first point, as decode
+        // builds its first Point there.
+        boolean[] seen = new boolean[seriesCount];
+        int pointCount = in.count();
+        for (int i = 0; i < pointCount; i++) {
+            int s = in.index();
+            in.zigzag();
+            int n = in.count();
+            boolean emptyKey = false;
+            for (int f = 0; f < n; f++) {
+                int name = string(in.index(), stringCount);
+                emptyKey |= to[name] == from[name];
+                int type = in.u8();
+                switch (type) {
+                    case 1 -> in.skip(8);
+                    case 2, 3 -> in.varint();
+                    case 4 -> in.u8();
+                    case 5 -> string(in.index(), stringCount);
+                    default -> throw new IllegalArgumentException("unknown field type " + type);
+                }
+            }
+            if (s >= seriesCount) {
+                throw notHeld(null);
+            }
+            if (!seen[s]) {
+                seen[s] = true;
+                checkSeries(bytes, from, to, measurements[s], tagKeys[s]);
+            }
+            if (n == 0) {
+                throw new IllegalArgumentException("a point needs at least one field");
+            }
+            if (emptyKey) {
+                throw new IllegalArgumentException("field key must not be empty");
+            }
+        }
+        if (in.remaining() != 0) {
+            throw new IllegalArgumentException("point batch has " + in.remaining() + " trailing bytes");
+        }
+    }
+
+    /** Fails as {@link Point}'s constructor does on a series' measurement and tag keys. */
+    private static void checkSeries(byte[] bytes, int[] from, int[] to, int measurement, int[] keys) {
+        if (to[measurement] == from[measurement]) {
+            throw new IllegalArgumentException("measurement must not be empty");
+        }
+        if (keys.length < 2) {
+            return;
+        }
+        // Compared as strings: distinct malformed byte sequences may decode to the same key.
+        List<String> sorted = new ArrayList<>(keys.length);
+        for (int k : keys) {
+            sorted.add(utf8(bytes, from, to, k));
+        }
+        sorted.sort(io.lumadb.timeseries.SeriesKey::compareCodePoints);
+        for (int i = 1; i < sorted.size(); i++) {
+            if (sorted.get(i - 1).equals(sorted.get(i))) {
+                throw new IllegalArgumentException("duplicate tag key '" + sorted.get(i) + "'");
+            }
+        }
+    }
+
+    private static int string(int index, int count) {
+        if (index >= count) {
+            throw notHeld(null);
+        }
+        return index;
+    }
+
+    private static IllegalArgumentException notHeld(Throwable cause) {
+        return new IllegalArgumentException("point batch refers to a string or series it does not hold", cause);
+    }
+
+    private static String utf8(byte[] bytes, int[] from, int[] to, int i) {
+        return new String(bytes, from[i], to[i] - from[i], StandardCharsets.UTF_8);
     }
 
     /** The answer to a batch whose store write gave {@code result}. */
