@@ -66,6 +66,18 @@ public final class VarBytes {
             int64(Double.doubleToRawLongBits(d));
         }
 
+        /** Appends what {@code other} holds. */
+        public void append(Writer other) {
+            ensure(other.size);
+            System.arraycopy(other.buf, 0, buf, size, other.size);
+            size += other.size;
+        }
+
+        /** How many bytes were written. */
+        public int size() {
+            return size;
+        }
+
         /** Adds the bytes written so far to {@code checksum}. */
         public void update(Checksum checksum) {
             checksum.update(buf, 0, size);

@@ -1,5 +1,6 @@
 package io.lumadb.timeseries.shard;
 
+import io.lumadb.timeseries.FieldType;
 import io.lumadb.timeseries.FieldValue;
 import io.lumadb.timeseries.Point;
 import io.lumadb.timeseries.VarBytes;
@@ -9,7 +10,6 @@ import io.lumadb.timeseries.store.WriteResult;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -64,94 +64,148 @@ public final class PointBatchFormat {
 
     /** Encodes {@code points} with the collection's {@code settings} and {@code retention} (0: none). */
     public static byte[] encode(TimeSeriesSettings settings, long retention, List<Point> points) {
-        VarBytes.Writer out = new VarBytes.Writer(64 + points.size() * 48);
-        out.u8(MAGIC_0);
-        out.u8(MAGIC_1);
-        out.varint(VERSION);
-        out.int64(settings.blockDuration());
-        out.int64(settings.lateness());
-        out.int64(retention);
-        Map<String, Integer> strings = new LinkedHashMap<>();
-        Map<List<Object>, Integer> series = new LinkedHashMap<>();
-        int[] seriesOf = new int[points.size()];
+        Builder out = new Builder(settings, retention);
+        Map<List<Object>, Integer> series = new HashMap<>();
         // Points of one series usually share their tag list: looked up by identity first.
         java.util.IdentityHashMap<List<Point.Tag>, Object[]> seen = new java.util.IdentityHashMap<>();
-        for (int i = 0; i < points.size(); i++) {
-            Point p = points.get(i);
+        for (Point p : points) {
             Object[] known = seen.get(p.tags());
+            int id;
             if (known != null && known[0].equals(p.measurement())) {
-                seriesOf[i] = (Integer) known[1];
-                internFields(strings, p);
-                continue;
+                id = (Integer) known[1];
+            } else {
+                List<Object> key = new ArrayList<>(1 + p.tags().size());
+                key.add(p.measurement());
+                key.addAll(p.tags());
+                Integer existing = series.get(key);
+                id = existing != null ? existing : out.series(p.measurement(), p.tags());
+                series.putIfAbsent(key, id);
+                seen.put(p.tags(), new Object[] {p.measurement(), id});
             }
-            List<Object> key = new ArrayList<>(1 + p.tags().size());
-            key.add(p.measurement());
-            key.addAll(p.tags());
-            Integer id = series.get(key);
-            if (id == null) {
-                id = series.size();
-                series.put(key, id);
-                intern(strings, p.measurement());
-                for (Point.Tag t : p.tags()) {
-                    intern(strings, t.key());
-                    intern(strings, t.value());
-                }
-            }
-            seriesOf[i] = id;
-            seen.put(p.tags(), new Object[] {p.measurement(), id});
-            internFields(strings, p);
-        }
-        out.varint(strings.size());
-        for (String s : strings.keySet()) {
-            byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
-            out.varint(utf8.length);
-            out.bytes(utf8);
-        }
-        out.varint(series.size());
-        for (List<Object> key : series.keySet()) {
-            out.varint(strings.get((String) key.get(0)));
-            out.varint(key.size() - 1);
-            for (int t = 1; t < key.size(); t++) {
-                Point.Tag tag = (Point.Tag) key.get(t);
-                out.varint(strings.get(tag.key()));
-                out.varint(strings.get(tag.value()));
-            }
-        }
-        out.varint(points.size());
-        long previous = 0;
-        for (int i = 0; i < points.size(); i++) {
-            Point p = points.get(i);
-            out.varint(seriesOf[i]);
-            out.zigzag(p.time() - previous);
-            previous = p.time();
-            out.varint(p.fields().size());
+            out.point(id, p.time(), p.fields().size());
             for (Map.Entry<String, FieldValue> f : p.fields().entrySet()) {
-                out.varint(strings.get(f.getKey()));
-                FieldValue v = f.getValue();
-                out.u8(v.type().code());
-                switch (v) {
-                    case FieldValue.FloatValue x -> out.f64(x.value());
-                    case FieldValue.IntegerValue x -> out.zigzag(x.value());
-                    case FieldValue.UnsignedValue x -> out.varint(x.value());
-                    case FieldValue.BooleanValue x -> out.u8(x.value() ? 1 : 0);
-                    case FieldValue.StringValue x -> out.varint(strings.get(x.value()));
+                int name = out.string(f.getKey());
+                switch (f.getValue()) {
+                    case FieldValue.FloatValue x ->
+                        out.field(name, FieldType.FLOAT, Double.doubleToRawLongBits(x.value()));
+                    case FieldValue.IntegerValue x -> out.field(name, FieldType.INTEGER, x.value());
+                    case FieldValue.UnsignedValue x -> out.field(name, FieldType.UNSIGNED, x.value());
+                    case FieldValue.BooleanValue x -> out.field(name, FieldType.BOOLEAN, x.value() ? 1 : 0);
+                    case FieldValue.StringValue x -> out.stringField(name, x.value());
                 }
             }
         }
         return out.toByteArray();
     }
 
-    private static void internFields(Map<String, Integer> strings, Point p) {
-        for (Map.Entry<String, FieldValue> f : p.fields().entrySet()) {
-            intern(strings, f.getKey());
-            if (f.getValue() instanceof FieldValue.StringValue s) {
-                intern(strings, s.value());
+    /**
+     * Writes one batch point by point: {@link #series} for each series (once), then for each
+     * point {@link #point} followed by exactly as many fields as it announced. Strings are
+     * written once per batch ({@link #string}). The caller writes valid points (a non-empty
+     * measurement, tags sorted by key with unique keys, at least one field, no empty key): the
+     * shard's {@link #check} refuses a batch that holds any other.
+     */
+    public static final class Builder {
+        private final TimeSeriesSettings settings;
+        private final long retention;
+        private final VarBytes.Writer strings = new VarBytes.Writer(512);
+        private final VarBytes.Writer series = new VarBytes.Writer(512);
+        private final VarBytes.Writer points = new VarBytes.Writer(4096);
+        private final Map<String, Integer> stringIndex = new HashMap<>();
+        private int seriesCount;
+        private int pointCount;
+        private long previous;
+
+        public Builder(TimeSeriesSettings settings, long retention) {
+            this.settings = settings;
+            this.retention = retention;
+        }
+
+        /** The index of {@code s} in the batch's strings, added if it is not there yet. */
+        public int string(String s) {
+            Integer known = stringIndex.get(s);
+            if (known != null) {
+                return known;
+            }
+            int index = stringIndex.size();
+            stringIndex.put(s, index);
+            byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+            strings.varint(utf8.length);
+            strings.bytes(utf8);
+            return index;
+        }
+
+        /**
+         * Adds a series (each once: it is not looked up) and returns its index.
+         *
+         * @param tags sorted by key, as a {@link Point} holds them
+         */
+        public int series(String measurement, List<Point.Tag> tags) {
+            series.varint(string(measurement));
+            series.varint(tags.size());
+            for (Point.Tag t : tags) {
+                series.varint(string(t.key()));
+                series.varint(string(t.value()));
+            }
+            return seriesCount++;
+        }
+
+        /** Starts a point of series {@code series} at {@code time}; {@code fields} fields follow. */
+        public void point(int series, long time, int fields) {
+            points.varint(series);
+            points.zigzag(time - previous);
+            previous = time;
+            points.varint(fields);
+            pointCount++;
+        }
+
+        /**
+         * A field of the current point that is not a string, named by string {@code name}: {@code
+         * bits} is a float's IEEE 754 bits, an integer, an unsigned integer's bits, or 1 or 0 for
+         * a boolean.
+         */
+        public void field(int name, FieldType type, long bits) {
+            points.varint(name);
+            points.u8(type.code());
+            switch (type) {
+                case FLOAT -> points.int64(bits);
+                case INTEGER -> points.zigzag(bits);
+                case UNSIGNED -> points.varint(bits);
+                case BOOLEAN -> points.u8(bits != 0 ? 1 : 0);
+                case STRING -> throw new IllegalArgumentException("a string field is written with stringField");
             }
         }
-    }
 
-    private static void intern(Map<String, Integer> strings, String s) {
-        strings.putIfAbsent(s, strings.size());
+        /** A string field of the current point, named by string {@code name}. */
+        public void stringField(int name, String value) {
+            int v = string(value);
+            points.varint(name);
+            points.u8(FieldType.STRING.code());
+            points.varint(v);
+        }
+
+        /** How many points were written. */
+        public int points() {
+            return pointCount;
+        }
+
+        /** The batch. */
+        public byte[] toByteArray() {
+            VarBytes.Writer out = new VarBytes.Writer(64 + strings.size() + series.size() + points.size());
+            out.u8(MAGIC_0);
+            out.u8(MAGIC_1);
+            out.varint(VERSION);
+            out.int64(settings.blockDuration());
+            out.int64(settings.lateness());
+            out.int64(retention);
+            out.varint(stringIndex.size());
+            out.append(strings);
+            out.varint(seriesCount);
+            out.append(series);
+            out.varint(pointCount);
+            out.append(points);
+            return out.toByteArray();
+        }
     }
 
     /**
