@@ -11,6 +11,9 @@ import java.util.zip.Checksum;
  */
 public final class VarBytes {
 
+    private static final java.lang.invoke.VarHandle BIG_ENDIAN_LONGS =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.BIG_ENDIAN);
+
     private VarBytes() {}
 
     /** A growable byte buffer (not ByteArrayOutputStream, whose every write takes a lock). */
@@ -56,9 +59,8 @@ public final class VarBytes {
         /** 8 bytes, big-endian. */
         public void int64(long v) {
             ensure(8);
-            for (int shift = 56; shift >= 0; shift -= 8) {
-                buf[size++] = (byte) (v >>> shift);
-            }
+            BIG_ENDIAN_LONGS.set(buf, size, v);
+            size += 8;
         }
 
         /** The 8 bytes of {@code d}'s IEEE 754 bits, big-endian. */
@@ -143,10 +145,11 @@ public final class VarBytes {
         }
 
         public long int64() {
-            long v = 0;
-            for (int i = 0; i < 8; i++) {
-                v = (v << 8) | u8();
+            if (end - pos < 8) {
+                throw new IllegalArgumentException("it ends early");
             }
+            long v = (long) BIG_ENDIAN_LONGS.get(buf, pos);
+            pos += 8;
             return v;
         }
 

@@ -248,7 +248,8 @@ public final class PointBatchFormat {
                 int s = in.index();
                 time += in.zigzag();
                 int n = in.count();
-                Map<String, FieldValue> fields = HashMap.newHashMap(n);
+                @SuppressWarnings("unchecked")
+                Map.Entry<String, FieldValue>[] fields = new Map.Entry[n];
                 for (int f = 0; f < n; f++) {
                     String name = strings[in.index()];
                     int type = in.u8();
@@ -261,9 +262,9 @@ public final class PointBatchFormat {
                                 case 5 -> new FieldValue.StringValue(strings[in.index()]);
                                 default -> throw new IllegalArgumentException("unknown field type " + type);
                             };
-                    fields.put(name, value);
+                    fields[f] = Map.entry(name, value);
                 }
-                points.add(new Point(measurements[s], tags.get(s), fields, time));
+                points.add(new Point(measurements[s], tags.get(s), fieldMap(fields), time));
             }
             if (in.remaining() != 0) {
                 throw new IllegalArgumentException("point batch has " + in.remaining() + " trailing bytes");
@@ -398,6 +399,22 @@ public final class PointBatchFormat {
 
     private static String utf8(byte[] bytes, int[] from, int[] to, int i) {
         return new String(bytes, from[i], to[i] - from[i], StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The fields of a point as the immutable map a {@link Point} keeps (so it does not copy
+     * it); a name given twice keeps its last value, as in a map filled in order.
+     */
+    private static Map<String, FieldValue> fieldMap(Map.Entry<String, FieldValue>[] fields) {
+        try {
+            return Map.ofEntries(fields);
+        } catch (IllegalArgumentException duplicateName) {
+            Map<String, FieldValue> map = HashMap.newHashMap(fields.length);
+            for (Map.Entry<String, FieldValue> f : fields) {
+                map.put(f.getKey(), f.getValue());
+            }
+            return map;
+        }
     }
 
     /** The answer to a batch whose store write gave {@code result}. */

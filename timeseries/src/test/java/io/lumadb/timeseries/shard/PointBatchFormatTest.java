@@ -165,6 +165,27 @@ class PointBatchFormatTest {
         PointBatchFormat.check(good);
     }
 
+    @Test
+    void aFieldNamedTwiceInABatchKeepsItsLastValue() {
+        PointBatchFormat.Builder out = new PointBatchFormat.Builder(SETTINGS, 0);
+        int series = out.series("cpu", List.of(new Point.Tag("host", "a")));
+        int f = out.string("f");
+        int g = out.string("g");
+        out.point(series, 1_000, 3);
+        out.field(f, io.lumadb.timeseries.FieldType.FLOAT, Double.doubleToRawLongBits(1.0));
+        out.field(g, io.lumadb.timeseries.FieldType.INTEGER, 7);
+        out.field(f, io.lumadb.timeseries.FieldType.FLOAT, Double.doubleToRawLongBits(2.0));
+        byte[] batch = out.toByteArray();
+        PointBatchFormat.check(batch);
+        assertEquals(
+                List.of(new Point(
+                        "cpu",
+                        List.of(new Point.Tag("host", "a")),
+                        Map.of("f", new FieldValue.FloatValue(2.0), "g", new FieldValue.IntegerValue(7)),
+                        1_000)),
+                PointBatchFormat.decode(batch).points());
+    }
+
     /**
      * A batch written by hand. A string {@code "<FF>"} or {@code "<FE>"} is written as
      * the single byte 0xFF or 0xFE (not UTF-8).
