@@ -1,5 +1,6 @@
 package io.lumadb.timeseries.shard;
 
+import io.lumadb.timeseries.FieldMap;
 import io.lumadb.timeseries.FieldType;
 import io.lumadb.timeseries.FieldValue;
 import io.lumadb.timeseries.Point;
@@ -264,7 +265,7 @@ public final class PointBatchFormat {
                             };
                     fields[f] = Map.entry(name, value);
                 }
-                points.add(new Point(measurements[s], tags.get(s), fieldMap(fields), time));
+                points.add(new Point(measurements[s], tags.get(s), FieldMap.of(fields), time));
             }
             if (in.remaining() != 0) {
                 throw new IllegalArgumentException("point batch has " + in.remaining() + " trailing bytes");
@@ -399,22 +400,6 @@ public final class PointBatchFormat {
 
     private static String utf8(byte[] bytes, int[] from, int[] to, int i) {
         return new String(bytes, from[i], to[i] - from[i], StandardCharsets.UTF_8);
-    }
-
-    /**
-     * The fields of a point as the immutable map a {@link Point} keeps (so it does not copy
-     * it); a name given twice keeps its last value, as in a map filled in order.
-     */
-    private static Map<String, FieldValue> fieldMap(Map.Entry<String, FieldValue>[] fields) {
-        try {
-            return Map.ofEntries(fields);
-        } catch (IllegalArgumentException duplicateName) {
-            Map<String, FieldValue> map = HashMap.newHashMap(fields.length);
-            for (Map.Entry<String, FieldValue> f : fields) {
-                map.put(f.getKey(), f.getValue());
-            }
-            return map;
-        }
     }
 
     /** The answer to a batch whose store write gave {@code result}. */
