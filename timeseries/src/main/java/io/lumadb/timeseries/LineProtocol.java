@@ -268,11 +268,18 @@ public final class LineProtocol {
             };
         }
 
+        /** Which line the fields are of; a key given in this line knows its place. */
+        private int line;
+
+        private void clear() {
+            size = 0;
+            line++;
+        }
+
         private void put(Key key, FieldType type, long value, String string) {
-            int i = 0;
-            while (i < size && keys[i] != key) {
-                i++;
-            }
+            int i = key.line == line ? key.slot : size;
+            key.line = line;
+            key.slot = i;
             if (i == keys.length) {
                 keys = java.util.Arrays.copyOf(keys, i * 2);
                 types = java.util.Arrays.copyOf(types, i * 2);
@@ -479,6 +486,14 @@ public final class LineProtocol {
         final String name;
         final int id;
         final boolean time;
+        /** How the body writes it when that holds no backslash (null: not known), to match it at once. */
+        byte[] plain;
+        /** The key that followed this one in the last line that had one after it: likely the next. */
+        Key next;
+        /** The line (a count of {@link Fields#clear}) where this key was last given, and its place there. */
+        int line = -1;
+
+        int slot;
 
         Key(String name, int id) {
             this.name = name;
@@ -582,6 +597,10 @@ public final class LineProtocol {
         Series series;
         final Fields fields = new Fields();
         long time;
+        /** The first field key of the last good line. */
+        private Key firstKey;
+        /** The hash of the series bytes {@link #seriesEnd} found. */
+        private int seriesHash;
 
         // What scanName found: whether the name held an escape, and only ASCII.
         private boolean nameEscaped;
@@ -609,7 +628,6 @@ public final class LineProtocol {
                 return false;
             }
             int seriesEnd = seriesEnd();
-            int seriesHash = seriesEnd < 0 ? 0 : ByteTable.hash(b, pos, seriesEnd);
             Series same = seriesEnd < 0 ? null : seriesByBytes.get(b, pos, seriesEnd, seriesHash);
             if (same != null) {
                 pos = seriesEnd;
@@ -657,35 +675,51 @@ public final class LineProtocol {
                 seriesByValue.put(value, known);
             }
             if (whole) {
-                seriesByBytes.put(b, seriesStart, seriesEnd, seriesHash, known);
+                seriesByBytes.put(b, seriesStart, seriesEnd, ByteTable.hash(b, seriesStart, seriesEnd), known);
             }
             series = known;
             return true;
         }
 
         /**
-         * Where the series of the line ends: its first space (or the line's end); -1 when the
-         * series holds a backslash, whose escapes only the full parse reads right.
+         * Where the series of the line ends: its first space; -1 when there is none or the series
+         * holds a backslash, whose escapes only the full parse reads right. Sets {@link
+         * #seriesHash} to the {@link ByteTable#hash} of the series' bytes on the way.
          */
         private int seriesEnd() {
+            int h = 1;
             for (int i = pos; i < end; i++) {
                 byte c = b[i];
                 if (c == ' ') {
+                    seriesHash = h;
                     return i;
                 }
                 if (c == '\\') {
                     return -1;
                 }
+                h = 31 * h + c;
             }
             return -1;
         }
 
         /** The field set and the timestamp, after the series and its space. */
         private void fieldsAndTime() {
-            fields.size = 0;
+            fields.clear();
+            Key previous = null;
             while (true) {
                 int keyAt = pos;
-                Key key = fieldKey();
+                // Lines of a body mostly give the same keys in the same order: the key that came
+                // after the previous one last time is tried first, by its bytes.
+                Key key = matchKey(previous == null ? firstKey : previous.next);
+                if (key == null) {
+                    key = fieldKey();
+                }
+                if (previous == null) {
+                    firstKey = key;
+                } else {
+                    previous.next = key;
+                }
+                previous = key;
                 if (pos == end || b[pos] != '=') {
                     throw new Fault(pos, "expected '=' after field key '" + key.name + "'");
                 }
@@ -741,6 +775,25 @@ public final class LineProtocol {
             return nameString(kind, start);
         }
 
+        /**
+         * {@code expected} if the key here is written as it was before, without a backslash, and
+         * moves past it; null otherwise. Its bytes passed every check of {@link #scanName} before,
+         * and it ends where a scan would stop, so a scan would read the same.
+         */
+        private Key matchKey(Key expected) {
+            if (expected == null || expected.plain == null) {
+                return null;
+            }
+            int to = pos + expected.plain.length;
+            if (to > end
+                    || !java.util.Arrays.equals(b, pos, to, expected.plain, 0, expected.plain.length)
+                    || (to < end && b[to] != '=' && b[to] != ',' && b[to] != ' ')) {
+                return null;
+            }
+            pos = to;
+            return expected;
+        }
+
         /** A field key, read once per body and spelling. */
         private Key fieldKey() {
             int start = pos;
@@ -753,8 +806,20 @@ public final class LineProtocol {
             if (key == null) {
                 key = keyNamed(nameString(NameKind.KEY, start));
                 keysByBytes.put(b, start, pos, hash, key);
+                if (key.plain == null && indexOfBackslash(start, pos) < 0) {
+                    key.plain = java.util.Arrays.copyOfRange(b, start, pos);
+                }
             }
             return key;
+        }
+
+        private int indexOfBackslash(int from, int to) {
+            for (int i = from; i < to; i++) {
+                if (b[i] == '\\') {
+                    return i;
+                }
+            }
+            return -1;
         }
 
         private Key keyNamed(String name) {
