@@ -166,8 +166,13 @@ final class TimeSeriesResource implements Resource {
             }
             Precision p = precision;
             return body(call.request()).thenCompose(bytes -> {
-                LineProtocol.ParseResult parsed = LineProtocol.parse(bytes, p, now);
-                return write(info, options, parsed.points()).thenApply(outcome -> answer(parsed, outcome));
+                // Parsed straight into one batch per shard: no Point is built on the way.
+                TimeSeriesWrites.LineBatches lines = TimeSeriesWrites.lines(info, options);
+                LineProtocol.parse(bytes, p, now, lines);
+                CompletionStage<TimeSeriesWrites.Outcome> written = lines.points() == 0
+                        ? CompletableFuture.completedFuture(new TimeSeriesWrites.Outcome(0, List.of()))
+                        : api.timeSeriesWrites().write(info, lines);
+                return written.thenApply(outcome -> answer(lines, outcome));
             });
         });
     }
@@ -212,7 +217,7 @@ final class TimeSeriesResource implements Resource {
         }
     }
 
-    private HttpResponse answer(LineProtocol.ParseResult parsed, TimeSeriesWrites.Outcome outcome) {
+    private HttpResponse answer(TimeSeriesWrites.LineBatches parsed, TimeSeriesWrites.Outcome outcome) {
         List<LineProtocolError> bad = parsed.errors();
         if (bad.isEmpty() && outcome.rejected().isEmpty()) {
             return HttpResponse.create().withStatus(StatusCodes.NO_CONTENT);

@@ -101,36 +101,43 @@ public final class LineProtocol {
      * @param nowNanos the timestamp, in nanoseconds, of lines that carry none
      */
     public static ParseResult parse(byte[] body, Precision precision, long nowNanos) {
-        List<Point> points = new ArrayList<>();
-        List<LineProtocolError> errors = new ArrayList<>();
-        Map<SeriesBytes, Point> series = new HashMap<>();
-        int[] lines = new int[16];
+        PointCollector points = new PointCollector();
+        parse(body, precision, nowNanos, points);
+        return points.result();
+    }
+
+    /**
+     * Parses a UTF-8 body into {@code sink}, line by line in body order, without building a
+     * {@link Point} for each line: the ingest path encodes the lines straight into its batches.
+     * What {@link #parse(byte[], Precision, long)} returns is what a sink sees.
+     *
+     * @param body the body, UTF-8
+     * @param precision the unit of the timestamps written in the body
+     * @param nowNanos the timestamp, in nanoseconds, of lines that carry none
+     * @param sink takes each good line and each bad one
+     */
+    public static void parse(byte[] body, Precision precision, long nowNanos, Sink sink) {
+        LineParser parser = new LineParser(body, precision, nowNanos);
         int lineNo = 0;
         int pos = 0;
         while (pos < body.length) {
             lineNo++;
-            int nl = indexOf(body, (byte) '\n', pos);
+            int nl = indexOfNewline(body, pos);
             int next = nl < 0 ? body.length : nl + 1;
             int end = nl < 0 ? body.length : nl;
             if (end > pos && body[end - 1] == '\r') {
                 end--;
             }
             try {
-                Point p = new LineParser(body, pos, end, precision, nowNanos, series).parse();
-                if (p != null) {
-                    if (points.size() == lines.length) {
-                        lines = java.util.Arrays.copyOf(lines, lines.length * 2);
-                    }
-                    lines[points.size()] = lineNo;
-                    points.add(p);
+                if (parser.parse(pos, end)) {
+                    sink.point(lineNo, parser.series, parser.fields, parser.time);
                 }
             } catch (Fault f) {
-                errors.add(new LineProtocolError(
+                sink.error(new LineProtocolError(
                         lineNo, column(body, pos, f.offset), f.getMessage(), lenient(body, pos, end)));
             }
             pos = next;
         }
-        return new ParseResult(points, errors, java.util.Arrays.copyOf(lines, points.size()));
     }
 
     /**
@@ -145,13 +152,185 @@ public final class LineProtocol {
         if (end > 0 && b[end - 1] == '\r') {
             end--;
         }
-        if (indexOf(b, (byte) '\n', 0) >= 0) {
+        if (indexOfNewline(b, 0) >= 0) {
             throw new IllegalArgumentException("a line must not contain a line break");
         }
+        LineParser parser = new LineParser(b, precision, nowNanos);
         try {
-            return new LineParser(b, 0, end, precision, nowNanos, null).parse();
+            return parser.parse(0, end) ? PointCollector.point(parser.series, parser.fields, parser.time) : null;
         } catch (Fault f) {
             throw new LineProtocolException(new LineProtocolError(1, column(b, 0, f.offset), f.getMessage(), line));
+        }
+    }
+
+    /** What {@link #parse(byte[], Precision, long, Sink)} reads, line by line. */
+    public interface Sink {
+        /**
+         * A good line.
+         *
+         * @param line its number, from 1
+         * @param series its series, the same object for every line of the body that names it
+         * @param fields its fields, valid only during this call
+         * @param time its timestamp in nanoseconds
+         */
+        void point(int line, Series series, Fields fields, long time);
+
+        /** A bad line. */
+        void error(LineProtocolError error);
+    }
+
+    /**
+     * A series as the lines of one body name it: its measurement and its tags sorted by key (as a
+     * {@link Point} holds them). Parsed once per body: every line of the series, whatever order
+     * it writes its tags in, gets this object.
+     */
+    public static final class Series {
+        private final int id;
+        private final String measurement;
+        private final List<Point.Tag> tags;
+
+        private Series(int id, String measurement, List<Point.Tag> tags) {
+            this.id = id;
+            this.measurement = measurement;
+            this.tags = tags;
+        }
+
+        /** Its number in the body: 0 for the first series read, 1 for the next, and so on. */
+        public int id() {
+            return id;
+        }
+
+        public String measurement() {
+            return measurement;
+        }
+
+        /** The tags, sorted by key, immutable. */
+        public List<Point.Tag> tags() {
+            return tags;
+        }
+    }
+
+    /**
+     * The fields of one line, in the order a {@link LinkedHashMap} would keep them (a key given
+     * twice keeps its first place and its last value). Reused from line to line.
+     */
+    public static final class Fields {
+        private int size;
+        private Key[] keys = new Key[16];
+        private FieldType[] types = new FieldType[16];
+        private long[] bits = new long[16];
+        private String[] strings = new String[16];
+
+        private Fields() {}
+
+        public int size() {
+            return size;
+        }
+
+        /** The key of field {@code i}. */
+        public String key(int i) {
+            return keys[i].name;
+        }
+
+        /**
+         * The number of field {@code i}'s key in the body: 0 for the first key read, 1 for the
+         * next, and so on; lines that give the same key give the same number.
+         */
+        public int keyId(int i) {
+            return keys[i].id;
+        }
+
+        public FieldType type(int i) {
+            return types[i];
+        }
+
+        /**
+         * The value of field {@code i} unless it is a string: a float's IEEE 754 bits, an integer
+         * (an unsigned one in a long's bits), a boolean as 1 or 0.
+         */
+        public long bits(int i) {
+            return bits[i];
+        }
+
+        /** The value of string field {@code i}. */
+        public String string(int i) {
+            return strings[i];
+        }
+
+        /** The value of field {@code i}. */
+        public FieldValue value(int i) {
+            return switch (types[i]) {
+                case FLOAT -> new FieldValue.FloatValue(Double.longBitsToDouble(bits[i]));
+                case INTEGER -> new FieldValue.IntegerValue(bits[i]);
+                case UNSIGNED -> new FieldValue.UnsignedValue(bits[i]);
+                case BOOLEAN -> new FieldValue.BooleanValue(bits[i] != 0);
+                case STRING -> new FieldValue.StringValue(strings[i]);
+            };
+        }
+
+        /** Which line the fields are of; a key given in this line knows its place. */
+        private int line;
+
+        private void clear() {
+            size = 0;
+            line++;
+        }
+
+        private void put(Key key, FieldType type, long value, String string) {
+            int i = key.line == line ? key.slot : size;
+            key.line = line;
+            key.slot = i;
+            if (i == keys.length) {
+                keys = java.util.Arrays.copyOf(keys, i * 2);
+                types = java.util.Arrays.copyOf(types, i * 2);
+                bits = java.util.Arrays.copyOf(bits, i * 2);
+                strings = java.util.Arrays.copyOf(strings, i * 2);
+            }
+            keys[i] = key;
+            types[i] = type;
+            bits[i] = value;
+            strings[i] = string;
+            if (i == size) {
+                size++;
+            }
+        }
+
+        /** The key of the last field in order (not the last one given, if that was a repeat). */
+        private String lastKey() {
+            return keys[size - 1].name;
+        }
+    }
+
+    /** A {@link Sink} that builds the points of a {@link ParseResult}. */
+    private static final class PointCollector implements Sink {
+        private final List<Point> points = new ArrayList<>();
+        private final List<LineProtocolError> errors = new ArrayList<>();
+        private int[] lines = new int[16];
+
+        static Point point(Series series, Fields fields, long time) {
+            Map<String, FieldValue> map = HashMap.newHashMap(fields.size());
+            for (int i = 0; i < fields.size(); i++) {
+                map.put(fields.key(i), fields.value(i));
+            }
+            return new Point(series.measurement(), series.tags(), map, time);
+        }
+
+        @Override
+        public void point(int line, Series series, Fields fields, long time) {
+            if (points.size() == lines.length) {
+                lines = java.util.Arrays.copyOf(lines, lines.length * 2);
+            }
+            lines[points.size()] = line;
+            points.add(point(series, fields, time));
+        }
+
+        @Override
+        public void error(LineProtocolError error) {
+            errors.add(error);
+        }
+
+        ParseResult result() {
+            return new ParseResult(points, errors, java.util.Arrays.copyOf(lines, points.size()));
         }
     }
 
@@ -302,76 +481,162 @@ public final class LineProtocol {
         }
     }
 
-    /** Reads one line, {@code [start, end)} of the body without its line break. */
-    /**
-     * The bytes of a line's series (measurement and tags, up to the space before the fields), as a
-     * key: the lines of one series in a body parse their series once and share its measurement and
-     * tag list, which also makes the series cheap to look up downstream.
-     */
-    private static final class SeriesBytes {
-        private final byte[] b;
-        private final int from;
-        private final int to;
-        private final int hash;
+    /** A field key of a body, read once: its name, its number, and whether it is {@code time}. */
+    private static final class Key {
+        final String name;
+        final int id;
+        final boolean time;
+        /** How the body writes it when that holds no backslash (null: not known), to match it at once. */
+        byte[] plain;
+        /** The key that followed this one in the last line that had one after it: likely the next. */
+        Key next;
+        /** The line (a count of {@link Fields#clear}) where this key was last given, and its place there. */
+        int line = -1;
 
-        SeriesBytes(byte[] b, int from, int to) {
-            this.b = b;
-            this.from = from;
-            this.to = to;
+        int slot;
+
+        Key(String name, int id) {
+            this.name = name;
+            this.id = id;
+            this.time = name.equals("time");
+        }
+    }
+
+    /** A series' identity as a value: its measurement and sorted tags. */
+    private record SeriesValue(String measurement, List<Point.Tag> tags) {}
+
+    /**
+     * An open-addressing table from byte strings to values: the series of a body by the bytes of
+     * their lines up to the first space, and field keys by their bytes, so that the lines of a
+     * body read each series and each key once. Keys are copied in.
+     */
+    private static final class ByteTable<V> {
+        private byte[][] keys = new byte[64][];
+        private int[] hashes = new int[64];
+        private Object[] values = new Object[64];
+        private int size;
+
+        static int hash(byte[] b, int from, int to) {
             int h = 1;
             for (int i = from; i < to; i++) {
                 h = 31 * h + b[i];
             }
-            this.hash = h;
+            return h;
         }
 
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof SeriesBytes k
-                    && k.hash == hash
-                    && java.util.Arrays.equals(b, from, to, k.b, k.from, k.to);
+        @SuppressWarnings("unchecked")
+        V get(byte[] b, int from, int to, int hash) {
+            int mask = keys.length - 1;
+            for (int i = mix(hash) & mask; keys[i] != null; i = (i + 1) & mask) {
+                if (hashes[i] == hash && java.util.Arrays.equals(keys[i], 0, keys[i].length, b, from, to)) {
+                    return (V) values[i];
+                }
+            }
+            return null;
         }
 
-        @Override
-        public int hashCode() {
-            return hash;
+        void put(byte[] b, int from, int to, int hash, V value) {
+            if (2 * (size + 1) > keys.length) {
+                grow();
+            }
+            insert(java.util.Arrays.copyOfRange(b, from, to), hash, value);
+            size++;
+        }
+
+        private void insert(byte[] key, int hash, Object value) {
+            int mask = keys.length - 1;
+            int i = mix(hash) & mask;
+            while (keys[i] != null) {
+                i = (i + 1) & mask;
+            }
+            keys[i] = key;
+            hashes[i] = hash;
+            values[i] = value;
+        }
+
+        private void grow() {
+            byte[][] oldKeys = keys;
+            int[] oldHashes = hashes;
+            Object[] oldValues = values;
+            keys = new byte[oldKeys.length * 2][];
+            hashes = new int[oldKeys.length * 2];
+            values = new Object[oldKeys.length * 2];
+            for (int i = 0; i < oldKeys.length; i++) {
+                if (oldKeys[i] != null) {
+                    insert(oldKeys[i], oldHashes[i], oldValues[i]);
+                }
+            }
+        }
+
+        private static int mix(int h) {
+            return h ^ (h >>> 16);
         }
     }
 
+    /**
+     * Reads the lines of one body, one {@link #parse} call per line; what it read of a good line
+     * is in {@link #series}, {@link #fields} and {@link #time} until the next call. Remembers the
+     * body's series and field keys across lines.
+     */
     private static final class LineParser {
         private final byte[] b;
-        private final int end;
         private final Precision precision;
         private final long now;
-        /** Series already parsed in this body, by their bytes (a point of each); null: none kept. */
-        private final Map<SeriesBytes, Point> series;
+        /** Series by the bytes that wrote them (only those without a backslash). */
+        private final ByteTable<Series> seriesByBytes = new ByteTable<>();
+        /** Series by value, so that two spellings of one series (tags in another order) are one. */
+        private final Map<SeriesValue, Series> seriesByValue = new HashMap<>();
+        /** Field keys by the bytes that wrote them (only those without an escape). */
+        private final ByteTable<Key> keysByBytes = new ByteTable<>();
+        /** Field keys by name: every key read, however written. */
+        private final Map<String, Key> keysByName = new HashMap<>();
 
         private int pos;
+        private int end;
 
-        LineParser(byte[] b, int start, int end, Precision precision, long now, Map<SeriesBytes, Point> series) {
-            this.series = series;
+        Series series;
+        final Fields fields = new Fields();
+        long time;
+        /** The first field key of the last good line. */
+        private Key firstKey;
+        /** The hash of the series bytes {@link #seriesEnd} found. */
+        private int seriesHash;
+
+        // What scanName found: whether the name held an escape, and only ASCII.
+        private boolean nameEscaped;
+        private boolean nameAscii;
+
+        LineParser(byte[] b, Precision precision, long now) {
             this.b = b;
-            this.pos = start;
-            this.end = end;
             this.precision = precision;
             this.now = now;
         }
 
-        Point parse() {
+        /**
+         * Reads the line {@code [start, end)} of the body (without its line break).
+         *
+         * @return whether it held a point (false: blank or comment)
+         * @throws Fault when it is not a valid line
+         */
+        boolean parse(int start, int end) {
+            this.pos = start;
+            this.end = end;
             while (pos < end && (b[pos] == ' ' || b[pos] == '\t')) {
                 pos++;
             }
             if (pos == end || b[pos] == '#') {
-                return null;
+                return false;
             }
-            int seriesEnd = series == null ? -1 : seriesEnd();
-            SeriesBytes seriesKey = seriesEnd < 0 ? null : new SeriesBytes(b, pos, seriesEnd);
-            Point same = seriesKey == null ? null : series.get(seriesKey);
+            int seriesEnd = seriesEnd();
+            Series same = seriesEnd < 0 ? null : seriesByBytes.get(b, pos, seriesEnd, seriesHash);
             if (same != null) {
                 pos = seriesEnd;
                 skipSpaces();
-                return fieldsAndTime(same.measurement(), same.tags());
+                fieldsAndTime();
+                series = same;
+                return true;
             }
+            int seriesStart = pos;
             String measurement = name(NameKind.MEASUREMENT, "a measurement name");
             List<Point.Tag> tags = new ArrayList<>();
             while (pos < end && b[pos] == ',') {
@@ -400,56 +665,80 @@ public final class LineProtocol {
                         "expected a space and a field set after '" + measurement + "'"
                                 + (tags.isEmpty() ? "" : " and its tags"));
             }
-            Point p = fieldsAndTime(measurement, tags);
-            if (seriesKey != null && whole) {
-                series.put(seriesKey, p);
+            fieldsAndTime();
+            // Only a line that parsed whole names its series for the lines after it.
+            tags.sort(Point.TAG_ORDER);
+            SeriesValue value = new SeriesValue(measurement, List.copyOf(tags));
+            Series known = seriesByValue.get(value);
+            if (known == null) {
+                known = new Series(seriesByValue.size(), measurement, value.tags());
+                seriesByValue.put(value, known);
             }
-            return p;
+            if (whole) {
+                seriesByBytes.put(b, seriesStart, seriesEnd, ByteTable.hash(b, seriesStart, seriesEnd), known);
+            }
+            series = known;
+            return true;
         }
 
         /**
-         * Where the series of the line ends: its first space (or the line's end); -1 when the
-         * series holds a backslash, whose escapes only the full parse reads right.
+         * Where the series of the line ends: its first space; -1 when there is none or the series
+         * holds a backslash, whose escapes only the full parse reads right. Sets {@link
+         * #seriesHash} to the {@link ByteTable#hash} of the series' bytes on the way.
          */
         private int seriesEnd() {
+            int h = 1;
             for (int i = pos; i < end; i++) {
                 byte c = b[i];
                 if (c == ' ') {
+                    seriesHash = h;
                     return i;
                 }
                 if (c == '\\') {
                     return -1;
                 }
+                h = 31 * h + c;
             }
             return -1;
         }
 
         /** The field set and the timestamp, after the series and its space. */
-        private Point fieldsAndTime(String measurement, List<Point.Tag> tags) {
-            Map<String, FieldValue> fields = new LinkedHashMap<>();
+        private void fieldsAndTime() {
+            fields.clear();
+            Key previous = null;
             while (true) {
                 int keyAt = pos;
-                String key = name(NameKind.KEY, "a field key");
-                if (pos == end || b[pos] != '=') {
-                    throw new Fault(pos, "expected '=' after field key '" + key + "'");
+                // Lines of a body mostly give the same keys in the same order: the key that came
+                // after the previous one last time is tried first, by its bytes.
+                Key key = matchKey(previous == null ? firstKey : previous.next);
+                if (key == null) {
+                    key = fieldKey();
                 }
-                if (key.equals("time")) {
+                if (previous == null) {
+                    firstKey = key;
+                } else {
+                    previous.next = key;
+                }
+                previous = key;
+                if (pos == end || b[pos] != '=') {
+                    throw new Fault(pos, "expected '=' after field key '" + key.name + "'");
+                }
+                if (key.time) {
                     throw new Fault(keyAt, "field key 'time' is reserved for the timestamp");
                 }
                 pos++;
-                fields.put(key, value(key));
+                value(key);
                 if (pos < end && b[pos] == ',') {
                     pos++;
                     continue;
                 }
                 break;
             }
-            long time;
             if (!skipSpaces()) {
                 if (pos < end) {
                     throw new Fault(
                             pos,
-                            "expected ',', a space or the end of the line after the value of field '" + lastKey(fields)
+                            "expected ',', a space or the end of the line after the value of field '" + fields.lastKey()
                                     + "'");
                 }
                 time = now;
@@ -462,15 +751,6 @@ public final class LineProtocol {
                     throw new Fault(pos, "expected the end of the line after the timestamp");
                 }
             }
-            return new Point(measurement, tags, fields, time);
-        }
-
-        private static String lastKey(Map<String, FieldValue> fields) {
-            String last = "";
-            for (String k : fields.keySet()) {
-                last = k;
-            }
-            return last;
         }
 
         /** Skips spaces; whether there was at least one. */
@@ -490,6 +770,72 @@ public final class LineProtocol {
 
         /** Reads a measurement, key or tag value up to its unescaped delimiter. */
         private String name(NameKind kind, String expected) {
+            int start = pos;
+            scanName(kind, expected);
+            return nameString(kind, start);
+        }
+
+        /**
+         * {@code expected} if the key here is written as it was before, without a backslash, and
+         * moves past it; null otherwise. Its bytes passed every check of {@link #scanName} before,
+         * and it ends where a scan would stop, so a scan would read the same.
+         */
+        private Key matchKey(Key expected) {
+            if (expected == null || expected.plain == null) {
+                return null;
+            }
+            int to = pos + expected.plain.length;
+            if (to > end
+                    || !java.util.Arrays.equals(b, pos, to, expected.plain, 0, expected.plain.length)
+                    || (to < end && b[to] != '=' && b[to] != ',' && b[to] != ' ')) {
+                return null;
+            }
+            pos = to;
+            return expected;
+        }
+
+        /** A field key, read once per body and spelling. */
+        private Key fieldKey() {
+            int start = pos;
+            scanName(NameKind.KEY, "a field key");
+            if (nameEscaped) {
+                return keyNamed(nameString(NameKind.KEY, start));
+            }
+            int hash = ByteTable.hash(b, start, pos);
+            Key key = keysByBytes.get(b, start, pos, hash);
+            if (key == null) {
+                key = keyNamed(nameString(NameKind.KEY, start));
+                keysByBytes.put(b, start, pos, hash, key);
+                if (key.plain == null && indexOfBackslash(start, pos) < 0) {
+                    key.plain = java.util.Arrays.copyOfRange(b, start, pos);
+                }
+            }
+            return key;
+        }
+
+        private int indexOfBackslash(int from, int to) {
+            for (int i = from; i < to; i++) {
+                if (b[i] == '\\') {
+                    return i;
+                }
+            }
+            return -1;
+        }
+
+        private Key keyNamed(String name) {
+            Key key = keysByName.get(name);
+            if (key == null) {
+                key = new Key(name, keysByName.size());
+                keysByName.put(name, key);
+            }
+            return key;
+        }
+
+        /**
+         * Moves past a name up to its unescaped delimiter, failing on what a name cannot hold;
+         * sets {@link #nameEscaped} and {@link #nameAscii}.
+         */
+        private void scanName(NameKind kind, String expected) {
             int start = pos;
             boolean escaped = false;
             boolean ascii = true;
@@ -527,8 +873,14 @@ public final class LineProtocol {
             if (pos == start) {
                 throw new Fault(pos, "expected " + expected);
             }
-            if (!escaped) {
-                return decode(start, pos, ascii);
+            nameEscaped = escaped;
+            nameAscii = ascii;
+        }
+
+        /** The name scanned from {@code start} to here, unescaped and decoded. */
+        private String nameString(NameKind kind, int start) {
+            if (!nameEscaped) {
+                return decode(start, pos, nameAscii);
             }
             byte[] out = new byte[pos - start];
             int n = 0;
@@ -538,66 +890,75 @@ public final class LineProtocol {
                 }
                 out[n++] = b[i];
             }
-            return decode(out, 0, n, ascii, start);
+            return decode(out, 0, n, nameAscii, start);
         }
 
         private static boolean isEscapable(NameKind kind, byte c) {
             return c == ',' || c == ' ' || (c == '=' && kind != NameKind.MEASUREMENT);
         }
 
-        private FieldValue value(String key) {
+        private void value(Key key) {
             if (pos == end) {
-                throw new Fault(pos, "expected a value for field '" + key + "'");
+                throw new Fault(pos, "expected a value for field '" + key.name + "'");
             }
             if (b[pos] == '"') {
-                return string(key);
+                fields.put(key, FieldType.STRING, 0, string(key.name));
+                return;
             }
             int start = pos;
             while (pos < end && b[pos] != ',' && b[pos] != ' ') {
                 pos++;
             }
             if (pos == start) {
-                throw new Fault(pos, "expected a value for field '" + key + "'");
+                throw new Fault(pos, "expected a value for field '" + key.name + "'");
             }
             byte first = b[start];
             if (first == 't' || first == 'T' || first == 'f' || first == 'F') {
-                return bool(key, start);
+                fields.put(key, FieldType.BOOLEAN, bool(key.name, start) ? 1 : 0, null);
+                return;
             }
             byte last = b[pos - 1];
             if (last == 'i') {
                 if (!isInteger(start, pos - 1, true)) {
-                    throw badValue(key, start);
+                    throw badValue(key.name, start);
                 }
+                long v;
                 try {
-                    return new FieldValue.IntegerValue(Long.parseLong(ascii(start, pos - 1)));
+                    v = parseLong(start, pos - 1);
                 } catch (NumberFormatException e) {
                     throw new Fault(
                             start,
-                            "integer field '" + key + "' is out of range: a signed 64-bit integer (" + Long.MIN_VALUE
-                                    + "i to " + Long.MAX_VALUE + "i) was expected");
+                            "integer field '" + key.name + "' is out of range: a signed 64-bit integer ("
+                                    + Long.MIN_VALUE + "i to " + Long.MAX_VALUE + "i) was expected");
                 }
+                fields.put(key, FieldType.INTEGER, v, null);
+                return;
             }
             if (last == 'u') {
                 if (!isInteger(start, pos - 1, false)) {
-                    throw badValue(key, start);
+                    throw badValue(key.name, start);
                 }
+                long v;
                 try {
-                    return new FieldValue.UnsignedValue(Long.parseUnsignedLong(ascii(start, pos - 1)));
+                    v = Long.parseUnsignedLong(ascii(start, pos - 1));
                 } catch (NumberFormatException e) {
                     throw new Fault(
                             start,
-                            "unsigned integer field '" + key
+                            "unsigned integer field '" + key.name
                                     + "' is out of range: 0u to 18446744073709551615u was expected");
                 }
+                fields.put(key, FieldType.UNSIGNED, v, null);
+                return;
             }
             if (!isFloat(start, pos)) {
-                throw badValue(key, start);
+                throw badValue(key.name, start);
             }
-            double d = Double.parseDouble(ascii(start, pos));
+            double d = parseDouble(start, pos);
             if (!Double.isFinite(d)) {
-                throw new Fault(start, "float field '" + key + "' is out of range: a finite 64-bit float was expected");
+                throw new Fault(
+                        start, "float field '" + key.name + "' is out of range: a finite 64-bit float was expected");
             }
-            return new FieldValue.FloatValue(d);
+            fields.put(key, FieldType.FLOAT, Double.doubleToRawLongBits(d), null);
         }
 
         private Fault badValue(String key, int at) {
@@ -607,16 +968,16 @@ public final class LineProtocol {
                             + "': a float (1.5), an integer (1i), an unsigned integer (1u), a boolean (true) or a string (\"text\")");
         }
 
-        private FieldValue bool(String key, int start) {
+        private boolean bool(String key, int start) {
             String s = ascii(start, pos);
             return switch (s) {
-                case "t", "T", "true", "True", "TRUE" -> new FieldValue.BooleanValue(true);
-                case "f", "F", "false", "False", "FALSE" -> new FieldValue.BooleanValue(false);
+                case "t", "T", "true", "True", "TRUE" -> true;
+                case "f", "F", "false", "False", "FALSE" -> false;
                 default -> throw badValue(key, start);
             };
         }
 
-        private FieldValue string(String key) {
+        private String string(String key) {
             int open = pos;
             pos++;
             int start = pos;
@@ -635,7 +996,7 @@ public final class LineProtocol {
             int close = pos;
             pos++;
             if (!escaped) {
-                return new FieldValue.StringValue(decode(start, close, false));
+                return decode(start, close, false);
             }
             byte[] out = new byte[close - start];
             int n = 0;
@@ -652,7 +1013,7 @@ public final class LineProtocol {
                 }
                 out[n++] = c;
             }
-            return new FieldValue.StringValue(decode(out, 0, n, false, start));
+            return decode(out, 0, n, false, start);
         }
 
         private static boolean isStringEscape(byte c) {
@@ -671,7 +1032,7 @@ public final class LineProtocol {
             }
             long t;
             try {
-                t = Math.multiplyExact(Long.parseLong(ascii(start, pos)), precision.nanos());
+                t = Math.multiplyExact(parseLong(start, pos), precision.nanos());
             } catch (NumberFormatException | ArithmeticException e) {
                 t = Long.MIN_VALUE;
             }
@@ -682,6 +1043,83 @@ public final class LineProtocol {
                                 + " ns (1677-09-21 to 2262-04-11) was expected");
             }
             return t;
+        }
+
+        /**
+         * {@link Long#parseLong} of {@code [from, to)}, which {@link #isInteger} accepted (signed),
+         * without building a String.
+         *
+         * @throws NumberFormatException when it is out of range
+         */
+        private long parseLong(int from, int to) {
+            int i = from;
+            boolean negative = b[i] == '-';
+            if (negative) {
+                i++;
+            }
+            // Accumulated negatively, so that Long.MIN_VALUE fits.
+            long v = 0;
+            try {
+                for (; i < to; i++) {
+                    v = Math.subtractExact(Math.multiplyExact(v, 10), b[i] - '0');
+                }
+            } catch (ArithmeticException e) {
+                throw new NumberFormatException("out of range");
+            }
+            if (negative) {
+                return v;
+            }
+            if (v == Long.MIN_VALUE) {
+                throw new NumberFormatException("out of range");
+            }
+            return -v;
+        }
+
+        /** The powers of ten that a double holds exactly. */
+        private static final double[] EXACT_POWERS_OF_TEN = {
+            1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18,
+            1e19, 1e20, 1e21, 1e22
+        };
+
+        /**
+         * {@link Double#parseDouble} of {@code [from, to)}, which {@link #isFloat} accepted. With
+         * at most 15 significant digits and a decimal exponent within ±22 (as metrics are
+         * written), both the digits and the power of ten are exact doubles, so one multiplication
+         * or division rounds correctly (Clinger's fast path) and gives the same bits as {@code
+         * parseDouble}; anything else goes to {@code parseDouble}.
+         */
+        private double parseDouble(int from, int to) {
+            int i = from;
+            boolean negative = b[i] == '-';
+            if (negative) {
+                i++;
+            }
+            long digits = 0;
+            int significant = 0;
+            int exponent = 0;
+            boolean fraction = false;
+            for (; i < to; i++) {
+                byte c = b[i];
+                if (c == '.') {
+                    fraction = true;
+                    continue;
+                }
+                if (c < '0' || c > '9') {
+                    break; // an exponent: left to parseDouble
+                }
+                if (significant > 0 || c != '0') {
+                    significant++;
+                }
+                digits = digits * 10 + (c - '0');
+                if (fraction) {
+                    exponent--;
+                }
+            }
+            if (i < to || significant > 15 || exponent < -22) {
+                return Double.parseDouble(ascii(from, to));
+            }
+            double d = exponent == 0 ? (double) digits : (double) digits / EXACT_POWERS_OF_TEN[-exponent];
+            return negative ? -d : d;
         }
 
         /** {@code -?[0-9]+} over {@code [from, to)}. */
@@ -766,9 +1204,22 @@ public final class LineProtocol {
         }
     }
 
-    private static int indexOf(byte[] b, byte c, int from) {
-        for (int i = from; i < b.length; i++) {
-            if (b[i] == c) {
+    private static final java.lang.invoke.VarHandle LONGS =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+
+    /** The first {@code \n} at or after {@code from}, or -1; eight bytes a step. */
+    static int indexOfNewline(byte[] b, int from) {
+        int i = from;
+        for (; i + 8 <= b.length; i += 8) {
+            long w = (long) LONGS.get(b, i) ^ 0x0A0A0A0A0A0A0A0AL;
+            // A byte of w is zero where b holds '\n'; the lowest flagged byte is always one.
+            long zeros = (w - 0x0101010101010101L) & ~w & 0x8080808080808080L;
+            if (zeros != 0) {
+                return i + (Long.numberOfTrailingZeros(zeros) >>> 3);
+            }
+        }
+        for (; i < b.length; i++) {
+            if (b[i] == '\n') {
                 return i;
             }
         }

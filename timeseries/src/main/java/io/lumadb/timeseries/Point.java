@@ -73,7 +73,10 @@ public record Point(String measurement, List<Tag> tags, Map<String, FieldValue> 
                 throw new IllegalArgumentException("field key must not be empty");
             }
         }
-        fields = Map.copyOf(fields);
+        // A FieldMap is immutable already (what a decoded batch builds): kept as it is.
+        if (!(fields instanceof FieldMap)) {
+            fields = Map.copyOf(fields);
+        }
     }
 
     /** The series this point belongs to: its measurement and tag set. */

@@ -11,6 +11,9 @@ import java.util.zip.Checksum;
  */
 public final class VarBytes {
 
+    private static final java.lang.invoke.VarHandle BIG_ENDIAN_LONGS =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.BIG_ENDIAN);
+
     private VarBytes() {}
 
     /** A growable byte buffer (not ByteArrayOutputStream, whose every write takes a lock). */
@@ -56,14 +59,25 @@ public final class VarBytes {
         /** 8 bytes, big-endian. */
         public void int64(long v) {
             ensure(8);
-            for (int shift = 56; shift >= 0; shift -= 8) {
-                buf[size++] = (byte) (v >>> shift);
-            }
+            BIG_ENDIAN_LONGS.set(buf, size, v);
+            size += 8;
         }
 
         /** The 8 bytes of {@code d}'s IEEE 754 bits, big-endian. */
         public void f64(double d) {
             int64(Double.doubleToRawLongBits(d));
+        }
+
+        /** Appends what {@code other} holds. */
+        public void append(Writer other) {
+            ensure(other.size);
+            System.arraycopy(other.buf, 0, buf, size, other.size);
+            size += other.size;
+        }
+
+        /** How many bytes were written. */
+        public int size() {
+            return size;
         }
 
         /** Adds the bytes written so far to {@code checksum}. */
@@ -131,10 +145,11 @@ public final class VarBytes {
         }
 
         public long int64() {
-            long v = 0;
-            for (int i = 0; i < 8; i++) {
-                v = (v << 8) | u8();
+            if (end - pos < 8) {
+                throw new IllegalArgumentException("it ends early");
             }
+            long v = (long) BIG_ENDIAN_LONGS.get(buf, pos);
+            pos += 8;
             return v;
         }
 
@@ -150,6 +165,14 @@ public final class VarBytes {
             String s = new String(buf, pos, n, java.nio.charset.StandardCharsets.UTF_8);
             pos += n;
             return s;
+        }
+
+        /** Skips the next {@code n} bytes. */
+        public void skip(int n) {
+            if (n < 0 || n > end - pos) {
+                throw new IllegalArgumentException("it ends early");
+            }
+            pos += n;
         }
 
         /** How many bytes are left to read. */

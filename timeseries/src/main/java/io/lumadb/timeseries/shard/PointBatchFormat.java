@@ -1,5 +1,7 @@
 package io.lumadb.timeseries.shard;
 
+import io.lumadb.timeseries.FieldMap;
+import io.lumadb.timeseries.FieldType;
 import io.lumadb.timeseries.FieldValue;
 import io.lumadb.timeseries.Point;
 import io.lumadb.timeseries.VarBytes;
@@ -10,7 +12,6 @@ import io.lumadb.timeseries.store.WriteResult;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -73,100 +74,161 @@ public final class PointBatchFormat {
     /** Encodes {@code points} with the collection's settings, retention (0: none) and downsampling {@code rules}. */
     public static byte[] encode(
             TimeSeriesSettings settings, long retention, List<DownsamplingRule> rules, List<Point> points) {
-        VarBytes.Writer out = new VarBytes.Writer(64 + points.size() * 48);
-        out.u8(MAGIC_0);
-        out.u8(MAGIC_1);
-        out.varint(VERSION);
-        out.int64(settings.blockDuration());
-        out.int64(settings.lateness());
-        out.int64(retention);
-        out.varint(rules.size());
-        for (DownsamplingRule rule : rules) {
-            out.int64(rule.every());
-            out.int64(rule.retention());
-            out.varint(rule.mask());
-        }
-        Map<String, Integer> strings = new LinkedHashMap<>();
-        Map<List<Object>, Integer> series = new LinkedHashMap<>();
-        int[] seriesOf = new int[points.size()];
+        Builder out = new Builder(settings, retention, rules);
+        Map<List<Object>, Integer> series = new HashMap<>();
         // Points of one series usually share their tag list: looked up by identity first.
         java.util.IdentityHashMap<List<Point.Tag>, Object[]> seen = new java.util.IdentityHashMap<>();
-        for (int i = 0; i < points.size(); i++) {
-            Point p = points.get(i);
+        for (Point p : points) {
             Object[] known = seen.get(p.tags());
+            int id;
             if (known != null && known[0].equals(p.measurement())) {
-                seriesOf[i] = (Integer) known[1];
-                internFields(strings, p);
-                continue;
+                id = (Integer) known[1];
+            } else {
+                List<Object> key = new ArrayList<>(1 + p.tags().size());
+                key.add(p.measurement());
+                key.addAll(p.tags());
+                Integer existing = series.get(key);
+                id = existing != null ? existing : out.series(p.measurement(), p.tags());
+                series.putIfAbsent(key, id);
+                seen.put(p.tags(), new Object[] {p.measurement(), id});
             }
-            List<Object> key = new ArrayList<>(1 + p.tags().size());
-            key.add(p.measurement());
-            key.addAll(p.tags());
-            Integer id = series.get(key);
-            if (id == null) {
-                id = series.size();
-                series.put(key, id);
-                intern(strings, p.measurement());
-                for (Point.Tag t : p.tags()) {
-                    intern(strings, t.key());
-                    intern(strings, t.value());
-                }
-            }
-            seriesOf[i] = id;
-            seen.put(p.tags(), new Object[] {p.measurement(), id});
-            internFields(strings, p);
-        }
-        out.varint(strings.size());
-        for (String s : strings.keySet()) {
-            byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
-            out.varint(utf8.length);
-            out.bytes(utf8);
-        }
-        out.varint(series.size());
-        for (List<Object> key : series.keySet()) {
-            out.varint(strings.get((String) key.get(0)));
-            out.varint(key.size() - 1);
-            for (int t = 1; t < key.size(); t++) {
-                Point.Tag tag = (Point.Tag) key.get(t);
-                out.varint(strings.get(tag.key()));
-                out.varint(strings.get(tag.value()));
-            }
-        }
-        out.varint(points.size());
-        long previous = 0;
-        for (int i = 0; i < points.size(); i++) {
-            Point p = points.get(i);
-            out.varint(seriesOf[i]);
-            out.zigzag(p.time() - previous);
-            previous = p.time();
-            out.varint(p.fields().size());
+            out.point(id, p.time(), p.fields().size());
             for (Map.Entry<String, FieldValue> f : p.fields().entrySet()) {
-                out.varint(strings.get(f.getKey()));
-                FieldValue v = f.getValue();
-                out.u8(v.type().code());
-                switch (v) {
-                    case FieldValue.FloatValue x -> out.f64(x.value());
-                    case FieldValue.IntegerValue x -> out.zigzag(x.value());
-                    case FieldValue.UnsignedValue x -> out.varint(x.value());
-                    case FieldValue.BooleanValue x -> out.u8(x.value() ? 1 : 0);
-                    case FieldValue.StringValue x -> out.varint(strings.get(x.value()));
+                int name = out.string(f.getKey());
+                switch (f.getValue()) {
+                    case FieldValue.FloatValue x ->
+                        out.field(name, FieldType.FLOAT, Double.doubleToRawLongBits(x.value()));
+                    case FieldValue.IntegerValue x -> out.field(name, FieldType.INTEGER, x.value());
+                    case FieldValue.UnsignedValue x -> out.field(name, FieldType.UNSIGNED, x.value());
+                    case FieldValue.BooleanValue x -> out.field(name, FieldType.BOOLEAN, x.value() ? 1 : 0);
+                    case FieldValue.StringValue x -> out.stringField(name, x.value());
                 }
             }
         }
         return out.toByteArray();
     }
 
-    private static void internFields(Map<String, Integer> strings, Point p) {
-        for (Map.Entry<String, FieldValue> f : p.fields().entrySet()) {
-            intern(strings, f.getKey());
-            if (f.getValue() instanceof FieldValue.StringValue s) {
-                intern(strings, s.value());
+    /**
+     * Writes one batch point by point: {@link #series} for each series (once), then for each
+     * point {@link #point} followed by exactly as many fields as it announced. Strings are
+     * written once per batch ({@link #string}). The caller writes valid points (a non-empty
+     * measurement, tags sorted by key with unique keys, at least one field, no empty key): the
+     * shard's {@link #check} refuses a batch that holds any other.
+     */
+    public static final class Builder {
+        private final TimeSeriesSettings settings;
+        private final long retention;
+        private final List<DownsamplingRule> rules;
+        private final VarBytes.Writer strings = new VarBytes.Writer(512);
+        private final VarBytes.Writer series = new VarBytes.Writer(512);
+        private final VarBytes.Writer points = new VarBytes.Writer(4096);
+        private final Map<String, Integer> stringIndex = new HashMap<>();
+        private int seriesCount;
+        private int pointCount;
+        private long previous;
+
+        public Builder(TimeSeriesSettings settings, long retention) {
+            this(settings, retention, List.of());
+        }
+
+        /** A builder of a batch of a collection with downsampling {@code rules}. */
+        public Builder(TimeSeriesSettings settings, long retention, List<DownsamplingRule> rules) {
+            this.settings = settings;
+            this.retention = retention;
+            this.rules = List.copyOf(rules);
+        }
+
+        /** The index of {@code s} in the batch's strings, added if it is not there yet. */
+        public int string(String s) {
+            Integer known = stringIndex.get(s);
+            if (known != null) {
+                return known;
+            }
+            int index = stringIndex.size();
+            stringIndex.put(s, index);
+            byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+            strings.varint(utf8.length);
+            strings.bytes(utf8);
+            return index;
+        }
+
+        /**
+         * Adds a series (each once: it is not looked up) and returns its index.
+         *
+         * @param tags sorted by key, as a {@link Point} holds them
+         */
+        public int series(String measurement, List<Point.Tag> tags) {
+            series.varint(string(measurement));
+            series.varint(tags.size());
+            for (Point.Tag t : tags) {
+                series.varint(string(t.key()));
+                series.varint(string(t.value()));
+            }
+            return seriesCount++;
+        }
+
+        /** Starts a point of series {@code series} at {@code time}; {@code fields} fields follow. */
+        public void point(int series, long time, int fields) {
+            points.varint(series);
+            points.zigzag(time - previous);
+            previous = time;
+            points.varint(fields);
+            pointCount++;
+        }
+
+        /**
+         * A field of the current point that is not a string, named by string {@code name}: {@code
+         * bits} is a float's IEEE 754 bits, an integer, an unsigned integer's bits, or 1 or 0 for
+         * a boolean.
+         */
+        public void field(int name, FieldType type, long bits) {
+            points.varint(name);
+            points.u8(type.code());
+            switch (type) {
+                case FLOAT -> points.int64(bits);
+                case INTEGER -> points.zigzag(bits);
+                case UNSIGNED -> points.varint(bits);
+                case BOOLEAN -> points.u8(bits != 0 ? 1 : 0);
+                case STRING -> throw new IllegalArgumentException("a string field is written with stringField");
             }
         }
-    }
 
-    private static void intern(Map<String, Integer> strings, String s) {
-        strings.putIfAbsent(s, strings.size());
+        /** A string field of the current point, named by string {@code name}. */
+        public void stringField(int name, String value) {
+            int v = string(value);
+            points.varint(name);
+            points.u8(FieldType.STRING.code());
+            points.varint(v);
+        }
+
+        /** How many points were written. */
+        public int points() {
+            return pointCount;
+        }
+
+        /** The batch. */
+        public byte[] toByteArray() {
+            VarBytes.Writer out = new VarBytes.Writer(64 + strings.size() + series.size() + points.size());
+            out.u8(MAGIC_0);
+            out.u8(MAGIC_1);
+            out.varint(VERSION);
+            out.int64(settings.blockDuration());
+            out.int64(settings.lateness());
+            out.int64(retention);
+            out.varint(rules.size());
+            for (DownsamplingRule rule : rules) {
+                out.int64(rule.every());
+                out.int64(rule.retention());
+                out.varint(rule.mask());
+            }
+            out.varint(stringIndex.size());
+            out.append(strings);
+            out.varint(seriesCount);
+            out.append(series);
+            out.varint(pointCount);
+            out.append(points);
+            return out.toByteArray();
+        }
     }
 
     /**
@@ -186,18 +248,7 @@ public final class PointBatchFormat {
             }
             TimeSeriesSettings settings = new TimeSeriesSettings(in.int64(), in.int64());
             long retention = in.int64();
-            List<DownsamplingRule> rules = new ArrayList<>();
-            if (version >= 2) {
-                long count = in.varint();
-                if (count > TimeSeriesOptions.MAX_RULES) {
-                    throw new IllegalArgumentException("a batch names " + count + " downsampling rules");
-                }
-                for (long r = 0; r < count; r++) {
-                    long every = in.int64();
-                    long keep = in.int64();
-                    rules.add(new DownsamplingRule(every, keep, DownsamplingRule.ofMask((int) in.varint())));
-                }
-            }
+            List<DownsamplingRule> rules = rules(in, version);
             String[] strings = new String[in.count()];
             for (int i = 0; i < strings.length; i++) {
                 strings[i] = in.utf8(in.count());
@@ -221,7 +272,8 @@ public final class PointBatchFormat {
                 int s = in.index();
                 time += in.zigzag();
                 int n = in.count();
-                Map<String, FieldValue> fields = HashMap.newHashMap(n);
+                @SuppressWarnings("unchecked")
+                Map.Entry<String, FieldValue>[] fields = new Map.Entry[n];
                 for (int f = 0; f < n; f++) {
                     String name = strings[in.index()];
                     int type = in.u8();
@@ -234,17 +286,162 @@ public final class PointBatchFormat {
                                 case 5 -> new FieldValue.StringValue(strings[in.index()]);
                                 default -> throw new IllegalArgumentException("unknown field type " + type);
                             };
-                    fields.put(name, value);
+                    fields[f] = Map.entry(name, value);
                 }
-                points.add(new Point(measurements[s], tags.get(s), fields, time));
+                points.add(new Point(measurements[s], tags.get(s), FieldMap.of(fields), time));
             }
             if (in.remaining() != 0) {
                 throw new IllegalArgumentException("point batch has " + in.remaining() + " trailing bytes");
             }
-            return new Batch(settings, retention, points, List.copyOf(rules));
+            return new Batch(settings, retention, points, rules);
         } catch (ArrayIndexOutOfBoundsException e) {
-            throw new IllegalArgumentException("point batch refers to a string or series it does not hold", e);
+            throw notHeld(e);
         }
+    }
+
+    /** The downsampling rules of a batch of {@code version} (version 1 had none). */
+    private static List<DownsamplingRule> rules(VarBytes.Reader in, int version) {
+        if (version < 2) {
+            return List.of();
+        }
+        long count = in.varint();
+        if (count > TimeSeriesOptions.MAX_RULES) {
+            throw new IllegalArgumentException("a batch names " + count + " downsampling rules");
+        }
+        List<DownsamplingRule> rules = new ArrayList<>((int) count);
+        for (long r = 0; r < count; r++) {
+            long every = in.int64();
+            long keep = in.int64();
+            rules.add(new DownsamplingRule(every, keep, DownsamplingRule.ofMask((int) in.varint())));
+        }
+        return List.copyOf(rules);
+    }
+
+    /**
+     * Checks that {@code bytes} are a batch that {@link #decode} reads, without building its
+     * points: it throws what {@code decode} would throw, with the same message, and returns when
+     * {@code decode} would succeed. A shard checks every append before it journals it, so this
+     * pass costs a walk over the bytes, not the points' objects.
+     *
+     * @throws IllegalArgumentException when the bytes are not a batch of this format, or hold a
+     *     point that is not a valid {@link Point}
+     */
+    public static void check(byte[] bytes) {
+        VarBytes.Reader in = new VarBytes.Reader(bytes, 0, bytes.length);
+        if (in.u8() != MAGIC_0 || in.u8() != MAGIC_1) {
+            throw new IllegalArgumentException("not a time-series point batch");
+        }
+        int version = (int) in.varint();
+        if (version != VERSION && version != 1) {
+            throw new IllegalArgumentException("point batch format version " + version + " is not supported");
+        }
+        new TimeSeriesSettings(in.int64(), in.int64());
+        in.int64();
+        rules(in, version);
+        int stringCount = in.count();
+        // Where each string starts and ends; strings are decoded only to compare tag keys.
+        int[] from = new int[stringCount];
+        int[] to = new int[stringCount];
+        for (int i = 0; i < stringCount; i++) {
+            int n = in.count();
+            from[i] = bytes.length - in.remaining();
+            in.skip(n);
+            to[i] = from[i] + n;
+        }
+        int seriesCount = in.count();
+        int[] measurements = new int[seriesCount];
+        int[][] tagKeys = new int[seriesCount][];
+        for (int s = 0; s < seriesCount; s++) {
+            measurements[s] = string(in.index(), stringCount);
+            int n = in.count();
+            int[] keys = new int[n];
+            for (int i = 0; i < n; i++) {
+                keys[i] = string(in.index(), stringCount);
+                int value = string(in.index(), stringCount);
+                if (to[keys[i]] == from[keys[i]]) {
+                    throw new IllegalArgumentException("tag key must not be empty");
+                }
+                if (to[value] == from[value]) {
+                    throw new IllegalArgumentException(
+                            "tag '" + utf8(bytes, from, to, keys[i]) + "' must have a non-empty value");
+                }
+            }
+            tagKeys[s] = keys;
+        }
+        // A series is checked as a point's (measurement and tag keys) at its first point, as decode
+        // builds its first Point there.
+        boolean[] seen = new boolean[seriesCount];
+        int pointCount = in.count();
+        for (int i = 0; i < pointCount; i++) {
+            int s = in.index();
+            in.zigzag();
+            int n = in.count();
+            boolean emptyKey = false;
+            for (int f = 0; f < n; f++) {
+                int name = string(in.index(), stringCount);
+                emptyKey |= to[name] == from[name];
+                int type = in.u8();
+                switch (type) {
+                    case 1 -> in.skip(8);
+                    case 2, 3 -> in.varint();
+                    case 4 -> in.u8();
+                    case 5 -> string(in.index(), stringCount);
+                    default -> throw new IllegalArgumentException("unknown field type " + type);
+                }
+            }
+            if (s >= seriesCount) {
+                throw notHeld(null);
+            }
+            if (!seen[s]) {
+                seen[s] = true;
+                checkSeries(bytes, from, to, measurements[s], tagKeys[s]);
+            }
+            if (n == 0) {
+                throw new IllegalArgumentException("a point needs at least one field");
+            }
+            if (emptyKey) {
+                throw new IllegalArgumentException("field key must not be empty");
+            }
+        }
+        if (in.remaining() != 0) {
+            throw new IllegalArgumentException("point batch has " + in.remaining() + " trailing bytes");
+        }
+    }
+
+    /** Fails as {@link Point}'s constructor does on a series' measurement and tag keys. */
+    private static void checkSeries(byte[] bytes, int[] from, int[] to, int measurement, int[] keys) {
+        if (to[measurement] == from[measurement]) {
+            throw new IllegalArgumentException("measurement must not be empty");
+        }
+        if (keys.length < 2) {
+            return;
+        }
+        // Compared as strings: distinct malformed byte sequences may decode to the same key.
+        List<String> sorted = new ArrayList<>(keys.length);
+        for (int k : keys) {
+            sorted.add(utf8(bytes, from, to, k));
+        }
+        sorted.sort(io.lumadb.timeseries.SeriesKey::compareCodePoints);
+        for (int i = 1; i < sorted.size(); i++) {
+            if (sorted.get(i - 1).equals(sorted.get(i))) {
+                throw new IllegalArgumentException("duplicate tag key '" + sorted.get(i) + "'");
+            }
+        }
+    }
+
+    private static int string(int index, int count) {
+        if (index >= count) {
+            throw notHeld(null);
+        }
+        return index;
+    }
+
+    private static IllegalArgumentException notHeld(Throwable cause) {
+        return new IllegalArgumentException("point batch refers to a string or series it does not hold", cause);
+    }
+
+    private static String utf8(byte[] bytes, int[] from, int[] to, int i) {
+        return new String(bytes, from[i], to[i] - from[i], StandardCharsets.UTF_8);
     }
 
     /** The answer to a batch whose store write gave {@code result}. */

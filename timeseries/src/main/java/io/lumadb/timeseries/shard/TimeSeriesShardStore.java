@@ -45,7 +45,7 @@ public final class TimeSeriesShardStore extends ForwardingShardStore {
             return inner.appendProblem(kind, batch);
         }
         try {
-            PointBatchFormat.decode(batch);
+            PointBatchFormat.check(batch);
             return null;
         } catch (IllegalArgumentException e) {
             return "shard " + name() + ": " + e.getMessage();

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.lumadb.timeseries.FieldValue;
 import io.lumadb.timeseries.Point;
 import io.lumadb.timeseries.Seeded;
+import io.lumadb.timeseries.VarBytes;
 import io.lumadb.timeseries.WindowAggregator;
 import io.lumadb.timeseries.store.DownsamplingRule;
 import io.lumadb.timeseries.store.PointError;
@@ -97,6 +98,149 @@ class PointBatchFormatTest {
         assertThrows(IllegalArgumentException.class, () -> PointBatchFormat.decode(otherVersion));
     }
 
+    /** What {@code decode} throws for {@code bytes} (its message), or null when it reads them. */
+    private static String decodeFailure(byte[] bytes) {
+        try {
+            PointBatchFormat.decode(bytes);
+            return null;
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+    }
+
+    private static String checkFailure(byte[] bytes) {
+        try {
+            PointBatchFormat.check(bytes);
+            return null;
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+    }
+
+    @Test
+    void checkAcceptsAndRefusesExactlyWhatDecodeDoesWithTheSameMessage() {
+        Seeded.run("point batch check against decode", random -> {
+            int refused = 0;
+            for (int round = 0; round < 3000; round++) {
+                List<DownsamplingRule> rules = random.nextBoolean()
+                        ? List.of()
+                        : List.of(
+                                new DownsamplingRule(60_000_000_000L, 0, DownsamplingRule.KEEPABLE),
+                                new DownsamplingRule(
+                                        3_600_000_000_000L,
+                                        7_200_000_000_000L,
+                                        java.util.EnumSet.of(WindowAggregator.Kind.MAX)));
+                byte[] bytes = PointBatchFormat.encode(SETTINGS, 0, rules, points(random, random.nextInt(1, 12)));
+                // Damage a few bytes, cut the batch or lengthen it; some damage leaves a valid batch.
+                switch (random.nextInt(4)) {
+                    case 0 -> bytes = Arrays.copyOf(bytes, random.nextInt(bytes.length));
+                    case 1 -> bytes = Arrays.copyOf(bytes, bytes.length + 1 + random.nextInt(3));
+                    default -> {
+                        for (int k = random.nextInt(1, 4); k > 0; k--) {
+                            int at = 3 + random.nextInt(bytes.length - 3);
+                            bytes[at] = random.nextInt(3) == 0 ? 0 : (byte) random.nextInt(256);
+                        }
+                    }
+                }
+                String expected = decodeFailure(bytes);
+                assertEquals(expected, checkFailure(bytes), "batch " + Arrays.toString(bytes));
+                refused += expected == null ? 0 : 1;
+            }
+            assertTrue(refused > 1000, "only " + refused + " damaged batches were refused");
+        });
+    }
+
+    @Test
+    void checkRefusesPointsThatAreNotPointsLikeDecode() {
+        // Handmade batches: strings, series (measurement, tags as key/value pairs) and points
+        // (series, fields as name indexes with a float each).
+        List<byte[]> bad = List.of(
+                batch(List.of("", "f"), new int[][] {{0}}, new int[][] {{0, 1}}),
+                batch(List.of("cpu", "f", ""), new int[][] {{0, 2, 1}}, new int[][] {{0, 1}}),
+                batch(List.of("cpu", "f", ""), new int[][] {{0, 1, 2}}, new int[][] {{0, 1}}),
+                batch(List.of("cpu", "f", "k", "v", "w"), new int[][] {{0, 2, 3, 2, 4}}, new int[][] {{0, 1}}),
+                batch(List.of("cpu", "f"), new int[][] {{0}}, new int[][] {{0}}),
+                batch(List.of("cpu", "f", ""), new int[][] {{0}}, new int[][] {{0, 1, 2}}),
+                batch(List.of("cpu", "f"), new int[][] {{0}}, new int[][] {{1, 1}}),
+                batch(List.of("cpu", "f"), new int[][] {{0}}, new int[][] {{0, 7}}),
+                // two malformed keys that decode to the same string (U+FFFD)
+                batch(List.of("cpu", "f", "<FF>", "<FE>", "v"), new int[][] {{0, 2, 4, 3, 4}}, new int[][] {{0, 1}}));
+        for (byte[] b : bad) {
+            String expected = decodeFailure(b);
+            assertTrue(expected != null, "decode refuses " + Arrays.toString(b));
+            assertEquals(expected, checkFailure(b));
+        }
+        byte[] good = batch(List.of("cpu", "f", "k", "v"), new int[][] {{0, 2, 3}}, new int[][] {{0, 1, 1}});
+        assertEquals(null, decodeFailure(good));
+        PointBatchFormat.check(good);
+    }
+
+    @Test
+    void aFieldNamedTwiceInABatchKeepsItsLastValue() {
+        PointBatchFormat.Builder out = new PointBatchFormat.Builder(SETTINGS, 0);
+        int series = out.series("cpu", List.of(new Point.Tag("host", "a")));
+        int f = out.string("f");
+        int g = out.string("g");
+        out.point(series, 1_000, 3);
+        out.field(f, io.lumadb.timeseries.FieldType.FLOAT, Double.doubleToRawLongBits(1.0));
+        out.field(g, io.lumadb.timeseries.FieldType.INTEGER, 7);
+        out.field(f, io.lumadb.timeseries.FieldType.FLOAT, Double.doubleToRawLongBits(2.0));
+        byte[] batch = out.toByteArray();
+        PointBatchFormat.check(batch);
+        assertEquals(
+                List.of(new Point(
+                        "cpu",
+                        List.of(new Point.Tag("host", "a")),
+                        Map.of("f", new FieldValue.FloatValue(2.0), "g", new FieldValue.IntegerValue(7)),
+                        1_000)),
+                PointBatchFormat.decode(batch).points());
+    }
+
+    /**
+     * A batch written by hand. A string {@code "<FF>"} or {@code "<FE>"} is written as
+     * the single byte 0xFF or 0xFE (not UTF-8).
+     */
+    private static byte[] batch(List<String> strings, int[][] series, int[][] points) {
+        VarBytes.Writer out = new VarBytes.Writer(64);
+        out.u8(0x54);
+        out.u8(0x31);
+        out.varint(1);
+        out.int64(SETTINGS.blockDuration());
+        out.int64(SETTINGS.lateness());
+        out.int64(0);
+        out.varint(strings.size());
+        for (String s : strings) {
+            byte[] b =
+                    switch (s) {
+                        case "<FF>" -> new byte[] {(byte) 0xFF};
+                        case "<FE>" -> new byte[] {(byte) 0xFE};
+                        default -> s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                    };
+            out.varint(b.length);
+            out.bytes(b);
+        }
+        out.varint(series.length);
+        for (int[] s : series) {
+            out.varint(s[0]);
+            out.varint((s.length - 1) / 2);
+            for (int i = 1; i < s.length; i++) {
+                out.varint(s[i]);
+            }
+        }
+        out.varint(points.length);
+        for (int[] p : points) {
+            out.varint(p[0]);
+            out.zigzag(1_733_000_000_000_000_000L);
+            out.varint(p.length - 1);
+            for (int i = 1; i < p.length; i++) {
+                out.varint(p[i]);
+                out.u8(1);
+                out.f64(1.5);
+            }
+        }
+        return out.toByteArray();
+    }
+
     @Test
     void rulesTravelWithTheBatchAndVersionOneStillReads() {
         List<Point> points = points(new Random(2), 30);
@@ -118,6 +262,7 @@ class PointBatchFormatTest {
         System.arraycopy(v2, 0, v1, 0, rulesAt);
         System.arraycopy(v2, rulesAt + 1, v1, rulesAt, v2.length - rulesAt - 1);
         v1[2] = 1;
+        PointBatchFormat.check(v1);
         PointBatchFormat.Batch old = PointBatchFormat.decode(v1);
         assertEquals(points, old.points());
         assertEquals(List.of(), old.rules());
@@ -126,6 +271,7 @@ class PointBatchFormatTest {
         int mask = rulesAt + 1 + 16;
         bad[mask] = 0;
         assertThrows(IllegalArgumentException.class, () -> PointBatchFormat.decode(bad));
+        assertThrows(IllegalArgumentException.class, () -> PointBatchFormat.check(bad));
     }
 
     @Test
