@@ -455,12 +455,20 @@ final class TimeSeriesKeyFormat {
         for (long k = 0; k < rows; k++) {
             long t = r.i64();
             int n = Math.toIntExact(r.varint());
-            Map<String, FieldValue> fields = new HashMap<>(n * 2);
+            // Built immutable, as a block keeps its rows: a TimeBlock.Builder then need not copy it.
+            @SuppressWarnings("unchecked")
+            Map.Entry<String, FieldValue>[] fields = new Map.Entry[n];
             for (int i = 0; i < n; i++) {
                 String name = names[Math.toIntExact(r.varint())];
-                fields.put(name, r.value());
+                fields[i] = Map.entry(name, r.value());
             }
-            row.accept(t, fields);
+            Map<String, FieldValue> immutable;
+            try {
+                immutable = Map.ofEntries(fields);
+            } catch (IllegalArgumentException e) {
+                throw new TimeSeriesStoreException("an open chunk names a field twice in a row: " + e.getMessage());
+            }
+            row.accept(t, immutable);
         }
         if (!r.atEnd()) {
             throw new TimeSeriesStoreException("an open chunk has " + (chunk.length - r.pos) + " bytes after its rows");
