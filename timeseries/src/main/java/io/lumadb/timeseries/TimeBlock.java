@@ -167,15 +167,18 @@ public final class TimeBlock {
             cols.add(column(f.name()));
         }
         List<Row> rows = new ArrayList<>(count);
+        @SuppressWarnings("unchecked")
+        Map.Entry<String, FieldValue>[] entries = new Map.Entry[cols.size()];
         for (int i = 0; i < count; i++) {
-            Map<String, FieldValue> m = new HashMap<>();
+            int n = 0;
             for (Column c : cols) {
                 FieldValue v = c.valueAt(i);
                 if (v != null) {
-                    m.put(c.name(), v);
+                    entries[n++] = Map.entry(c.name(), v);
                 }
             }
-            rows.add(new Row(t[i], m));
+            // Built immutable (the columns' names are distinct), so the row keeps it without a copy.
+            rows.add(new Row(t[i], Map.ofEntries(Arrays.copyOf(entries, n))));
         }
         return rows;
     }
@@ -395,6 +398,29 @@ public final class TimeBlock {
          * @throws IllegalStateException when no point was added
          */
         public TimeBlock build() {
+            Merged m = merged();
+            return encode(m.times(), m.rows(), types);
+        }
+
+        /**
+         * The rows the block would hold, in time order, without encoding it: for reads of rows
+         * that are not sealed yet.
+         *
+         * @throws IllegalStateException when no row was added
+         */
+        public List<Row> rows() {
+            Merged m = merged();
+            List<Row> out = new ArrayList<>(m.times().length);
+            for (int i = 0; i < m.times().length; i++) {
+                out.add(new Row(m.times()[i], m.rows().get(i)));
+            }
+            return out;
+        }
+
+        private record Merged(long[] times, List<Map<String, FieldValue>> rows) {}
+
+        /** The rows sorted by time, a later one merged into an earlier one of the same time. */
+        private Merged merged() {
             int n = rows.size();
             if (n == 0) {
                 throw new IllegalStateException("a block needs at least one point");
@@ -427,7 +453,7 @@ public final class TimeBlock {
                 }
                 t = Arrays.copyOf(tt, m);
             }
-            return encode(t, merged, types);
+            return new Merged(t, merged);
         }
     }
 

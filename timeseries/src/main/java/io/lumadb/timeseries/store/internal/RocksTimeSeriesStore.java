@@ -551,14 +551,7 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
                 lo = Math.min(lo, ref.start());
                 hi = Math.max(hi, windowEnd(ref.start(), rules.get(ref.rule()).every()));
             }
-            List<TimeBlock.Row> rows = new ArrayList<>();
-            for (TimeBlock block : blocksOf(v, s.getKey(), lo, hi).values()) {
-                for (TimeBlock.Row row : block.rows()) {
-                    if (row.time() >= lo && row.time() < hi) {
-                        rows.add(row);
-                    }
-                }
-            }
+            List<TimeBlock.Row> rows = rowsOf(v, s.getKey(), lo, hi);
             for (RollupRef ref : s.getValue()) {
                 DownsamplingRule rule = rules.get(ref.rule());
                 long end = windowEnd(ref.start(), rule.every());
@@ -934,14 +927,7 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
         }
         try (View v = new View(true)) {
             for (Series s : resolve(v, filter)) {
-                List<TimeBlock.Row> rows = new ArrayList<>();
-                for (TimeBlock block : blocksOf(v, s.id(), from, to).values()) {
-                    for (TimeBlock.Row r : block.rows()) {
-                        if (r.time() >= from && r.time() < to) {
-                            rows.add(r);
-                        }
-                    }
-                }
+                List<TimeBlock.Row> rows = rowsOf(v, s.id(), from, to);
                 if (!rows.isEmpty()) {
                     out.add(new SeriesRows(s.key(), rows));
                 }
@@ -955,18 +941,61 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
      * stored, the open rows of each open block built into a block.
      */
     private TreeMap<Long, TimeBlock> blocksOf(View v, long id, long from, long to) {
+        TreeMap<Long, TimeBlock> blocks = new TreeMap<>();
+        forEachBlock(v, id, from, to, blocks::put, (start, b) -> blocks.put(start, b.build()));
+        return blocks;
+    }
+
+    /**
+     * The rows of a series in {@code [from, to)}, in time order, without encoding the open ones
+     * into blocks first.
+     */
+    private List<TimeBlock.Row> rowsOf(View v, long id, long from, long to) {
+        TreeMap<Long, List<TimeBlock.Row>> byBlock = new TreeMap<>();
+        forEachBlock(
+                v,
+                id,
+                from,
+                to,
+                (start, block) -> {
+                    List<TimeBlock.Row> rows = new ArrayList<>();
+                    for (TimeBlock.Row r : block.rows()) {
+                        if (r.time() >= from && r.time() < to) {
+                            rows.add(r);
+                        }
+                    }
+                    byBlock.put(start, rows);
+                },
+                (start, b) -> byBlock.put(start, b.rows()));
+        List<TimeBlock.Row> rows = new ArrayList<>();
+        byBlock.values().forEach(rows::addAll);
+        return rows;
+    }
+
+    /**
+     * Hands each sealed block of a series that may hold rows in {@code [from, to)} to {@code
+     * sealed}, and the open rows in the range of each open block, in a builder, to {@code open}
+     * (a series' block is one or the other), with the block's start.
+     */
+    private void forEachBlock(
+            View v,
+            long id,
+            long from,
+            long to,
+            BiConsumer<Long, TimeBlock> sealed,
+            BiConsumer<Long, TimeBlock.Builder> open) {
         long lower;
         try {
             lower = blockStart(from);
         } catch (ArithmeticException e) {
             lower = Long.MIN_VALUE;
         }
-        TreeMap<Long, TimeBlock> blocks = new TreeMap<>();
         int startAt = prefix.length + 1 + 8;
         v.forEach(
                 TimeSeriesKeyFormat.sealed(prefix, id, lower),
                 TimeSeriesKeyFormat.sealed(prefix, id, to),
-                (key, value) -> blocks.put(new TimeSeriesKeyFormat.Reader(key, startAt).time(), readBlock(key, value)));
+                (key, value) ->
+                        sealed.accept(new TimeSeriesKeyFormat.Reader(key, startAt).time(), readBlock(key, value)));
         Map<Long, TimeBlock.Builder> builders = new TreeMap<>();
         v.forEach(
                 TimeSeriesKeyFormat.open(prefix, id, lower).toArray(),
@@ -981,8 +1010,7 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
                         }
                     });
                 });
-        builders.forEach((start, b) -> blocks.put(start, b.build()));
-        return blocks;
+        builders.forEach(open);
     }
 
     @Override
