@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
@@ -62,15 +63,24 @@ public final class DownsamplingProjection implements Projection<EventEnvelope> {
     private final SourceProvider<Long, EventEnvelope> events;
     private final RestartSettings restart;
     private final StatusObserver<EventEnvelope> observer;
+    private final Executor executor;
 
+    /**
+     * @param executor where events are downsampled: the store's reads and writes, off the stream's
+     *     dispatcher threads
+     */
     public DownsamplingProjection(
-            ProjectionId id, TimeSeriesShardStore store, SourceProvider<Long, EventEnvelope> events) {
+            ProjectionId id,
+            TimeSeriesShardStore store,
+            SourceProvider<Long, EventEnvelope> events,
+            Executor executor) {
         this(
                 id,
                 store,
                 events,
                 RestartSettings.create(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2),
-                new QuietObserver());
+                new QuietObserver(),
+                executor);
     }
 
     private DownsamplingProjection(
@@ -78,12 +88,14 @@ public final class DownsamplingProjection implements Projection<EventEnvelope> {
             TimeSeriesShardStore store,
             SourceProvider<Long, EventEnvelope> events,
             RestartSettings restart,
-            StatusObserver<EventEnvelope> observer) {
+            StatusObserver<EventEnvelope> observer,
+            Executor executor) {
         this.id = id;
         this.store = store;
         this.events = events;
         this.restart = restart;
         this.observer = observer;
+        this.executor = executor;
     }
 
     @Override
@@ -111,7 +123,7 @@ public final class DownsamplingProjection implements Projection<EventEnvelope> {
     @Override
     public Projection<EventEnvelope> withRestartBackoff(Duration minBackoff, Duration maxBackoff, double randomFactor) {
         return new DownsamplingProjection(
-                id, store, events, RestartSettings.create(minBackoff, maxBackoff, randomFactor), observer);
+                id, store, events, RestartSettings.create(minBackoff, maxBackoff, randomFactor), observer, executor);
     }
 
     @Override
@@ -122,7 +134,8 @@ public final class DownsamplingProjection implements Projection<EventEnvelope> {
                 store,
                 events,
                 RestartSettings.create(minBackoff, maxBackoff, randomFactor).withMaxRestarts(maxRestarts, minBackoff),
-                observer);
+                observer,
+                executor);
     }
 
     @Override
@@ -132,13 +145,12 @@ public final class DownsamplingProjection implements Projection<EventEnvelope> {
 
     @Override
     public Projection<EventEnvelope> withStatusObserver(StatusObserver<EventEnvelope> observer) {
-        return new DownsamplingProjection(id, store, events, restart, observer);
+        return new DownsamplingProjection(id, store, events, restart, observer, executor);
     }
 
     @Override
     public org.apache.pekko.stream.scaladsl.Source<Done, Future<Done>> mappedSource(ActorSystem<?> system) {
-        return once(system)
-                .mapMaterializedValue(
+        return once().mapMaterializedValue(
                         n -> FutureConverters.asScala(CompletableFuture.completedFuture(Done.getInstance())))
                 .asScala();
     }
@@ -151,7 +163,7 @@ public final class DownsamplingProjection implements Projection<EventEnvelope> {
     @Override
     public RunningProjection run(ActorSystem<?> system) {
         observer.started(id);
-        var running = RestartSource.onFailuresWithBackoff(restart, () -> once(system))
+        var running = RestartSource.onFailuresWithBackoff(restart, () -> once())
                 .viaMat(KillSwitches.single(), Keep.right())
                 .toMat(Sink.ignore(), Keep.both())
                 .run(system);
@@ -164,14 +176,14 @@ public final class DownsamplingProjection implements Projection<EventEnvelope> {
     }
 
     /** One run: the events after the stored offset, each downsampled in order. */
-    private Source<Done, NotUsed> once(ActorSystem<?> system) {
+    private Source<Done, NotUsed> once() {
         return Source.completionStageSource(
                         events.source(() -> CompletableFuture.completedFuture(Optional.of(store.downsampledSeq()))))
-                .mapAsync(1, envelope -> handle(envelope, system))
+                .mapAsync(1, this::handle)
                 .mapMaterializedValue(m -> NotUsed.getInstance());
     }
 
-    private CompletionStage<Done> handle(EventEnvelope envelope, ActorSystem<?> system) {
+    private CompletionStage<Done> handle(EventEnvelope envelope) {
         long last = store.downsampledSeq();
         if (envelope.sequenceNr() > last + 1 && last > 0) {
             // Retention (delete-events-on-snapshot) removed events before they were downsampled.
@@ -184,7 +196,7 @@ public final class DownsamplingProjection implements Projection<EventEnvelope> {
         }
         List<byte[]> batches = ShardEvents.appends(envelope.event(), TimeSeriesShardStore.APPEND_KIND);
         CompletableFuture<Done> done = new CompletableFuture<>();
-        attempt(envelope, batches, done);
+        executor.execute(() -> attempt(envelope, batches, done));
         return done;
     }
 
@@ -192,7 +204,7 @@ public final class DownsamplingProjection implements Projection<EventEnvelope> {
         try {
             TimeSeriesStore.Downsampled outcome = store.downsample(envelope.sequenceNr(), batches);
             if (outcome == TimeSeriesStore.Downsampled.NOT_APPLIED_YET) {
-                CompletableFuture.delayedExecutor(NOT_APPLIED_PAUSE.toMillis(), TimeUnit.MILLISECONDS)
+                CompletableFuture.delayedExecutor(NOT_APPLIED_PAUSE.toMillis(), TimeUnit.MILLISECONDS, executor)
                         .execute(() -> attempt(envelope, batches, done));
                 return;
             }

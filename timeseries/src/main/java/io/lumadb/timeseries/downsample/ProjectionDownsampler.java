@@ -5,6 +5,8 @@ import io.lumadb.timeseries.shard.TimeSeriesShardStore;
 import io.lumadb.timeseries.shard.TimeSeriesStores;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -25,21 +27,33 @@ public final class ProjectionDownsampler implements TimeSeriesStores.Downsampler
     /** The projection name of every shard's downsampling; the key is the shard's entity id. */
     public static final String PROJECTION_NAME = "lumadb-downsampling";
 
+    /** Threads that run the node's projections' handlers. */
+    private static final int THREADS = 2;
+
     private final ActorSystem<?> system;
     private final String readJournalId;
     private final AtomicLong started = new AtomicLong();
+    private final ExecutorService executor;
     private volatile EventsByPersistenceIdQuery journal;
 
+    /** Downsamples on threads of its own (the stores' reads and writes block), stopped with {@code system}. */
     public ProjectionDownsampler(ActorSystem<?> system, String readJournalId) {
         this.system = system;
         this.readJournalId = readJournalId;
+        this.executor = Executors.newFixedThreadPool(
+                THREADS,
+                Thread.ofPlatform()
+                        .name("lumadb-ts-downsampling-", 0)
+                        .daemon(true)
+                        .factory());
+        system.getWhenTerminated().thenRun(executor::shutdownNow);
     }
 
     @Override
     public Runnable start(TimeSeriesShardStore store) {
         ProjectionId id = ProjectionId.of(PROJECTION_NAME, store.name());
         DownsamplingProjection projection = new DownsamplingProjection(
-                id, store, new ShardEventsProvider(journal(), ShardEvents.persistenceId(store.name())));
+                id, store, new ShardEventsProvider(journal(), ShardEvents.persistenceId(store.name())), executor);
         // A shard that stops and starts again may meet its previous actor still stopping: names differ.
         String name = "downsampling-" + URLEncoder.encode(store.name(), StandardCharsets.UTF_8) + "-"
                 + started.incrementAndGet();

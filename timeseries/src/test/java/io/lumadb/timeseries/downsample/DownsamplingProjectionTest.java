@@ -79,6 +79,8 @@ class DownsamplingProjectionTest {
     private ActorSystem<Void> system;
     private final List<EventEnvelope> journal = new CopyOnWriteArrayList<>();
     private final List<Long> offsetsAsked = new CopyOnWriteArrayList<>();
+    private final java.util.concurrent.ExecutorService handlers =
+            java.util.concurrent.Executors.newSingleThreadExecutor();
 
     @BeforeEach
     void open() throws Exception {
@@ -96,6 +98,7 @@ class DownsamplingProjectionTest {
     void close() throws Exception {
         system.terminate();
         system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        handlers.shutdownNow();
         stores.close();
         rocks.close();
     }
@@ -183,8 +186,8 @@ class DownsamplingProjectionTest {
     }
 
     private ActorRef<ProjectionBehavior.Command> start(TimeSeriesShardStore store) {
-        DownsamplingProjection projection =
-                new DownsamplingProjection(ProjectionId.of("test-downsampling", STORE), store, new MemoryJournal());
+        DownsamplingProjection projection = new DownsamplingProjection(
+                ProjectionId.of("test-downsampling", STORE), store, new MemoryJournal(), handlers);
         return system.systemActorOf(
                 ProjectionBehavior.create(projection),
                 "p-" + System.nanoTime(),
