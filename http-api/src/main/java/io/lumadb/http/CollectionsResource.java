@@ -82,8 +82,7 @@ final class CollectionsResource implements Resource {
      * The time-series options of a collection to create with {@code "kind": "timeseries"}, null
      * for one of documents (the default kind).
      */
-    private static io.lumadb.timeseries.shard.TimeSeriesOptions timeSeries(
-            ObjectNode options, String name, boolean snapshotImages) {
+    private static io.lumadb.timeseries.shard.TimeSeriesOptions timeSeries(ObjectNode options, String name) {
         JsonNode kind = options.get("kind");
         boolean series = kind != null && kind.isTextual() && kind.asText().equals("timeseries");
         if (kind != null && !series && !(kind.isTextual() && kind.asText().equals("documents"))) {
@@ -108,18 +107,6 @@ final class CollectionsResource implements Resource {
                         documentsOnly + " is an option of document collections, not of time series",
                         "/" + documentsOnly);
             }
-        }
-        if (snapshotImages) {
-            // A shard that moves to another node rebuilds its store from the newest snapshot's image
-            // plus the journal after it; images carry documents only, so the points before the
-            // snapshot would be missing there.
-            throw new ApiException(
-                    409,
-                    "not-supported",
-                    "Not supported in this mode",
-                    "time-series collections need lumadb.shards.snapshot-documents off (the embedded default);"
-                            + " in cluster mode, where snapshots carry shard images, they are not supported yet",
-                    "/kind");
         }
         try {
             return io.lumadb.timeseries.shard.TimeSeriesOptions.parse(options.get("timeseries"), name, "/timeseries");
@@ -154,7 +141,7 @@ final class CollectionsResource implements Resource {
                             "/" + field.getKey());
                 }
             }
-            timeSeries = timeSeries(options, name, api.catalog().settings().snapshotDocuments());
+            timeSeries = timeSeries(options, name);
             JsonNode p = options.get("preImages");
             if (p != null) {
                 if (!p.isBoolean()) {

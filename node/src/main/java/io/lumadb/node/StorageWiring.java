@@ -14,8 +14,8 @@ import io.lumadb.persistence.snapshot.internal.RocksSnapshotStore;
 import io.lumadb.shards.store.DocumentCipher;
 import io.lumadb.shards.store.ShardStores;
 import io.lumadb.shards.store.internal.RocksShardStores;
+import io.lumadb.timeseries.shard.RocksTimeSeriesOpener;
 import io.lumadb.timeseries.shard.TimeSeriesStores;
-import io.lumadb.timeseries.store.internal.RocksTimeSeriesStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -44,9 +44,9 @@ import org.apache.pekko.actor.typed.javadsl.Adapter;
  * @param shardStores the state stores of the shards this node hosts
  * @param cipher the node's encryption at rest
  * @param reencryption the background re-encryption (idle when encryption is off)
- * @param timeSeries opens a shard's time series in the same column family, under the shard store's
- *     key prefix followed by {@link #TIME_SERIES_SPACE} (above every key space of a shard store),
- *     so that dropping the shard store drops them too
+ * @param timeSeries opens (and images) a shard's time series in the same column family, under the
+ *     shard store's key prefix followed by {@link #TIME_SERIES_SPACE} (above every key space of a
+ *     shard store), so that dropping the shard store drops them too
  * @param checkpoint writes a checkpoint of the node's RocksDB into the (new) directory it is given
  *     and answers the journal it holds (embedded mode only)
  */
@@ -104,12 +104,8 @@ record StorageWiring(
                 stores,
                 cipher,
                 reencryption,
-                (name, settings) -> {
-                    byte[] store = stores.keyPrefix(name);
-                    byte[] prefix = java.util.Arrays.copyOf(store, store.length + 1);
-                    prefix[store.length] = TIME_SERIES_SPACE;
-                    return RocksTimeSeriesStore.open(name, stores.db(), stores.stateColumnFamily(), prefix, settings);
-                },
+                new RocksTimeSeriesOpener(
+                        stores.db(), stores.stateColumnFamily(), stores::keyPrefix, TIME_SERIES_SPACE),
                 target -> RocksCheckpoints.checkpoint(rocks, target, timestamps));
     }
 

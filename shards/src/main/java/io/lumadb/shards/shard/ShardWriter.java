@@ -37,7 +37,8 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * applied yet, starting from the newest snapshot the store has already passed.
  *
  * <p>With {@code snapshot-documents} on, every snapshot also carries an image of the shard (its
- * documents and last version at the snapshot's event), and recovery starts from the newest
+ * documents and last version at the snapshot's event, and the contents of the modules layered
+ * over its store, such as its time series), and recovery starts from the newest
  * snapshot: a store behind it (empty or stale, as on a node the shard just moved to) is first
  * replaced by the image, then the journal tail is replayed on top. So recovery never needs the
  * events before the newest snapshot, which journal retention may have deleted.
@@ -140,20 +141,33 @@ final class ShardWriter
     public record State(long seq, ShardImage image) implements CborSerializable {}
 
     /**
-     * The contents of a shard as of one event: every document and the highest version assigned.
-     * Pekko keeps the last state until the next event, so an idle shard would hold a full copy
-     * of itself after each snapshot; the writer {@link #release}s the documents once the
+     * The contents of a shard as of one event: every document, the highest version assigned, and
+     * the layered modules' contents. Pekko keeps the last state until the next event, so an idle shard would hold a full copy
+     * of itself after each snapshot; the writer {@link #release}s the contents once the
      * snapshot is stored (or installed, in recovery).
      */
-    public record ShardImage(long lastVersion, List<StoredDocument> documents, List<Request> requests)
+    public record ShardImage(
+            long lastVersion,
+            List<StoredDocument> documents,
+            List<Request> requests,
+            List<ShardStore.LayerImage> layers,
+            AppendsWritten appends)
             implements CborSerializable {
+        /**
+         * @param layers the contents of the modules layered over the store (time series), as of
+         *     the event before; empty in images written before layers existed
+         * @param appends the event's own appends, which {@code layers} do not hold yet; null when
+         *     the event appended nothing
+         */
         public ShardImage {
             documents = new ArrayList<>(documents);
             requests = requests == null ? List.of() : List.copyOf(requests);
+            layers = layers == null ? new ArrayList<>() : new ArrayList<>(layers);
         }
 
         void release() {
             documents.clear();
+            layers.clear();
         }
     }
 
@@ -309,8 +323,15 @@ final class ShardWriter
                     + ") has no image and the store has applied only event " + applied
                     + "; recover it once with lumadb.shards.snapshot-documents off");
         }
-        store.install(
-                snapshot.seq(), snapshot.image().lastVersion(), snapshot.image().documents());
+        ShardImage image = snapshot.image();
+        // The layers first: install of the documents advances the applied event, after which a
+        // crash would not install this image again.
+        store.installLayers(
+                snapshot.seq(),
+                image.layers(),
+                image.appends() == null ? null : image.appends().kind(),
+                image.appends() == null ? List.of() : image.appends().batches());
+        store.install(snapshot.seq(), image.lastVersion(), image.documents());
         fromImage = true;
     }
 
@@ -445,7 +466,7 @@ final class ShardWriter
         }
         // The same condition as the retention's snapshotEvery, so exactly the snapshots get images.
         boolean snapshotted = snapshotDocuments && seq % snapshotEvery == 0;
-        return new State(seq, snapshotted ? image(seq, event.changes()) : null);
+        return new State(seq, snapshotted ? image(seq, event.changes(), null) : null);
     }
 
     /** Like {@link #onDocumentsWritten}: the store is written in the persist callback, or here in recovery. */
@@ -460,7 +481,7 @@ final class ShardWriter
             return new State(seq, null);
         }
         boolean snapshotted = snapshotDocuments && seq % snapshotEvery == 0;
-        return new State(seq, snapshotted ? image(seq, List.of()) : null);
+        return new State(seq, snapshotted ? image(seq, List.of(), null) : null);
     }
 
     /** Like {@link #onDocumentsWritten}: the store is written in the persist callback, or here in recovery. */
@@ -475,7 +496,7 @@ final class ShardWriter
             return new State(seq, null);
         }
         boolean snapshotted = snapshotDocuments && seq % snapshotEvery == 0;
-        return new State(seq, snapshotted ? image(seq, List.of()) : null);
+        return new State(seq, snapshotted ? image(seq, List.of(), event) : null);
     }
 
     /** Remembers an answered request, forgetting those too old or too many. */
@@ -492,8 +513,11 @@ final class ShardWriter
         }
     }
 
-    /** The shard as of event {@code seq}: the store (still at the previous event) with its changes. */
-    private ShardImage image(long seq, List<DocumentChange> changes) {
+    /**
+     * The shard as of event {@code seq}: the store (still at the previous event) with its document
+     * {@code changes} or its {@code appends} (null: none).
+     */
+    private ShardImage image(long seq, List<DocumentChange> changes, AppendsWritten appends) {
         if (store.meta().appliedSeq() != seq - 1) {
             throw new IllegalStateException("shard " + entityId + ": image of event " + seq + " over a store at event "
                     + store.meta().appliedSeq());
@@ -515,6 +539,11 @@ final class ShardWriter
             }
             lastVersion = Math.max(lastVersion, change.version());
         }
-        return new ShardImage(lastVersion, List.copyOf(documents.values()), List.copyOf(recent.values()));
+        return new ShardImage(
+                lastVersion,
+                List.copyOf(documents.values()),
+                List.copyOf(recent.values()),
+                store.layerImages(),
+                appends);
     }
 }

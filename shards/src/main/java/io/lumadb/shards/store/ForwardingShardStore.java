@@ -65,6 +65,16 @@ public abstract class ForwardingShardStore implements ShardStore {
     }
 
     @Override
+    public List<LayerImage> layerImages() {
+        return inner.layerImages();
+    }
+
+    @Override
+    public void installLayers(long seq, List<LayerImage> images, String pendingKind, List<byte[]> pendingBatches) {
+        inner.installLayers(seq, images, pendingKind, pendingBatches);
+    }
+
+    @Override
     public List<IndexState> indexes() {
         return inner.indexes();
     }

@@ -134,6 +134,44 @@ public interface ShardStore extends AutoCloseable {
         throw new UnsupportedOperationException("shard " + name() + " takes no appends of " + kind);
     }
 
+    /**
+     * The contents of a module layered over this store (such as the time series), as a snapshot
+     * image carries them: the module's own bytes, under the kind of its appends.
+     */
+    record LayerImage(String kind, byte[] contents) {
+        public LayerImage {
+            java.util.Objects.requireNonNull(kind, "kind");
+            java.util.Objects.requireNonNull(contents, "contents");
+        }
+    }
+
+    /**
+     * The contents of the modules layered over this store, as of its applied event, for a snapshot
+     * image (documents come from {@link #scan}): none for a store without such modules, or whose
+     * modules hold nothing. Called by the shard's writer only, between events.
+     */
+    default List<LayerImage> layerImages() {
+        return List.of();
+    }
+
+    /**
+     * Replaces the contents of the modules layered over this store with {@code images} (taken by
+     * {@link #layerImages} of this shard's store on some node; a module without an image is
+     * emptied), then applies the appends of event {@code seq} the image was taken for, if it
+     * appended ({@code pendingKind} and {@code pendingBatches}; null kind: it did not), since an
+     * image is taken before its event is applied. Called by the shard's writer just before {@link
+     * #install} of event {@code seq}, and again if a crash came between the two, so it must not
+     * advance {@link ShardMeta#appliedSeq()}; it is atomic per module.
+     *
+     * @throws IllegalStateException when an image or the appends are of a kind no module here takes
+     */
+    default void installLayers(long seq, List<LayerImage> images, String pendingKind, List<byte[]> pendingBatches) {
+        if (!images.isEmpty() || pendingKind != null) {
+            throw new IllegalStateException("shard " + name() + " has no module for the image's "
+                    + (images.isEmpty() ? pendingKind : images.getFirst().kind()));
+        }
+    }
+
     /** A consistent read-only view, or null when the store is closing. */
     ReadView readView();
 

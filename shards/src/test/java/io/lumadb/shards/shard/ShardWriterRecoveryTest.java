@@ -441,6 +441,103 @@ class ShardWriterRecoveryTest {
         reopened.close();
     }
 
+    /**
+     * A module layered over the store, as the time series are: it keeps the strings appended to it
+     * (kind "log"), in memory per node, and images and installs them.
+     */
+    private static final class LogLayer extends io.lumadb.shards.store.ForwardingShardStore {
+        final List<String> log = new ArrayList<>();
+        final List<Long> installedAt = new ArrayList<>();
+
+        LogLayer(ShardStore inner) {
+            super(inner);
+        }
+
+        @Override
+        public String appendProblem(String kind, byte[] batch) {
+            return kind.equals("log") ? null : inner.appendProblem(kind, batch);
+        }
+
+        @Override
+        public List<byte[]> append(long seq, String kind, List<byte[]> batches) {
+            batches.forEach(b -> log.add(new String(b, StandardCharsets.UTF_8)));
+            inner.apply(seq, List.of());
+            return batches.stream().map(b -> b("ok")).toList();
+        }
+
+        @Override
+        public List<LayerImage> layerImages() {
+            return log.isEmpty() ? List.of() : List.of(new LayerImage("log", b(String.join(",", log))));
+        }
+
+        @Override
+        public void installLayers(long seq, List<LayerImage> images, String pendingKind, List<byte[]> pendingBatches) {
+            // Before the documents: the store has not reached the image's event yet.
+            assertTrue(inner.meta().appliedSeq() < seq, "layers are installed before the documents");
+            installedAt.add(seq);
+            log.clear();
+            images.forEach(i -> log.addAll(List.of(new String(i.contents(), StandardCharsets.UTF_8).split(","))));
+            if (pendingKind != null) {
+                assertEquals("log", pendingKind);
+                pendingBatches.forEach(b -> log.add(new String(b, StandardCharsets.UTF_8)));
+            }
+        }
+    }
+
+    private void appendLog(Started s, String... entries) {
+        TestProbe<ShardEntity.Reply> client = kit.createTestProbe();
+        List<ShardEntity.Append> appends = new ArrayList<>();
+        for (String e : entries) {
+            appends.add(new ShardEntity.Append("log", b(e), client.getRef()));
+        }
+        s.writer()
+                .tell(new ShardWriter.PersistAppends("log", appends, s.parent().getRef()));
+        for (String ignored : entries) {
+            client.expectMessageClass(ShardEntity.Appended.class);
+        }
+        s.parent().expectMessage(ShardEntity.BatchDone.INSTANCE);
+    }
+
+    @Test
+    void layeredContentsTravelInTheImageWithTheImagedEventsOwnAppends() throws Exception {
+        // A snapshot every 3 events; event 12, the newest snapshot's, is an append, which the
+        // layer's image (taken before the event is applied) does not hold yet. Retention then
+        // deletes events 1..6.
+        ShardsSettings settings = settings(3, true, true);
+        LogLayer first = new LogLayer(rocks.stores().open(ID));
+        Started s = startWriter(first, settings);
+        List<String> appended = new ArrayList<>();
+        for (int i = 1; i <= 14; i++) {
+            if (i == 2 || i % 3 == 0) {
+                appendLog(s, "a" + i, "b" + i);
+                appended.addAll(List.of("a" + i, "b" + i));
+            } else {
+                writeMixedBatch(s, i);
+            }
+        }
+        awaitJournalSize(8);
+        Contents written = contents(first);
+        assertEquals(appended, first.log);
+        kit.stop(s.writer());
+        first.close();
+
+        ShardWriter.State newest = (ShardWriter.State) snapshots().getLast().second();
+        assertEquals(12, newest.seq());
+        assertEquals(1, newest.image().layers().size(), newest.toString());
+        assertEquals("log", newest.image().appends().kind());
+
+        // Another node: events 1..6 are gone from the journal, so only the image can bring theirs.
+        LogLayer moved = new LogLayer(otherNode("node2").stores().open(ID));
+        Started again = startWriter(moved, settings);
+        assertEquals(14, again.seq());
+        assertEquals(new Recovered(ID, 2, true), again.recovery(), "the image, then events 13 and 14");
+        assertEquals(List.of(12L), moved.installedAt);
+        assertEquals(appended, moved.log);
+        assertEquals(written.documents(), contents(moved).documents());
+        assertEquals(written.meta(), contents(moved).meta());
+        moved.close();
+    }
+
     @Test
     void withoutSnapshotDocumentsSnapshotsCarryNoImage() {
         ShardStore store = rocks.stores().open(ID);
@@ -491,5 +588,16 @@ class ShardWriterRecoveryTest {
                 .deserialize(old, serializer.identifier(), Serializers.manifestFor(serializer, current))
                 .get();
         assertEquals(current, read);
+
+        // The CBOR of an image written before layers existed: no layers, no appends.
+        byte[] oldImage = new ObjectMapper(new CBORFactory())
+                .writeValueAsBytes(Map.of(
+                        "seq", 5, "image", Map.of("lastVersion", 7, "documents", List.of(), "requests", List.of())));
+        ShardWriter.State withImage = (ShardWriter.State) serialization
+                .deserialize(oldImage, serializer.identifier(), Serializers.manifestFor(serializer, current))
+                .get();
+        assertEquals(7, withImage.image().lastVersion());
+        assertEquals(List.of(), withImage.image().layers());
+        assertNull(withImage.image().appends());
     }
 }

@@ -57,6 +57,13 @@ public final class TimeSeriesShardStore extends ForwardingShardStore {
         if (!kind.equals(APPEND_KIND)) {
             return inner.append(seq, kind, batches);
         }
+        List<byte[]> answers = writePoints(seq, batches);
+        inner.apply(seq, List.of());
+        return answers;
+    }
+
+    /** Writes the points of {@code batches} as event {@code seq}: the answer to each batch. */
+    private List<byte[]> writePoints(long seq, List<byte[]> batches) {
         List<Point> points = new ArrayList<>();
         int[] ends = new int[batches.size()];
         TimeSeriesSettings settings = null;
@@ -74,7 +81,6 @@ public final class TimeSeriesShardStore extends ForwardingShardStore {
         synchronized (this) {
             result = series(settings, batchRetention, batchRules).write(seq, points);
         }
-        inner.apply(seq, List.of());
         List<byte[]> answers = new ArrayList<>(batches.size());
         int start = 0;
         int e = 0;
@@ -178,8 +184,54 @@ public final class TimeSeriesShardStore extends ForwardingShardStore {
         return CompletableFuture.supplyAsync(() -> TimeSeriesQueries.runOnShard(this, request), stores.queryExecutor());
     }
 
+    /**
+     * The series' contents (every block, series, field type and rolled-up window, with the applied
+     * event and the downsampling offset), read from the database whether or not the series are
+     * open here, since a shard's first event after a restart is imaged before it opens them.
+     */
+    @Override
+    public List<LayerImage> layerImages() {
+        List<LayerImage> images = new ArrayList<>(inner.layerImages());
+        byte[] mine = stores.image(name());
+        if (mine != null) {
+            images.add(new LayerImage(APPEND_KIND, mine));
+        }
+        return images;
+    }
+
+    /**
+     * Closes the series (stopping their downsampling), replaces their contents with the image's
+     * (none without one), and writes the points of the imaged event if it appended any. They open
+     * again at the next append or query, which also restarts downsampling from the image's offset.
+     */
+    @Override
+    public void installLayers(long seq, List<LayerImage> images, String pendingKind, List<byte[]> pendingBatches) {
+        byte[] mine = null;
+        List<LayerImage> others = new ArrayList<>();
+        for (LayerImage image : images) {
+            if (image.kind().equals(APPEND_KIND)) {
+                mine = image.contents();
+            } else {
+                others.add(image);
+            }
+        }
+        boolean appended = APPEND_KIND.equals(pendingKind);
+        inner.installLayers(seq, others, appended ? null : pendingKind, appended ? List.of() : pendingBatches);
+        closeSeries();
+        stores.install(name(), mine);
+        if (appended) {
+            writePoints(seq, pendingBatches);
+        }
+    }
+
     @Override
     public void close() {
+        closeSeries();
+        inner.close();
+    }
+
+    /** Stops downsampling and closes the series, if open. */
+    private void closeSeries() {
         Runnable stop;
         synchronized (this) {
             stop = downsampling;
@@ -195,6 +247,5 @@ public final class TimeSeriesShardStore extends ForwardingShardStore {
                 series = null;
             }
         }
-        inner.close();
     }
 }

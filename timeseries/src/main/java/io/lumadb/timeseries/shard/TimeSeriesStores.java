@@ -39,9 +39,23 @@ public final class TimeSeriesStores extends ForwardingShardStores {
         Runnable start(TimeSeriesShardStore store);
     }
 
-    /** Opens the time series of shard store {@code storeName}, with the collection's settings. */
+    /** Where the time series of each shard store live. */
     public interface Opener {
+        /** Opens the time series of shard store {@code storeName}, with the collection's settings. */
         TimeSeriesStore open(String storeName, TimeSeriesSettings settings);
+
+        /**
+         * The whole contents of the time series of shard store {@code storeName}, as a snapshot
+         * image carries them (consistent as of one moment, whether or not the series are open),
+         * or null when there are none.
+         */
+        byte[] image(String storeName);
+
+        /**
+         * Replaces the time series of shard store {@code storeName} with {@code image} (null:
+         * none), atomically; they must not be open.
+         */
+        void install(String storeName, byte[] image);
     }
 
     private final Opener opener;
@@ -89,6 +103,14 @@ public final class TimeSeriesStores extends ForwardingShardStores {
 
     TimeSeriesStore openSeries(String storeName, TimeSeriesSettings settings) {
         return opener.open(storeName, settings);
+    }
+
+    byte[] image(String storeName) {
+        return opener.image(storeName);
+    }
+
+    void install(String storeName, byte[] image) {
+        opener.install(storeName, image);
     }
 
     void opened(TimeSeriesShardStore store) {

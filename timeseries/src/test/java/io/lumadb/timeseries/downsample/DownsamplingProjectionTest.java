@@ -16,12 +16,12 @@ import io.lumadb.timeseries.query.TsQueryMerge;
 import io.lumadb.timeseries.query.TsQueryShard;
 import io.lumadb.timeseries.query.TsTime;
 import io.lumadb.timeseries.shard.PointBatchFormat;
+import io.lumadb.timeseries.shard.RocksTimeSeriesOpener;
 import io.lumadb.timeseries.shard.TimeSeriesShardStore;
 import io.lumadb.timeseries.shard.TimeSeriesStores;
 import io.lumadb.timeseries.store.DownsamplingRule;
 import io.lumadb.timeseries.store.TimeSeriesSettings;
 import io.lumadb.timeseries.store.TimeSeriesStore;
-import io.lumadb.timeseries.store.internal.RocksTimeSeriesStore;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -86,7 +86,13 @@ class DownsamplingProjectionTest {
     void open() throws Exception {
         rocks = new TestRocks(dir);
         shardStores = new RocksShardStores(rocks.db(), rocks::columnFamily, rocks::drop, rocks::names);
-        stores = new TimeSeriesStores(shardStores, this::openSeries, 0, () -> T0, 1);
+        stores = new TimeSeriesStores(
+                shardStores,
+                new RocksTimeSeriesOpener(
+                        shardStores.db(), shardStores.stateColumnFamily(), shardStores::keyPrefix, (byte) 0x10),
+                0,
+                () -> T0,
+                1);
         system = ActorSystem.create(
                 Behaviors.empty(),
                 "downsampling-test",
@@ -101,13 +107,6 @@ class DownsamplingProjectionTest {
         handlers.shutdownNow();
         stores.close();
         rocks.close();
-    }
-
-    private TimeSeriesStore openSeries(String name, TimeSeriesSettings settings) {
-        byte[] store = shardStores.keyPrefix(name);
-        byte[] prefix = java.util.Arrays.copyOf(store, store.length + 1);
-        prefix[store.length] = 0x10;
-        return RocksTimeSeriesStore.open(name, shardStores.db(), shardStores.stateColumnFamily(), prefix, settings);
     }
 
     /** The journal's events from an offset on, as they are appended (polled, like a live query). */

@@ -22,7 +22,6 @@ import io.lumadb.timeseries.store.DownsamplingRule;
 import io.lumadb.timeseries.store.SeriesFilter;
 import io.lumadb.timeseries.store.TimeSeriesSettings;
 import io.lumadb.timeseries.store.TimeSeriesStore;
-import io.lumadb.timeseries.store.internal.RocksTimeSeriesStore;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -57,14 +56,13 @@ class TimeSeriesShardStoreTest {
     void open() throws Exception {
         rocks = new TestRocks(dir);
         shardStores = new RocksShardStores(rocks.db(), rocks::columnFamily, rocks::drop, rocks::names);
-        stores = new TimeSeriesStores(shardStores, this::openSeries, 0, now::get, 1);
-    }
-
-    private TimeSeriesStore openSeries(String name, TimeSeriesSettings settings) {
-        byte[] store = shardStores.keyPrefix(name);
-        byte[] prefix = java.util.Arrays.copyOf(store, store.length + 1);
-        prefix[store.length] = 0x10;
-        return RocksTimeSeriesStore.open(name, shardStores.db(), shardStores.stateColumnFamily(), prefix, settings);
+        stores = new TimeSeriesStores(
+                shardStores,
+                new RocksTimeSeriesOpener(
+                        shardStores.db(), shardStores.stateColumnFamily(), shardStores::keyPrefix, (byte) 0x10),
+                0,
+                now::get,
+                1);
     }
 
     @AfterEach
@@ -231,6 +229,97 @@ class TimeSeriesShardStoreTest {
         }
         TsQuery q = TsQuery.parse(body, 100 * HOUR);
         return TsQueryMerge.merge(q, List.of(TsQueryShard.run(store.series(SETTINGS), q, rules)));
+    }
+
+    /** The time-series stores of another node: its own RocksDB, where shard stores get other key prefixes. */
+    private TimeSeriesStores otherNode(TestRocks other) {
+        RocksShardStores shards = new RocksShardStores(other.db(), other::columnFamily, other::drop, other::names);
+        // Another store first, so this node's prefix for STORE differs from the first node's.
+        shards.open("db/other/1/0").close();
+        return new TimeSeriesStores(
+                shards,
+                new RocksTimeSeriesOpener(shards.db(), shards.stateColumnFamily(), shards::keyPrefix, (byte) 0x10),
+                0,
+                now::get,
+                1);
+    }
+
+    @Test
+    void anImageRebuildsTheSeriesOnAnotherNodeAndReplacesWhatWasThere() throws Exception {
+        long minute = TimeUnit.MINUTES.toNanos(1);
+        List<DownsamplingRule> rules = List.of(new DownsamplingRule(minute, 0, DownsamplingRule.KEEPABLE));
+        List<List<byte[]>> events = new java.util.ArrayList<>();
+        for (int e = 0; e < 7; e++) {
+            List<Point> points = new java.util.ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                points.add(point(i % 2 == 0 ? "a" : "b", (94 + e) * HOUR + i * 5 * minute, e * 12 + i));
+            }
+            // A late point into the first hour, and a duplicate that merges.
+            points.add(point("a", 94 * HOUR + e, 100.0 + e));
+            points.add(point("a", (94 + e) * HOUR, -1.0));
+            events.add(List.of(PointBatchFormat.encode(SETTINGS, 0, rules, points)));
+        }
+        try (TestRocks other = new TestRocks(java.nio.file.Files.createDirectories(dir.resolve("node2")));
+                ShardStore opened = stores.open(STORE)) {
+            TimeSeriesShardStore source = (TimeSeriesShardStore) opened;
+            for (int e = 0; e < 6; e++) {
+                source.append(e + 1, TimeSeriesShardStore.APPEND_KIND, events.get(e));
+                source.downsample(e + 1, events.get(e));
+            }
+            // The image of event 7, taken before the event is applied, as a shard's writer takes it.
+            List<ShardStore.LayerImage> images = source.layerImages();
+            assertEquals(1, images.size());
+            assertEquals(TimeSeriesShardStore.APPEND_KIND, images.getFirst().kind());
+            source.append(7, TimeSeriesShardStore.APPEND_KIND, events.get(6));
+            source.downsample(7, events.get(6));
+            ObjectNode expected = hourly(source, rules, "mean", "count", "first", "last");
+            assertEquals("1m", expected.path("downsampled").asText(), expected.toString());
+
+            TimeSeriesStores node2 = otherNode(other);
+            try (ShardStore moved = node2.open(STORE)) {
+                TimeSeriesShardStore target = (TimeSeriesShardStore) moved;
+                // A stale copy of the shard: a series the shard no longer has there.
+                target.append(1, TimeSeriesShardStore.APPEND_KIND, List.of(batch(0, point("stale", 95 * HOUR, 1.0))));
+                // Installed twice, as after a crash between the layers and the documents.
+                target.installLayers(7, images, TimeSeriesShardStore.APPEND_KIND, events.get(6));
+                target.installLayers(7, images, TimeSeriesShardStore.APPEND_KIND, events.get(6));
+                target.install(7, 0, List.of());
+                assertEquals(7, target.meta().appliedSeq());
+                assertEquals(rows(source), rows(target));
+                assertEquals(
+                        source.series(SETTINGS).seriesKeys(),
+                        target.series(SETTINGS).seriesKeys(),
+                        "the stale series is gone");
+                // The downsampling offset came with the image: event 7 is still to be rolled up.
+                assertEquals(6, target.downsampledSeq());
+                assertEquals(TimeSeriesStore.Downsampled.APPLIED, target.downsample(7, events.get(6)));
+                assertEquals(expected, hourly(target, rules, "mean", "count", "first", "last"));
+
+                // The shard goes on there.
+                List<byte[]> next = List.of(
+                        PointBatchFormat.encode(SETTINGS, 0, rules, List.of(point("b", 100 * HOUR + minute, 7.0))));
+                source.append(8, TimeSeriesShardStore.APPEND_KIND, next);
+                target.append(8, TimeSeriesShardStore.APPEND_KIND, next);
+                assertEquals(rows(source), rows(target));
+
+                // A damaged image is refused, and leaves the series as they were.
+                byte[] damaged = java.util.Arrays.copyOf(
+                        images.getFirst().contents(), images.getFirst().contents().length - 3);
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> target.installLayers(
+                                9,
+                                List.of(new ShardStore.LayerImage(TimeSeriesShardStore.APPEND_KIND, damaged)),
+                                null,
+                                List.of()));
+                assertEquals(rows(source), rows(target));
+
+                // An image without series empties them.
+                target.installLayers(9, List.of(), null, List.of());
+                assertEquals(0, rows(target));
+            }
+            node2.close();
+        }
     }
 
     @Test

@@ -1,0 +1,56 @@
+package io.lumadb.timeseries.shard;
+
+import io.lumadb.timeseries.store.TimeSeriesSettings;
+import io.lumadb.timeseries.store.TimeSeriesStore;
+import io.lumadb.timeseries.store.internal.RocksTimeSeriesStore;
+import io.lumadb.timeseries.store.internal.TimeSeriesImages;
+import java.util.Arrays;
+import java.util.function.Function;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.RocksDB;
+
+/**
+ * Places each shard's time series in the shard stores' column family, under the shard store's key
+ * prefix followed by one key-space byte (above every key space of a shard store), so that dropping
+ * the shard store drops its series too.
+ */
+public final class RocksTimeSeriesOpener implements TimeSeriesStores.Opener {
+
+    private final RocksDB db;
+    private final ColumnFamilyHandle cf;
+    private final Function<String, byte[]> storePrefix;
+    private final byte space;
+
+    /**
+     * @param storePrefix the key prefix of a shard store, by name
+     * @param space the key-space byte of the series after the store's prefix
+     */
+    public RocksTimeSeriesOpener(RocksDB db, ColumnFamilyHandle cf, Function<String, byte[]> storePrefix, byte space) {
+        this.db = db;
+        this.cf = cf;
+        this.storePrefix = storePrefix;
+        this.space = space;
+    }
+
+    private byte[] prefix(String storeName) {
+        byte[] store = storePrefix.apply(storeName);
+        byte[] prefix = Arrays.copyOf(store, store.length + 1);
+        prefix[store.length] = space;
+        return prefix;
+    }
+
+    @Override
+    public TimeSeriesStore open(String storeName, TimeSeriesSettings settings) {
+        return RocksTimeSeriesStore.open(storeName, db, cf, prefix(storeName), settings);
+    }
+
+    @Override
+    public byte[] image(String storeName) {
+        return TimeSeriesImages.export(storeName, db, cf, prefix(storeName));
+    }
+
+    @Override
+    public void install(String storeName, byte[] image) {
+        TimeSeriesImages.install(storeName, db, cf, prefix(storeName), image);
+    }
+}
