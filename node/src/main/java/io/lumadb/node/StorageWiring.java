@@ -16,6 +16,7 @@ import io.lumadb.shards.store.ShardStores;
 import io.lumadb.shards.store.internal.RocksShardStores;
 import io.lumadb.timeseries.shard.RocksTimeSeriesOpener;
 import io.lumadb.timeseries.shard.TimeSeriesStores;
+import io.lumadb.timeseries.store.TimeSeriesCipher;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -78,8 +79,30 @@ record StorageWiring(
         var serialization = org.apache.pekko.serialization.SerializationExtension.get(classic);
         Function<byte[][], Long> timestamps = JournalCut.timestamps(serialization, cipher);
         restore(config, rocks, stores, embeddedJournal, timestamps);
+        RocksTimeSeriesOpener timeSeries = new RocksTimeSeriesOpener(
+                stores.db(),
+                stores.stateColumnFamily(),
+                stores::keyPrefix,
+                TIME_SERIES_SPACE,
+                timeSeries(cipher),
+                stores::writeLock);
         List<Reencryption.Part> parts = new java.util.ArrayList<>();
         parts.add(new Reencryption.Part("shard documents", stores::reencrypt));
+        parts.add(new Reencryption.Part("time series", (batch, after) -> {
+            long rewritten = 0;
+            for (String name : new java.util.TreeSet<>(stores.names())) {
+                long before = rewritten;
+                boolean[] stop = {false};
+                rewritten += timeSeries.reencrypt(name, batch, inStore -> {
+                    stop[0] = !after.test(before + inStore);
+                    return !stop[0];
+                });
+                if (stop[0]) {
+                    break;
+                }
+            }
+            return rewritten;
+        }));
         // The embedded journal and snapshot store seal their values themselves; in cluster mode they
         // live in PostgreSQL (pekko-persistence-jdbc), which receives messages sealed by the sealing
         // serializer (see PersistedTypes), and its rows are rewritten over JDBC.
@@ -104,8 +127,7 @@ record StorageWiring(
                 stores,
                 cipher,
                 reencryption,
-                new RocksTimeSeriesOpener(
-                        stores.db(), stores.stateColumnFamily(), stores::keyPrefix, TIME_SERIES_SPACE),
+                timeSeries,
                 target -> RocksCheckpoints.checkpoint(rocks, target, timestamps));
     }
 
@@ -155,6 +177,33 @@ record StorageWiring(
     static DocumentCipher documents(ValueCipher cipher) {
         // Also with encryption off: the disabled cipher still names the key of a sealed value it meets.
         return new Documents(cipher);
+    }
+
+    /** The cipher of the time series' values, on the node's (the disabled one still names a sealed value's key). */
+    static TimeSeriesCipher timeSeries(ValueCipher cipher) {
+        return new TimeSeries(cipher);
+    }
+
+    private record TimeSeries(ValueCipher cipher) implements TimeSeriesCipher {
+        @Override
+        public boolean enabled() {
+            return cipher.enabled();
+        }
+
+        @Override
+        public byte[] seal(byte[] aad, byte[] plain) {
+            return cipher.seal(Domain.TIME_SERIES, aad, plain, 0, plain.length);
+        }
+
+        @Override
+        public byte[] open(byte[] aad, byte[] sealed) {
+            return cipher.open(Domain.TIME_SERIES, aad, sealed);
+        }
+
+        @Override
+        public boolean isCurrent(byte[] stored) {
+            return cipher.isCurrent(stored, 0);
+        }
     }
 
     private record Documents(ValueCipher cipher) implements DocumentCipher {

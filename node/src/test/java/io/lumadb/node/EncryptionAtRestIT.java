@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.lumadb.testkit.TestFiles;
 import io.lumadb.testkit.TestHttp;
 import io.lumadb.testkit.TestKeys;
@@ -26,10 +27,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Encryption at rest end to end: a node with encryption on writes a document holding a unique
- * marker, snapshots it (with shard images) and is restarted, so the data has gone through the WAL
+ * marker, and time-series points whose string field holds it (in sealed blocks, open points and
+ * rolled-up windows), snapshots it (with shard images) and is restarted, so the data has gone through the WAL
  * into SST files; afterwards the marker's bytes are in no file of the data directory (RocksDB
- * SSTs, WAL, MANIFEST, logs: journal, snapshots and shard state alike), while the document reads
- * back intact over HTTP. The same run with encryption off finds the marker, so the scan can fail.
+ * SSTs, WAL, MANIFEST, logs: journal, snapshots and shard state alike), while the document and
+ * the points read back intact over HTTP. The same run with encryption off finds the marker, so the scan can fail.
  * A key rotation then re-encrypts everything, after which the old key can go.
  */
 @Timeout(180)
@@ -68,11 +70,66 @@ class EncryptionAtRestIT {
                 http.putDocument(collection, "other-" + i, "{\"n\":" + i + "}");
             }
             assertDocument(http, collection, marker);
+            // Time series: the marker as a string field in a block that seals, in open points and
+            // in rolled-up windows (the windows hold its first and last values).
+            assertEquals(
+                    201,
+                    http.put(
+                                    SERIES,
+                                    "{\"kind\":\"timeseries\",\"shards\":1,\"timeseries\":{\"downsampling\":"
+                                            + "[{\"every\":\"1m\",\"aggregates\":[\"first\",\"last\",\"count\"]}]}}")
+                            .status());
+            StringBuilder lines = new StringBuilder();
+            for (int i = 0; i < 3 * 60; i++) {
+                lines.append("m,host=a note=\"")
+                        .append(i % 60 == 0 ? marker : "n" + i)
+                        .append("\",v=")
+                        .append(i)
+                        .append("i ")
+                        .append(SERIES_T0 + i * 60L)
+                        .append('\n');
+            }
+            TestHttp.Response wrote =
+                    http.method("POST", "/api/v2/write?bucket=enc/ts&precision=s", "text/plain", lines.toString());
+            assertEquals(204, wrote.status(), wrote.toString());
+            assertSeries(http, marker);
         }
         try (InProcessServer server = InProcessServer.on(dir, settings)) {
             assertDocument(server.http(), collection, marker);
+            assertSeries(server.http(), marker);
         }
         return scan(dir, marker);
+    }
+
+    private static final String SERIES = "/api/v1/enc/ts";
+    /** 2026-12-01T00:00:00Z, in seconds. */
+    private static final long SERIES_T0 = 1_764_547_200L;
+
+    /** Every point of the time series reads back, the marker at the start of each hour. */
+    private static void assertSeries(TestHttp http, String marker) {
+        TestHttp.Response read = http.method(
+                "POST",
+                SERIES + "/_tsquery",
+                "application/json",
+                "{\"from\":" + SERIES_T0 * 1_000_000_000L + ",\"limit\":1000}");
+        assertEquals(200, read.status(), read.toString());
+        JsonNode rows = read.json().path("groups").path(0).path("rows");
+        assertEquals(180, rows.size(), read.toString());
+        for (int i = 0; i < 180; i++) {
+            assertEquals(
+                    i % 60 == 0 ? marker : "n" + i,
+                    rows.get(i).path("note").asText(),
+                    rows.get(i).toString());
+            assertEquals(i, rows.get(i).path("v").asLong());
+        }
+        TestHttp.Response windows = http.method(
+                "POST",
+                SERIES + "/_tsquery",
+                "application/json",
+                "{\"from\":" + SERIES_T0 * 1_000_000_000L + ",\"window\":\"1h\",\"aggregates\":[\"first\"],"
+                        + "\"fields\":[\"note\"]}");
+        assertEquals(200, windows.status(), windows.toString());
+        assertEquals(marker, windows.json().at("/groups/0/rows/0/note/first").asText(), windows.toString());
     }
 
     private static void assertDocument(TestHttp http, String collection, String marker) {
@@ -158,6 +215,7 @@ class EncryptionAtRestIT {
             // Key 1 removed: everything still reads, since all was rewritten under key 2.
             try (InProcessServer server = InProcessServer.on(dir, settings(TestKeys.keyFile(keys, 2)))) {
                 assertDocument(server.http(), "/api/v1/enc/c", marker);
+                assertSeries(server.http(), marker);
                 TestHttp.Response list = server.http().get("/api/v1/enc/c");
                 assertEquals(200, list.status(), list.toString());
             }

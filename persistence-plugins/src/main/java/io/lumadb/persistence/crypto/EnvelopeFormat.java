@@ -17,8 +17,9 @@ package io.lumadb.persistence.crypto;
  *
  * <p>Additional authenticated data (not stored, supplied again by the reader): the first four
  * bytes of the envelope (marker, version, key id), one byte naming the {@link Domain} (shard
- * document, journal event, snapshot, sealed message), then the record's key in its store: for a shard document
- * {@code UTF-8(store name) 0x00 UTF-8(document id)}, for a journal event and a snapshot {@code
+ * document, journal event, snapshot, sealed message, time series), then the record's key in its store: for a shard document
+ * {@code UTF-8(store name) 0x00 UTF-8(document id)}, for a time-series value {@code UTF-8(store name) 0x00} and its key
+ * after the store's prefix, for a journal event and a snapshot {@code
  * UTF-8(persistence id) 0x00 int64(sequence nr)}. A value copied to another record, store or domain
  * therefore fails authentication instead of being read as that record's. A message sealed by
  * {@link SealingSerializer} (domain message) has no record key: a serializer does not learn which
@@ -59,7 +60,9 @@ public final class EnvelopeFormat {
         JOURNAL_EVENT(2),
         SNAPSHOT(3),
         /** A Pekko message sealed by {@link SealingSerializer}: cluster-mode journal events and snapshots. */
-        MESSAGE(4);
+        MESSAGE(4),
+        /** A value of a shard's time series (a block, open points, rolled-up windows). */
+        TIME_SERIES(5);
 
         /** The domain's byte of the authenticated data (never modified). */
         final byte[] aad;

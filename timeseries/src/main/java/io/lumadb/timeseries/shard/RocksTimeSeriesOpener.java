@@ -1,5 +1,6 @@
 package io.lumadb.timeseries.shard;
 
+import io.lumadb.timeseries.store.TimeSeriesCipher;
 import io.lumadb.timeseries.store.TimeSeriesSettings;
 import io.lumadb.timeseries.store.TimeSeriesStore;
 import io.lumadb.timeseries.store.internal.RocksTimeSeriesStore;
@@ -20,16 +21,39 @@ public final class RocksTimeSeriesOpener implements TimeSeriesStores.Opener {
     private final ColumnFamilyHandle cf;
     private final Function<String, byte[]> storePrefix;
     private final byte space;
+    private final TimeSeriesCipher cipher;
+    private final Function<String, Object> writeLock;
 
     /**
+     * Series in clear, each store with a lock of its own (tests, and nodes without encryption at
+     * rest or its re-encryption).
+     *
      * @param storePrefix the key prefix of a shard store, by name
      * @param space the key-space byte of the series after the store's prefix
      */
     public RocksTimeSeriesOpener(RocksDB db, ColumnFamilyHandle cf, Function<String, byte[]> storePrefix, byte space) {
+        this(db, cf, storePrefix, space, TimeSeriesCipher.NONE, name -> new Object());
+    }
+
+    /**
+     * @param storePrefix the key prefix of a shard store, by name
+     * @param space the key-space byte of the series after the store's prefix
+     * @param cipher seals the values that hold field values when it is on
+     * @param writeLock the lock a shard store's writes and the re-encryption of its values share, by name
+     */
+    public RocksTimeSeriesOpener(
+            RocksDB db,
+            ColumnFamilyHandle cf,
+            Function<String, byte[]> storePrefix,
+            byte space,
+            TimeSeriesCipher cipher,
+            Function<String, Object> writeLock) {
         this.db = db;
         this.cf = cf;
         this.storePrefix = storePrefix;
         this.space = space;
+        this.cipher = cipher;
+        this.writeLock = writeLock;
     }
 
     private byte[] prefix(String storeName) {
@@ -41,7 +65,8 @@ public final class RocksTimeSeriesOpener implements TimeSeriesStores.Opener {
 
     @Override
     public TimeSeriesStore open(String storeName, TimeSeriesSettings settings) {
-        return RocksTimeSeriesStore.open(storeName, db, cf, prefix(storeName), settings);
+        return RocksTimeSeriesStore.open(
+                storeName, db, cf, prefix(storeName), settings, cipher, writeLock.apply(storeName));
     }
 
     @Override
@@ -51,6 +76,15 @@ public final class RocksTimeSeriesOpener implements TimeSeriesStores.Opener {
 
     @Override
     public void install(String storeName, byte[] image) {
-        TimeSeriesImages.install(storeName, db, cf, prefix(storeName), image);
+        TimeSeriesImages.install(storeName, db, cf, prefix(storeName), image, writeLock.apply(storeName));
+    }
+
+    /**
+     * Seals the values of the series of shard store {@code storeName} not sealed under the active
+     * key (see {@link RocksTimeSeriesStore#reencrypt}).
+     */
+    public long reencrypt(String storeName, int batchSize, java.util.function.LongPredicate afterBatch) {
+        return RocksTimeSeriesStore.reencrypt(
+                storeName, db, cf, prefix(storeName), cipher, writeLock.apply(storeName), batchSize, afterBatch);
     }
 }

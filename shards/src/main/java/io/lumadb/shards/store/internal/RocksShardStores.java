@@ -105,18 +105,21 @@ public final class RocksShardStores implements ShardStores {
     @Override
     public void drop(String name) {
         // Registration and drops of every instance over this database exclude each other.
+        // And the re-encryption of the store's values: it must not put back a value the drop deletes.
         synchronized (db) {
-            long id = idOf(name);
-            if (id < 0) {
-                return;
-            }
-            try (WriteBatch batch = new WriteBatch();
-                    WriteOptions options = new WriteOptions()) {
-                batch.deleteRange(state, prefix(id), prefix(id + 1));
-                batch.delete(names, nameKey(name));
-                db.write(options, batch);
-            } catch (RocksDBException e) {
-                throw new ShardStoreException("store " + name + ": cannot drop", e);
+            synchronized (writeLock(name)) {
+                long id = idOf(name);
+                if (id < 0) {
+                    return;
+                }
+                try (WriteBatch batch = new WriteBatch();
+                        WriteOptions options = new WriteOptions()) {
+                    batch.deleteRange(state, prefix(id), prefix(id + 1));
+                    batch.delete(names, nameKey(name));
+                    db.write(options, batch);
+                } catch (RocksDBException e) {
+                    throw new ShardStoreException("store " + name + ": cannot drop", e);
+                }
             }
         }
     }
@@ -203,8 +206,12 @@ public final class RocksShardStores implements ShardStores {
         return cipher;
     }
 
-    /** The lock that writes of the store {@code name} and the re-encryption of its values share. */
-    Object writeLock(String name) {
+    /**
+     * The lock that writes of the store {@code name} and the re-encryption of its values share
+     * (also with a module that keeps more of the shard's state under its prefix: see {@link
+     * #keyPrefix}). For the node's composition root only.
+     */
+    public Object writeLock(String name) {
         return writeLocks[Math.floorMod(name.hashCode(), writeLocks.length)];
     }
 

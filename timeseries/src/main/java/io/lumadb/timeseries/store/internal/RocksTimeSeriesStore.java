@@ -16,6 +16,7 @@ import io.lumadb.timeseries.store.RollupCell;
 import io.lumadb.timeseries.store.SeriesFilter;
 import io.lumadb.timeseries.store.SeriesRollups;
 import io.lumadb.timeseries.store.SeriesRows;
+import io.lumadb.timeseries.store.TimeSeriesCipher;
 import io.lumadb.timeseries.store.TimeSeriesSettings;
 import io.lumadb.timeseries.store.TimeSeriesStore;
 import io.lumadb.timeseries.store.TimeSeriesStoreException;
@@ -72,6 +73,11 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
     private final long duration;
     private final long lateness;
     private final WriteOptions writeOptions;
+    /** Seals and opens the values that hold field values (encryption at rest). */
+    private final SealedValues atRest;
+    /** Taken around every write, and by the re-encryption of the store's values. */
+    private final Object writeLock;
+
     private volatile boolean closed;
 
     // Writer state, guarded by this.
@@ -112,13 +118,21 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
     private record Series(long id, SeriesKey key, byte[] canonical) {}
 
     private RocksTimeSeriesStore(
-            String name, RocksDB db, ColumnFamilyHandle cf, byte[] prefix, TimeSeriesSettings settings) {
+            String name,
+            RocksDB db,
+            ColumnFamilyHandle cf,
+            byte[] prefix,
+            TimeSeriesSettings settings,
+            TimeSeriesCipher cipher,
+            Object writeLock) {
         this.name = name;
         this.db = db;
         this.cf = cf;
         this.prefix = prefix.clone();
         this.duration = settings.blockDuration();
         this.lateness = settings.lateness();
+        this.atRest = new SealedValues(name, cipher, prefix);
+        this.writeLock = writeLock;
         this.writeOptions = new WriteOptions();
     }
 
@@ -132,10 +146,33 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
      */
     public static RocksTimeSeriesStore open(
             String name, RocksDB db, ColumnFamilyHandle cf, byte[] prefix, TimeSeriesSettings settings) {
-        if (name == null || db == null || cf == null || prefix == null || settings == null) {
-            throw new IllegalArgumentException("name, db, cf, prefix and settings must not be null");
+        return open(name, db, cf, prefix, settings, TimeSeriesCipher.NONE, new Object());
+    }
+
+    /**
+     * Opens the store as {@link #open(String, RocksDB, ColumnFamilyHandle, byte[], TimeSeriesSettings)}
+     * does, sealing the values that hold field values with {@code cipher} when it is on (values
+     * stored in clear before stay readable), and taking {@code writeLock} around every write, as
+     * {@link #reencrypt} does.
+     */
+    public static RocksTimeSeriesStore open(
+            String name,
+            RocksDB db,
+            ColumnFamilyHandle cf,
+            byte[] prefix,
+            TimeSeriesSettings settings,
+            TimeSeriesCipher cipher,
+            Object writeLock) {
+        if (name == null
+                || db == null
+                || cf == null
+                || prefix == null
+                || settings == null
+                || cipher == null
+                || writeLock == null) {
+            throw new IllegalArgumentException("name, db, cf, prefix, settings, cipher and writeLock must not be null");
         }
-        RocksTimeSeriesStore store = new RocksTimeSeriesStore(name, db, cf, prefix, settings);
+        RocksTimeSeriesStore store = new RocksTimeSeriesStore(name, db, cf, prefix, settings, cipher, writeLock);
         try {
             store.load();
             return store;
@@ -362,7 +399,7 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
                     batch,
                     TimeSeriesKeyFormat.meta(prefix),
                     TimeSeriesKeyFormat.encodeMeta(duration, batchSeq, next, newest, horizon));
-            db.write(writeOptions, batch);
+            commit(batch);
 
             appliedSeq = batchSeq;
             nextSeriesId = next;
@@ -393,7 +430,7 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
             for (BlockRef ref : open) {
                 sealOpen(v, batch, ref);
             }
-            db.write(writeOptions, batch);
+            commit(batch);
             open.clear();
         } catch (RocksDBException e) {
             throw new TimeSeriesStoreException("time-series store " + name + ": cannot seal its open blocks", e);
@@ -432,7 +469,7 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
                     batch,
                     TimeSeriesKeyFormat.meta(prefix),
                     TimeSeriesKeyFormat.encodeMeta(duration, appliedSeq, nextSeriesId, watermark, newHorizon));
-            db.write(writeOptions, batch);
+            commit(batch);
             horizon = newHorizon;
             emptied.forEach(open::remove);
         } catch (RocksDBException e) {
@@ -528,7 +565,7 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
             }
             rollUp(v, batch, compute, rules);
             put(batch, TimeSeriesKeyFormat.rollupMeta(prefix), TimeSeriesKeyFormat.encodeRollupMeta(seq, newest));
-            db.write(writeOptions, batch);
+            commit(batch);
             downsampledSeq = seq;
             rollupWatermark = newest;
             return Downsampled.APPLIED;
@@ -672,7 +709,7 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
                     batch.deleteRange(cf, from, to);
                 }
             }
-            db.write(writeOptions, batch);
+            commit(batch);
         } catch (RocksDBException e) {
             throw new TimeSeriesStoreException(
                     "time-series store " + name + ": cannot drop rolled-up windows before " + time, e);
@@ -702,7 +739,13 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
     }
 
     private void put(WriteBatch batch, byte[] key, byte[] value) throws RocksDBException {
-        batch.put(cf, key, value);
+        batch.put(cf, key, atRest.toStored(key, value));
+    }
+
+    private void commit(WriteBatch batch) throws RocksDBException {
+        synchronized (writeLock) {
+            db.write(writeOptions, batch);
+        }
     }
 
     /** Seals an open block into {@code batch}; false when it had no rows left (retention). */
@@ -1120,6 +1163,26 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
     }
 
     /**
+     * Seals every value of the store under {@code prefix} that holds field values and is not
+     * sealed under {@code cipher}'s active key, open or not, under {@code writeLock} (the one the
+     * store is opened with), in batches of {@code batchSize}.
+     *
+     * @param afterBatch told the values rewritten so far after each batch; false stops
+     * @return how many values it rewrote
+     */
+    public static long reencrypt(
+            String name,
+            RocksDB db,
+            ColumnFamilyHandle cf,
+            byte[] prefix,
+            TimeSeriesCipher cipher,
+            Object writeLock,
+            int batchSize,
+            java.util.function.LongPredicate afterBatch) {
+        return SealedValues.reencrypt(name, db, cf, prefix, cipher, writeLock, batchSize, afterBatch);
+    }
+
+    /**
      * Reads of one operation: point reads and bounded iterations, on a snapshot when asked (so a
      * read sees one batch entirely or not at all), closed with the operation.
      */
@@ -1137,7 +1200,7 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
 
         byte[] get(byte[] key) {
             try {
-                return db.get(cf, options, key);
+                return atRest.toPlain(key, db.get(cf, options, key));
             } catch (RocksDBException e) {
                 throw new TimeSeriesStoreException(
                         "time-series store " + name + ": cannot read key "
@@ -1150,7 +1213,8 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
         void forEach(byte[] from, byte[] to, BiConsumer<byte[], byte[]> action) {
             iterate(from, to, it -> {
                 for (it.seekToFirst(); it.isValid(); it.next()) {
-                    action.accept(it.key(), it.value());
+                    byte[] key = it.key();
+                    action.accept(key, atRest.toPlain(key, it.value()));
                 }
                 return null;
             });

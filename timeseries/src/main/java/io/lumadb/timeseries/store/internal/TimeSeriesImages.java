@@ -74,12 +74,15 @@ public final class TimeSeriesImages {
 
     /**
      * Replaces the contents of the store under {@code prefix} with {@code image} (null: none) in
-     * one atomic write. The store must not be open: an open one keeps its meta in memory.
+     * one atomic write, under {@code writeLock} (the store's, which its re-encryption takes too).
+     * The store must not be open: an open one keeps its meta in memory. Sealed values stay as
+     * they are: they are bound to the store's name and their key after the prefix, not to the node.
      *
      * @throws IllegalArgumentException when {@code image} is not one {@link #export} wrote
      * @throws TimeSeriesStoreException when the write fails
      */
-    public static void install(String name, RocksDB db, ColumnFamilyHandle cf, byte[] prefix, byte[] image) {
+    public static void install(
+            String name, RocksDB db, ColumnFamilyHandle cf, byte[] prefix, byte[] image, Object writeLock) {
         try (WriteBatch batch = new WriteBatch();
                 WriteOptions options = new WriteOptions()) {
             batch.deleteRange(cf, prefix, TimeSeriesKeyFormat.end(prefix));
@@ -100,7 +103,9 @@ public final class TimeSeriesImages {
                     batch.put(cf, key, in.bytes());
                 }
             }
-            db.write(options, batch);
+            synchronized (writeLock) {
+                db.write(options, batch);
+            }
         } catch (RocksDBException e) {
             throw new TimeSeriesStoreException("time-series store " + name + ": cannot install an image", e);
         }
