@@ -164,6 +164,11 @@ public final class LumaDbServer {
             Shards shards = Shards.start(system, new SearchStores(new TieredStores(timeSeries, tiering), search));
             system.getWhenTerminated().thenRun(timeSeries::close);
             tiering.attach(shards.catalog(), shards.documents());
+            TimeSeriesUpkeep.start(
+                    system,
+                    shards.catalog(),
+                    new io.lumadb.timeseries.shard.TimeSeriesQueries(shards.documents()),
+                    config.getDuration("lumadb.timeseries.open-every"));
             JournalChanges.get(Adapter.toClassic(system)).setMetrics(metrics::recordJournalWrite);
             shards.localShards().onRecovered(metrics::recordShardRecovery);
             watchStorage(system, wiring.health(), metrics);

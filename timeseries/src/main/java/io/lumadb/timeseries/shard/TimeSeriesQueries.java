@@ -28,7 +28,8 @@ import java.util.concurrent.CompletionStage;
  * <p>The request a shard gets is JSON: {@code {"blockDuration": ns, "lateness": ns, "retention":
  * ns, "downsampling": [{"every": ns, "retention": ns, "aggregates": mask}], "query": <the query,
  * canonical>}}; the collection's settings let a shard open its series
- * before its first write since it started. A shard without series answers no bytes.
+ * before its first write since it started. A shard without series answers no bytes. Without
+ * {@code query}, a shard only opens its series ({@link #open}).
  */
 public final class TimeSeriesQueries {
 
@@ -43,6 +44,31 @@ public final class TimeSeriesQueries {
 
     /** Runs {@code query} over the time-series collection {@code info} with its {@code options}. */
     public CompletionStage<ObjectNode> query(CollectionInfo info, TimeSeriesOptions options, TsQuery query) {
+        ObjectNode request = settings(options);
+        request.set("query", query.json());
+        List<CompletableFuture<byte[]>> answers = ask(info, DocumentJson.bytes(request));
+        return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
+                .thenApply(v -> TsQueryMerge.merge(
+                        query,
+                        answers.stream()
+                                .map(CompletableFuture::join)
+                                .filter(b -> b.length > 0)
+                                .toList()));
+    }
+
+    /**
+     * Starts every shard of the time-series collection {@code info} (where the cluster places it)
+     * and opens its series with the collection's {@code options}, so that retention and
+     * downsampling run on shards nobody has written to or queried since their node started.
+     * Completes once every shard has; a shard whose series are open already only answers.
+     */
+    public CompletionStage<Void> open(CollectionInfo info, TimeSeriesOptions options) {
+        List<CompletableFuture<byte[]>> answers = ask(info, DocumentJson.bytes(settings(options)));
+        return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new));
+    }
+
+    /** The collection's settings as every shard request carries them. */
+    private static ObjectNode settings(TimeSeriesOptions options) {
         ObjectNode request = DocumentJson.mapper().createObjectNode();
         request.put("blockDuration", options.blockDuration());
         request.put("lateness", options.lateness());
@@ -54,8 +80,11 @@ public final class TimeSeriesQueries {
                     .put("retention", rule.retention())
                     .put("aggregates", rule.mask());
         }
-        request.set("query", query.json());
-        byte[] bytes = DocumentJson.bytes(request);
+        return request;
+    }
+
+    /** Sends {@code bytes} to every shard of {@code info}: their answers, in shard order. */
+    private List<CompletableFuture<byte[]>> ask(CollectionInfo info, byte[] bytes) {
         List<CompletableFuture<byte[]>> answers = new ArrayList<>();
         for (int n = 0; n < info.shards(); n++) {
             answers.add(documents
@@ -67,13 +96,7 @@ public final class TimeSeriesQueries {
                     .thenApply(TimeSeriesQueries::partial)
                     .toCompletableFuture());
         }
-        return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
-                .thenApply(v -> TsQueryMerge.merge(
-                        query,
-                        answers.stream()
-                                .map(CompletableFuture::join)
-                                .filter(b -> b.length > 0)
-                                .toList()));
+        return answers;
     }
 
     private static byte[] partial(ShardEntity.Reply reply) {
@@ -104,6 +127,9 @@ public final class TimeSeriesQueries {
             }
         }
         TimeSeriesStore series = store.series(settings, r.get("retention").asLong(), rules);
+        if (!r.has("query")) {
+            return new byte[0]; // only opened (see open)
+        }
         TsQuery query = TsQuery.parse(r.get("query"), System.currentTimeMillis() * 1_000_000L);
         return TsQueryShard.run(series, query, rules);
     }
