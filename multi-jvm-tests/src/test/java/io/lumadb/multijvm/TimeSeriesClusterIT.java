@@ -22,7 +22,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * hosted it. The node running most of the collection's shards is killed (kill -9); the survivors
  * rebuild those shards from their images and the journal after them, and every acknowledged point
  * is there, in the answers from the points and in those from the rolled-up windows, whose
- * downsampling resumes from the offset the image carried. Writes go on afterwards.
+ * downsampling resumes from the offset the image carried. Writes go on afterwards, and the
+ * moved shards' projections catch up with them (no downsampling lag left on any node).
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 @Tag("services")
@@ -105,6 +106,27 @@ class TimeSeriesClusterIT {
         }
         for (ClusterNode node : cluster.upNodes()) {
             awaitAnswer(node, query, Duration.ofSeconds(30));
+        }
+        // The projections of the moved shards run where the shards are now: no events left behind.
+        for (ClusterNode node : cluster.upNodes()) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            String lag = "";
+            while (true) {
+                TestHttp.Outcome metrics = TestHttp.attemptGet(node.url("/metrics"), Duration.ofSeconds(5));
+                if (metrics instanceof TestHttp.Answered a) {
+                    lag = a.response()
+                            .body()
+                            .lines()
+                            .filter(l -> l.startsWith("lumadb_timeseries_downsampling_lag "))
+                            .findFirst()
+                            .orElse("");
+                    if (lag.equals("lumadb_timeseries_downsampling_lag 0.0")) {
+                        break;
+                    }
+                }
+                assertTrue(System.nanoTime() < deadline, node + " still has a downsampling lag: " + lag);
+                TimeUnit.MILLISECONDS.sleep(500);
+            }
         }
     }
 
