@@ -22,6 +22,7 @@ import io.lumadb.timeseries.store.DownsamplingRule;
 import io.lumadb.timeseries.store.SeriesFilter;
 import io.lumadb.timeseries.store.TimeSeriesSettings;
 import io.lumadb.timeseries.store.TimeSeriesStore;
+import io.lumadb.timeseries.store.internal.RocksTimeSeriesOpener;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

@@ -1,10 +1,9 @@
-package io.lumadb.timeseries.shard;
+package io.lumadb.timeseries.store.internal;
 
+import io.lumadb.timeseries.shard.TimeSeriesStores;
 import io.lumadb.timeseries.store.TimeSeriesCipher;
 import io.lumadb.timeseries.store.TimeSeriesSettings;
 import io.lumadb.timeseries.store.TimeSeriesStore;
-import io.lumadb.timeseries.store.internal.RocksTimeSeriesStore;
-import io.lumadb.timeseries.store.internal.TimeSeriesImages;
 import java.util.Arrays;
 import java.util.function.Function;
 import org.rocksdb.ColumnFamilyHandle;
