@@ -98,20 +98,21 @@ final class Codecs {
             for (int i = 0; i < n; i++) {
                 scaled[i] = Math.round(v[i] * POW10[e]);
             }
-            BitWriter dec = new BitWriter(n);
-            dec.writeBits(e, 8);
-            writeLongs(scaled, n, dec);
-            BitWriter gor = new BitWriter(n * 2);
-            writeGorilla(v, n, gor);
-            if (dec.size() < gor.size()) {
+            Packed dec = pack(scaled, n);
+            // Each stream is sized as it would be written on its own, in whole bytes.
+            if (bytes(8 + dec.bits()) < bytes(gorillaBits(v, n))) {
                 w.writeByte(FLOAT_DECIMAL);
-                byte[] b = dec.toByteArray();
-                w.writeBytes(b, 0, b.length);
+                w.writeBits(e, 8);
+                write(dec, w);
                 return;
             }
         }
         w.writeByte(FLOAT_GORILLA);
         writeGorilla(v, n, w);
+    }
+
+    private static long bytes(long bits) {
+        return (bits + 7) >>> 3;
     }
 
     static double[] readFloats(BitReader r, int n) {
@@ -191,6 +192,33 @@ final class Codecs {
         }
     }
 
+    /** The bits {@link #writeGorilla} writes for {@code v}. */
+    private static long gorillaBits(double[] v, int n) {
+        long prev = Double.doubleToRawLongBits(v[0]);
+        long bits = 64;
+        int prevLeading = -1;
+        int prevTrailing = 0;
+        for (int i = 1; i < n; i++) {
+            long cur = Double.doubleToRawLongBits(v[i]);
+            long xor = cur ^ prev;
+            prev = cur;
+            if (xor == 0) {
+                bits += 1;
+                continue;
+            }
+            int leading = Math.min(Long.numberOfLeadingZeros(xor), 31);
+            int trailing = Long.numberOfTrailingZeros(xor);
+            if (prevLeading >= 0 && leading >= prevLeading && trailing >= prevTrailing) {
+                bits += 2 + 64 - prevLeading - prevTrailing;
+            } else {
+                bits += 2 + 5 + 6 + 64 - leading - trailing;
+                prevLeading = leading;
+                prevTrailing = trailing;
+            }
+        }
+        return bits;
+    }
+
     private static double[] readGorilla(BitReader r, int n) {
         double[] v = new double[n];
         long prev = r.readBits(64);
@@ -231,24 +259,35 @@ final class Codecs {
      * 2^64, so any values round-trip.
      */
     static void writeLongs(long[] v, int n, BitWriter w) {
+        write(pack(v, n), w);
+    }
+
+    /** Integers ready to write: the differences chosen, and the bits they take with the mode and first value. */
+    private record Packed(boolean dod, long first, int width, long[] diffs, long bits) {}
+
+    private static Packed pack(long[] v, int n) {
         long[] d1 = new long[Math.max(0, n - 1)];
-        for (int i = 1; i < n; i++) {
-            d1[i - 1] = zigzag(v[i] - v[i - 1]);
-        }
         long[] d2 = new long[Math.max(0, n - 1)];
         long prevDelta = 0;
         for (int i = 1; i < n; i++) {
             long delta = v[i] - v[i - 1];
+            d1[i - 1] = zigzag(delta);
             d2[i - 1] = zigzag(delta - prevDelta);
             prevDelta = delta;
         }
-        boolean dod = packedBits(d2) < packedBits(d1);
-        w.writeBits(dod ? INT_DELTA_OF_DELTA : INT_DELTA, 8);
+        long bits1 = packedBits(d1);
+        long bits2 = packedBits(d2);
+        boolean dod = bits2 < bits1;
         long first = zigzag(v[0]);
         int width = 64 - Long.numberOfLeadingZeros(first);
-        w.writeBits(width, 7);
-        w.writeBits(first, width);
-        writeFrames(dod ? d2 : d1, w);
+        return new Packed(dod, first, width, dod ? d2 : d1, 8 + 7 + width + (dod ? bits2 : bits1));
+    }
+
+    private static void write(Packed p, BitWriter w) {
+        w.writeBits(p.dod() ? INT_DELTA_OF_DELTA : INT_DELTA, 8);
+        w.writeBits(p.width(), 7);
+        w.writeBits(p.first(), p.width());
+        writeFrames(p.diffs(), w);
     }
 
     static long[] readLongs(BitReader r, int n) {

@@ -23,6 +23,29 @@ public final class Column {
         this.strings = s;
     }
 
+    // The arrays as they are, indexed by row (a row that does not carry the field holds any value):
+    // for the block builder and the encoder, which read them without a call per row.
+
+    boolean[] presence() {
+        return present;
+    }
+
+    double[] doubles() {
+        return doubles;
+    }
+
+    long[] longs() {
+        return longs;
+    }
+
+    boolean[] booleans() {
+        return booleans;
+    }
+
+    String[] strings() {
+        return strings;
+    }
+
     public String name() {
         return name;
     }

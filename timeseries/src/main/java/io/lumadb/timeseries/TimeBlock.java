@@ -9,7 +9,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
+import java.util.Objects;
 import java.util.zip.CRC32C;
 
 /**
@@ -161,26 +161,11 @@ public final class TimeBlock {
 
     /** Every row, decoded. */
     public List<Row> rows() {
-        long[] t = timestamps();
-        List<Column> cols = new ArrayList<>();
+        List<Column> cols = new ArrayList<>(fields.size());
         for (FieldSummary f : fields) {
             cols.add(column(f.name()));
         }
-        List<Row> rows = new ArrayList<>(count);
-        @SuppressWarnings("unchecked")
-        Map.Entry<String, FieldValue>[] entries = new Map.Entry[cols.size()];
-        for (int i = 0; i < count; i++) {
-            int n = 0;
-            for (Column c : cols) {
-                FieldValue v = c.valueAt(i);
-                if (v != null) {
-                    entries[n++] = Map.entry(c.name(), v);
-                }
-            }
-            // Built immutable (the columns' names are distinct), so the row keeps it without a copy.
-            rows.add(new Row(t[i], Map.ofEntries(Arrays.copyOf(entries, n))));
-        }
-        return rows;
+        return rows(timestamps(), cols);
     }
 
     // ------------------------------------------------------------ reading
@@ -191,7 +176,11 @@ public final class TimeBlock {
      * @throws TimeBlockException when the bytes are not a valid block
      */
     public static TimeBlock read(byte[] encoded) {
-        byte[] b = encoded.clone();
+        return parse(encoded.clone());
+    }
+
+    /** Reads a block from bytes it takes, which nobody else may change. */
+    private static TimeBlock parse(byte[] b) {
         int minLength = TimeBlockFormat.MAGIC.length + 1 + TimeBlockFormat.FOOTER_LENGTH;
         if (b.length < minLength) {
             throw new TimeBlockException("a block has at least " + minLength + " bytes, got " + b.length);
@@ -330,15 +319,76 @@ public final class TimeBlock {
     // ------------------------------------------------------------ building
 
     /**
+     * Rows merged as a block holds them, without encoding them: timestamps ascending and distinct,
+     * and one column per field, sorted by name in code point order and indexed like the
+     * timestamps. What {@link Builder#columns()} gives for reads of rows that are not sealed yet.
+     * The arrays are shared with the builder: read them, never change them.
+     */
+    public static final class Columns {
+        private final long[] timestamps;
+        private final List<Column> columns;
+
+        Columns(long[] timestamps, List<Column> columns) {
+            this.timestamps = timestamps;
+            this.columns = List.copyOf(columns);
+        }
+
+        /** How many rows. */
+        public int size() {
+            return timestamps.length;
+        }
+
+        /** The rows' timestamps, ascending and distinct; shared, not a copy. */
+        public long[] timestamps() {
+            return timestamps;
+        }
+
+        /** The columns, sorted by field name. */
+        public List<Column> columns() {
+            return columns;
+        }
+
+        /** The column of {@code field}, or null when no row carries it. */
+        public Column column(String field) {
+            for (Column c : columns) {
+                if (c.name().equals(field)) {
+                    return c;
+                }
+            }
+            return null;
+        }
+
+        /** Every row, as a block's {@link TimeBlock#rows()} gives them. */
+        public List<Row> rows() {
+            return TimeBlock.rows(timestamps, columns);
+        }
+    }
+
+    /**
      * Collects one series' points in any order and seals them into a block. Points with the same
      * timestamp merge into one row, field by field, the point added last winning. A field keeps
      * one type: adding a value of another type fails and leaves the builder as it was.
+     *
+     * <p>Points are kept column by column in the order they were added (a value per field and
+     * point, no map per point); sorting and merging wait for {@link #build}, {@link #columns} or
+     * {@link #rows}, and are skipped when every point came later than the one before.
      */
     public static final class Builder {
-        private long[] times = new long[64];
-        private final List<Map<String, FieldValue>> rows = new ArrayList<>();
-        private final Map<String, FieldType> types = new HashMap<>();
-        private boolean sorted = true;
+        private long[] times = new long[16];
+        private int size;
+        /** Whether every point added came strictly after the one before: nothing to sort or merge. */
+        private boolean ascending = true;
+
+        private final List<Col> cols = new ArrayList<>();
+        private final Map<String, Col> byName = new HashMap<>();
+        /** The field names of the last point added, in its map's order, and their columns. */
+        private String[] lastKeys = new String[0];
+
+        private Col[] lastCols = new Col[0];
+        // Scratch of add: a point's fields are checked before any is stored.
+        private String[] keys = new String[8];
+        private FieldValue[] values = new FieldValue[8];
+        private Col[] found = new Col[8];
 
         private Builder() {}
 
@@ -349,28 +399,61 @@ public final class TimeBlock {
          * @throws IllegalArgumentException when {@code fields} is empty
          */
         public Builder add(long time, Map<String, FieldValue> fields) {
-            if (fields.isEmpty()) {
+            int k = fields.size();
+            if (k == 0) {
                 throw new IllegalArgumentException("a point needs at least one field");
             }
+            if (keys.length < k) {
+                keys = new String[k];
+                values = new FieldValue[k];
+                found = new Col[k];
+            }
+            // The points of a series mostly name the same fields in the same order (the same
+            // String objects when they come from one batch): the last point's columns then serve.
+            boolean same = k == lastKeys.length;
+            int i = 0;
             for (Map.Entry<String, FieldValue> f : fields.entrySet()) {
-                FieldType known = types.get(f.getKey());
-                if (known != null && known != f.getValue().type()) {
-                    throw new TimeBlockException("field type conflict: field '" + f.getKey() + "' is " + known
-                            + " in this series, the point gives " + f.getValue().type());
+                String key = Objects.requireNonNull(f.getKey(), "field name");
+                FieldValue value = Objects.requireNonNull(f.getValue(), "field value");
+                Col c;
+                if (same && key == lastKeys[i]) {
+                    c = lastCols[i];
+                } else {
+                    same = false;
+                    c = byName.get(key);
                 }
+                if (c != null && c.type != value.type()) {
+                    Arrays.fill(values, 0, i, null);
+                    throw new TimeBlockException("field type conflict: field '" + key + "' is " + c.type
+                            + " in this series, the point gives " + value.type());
+                }
+                keys[i] = key;
+                values[i] = value;
+                found[i] = c;
+                i++;
             }
-            for (Map.Entry<String, FieldValue> f : fields.entrySet()) {
-                types.putIfAbsent(f.getKey(), f.getValue().type());
+            int row = size;
+            if (row == times.length) {
+                times = Arrays.copyOf(times, row * 2);
             }
-            int n = rows.size();
-            if (n == times.length) {
-                times = Arrays.copyOf(times, n * 2);
+            for (int j = 0; j < k; j++) {
+                Col c = found[j];
+                if (c == null) {
+                    c = newColumn(keys[j], values[j].type());
+                    found[j] = c;
+                }
+                c.set(row, values[j]);
+                values[j] = null;
             }
-            if (n > 0 && time <= times[n - 1]) {
-                sorted = false;
+            if (!same) {
+                lastKeys = Arrays.copyOf(keys, k);
+                lastCols = Arrays.copyOf(found, k);
             }
-            times[n] = time;
-            rows.add(Map.copyOf(fields));
+            if (row > 0 && time <= times[row - 1]) {
+                ascending = false;
+            }
+            times[row] = time;
+            size = row + 1;
             return this;
         }
 
@@ -381,15 +464,34 @@ public final class TimeBlock {
 
         /** Adds every row of a block, as if its points were added in time order. */
         public Builder addAll(TimeBlock block) {
-            for (Row r : block.rows()) {
-                add(r.time(), r.fields());
+            List<Column> columns = new ArrayList<>(block.fields.size());
+            for (FieldSummary f : block.fields) {
+                columns.add(block.column(f.name()));
             }
-            return this;
+            return append(block.timestamps(), block.count, true, columns);
+        }
+
+        /** Adds every point of {@code other}, in the order they were added to it. */
+        public Builder addAll(Builder other) {
+            List<Column> columns = new ArrayList<>(other.cols.size());
+            for (Col c : other.cols) {
+                columns.add(c.view());
+            }
+            return append(other.times, other.size, other.ascending, columns);
         }
 
         /** Points added so far (before merging equal timestamps). */
         public int size() {
-            return rows.size();
+            return size;
+        }
+
+        /** Values held so far, a field of a point each, with the points' timestamps. */
+        public long values() {
+            long n = size;
+            for (Col c : cols) {
+                n += c.count;
+            }
+            return n;
         }
 
         /**
@@ -398,8 +500,7 @@ public final class TimeBlock {
          * @throws IllegalStateException when no point was added
          */
         public TimeBlock build() {
-            Merged m = merged();
-            return encode(m.times(), m.rows(), types);
+            return encode(columns());
         }
 
         /**
@@ -409,90 +510,293 @@ public final class TimeBlock {
          * @throws IllegalStateException when no row was added
          */
         public List<Row> rows() {
-            Merged m = merged();
-            List<Row> out = new ArrayList<>(m.times().length);
-            for (int i = 0; i < m.times().length; i++) {
-                out.add(new Row(m.times()[i], m.rows().get(i)));
-            }
-            return out;
+            return columns().rows();
         }
 
-        private record Merged(long[] times, List<Map<String, FieldValue>> rows) {}
-
-        /** The rows sorted by time, a later one merged into an earlier one of the same time. */
-        private Merged merged() {
-            int n = rows.size();
-            if (n == 0) {
+        /**
+         * The rows the block would hold, column by column, without encoding them.
+         *
+         * @throws IllegalStateException when no point was added
+         */
+        public Columns columns() {
+            if (size == 0) {
                 throw new IllegalStateException("a block needs at least one point");
             }
-            long[] t;
-            List<Map<String, FieldValue>> merged;
-            if (sorted) {
-                t = Arrays.copyOf(times, n);
-                merged = rows;
-            } else {
-                Integer[] order = new Integer[n];
-                for (int i = 0; i < n; i++) {
-                    order[i] = i;
+            List<Col> sorted = new ArrayList<>(cols);
+            sorted.sort((a, b) -> SeriesKey.compareCodePoints(a.name, b.name));
+            List<Column> out = new ArrayList<>(sorted.size());
+            if (ascending) {
+                for (Col c : sorted) {
+                    out.add(c.view(size));
                 }
-                // A stable sort keeps equal timestamps in the order they were added: the later wins.
-                Arrays.sort(order, (a, b) -> Long.compare(times[a], times[b]));
-                long[] tt = new long[n];
-                merged = new ArrayList<>(n);
-                int m = 0;
-                for (int k = 0; k < n; k++) {
-                    int i = order[k];
-                    if (m > 0 && tt[m - 1] == times[i]) {
-                        Map<String, FieldValue> row = new HashMap<>(merged.get(m - 1));
-                        row.putAll(rows.get(i));
-                        merged.set(m - 1, row);
-                    } else {
-                        tt[m++] = times[i];
-                        merged.add(rows.get(i));
-                    }
-                }
-                t = Arrays.copyOf(tt, m);
+                return new Columns(Arrays.copyOf(times, size), out);
             }
-            return new Merged(t, merged);
+            int[] order = order(times, size);
+            // The rows of one timestamp are order[groups[g]..groups[g + 1]), in the order added.
+            int[] groups = new int[size + 1];
+            long[] t = new long[size];
+            int m = 0;
+            for (int j = 0; j < size; j++) {
+                long x = times[order[j]];
+                if (m == 0 || t[m - 1] != x) {
+                    groups[m] = j;
+                    t[m++] = x;
+                }
+            }
+            groups[m] = size;
+            for (Col c : sorted) {
+                out.add(c.merged(order, groups, m));
+            }
+            return new Columns(Arrays.copyOf(t, m), out);
+        }
+
+        private Col newColumn(String name, FieldType type) {
+            Col c = new Col(name, type, times.length);
+            cols.add(c);
+            byName.put(name, c);
+            return c;
+        }
+
+        /** Appends {@code n} points, {@code columns} indexed like {@code t}; all or nothing. */
+        private Builder append(long[] t, int n, boolean tAscending, List<Column> columns) {
+            if (n == 0) {
+                return this;
+            }
+            Col[] targets = new Col[columns.size()];
+            for (int i = 0; i < targets.length; i++) {
+                Column c = columns.get(i);
+                Col mine = byName.get(c.name());
+                if (mine != null && mine.type != c.type()) {
+                    throw new TimeBlockException("field type conflict: field '" + c.name() + "' is " + mine.type
+                            + " in this series, the point gives " + c.type());
+                }
+                targets[i] = mine;
+            }
+            if (size + n > times.length) {
+                times = Arrays.copyOf(times, Math.max(times.length * 2, size + n));
+            }
+            for (int i = 0; i < targets.length; i++) {
+                Column c = columns.get(i);
+                Col mine = targets[i] != null ? targets[i] : newColumn(c.name(), c.type());
+                mine.copy(c, n, size);
+            }
+            System.arraycopy(t, 0, times, size, n);
+            if (!tAscending || (size > 0 && t[0] <= times[size - 1])) {
+                ascending = false;
+            }
+            size += n;
+            return this;
         }
     }
 
-    private static TimeBlock encode(long[] t, List<Map<String, FieldValue>> rows, Map<String, FieldType> types) {
+    /** One field's values as a builder keeps them: by point, in the order the points were added. */
+    private static final class Col {
+        final String name;
+        final FieldType type;
+        boolean[] present;
+        double[] doubles;
+        long[] longs;
+        boolean[] booleans;
+        String[] strings;
+        /** Points that carry the field. */
+        int count;
+
+        Col(String name, FieldType type, int capacity) {
+            this.name = name;
+            this.type = type;
+            present = new boolean[capacity];
+            switch (type) {
+                case FLOAT -> doubles = new double[capacity];
+                case INTEGER, UNSIGNED -> longs = new long[capacity];
+                case BOOLEAN -> booleans = new boolean[capacity];
+                case STRING -> strings = new String[capacity];
+            }
+        }
+
+        private void ensure(int n) {
+            if (present.length >= n) {
+                return;
+            }
+            int capacity = Math.max(present.length * 2, n);
+            present = Arrays.copyOf(present, capacity);
+            switch (type) {
+                case FLOAT -> doubles = Arrays.copyOf(doubles, capacity);
+                case INTEGER, UNSIGNED -> longs = Arrays.copyOf(longs, capacity);
+                case BOOLEAN -> booleans = Arrays.copyOf(booleans, capacity);
+                case STRING -> strings = Arrays.copyOf(strings, capacity);
+            }
+        }
+
+        void set(int row, FieldValue v) {
+            ensure(row + 1);
+            switch (v) {
+                case FieldValue.FloatValue f -> doubles[row] = f.value();
+                case FieldValue.IntegerValue x -> longs[row] = x.value();
+                case FieldValue.UnsignedValue x -> longs[row] = x.value();
+                case FieldValue.BooleanValue x -> booleans[row] = x.value();
+                case FieldValue.StringValue x -> strings[row] = x.value();
+            }
+            present[row] = true;
+            count++;
+        }
+
+        /** Copies the present values of rows {@code 0..n} of {@code src} to rows {@code at..}. */
+        void copy(Column src, int n, int at) {
+            ensure(at + n);
+            boolean[] p = src.presence();
+            for (int r = 0; r < n; r++) {
+                if (p != null && (r >= p.length || !p[r])) {
+                    continue;
+                }
+                switch (type) {
+                    case FLOAT -> doubles[at + r] = src.doubles()[r];
+                    case INTEGER, UNSIGNED -> longs[at + r] = src.longs()[r];
+                    case BOOLEAN -> booleans[at + r] = src.booleans()[r];
+                    case STRING -> strings[at + r] = src.strings()[r];
+                }
+                present[at + r] = true;
+                count++;
+            }
+        }
+
+        /** The column over the arrays as they are (rows past their end carry no value). */
+        Column view() {
+            return new Column(name, type, present, doubles, longs, booleans, strings);
+        }
+
+        /** The column of the first {@code size} points, which need no merging. */
+        Column view(int size) {
+            ensure(size);
+            return new Column(name, type, count == size ? null : present, doubles, longs, booleans, strings);
+        }
+
+        /**
+         * The column of the merged rows: row g takes, of the points {@code order[groups[g]..groups[g
+         * + 1])} (one timestamp, in the order added), the value of the last that carries the field.
+         */
+        Column merged(int[] order, int[] groups, int m) {
+            boolean[] p = new boolean[m];
+            double[] d = type == FieldType.FLOAT ? new double[m] : null;
+            long[] l = type == FieldType.INTEGER || type == FieldType.UNSIGNED ? new long[m] : null;
+            boolean[] b = type == FieldType.BOOLEAN ? new boolean[m] : null;
+            String[] s = type == FieldType.STRING ? new String[m] : null;
+            int n = 0;
+            for (int g = 0; g < m; g++) {
+                for (int j = groups[g + 1] - 1; j >= groups[g]; j--) {
+                    int r = order[j];
+                    if (r < present.length && present[r]) {
+                        switch (type) {
+                            case FLOAT -> d[g] = doubles[r];
+                            case INTEGER, UNSIGNED -> l[g] = longs[r];
+                            case BOOLEAN -> b[g] = booleans[r];
+                            case STRING -> s[g] = strings[r];
+                        }
+                        p[g] = true;
+                        n++;
+                        break;
+                    }
+                }
+            }
+            return new Column(name, type, n == m ? null : p, d, l, b, s);
+        }
+    }
+
+    /** The indexes of {@code times[0..n)} in time order, equal times in index order (a stable merge sort). */
+    static int[] order(long[] times, int n) {
+        int[] a = new int[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = i;
+        }
+        int run = 16;
+        for (int lo = 0; lo < n; lo += run) {
+            int hi = Math.min(n, lo + run);
+            for (int i = lo + 1; i < hi; i++) {
+                int x = a[i];
+                long tx = times[x];
+                int j = i - 1;
+                while (j >= lo && times[a[j]] > tx) {
+                    a[j + 1] = a[j];
+                    j--;
+                }
+                a[j + 1] = x;
+            }
+        }
+        int[] b = new int[n];
+        for (int width = run; width < n; width *= 2) {
+            for (int lo = 0; lo < n; lo += 2 * width) {
+                int mid = Math.min(n, lo + width);
+                int hi = Math.min(n, lo + 2 * width);
+                if (mid >= hi || times[a[mid - 1]] <= times[a[mid]]) {
+                    System.arraycopy(a, lo, b, lo, hi - lo);
+                    continue;
+                }
+                int i = lo;
+                int j = mid;
+                int k = lo;
+                while (i < mid && j < hi) {
+                    b[k++] = times[a[j]] < times[a[i]] ? a[j++] : a[i++];
+                }
+                while (i < mid) {
+                    b[k++] = a[i++];
+                }
+                while (j < hi) {
+                    b[k++] = a[j++];
+                }
+            }
+            int[] swap = a;
+            a = b;
+            b = swap;
+        }
+        return a;
+    }
+
+    /** Rows of timestamps {@code t} and {@code columns} indexed like them. */
+    private static List<Row> rows(long[] t, List<Column> columns) {
+        List<Row> rows = new ArrayList<>(t.length);
+        @SuppressWarnings("unchecked")
+        Map.Entry<String, FieldValue>[] entries = new Map.Entry[columns.size()];
+        for (int i = 0; i < t.length; i++) {
+            int n = 0;
+            for (Column c : columns) {
+                FieldValue v = c.valueAt(i);
+                if (v != null) {
+                    entries[n++] = Map.entry(c.name(), v);
+                }
+            }
+            // Built immutable (the columns' names are distinct), so the row keeps it without a copy.
+            rows.add(new Row(t[i], Map.ofEntries(Arrays.copyOf(entries, n))));
+        }
+        return rows;
+    }
+
+    private static TimeBlock encode(Columns merged) {
+        long[] t = merged.timestamps();
         int count = t.length;
-        // The builder records a type for exactly the fields its rows carry: no need to visit every row.
-        Map<String, FieldType> sortedFields = new TreeMap<>(SeriesKey::compareCodePoints);
-        sortedFields.putAll(types);
         BitWriter timeCol = new BitWriter(count / 4 + 16);
         Codecs.writeTimestamps(t, count, timeCol);
         byte[] timeBytes = timeCol.toByteArray();
 
         List<FieldSummary> summaries = new ArrayList<>();
         List<byte[]> columns = new ArrayList<>();
-        for (Map.Entry<String, FieldType> f : sortedFields.entrySet()) {
-            String name = f.getKey();
-            FieldType type = f.getValue();
-            boolean[] present = new boolean[count];
-            int n = 0;
-            for (int i = 0; i < count; i++) {
-                if (rows.get(i).containsKey(name)) {
-                    present[i] = true;
-                    n++;
+        for (Column c : merged.columns()) {
+            boolean[] present = c.presence();
+            int n = count;
+            if (present != null) {
+                n = 0;
+                for (int i = 0; i < count; i++) {
+                    if (present[i]) {
+                        n++;
+                    }
                 }
             }
-            BitWriter w = new BitWriter(n + 16);
+            BitWriter w = new BitWriter(n * 2 + count / 8 + 16);
             if (n < count) {
-                for (boolean p : present) {
-                    w.writeBit(p);
+                for (int i = 0; i < count; i++) {
+                    w.writeBit(present[i]);
                 }
                 w.align();
             }
-            FieldValue[] values = new FieldValue[n];
-            for (int i = 0, j = 0; i < count; i++) {
-                if (present[i]) {
-                    values[j++] = rows.get(i).get(name);
-                }
-            }
-            summaries.add(encodeValues(name, type, values, w));
+            summaries.add(encodeValues(c, count, n, w));
             columns.add(w.toByteArray());
         }
 
@@ -539,7 +843,7 @@ public final class TimeBlock {
         crc.update(body);
         byte[] block = Arrays.copyOf(body, body.length + TimeBlockFormat.FOOTER_LENGTH);
         ByteBuffer.wrap(block, body.length, 4).putInt((int) crc.getValue());
-        return read(block);
+        return parse(block);
     }
 
     private static long bits(FieldValue v) {
@@ -550,18 +854,23 @@ public final class TimeBlock {
         };
     }
 
-    /** Writes the present values of one field and returns its header entry. */
-    private static FieldSummary encodeValues(String name, FieldType type, FieldValue[] values, BitWriter w) {
-        int n = values.length;
+    /**
+     * Writes the {@code n} values of column {@code c} that its first {@code count} rows carry, and
+     * returns its header entry.
+     */
+    private static FieldSummary encodeValues(Column c, int count, int n, BitWriter w) {
+        String name = c.name();
+        FieldType type = c.type();
+        boolean[] present = c.presence();
         switch (type) {
             case FLOAT -> {
-                double[] v = new double[n];
+                double[] all = c.doubles();
+                double[] v = gather(all, present, count, n);
                 double min = Double.NaN;
                 double max = Double.NaN;
                 double sum = 0;
                 for (int i = 0; i < n; i++) {
-                    double d = ((FieldValue.FloatValue) values[i]).value();
-                    v[i] = d;
+                    double d = v[i];
                     sum += d;
                     if (!Double.isNaN(d)) {
                         min = Double.isNaN(min) ? d : Math.min(min, d);
@@ -573,14 +882,13 @@ public final class TimeBlock {
             }
             case INTEGER, UNSIGNED -> {
                 boolean unsigned = type == FieldType.UNSIGNED;
-                long[] v = new long[n];
+                long[] v = gather(c.longs(), present, count, n);
                 long min = 0;
                 long max = 0;
                 long sum = 0;
                 long high = 0; // the sum is kept in 128 bits, (high, sum), so only its final value must fit
                 for (int i = 0; i < n; i++) {
-                    long x = bits(values[i]);
-                    v[i] = x;
+                    long x = v[i];
                     if (i == 0) {
                         min = x;
                         max = x;
@@ -602,25 +910,58 @@ public final class TimeBlock {
                         name, type, n, integer(type, min), integer(type, max), exact ? integer(type, sum) : null);
             }
             case BOOLEAN -> {
+                boolean[] all = c.booleans();
                 boolean[] v = new boolean[n];
                 long trues = 0;
-                for (int i = 0; i < n; i++) {
-                    v[i] = ((FieldValue.BooleanValue) values[i]).value();
-                    trues += v[i] ? 1 : 0;
+                for (int i = 0, j = 0; i < count; i++) {
+                    if (present == null || present[i]) {
+                        v[j] = all[i];
+                        trues += v[j] ? 1 : 0;
+                        j++;
+                    }
                 }
                 Codecs.writeBooleans(v, n, w);
                 return new FieldSummary(name, type, n, null, null, new FieldValue.IntegerValue(trues));
             }
             case STRING -> {
+                String[] all = c.strings();
                 String[] v = new String[n];
-                for (int i = 0; i < n; i++) {
-                    v[i] = ((FieldValue.StringValue) values[i]).value();
+                for (int i = 0, j = 0; i < count; i++) {
+                    if (present == null || present[i]) {
+                        v[j++] = all[i];
+                    }
                 }
                 Codecs.writeStrings(v, n, w);
                 return new FieldSummary(name, type, n, null, null, null);
             }
         }
         throw new IllegalStateException("unreachable");
+    }
+
+    private static double[] gather(double[] all, boolean[] present, int count, int n) {
+        if (present == null) {
+            return all.length == n ? all : Arrays.copyOf(all, n);
+        }
+        double[] v = new double[n];
+        for (int i = 0, j = 0; i < count; i++) {
+            if (present[i]) {
+                v[j++] = all[i];
+            }
+        }
+        return v;
+    }
+
+    private static long[] gather(long[] all, boolean[] present, int count, int n) {
+        if (present == null) {
+            return all.length == n ? all : Arrays.copyOf(all, n);
+        }
+        long[] v = new long[n];
+        for (int i = 0, j = 0; i < count; i++) {
+            if (present[i]) {
+                v[j++] = all[i];
+            }
+        }
+        return v;
     }
 
     /** The names of the block's fields, sorted. */

@@ -173,6 +173,25 @@ class TimeBlockTest {
                 assertEquals(expected, reread.rows());
                 assertEquals(block.fields(), reread.fields());
                 assertHeaderMatches(expected, block);
+                assertEquals(expected, b.rows());
+                assertEquals(expected, b.columns().rows());
+                // The same points cut into pieces, built apart and added up, some sealed first.
+                TimeBlock.Builder pieces = TimeBlock.builder();
+                int at = 0;
+                while (at < n) {
+                    int end = Math.min(n, at + 1 + rnd.nextInt(1 + n / 3));
+                    TimeBlock.Builder piece = TimeBlock.builder();
+                    for (int i = at; i < end; i++) {
+                        piece.add(times.get(i), fields.get(i));
+                    }
+                    if (rnd.nextInt(3) == 0) {
+                        pieces.addAll(piece.build());
+                    } else {
+                        pieces.addAll(piece);
+                    }
+                    at = end;
+                }
+                assertEquals(expected, pieces.build().rows());
             }
         });
     }
