@@ -385,6 +385,10 @@ public final class TimeBlock {
         private String[] lastKeys = new String[0];
 
         private Col[] lastCols = new Col[0];
+        /** The shape of the last fields added as a {@link FieldMap}, and the columns of its fields. */
+        private FieldMap.Shape lastShape;
+
+        private Col[] lastShapeCols;
         // Scratch of add: a point's fields are checked before any is stored.
         private String[] keys = new String[8];
         private FieldValue[] values = new FieldValue[8];
@@ -399,6 +403,9 @@ public final class TimeBlock {
          * @throws IllegalArgumentException when {@code fields} is empty
          */
         public Builder add(long time, Map<String, FieldValue> fields) {
+            if (fields instanceof FieldMap m) {
+                return add(time, m);
+            }
             int k = fields.size();
             if (k == 0) {
                 throw new IllegalArgumentException("a point needs at least one field");
@@ -448,6 +455,52 @@ public final class TimeBlock {
             if (!same) {
                 lastKeys = Arrays.copyOf(keys, k);
                 lastCols = Arrays.copyOf(found, k);
+            }
+            if (row > 0 && time <= times[row - 1]) {
+                ascending = false;
+            }
+            times[row] = time;
+            size = row + 1;
+            return this;
+        }
+
+        /** Adds a point's fields as their bits, with the columns of their shape found once per shape. */
+        private Builder add(long time, FieldMap fields) {
+            FieldMap.Shape shape = fields.shape();
+            int k = shape.size();
+            if (k == 0) {
+                throw new IllegalArgumentException("a point needs at least one field");
+            }
+            Col[] columns = lastShapeCols;
+            if (shape != lastShape) {
+                columns = new Col[k];
+                for (int i = 0; i < k; i++) {
+                    Col c = byName.get(shape.key(i));
+                    if (c != null && c.type != shape.type(i)) {
+                        throw new TimeBlockException("field type conflict: field '" + shape.key(i) + "' is " + c.type
+                                + " in this series, the point gives " + shape.type(i));
+                    }
+                    columns[i] = c;
+                }
+                for (int i = 0; i < k; i++) {
+                    if (columns[i] == null) {
+                        columns[i] = newColumn(shape.key(i), shape.type(i));
+                    }
+                }
+                lastShape = shape;
+                lastShapeCols = columns;
+            }
+            int row = size;
+            if (row == times.length) {
+                times = Arrays.copyOf(times, row * 2);
+            }
+            for (int i = 0; i < k; i++) {
+                Col c = columns[i];
+                if (c.type == FieldType.STRING) {
+                    c.setString(row, fields.string(i));
+                } else {
+                    c.setBits(row, fields.bits(i));
+                }
             }
             if (row > 0 && time <= times[row - 1]) {
                 ascending = false;
@@ -636,6 +689,26 @@ public final class TimeBlock {
                 case FieldValue.BooleanValue x -> booleans[row] = x.value();
                 case FieldValue.StringValue x -> strings[row] = x.value();
             }
+            present[row] = true;
+            count++;
+        }
+
+        /** Sets a value given as the bits a {@link FieldMap} keeps it as. */
+        void setBits(int row, long bits) {
+            ensure(row + 1);
+            switch (type) {
+                case FLOAT -> doubles[row] = Double.longBitsToDouble(bits);
+                case INTEGER, UNSIGNED -> longs[row] = bits;
+                case BOOLEAN -> booleans[row] = bits != 0;
+                case STRING -> throw new IllegalStateException("a string has no bits");
+            }
+            present[row] = true;
+            count++;
+        }
+
+        void setString(int row, String s) {
+            ensure(row + 1);
+            strings[row] = s;
             present[row] = true;
             count++;
         }

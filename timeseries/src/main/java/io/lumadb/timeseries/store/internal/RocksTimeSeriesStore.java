@@ -2,6 +2,7 @@ package io.lumadb.timeseries.store.internal;
 
 import static io.lumadb.timeseries.store.internal.TimeSeriesKeyFormat.end;
 
+import io.lumadb.timeseries.FieldMap;
 import io.lumadb.timeseries.FieldType;
 import io.lumadb.timeseries.FieldValue;
 import io.lumadb.timeseries.Point;
@@ -417,6 +418,9 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
         private String[] checkedNames = new String[0];
 
         private FieldType[] checkedTypes = new FieldType[0];
+        /** The shape of the last fields that passed, when they came as a {@link FieldMap}. */
+        private FieldMap.Shape checkedShape;
+
         TimeBlock.Builder group;
         long groupStart;
 
@@ -431,6 +435,9 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
          * decoded batch share them) and types as the last fields checked: they pass the check again.
          */
         boolean checked(Map<String, FieldValue> fields) {
+            if (fields instanceof FieldMap m) {
+                return m.shape() == checkedShape;
+            }
             if (fields.size() != checkedNames.length) {
                 return false;
             }
@@ -445,6 +452,10 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
         }
 
         void passed(Map<String, FieldValue> fields) {
+            if (fields instanceof FieldMap m) {
+                checkedShape = m.shape();
+                return;
+            }
             String[] names = new String[fields.size()];
             FieldType[] types = new FieldType[names.length];
             int i = 0;

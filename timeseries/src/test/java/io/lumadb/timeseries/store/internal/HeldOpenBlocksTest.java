@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lumadb.timeseries.Point;
 import io.lumadb.timeseries.Seeded;
+import io.lumadb.timeseries.shard.PointBatchFormat;
 import io.lumadb.timeseries.store.SeriesFilter;
 import io.lumadb.timeseries.store.WriteResult;
 import java.io.IOException;
@@ -62,6 +63,11 @@ class HeldOpenBlocksTest {
         long heldByFew = 0;
         for (int i = 0; i < batches.size(); i++) {
             List<Point> batch = batches.get(i);
+            if (rnd.nextBoolean()) {
+                // As a shard hands them over: decoded from the journal, fields as bits of shared shapes.
+                batch = PointBatchFormat.decode(PointBatchFormat.encode(SETTINGS, 0, batch))
+                        .points();
+            }
             long seq = i + 1;
             WriteResult all = RocksTimeSeriesStoreTest.write(s.all, model, seq, batch);
             assertEquals(all, s.none.write(seq, batch), "batch " + seq + " without held rows");
