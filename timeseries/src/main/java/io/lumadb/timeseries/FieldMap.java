@@ -172,7 +172,7 @@ public final class FieldMap extends AbstractMap<String, FieldValue> {
     }
 
     /** The bits a value is kept as (0 for a string). */
-    private static long bits(FieldValue value) {
+    static long bits(FieldValue value) {
         return switch (value) {
             case FieldValue.FloatValue f -> Double.doubleToRawLongBits(f.value());
             case FieldValue.IntegerValue i -> i.value();

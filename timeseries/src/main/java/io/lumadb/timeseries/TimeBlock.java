@@ -140,22 +140,12 @@ public final class TimeBlock {
             n = seen;
         }
         return switch (s.type()) {
-            case FLOAT -> {
-                double[] v = spread(Codecs.readFloats(r, n), present);
-                yield new Column(field, s.type(), present, v, null, null, null);
-            }
-            case INTEGER, UNSIGNED -> {
-                long[] v = spread(Codecs.readLongs(r, n), present);
-                yield new Column(field, s.type(), present, null, v, null, null);
-            }
-            case BOOLEAN -> {
-                boolean[] v = spread(Codecs.readBooleans(r, n), present);
-                yield new Column(field, s.type(), present, null, null, v, null);
-            }
-            case STRING -> {
-                String[] v = spread(Codecs.readStrings(r, n, columnLengths[i]), present);
-                yield new Column(field, s.type(), present, null, null, null, v);
-            }
+            case FLOAT -> new Column(field, s.type(), present, spread(Codecs.readFloats(r, n), present), null);
+            case INTEGER, UNSIGNED ->
+                new Column(field, s.type(), present, spread(Codecs.readLongs(r, n), present), null);
+            case BOOLEAN -> new Column(field, s.type(), present, spread(Codecs.readBooleans(r, n), present), null);
+            case STRING ->
+                new Column(field, s.type(), present, null, spread(Codecs.readStrings(r, n, columnLengths[i]), present));
         };
     }
 
@@ -264,37 +254,11 @@ public final class TimeBlock {
         return type == FieldType.INTEGER ? new FieldValue.IntegerValue(v) : new FieldValue.UnsignedValue(v);
     }
 
-    private static double[] spread(double[] v, boolean[] present) {
-        if (present == null) {
-            return v;
-        }
-        double[] out = new double[present.length];
-        for (int row = 0, j = 0; row < present.length; row++) {
-            if (present[row]) {
-                out[row] = v[j++];
-            }
-        }
-        return out;
-    }
-
     private static long[] spread(long[] v, boolean[] present) {
         if (present == null) {
             return v;
         }
         long[] out = new long[present.length];
-        for (int row = 0, j = 0; row < present.length; row++) {
-            if (present[row]) {
-                out[row] = v[j++];
-            }
-        }
-        return out;
-    }
-
-    private static boolean[] spread(boolean[] v, boolean[] present) {
-        if (present == null) {
-            return v;
-        }
-        boolean[] out = new boolean[present.length];
         for (int row = 0, j = 0; row < present.length; row++) {
             if (present[row]) {
                 out[row] = v[j++];
@@ -371,7 +335,7 @@ public final class TimeBlock {
      *
      * <p>Points are kept column by column in the order they were added (a value per field and
      * point, no map per point); sorting and merging wait for {@link #build}, {@link #columns} or
-     * {@link #rows}, and are skipped when every point came later than the one before.
+     * {@link #rows}, and are skipped when the points came each later than the one before.
      */
     public static final class Builder {
         private long[] times = new long[16];
@@ -431,22 +395,18 @@ public final class TimeBlock {
                 }
                 if (c != null && c.type != value.type()) {
                     Arrays.fill(values, 0, i, null);
-                    throw new TimeBlockException("field type conflict: field '" + key + "' is " + c.type
-                            + " in this series, the point gives " + value.type());
+                    throw conflict(key, c.type, value.type());
                 }
                 keys[i] = key;
                 values[i] = value;
                 found[i] = c;
                 i++;
             }
-            int row = size;
-            if (row == times.length) {
-                times = Arrays.copyOf(times, row * 2);
-            }
+            int row = grow(1);
             for (int j = 0; j < k; j++) {
                 Col c = found[j];
                 if (c == null) {
-                    c = newColumn(keys[j], values[j].type());
+                    c = newColumn(keys[j], values[j].type(), row);
                     found[j] = c;
                 }
                 c.set(row, values[j]);
@@ -456,12 +416,7 @@ public final class TimeBlock {
                 lastKeys = Arrays.copyOf(keys, k);
                 lastCols = Arrays.copyOf(found, k);
             }
-            if (row > 0 && time <= times[row - 1]) {
-                ascending = false;
-            }
-            times[row] = time;
-            size = row + 1;
-            return this;
+            return added(time, row, k);
         }
 
         /** Adds a point's fields as their bits, with the columns of their shape found once per shape. */
@@ -472,27 +427,26 @@ public final class TimeBlock {
                 throw new IllegalArgumentException("a point needs at least one field");
             }
             Col[] columns = lastShapeCols;
+            int row = size;
             if (shape != lastShape) {
                 columns = new Col[k];
                 for (int i = 0; i < k; i++) {
                     Col c = byName.get(shape.key(i));
                     if (c != null && c.type != shape.type(i)) {
-                        throw new TimeBlockException("field type conflict: field '" + shape.key(i) + "' is " + c.type
-                                + " in this series, the point gives " + shape.type(i));
+                        throw conflict(shape.key(i), c.type, shape.type(i));
                     }
                     columns[i] = c;
                 }
+                grow(1);
                 for (int i = 0; i < k; i++) {
                     if (columns[i] == null) {
-                        columns[i] = newColumn(shape.key(i), shape.type(i));
+                        columns[i] = newColumn(shape.key(i), shape.type(i), row);
                     }
                 }
                 lastShape = shape;
                 lastShapeCols = columns;
-            }
-            int row = size;
-            if (row == times.length) {
-                times = Arrays.copyOf(times, row * 2);
+            } else {
+                grow(1);
             }
             for (int i = 0; i < k; i++) {
                 Col c = columns[i];
@@ -500,6 +454,36 @@ public final class TimeBlock {
                     c.setString(row, fields.string(i));
                 } else {
                     c.setBits(row, fields.bits(i));
+                }
+            }
+            return added(time, row, k);
+        }
+
+        private static TimeBlockException conflict(String field, FieldType known, FieldType given) {
+            return new TimeBlockException("field type conflict: field '" + field + "' is " + known
+                    + " in this series, the point gives " + given);
+        }
+
+        /** Makes room for {@code n} more points, in the timestamps and every column; the first new row. */
+        private int grow(int n) {
+            if (size + n > times.length) {
+                int capacity = Math.max(times.length * 2, size + n);
+                times = Arrays.copyOf(times, capacity);
+                for (Col c : cols) {
+                    c.ensure(capacity);
+                }
+            }
+            return size;
+        }
+
+        /** Ends the adding of a point of {@code k} fields at {@code row}. */
+        private Builder added(long time, int row, int k) {
+            if (k != cols.size()) {
+                // Columns the point does not carry stop being carried by every point.
+                for (Col c : cols) {
+                    if (c.present == null && c.last != row) {
+                        c.materialize(row);
+                    }
                 }
             }
             if (row > 0 && time <= times[row - 1]) {
@@ -528,7 +512,7 @@ public final class TimeBlock {
         public Builder addAll(Builder other) {
             List<Column> columns = new ArrayList<>(other.cols.size());
             for (Col c : other.cols) {
-                columns.add(c.view());
+                columns.add(c.view(other.size));
             }
             return append(other.times, other.size, other.ascending, columns);
         }
@@ -572,39 +556,65 @@ public final class TimeBlock {
          * @throws IllegalStateException when no point was added
          */
         public Columns columns() {
-            if (size == 0) {
-                throw new IllegalStateException("a block needs at least one point");
+            return columns(0);
+        }
+
+        /**
+         * The rows that the points added from the {@code from}-th on (counting from 0) make,
+         * merged and column by column as {@link #columns()} gives them: what a block of those
+         * points alone would hold.
+         *
+         * @throws IllegalStateException when no point was added from there on
+         */
+        public Columns columns(int from) {
+            if (from < 0 || from >= size) {
+                throw new IllegalStateException("a block needs at least one point; points " + from + ".. of " + size);
             }
             List<Col> sorted = new ArrayList<>(cols);
             sorted.sort((a, b) -> SeriesKey.compareCodePoints(a.name, b.name));
             List<Column> out = new ArrayList<>(sorted.size());
-            if (ascending) {
-                for (Col c : sorted) {
-                    out.add(c.view(size));
+            boolean inOrder = ascending;
+            if (!inOrder) {
+                inOrder = true;
+                for (int i = from + 1; i < size && inOrder; i++) {
+                    inOrder = times[i] > times[i - 1];
                 }
-                return new Columns(Arrays.copyOf(times, size), out);
             }
-            int[] order = order(times, size);
-            // The rows of one timestamp are order[groups[g]..groups[g + 1]), in the order added.
-            int[] groups = new int[size + 1];
-            long[] t = new long[size];
+            if (inOrder) {
+                for (Col c : sorted) {
+                    Column view = from == 0 ? c.view(size) : c.slice(from, size);
+                    if (view != null) {
+                        out.add(view);
+                    }
+                }
+                long[] t = Arrays.copyOfRange(times, from, size);
+                return new Columns(t, out);
+            }
+            int[] order = order(times, from, size);
+            int n = size - from;
+            // The points of one timestamp are order[groups[g]..groups[g + 1]), in the order added.
+            int[] groups = new int[n + 1];
+            long[] t = new long[n];
             int m = 0;
-            for (int j = 0; j < size; j++) {
+            for (int j = 0; j < n; j++) {
                 long x = times[order[j]];
                 if (m == 0 || t[m - 1] != x) {
                     groups[m] = j;
                     t[m++] = x;
                 }
             }
-            groups[m] = size;
+            groups[m] = n;
             for (Col c : sorted) {
-                out.add(c.merged(order, groups, m));
+                Column merged = c.merged(order, groups, m);
+                if (merged != null) {
+                    out.add(merged);
+                }
             }
             return new Columns(Arrays.copyOf(t, m), out);
         }
 
-        private Col newColumn(String name, FieldType type) {
-            Col c = new Col(name, type, times.length);
+        private Col newColumn(String name, FieldType type, int firstRow) {
+            Col c = new Col(name, type, times.length, firstRow);
             cols.add(c);
             byName.put(name, c);
             return c;
@@ -620,165 +630,219 @@ public final class TimeBlock {
                 Column c = columns.get(i);
                 Col mine = byName.get(c.name());
                 if (mine != null && mine.type != c.type()) {
-                    throw new TimeBlockException("field type conflict: field '" + c.name() + "' is " + mine.type
-                            + " in this series, the point gives " + c.type());
+                    throw conflict(c.name(), mine.type, c.type());
                 }
                 targets[i] = mine;
             }
-            if (size + n > times.length) {
-                times = Arrays.copyOf(times, Math.max(times.length * 2, size + n));
+            int at = grow(n);
+            for (Col c : cols) {
+                c.copied = false;
             }
             for (int i = 0; i < targets.length; i++) {
                 Column c = columns.get(i);
-                Col mine = targets[i] != null ? targets[i] : newColumn(c.name(), c.type());
-                mine.copy(c, n, size);
+                Col mine = targets[i] != null ? targets[i] : newColumn(c.name(), c.type(), at);
+                mine.copy(c, n, at);
+                mine.copied = true;
             }
-            System.arraycopy(t, 0, times, size, n);
-            if (!tAscending || (size > 0 && t[0] <= times[size - 1])) {
+            for (Col c : cols) {
+                if (!c.copied && c.present == null) {
+                    c.materialize(at);
+                }
+            }
+            System.arraycopy(t, 0, times, at, n);
+            if (!tAscending || (at > 0 && t[0] <= times[at - 1])) {
                 ascending = false;
             }
-            size += n;
+            size = at + n;
             return this;
         }
     }
 
-    /** One field's values as a builder keeps them: by point, in the order the points were added. */
+    /**
+     * One field's values as a builder keeps them: by point, in the order the points were added,
+     * with the builder's capacity; every type but STRING as the bits a {@link FieldMap} keeps.
+     */
     private static final class Col {
         final String name;
         final FieldType type;
+        /** Which points carry the field; null while every point added carries it. */
         boolean[] present;
-        double[] doubles;
-        long[] longs;
-        boolean[] booleans;
+
+        long[] bits;
         String[] strings;
         /** Points that carry the field. */
         int count;
+        /** The last point given a value. */
+        int last = -1;
+        /** Scratch of an append: whether it gave this column values. */
+        boolean copied;
 
-        Col(String name, FieldType type, int capacity) {
+        Col(String name, FieldType type, int capacity, int firstRow) {
             this.name = name;
             this.type = type;
-            present = new boolean[capacity];
-            switch (type) {
-                case FLOAT -> doubles = new double[capacity];
-                case INTEGER, UNSIGNED -> longs = new long[capacity];
-                case BOOLEAN -> booleans = new boolean[capacity];
-                case STRING -> strings = new String[capacity];
+            if (firstRow > 0) {
+                present = new boolean[capacity];
+            }
+            if (type == FieldType.STRING) {
+                strings = new String[capacity];
+            } else {
+                bits = new long[capacity];
             }
         }
 
-        private void ensure(int n) {
-            if (present.length >= n) {
-                return;
+        void ensure(int capacity) {
+            if (present != null && present.length < capacity) {
+                present = Arrays.copyOf(present, capacity);
             }
-            int capacity = Math.max(present.length * 2, n);
-            present = Arrays.copyOf(present, capacity);
-            switch (type) {
-                case FLOAT -> doubles = Arrays.copyOf(doubles, capacity);
-                case INTEGER, UNSIGNED -> longs = Arrays.copyOf(longs, capacity);
-                case BOOLEAN -> booleans = Arrays.copyOf(booleans, capacity);
-                case STRING -> strings = Arrays.copyOf(strings, capacity);
+            if (bits != null && bits.length < capacity) {
+                bits = Arrays.copyOf(bits, capacity);
             }
+            if (strings != null && strings.length < capacity) {
+                strings = Arrays.copyOf(strings, capacity);
+            }
+        }
+
+        /** Starts noting presence: every point before {@code row} carries the field. */
+        void materialize(int row) {
+            present = new boolean[bits != null ? bits.length : strings.length];
+            Arrays.fill(present, 0, row, true);
+        }
+
+        private void given(int row) {
+            if (present != null) {
+                present[row] = true;
+            }
+            last = row;
+            count++;
         }
 
         void set(int row, FieldValue v) {
-            ensure(row + 1);
-            switch (v) {
-                case FieldValue.FloatValue f -> doubles[row] = f.value();
-                case FieldValue.IntegerValue x -> longs[row] = x.value();
-                case FieldValue.UnsignedValue x -> longs[row] = x.value();
-                case FieldValue.BooleanValue x -> booleans[row] = x.value();
-                case FieldValue.StringValue x -> strings[row] = x.value();
+            if (v instanceof FieldValue.StringValue s) {
+                strings[row] = s.value();
+            } else {
+                bits[row] = FieldMap.bits(v);
             }
-            present[row] = true;
-            count++;
+            given(row);
         }
 
         /** Sets a value given as the bits a {@link FieldMap} keeps it as. */
-        void setBits(int row, long bits) {
-            ensure(row + 1);
-            switch (type) {
-                case FLOAT -> doubles[row] = Double.longBitsToDouble(bits);
-                case INTEGER, UNSIGNED -> longs[row] = bits;
-                case BOOLEAN -> booleans[row] = bits != 0;
-                case STRING -> throw new IllegalStateException("a string has no bits");
-            }
-            present[row] = true;
-            count++;
+        void setBits(int row, long value) {
+            bits[row] = value;
+            given(row);
         }
 
         void setString(int row, String s) {
-            ensure(row + 1);
             strings[row] = s;
-            present[row] = true;
-            count++;
+            given(row);
         }
 
         /** Copies the present values of rows {@code 0..n} of {@code src} to rows {@code at..}. */
         void copy(Column src, int n, int at) {
-            ensure(at + n);
             boolean[] p = src.presence();
-            for (int r = 0; r < n; r++) {
-                if (p != null && (r >= p.length || !p[r])) {
-                    continue;
+            if (p == null) {
+                if (bits != null) {
+                    System.arraycopy(src.bits(), 0, bits, at, n);
+                } else {
+                    System.arraycopy(src.strings(), 0, strings, at, n);
                 }
-                switch (type) {
-                    case FLOAT -> doubles[at + r] = src.doubles()[r];
-                    case INTEGER, UNSIGNED -> longs[at + r] = src.longs()[r];
-                    case BOOLEAN -> booleans[at + r] = src.booleans()[r];
-                    case STRING -> strings[at + r] = src.strings()[r];
+                if (present != null) {
+                    Arrays.fill(present, at, at + n, true);
                 }
-                present[at + r] = true;
-                count++;
+                last = at + n - 1;
+                count += n;
+                return;
             }
-        }
-
-        /** The column over the arrays as they are (rows past their end carry no value). */
-        Column view() {
-            return new Column(name, type, present, doubles, longs, booleans, strings);
+            if (present == null) {
+                materialize(at);
+            }
+            long[] b = src.bits();
+            String[] s = src.strings();
+            for (int r = 0; r < n; r++) {
+                if (r < p.length && p[r]) {
+                    if (bits != null) {
+                        bits[at + r] = b[r];
+                    } else {
+                        strings[at + r] = s[r];
+                    }
+                    given(at + r);
+                }
+            }
         }
 
         /** The column of the first {@code size} points, which need no merging. */
         Column view(int size) {
-            ensure(size);
-            return new Column(name, type, count == size ? null : present, doubles, longs, booleans, strings);
+            return new Column(name, type, count == size ? null : present, bits, strings);
+        }
+
+        /** The column of points {@code from..to}, which need no merging; null when none carries the field. */
+        Column slice(int from, int to) {
+            int n = to - from;
+            boolean[] p = null;
+            int carried = n;
+            if (present != null) {
+                p = Arrays.copyOfRange(present, from, to);
+                carried = 0;
+                for (boolean b : p) {
+                    carried += b ? 1 : 0;
+                }
+                if (carried == 0) {
+                    return null;
+                }
+            }
+            return new Column(
+                    name,
+                    type,
+                    carried == n ? null : p,
+                    bits == null ? null : Arrays.copyOfRange(bits, from, to),
+                    strings == null ? null : Arrays.copyOfRange(strings, from, to));
         }
 
         /**
          * The column of the merged rows: row g takes, of the points {@code order[groups[g]..groups[g
          * + 1])} (one timestamp, in the order added), the value of the last that carries the field.
+         * Null when no point carries it.
          */
         Column merged(int[] order, int[] groups, int m) {
             boolean[] p = new boolean[m];
-            double[] d = type == FieldType.FLOAT ? new double[m] : null;
-            long[] l = type == FieldType.INTEGER || type == FieldType.UNSIGNED ? new long[m] : null;
-            boolean[] b = type == FieldType.BOOLEAN ? new boolean[m] : null;
-            String[] s = type == FieldType.STRING ? new String[m] : null;
+            long[] b = bits != null ? new long[m] : null;
+            String[] s = strings != null ? new String[m] : null;
             int n = 0;
             for (int g = 0; g < m; g++) {
-                for (int j = groups[g + 1] - 1; j >= groups[g]; j--) {
-                    int r = order[j];
-                    if (r < present.length && present[r]) {
-                        switch (type) {
-                            case FLOAT -> d[g] = doubles[r];
-                            case INTEGER, UNSIGNED -> l[g] = longs[r];
-                            case BOOLEAN -> b[g] = booleans[r];
-                            case STRING -> s[g] = strings[r];
-                        }
-                        p[g] = true;
-                        n++;
-                        break;
+                int r = lastCarrier(order, groups[g], groups[g + 1]);
+                if (r >= 0) {
+                    if (b != null) {
+                        b[g] = bits[r];
+                    } else {
+                        s[g] = strings[r];
                     }
+                    p[g] = true;
+                    n++;
                 }
             }
-            return new Column(name, type, n == m ? null : p, d, l, b, s);
+            return n == 0 ? null : new Column(name, type, n == m ? null : p, b, s);
+        }
+
+        /** The last of the points {@code order[from..to)} that carries the field, or -1. */
+        private int lastCarrier(int[] order, int from, int to) {
+            for (int j = to - 1; j >= from; j--) {
+                int r = order[j];
+                if (present == null || present[r]) {
+                    return r;
+                }
+            }
+            return -1;
         }
     }
 
-    /** The indexes of {@code times[0..n)} in time order, equal times in index order (a stable merge sort). */
-    static int[] order(long[] times, int n) {
+    /**
+     * The indexes {@code from..to} of {@code times} in time order, equal times in index order (a
+     * stable merge sort).
+     */
+    static int[] order(long[] times, int from, int to) {
+        int n = to - from;
         int[] a = new int[n];
         for (int i = 0; i < n; i++) {
-            a[i] = i;
+            a[i] = from + i;
         }
         int run = 16;
         for (int lo = 0; lo < n; lo += run) {
@@ -934,96 +998,79 @@ public final class TimeBlock {
     private static FieldSummary encodeValues(Column c, int count, int n, BitWriter w) {
         String name = c.name();
         FieldType type = c.type();
-        boolean[] present = c.presence();
-        switch (type) {
-            case FLOAT -> {
-                double[] all = c.doubles();
-                double[] v = gather(all, present, count, n);
-                double min = Double.NaN;
-                double max = Double.NaN;
-                double sum = 0;
-                for (int i = 0; i < n; i++) {
-                    double d = v[i];
-                    sum += d;
-                    if (!Double.isNaN(d)) {
-                        min = Double.isNaN(min) ? d : Math.min(min, d);
-                        max = Double.isNaN(max) ? d : Math.max(max, d);
-                    }
+        if (type == FieldType.STRING) {
+            String[] all = c.strings();
+            boolean[] present = c.presence();
+            String[] v = new String[n];
+            for (int i = 0, j = 0; i < count; i++) {
+                if (present == null || present[i]) {
+                    v[j++] = all[i];
                 }
-                Codecs.writeFloats(v, n, w);
-                return new FieldSummary(name, type, n, FieldValue.of(min), FieldValue.of(max), FieldValue.of(sum));
             }
-            case INTEGER, UNSIGNED -> {
-                boolean unsigned = type == FieldType.UNSIGNED;
-                long[] v = gather(c.longs(), present, count, n);
-                long min = 0;
-                long max = 0;
-                long sum = 0;
-                long high = 0; // the sum is kept in 128 bits, (high, sum), so only its final value must fit
-                for (int i = 0; i < n; i++) {
-                    long x = v[i];
-                    if (i == 0) {
-                        min = x;
-                        max = x;
-                    } else if (unsigned) {
-                        min = Long.compareUnsigned(x, min) < 0 ? x : min;
-                        max = Long.compareUnsigned(x, max) > 0 ? x : max;
-                    } else {
-                        min = Math.min(min, x);
-                        max = Math.max(max, x);
-                    }
-                    long s = sum + x;
-                    long carry = Long.compareUnsigned(s, sum) < 0 ? 1 : 0;
-                    high += carry + (unsigned ? 0 : x >> 63);
-                    sum = s;
-                }
-                boolean exact = unsigned ? high == 0 : high == (sum >> 63);
-                Codecs.writeLongs(v, n, w);
-                return new FieldSummary(
-                        name, type, n, integer(type, min), integer(type, max), exact ? integer(type, sum) : null);
-            }
-            case BOOLEAN -> {
-                boolean[] all = c.booleans();
-                boolean[] v = new boolean[n];
+            Codecs.writeStrings(v, n, w);
+            return new FieldSummary(name, type, n, null, null, null);
+        }
+        long[] v = gather(c.bits(), c.presence(), count, n);
+        return switch (type) {
+            case FLOAT -> encodeFloats(name, v, n, w);
+            case INTEGER, UNSIGNED -> encodeIntegers(name, type, v, n, w);
+            default -> {
                 long trues = 0;
-                for (int i = 0, j = 0; i < count; i++) {
-                    if (present == null || present[i]) {
-                        v[j] = all[i];
-                        trues += v[j] ? 1 : 0;
-                        j++;
-                    }
+                for (int i = 0; i < n; i++) {
+                    trues += v[i] != 0 ? 1 : 0;
                 }
                 Codecs.writeBooleans(v, n, w);
-                return new FieldSummary(name, type, n, null, null, new FieldValue.IntegerValue(trues));
+                yield new FieldSummary(name, type, n, null, null, new FieldValue.IntegerValue(trues));
             }
-            case STRING -> {
-                String[] all = c.strings();
-                String[] v = new String[n];
-                for (int i = 0, j = 0; i < count; i++) {
-                    if (present == null || present[i]) {
-                        v[j++] = all[i];
-                    }
-                }
-                Codecs.writeStrings(v, n, w);
-                return new FieldSummary(name, type, n, null, null, null);
-            }
-        }
-        throw new IllegalStateException("unreachable");
+        };
     }
 
-    private static double[] gather(double[] all, boolean[] present, int count, int n) {
-        if (present == null) {
-            return all.length == n ? all : Arrays.copyOf(all, n);
-        }
-        double[] v = new double[n];
-        for (int i = 0, j = 0; i < count; i++) {
-            if (present[i]) {
-                v[j++] = all[i];
+    private static FieldSummary encodeFloats(String name, long[] v, int n, BitWriter w) {
+        double min = Double.NaN;
+        double max = Double.NaN;
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            double d = Double.longBitsToDouble(v[i]);
+            sum += d;
+            if (!Double.isNaN(d)) {
+                min = Double.isNaN(min) ? d : Math.min(min, d);
+                max = Double.isNaN(max) ? d : Math.max(max, d);
             }
         }
-        return v;
+        Codecs.writeFloats(v, n, w);
+        return new FieldSummary(name, FieldType.FLOAT, n, FieldValue.of(min), FieldValue.of(max), FieldValue.of(sum));
     }
 
+    private static FieldSummary encodeIntegers(String name, FieldType type, long[] v, int n, BitWriter w) {
+        boolean unsigned = type == FieldType.UNSIGNED;
+        long min = 0;
+        long max = 0;
+        long sum = 0;
+        long high = 0; // the sum is kept in 128 bits, (high, sum), so only its final value must fit
+        for (int i = 0; i < n; i++) {
+            long x = v[i];
+            if (i == 0) {
+                min = x;
+                max = x;
+            } else if (unsigned) {
+                min = Long.compareUnsigned(x, min) < 0 ? x : min;
+                max = Long.compareUnsigned(x, max) > 0 ? x : max;
+            } else {
+                min = Math.min(min, x);
+                max = Math.max(max, x);
+            }
+            long s = sum + x;
+            long carry = Long.compareUnsigned(s, sum) < 0 ? 1 : 0;
+            high += carry + (unsigned ? 0 : x >> 63);
+            sum = s;
+        }
+        boolean exact = unsigned ? high == 0 : high == (sum >> 63);
+        Codecs.writeLongs(v, n, w);
+        return new FieldSummary(
+                name, type, n, integer(type, min), integer(type, max), exact ? integer(type, sum) : null);
+    }
+
+    /** The values of the rows that carry them, of the first {@code count} rows. */
     private static long[] gather(long[] all, boolean[] present, int count, int n) {
         if (present == null) {
             return all.length == n ? all : Arrays.copyOf(all, n);

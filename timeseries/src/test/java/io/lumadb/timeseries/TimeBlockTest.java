@@ -138,6 +138,7 @@ class TimeBlockTest {
                 int n = 1 + rnd.nextInt(rnd.nextBoolean() ? 10 : 700);
                 double presence = rnd.nextBoolean() ? 1.0 : 0.3 + rnd.nextDouble() * 0.7;
                 int timeStyle = rnd.nextInt(4);
+                boolean asFieldMaps = rnd.nextBoolean(); // as a decoded batch gives them
                 List<Long> times = new ArrayList<>();
                 List<Map<String, FieldValue>> fields = new ArrayList<>();
                 TimeBlock.Builder b = TimeBlock.builder();
@@ -158,6 +159,11 @@ class TimeBlockTest {
                     if (row.isEmpty()) {
                         String any = types.keySet().iterator().next();
                         row.put(any, randomValue(rnd, types.get(any), 0));
+                    }
+                    if (asFieldMaps) {
+                        @SuppressWarnings("unchecked")
+                        Map.Entry<String, FieldValue>[] entries = row.entrySet().toArray(new Map.Entry[0]);
+                        row = FieldMap.of(entries);
                     }
                     times.add(t);
                     fields.add(row);
@@ -192,6 +198,12 @@ class TimeBlockTest {
                     at = end;
                 }
                 assertEquals(expected, pieces.build().rows());
+                // The points added from some point on, on their own.
+                int from = rnd.nextInt(n);
+                assertEquals(
+                        bruteForce(times.subList(from, n), fields.subList(from, n)),
+                        b.columns(from).rows(),
+                        "points " + from + ".." + n);
             }
         });
     }

@@ -246,7 +246,7 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
         IdentityHashMap<List<Point.Tag>, BatchSeries> byTags = new IdentityHashMap<>();
         Map<Identity, BatchSeries> byIdentity = new HashMap<>();
         Map<Long, Map<String, FieldType>> newTypes = new HashMap<>();
-        TreeMap<BlockRef, TimeBlock.Builder> groups = new TreeMap<>();
+        TreeMap<BlockRef, Target> targets = new TreeMap<>();
         List<PointError> errors = new ArrayList<>();
         long next = nextSeriesId;
         long newest = watermark;
@@ -314,11 +314,17 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
                     }
                     stageTypes(batch, s, newTypes, p.fields());
                 }
-                if (s.group == null || s.groupStart != start) {
-                    s.group = groups.computeIfAbsent(new BlockRef(s.id, start), r -> TimeBlock.builder());
-                    s.groupStart = start;
+                if (s.target == null || s.targetStart != start) {
+                    BlockRef ref = new BlockRef(s.id, start);
+                    Target target = targets.get(ref);
+                    if (target == null) {
+                        target = target(v, ref);
+                        targets.put(ref, target);
+                    }
+                    s.target = target;
+                    s.targetStart = start;
                 }
-                s.group.add(t, p.fields());
+                s.target.rows.add(t, p.fields());
                 newest = Math.max(newest, t);
                 written++;
             }
@@ -326,41 +332,37 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
             int sealedCount = 0;
             Set<BlockRef> sealedNow = new HashSet<>();
             Set<BlockRef> opened = new HashSet<>();
-            for (Map.Entry<BlockRef, TimeBlock.Builder> g : groups.entrySet()) {
-                BlockRef ref = g.getKey();
-                TimeBlock.Builder rows = g.getValue();
+            for (Target target : targets.values()) {
+                BlockRef ref = target.ref;
                 byte[] sealedKey = TimeSeriesKeyFormat.sealed(prefix, ref.series(), ref.start());
-                if (!open.contains(ref)) {
-                    // A block is sealed or open, never both: only one without open chunks may be sealed.
-                    byte[] existing = v.get(sealedKey);
-                    if (existing != null) {
-                        // Late points for a sealed block: decode, merge (the new rows win), encode.
-                        TimeBlock.Builder b = TimeBlock.builder().addAll(readBlock(sealedKey, existing));
-                        put(batch, sealedKey, b.addAll(rows).build().toByteArray());
-                        sealedCount++;
-                    } else if (sealable(ref.start(), newest)) {
-                        put(batch, sealedKey, rows.build().toByteArray());
+                boolean seal = sealable(ref.start(), newest);
+                if (target.sealed != null) {
+                    // Late points for a sealed block: decode, merge (the new rows win), encode.
+                    TimeBlock.Builder b = TimeBlock.builder().addAll(readBlock(sealedKey, target.sealed));
+                    put(batch, sealedKey, b.addAll(target.rows).build().toByteArray());
+                    sealedCount++;
+                } else if (!target.open) {
+                    if (seal) {
+                        put(batch, sealedKey, target.rows.build().toByteArray());
                         sealedCount++;
                     } else {
-                        putChunk(batch, ref, batchSeq, rows);
+                        putChunk(batch, ref, batchSeq, target.rows.columns());
                         opened.add(ref);
                         if (memoryValues < maxOpenValues) {
-                            hold(ref, new OpenBlock(rows, batchSeq));
+                            hold(ref, new OpenBlock(target.rows, batchSeq));
                         }
                     }
-                    continue;
-                }
-                OpenBlock held = held(v, ref);
-                if (sealable(ref.start(), newest)) {
+                } else if (seal) {
                     TimeBlock.Builder b;
-                    if (held != null) {
-                        b = held.rows.addAll(rows);
-                        deleteChunks(batch, ref, held);
+                    if (target.held != null) {
+                        b = target.rows; // the held rows, this batch's among them
+                        deleteChunks(batch, ref, target.held);
                         release(ref);
                     } else {
                         b = TimeBlock.builder();
                         moveOpenRows(v, batch, ref, b);
-                        b.addAll(rows);
+                        b.addAll(target.rows);
+                        tooLarge.remove(ref);
                     }
                     put(batch, sealedKey, b.build().toByteArray());
                     sealedCount++;
@@ -368,16 +370,15 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
                 } else {
                     // One chunk per block and batch: no read before the write, duplicates of
                     // earlier batches are merged when the block is read or sealed.
-                    putChunk(batch, ref, batchSeq, rows);
-                    if (held != null) {
-                        held.rows.addAll(rows);
-                        held.chunk(batchSeq);
-                        account(held);
+                    putChunk(batch, ref, batchSeq, target.rows.columns(target.from));
+                    if (target.held != null) {
+                        target.held.chunk(batchSeq);
+                        account(target.held);
                     }
                 }
             }
             for (BlockRef ref : open) {
-                if (!groups.containsKey(ref) && sealable(ref.start(), newest)) {
+                if (!targets.containsKey(ref) && sealable(ref.start(), newest)) {
                     if (sealOpen(v, batch, ref)) {
                         sealedCount++;
                     }
@@ -421,8 +422,8 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
         /** The shape of the last fields that passed, when they came as a {@link FieldMap}. */
         private FieldMap.Shape checkedShape;
 
-        TimeBlock.Builder group;
-        long groupStart;
+        Target target;
+        long targetStart;
 
         BatchSeries(long id, String measurement, Map<String, FieldType> stored) {
             this.id = id;
@@ -521,12 +522,51 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
         s.passed(fields);
     }
 
-    private void putChunk(WriteBatch batch, BlockRef ref, long batchSeq, TimeBlock.Builder rows)
+    /**
+     * Where a batch's points of one block go: into the rows held for the block (this batch's
+     * points from {@code from} on), or into a builder of their own; and what the block was.
+     */
+    private static final class Target {
+        final BlockRef ref;
+        final TimeBlock.Builder rows;
+        /** The block's held rows, when {@code rows} are theirs. */
+        final OpenBlock held;
+
+        final int from;
+        /** Whether the block has open chunks. */
+        final boolean open;
+        /** The block as it is stored sealed, or null. */
+        final byte[] sealed;
+
+        Target(BlockRef ref, TimeBlock.Builder rows, OpenBlock held, boolean open, byte[] sealed) {
+            this.ref = ref;
+            this.rows = rows;
+            this.held = held;
+            this.from = rows.size();
+            this.open = open;
+            this.sealed = sealed;
+        }
+    }
+
+    /** Where a batch's points of block {@code ref} go. */
+    private Target target(View v, BlockRef ref) {
+        if (open.contains(ref)) {
+            // A block is sealed or open, never both.
+            OpenBlock held = held(v, ref);
+            return held != null
+                    ? new Target(ref, held.rows, held, true, null)
+                    : new Target(ref, TimeBlock.builder(), null, true, null);
+        }
+        byte[] sealed = v.get(TimeSeriesKeyFormat.sealed(prefix, ref.series(), ref.start()));
+        return new Target(ref, TimeBlock.builder(), null, false, sealed);
+    }
+
+    private void putChunk(WriteBatch batch, BlockRef ref, long batchSeq, TimeBlock.Columns rows)
             throws RocksDBException {
         put(
                 batch,
                 TimeSeriesKeyFormat.open(prefix, ref.series(), ref.start(), batchSeq),
-                TimeSeriesKeyFormat.encodeChunk(rows.columns()));
+                TimeSeriesKeyFormat.encodeChunk(rows));
     }
 
     // ------------------------------------------------------------------ open rows held in memory

@@ -469,9 +469,8 @@ final class TimeSeriesKeyFormat {
                 }
                 b.varint(i).u8(c.type().code());
                 switch (c.type()) {
-                    case FLOAT -> b.i64(Double.doubleToRawLongBits(c.doubleAt(row)));
-                    case INTEGER, UNSIGNED -> b.i64(c.longAt(row));
-                    case BOOLEAN -> b.u8(c.booleanAt(row) ? 1 : 0);
+                    case FLOAT, INTEGER, UNSIGNED -> b.i64(c.bitsAt(row));
+                    case BOOLEAN -> b.u8(c.bitsAt(row) != 0 ? 1 : 0);
                     case STRING -> b.str(c.stringAt(row));
                 }
             }
