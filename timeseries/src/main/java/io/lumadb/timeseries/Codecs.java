@@ -92,39 +92,49 @@ final class Codecs {
 
     /** Floats: a mode byte, then Gorilla XOR or decimal-scaled integers, whichever is smaller. */
     static void writeFloats(double[] v, int n, BitWriter w) {
-        int e = decimalExponent(v, n);
+        long[] bits = new long[n];
+        for (int i = 0; i < n; i++) {
+            bits[i] = Double.doubleToRawLongBits(v[i]);
+        }
+        writeFloats(bits, n, w);
+    }
+
+    /** {@link #writeFloats(double[], int, BitWriter)} of the floats with IEEE 754 bits {@code bits}. */
+    static void writeFloats(long[] bits, int n, BitWriter w) {
+        int e = decimalExponent(bits, n);
         if (e >= 0) {
             long[] scaled = new long[n];
             for (int i = 0; i < n; i++) {
-                scaled[i] = Math.round(v[i] * POW10[e]);
+                scaled[i] = Math.round(Double.longBitsToDouble(bits[i]) * POW10[e]);
             }
-            BitWriter dec = new BitWriter(n);
-            dec.writeBits(e, 8);
-            writeLongs(scaled, n, dec);
-            BitWriter gor = new BitWriter(n * 2);
-            writeGorilla(v, n, gor);
-            if (dec.size() < gor.size()) {
+            Packed dec = pack(scaled, n);
+            // Each stream is sized as it would be written on its own, in whole bytes.
+            if (bytes(8 + dec.bits()) < bytes(gorillaBits(bits, n))) {
                 w.writeByte(FLOAT_DECIMAL);
-                byte[] b = dec.toByteArray();
-                w.writeBytes(b, 0, b.length);
+                w.writeBits(e, 8);
+                write(dec, w);
                 return;
             }
         }
         w.writeByte(FLOAT_GORILLA);
-        writeGorilla(v, n, w);
+        writeGorilla(bits, n, w);
     }
 
-    static double[] readFloats(BitReader r, int n) {
+    private static long bytes(long bits) {
+        return (bits + 7) >>> 3;
+    }
+
+    /** The IEEE 754 bits of the floats {@link #writeFloats} wrote. */
+    static long[] readFloats(BitReader r, int n) {
         int mode = r.readByte();
         if (mode == FLOAT_DECIMAL) {
             int e = r.readByte();
             if (e > MAX_DECIMAL_EXPONENT) {
                 throw new TimeBlockException("decimal exponent " + e + " is out of range");
             }
-            long[] scaled = readLongs(r, n);
-            double[] v = new double[n];
+            long[] v = readLongs(r, n);
             for (int i = 0; i < n; i++) {
-                v[i] = scaled[i] / POW10[e];
+                v[i] = Double.doubleToRawLongBits(v[i] / POW10[e]);
             }
             return v;
         }
@@ -141,9 +151,19 @@ final class Codecs {
      * larger exponent and each value needs to raise e only as far as it needs itself.
      */
     static int decimalExponent(double[] v, int n) {
+        long[] bits = new long[n];
+        for (int i = 0; i < n; i++) {
+            bits[i] = Double.doubleToRawLongBits(v[i]);
+        }
+        return decimalExponent(bits, n);
+    }
+
+    /** {@link #decimalExponent(double[], int)} of the floats with IEEE 754 bits {@code bits}. */
+    static int decimalExponent(long[] bits, int n) {
         int e = 0;
         for (int i = 0; i < n; i++) {
-            while (!isDecimal(v[i], e)) {
+            double v = Double.longBitsToDouble(bits[i]);
+            while (!isDecimal(v, e)) {
                 if (++e > MAX_DECIMAL_EXPONENT) {
                     return -1;
                 }
@@ -161,13 +181,13 @@ final class Codecs {
         return Double.doubleToRawLongBits(s / POW10[e]) == Double.doubleToRawLongBits(v);
     }
 
-    private static void writeGorilla(double[] v, int n, BitWriter w) {
-        long prev = Double.doubleToRawLongBits(v[0]);
+    private static void writeGorilla(long[] v, int n, BitWriter w) {
+        long prev = v[0];
         w.writeBits(prev, 64);
         int prevLeading = -1;
         int prevTrailing = 0;
         for (int i = 1; i < n; i++) {
-            long cur = Double.doubleToRawLongBits(v[i]);
+            long cur = v[i];
             long xor = cur ^ prev;
             prev = cur;
             if (xor == 0) {
@@ -191,10 +211,37 @@ final class Codecs {
         }
     }
 
-    private static double[] readGorilla(BitReader r, int n) {
-        double[] v = new double[n];
+    /** The bits {@link #writeGorilla} writes for {@code v}. */
+    private static long gorillaBits(long[] v, int n) {
+        long prev = v[0];
+        long bits = 64;
+        int prevLeading = -1;
+        int prevTrailing = 0;
+        for (int i = 1; i < n; i++) {
+            long cur = v[i];
+            long xor = cur ^ prev;
+            prev = cur;
+            if (xor == 0) {
+                bits += 1;
+                continue;
+            }
+            int leading = Math.min(Long.numberOfLeadingZeros(xor), 31);
+            int trailing = Long.numberOfTrailingZeros(xor);
+            if (prevLeading >= 0 && leading >= prevLeading && trailing >= prevTrailing) {
+                bits += 2 + 64 - prevLeading - prevTrailing;
+            } else {
+                bits += 2 + 5 + 6 + 64 - leading - trailing;
+                prevLeading = leading;
+                prevTrailing = trailing;
+            }
+        }
+        return bits;
+    }
+
+    private static long[] readGorilla(BitReader r, int n) {
+        long[] v = new long[n];
         long prev = r.readBits(64);
-        v[0] = Double.longBitsToDouble(prev);
+        v[0] = prev;
         int leading = -1;
         int trailing = 0;
         for (int i = 1; i < n; i++) {
@@ -216,7 +263,7 @@ final class Codecs {
                 long xor = r.readBits(64 - leading - trailing) << trailing;
                 prev ^= xor;
             }
-            v[i] = Double.longBitsToDouble(prev);
+            v[i] = prev;
         }
         return v;
     }
@@ -231,24 +278,35 @@ final class Codecs {
      * 2^64, so any values round-trip.
      */
     static void writeLongs(long[] v, int n, BitWriter w) {
+        write(pack(v, n), w);
+    }
+
+    /** Integers ready to write: the differences chosen, and the bits they take with the mode and first value. */
+    private record Packed(boolean dod, long first, int width, long[] diffs, long bits) {}
+
+    private static Packed pack(long[] v, int n) {
         long[] d1 = new long[Math.max(0, n - 1)];
-        for (int i = 1; i < n; i++) {
-            d1[i - 1] = zigzag(v[i] - v[i - 1]);
-        }
         long[] d2 = new long[Math.max(0, n - 1)];
         long prevDelta = 0;
         for (int i = 1; i < n; i++) {
             long delta = v[i] - v[i - 1];
+            d1[i - 1] = zigzag(delta);
             d2[i - 1] = zigzag(delta - prevDelta);
             prevDelta = delta;
         }
-        boolean dod = packedBits(d2) < packedBits(d1);
-        w.writeBits(dod ? INT_DELTA_OF_DELTA : INT_DELTA, 8);
+        long bits1 = packedBits(d1);
+        long bits2 = packedBits(d2);
+        boolean dod = bits2 < bits1;
         long first = zigzag(v[0]);
         int width = 64 - Long.numberOfLeadingZeros(first);
-        w.writeBits(width, 7);
-        w.writeBits(first, width);
-        writeFrames(dod ? d2 : d1, w);
+        return new Packed(dod, first, width, dod ? d2 : d1, 8 + 7 + width + (dod ? bits2 : bits1));
+    }
+
+    private static void write(Packed p, BitWriter w) {
+        w.writeBits(p.dod() ? INT_DELTA_OF_DELTA : INT_DELTA, 8);
+        w.writeBits(p.width(), 7);
+        w.writeBits(p.first(), p.width());
+        writeFrames(p.diffs(), w);
     }
 
     static long[] readLongs(BitReader r, int n) {
@@ -314,16 +372,17 @@ final class Codecs {
 
     // ------------------------------------------------------------ booleans and strings
 
-    static void writeBooleans(boolean[] v, int n, BitWriter w) {
+    /** Booleans as 1 or 0, one bit each. */
+    static void writeBooleans(long[] v, int n, BitWriter w) {
         for (int i = 0; i < n; i++) {
-            w.writeBit(v[i]);
+            w.writeBit(v[i] != 0);
         }
     }
 
-    static boolean[] readBooleans(BitReader r, int n) {
-        boolean[] v = new boolean[n];
+    static long[] readBooleans(BitReader r, int n) {
+        long[] v = new long[n];
         for (int i = 0; i < n; i++) {
-            v[i] = r.readBit();
+            v[i] = r.readBit() ? 1 : 0;
         }
         return v;
     }

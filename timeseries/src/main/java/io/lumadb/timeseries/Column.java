@@ -8,19 +8,33 @@ public final class Column {
     private final String name;
     private final FieldType type;
     private final boolean[] present; // null when every row carries the field
-    private final double[] doubles;
-    private final long[] longs;
-    private final boolean[] booleans;
+    /** By row: a float's IEEE 754 bits, an integer, an unsigned integer's bits, 1 or 0 for a boolean. */
+    private final long[] bits;
+
     private final String[] strings;
 
-    Column(String name, FieldType type, boolean[] present, double[] d, long[] l, boolean[] b, String[] s) {
+    Column(String name, FieldType type, boolean[] present, long[] bits, String[] strings) {
         this.name = name;
         this.type = type;
         this.present = present;
-        this.doubles = d;
-        this.longs = l;
-        this.booleans = b;
-        this.strings = s;
+        this.bits = bits;
+        this.strings = strings;
+    }
+
+    // The arrays as they are, indexed by row (a row that does not carry the field holds any value):
+    // for the block builder and the encoder, which read them without a call per row.
+
+    boolean[] presence() {
+        return present;
+    }
+
+    /** The values of every type but STRING, as {@link FieldMap} keeps them; null for a string column. */
+    long[] bits() {
+        return bits;
+    }
+
+    String[] strings() {
+        return strings;
     }
 
     public String name() {
@@ -39,7 +53,7 @@ public final class Column {
     /** The FLOAT value of a present row. */
     public double doubleAt(int row) {
         require(FieldType.FLOAT);
-        return doubles[row];
+        return Double.longBitsToDouble(bits[row]);
     }
 
     /** The INTEGER or UNSIGNED value (its bits) of a present row. */
@@ -47,22 +61,33 @@ public final class Column {
         if (type != FieldType.INTEGER && type != FieldType.UNSIGNED) {
             throw new IllegalStateException("field '" + name + "' is " + type + ", not an integer");
         }
-        return longs[row];
+        return bits[row];
+    }
+
+    /**
+     * The bits of a present row's value as a {@link FieldMap} keeps them: a float's IEEE 754 bits,
+     * an integer, an unsigned integer's bits, 1 or 0 for a boolean.
+     */
+    public long bitsAt(int row) {
+        if (type == FieldType.STRING) {
+            throw new IllegalStateException("field '" + name + "' is a string");
+        }
+        return bits[row];
     }
 
     /** A numeric value as a double (UNSIGNED read as unsigned); exact for integers up to 2^53. */
     public double numberAt(int row) {
         return switch (type) {
-            case FLOAT -> doubles[row];
-            case INTEGER -> longs[row];
-            case UNSIGNED -> unsignedToDouble(longs[row]);
+            case FLOAT -> Double.longBitsToDouble(bits[row]);
+            case INTEGER -> bits[row];
+            case UNSIGNED -> unsignedToDouble(bits[row]);
             default -> throw new IllegalStateException("field '" + name + "' is " + type + ", not a number");
         };
     }
 
     public boolean booleanAt(int row) {
         require(FieldType.BOOLEAN);
-        return booleans[row];
+        return bits[row] != 0;
     }
 
     public String stringAt(int row) {
@@ -76,10 +101,10 @@ public final class Column {
             return null;
         }
         return switch (type) {
-            case FLOAT -> new FieldValue.FloatValue(doubles[row]);
-            case INTEGER -> new FieldValue.IntegerValue(longs[row]);
-            case UNSIGNED -> new FieldValue.UnsignedValue(longs[row]);
-            case BOOLEAN -> new FieldValue.BooleanValue(booleans[row]);
+            case FLOAT -> new FieldValue.FloatValue(Double.longBitsToDouble(bits[row]));
+            case INTEGER -> new FieldValue.IntegerValue(bits[row]);
+            case UNSIGNED -> new FieldValue.UnsignedValue(bits[row]);
+            case BOOLEAN -> new FieldValue.BooleanValue(bits[row] != 0);
             case STRING -> new FieldValue.StringValue(strings[row]);
         };
     }

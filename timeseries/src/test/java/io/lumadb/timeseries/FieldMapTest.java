@@ -56,6 +56,57 @@ class FieldMapTest {
     }
 
     @Test
+    void aMapOfAShapeAndBitsEqualsTheMapOfItsValues() {
+        Seeded.run("field maps of shapes", random -> {
+            String[] keys = {"a", "b", "usage_user", "ü", "Aa", "BB"};
+            for (int round = 0; round < 500; round++) {
+                List<String> names = new ArrayList<>(List.of(keys));
+                java.util.Collections.shuffle(names, random);
+                int n = 1 + random.nextInt(keys.length);
+                String[] k = new String[n];
+                FieldType[] t = new FieldType[n];
+                long[] bits = new long[n];
+                String[] strings = new String[n];
+                Map<String, FieldValue> expected = new LinkedHashMap<>();
+                for (int i = 0; i < n; i++) {
+                    k[i] = names.get(i);
+                    t[i] = FieldType.values()[random.nextInt(FieldType.values().length)];
+                    long b = random.nextLong();
+                    FieldValue v =
+                            switch (t[i]) {
+                                case FLOAT -> new FieldValue.FloatValue(Double.longBitsToDouble(b));
+                                case INTEGER -> new FieldValue.IntegerValue(b);
+                                case UNSIGNED -> new FieldValue.UnsignedValue(b);
+                                case BOOLEAN -> new FieldValue.BooleanValue((b & 1) != 0);
+                                case STRING -> new FieldValue.StringValue(Long.toString(b));
+                            };
+                    bits[i] = t[i] == FieldType.BOOLEAN ? b & 1 : t[i] == FieldType.STRING ? 0 : b;
+                    strings[i] = t[i] == FieldType.STRING ? Long.toString(b) : null;
+                    expected.put(k[i], v);
+                }
+                FieldMap actual = FieldMap.of(FieldMap.Shape.of(k, t), bits, strings);
+                assertEquals(expected, actual);
+                assertEquals(actual, expected);
+                assertEquals(expected.hashCode(), actual.hashCode());
+                assertEquals(List.copyOf(expected.keySet()), List.copyOf(actual.keySet()));
+                assertEquals(List.copyOf(expected.values()), List.copyOf(actual.values()));
+                assertEquals(expected, FieldMap.of(entries(List.copyOf(expected.entrySet()))));
+                for (String key : keys) {
+                    assertEquals(expected.get(key), actual.get(new String(key.toCharArray())));
+                    assertEquals(expected.containsKey(key), actual.keySet().contains(key));
+                }
+            }
+        });
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> FieldMap.Shape.of(new String[] {"a", "a"}, new FieldType[] {FieldType.FLOAT, FieldType.FLOAT}));
+        assertThrows(
+                NullPointerException.class,
+                () -> FieldMap.of(
+                        FieldMap.Shape.of(new String[] {"s"}, new FieldType[] {FieldType.STRING}), new long[1], null));
+    }
+
+    @Test
     void cannotBeChangedNorChangeWithTheEntriesItWasGiven() {
         AbstractMap.SimpleEntry<String, FieldValue> mutable =
                 new AbstractMap.SimpleEntry<>("f", new FieldValue.FloatValue(1.5));

@@ -138,6 +138,7 @@ class TimeBlockTest {
                 int n = 1 + rnd.nextInt(rnd.nextBoolean() ? 10 : 700);
                 double presence = rnd.nextBoolean() ? 1.0 : 0.3 + rnd.nextDouble() * 0.7;
                 int timeStyle = rnd.nextInt(4);
+                boolean asFieldMaps = rnd.nextBoolean(); // as a decoded batch gives them
                 List<Long> times = new ArrayList<>();
                 List<Map<String, FieldValue>> fields = new ArrayList<>();
                 TimeBlock.Builder b = TimeBlock.builder();
@@ -159,6 +160,11 @@ class TimeBlockTest {
                         String any = types.keySet().iterator().next();
                         row.put(any, randomValue(rnd, types.get(any), 0));
                     }
+                    if (asFieldMaps) {
+                        @SuppressWarnings("unchecked")
+                        Map.Entry<String, FieldValue>[] entries = row.entrySet().toArray(new Map.Entry[0]);
+                        row = FieldMap.of(entries);
+                    }
                     times.add(t);
                     fields.add(row);
                     b.add(t, row);
@@ -173,6 +179,31 @@ class TimeBlockTest {
                 assertEquals(expected, reread.rows());
                 assertEquals(block.fields(), reread.fields());
                 assertHeaderMatches(expected, block);
+                assertEquals(expected, b.rows());
+                assertEquals(expected, b.columns().rows());
+                // The same points cut into pieces, built apart and added up, some sealed first.
+                TimeBlock.Builder pieces = TimeBlock.builder();
+                int at = 0;
+                while (at < n) {
+                    int end = Math.min(n, at + 1 + rnd.nextInt(1 + n / 3));
+                    TimeBlock.Builder piece = TimeBlock.builder();
+                    for (int i = at; i < end; i++) {
+                        piece.add(times.get(i), fields.get(i));
+                    }
+                    if (rnd.nextInt(3) == 0) {
+                        pieces.addAll(piece.build());
+                    } else {
+                        pieces.addAll(piece);
+                    }
+                    at = end;
+                }
+                assertEquals(expected, pieces.build().rows());
+                // The points added from some point on, on their own.
+                int from = rnd.nextInt(n);
+                assertEquals(
+                        bruteForce(times.subList(from, n), fields.subList(from, n)),
+                        b.columns(from).rows(),
+                        "points " + from + ".." + n);
             }
         });
     }

@@ -267,28 +267,74 @@ public final class PointBatchFormat {
             }
             int pointCount = in.count();
             List<Point> points = new ArrayList<>(pointCount);
+            // The points of a series mostly name the same fields: they share the shape of their fields.
+            FieldMap.Shape[] shapes = new FieldMap.Shape[seriesCount];
+            FieldMap.Shape last = null;
+            String[] names = new String[8];
+            FieldType[] types = new FieldType[8];
+            long[] bits = new long[8];
+            String[] values = new String[8];
             long time = 0;
             for (int i = 0; i < pointCount; i++) {
                 int s = in.index();
                 time += in.zigzag();
                 int n = in.count();
-                @SuppressWarnings("unchecked")
-                Map.Entry<String, FieldValue>[] fields = new Map.Entry[n];
-                for (int f = 0; f < n; f++) {
-                    String name = strings[in.index()];
-                    int type = in.u8();
-                    FieldValue value =
-                            switch (type) {
-                                case 1 -> new FieldValue.FloatValue(in.f64());
-                                case 2 -> new FieldValue.IntegerValue(in.zigzag());
-                                case 3 -> new FieldValue.UnsignedValue(in.varint());
-                                case 4 -> new FieldValue.BooleanValue(in.u8() != 0);
-                                case 5 -> new FieldValue.StringValue(strings[in.index()]);
-                                default -> throw new IllegalArgumentException("unknown field type " + type);
-                            };
-                    fields[f] = Map.entry(name, value);
+                if (names.length < n) {
+                    names = new String[n];
+                    types = new FieldType[n];
+                    bits = new long[n];
+                    values = new String[n];
                 }
-                points.add(new Point(measurements[s], tags.get(s), FieldMap.of(fields), time));
+                boolean anyString = false;
+                for (int f = 0; f < n; f++) {
+                    names[f] = strings[in.index()];
+                    int type = in.u8();
+                    values[f] = null;
+                    switch (type) {
+                        case 1 -> {
+                            types[f] = FieldType.FLOAT;
+                            bits[f] = in.int64();
+                        }
+                        case 2 -> {
+                            types[f] = FieldType.INTEGER;
+                            bits[f] = in.zigzag();
+                        }
+                        case 3 -> {
+                            types[f] = FieldType.UNSIGNED;
+                            bits[f] = in.varint();
+                        }
+                        case 4 -> {
+                            types[f] = FieldType.BOOLEAN;
+                            bits[f] = in.u8() != 0 ? 1 : 0;
+                        }
+                        case 5 -> {
+                            types[f] = FieldType.STRING;
+                            bits[f] = 0;
+                            values[f] = strings[in.index()];
+                            anyString = true;
+                        }
+                        default -> throw new IllegalArgumentException("unknown field type " + type);
+                    }
+                }
+                if (s >= seriesCount) {
+                    throw notHeld(null);
+                }
+                FieldMap.Shape shape = same(shapes[s], names, types, n) ? shapes[s] : null;
+                if (shape == null) {
+                    shape = same(last, names, types, n) ? last : shape(names, types, n);
+                }
+                Map<String, FieldValue> fields;
+                if (shape != null) {
+                    shapes[s] = shape;
+                    last = shape;
+                    fields = FieldMap.of(
+                            shape,
+                            java.util.Arrays.copyOf(bits, n),
+                            anyString ? java.util.Arrays.copyOf(values, n) : null);
+                } else {
+                    fields = withRepeatedNames(names, types, bits, values, n);
+                }
+                points.add(new Point(measurements[s], tags.get(s), fields, time));
             }
             if (in.remaining() != 0) {
                 throw new IllegalArgumentException("point batch has " + in.remaining() + " trailing bytes");
@@ -297,6 +343,50 @@ public final class PointBatchFormat {
         } catch (ArrayIndexOutOfBoundsException e) {
             throw notHeld(e);
         }
+    }
+
+    /** Whether {@code shape} names {@code names} (the same String objects) with {@code types}. */
+    private static boolean same(FieldMap.Shape shape, String[] names, FieldType[] types, int n) {
+        if (shape == null || shape.size() != n) {
+            return false;
+        }
+        for (int f = 0; f < n; f++) {
+            if (shape.key(f) != names[f] || shape.type(f) != types[f]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The shape of the first {@code n} fields, or null when a name is given twice. */
+    private static FieldMap.Shape shape(String[] names, FieldType[] types, int n) {
+        for (int f = 1; f < n; f++) {
+            for (int g = 0; g < f; g++) {
+                if (names[g].equals(names[f])) {
+                    return null;
+                }
+            }
+        }
+        return FieldMap.Shape.of(java.util.Arrays.copyOf(names, n), java.util.Arrays.copyOf(types, n));
+    }
+
+    /** The fields of a point that names a field twice: the first place and the last value. */
+    private static Map<String, FieldValue> withRepeatedNames(
+            String[] names, FieldType[] types, long[] bits, String[] values, int n) {
+        @SuppressWarnings("unchecked")
+        Map.Entry<String, FieldValue>[] entries = new Map.Entry[n];
+        for (int f = 0; f < n; f++) {
+            FieldValue v =
+                    switch (types[f]) {
+                        case FLOAT -> new FieldValue.FloatValue(Double.longBitsToDouble(bits[f]));
+                        case INTEGER -> new FieldValue.IntegerValue(bits[f]);
+                        case UNSIGNED -> new FieldValue.UnsignedValue(bits[f]);
+                        case BOOLEAN -> new FieldValue.BooleanValue(bits[f] != 0);
+                        case STRING -> new FieldValue.StringValue(values[f]);
+                    };
+            entries[f] = Map.entry(names[f], v);
+        }
+        return FieldMap.of(entries);
     }
 
     /** The downsampling rules of a batch of {@code version} (version 1 had none). */

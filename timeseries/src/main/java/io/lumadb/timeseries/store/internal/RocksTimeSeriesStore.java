@@ -2,6 +2,7 @@ package io.lumadb.timeseries.store.internal;
 
 import static io.lumadb.timeseries.store.internal.TimeSeriesKeyFormat.end;
 
+import io.lumadb.timeseries.FieldMap;
 import io.lumadb.timeseries.FieldType;
 import io.lumadb.timeseries.FieldValue;
 import io.lumadb.timeseries.Point;
@@ -27,6 +28,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,6 +59,9 @@ import org.rocksdb.WriteOptions;
  * next series id, watermark, retention horizon), the cached series ids and field types, and which
  * blocks have open chunks. All of it is loaded from, or written to, the database, and changed in
  * memory only after the database write succeeded, so a failed write leaves the store as it was.
+ * Up to a bound, the writer also holds the rows of open blocks as their chunks hold them, so that
+ * sealing a block encodes them without reading its chunks back; it lets go of them when a write
+ * fails, and reads them from the chunks again where needed.
  *
  * <p>Native objects: the store owns only its {@link WriteOptions} (created first, closed by {@link
  * #close}); every read creates its snapshot, read options, bound slices and iterators and closes
@@ -101,6 +106,20 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
     private long rollupWatermark = Long.MIN_VALUE;
     /** The blocks that hold open chunks. */
     private final TreeSet<BlockRef> open = new TreeSet<>();
+    /**
+     * Open blocks whose rows the writer holds in memory, exactly as their stored chunks hold them,
+     * so that sealing one need not read and decode its chunks. Filled when a write first touches
+     * the block (or creates it), changed with each write to it, let go of when it is sealed, when
+     * retention rewrites its chunks, or when a write fails. The stored chunks stay the source of
+     * truth: every write still stores them, and reads read them.
+     */
+    private final Map<BlockRef, OpenBlock> heldBlocks = new HashMap<>();
+    /** The values held in heldBlocks, at most about maxOpenValues. */
+    private long memoryValues;
+
+    private final long maxOpenValues;
+    /** Open blocks let go of for want of room: left on disk alone until sealed. */
+    private final Set<BlockRef> tooLarge = new HashSet<>();
 
     /** A block of a series: the series id and the block's start. */
     private record BlockRef(long series, long start) implements Comparable<BlockRef> {
@@ -124,8 +143,10 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
             byte[] prefix,
             TimeSeriesSettings settings,
             TimeSeriesCipher cipher,
-            Object writeLock) {
+            Object writeLock,
+            long maxOpenValues) {
         this.name = name;
+        this.maxOpenValues = maxOpenValues;
         this.db = db;
         this.cf = cf;
         this.prefix = prefix.clone();
@@ -146,7 +167,7 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
      */
     public static RocksTimeSeriesStore open(
             String name, RocksDB db, ColumnFamilyHandle cf, byte[] prefix, TimeSeriesSettings settings) {
-        return open(name, db, cf, prefix, settings, TimeSeriesCipher.NONE, new Object());
+        return open(name, db, cf, prefix, settings, TimeSeriesCipher.NONE, new Object(), MAX_OPEN_VALUES);
     }
 
     /**
@@ -163,6 +184,32 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
             TimeSeriesSettings settings,
             TimeSeriesCipher cipher,
             Object writeLock) {
+        return open(name, db, cf, prefix, settings, cipher, writeLock, MAX_OPEN_VALUES);
+    }
+
+    /**
+     * Opens the store as {@link #open(String, RocksDB, ColumnFamilyHandle, byte[], TimeSeriesSettings)}
+     * does, holding at most about {@code maxOpenValues} values of open blocks in memory (0: none).
+     */
+    static RocksTimeSeriesStore open(
+            String name,
+            RocksDB db,
+            ColumnFamilyHandle cf,
+            byte[] prefix,
+            TimeSeriesSettings settings,
+            long maxOpenValues) {
+        return open(name, db, cf, prefix, settings, TimeSeriesCipher.NONE, new Object(), maxOpenValues);
+    }
+
+    private static RocksTimeSeriesStore open(
+            String name,
+            RocksDB db,
+            ColumnFamilyHandle cf,
+            byte[] prefix,
+            TimeSeriesSettings settings,
+            TimeSeriesCipher cipher,
+            Object writeLock,
+            long maxOpenValues) {
         if (name == null
                 || db == null
                 || cf == null
@@ -172,7 +219,11 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
                 || writeLock == null) {
             throw new IllegalArgumentException("name, db, cf, prefix, settings, cipher and writeLock must not be null");
         }
-        RocksTimeSeriesStore store = new RocksTimeSeriesStore(name, db, cf, prefix, settings, cipher, writeLock);
+        if (maxOpenValues < 0) {
+            throw new IllegalArgumentException("maxOpenValues must not be negative, got " + maxOpenValues);
+        }
+        RocksTimeSeriesStore store =
+                new RocksTimeSeriesStore(name, db, cf, prefix, settings, cipher, writeLock, maxOpenValues);
         try {
             store.load();
             return store;
@@ -237,13 +288,16 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
             return WriteResult.skipped();
         }
         Map<Identity, Long> newIds = new HashMap<>();
-        java.util.IdentityHashMap<List<Point.Tag>, Object[]> batchSeries = new java.util.IdentityHashMap<>();
+        // A batch's points of one series share their tag list: found by identity first.
+        IdentityHashMap<List<Point.Tag>, BatchSeries> byTags = new IdentityHashMap<>();
+        Map<Identity, BatchSeries> byIdentity = new HashMap<>();
         Map<Long, Map<String, FieldType>> newTypes = new HashMap<>();
-        TreeMap<BlockRef, TreeMap<Long, Map<String, FieldValue>>> groups = new TreeMap<>();
+        TreeMap<BlockRef, Target> targets = new TreeMap<>();
         List<PointError> errors = new ArrayList<>();
         long next = nextSeriesId;
         long newest = watermark;
         int written = 0;
+        boolean committed = false;
         try (View v = new View(false);
                 WriteBatch batch = new WriteBatch()) {
             for (int i = 0; i < points.size(); i++) {
@@ -272,84 +326,51 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
                             "point at " + t + " is before the first block of " + duration + " ns"));
                     continue;
                 }
-                // A batch's points of one series share their tag list: found by identity first.
-                Object[] inBatch = batchSeries.get(p.tags());
-                Long id = inBatch != null && inBatch[0].equals(p.measurement()) ? (Long) inBatch[1] : null;
-                Identity identity = null;
-                if (id == null) {
-                    identity = new Identity(p.measurement(), p.tags());
-                    id = seriesIds.get(identity);
-                }
-                if (id == null) {
-                    id = newIds.get(identity);
-                }
-                if (id == null) {
-                    SeriesKey key = p.seriesKey();
-                    String canonical = key.canonical();
-                    id = storedSeriesId(v, canonical);
-                    if (id != null) {
-                        seriesIds.put(identity, id); // stored already, so safe to cache before the write
-                    } else {
-                        id = next++;
-                        newIds.put(identity, id);
-                        putSeries(batch, key, canonical, id);
-                    }
-                }
-                if (inBatch == null) {
-                    batchSeries.put(p.tags(), new Object[] {p.measurement(), id});
-                }
-                Map<String, FieldType> stored = typesOf(v, id);
-                Map<String, FieldType> staged = newTypes.get(id);
-                PointError conflict = null;
-                for (Map.Entry<String, FieldValue> f : p.fields().entrySet()) {
-                    FieldType known = stored.get(f.getKey());
-                    if (known == null && staged != null) {
-                        known = staged.get(f.getKey());
-                    }
-                    FieldType given = f.getValue().type();
-                    // Of several conflicting fields, the first by name is reported, whatever the map's order.
-                    if (known != null
-                            && known != given
-                            && (conflict == null || f.getKey().compareTo(conflict.field()) < 0)) {
-                        conflict = new PointError(
-                                i,
-                                PointError.Kind.FIELD_TYPE_CONFLICT,
-                                f.getKey(),
-                                known,
-                                given,
-                                "field '" + f.getKey() + "' is " + known + " in series " + p.seriesKey()
-                                        + "; the point gives " + given);
-                    }
-                }
-                if (conflict != null) {
-                    errors.add(conflict);
-                    continue;
-                }
-                for (Map.Entry<String, FieldValue> f : p.fields().entrySet()) {
-                    if (!stored.containsKey(f.getKey()) && (staged == null || !staged.containsKey(f.getKey()))) {
-                        if (staged == null) {
-                            staged = new HashMap<>();
-                            newTypes.put(id, staged);
+                BatchSeries s = byTags.get(p.tags());
+                if (s == null || !s.measurement.equals(p.measurement())) {
+                    Identity identity = new Identity(p.measurement(), p.tags());
+                    s = byIdentity.get(identity);
+                    if (s == null) {
+                        Long id = seriesIds.get(identity);
+                        if (id == null) {
+                            id = newIds.get(identity);
                         }
-                        FieldType type = f.getValue().type();
-                        staged.put(f.getKey(), type);
-                        put(
-                                batch,
-                                TimeSeriesKeyFormat.fieldTypes(prefix, id)
-                                        .raw(f.getKey().getBytes(StandardCharsets.UTF_8))
-                                        .toArray(),
-                                new byte[] {(byte) type.code()});
+                        if (id == null) {
+                            SeriesKey key = p.seriesKey();
+                            String canonical = key.canonical();
+                            id = storedSeriesId(v, canonical);
+                            if (id != null) {
+                                seriesIds.put(identity, id); // stored already, so safe to cache before the write
+                            } else {
+                                id = next++;
+                                newIds.put(identity, id);
+                                putSeries(batch, key, canonical, id);
+                            }
+                        }
+                        s = new BatchSeries(id, p.measurement(), typesOf(v, id));
+                        byIdentity.put(identity, s);
                     }
+                    byTags.putIfAbsent(p.tags(), s);
                 }
-                TreeMap<Long, Map<String, FieldValue>> rows =
-                        groups.computeIfAbsent(new BlockRef(id, start), r -> new TreeMap<>());
-                // The point's own (immutable) fields, copied only when a duplicate merges into them.
-                Map<String, FieldValue> earlier = rows.putIfAbsent(t, p.fields());
-                if (earlier != null) {
-                    Map<String, FieldValue> merged = new HashMap<>(earlier);
-                    merged.putAll(p.fields());
-                    rows.put(t, merged);
+                if (!s.checked(p.fields())) {
+                    PointError conflict = typeConflict(s, newTypes, i, p);
+                    if (conflict != null) {
+                        errors.add(conflict);
+                        continue;
+                    }
+                    stageTypes(batch, s, newTypes, p.fields());
                 }
+                if (s.target == null || s.targetStart != start) {
+                    BlockRef ref = new BlockRef(s.id, start);
+                    Target target = targets.get(ref);
+                    if (target == null) {
+                        target = target(v, ref);
+                        targets.put(ref, target);
+                    }
+                    s.target = target;
+                    s.targetStart = start;
+                }
+                s.target.rows.add(t, p.fields());
                 newest = Math.max(newest, t);
                 written++;
             }
@@ -357,38 +378,53 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
             int sealedCount = 0;
             Set<BlockRef> sealedNow = new HashSet<>();
             Set<BlockRef> opened = new HashSet<>();
-            for (Map.Entry<BlockRef, TreeMap<Long, Map<String, FieldValue>>> g : groups.entrySet()) {
-                BlockRef ref = g.getKey();
-                TreeMap<Long, Map<String, FieldValue>> rows = g.getValue();
+            for (Target target : targets.values()) {
+                BlockRef ref = target.ref;
                 byte[] sealedKey = TimeSeriesKeyFormat.sealed(prefix, ref.series(), ref.start());
-                byte[] existing = v.get(sealedKey);
-                if (existing != null) {
+                boolean seal = sealable(ref.start(), newest);
+                if (target.sealed != null) {
                     // Late points for a sealed block: decode, merge (the new rows win), encode.
-                    TimeBlock.Builder b = TimeBlock.builder().addAll(readBlock(sealedKey, existing));
-                    rows.forEach(b::add);
-                    put(batch, sealedKey, b.build().toByteArray());
+                    TimeBlock.Builder b = TimeBlock.builder().addAll(readBlock(sealedKey, target.sealed));
+                    put(batch, sealedKey, b.addAll(target.rows).build().toByteArray());
                     sealedCount++;
-                } else if (sealable(ref.start(), newest)) {
-                    TimeBlock.Builder b = TimeBlock.builder();
-                    if (open.contains(ref)) {
-                        moveOpenRows(v, batch, ref, b);
-                        sealedNow.add(ref);
+                } else if (!target.open) {
+                    if (seal) {
+                        put(batch, sealedKey, target.rows.build().toByteArray());
+                        sealedCount++;
+                    } else {
+                        putChunk(batch, ref, batchSeq, target.rows.columns());
+                        opened.add(ref);
+                        if (memoryValues < maxOpenValues) {
+                            hold(ref, new OpenBlock(target.rows, batchSeq));
+                        }
                     }
-                    rows.forEach(b::add);
+                } else if (seal) {
+                    TimeBlock.Builder b;
+                    if (target.held != null) {
+                        b = target.rows; // the held rows, this batch's among them
+                        deleteChunks(batch, ref, target.held);
+                        release(ref);
+                    } else {
+                        b = TimeBlock.builder();
+                        moveOpenRows(v, batch, ref, b);
+                        b.addAll(target.rows);
+                        tooLarge.remove(ref);
+                    }
                     put(batch, sealedKey, b.build().toByteArray());
                     sealedCount++;
+                    sealedNow.add(ref);
                 } else {
                     // One chunk per block and batch: no read before the write, duplicates of
                     // earlier batches are merged when the block is read or sealed.
-                    put(
-                            batch,
-                            TimeSeriesKeyFormat.open(prefix, ref.series(), ref.start(), batchSeq),
-                            TimeSeriesKeyFormat.encodeChunk(rows));
-                    opened.add(ref);
+                    putChunk(batch, ref, batchSeq, target.rows.columns(target.from));
+                    if (target.held != null) {
+                        target.held.chunk(batchSeq);
+                        account(target.held);
+                    }
                 }
             }
             for (BlockRef ref : open) {
-                if (!groups.containsKey(ref) && sealable(ref.start(), newest)) {
+                if (!targets.containsKey(ref) && sealable(ref.start(), newest)) {
                     if (sealOpen(v, batch, ref)) {
                         sealedCount++;
                     }
@@ -400,6 +436,7 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
                     TimeSeriesKeyFormat.meta(prefix),
                     TimeSeriesKeyFormat.encodeMeta(duration, batchSeq, next, newest, horizon));
             commit(batch);
+            committed = true;
 
             appliedSeq = batchSeq;
             nextSeriesId = next;
@@ -408,9 +445,296 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
             newTypes.forEach((id, types) -> fieldTypes.get(id).putAll(types));
             open.addAll(opened);
             sealedNow.forEach(open::remove);
+            fitMemory();
             return new WriteResult(true, written, errors, sealedCount);
         } catch (RocksDBException e) {
             throw new TimeSeriesStoreException("time-series store " + name + ": cannot write batch " + batchSeq, e);
+        } finally {
+            if (!committed) {
+                forgetOpenRows(); // they may hold this batch's rows: read again from the stored chunks when needed
+            }
+        }
+    }
+
+    /** A series as one batch writes it: its id, stored types, the field names checked, and its current block. */
+    private static final class BatchSeries {
+        final long id;
+        final String measurement;
+        final Map<String, FieldType> stored;
+        /** The names and types of the last point whose fields passed the check, in its map's order. */
+        private String[] checkedNames = new String[0];
+
+        private FieldType[] checkedTypes = new FieldType[0];
+        /** The shape of the last fields that passed, when they came as a {@link FieldMap}. */
+        private FieldMap.Shape checkedShape;
+
+        Target target;
+        long targetStart;
+
+        BatchSeries(long id, String measurement, Map<String, FieldType> stored) {
+            this.id = id;
+            this.measurement = measurement;
+            this.stored = stored;
+        }
+
+        /**
+         * Whether {@code fields} has the same names (the same String objects, as the points of a
+         * decoded batch share them) and types as the last fields checked: they pass the check again.
+         */
+        boolean checked(Map<String, FieldValue> fields) {
+            if (fields instanceof FieldMap m) {
+                return m.shape() == checkedShape;
+            }
+            if (fields.size() != checkedNames.length) {
+                return false;
+            }
+            int i = 0;
+            for (Map.Entry<String, FieldValue> f : fields.entrySet()) {
+                if (f.getKey() != checkedNames[i] || f.getValue().type() != checkedTypes[i]) {
+                    return false;
+                }
+                i++;
+            }
+            return true;
+        }
+
+        void passed(Map<String, FieldValue> fields) {
+            if (fields instanceof FieldMap m) {
+                checkedShape = m.shape();
+                return;
+            }
+            String[] names = new String[fields.size()];
+            FieldType[] types = new FieldType[names.length];
+            int i = 0;
+            for (Map.Entry<String, FieldValue> f : fields.entrySet()) {
+                names[i] = f.getKey();
+                types[i] = f.getValue().type();
+                i++;
+            }
+            checkedNames = names;
+            checkedTypes = types;
+        }
+    }
+
+    /** The conflict of a point's fields with the types its series has, stored or staged by this batch; or null. */
+    private static PointError typeConflict(
+            BatchSeries s, Map<Long, Map<String, FieldType>> newTypes, int index, Point p) {
+        Map<String, FieldType> staged = newTypes.get(s.id);
+        PointError conflict = null;
+        for (Map.Entry<String, FieldValue> f : p.fields().entrySet()) {
+            FieldType known = s.stored.get(f.getKey());
+            if (known == null && staged != null) {
+                known = staged.get(f.getKey());
+            }
+            FieldType given = f.getValue().type();
+            // Of several conflicting fields, the first by name is reported, whatever the map's order.
+            if (known != null
+                    && known != given
+                    && (conflict == null || f.getKey().compareTo(conflict.field()) < 0)) {
+                conflict = new PointError(
+                        index,
+                        PointError.Kind.FIELD_TYPE_CONFLICT,
+                        f.getKey(),
+                        known,
+                        given,
+                        "field '" + f.getKey() + "' is " + known + " in series " + p.seriesKey() + "; the point gives "
+                                + given);
+            }
+        }
+        return conflict;
+    }
+
+    /** Stages the types of the fields its series has not had yet, and notes that the fields passed. */
+    private void stageTypes(
+            WriteBatch batch, BatchSeries s, Map<Long, Map<String, FieldType>> newTypes, Map<String, FieldValue> fields)
+            throws RocksDBException {
+        Map<String, FieldType> staged = newTypes.get(s.id);
+        for (Map.Entry<String, FieldValue> f : fields.entrySet()) {
+            if (!s.stored.containsKey(f.getKey()) && (staged == null || !staged.containsKey(f.getKey()))) {
+                if (staged == null) {
+                    staged = new HashMap<>();
+                    newTypes.put(s.id, staged);
+                }
+                FieldType type = f.getValue().type();
+                staged.put(f.getKey(), type);
+                put(
+                        batch,
+                        TimeSeriesKeyFormat.fieldTypes(prefix, s.id)
+                                .raw(f.getKey().getBytes(StandardCharsets.UTF_8))
+                                .toArray(),
+                        new byte[] {(byte) type.code()});
+            }
+        }
+        s.passed(fields);
+    }
+
+    /**
+     * Where a batch's points of one block go: into the rows held for the block (this batch's
+     * points from {@code from} on), or into a builder of their own; and what the block was.
+     */
+    private static final class Target {
+        final BlockRef ref;
+        final TimeBlock.Builder rows;
+        /** The block's held rows, when {@code rows} are theirs. */
+        final OpenBlock held;
+
+        final int from;
+        /** Whether the block has open chunks. */
+        final boolean open;
+        /** The block as it is stored sealed, or null. */
+        final byte[] sealed;
+
+        Target(BlockRef ref, TimeBlock.Builder rows, OpenBlock held, boolean open, byte[] sealed) {
+            this.ref = ref;
+            this.rows = rows;
+            this.held = held;
+            this.from = rows.size();
+            this.open = open;
+            this.sealed = sealed;
+        }
+    }
+
+    /** Where a batch's points of block {@code ref} go. */
+    private Target target(View v, BlockRef ref) {
+        if (open.contains(ref)) {
+            // A block is sealed or open, never both.
+            OpenBlock held = held(v, ref);
+            return held != null
+                    ? new Target(ref, held.rows, held, true, null)
+                    : new Target(ref, TimeBlock.builder(), null, true, null);
+        }
+        byte[] sealed = v.get(TimeSeriesKeyFormat.sealed(prefix, ref.series(), ref.start()));
+        return new Target(ref, TimeBlock.builder(), null, false, sealed);
+    }
+
+    private void putChunk(WriteBatch batch, BlockRef ref, long batchSeq, TimeBlock.Columns rows)
+            throws RocksDBException {
+        put(
+                batch,
+                TimeSeriesKeyFormat.open(prefix, ref.series(), ref.start(), batchSeq),
+                TimeSeriesKeyFormat.encodeChunk(rows));
+    }
+
+    // ------------------------------------------------------------------ open rows held in memory
+
+    /**
+     * The rows of an open block as its stored chunks hold them, merged as a read merges them
+     * (chunks in batch order), and the batch numbers of those chunks.
+     */
+    private static final class OpenBlock {
+        final TimeBlock.Builder rows;
+        private long[] chunks = new long[8];
+        private int chunkCount;
+        /** The values counted for this block in memoryValues. */
+        long values;
+
+        OpenBlock(TimeBlock.Builder rows, long firstChunk) {
+            this.rows = rows;
+            chunk(firstChunk);
+        }
+
+        OpenBlock(TimeBlock.Builder rows, long[] chunks) {
+            this.rows = rows;
+            this.chunks = chunks.length == 0 ? new long[8] : chunks;
+            this.chunkCount = chunks.length;
+        }
+
+        void chunk(long batchSeq) {
+            if (chunkCount == chunks.length) {
+                chunks = Arrays.copyOf(chunks, chunkCount * 2);
+            }
+            chunks[chunkCount++] = batchSeq;
+        }
+    }
+
+    /** The most values (a row's time, a field of a row) the open blocks held in memory hold, by default. */
+    static final long MAX_OPEN_VALUES = 1L << 20;
+
+    /**
+     * The rows of an open block, from memory when they are held there, else read from its chunks
+     * and held if there is room; null when they are not held.
+     */
+    private OpenBlock held(View v, BlockRef ref) {
+        OpenBlock b = heldBlocks.get(ref);
+        if (b != null || memoryValues >= maxOpenValues || tooLarge.contains(ref)) {
+            return b;
+        }
+        TimeBlock.Builder rows = TimeBlock.builder();
+        long[][] chunks = {new long[8]};
+        int[] n = {0};
+        byte[] from =
+                TimeSeriesKeyFormat.open(prefix, ref.series(), ref.start()).toArray();
+        int at = from.length;
+        // Chunks come in batch order, and a builder lets the row added last win.
+        v.forEach(from, end(from), (key, value) -> {
+            if (n[0] == chunks[0].length) {
+                chunks[0] = Arrays.copyOf(chunks[0], n[0] * 2);
+            }
+            chunks[0][n[0]++] = new TimeSeriesKeyFormat.Reader(key, at).i64();
+            TimeSeriesKeyFormat.decodeChunk(value, rows::add);
+        });
+        if (rows.size() == 0) {
+            return null;
+        }
+        b = new OpenBlock(rows, Arrays.copyOf(chunks[0], n[0]));
+        hold(ref, b);
+        return b;
+    }
+
+    private void hold(BlockRef ref, OpenBlock b) {
+        heldBlocks.put(ref, b);
+        account(b);
+    }
+
+    /** Counts a held block's values again after it changed. */
+    private void account(OpenBlock b) {
+        long values = b.rows.values();
+        memoryValues += values - b.values;
+        b.values = values;
+    }
+
+    /** Stops holding an open block's rows (it was sealed, or its stored chunks changed). */
+    private void release(BlockRef ref) {
+        OpenBlock b = heldBlocks.remove(ref);
+        if (b != null) {
+            memoryValues -= b.values;
+        }
+        tooLarge.remove(ref);
+    }
+
+    /** Over the room, lets go of the largest held blocks, which stay on disk alone until sealed. */
+    private void fitMemory() {
+        if (memoryValues <= maxOpenValues) {
+            return;
+        }
+        List<Map.Entry<BlockRef, OpenBlock>> bySize = new ArrayList<>(heldBlocks.entrySet());
+        bySize.sort((a, b) -> Long.compare(b.getValue().values, a.getValue().values));
+        for (Map.Entry<BlockRef, OpenBlock> e : bySize) {
+            if (memoryValues <= maxOpenValues) {
+                break;
+            }
+            heldBlocks.remove(e.getKey());
+            memoryValues -= e.getValue().values;
+            tooLarge.add(e.getKey());
+        }
+    }
+
+    /** Lets go of every held block: the stored chunks answer until they are read again. */
+    private void forgetOpenRows() {
+        heldBlocks.clear();
+        memoryValues = 0;
+        tooLarge.clear();
+    }
+
+    /** The values of open blocks held in memory now. */
+    synchronized long heldValues() {
+        return memoryValues;
+    }
+
+    /** Deletes the stored chunks of a held block. */
+    private void deleteChunks(WriteBatch batch, BlockRef ref, OpenBlock held) {
+        for (int i = 0; i < held.chunkCount; i++) {
+            delete(batch, TimeSeriesKeyFormat.open(prefix, ref.series(), ref.start(), held.chunks[i]));
         }
     }
 
@@ -425,15 +749,22 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
         if (open.isEmpty()) {
             return;
         }
+        boolean committed = false;
         try (View v = new View(false);
                 WriteBatch batch = new WriteBatch()) {
             for (BlockRef ref : open) {
                 sealOpen(v, batch, ref);
             }
             commit(batch);
+            committed = true;
             open.clear();
+            forgetOpenRows();
         } catch (RocksDBException e) {
             throw new TimeSeriesStoreException("time-series store " + name + ": cannot seal its open blocks", e);
+        } finally {
+            if (!committed) {
+                forgetOpenRows();
+            }
         }
     }
 
@@ -441,6 +772,7 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
     public synchronized void dropBefore(long time) {
         ensureOpen();
         List<BlockRef> emptied = new ArrayList<>();
+        boolean committed = false;
         try (View v = new View(false);
                 WriteBatch batch = new WriteBatch()) {
             long cut;
@@ -470,10 +802,22 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
                     TimeSeriesKeyFormat.meta(prefix),
                     TimeSeriesKeyFormat.encodeMeta(duration, appliedSeq, nextSeriesId, watermark, newHorizon));
             commit(batch);
+            committed = true;
             horizon = newHorizon;
             emptied.forEach(open::remove);
+            // Their chunks may have been rewritten: read again when next touched.
+            for (BlockRef ref : new ArrayList<>(heldBlocks.keySet())) {
+                if (ref.start() < time) {
+                    release(ref);
+                }
+            }
+            tooLarge.removeIf(ref -> ref.start() < time);
         } catch (RocksDBException e) {
             throw new TimeSeriesStoreException("time-series store " + name + ": cannot drop what is before " + time, e);
+        } finally {
+            if (!committed) {
+                forgetOpenRows();
+            }
         }
     }
 
@@ -750,8 +1094,17 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
 
     /** Seals an open block into {@code batch}; false when it had no rows left (retention). */
     private boolean sealOpen(View v, WriteBatch batch, BlockRef ref) throws RocksDBException {
-        TimeBlock.Builder b = TimeBlock.builder();
-        moveOpenRows(v, batch, ref, b);
+        OpenBlock held = heldBlocks.get(ref);
+        TimeBlock.Builder b;
+        if (held != null) {
+            b = held.rows;
+            deleteChunks(batch, ref, held);
+            release(ref);
+        } else {
+            b = TimeBlock.builder();
+            moveOpenRows(v, batch, ref, b);
+            tooLarge.remove(ref);
+        }
         if (b.size() == 0) {
             return false;
         }
@@ -1156,6 +1509,7 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
             synchronized (this) {
                 if (!closed) {
                     closed = true;
+                    forgetOpenRows();
                     writeOptions.close();
                 }
             }

@@ -1,5 +1,6 @@
 package io.lumadb.timeseries.store.internal;
 
+import io.lumadb.timeseries.Column;
 import io.lumadb.timeseries.FieldType;
 import io.lumadb.timeseries.FieldValue;
 import io.lumadb.timeseries.Point;
@@ -439,6 +440,39 @@ final class TimeSeriesKeyFormat {
                     continue;
                 }
                 b.varint(i).value(value);
+            }
+        }
+        return b.toArray();
+    }
+
+    /** The chunk of {@code rows}: what {@link #encodeChunk(SortedMap)} writes for the same rows. */
+    static byte[] encodeChunk(TimeBlock.Columns rows) {
+        List<Column> columns = rows.columns(); // sorted by name, as a chunk lists them
+        long[] times = rows.timestamps();
+        Bytes b = new Bytes(16 + times.length * 16 * (1 + columns.size())).varint(columns.size());
+        for (Column c : columns) {
+            b.str(c.name());
+        }
+        b.varint(times.length);
+        for (int row = 0; row < times.length; row++) {
+            int n = 0;
+            for (Column c : columns) {
+                if (c.present(row)) {
+                    n++;
+                }
+            }
+            b.i64(times[row]).varint(n);
+            for (int i = 0; i < columns.size(); i++) {
+                Column c = columns.get(i);
+                if (!c.present(row)) {
+                    continue;
+                }
+                b.varint(i).u8(c.type().code());
+                switch (c.type()) {
+                    case FLOAT, INTEGER, UNSIGNED -> b.i64(c.bitsAt(row));
+                    case BOOLEAN -> b.u8(c.bitsAt(row) != 0 ? 1 : 0);
+                    case STRING -> b.str(c.stringAt(row));
+                }
             }
         }
         return b.toArray();

@@ -1,0 +1,178 @@
+package io.lumadb.timeseries.store.internal;
+
+import static io.lumadb.timeseries.store.internal.RocksTimeSeriesStoreTest.HOUR;
+import static io.lumadb.timeseries.store.internal.RocksTimeSeriesStoreTest.MIN;
+import static io.lumadb.timeseries.store.internal.RocksTimeSeriesStoreTest.SETTINGS;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lumadb.timeseries.Point;
+import io.lumadb.timeseries.Seeded;
+import io.lumadb.timeseries.shard.PointBatchFormat;
+import io.lumadb.timeseries.store.SeriesFilter;
+import io.lumadb.timeseries.store.WriteResult;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+import org.rocksdb.RocksIterator;
+
+/**
+ * The rows of open blocks that a store holds in memory must be exactly what its stored chunks
+ * hold: a store that holds every open block and is never closed, one that holds none, and one
+ * that holds a few and is closed and reopened now and then (so that it reads them back from the
+ * chunks) must store the same bytes and answer the same reads, whatever the out-of-order,
+ * duplicate and late points, retention drops and flushes between the batches.
+ */
+class HeldOpenBlocksTest {
+
+    static final byte[] ALL = {0, 0, 0, 0, 0, 0, 0, 1, 0x10};
+    static final byte[] NONE = {0, 0, 0, 0, 0, 0, 0, 2, 0x10};
+    static final byte[] FEW = {0, 0, 0, 0, 0, 0, 0, 3, 0x10};
+
+    @Test
+    void storesThatHoldOpenRowsOrNotStoreTheSameBytes() {
+        Seeded.run("held open rows", rnd -> {
+            try (TempRocks kept = new TempRocks();
+                    TempRocks reopened = new TempRocks()) {
+                Stores s = new Stores(kept, reopened);
+                try {
+                    run(rnd, s);
+                } finally {
+                    s.close();
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+
+    private static void run(Random rnd, Stores s) {
+        TimeSeriesModel model = new TimeSeriesModel();
+        List<List<Point>> batches = RocksTimeSeriesStoreTest.randomBatches(rnd, 150, false);
+        long newest = Long.MIN_VALUE;
+        int sealed = 0;
+        int drops = 0;
+        long heldByAll = 0;
+        long heldByFew = 0;
+        for (int i = 0; i < batches.size(); i++) {
+            List<Point> batch = batches.get(i);
+            if (rnd.nextBoolean()) {
+                // As a shard hands them over: decoded from the journal, fields as bits of shared shapes.
+                batch = PointBatchFormat.decode(PointBatchFormat.encode(SETTINGS, 0, batch))
+                        .points();
+            }
+            long seq = i + 1;
+            WriteResult all = RocksTimeSeriesStoreTest.write(s.all, model, seq, batch);
+            assertEquals(all, s.none.write(seq, batch), "batch " + seq + " without held rows");
+            assertEquals(all, s.few.write(seq, batch), "batch " + seq + " with few held rows");
+            sealed += all.blocksSealed();
+            heldByAll = Math.max(heldByAll, s.all.heldValues());
+            heldByFew = Math.max(heldByFew, s.few.heldValues());
+            assertEquals(0, s.none.heldValues());
+            for (Point p : batch) {
+                newest = Math.max(newest, p.time());
+            }
+            switch (rnd.nextInt(16)) {
+                case 0 -> {
+                    // Often inside the open blocks, whose chunks are then rewritten.
+                    long cut = newest - rnd.nextInt(150) * MIN;
+                    s.all.dropBefore(cut);
+                    s.none.dropBefore(cut);
+                    s.few.dropBefore(cut);
+                    model.horizon = Math.max(model.horizon, cut);
+                    drops++;
+                }
+                case 1 -> {
+                    s.all.flush();
+                    s.none.flush();
+                    s.few.flush();
+                }
+                case 2 -> s.reopenDatabase();
+                case 3, 4 -> s.reopenStores();
+                default -> {}
+            }
+            if (i % 3 == 0 && rnd.nextBoolean()) {
+                // A replayed batch changes nothing.
+                assertEquals(WriteResult.skipped(), s.few.write(seq, batches.get(rnd.nextInt(i + 1))));
+            }
+            Map<String, String> expected = rawContent(s.kept, ALL);
+            assertEquals(expected, rawContent(s.reopened, NONE), "after batch " + seq + ", the store holding none");
+            assertEquals(expected, rawContent(s.reopened, FEW), "after batch " + seq + ", the store holding few");
+        }
+        assertTrue(sealed > 0 && drops > 0, "blocks were sealed and retention ran");
+        assertTrue(heldByAll > 40, "the store holding every open block held " + heldByAll + " values");
+        assertTrue(heldByFew > 0, "the store holding few held some");
+        for (long from = RocksTimeSeriesStoreTest.T0 - HOUR;
+                from < RocksTimeSeriesStoreTest.T0 + 24 * HOUR;
+                from += 30 * MIN) {
+            long to = from + rnd.nextInt(5) * HOUR;
+            assertEquals(s.all.scan(SeriesFilter.ALL, from, to), s.few.scan(SeriesFilter.ALL, from, to));
+            assertEquals(s.all.scan(SeriesFilter.ALL, from, to), s.none.scan(SeriesFilter.ALL, from, to));
+        }
+        assertFalse(s.all.scan(SeriesFilter.ALL, Long.MIN_VALUE, Long.MAX_VALUE).isEmpty());
+    }
+
+    /** The three stores: one in a database of its own, never closed; two that are reopened. */
+    private static final class Stores {
+        final TempRocks kept;
+        final TempRocks reopened;
+        final RocksTimeSeriesStore all;
+        RocksTimeSeriesStore none;
+        RocksTimeSeriesStore few;
+
+        Stores(TempRocks kept, TempRocks reopened) {
+            this.kept = kept;
+            this.reopened = reopened;
+            all = RocksTimeSeriesStore.open(
+                    "all", kept.db, kept.state, ALL, SETTINGS, RocksTimeSeriesStore.MAX_OPEN_VALUES);
+            openReopened();
+        }
+
+        private void openReopened() {
+            none = RocksTimeSeriesStore.open("none", reopened.db, reopened.state, NONE, SETTINGS, 0);
+            few = RocksTimeSeriesStore.open("few", reopened.db, reopened.state, FEW, SETTINGS, 40);
+        }
+
+        void reopenStores() {
+            none.close();
+            few.close();
+            openReopened();
+        }
+
+        void reopenDatabase() {
+            none.close();
+            few.close();
+            reopened.reopen();
+            openReopened();
+        }
+
+        void close() {
+            all.close();
+            none.close();
+            few.close();
+        }
+    }
+
+    /** Every key (without the prefix) and value under {@code prefix}, hex-encoded. */
+    static Map<String, String> rawContent(TempRocks rocks, byte[] prefix) {
+        Map<String, String> out = new TreeMap<>();
+        HexFormat hex = HexFormat.of();
+        try (RocksIterator it = rocks.db.newIterator(rocks.state)) {
+            for (it.seek(prefix); it.isValid(); it.next()) {
+                byte[] k = it.key();
+                if (k.length < prefix.length || !Arrays.equals(k, 0, prefix.length, prefix, 0, prefix.length)) {
+                    break;
+                }
+                out.put(hex.formatHex(k, prefix.length, k.length), hex.formatHex(it.value()));
+            }
+        }
+        return out;
+    }
+}
