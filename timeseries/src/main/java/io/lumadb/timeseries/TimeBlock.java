@@ -371,6 +371,9 @@ public final class TimeBlock {
 
         private final List<Col> cols = new ArrayList<>();
         private final Map<String, Col> byName = new HashMap<>();
+        /** The columns sorted by name, or null until asked for since a column was added. */
+        private Col[] sortedCols;
+
         /** The field names of the last point added, in its map's order, and their columns. */
         private String[] lastKeys = new String[0];
 
@@ -630,9 +633,8 @@ public final class TimeBlock {
             if (from < 0 || from >= size) {
                 throw new IllegalStateException("a block needs at least one point; points " + from + ".. of " + size);
             }
-            List<Col> sorted = new ArrayList<>(cols);
-            sorted.sort((a, b) -> SeriesKey.compareCodePoints(a.name, b.name));
-            List<Column> out = new ArrayList<>(sorted.size());
+            Col[] sorted = sortedColumns();
+            List<Column> out = new ArrayList<>(sorted.length);
             boolean inOrder = ascending;
             if (!inOrder) {
                 inOrder = true;
@@ -650,6 +652,22 @@ public final class TimeBlock {
                 long[] t = Arrays.copyOfRange(times, from, size);
                 return new Columns(t, out);
             }
+            return merged(sorted, from);
+        }
+
+        /** The columns sorted by name, kept until a column is added. */
+        private Col[] sortedColumns() {
+            if (sortedCols == null) {
+                Col[] sorted = cols.toArray(new Col[0]);
+                Arrays.sort(sorted, (a, b) -> SeriesKey.compareCodePoints(a.name, b.name));
+                sortedCols = sorted;
+            }
+            return sortedCols;
+        }
+
+        /** {@link #columns(int)} of points that are out of order or repeat a timestamp. */
+        private Columns merged(Col[] sorted, int from) {
+            List<Column> out = new ArrayList<>(sorted.length);
             int[] order = order(times, from, size);
             int n = size - from;
             // The points of one timestamp are order[groups[g]..groups[g + 1]), in the order added.
@@ -676,6 +694,7 @@ public final class TimeBlock {
         private Col newColumn(String name, FieldType type, int firstRow) {
             Col c = new Col(name, type, times.length, firstRow);
             cols.add(c);
+            sortedCols = null;
             byName.put(name, c);
             return c;
         }
