@@ -37,6 +37,30 @@ public final class Column {
         return strings;
     }
 
+    /** Rows {@code from..to} of this column, or null when none of them carries the field. */
+    Column slice(int from, int to) {
+        boolean[] p = null;
+        if (present != null) {
+            p = java.util.Arrays.copyOfRange(present, from, to);
+            int carried = 0;
+            for (boolean b : p) {
+                carried += b ? 1 : 0;
+            }
+            if (carried == 0) {
+                return null;
+            }
+            if (carried == to - from) {
+                p = null;
+            }
+        }
+        return new Column(
+                name,
+                type,
+                p,
+                bits == null ? null : java.util.Arrays.copyOfRange(bits, from, to),
+                strings == null ? null : java.util.Arrays.copyOfRange(strings, from, to));
+    }
+
     public String name() {
         return name;
     }

@@ -326,6 +326,32 @@ public final class TimeBlock {
         public List<Row> rows() {
             return TimeBlock.rows(timestamps, columns);
         }
+
+        /** The rows with times in {@code [from, to)}; this when every row is; null when none is. */
+        public Columns between(long from, long to) {
+            int lo = firstAtOrAfter(from);
+            int hi = firstAtOrAfter(to);
+            if (lo == 0 && hi == timestamps.length) {
+                return this;
+            }
+            if (lo >= hi) {
+                return null;
+            }
+            List<Column> kept = new ArrayList<>(columns.size());
+            for (Column c : columns) {
+                Column slice = c.slice(lo, hi);
+                if (slice != null) {
+                    kept.add(slice);
+                }
+            }
+            return new Columns(Arrays.copyOfRange(timestamps, lo, hi), kept);
+        }
+
+        /** The first row at or after {@code t}, or the row count. */
+        private int firstAtOrAfter(long t) {
+            int i = Arrays.binarySearch(timestamps, t);
+            return i >= 0 ? i : -i - 1;
+        }
     }
 
     /**
@@ -345,6 +371,9 @@ public final class TimeBlock {
 
         private final List<Col> cols = new ArrayList<>();
         private final Map<String, Col> byName = new HashMap<>();
+        /** The columns sorted by name, or null until asked for since a column was added. */
+        private Col[] sortedCols;
+
         /** The field names of the last point added, in its map's order, and their columns. */
         private String[] lastKeys = new String[0];
 
@@ -358,7 +387,40 @@ public final class TimeBlock {
         private FieldValue[] values = new FieldValue[8];
         private Col[] found = new Col[8];
 
-        private Builder() {}
+        /** Whether this is a {@link #snapshot()}, which takes no points. */
+        private final boolean frozen;
+
+        private Builder() {
+            this.frozen = false;
+        }
+
+        private Builder(Builder of) {
+            this.frozen = true;
+            this.times = of.times;
+            this.size = of.size;
+            this.ascending = of.ascending;
+            for (Col c : of.cols) {
+                Col copy = c.snapshot();
+                cols.add(copy);
+                byName.put(copy.name, copy);
+            }
+        }
+
+        /**
+         * The points added so far, as they are now: a builder that takes no more points and that
+         * the points this one takes later do not change. It shares this builder's arrays (which
+         * only change past the points it holds), so it costs an object per field; it may be read
+         * on another thread once handed over safely (under a lock both take, for example).
+         */
+        public Builder snapshot() {
+            return new Builder(this);
+        }
+
+        private void requireOpen() {
+            if (frozen) {
+                throw new IllegalStateException("a snapshot of a builder takes no points");
+            }
+        }
 
         /**
          * Adds a point's timestamp and fields.
@@ -367,6 +429,7 @@ public final class TimeBlock {
          * @throws IllegalArgumentException when {@code fields} is empty
          */
         public Builder add(long time, Map<String, FieldValue> fields) {
+            requireOpen();
             if (fields instanceof FieldMap m) {
                 return add(time, m);
             }
@@ -570,9 +633,8 @@ public final class TimeBlock {
             if (from < 0 || from >= size) {
                 throw new IllegalStateException("a block needs at least one point; points " + from + ".. of " + size);
             }
-            List<Col> sorted = new ArrayList<>(cols);
-            sorted.sort((a, b) -> SeriesKey.compareCodePoints(a.name, b.name));
-            List<Column> out = new ArrayList<>(sorted.size());
+            Col[] sorted = sortedColumns();
+            List<Column> out = new ArrayList<>(sorted.length);
             boolean inOrder = ascending;
             if (!inOrder) {
                 inOrder = true;
@@ -590,6 +652,22 @@ public final class TimeBlock {
                 long[] t = Arrays.copyOfRange(times, from, size);
                 return new Columns(t, out);
             }
+            return merged(sorted, from);
+        }
+
+        /** The columns sorted by name, kept until a column is added. */
+        private Col[] sortedColumns() {
+            if (sortedCols == null) {
+                Col[] sorted = cols.toArray(new Col[0]);
+                Arrays.sort(sorted, (a, b) -> SeriesKey.compareCodePoints(a.name, b.name));
+                sortedCols = sorted;
+            }
+            return sortedCols;
+        }
+
+        /** {@link #columns(int)} of points that are out of order or repeat a timestamp. */
+        private Columns merged(Col[] sorted, int from) {
+            List<Column> out = new ArrayList<>(sorted.length);
             int[] order = order(times, from, size);
             int n = size - from;
             // The points of one timestamp are order[groups[g]..groups[g + 1]), in the order added.
@@ -616,12 +694,14 @@ public final class TimeBlock {
         private Col newColumn(String name, FieldType type, int firstRow) {
             Col c = new Col(name, type, times.length, firstRow);
             cols.add(c);
+            sortedCols = null;
             byName.put(name, c);
             return c;
         }
 
         /** Appends {@code n} points, {@code columns} indexed like {@code t}; all or nothing. */
         private Builder append(long[] t, int n, boolean tAscending, List<Column> columns) {
+            requireOpen();
             if (n == 0) {
                 return this;
             }
@@ -702,6 +782,22 @@ public final class TimeBlock {
             }
         }
 
+        /** A copy that shares the arrays, for a builder's snapshot. */
+        Col snapshot() {
+            Col c = new Col(name, type, present, bits, strings);
+            c.count = count;
+            c.last = last;
+            return c;
+        }
+
+        private Col(String name, FieldType type, boolean[] present, long[] bits, String[] strings) {
+            this.name = name;
+            this.type = type;
+            this.present = present;
+            this.bits = bits;
+            this.strings = strings;
+        }
+
         /** Starts noting presence: every point before {@code row} carries the field. */
         void materialize(int row) {
             present = new boolean[bits != null ? bits.length : strings.length];
@@ -776,25 +872,7 @@ public final class TimeBlock {
 
         /** The column of points {@code from..to}, which need no merging; null when none carries the field. */
         Column slice(int from, int to) {
-            int n = to - from;
-            boolean[] p = null;
-            int carried = n;
-            if (present != null) {
-                p = Arrays.copyOfRange(present, from, to);
-                carried = 0;
-                for (boolean b : p) {
-                    carried += b ? 1 : 0;
-                }
-                if (carried == 0) {
-                    return null;
-                }
-            }
-            return new Column(
-                    name,
-                    type,
-                    carried == n ? null : p,
-                    bits == null ? null : Arrays.copyOfRange(bits, from, to),
-                    strings == null ? null : Arrays.copyOfRange(strings, from, to));
+            return new Column(name, type, present, bits, strings).slice(from, to);
         }
 
         /**

@@ -221,13 +221,43 @@ public final class WindowAggregator {
      */
     public static List<Window> aggregate(
             List<TimeBlock> blocks, String field, long from, long to, long every, Aggregate agg, Fill fill) {
+        List<Part> parts = new ArrayList<>(blocks.size());
+        for (TimeBlock b : blocks) {
+            parts.add(new Part.Sealed(b));
+        }
+        return aggregateParts(parts, field, from, to, every, agg, fill);
+    }
+
+    /** A block of one series to aggregate: a sealed one, or the merged rows of an open one. */
+    public sealed interface Part {
+        /** A sealed block: its header may answer. */
+        record Sealed(TimeBlock block) implements Part {}
+
+        /**
+         * The rows of a block that is not sealed: they answer as the block they would make
+         * would, its header included, without encoding it.
+         */
+        record Open(TimeBlock.Columns rows) implements Part {}
+    }
+
+    /**
+     * Aggregates a numeric field of one series' blocks, sealed or open, in the order given, as
+     * {@link #aggregate(List, String, long, long, long, Aggregate, Fill)} does.
+     */
+    public static List<Window> aggregateParts(
+            List<Part> parts, String field, long from, long to, long every, Aggregate agg, Fill fill) {
         Accumulator acc = new Accumulator(from, to, every, agg);
         boolean headerAnswers =
                 switch (agg.kind()) {
                     case COUNT, SUM, MIN, MAX, MEAN -> true;
                     default -> false;
                 };
-        for (TimeBlock b : blocks) {
+        for (Part part : parts) {
+            if (part instanceof Part.Open open) {
+                addOpen(acc, open.rows(), field, from, to, every, headerAnswers);
+                continue;
+            }
+            TimeBlock b = ((Part.Sealed) part).block();
             FieldSummary s = b.field(field);
             if (s == null || b.lastTime() < from || b.firstTime() >= to) {
                 continue;
@@ -259,6 +289,62 @@ public final class WindowAggregator {
             }
         }
         return acc.finish(fill);
+    }
+
+    /**
+     * Adds the rows of an open block, exactly as the block they would make would add: from the
+     * count, sum, min and max its header would hold when it lies in one window within the range.
+     */
+    private static void addOpen(
+            Accumulator acc,
+            TimeBlock.Columns rows,
+            String field,
+            long from,
+            long to,
+            long every,
+            boolean headerAnswers) {
+        Column c = rows.column(field);
+        long[] t = rows.timestamps();
+        if (c == null || t[t.length - 1] < from || t[0] >= to) {
+            return;
+        }
+        if (!c.type().numeric()) {
+            throw new IllegalArgumentException(
+                    "field '" + field + "' is " + c.type() + "; window aggregates need a number");
+        }
+        long first = t[0];
+        long last = t[t.length - 1];
+        if (headerAnswers
+                && c.type() == FieldType.FLOAT
+                && first >= from
+                && last < to
+                && Math.floorDiv(first, every) == Math.floorDiv(last, every)) {
+            // As the block's encoder sums them: in row order, min and max skipping NaN.
+            long n = 0;
+            double min = Double.NaN;
+            double max = Double.NaN;
+            double sum = 0;
+            for (int i = 0; i < t.length; i++) {
+                if (c.present(i)) {
+                    double d = c.doubleAt(i);
+                    n++;
+                    sum += d;
+                    if (!Double.isNaN(d)) {
+                        min = Double.isNaN(min) ? d : Math.min(min, d);
+                        max = Double.isNaN(max) ? d : Math.max(max, d);
+                    }
+                }
+            }
+            if (!Double.isNaN(sum)) {
+                acc.addSummary(first, n, sum, min, max);
+                return;
+            }
+        }
+        for (int i = 0; i < t.length; i++) {
+            if (c.present(i)) {
+                acc.add(t[i], c.numberAt(i));
+            }
+        }
     }
 
     /** Per-window running state. */

@@ -267,74 +267,9 @@ public final class PointBatchFormat {
             }
             int pointCount = in.count();
             List<Point> points = new ArrayList<>(pointCount);
-            // The points of a series mostly name the same fields: they share the shape of their fields.
-            FieldMap.Shape[] shapes = new FieldMap.Shape[seriesCount];
-            FieldMap.Shape last = null;
-            String[] names = new String[8];
-            FieldType[] types = new FieldType[8];
-            long[] bits = new long[8];
-            String[] values = new String[8];
-            long time = 0;
+            Decoder d = new Decoder(in, strings, measurements, tags);
             for (int i = 0; i < pointCount; i++) {
-                int s = in.index();
-                time += in.zigzag();
-                int n = in.count();
-                if (names.length < n) {
-                    names = new String[n];
-                    types = new FieldType[n];
-                    bits = new long[n];
-                    values = new String[n];
-                }
-                boolean anyString = false;
-                for (int f = 0; f < n; f++) {
-                    names[f] = strings[in.index()];
-                    int type = in.u8();
-                    values[f] = null;
-                    switch (type) {
-                        case 1 -> {
-                            types[f] = FieldType.FLOAT;
-                            bits[f] = in.int64();
-                        }
-                        case 2 -> {
-                            types[f] = FieldType.INTEGER;
-                            bits[f] = in.zigzag();
-                        }
-                        case 3 -> {
-                            types[f] = FieldType.UNSIGNED;
-                            bits[f] = in.varint();
-                        }
-                        case 4 -> {
-                            types[f] = FieldType.BOOLEAN;
-                            bits[f] = in.u8() != 0 ? 1 : 0;
-                        }
-                        case 5 -> {
-                            types[f] = FieldType.STRING;
-                            bits[f] = 0;
-                            values[f] = strings[in.index()];
-                            anyString = true;
-                        }
-                        default -> throw new IllegalArgumentException("unknown field type " + type);
-                    }
-                }
-                if (s >= seriesCount) {
-                    throw notHeld(null);
-                }
-                FieldMap.Shape shape = same(shapes[s], names, types, n) ? shapes[s] : null;
-                if (shape == null) {
-                    shape = same(last, names, types, n) ? last : shape(names, types, n);
-                }
-                Map<String, FieldValue> fields;
-                if (shape != null) {
-                    shapes[s] = shape;
-                    last = shape;
-                    fields = FieldMap.of(
-                            shape,
-                            java.util.Arrays.copyOf(bits, n),
-                            anyString ? java.util.Arrays.copyOf(values, n) : null);
-                } else {
-                    fields = withRepeatedNames(names, types, bits, values, n);
-                }
-                points.add(new Point(measurements[s], tags.get(s), fields, time));
+                points.add(d.point());
             }
             if (in.remaining() != 0) {
                 throw new IllegalArgumentException("point batch has " + in.remaining() + " trailing bytes");
@@ -342,6 +277,99 @@ public final class PointBatchFormat {
             return new Batch(settings, retention, points, rules);
         } catch (ArrayIndexOutOfBoundsException e) {
             throw notHeld(e);
+        }
+    }
+
+    /**
+     * Reads a batch's points one by one (a small method per point, which the JIT compiles once,
+     * rather than a loop it compiles twice, on the stack and as a method). The points of a series
+     * mostly name the same fields: they share the shape of their fields.
+     */
+    private static final class Decoder {
+        private final VarBytes.Reader in;
+        private final String[] strings;
+        private final String[] measurements;
+        private final List<List<Point.Tag>> tags;
+        private final FieldMap.Shape[] shapes;
+        private FieldMap.Shape last;
+        private String[] names = new String[8];
+        private FieldType[] types = new FieldType[8];
+        private long[] bits = new long[8];
+        private String[] values = new String[8];
+        private long time;
+
+        Decoder(VarBytes.Reader in, String[] strings, String[] measurements, List<List<Point.Tag>> tags) {
+            this.in = in;
+            this.strings = strings;
+            this.measurements = measurements;
+            this.tags = tags;
+            this.shapes = new FieldMap.Shape[measurements.length];
+        }
+
+        Point point() {
+            int s = in.index();
+            time += in.zigzag();
+            int n = in.count();
+            if (names.length < n) {
+                names = new String[n];
+                types = new FieldType[n];
+                bits = new long[n];
+                values = new String[n];
+            }
+            boolean anyString = false;
+            for (int f = 0; f < n; f++) {
+                anyString |= field(f);
+            }
+            if (s >= measurements.length) {
+                throw notHeld(null);
+            }
+            FieldMap.Shape shape = same(shapes[s], names, types, n) ? shapes[s] : null;
+            if (shape == null) {
+                shape = same(last, names, types, n) ? last : shape(names, types, n);
+            }
+            Map<String, FieldValue> fields;
+            if (shape != null) {
+                shapes[s] = shape;
+                last = shape;
+                fields = FieldMap.of(
+                        shape, java.util.Arrays.copyOf(bits, n), anyString ? java.util.Arrays.copyOf(values, n) : null);
+            } else {
+                fields = withRepeatedNames(names, types, bits, values, n);
+            }
+            return new Point(measurements[s], tags.get(s), fields, time);
+        }
+
+        /** Reads field {@code f} of a point; whether it is a string. */
+        private boolean field(int f) {
+            names[f] = strings[in.index()];
+            int type = in.u8();
+            values[f] = null;
+            switch (type) {
+                case 1 -> {
+                    types[f] = FieldType.FLOAT;
+                    bits[f] = in.int64();
+                }
+                case 2 -> {
+                    types[f] = FieldType.INTEGER;
+                    bits[f] = in.zigzag();
+                }
+                case 3 -> {
+                    types[f] = FieldType.UNSIGNED;
+                    bits[f] = in.varint();
+                }
+                case 4 -> {
+                    types[f] = FieldType.BOOLEAN;
+                    bits[f] = in.u8() != 0 ? 1 : 0;
+                }
+                case 5 -> {
+                    types[f] = FieldType.STRING;
+                    bits[f] = 0;
+                    values[f] = strings[in.index()];
+                    return true;
+                }
+                default -> throw new IllegalArgumentException("unknown field type " + type);
+            }
+            return false;
         }
     }
 
@@ -428,41 +456,76 @@ public final class PointBatchFormat {
         new TimeSeriesSettings(in.int64(), in.int64());
         in.int64();
         rules(in, version);
-        int stringCount = in.count();
-        // Where each string starts and ends; strings are decoded only to compare tag keys.
-        int[] from = new int[stringCount];
-        int[] to = new int[stringCount];
-        for (int i = 0; i < stringCount; i++) {
-            int n = in.count();
-            from[i] = bytes.length - in.remaining();
-            in.skip(n);
-            to[i] = from[i] + n;
-        }
-        int seriesCount = in.count();
-        int[] measurements = new int[seriesCount];
-        int[][] tagKeys = new int[seriesCount][];
-        for (int s = 0; s < seriesCount; s++) {
-            measurements[s] = string(in.index(), stringCount);
-            int n = in.count();
-            int[] keys = new int[n];
-            for (int i = 0; i < n; i++) {
-                keys[i] = string(in.index(), stringCount);
-                int value = string(in.index(), stringCount);
-                if (to[keys[i]] == from[keys[i]]) {
-                    throw new IllegalArgumentException("tag key must not be empty");
-                }
-                if (to[value] == from[value]) {
-                    throw new IllegalArgumentException(
-                            "tag '" + utf8(bytes, from, to, keys[i]) + "' must have a non-empty value");
-                }
-            }
-            tagKeys[s] = keys;
-        }
-        // A series is checked as a point's (measurement and tag keys) at its first point, as decode
-        // builds its first Point there.
-        boolean[] seen = new boolean[seriesCount];
+        Checker c = new Checker(bytes, in);
+        c.strings();
+        c.series();
         int pointCount = in.count();
         for (int i = 0; i < pointCount; i++) {
+            c.point();
+        }
+        if (in.remaining() != 0) {
+            throw new IllegalArgumentException("point batch has " + in.remaining() + " trailing bytes");
+        }
+    }
+
+    /**
+     * The walk of {@link #check} over a batch's tables and points, a method for each (a loop over
+     * a batch's points calls a small method per point, which the JIT compiles once).
+     */
+    private static final class Checker {
+        private final byte[] bytes;
+        private final VarBytes.Reader in;
+        // Where each string starts and ends; strings are decoded only to compare tag keys.
+        private int[] from;
+        private int[] to;
+        private int stringCount;
+        private int[] measurements;
+        private int[][] tagKeys;
+        /** Whether a series was checked as a point's (at its first point, as decode builds it there). */
+        private boolean[] seen;
+
+        Checker(byte[] bytes, VarBytes.Reader in) {
+            this.bytes = bytes;
+            this.in = in;
+        }
+
+        void strings() {
+            stringCount = in.count();
+            from = new int[stringCount];
+            to = new int[stringCount];
+            for (int i = 0; i < stringCount; i++) {
+                int n = in.count();
+                from[i] = bytes.length - in.remaining();
+                in.skip(n);
+                to[i] = from[i] + n;
+            }
+        }
+
+        void series() {
+            int seriesCount = in.count();
+            measurements = new int[seriesCount];
+            tagKeys = new int[seriesCount][];
+            seen = new boolean[seriesCount];
+            for (int s = 0; s < seriesCount; s++) {
+                measurements[s] = string(in.index(), stringCount);
+                int n = in.count();
+                int[] keys = new int[n];
+                for (int i = 0; i < n; i++) {
+                    keys[i] = string(in.index(), stringCount);
+                    int value = string(in.index(), stringCount);
+                    if (to[keys[i]] == from[keys[i]]) {
+                        throw new IllegalArgumentException("tag key must not be empty");
+                    }
+                    if (to[value] == from[value]) {
+                        throw new IllegalArgumentException(
+                                "tag '" + utf8(bytes, from, to, keys[i]) + "' must have a non-empty value");
+                    }
+                }
+                tagKeys[s] = keys;
+            }
+        }
+
+        void point() {
             int s = in.index();
             in.zigzag();
             int n = in.count();
@@ -470,16 +533,9 @@ public final class PointBatchFormat {
             for (int f = 0; f < n; f++) {
                 int name = string(in.index(), stringCount);
                 emptyKey |= to[name] == from[name];
-                int type = in.u8();
-                switch (type) {
-                    case 1 -> in.skip(8);
-                    case 2, 3 -> in.varint();
-                    case 4 -> in.u8();
-                    case 5 -> string(in.index(), stringCount);
-                    default -> throw new IllegalArgumentException("unknown field type " + type);
-                }
+                skipValue(in.u8());
             }
-            if (s >= seriesCount) {
+            if (s >= seen.length) {
                 throw notHeld(null);
             }
             if (!seen[s]) {
@@ -493,8 +549,15 @@ public final class PointBatchFormat {
                 throw new IllegalArgumentException("field key must not be empty");
             }
         }
-        if (in.remaining() != 0) {
-            throw new IllegalArgumentException("point batch has " + in.remaining() + " trailing bytes");
+
+        private void skipValue(int type) {
+            switch (type) {
+                case 1 -> in.skip(8);
+                case 2, 3 -> in.varint();
+                case 4 -> in.u8();
+                case 5 -> string(in.index(), stringCount);
+                default -> throw new IllegalArgumentException("unknown field type " + type);
+            }
         }
     }
 

@@ -61,7 +61,9 @@ import org.rocksdb.WriteOptions;
  * memory only after the database write succeeded, so a failed write leaves the store as it was.
  * Up to a bound, the writer also holds the rows of open blocks as their chunks hold them, so that
  * sealing a block encodes them without reading its chunks back; it lets go of them when a write
- * fails, and reads them from the chunks again where needed.
+ * fails, and reads them from the chunks again where needed. A read on a snapshot takes the
+ * snapshot and a snapshot of the held rows together under the writer's lock, so both show the
+ * same batches.
  *
  * <p>Native objects: the store owns only its {@link WriteOptions} (created first, closed by {@link
  * #close}); every read creates its snapshot, read options, bound slices and iterators and closes
@@ -111,7 +113,7 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
      * so that sealing one need not read and decode its chunks. Filled when a write first touches
      * the block (or creates it), changed with each write to it, let go of when it is sealed, when
      * retention rewrites its chunks, or when a write fails. The stored chunks stay the source of
-     * truth: every write still stores them, and reads read them.
+     * truth: every write still stores them, and what is not held is read from them.
      */
     private final Map<BlockRef, OpenBlock> heldBlocks = new HashMap<>();
     /** The values held in heldBlocks, at most about maxOpenValues. */
@@ -1333,13 +1335,19 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
     }
 
     /**
-     * The blocks of a series that may hold rows in {@code [from, to)}, by start: the sealed ones as
-     * stored, the open rows of each open block built into a block.
+     * The blocks of a series that may hold rows in {@code [from, to)}, in order of start: the
+     * sealed ones as stored, the open rows in the range of each open block as they are.
      */
-    private TreeMap<Long, TimeBlock> blocksOf(View v, long id, long from, long to) {
-        TreeMap<Long, TimeBlock> blocks = new TreeMap<>();
-        forEachBlock(v, id, from, to, blocks::put, (start, b) -> blocks.put(start, b.build()));
-        return blocks;
+    private List<WindowAggregator.Part> blocksOf(View v, long id, long from, long to) {
+        TreeMap<Long, WindowAggregator.Part> parts = new TreeMap<>();
+        forEachBlock(
+                v,
+                id,
+                from,
+                to,
+                (start, block) -> parts.put(start, new WindowAggregator.Part.Sealed(block)),
+                (start, rows) -> parts.put(start, new WindowAggregator.Part.Open(rows)));
+        return new ArrayList<>(parts.values());
     }
 
     /**
@@ -1362,7 +1370,7 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
                     }
                     byBlock.put(start, rows);
                 },
-                (start, b) -> byBlock.put(start, b.rows()));
+                (start, rows) -> byBlock.put(start, rows.rows()));
         List<TimeBlock.Row> rows = new ArrayList<>();
         byBlock.values().forEach(rows::addAll);
         return rows;
@@ -1370,8 +1378,9 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
 
     /**
      * Hands each sealed block of a series that may hold rows in {@code [from, to)} to {@code
-     * sealed}, and the open rows in the range of each open block, in a builder, to {@code open}
-     * (a series' block is one or the other), with the block's start.
+     * sealed}, and the open rows in the range of each open block that has any to {@code open} (a
+     * series' block is one or the other), with the block's start. The open rows come from the
+     * rows the view took of the writer's held blocks where it took them, else from the chunks.
      */
     private void forEachBlock(
             View v,
@@ -1379,7 +1388,7 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
             long from,
             long to,
             BiConsumer<Long, TimeBlock> sealed,
-            BiConsumer<Long, TimeBlock.Builder> open) {
+            BiConsumer<Long, TimeBlock.Columns> open) {
         long lower;
         try {
             lower = blockStart(from);
@@ -1392,6 +1401,19 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
                 TimeSeriesKeyFormat.sealed(prefix, id, to),
                 (key, value) ->
                         sealed.accept(new TimeSeriesKeyFormat.Reader(key, startAt).time(), readBlock(key, value)));
+        if (v.openBlocks != null) {
+            for (Map.Entry<BlockRef, TimeBlock.Builder> e : v.openBlocks
+                    .subMap(new BlockRef(id, lower), new BlockRef(id, to))
+                    .entrySet()) {
+                TimeBlock.Builder rows = openRowsOf(v, e.getKey(), e.getValue());
+                TimeBlock.Columns inRange =
+                        rows.size() == 0 ? null : rows.columns().between(from, to);
+                if (inRange != null) {
+                    open.accept(e.getKey().start(), inRange);
+                }
+            }
+            return;
+        }
         Map<Long, TimeBlock.Builder> builders = new TreeMap<>();
         v.forEach(
                 TimeSeriesKeyFormat.open(prefix, id, lower).toArray(),
@@ -1406,7 +1428,20 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
                         }
                     });
                 });
-        builders.forEach(open);
+        builders.forEach((start, b) -> open.accept(start, b.columns()));
+    }
+
+    /** The open rows of a block: {@code held} when the view took them, else read from its chunks. */
+    private TimeBlock.Builder openRowsOf(View v, BlockRef ref, TimeBlock.Builder held) {
+        if (held != null) {
+            return held;
+        }
+        TimeBlock.Builder rows = TimeBlock.builder();
+        byte[] chunks =
+                TimeSeriesKeyFormat.open(prefix, ref.series(), ref.start()).toArray();
+        // Chunks come in batch order, and a builder lets the row added last win.
+        v.forEach(chunks, end(chunks), (key, value) -> TimeSeriesKeyFormat.decodeChunk(value, rows::add));
+        return rows;
     }
 
     @Override
@@ -1435,20 +1470,14 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
     @Override
     public long openRows() {
         ensureOpen();
-        long[] n = {0};
+        long n = 0;
         try (View v = new View(true)) {
-            byte[] from =
-                    TimeSeriesKeyFormat.key(prefix, TimeSeriesKeyFormat.OPEN).toArray();
-            int at = from.length;
-            Map<BlockRef, Set<Long>> times = new HashMap<>();
-            v.forEach(from, end(from), (key, value) -> {
-                TimeSeriesKeyFormat.Reader r = new TimeSeriesKeyFormat.Reader(key, at);
-                Set<Long> t = times.computeIfAbsent(new BlockRef(r.i64(), r.time()), x -> new HashSet<>());
-                TimeSeriesKeyFormat.decodeChunk(value, (time, fields) -> t.add(time));
-            });
-            times.values().forEach(t -> n[0] += t.size());
+            for (Map.Entry<BlockRef, TimeBlock.Builder> e : v.openBlocks.entrySet()) {
+                TimeBlock.Builder rows = openRowsOf(v, e.getKey(), e.getValue());
+                n += rows.size() == 0 ? 0 : rows.columns().size();
+            }
         }
-        return n[0];
+        return n;
     }
 
     @Override
@@ -1461,15 +1490,15 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
             WindowAggregator.Aggregate aggregate,
             WindowAggregator.Fill fill) {
         ensureOpen();
-        List<TimeBlock> blocks = new ArrayList<>();
+        List<WindowAggregator.Part> blocks = new ArrayList<>();
         if (from < to) {
             try (View v = new View(true)) {
                 for (Series s : resolve(v, filter)) {
-                    blocks.addAll(blocksOf(v, s.id(), from, to).values());
+                    blocks.addAll(blocksOf(v, s.id(), from, to));
                 }
             }
         }
-        return WindowAggregator.aggregate(blocks, field, from, to, every, aggregate, fill);
+        return WindowAggregator.aggregateParts(blocks, field, from, to, every, aggregate, fill);
     }
 
     @Override
@@ -1487,9 +1516,8 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
         Map<SeriesKey, List<WindowAggregator.Window>> out = new LinkedHashMap<>();
         try (View v = new View(true)) {
             for (Series s : resolve(v, filter)) {
-                List<TimeBlock> blocks =
-                        new ArrayList<>(blocksOf(v, s.id(), from, to).values());
-                out.put(s.key(), WindowAggregator.aggregate(blocks, field, from, to, every, aggregate, fill));
+                List<WindowAggregator.Part> blocks = blocksOf(v, s.id(), from, to);
+                out.put(s.key(), WindowAggregator.aggregateParts(blocks, field, from, to, every, aggregate, fill));
             }
         }
         return out;
@@ -1543,9 +1571,29 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
     private final class View implements AutoCloseable {
         private final Snapshot snapshot;
         private final ReadOptions options;
+        /**
+         * On a snapshot: the blocks that had open chunks when it was taken, each with a snapshot
+         * of the rows the writer held for it then (null: not held, read its chunks). Null on a view
+         * without a snapshot, which reads every block's chunks.
+         */
+        final TreeMap<BlockRef, TimeBlock.Builder> openBlocks;
 
         View(boolean consistent) {
-            snapshot = consistent ? db.getSnapshot() : null;
+            if (consistent) {
+                // Taken together under the writer's lock, so that the held rows are exactly what
+                // the snapshot's chunks hold.
+                synchronized (RocksTimeSeriesStore.this) {
+                    snapshot = db.getSnapshot();
+                    openBlocks = new TreeMap<>();
+                    for (BlockRef ref : open) {
+                        OpenBlock held = heldBlocks.get(ref);
+                        openBlocks.put(ref, held == null ? null : held.rows.snapshot());
+                    }
+                }
+            } else {
+                snapshot = null;
+                openBlocks = null;
+            }
             options = new ReadOptions();
             if (snapshot != null) {
                 options.setSnapshot(snapshot);

@@ -105,6 +105,9 @@ class HeldOpenBlocksTest {
             Map<String, String> expected = rawContent(s.kept, ALL);
             assertEquals(expected, rawContent(s.reopened, NONE), "after batch " + seq + ", the store holding none");
             assertEquals(expected, rawContent(s.reopened, FEW), "after batch " + seq + ", the store holding few");
+            Reads reads = Reads.of(s.all);
+            assertEquals(reads, Reads.of(s.none), "reads after batch " + seq + ", the store holding none");
+            assertEquals(reads, Reads.of(s.few), "reads after batch " + seq + ", the store holding few");
         }
         assertTrue(sealed > 0 && drops > 0, "blocks were sealed and retention ran");
         assertTrue(heldByAll > 40, "the store holding every open block held " + heldByAll + " values");
@@ -117,6 +120,122 @@ class HeldOpenBlocksTest {
             assertEquals(s.all.scan(SeriesFilter.ALL, from, to), s.none.scan(SeriesFilter.ALL, from, to));
         }
         assertFalse(s.all.scan(SeriesFilter.ALL, Long.MIN_VALUE, Long.MAX_VALUE).isEmpty());
+    }
+
+    @Test
+    void readsOnOtherThreadsSeeWholeBatchesWhileTheWriterHoldsTheirRows() throws Exception {
+        Seeded.run("reads during writes", rnd -> {
+            try (TempRocks rocks = new TempRocks()) {
+                List<List<Point>> batches = RocksTimeSeriesStoreTest.randomBatches(rnd, 120, true);
+                long[] cuts = new long[batches.size()];
+                long newest = Long.MIN_VALUE;
+                for (int i = 0; i < batches.size(); i++) {
+                    for (Point p : batches.get(i)) {
+                        newest = Math.max(newest, p.time());
+                    }
+                    cuts[i] = rnd.nextInt(12) == 0 ? newest - rnd.nextInt(150) * MIN : Long.MIN_VALUE;
+                }
+                // What each read may answer: its answer after some step, from a store that holds nothing.
+                Reads.Seen states = new Reads.Seen();
+                try (RocksTimeSeriesStore reference =
+                        RocksTimeSeriesStore.open("reference", rocks.db, rocks.state, NONE, SETTINGS, 0)) {
+                    states.add(Reads.of(reference));
+                    for (int i = 0; i < batches.size(); i++) {
+                        reference.write(i + 1, batches.get(i));
+                        states.add(Reads.of(reference));
+                        if (cuts[i] != Long.MIN_VALUE) {
+                            reference.dropBefore(cuts[i]);
+                            states.add(Reads.of(reference));
+                        }
+                    }
+                }
+                try (RocksTimeSeriesStore store = RocksTimeSeriesStore.open(
+                        "all", rocks.db, rocks.state, ALL, SETTINGS, RocksTimeSeriesStore.MAX_OPEN_VALUES)) {
+                    java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+                    java.util.concurrent.atomic.AtomicInteger checked = new java.util.concurrent.atomic.AtomicInteger();
+                    java.util.concurrent.CompletableFuture<Void> reader =
+                            java.util.concurrent.CompletableFuture.runAsync(() -> {
+                                while (!done.get()) {
+                                    states.check(Reads.of(store));
+                                    checked.incrementAndGet();
+                                }
+                            });
+                    for (int i = 0; i < batches.size() && !reader.isDone(); i++) {
+                        store.write(i + 1, batches.get(i));
+                        if (cuts[i] != Long.MIN_VALUE) {
+                            store.dropBefore(cuts[i]);
+                        }
+                        Thread.onSpinWait();
+                    }
+                    done.set(true);
+                    reader.join();
+                    assertTrue(checked.get() > 0, "the reader read");
+                    states.check(Reads.of(store));
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+
+    /**
+     * What a store answers to the reads that use the open rows it holds, each read on a snapshot
+     * of its own.
+     */
+    private record Reads(
+            List<io.lumadb.timeseries.store.SeriesRows> rows,
+            long openRows,
+            List<io.lumadb.timeseries.WindowAggregator.Window> counts,
+            Map<io.lumadb.timeseries.SeriesKey, List<io.lumadb.timeseries.WindowAggregator.Window>> sums) {
+
+        static Reads of(RocksTimeSeriesStore store) {
+            long from = RocksTimeSeriesStoreTest.T0 - 6 * HOUR;
+            long to = RocksTimeSeriesStoreTest.T0 + 48 * HOUR;
+            return new Reads(
+                    store.scan(SeriesFilter.ALL, Long.MIN_VALUE, Long.MAX_VALUE),
+                    store.openRows(),
+                    store.aggregate(
+                            SeriesFilter.ALL,
+                            "usage",
+                            from,
+                            to,
+                            HOUR,
+                            io.lumadb.timeseries.WindowAggregator.Aggregate.of(
+                                    io.lumadb.timeseries.WindowAggregator.Kind.COUNT),
+                            io.lumadb.timeseries.WindowAggregator.Fill.NONE),
+                    store.aggregatePerSeries(
+                            SeriesFilter.measurement("cpu"),
+                            "usage",
+                            from,
+                            to,
+                            2 * HOUR,
+                            io.lumadb.timeseries.WindowAggregator.Aggregate.of(
+                                    io.lumadb.timeseries.WindowAggregator.Kind.SUM),
+                            io.lumadb.timeseries.WindowAggregator.Fill.NONE));
+        }
+
+        /** The answers each read gave after some step. */
+        static final class Seen {
+            final java.util.Set<Object> rows = new java.util.HashSet<>();
+            final java.util.Set<Object> openRows = new java.util.HashSet<>();
+            final java.util.Set<Object> counts = new java.util.HashSet<>();
+            final java.util.Set<Object> sums = new java.util.HashSet<>();
+
+            void add(Reads r) {
+                rows.add(r.rows());
+                openRows.add(r.openRows());
+                counts.add(r.counts());
+                sums.add(r.sums());
+            }
+
+            /** Fails unless every read gave an answer it gave after some step. */
+            void check(Reads r) {
+                assertTrue(rows.contains(r.rows()), "a scan saw rows that no step left");
+                assertTrue(openRows.contains(r.openRows()), "open rows counted " + r.openRows() + ", left by no step");
+                assertTrue(counts.contains(r.counts()), "counts no step left: " + r.counts());
+                assertTrue(sums.contains(r.sums()), "sums no step left: " + r.sums());
+            }
+        }
     }
 
     /** The three stores: one in a database of its own, never closed; two that are reopened. */
