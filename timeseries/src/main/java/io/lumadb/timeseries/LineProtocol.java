@@ -117,6 +117,7 @@ public final class LineProtocol {
      * @param sink takes each good line and each bad one
      */
     public static void parse(byte[] body, Precision precision, long nowNanos, Sink sink) {
+        sink.body(body.length);
         LineParser parser = new LineParser(body, precision, nowNanos);
         int lineNo = 0;
         int pos = 0;
@@ -177,6 +178,9 @@ public final class LineProtocol {
 
         /** A bad line. */
         void error(LineProtocolError error);
+
+        /** Called first with the body's length in bytes, which a sink may size its buffers by. */
+        default void body(int length) {}
     }
 
     /**
