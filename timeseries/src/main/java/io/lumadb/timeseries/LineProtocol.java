@@ -640,6 +640,15 @@ public final class LineProtocol {
                 series = same;
                 return true;
             }
+            series = newSeries(seriesEnd);
+            return true;
+        }
+
+        /**
+         * Parses the rest of a line whose series no earlier line of the body named (or did not
+         * name whole), from its measurement on, and returns its series.
+         */
+        private Series newSeries(int seriesEnd) {
             int seriesStart = pos;
             String measurement = name(NameKind.MEASUREMENT, "a measurement name");
             List<Point.Tag> tags = new ArrayList<>();
@@ -681,8 +690,7 @@ public final class LineProtocol {
             if (whole) {
                 seriesByBytes.put(b, seriesStart, seriesEnd, ByteTable.hash(b, seriesStart, seriesEnd), known);
             }
-            series = known;
-            return true;
+            return known;
         }
 
         /**
