@@ -7,10 +7,13 @@ import java.util.Arrays;
  * bits. Also writes the byte-aligned varints the block format uses around its bit-packed columns.
  */
 final class BitWriter {
+    private static final java.lang.invoke.VarHandle BIG_ENDIAN_LONGS =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.BIG_ENDIAN);
+
     private byte[] buf;
-    private int bytes; // whole bytes written
-    private long acc; // pending bits, right-aligned
-    private int accBits; // number of pending bits (< 8 between calls)
+    private int bytes; // whole bytes written to buf
+    private long acc; // pending bits, right-aligned; written 64 at a time
+    private int accBits; // number of pending bits (< 64 between calls)
 
     BitWriter(int capacity) {
         buf = new byte[Math.max(16, capacity)];
@@ -18,26 +21,27 @@ final class BitWriter {
 
     /** Writes the low {@code n} bits of {@code value}, 0 ≤ n ≤ 64, highest of them first. */
     void writeBits(long value, int n) {
-        if (n < 0 || n > 64) {
+        if (n <= 0 || n > 64) {
+            if (n == 0) {
+                return;
+            }
             throw new IllegalArgumentException("bit count must be 0..64, got " + n);
         }
-        if (n > 56) {
-            writeBits(value >>> 32, n - 32);
-            writeBits(value, 32);
+        long v = n == 64 ? value : value & ((1L << n) - 1);
+        int free = 64 - accBits;
+        if (n < free) {
+            acc = (acc << n) | v;
+            accBits += n;
             return;
         }
-        if (n == 0) {
-            return;
-        }
-        long masked = value & (-1L >>> (64 - n));
-        acc = (acc << n) | masked;
-        accBits += n;
+        // Fill the pending bits up to 64 and write them as 8 bytes; keep the rest.
+        int rest = n - free;
+        long word = free == 64 ? v : (acc << free) | (v >>> rest);
         ensure(8);
-        while (accBits >= 8) {
-            accBits -= 8;
-            buf[bytes++] = (byte) (acc >>> accBits);
-        }
-        acc &= (1L << accBits) - 1;
+        BIG_ENDIAN_LONGS.set(buf, bytes, word);
+        bytes += 8;
+        acc = rest == 0 ? 0 : v & ((1L << rest) - 1);
+        accBits = rest;
     }
 
     void writeBit(boolean bit) {
@@ -46,14 +50,26 @@ final class BitWriter {
 
     /** Pads the pending bits with zeros to a byte boundary. */
     void align() {
-        if (accBits > 0) {
-            writeBits(0, 8 - accBits);
+        int partial = accBits & 7;
+        if (partial != 0) {
+            writeBits(0, 8 - partial);
         }
+    }
+
+    /** Aligns, then moves the pending whole bytes to the buffer. */
+    private void flush() {
+        align();
+        ensure(8);
+        while (accBits >= 8) {
+            accBits -= 8;
+            buf[bytes++] = (byte) (acc >>> accBits);
+        }
+        acc = 0;
     }
 
     /** Writes an unsigned LEB128 varint at a byte boundary (aligning first). */
     void writeVarLong(long v) {
-        align();
+        flush();
         ensure(10);
         while ((v & ~0x7FL) != 0) {
             buf[bytes++] = (byte) ((v & 0x7F) | 0x80);
@@ -64,7 +80,7 @@ final class BitWriter {
 
     /** Writes raw bytes at a byte boundary (aligning first). */
     void writeBytes(byte[] src, int off, int len) {
-        align();
+        flush();
         ensure(len);
         System.arraycopy(src, off, buf, bytes, len);
         bytes += len;
@@ -76,12 +92,12 @@ final class BitWriter {
 
     /** Bytes written so far, counting a partly filled last byte. */
     int size() {
-        return bytes + (accBits > 0 ? 1 : 0);
+        return bytes + ((accBits + 7) >>> 3);
     }
 
     /** The bytes written, the last one padded with zeros. */
     byte[] toByteArray() {
-        align();
+        flush();
         return Arrays.copyOf(buf, bytes);
     }
 

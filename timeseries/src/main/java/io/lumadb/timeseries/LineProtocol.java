@@ -117,6 +117,7 @@ public final class LineProtocol {
      * @param sink takes each good line and each bad one
      */
     public static void parse(byte[] body, Precision precision, long nowNanos, Sink sink) {
+        sink.body(body.length);
         LineParser parser = new LineParser(body, precision, nowNanos);
         int lineNo = 0;
         int pos = 0;
@@ -177,6 +178,9 @@ public final class LineProtocol {
 
         /** A bad line. */
         void error(LineProtocolError error);
+
+        /** Called first with the body's length in bytes, which a sink may size its buffers by. */
+        default void body(int length) {}
     }
 
     /**
@@ -636,6 +640,15 @@ public final class LineProtocol {
                 series = same;
                 return true;
             }
+            series = newSeries(seriesEnd);
+            return true;
+        }
+
+        /**
+         * Parses the rest of a line whose series no earlier line of the body named (or did not
+         * name whole), from its measurement on, and returns its series.
+         */
+        private Series newSeries(int seriesEnd) {
             int seriesStart = pos;
             String measurement = name(NameKind.MEASUREMENT, "a measurement name");
             List<Point.Tag> tags = new ArrayList<>();
@@ -677,8 +690,7 @@ public final class LineProtocol {
             if (whole) {
                 seriesByBytes.put(b, seriesStart, seriesEnd, ByteTable.hash(b, seriesStart, seriesEnd), known);
             }
-            series = known;
-            return true;
+            return known;
         }
 
         /**

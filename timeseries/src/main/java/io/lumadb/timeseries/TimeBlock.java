@@ -69,7 +69,12 @@ public final class TimeBlock {
 
     /** A new builder. */
     public static Builder builder() {
-        return new Builder();
+        return new Builder(16);
+    }
+
+    /** A new builder with room for about {@code points} points before it grows (a hint). */
+    public static Builder builder(int points) {
+        return new Builder(Math.max(1, Math.min(points, 1 << 16)));
     }
 
     /** Rows in the block. */
@@ -364,7 +369,7 @@ public final class TimeBlock {
      * {@link #rows}, and are skipped when the points came each later than the one before.
      */
     public static final class Builder {
-        private long[] times = new long[16];
+        private long[] times;
         private int size;
         /** Whether every point added came strictly after the one before: nothing to sort or merge. */
         private boolean ascending = true;
@@ -390,8 +395,9 @@ public final class TimeBlock {
         /** Whether this is a {@link #snapshot()}, which takes no points. */
         private final boolean frozen;
 
-        private Builder() {
+        private Builder(int capacity) {
             this.frozen = false;
+            this.times = new long[capacity];
         }
 
         private Builder(Builder of) {

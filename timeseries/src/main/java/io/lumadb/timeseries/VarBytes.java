@@ -85,8 +85,9 @@ public final class VarBytes {
             checksum.update(buf, 0, size);
         }
 
+        /** The bytes written; the writer's own array when it is exactly full (a later write copies it first). */
         public byte[] toByteArray() {
-            return Arrays.copyOf(buf, size);
+            return size == buf.length ? buf : Arrays.copyOf(buf, size);
         }
     }
 

@@ -121,7 +121,7 @@ public final class PointBatchFormat {
         private final List<DownsamplingRule> rules;
         private final VarBytes.Writer strings = new VarBytes.Writer(512);
         private final VarBytes.Writer series = new VarBytes.Writer(512);
-        private final VarBytes.Writer points = new VarBytes.Writer(4096);
+        private final VarBytes.Writer points;
         private final Map<String, Integer> stringIndex = new HashMap<>();
         private int seriesCount;
         private int pointCount;
@@ -133,9 +133,18 @@ public final class PointBatchFormat {
 
         /** A builder of a batch of a collection with downsampling {@code rules}. */
         public Builder(TimeSeriesSettings settings, long retention, List<DownsamplingRule> rules) {
+            this(settings, retention, rules, 4096);
+        }
+
+        /**
+         * A builder of a batch of a collection with downsampling {@code rules}, whose points are
+         * expected to take about {@code pointBytes} bytes (a hint: they may take more or less).
+         */
+        public Builder(TimeSeriesSettings settings, long retention, List<DownsamplingRule> rules, int pointBytes) {
             this.settings = settings;
             this.retention = retention;
             this.rules = List.copyOf(rules);
+            this.points = new VarBytes.Writer(Math.max(64, pointBytes));
         }
 
         /** The index of {@code s} in the batch's strings, added if it is not there yet. */

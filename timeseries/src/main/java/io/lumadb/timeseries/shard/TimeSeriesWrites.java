@@ -150,6 +150,15 @@ public final class TimeSeriesWrites {
             return b;
         }
 
+        /** The bytes a shard's batch is expected to take for its points; sized from the body. */
+        private int pointBytes = 4096;
+
+        @Override
+        public void body(int length) {
+            // A line of text takes about three times the bytes its point takes in a batch.
+            pointBytes = Math.max(4096, length / 3 / shards + 1024);
+        }
+
         @Override
         public void point(int line, LineProtocol.Series series, LineProtocol.Fields fields, long time) {
             int id = series.id();
@@ -162,8 +171,8 @@ public final class TimeSeriesWrites {
             }
             PointBatchFormat.Builder out = builders[n];
             if (out == null) {
-                out = builders[n] =
-                        new PointBatchFormat.Builder(options.settings(), options.retention(), options.downsampling());
+                out = builders[n] = new PointBatchFormat.Builder(
+                        options.settings(), options.retention(), options.downsampling(), pointBytes);
                 positions[n] = new int[256];
                 names[n] = filled(new int[64]);
             }

@@ -120,6 +120,9 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
     private long memoryValues;
 
     private final long maxOpenValues;
+    /** The points of the last held block let go of: the size a new open block starts at. */
+    private int blockPoints = 16;
+
     /** Open blocks let go of for want of room: left on disk alone until sealed. */
     private final Set<BlockRef> tooLarge = new HashSet<>();
 
@@ -289,97 +292,149 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
         if (batchSeq <= appliedSeq) {
             return WriteResult.skipped();
         }
-        Map<Identity, Long> newIds = new HashMap<>();
-        // A batch's points of one series share their tag list: found by identity first.
-        IdentityHashMap<List<Point.Tag>, BatchSeries> byTags = new IdentityHashMap<>();
-        Map<Identity, BatchSeries> byIdentity = new HashMap<>();
-        Map<Long, Map<String, FieldType>> newTypes = new HashMap<>();
-        TreeMap<BlockRef, Target> targets = new TreeMap<>();
-        List<PointError> errors = new ArrayList<>();
-        long next = nextSeriesId;
-        long newest = watermark;
-        int written = 0;
         boolean committed = false;
         try (View v = new View(false);
                 WriteBatch batch = new WriteBatch()) {
+            BatchWrite w = new BatchWrite(batchSeq, v, batch);
             for (int i = 0; i < points.size(); i++) {
-                Point p = points.get(i);
-                long t = p.time();
-                if (t < horizon) {
-                    errors.add(new PointError(
-                            i,
-                            PointError.Kind.BEFORE_RETENTION,
-                            null,
-                            null,
-                            null,
-                            "point at " + t + " is older than the retention horizon " + horizon));
-                    continue;
-                }
-                long start;
-                try {
-                    start = blockStart(t);
-                } catch (ArithmeticException e) {
-                    errors.add(new PointError(
-                            i,
-                            PointError.Kind.TIME_OUT_OF_RANGE,
-                            null,
-                            null,
-                            null,
-                            "point at " + t + " is before the first block of " + duration + " ns"));
-                    continue;
-                }
-                BatchSeries s = byTags.get(p.tags());
-                if (s == null || !s.measurement.equals(p.measurement())) {
-                    Identity identity = new Identity(p.measurement(), p.tags());
-                    s = byIdentity.get(identity);
-                    if (s == null) {
-                        Long id = seriesIds.get(identity);
-                        if (id == null) {
-                            id = newIds.get(identity);
-                        }
-                        if (id == null) {
-                            SeriesKey key = p.seriesKey();
-                            String canonical = key.canonical();
-                            id = storedSeriesId(v, canonical);
-                            if (id != null) {
-                                seriesIds.put(identity, id); // stored already, so safe to cache before the write
-                            } else {
-                                id = next++;
-                                newIds.put(identity, id);
-                                putSeries(batch, key, canonical, id);
-                            }
-                        }
-                        s = new BatchSeries(id, p.measurement(), typesOf(v, id));
-                        byIdentity.put(identity, s);
-                    }
-                    byTags.putIfAbsent(p.tags(), s);
-                }
-                if (!s.checked(p.fields())) {
-                    PointError conflict = typeConflict(s, newTypes, i, p);
-                    if (conflict != null) {
-                        errors.add(conflict);
-                        continue;
-                    }
-                    stageTypes(batch, s, newTypes, p.fields());
-                }
-                if (s.target == null || s.targetStart != start) {
-                    BlockRef ref = new BlockRef(s.id, start);
-                    Target target = targets.get(ref);
-                    if (target == null) {
-                        target = target(v, ref);
-                        targets.put(ref, target);
-                    }
-                    s.target = target;
-                    s.targetStart = start;
-                }
-                s.target.rows.add(t, p.fields());
-                newest = Math.max(newest, t);
-                written++;
+                w.point(i, points.get(i));
             }
+            int sealedCount = w.blocks();
+            put(
+                    batch,
+                    TimeSeriesKeyFormat.meta(prefix),
+                    TimeSeriesKeyFormat.encodeMeta(duration, batchSeq, w.next, w.newest, horizon));
+            commit(batch);
+            committed = true;
 
+            appliedSeq = batchSeq;
+            nextSeriesId = w.next;
+            watermark = w.newest;
+            seriesIds.putAll(w.newIds);
+            w.newTypes.forEach((id, types) -> fieldTypes.get(id).putAll(types));
+            open.addAll(w.opened);
+            w.sealedNow.forEach(open::remove);
+            fitMemory();
+            return new WriteResult(true, w.written, w.errors, sealedCount);
+        } catch (RocksDBException e) {
+            throw new TimeSeriesStoreException("time-series store " + name + ": cannot write batch " + batchSeq, e);
+        } finally {
+            if (!committed) {
+                forgetOpenRows(); // they may hold this batch's rows: read again from the stored chunks when needed
+            }
+        }
+    }
+
+    /**
+     * One batch being written: its points go to their blocks one by one (a method per point, which
+     * the JIT compiles once and small), then each block it touched is written.
+     */
+    private final class BatchWrite {
+        final long batchSeq;
+        final View v;
+        final WriteBatch batch;
+        final Map<Identity, Long> newIds = new HashMap<>();
+        // A batch's points of one series share their tag list: found by identity first.
+        final IdentityHashMap<List<Point.Tag>, BatchSeries> byTags = new IdentityHashMap<>();
+        final Map<Identity, BatchSeries> byIdentity = new HashMap<>();
+        final Map<Long, Map<String, FieldType>> newTypes = new HashMap<>();
+        final TreeMap<BlockRef, Target> targets = new TreeMap<>();
+        final List<PointError> errors = new ArrayList<>();
+        final Set<BlockRef> sealedNow = new HashSet<>();
+        final Set<BlockRef> opened = new HashSet<>();
+        long next = nextSeriesId;
+        long newest = watermark;
+        int written;
+
+        BatchWrite(long batchSeq, View v, WriteBatch batch) {
+            this.batchSeq = batchSeq;
+            this.v = v;
+            this.batch = batch;
+        }
+
+        void point(int i, Point p) throws RocksDBException {
+            long t = p.time();
+            if (t < horizon) {
+                errors.add(new PointError(
+                        i,
+                        PointError.Kind.BEFORE_RETENTION,
+                        null,
+                        null,
+                        null,
+                        "point at " + t + " is older than the retention horizon " + horizon));
+                return;
+            }
+            long start;
+            try {
+                start = blockStart(t);
+            } catch (ArithmeticException e) {
+                errors.add(new PointError(
+                        i,
+                        PointError.Kind.TIME_OUT_OF_RANGE,
+                        null,
+                        null,
+                        null,
+                        "point at " + t + " is before the first block of " + duration + " ns"));
+                return;
+            }
+            BatchSeries s = byTags.get(p.tags());
+            if (s == null || !s.measurement.equals(p.measurement())) {
+                s = series(p);
+            }
+            if (!s.checked(p.fields())) {
+                PointError conflict = typeConflict(s, newTypes, i, p);
+                if (conflict != null) {
+                    errors.add(conflict);
+                    return;
+                }
+                stageTypes(batch, s, newTypes, p.fields());
+            }
+            if (s.target == null || s.targetStart != start) {
+                BlockRef ref = new BlockRef(s.id, start);
+                Target target = targets.get(ref);
+                if (target == null) {
+                    target = target(v, ref);
+                    targets.put(ref, target);
+                }
+                s.target = target;
+                s.targetStart = start;
+            }
+            s.target.rows.add(t, p.fields());
+            newest = Math.max(newest, t);
+            written++;
+        }
+
+        /** The series of a point, by its measurement and tags: cached, stored, or new in this batch. */
+        private BatchSeries series(Point p) throws RocksDBException {
+            Identity identity = new Identity(p.measurement(), p.tags());
+            BatchSeries s = byIdentity.get(identity);
+            if (s == null) {
+                Long id = seriesIds.get(identity);
+                if (id == null) {
+                    id = newIds.get(identity);
+                }
+                if (id == null) {
+                    SeriesKey key = p.seriesKey();
+                    String canonical = key.canonical();
+                    id = storedSeriesId(v, canonical);
+                    if (id != null) {
+                        seriesIds.put(identity, id); // stored already, so safe to cache before the write
+                    } else {
+                        id = next++;
+                        newIds.put(identity, id);
+                        putSeries(batch, key, canonical, id);
+                    }
+                }
+                s = new BatchSeries(id, p.measurement(), typesOf(v, id));
+                byIdentity.put(identity, s);
+            }
+            byTags.putIfAbsent(p.tags(), s);
+            return s;
+        }
+
+        /** Writes every block the batch touched, and seals the open ones it makes old enough; how many it sealed. */
+        int blocks() throws RocksDBException {
             int sealedCount = 0;
-            Set<BlockRef> sealedNow = new HashSet<>();
-            Set<BlockRef> opened = new HashSet<>();
             for (Target target : targets.values()) {
                 BlockRef ref = target.ref;
                 byte[] sealedKey = TimeSeriesKeyFormat.sealed(prefix, ref.series(), ref.start());
@@ -433,28 +488,7 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
                     sealedNow.add(ref);
                 }
             }
-            put(
-                    batch,
-                    TimeSeriesKeyFormat.meta(prefix),
-                    TimeSeriesKeyFormat.encodeMeta(duration, batchSeq, next, newest, horizon));
-            commit(batch);
-            committed = true;
-
-            appliedSeq = batchSeq;
-            nextSeriesId = next;
-            watermark = newest;
-            seriesIds.putAll(newIds);
-            newTypes.forEach((id, types) -> fieldTypes.get(id).putAll(types));
-            open.addAll(opened);
-            sealedNow.forEach(open::remove);
-            fitMemory();
-            return new WriteResult(true, written, errors, sealedCount);
-        } catch (RocksDBException e) {
-            throw new TimeSeriesStoreException("time-series store " + name + ": cannot write batch " + batchSeq, e);
-        } finally {
-            if (!committed) {
-                forgetOpenRows(); // they may hold this batch's rows: read again from the stored chunks when needed
-            }
+            return sealedCount;
         }
     }
 
@@ -606,7 +640,10 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
                     : new Target(ref, TimeBlock.builder(), null, true, null);
         }
         byte[] sealed = v.get(TimeSeriesKeyFormat.sealed(prefix, ref.series(), ref.start()));
-        return new Target(ref, TimeBlock.builder(), null, false, sealed);
+        // A new open block is sized like the last one sealed from memory: series tend to keep their rate.
+        TimeBlock.Builder rows =
+                sealed == null ? TimeBlock.builder(blockPoints + blockPoints / 8) : TimeBlock.builder();
+        return new Target(ref, rows, null, false, sealed);
     }
 
     private void putChunk(WriteBatch batch, BlockRef ref, long batchSeq, TimeBlock.Columns rows)
@@ -700,6 +737,7 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
         OpenBlock b = heldBlocks.remove(ref);
         if (b != null) {
             memoryValues -= b.values;
+            blockPoints = b.rows.size();
         }
         tooLarge.remove(ref);
     }
