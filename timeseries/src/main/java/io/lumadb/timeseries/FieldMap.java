@@ -252,22 +252,7 @@ public final class FieldMap extends AbstractMap<String, FieldValue> {
         return new AbstractSet<>() {
             @Override
             public Iterator<String> iterator() {
-                return new Iterator<>() {
-                    private int next;
-
-                    @Override
-                    public boolean hasNext() {
-                        return next < shape.size();
-                    }
-
-                    @Override
-                    public String next() {
-                        if (next >= shape.size()) {
-                            throw new NoSuchElementException();
-                        }
-                        return shape.keys[next++];
-                    }
-                };
+                return indexed(i -> shape.keys[i]);
             }
 
             @Override
@@ -287,22 +272,7 @@ public final class FieldMap extends AbstractMap<String, FieldValue> {
         return new AbstractCollection<>() {
             @Override
             public Iterator<FieldValue> iterator() {
-                return new Iterator<>() {
-                    private int next;
-
-                    @Override
-                    public boolean hasNext() {
-                        return next < shape.size();
-                    }
-
-                    @Override
-                    public FieldValue next() {
-                        if (next >= shape.size()) {
-                            throw new NoSuchElementException();
-                        }
-                        return value(next++);
-                    }
-                };
+                return indexed(FieldMap.this::value);
             }
 
             @Override
@@ -317,28 +287,32 @@ public final class FieldMap extends AbstractMap<String, FieldValue> {
         return new AbstractSet<>() {
             @Override
             public Iterator<Map.Entry<String, FieldValue>> iterator() {
-                return new Iterator<>() {
-                    private int next;
-
-                    @Override
-                    public boolean hasNext() {
-                        return next < shape.size();
-                    }
-
-                    @Override
-                    public Map.Entry<String, FieldValue> next() {
-                        if (next >= shape.size()) {
-                            throw new NoSuchElementException();
-                        }
-                        int i = next++;
-                        return Map.entry(shape.keys[i], value(i));
-                    }
-                };
+                return indexed(i -> Map.entry(shape.keys[i], value(i)));
             }
 
             @Override
             public int size() {
                 return shape.size();
+            }
+        };
+    }
+
+    /** An iterator over the fields by position, giving {@code at(i)} for each. */
+    private <T> Iterator<T> indexed(java.util.function.IntFunction<T> at) {
+        return new Iterator<>() {
+            private int next;
+
+            @Override
+            public boolean hasNext() {
+                return next < shape.size();
+            }
+
+            @Override
+            public T next() {
+                if (next >= shape.size()) {
+                    throw new NoSuchElementException();
+                }
+                return at.apply(next++);
             }
         };
     }

@@ -80,10 +80,10 @@ public final class RocksTimeSeriesOpener implements TimeSeriesStores.Opener {
 
     /**
      * Seals the values of the series of shard store {@code storeName} not sealed under the active
-     * key (see {@link RocksTimeSeriesStore#reencrypt}).
+     * key (see {@link SealedValues#reencrypt}).
      */
     public long reencrypt(String storeName, int batchSize, java.util.function.LongPredicate afterBatch) {
-        return RocksTimeSeriesStore.reencrypt(
+        return SealedValues.reencrypt(
                 storeName, db, cf, prefix(storeName), cipher, writeLock.apply(storeName), batchSize, afterBatch);
     }
 }

@@ -179,7 +179,7 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
      * Opens the store as {@link #open(String, RocksDB, ColumnFamilyHandle, byte[], TimeSeriesSettings)}
      * does, sealing the values that hold field values with {@code cipher} when it is on (values
      * stored in clear before stay readable), and taking {@code writeLock} around every write, as
-     * {@link #reencrypt} does.
+     * {@link SealedValues#reencrypt} does.
      */
     public static RocksTimeSeriesStore open(
             String name,
@@ -1580,26 +1580,6 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
                 }
             }
         }
-    }
-
-    /**
-     * Seals every value of the store under {@code prefix} that holds field values and is not
-     * sealed under {@code cipher}'s active key, open or not, under {@code writeLock} (the one the
-     * store is opened with), in batches of {@code batchSize}.
-     *
-     * @param afterBatch told the values rewritten so far after each batch; false stops
-     * @return how many values it rewrote
-     */
-    public static long reencrypt(
-            String name,
-            RocksDB db,
-            ColumnFamilyHandle cf,
-            byte[] prefix,
-            TimeSeriesCipher cipher,
-            Object writeLock,
-            int batchSize,
-            java.util.function.LongPredicate afterBatch) {
-        return SealedValues.reencrypt(name, db, cf, prefix, cipher, writeLock, batchSize, afterBatch);
     }
 
     /**

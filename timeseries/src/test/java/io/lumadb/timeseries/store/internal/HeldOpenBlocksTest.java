@@ -14,14 +14,10 @@ import io.lumadb.timeseries.store.SeriesFilter;
 import io.lumadb.timeseries.store.WriteResult;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
-import org.rocksdb.RocksIterator;
 
 /**
  * The rows of open blocks that a store holds in memory must be exactly what its stored chunks
@@ -102,9 +98,9 @@ class HeldOpenBlocksTest {
                 // A replayed batch changes nothing.
                 assertEquals(WriteResult.skipped(), s.few.write(seq, batches.get(rnd.nextInt(i + 1))));
             }
-            Map<String, String> expected = rawContent(s.kept, ALL);
-            assertEquals(expected, rawContent(s.reopened, NONE), "after batch " + seq + ", the store holding none");
-            assertEquals(expected, rawContent(s.reopened, FEW), "after batch " + seq + ", the store holding few");
+            Map<String, String> expected = s.kept.rawContent(ALL);
+            assertEquals(expected, s.reopened.rawContent(NONE), "after batch " + seq + ", the store holding none");
+            assertEquals(expected, s.reopened.rawContent(FEW), "after batch " + seq + ", the store holding few");
             Reads reads = Reads.of(s.all);
             assertEquals(reads, Reads.of(s.none), "reads after batch " + seq + ", the store holding none");
             assertEquals(reads, Reads.of(s.few), "reads after batch " + seq + ", the store holding few");
@@ -277,21 +273,5 @@ class HeldOpenBlocksTest {
             none.close();
             few.close();
         }
-    }
-
-    /** Every key (without the prefix) and value under {@code prefix}, hex-encoded. */
-    static Map<String, String> rawContent(TempRocks rocks, byte[] prefix) {
-        Map<String, String> out = new TreeMap<>();
-        HexFormat hex = HexFormat.of();
-        try (RocksIterator it = rocks.db.newIterator(rocks.state)) {
-            for (it.seek(prefix); it.isValid(); it.next()) {
-                byte[] k = it.key();
-                if (k.length < prefix.length || !Arrays.equals(k, 0, prefix.length, prefix, 0, prefix.length)) {
-                    break;
-                }
-                out.put(hex.formatHex(k, prefix.length, k.length), hex.formatHex(it.value()));
-            }
-        }
-        return out;
     }
 }

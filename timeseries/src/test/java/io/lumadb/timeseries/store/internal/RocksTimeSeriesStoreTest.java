@@ -35,7 +35,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.rocksdb.RocksDBException;
-import org.rocksdb.RocksIterator;
 
 class RocksTimeSeriesStoreTest {
 
@@ -298,27 +297,11 @@ class RocksTimeSeriesStoreTest {
             } finally {
                 second.close();
             }
-            Map<String, String> a = rawContent(PREFIX);
-            Map<String, String> b = rawContent(other);
+            Map<String, String> a = rocks.rawContent(PREFIX);
+            Map<String, String> b = rocks.rawContent(other);
             assertFalse(a.isEmpty());
             assertEquals(a, b, "a store that recovered by replay holds the same keys and values");
         });
-    }
-
-    /** Every key (without the prefix) and value under {@code prefix}, hex-encoded. */
-    Map<String, String> rawContent(byte[] prefix) {
-        Map<String, String> out = new TreeMap<>();
-        java.util.HexFormat hex = java.util.HexFormat.of();
-        try (RocksIterator it = rocks.db.newIterator(rocks.state)) {
-            for (it.seek(prefix); it.isValid(); it.next()) {
-                byte[] k = it.key();
-                if (k.length < prefix.length || !Arrays.equals(k, 0, prefix.length, prefix, 0, prefix.length)) {
-                    break;
-                }
-                out.put(hex.formatHex(k, prefix.length, k.length), hex.formatHex(it.value()));
-            }
-        }
-        return out;
     }
 
     @Test

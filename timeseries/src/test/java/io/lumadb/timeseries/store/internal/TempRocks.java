@@ -119,4 +119,26 @@ final class TempRocks implements AutoCloseable {
             deleteDir();
         }
     }
+
+    /** Every key and value under {@code prefix} in the state family, as stored, in key order. */
+    void forEachUnder(byte[] prefix, java.util.function.BiConsumer<byte[], byte[]> action) {
+        try (org.rocksdb.RocksIterator it = db.newIterator(state)) {
+            for (it.seek(prefix); it.isValid(); it.next()) {
+                byte[] k = it.key();
+                if (k.length < prefix.length
+                        || !java.util.Arrays.equals(k, 0, prefix.length, prefix, 0, prefix.length)) {
+                    break;
+                }
+                action.accept(k, it.value());
+            }
+        }
+    }
+
+    /** Every key (without the prefix) and value under {@code prefix}, hex-encoded. */
+    java.util.Map<String, String> rawContent(byte[] prefix) {
+        java.util.Map<String, String> out = new java.util.TreeMap<>();
+        java.util.HexFormat hex = java.util.HexFormat.of();
+        forEachUnder(prefix, (k, v) -> out.put(hex.formatHex(k, prefix.length, k.length), hex.formatHex(v)));
+        return out;
+    }
 }

@@ -22,12 +22,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
-import java.util.function.BiConsumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.rocksdb.RocksDBException;
-import org.rocksdb.RocksIterator;
 
 /**
  * Encryption at rest of a time-series store with the node's real cipher (AES-256-GCM envelopes):
@@ -117,20 +114,6 @@ class TimeSeriesEncryptionTest {
                 + store.rollups(0, SeriesFilter.ALL, Long.MIN_VALUE, Long.MAX_VALUE);
     }
 
-    /** Every key and value under {@code prefix}, as stored. */
-    private void forEachRaw(byte[] prefix, BiConsumer<byte[], byte[]> action) throws RocksDBException {
-        try (RocksIterator it = rocks.db.newIterator(rocks.state)) {
-            for (it.seek(prefix); it.isValid() && startsWith(it.key(), prefix); it.next()) {
-                action.accept(it.key(), it.value());
-            }
-            it.status();
-        }
-    }
-
-    private static boolean startsWith(byte[] key, byte[] prefix) {
-        return key.length >= prefix.length && Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length);
-    }
-
     private static boolean contains(byte[] haystack, byte[] needle) {
         outer:
         for (int i = 0; i + needle.length <= haystack.length; i++) {
@@ -145,11 +128,10 @@ class TimeSeriesEncryptionTest {
     }
 
     /** Values of the data key spaces by space, and whether any value holds the marker. */
-    private Map<Byte, Integer> dataValues(byte[] prefix, boolean[] markerSeen, List<byte[]> firstBytes)
-            throws RocksDBException {
+    private Map<Byte, Integer> dataValues(byte[] prefix, boolean[] markerSeen, List<byte[]> firstBytes) {
         Map<Byte, Integer> bySpace = new HashMap<>();
         byte[] needle = MARKER.getBytes(StandardCharsets.UTF_8);
-        forEachRaw(prefix, (key, value) -> {
+        rocks.forEachUnder(prefix, (key, value) -> {
             byte space = key[prefix.length];
             if (space == TimeSeriesKeyFormat.SEALED
                     || space == TimeSeriesKeyFormat.OPEN
@@ -228,18 +210,18 @@ class TimeSeriesEncryptionTest {
                     "some values are still in clear");
 
             Object lock = new Object();
-            long sealedNow = RocksTimeSeriesStore.reencrypt(
+            long sealedNow = SealedValues.reencrypt(
                     "db/cpu/1/0", rocks.db, rocks.state, SEALED, cipher(1, 1), lock, 7, n -> true);
             assertTrue(sealedNow > 0);
             assertEquals(expected, contents(on), "the open store reads the re-sealed values");
             assertEquals(
                     0,
-                    RocksTimeSeriesStore.reencrypt(
+                    SealedValues.reencrypt(
                             "db/cpu/1/0", rocks.db, rocks.state, SEALED, cipher(1, 1), lock, 7, n -> true),
                     "nothing is left to seal");
         }
         // Key 2 added and active: everything moves to it, and key 1 can go.
-        long moved = RocksTimeSeriesStore.reencrypt(
+        long moved = SealedValues.reencrypt(
                 "db/cpu/1/0", rocks.db, rocks.state, SEALED, cipher(2, 1, 2), new Object(), 5, n -> true);
         assertTrue(moved > 0);
         TimeSeriesCipher onlyTwo = cipher(2, 2);
@@ -257,7 +239,7 @@ class TimeSeriesEncryptionTest {
             writeAll(sealed, batches(), 1);
             sealed.flush();
             List<byte[][]> blocks = new ArrayList<>();
-            forEachRaw(SEALED, (key, value) -> {
+            rocks.forEachUnder(SEALED, (key, value) -> {
                 if (key[SEALED.length] == TimeSeriesKeyFormat.SEALED) {
                     blocks.add(new byte[][] {key, value});
                 }
@@ -294,7 +276,7 @@ class TimeSeriesEncryptionTest {
         // Read back in clear, and by a store that has keys; re-encryption seals them as they were.
         try (RocksTimeSeriesStore withKeys = open(CLEAR, cipher(1, 1))) {
             assertEquals(expected, contents(withKeys));
-            RocksTimeSeriesStore.reencrypt(
+            SealedValues.reencrypt(
                     "db/cpu/1/0", rocks.db, rocks.state, CLEAR, cipher(1, 1), new Object(), 10, n -> true);
             assertEquals(expected, contents(withKeys));
         }
