@@ -640,16 +640,28 @@ public final class LineProtocol {
                 series = same;
                 return true;
             }
-            series = newSeries(seriesEnd);
+            int seriesStart = pos;
+            SeriesValue value = seriesValue();
+            boolean whole = pos == seriesEnd;
+            if (!skipSpaces()) {
+                throw new Fault(
+                        pos,
+                        "expected a space and a field set after '" + value.measurement() + "'"
+                                + (value.tags().isEmpty() ? "" : " and its tags"));
+            }
+            fieldsAndTime();
+            // Only a line that parsed whole names its series for the lines after it.
+            series = known(value, whole ? seriesStart : -1, seriesEnd);
             return true;
         }
 
         /**
-         * Parses the rest of a line whose series no earlier line of the body named (or did not
-         * name whole), from its measurement on, and returns its series.
+         * Parses the series of a line that no earlier line of the body named (or did not name
+         * whole): its measurement and tags, sorted, up to the space before its fields. The fields
+         * are parsed by the caller, so this method, which runs once per series and body, stays
+         * small for the JIT rather than holding the per-line field parsing a second time.
          */
-        private Series newSeries(int seriesEnd) {
-            int seriesStart = pos;
+        private SeriesValue seriesValue() {
             String measurement = name(NameKind.MEASUREMENT, "a measurement name");
             List<Point.Tag> tags = new ArrayList<>();
             while (pos < end && b[pos] == ',') {
@@ -671,23 +683,22 @@ public final class LineProtocol {
                 }
                 tags.add(new Point.Tag(key, value));
             }
-            boolean whole = pos == seriesEnd;
-            if (!skipSpaces()) {
-                throw new Fault(
-                        pos,
-                        "expected a space and a field set after '" + measurement + "'"
-                                + (tags.isEmpty() ? "" : " and its tags"));
-            }
-            fieldsAndTime();
-            // Only a line that parsed whole names its series for the lines after it.
             tags.sort(Point.TAG_ORDER);
-            SeriesValue value = new SeriesValue(measurement, List.copyOf(tags));
+            return new SeriesValue(measurement, List.copyOf(tags));
+        }
+
+        /**
+         * The series of {@code value}, numbered at its first line; when {@code seriesStart} is
+         * not negative, the line's series bytes {@code [seriesStart, seriesEnd)} name it for the
+         * lines after.
+         */
+        private Series known(SeriesValue value, int seriesStart, int seriesEnd) {
             Series known = seriesByValue.get(value);
             if (known == null) {
-                known = new Series(seriesByValue.size(), measurement, value.tags());
+                known = new Series(seriesByValue.size(), value.measurement(), value.tags());
                 seriesByValue.put(value, known);
             }
-            if (whole) {
+            if (seriesStart >= 0) {
                 seriesByBytes.put(b, seriesStart, seriesEnd, ByteTable.hash(b, seriesStart, seriesEnd), known);
             }
             return known;
