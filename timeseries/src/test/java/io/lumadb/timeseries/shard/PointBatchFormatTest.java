@@ -35,7 +35,7 @@ class PointBatchFormatTest {
                 tags.add(new Point.Tag("t" + t, words[random.nextInt(words.length)]));
             }
             Map<String, FieldValue> fields = new LinkedHashMap<>();
-            fields.put("f", new FieldValue.FloatValue(random.nextBoolean() ? random.nextGaussian() : -0.0));
+            fields.put("f", new FieldValue.FloatValue(floatValue(random)));
             if (random.nextBoolean()) {
                 fields.put("i", new FieldValue.IntegerValue(random.nextLong()));
             }
@@ -52,6 +52,86 @@ class PointBatchFormatTest {
             points.add(new Point(random.nextBoolean() ? "cpu" : "mem", tags, fields, time));
         }
         return points;
+    }
+
+    /** Floats of every kind a batch writes differently: decimals of 0 to 7 digits, and others. */
+    private static double floatValue(Random random) {
+        return switch (random.nextInt(8)) {
+            case 0 -> random.nextGaussian();
+            case 1 -> -0.0;
+            case 2 -> Math.round(random.nextGaussian() * 1000) / 10.0;
+            case 3 -> random.nextLong(-1_000_000_000L, 1_000_000_000L) / Math.pow(10, random.nextInt(8));
+            case 4 -> (double) random.nextLong();
+            case 5 ->
+                new double[] {
+                            Double.NaN,
+                            Double.POSITIVE_INFINITY,
+                            Double.NEGATIVE_INFINITY,
+                            Double.MIN_VALUE,
+                            Double.MAX_VALUE,
+                            0.0,
+                            0x1p53,
+                            -0x1p53 - 2,
+                            1e-7,
+                            0.1 + 0.2,
+                            123456.789012
+                        }
+                        [random.nextInt(11)];
+            case 6 -> Double.longBitsToDouble(random.nextLong());
+            default -> random.nextInt(-1000, 1000);
+        };
+    }
+
+    @Test
+    void decimalFloatsTakeAFewBytesAndReadBackWithTheirExactBits() {
+        Seeded.run("decimal floats", random -> {
+            for (int round = 0; round < 20_000; round++) {
+                double v = floatValue(random);
+                Point p = new Point("m", List.of(), Map.of("f", new FieldValue.FloatValue(v)), 1L);
+                byte[] bytes = PointBatchFormat.encode(SETTINGS, 0, List.of(p));
+                FieldValue back = PointBatchFormat.decode(bytes)
+                        .points()
+                        .getFirst()
+                        .fields()
+                        .get("f");
+                PointBatchFormat.check(bytes);
+                assertEquals(
+                        Double.doubleToRawLongBits(v),
+                        Double.doubleToRawLongBits(((FieldValue.FloatValue) back).value()),
+                        () -> "bits of " + v);
+            }
+        });
+        // A reading with one decimal: its float takes 3 bytes (type, zigzag varint) instead of 9.
+        List<Point> readings = new ArrayList<>();
+        List<Point> noise = new ArrayList<>();
+        Random random = new Random(3);
+        for (int i = 0; i < 1000; i++) {
+            readings.add(new Point("cpu", List.of(), Map.of("u", new FieldValue.FloatValue(i % 1000 / 10.0)), i));
+            noise.add(new Point("cpu", List.of(), Map.of("u", new FieldValue.FloatValue(random.nextDouble())), i));
+        }
+        int decimal = PointBatchFormat.encode(SETTINGS, 0, readings).length;
+        int raw = PointBatchFormat.encode(SETTINGS, 0, noise).length;
+        assertTrue(decimal < 1000 * 7, "1,000 readings of one decimal take " + decimal + " bytes");
+        assertTrue(raw - decimal >= 1000 * 6 - 100, "raw floats " + raw + " bytes against decimals " + decimal);
+    }
+
+    @Test
+    void versionTwoBatchesStillRead() {
+        // Version 2 wrote every float as its 8 bytes, which version 3 still does for a float
+        // that is no decimal: such a batch with version 2 in its header is a version 2 batch.
+        List<Point> points = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            points.add(new Point(
+                    "cpu",
+                    List.of(new Point.Tag("host", "h" + i % 3)),
+                    Map.of("pi", new FieldValue.FloatValue(Math.PI * (i + 1)), "n", new FieldValue.IntegerValue(i)),
+                    1_733_000_000_000_000_000L + i));
+        }
+        byte[] v2 = PointBatchFormat.encode(SETTINGS, 5, points);
+        assertEquals(3, v2[2]);
+        v2[2] = 2;
+        PointBatchFormat.check(v2);
+        assertEquals(points, PointBatchFormat.decode(v2).points());
     }
 
     @Test
@@ -94,7 +174,7 @@ class PointBatchFormatTest {
         byte[] longer = Arrays.copyOf(good, good.length + 1);
         assertThrows(IllegalArgumentException.class, () -> PointBatchFormat.decode(longer));
         byte[] otherVersion = good.clone();
-        otherVersion[2] = 3;
+        otherVersion[2] = 4;
         assertThrows(IllegalArgumentException.class, () -> PointBatchFormat.decode(otherVersion));
     }
 
