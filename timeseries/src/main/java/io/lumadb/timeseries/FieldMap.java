@@ -44,14 +44,23 @@ public final class FieldMap extends AbstractMap<String, FieldValue> {
         private final String[] keys;
         private final FieldType[] types;
         private final int[] hashes;
+        private final boolean emptyKey;
 
         private Shape(String[] keys, FieldType[] types) {
             this.keys = keys;
             this.types = types;
             this.hashes = new int[keys.length];
+            boolean empty = false;
             for (int i = 0; i < keys.length; i++) {
                 hashes[i] = keys[i].hashCode();
+                empty |= keys[i].isEmpty();
             }
+            this.emptyKey = empty;
+        }
+
+        /** Whether a field's name is the empty string (which no point may have). */
+        public boolean hasEmptyKey() {
+            return emptyKey;
         }
 
         /**

@@ -684,7 +684,7 @@ public final class LineProtocol {
                 tags.add(new Point.Tag(key, value));
             }
             tags.sort(Point.TAG_ORDER);
-            return new SeriesValue(measurement, List.copyOf(tags));
+            return new SeriesValue(measurement, Point.checkedTags(tags));
         }
 
         /**

@@ -1,6 +1,5 @@
 package io.lumadb.timeseries;
 
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -47,35 +46,74 @@ public record Point(String measurement, List<Tag> tags, Map<String, FieldValue> 
         if (measurement == null || measurement.isEmpty()) {
             throw new IllegalArgumentException("measurement must not be empty");
         }
-        // Tags already sorted and unique (as a series shared by many points has them) are taken
-        // as they are; List.copyOf keeps an immutable list without copying it.
-        boolean ordered = true;
-        for (int i = 1; i < tags.size() && ordered; i++) {
-            ordered = TAG_ORDER.compare(tags.get(i - 1), tags.get(i)) < 0;
+        // Tags checked once (as a series shared by many points has them) are taken as they are.
+        if (!(tags instanceof CheckedTags)) {
+            tags = checkedTags(tags);
         }
-        if (!ordered) {
-            List<Tag> sorted = new ArrayList<>(tags);
-            sorted.sort(TAG_ORDER);
-            for (int i = 1; i < sorted.size(); i++) {
-                if (sorted.get(i - 1).key().equals(sorted.get(i).key())) {
-                    throw new IllegalArgumentException(
-                            "duplicate tag key '" + sorted.get(i).key() + "'");
-                }
-            }
-            tags = sorted;
-        }
-        tags = List.copyOf(tags);
         if (fields.isEmpty()) {
             throw new IllegalArgumentException("a point needs at least one field");
         }
-        for (String k : fields.keySet()) {
-            if (k.isEmpty()) {
+        // A FieldMap is immutable already (what a decoded batch builds), its keys checked with its shape.
+        if (fields instanceof FieldMap m) {
+            if (m.shape().hasEmptyKey()) {
                 throw new IllegalArgumentException("field key must not be empty");
             }
-        }
-        // A FieldMap is immutable already (what a decoded batch builds): kept as it is.
-        if (!(fields instanceof FieldMap)) {
+        } else {
+            for (String k : fields.keySet()) {
+                if (k.isEmpty()) {
+                    throw new IllegalArgumentException("field key must not be empty");
+                }
+            }
             fields = Map.copyOf(fields);
+        }
+    }
+
+    /**
+     * {@code tags} as a point holds them: sorted by key, immutable, checked to have unique keys.
+     * Points given the list this returns take it as it is, so the points of one series share one
+     * checked list instead of each checking the order of its tags again.
+     *
+     * @throws IllegalArgumentException when a key appears twice
+     */
+    public static List<Tag> checkedTags(List<Tag> tags) {
+        if (tags instanceof CheckedTags checked) {
+            return checked;
+        }
+        Tag[] sorted = tags.toArray(new Tag[0]);
+        boolean ordered = true;
+        for (int i = 1; i < sorted.length && ordered; i++) {
+            ordered = TAG_ORDER.compare(sorted[i - 1], sorted[i]) < 0;
+        }
+        if (!ordered) {
+            java.util.Arrays.sort(sorted, TAG_ORDER);
+            for (int i = 1; i < sorted.length; i++) {
+                if (sorted[i - 1].key().equals(sorted[i].key())) {
+                    throw new IllegalArgumentException("duplicate tag key '" + sorted[i].key() + "'");
+                }
+            }
+        }
+        for (Tag t : sorted) {
+            java.util.Objects.requireNonNull(t, "tag");
+        }
+        return new CheckedTags(sorted);
+    }
+
+    /** A point's tags: sorted, keys unique, immutable (see {@link #checkedTags}). */
+    private static final class CheckedTags extends java.util.AbstractList<Tag> implements java.util.RandomAccess {
+        private final Tag[] tags;
+
+        CheckedTags(Tag[] tags) {
+            this.tags = tags;
+        }
+
+        @Override
+        public Tag get(int index) {
+            return tags[index];
+        }
+
+        @Override
+        public int size() {
+            return tags.length;
         }
     }
 

@@ -347,6 +347,9 @@ public final class PointBatchFormat {
         private final String[] measurements;
         private final List<List<Point.Tag>> tags;
         private final FieldMap.Shape[] shapes;
+        /** Each series' tags once checked, at its first point (where a bad series fails): its points share them. */
+        private final List<Point.Tag>[] checked;
+
         private FieldMap.Shape last;
         private String[] names = new String[8];
         private FieldType[] types = new FieldType[8];
@@ -360,6 +363,9 @@ public final class PointBatchFormat {
             this.measurements = measurements;
             this.tags = tags;
             this.shapes = new FieldMap.Shape[measurements.length];
+            @SuppressWarnings("unchecked")
+            List<Point.Tag>[] lists = new List[measurements.length];
+            this.checked = lists;
         }
 
         Point point() {
@@ -392,7 +398,14 @@ public final class PointBatchFormat {
             } else {
                 fields = withRepeatedNames(names, types, bits, values, n);
             }
-            return new Point(measurements[s], tags.get(s), fields, time);
+            List<Point.Tag> t = checked[s];
+            if (t == null) {
+                if (measurements[s].isEmpty()) {
+                    throw new IllegalArgumentException("measurement must not be empty"); // as Point says it
+                }
+                t = checked[s] = Point.checkedTags(tags.get(s));
+            }
+            return new Point(measurements[s], t, fields, time);
         }
 
         /** Reads field {@code f} of a point; whether it is a string. */
