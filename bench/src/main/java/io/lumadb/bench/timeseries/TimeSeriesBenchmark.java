@@ -62,6 +62,11 @@ public final class TimeSeriesBenchmark {
      * @param cleanBaseline whether LumaDB's baseline size is taken after a clean stop (and a restart
      *     before the ingest), as the end state is; smoke mode saves the restart and takes it on the
      *     running node, so its bytes figure is only roughly comparable
+     * @param ingestRounds how many times each system ingests the data on a fresh server, QuestDB
+     *     then LumaDB in each round: the first round is the run whose aggregate and bytes are
+     *     measured, the others only ingest (with one aggregate run, whose answer is checked too);
+     *     the ingest ratio is the median of the rounds' ratios, since this machine's speed drifts
+     *     between runs by more than the difference being measured
      */
     public record Settings(
             int hosts,
@@ -70,15 +75,16 @@ public final class TimeSeriesBenchmark {
             int connections,
             int warmupRuns,
             int runs,
-            boolean cleanBaseline) {
+            boolean cleanBaseline,
+            int ingestRounds) {
         /** Full: a TSBS day of 100 hosts; quick: 4 hours of them; smoke: 2 hours of 10 hosts. */
         public static Settings defaults(boolean quick, boolean smoke) {
             if (smoke) {
-                return new Settings(10, 720, 1_000, 2, 0, 2, false);
+                return new Settings(10, 720, 1_000, 2, 0, 2, false, 1);
             }
             return quick
-                    ? new Settings(100, 1_440, 5_000, 4, 1, 5, true)
-                    : new Settings(100, 8_640, 5_000, 4, 1, 5, true);
+                    ? new Settings(100, 1_440, 5_000, 4, 1, 5, true, 3)
+                    : new Settings(100, 8_640, 5_000, 4, 1, 5, true, 3);
         }
     }
 
@@ -144,7 +150,7 @@ public final class TimeSeriesBenchmark {
             fileBytes = cpu.writeTo(file);
         } catch (IOException e) {
             failures.add("could not write the data: " + e);
-            return new TimeSeriesResults("failed", failures, null, null, null, null, null, checks, s, notes);
+            return new TimeSeriesResults("failed", failures, null, null, null, null, null, List.of(), checks, s, notes);
         }
         List<Window> expected = cpu.expectedWindows();
         TimeSeriesResults.Data described = new TimeSeriesResults.Data(
@@ -209,6 +215,27 @@ public final class TimeSeriesBenchmark {
                 lumadb = part.measured();
                 unavailable = part.unavailable();
             }
+            List<TimeSeriesResults.Round> rounds = new ArrayList<>();
+            if (questdb != null && lumadb != null) {
+                rounds.add(TimeSeriesResults.Round.of(questdb, lumadb));
+                for (int round = 2; round <= settings.ingestRounds() && failures.isEmpty(); round++) {
+                    System.out.printf(
+                            "  round %d of %d: QuestDB, then LumaDB, ingest only%n", round, settings.ingestRounds());
+                    TimeSeriesLoad.Result q = questDbIngest(data, file, expected, round, failures, notes);
+                    TimeSeriesLoad.Result l = q == null ? null : lumaDbIngest(data, file, expected, round, failures);
+                    if (q != null && l != null) {
+                        rounds.add(TimeSeriesResults.Round.of(q, l));
+                    }
+                }
+                if (settings.ingestRounds() > 1) {
+                    s.put(
+                            "rounds",
+                            settings.ingestRounds() + " rounds, each QuestDB then LumaDB ingesting the data on a fresh"
+                                    + " server; the first is the run measured in full, the others ingest and count"
+                                    + " (and run the aggregate once, checked); the ingest ratio is the median of the"
+                                    + " rounds' ratios");
+                }
+            }
             TimeSeriesResults.Measured downsampled =
                     lumadb == null ? null : lumaDbDownsampled(data, file, expected, failures, checks, s);
             if (questdb != null && lumadb != null) {
@@ -224,6 +251,7 @@ public final class TimeSeriesBenchmark {
                     lumadb,
                     downsampled,
                     unavailable,
+                    rounds,
                     checks,
                     s,
                     notes);
@@ -258,6 +286,20 @@ public final class TimeSeriesBenchmark {
                                         m.rolledUpSeconds(),
                                         m.answeredFrom()));
             }
+        }
+        if (r.rounds().size() > 1) {
+            System.out.println("  ingest rounds, LumaDB / QuestDB rows/s: "
+                    + String.join(
+                            ", ",
+                            r.rounds().stream()
+                                    .map(x -> String.format(
+                                            Locale.ROOT,
+                                            "%.2fx (%,.0f / %,.0f)",
+                                            x.ingestRatio(),
+                                            x.lumadbRowsPerSecond(),
+                                            x.questdbRowsPerSecond()))
+                                    .toList())
+                    + "; the ratio below is their median");
         }
         if (r.lumadbUnavailable() != null) {
             System.out.println("  LumaDB unavailable: " + r.lumadbUnavailable());
@@ -488,6 +530,79 @@ public final class TimeSeriesBenchmark {
         }
     }
 
+    /**
+     * Round {@code round}'s QuestDB ingest on a fresh root: the count until queryable and one
+     * aggregate run, whose answer is checked. Null (with the failure recorded) when it failed.
+     */
+    private TimeSeriesLoad.Result questDbIngest(
+            CpuData.Settings data,
+            Path file,
+            List<Window> expected,
+            int round,
+            List<String> failures,
+            List<String> notes)
+            throws InterruptedException {
+        Path root = questDbRuns.resolve("run-" + ProcessHandle.current().pid() + "-" + System.currentTimeMillis());
+        String label = "questdb-round" + round;
+        try (QuestDbServer q = QuestDbServer.start(
+                questDbJar,
+                questDbJava,
+                serverPrefix,
+                root,
+                out.resolve("timeseries-" + label + ".log"),
+                Duration.ofSeconds(60))) {
+            TimeSeriesLoad.Result r =
+                    load(TimeSeriesLoad.QUESTDB, label, q.url(), q.pid(), data, file, 0, 1, List.of());
+            return roundResult("QuestDB (round " + round + ")", label, r, expected, failures);
+        } catch (IOException | RuntimeException e) {
+            failures.add("QuestDB (round " + round + "): " + e.getMessage());
+            return null;
+        } finally {
+            try {
+                TestFiles.deleteRecursively(root);
+            } catch (IOException e) {
+                notes.add("could not delete QuestDB's root " + root + ": " + e.getMessage());
+            }
+        }
+    }
+
+    /** Round {@code round}'s LumaDB ingest on a fresh node, as {@link #questDbIngest} does QuestDB's. */
+    private TimeSeriesLoad.Result lumaDbIngest(
+            CpuData.Settings data, Path file, List<Window> expected, int round, List<String> failures)
+            throws InterruptedException {
+        String label = "lumadb-round" + round;
+        try (NodeProcess n = node.get().build()) {
+            launch(n);
+            TestHttp http = new TestHttp(n.port());
+            http.put("/api/v1/bench", "");
+            TestHttp.Response collection = http.put("/api/v1/bench/cpu", COLLECTION_BODY);
+            if (collection.status() != 201) {
+                failures.add("LumaDB (round " + round + "): PUT /api/v1/bench/cpu answered " + collection.status()
+                        + ": " + collection.body());
+                return null;
+            }
+            TimeSeriesLoad.Result r =
+                    load(TimeSeriesLoad.LUMADB, label, n.url(""), n.pid(), data, file, 0, 1, List.of());
+            return roundResult("LumaDB (round " + round + ")", label, r, expected, failures);
+        } catch (IOException | RuntimeException e) {
+            failures.add("LumaDB (round " + round + "): " + e.getMessage());
+            return null;
+        }
+    }
+
+    /** {@code r} when it is ok and its aggregate's answer equals the generator's; else null, with why in {@code failures}. */
+    private TimeSeriesLoad.Result roundResult(
+            String name, String label, TimeSeriesLoad.Result r, List<Window> expected, List<String> failures) {
+        if (r == null || !r.status().equals("ok")) {
+            failures.add(name + ": " + (r == null ? "no result" : String.join("; ", r.failures())) + "; see "
+                    + out.resolve("timeseries-load-" + label + ".log"));
+            return null;
+        }
+        int before = failures.size();
+        compare(name, r.windows(), expected, failures, new ArrayList<>());
+        return failures.size() == before ? r : null;
+    }
+
     /** Starts {@code n} (again) and waits until it is healthy and ready. */
     private static void launch(NodeProcess n) throws IOException, InterruptedException {
         n.launch(List.of());
@@ -609,6 +724,24 @@ public final class TimeSeriesBenchmark {
             Path file,
             List<String> extra)
             throws IOException, InterruptedException {
+        return load(system, label, url, serverPid, data, file, settings.warmupRuns(), settings.runs(), extra);
+    }
+
+    /**
+     * Runs the load generator against {@code system}, its files named by {@code label}, with
+     * {@code warmupRuns} and {@code runs} of the aggregate and {@code extra} options.
+     */
+    private TimeSeriesLoad.Result load(
+            String system,
+            String label,
+            String url,
+            long serverPid,
+            CpuData.Settings data,
+            Path file,
+            int warmupRuns,
+            int runs,
+            List<String> extra)
+            throws IOException, InterruptedException {
         Path json = out.resolve("timeseries-load-" + label + ".json");
         Files.deleteIfExists(json);
         List<String> command = new ArrayList<>(clientPrefix);
@@ -637,9 +770,9 @@ public final class TimeSeriesBenchmark {
                 "--connections",
                 Integer.toString(settings.connections()),
                 "--warmup-runs",
-                Integer.toString(settings.warmupRuns()),
+                Integer.toString(warmupRuns),
                 "--runs",
-                Integer.toString(settings.runs()),
+                Integer.toString(runs),
                 "--server-pid",
                 Long.toString(serverPid),
                 "--json",

@@ -50,13 +50,32 @@ public final class TimeSeriesReport {
                     "LumaDB / QuestDB",
                     fmt(r.ingestRatio()) + "x (target ≥ " + fmt(TimeSeriesResults.INGEST_REQUIRED) + "x: "
                             + verdict(r.ingestRatio() >= TimeSeriesResults.INGEST_REQUIRED) + ")",
-                    fmt(r.ratio(TimeSeriesResults.Measured::rowsPerServerCpuSecond)) + "x",
+                    fmt(r.cpuRatio()) + "x",
                     "",
                     "",
                     fmt(r.aggregateLatencyRatio()) + "x the latency",
                     "",
                     fmt(r.bytesPerRowRatio()) + "x (target < " + fmt(TimeSeriesResults.BYTES_REQUIRED) + "x: "
                             + verdict(r.bytesPerRowRatio() < TimeSeriesResults.BYTES_REQUIRED) + ")");
+        }
+        if (r.rounds().size() > 1) {
+            md.line(
+                    "%nIngest in %d rounds, each QuestDB then LumaDB on a fresh server (the first is the run above);"
+                            + " the ratios above are the medians of the rounds':",
+                    r.rounds().size());
+            md.line("");
+            md.table(
+                    "lrrrr",
+                    "round | QuestDB rows/s | LumaDB rows/s | LumaDB / QuestDB | per server CPU-second, LumaDB / QuestDB");
+            for (int i = 0; i < r.rounds().size(); i++) {
+                TimeSeriesResults.Round round = r.rounds().get(i);
+                md.row(
+                        Integer.toString(i + 1),
+                        fmt(round.questdbRowsPerSecond()),
+                        fmt(round.lumadbRowsPerSecond()),
+                        fmt(round.ingestRatio()) + "x",
+                        fmt(round.cpuRatio()) + "x");
+            }
         }
         if (r.lumadbUnavailable() != null) {
             md.line(

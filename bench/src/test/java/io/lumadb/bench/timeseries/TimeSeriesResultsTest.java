@@ -55,6 +55,7 @@ class TimeSeriesResultsTest {
                 lumadb,
                 null,
                 unavailable,
+                List.of(),
                 List.of("QuestDB counts 144,000 rows"),
                 Map.of("data", "TSBS 100 % shaped"),
                 List.of());
@@ -108,6 +109,7 @@ class TimeSeriesResultsTest {
                 downsampled,
                 null,
                 List.of(),
+                List.of(),
                 Map.of(),
                 List.of());
         assertEquals(0.1, r.ratios().get("aggregateMedianMs lumadb-downsampled/questdb"), 1e-12);
@@ -153,6 +155,7 @@ class TimeSeriesResultsTest {
                 null,
                 null,
                 List.of(),
+                List.of(),
                 Map.of(),
                 List.of());
         assertTrue(markdown(noLumaDb).contains("| LumaDB | failed (see the status above) |"), markdown(noLumaDb));
@@ -165,6 +168,44 @@ class TimeSeriesResultsTest {
         assertTrue(md.contains("1.67x (target < 2.00x: met)"), md);
         assertTrue(md.contains("2.00x the latency"), md);
         assertTrue(md.contains("- LumaDB, bytes on disk: what was measured"), md);
+    }
+
+    @Test
+    void withRoundsTheIngestRatiosAreTheMediansOfTheRoundsRatios() {
+        TimeSeriesResults.Measured questdb = measured("questdb", 2, 18_000_000, 30);
+        TimeSeriesResults.Measured lumadb = measured("lumadb", 4, 30_000_000, 60);
+        List<TimeSeriesResults.Round> rounds = List.of(
+                TimeSeriesResults.Round.of(questdb, lumadb), // 0.50x, CPU 1.6 s / 3.2 s
+                new TimeSeriesResults.Round(100_000, 70_000, 5, 8), // 0.70x, 0.625x
+                new TimeSeriesResults.Round(150_000, 60_000, 4, 10)); // 0.40x, 0.40x
+        TimeSeriesResults r = new TimeSeriesResults(
+                "ok", List.of(), DATA, questdb, lumadb, null, null, rounds, List.of(), Map.of(), List.of());
+        assertEquals(0.5, r.ingestRatio(), 1e-12);
+        assertEquals(0.5, r.cpuRatio(), 1e-12);
+        TimeSeriesResults better = new TimeSeriesResults(
+                "ok",
+                List.of(),
+                DATA,
+                questdb,
+                lumadb,
+                null,
+                null,
+                List.of(rounds.get(0), rounds.get(1), new TimeSeriesResults.Round(100_000, 80_000, 5, 6)),
+                List.of(),
+                Map.of(),
+                List.of());
+        assertEquals(0.7, better.ingestRatio(), 1e-12, "the median, not the first round's 0.50x");
+        assertEquals(0.625, better.cpuRatio(), 1e-12);
+        String md = markdown(better);
+        assertTrue(md.contains("| LumaDB / QuestDB | 0.70x (target ≥ 0.50x: met) | 0.63x |"), md);
+        assertTrue(md.contains("Ingest in 3 rounds"), md);
+        assertTrue(md.contains("| 2 | 100,000 | 70,000 | 0.70x | 0.63x |"), md);
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(better);
+        assertEquals(3, json.get("rounds").size(), json.toString());
+        assertEquals(
+                0.7,
+                json.get("ratios").get("ingestRowsPerSecond lumadb/questdb").asDouble(),
+                1e-12);
     }
 
     private static String markdown(TimeSeriesResults r) {
