@@ -361,11 +361,16 @@ public final class TimeSeriesBenchmark {
             failures.add("QuestDB: " + e.getMessage() + " (see " + log + ")");
             return null;
         } finally {
-            try {
-                TestFiles.deleteRecursively(root);
-            } catch (IOException e) {
-                notes.add("could not delete QuestDB's root " + root + ": " + e.getMessage());
-            }
+            deleteRoot(root, notes);
+        }
+    }
+
+    /** Deletes a QuestDB run's root directory; a failure is a note. */
+    private static void deleteRoot(Path root, List<String> notes) {
+        try {
+            TestFiles.deleteRecursively(root);
+        } catch (IOException e) {
+            notes.add("could not delete QuestDB's root " + root + ": " + e.getMessage());
         }
     }
 
@@ -509,6 +514,8 @@ public final class TimeSeriesBenchmark {
                     n.pid(),
                     data,
                     file,
+                    settings.warmupRuns(),
+                    settings.runs(),
                     List.of("--await-downsampled"));
             if (r == null || !r.status().equals("ok")) {
                 failures.add("LumaDB (downsampled): "
@@ -558,11 +565,7 @@ public final class TimeSeriesBenchmark {
             failures.add("QuestDB (round " + round + "): " + e.getMessage());
             return null;
         } finally {
-            try {
-                TestFiles.deleteRecursively(root);
-            } catch (IOException e) {
-                notes.add("could not delete QuestDB's root " + root + ": " + e.getMessage());
-            }
+            deleteRoot(root, notes);
         }
     }
 
@@ -711,20 +714,7 @@ public final class TimeSeriesBenchmark {
 
     private TimeSeriesLoad.Result load(String system, String url, long serverPid, CpuData.Settings data, Path file)
             throws IOException, InterruptedException {
-        return load(system, system, url, serverPid, data, file, List.of());
-    }
-
-    /** Runs the load generator against {@code system}, its files named by {@code label}, with {@code extra} options. */
-    private TimeSeriesLoad.Result load(
-            String system,
-            String label,
-            String url,
-            long serverPid,
-            CpuData.Settings data,
-            Path file,
-            List<String> extra)
-            throws IOException, InterruptedException {
-        return load(system, label, url, serverPid, data, file, settings.warmupRuns(), settings.runs(), extra);
+        return load(system, system, url, serverPid, data, file, settings.warmupRuns(), settings.runs(), List.of());
     }
 
     /**
