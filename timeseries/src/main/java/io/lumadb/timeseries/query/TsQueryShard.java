@@ -277,23 +277,20 @@ public final class TsQueryShard {
         for (String field : q.fields()) {
             // Per series and window start: count, sum, min, max (empty windows are left out).
             Map<SeriesKey, Map<Long, double[]>> bySeries = new LinkedHashMap<>();
-            for (int k = 0; k < kinds.length; k++) {
-                int at = k;
-                store.aggregatePerSeries(
-                                sf,
-                                field,
-                                q.from(),
-                                q.to(),
-                                every,
-                                WindowAggregator.Aggregate.of(kinds[k]),
-                                WindowAggregator.Fill.NONE)
-                        .forEach((key, windows) -> {
-                            Map<Long, double[]> byStart = bySeries.computeIfAbsent(key, x -> new HashMap<>());
-                            for (WindowAggregator.Window w : windows) {
-                                byStart.computeIfAbsent(w.start(), x -> new double[kinds.length])[at] = w.value();
-                            }
-                        });
+            List<WindowAggregator.Aggregate> aggregates = new ArrayList<>(kinds.length);
+            for (WindowAggregator.Kind kind : kinds) {
+                aggregates.add(WindowAggregator.Aggregate.of(kind));
             }
+            // The four from one read of each series' blocks.
+            store.aggregatesPerSeries(sf, field, q.from(), q.to(), every, aggregates, WindowAggregator.Fill.NONE)
+                    .forEach((key, perAggregate) -> {
+                        Map<Long, double[]> byStart = bySeries.computeIfAbsent(key, x -> new HashMap<>());
+                        for (int k = 0; k < kinds.length; k++) {
+                            for (WindowAggregator.Window w : perAggregate.get(k)) {
+                                byStart.computeIfAbsent(w.start(), x -> new double[kinds.length])[k] = w.value();
+                            }
+                        }
+                    });
             for (Map.Entry<SeriesKey, Map<Long, double[]>> s : bySeries.entrySet()) {
                 if (!q.matchesSeries(s.getKey()) || s.getValue().isEmpty()) {
                     continue;

@@ -96,6 +96,19 @@ public interface TimeSeriesStore extends AutoCloseable {
             WindowAggregator.Aggregate aggregate,
             WindowAggregator.Fill fill);
 
+    /**
+     * Like {@link #aggregatePerSeries} for several {@code aggregates} over one read of each
+     * series' blocks: per series, one list of windows per aggregate, in their order.
+     */
+    Map<SeriesKey, List<List<WindowAggregator.Window>>> aggregatesPerSeries(
+            SeriesFilter filter,
+            String field,
+            long from,
+            long to,
+            long every,
+            List<WindowAggregator.Aggregate> aggregates,
+            WindowAggregator.Fill fill);
+
     /** What {@link #downsample} did with a journal event. */
     enum Downsampled {
         /** The event's windows are noted, and the windows it closed rolled up. */

@@ -1548,14 +1548,36 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
             long every,
             WindowAggregator.Aggregate aggregate,
             WindowAggregator.Fill fill) {
+        Map<SeriesKey, List<WindowAggregator.Window>> out = new LinkedHashMap<>();
+        aggregatesPerSeries(filter, field, from, to, every, List.of(aggregate), fill)
+                .forEach((key, windows) -> out.put(key, windows.getFirst()));
+        return out;
+    }
+
+    @Override
+    public Map<SeriesKey, List<List<WindowAggregator.Window>>> aggregatesPerSeries(
+            SeriesFilter filter,
+            String field,
+            long from,
+            long to,
+            long every,
+            List<WindowAggregator.Aggregate> aggregates,
+            WindowAggregator.Fill fill) {
         ensureOpen();
         // Checks the arguments even when no series matches.
-        WindowAggregator.aggregate(List.of(), field, from, to, every, aggregate, WindowAggregator.Fill.NONE);
-        Map<SeriesKey, List<WindowAggregator.Window>> out = new LinkedHashMap<>();
+        for (WindowAggregator.Aggregate aggregate : aggregates) {
+            WindowAggregator.aggregate(List.of(), field, from, to, every, aggregate, WindowAggregator.Fill.NONE);
+        }
+        Map<SeriesKey, List<List<WindowAggregator.Window>>> out = new LinkedHashMap<>();
+        // One snapshot and one read of each series' blocks for every aggregate.
         try (View v = new View(true)) {
             for (Series s : resolve(v, filter)) {
                 List<WindowAggregator.Part> blocks = blocksOf(v, s.id(), from, to);
-                out.put(s.key(), WindowAggregator.aggregateParts(blocks, field, from, to, every, aggregate, fill));
+                List<List<WindowAggregator.Window>> windows = new ArrayList<>(aggregates.size());
+                for (WindowAggregator.Aggregate aggregate : aggregates) {
+                    windows.add(WindowAggregator.aggregateParts(blocks, field, from, to, every, aggregate, fill));
+                }
+                out.put(s.key(), windows);
             }
         }
         return out;

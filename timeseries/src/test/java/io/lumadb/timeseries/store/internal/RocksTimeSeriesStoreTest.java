@@ -486,6 +486,17 @@ class RocksTimeSeriesStoreTest {
                             .filter(k -> TimeSeriesModel.matches(k, f))
                             .toList(),
                     List.copyOf(perSeries.keySet()));
+            // Several aggregates from one read equal each asked alone, series by series.
+            Aggregate other = Aggregate.parse(aggregates[rnd.nextInt(aggregates.length)]);
+            Map<SeriesKey, List<List<WindowAggregator.Window>>> both =
+                    store.aggregatesPerSeries(f, field, from, to, every, List.of(agg, other), fill);
+            assertEquals(List.copyOf(perSeries.keySet()), List.copyOf(both.keySet()), what);
+            Map<SeriesKey, List<WindowAggregator.Window>> otherAlone =
+                    store.aggregatePerSeries(f, field, from, to, every, other, fill);
+            for (SeriesKey key : both.keySet()) {
+                assertWindowsEqual(perSeries.get(key), both.get(key).get(0), what + " with " + other + ", " + key);
+                assertWindowsEqual(otherAlone.get(key), both.get(key).get(1), what + ": " + other + ", " + key);
+            }
         }
     }
 
