@@ -15,17 +15,7 @@ final class Codecs {
     static final int FRAME = 64;
 
     /** The largest decimal exponent the decimal float mode tries. */
-    static final int MAX_DECIMAL_EXPONENT = 15;
-
-    private static final double[] POW10 = new double[MAX_DECIMAL_EXPONENT + 1];
-
-    static {
-        double p = 1;
-        for (int i = 0; i <= MAX_DECIMAL_EXPONENT; i++) {
-            POW10[i] = p;
-            p *= 10;
-        }
-    }
+    static final int MAX_DECIMAL_EXPONENT = Decimals.MAX_EXPONENT;
 
     static final int FLOAT_GORILLA = 0;
     static final int FLOAT_DECIMAL = 1;
@@ -105,7 +95,7 @@ final class Codecs {
         if (e >= 0) {
             long[] scaled = new long[n];
             for (int i = 0; i < n; i++) {
-                scaled[i] = Math.round(Double.longBitsToDouble(bits[i]) * POW10[e]);
+                scaled[i] = Decimals.digits(Double.longBitsToDouble(bits[i]), e);
             }
             Packed dec = pack(scaled, n);
             // Each stream is sized as it would be written on its own, in whole bytes.
@@ -134,7 +124,7 @@ final class Codecs {
             }
             long[] v = readLongs(r, n);
             for (int i = 0; i < n; i++) {
-                v[i] = Double.doubleToRawLongBits(v[i] / POW10[e]);
+                v[i] = Double.doubleToRawLongBits(Decimals.value(v[i], e));
             }
             return v;
         }
@@ -163,22 +153,13 @@ final class Codecs {
         int e = 0;
         for (int i = 0; i < n; i++) {
             double v = Double.longBitsToDouble(bits[i]);
-            while (!isDecimal(v, e)) {
+            while (!Decimals.is(v, e)) {
                 if (++e > MAX_DECIMAL_EXPONENT) {
                     return -1;
                 }
             }
         }
         return e;
-    }
-
-    private static boolean isDecimal(double v, int e) {
-        double scaled = v * POW10[e];
-        if (!(Math.abs(scaled) < 0x1p53)) {
-            return false;
-        }
-        long s = Math.round(scaled);
-        return Double.doubleToRawLongBits(s / POW10[e]) == Double.doubleToRawLongBits(v);
     }
 
     private static void writeGorilla(long[] v, int n, BitWriter w) {

@@ -1,5 +1,6 @@
 package io.lumadb.timeseries.shard;
 
+import io.lumadb.timeseries.Decimals;
 import io.lumadb.timeseries.FieldMap;
 import io.lumadb.timeseries.FieldType;
 import io.lumadb.timeseries.FieldValue;
@@ -40,10 +41,10 @@ import java.util.Map;
  *        a decimal FLOAT (type byte 16 + k, k in 0..6) zigzag m, the float m / 10^k
  * </pre>
  *
- * <p>A float is written as a decimal when {@code m / 10^k}, computed as {@link #decimal} computes
- * it, gives back its exact bits (so never for -0.0, NaN or the infinities): readings such as
- * {@code 58.1} take 3 bytes instead of 9, which is most of a metrics batch, and so of the
- * journal. Reading it back computes the same expression, so a batch stays exact.
+ * <p>A float is written as a decimal when {@link Decimals} says {@code m / 10^k} gives back its
+ * exact bits (so never for -0.0, NaN or the infinities): readings such as {@code 58.1} take 3
+ * bytes instead of 9, which is most of a metrics batch, and so of the journal. Reading it back
+ * computes the same expression, so a batch stays exact.
  *
  * <h2>Answer</h2>
  *
@@ -59,10 +60,6 @@ public final class PointBatchFormat {
     private static final int DECIMAL_FLOAT = 16;
     /** The most digits after the point a float is written as a decimal with. */
     private static final int MAX_SCALE = 6;
-
-    private static final double[] POWERS_OF_TEN = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6};
-    /** Integers below this in magnitude are exact doubles. */
-    private static final double EXACT_INTEGERS = 0x1p53;
 
     private PointBatchFormat() {}
 
@@ -223,20 +220,14 @@ public final class PointBatchFormat {
         /** A float's type byte and value: as a decimal when that gives back its exact bits. */
         private void floatValue(long bits) {
             double v = Double.longBitsToDouble(bits);
-            for (int k = 0; k <= MAX_SCALE; k++) {
-                double scaled = v * POWERS_OF_TEN[k];
-                if (!(Math.abs(scaled) < EXACT_INTEGERS)) {
-                    break; // NaN, an infinity, or too many digits for a decimal: more would not help
-                }
-                long m = (long) scaled;
-                if (m == scaled && Double.doubleToRawLongBits(decimal(m, k)) == bits) {
-                    points.u8(DECIMAL_FLOAT + k);
-                    points.zigzag(m);
-                    return;
-                }
+            int k = Decimals.exponent(v, MAX_SCALE);
+            if (k >= 0) {
+                points.u8(DECIMAL_FLOAT + k);
+                points.zigzag(Decimals.digits(v, k));
+            } else {
+                points.u8(FieldType.FLOAT.code());
+                points.int64(bits);
             }
-            points.u8(FieldType.FLOAT.code());
-            points.int64(bits);
         }
 
         /** A string field of the current point, named by string {@code name}. */
@@ -275,11 +266,6 @@ public final class PointBatchFormat {
             out.append(points);
             return out.toByteArray();
         }
-    }
-
-    /** The float a decimal float of a batch stands for: {@code m / 10^k}, always computed this way. */
-    static double decimal(long m, int k) {
-        return k == 0 ? (double) m : (double) m / POWERS_OF_TEN[k];
     }
 
     /** Whether {@code version} is one this format reads. */
@@ -400,10 +386,10 @@ public final class PointBatchFormat {
             }
             List<Point.Tag> t = checked[s];
             if (t == null) {
-                if (measurements[s].isEmpty()) {
-                    throw new IllegalArgumentException("measurement must not be empty"); // as Point says it
-                }
-                t = checked[s] = Point.checkedTags(tags.get(s));
+                // The series' first point checks it; the points after share the tags it checked.
+                Point first = new Point(measurements[s], tags.get(s), fields, time);
+                checked[s] = first.tags();
+                return first;
             }
             return new Point(measurements[s], t, fields, time);
         }
@@ -441,7 +427,7 @@ public final class PointBatchFormat {
                         throw new IllegalArgumentException("unknown field type " + type);
                     }
                     types[f] = FieldType.FLOAT;
-                    bits[f] = Double.doubleToRawLongBits(decimal(in.zigzag(), type - DECIMAL_FLOAT));
+                    bits[f] = Double.doubleToRawLongBits(Decimals.value(in.zigzag(), type - DECIMAL_FLOAT));
                 }
             }
             return false;
