@@ -87,14 +87,19 @@ public interface TimeSeriesStore extends AutoCloseable {
             WindowAggregator.Fill fill);
 
     /** Like {@link #aggregate} but per series (for a query grouped by every tag), by canonical key. */
-    Map<SeriesKey, List<WindowAggregator.Window>> aggregatePerSeries(
+    default Map<SeriesKey, List<WindowAggregator.Window>> aggregatePerSeries(
             SeriesFilter filter,
             String field,
             long from,
             long to,
             long every,
             WindowAggregator.Aggregate aggregate,
-            WindowAggregator.Fill fill);
+            WindowAggregator.Fill fill) {
+        Map<SeriesKey, List<WindowAggregator.Window>> out = new java.util.LinkedHashMap<>();
+        aggregatesPerSeries(filter, field, from, to, every, List.of(aggregate), fill)
+                .forEach((key, windows) -> out.put(key, windows.getFirst()));
+        return out;
+    }
 
     /**
      * Like {@link #aggregatePerSeries} for several {@code aggregates} over one read of each

@@ -1540,21 +1540,6 @@ public final class RocksTimeSeriesStore implements TimeSeriesStore {
     }
 
     @Override
-    public Map<SeriesKey, List<WindowAggregator.Window>> aggregatePerSeries(
-            SeriesFilter filter,
-            String field,
-            long from,
-            long to,
-            long every,
-            WindowAggregator.Aggregate aggregate,
-            WindowAggregator.Fill fill) {
-        Map<SeriesKey, List<WindowAggregator.Window>> out = new LinkedHashMap<>();
-        aggregatesPerSeries(filter, field, from, to, every, List.of(aggregate), fill)
-                .forEach((key, windows) -> out.put(key, windows.getFirst()));
-        return out;
-    }
-
-    @Override
     public Map<SeriesKey, List<List<WindowAggregator.Window>>> aggregatesPerSeries(
             SeriesFilter filter,
             String field,
