@@ -499,12 +499,7 @@ public final class TimeSeriesBenchmark {
         System.out.println("  LumaDB with downsampling: ingest, count, rolled up, window aggregate");
         try (NodeProcess n = node.get().build()) {
             launch(n);
-            TestHttp http = new TestHttp(n.port());
-            TestHttp.Response db = http.put("/api/v1/bench", "");
-            TestHttp.Response collection = http.put("/api/v1/bench/cpu", DOWNSAMPLED_BODY);
-            if (collection.status() != 201) {
-                failures.add("LumaDB (downsampled): PUT /api/v1/bench/cpu answered " + collection.status() + ": "
-                        + collection.body() + " (database: " + db.status() + ")");
+            if (!created(n, DOWNSAMPLED_BODY, "LumaDB (downsampled)", failures)) {
                 return null;
             }
             TimeSeriesLoad.Result r = load(
@@ -576,12 +571,7 @@ public final class TimeSeriesBenchmark {
         String label = "lumadb-round" + round;
         try (NodeProcess n = node.get().build()) {
             launch(n);
-            TestHttp http = new TestHttp(n.port());
-            http.put("/api/v1/bench", "");
-            TestHttp.Response collection = http.put("/api/v1/bench/cpu", COLLECTION_BODY);
-            if (collection.status() != 201) {
-                failures.add("LumaDB (round " + round + "): PUT /api/v1/bench/cpu answered " + collection.status()
-                        + ": " + collection.body());
+            if (!created(n, COLLECTION_BODY, "LumaDB (round " + round + ")", failures)) {
                 return null;
             }
             TimeSeriesLoad.Result r =
@@ -591,6 +581,22 @@ public final class TimeSeriesBenchmark {
             failures.add("LumaDB (round " + round + "): " + e.getMessage());
             return null;
         }
+    }
+
+    /**
+     * Whether the database bench and its collection cpu, made with {@code body}, were created on
+     * the fresh node {@code n}; if not, why is in {@code failures}, named by {@code name}.
+     */
+    private static boolean created(NodeProcess n, String body, String name, List<String> failures) {
+        TestHttp http = new TestHttp(n.port());
+        TestHttp.Response db = http.put("/api/v1/bench", "");
+        TestHttp.Response collection = http.put("/api/v1/bench/cpu", body);
+        if (collection.status() != 201) {
+            failures.add(name + ": PUT /api/v1/bench/cpu answered " + collection.status() + ": " + collection.body()
+                    + " (database: " + db.status() + ")");
+            return false;
+        }
+        return true;
     }
 
     /** {@code r} when it is ok and its aggregate's answer equals the generator's; else null, with why in {@code failures}. */
