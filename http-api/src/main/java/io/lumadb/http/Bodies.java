@@ -12,6 +12,7 @@ import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.ClassicActorSystemProvider;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.util.ByteString;
 
 /**
  * Reading request bodies: the media type and charset a route accepts, the size limit, and the
@@ -78,6 +79,14 @@ final class Bodies {
      * for routes that take another format than JSON and check it themselves.
      */
     CompletionStage<byte[]> bytes(HttpRequest request, long limit) {
+        return data(request, limit).thenApply(ByteString::toArray);
+    }
+
+    /**
+     * Reads the whole body as {@link #bytes} does, without copying it into an array of its own:
+     * for a route that reads it once, into a buffer it reuses.
+     */
+    CompletionStage<ByteString> data(HttpRequest request, long limit) {
         var length = request.entity().getContentLengthOption();
         if (length.isPresent() && length.getAsLong() > limit) {
             request.discardEntityBytes(system);
@@ -95,7 +104,7 @@ final class Bodies {
                     // With our own limit: the default would stop at pekko.http.parsing.max-to-strict-bytes.
                     .toStrict(timeout.toMillis(), limit, system));
         }
-        return whole.thenApply(strict -> strict.getData().toArray());
+        return whole.thenApply(HttpEntity.Strict::getData);
     }
 
     /** A JSON body parsed. */

@@ -6,7 +6,6 @@ import io.lumadb.security.Permission.Action;
 import io.lumadb.security.Permission.Scope;
 import io.lumadb.shards.catalog.CollectionInfo;
 import io.lumadb.timeseries.FieldValue;
-import io.lumadb.timeseries.LineProtocol;
 import io.lumadb.timeseries.LineProtocolError;
 import io.lumadb.timeseries.Point;
 import io.lumadb.timeseries.Precision;
@@ -32,6 +31,7 @@ import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.util.ByteString;
 
 /**
  * Time-series collections over HTTP: InfluxDB's line-protocol write endpoints, so InfluxDB client
@@ -55,6 +55,13 @@ final class TimeSeriesResource implements Resource {
 
     /** How much larger than the request limit a gzip body may grow once decompressed. */
     private static final int MAX_INFLATION = 8;
+
+    /**
+     * The arrays line-protocol bodies are parsed from: one per processor, each kept up to 8 MiB
+     * (a body of InfluxDB's clients or Telegraf takes a few hundred kilobytes to a few megabytes).
+     */
+    private static final LineBuffers LINE_BUFFERS =
+            new LineBuffers(Runtime.getRuntime().availableProcessors(), 8 << 20);
 
     /** Bad lines named one by one in a problem; the rest are counted. */
     private static final int MAX_NAMED_ERRORS = 20;
@@ -165,10 +172,10 @@ final class TimeSeriesResource implements Resource {
                 }
             }
             Precision p = precision;
-            return body(call.request()).thenCompose(bytes -> {
+            return body(call.request()).thenCompose(data -> {
                 // Parsed straight into one batch per shard: no Point is built on the way.
                 TimeSeriesWrites.LineBatches lines = TimeSeriesWrites.lines(info, options);
-                LineProtocol.parse(bytes, p, now, lines);
+                LINE_BUFFERS.parse(data, p, now, lines);
                 CompletionStage<TimeSeriesWrites.Outcome> written = lines.points() == 0
                         ? CompletableFuture.completedFuture(new TimeSeriesWrites.Outcome(0, List.of()))
                         : api.timeSeriesWrites().write(info, lines);
@@ -178,7 +185,7 @@ final class TimeSeriesResource implements Resource {
     }
 
     /** The request body, gunzipped when it says it is gzip. */
-    private CompletionStage<byte[]> body(HttpRequest request) {
+    private CompletionStage<ByteString> body(HttpRequest request) {
         long limit = api.settings().maxRequestBytes();
         String encoding = request.getHeader("Content-Encoding")
                 .map(h -> h.value().trim().toLowerCase(java.util.Locale.ROOT))
@@ -192,9 +199,12 @@ final class TimeSeriesResource implements Resource {
                     "Content-Encoding must be gzip or identity, got " + encoding,
                     "Content-Encoding");
         }
-        return api.bodies()
-                .bytes(request, limit)
-                .thenApply(bytes -> encoding.equals("gzip") ? gunzip(bytes, limit * MAX_INFLATION) : bytes);
+        if (encoding.equals("gzip")) {
+            return api.bodies()
+                    .bytes(request, limit)
+                    .thenApply(bytes -> ByteString.fromArrayUnsafe(gunzip(bytes, limit * MAX_INFLATION)));
+        }
+        return api.bodies().data(request, limit);
     }
 
     private static byte[] gunzip(byte[] bytes, long limit) {

@@ -117,15 +117,25 @@ public final class LineProtocol {
      * @param sink takes each good line and each bad one
      */
     public static void parse(byte[] body, Precision precision, long nowNanos, Sink sink) {
-        sink.body(body.length);
+        parse(body, body.length, precision, nowNanos, sink);
+    }
+
+    /**
+     * Parses the first {@code length} bytes of {@code body} into {@code sink}, as {@link
+     * #parse(byte[], Precision, long, Sink)} parses a whole array: for a body read into a buffer
+     * that is reused from request to request. The sink keeps no reference to {@code body}.
+     */
+    public static void parse(byte[] body, int length, Precision precision, long nowNanos, Sink sink) {
+        java.util.Objects.checkFromIndexSize(0, length, body.length);
+        sink.body(length);
         LineParser parser = new LineParser(body, precision, nowNanos);
         int lineNo = 0;
         int pos = 0;
-        while (pos < body.length) {
+        while (pos < length) {
             lineNo++;
-            int nl = indexOfNewline(body, pos);
-            int next = nl < 0 ? body.length : nl + 1;
-            int end = nl < 0 ? body.length : nl;
+            int nl = indexOfNewline(body, pos, length);
+            int next = nl < 0 ? length : nl + 1;
+            int end = nl < 0 ? length : nl;
             if (end > pos && body[end - 1] == '\r') {
                 end--;
             }
@@ -153,7 +163,7 @@ public final class LineProtocol {
         if (end > 0 && b[end - 1] == '\r') {
             end--;
         }
-        if (indexOfNewline(b, 0) >= 0) {
+        if (indexOfNewline(b, 0, b.length) >= 0) {
             throw new IllegalArgumentException("a line must not contain a line break");
         }
         LineParser parser = new LineParser(b, precision, nowNanos);
@@ -1230,10 +1240,10 @@ public final class LineProtocol {
     private static final java.lang.invoke.VarHandle LONGS =
             java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
 
-    /** The first {@code \n} at or after {@code from}, or -1; eight bytes a step. */
-    static int indexOfNewline(byte[] b, int from) {
+    /** The first {@code \n} at or after {@code from} and before {@code to}, or -1; eight bytes a step. */
+    static int indexOfNewline(byte[] b, int from, int to) {
         int i = from;
-        for (; i + 8 <= b.length; i += 8) {
+        for (; i + 8 <= to; i += 8) {
             long w = (long) LONGS.get(b, i) ^ 0x0A0A0A0A0A0A0A0AL;
             // A byte of w is zero where b holds '\n'; the lowest flagged byte is always one.
             long zeros = (w - 0x0101010101010101L) & ~w & 0x8080808080808080L;
@@ -1241,7 +1251,7 @@ public final class LineProtocol {
                 return i + (Long.numberOfTrailingZeros(zeros) >>> 3);
             }
         }
-        for (; i < b.length; i++) {
+        for (; i < to; i++) {
             if (b[i] == '\n') {
                 return i;
             }

@@ -424,6 +424,51 @@ class LineProtocolTest {
         assertEquals(7, r.points().get(0).time());
     }
 
+    /** What a sink saw, as text: each point with its line, and each error with its line, column and text. */
+    private static List<String> seen(byte[] body, int length) {
+        List<String> seen = new ArrayList<>();
+        LineProtocol.parse(body, length, Precision.NANOSECONDS, NOW, new LineProtocol.Sink() {
+            @Override
+            public void point(int line, LineProtocol.Series series, LineProtocol.Fields fields, long time) {
+                Map<String, FieldValue> values = new LinkedHashMap<>();
+                for (int i = 0; i < fields.size(); i++) {
+                    values.put(fields.key(i), fields.value(i));
+                }
+                seen.add(line + " " + series.measurement() + series.tags() + values + " " + time);
+            }
+
+            @Override
+            public void error(LineProtocolError error) {
+                seen.add(error.describe() + " [" + error.text() + "]");
+            }
+        });
+        return seen;
+    }
+
+    @Test
+    void parsesThePrefixOfABufferAsTheSameBytesInAnArrayOfTheirOwn() {
+        // A reused buffer holds an earlier, longer body after this one's end: none of it is read.
+        String text = "cpu,host=a usage=1.5,n=3i 10\n\nbad line\r\nmem,host=b free=7 20\ncpu,host=a usage=\"x\" 30";
+        byte[] body = text.getBytes(StandardCharsets.UTF_8);
+        byte[] buffer = java.util.Arrays.copyOf(body, body.length + 64);
+        byte[] stale = "\nstale,host=z v=9 99\n".repeat(3).getBytes(StandardCharsets.UTF_8);
+        System.arraycopy(stale, 0, buffer, body.length, stale.length);
+        for (int length = 0; length <= body.length; length++) {
+            byte[] alone = java.util.Arrays.copyOf(body, length);
+            int n = length;
+            assertEquals(seen(alone, alone.length), seen(buffer, length), () -> "the first " + n + " bytes");
+            // And what the array overload returns for the same bytes: its points by line.
+            LineProtocol.ParseResult r = LineProtocol.parse(alone, Precision.NANOSECONDS, NOW);
+            assertEquals(
+                    r.points().size() + r.errors().size(), seen(buffer, length).size());
+        }
+        List<String> whole = seen(buffer, body.length);
+        assertEquals(4, whole.size(), whole::toString);
+        assertTrue(whole.get(1).startsWith("line 3, column 9:"), whole::toString);
+        assertTrue(whole.get(3).endsWith(" 30"), whole::toString);
+        assertThrows(IndexOutOfBoundsException.class, () -> seen(body, body.length + 1));
+    }
+
     @Test
     void parseLineThrowsATypedErrorAndSkipsComments() {
         LineProtocolException e = assertThrows(
