@@ -149,6 +149,7 @@ public final class LumaDbServer {
         if (formation != null) {
             formation.start(system);
         }
+        HeapTarget.start(system, config);
         try {
             StorageWiring wiring = StorageWiring.open(system);
             SearchNode search = SearchNode.start(system, SearchSettings.from(config));

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Starting the distribution as a user does: a mistake in the settings (or a JVM without the
  * Vector API) ends the process with one line naming the setting and no stack trace, {@code
  * --help} prints the usage and an argument is a usage error (the node takes settings only), and a good start of the embedded default logs no
- * cluster-formation chatter.
+ * cluster-formation chatter and, on ZGC, the heap it keeps to ({@link HeapTarget}).
  */
 @Timeout(180)
 class StartupIT {
@@ -112,15 +112,19 @@ class StartupIT {
     }
 
     @Test
-    void theEmbeddedDefaultLogsNoClusterFormationAndASecondNodeOnItsDataIsRefused() throws Exception {
+    void theEmbeddedDefaultLogsNoClusterFormationKeepsItsHeapCompactAndASecondNodeOnItsDataIsRefused()
+            throws Exception {
         Path data = Files.createDirectories(dir.resolve("data"));
-        try (NodeProcess server = new NodeProcess(data)) {
+        // On ZGC with a 2 GiB heap, as bin/server starts it.
+        try (NodeProcess server =
+                NodeProcess.builder(data).heap("2g").jvmOptions("-XX:+UseZGC").build()) {
             server.start();
             Run second = run("-Dlumadb.data-dir=" + data, "-Dlumadb.http.port=0");
             assertOneLine(second, "in use by another running LumaDB node", data.toString());
             server.terminate();
             String log = Files.readString(server.log());
             assertTrue(log.contains("LumaDB listening on"), log);
+            assertTrue(log.contains("Heap: ZGC keeps to 512 MiB of the 2048 MiB limit"), log);
             for (String chatter :
                     List.of("manual cluster join required", "SBR started", "JOINING itself", "Shard Region")) {
                 assertFalse(log.contains(chatter), "'" + chatter + "' in the log:\n" + log);
