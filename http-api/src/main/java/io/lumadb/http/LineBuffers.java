@@ -11,8 +11,9 @@ import org.apache.pekko.util.ByteString;
  * <p>A body arrives as several network chunks; parsing needs it in one array. A new array for
  * every body of megabytes cost the ingest more than the copy into it: the JVM clears a large array
  * before it is filled, on memory it often has to commit first. The buffers here are taken for one
- * parse and given back; at most {@link #count} of at most {@link #maxBytes} each are kept, so a
- * larger body, or one parsed while every buffer is out, gets an array of its own.
+ * parse and given back; at most {@code count} of at most {@code maxBytes} each are kept, so a
+ * larger body, or one parsed while every buffer is out, gets an array of its own. A body that is
+ * one array already is parsed where it is.
  */
 final class LineBuffers {
 
@@ -27,6 +28,11 @@ final class LineBuffers {
     /** Parses {@code body} into {@code sink}, as {@link LineProtocol#parse(byte[], Precision, long, LineProtocol.Sink)} does. */
     void parse(ByteString body, Precision precision, long nowNanos, LineProtocol.Sink sink) {
         int length = body.size();
+        if (body.isCompact()) {
+            // One array already (a gunzipped body, or one that came in a single read): parsed in place.
+            LineProtocol.parse(body.toArrayUnsafe(), precision, nowNanos, sink);
+            return;
+        }
         if (length > maxBytes) {
             LineProtocol.parse(body.toArray(), precision, nowNanos, sink);
             return;

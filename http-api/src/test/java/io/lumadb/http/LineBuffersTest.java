@@ -65,6 +65,17 @@ class LineBuffersTest {
     }
 
     @Test
+    void aBodyThatIsOneArrayAlreadyIsParsedWhereItIsWithoutTakingABuffer() {
+        LineBuffers buffers = new LineBuffers(1, 1 << 10);
+        byte[] gunzipped = "m v=1 1\nm v=2 2".getBytes(StandardCharsets.UTF_8);
+        assertEquals(List.of("1:m,v=1.0@1", "2:m,v=2.0@2"), parse(buffers, ByteString.fromArrayUnsafe(gunzipped)));
+        assertEquals(0, buffers.kept());
+        // A compact piece of a larger array is not the whole array: copied.
+        ByteString piece = ByteString.fromArrayUnsafe(gunzipped, 8, 7);
+        assertEquals(List.of("1:m,v=2.0@2"), parse(buffers, piece));
+    }
+
+    @Test
     void aSinkThatFailsStillGivesTheBufferBack() {
         LineBuffers buffers = new LineBuffers(1, 1 << 10);
         LineProtocol.Sink failing = new LineProtocol.Sink() {
