@@ -8,6 +8,8 @@ import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.lang.management.MemoryUsage;
 import java.time.Duration;
+import java.util.function.LongConsumer;
+import java.util.function.LongSupplier;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,13 +37,19 @@ final class HeapTarget {
     /** The least target: below it a node collects often for little memory saved. */
     static final long FLOOR = 512L << 20;
 
-    private final HotSpotDiagnosticMXBean vm;
+    /** Sets the JVM's soft limit; throws IllegalArgumentException when the JVM refuses the value. */
+    private final LongConsumer set;
+    /** The bytes live after the last collection. */
+    private final LongSupplier live;
+
     private final long maxHeap;
     private final double fraction;
+    /** The target set; 0: none yet; -1: the JVM refused one, so no more are tried. */
     private long current;
 
-    private HeapTarget(HotSpotDiagnosticMXBean vm, long maxHeap, double fraction) {
-        this.vm = vm;
+    HeapTarget(LongConsumer set, LongSupplier live, long maxHeap, double fraction) {
+        this.set = set;
+        this.live = live;
         this.maxHeap = maxHeap;
         this.fraction = fraction;
     }
@@ -77,8 +85,16 @@ final class HeapTarget {
             log.info("Heap: keeping -XX:{}={} as given", OPTION, option.getValue());
             return;
         }
-        HeapTarget target = new HeapTarget(vm, Runtime.getRuntime().maxMemory(), Math.min(1.0, fraction));
+        long maxHeap = Long.parseLong(vm.getVMOption("MaxHeapSize").getValue());
+        HeapTarget target = new HeapTarget(
+                bytes -> vm.setVMOption(OPTION, Long.toString(bytes)),
+                HeapTarget::liveAfterCollection,
+                maxHeap,
+                Math.min(1.0, fraction));
         target.check();
+        if (target.current < 0) {
+            return;
+        }
         log.info(
                 "Heap: ZGC keeps to {} MiB of the {} MiB limit when it can (lumadb.heap.soft-max-fraction {})",
                 target.current >> 20,
@@ -88,17 +104,34 @@ final class HeapTarget {
         system.scheduler().scheduleAtFixedRate(every, every, target::check, system.executionContext());
     }
 
-    /** Sets the target for the data live now, if it changed. */
-    private void check() {
-        long wanted = target(maxHeap, liveAfterCollection(), fraction);
-        if (wanted == current) {
-            return;
+    /**
+     * Sets the target for the data live now, if it changed; stops for good if the JVM refuses it.
+     * The target it set: 0 before any, -1 once refused.
+     */
+    long check() {
+        if (current < 0) {
+            return current;
         }
-        vm.setVMOption(OPTION, Long.toString(wanted));
+        long wanted = target(maxHeap, live.getAsLong(), fraction);
+        if (wanted == current) {
+            return current;
+        }
+        try {
+            set.accept(wanted);
+        } catch (IllegalArgumentException e) {
+            log.warn(
+                    "Heap: the JVM refused -XX:{}={}, so the heap is left to its default: {}",
+                    OPTION,
+                    wanted,
+                    e.getMessage());
+            current = -1;
+            return current;
+        }
         if (current != 0) {
             log.debug("Heap: ZGC now keeps to {} MiB", wanted >> 20);
         }
         current = wanted;
+        return current;
     }
 
     private static boolean onZgc() {
